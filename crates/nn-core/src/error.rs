@@ -1,0 +1,125 @@
+//! Errors of the core: shapes a caller got wrong and model files that cannot be trusted.
+
+use std::path::PathBuf;
+
+/// Everything nn-core can refuse, with the numbers a user needs to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The architecture itself is not a network we can build.
+    #[error("invalid architecture: {0}")]
+    InvalidArchitecture(String),
+    /// A batch of inputs whose length is not a multiple of the input width.
+    #[error(
+        "input width mismatch: the network takes {expected} inputs per sample, got {got} values (not a multiple)"
+    )]
+    InputWidth {
+        /// Inputs per sample the network expects.
+        expected: usize,
+        /// Number of values received.
+        got: usize,
+    },
+    /// Targets that do not line up with the batch.
+    #[error("target mismatch: expected {expected} target values for this batch, got {got}")]
+    TargetWidth {
+        /// Target values the batch needs.
+        expected: usize,
+        /// Target values received.
+        got: usize,
+    },
+    /// A class index at or above the number of outputs.
+    #[error("class {class} out of range: the network has {classes} outputs")]
+    ClassOutOfRange {
+        /// The offending class index.
+        class: u32,
+        /// Number of output neurons.
+        classes: usize,
+    },
+    /// Targets of the wrong kind for the loss (class indices for squared error, say).
+    #[error("targets do not fit the loss: {0}")]
+    TargetKind(String),
+    /// An empty batch: nothing to compute.
+    #[error("empty batch: at least one sample is needed")]
+    EmptyBatch,
+    /// A gradient buffer made for another network.
+    #[error("gradient buffer has {got} values, the network has {expected} parameters")]
+    GradientShape {
+        /// Parameters of the network.
+        expected: usize,
+        /// Length of the gradient buffer.
+        got: usize,
+    },
+    /// Reading or writing a model file failed at the operating-system level.
+    #[error("{path}: {source}")]
+    Io {
+        /// The model file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A model file that is not a valid model of ours.
+    #[error("{path}: {reason}")]
+    ModelFile {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: ModelFileError,
+    },
+}
+
+/// Why a model file was rejected.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ModelFileError {
+    /// Not a safetensors file, or cut short.
+    #[error("not a valid safetensors file (truncated or corrupt): {0}")]
+    NotSafetensors(String),
+    /// The header has no metadata of ours.
+    #[error(
+        "no nn-tui metadata in the safetensors header (key \"nn_tui\"); was it written by another tool?"
+    )]
+    MissingMetadata,
+    /// The metadata does not parse.
+    #[error("metadata is not valid JSON for this format: {0}")]
+    BadMetadata(String),
+    /// A format version this build does not read.
+    #[error("unknown format version {found} (this build reads version {supported})")]
+    UnknownVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// A tensor the architecture needs is absent.
+    #[error("missing tensor {0}")]
+    MissingTensor(String),
+    /// A tensor the architecture does not have.
+    #[error("unexpected tensor {0}")]
+    ExtraTensor(String),
+    /// A tensor whose shape or type disagrees with the metadata.
+    #[error(
+        "tensor {name} has shape {found:?} ({dtype}), the metadata's architecture needs {expected:?} (F32)"
+    )]
+    TensorShape {
+        /// Tensor name.
+        name: String,
+        /// Shape in the file.
+        found: Vec<usize>,
+        /// Shape the architecture needs.
+        expected: Vec<usize>,
+        /// Element type in the file.
+        dtype: String,
+    },
+    /// NaN or infinity among the weights.
+    #[error("tensor {name} holds a non-finite value at index {index}")]
+    NonFinite {
+        /// Tensor name.
+        name: String,
+        /// Flat index of the first bad value.
+        index: usize,
+    },
+    /// The architecture in the metadata is invalid.
+    #[error("architecture in metadata is invalid: {0}")]
+    Architecture(String),
+}
+
+/// Result alias for nn-core.
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

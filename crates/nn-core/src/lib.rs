@@ -1,0 +1,38 @@
+//! nn-core: the multilayer perceptron of the seed document, trained by backpropagation.
+//!
+//! Sigmoid neurons (and tanh, ReLU, linear, softmax), a bias that is the weight
+//! of a constant `-1` input, the performance function `P = -1/2 (d - o)^2`, and
+//! the chain rule giving the output delta `o(1 - o)(d - o)`, the hidden delta
+//! `o(1 - o) * sum(w * delta_next)` and the weight change `r * o_in * delta`;
+//! see [`network`] for how those become matrix products over a batch.
+//!
+//! ```
+//! use nn_core::{Activation, Architecture, Gradients, Loss, Network, Targets, Workspace};
+//!
+//! let arch = Architecture::new(vec![2, 3, 1], Activation::Sigmoid, Activation::Sigmoid, Loss::SquaredError)?;
+//! let mut net = Network::new(arch, 7)?;
+//! let (inputs, desired) = ([0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]);
+//! let mut workspace = Workspace::new();
+//! let mut gradients = Gradients::zeros(net.architecture());
+//! for _ in 0..10 {
+//!     net.backward(&inputs, &Targets::Values(&desired), 1.0 / 4.0, &mut workspace, &mut gradients)?;
+//!     net.apply_gradient_descent(&gradients, 0.5);
+//! }
+//! # Ok::<(), nn_core::CoreError>(())
+//! ```
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod activation;
+pub mod architecture;
+pub mod error;
+pub mod loss;
+mod matmul;
+pub mod model_file;
+pub mod network;
+
+pub use activation::Activation;
+pub use architecture::{Architecture, LayerShape};
+pub use error::{CoreError, ModelFileError, Result};
+pub use loss::{Loss, Targets};
+pub use model_file::{InputTransform, ModelInfo};
+pub use network::{Gradients, Network, Workspace};

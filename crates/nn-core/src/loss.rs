@@ -1,0 +1,227 @@
+//! Loss functions and the output layer's delta.
+//!
+//! The seed measures performance with `P = -1/2 (d - o)^2` and climbs its
+//! gradient; equivalently we descend the loss `L = -P = 1/2 sum (d - o)^2`.
+//! A batch's loss is the mean of its samples' losses (PyTorch's convention), so
+//! a learning rate means the same here as there.
+//!
+//! The output delta follows the seed's sign: `delta = dP/dz = -dL/dz`, the
+//! direction in which the sum `z` should move. For a sigmoid output and the
+//! seed's performance function that is `delta = o(1 - o)(d - o)`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Activation;
+use crate::error::{CoreError, Result};
+
+/// What the network should have output: class indices or real values.
+#[derive(Debug, Clone, Copy)]
+pub enum Targets<'a> {
+    /// One class index per sample; the desired output is one-hot (`d_k = 1` for the class, else 0).
+    Classes(&'a [u32]),
+    /// A `[batch, outputs]` row-major matrix of desired outputs `d`.
+    Values(&'a [f32]),
+}
+
+impl Targets<'_> {
+    /// Number of samples these targets cover, given the output width.
+    pub fn samples(&self, outputs: usize) -> usize {
+        match self {
+            Targets::Classes(c) => c.len(),
+            Targets::Values(v) => v.len() / outputs.max(1),
+        }
+    }
+
+    /// Checks the targets against a batch of `batch` samples and `outputs` output neurons.
+    pub fn check(&self, batch: usize, outputs: usize) -> Result<()> {
+        match self {
+            Targets::Classes(c) => {
+                if c.len() != batch {
+                    return Err(CoreError::TargetWidth {
+                        expected: batch,
+                        got: c.len(),
+                    });
+                }
+                // A single sigmoid output takes class 0/1 as its desired value.
+                let classes = if outputs == 1 { 2 } else { outputs };
+                if let Some(&class) = c.iter().find(|&&c| c as usize >= classes) {
+                    return Err(CoreError::ClassOutOfRange { class, classes });
+                }
+            }
+            Targets::Values(v) => {
+                if v.len() != batch * outputs {
+                    return Err(CoreError::TargetWidth {
+                        expected: batch * outputs,
+                        got: v.len(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The desired output `d` of neuron `k` for sample `i`.
+    #[inline]
+    pub fn desired(&self, i: usize, k: usize, outputs: usize) -> f32 {
+        match self {
+            Targets::Classes(c) if outputs == 1 => c[i] as f32,
+            Targets::Classes(c) => f32::from(c[i] as usize == k),
+            Targets::Values(v) => v[i * outputs + k],
+        }
+    }
+}
+
+/// The function a network is trained to minimise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// The seed's performance function, negated: `L = 1/2 sum_k (d_k - o_k)^2` per sample.
+    SquaredError,
+    /// Cross-entropy over a softmax output: `L = -sum_k d_k ln o_k`.
+    CrossEntropy,
+    /// Binary cross-entropy over sigmoid outputs: `L = -sum_k [d ln o + (1 - d) ln(1 - o)]`.
+    BinaryCrossEntropy,
+}
+
+impl Loss {
+    /// All losses.
+    pub const ALL: [Loss; 3] = [
+        Loss::SquaredError,
+        Loss::CrossEntropy,
+        Loss::BinaryCrossEntropy,
+    ];
+
+    /// Short name, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::SquaredError => "mse",
+            Loss::CrossEntropy => "ce",
+            Loss::BinaryCrossEntropy => "bce",
+        }
+    }
+
+    /// Parses a short name (`mse`, `ce`, `bce`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// Whether this loss is defined over the given output activation.
+    ///
+    /// Cross-entropy needs a softmax (outputs that are a distribution), binary
+    /// cross-entropy a sigmoid (each output a probability); the seed's squared
+    /// error works over any elementwise activation.
+    pub fn fits_output(self, output: Activation) -> bool {
+        match self {
+            Loss::SquaredError => output != Activation::Softmax,
+            Loss::CrossEntropy => output == Activation::Softmax,
+            Loss::BinaryCrossEntropy => output == Activation::Sigmoid,
+        }
+    }
+
+    /// Sum over the batch of each sample's loss, for outputs `o` (`[batch, width]`).
+    pub fn sum(self, outputs: &[f32], targets: &Targets<'_>, width: usize) -> f64 {
+        let mut total = 0.0f64;
+        for (i, row) in outputs.chunks_exact(width).enumerate() {
+            let mut sample = 0.0f32;
+            for (k, &o) in row.iter().enumerate() {
+                let d = targets.desired(i, k, width);
+                sample += match self {
+                    Loss::SquaredError => 0.5 * (d - o) * (d - o),
+                    Loss::CrossEntropy if d == 0.0 => 0.0,
+                    Loss::CrossEntropy => -d * safe_ln(o),
+                    Loss::BinaryCrossEntropy => -(d * safe_ln(o) + (1.0 - d) * safe_ln(1.0 - o)),
+                };
+            }
+            total += f64::from(sample);
+        }
+        total
+    }
+
+    /// Writes the output layer's `delta = -dL/dz`, multiplied by `scale`, into `delta`.
+    ///
+    /// Squared error: `delta = f'(o) (d - o)`, which for the seed's sigmoid is
+    /// `o(1 - o)(d - o)`. Softmax with cross-entropy and sigmoid with binary
+    /// cross-entropy both simplify to `delta = d - o`: the activation's
+    /// derivative cancels against the loss's. `scale` is `1 / batch` so that the
+    /// gradients are those of the batch mean, whichever shard computes them.
+    pub fn output_delta(
+        self,
+        output: Activation,
+        outputs: &[f32],
+        targets: &Targets<'_>,
+        width: usize,
+        scale: f32,
+        delta: &mut [f32],
+    ) {
+        for (i, (row, delta_row)) in outputs
+            .chunks_exact(width)
+            .zip(delta.chunks_exact_mut(width))
+            .enumerate()
+        {
+            for (k, (&o, delta_k)) in row.iter().zip(delta_row.iter_mut()).enumerate() {
+                let d = targets.desired(i, k, width);
+                *delta_k = scale
+                    * match self {
+                        Loss::SquaredError => output.derivative_from_output(o) * (d - o),
+                        Loss::CrossEntropy | Loss::BinaryCrossEntropy => d - o,
+                    };
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Loss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `ln` that stays finite when an output rounds to exactly 0.
+#[inline]
+fn safe_ln(x: f32) -> f32 {
+    x.max(f32::MIN_POSITIVE).ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_output_delta_is_o_one_minus_o_times_d_minus_o() {
+        let o = [0.7f32];
+        let mut delta = [0.0];
+        Loss::SquaredError.output_delta(
+            Activation::Sigmoid,
+            &o,
+            &Targets::Values(&[1.0]),
+            1,
+            1.0,
+            &mut delta,
+        );
+        assert!((delta[0] - 0.7 * 0.3 * 0.3).abs() < 1e-7);
+    }
+
+    #[test]
+    fn cross_entropy_of_certain_wrong_answer_is_finite() {
+        let o = [0.0f32, 1.0];
+        let loss = Loss::CrossEntropy.sum(&o, &Targets::Classes(&[0]), 2);
+        assert!(loss.is_finite() && loss > 80.0);
+    }
+
+    #[test]
+    fn pairings() {
+        assert!(Loss::SquaredError.fits_output(Activation::Sigmoid));
+        assert!(!Loss::SquaredError.fits_output(Activation::Softmax));
+        assert!(Loss::CrossEntropy.fits_output(Activation::Softmax));
+        assert!(!Loss::CrossEntropy.fits_output(Activation::Sigmoid));
+        assert!(Loss::BinaryCrossEntropy.fits_output(Activation::Sigmoid));
+    }
+
+    #[test]
+    fn class_targets_are_checked() {
+        assert!(Targets::Classes(&[0, 3]).check(2, 3).is_err());
+        assert!(Targets::Classes(&[0, 2]).check(2, 3).is_ok());
+        assert!(Targets::Classes(&[1, 0]).check(2, 1).is_ok());
+        assert!(Targets::Values(&[0.0; 5]).check(2, 3).is_err());
+    }
+}

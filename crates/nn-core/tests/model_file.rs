@@ -1,0 +1,280 @@
+//! Model files: round trip bit for bit, and every way a file can be wrong.
+
+use std::collections::HashMap;
+
+use nn_core::model_file::{self, FORMAT_VERSION, METADATA_KEY};
+use nn_core::{
+    Activation, Architecture, CoreError, InputTransform, Loss, ModelFileError, ModelInfo, Network,
+};
+use safetensors::{Dtype, tensor::TensorView};
+
+fn network() -> Network {
+    let arch = Architecture::new(
+        vec![3, 5, 4, 2],
+        Activation::Relu,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    Network::new(arch, 9).unwrap()
+}
+
+fn info() -> ModelInfo {
+    ModelInfo {
+        normalization: Some(InputTransform {
+            kind: "standardize".into(),
+            shift: vec![0.5, -1.0, 2.0],
+            scale: vec![2.0, 1.0, 0.25],
+        }),
+        class_names: vec!["cat".into(), "dog".into()],
+        feature_names: vec!["a".into(), "b".into(), "c".into()],
+        dataset: Some("pets.csv".into()),
+    }
+}
+
+/// Writes a safetensors file with the given tensors and metadata JSON.
+fn craft(tensors: &[(&str, Vec<usize>, Vec<f32>)], metadata: Option<String>) -> Vec<u8> {
+    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(n, s, v)| {
+            (
+                n.to_string(),
+                s.clone(),
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            )
+        })
+        .collect();
+    let views = bytes.iter().map(|(n, s, b)| {
+        (
+            n.clone(),
+            TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
+        )
+    });
+    safetensors::serialize(
+        views,
+        metadata.map(|m| HashMap::from([(METADATA_KEY.to_string(), m)])),
+    )
+    .unwrap()
+}
+
+fn tensors_of(net: &Network) -> Vec<(&'static str, Vec<usize>, Vec<f32>)> {
+    let names = [
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.1.weight",
+        "layers.1.bias",
+        "layers.2.weight",
+        "layers.2.bias",
+    ];
+    let mut out = Vec::new();
+    for (l, shape) in net.layers().iter().enumerate() {
+        out.push((
+            names[2 * l],
+            vec![shape.outputs, shape.inputs],
+            net.weights(l).to_vec(),
+        ));
+        out.push((names[2 * l + 1], vec![shape.outputs], net.bias(l).to_vec()));
+    }
+    out
+}
+
+fn metadata_json(net: &Network, version: u32) -> String {
+    serde_json::json!({ "format_version": version, "architecture": net.architecture() }).to_string()
+}
+
+fn rejection(bytes: &[u8]) -> ModelFileError {
+    model_file::from_bytes(bytes).expect_err("must be rejected")
+}
+
+#[test]
+fn round_trip_is_bit_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    let net = network();
+    model_file::save(&path, &net, &info()).unwrap();
+    let (loaded, loaded_info) = model_file::load(&path).unwrap();
+    assert_eq!(loaded_info, info());
+    assert_eq!(loaded.architecture(), net.architecture());
+    let bits = |n: &Network| {
+        n.parameters()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bits(&loaded), bits(&net));
+    let x = [0.1, -0.7, 2.5, 1.0, 0.0, -3.0];
+    let a: Vec<u32> = net
+        .predict(&x)
+        .unwrap()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    let b: Vec<u32> = loaded
+        .predict(&x)
+        .unwrap()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    assert_eq!(a, b);
+    // Atomic write leaves nothing behind but the file itself.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("model.safetensors")]);
+}
+
+#[test]
+fn tensor_names_follow_pytorch_sequential_linear() {
+    let bytes = model_file::to_bytes(&network(), &info());
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let mut names = st.names();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "layers.0.bias",
+            "layers.0.weight",
+            "layers.1.bias",
+            "layers.1.weight",
+            "layers.2.bias",
+            "layers.2.weight"
+        ]
+    );
+    assert_eq!(st.tensor("layers.0.weight").unwrap().shape(), [5, 3]);
+}
+
+#[test]
+fn truncated_file_is_rejected() {
+    let bytes = model_file::to_bytes(&network(), &info());
+    for cut in [0, 4, 8, 20, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            matches!(rejection(&bytes[..cut]), ModelFileError::NotSafetensors(_)),
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn non_safetensors_file_is_rejected() {
+    assert!(matches!(
+        rejection(b"label,x1,x2\n0,1,2\n"),
+        ModelFileError::NotSafetensors(_)
+    ));
+}
+
+#[test]
+fn missing_metadata_is_rejected() {
+    let net = network();
+    assert_eq!(
+        rejection(&craft(&tensors_of(&net), None)),
+        ModelFileError::MissingMetadata
+    );
+}
+
+#[test]
+fn unknown_version_is_rejected() {
+    let net = network();
+    let err = rejection(&craft(&tensors_of(&net), Some(metadata_json(&net, 99))));
+    assert_eq!(
+        err,
+        ModelFileError::UnknownVersion {
+            found: 99,
+            supported: FORMAT_VERSION
+        }
+    );
+    assert!(err.to_string().contains("unknown format version 99"));
+}
+
+#[test]
+fn missing_tensor_is_rejected() {
+    let net = network();
+    let mut t = tensors_of(&net);
+    t.remove(3);
+    let err = rejection(&craft(&t, Some(metadata_json(&net, FORMAT_VERSION))));
+    assert_eq!(err, ModelFileError::MissingTensor("layers.1.bias".into()));
+}
+
+#[test]
+fn extra_tensor_is_rejected() {
+    let net = network();
+    let mut t = tensors_of(&net);
+    t.push(("layers.3.weight", vec![1, 2], vec![0.0, 0.0]));
+    let err = rejection(&craft(&t, Some(metadata_json(&net, FORMAT_VERSION))));
+    assert_eq!(err, ModelFileError::ExtraTensor("layers.3.weight".into()));
+}
+
+#[test]
+fn shape_disagreeing_with_metadata_is_rejected() {
+    let net = network();
+    let mut t = tensors_of(&net);
+    t[0].1 = vec![3, 5]; // transposed
+    let err = rejection(&craft(&t, Some(metadata_json(&net, FORMAT_VERSION))));
+    assert!(
+        matches!(err, ModelFileError::TensorShape { ref name, .. } if name == "layers.0.weight"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("needs [5, 3]"), "{err}");
+}
+
+#[test]
+fn non_finite_weight_is_rejected() {
+    let net = network();
+    let mut t = tensors_of(&net);
+    t[2].2[7] = f32::NAN;
+    let err = rejection(&craft(&t, Some(metadata_json(&net, FORMAT_VERSION))));
+    assert_eq!(
+        err,
+        ModelFileError::NonFinite {
+            name: "layers.1.weight".into(),
+            index: 7
+        }
+    );
+}
+
+#[test]
+fn invalid_metadata_is_rejected() {
+    let net = network();
+    let err = rejection(&craft(&tensors_of(&net), Some("{not json".into())));
+    assert!(matches!(err, ModelFileError::BadMetadata(_)));
+    let bad_arch = r#"{"format_version":1,"architecture":{"sizes":[3,5,4,2],"hidden":"relu","output":"sigmoid","loss":"cross_entropy"}}"#;
+    let err = rejection(&craft(&tensors_of(&net), Some(bad_arch.into())));
+    assert!(matches!(err, ModelFileError::Architecture(_)), "{err}");
+}
+
+#[test]
+fn load_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.safetensors");
+    std::fs::write(&path, b"nonsense").unwrap();
+    let err = model_file::load(&path).unwrap_err();
+    assert!(matches!(err, CoreError::ModelFile { .. }));
+    assert!(
+        err.to_string().starts_with(&path.display().to_string()),
+        "{err}"
+    );
+    let missing = dir.path().join("nope.safetensors");
+    assert!(
+        model_file::load(&missing)
+            .unwrap_err()
+            .to_string()
+            .contains("nope.safetensors")
+    );
+}
+
+#[test]
+fn saving_into_a_missing_folder_is_an_error_that_keeps_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = model_file::save(
+        &dir.path().join("no/such/dir/m.safetensors"),
+        &network(),
+        &info(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, CoreError::Io { .. }));
+    // Overwriting an existing model replaces it whole.
+    let path = dir.path().join("m.safetensors");
+    model_file::save(&path, &network(), &ModelInfo::default()).unwrap();
+    model_file::save(&path, &network(), &info()).unwrap();
+    assert_eq!(model_file::load(&path).unwrap().1, info());
+}

@@ -1,0 +1,2 @@
+//! Developer tasks (placeholder until the data issue lands).
+fn main() {}
