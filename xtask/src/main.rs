@@ -1,2 +1,290 @@
-//! Developer tasks (placeholder until the data issue lands).
-fn main() {}
+//! Developer tasks, run through the `cargo xtask` alias (plain Rust instead of
+//! shell scripts). `cargo xtask gen-data` writes one CSV per generator into
+//! `datasets/`; `cargo xtask gen-data --check` fails if any committed file is stale.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use nn_data::generators::{self, DEFAULT_SAMPLES, DEFAULT_SEED};
+use nn_data::{Dataset, Inputs, Targets, to_csv_string};
+
+mod plot;
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Developer tasks for this workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write one CSV per dataset generator (xor.csv, circle.csv, ...), or check them.
+    GenData(GenData),
+}
+
+#[derive(Debug, Args)]
+struct GenData {
+    /// Folder to write into (default: <workspace>/datasets).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seed of every generator.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Samples per dataset.
+    #[arg(long, default_value_t = DEFAULT_SAMPLES)]
+    samples: usize,
+    /// Noise for every generator (default: each generator's own, see datasets/README.md).
+    #[arg(long)]
+    noise: Option<f32>,
+    /// Only these generators, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Regenerate in memory and fail, naming the file, if anything differs from what is in the folder.
+    #[arg(long)]
+    check: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::GenData(args) => gen_data(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// The generated datasets and their CSV text, in [`generators::NAMES`] order.
+fn generate(args: &GenData) -> anyhow::Result<Vec<(Dataset, String)>> {
+    let names: Vec<&str> = if args.only.is_empty() {
+        generators::NAMES.to_vec()
+    } else {
+        args.only.iter().map(String::as_str).collect()
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let noise = args
+                .noise
+                .or_else(|| generators::default_noise(name))
+                .unwrap_or(0.0);
+            let dataset = generators::by_name(name, args.samples, noise, args.seed)?;
+            let text = to_csv_string(&dataset);
+            Ok((dataset, text))
+        })
+        .collect()
+}
+
+fn gen_data(args: &GenData) -> anyhow::Result<()> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| workspace_root().join("datasets"));
+    let generated = generate(args)?;
+    if args.check {
+        let stale = stale_files(&out, &generated);
+        if stale.is_empty() {
+            println!(
+                "{} datasets in {} are up to date",
+                generated.len(),
+                out.display()
+            );
+            return Ok(());
+        }
+        bail!(
+            "{} differ{} from what `cargo xtask gen-data` generates; run it and commit the result",
+            stale.join(", "),
+            if stale.len() == 1 { "s" } else { "" }
+        );
+    }
+    fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    for (dataset, text) in &generated {
+        let path = out.join(format!("{}.csv", dataset.name()));
+        write_atomically(&path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", summary(dataset));
+        for line in plot::scatter(dataset, 40, 16) {
+            println!("    {line}");
+        }
+    }
+    Ok(())
+}
+
+/// Paths in `dir` whose bytes differ from the generated text (or that are missing).
+fn stale_files(dir: &Path, generated: &[(Dataset, String)]) -> Vec<String> {
+    generated
+        .iter()
+        .filter_map(|(dataset, text)| {
+            let path = dir.join(format!("{}.csv", dataset.name()));
+            let fresh = fs::read(&path).is_ok_and(|bytes| bytes == text.as_bytes());
+            (!fresh).then(|| path.display().to_string())
+        })
+        .collect()
+}
+
+/// Temp file in the same folder, fsync, rename: readers see the old file or the new one, never half.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.tmp"));
+    {
+        let mut file = File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::rename(&temp, path)?;
+    // Persist the rename itself; not possible on every platform, so best effort.
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// One line: name, rows, features, and class balance or target range.
+fn summary(dataset: &Dataset) -> String {
+    let head = format!(
+        "{:<12} {:>5} rows  {} feature{}",
+        format!("{}.csv", dataset.name()),
+        dataset.len(),
+        dataset.dim(),
+        if dataset.dim() == 1 { " " } else { "s" }
+    );
+    match dataset.targets() {
+        Targets::Classes(_) => {
+            let balance: Vec<String> = dataset
+                .class_counts()
+                .iter()
+                .zip(dataset.class_names())
+                .map(|(n, name)| format!("{name}:{n}"))
+                .collect();
+            format!(
+                "{head}  {} classes  {}",
+                dataset.class_names().len(),
+                balance.join(" ")
+            )
+        }
+        Targets::Values(values) => {
+            let (lo, hi) = min_max(values);
+            format!("{head}  regression  y in [{lo:.3}, {hi:.3}]")
+        }
+    }
+}
+
+fn min_max(values: &[f32]) -> (f32, f32) {
+    values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+/// Column `j` of an `f32` input matrix.
+fn column(dataset: &Dataset, j: usize) -> Vec<f32> {
+    let dim = dataset.dim();
+    match dataset.inputs() {
+        Inputs::F32(v) => v.iter().skip(j).step_by(dim).copied().collect(),
+        Inputs::U8(v) => v
+            .iter()
+            .skip(j)
+            .step_by(dim)
+            .map(|&b| f32::from(b))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> GenData {
+        GenData {
+            out: None,
+            seed: DEFAULT_SEED,
+            samples: DEFAULT_SAMPLES,
+            noise: None,
+            only: Vec::new(),
+            check: true,
+        }
+    }
+
+    /// `cargo xtask gen-data --check` as a test, so a stale committed CSV fails `cargo test`.
+    #[test]
+    fn committed_datasets_are_up_to_date() {
+        let generated = generate(&defaults()).unwrap();
+        let stale = stale_files(&workspace_root().join("datasets"), &generated);
+        assert!(
+            stale.is_empty(),
+            "stale: {stale:?}; run `cargo xtask gen-data`"
+        );
+    }
+
+    #[test]
+    fn check_names_the_stale_file_and_write_is_atomic() {
+        let dir = std::env::temp_dir().join(format!("xtask-gen-data-{}", std::process::id()));
+        let args = GenData {
+            out: Some(dir.clone()),
+            only: vec!["xor".into(), "sine".into()],
+            check: false,
+            ..defaults()
+        };
+        gen_data(&args).unwrap();
+        let checking = GenData {
+            check: true,
+            ..args
+        };
+        gen_data(&checking).unwrap();
+        fs::write(dir.join("sine.csv"), "x1,y\n").unwrap();
+        let err = gen_data(&checking).unwrap_err().to_string();
+        assert!(err.contains("sine.csv differs"), "{err}");
+        assert!(!err.contains("xor.csv"), "{err}");
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_generator_is_an_error() {
+        let args = GenData {
+            only: vec!["nope".into()],
+            ..defaults()
+        };
+        assert!(
+            generate(&args)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown dataset generator `nope`")
+        );
+    }
+
+    #[test]
+    fn summary_lines() {
+        let d = generators::xor(10, 0.0, 1);
+        assert_eq!(
+            summary(&d),
+            "xor.csv         10 rows  2 features  2 classes  0:5 1:5"
+        );
+        let d = generators::sine(10, 0.0, 1);
+        assert!(summary(&d).starts_with("sine.csv        10 rows  1 feature   regression  y in ["));
+    }
+}

@@ -1,0 +1,423 @@
+//! CSV files in and out: [`load_csv`] reads a header row plus numeric feature
+//! columns and one target column; [`write_csv`] writes a dataset byte for byte
+//! reproducibly (six decimals), which is how `datasets/*.csv` are made.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use csv::{ByteRecord, ReaderBuilder, Trim};
+
+use crate::{DataError, Dataset, Inputs, Targets};
+
+/// How to read the target column when the data alone would not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskHint {
+    /// Every distinct target value is a class.
+    Classification,
+    /// The target is a real number.
+    Regression,
+}
+
+/// Options for [`load_csv`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// The target column's name; `None` picks a column named `label`, else the last column.
+    pub target: Option<String>,
+    /// Force classification or regression; `None` decides from the values (see [`load_csv`]).
+    pub task: Option<TaskHint>,
+}
+
+/// Loads a CSV file with a header row.
+///
+/// Every column but the target must hold finite numbers. The target column is
+/// `options.target`, else a column named `label`, else the last one. Without a
+/// [`TaskHint`], a target whose values are all integers (or not all numbers)
+/// makes a classification dataset and a numeric target with any non-integer
+/// value makes a regression dataset. Class labels get indices in a stable
+/// order: numeric order when every label is an integer, sorted text order
+/// otherwise; the labels' text become the class names. The dataset is named
+/// after the file stem. Fields are trimmed of surrounding spaces.
+///
+/// # Errors
+/// A [`DataError`] naming the file and the 1-based line (the header is line
+/// 1): unreadable or empty file, no data rows, ragged row, non-numeric or
+/// non-finite value, missing target column, no feature column, malformed CSV.
+pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset, DataError> {
+    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    parse_csv(&bytes, path, options)
+}
+
+/// [`load_csv`] on bytes already in memory; `path` is only used in names and errors.
+///
+/// # Errors
+/// As [`load_csv`], except for I/O.
+pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Dataset, DataError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::EmptyFile {
+            path: path.to_owned(),
+            expected: "a header row",
+        });
+    }
+    let csv_error = |line: u64, e: &csv::Error| DataError::Csv {
+        path: path.to_owned(),
+        line,
+        message: e.to_string(),
+    };
+    let mut reader = ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(Trim::All)
+        .from_reader(bytes);
+    let header: Vec<String> = reader
+        .byte_headers()
+        .map_err(|e| csv_error(1, &e))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+
+    let target = match &options.target {
+        Some(t) => header.iter().position(|h| h == t).ok_or_else(|| t.clone()),
+        None => Ok(header
+            .iter()
+            .position(|h| h == "label")
+            .unwrap_or(header.len().saturating_sub(1))),
+    }
+    .map_err(|target| DataError::MissingTarget {
+        path: path.to_owned(),
+        target,
+        columns: header.join(", "),
+    })?;
+    if header.len() < 2 {
+        return Err(DataError::NoFeatures {
+            path: path.to_owned(),
+            target: header.get(target).cloned().unwrap_or_default(),
+        });
+    }
+    let feature_names: Vec<String> = header
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| j != target)
+        .map(|(_, h)| h.clone())
+        .collect();
+
+    let mut inputs: Vec<f32> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let mut record = ByteRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(csv_error(
+                    e.position().map_or(line, csv::Position::line),
+                    &e,
+                ));
+            }
+        }
+        let line = record.position().map_or(line, csv::Position::line);
+        if record.len() != header.len() {
+            return Err(DataError::RaggedRow {
+                path: path.to_owned(),
+                line,
+                expected: header.len(),
+                found: record.len(),
+            });
+        }
+        for (j, field) in record.iter().enumerate() {
+            if j == target {
+                let text = std::str::from_utf8(field).map_err(|_| DataError::Csv {
+                    path: path.to_owned(),
+                    line,
+                    message: format!("column `{}`: not valid UTF-8", header[j]),
+                })?;
+                labels.push(text.to_owned());
+            } else {
+                inputs.push(parse_number(field, path, line, &header[j])?);
+            }
+        }
+        lines.push(line);
+    }
+    if labels.is_empty() {
+        return Err(DataError::NoRows {
+            path: path.to_owned(),
+        });
+    }
+
+    let numeric: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
+    let integers = labels.iter().all(|l| l.parse::<i64>().is_ok());
+    let regression = match options.task {
+        Some(TaskHint::Regression) => true,
+        Some(TaskHint::Classification) => false,
+        None => numeric.is_some() && !integers,
+    };
+    let target_name = header[target].clone();
+    let name = path
+        .file_stem()
+        .map_or_else(|| "csv".to_owned(), |s| s.to_string_lossy().into_owned());
+    let (targets, class_names) = if regression {
+        let values = labels
+            .iter()
+            .zip(&lines)
+            .map(|(l, &line)| parse_number(l.as_bytes(), path, line, &target_name))
+            .collect::<Result<Vec<f32>, _>>()?;
+        (Targets::Values(values), Vec::new())
+    } else {
+        let mut names: Vec<&String> = labels.iter().collect();
+        if integers {
+            names.sort_by_key(|l| l.parse::<i64>().unwrap_or_default());
+        } else {
+            names.sort();
+        }
+        names.dedup();
+        let class_names: Vec<String> = names.into_iter().cloned().collect();
+        let classes = labels
+            .iter()
+            .map(|l| {
+                let i = if integers {
+                    let v = l.parse::<i64>().unwrap_or_default();
+                    class_names.binary_search_by_key(&v, |c| c.parse::<i64>().unwrap_or_default())
+                } else {
+                    class_names.binary_search(l)
+                };
+                i.map_or(0, |i| i as u32)
+            })
+            .collect();
+        (Targets::Classes(classes), class_names)
+    };
+    Dataset::new(
+        name,
+        Inputs::F32(inputs),
+        targets,
+        feature_names,
+        vec![target_name],
+        class_names,
+    )
+}
+
+fn parse_number(field: &[u8], path: &Path, line: u64, column: &str) -> Result<f32, DataError> {
+    let text = String::from_utf8_lossy(field);
+    let value: f32 = text.parse().map_err(|_| DataError::NotANumber {
+        path: path.to_owned(),
+        line,
+        column: column.to_owned(),
+        value: text.clone().into_owned(),
+    })?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(DataError::NotFinite {
+            path: path.to_owned(),
+            line,
+            column: column.to_owned(),
+            value: text.into_owned(),
+        })
+    }
+}
+
+/// Writes `dataset` as CSV: a header of feature names then target names, one
+/// row per sample, `f32` values with six decimals (`{:.6}`), bytes as
+/// integers, class labels as their class names, `\n` line ends. The output is
+/// a pure function of the dataset, so regenerated files compare byte for byte.
+///
+/// # Errors
+/// Whatever the writer returns.
+pub fn write_csv<W: Write>(dataset: &Dataset, mut writer: W) -> std::io::Result<()> {
+    writer.write_all(to_csv_string(dataset).as_bytes())
+}
+
+/// [`write_csv`] into a `String`.
+pub fn to_csv_string(dataset: &Dataset) -> String {
+    let dim = dataset.dim();
+    let mut out = String::with_capacity(dataset.len() * (dim + 1) * 11 + 64);
+    let header: Vec<String> = dataset
+        .feature_names()
+        .iter()
+        .chain(dataset.target_names())
+        .map(|h| quote(h))
+        .collect();
+    out.push_str(&header.join(","));
+    out.push('\n');
+    let width = dataset.task().outputs();
+    for i in 0..dataset.len() {
+        match dataset.inputs() {
+            Inputs::F32(v) => {
+                for x in &v[i * dim..(i + 1) * dim] {
+                    let _ = write!(out, "{x:.6},");
+                }
+            }
+            Inputs::U8(v) => {
+                for x in &v[i * dim..(i + 1) * dim] {
+                    let _ = write!(out, "{x},");
+                }
+            }
+        }
+        match dataset.targets() {
+            Targets::Classes(c) => out.push_str(&quote(&dataset.class_names()[c[i] as usize])),
+            Targets::Values(v) => {
+                let row: Vec<String> = v[i * width..(i + 1) * width]
+                    .iter()
+                    .map(|y| format!("{y:.6}"))
+                    .collect();
+                out.push_str(&row.join(","));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Quotes a field when CSV needs it (comma, quote, line break, outer space).
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) || field.trim() != field {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Task, generators};
+
+    /// Loads `text` from a fixture file in a fresh temp dir.
+    fn load(text: &str, options: &CsvOptions) -> Result<Dataset, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, text).unwrap();
+        // Messages with the temp dir replaced by `DIR`, so tests can compare them whole.
+        load_csv(&path, options)
+            .map_err(|e| e.to_string().replace(&*dir.path().to_string_lossy(), "DIR"))
+    }
+
+    fn message(text: &str, options: &CsvOptions) -> String {
+        load(text, options).expect_err("expected an error")
+    }
+
+    #[test]
+    fn string_labels_sorted_default_target_named_label() {
+        let d = load(
+            "label,a,b\ncat,1,2\ndog,3,4\nbird, 5 ,6\n",
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(d.name(), "data");
+        assert_eq!(d.feature_names(), ["a", "b"]);
+        assert_eq!(d.class_names(), ["bird", "cat", "dog"]);
+        assert_eq!(d.targets(), &Targets::Classes(vec![1, 2, 0]));
+        assert_eq!(d.inputs(), &Inputs::F32(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
+    }
+
+    #[test]
+    fn integer_labels_in_numeric_order_last_column_by_default() {
+        let d = load("a,class\n1,10\n2,9\n3,10\n4,-1\n", &CsvOptions::default()).unwrap();
+        assert_eq!(d.class_names(), ["-1", "9", "10"]);
+        assert_eq!(d.targets(), &Targets::Classes(vec![2, 1, 2, 0]));
+        assert_eq!(d.target_names(), ["class"]);
+    }
+
+    #[test]
+    fn non_integer_target_means_regression_and_hints_override() {
+        let text = "a,y\n1,0.5\n2,2\n";
+        let d = load(text, &CsvOptions::default()).unwrap();
+        assert_eq!(d.task(), Task::Regression { outputs: 1 });
+        assert_eq!(d.targets(), &Targets::Values(vec![0.5, 2.0]));
+        assert_eq!(
+            d.feature_names(),
+            ["a"],
+            "last column is the target by default"
+        );
+        let options = CsvOptions {
+            target: Some("y".into()),
+            task: Some(TaskHint::Classification),
+        };
+        let d = load(text, &options).unwrap();
+        assert_eq!(d.task(), Task::Classification { classes: 2 });
+        let options = CsvOptions {
+            target: Some("a".into()),
+            task: Some(TaskHint::Regression),
+        };
+        let d = load(text, &options).unwrap();
+        assert_eq!(d.targets(), &Targets::Values(vec![1.0, 2.0]));
+    }
+
+    #[test]
+    fn round_trip_through_write_csv() {
+        for name in ["moons", "sine"] {
+            let d = generators::by_name(name, 50, 0.1, 1).unwrap();
+            let text = to_csv_string(&d);
+            let back = load(&text, &CsvOptions::default()).unwrap();
+            assert_eq!(to_csv_string(&back), text);
+            assert_eq!(back.task(), d.task());
+        }
+    }
+
+    #[test]
+    fn errors_name_file_line_and_expectation() {
+        let none = CsvOptions::default();
+        assert_eq!(
+            message("", &none),
+            "DIR/data.csv: empty file: expected a header row"
+        );
+        assert_eq!(
+            message("a,label\n", &none),
+            "DIR/data.csv:1: no data rows after the header"
+        );
+        assert_eq!(
+            message("a,b,label\n1,2,0\n1,0\n", &none),
+            "DIR/data.csv:3: ragged row: expected 3 fields as in the header, found 2"
+        );
+        assert_eq!(
+            message("a,label\n1,0\n\n2,1\nx1,0\n", &none),
+            "DIR/data.csv:5: column `a`: expected a number, found `x1`"
+        );
+        assert_eq!(
+            message("a,label\n1,0\nNaN,1\n", &none),
+            "DIR/data.csv:3: column `a`: expected a finite number, found `NaN`"
+        );
+        assert_eq!(
+            message("a,label\ninf,1\n", &none),
+            "DIR/data.csv:2: column `a`: expected a finite number, found `inf`"
+        );
+        let options = CsvOptions {
+            target: Some("y".into()),
+            task: None,
+        };
+        assert_eq!(
+            message("a,b\n1,2\n", &options),
+            "DIR/data.csv:1: missing target column `y`: the header has a, b"
+        );
+        assert_eq!(
+            message("label\n1\n", &none),
+            "DIR/data.csv:1: expected at least one feature column besides the target `label`"
+        );
+        let regression = CsvOptions {
+            target: None,
+            task: Some(TaskHint::Regression),
+        };
+        assert_eq!(
+            message("a,y\n1,2\n2,cat\n", &regression),
+            "DIR/data.csv:3: column `y`: expected a number, found `cat`"
+        );
+        let missing = load_csv(Path::new("/no/such/file.csv"), &none).unwrap_err();
+        assert!(
+            missing.to_string().starts_with("/no/such/file.csv: "),
+            "{missing}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let _ = parse_csv(&bytes, Path::new("fuzz.csv"), &CsvOptions::default());
+        }
+
+        #[test]
+        fn csv_like_text_never_panics(text in "[a-c0-9.,\n\" -]{0,200}") {
+            let _ = parse_csv(text.as_bytes(), Path::new("fuzz.csv"), &CsvOptions::default());
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The one error type of this crate. Every variant that comes from a file names
+//! the file and the place in it (CSV: 1-based line, the header being line 1;
+//! IDX: byte offset into the decompressed bytes) and says what was expected.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while building, loading or splitting a dataset.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The file could not be opened or read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The file has no bytes at all (a CSV file needs at least a header row).
+    #[error("{}: empty file: expected {expected}", .path.display())]
+    EmptyFile {
+        /// The file.
+        path: PathBuf,
+        /// What should have been there.
+        expected: &'static str,
+    },
+    /// A CSV file with a header but no data rows.
+    #[error("{}:1: no data rows after the header", .path.display())]
+    NoRows {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A CSV row whose number of fields differs from the header's.
+    #[error("{}:{line}: ragged row: expected {expected} fields as in the header, found {found}", .path.display())]
+    RaggedRow {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line; the header is line 1.
+        line: u64,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in this row.
+        found: usize,
+    },
+    /// A CSV field that should be a number but is not.
+    #[error("{}:{line}: column `{column}`: expected a number, found `{value}`", .path.display())]
+    NotANumber {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line; the header is line 1.
+        line: u64,
+        /// Column name from the header.
+        column: String,
+        /// The text that was found.
+        value: String,
+    },
+    /// A CSV field that parses as a number but is NaN or infinite.
+    #[error("{}:{line}: column `{column}`: expected a finite number, found `{value}`", .path.display())]
+    NotFinite {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line; the header is line 1.
+        line: u64,
+        /// Column name from the header.
+        column: String,
+        /// The text that was found.
+        value: String,
+    },
+    /// The requested (or default) target column is not in the header.
+    #[error("{}:1: missing target column `{target}`: the header has {columns}", .path.display())]
+    MissingTarget {
+        /// The file.
+        path: PathBuf,
+        /// The column that was asked for.
+        target: String,
+        /// The header's columns, comma separated.
+        columns: String,
+    },
+    /// A CSV file whose only column is the target.
+    #[error("{}:1: expected at least one feature column besides the target `{target}`", .path.display())]
+    NoFeatures {
+        /// The file.
+        path: PathBuf,
+        /// The target column.
+        target: String,
+    },
+    /// A malformed CSV record (bad quoting, invalid UTF-8, ...).
+    #[error("{}:{line}: {message}", .path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line; the header is line 1.
+        line: u64,
+        /// What the CSV reader said.
+        message: String,
+    },
+    /// An IDX file that does not start with the expected magic number.
+    #[error("{}: byte offset {offset}: wrong magic number {found:#010x}: expected {expected}", .path.display())]
+    BadMagic {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the magic number (0).
+        offset: u64,
+        /// The big-endian u32 that was found (or the bytes there were, padded).
+        found: u32,
+        /// What was expected, in words.
+        expected: String,
+    },
+    /// An IDX header that promises more bytes than the file has.
+    #[error("{}: byte offset {offset}: the header promises {expected} bytes ({what}) but the file has only {found}", .path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Offset where the missing bytes should start.
+        offset: u64,
+        /// What the header promises, e.g. "60000 x 28 x 28 bytes of data".
+        what: String,
+        /// Bytes promised from `offset` on.
+        expected: u64,
+        /// Bytes present from `offset` on.
+        found: u64,
+    },
+    /// An IDX file with bytes after the data its header describes.
+    #[error("{}: byte offset {offset}: {extra} unexpected bytes after the data the header describes ({what})", .path.display())]
+    TrailingBytes {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the first extra byte.
+        offset: u64,
+        /// How many extra bytes (at least this many).
+        extra: u64,
+        /// What the header describes.
+        what: String,
+    },
+    /// An IDX array of the wrong shape or element type (e.g. labels given where images are expected).
+    #[error("{}: byte offset {offset}: {message}", .path.display())]
+    BadShape {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the offending header field.
+        offset: u64,
+        /// What was expected and what was found.
+        message: String,
+    },
+    /// A label that is not a valid class index.
+    #[error("{}: byte offset {offset}: label {label} out of range: expected 0..={max} ({classes} classes)", .path.display(), max = .classes.saturating_sub(1))]
+    LabelOutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the label.
+        offset: u64,
+        /// The label found.
+        label: u32,
+        /// The number of classes stated.
+        classes: u32,
+    },
+    /// Images and labels files that describe different numbers of samples.
+    #[error("{} has {images} images but {} has {labels} labels: expected the same count", .images_path.display(), .labels_path.display())]
+    CountMismatch {
+        /// The images file.
+        images_path: PathBuf,
+        /// Images it holds.
+        images: usize,
+        /// The labels file.
+        labels_path: PathBuf,
+        /// Labels it holds.
+        labels: usize,
+    },
+    /// Parts of a dataset that do not fit together (lengths, names, class indices).
+    #[error("invalid dataset `{name}`: {message}")]
+    InvalidDataset {
+        /// The dataset's name.
+        name: String,
+        /// What does not fit.
+        message: String,
+    },
+    /// Split fractions outside `[0, 1)` or adding up to 1 or more.
+    #[error("invalid split: {0}")]
+    InvalidSplit(String),
+    /// A generator name that is not in [`crate::generators::NAMES`].
+    #[error("unknown dataset generator `{name}`: expected one of {expected}")]
+    UnknownGenerator {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma separated.
+        expected: String,
+    },
+}
+
+impl DataError {
+    /// Wraps an I/O error with the file it came from.
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,488 @@
+//! Synthetic 2-D datasets for watching a network learn, each
+//! `fn name(samples, noise, seed) -> Dataset`.
+//!
+//! The shapes follow TensorFlow Playground (`playground/src/dataset.ts`) and
+//! scikit-learn (`sklearn.datasets`), as each function's docs say. Playground
+//! labels +1 and -1 become classes `"1"` and `"0"`. Two deliberate differences
+//! from Playground: where it keeps a point clean and flips its *label* by
+//! testing a noisy copy of the point (XOR, circle), we move the *point* by that
+//! noise and keep the label of the shape it was drawn from (as scikit-learn
+//! does), so classes stay exactly balanced; and the rows are shuffled at the
+//! end with the same seeded stream, so a CSV's first lines show every class.
+//! Binary classes get `samples / 2` each (class 0 takes the odd one out).
+//! All randomness is [`crate::random`]'s `ChaCha8Rng` stream, so a seed gives
+//! the same bytes on every platform.
+
+use std::f64::consts::PI;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::random::{seeded_rng, shuffle, standard_normal, uniform};
+use crate::{DataError, Dataset, Inputs, Targets};
+
+/// Every generator, in the order `cargo xtask gen-data` writes them.
+pub const NAMES: &[&str] = &[
+    "xor", "circle", "gauss", "spiral", "moons", "blobs", "plane", "sine",
+];
+
+/// The seed of the committed CSVs in `datasets/`.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// The sample count of the committed CSVs in `datasets/`.
+pub const DEFAULT_SAMPLES: usize = 500;
+
+/// Classes made by [`blobs`] (scikit-learn's default).
+pub const DEFAULT_BLOBS: usize = 3;
+
+/// True if `name` is one of [`NAMES`].
+pub fn is_generator(name: &str) -> bool {
+    NAMES.contains(&name)
+}
+
+/// The noise each generator uses by default (and in the committed CSVs): enough
+/// that the shape is not trivially separable, not so much that it is lost.
+/// Units differ per generator, see each function.
+pub fn default_noise(name: &str) -> Option<f32> {
+    Some(match name {
+        "xor" | "circle" | "gauss" | "moons" | "plane" | "sine" => 0.1,
+        "spiral" => 0.2,
+        "blobs" => 1.0,
+        _ => return None,
+    })
+}
+
+/// Runs the generator called `name`.
+///
+/// # Errors
+/// [`DataError::UnknownGenerator`] for a name not in [`NAMES`], and
+/// [`DataError::InvalidDataset`] for a negative or non-finite `noise`.
+pub fn by_name(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dataset, DataError> {
+    if !(noise.is_finite() && noise >= 0.0) {
+        return Err(DataError::InvalidDataset {
+            name: name.to_owned(),
+            message: format!("noise {noise} must be a finite number >= 0"),
+        });
+    }
+    Ok(match name {
+        "xor" => xor(samples, noise, seed),
+        "circle" => circle(samples, noise, seed),
+        "gauss" => gauss(samples, noise, seed),
+        "spiral" => spiral(samples, noise, seed),
+        "moons" => moons(samples, noise, seed),
+        "blobs" => blobs(samples, noise, seed),
+        "plane" => plane(samples, noise, seed),
+        "sine" => sine(samples, noise, seed),
+        _ => {
+            return Err(DataError::UnknownGenerator {
+                name: name.to_owned(),
+                expected: NAMES.join(", "),
+            });
+        }
+    })
+}
+
+/// Collects 2-D labelled points, then shuffles and packs them.
+struct Points {
+    rows: Vec<([f64; 2], u32)>,
+}
+
+impl Points {
+    fn new(samples: usize) -> Self {
+        Self {
+            rows: Vec::with_capacity(samples),
+        }
+    }
+
+    fn push(&mut self, x: f64, y: f64, class: u32) {
+        self.rows.push(([x, y], class));
+    }
+
+    fn finish(mut self, name: &str, classes: usize, rng: &mut ChaCha8Rng) -> Dataset {
+        shuffle(&mut self.rows, rng);
+        let inputs = self
+            .rows
+            .iter()
+            .flat_map(|(p, _)| p.map(|v| v as f32))
+            .collect();
+        let labels = self.rows.iter().map(|&(_, c)| c).collect();
+        let dataset = Dataset::new(
+            name,
+            Inputs::F32(inputs),
+            Targets::Classes(labels),
+            vec!["x1".into(), "x2".into()],
+            vec!["label".into()],
+            (0..classes).map(|c| c.to_string()).collect(),
+        );
+        dataset.expect("generators build consistent datasets")
+    }
+}
+
+/// Class sizes for two balanced classes: class 0 takes the odd sample.
+fn halves(samples: usize) -> [usize; 2] {
+    [samples - samples / 2, samples / 2]
+}
+
+/// XOR (Playground `classifyXORData`): `x, y ~ U(-5, 5)`, each pushed 0.3 away
+/// from 0 (`x += sign(x) * 0.3`), class 1 where `x * y > 0` (quadrants I and
+/// III), class 0 elsewhere. We draw `x`, then give `y` the sign its class
+/// needs, which is the same distribution per class. Noise: each coordinate
+/// moves by `U(-5, 5) * noise` (Playground's noise percentage / 100).
+pub fn xor(samples: usize, noise: f32, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut points = Points::new(samples);
+    for (class, count) in halves(samples).into_iter().enumerate() {
+        for _ in 0..count {
+            let x = padded(uniform(&mut rng, -5.0, 5.0));
+            let y = padded(uniform(&mut rng, 0.0, 5.0)).abs();
+            let y = if (class == 1) == (x > 0.0) { y } else { -y };
+            let nx = uniform(&mut rng, -5.0, 5.0) * noise;
+            let ny = uniform(&mut rng, -5.0, 5.0) * noise;
+            points.push(x + nx, y + ny, class as u32);
+        }
+    }
+    points.finish("xor", 2, &mut rng)
+}
+
+fn padded(v: f64) -> f64 {
+    if v > 0.0 { v + 0.3 } else { v - 0.3 }
+}
+
+/// Two rings (Playground `classifyCircleData`, radius 5): class 1 inside,
+/// `r ~ U(0, 2.5)`; class 0 around it, `r ~ U(3.5, 5)`; angle `a ~ U(0, 2π)`,
+/// point `(r sin a, r cos a)`. Noise: each coordinate moves by
+/// `U(-5, 5) * noise`.
+pub fn circle(samples: usize, noise: f32, seed: u64) -> Dataset {
+    const RADIUS: f64 = 5.0;
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut points = Points::new(samples);
+    for (class, count) in halves(samples).into_iter().enumerate() {
+        let (low, high) = if class == 1 {
+            (0.0, RADIUS * 0.5)
+        } else {
+            (RADIUS * 0.7, RADIUS)
+        };
+        for _ in 0..count {
+            let r = uniform(&mut rng, low, high);
+            let angle = uniform(&mut rng, 0.0, 2.0 * PI);
+            let nx = uniform(&mut rng, -RADIUS, RADIUS) * noise;
+            let ny = uniform(&mut rng, -RADIUS, RADIUS) * noise;
+            points.push(r * angle.sin() + nx, r * angle.cos() + ny, class as u32);
+        }
+    }
+    points.finish("circle", 2, &mut rng)
+}
+
+/// Two Gaussian clusters (Playground `classifyTwoGaussData`): class 1 around
+/// `(2, 2)`, class 0 around `(-2, -2)`, each coordinate `N(c, variance)` with
+/// `variance = 0.5 + 7 * noise` (Playground's linear map of noise `[0, 0.5]`
+/// onto variance `[0.5, 4]`). Noise 0 still has variance 0.5.
+pub fn gauss(samples: usize, noise: f32, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let std = (0.5 + 7.0 * f64::from(noise)).sqrt();
+    let mut points = Points::new(samples);
+    for (class, count) in halves(samples).into_iter().enumerate() {
+        let c = if class == 1 { 2.0 } else { -2.0 };
+        for _ in 0..count {
+            let x = c + std * standard_normal(&mut rng);
+            let y = c + std * standard_normal(&mut rng);
+            points.push(x, y, class as u32);
+        }
+    }
+    points.finish("gauss", 2, &mut rng)
+}
+
+/// Two interleaved spirals (Playground `classifySpiralData`): for
+/// `i in 0..n` (n points per class), `r = 5 i / n`,
+/// `t = 1.75 * 2π * i / n + Δ`, point `(r sin t, r cos t)`, with `Δ = 0` for
+/// class 1 and `Δ = π` for class 0. Noise: each coordinate moves by
+/// `U(-1, 1) * noise`.
+pub fn spiral(samples: usize, noise: f32, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut points = Points::new(samples);
+    for (class, count) in halves(samples).into_iter().enumerate() {
+        let delta = if class == 1 { 0.0 } else { PI };
+        let n = count as f64;
+        for i in 0..count {
+            let i = i as f64;
+            let r = i / n * 5.0;
+            let t = 1.75 * i / n * 2.0 * PI + delta;
+            let nx = uniform(&mut rng, -1.0, 1.0) * noise;
+            let ny = uniform(&mut rng, -1.0, 1.0) * noise;
+            points.push(r * t.sin() + nx, r * t.cos() + ny, class as u32);
+        }
+    }
+    points.finish("spiral", 2, &mut rng)
+}
+
+/// Two interleaving half circles (scikit-learn `make_moons`): class 0 is the
+/// upper half of the unit circle, `(cos s, sin s)`; class 1 the lower half of
+/// the unit circle around `(1, 0.5)`, `(1 - cos s, 0.5 - sin s)`; `s` takes
+/// evenly spaced values over `[0, π]` (`linspace`). Class 0 gets
+/// `samples / 2` points (rounded down, as scikit-learn). Noise: Gaussian with
+/// standard deviation `noise` added to each coordinate.
+pub fn moons(samples: usize, noise: f32, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut points = Points::new(samples);
+    let outer = samples / 2;
+    for (class, count) in [outer, samples - outer].into_iter().enumerate() {
+        for k in 0..count {
+            let s = if count > 1 {
+                PI * k as f64 / (count - 1) as f64
+            } else {
+                0.0
+            };
+            let (x, y) = if class == 0 {
+                (s.cos(), s.sin())
+            } else {
+                (1.0 - s.cos(), 0.5 - s.sin())
+            };
+            let nx = noise * standard_normal(&mut rng);
+            let ny = noise * standard_normal(&mut rng);
+            points.push(x + nx, y + ny, class as u32);
+        }
+    }
+    points.finish("moons", 2, &mut rng)
+}
+
+/// [`DEFAULT_BLOBS`] Gaussian blobs; see [`blobs_with_classes`].
+pub fn blobs(samples: usize, noise: f32, seed: u64) -> Dataset {
+    blobs_with_classes(samples, DEFAULT_BLOBS, noise, seed)
+}
+
+/// `classes` isotropic Gaussian blobs (scikit-learn `make_blobs`): centres
+/// drawn first, uniform in the box `[-10, 10)²`; class `c` gets
+/// `samples / classes` points (the first `samples % classes` classes one more),
+/// each `centre + N(0, noise²)` per coordinate, so `noise` is scikit-learn's
+/// `cluster_std` (default 1.0). `classes == 0` is treated as 1.
+pub fn blobs_with_classes(samples: usize, classes: usize, noise: f32, seed: u64) -> Dataset {
+    let classes = classes.max(1);
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let centres: Vec<[f64; 2]> = (0..classes)
+        .map(|_| {
+            [
+                uniform(&mut rng, -10.0, 10.0),
+                uniform(&mut rng, -10.0, 10.0),
+            ]
+        })
+        .collect();
+    let mut points = Points::new(samples);
+    for (class, [cx, cy]) in centres.into_iter().enumerate() {
+        let count = samples / classes + usize::from(class < samples % classes);
+        for _ in 0..count {
+            let x = cx + noise * standard_normal(&mut rng);
+            let y = cy + noise * standard_normal(&mut rng);
+            points.push(x, y, class as u32);
+        }
+    }
+    points.finish("blobs", classes, &mut rng)
+}
+
+/// A tilted plane (Playground `regressPlane`): `x1, x2 ~ U(-6, 6)`,
+/// `y = (x1 + n1 + x2 + n2) / 10` with `n1, n2 ~ U(-6, 6) * noise`, so the
+/// clean target lies in `[-1.2, 1.2]`.
+pub fn plane(samples: usize, noise: f32, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut inputs = Vec::with_capacity(2 * samples);
+    let mut targets = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let x1 = uniform(&mut rng, -6.0, 6.0);
+        let x2 = uniform(&mut rng, -6.0, 6.0);
+        let n1 = uniform(&mut rng, -6.0, 6.0) * noise;
+        let n2 = uniform(&mut rng, -6.0, 6.0) * noise;
+        // Round the inputs first so that noise 0 gives y == (x1 + x2) / 10 on the stored values.
+        let (x1, x2) = (x1 as f32, x2 as f32);
+        inputs.extend([x1, x2]);
+        targets.push(((f64::from(x1) + n1 + f64::from(x2) + n2) / 10.0) as f32);
+    }
+    regression("plane", inputs, targets, &["x1", "x2"])
+}
+
+/// One-dimensional sine wave (our own; neither Playground nor scikit-learn has
+/// it): `x1 ~ U(-2π, 2π)` (two periods), `y = sin(x1) + noise * N(0, 1)`.
+pub fn sine(samples: usize, noise: f32, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut inputs = Vec::with_capacity(samples);
+    let mut targets = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let x = uniform(&mut rng, -2.0 * PI, 2.0 * PI) as f32;
+        inputs.push(x);
+        targets.push((f64::from(x).sin() + noise * standard_normal(&mut rng)) as f32);
+    }
+    regression("sine", inputs, targets, &["x1"])
+}
+
+fn regression(name: &str, inputs: Vec<f32>, targets: Vec<f32>, features: &[&str]) -> Dataset {
+    Dataset::new(
+        name,
+        Inputs::F32(inputs),
+        Targets::Values(targets),
+        features.iter().map(|&f| f.to_owned()).collect(),
+        vec!["y".into()],
+        Vec::new(),
+    )
+    .expect("generators build consistent datasets")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Task, to_csv_string};
+
+    fn points(d: &Dataset) -> Vec<([f32; 2], u32)> {
+        let (Inputs::F32(x), Targets::Classes(c)) = (d.inputs(), d.targets()) else {
+            panic!("expected f32 classification data");
+        };
+        x.chunks_exact(2)
+            .map(|p| [p[0], p[1]])
+            .zip(c.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn shapes_and_balance() {
+        for &name in NAMES {
+            let d = by_name(name, 301, default_noise(name).unwrap(), 5).unwrap();
+            assert_eq!(d.len(), 301, "{name}");
+            assert_eq!(d.name(), name);
+            match d.task() {
+                Task::Classification { classes } => {
+                    assert_eq!(d.dim(), 2);
+                    let counts = d.class_counts();
+                    assert_eq!(counts.len(), classes);
+                    assert_eq!(counts.iter().sum::<usize>(), 301);
+                    let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+                    assert!(hi - lo <= 1, "{name}: {counts:?}");
+                }
+                Task::Regression { outputs } => {
+                    assert_eq!(outputs, 1);
+                    assert_eq!(d.dim(), if name == "sine" { 1 } else { 2 });
+                }
+            }
+            let Inputs::F32(x) = d.inputs() else { panic!() };
+            assert!(x.iter().all(|v| v.is_finite()));
+        }
+    }
+
+    #[test]
+    fn deterministic_per_seed() {
+        for &name in NAMES {
+            let noise = default_noise(name).unwrap();
+            let a = to_csv_string(&by_name(name, 100, noise, 1).unwrap());
+            let b = to_csv_string(&by_name(name, 100, noise, 1).unwrap());
+            let c = to_csv_string(&by_name(name, 100, noise, 2).unwrap());
+            assert_eq!(a, b, "{name}: same seed, same bytes");
+            assert_ne!(a, c, "{name}: another seed differs");
+        }
+    }
+
+    #[test]
+    fn unknown_names_and_bad_noise() {
+        assert!(is_generator("moons") && !is_generator("mnist"));
+        let err = by_name("swirl", 10, 0.0, 1).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown dataset generator `swirl`: expected one of \
+             xor, circle, gauss, spiral, moons, blobs, plane, sine"
+        );
+        assert!(by_name("xor", 10, f32::NAN, 1).is_err());
+        assert!(by_name("xor", 10, -1.0, 1).is_err());
+        assert!(by_name("blobs", 0, 1.0, 1).unwrap().is_empty());
+    }
+
+    #[test]
+    fn xor_clean() {
+        for ([x, y], c) in points(&xor(400, 0.0, 3)) {
+            assert!(x.abs() >= 0.3 && y.abs() >= 0.3 && x.abs() <= 5.3 && y.abs() <= 5.3);
+            assert_eq!(x * y > 0.0, c == 1);
+        }
+    }
+
+    #[test]
+    fn circle_clean_radii_in_their_bands() {
+        for ([x, y], c) in points(&circle(400, 0.0, 3)) {
+            let r = x.hypot(y);
+            if c == 1 {
+                assert!(r <= 2.5 + 1e-5, "inner r = {r}");
+            } else {
+                assert!((3.5 - 1e-5..=5.0 + 1e-5).contains(&r), "outer r = {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn gauss_clean_clusters_are_separated() {
+        let pts = points(&gauss(400, 0.0, 3));
+        for &([x, y], c) in &pts {
+            assert_eq!(x + y > 0.0, c == 1);
+        }
+        let mean_x: f32 = pts.iter().filter(|p| p.1 == 1).map(|p| p.0[0]).sum::<f32>() / 200.0;
+        assert!((mean_x - 2.0).abs() < 0.15, "{mean_x}");
+    }
+
+    #[test]
+    fn spiral_clean_points_lie_on_the_spiral() {
+        for ([x, y], c) in points(&spiral(400, 0.0, 3)) {
+            let r = f64::from(x.hypot(y));
+            let delta = if c == 1 { 0.0 } else { PI };
+            let t = 1.75 * 2.0 * PI * r / 5.0 + delta;
+            assert!((f64::from(x) - r * t.sin()).abs() < 1e-4, "{x} {y} {c}");
+            assert!((f64::from(y) - r * t.cos()).abs() < 1e-4, "{x} {y} {c}");
+        }
+    }
+
+    #[test]
+    fn moons_clean_on_unit_half_circles() {
+        let pts = points(&moons(400, 0.0, 3));
+        for &([x, y], c) in &pts {
+            let (cx, cy) = if c == 0 { (0.0, 0.0) } else { (1.0, 0.5) };
+            let r = (x - cx).hypot(y - cy);
+            assert!((r - 1.0).abs() < 1e-5, "r = {r}");
+            if c == 0 {
+                assert!(y >= -1e-6);
+            } else {
+                assert!(y <= 0.5 + 1e-6);
+            }
+        }
+        assert!(
+            pts.iter().any(|p| p.0 == [1.0, 0.0] && p.1 == 0),
+            "linspace ends at s = 0"
+        );
+    }
+
+    #[test]
+    fn blobs_clean_points_sit_on_their_centres() {
+        let pts = points(&blobs_with_classes(100, 4, 0.0, 3));
+        for c in 0..4 {
+            let mine: Vec<_> = pts.iter().filter(|p| p.1 == c).collect();
+            assert_eq!(mine.len(), 25);
+            assert!(mine.iter().all(|p| p.0 == mine[0].0));
+            assert!(mine[0].0.iter().all(|v| (-10.0..10.0).contains(v)));
+        }
+    }
+
+    #[test]
+    fn regressions_clean() {
+        let d = plane(200, 0.0, 3);
+        let (Inputs::F32(x), Targets::Values(y)) = (d.inputs(), d.targets()) else {
+            panic!()
+        };
+        for (p, &t) in x.chunks_exact(2).zip(y) {
+            assert!(p.iter().all(|v| (-6.0..=6.0).contains(v)));
+            assert!((t - (p[0] + p[1]) / 10.0).abs() < 1e-6);
+        }
+        let d = sine(200, 0.0, 3);
+        let (Inputs::F32(x), Targets::Values(y)) = (d.inputs(), d.targets()) else {
+            panic!()
+        };
+        for (&x, &t) in x.iter().zip(y) {
+            assert!((t - x.sin()).abs() < 1e-6);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Datasets for the trainer: synthetic 2-D generators, CSV and IDX (MNIST)
+//! loaders, seeded stratified splits and per-feature normalisation.
+//!
+//! A [`Dataset`] holds one contiguous `[n, dim]` input matrix (`f32`, or `u8`
+//! for images) and its targets; the trainer gathers normalised batches from it
+//! with [`Dataset::write_batch_inputs`] without allocating. This crate does not
+//! depend on `nn-core`, and writes nothing to stdout or stderr (a dashboard
+//! draws over the terminal).
+//!
+//! ```
+//! use nn_data::{generators, Normalization, NormalizationKind};
+//!
+//! let data = generators::moons(200, 0.1, 42);
+//! let split = data.split(0.2, 0.0, 7).unwrap();
+//! let norm = Normalization::fit(NormalizationKind::Standardize, &split.train);
+//! let mut batch = vec![0.0; 32 * data.dim()];
+//! let indices: Vec<usize> = (0..32).collect();
+//! split.train.write_batch_inputs(&indices, &norm, &mut batch);
+//! ```
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod csv_io;
+mod dataset;
+mod error;
+pub mod generators;
+pub mod idx;
+pub mod mnist;
+mod normalize;
+pub mod random;
+mod split;
+
+pub use csv_io::{CsvOptions, TaskHint, load_csv, parse_csv, to_csv_string, write_csv};
+pub use dataset::{Dataset, Inputs, Targets, Task};
+pub use error::DataError;
+pub use normalize::{Normalization, NormalizationKind};
+pub use split::{Split, SplitIndices};
