@@ -2,6 +2,7 @@
 //! columns and one target column; [`write_csv`] writes a dataset byte for byte
 //! reproducibly (six decimals), which is how `datasets/*.csv` are made.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -67,7 +68,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
     let mut reader = ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .trim(Trim::All)
+        .trim(Trim::Headers)
         .from_reader(bytes);
     let header: Vec<String> = reader
         .byte_headers()
@@ -102,7 +103,9 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
         .collect();
 
     let mut inputs: Vec<f32> = Vec::new();
-    let mut labels: Vec<String> = Vec::new();
+    // Target fields, concatenated: one buffer instead of one String per row.
+    let mut label_text = String::new();
+    let mut label_ends: Vec<usize> = Vec::new();
     let mut lines: Vec<u64> = Vec::new();
     let mut record = ByteRecord::new();
     loop {
@@ -126,65 +129,87 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
                 found: record.len(),
             });
         }
-        for (j, field) in record.iter().enumerate() {
+        // Trimmed here rather than by the reader, which would rebuild every record.
+        for (j, field) in record.iter().map(<[u8]>::trim_ascii).enumerate() {
             if j == target {
                 let text = std::str::from_utf8(field).map_err(|_| DataError::Csv {
                     path: path.to_owned(),
                     line,
                     message: format!("column `{}`: not valid UTF-8", header[j]),
                 })?;
-                labels.push(text.to_owned());
+                label_text.push_str(text);
+                label_ends.push(label_text.len());
             } else {
                 inputs.push(parse_number(field, path, line, &header[j])?);
             }
         }
         lines.push(line);
     }
-    if labels.is_empty() {
+    if label_ends.is_empty() {
         return Err(DataError::NoRows {
             path: path.to_owned(),
         });
     }
 
-    let numeric: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
-    let integers = labels.iter().all(|l| l.parse::<i64>().is_ok());
+    let labels = || {
+        std::iter::once(0)
+            .chain(label_ends.iter().copied())
+            .zip(&label_ends)
+            .map(|(start, &end)| &label_text[start..end])
+    };
+    // All integers, else all numbers, decided in one pass.
+    let (mut integers, mut numeric) = (true, true);
+    for label in labels() {
+        if integers {
+            if label.parse::<i64>().is_ok() {
+                continue;
+            }
+            integers = false;
+        }
+        if label.parse::<f64>().is_err() {
+            numeric = false;
+            break;
+        }
+    }
     let regression = match options.task {
         Some(TaskHint::Regression) => true,
         Some(TaskHint::Classification) => false,
-        None => numeric.is_some() && !integers,
+        None => numeric && !integers,
     };
     let target_name = header[target].clone();
     let name = path
         .file_stem()
         .map_or_else(|| "csv".to_owned(), |s| s.to_string_lossy().into_owned());
     let (targets, class_names) = if regression {
-        let values = labels
-            .iter()
+        let values = labels()
             .zip(&lines)
             .map(|(l, &line)| parse_number(l.as_bytes(), path, line, &target_name))
             .collect::<Result<Vec<f32>, _>>()?;
         (Targets::Values(values), Vec::new())
     } else {
-        let mut names: Vec<&String> = labels.iter().collect();
-        if integers {
-            names.sort_by_key(|l| l.parse::<i64>().unwrap_or_default());
-        } else {
-            names.sort();
-        }
-        names.dedup();
-        let class_names: Vec<String> = names.into_iter().cloned().collect();
-        let classes = labels
-            .iter()
+        // Ids in order of first appearance, then renumbered in sorted order.
+        let mut first_seen: HashMap<&str, u32> = HashMap::new();
+        let mut distinct: Vec<&str> = Vec::new();
+        let ids: Vec<u32> = labels()
             .map(|l| {
-                let i = if integers {
-                    let v = l.parse::<i64>().unwrap_or_default();
-                    class_names.binary_search_by_key(&v, |c| c.parse::<i64>().unwrap_or_default())
-                } else {
-                    class_names.binary_search(l)
-                };
-                i.map_or(0, |i| i as u32)
+                *first_seen.entry(l).or_insert_with(|| {
+                    distinct.push(l);
+                    (distinct.len() - 1) as u32
+                })
             })
             .collect();
+        let mut order: Vec<usize> = (0..distinct.len()).collect();
+        if integers {
+            order.sort_by_key(|&i| distinct[i].parse::<i64>().unwrap_or_default());
+        } else {
+            order.sort_by_key(|&i| distinct[i]);
+        }
+        let mut rank = vec![0u32; distinct.len()];
+        for (sorted, &i) in order.iter().enumerate() {
+            rank[i] = sorted as u32;
+        }
+        let class_names = order.iter().map(|&i| distinct[i].to_owned()).collect();
+        let classes = ids.iter().map(|&id| rank[id as usize]).collect();
         (Targets::Classes(classes), class_names)
     };
     Dataset::new(
