@@ -155,7 +155,7 @@ pub enum DataError {
         classes: u32,
     },
     /// Images and labels files that describe different numbers of samples.
-    #[error("{} has {images} images but {} has {labels} labels: expected the same count", .images_path.display(), .labels_path.display())]
+    #[error("{}: byte offset 4: {images} images, but {}: byte offset 4: {labels} labels: expected the same count", .images_path.display(), .labels_path.display())]
     CountMismatch {
         /// The images file.
         images_path: PathBuf,

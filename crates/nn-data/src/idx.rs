@@ -345,7 +345,8 @@ mod tests {
         );
         assert_eq!(
             load(&images, &idx(0x801, &[3], &[0, 1, 1]), 2).unwrap_err(),
-            "DIR/images.idx has 2 images but DIR/labels.gz has 3 labels: expected the same count"
+            "DIR/images.idx: byte offset 4: 2 images, but DIR/labels.gz: byte offset 4: 3 labels: \
+             expected the same count"
         );
         assert_eq!(
             load(&[], &labels, 2).unwrap_err(),
