@@ -1,0 +1,171 @@
+//! Checkpoints: weights, optimizer state, position, RNG state and config, in one
+//! safetensors file written atomically. Resuming continues bit-identically.
+//!
+//! The shuffling RNG is ChaCha8 seeded from `(seed, resets)` with the epoch as
+//! its stream, so its whole state is those three numbers, stored in the JSON.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::config::TrainConfig;
+use crate::error::TrainError;
+use crate::optimizer::Optimizer;
+use crate::trainer::{Progress, TrainData, Trainer};
+
+/// Checkpoint format version.
+const VERSION: u32 = 1;
+/// Header metadata key of the checkpoint JSON.
+const KEY: &str = "nn_train_checkpoint";
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    version: u32,
+    config: TrainConfig,
+    progress: Progress,
+    optimizer_steps: u64,
+    /// The shuffling RNG's state: ChaCha8 from this seed and reset count, stream = epoch.
+    rng: RngState,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RngState {
+    seed: u64,
+    resets: u64,
+    stream: u64,
+}
+
+/// The file name of the rolling checkpoint in a checkpoint folder.
+pub fn checkpoint_path(dir: &Path) -> PathBuf {
+    dir.join("checkpoint.safetensors")
+}
+
+impl Trainer {
+    /// Writes a checkpoint to `path` atomically.
+    pub fn save_checkpoint(&self, path: &Path) -> Result<(), TrainError> {
+        let header = Header {
+            version: VERSION,
+            config: self.config.clone(),
+            progress: self.progress.clone(),
+            optimizer_steps: self.optimizer.steps(),
+            rng: RngState {
+                seed: self.config.seed,
+                resets: self.progress.resets,
+                stream: self.progress.epoch as u64,
+            },
+        };
+        let json =
+            serde_json::to_string(&header).map_err(|e| checkpoint_error(path, e.to_string()))?;
+        let (first, second) = self.optimizer.buffers();
+        let mut tensors: Vec<(&str, &[f32])> = vec![("params", self.network.parameters())];
+        if !first.is_empty() {
+            tensors.push(("optimizer.first", first));
+        }
+        if !second.is_empty() {
+            tensors.push(("optimizer.second", second));
+        }
+        if let Some(best) = &self.best_params {
+            tensors.push(("best_params", best));
+        }
+        let bytes: Vec<(&str, Vec<u8>, usize)> = tensors
+            .iter()
+            .map(|(n, v)| {
+                (
+                    *n,
+                    v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+                    v.len(),
+                )
+            })
+            .collect();
+        let views = bytes.iter().map(|(n, b, len)| {
+            (
+                n.to_string(),
+                TensorView::new(Dtype::F32, vec![*len], b).expect("length matches by construction"),
+            )
+        });
+        let out = safetensors::serialize(views, Some(HashMap::from([(KEY.to_string(), json)])))
+            .map_err(|e| checkpoint_error(path, e.to_string()))?;
+        nn_core::model_file::write_atomically(path, &out)?;
+        Ok(())
+    }
+
+    /// Resumes a run from a checkpoint, on `data` (which must have the shape the run had).
+    ///
+    /// `threads` overrides the checkpoint's thread count; the results do not depend on it.
+    pub fn resume(
+        path: &Path,
+        data: Arc<TrainData>,
+        threads: Option<usize>,
+    ) -> Result<Self, TrainError> {
+        let bytes = std::fs::read(path).map_err(|e| checkpoint_error(path, e.to_string()))?;
+        let bad = |m: String| checkpoint_error(path, m);
+        let (_, metadata) = SafeTensors::read_metadata(&bytes)
+            .map_err(|e| bad(format!("not a checkpoint (safetensors: {e})")))?;
+        let tensors =
+            SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("not a checkpoint: {e}")))?;
+        let json = metadata
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(KEY))
+            .ok_or_else(|| bad("no checkpoint metadata: is this a model file? use it with --model, not --resume".into()))?;
+        let header: Header =
+            serde_json::from_str(json).map_err(|e| bad(format!("checkpoint metadata: {e}")))?;
+        if header.version != VERSION {
+            return Err(bad(format!(
+                "checkpoint version {} (this build reads {VERSION})",
+                header.version
+            )));
+        }
+        let mut config = header.config;
+        if let Some(t) = threads {
+            config.threads = t;
+        }
+        let mut trainer = Trainer::new(config, data)?;
+        let count = trainer.network.parameters().len();
+        let read = |name: &str| -> Result<Option<Vec<f32>>, TrainError> {
+            let Ok(view) = tensors.tensor(name) else {
+                return Ok(None);
+            };
+            if view.dtype() != Dtype::F32 || view.shape() != [count] {
+                return Err(bad(format!(
+                    "tensor {name} has shape {:?}, expected [{count}]",
+                    view.shape()
+                )));
+            }
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(bad(format!("tensor {name} holds non-finite values")));
+            }
+            Ok(Some(values))
+        };
+        let params = read("params")?.ok_or_else(|| bad("missing tensor params".into()))?;
+        trainer.set_parameters(&params);
+        let first = read("optimizer.first")?.unwrap_or_default();
+        let second = read("optimizer.second")?.unwrap_or_default();
+        trainer.optimizer = Optimizer::from_state(
+            trainer.config.optimizer,
+            header.optimizer_steps,
+            first,
+            second,
+            count,
+        )
+        .ok_or_else(|| bad("optimizer state does not fit the optimizer".into()))?;
+        trainer.best_params = read("best_params")?;
+        trainer.progress = header.progress;
+        Ok(trainer)
+    }
+}
+
+fn checkpoint_error(path: &Path, message: String) -> TrainError {
+    TrainError::Checkpoint {
+        path: path.to_path_buf(),
+        message,
+    }
+}

@@ -1,0 +1,220 @@
+//! What a training run is asked to do: optimizer, schedule, batch, threads, stopping.
+
+use std::path::PathBuf;
+
+use nn_core::Architecture;
+use serde::{Deserialize, Serialize};
+
+/// The update rule applied to the summed gradient of each mini-batch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OptimizerKind {
+    /// The seed's rule: `w -= r * dL/dw` (that is, `w += r * o_in * delta`).
+    Sgd,
+    /// Heavy-ball momentum as PyTorch's `SGD(momentum=mu, nesterov=...)`:
+    /// `v = mu v + g`, then `w -= r v` (Nesterov: `w -= r (g + mu v)`).
+    Momentum {
+        /// The momentum `mu`, typically 0.9.
+        momentum: f32,
+        /// Use Nesterov's look-ahead form.
+        nesterov: bool,
+    },
+    /// Adam with bias correction (Kingma & Ba), as PyTorch's `Adam`.
+    Adam {
+        /// First-moment decay, typically 0.9.
+        beta1: f32,
+        /// Second-moment decay, typically 0.999.
+        beta2: f32,
+        /// Denominator guard, typically 1e-8.
+        epsilon: f32,
+    },
+    /// Adam with decoupled weight decay (Loshchilov & Hutter), as PyTorch's `AdamW`:
+    /// `w -= r * weight_decay * w` before the Adam step.
+    AdamW {
+        /// First-moment decay.
+        beta1: f32,
+        /// Second-moment decay.
+        beta2: f32,
+        /// Denominator guard.
+        epsilon: f32,
+        /// Decoupled weight decay, typically 0.01.
+        weight_decay: f32,
+    },
+}
+
+impl OptimizerKind {
+    /// Momentum 0.9, classic form.
+    pub const MOMENTUM: Self = Self::Momentum {
+        momentum: 0.9,
+        nesterov: false,
+    };
+    /// Nesterov momentum 0.9.
+    pub const NESTEROV: Self = Self::Momentum {
+        momentum: 0.9,
+        nesterov: true,
+    };
+    /// Adam with PyTorch's defaults.
+    pub const ADAM: Self = Self::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+    };
+    /// AdamW with PyTorch's defaults.
+    pub const ADAMW: Self = Self::AdamW {
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+        weight_decay: 0.01,
+    };
+
+    /// Short name for status lines.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sgd => "sgd",
+            Self::Momentum {
+                nesterov: false, ..
+            } => "momentum",
+            Self::Momentum { nesterov: true, .. } => "nesterov",
+            Self::Adam { .. } => "adam",
+            Self::AdamW { .. } => "adamw",
+        }
+    }
+}
+
+/// How the learning rate changes with the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Schedule {
+    /// The same rate throughout.
+    Constant,
+    /// Multiply by `factor` every `every` epochs.
+    Step {
+        /// Epochs between decays.
+        every: usize,
+        /// Multiplier per decay, e.g. 0.1.
+        factor: f32,
+    },
+    /// Cosine annealing from the base rate to `min_factor * base` over `epochs` epochs.
+    Cosine {
+        /// Length of the annealing, in epochs.
+        epochs: usize,
+        /// Final rate as a fraction of the base rate.
+        min_factor: f32,
+    },
+}
+
+impl Schedule {
+    /// The factor applied to the base rate during `epoch` (0-based).
+    pub fn factor(&self, epoch: usize) -> f32 {
+        match *self {
+            Schedule::Constant => 1.0,
+            Schedule::Step { every, factor } => factor.powi((epoch / every.max(1)) as i32),
+            Schedule::Cosine { epochs, min_factor } => {
+                let t = (epoch as f32 / epochs.max(1) as f32).min(1.0);
+                min_factor + (1.0 - min_factor) * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
+            }
+        }
+    }
+}
+
+/// Everything that defines a run; stored in checkpoints so a resume continues the same run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The network to train.
+    pub architecture: Architecture,
+    /// The update rule.
+    pub optimizer: OptimizerKind,
+    /// Base learning rate `r`.
+    pub learning_rate: f32,
+    /// Learning-rate schedule over epochs.
+    pub schedule: Schedule,
+    /// L1 penalty `l1 * sum |w|` added to the loss (all parameters).
+    pub l1: f32,
+    /// L2 penalty `l2/2 * sum w^2` added to the loss (all parameters, PyTorch's `weight_decay`).
+    pub l2: f32,
+    /// Clip the gradient's global norm to this value.
+    pub clip_norm: Option<f32>,
+    /// Samples per mini-batch; the loss is their mean.
+    pub batch_size: usize,
+    /// Samples per shard; `None` picks one from the batch size alone (never from
+    /// the thread count, so results do not depend on it).
+    pub shard_size: Option<usize>,
+    /// Epochs to run (a full pass over the training data each).
+    pub epochs: usize,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Seed for initialisation and shuffling.
+    pub seed: u64,
+    /// Stop when validation loss has not improved for this many epochs, keeping the best weights.
+    pub early_stop_patience: Option<usize>,
+    /// Write a checkpoint to this folder every `checkpoint_every` epochs and when stopped.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Epochs between checkpoints.
+    pub checkpoint_every: usize,
+}
+
+impl TrainConfig {
+    /// Sensible defaults around an architecture: SGD, constant rate 0.1, batch 32, 10 epochs.
+    pub fn new(architecture: Architecture) -> Self {
+        Self {
+            architecture,
+            optimizer: OptimizerKind::Sgd,
+            learning_rate: 0.1,
+            schedule: Schedule::Constant,
+            l1: 0.0,
+            l2: 0.0,
+            clip_norm: None,
+            batch_size: 32,
+            shard_size: None,
+            epochs: 10,
+            threads: 0,
+            seed: 1,
+            early_stop_patience: None,
+            checkpoint_dir: None,
+            checkpoint_every: 1,
+        }
+    }
+
+    /// Samples per shard for a mini-batch of `batch` samples.
+    ///
+    /// A quarter of the batch, at least 16 and at most 256: enough shards for
+    /// two to four cores on medium batches, large enough for efficient GEMMs, and
+    /// a function of the batch alone so the gradient sum is the same for any
+    /// thread count.
+    pub fn shard_size_for(&self, batch: usize) -> usize {
+        self.shard_size
+            .unwrap_or_else(|| batch.div_ceil(4).clamp(16, 256))
+            .max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules() {
+        assert_eq!(Schedule::Constant.factor(7), 1.0);
+        let step = Schedule::Step {
+            every: 2,
+            factor: 0.5,
+        };
+        assert_eq!(
+            [
+                step.factor(0),
+                step.factor(1),
+                step.factor(2),
+                step.factor(5)
+            ],
+            [1.0, 1.0, 0.5, 0.25]
+        );
+        let cos = Schedule::Cosine {
+            epochs: 10,
+            min_factor: 0.1,
+        };
+        assert!((cos.factor(0) - 1.0).abs() < 1e-6);
+        assert!((cos.factor(5) - 0.55).abs() < 1e-6);
+        assert!((cos.factor(10) - 0.1).abs() < 1e-6);
+        assert!((cos.factor(50) - 0.1).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,58 @@
+//! Errors of a training run, each with what the user can do about it.
+
+use std::path::PathBuf;
+
+/// Why training could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A setting that cannot work (rate, batch size, ...).
+    #[error("invalid setting {setting}: {message}")]
+    Setting {
+        /// The setting's name as the user knows it (a flag name).
+        setting: &'static str,
+        /// What was wrong and what is expected.
+        message: String,
+    },
+    /// The network does not fit the data.
+    #[error("network does not fit the data: {0}")]
+    Mismatch(String),
+    /// The loss stopped being a finite number.
+    #[error(
+        "training diverged at epoch {epoch}, batch {batch}: the loss is {loss} with learning rate {learning_rate}; \
+         try a smaller rate (e.g. --lr {suggestion})"
+    )]
+    Diverged {
+        /// Epoch (1-based) in which it happened.
+        epoch: usize,
+        /// Batch within the epoch (1-based).
+        batch: usize,
+        /// The non-finite loss.
+        loss: f64,
+        /// The learning rate in force.
+        learning_rate: f32,
+        /// A rate ten times smaller.
+        suggestion: f32,
+    },
+    /// A checkpoint that cannot be read or does not belong to this run.
+    #[error("{}: {message}", .path.display())]
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The data could not be loaded or split.
+    #[error(transparent)]
+    Data(#[from] nn_data::DataError),
+    /// An error from the network (shapes, model files).
+    #[error(transparent)]
+    Core(#[from] nn_core::CoreError),
+    /// The thread pool could not start.
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// What the OS said.
+        message: String,
+    },
+}

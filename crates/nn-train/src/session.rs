@@ -1,0 +1,570 @@
+//! Running a trainer: events out, commands in.
+//!
+//! [`spawn`] moves a [`Trainer`] to its own thread and returns a
+//! [`TrainerHandle`]: send [`Command`]s (pause, step, change the rate, ...) and
+//! drain [`Event`]s (progress, epoch reports, weight snapshots, state changes).
+//! Commands are obeyed between mini-batches. Progress and snapshots are
+//! published at a bounded rate, so a fast run cannot flood its observer.
+//! [`Trainer::run`] is the same loop on the caller's thread, for headless use.
+//!
+//! ```no_run
+//! # fn demo(trainer: nn_train::Trainer) {
+//! use nn_train::{Command, Event, SessionOptions, spawn};
+//! let handle = spawn(trainer, SessionOptions::default());
+//! handle.send(Command::SetLearningRate(0.03));
+//! for event in handle.events().try_iter() {
+//!     if let Event::EpochEnd(report) = event {
+//!         println!("epoch {}: loss {:.4}", report.epoch, report.train.loss);
+//!     }
+//! }
+//! handle.send(Command::Stop);
+//! let trainer = handle.join();
+//! # }
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use nn_core::{InputTransform, ModelInfo, Network};
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::checkpoint_path;
+use crate::error::TrainError;
+use crate::trainer::{EpochReport, Trainer};
+
+/// What an observer can ask of a running trainer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Stop taking steps until resumed.
+    Pause,
+    /// Continue taking steps.
+    Resume,
+    /// Pause if running, resume if paused.
+    TogglePause,
+    /// Take exactly one mini-batch step (then stay paused).
+    Step,
+    /// End the run (a checkpoint is written if a checkpoint folder is set).
+    Stop,
+    /// New base learning rate.
+    SetLearningRate(f32),
+    /// New mini-batch size.
+    SetBatchSize(usize),
+    /// New random weights, fresh optimizer, epoch 0.
+    Reset,
+    /// Save the model (weights and metadata) atomically to this path.
+    SaveModel(PathBuf),
+    /// Write a checkpoint now (to the checkpoint folder).
+    Checkpoint,
+}
+
+/// Whether the trainer is taking steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RunState {
+    /// Taking steps.
+    Running,
+    /// Waiting for a command.
+    Paused,
+    /// All epochs done, or early stopping ended the run.
+    Finished,
+    /// Stopped on request.
+    Stopped,
+    /// The loss became non-finite; the message says where and what to do.
+    Diverged(String),
+}
+
+/// A throttled view of training progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Steps taken in the current epoch.
+    pub step_in_epoch: usize,
+    /// Steps in an epoch at the current batch size.
+    pub steps_per_epoch: usize,
+    /// Steps since the start or last reset.
+    pub total_steps: u64,
+    /// Mean loss of the steps since the previous progress event.
+    pub loss: f64,
+    /// Training samples per second since the previous progress event.
+    pub samples_per_second: f64,
+    /// Learning rate in force.
+    pub learning_rate: f32,
+    /// Mini-batch size in force.
+    pub batch_size: usize,
+}
+
+/// The end of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Epochs completed.
+    pub epochs: usize,
+    /// Steps taken.
+    pub total_steps: u64,
+    /// Wall time of the run, in seconds.
+    pub seconds: f64,
+    /// Training samples per second over the run's steps.
+    pub samples_per_second: f64,
+    /// The last epoch's report.
+    pub last_epoch: Option<EpochReport>,
+    /// Early stopping ended the run (best weights restored).
+    pub stopped_early: bool,
+    /// A [`Command::Stop`] (or Ctrl-C) ended the run.
+    pub stopped_by_user: bool,
+    /// Path of the last checkpoint written, if any.
+    pub checkpoint: Option<PathBuf>,
+}
+
+/// What a running trainer tells its observer.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Throttled progress (at most one per [`SessionOptions::progress_interval`]).
+    Progress(Progress),
+    /// An epoch ended.
+    EpochEnd(EpochReport),
+    /// A copy of the weights (at most one per [`SessionOptions::snapshot_interval`], and after every change).
+    Snapshot(Arc<Network>),
+    /// The run state changed.
+    State(RunState),
+    /// A message for the user (saved files, checkpoints, rejected commands); never printed by the library.
+    Log(String),
+    /// The run is over.
+    Finished(Summary),
+}
+
+/// How a run publishes.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Start paused (waiting for [`Command::Resume`] or [`Command::Step`]).
+    pub start_paused: bool,
+    /// Minimum time between progress events.
+    pub progress_interval: Duration,
+    /// Minimum time between weight snapshots while running.
+    pub snapshot_interval: Duration,
+    /// Return when the run finishes (headless) instead of waiting for commands (dashboard).
+    pub exit_when_finished: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self {
+            start_paused: false,
+            progress_interval: Duration::from_millis(50),
+            snapshot_interval: Duration::from_millis(100),
+            exit_when_finished: false,
+        }
+    }
+}
+
+/// Where commands come from and events go.
+trait Control {
+    /// The next command; if `wait`, blocks until one arrives (or `None` if none can arrive any more).
+    fn next(&mut self, wait: bool) -> Option<Command>;
+    /// Publishes an event. `droppable` events may be dropped when the observer lags.
+    fn emit(&mut self, event: Event, droppable: bool);
+}
+
+impl Trainer {
+    /// Runs to the end on this thread, calling `on_event` for each event; `stop`
+    /// (set from a Ctrl-C handler, say) ends the run cleanly between steps.
+    pub fn run(
+        &mut self,
+        stop: &AtomicBool,
+        options: &SessionOptions,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<Summary, TrainError> {
+        struct Headless<'a> {
+            stop: &'a AtomicBool,
+            on_event: &'a mut dyn FnMut(Event),
+        }
+        impl Control for Headless<'_> {
+            fn next(&mut self, wait: bool) -> Option<Command> {
+                if self.stop.load(Ordering::Relaxed) {
+                    return Some(Command::Stop);
+                }
+                if wait {
+                    // Nothing else can arrive headless: a paused or finished run just stops.
+                    return Some(Command::Stop);
+                }
+                None
+            }
+            fn emit(&mut self, event: Event, _droppable: bool) {
+                (self.on_event)(event);
+            }
+        }
+        let options = SessionOptions {
+            exit_when_finished: true,
+            ..options.clone()
+        };
+        drive(self, &options, &mut Headless { stop, on_event })
+    }
+
+    /// What a model file needs besides the weights: normalisation, names, data source.
+    pub fn model_info(&self) -> ModelInfo {
+        let train = &self.data.train;
+        let n = &self.data.normalization;
+        ModelInfo {
+            normalization: Some(InputTransform {
+                kind: serde_json::to_value(n.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                shift: n.shift.clone(),
+                scale: n.scale.clone(),
+            }),
+            class_names: train.class_names().to_vec(),
+            feature_names: train.feature_names().to_vec(),
+            dataset: Some(train.name().to_string()),
+        }
+    }
+
+    /// Saves the current network with [`Trainer::model_info`], atomically.
+    pub fn save_model(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        nn_core::model_file::save(path, &self.network, &self.model_info())?;
+        Ok(())
+    }
+
+    fn write_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
+        let Some(dir) = &self.config.checkpoint_dir else {
+            return Ok(None);
+        };
+        let path = checkpoint_path(dir);
+        self.save_checkpoint(&path)?;
+        Ok(Some(path))
+    }
+}
+
+/// The training loop shared by [`Trainer::run`] and [`spawn`].
+fn drive(
+    trainer: &mut Trainer,
+    options: &SessionOptions,
+    control: &mut dyn Control,
+) -> Result<Summary, TrainError> {
+    let started = Instant::now();
+    let mut busy = 0.0f64;
+    let mut samples_total = 0usize;
+    let mut state = if options.start_paused {
+        RunState::Paused
+    } else {
+        RunState::Running
+    };
+    let mut checkpoint = None;
+    let mut stopped_by_user = false;
+    let mut last_progress = Instant::now();
+    let mut last_snapshot: Option<Instant> = None;
+    let (mut window_loss, mut window_steps, mut window_samples, mut window_busy) =
+        (0.0f64, 0usize, 0usize, 0.0f64);
+    control.emit(Event::State(state.clone()), false);
+    control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), true);
+
+    let result = loop {
+        let mut step_once = false;
+        let mut changed = false;
+        // Obey every pending command; block only when there is nothing to do.
+        loop {
+            let idle = state != RunState::Running && !step_once;
+            let Some(command) = control.next(idle) else {
+                if idle {
+                    // The observer is gone and nothing can wake us.
+                    stopped_by_user = true;
+                }
+                break;
+            };
+            match command {
+                Command::Pause if state == RunState::Running => {
+                    set_state(&mut state, RunState::Paused, control);
+                }
+                Command::Resume if state == RunState::Paused => {
+                    set_state(&mut state, RunState::Running, control);
+                }
+                Command::TogglePause => match state {
+                    RunState::Running => set_state(&mut state, RunState::Paused, control),
+                    RunState::Paused => set_state(&mut state, RunState::Running, control),
+                    _ => {}
+                },
+                Command::Pause | Command::Resume => {}
+                Command::Step => {
+                    if state == RunState::Running {
+                        set_state(&mut state, RunState::Paused, control);
+                    }
+                    step_once = state == RunState::Paused;
+                }
+                Command::Stop => {
+                    stopped_by_user = true;
+                    break;
+                }
+                Command::SetLearningRate(rate) => match trainer.set_learning_rate(rate) {
+                    Ok(()) => changed = true,
+                    Err(e) => control.emit(Event::Log(e.to_string()), false),
+                },
+                Command::SetBatchSize(batch) => match trainer.set_batch_size(batch) {
+                    Ok(()) => changed = true,
+                    Err(e) => control.emit(Event::Log(e.to_string()), false),
+                },
+                Command::Reset => {
+                    trainer.reset()?;
+                    changed = true;
+                    if matches!(state, RunState::Finished | RunState::Diverged(_)) {
+                        set_state(&mut state, RunState::Paused, control);
+                    }
+                    control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), false);
+                }
+                Command::SaveModel(path) => {
+                    let message = match trainer.save_model(&path) {
+                        Ok(()) => format!("model saved to {}", path.display()),
+                        Err(e) => format!("could not save the model: {e}"),
+                    };
+                    control.emit(Event::Log(message), false);
+                }
+                Command::Checkpoint => match trainer.write_checkpoint() {
+                    Ok(Some(path)) => {
+                        control.emit(
+                            Event::Log(format!("checkpoint written to {}", path.display())),
+                            false,
+                        );
+                        checkpoint = Some(path);
+                    }
+                    Ok(None) => control.emit(Event::Log("no checkpoint folder set".into()), false),
+                    Err(e) => control.emit(
+                        Event::Log(format!("could not write a checkpoint: {e}")),
+                        false,
+                    ),
+                },
+            }
+            if stopped_by_user {
+                break;
+            }
+        }
+        if changed {
+            control.emit(
+                Event::Progress(progress_of(
+                    trainer,
+                    window_loss,
+                    window_steps,
+                    window_samples,
+                    window_busy,
+                )),
+                false,
+            );
+        }
+        if stopped_by_user {
+            if let Some(path) = trainer.write_checkpoint()? {
+                control.emit(
+                    Event::Log(format!("checkpoint written to {}", path.display())),
+                    false,
+                );
+                checkpoint = Some(path);
+            }
+            set_state(&mut state, RunState::Stopped, control);
+            break Ok(());
+        }
+        if trainer.is_finished() {
+            if state != RunState::Finished {
+                set_state(&mut state, RunState::Finished, control);
+                control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), false);
+            }
+            if options.exit_when_finished {
+                break Ok(());
+            }
+            continue;
+        }
+        if state != RunState::Running && !step_once {
+            continue;
+        }
+
+        let step_started = Instant::now();
+        let outcome = match trainer.step() {
+            Ok(outcome) => outcome,
+            Err(e @ TrainError::Diverged { .. }) => {
+                set_state(&mut state, RunState::Diverged(e.to_string()), control);
+                if options.exit_when_finished {
+                    break Err(e);
+                }
+                continue;
+            }
+            Err(e) => break Err(e),
+        };
+        let took = step_started.elapsed().as_secs_f64();
+        busy += took;
+        samples_total += outcome.samples;
+        window_loss += outcome.loss;
+        window_steps += 1;
+        window_samples += outcome.samples;
+        window_busy += took;
+
+        let now = Instant::now();
+        if step_once
+            || now.duration_since(last_progress) >= options.progress_interval
+            || outcome.epoch_end.is_some()
+        {
+            control.emit(
+                Event::Progress(progress_of(
+                    trainer,
+                    window_loss,
+                    window_steps,
+                    window_samples,
+                    window_busy,
+                )),
+                !step_once,
+            );
+            (window_loss, window_steps, window_samples, window_busy) = (0.0, 0, 0, 0.0);
+            last_progress = now;
+        }
+        if step_once
+            || last_snapshot.is_none_or(|t| now.duration_since(t) >= options.snapshot_interval)
+        {
+            control.emit(
+                Event::Snapshot(Arc::new(trainer.network().clone())),
+                !step_once,
+            );
+            last_snapshot = Some(now);
+        }
+        if let Some(report) = outcome.epoch_end {
+            let every = trainer.config().checkpoint_every.max(1);
+            control.emit(Event::EpochEnd(report.clone()), false);
+            if report.epoch % every == 0
+                && let Some(path) = trainer.write_checkpoint()?
+            {
+                checkpoint = Some(path);
+            }
+        }
+    };
+
+    let summary = Summary {
+        epochs: trainer.epoch(),
+        total_steps: trainer.total_steps(),
+        seconds: started.elapsed().as_secs_f64(),
+        samples_per_second: samples_total as f64 / busy.max(1e-9),
+        last_epoch: trainer.history().last().cloned(),
+        stopped_early: trainer.progress.stopped_early,
+        stopped_by_user,
+        checkpoint,
+    };
+    control.emit(Event::Finished(summary.clone()), false);
+    result.map(|()| summary)
+}
+
+fn set_state(state: &mut RunState, new: RunState, control: &mut dyn Control) {
+    if *state != new {
+        *state = new.clone();
+        control.emit(Event::State(new), false);
+    }
+}
+
+fn progress_of(trainer: &Trainer, loss: f64, steps: usize, samples: usize, busy: f64) -> Progress {
+    Progress {
+        epoch: trainer.epoch(),
+        step_in_epoch: trainer.step_in_epoch(),
+        steps_per_epoch: trainer.steps_per_epoch(),
+        total_steps: trainer.total_steps(),
+        loss: if steps > 0 {
+            loss / steps as f64
+        } else {
+            f64::NAN
+        },
+        samples_per_second: if busy > 0.0 {
+            samples as f64 / busy
+        } else {
+            0.0
+        },
+        learning_rate: trainer.effective_learning_rate(),
+        batch_size: trainer.batch_size(),
+    }
+}
+
+/// A trainer running on its own thread.
+#[derive(Debug)]
+pub struct TrainerHandle {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    thread: JoinHandle<Trainer>,
+}
+
+impl TrainerHandle {
+    /// Sends a command; ignored if the run has already ended.
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    /// The event stream; drain it with `try_iter()` each frame.
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+
+    /// Whether the training thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
+
+    /// Stops the run (if still going) and returns the trainer.
+    pub fn join(self) -> Trainer {
+        let _ = self.commands.send(Command::Stop);
+        drop(self.events); // unblocks a trainer waiting on a full channel
+        match self.thread.join() {
+            Ok(trainer) => trainer,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// Events queued before droppable ones (progress, snapshots) start being dropped.
+const EVENT_QUEUE: usize = 256;
+
+/// The control of a spawned trainer: commands from and events to its handle.
+struct Threaded {
+    commands: Receiver<Command>,
+    events: SyncSender<Event>,
+}
+impl Control for Threaded {
+    fn next(&mut self, wait: bool) -> Option<Command> {
+        if wait {
+            // Wake up now and then so a dropped handle is noticed.
+            loop {
+                match self.commands.recv_timeout(Duration::from_millis(250)) {
+                    Ok(c) => return Some(c),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return Some(Command::Stop),
+                }
+            }
+        }
+        match self.commands.try_recv() {
+            Ok(c) => Some(c),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => Some(Command::Stop),
+        }
+    }
+    fn emit(&mut self, event: Event, droppable: bool) {
+        if droppable {
+            if let Err(TrySendError::Disconnected(_)) = self.events.try_send(event) {}
+        } else {
+            let _ = self.events.send(event);
+        }
+    }
+}
+
+/// Moves `trainer` to a new thread and runs it; see the module docs.
+pub fn spawn(mut trainer: Trainer, options: SessionOptions) -> TrainerHandle {
+    let (command_tx, command_rx) = mpsc::channel();
+    let (event_tx, event_rx) = mpsc::sync_channel(EVENT_QUEUE);
+    let thread = std::thread::Builder::new()
+        .name("nn-train".into())
+        .spawn(move || {
+            let mut control = Threaded {
+                commands: command_rx,
+                events: event_tx,
+            };
+            if let Err(e) = drive(&mut trainer, &options, &mut control) {
+                control.emit(Event::Log(e.to_string()), false);
+            }
+            trainer
+        })
+        .expect("the OS can start one thread");
+    TrainerHandle {
+        commands: command_tx,
+        events: event_rx,
+        thread,
+    }
+}

@@ -1,0 +1,231 @@
+//! From what a user types to a run: data specs (`spiral`, `mnist`, a CSV path,
+//! an IDX folder) resolved into [`TrainData`], and default networks per task.
+//! Shared by the command line and the dashboard so both mean the same thing.
+
+use std::path::{Path, PathBuf};
+
+use nn_core::{Activation, Architecture, Loss};
+use nn_data::{CsvOptions, Dataset, NormalizationKind, Task, generators};
+
+use crate::error::TrainError;
+use crate::trainer::TrainData;
+
+/// Where the data comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataSpec {
+    /// A built-in generator (`xor`, `circle`, `gauss`, `spiral`, `moons`, `blobs`, `plane`, `sine`).
+    Generator(String),
+    /// The MNIST files shipped in `datasets/mnist` (its own 10,000 test images are the test set).
+    Mnist,
+    /// A folder holding MNIST-format IDX files (`train-images-idx3-ubyte[.gz]`, ...).
+    IdxFolder(PathBuf),
+    /// A CSV file with a header row.
+    Csv(PathBuf),
+}
+
+impl DataSpec {
+    /// Parses a spec: a generator name, `mnist`, an existing folder (IDX) or file (CSV).
+    pub fn parse(spec: &str) -> Result<Self, TrainError> {
+        if generators::is_generator(spec) {
+            return Ok(Self::Generator(spec.to_string()));
+        }
+        if spec == "mnist" {
+            return Ok(Self::Mnist);
+        }
+        let path = Path::new(spec);
+        if path.is_dir() {
+            return Ok(Self::IdxFolder(path.to_path_buf()));
+        }
+        if path.is_file() {
+            return Ok(Self::Csv(path.to_path_buf()));
+        }
+        Err(TrainError::Setting {
+            setting: "--data",
+            message: format!(
+                "{spec:?} is not a dataset: expected one of {}, mnist, a CSV file or a folder of IDX files",
+                generators::NAMES.join(", ")
+            ),
+        })
+    }
+
+    /// A short name for status lines and model metadata.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Generator(name) => name.clone(),
+            Self::Mnist => "mnist".into(),
+            Self::IdxFolder(p) | Self::Csv(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// How to turn a spec into training, validation and test parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataOptions {
+    /// Samples to generate (generators only).
+    pub samples: usize,
+    /// Generator noise; `None` uses the generator's default.
+    pub noise: Option<f32>,
+    /// Seed for generation and splitting.
+    pub seed: u64,
+    /// Fraction of the data held out for validation.
+    pub validation_fraction: f32,
+    /// Fraction held out for testing (ignored for MNIST, which has its own test set).
+    pub test_fraction: f32,
+    /// CSV target column (default: `label`, else the last column).
+    pub target: Option<String>,
+    /// Input normalisation; `None`: bytes scaled by 1/255, real features standardised.
+    pub normalization: Option<NormalizationKind>,
+}
+
+impl Default for DataOptions {
+    fn default() -> Self {
+        Self {
+            samples: generators::DEFAULT_SAMPLES,
+            noise: None,
+            seed: generators::DEFAULT_SEED,
+            validation_fraction: 0.0,
+            test_fraction: 0.2,
+            target: None,
+            normalization: None,
+        }
+    }
+}
+
+/// Loads or generates the data, splits it (stratified, seeded) and fits the
+/// normalisation on the training part only.
+pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, TrainError> {
+    for (flag, f) in [
+        ("--val-split", options.validation_fraction),
+        ("--test-split", options.test_fraction),
+    ] {
+        if !(0.0..1.0).contains(&f) {
+            return Err(TrainError::Setting {
+                setting: flag,
+                message: format!("{f} is not a fraction in [0, 1)"),
+            });
+        }
+    }
+    let (train, validation, test) = match spec {
+        DataSpec::Generator(name) => {
+            if options.samples == 0 {
+                return Err(TrainError::Setting {
+                    setting: "--samples",
+                    message: "must be at least 1".into(),
+                });
+            }
+            let noise = options
+                .noise
+                .or_else(|| generators::default_noise(name))
+                .unwrap_or(0.0);
+            let all = generators::by_name(name, options.samples, noise, options.seed)?;
+            split3(&all, options)?
+        }
+        DataSpec::Mnist | DataSpec::IdxFolder(_) => {
+            let dir = match spec {
+                DataSpec::IdxFolder(dir) => dir.clone(),
+                _ => nn_data::mnist::default_dir(),
+            };
+            let mnist = nn_data::mnist::load(&dir)?;
+            let (train, validation) = if options.validation_fraction > 0.0 {
+                let s = mnist
+                    .train
+                    .split(options.validation_fraction, 0.0, options.seed)?;
+                (s.train, Some(s.validation))
+            } else {
+                (mnist.train, None)
+            };
+            (train, validation, Some(mnist.test))
+        }
+        DataSpec::Csv(path) => {
+            let all = nn_data::load_csv(
+                path,
+                &CsvOptions {
+                    target: options.target.clone(),
+                    task: None,
+                },
+            )?;
+            split3(&all, options)?
+        }
+    };
+    let kind = options.normalization.unwrap_or(match train.inputs() {
+        nn_data::Inputs::U8(_) => NormalizationKind::Scale255,
+        nn_data::Inputs::F32(_) => NormalizationKind::Standardize,
+    });
+    let normalization = nn_data::Normalization::fit(kind, &train);
+    Ok(TrainData {
+        train,
+        validation,
+        test,
+        normalization,
+    })
+}
+
+fn split3(
+    all: &Dataset,
+    options: &DataOptions,
+) -> Result<(Dataset, Option<Dataset>, Option<Dataset>), TrainError> {
+    let s = all.split(
+        options.validation_fraction,
+        options.test_fraction,
+        options.seed,
+    )?;
+    let non_empty = |d: Dataset| (!d.is_empty()).then_some(d);
+    Ok((s.train, non_empty(s.validation), non_empty(s.test)))
+}
+
+/// A network for a task when the user names only some of it.
+///
+/// Classification: softmax with cross-entropy (or, for the seed's network, any
+/// elementwise output with squared error, when asked). Regression: a linear
+/// output with squared error. Hidden layers default to two of 16 tanh neurons
+/// for 2-D toy data and one of 100 for anything wider.
+pub fn default_architecture(
+    task: Task,
+    inputs: usize,
+    hidden: Option<&[usize]>,
+    activation: Option<Activation>,
+    output: Option<Activation>,
+    loss: Option<Loss>,
+) -> Result<Architecture, TrainError> {
+    let hidden = hidden.map_or_else(
+        || if inputs <= 8 { vec![16, 16] } else { vec![100] },
+        <[usize]>::to_vec,
+    );
+    let activation = activation.unwrap_or(if inputs <= 8 {
+        Activation::Tanh
+    } else {
+        Activation::Relu
+    });
+    let (output, loss) = match (task, output, loss) {
+        (Task::Regression { .. }, output, loss) => (
+            output.unwrap_or(Activation::Linear),
+            loss.unwrap_or(Loss::SquaredError),
+        ),
+        (Task::Classification { .. }, None, None | Some(Loss::CrossEntropy)) => {
+            (Activation::Softmax, Loss::CrossEntropy)
+        }
+        (Task::Classification { .. }, Some(output), None) => {
+            let loss = if output == Activation::Softmax {
+                Loss::CrossEntropy
+            } else {
+                Loss::SquaredError
+            };
+            (output, loss)
+        }
+        (Task::Classification { .. }, None, Some(Loss::SquaredError)) => {
+            (Activation::Sigmoid, Loss::SquaredError)
+        }
+        (Task::Classification { .. }, None, Some(Loss::BinaryCrossEntropy)) => {
+            (Activation::Sigmoid, Loss::BinaryCrossEntropy)
+        }
+        (Task::Classification { .. }, Some(output), Some(loss)) => (output, loss),
+    };
+    let outputs = match task {
+        Task::Classification { classes } => classes,
+        Task::Regression { outputs } => outputs,
+    };
+    let mut sizes = vec![inputs];
+    sizes.extend(hidden);
+    sizes.push(outputs);
+    Ok(Architecture::new(sizes, activation, output, loss)?)
+}

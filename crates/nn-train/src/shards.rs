@@ -1,0 +1,265 @@
+//! Data-parallel gradient computation: a mini-batch cut into fixed-size shards.
+//!
+//! Each shard gathers its samples, runs nn-core's batched forward/backward into
+//! its own gradient buffer on a rayon worker, and the shard gradients are then
+//! added in shard order (0 + 1 + 2 + ...), split by parameter range across the
+//! threads. Shard size depends only on the batch size and the order of the sum
+//! never changes, so any thread count gives bit-identical weights.
+
+use nn_core::{Gradients, Network, Targets, Workspace};
+use nn_data::{Dataset, Normalization, Task};
+use rayon::prelude::*;
+
+use crate::metrics::MetricsAccumulator;
+
+/// Parameters per chunk when adding shard gradients across threads.
+const SUM_CHUNK: usize = 16 * 1024;
+
+/// Samples per shard when evaluating (no gradients, so larger is fine).
+const EVAL_SHARD: usize = 256;
+
+/// One shard's reusable buffers.
+#[derive(Debug)]
+struct Shard {
+    workspace: Workspace,
+    gradients: Gradients,
+    inputs: Vec<f32>,
+    classes: Vec<u32>,
+    values: Vec<f32>,
+    samples: usize,
+    loss_sum: f64,
+}
+
+impl Shard {
+    fn new(network: &Network) -> Self {
+        Self {
+            workspace: Workspace::new(),
+            gradients: Gradients::zeros(network.architecture()),
+            inputs: Vec::new(),
+            classes: Vec::new(),
+            values: Vec::new(),
+            samples: 0,
+            loss_sum: 0.0,
+        }
+    }
+
+    /// Gathers the samples `indices` into this shard's buffers (grown, never shrunk).
+    fn gather(&mut self, data: &Dataset, normalization: &Normalization, indices: &[usize]) {
+        let n = indices.len();
+        let dim = data.dim();
+        grow(&mut self.inputs, n * dim);
+        data.write_batch_inputs(indices, normalization, &mut self.inputs[..n * dim]);
+        match data.task() {
+            Task::Classification { .. } => {
+                grow(&mut self.classes, n);
+                data.write_batch_classes(indices, &mut self.classes[..n]);
+            }
+            Task::Regression { outputs } => {
+                grow(&mut self.values, n * outputs);
+                data.write_batch_values(indices, &mut self.values[..n * outputs]);
+            }
+        }
+        self.samples = n;
+    }
+
+    fn targets(&self, task: Task) -> Targets<'_> {
+        targets_of(task, &self.classes, &self.values, self.samples)
+    }
+
+    /// The gathered inputs and targets (read) beside the workspace and gradients (written).
+    fn parts(
+        &mut self,
+        task: Task,
+        dim: usize,
+    ) -> (&[f32], Targets<'_>, &mut Workspace, &mut Gradients) {
+        let n = self.samples;
+        (
+            &self.inputs[..n * dim],
+            targets_of(task, &self.classes, &self.values, n),
+            &mut self.workspace,
+            &mut self.gradients,
+        )
+    }
+
+    /// Adds this shard's last outputs to a metrics accumulator.
+    fn record(&self, network: &Network, task: Task, metrics: &mut MetricsAccumulator) {
+        let width = network.architecture().outputs();
+        let last = network.layers().len() - 1;
+        let outputs = self.workspace.layer_output(last);
+        match self.targets(task) {
+            Targets::Classes(c) => metrics.add_classes(outputs, width, c, self.loss_sum),
+            Targets::Values(v) => metrics.add_values(outputs, width, v, self.loss_sum),
+        }
+    }
+}
+
+fn targets_of<'a>(
+    task: Task,
+    classes: &'a [u32],
+    values: &'a [f32],
+    samples: usize,
+) -> Targets<'a> {
+    match task {
+        Task::Classification { .. } => Targets::Classes(&classes[..samples]),
+        Task::Regression { outputs } => Targets::Values(&values[..samples * outputs]),
+    }
+}
+
+fn grow<T: Default + Clone>(buffer: &mut Vec<T>, len: usize) {
+    if buffer.len() < len {
+        buffer.resize(len, T::default());
+    }
+}
+
+/// The shards and the thread pool that runs them.
+#[derive(Debug)]
+pub(crate) struct ShardEngine {
+    shards: Vec<Shard>,
+    pool: rayon::ThreadPool,
+    eval_indices: Vec<usize>,
+}
+
+impl ShardEngine {
+    /// An engine on `threads` workers (0: one per core).
+    pub(crate) fn new(threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("nn-train-{i}"))
+            .build()?;
+        Ok(Self {
+            shards: Vec::new(),
+            pool,
+            eval_indices: Vec::new(),
+        })
+    }
+
+    /// Worker threads in the pool.
+    pub(crate) fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    fn ensure_shards(&mut self, network: &Network, count: usize) {
+        let params = network.parameters().len();
+        if self
+            .shards
+            .first()
+            .is_some_and(|s| s.gradients.as_slice().len() != params)
+        {
+            self.shards.clear(); // the architecture changed
+        }
+        while self.shards.len() < count {
+            self.shards.push(Shard::new(network));
+        }
+    }
+
+    /// Mean-loss gradients of the batch `indices`; returns the batch's summed loss
+    /// and leaves the gradients in [`ShardEngine::gradients_mut`].
+    ///
+    /// Every shard is scaled by `1 / indices.len()`, so the sum of shard gradients
+    /// is the gradient of the batch mean. Outputs are added to `metrics`.
+    pub(crate) fn compute(
+        &mut self,
+        network: &Network,
+        data: &Dataset,
+        normalization: &Normalization,
+        indices: &[usize],
+        shard_size: usize,
+        metrics: &mut MetricsAccumulator,
+    ) -> nn_core::Result<f64> {
+        let count = indices.len().div_ceil(shard_size);
+        self.ensure_shards(network, count);
+        let scale = 1.0 / indices.len() as f32;
+        let task = data.task();
+        let dim = data.dim();
+        let work = |shard: &mut Shard, part: &[usize]| -> nn_core::Result<()> {
+            shard.gather(data, normalization, part);
+            let (inputs, targets, workspace, gradients) = shard.parts(task, dim);
+            shard.loss_sum = network.backward(inputs, &targets, scale, workspace, gradients)?;
+            Ok(())
+        };
+        let shards = &mut self.shards[..count];
+        if count == 1 {
+            // Small batches: no thread hand-off at all.
+            work(&mut shards[0], indices)?;
+        } else {
+            self.pool.install(|| {
+                shards
+                    .par_iter_mut()
+                    .zip(indices.par_chunks(shard_size))
+                    .try_for_each(|(s, part)| work(s, part))
+            })?;
+            let (first, rest) = shards.split_first_mut().expect("count > 1");
+            let rest: &[Shard] = rest;
+            self.pool.install(|| {
+                first
+                    .gradients
+                    .as_mut_slice()
+                    .par_chunks_mut(SUM_CHUNK)
+                    .enumerate()
+                    .for_each(|(c, sum)| {
+                        let start = c * SUM_CHUNK;
+                        for shard in rest {
+                            for (a, b) in sum.iter_mut().zip(&shard.gradients.as_slice()[start..]) {
+                                *a += b;
+                            }
+                        }
+                    });
+            });
+        }
+        let mut loss_sum = 0.0;
+        for shard in &self.shards[..count] {
+            shard.record(network, task, metrics);
+            loss_sum += shard.loss_sum;
+        }
+        Ok(loss_sum)
+    }
+
+    /// The thread pool and the summed gradients of the last [`ShardEngine::compute`].
+    pub(crate) fn pool_and_gradients(&mut self) -> (&rayon::ThreadPool, &mut Gradients) {
+        (&self.pool, &mut self.shards[0].gradients)
+    }
+
+    /// Loss and metrics of `network` over a whole dataset, in parallel, deterministically.
+    pub(crate) fn evaluate(
+        &mut self,
+        network: &Network,
+        data: &Dataset,
+        normalization: &Normalization,
+    ) -> nn_core::Result<crate::Metrics> {
+        let task = data.task();
+        let classes = match task {
+            Task::Classification { classes } => Some(classes),
+            Task::Regression { .. } => None,
+        };
+        let width = network.architecture().outputs();
+        let mut total = MetricsAccumulator::new(classes, width);
+        if data.is_empty() {
+            return Ok(total.finish());
+        }
+        if self.eval_indices.len() != data.len() {
+            self.eval_indices = (0..data.len()).collect();
+        }
+        let count = data.len().div_ceil(EVAL_SHARD);
+        self.ensure_shards(network, count);
+        let loss = network.architecture().loss;
+        let dim = data.dim();
+        let indices = &self.eval_indices;
+        let shards = &mut self.shards[..count];
+        self.pool.install(|| {
+            shards
+                .par_iter_mut()
+                .zip(indices.par_chunks(EVAL_SHARD))
+                .try_for_each(|(shard, part)| {
+                    shard.gather(data, normalization, part);
+                    let (inputs, targets, workspace, _) = shard.parts(task, dim);
+                    let outputs = network.forward(inputs, workspace)?;
+                    shard.loss_sum = loss.sum(outputs, &targets, width);
+                    Ok::<(), nn_core::CoreError>(())
+                })
+        })?;
+        for shard in &self.shards[..count] {
+            shard.record(network, task, &mut total);
+        }
+        Ok(total.finish())
+    }
+}

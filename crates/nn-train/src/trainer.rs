@@ -1,0 +1,550 @@
+//! The synchronous trainer: one mini-batch per [`Trainer::step`], epochs,
+//! evaluation, early stopping. [`crate::session`] runs it on its own thread.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use nn_core::{Activation, Loss, Network};
+use nn_data::{Dataset, Normalization, Task};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use crate::config::TrainConfig;
+use crate::error::TrainError;
+use crate::metrics::{Metrics, MetricsAccumulator};
+use crate::optimizer::{Optimizer, StepSettings, clip_global_norm};
+use crate::shards::ShardEngine;
+
+/// The data of a run: the training part, and optionally validation and test parts,
+/// with the input normalisation fitted on the training part.
+#[derive(Debug, Clone)]
+pub struct TrainData {
+    /// Samples the network learns from.
+    pub train: Dataset,
+    /// Samples for early stopping and model selection.
+    pub validation: Option<Dataset>,
+    /// Held-out samples, reported but never used for decisions.
+    pub test: Option<Dataset>,
+    /// Applied to every input before the network.
+    pub normalization: Normalization,
+}
+
+/// What one epoch achieved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// Epochs completed, counting this one (1-based).
+    pub epoch: usize,
+    /// Training metrics, accumulated over the epoch's mini-batches as they were
+    /// trained (PyTorch's usual "running" figure; costs no extra pass).
+    pub train: Metrics,
+    /// Validation metrics at the end of the epoch.
+    pub validation: Option<Metrics>,
+    /// Test metrics at the end of the epoch.
+    pub test: Option<Metrics>,
+    /// Learning rate used during the epoch.
+    pub learning_rate: f32,
+    /// Wall time of the epoch's training steps, in seconds.
+    pub seconds: f64,
+    /// Training samples per second during the epoch.
+    pub samples_per_second: f64,
+    /// Whether validation loss reached a new best (its weights are kept).
+    pub improved: bool,
+    /// Whether early stopping ends the run after this epoch.
+    pub stop_early: bool,
+}
+
+/// The outcome of one [`Trainer::step`].
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    /// Mean loss of the mini-batch.
+    pub loss: f64,
+    /// Samples in the mini-batch.
+    pub samples: usize,
+    /// Set when the step completed an epoch.
+    pub epoch_end: Option<EpochReport>,
+}
+
+/// The trainer's position in the run; everything a checkpoint needs besides weights and optimizer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Progress {
+    pub(crate) epoch: usize,
+    pub(crate) step_in_epoch: usize,
+    pub(crate) total_steps: u64,
+    pub(crate) learning_rate: f32,
+    pub(crate) batch_size: usize,
+    pub(crate) resets: u64,
+    pub(crate) best_validation_loss: Option<f64>,
+    pub(crate) epochs_without_improvement: usize,
+    pub(crate) stopped_early: bool,
+    pub(crate) running: Option<MetricsAccumulator>,
+    pub(crate) history: Vec<EpochReport>,
+}
+
+/// A training run: network, optimizer, data and position.
+#[derive(Debug)]
+pub struct Trainer {
+    pub(crate) config: TrainConfig,
+    pub(crate) data: Arc<TrainData>,
+    pub(crate) network: Network,
+    pub(crate) optimizer: Optimizer,
+    engine: ShardEngine,
+    pub(crate) progress: Progress,
+    pub(crate) best_params: Option<Vec<f32>>,
+    order: Vec<usize>,
+    order_epoch: Option<usize>,
+    epoch_started: Option<Instant>,
+    epoch_busy: f64,
+    epoch_samples: usize,
+}
+
+impl Trainer {
+    /// A new run, after checking the configuration against the data.
+    pub fn new(config: TrainConfig, data: Arc<TrainData>) -> Result<Self, TrainError> {
+        check_config(&config, &data)?;
+        let network = Network::new(config.architecture.clone(), config.seed)?;
+        Self::with_network(config, data, network)
+    }
+
+    /// A run that starts from given weights (e.g. a loaded model).
+    pub fn with_network(
+        config: TrainConfig,
+        data: Arc<TrainData>,
+        network: Network,
+    ) -> Result<Self, TrainError> {
+        check_config(&config, &data)?;
+        let engine = ShardEngine::new(config.threads).map_err(|e| TrainError::Threads {
+            threads: config.threads,
+            message: e.to_string(),
+        })?;
+        let optimizer = Optimizer::new(config.optimizer, network.parameters().len());
+        let progress = Progress {
+            epoch: 0,
+            step_in_epoch: 0,
+            total_steps: 0,
+            learning_rate: config.learning_rate,
+            batch_size: config.batch_size,
+            resets: 0,
+            best_validation_loss: None,
+            epochs_without_improvement: 0,
+            stopped_early: false,
+            running: None,
+            history: Vec::new(),
+        };
+        Ok(Self {
+            config,
+            data,
+            network,
+            optimizer,
+            engine,
+            progress,
+            best_params: None,
+            order: Vec::new(),
+            order_epoch: None,
+            epoch_started: None,
+            epoch_busy: 0.0,
+            epoch_samples: 0,
+        })
+    }
+
+    /// The configuration of this run.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The data of this run.
+    pub fn data(&self) -> &Arc<TrainData> {
+        &self.data
+    }
+
+    /// The network as trained so far.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// Epochs completed.
+    pub fn epoch(&self) -> usize {
+        self.progress.epoch
+    }
+
+    /// Mini-batches taken within the current epoch.
+    pub fn step_in_epoch(&self) -> usize {
+        self.progress.step_in_epoch
+    }
+
+    /// Mini-batches per epoch at the current batch size.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.data.train.len().div_ceil(self.progress.batch_size)
+    }
+
+    /// Mini-batches taken since the start (or the last reset).
+    pub fn total_steps(&self) -> u64 {
+        self.progress.total_steps
+    }
+
+    /// Worker threads in use.
+    pub fn threads(&self) -> usize {
+        self.engine.threads()
+    }
+
+    /// Base learning rate (before the schedule's factor).
+    pub fn learning_rate(&self) -> f32 {
+        self.progress.learning_rate
+    }
+
+    /// The rate in force this epoch: base times the schedule's factor.
+    pub fn effective_learning_rate(&self) -> f32 {
+        self.progress.learning_rate * self.config.schedule.factor(self.progress.epoch)
+    }
+
+    /// Current mini-batch size.
+    pub fn batch_size(&self) -> usize {
+        self.progress.batch_size
+    }
+
+    /// Reports of the epochs completed so far.
+    pub fn history(&self) -> &[EpochReport] {
+        &self.progress.history
+    }
+
+    /// Whether the run is over: all epochs done, or stopped early.
+    pub fn is_finished(&self) -> bool {
+        self.progress.stopped_early || self.progress.epoch >= self.config.epochs
+    }
+
+    /// Changes the base learning rate from the next step on.
+    pub fn set_learning_rate(&mut self, rate: f32) -> Result<(), TrainError> {
+        check_rate(rate)?;
+        self.progress.learning_rate = rate;
+        Ok(())
+    }
+
+    /// Changes the mini-batch size from the next step on (the epoch continues where it was).
+    pub fn set_batch_size(&mut self, batch: usize) -> Result<(), TrainError> {
+        check_batch(batch)?;
+        // Keep the position within the epoch in samples, as far as the new size allows.
+        let done = self.progress.step_in_epoch * self.progress.batch_size;
+        self.progress.batch_size = batch;
+        self.progress.step_in_epoch = done / batch;
+        Ok(())
+    }
+
+    /// New random weights (a new seed each time), fresh optimizer, back to epoch 0.
+    pub fn reset(&mut self) -> Result<(), TrainError> {
+        let resets = self.progress.resets + 1;
+        self.network = Network::new(
+            self.config.architecture.clone(),
+            self.config.seed.wrapping_add(resets),
+        )?;
+        self.optimizer = Optimizer::new(self.config.optimizer, self.network.parameters().len());
+        let (rate, batch) = (self.progress.learning_rate, self.progress.batch_size);
+        self.progress = Progress {
+            epoch: 0,
+            step_in_epoch: 0,
+            total_steps: 0,
+            learning_rate: rate,
+            batch_size: batch,
+            resets,
+            best_validation_loss: None,
+            epochs_without_improvement: 0,
+            stopped_early: false,
+            running: None,
+            history: Vec::new(),
+        };
+        self.best_params = None;
+        self.order_epoch = None;
+        self.epoch_started = None;
+        Ok(())
+    }
+
+    /// Evaluates the current network on a dataset (validation, test, or any other with the same shape).
+    pub fn evaluate(&mut self, data: &Dataset) -> Result<Metrics, TrainError> {
+        let normalization = self.data.normalization.clone();
+        Ok(self.engine.evaluate(&self.network, data, &normalization)?)
+    }
+
+    /// This epoch's sample order: a seeded shuffle that depends only on the seed,
+    /// the number of resets and the epoch, so a resumed run sees the same order.
+    fn prepare_order(&mut self) {
+        if self.order_epoch == Some(self.progress.epoch) {
+            return;
+        }
+        let n = self.data.train.len();
+        self.order.clear();
+        self.order.extend(0..n);
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            self.config.seed ^ self.progress.resets.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        rng.set_stream(self.progress.epoch as u64);
+        nn_data::random::shuffle(&mut self.order, &mut rng);
+        self.order_epoch = Some(self.progress.epoch);
+    }
+
+    /// Trains on one mini-batch: gradients over the shards, their sum, one optimizer step.
+    pub fn step(&mut self) -> Result<StepOutcome, TrainError> {
+        self.prepare_order();
+        let started = Instant::now();
+        if self.epoch_started.is_none() {
+            self.epoch_started = Some(started);
+            self.epoch_busy = 0.0;
+            self.epoch_samples = 0;
+        }
+        let batch = self.progress.batch_size;
+        let start = (self.progress.step_in_epoch * batch).min(self.order.len());
+        let end = (start + batch).min(self.order.len());
+        let data = Arc::clone(&self.data);
+        let indices = &self.order[start..end];
+        let running = self
+            .progress
+            .running
+            .get_or_insert_with(|| accumulator_for(&data.train, &self.network));
+        let shard_size = self.config.shard_size_for(batch);
+        let loss_sum = self.engine.compute(
+            &self.network,
+            &data.train,
+            &data.normalization,
+            indices,
+            shard_size,
+            running,
+        )?;
+        let samples = indices.len();
+        let loss = loss_sum / samples as f64;
+        let rate = self.effective_learning_rate();
+        if !loss.is_finite() {
+            return Err(TrainError::Diverged {
+                epoch: self.progress.epoch + 1,
+                batch: self.progress.step_in_epoch + 1,
+                loss,
+                learning_rate: rate,
+                suggestion: rate / 10.0,
+            });
+        }
+        let (pool, gradients) = self.engine.pool_and_gradients();
+        let gradients = gradients.as_mut_slice();
+        let settings = StepSettings {
+            learning_rate: rate,
+            l1: self.config.l1,
+            l2: self.config.l2,
+        };
+        let (params, optimizer, clip) = (
+            self.network.parameters_mut(),
+            &mut self.optimizer,
+            self.config.clip_norm,
+        );
+        pool.install(|| {
+            if let Some(max_norm) = clip {
+                clip_global_norm(gradients, max_norm);
+            }
+            optimizer.step(params, gradients, settings);
+        });
+        self.progress.step_in_epoch += 1;
+        self.progress.total_steps += 1;
+        self.epoch_busy += started.elapsed().as_secs_f64();
+        self.epoch_samples += samples;
+        let epoch_end = if end >= self.order.len() {
+            Some(self.finish_epoch()?)
+        } else {
+            None
+        };
+        Ok(StepOutcome {
+            loss,
+            samples,
+            epoch_end,
+        })
+    }
+
+    /// Runs the rest of the current epoch.
+    pub fn run_epoch(&mut self) -> Result<EpochReport, TrainError> {
+        loop {
+            if let Some(report) = self.step()?.epoch_end {
+                return Ok(report);
+            }
+        }
+    }
+
+    fn finish_epoch(&mut self) -> Result<EpochReport, TrainError> {
+        let rate = self.effective_learning_rate();
+        let train = self.progress.running.take().map_or_else(
+            || accumulator_for(&self.data.train, &self.network).finish(),
+            |r| r.finish(),
+        );
+        let data = Arc::clone(&self.data);
+        let validation = data
+            .validation
+            .as_ref()
+            .map(|v| self.evaluate(v))
+            .transpose()?;
+        let test = data.test.as_ref().map(|t| self.evaluate(t)).transpose()?;
+        let mut improved = false;
+        if let Some(v) = &validation {
+            if self
+                .progress
+                .best_validation_loss
+                .is_none_or(|best| v.loss < best)
+            {
+                self.progress.best_validation_loss = Some(v.loss);
+                self.progress.epochs_without_improvement = 0;
+                improved = true;
+                match &mut self.best_params {
+                    Some(best) => best.copy_from_slice(self.network.parameters()),
+                    None => self.best_params = Some(self.network.parameters().to_vec()),
+                }
+            } else {
+                self.progress.epochs_without_improvement += 1;
+            }
+        }
+        let stop_early = self.config.early_stop_patience.is_some_and(|patience| {
+            validation.is_some() && self.progress.epochs_without_improvement >= patience
+        });
+        if stop_early {
+            self.progress.stopped_early = true;
+            self.restore_best();
+        }
+        let seconds = self.epoch_busy;
+        let report = EpochReport {
+            epoch: self.progress.epoch + 1,
+            train,
+            validation,
+            test,
+            learning_rate: rate,
+            seconds,
+            samples_per_second: self.epoch_samples as f64 / seconds.max(1e-9),
+            improved,
+            stop_early,
+        };
+        self.progress.epoch += 1;
+        self.progress.step_in_epoch = 0;
+        self.progress.history.push(report.clone());
+        self.epoch_started = None;
+        Ok(report)
+    }
+
+    /// Puts back the weights of the best validation epoch, if early stopping kept any.
+    pub fn restore_best(&mut self) {
+        if let Some(best) = &self.best_params {
+            self.network.parameters_mut().copy_from_slice(best);
+        }
+    }
+
+    /// Replaces the network's weights (same architecture), e.g. when resuming.
+    pub(crate) fn set_parameters(&mut self, params: &[f32]) {
+        self.network.parameters_mut().copy_from_slice(params);
+    }
+}
+
+fn accumulator_for(train: &Dataset, network: &Network) -> MetricsAccumulator {
+    match train.task() {
+        Task::Classification { classes } => {
+            MetricsAccumulator::new(Some(classes), network.architecture().outputs())
+        }
+        Task::Regression { outputs } => MetricsAccumulator::new(None, outputs),
+    }
+}
+
+fn check_rate(rate: f32) -> Result<(), TrainError> {
+    if rate.is_finite() && rate > 0.0 {
+        Ok(())
+    } else {
+        Err(TrainError::Setting {
+            setting: "--lr",
+            message: format!("{rate} is not a positive finite learning rate"),
+        })
+    }
+}
+
+fn check_batch(batch: usize) -> Result<(), TrainError> {
+    if batch == 0 {
+        Err(TrainError::Setting {
+            setting: "--batch",
+            message: "the batch size must be at least 1".into(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that the configuration can train on this data.
+pub(crate) fn check_config(config: &TrainConfig, data: &TrainData) -> Result<(), TrainError> {
+    check_rate(config.learning_rate)?;
+    check_batch(config.batch_size)?;
+    if config.shard_size == Some(0) {
+        return Err(TrainError::Setting {
+            setting: "shard size",
+            message: "must be at least 1".into(),
+        });
+    }
+    if let Some(clip) = config.clip_norm
+        && !(clip.is_finite() && clip > 0.0)
+    {
+        return Err(TrainError::Setting {
+            setting: "--clip",
+            message: format!("{clip} is not a positive norm"),
+        });
+    }
+    for (name, v) in [("--l1", config.l1), ("--l2", config.l2)] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(TrainError::Setting {
+                setting: name,
+                message: format!("{v} must be a non-negative number"),
+            });
+        }
+    }
+    let arch = &config.architecture;
+    arch.validate()?;
+    if data.train.is_empty() {
+        return Err(TrainError::Mismatch(format!(
+            "the training set {:?} is empty",
+            data.train.name()
+        )));
+    }
+    if arch.inputs() != data.train.dim() {
+        return Err(TrainError::Mismatch(format!(
+            "the network takes {} inputs but {:?} has {} features",
+            arch.inputs(),
+            data.train.name(),
+            data.train.dim()
+        )));
+    }
+    if data.normalization.shift.len() != data.train.dim() {
+        return Err(TrainError::Mismatch(format!(
+            "the normalisation covers {} features, the data has {}",
+            data.normalization.shift.len(),
+            data.train.dim()
+        )));
+    }
+    match data.train.task() {
+        Task::Classification { classes } => {
+            let fits = arch.outputs() == classes
+                || (classes == 2 && arch.outputs() == 1 && arch.output == Activation::Sigmoid);
+            if !fits {
+                return Err(TrainError::Mismatch(format!(
+                    "{classes} classes need {classes} outputs (or 1 sigmoid output for 2 classes), the network has {}",
+                    arch.outputs()
+                )));
+            }
+        }
+        Task::Regression { outputs } => {
+            if arch.outputs() != outputs {
+                return Err(TrainError::Mismatch(format!(
+                    "{outputs} regression targets need {outputs} outputs, the network has {}",
+                    arch.outputs()
+                )));
+            }
+            if arch.loss != Loss::SquaredError {
+                return Err(TrainError::Mismatch(format!(
+                    "regression needs the squared-error loss (mse), not {}",
+                    arch.loss
+                )));
+            }
+        }
+    }
+    for part in [&data.validation, &data.test].into_iter().flatten() {
+        if part.dim() != data.train.dim() || part.task() != data.train.task() {
+            return Err(TrainError::Mismatch(format!(
+                "{:?} does not have the training set's features and targets",
+                part.name()
+            )));
+        }
+    }
+    Ok(())
+}

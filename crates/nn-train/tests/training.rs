@@ -1,0 +1,307 @@
+//! The trainer end to end on small data: learning, determinism, resume, divergence, early stopping.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use nn_core::{Activation, Architecture, Loss};
+use nn_train::{
+    Command, DataOptions, DataSpec, Event, OptimizerKind, RunState, SessionOptions, TrainConfig,
+    TrainData, TrainError, Trainer, load_data, spawn,
+};
+
+fn data(name: &str, samples: usize) -> Arc<TrainData> {
+    let options = DataOptions {
+        samples,
+        validation_fraction: 0.2,
+        test_fraction: 0.2,
+        ..DataOptions::default()
+    };
+    Arc::new(load_data(&DataSpec::Generator(name.into()), &options).unwrap())
+}
+
+fn config(hidden: &[usize], classes: usize, batch: usize, threads: usize) -> TrainConfig {
+    let mut sizes = vec![2];
+    sizes.extend(hidden);
+    sizes.push(classes);
+    let arch = Architecture::new(
+        sizes,
+        Activation::Tanh,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    TrainConfig {
+        optimizer: OptimizerKind::ADAM,
+        learning_rate: 0.01,
+        batch_size: batch,
+        threads,
+        epochs: 5,
+        ..TrainConfig::new(arch)
+    }
+}
+
+fn bits(t: &Trainer) -> Vec<u32> {
+    t.network()
+        .parameters()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect()
+}
+
+#[test]
+fn learns_moons_to_high_test_accuracy() {
+    let data = data("moons", 1000);
+    let mut trainer = Trainer::new(
+        TrainConfig {
+            epochs: 60,
+            ..config(&[16, 16], 2, 16, 2)
+        },
+        data.clone(),
+    )
+    .unwrap();
+    let summary = trainer
+        .run(
+            &AtomicBool::new(false),
+            &SessionOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    let test = summary.last_epoch.unwrap().test.unwrap();
+    assert!(
+        test.accuracy().unwrap() >= 0.95,
+        "test accuracy {:?}",
+        test.accuracy()
+    );
+}
+
+#[test]
+fn one_two_and_eight_threads_give_bit_identical_weights() {
+    let data = data("spiral", 600);
+    let runs: Vec<Vec<u32>> = [1, 2, 8]
+        .into_iter()
+        .map(|threads| {
+            // Batch 100 makes 4 shards of 25: the parallel sum is exercised.
+            let mut t = Trainer::new(
+                TrainConfig {
+                    epochs: 3,
+                    ..config(&[12, 12], 2, 100, threads)
+                },
+                data.clone(),
+            )
+            .unwrap();
+            for _ in 0..3 {
+                t.run_epoch().unwrap();
+            }
+            bits(&t)
+        })
+        .collect();
+    assert_eq!(runs[0], runs[1], "1 vs 2 threads");
+    assert_eq!(runs[0], runs[2], "1 vs 8 threads");
+}
+
+#[test]
+fn resuming_from_a_checkpoint_continues_bit_identically() {
+    let data = data("circle", 400);
+    let cfg = TrainConfig {
+        epochs: 4,
+        optimizer: OptimizerKind::ADAM,
+        ..config(&[8], 2, 32, 2)
+    };
+    let mut straight = Trainer::new(cfg.clone(), data.clone()).unwrap();
+    for _ in 0..4 {
+        straight.run_epoch().unwrap();
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ckpt.safetensors");
+    let mut first = Trainer::new(cfg, data.clone()).unwrap();
+    first.run_epoch().unwrap();
+    for _ in 0..3 {
+        first.step().unwrap(); // stop in the middle of an epoch
+    }
+    first.save_checkpoint(&path).unwrap();
+    drop(first);
+    let mut resumed = Trainer::resume(&path, data, Some(1)).unwrap();
+    while resumed.epoch() < 4 {
+        resumed.step().unwrap();
+    }
+    assert_eq!(bits(&resumed), bits(&straight));
+    assert_eq!(resumed.history().len(), 4);
+    assert_eq!(
+        resumed.history()[3].validation,
+        straight.history()[3].validation
+    );
+}
+
+#[test]
+fn divergence_names_epoch_batch_and_rate() {
+    let data = data("gauss", 200);
+    let arch = Architecture::new(
+        vec![2, 8, 2],
+        Activation::Relu,
+        Activation::Sigmoid,
+        Loss::SquaredError,
+    )
+    .unwrap();
+    let cfg = TrainConfig {
+        learning_rate: 1e30,
+        batch_size: 8,
+        ..TrainConfig::new(arch)
+    };
+    let mut trainer = Trainer::new(cfg, data).unwrap();
+    let err = loop {
+        match trainer.step() {
+            Ok(_) => {}
+            Err(e) => break e,
+        }
+    };
+    assert!(
+        matches!(err, TrainError::Diverged { epoch: 1, .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("epoch 1, batch")
+            && text.contains("learning rate 1000000000000000000000000000000"),
+        "{text}"
+    );
+    assert!(text.contains("try a smaller rate"), "{text}");
+}
+
+#[test]
+fn early_stopping_keeps_the_best_weights() {
+    // Few noisy samples and a large network: it overfits, validation loss turns up.
+    let options = DataOptions {
+        samples: 80,
+        noise: Some(0.5),
+        validation_fraction: 0.25,
+        ..DataOptions::default()
+    };
+    let data = Arc::new(load_data(&DataSpec::Generator("xor".into()), &options).unwrap());
+    let cfg = TrainConfig {
+        epochs: 2000,
+        early_stop_patience: Some(5),
+        optimizer: OptimizerKind::ADAM,
+        learning_rate: 0.03,
+        ..config(&[64, 64], 2, 8, 1)
+    };
+    let mut trainer = Trainer::new(cfg, data.clone()).unwrap();
+    let summary = trainer
+        .run(
+            &AtomicBool::new(false),
+            &SessionOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(summary.stopped_early, "ran {} epochs", summary.epochs);
+    let best = trainer
+        .history()
+        .iter()
+        .filter_map(|r| r.validation.as_ref().map(|v| v.loss))
+        .fold(f64::INFINITY, f64::min);
+    let validation = trainer.evaluate(data.validation.as_ref().unwrap()).unwrap();
+    assert!(
+        (validation.loss - best).abs() < 1e-9,
+        "restored loss {} vs best {best}",
+        validation.loss
+    );
+}
+
+#[test]
+fn bad_settings_are_refused_before_training() {
+    let data = data("xor", 100);
+    let err = Trainer::new(
+        TrainConfig {
+            learning_rate: 0.0,
+            ..config(&[4], 2, 8, 1)
+        },
+        data.clone(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("--lr"), "{err}");
+    let err = Trainer::new(
+        TrainConfig {
+            batch_size: 0,
+            ..config(&[4], 2, 8, 1)
+        },
+        data.clone(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("--batch"), "{err}");
+    let arch = Architecture::new(
+        vec![3, 4, 2],
+        Activation::Tanh,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    let err = Trainer::new(TrainConfig::new(arch), data.clone()).unwrap_err();
+    assert!(err.to_string().contains("takes 3 inputs but"), "{err}");
+    let arch = Architecture::new(
+        vec![2, 4, 3],
+        Activation::Tanh,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    let err = Trainer::new(TrainConfig::new(arch), data).unwrap_err();
+    assert!(
+        err.to_string().contains("2 classes need 2 outputs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn spawned_session_obeys_commands() {
+    let data = data("circle", 400);
+    let cfg = TrainConfig {
+        epochs: usize::MAX,
+        ..config(&[8], 2, 10, 1)
+    };
+    let handle = spawn(
+        Trainer::new(cfg, data).unwrap(),
+        SessionOptions {
+            start_paused: true,
+            ..SessionOptions::default()
+        },
+    );
+    handle.send(Command::Step);
+    handle.send(Command::SetLearningRate(0.5));
+    // Wait for the single step's progress and the rate change.
+    let mut saw = (false, false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !(saw.0 && saw.1) && std::time::Instant::now() < deadline {
+        if let Ok(Event::Progress(p)) = handle
+            .events()
+            .recv_timeout(std::time::Duration::from_millis(100))
+        {
+            saw.0 |= p.total_steps == 1;
+            saw.1 |= p.learning_rate == 0.5;
+        }
+    }
+    assert_eq!(saw, (true, true));
+    handle.send(Command::Resume);
+    let mut epochs = 0;
+    while epochs < 3 && std::time::Instant::now() < deadline {
+        if let Ok(Event::EpochEnd(_)) = handle
+            .events()
+            .recv_timeout(std::time::Duration::from_millis(100))
+        {
+            epochs += 1;
+        }
+    }
+    assert_eq!(epochs, 3);
+    handle.send(Command::Pause);
+    let mut paused = false;
+    while !paused && std::time::Instant::now() < deadline {
+        if let Ok(Event::State(RunState::Paused)) = handle
+            .events()
+            .recv_timeout(std::time::Duration::from_millis(100))
+        {
+            paused = true;
+        }
+    }
+    assert!(paused);
+    let trainer = handle.join();
+    assert!(trainer.epoch() >= 3);
+}
