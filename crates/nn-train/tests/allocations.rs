@@ -1,0 +1,81 @@
+//! Steady-state training allocates nothing of its own per step: checked with a
+//! counting global allocator.
+//!
+//! The one exception is inside the `gemm` kernel, which mallocs a packing
+//! buffer for each product large enough to pack (its API takes no buffer). So
+//! the test counts every allocation of a step and requires the count to be
+//! constant from step to step and no larger than the number of matrix products
+//! the step performs: any allocation of ours would break one or the other.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nn_core::{Activation, Architecture, Loss};
+use nn_train::{DataOptions, DataSpec, OptimizerKind, TrainConfig, Trainer, load_data};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations of each of 50 steady-state steps.
+fn allocations_per_step(threads: usize, batch: usize, optimizer: OptimizerKind) -> Vec<usize> {
+    let options = DataOptions { samples: 8000, test_fraction: 0.0, ..DataOptions::default() };
+    let data = Arc::new(load_data(&DataSpec::Generator("spiral".into()), &options).unwrap());
+    let arch = Architecture::new(vec![2, 32, 32, 2], Activation::Relu, Activation::Softmax, Loss::CrossEntropy).unwrap();
+    let config = TrainConfig { batch_size: batch, threads, optimizer, epochs: 100, ..TrainConfig::new(arch) };
+    let mut trainer = Trainer::new(config, data).unwrap();
+    // Warm up: buffers are sized on first use.
+    for _ in 0..20 {
+        trainer.step().unwrap();
+    }
+    // Stay inside one epoch (8000 / batch steps): epoch ends evaluate and report, which may allocate.
+    (0..50)
+        .map(|_| {
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            let outcome = trainer.step().unwrap();
+            assert!(outcome.epoch_end.is_none());
+            ALLOCATIONS.load(Ordering::Relaxed) - before
+        })
+        .collect()
+}
+
+/// Matrix products in one step: per shard, one per layer forward, two per layer backward but the first.
+fn products_per_step(batch: usize, shard: usize, layers: usize) -> usize {
+    batch.div_ceil(shard) * (3 * layers - 1)
+}
+
+#[test]
+fn steady_state_steps_do_not_allocate() {
+    for (threads, batch, optimizer) in [(1, 10, OptimizerKind::Sgd), (1, 64, OptimizerKind::ADAM), (2, 64, OptimizerKind::ADAM)] {
+        let counts = allocations_per_step(threads, batch, optimizer);
+        let bound = products_per_step(batch, 16, 3);
+        // Rayon's injector queue allocates a block every 63 jobs: an occasional +1 or +2.
+        let (min, max) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
+        assert!(max - min <= 2, "{threads} threads, batch {batch}: allocations grow or vary {counts:?}");
+        assert!(min <= bound, "{threads} threads, batch {batch}: {min} allocations, but only {bound} products");
+    }
+}
+
