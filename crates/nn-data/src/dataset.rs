@@ -297,18 +297,22 @@ impl Dataset {
             return;
         }
         let (shift, scale) = (&normalization.shift[..], &normalization.scale[..]);
+        // Indexed loops over slices of one known length: the compiler drops the
+        // bounds checks and vectorises (a four-way zip did not, and showed in profiles).
+        let (shift, scale) = (&shift[..dim], &scale[..dim]);
         for (row_out, &i) in out.chunks_exact_mut(dim).zip(indices) {
+            let row_out = &mut row_out[..dim];
             match &self.inputs {
                 Inputs::F32(values) => {
                     let row = &values[i * dim..(i + 1) * dim];
-                    for (((o, &x), &s), &k) in row_out.iter_mut().zip(row).zip(shift).zip(scale) {
-                        *o = (x - s) * k;
+                    for j in 0..dim {
+                        row_out[j] = (row[j] - shift[j]) * scale[j];
                     }
                 }
                 Inputs::U8(values) => {
                     let row = &values[i * dim..(i + 1) * dim];
-                    for (((o, &x), &s), &k) in row_out.iter_mut().zip(row).zip(shift).zip(scale) {
-                        *o = (f32::from(x) - s) * k;
+                    for j in 0..dim {
+                        row_out[j] = (f32::from(row[j]) - shift[j]) * scale[j];
                     }
                 }
             }

@@ -174,11 +174,11 @@ impl Trainer {
         &mut self,
         stop: &AtomicBool,
         options: &SessionOptions,
-        on_event: &mut dyn FnMut(Event),
+        on_event: &mut (dyn FnMut(Event) + Send),
     ) -> Result<Summary, TrainError> {
         struct Headless<'a> {
             stop: &'a AtomicBool,
-            on_event: &'a mut dyn FnMut(Event),
+            on_event: &'a mut (dyn FnMut(Event) + Send),
         }
         impl Control for Headless<'_> {
             fn next(&mut self, wait: bool) -> Option<Command> {
@@ -199,7 +199,8 @@ impl Trainer {
             exit_when_finished: true,
             ..options.clone()
         };
-        drive(self, &options, &mut Headless { stop, on_event })
+        // The whole run on a worker thread: no hand-off per step.
+        self.in_pool(|t| drive(t, &options, &mut Headless { stop, on_event }))
     }
 
     /// What a model file needs besides the weights: normalisation, names, data source.

@@ -6,6 +6,8 @@
 //! threads. Shard size depends only on the batch size and the order of the sum
 //! never changes, so any thread count gives bit-identical weights.
 
+use std::sync::Arc;
+
 use nn_core::{Gradients, Network, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
@@ -115,7 +117,7 @@ fn grow<T: Default + Clone>(buffer: &mut Vec<T>, len: usize) {
 #[derive(Debug)]
 pub(crate) struct ShardEngine {
     shards: Vec<Shard>,
-    pool: rayon::ThreadPool,
+    pool: Arc<rayon::ThreadPool>,
     eval_indices: Vec<usize>,
 }
 
@@ -128,9 +130,14 @@ impl ShardEngine {
             .build()?;
         Ok(Self {
             shards: Vec::new(),
-            pool,
+            pool: Arc::new(pool),
             eval_indices: Vec::new(),
         })
+    }
+
+    /// The worker pool, shared so a caller can enter it once for many steps.
+    pub(crate) fn pool(&self) -> Arc<rayon::ThreadPool> {
+        Arc::clone(&self.pool)
     }
 
     /// Worker threads in the pool.

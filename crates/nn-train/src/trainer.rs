@@ -212,6 +212,17 @@ impl Trainer {
         self.progress.stopped_early || self.progress.epoch >= self.config.epochs
     }
 
+    /// Changes the total number of epochs, e.g. to take a resumed run further
+    /// than the run that wrote the checkpoint.
+    pub fn set_epochs(&mut self, epochs: usize) {
+        self.config.epochs = epochs;
+    }
+
+    /// Changes where checkpoints go (e.g. a resumed run writing to a new folder).
+    pub fn set_checkpoint_dir(&mut self, dir: Option<std::path::PathBuf>) {
+        self.config.checkpoint_dir = dir;
+    }
+
     /// Changes the base learning rate from the next step on.
     pub fn set_learning_rate(&mut self, rate: f32) -> Result<(), TrainError> {
         check_rate(rate)?;
@@ -257,8 +268,27 @@ impl Trainer {
         Ok(())
     }
 
+    /// Runs `f` on one of this run's worker threads.
+    ///
+    /// Entering the pool costs a thread hand-off (microseconds); doing it once
+    /// for a whole epoch or run, rather than for every parallel section of every
+    /// step, is what lets tiny steps (the Playground's networks) run at hundreds
+    /// of thousands per second. Inside the pool, `install` runs inline.
+    pub(crate) fn in_pool<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R {
+        let pool = self.engine.pool();
+        if pool.current_thread_index().is_some() {
+            f(self)
+        } else {
+            pool.install(|| f(self))
+        }
+    }
+
     /// Evaluates the current network on a dataset (validation, test, or any other with the same shape).
     pub fn evaluate(&mut self, data: &Dataset) -> Result<Metrics, TrainError> {
+        self.in_pool(|t| t.evaluate_inner(data))
+    }
+
+    fn evaluate_inner(&mut self, data: &Dataset) -> Result<Metrics, TrainError> {
         let normalization = self.data.normalization.clone();
         Ok(self.engine.evaluate(&self.network, data, &normalization)?)
     }
@@ -282,6 +312,10 @@ impl Trainer {
 
     /// Trains on one mini-batch: gradients over the shards, their sum, one optimizer step.
     pub fn step(&mut self) -> Result<StepOutcome, TrainError> {
+        self.in_pool(Self::step_inner)
+    }
+
+    pub(crate) fn step_inner(&mut self) -> Result<StepOutcome, TrainError> {
         self.prepare_order();
         let started = Instant::now();
         if self.epoch_started.is_none() {
@@ -355,11 +389,13 @@ impl Trainer {
 
     /// Runs the rest of the current epoch.
     pub fn run_epoch(&mut self) -> Result<EpochReport, TrainError> {
-        loop {
-            if let Some(report) = self.step()?.epoch_end {
-                return Ok(report);
+        self.in_pool(|t| {
+            loop {
+                if let Some(report) = t.step_inner()?.epoch_end {
+                    return Ok(report);
+                }
             }
-        }
+        })
     }
 
     fn finish_epoch(&mut self) -> Result<EpochReport, TrainError> {

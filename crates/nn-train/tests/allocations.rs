@@ -42,10 +42,26 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations of each of 50 steady-state steps.
 fn allocations_per_step(threads: usize, batch: usize, optimizer: OptimizerKind) -> Vec<usize> {
-    let options = DataOptions { samples: 8000, test_fraction: 0.0, ..DataOptions::default() };
+    let options = DataOptions {
+        samples: 8000,
+        test_fraction: 0.0,
+        ..DataOptions::default()
+    };
     let data = Arc::new(load_data(&DataSpec::Generator("spiral".into()), &options).unwrap());
-    let arch = Architecture::new(vec![2, 32, 32, 2], Activation::Relu, Activation::Softmax, Loss::CrossEntropy).unwrap();
-    let config = TrainConfig { batch_size: batch, threads, optimizer, epochs: 100, ..TrainConfig::new(arch) };
+    let arch = Architecture::new(
+        vec![2, 32, 32, 2],
+        Activation::Relu,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    let config = TrainConfig {
+        batch_size: batch,
+        threads,
+        optimizer,
+        epochs: 100,
+        ..TrainConfig::new(arch)
+    };
     let mut trainer = Trainer::new(config, data).unwrap();
     // Warm up: buffers are sized on first use.
     for _ in 0..20 {
@@ -69,13 +85,22 @@ fn products_per_step(batch: usize, shard: usize, layers: usize) -> usize {
 
 #[test]
 fn steady_state_steps_do_not_allocate() {
-    for (threads, batch, optimizer) in [(1, 10, OptimizerKind::Sgd), (1, 64, OptimizerKind::ADAM), (2, 64, OptimizerKind::ADAM)] {
+    for (threads, batch, optimizer) in [
+        (1, 10, OptimizerKind::Sgd),
+        (1, 64, OptimizerKind::ADAM),
+        (2, 64, OptimizerKind::ADAM),
+    ] {
         let counts = allocations_per_step(threads, batch, optimizer);
         let bound = products_per_step(batch, 16, 3);
         // Rayon's injector queue allocates a block every 63 jobs: an occasional +1 or +2.
         let (min, max) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
-        assert!(max - min <= 2, "{threads} threads, batch {batch}: allocations grow or vary {counts:?}");
-        assert!(min <= bound, "{threads} threads, batch {batch}: {min} allocations, but only {bound} products");
+        assert!(
+            max - min <= 2,
+            "{threads} threads, batch {batch}: allocations grow or vary {counts:?}"
+        );
+        assert!(
+            min <= bound,
+            "{threads} threads, batch {batch}: {min} allocations, but only {bound} products"
+        );
     }
 }
-
