@@ -111,34 +111,6 @@ pub fn matmul(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, beta: f32, accumula
     }
 }
 
-/// Products up to this many multiply-adds skip `gemm`: its dispatch, packing
-/// buffer allocation and zeroing cost more than the arithmetic at the
-/// Playground's sizes (a 2-8-8-1 network, batches of 10).
-const SMALL_PRODUCT: usize = 4096;
-
-/// Plain loops in `axpy` form: each row of the result accumulates `a[i, p] * b[p, :]`.
-fn small_matmul(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, beta: f32, accumulate: bool) {
-    let (k, n) = (a.cols, b.cols);
-    for (i, row) in dst.chunks_exact_mut(n).enumerate() {
-        if !accumulate {
-            row.fill(0.0);
-        }
-        for p in 0..k {
-            let scale = beta * a.data[i * a.row_stride + p * a.col_stride];
-            let b_row = p * b.row_stride;
-            if b.col_stride == 1 {
-                for (d, &v) in row.iter_mut().zip(&b.data[b_row..b_row + n]) {
-                    *d += scale * v;
-                }
-            } else {
-                for (j, d) in row.iter_mut().enumerate() {
-                    *d += scale * b.data[b_row + j * b.col_stride];
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,7 +127,7 @@ mod tests {
 
     #[test]
     fn products_and_transposes_match_naive_loops() {
-        // One shape below the small-product threshold, one above: both paths.
+        // A tiny shape (gemm's small-matrix kernels) and a larger one (its packed path).
         for (m, k, n) in [(5, 7, 3), (37, 29, 41)] {
             check_shape(m, k, n);
         }
