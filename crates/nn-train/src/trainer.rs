@@ -398,6 +398,19 @@ impl Trainer {
         })
     }
 
+    /// Runs `epochs` epochs (or until the run finishes) in one entry into the worker pool.
+    pub fn run_epochs(&mut self, epochs: usize) -> Result<Vec<EpochReport>, TrainError> {
+        self.in_pool(|t| {
+            let mut reports = Vec::with_capacity(epochs);
+            while reports.len() < epochs && !t.is_finished() {
+                if let Some(report) = t.step_inner()?.epoch_end {
+                    reports.push(report);
+                }
+            }
+            Ok(reports)
+        })
+    }
+
     fn finish_epoch(&mut self) -> Result<EpochReport, TrainError> {
         let rate = self.effective_learning_rate();
         let train = self.progress.running.take().map_or_else(
