@@ -106,7 +106,27 @@ pub fn to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
         (METADATA_KEY.to_string(), json),
         ("format".to_string(), "pt".to_string()),
     ]);
-    safetensors::serialize(views, Some(metadata)).expect("valid tensors serialise")
+    let bytes = safetensors::serialize(views, Some(metadata)).expect("valid tensors serialise");
+    with_sorted_header(bytes)
+}
+
+/// safetensors writes `__metadata__` from a `HashMap`, whose order differs from
+/// process to process; rewriting the header with sorted keys (same JSON, same
+/// length) makes equal models byte-identical files.
+fn with_sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&bytes[..8]);
+    let n = u64::from_le_bytes(len) as usize;
+    let Ok(mut header) = serde_json::from_slice::<serde_json::Value>(&bytes[8..8 + n]) else {
+        return bytes;
+    };
+    header.sort_all_objects();
+    let sorted = serde_json::to_vec(&header).expect("JSON values serialise");
+    if sorted.len() <= n {
+        bytes[8..8 + sorted.len()].copy_from_slice(&sorted);
+        bytes[8 + sorted.len()..8 + n].fill(b' ');
+    }
+    bytes
 }
 
 /// Saves a model atomically: a temporary file in the same folder, fsync, rename.
