@@ -1,0 +1,400 @@
+//! The command line: clap derive structs, grouped as the crates see them
+//! (data, network, training), and the subcommands that combine them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nn_core::{Activation, Loss};
+
+const ABOUT: &str =
+    "Train, evaluate and run small neural networks, or watch one learn in the terminal dashboard.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  nn-tui                                   the dashboard on the default 2-D data set
+  nn-tui train --data moons --save m.safetensors
+  nn-tui eval --model m.safetensors --data moons
+  nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
+               --loss mse --optimizer sgd --lr 3.0 --batch 32 --epochs 10
+
+Exit status: 0 ok, 1 the run failed, 2 bad command line, 130 interrupted (Ctrl-C).";
+
+/// `nn-tui`: one binary, five commands; with no command it opens the dashboard.
+#[derive(Debug, Parser)]
+#[command(name = "nn-tui", version, about = ABOUT, after_help = AFTER_HELP)]
+#[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
+pub struct Cli {
+    /// What to do; the dashboard when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Dashboard flags, when no command is given.
+    #[command(flatten)]
+    pub dash: DashArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Watch a network learn in the terminal dashboard (the default command).
+    #[command(allow_negative_numbers = true)]
+    Dash(DashArgs),
+    /// Train a network headless, with progress bars (or plain lines when stderr is not a terminal).
+    #[command(after_help = TRAIN_AFTER_HELP, allow_negative_numbers = true)]
+    Train(Box<TrainArgs>),
+    /// Evaluate a saved model on a data set's test split: loss, accuracy, confusion matrix.
+    #[command(allow_negative_numbers = true)]
+    Eval(EvalArgs),
+    /// Run a saved model on a CSV file of features and write its predictions as CSV.
+    Predict(PredictArgs),
+    /// Describe a saved model: layers, parameters, activations, normalisation, classes.
+    Info(InfoArgs),
+}
+
+const TRAIN_AFTER_HELP: &str = "\
+Defaults depend on the data. Small inputs (at most 8 features, e.g. the 2-D generators):
+hidden 16,16 relu, Adam, lr 0.01, batch 16, 100 epochs. Wider inputs (e.g. mnist): hidden 100
+relu, Adam, lr 0.001, batch 128, 10 epochs. Classification uses a softmax output with
+cross-entropy, regression a linear output with squared error. Without --optimizer adam/adamw
+the default rate is 0.1 for sgd and 0.01 for momentum/nesterov. Any flag you give wins.
+
+Ctrl-C stops between two mini-batches: the checkpoint is written (to --checkpoint-dir, or
+else as nn-tui-interrupted.safetensors next to --save, or in the current folder), the
+summary is printed, the model saved if --save was given, and the exit status is 130. A
+second Ctrl-C exits at once. Continue with --resume CHECKPOINT and the same data flags.";
+
+/// Where the data comes from and how it is split.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Data")]
+pub struct DataArgs {
+    /// Samples to generate (generators only).
+    #[arg(long, value_name = "N", default_value_t = nn_data::generators::DEFAULT_SAMPLES)]
+    pub samples: usize,
+    /// Generator noise (default: the generator's own, e.g. 0.2 for spiral).
+    #[arg(long, value_name = "F")]
+    pub noise: Option<f32>,
+    /// Fraction held out for validation (0.1 when --early-stop is given without it).
+    #[arg(long = "val-split", value_name = "F")]
+    pub val_split: Option<f32>,
+    /// Fraction held out for testing (mnist has its own 10,000 test images).
+    #[arg(long = "test-split", value_name = "F", default_value_t = 0.2)]
+    pub test_split: f32,
+    /// CSV target column (default: `label`, else the last column).
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+    /// Seed for data generation, splits, initial weights and shuffling.
+    #[arg(long, value_name = "N", default_value_t = nn_data::generators::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// The network's shape.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Network")]
+pub struct NetworkArgs {
+    /// Hidden layer sizes, e.g. 100,50 (inputs and outputs follow from the data).
+    #[arg(
+        long,
+        value_name = "SIZES",
+        value_delimiter = ',',
+        conflicts_with = "layers"
+    )]
+    pub hidden: Option<Vec<usize>>,
+    /// All layer sizes, inputs first, e.g. 784,100,10 (must match the data).
+    #[arg(long, value_name = "SIZES", value_delimiter = ',')]
+    pub layers: Option<Vec<usize>>,
+    /// Hidden-layer activation.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub activation: Option<HiddenActivation>,
+    /// Output-layer activation.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub output: Option<OutputActivation>,
+    /// Loss: mse (the seed's squared error), ce (cross-entropy, softmax), bce (binary, sigmoid).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub loss: Option<LossArg>,
+}
+
+/// How the network is trained.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Training")]
+pub struct TrainingArgs {
+    /// Update rule.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub optimizer: Option<OptimizerArg>,
+    /// Learning rate (default: see below).
+    #[arg(long, value_name = "F")]
+    pub lr: Option<f32>,
+    /// Momentum for --optimizer momentum|nesterov [default: 0.9].
+    #[arg(long, value_name = "F")]
+    pub momentum: Option<f32>,
+    /// Decoupled weight decay for --optimizer adamw [default: 0.01].
+    #[arg(long = "weight-decay", value_name = "F")]
+    pub weight_decay: Option<f32>,
+    /// L1 penalty on all parameters.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub l1: f32,
+    /// L2 penalty on all parameters.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub l2: f32,
+    /// Clip the gradient's global norm to this value.
+    #[arg(long, value_name = "F")]
+    pub clip: Option<f32>,
+    /// Learning-rate schedule: step multiplies by --step-factor every --step-every epochs;
+    /// cosine anneals to 1% of the rate over --epochs.
+    #[arg(long, value_enum, value_name = "NAME", default_value = "constant")]
+    pub schedule: ScheduleArg,
+    /// Epochs between decays of --schedule step [default: a third of --epochs].
+    #[arg(long = "step-every", value_name = "N")]
+    pub step_every: Option<usize>,
+    /// Factor per decay of --schedule step.
+    #[arg(long = "step-factor", value_name = "F", default_value_t = 0.1)]
+    pub step_factor: f32,
+    /// Samples per mini-batch.
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
+    /// Epochs (full passes over the training data); with --resume, the total to reach.
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Worker threads; 0 = one per core (results are the same for any count).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Stop when validation loss has not improved for N epochs, keeping the best weights.
+    #[arg(long = "early-stop", value_name = "N")]
+    pub early_stop: Option<usize>,
+}
+
+/// `nn-tui train`.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, sine), mnist,
+    /// a CSV file with a header row, or a folder of MNIST-format IDX files.
+    #[arg(long, value_name = "SPEC")]
+    pub data: String,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// Save the trained model (safetensors) here.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub save: Option<PathBuf>,
+    /// Write a checkpoint (checkpoint.safetensors) into this folder every --checkpoint-every
+    /// epochs and when interrupted.
+    #[arg(long = "checkpoint-dir", value_name = "DIR", help_heading = "Output")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Epochs between checkpoints.
+    #[arg(
+        long = "checkpoint-every",
+        value_name = "N",
+        default_value_t = 1,
+        help_heading = "Output"
+    )]
+    pub checkpoint_every: usize,
+    /// Continue the run stored in this checkpoint (network, optimizer and schedule come from
+    /// it; give the same data flags; --epochs sets the total to reach).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub resume: Option<PathBuf>,
+    /// Write one CSV row per epoch (epoch, train_loss, train_acc, val_loss, val_acc,
+    /// test_loss, test_acc, lr, seconds) at the end of the run.
+    #[arg(long = "metrics-out", value_name = "FILE", help_heading = "Output")]
+    pub metrics_out: Option<PathBuf>,
+    /// Print one JSON object with the final metrics on stdout (progress stays on stderr).
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
+/// `nn-tui dash` (and `nn-tui` alone).
+#[derive(Debug, Clone, Args)]
+pub struct DashArgs {
+    /// Dataset (as for train) [default: the dashboard's built-in 2-D data set].
+    #[arg(long, value_name = "SPEC")]
+    pub data: Option<String>,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        default_value = "braille",
+        help_heading = "Output"
+    )]
+    pub plot: PlotArg,
+    /// Where the dashboard's save key writes the model.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub save: Option<PathBuf>,
+    /// Where checkpoints go (on request and on SIGHUP/SIGTERM).
+    #[arg(long = "checkpoint-dir", value_name = "DIR", help_heading = "Output")]
+    pub checkpoint_dir: Option<PathBuf>,
+}
+
+/// `nn-tui eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// The model file to evaluate.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Dataset (as for train); evaluated on its test split (give the --seed and --test-split
+    /// the model was trained with), or on all of it with --test-split 0. mnist: its test set.
+    #[arg(long, value_name = "SPEC")]
+    pub data: String,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// Worker threads; 0 = one per core.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Print one JSON object on stdout instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nn-tui predict`.
+#[derive(Debug, Clone, Args)]
+pub struct PredictArgs {
+    /// The model file to run.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// CSV of features with a header row; columns are matched by the model's feature names,
+    /// and a `label` (or --target) column is ignored.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Write the predictions here (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A target column to ignore besides `label`.
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+}
+
+/// `nn-tui info`.
+#[derive(Debug, Clone, Args)]
+pub struct InfoArgs {
+    /// The model file to describe.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Activations a hidden layer may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HiddenActivation {
+    /// The seed's 1 / (1 + e^-z).
+    Sigmoid,
+    /// tanh z.
+    Tanh,
+    /// max(0, z).
+    Relu,
+    /// z.
+    Linear,
+}
+
+impl From<HiddenActivation> for Activation {
+    fn from(a: HiddenActivation) -> Self {
+        match a {
+            HiddenActivation::Sigmoid => Activation::Sigmoid,
+            HiddenActivation::Tanh => Activation::Tanh,
+            HiddenActivation::Relu => Activation::Relu,
+            HiddenActivation::Linear => Activation::Linear,
+        }
+    }
+}
+
+/// Activations the output layer may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputActivation {
+    /// Independent probabilities (with mse or bce).
+    Sigmoid,
+    /// A distribution over the classes (with ce).
+    Softmax,
+    /// Regression outputs.
+    Linear,
+    /// tanh z.
+    Tanh,
+    /// max(0, z).
+    Relu,
+}
+
+impl From<OutputActivation> for Activation {
+    fn from(a: OutputActivation) -> Self {
+        match a {
+            OutputActivation::Sigmoid => Activation::Sigmoid,
+            OutputActivation::Softmax => Activation::Softmax,
+            OutputActivation::Linear => Activation::Linear,
+            OutputActivation::Tanh => Activation::Tanh,
+            OutputActivation::Relu => Activation::Relu,
+        }
+    }
+}
+
+/// Losses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LossArg {
+    /// Squared error, the seed's performance function.
+    Mse,
+    /// Cross-entropy over a softmax output.
+    Ce,
+    /// Binary cross-entropy over sigmoid outputs.
+    Bce,
+}
+
+impl From<LossArg> for Loss {
+    fn from(l: LossArg) -> Self {
+        match l {
+            LossArg::Mse => Loss::SquaredError,
+            LossArg::Ce => Loss::CrossEntropy,
+            LossArg::Bce => Loss::BinaryCrossEntropy,
+        }
+    }
+}
+
+/// Update rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    /// Plain gradient descent, the seed's rule.
+    Sgd,
+    /// Heavy-ball momentum.
+    Momentum,
+    /// Nesterov momentum.
+    Nesterov,
+    /// Adam.
+    Adam,
+    /// Adam with decoupled weight decay.
+    Adamw,
+}
+
+/// Learning-rate schedules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleArg {
+    /// The same rate throughout.
+    Constant,
+    /// Multiply by --step-factor every --step-every epochs.
+    Step,
+    /// Cosine annealing over --epochs.
+    Cosine,
+}
+
+/// Plot drawing modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotArg {
+    /// Unicode braille dots.
+    Braille,
+    /// Block characters.
+    Block,
+    /// Plain ASCII.
+    Ascii,
+}
+
+impl From<PlotArg> for nn_dash::PlotMode {
+    fn from(p: PlotArg) -> Self {
+        match p {
+            PlotArg::Braille => nn_dash::PlotMode::Braille,
+            PlotArg::Block => nn_dash::PlotMode::Block,
+            PlotArg::Ascii => nn_dash::PlotMode::Ascii,
+        }
+    }
+}

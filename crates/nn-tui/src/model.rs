@@ -1,0 +1,349 @@
+//! Commands on a saved model: `eval` (metrics on a data set) and `info` (what is in the file).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use nn_core::{Activation, ModelInfo, Network};
+use nn_data::{Normalization, NormalizationKind, Task};
+use nn_train::{Metrics, TrainConfig, TrainData, Trainer};
+use serde_json::{Value, json};
+
+use crate::Outcome;
+use crate::cli::{EvalArgs, InfoArgs};
+use crate::progress::thousands;
+use crate::setup;
+
+/// Loads a model file, naming the flag in any error.
+pub fn load(path: &Path) -> Result<(Network, ModelInfo)> {
+    nn_core::model_file::load(path).context("--model")
+}
+
+/// The normalisation stored in the model (the identity if it has none).
+pub fn normalization_of(model: &Path, info: &ModelInfo, inputs: usize) -> Result<Normalization> {
+    let Some(t) = &info.normalization else {
+        return Ok(Normalization::identity(inputs));
+    };
+    if t.shift.len() != inputs || t.scale.len() != inputs {
+        bail!(
+            "--model {}: the stored normalisation covers {} features, the network takes {inputs}",
+            model.display(),
+            t.shift.len()
+        );
+    }
+    Ok(Normalization {
+        kind: serde_json::from_value(Value::String(t.kind.clone()))
+            .unwrap_or(NormalizationKind::None),
+        shift: t.shift.clone(),
+        scale: t.scale.clone(),
+    })
+}
+
+/// Runs `nn-tui eval`.
+pub fn eval(args: &EvalArgs) -> Result<Outcome> {
+    let (network, info) = load(&args.model)?;
+    let arch = network.architecture().clone();
+    let options = setup::data_options(&args.data_args, false)?;
+    let (spec, data) = setup::load(&args.data, &options)?;
+    let (set, part) = match data.test {
+        Some(test) => (test, "test split"),
+        None => (data.train, "all samples"),
+    };
+    let model_name = args.model.display();
+    if set.dim() != arch.inputs() {
+        bail!(
+            "{model_name} expects {} inputs, but --data {} has {} features",
+            arch.inputs(),
+            args.data,
+            set.dim()
+        );
+    }
+    match set.task() {
+        Task::Classification { classes } => {
+            let fits = arch.outputs() == classes
+                || (classes == 2 && arch.outputs() == 1 && arch.output == Activation::Sigmoid);
+            if !fits {
+                bail!(
+                    "{model_name} has {} outputs, but --data {} has {classes} classes",
+                    arch.outputs(),
+                    args.data
+                );
+            }
+        }
+        Task::Regression { outputs } => {
+            if arch.outputs() != outputs || !info.class_names.is_empty() {
+                bail!(
+                    "{model_name} is a {}-output {}, but --data {} is a regression with {outputs} targets",
+                    arch.outputs(),
+                    if info.class_names.is_empty() {
+                        "regression"
+                    } else {
+                        "classifier"
+                    },
+                    args.data
+                );
+            }
+        }
+    }
+    let normalization = normalization_of(&args.model, &info, arch.inputs())?;
+    let class_names = if info.class_names.len() == set.class_names().len() {
+        info.class_names.clone()
+    } else {
+        set.class_names().to_vec()
+    };
+    let samples = set.len();
+    let data = Arc::new(TrainData {
+        train: set,
+        validation: None,
+        test: None,
+        normalization,
+    });
+    let mut config = TrainConfig::new(arch.clone());
+    config.threads = args.threads;
+    let mut trainer = Trainer::with_network(config, Arc::clone(&data), network)?;
+    let metrics = trainer.evaluate(&data.train)?;
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let report = eval_json(&args.model, &spec.name(), part, &metrics, &class_names);
+        writeln!(out, "{report}")?;
+    } else {
+        let mut s = String::new();
+        let _ = writeln!(s, "model     {} ({})", model_name, sizes(&arch.sizes));
+        let _ = writeln!(
+            s,
+            "data      {} {part} ({} samples)",
+            spec.name(),
+            thousands(samples as f64)
+        );
+        let _ = writeln!(s, "loss      {:.4}", metrics.loss);
+        if let Some(acc) = metrics.accuracy() {
+            let _ = writeln!(s, "accuracy  {:.2}%", acc * 100.0);
+        }
+        if let Some(mse) = metrics.mse {
+            let _ = writeln!(s, "mse       {mse:.6}");
+        }
+        if let Some(r2) = metrics.r2 {
+            let _ = writeln!(s, "r2        {r2:.4}");
+        }
+        if let Some(confusion) = &metrics.confusion {
+            s.push('\n');
+            s.push_str(&confusion_table(confusion, &class_names));
+        }
+        out.write_all(s.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(Outcome::Done)
+}
+
+fn sizes(sizes: &[usize]) -> String {
+    sizes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn eval_json(
+    model: &Path,
+    dataset: &str,
+    part: &str,
+    metrics: &Metrics,
+    class_names: &[String],
+) -> Value {
+    let confusion = metrics.confusion.as_ref().map(|c| {
+        (0..c.classes())
+            .map(|a| (0..c.classes()).map(|p| c.count(a, p)).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    });
+    json!({
+        "model": model.display().to_string(),
+        "dataset": dataset,
+        "part": part,
+        "samples": metrics.samples,
+        "loss": metrics.loss,
+        "accuracy": metrics.accuracy(),
+        "classes": class_names,
+        "confusion": confusion,
+        "per_class_accuracy": metrics.confusion.as_ref().map(nn_train::ConfusionMatrix::per_class_accuracy),
+        "mse": metrics.mse,
+        "r2": metrics.r2,
+    })
+}
+
+/// The confusion matrix as an aligned table (rows: true class, columns: predicted),
+/// then each class's accuracy.
+pub fn confusion_table(confusion: &nn_train::ConfusionMatrix, names: &[String]) -> String {
+    let n = confusion.classes();
+    let name = |c: usize| names.get(c).cloned().unwrap_or_else(|| c.to_string());
+    let corner = "true \\ predicted";
+    let label_width = (0..n)
+        .map(|c| name(c).chars().count())
+        .chain([corner.len()])
+        .max()
+        .unwrap_or(0);
+    let cell_width = (0..n)
+        .flat_map(|a| (0..n).map(move |p| (a, p)))
+        .map(|(a, p)| confusion.count(a, p).to_string().len())
+        .chain((0..n).map(|c| name(c).chars().count()))
+        .max()
+        .unwrap_or(1);
+    let mut s = String::from("confusion matrix (rows: true class, columns: predicted)\n");
+    let _ = write!(s, "{corner:>label_width$}");
+    for c in 0..n {
+        let _ = write!(s, "  {:>cell_width$}", name(c));
+    }
+    s.push('\n');
+    for a in 0..n {
+        let _ = write!(s, "{:>label_width$}", name(a));
+        for p in 0..n {
+            let _ = write!(s, "  {:>cell_width$}", confusion.count(a, p));
+        }
+        s.push('\n');
+    }
+    s.push_str("\nper-class accuracy\n");
+    for (c, acc) in confusion.per_class_accuracy().into_iter().enumerate() {
+        let samples: u64 = (0..n).map(|p| confusion.count(c, p)).sum();
+        let acc = acc.map_or_else(|| "-".to_string(), |a| format!("{:.1}%", a * 100.0));
+        let _ = writeln!(
+            s,
+            "{:>label_width$}  {acc:>6}  ({samples} samples)",
+            name(c)
+        );
+    }
+    s
+}
+
+/// Runs `nn-tui info`.
+pub fn info(args: &InfoArgs) -> Result<Outcome> {
+    let (network, info) = load(&args.model)?;
+    let arch = network.architecture();
+    let layers = network.layers();
+    let mut out = std::io::stdout().lock();
+    let normalisation = info
+        .normalization
+        .as_ref()
+        .map_or("none", |n| n.kind.as_str());
+    if args.json {
+        let report = json!({
+            "model": args.model.display().to_string(),
+            "dataset": info.dataset,
+            "layers": arch.sizes,
+            "activation": arch.hidden.name(),
+            "output": arch.output.name(),
+            "loss": arch.loss.name(),
+            "parameters": arch.parameter_count(),
+            "layer_parameters": layers.iter().map(|l| l.inputs * l.outputs + l.outputs).collect::<Vec<_>>(),
+            "normalization": normalisation,
+            "classes": info.class_names,
+            "features": info.feature_names,
+        });
+        writeln!(out, "{report}")?;
+        out.flush()?;
+        return Ok(Outcome::Done);
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "model          {}", args.model.display());
+    let _ = writeln!(
+        s,
+        "dataset        {}",
+        info.dataset.as_deref().unwrap_or("(unknown)")
+    );
+    let _ = writeln!(s, "architecture   {}", sizes(&arch.sizes));
+    let _ = writeln!(
+        s,
+        "activations    {} hidden, {} output",
+        arch.hidden, arch.output
+    );
+    let _ = writeln!(s, "loss           {}", arch.loss.name());
+    let _ = writeln!(s, "normalisation  {normalisation}");
+    let _ = writeln!(
+        s,
+        "\nlayer  shape          activation    weights   biases  parameters"
+    );
+    for (l, shape) in layers.iter().enumerate() {
+        let weights = shape.inputs * shape.outputs;
+        let _ = writeln!(
+            s,
+            "{:>5}  {:<13}  {:<10}  {:>9}  {:>7}  {:>10}",
+            l + 1,
+            format!("{} -> {}", shape.inputs, shape.outputs),
+            arch.activation(l).name(),
+            thousands(weights as f64),
+            thousands(shape.outputs as f64),
+            thousands((weights + shape.outputs) as f64),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{:>5}  {:<13}  {:<10}  {:>9}  {:>7}  {:>10}",
+        "total",
+        "",
+        "",
+        "",
+        "",
+        thousands(arch.parameter_count() as f64)
+    );
+    let _ = writeln!(
+        s,
+        "\nclasses ({})    {}",
+        info.class_names.len(),
+        abbreviate(&info.class_names)
+    );
+    let _ = writeln!(
+        s,
+        "features ({})   {}",
+        info.feature_names.len(),
+        abbreviate(&info.feature_names)
+    );
+    out.write_all(s.as_bytes())?;
+    out.flush()?;
+    Ok(Outcome::Done)
+}
+
+/// Up to 12 names, then how many more.
+fn abbreviate(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if names.is_empty() {
+        return "-".into();
+    }
+    let mut s = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        let _ = write!(s, ", ... ({} more)", names.len() - SHOWN);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confusion_table_is_aligned() {
+        let mut c = nn_train::ConfusionMatrix::new(2);
+        for _ in 0..120 {
+            c.record(0, 0);
+        }
+        c.record(0, 1);
+        c.record(1, 1);
+        let table = confusion_table(&c, &["cat".into(), "dog".into()]);
+        let expected = "\
+confusion matrix (rows: true class, columns: predicted)
+true \\ predicted  cat  dog
+             cat  120    1
+             dog    0    1
+
+per-class accuracy
+             cat   99.2%  (121 samples)
+             dog  100.0%  (1 samples)
+";
+        assert_eq!(table, expected);
+    }
+}

@@ -1,0 +1,325 @@
+//! `nn-tui train`: flags to a [`Trainer`], progress on stderr, results on
+//! stdout (or one JSON object), Ctrl-C handled as a clean stop.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use nn_train::{EpochReport, Event, Metrics, SessionOptions, Summary, Trainer};
+use serde_json::{Value, json};
+
+use crate::Outcome;
+use crate::cli::TrainArgs;
+use crate::progress::{Reporter, metrics_text, thousands};
+use crate::setup;
+
+/// The checkpoint an interrupted run writes when no `--checkpoint-dir` was given.
+pub const INTERRUPTED_CHECKPOINT: &str = "nn-tui-interrupted.safetensors";
+
+/// Runs `nn-tui train`.
+pub fn run(args: &TrainArgs) -> Result<Outcome> {
+    let t = &args.training;
+    setup::check_training(t)?;
+    if args.checkpoint_every == 0 {
+        anyhow::bail!("--checkpoint-every 0: expected at least 1 epoch");
+    }
+    if let Some(path) = &args.save {
+        setup::check_writable_file("--save", path)?;
+    }
+    if let Some(path) = &args.metrics_out {
+        setup::check_writable_file("--metrics-out", path)?;
+    }
+    if let Some(dir) = &args.checkpoint_dir {
+        setup::check_writable_dir("--checkpoint-dir", dir)?;
+    }
+    if let Some(path) = &args.resume
+        && !path.is_file()
+    {
+        anyhow::bail!("--resume {}: no such checkpoint file", path.display());
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    register_interrupt(&stop)?;
+
+    let options = setup::data_options(&args.data_args, t.early_stop.is_some())?;
+    let (spec, data) = setup::load(&args.data, &options)?;
+    let data = Arc::new(data);
+    let mut trainer = if let Some(path) = &args.resume {
+        let mut trainer = Trainer::resume(path, Arc::clone(&data), Some(t.threads))
+            .with_context(|| format!("--resume {}", path.display()))?;
+        if let Some(epochs) = t.epochs {
+            trainer.set_epochs(epochs);
+        }
+        if args.checkpoint_dir.is_some() {
+            trainer.set_checkpoint_dir(args.checkpoint_dir.clone());
+        }
+        trainer
+    } else {
+        let arch = setup::architecture(&args.network, &data)?;
+        let small = setup::is_small(data.train.dim());
+        let mut config = setup::config(
+            arch,
+            t,
+            args.data_args.seed,
+            small,
+            setup::default_epochs(small),
+        );
+        config.checkpoint_dir.clone_from(&args.checkpoint_dir);
+        config.checkpoint_every = args.checkpoint_every;
+        Trainer::new(config, Arc::clone(&data))?
+    };
+
+    let epochs = trainer.config().epochs;
+    let mut reporter = Reporter::new(epochs, trainer.epoch(), trainer.steps_per_epoch());
+    let arch = trainer.config().architecture.clone();
+    let sizes: Vec<String> = arch.sizes.iter().map(ToString::to_string).collect();
+    reporter.println(&format!(
+        "training {} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {} threads",
+        sizes.join("-"),
+        spec.name(),
+        data.train.len(),
+        data.validation.as_ref().map_or(0, nn_data::Dataset::len),
+        data.test.as_ref().map_or(0, nn_data::Dataset::len),
+        arch.hidden,
+        arch.output,
+        arch.loss,
+        trainer.config().optimizer.name(),
+        trainer.learning_rate(),
+        trainer.batch_size(),
+        epochs,
+        trainer.threads(),
+    ));
+    let session = SessionOptions {
+        progress_interval: Duration::from_millis(100),
+        // Snapshots feed the dashboard's plots; headless runs do not need them.
+        snapshot_interval: Duration::from_secs(3600),
+        ..SessionOptions::default()
+    };
+    let result = trainer.run(&stop, &session, &mut |event: Event| reporter.handle(&event));
+    reporter.finish();
+    let interrupted = stop.load(Ordering::SeqCst);
+
+    // Metrics are written whatever happened: they explain a divergence too.
+    let metrics_written = args
+        .metrics_out
+        .as_deref()
+        .map(|path| write_metrics_csv(path, trainer.history()))
+        .transpose();
+    let summary = result?;
+    metrics_written?;
+
+    let mut checkpoint = summary.checkpoint.clone();
+    if interrupted && checkpoint.is_none() {
+        let path = args.save.as_deref().map_or_else(
+            || PathBuf::from(INTERRUPTED_CHECKPOINT),
+            |save| folder_of(save).join(INTERRUPTED_CHECKPOINT),
+        );
+        trainer.save_checkpoint(&path).with_context(|| {
+            format!(
+                "writing the interrupted run's checkpoint {}",
+                path.display()
+            )
+        })?;
+        checkpoint = Some(path);
+    }
+    if let Some(path) = &args.save {
+        trainer
+            .save_model(path)
+            .with_context(|| format!("--save {}", path.display()))?;
+    }
+
+    let finals = final_metrics(&mut trainer)?;
+    if args.json {
+        let report = json_report(
+            &trainer,
+            &spec.name(),
+            &summary,
+            &finals,
+            args.save.as_deref(),
+            checkpoint.as_deref(),
+            interrupted,
+        );
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{report}")?;
+        out.flush()?;
+    } else {
+        let text = summary_text(
+            &summary,
+            &finals,
+            args.save.as_deref(),
+            checkpoint.as_deref(),
+            interrupted,
+        );
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+    }
+    if interrupted {
+        if let Some(path) = &checkpoint {
+            eprintln!(
+                "interrupted: continue with the same flags and --resume {}",
+                path.display()
+            );
+        }
+        return Ok(Outcome::Interrupted);
+    }
+    Ok(Outcome::Done)
+}
+
+/// Ctrl-C (and SIGTERM) set `stop`; the trainer finishes its step and returns.
+/// A second one exits at once with status 130.
+fn register_interrupt(stop: &Arc<AtomicBool>) -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))
+            .context("cannot install the Ctrl-C handler")?;
+        signal_hook::flag::register(signal, Arc::clone(stop))
+            .context("cannot install the Ctrl-C handler")?;
+    }
+    Ok(())
+}
+
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The final network measured on each part of the data (early stopping may
+/// have put back an earlier epoch's weights, so the last epoch's figures are not enough).
+struct Finals {
+    train: Metrics,
+    validation: Option<Metrics>,
+    test: Option<Metrics>,
+}
+
+fn final_metrics(trainer: &mut Trainer) -> Result<Finals> {
+    let data = Arc::clone(trainer.data());
+    Ok(Finals {
+        train: trainer.evaluate(&data.train)?,
+        validation: data
+            .validation
+            .as_ref()
+            .map(|v| trainer.evaluate(v))
+            .transpose()?,
+        test: data
+            .test
+            .as_ref()
+            .map(|t| trainer.evaluate(t))
+            .transpose()?,
+    })
+}
+
+fn metrics_json(m: &Metrics) -> Value {
+    json!({
+        "loss": m.loss,
+        "accuracy": m.accuracy(),
+        "samples": m.samples,
+        "mse": m.mse,
+        "r2": m.r2,
+    })
+}
+
+fn json_report(
+    trainer: &Trainer,
+    dataset: &str,
+    summary: &Summary,
+    finals: &Finals,
+    model: Option<&Path>,
+    checkpoint: Option<&Path>,
+    interrupted: bool,
+) -> Value {
+    let arch = &trainer.config().architecture;
+    json!({
+        "dataset": dataset,
+        "layers": arch.sizes,
+        "activation": arch.hidden.name(),
+        "output": arch.output.name(),
+        "loss": arch.loss.name(),
+        "optimizer": trainer.config().optimizer.name(),
+        "epochs": summary.epochs,
+        "steps": summary.total_steps,
+        "seconds": summary.seconds,
+        "samples_per_second": summary.samples_per_second,
+        "stopped_early": summary.stopped_early,
+        "interrupted": interrupted,
+        "train": metrics_json(&finals.train),
+        "validation": finals.validation.as_ref().map(metrics_json),
+        "test": finals.test.as_ref().map(metrics_json),
+        "model": model.map(|p| p.display().to_string()),
+        "checkpoint": checkpoint.map(|p| p.display().to_string()),
+    })
+}
+
+fn summary_text(
+    summary: &Summary,
+    finals: &Finals,
+    model: Option<&Path>,
+    checkpoint: Option<&Path>,
+    interrupted: bool,
+) -> String {
+    let mut s = String::new();
+    let how = if interrupted {
+        "interrupted after"
+    } else if summary.stopped_early {
+        "stopped early after"
+    } else {
+        "trained"
+    };
+    let _ = writeln!(
+        s,
+        "{how} {} epochs ({} steps) in {:.1} s, {} samples/s",
+        summary.epochs,
+        summary.total_steps,
+        summary.seconds,
+        thousands(summary.samples_per_second)
+    );
+    let _ = writeln!(s, "train       {}", metrics_text(&finals.train));
+    if let Some(v) = &finals.validation {
+        let _ = writeln!(s, "validation  {}", metrics_text(v));
+    }
+    if let Some(t) = &finals.test {
+        let _ = writeln!(s, "test        {}", metrics_text(t));
+    }
+    if let Some(path) = checkpoint {
+        let _ = writeln!(s, "checkpoint  {}", path.display());
+    }
+    if let Some(path) = model {
+        let _ = writeln!(s, "model saved to {}", path.display());
+    }
+    s
+}
+
+fn cell(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.6}"))
+}
+
+/// One row per epoch, written atomically.
+fn write_metrics_csv(path: &Path, history: &[EpochReport]) -> Result<()> {
+    let mut csv =
+        String::from("epoch,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,lr,seconds\n");
+    for r in history {
+        let loss = |m: Option<&Metrics>| cell(m.map(|m| m.loss));
+        let acc = |m: Option<&Metrics>| cell(m.and_then(Metrics::accuracy));
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{:.6}",
+            r.epoch,
+            loss(Some(&r.train)),
+            acc(Some(&r.train)),
+            loss(r.validation.as_ref()),
+            acc(r.validation.as_ref()),
+            loss(r.test.as_ref()),
+            acc(r.test.as_ref()),
+            r.learning_rate,
+            r.seconds,
+        );
+    }
+    nn_core::model_file::write_atomically(path, csv.as_bytes())
+        .with_context(|| format!("--metrics-out {}", path.display()))
+}
