@@ -286,18 +286,10 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
         "",
         thousands(arch.parameter_count() as f64)
     );
-    let _ = writeln!(
-        s,
-        "\nclasses ({})    {}",
-        info.class_names.len(),
-        abbreviate(&info.class_names)
-    );
-    let _ = writeln!(
-        s,
-        "features ({})   {}",
-        info.feature_names.len(),
-        abbreviate(&info.feature_names)
-    );
+    let classes = format!("classes ({})", info.class_names.len());
+    let features = format!("features ({})", info.feature_names.len());
+    let _ = writeln!(s, "\n{classes:<15}{}", abbreviate(&info.class_names));
+    let _ = writeln!(s, "{features:<15}{}", abbreviate(&info.feature_names));
     out.write_all(s.as_bytes())?;
     out.flush()?;
     Ok(Outcome::Done)

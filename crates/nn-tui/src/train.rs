@@ -273,9 +273,10 @@ fn summary_text(
     };
     let _ = writeln!(
         s,
-        "{how} {} epochs ({} steps) in {:.1} s, {} samples/s",
+        "{how} {} epochs ({} steps) in {:.*} s, {} samples/s",
         summary.epochs,
         summary.total_steps,
+        if summary.seconds < 10.0 { 2 } else { 1 },
         summary.seconds,
         thousands(summary.samples_per_second)
     );
