@@ -1,0 +1,114 @@
+//! The terminal, set up and restored in one place: raw mode and the alternate
+//! screen on entry; on exit, on a panic (a hook that restores, then calls the
+//! previous hook) and after a signal, everything is put back.
+
+use std::io::{self, Stdout, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::cursor::{Hide, Show};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+/// Whether the terminal is currently set up by us (so restoring twice is harmless).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal back: leaves the alternate screen, shows the cursor, ends raw mode.
+pub fn restore() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let mut out = io::stdout();
+        let _ = execute!(out, LeaveAlternateScreen, Show);
+        let _ = disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+/// Owns the set-up terminal; dropping it restores the terminal.
+pub struct TerminalGuard {
+    /// The ratatui terminal over stdout.
+    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen, and installs the panic hook (once).
+    pub fn new() -> io::Result<Self> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, Hide) {
+            restore();
+            return Err(e);
+        }
+        match Terminal::new(CrosstermBackend::new(out)) {
+            Ok(terminal) => Ok(Self { terminal }),
+            Err(e) => {
+                restore();
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn install_panic_hook() {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Flags raised by SIGINT, SIGTERM and SIGHUP, checked by the event loop;
+/// the handlers are removed again when this is dropped.
+#[derive(Debug, Default)]
+pub struct Signals {
+    /// SIGINT: quit.
+    pub interrupt: Arc<AtomicBool>,
+    /// SIGTERM or SIGHUP: save what we have, then quit.
+    pub terminate: Arc<AtomicBool>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Signals {
+    /// Registers the flags with the OS.
+    pub fn register() -> io::Result<Self> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut s = Self::default();
+        s.ids.push(signal_hook::flag::register(
+            SIGINT,
+            Arc::clone(&s.interrupt),
+        )?);
+        s.ids.push(signal_hook::flag::register(
+            SIGTERM,
+            Arc::clone(&s.terminate),
+        )?);
+        #[cfg(unix)]
+        s.ids.push(signal_hook::flag::register(
+            signal_hook::consts::SIGHUP,
+            Arc::clone(&s.terminate),
+        )?);
+        Ok(s)
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Loss (training and test) and, for classification, accuracy over epochs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+use super::panel;
+use crate::PlotMode;
+use crate::app::App;
+use crate::history::Series;
+use crate::plot::is_classification;
+
+/// Draws the curves panel in `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let p = app.palette;
+    let train_color = p.point(0);
+    let test_color = p.point(1);
+    let title = Line::from(vec![
+        Span::raw(" curves  "),
+        Span::styled("── train", Style::default().fg(train_color)),
+        Span::raw("  "),
+        Span::styled("── test", Style::default().fg(test_color)),
+        Span::raw(" "),
+    ]);
+    let block = panel(app, title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height < 3 || inner.width < 10 {
+        return;
+    }
+    let h = &app.history;
+    let x_max = h.x_max().max(1.0);
+    let loss = (&h.train_loss, &h.test_loss);
+    let accuracy =
+        is_classification(app.settings.task).then_some((&h.train_accuracy, &h.test_accuracy));
+    let charts: Vec<(&str, (&Series, &Series), bool)> = match accuracy {
+        Some(acc) => vec![("loss", loss, false), ("accuracy", acc, true)],
+        None => vec![("loss", loss, false)],
+    };
+    // Stacked when tall enough, side by side otherwise.
+    let stacked = inner.height >= 14 || charts.len() == 1;
+    let n = charts.len() as u16;
+    for (i, (name, (train, test), unit)) in charts.into_iter().enumerate() {
+        let i = i as u16;
+        let r = if stacked {
+            let each = inner.height / n;
+            Rect::new(
+                inner.x,
+                inner.y + i * each,
+                inner.width,
+                if i + 1 == n {
+                    inner.height - i * each
+                } else {
+                    each
+                },
+            )
+        } else {
+            let each = inner.width / n;
+            Rect::new(
+                inner.x + i * each,
+                inner.y,
+                if i + 1 == n {
+                    inner.width - i * each
+                } else {
+                    each
+                },
+                inner.height,
+            )
+        };
+        draw_chart(
+            frame,
+            r,
+            app,
+            name,
+            train,
+            test,
+            unit,
+            x_max,
+            (train_color, test_color),
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_chart(
+    frame: &mut Frame,
+    r: Rect,
+    app: &App,
+    name: &str,
+    train: &Series,
+    test: &Series,
+    unit: bool,
+    x_max: f64,
+    (train_color, test_color): (Color, Color),
+) {
+    let p = app.palette;
+    let train_points = train.points();
+    let test_points = test.points();
+    let y_max = if unit {
+        1.0
+    } else {
+        train_points
+            .iter()
+            .chain(&test_points)
+            .map(|q| q.1)
+            .fold(0.0, f64::max)
+            .max(1e-3)
+            * 1.05
+    };
+    let y_min = if unit {
+        // Zoom in on the part that matters once accuracy is high.
+        let low = train_points
+            .iter()
+            .chain(&test_points)
+            .map(|q| q.1)
+            .fold(1.0, f64::min);
+        if low > 0.5 { 0.5 } else { 0.0 }
+    } else {
+        0.0
+    };
+    let marker = match app.plot {
+        PlotMode::Braille => Marker::Braille,
+        PlotMode::Block => Marker::HalfBlock,
+        PlotMode::Ascii => Marker::Dot,
+    };
+    let latest = |s: &Series| {
+        s.last().map_or_else(String::new, |(_, y)| {
+            if unit {
+                format!("{:.1}%", y * 100.0)
+            } else {
+                format!("{y:.4}")
+            }
+        })
+    };
+    let datasets = vec![
+        Dataset::default()
+            .marker(marker)
+            .graph_type(GraphType::Line)
+            .style(Style::default().fg(train_color))
+            .data(&train_points),
+        Dataset::default()
+            .marker(marker)
+            .graph_type(GraphType::Line)
+            .style(Style::default().fg(test_color))
+            .data(&test_points),
+    ];
+    let label = |v: f64| {
+        if unit {
+            format!("{:.0}%", v * 100.0)
+        } else if v >= 10.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let name = if r.width < 30 && unit { "acc" } else { name };
+    let title = Line::from(vec![
+        Span::styled(format!("{name} "), Style::default().fg(p.dim())),
+        Span::styled(latest(train), Style::default().fg(train_color)),
+        Span::raw(" "),
+        Span::styled(latest(test), Style::default().fg(test_color)),
+    ]);
+    let x_label = format!("{x_max:.0}");
+    let x_labels = if r.width >= 40 {
+        vec![Span::raw("0"), Span::raw("epoch"), Span::raw(x_label)]
+    } else {
+        vec![Span::raw("0"), Span::raw(x_label)]
+    };
+
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, x_max])
+                .labels(x_labels)
+                .style(Style::default().fg(p.dim())),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([y_min, y_max])
+                .labels(vec![Span::raw(label(y_min)), Span::raw(label(y_max))])
+                .style(Style::default().fg(p.dim())),
+        )
+        .legend_position(None);
+    let title_area = Rect::new(r.x, r.y, r.width, 1);
+    let chart_area = Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
+    frame.render_widget(ratatui::widgets::Paragraph::new(title), title_area);
+    if chart_area.height >= 3 {
+        frame.render_widget(chart, chart_area);
+    }
+}

@@ -1,0 +1,41 @@
+//! The help overlay: every key and what it does.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::panel;
+use crate::app::{App, KEYS};
+
+/// Draws the key list centred on `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let width = 46.min(area.width);
+    let height = (KEYS.len() as u16 + 2).min(area.height);
+    let r = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    let lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(key, what)| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {key:>8}  "),
+                    Style::default()
+                        .fg(app.palette.accent())
+                        .add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(lines).block(panel(app, " keys (? or Esc closes) ")),
+        r,
+    );
+}

@@ -1,0 +1,132 @@
+//! The status lines (run state, position, speed, settings) and the log line.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use nn_train::RunState;
+
+use super::{human, rate};
+use crate::app::App;
+
+/// Draws the two status lines in `top` and the log line in `bottom`.
+pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
+    let p = app.palette;
+    let s = &app.status;
+    let label = |t: &'static str| Span::styled(t, Style::default().fg(p.dim()));
+    let value = |t: String| Span::styled(t, Style::default().add_modifier(Modifier::BOLD));
+    let (badge, color) = match &s.state {
+        RunState::Running => (" RUNNING ", Color::Green),
+        RunState::Paused => (" PAUSED ", Color::Yellow),
+        RunState::Finished => (" FINISHED ", Color::Cyan),
+        RunState::Stopped => (" STOPPED ", Color::Gray),
+        RunState::Diverged(_) => (" DIVERGED ", Color::Red),
+    };
+    let secs = s.elapsed.as_secs();
+    let step = s.total_steps.to_string();
+    let first = Line::from(vec![
+        Span::styled(
+            badge,
+            Style::default()
+                .fg(Color::Black)
+                .bg(color)
+                .add_modifier(Modifier::BOLD),
+        ),
+        label("  epoch "),
+        value(s.epoch.to_string()),
+        label("  step "),
+        value(step),
+        label("  "),
+        value(human(s.samples_per_second)),
+        label(" samples/s  "),
+        value(format!(
+            "{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )),
+        label("  threads "),
+        value(app.settings.threads.to_string()),
+    ]);
+    let set = &app.settings;
+    let mut second = vec![
+        Span::styled(
+            set.dataset.clone(),
+            Style::default().fg(p.accent()).add_modifier(Modifier::BOLD),
+        ),
+        label(" "),
+        value(set.layout()),
+        label(" "),
+        value(set.activation.name().to_string()),
+        label("  lr "),
+        value(rate(set.learning_rate)),
+        label("  batch "),
+        value(set.batch_size.to_string()),
+        label("  loss "),
+        value(s.loss.map_or("-".into(), |l| format!("{l:.4}"))),
+    ];
+    if let Some(m) = s.held_out() {
+        second.push(label("  test "));
+        second.push(value(format!("{:.4}", m.loss)));
+        if let Some(a) = m.accuracy() {
+            second.push(label(" acc "));
+            second.push(value(format!("{:.1}%", a * 100.0)));
+        } else if let Some(r2) = m.r2 {
+            second.push(label(" r2 "));
+            second.push(value(format!("{r2:.3}")));
+        }
+    }
+    let [row1, row2] = [
+        Rect::new(top.x, top.y, top.width, 1),
+        Rect::new(top.x, top.y + 1, top.width, 1),
+    ];
+    let room = usize::from(top.width).saturating_sub(first.width());
+    frame.render_widget(Paragraph::new(first), row1);
+    if room >= 9 {
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![label("? help ")])).alignment(Alignment::Right),
+            row1,
+        );
+    }
+    frame.render_widget(Paragraph::new(Line::from(second)), row2);
+
+    let log = if let Some(message) = app.log.last() {
+        Line::from(vec![
+            Span::styled("» ", Style::default().fg(p.accent())),
+            Span::raw(message.clone()),
+        ])
+    } else {
+        // As many key hints as fit.
+        let mut text = String::new();
+        for hint in HINTS {
+            if text.len() + hint.len() + 2 > usize::from(bottom.width) {
+                break;
+            }
+            text.push_str(hint);
+            text.push_str("  ");
+        }
+        Line::from(label_owned(text, p.dim()))
+    };
+    frame.render_widget(Paragraph::new(log), bottom);
+}
+
+const HINTS: [&str; 12] = [
+    "space pause",
+    "n step",
+    "+/- lr",
+    "? help",
+    "q quit",
+    "r reset",
+    "b batch",
+    "a act",
+    "d data",
+    "[ ] layers",
+    ", . neurons",
+    "s save",
+];
+
+fn label_owned(text: String, color: Color) -> Span<'static> {
+    Span::styled(text, Style::default().fg(color))
+}
