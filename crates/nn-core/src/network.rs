@@ -109,14 +109,17 @@ impl Workspace {
         Self::default()
     }
 
-    fn prepare(&mut self, architecture: &Architecture, batch: usize) {
+    /// Sizes the buffers for `batch` samples; the deltas only for backpropagation,
+    /// so inference-only workspaces stay small.
+    fn prepare(&mut self, architecture: &Architecture, batch: usize, backward: bool) {
         let widths = &architecture.sizes[1..];
         let total: usize = widths.iter().sum::<usize>() * batch;
-        let widest = architecture.sizes.iter().copied().max().unwrap_or(0) * batch;
         if self.outputs.len() < total {
             self.outputs.resize(total, 0.0);
         }
-        if self.delta.len() < widest {
+        // Deltas reach back to the first hidden layer (the inputs need none).
+        let widest = widths.iter().copied().max().unwrap_or(0) * batch;
+        if backward && self.delta.len() < widest {
             self.delta.resize(widest, 0.0);
             self.delta_prev.resize(widest, 0.0);
         }
@@ -248,7 +251,7 @@ impl Network {
     /// stay in `workspace` (see [`Workspace::layer_output`]).
     pub fn forward<'w>(&self, inputs: &[f32], workspace: &'w mut Workspace) -> Result<&'w [f32]> {
         let batch = self.batch_size(inputs)?;
-        self.forward_unchecked(inputs, batch, workspace);
+        self.forward_unchecked(inputs, batch, workspace, false);
         let last = self.layers.len() - 1;
         let start = workspace.offsets[last];
         Ok(&workspace.outputs[start..start + batch * self.layers[last].outputs])
@@ -260,8 +263,8 @@ impl Network {
         Ok(self.forward(inputs, &mut workspace)?.to_vec())
     }
 
-    fn forward_unchecked(&self, inputs: &[f32], batch: usize, ws: &mut Workspace) {
-        ws.prepare(&self.architecture, batch);
+    fn forward_unchecked(&self, inputs: &[f32], batch: usize, ws: &mut Workspace, backward: bool) {
+        ws.prepare(&self.architecture, batch, backward);
         for (l, shape) in self.layers.iter().enumerate() {
             let start = ws.offsets[l];
             let (before, rest) = ws.outputs.split_at_mut(start);
@@ -311,7 +314,7 @@ impl Network {
                 got: gradients.values.len(),
             });
         }
-        self.forward_unchecked(inputs, batch, workspace);
+        self.forward_unchecked(inputs, batch, workspace, true);
         let ws = workspace;
         let last = self.layers.len() - 1;
         let out_width = arch.outputs();

@@ -21,10 +21,11 @@ const SUM_CHUNK: usize = 16 * 1024;
 const EVAL_SHARD: usize = 256;
 
 /// One shard's reusable buffers.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Shard {
     workspace: Workspace,
-    gradients: Gradients,
+    /// Allocated on the first training pass: evaluation needs none.
+    gradients: Option<Gradients>,
     inputs: Vec<f32>,
     classes: Vec<u32>,
     values: Vec<f32>,
@@ -33,16 +34,10 @@ struct Shard {
 }
 
 impl Shard {
-    fn new(network: &Network) -> Self {
-        Self {
-            workspace: Workspace::new(),
-            gradients: Gradients::zeros(network.architecture()),
-            inputs: Vec::new(),
-            classes: Vec::new(),
-            values: Vec::new(),
-            samples: 0,
-            loss_sum: 0.0,
-        }
+    fn gradients(&self) -> &Gradients {
+        self.gradients
+            .as_ref()
+            .expect("a training pass allocated the gradients")
     }
 
     /// Gathers the samples `indices` into this shard's buffers (grown, never shrunk).
@@ -73,13 +68,25 @@ impl Shard {
         &mut self,
         task: Task,
         dim: usize,
+        network: &Network,
     ) -> (&[f32], Targets<'_>, &mut Workspace, &mut Gradients) {
         let n = self.samples;
         (
             &self.inputs[..n * dim],
             targets_of(task, &self.classes, &self.values, n),
             &mut self.workspace,
-            &mut self.gradients,
+            self.gradients
+                .get_or_insert_with(|| Gradients::zeros(network.architecture())),
+        )
+    }
+
+    /// The gathered inputs and targets beside the workspace, for inference.
+    fn inference_parts(&mut self, task: Task, dim: usize) -> (&[f32], Targets<'_>, &mut Workspace) {
+        let n = self.samples;
+        (
+            &self.inputs[..n * dim],
+            targets_of(task, &self.classes, &self.values, n),
+            &mut self.workspace,
         )
     }
 
@@ -147,15 +154,15 @@ impl ShardEngine {
 
     fn ensure_shards(&mut self, network: &Network, count: usize) {
         let params = network.parameters().len();
-        if self
-            .shards
-            .first()
-            .is_some_and(|s| s.gradients.as_slice().len() != params)
-        {
+        if self.shards.iter().any(|s| {
+            s.gradients
+                .as_ref()
+                .is_some_and(|g| g.as_slice().len() != params)
+        }) {
             self.shards.clear(); // the architecture changed
         }
         while self.shards.len() < count {
-            self.shards.push(Shard::new(network));
+            self.shards.push(Shard::default());
         }
     }
 
@@ -180,7 +187,7 @@ impl ShardEngine {
         let dim = data.dim();
         let work = |shard: &mut Shard, part: &[usize]| -> nn_core::Result<()> {
             shard.gather(data, normalization, part);
-            let (inputs, targets, workspace, gradients) = shard.parts(task, dim);
+            let (inputs, targets, workspace, gradients) = shard.parts(task, dim, network);
             shard.loss_sum = network.backward(inputs, &targets, scale, workspace, gradients)?;
             Ok(())
         };
@@ -200,13 +207,16 @@ impl ShardEngine {
             self.pool.install(|| {
                 first
                     .gradients
+                    .as_mut()
+                    .expect("the shard just ran backward")
                     .as_mut_slice()
                     .par_chunks_mut(SUM_CHUNK)
                     .enumerate()
                     .for_each(|(c, sum)| {
                         let start = c * SUM_CHUNK;
                         for shard in rest {
-                            for (a, b) in sum.iter_mut().zip(&shard.gradients.as_slice()[start..]) {
+                            for (a, b) in sum.iter_mut().zip(&shard.gradients().as_slice()[start..])
+                            {
                                 *a += b;
                             }
                         }
@@ -223,7 +233,11 @@ impl ShardEngine {
 
     /// The thread pool and the summed gradients of the last [`ShardEngine::compute`].
     pub(crate) fn pool_and_gradients(&mut self) -> (&rayon::ThreadPool, &mut Gradients) {
-        (&self.pool, &mut self.shards[0].gradients)
+        let gradients = self.shards[0]
+            .gradients
+            .as_mut()
+            .expect("compute ran first");
+        (&self.pool, gradients)
     }
 
     /// Loss and metrics of `network` over a whole dataset, in parallel, deterministically.
@@ -246,26 +260,35 @@ impl ShardEngine {
         if self.eval_indices.len() != data.len() {
             self.eval_indices = (0..data.len()).collect();
         }
-        let count = data.len().div_ceil(EVAL_SHARD);
-        self.ensure_shards(network, count);
+        // A bounded number of shard buffers, reused round after round: memory does
+        // not grow with the dataset. Chunks and their merge order are fixed, so the
+        // metrics do not depend on the thread count.
+        let chunks = data.len().div_ceil(EVAL_SHARD);
+        let per_round = 2 * self.threads();
+        self.ensure_shards(network, per_round.min(chunks));
         let loss = network.architecture().loss;
         let dim = data.dim();
-        let indices = &self.eval_indices;
-        let shards = &mut self.shards[..count];
-        self.pool.install(|| {
-            shards
-                .par_iter_mut()
-                .zip(indices.par_chunks(EVAL_SHARD))
-                .try_for_each(|(shard, part)| {
-                    shard.gather(data, normalization, part);
-                    let (inputs, targets, workspace, _) = shard.parts(task, dim);
-                    let outputs = network.forward(inputs, workspace)?;
-                    shard.loss_sum = loss.sum(outputs, &targets, width);
-                    Ok::<(), nn_core::CoreError>(())
-                })
-        })?;
-        for shard in &self.shards[..count] {
-            shard.record(network, task, &mut total);
+        for first in (0..chunks).step_by(per_round) {
+            let round = per_round.min(chunks - first);
+            let start = first * EVAL_SHARD;
+            let end = ((first + round) * EVAL_SHARD).min(data.len());
+            let indices = &self.eval_indices[start..end];
+            let shards = &mut self.shards[..round];
+            self.pool.install(|| {
+                shards
+                    .par_iter_mut()
+                    .zip(indices.par_chunks(EVAL_SHARD))
+                    .try_for_each(|(shard, part)| {
+                        shard.gather(data, normalization, part);
+                        let (inputs, targets, workspace) = shard.inference_parts(task, dim);
+                        let outputs = network.forward(inputs, workspace)?;
+                        shard.loss_sum = loss.sum(outputs, &targets, width);
+                        Ok::<(), nn_core::CoreError>(())
+                    })
+            })?;
+            for shard in &self.shards[..round] {
+                shard.record(network, task, &mut total);
+            }
         }
         Ok(total.finish())
     }
