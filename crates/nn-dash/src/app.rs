@@ -284,12 +284,7 @@ impl App {
             Action::TogglePause => match self.status.state {
                 RunState::Running => {
                     self.status.state = RunState::Paused;
-                    // The rate "change" makes the trainer report its exact step count,
-                    // so the status shows where it really paused.
-                    vec![
-                        Effect::Send(Command::Pause),
-                        Effect::Send(Command::SetLearningRate(s.learning_rate)),
-                    ]
+                    vec![Effect::Send(Command::Pause)]
                 }
                 RunState::Paused => {
                     self.status.state = RunState::Running;
@@ -600,9 +595,11 @@ mod tests {
     #[test]
     fn space_pauses_and_resumes() {
         let mut app = app();
-        let effects = app.update(Action::TogglePause);
+        assert_eq!(
+            app.update(Action::TogglePause),
+            vec![Effect::Send(Command::Pause)]
+        );
         assert_eq!(app.status.state, RunState::Paused);
-        assert_eq!(effects[0], Effect::Send(Command::Pause));
         assert_eq!(
             app.update(Action::TogglePause),
             vec![Effect::Send(Command::Resume)]
