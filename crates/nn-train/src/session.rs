@@ -256,8 +256,7 @@ fn drive(
     let mut stopped_by_user = false;
     let mut last_progress = Instant::now();
     let mut last_snapshot: Option<Instant> = None;
-    let (mut window_loss, mut window_steps, mut window_samples, mut window_busy) =
-        (0.0f64, 0usize, 0usize, 0.0f64);
+    let mut window = Window::default();
     control.emit(Event::State(state.clone()), false);
     control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), true);
 
@@ -340,16 +339,7 @@ fn drive(
             }
         }
         if changed {
-            control.emit(
-                Event::Progress(progress_of(
-                    trainer,
-                    window_loss,
-                    window_steps,
-                    window_samples,
-                    window_busy,
-                )),
-                false,
-            );
+            control.emit(Event::Progress(window.progress(trainer)), false);
         }
         if stopped_by_user {
             if let Some(path) = trainer.write_checkpoint()? {
@@ -391,27 +381,15 @@ fn drive(
         let took = step_started.elapsed().as_secs_f64();
         busy += took;
         samples_total += outcome.samples;
-        window_loss += outcome.loss;
-        window_steps += 1;
-        window_samples += outcome.samples;
-        window_busy += took;
+        window.add(outcome.loss, outcome.samples, took);
 
         let now = Instant::now();
         if step_once
             || now.duration_since(last_progress) >= options.progress_interval
             || outcome.epoch_end.is_some()
         {
-            control.emit(
-                Event::Progress(progress_of(
-                    trainer,
-                    window_loss,
-                    window_steps,
-                    window_samples,
-                    window_busy,
-                )),
-                !step_once,
-            );
-            (window_loss, window_steps, window_samples, window_busy) = (0.0, 0, 0, 0.0);
+            control.emit(Event::Progress(window.progress(trainer)), !step_once);
+            window = Window::default();
             last_progress = now;
         }
         if step_once
@@ -455,24 +433,42 @@ fn set_state(state: &mut RunState, new: RunState, control: &mut dyn Control) {
     }
 }
 
-fn progress_of(trainer: &Trainer, loss: f64, steps: usize, samples: usize, busy: f64) -> Progress {
-    Progress {
-        epoch: trainer.epoch(),
-        step_in_epoch: trainer.step_in_epoch(),
-        steps_per_epoch: trainer.steps_per_epoch(),
-        total_steps: trainer.total_steps(),
-        loss: if steps > 0 {
-            loss / steps as f64
-        } else {
-            f64::NAN
-        },
-        samples_per_second: if busy > 0.0 {
-            samples as f64 / busy
-        } else {
-            0.0
-        },
-        learning_rate: trainer.effective_learning_rate(),
-        batch_size: trainer.batch_size(),
+/// Steps since the last progress event: their mean loss and throughput.
+#[derive(Debug, Default)]
+struct Window {
+    loss: f64,
+    steps: usize,
+    samples: usize,
+    busy: f64,
+}
+
+impl Window {
+    fn add(&mut self, loss: f64, samples: usize, seconds: f64) {
+        self.loss += loss;
+        self.steps += 1;
+        self.samples += samples;
+        self.busy += seconds;
+    }
+
+    fn progress(&self, trainer: &Trainer) -> Progress {
+        Progress {
+            epoch: trainer.epoch(),
+            step_in_epoch: trainer.step_in_epoch(),
+            steps_per_epoch: trainer.steps_per_epoch(),
+            total_steps: trainer.total_steps(),
+            loss: if self.steps > 0 {
+                self.loss / self.steps as f64
+            } else {
+                f64::NAN
+            },
+            samples_per_second: if self.busy > 0.0 {
+                self.samples as f64 / self.busy
+            } else {
+                0.0
+            },
+            learning_rate: trainer.effective_learning_rate(),
+            batch_size: trainer.batch_size(),
+        }
     }
 }
 

@@ -251,6 +251,21 @@ fn bad_settings_are_refused_before_training() {
     );
 }
 
+/// Waits up to ten seconds for an event that `wanted` accepts.
+fn wait_for(handle: &nn_train::TrainerHandle, mut wanted: impl FnMut(&Event) -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if let Ok(event) = handle
+            .events()
+            .recv_timeout(std::time::Duration::from_millis(100))
+            && wanted(&event)
+        {
+            return true;
+        }
+    }
+    false
+}
+
 #[test]
 fn spawned_session_obeys_commands() {
     let data = data("circle", 400);
@@ -258,50 +273,27 @@ fn spawned_session_obeys_commands() {
         epochs: usize::MAX,
         ..config(&[8], 2, 10, 1)
     };
-    let handle = spawn(
-        Trainer::new(cfg, data).unwrap(),
-        SessionOptions {
-            start_paused: true,
-            ..SessionOptions::default()
-        },
-    );
+    let options = SessionOptions {
+        start_paused: true,
+        ..SessionOptions::default()
+    };
+    let handle = spawn(Trainer::new(cfg, data).unwrap(), options);
     handle.send(Command::Step);
     handle.send(Command::SetLearningRate(0.5));
-    // Wait for the single step's progress and the rate change.
-    let mut saw = (false, false);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !(saw.0 && saw.1) && std::time::Instant::now() < deadline {
-        if let Ok(Event::Progress(p)) = handle
-            .events()
-            .recv_timeout(std::time::Duration::from_millis(100))
-        {
-            saw.0 |= p.total_steps == 1;
-            saw.1 |= p.learning_rate == 0.5;
-        }
-    }
-    assert_eq!(saw, (true, true));
+    // One step, taken at the new rate.
+    assert!(wait_for(&handle, |e| matches!(e, Event::Progress(p)
+        if p.total_steps == 1 && p.learning_rate == 0.5)));
     handle.send(Command::Resume);
     let mut epochs = 0;
-    while epochs < 3 && std::time::Instant::now() < deadline {
-        if let Ok(Event::EpochEnd(_)) = handle
-            .events()
-            .recv_timeout(std::time::Duration::from_millis(100))
-        {
-            epochs += 1;
-        }
-    }
-    assert_eq!(epochs, 3);
+    assert!(wait_for(&handle, |e| {
+        epochs += usize::from(matches!(e, Event::EpochEnd(_)));
+        epochs == 3
+    }));
     handle.send(Command::Pause);
-    let mut paused = false;
-    while !paused && std::time::Instant::now() < deadline {
-        if let Ok(Event::State(RunState::Paused)) = handle
-            .events()
-            .recv_timeout(std::time::Duration::from_millis(100))
-        {
-            paused = true;
-        }
-    }
-    assert!(paused);
+    assert!(wait_for(&handle, |e| matches!(
+        e,
+        Event::State(RunState::Paused)
+    )));
     let trainer = handle.join();
     assert!(trainer.epoch() >= 3);
 }
