@@ -102,31 +102,11 @@ pub fn to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
             .expect("length matches shape by construction");
         (name.clone(), view)
     });
-    let metadata = HashMap::from([
-        (METADATA_KEY.to_string(), json),
-        ("format".to_string(), "pt".to_string()),
-    ]);
-    let bytes = safetensors::serialize(views, Some(metadata)).expect("valid tensors serialise");
-    with_sorted_header(bytes)
-}
-
-/// safetensors writes `__metadata__` from a `HashMap`, whose order differs from
-/// process to process; rewriting the header with sorted keys (same JSON, same
-/// length) makes equal models byte-identical files.
-fn with_sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
-    let mut len = [0u8; 8];
-    len.copy_from_slice(&bytes[..8]);
-    let n = u64::from_le_bytes(len) as usize;
-    let Ok(mut header) = serde_json::from_slice::<serde_json::Value>(&bytes[8..8 + n]) else {
-        return bytes;
-    };
-    header.sort_all_objects();
-    let sorted = serde_json::to_vec(&header).expect("JSON values serialise");
-    if sorted.len() <= n {
-        bytes[8..8 + sorted.len()].copy_from_slice(&sorted);
-        bytes[8 + sorted.len()..8 + n].fill(b' ');
-    }
-    bytes
+    // One metadata key: safetensors writes the metadata from a `HashMap`, whose
+    // order would differ between runs with two keys, and equal models must give
+    // byte-identical files (the thread-count determinism is checked that way).
+    let metadata = HashMap::from([(METADATA_KEY.to_string(), json)]);
+    safetensors::serialize(views, Some(metadata)).expect("valid tensors serialise")
 }
 
 /// Saves a model atomically: a temporary file in the same folder, fsync, rename.

@@ -125,6 +125,15 @@ fn round_trip_is_bit_identical() {
 }
 
 #[test]
+fn equal_models_give_identical_bytes() {
+    // Each HashMap gets its own random order: several serialisations would differ if any did.
+    let first = model_file::to_bytes(&network(), &info());
+    for _ in 0..16 {
+        assert_eq!(model_file::to_bytes(&network(), &info()), first);
+    }
+}
+
+#[test]
 fn tensor_names_follow_pytorch_sequential_linear() {
     let bytes = model_file::to_bytes(&network(), &info());
     let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
