@@ -115,6 +115,8 @@ pub struct RunReport {
     pub samples_per_second: Vec<f64>,
     /// Samples per second over wall time, from the first to the last progress event of the last run.
     pub wall_samples_per_second: Option<f64>,
+    /// Seconds from the start of the last run until its held-out accuracy first reached 95%.
+    pub seconds_to_95_percent: Option<f64>,
 }
 
 /// Runs the dashboard until the user quits.

@@ -164,6 +164,7 @@ impl Runtime {
         };
         self.started = Instant::now();
         self.first_progress = None;
+        self.report.seconds_to_95_percent = None;
         Ok(())
     }
 
@@ -204,6 +205,17 @@ impl Runtime {
                 for event in handle.events().try_iter().take(100_000) {
                     match &event {
                         Event::Snapshot(_) => network_changed = true,
+                        Event::EpochEnd(r) => {
+                            let held_out = r.test.as_ref().or(r.validation.as_ref());
+                            if self.report.seconds_to_95_percent.is_none()
+                                && held_out
+                                    .and_then(nn_train::Metrics::accuracy)
+                                    .is_some_and(|a| a >= 0.95)
+                            {
+                                self.report.seconds_to_95_percent =
+                                    Some(self.started.elapsed().as_secs_f64());
+                            }
+                        }
                         Event::Progress(p) => {
                             let now = Instant::now();
                             if p.samples_per_second > 0.0 {

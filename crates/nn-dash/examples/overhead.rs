@@ -1,0 +1,175 @@
+//! Measures what drawing costs training: the default run headless
+//! (`Trainer::run`) against the same run under the dashboard, alternated,
+//! medians of the samples/s in the trainer's progress events.
+//!
+//! Run it in a terminal (the dashboard needs one), e.g. in tmux:
+//! `cargo run -p nn-dash --example overhead -- 8 3 2>figures.txt` (seconds per run,
+//! rounds; the figures go to stderr, the dashboard to stdout).
+#![allow(clippy::print_stderr)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nn_dash::DashOptions;
+use nn_train::{Event, SessionOptions, Trainer, load_data};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+struct Figures {
+    median: f64,
+    wall: f64,
+    to_95: Option<f64>,
+}
+
+fn headless(options: &DashOptions, seconds: u64) -> Figures {
+    let data = Arc::new(load_data(&options.data_spec, &options.data_options).expect("data"));
+    let mut trainer = Trainer::new(options.config.clone(), data).expect("trainer");
+    let stop = Arc::new(AtomicBool::new(false));
+    let timer = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(seconds));
+            stop.store(true, Ordering::Relaxed);
+        })
+    };
+    let started = Instant::now();
+    let (mut rates, mut first, mut last, mut to_95) = (Vec::new(), None, None, None);
+    let session = SessionOptions {
+        progress_interval: Duration::from_millis(50),
+        snapshot_interval: Duration::from_millis(100),
+        ..SessionOptions::default()
+    };
+    let _ = trainer.run(&stop, &session, &mut |event| match event {
+        Event::Progress(p) => {
+            if p.samples_per_second > 0.0 {
+                rates.push(p.samples_per_second);
+            }
+            let point = (Instant::now(), p.total_steps as f64 * p.batch_size as f64);
+            first.get_or_insert(point);
+            last = Some(point);
+        }
+        Event::EpochEnd(r)
+            if to_95.is_none()
+                && r.test
+                    .as_ref()
+                    .and_then(nn_train::Metrics::accuracy)
+                    .is_some_and(|a| a >= 0.95) =>
+        {
+            to_95 = Some(started.elapsed().as_secs_f64());
+        }
+        _ => {}
+    });
+    let _ = timer.join();
+    let wall = match (first, last) {
+        (Some((t0, s0)), Some((t1, s1))) => (s1 - s0) / (t1 - t0).as_secs_f64(),
+        _ => f64::NAN,
+    };
+    Figures {
+        median: median(rates),
+        wall,
+        to_95,
+    }
+}
+
+/// The same session the dashboard uses (`spawn`), drained every 8 ms, nothing drawn.
+fn spawned(options: &DashOptions, seconds: u64) -> Figures {
+    let data = Arc::new(load_data(&options.data_spec, &options.data_options).expect("data"));
+    let trainer = Trainer::new(options.config.clone(), data).expect("trainer");
+    let handle = nn_train::spawn(
+        trainer,
+        SessionOptions {
+            progress_interval: Duration::from_millis(50),
+            snapshot_interval: Duration::from_millis(100),
+            ..SessionOptions::default()
+        },
+    );
+    let started = Instant::now();
+    let (mut rates, mut first, mut last, mut to_95) = (Vec::new(), None, None, None);
+    while started.elapsed() < Duration::from_secs(seconds) {
+        for event in handle.events().try_iter() {
+            match event {
+                Event::Progress(p) => {
+                    if p.samples_per_second > 0.0 {
+                        rates.push(p.samples_per_second);
+                    }
+                    let point = (Instant::now(), p.total_steps as f64 * p.batch_size as f64);
+                    first.get_or_insert(point);
+                    last = Some(point);
+                }
+                Event::EpochEnd(r)
+                    if to_95.is_none()
+                        && r.test
+                            .as_ref()
+                            .and_then(nn_train::Metrics::accuracy)
+                            .is_some_and(|a| a >= 0.95) =>
+                {
+                    to_95 = Some(started.elapsed().as_secs_f64());
+                }
+                _ => {}
+            }
+        }
+        std::thread::sleep(Duration::from_millis(8));
+    }
+    handle.join();
+    let wall = match (first, last) {
+        (Some((t0, s0)), Some((t1, s1))) => (s1 - s0) / (t1 - t0).as_secs_f64(),
+        _ => f64::NAN,
+    };
+    Figures {
+        median: median(rates),
+        wall,
+        to_95,
+    }
+}
+
+fn dashboard(options: &DashOptions, seconds: u64) -> Figures {
+    let timer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(seconds));
+        // The dashboard quits cleanly on SIGINT.
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGINT);
+    });
+    let report =
+        nn_dash::run_with_report(options.clone()).expect("the dashboard runs in a terminal");
+    let _ = timer.join();
+    Figures {
+        median: median(report.samples_per_second),
+        wall: report.wall_samples_per_second.unwrap_or(f64::NAN),
+        to_95: report.seconds_to_95_percent,
+    }
+}
+
+fn main() {
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let seconds = args.first().copied().unwrap_or(8);
+    let rounds = args.get(1).copied().unwrap_or(3);
+    let options = DashOptions::default_start();
+    let mut lines = Vec::new();
+    for round in 1..=rounds {
+        for (name, figures) in [
+            ("Trainer::run", headless(&options, seconds)),
+            ("spawn, no UI", spawned(&options, seconds)),
+            ("dashboard   ", dashboard(&options, seconds)),
+        ] {
+            lines.push(format!(
+                "round {round} {name}: median {:>9.0} samples/s (progress events), wall {:>9.0} samples/s, 95% test accuracy after {}",
+                figures.median,
+                figures.wall,
+                figures.to_95.map_or("-".into(), |s| format!("{s:.2} s")),
+            ));
+        }
+    }
+    for line in lines {
+        eprintln!("{line}");
+    }
+}
