@@ -263,6 +263,7 @@ fn drive(
     let result = loop {
         let mut step_once = false;
         let mut changed = false;
+        let state_before = state.clone();
         // Obey every pending command; block only when there is nothing to do.
         loop {
             let idle = state != RunState::Running && !step_once;
@@ -338,6 +339,8 @@ fn drive(
                 break;
             }
         }
+        // A pause (or any state change) reports exactly where training stands.
+        changed |= state != state_before;
         if changed {
             control.emit(Event::Progress(window.progress(trainer)), false);
         }
@@ -553,7 +556,8 @@ pub fn spawn(mut trainer: Trainer, options: SessionOptions) -> TrainerHandle {
                 commands: command_rx,
                 events: event_tx,
             };
-            if let Err(e) = drive(&mut trainer, &options, &mut control) {
+            // The whole run on a worker thread: no hand-off per step.
+            if let Err(e) = trainer.in_pool(|t| drive(t, &options, &mut control)) {
                 control.emit(Event::Log(e.to_string()), false);
             }
             trainer
