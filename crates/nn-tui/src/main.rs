@@ -13,7 +13,6 @@ mod setup;
 mod train;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -96,40 +95,63 @@ fn dash(args: &DashArgs) -> Result<Outcome> {
         return Err(nn_dash::DashError::NotATerminal.into());
     }
     setup::check_training(&args.training)?;
-    let data_spec = args.data.as_deref().unwrap_or(DEFAULT_DASH_DATA);
     let data_options = setup::data_options(&args.data_args, args.training.early_stop.is_some())?;
-    let (spec, data) = setup::load(data_spec, &data_options)?;
-    let small = setup::is_small(data.train.dim());
+    let t = &args.training;
     let bare = args.network.hidden.is_none()
         && args.network.layers.is_none()
-        && args.network.activation.is_none();
-    let network = if bare && small {
-        // The dashboard's start: a small network whose regions are easy to watch form.
-        cli::NetworkArgs {
-            hidden: Some(vec![8, 8]),
-            activation: Some(cli::HiddenActivation::Tanh),
-            ..args.network.clone()
-        }
+        && args.network.activation.is_none()
+        && args.network.output.is_none()
+        && args.network.loss.is_none();
+    let options = if args.data.is_none()
+        && bare
+        && t.optimizer.is_none()
+        && t.lr.is_none()
+        && t.batch.is_none()
+        && t.epochs.is_none()
+    {
+        // No data or network flags: the dashboard's own start (data set, network, rate, batch),
+        // with the data, seed and thread flags the user did give.
+        let mut options = nn_dash::DashOptions::default_start();
+        options.data_options = data_options;
+        options.config.seed = args.data_args.seed;
+        options.config.threads = t.threads;
+        options
     } else {
-        args.network.clone()
-    };
-    let arch = setup::architecture(&network, &data)?;
-    let mut config = setup::config(arch, &args.training, args.data_args.seed, small, usize::MAX);
-    config.checkpoint_dir.clone_from(&args.checkpoint_dir);
-    let options = nn_dash::DashOptions {
-        data_spec: spec,
-        data_options,
-        config,
-        model_path: args
-            .save
+        let data_spec = args
+            .data
             .clone()
-            .unwrap_or_else(|| PathBuf::from("model.safetensors")),
-        checkpoint_dir: args.checkpoint_dir.clone(),
-        plot: args.plot.into(),
+            .unwrap_or_else(|| nn_dash::DashOptions::default_start().data_spec.name());
+        let (spec, data) = setup::load(&data_spec, &data_options)?;
+        let small = setup::is_small(data.train.dim());
+        let network = if bare && small {
+            // A small network whose regions are easy to watch form.
+            cli::NetworkArgs {
+                hidden: Some(vec![8, 8]),
+                activation: Some(cli::HiddenActivation::Tanh),
+                ..args.network.clone()
+            }
+        } else {
+            args.network.clone()
+        };
+        let arch = setup::architecture(&network, &data)?;
+        let config = setup::config(arch, &args.training, args.data_args.seed, small, usize::MAX);
+        nn_dash::DashOptions {
+            data_spec: spec,
+            data_options,
+            config,
+            ..nn_dash::DashOptions::default_start()
+        }
     };
+    let mut options = options;
+    options
+        .config
+        .checkpoint_dir
+        .clone_from(&args.checkpoint_dir);
+    options.checkpoint_dir.clone_from(&args.checkpoint_dir);
+    options.plot = args.plot.into();
+    if let Some(save) = &args.save {
+        options.model_path.clone_from(save);
+    }
     nn_dash::run(options)?;
     Ok(Outcome::Done)
 }
-
-/// The data set the dashboard opens on when `--data` is not given.
-const DEFAULT_DASH_DATA: &str = "spiral";

@@ -125,15 +125,24 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
     let Some(m) = metrics.and_then(|m| m.confusion.as_ref()) else {
         return;
     };
+    // Four characters a column where they fit, else three (the coloured
+    // backgrounds keep adjacent 3-digit cells apart), so ten classes fit 43 columns.
+    let classes = u16::try_from(m.classes()).unwrap_or(u16::MAX).max(1);
+    let col = (inner.width.saturating_sub(3) / classes).clamp(3, 4);
     let k = m
         .classes()
         .min(usize::from(inner.height.saturating_sub(1)))
-        .min(usize::from(inner.width.saturating_sub(4) / 4));
+        .min(usize::from(inner.width.saturating_sub(3) / col));
     let buf = frame.buffer_mut();
     let dim = Style::default().fg(p.dim());
     buf.set_string(inner.x, inner.y, "t\\p", dim);
     for c in 0..k {
-        buf.set_string(inner.x + 4 + 4 * c as u16, inner.y, format!("{c:>3}"), dim);
+        buf.set_string(
+            inner.x + 3 + col * c as u16,
+            inner.y,
+            format!("{c:>3}"),
+            dim,
+        );
     }
     for t in 0..k {
         let y = inner.y + 1 + t as u16;
@@ -153,7 +162,7 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
                 format!("{pct:>3}")
             };
             buf.set_string(
-                inner.x + 4 + 4 * c as u16,
+                inner.x + 3 + col * c as u16,
                 y,
                 text,
                 Style::default().fg(Color::White).bg(bg),
