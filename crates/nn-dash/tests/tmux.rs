@@ -44,9 +44,10 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(width: u16, height: u16, dir: &Path) -> Self {
+    /// A server named after the test (tests run in parallel), a session of `width` x `height`.
+    fn start(name: &str, width: u16, height: u16, dir: &Path) -> Self {
         let tmux = Self {
-            socket: format!("nn-dash-e2e-{}", std::process::id()),
+            socket: format!("nn-dash-{name}-{}", std::process::id()),
         };
         let out = tmux.run(&[
             "new-session",
@@ -134,7 +135,7 @@ fn dashboard_in_tmux() {
     let bin = binary();
     let dir = std::env::temp_dir().join(format!("nn-dash-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let tmux = Tmux::start(100, 30, &dir);
+    let tmux = Tmux::start("keys", 100, 30, &dir);
     tmux.send(&[&format!("{}; echo EXIT=$?", bin.display()), "Enter"]);
     let long = Duration::from_secs(15);
 
@@ -218,4 +219,59 @@ fn not_a_terminal_fails_at_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("needs a terminal"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// An SSH connection that drops (here: the tmux server dies under the dashboard)
+/// hangs up the terminal: the dashboard must save the model and exit, not spin.
+#[test]
+fn a_dropped_terminal_saves_the_model_and_exits() {
+    if !have_tmux() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have tmux (.ci/run installs it)"
+        );
+        eprintln!("skipping: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let bin = binary();
+    let dir = std::env::temp_dir().join(format!("nn-dash-hangup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("m.safetensors");
+    let recovery = dir.join("m.recovery.safetensors");
+    let _ = std::fs::remove_file(&recovery);
+    let tmux = Tmux::start("hangup", 100, 30, &dir);
+    // `exec`: the pane's process is the dashboard itself.
+    tmux.send(&[
+        &format!("exec {} --save {}", bin.display(), model.display()),
+        "Enter",
+    ]);
+    tmux.wait_for("the dashboard", Duration::from_secs(15), |s| {
+        s.contains("RUNNING")
+    });
+    let pid = String::from_utf8_lossy(
+        &tmux
+            .run(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    assert!(
+        Path::new(&format!("/proc/{pid}")).exists(),
+        "pane pid {pid:?}"
+    );
+    drop(tmux); // kill-server: the terminal hangs up
+    let started = Instant::now();
+    while Path::new(&format!("/proc/{pid}/exe")).exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the dashboard (pid {pid}) still runs after the hang-up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        recovery.exists(),
+        "no recovery model at {}",
+        recovery.display()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
