@@ -31,11 +31,20 @@ fn binary() -> PathBuf {
         .clone()
 }
 
-fn have_tmux() -> bool {
-    Command::new("tmux")
+/// True (after saying so) when tmux is missing outside CI; in CI a missing tmux fails the test.
+fn skip_without_tmux() -> bool {
+    let have = Command::new("tmux")
         .arg("-V")
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have tmux (.ci/run installs it)"
+        );
+        eprintln!("skipping: tmux is not installed (apt-get install tmux)");
+    }
+    !have
 }
 
 /// A tmux server of our own (its own socket, no user config), killed on drop.
@@ -124,12 +133,7 @@ fn value(screen: &str, label: &str) -> Option<f64> {
 
 #[test]
 fn dashboard_in_tmux() {
-    if !have_tmux() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have tmux (.ci/run installs it)"
-        );
-        eprintln!("skipping: tmux is not installed (apt-get install tmux)");
+    if skip_without_tmux() {
         return;
     }
     let bin = binary();
@@ -225,12 +229,7 @@ fn not_a_terminal_fails_at_once() {
 /// hangs up the terminal: the dashboard must save the model and exit, not spin.
 #[test]
 fn a_dropped_terminal_saves_the_model_and_exits() {
-    if !have_tmux() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have tmux (.ci/run installs it)"
-        );
-        eprintln!("skipping: tmux is not installed (apt-get install tmux)");
+    if skip_without_tmux() {
         return;
     }
     let bin = binary();

@@ -207,48 +207,43 @@ fn early_stopping_keeps_the_best_weights() {
     );
 }
 
+/// The error a configuration is refused with, as the user reads it.
+fn refusal(config: TrainConfig, data: &Arc<TrainData>) -> String {
+    Trainer::new(config, data.clone()).unwrap_err().to_string()
+}
+
 #[test]
 fn bad_settings_are_refused_before_training() {
     let data = data("xor", 100);
-    let err = Trainer::new(
+    let err = refusal(
         TrainConfig {
             learning_rate: 0.0,
             ..config(&[4], 2, 8, 1)
         },
-        data.clone(),
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("--lr"), "{err}");
-    let err = Trainer::new(
+        &data,
+    );
+    assert!(err.contains("--lr"), "{err}");
+    let err = refusal(
         TrainConfig {
             batch_size: 0,
             ..config(&[4], 2, 8, 1)
         },
-        data.clone(),
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("--batch"), "{err}");
-    let arch = Architecture::new(
-        vec![3, 4, 2],
-        Activation::Tanh,
-        Activation::Softmax,
-        Loss::CrossEntropy,
-    )
-    .unwrap();
-    let err = Trainer::new(TrainConfig::new(arch), data.clone()).unwrap_err();
-    assert!(err.to_string().contains("takes 3 inputs but"), "{err}");
-    let arch = Architecture::new(
-        vec![2, 4, 3],
-        Activation::Tanh,
-        Activation::Softmax,
-        Loss::CrossEntropy,
-    )
-    .unwrap();
-    let err = Trainer::new(TrainConfig::new(arch), data).unwrap_err();
-    assert!(
-        err.to_string().contains("2 classes need 2 outputs"),
-        "{err}"
+        &data,
     );
+    assert!(err.contains("--batch"), "{err}");
+    let arch = |sizes: Vec<usize>| {
+        Architecture::new(
+            sizes,
+            Activation::Tanh,
+            Activation::Softmax,
+            Loss::CrossEntropy,
+        )
+        .unwrap()
+    };
+    let err = refusal(TrainConfig::new(arch(vec![3, 4, 2])), &data);
+    assert!(err.contains("takes 3 inputs but"), "{err}");
+    let err = refusal(TrainConfig::new(arch(vec![2, 4, 3])), &data);
+    assert!(err.contains("2 classes need 2 outputs"), "{err}");
 }
 
 /// Waits up to ten seconds for an event that `wanted` accepts.
