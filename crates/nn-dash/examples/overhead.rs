@@ -29,6 +29,63 @@ struct Figures {
     to_95: Option<f64>,
 }
 
+/// Turns a run's events into [`Figures`]: throughput per progress event, wall-clock
+/// samples between the first and last event, and when test accuracy first reached 95%.
+struct Recorder {
+    started: Instant,
+    rates: Vec<f64>,
+    first: Option<(Instant, f64)>,
+    last: Option<(Instant, f64)>,
+    to_95: Option<f64>,
+}
+
+impl Recorder {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            rates: Vec::new(),
+            first: None,
+            last: None,
+            to_95: None,
+        }
+    }
+
+    fn record(&mut self, event: &Event) {
+        match event {
+            Event::Progress(p) => {
+                if p.samples_per_second > 0.0 {
+                    self.rates.push(p.samples_per_second);
+                }
+                let point = (Instant::now(), p.total_steps as f64 * p.batch_size as f64);
+                self.first.get_or_insert(point);
+                self.last = Some(point);
+            }
+            Event::EpochEnd(r)
+                if self.to_95.is_none()
+                    && r.test
+                        .as_ref()
+                        .and_then(nn_train::Metrics::accuracy)
+                        .is_some_and(|a| a >= 0.95) =>
+            {
+                self.to_95 = Some(self.started.elapsed().as_secs_f64());
+            }
+            _ => {}
+        }
+    }
+
+    fn figures(self) -> Figures {
+        let wall = match (self.first, self.last) {
+            (Some((t0, s0)), Some((t1, s1))) => (s1 - s0) / (t1 - t0).as_secs_f64(),
+            _ => f64::NAN,
+        };
+        Figures {
+            median: median(self.rates),
+            wall,
+            to_95: self.to_95,
+        }
+    }
+}
+
 fn headless(options: &DashOptions, seconds: u64) -> Figures {
     let data = Arc::new(load_data(&options.data_spec, &options.data_options).expect("data"));
     let mut trainer = Trainer::new(options.config.clone(), data).expect("trainer");
@@ -40,43 +97,15 @@ fn headless(options: &DashOptions, seconds: u64) -> Figures {
             stop.store(true, Ordering::Relaxed);
         })
     };
-    let started = Instant::now();
-    let (mut rates, mut first, mut last, mut to_95) = (Vec::new(), None, None, None);
+    let mut recorder = Recorder::new();
     let session = SessionOptions {
         progress_interval: Duration::from_millis(50),
         snapshot_interval: Duration::from_millis(100),
         ..SessionOptions::default()
     };
-    let _ = trainer.run(&stop, &session, &mut |event| match event {
-        Event::Progress(p) => {
-            if p.samples_per_second > 0.0 {
-                rates.push(p.samples_per_second);
-            }
-            let point = (Instant::now(), p.total_steps as f64 * p.batch_size as f64);
-            first.get_or_insert(point);
-            last = Some(point);
-        }
-        Event::EpochEnd(r)
-            if to_95.is_none()
-                && r.test
-                    .as_ref()
-                    .and_then(nn_train::Metrics::accuracy)
-                    .is_some_and(|a| a >= 0.95) =>
-        {
-            to_95 = Some(started.elapsed().as_secs_f64());
-        }
-        _ => {}
-    });
+    let _ = trainer.run(&stop, &session, &mut |event| recorder.record(&event));
     let _ = timer.join();
-    let wall = match (first, last) {
-        (Some((t0, s0)), Some((t1, s1))) => (s1 - s0) / (t1 - t0).as_secs_f64(),
-        _ => f64::NAN,
-    };
-    Figures {
-        median: median(rates),
-        wall,
-        to_95,
-    }
+    recorder.figures()
 }
 
 /// The same session the dashboard uses (`spawn`), drained every 8 ms, nothing drawn.
@@ -91,43 +120,15 @@ fn spawned(options: &DashOptions, seconds: u64) -> Figures {
             ..SessionOptions::default()
         },
     );
-    let started = Instant::now();
-    let (mut rates, mut first, mut last, mut to_95) = (Vec::new(), None, None, None);
-    while started.elapsed() < Duration::from_secs(seconds) {
+    let mut recorder = Recorder::new();
+    while recorder.started.elapsed() < Duration::from_secs(seconds) {
         for event in handle.events().try_iter() {
-            match event {
-                Event::Progress(p) => {
-                    if p.samples_per_second > 0.0 {
-                        rates.push(p.samples_per_second);
-                    }
-                    let point = (Instant::now(), p.total_steps as f64 * p.batch_size as f64);
-                    first.get_or_insert(point);
-                    last = Some(point);
-                }
-                Event::EpochEnd(r)
-                    if to_95.is_none()
-                        && r.test
-                            .as_ref()
-                            .and_then(nn_train::Metrics::accuracy)
-                            .is_some_and(|a| a >= 0.95) =>
-                {
-                    to_95 = Some(started.elapsed().as_secs_f64());
-                }
-                _ => {}
-            }
+            recorder.record(&event);
         }
         std::thread::sleep(Duration::from_millis(8));
     }
     handle.join();
-    let wall = match (first, last) {
-        (Some((t0, s0)), Some((t1, s1))) => (s1 - s0) / (t1 - t0).as_secs_f64(),
-        _ => f64::NAN,
-    };
-    Figures {
-        median: median(rates),
-        wall,
-        to_95,
-    }
+    recorder.figures()
 }
 
 fn dashboard(options: &DashOptions, seconds: u64) -> Figures {
