@@ -525,7 +525,7 @@ fn neurons_step(n: usize, more: bool, planar: bool) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use nn_train::Progress;
 

@@ -58,19 +58,8 @@ fn report(epoch: usize, classes: usize, test_accuracy: f64) -> EpochReport {
 fn planar_app(width: u16, height: u16, plot: PlotMode) -> App {
     let options = crate::DashOptions::default_start();
     let data = nn_train::load_data(&options.data_spec, &options.data_options).unwrap();
-    let settings = Settings {
-        dataset: "spiral".into(),
-        inputs: 2,
-        task: Task::Classification { classes: 2 },
-        hidden: vec![8, 8],
-        activation: Activation::Tanh,
-        learning_rate: 0.03,
-        batch_size: 10,
-        threads: 2,
-        optimizer: "sgd",
-    };
     let mut app = App::new(
-        settings,
+        crate::app::tests::settings(),
         "model.safetensors".into(),
         plot,
         ColorDepth::TrueColor,
