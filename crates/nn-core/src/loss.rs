@@ -176,10 +176,16 @@ impl std::fmt::Display for Loss {
     }
 }
 
-/// `ln` that stays finite when an output rounds to exactly 0.
+/// `ln` that stays finite when an output rounds to exactly 0, but lets NaN
+/// through: a NaN output must make the loss NaN so that divergence is noticed
+/// (`f32::max` would quietly replace it).
 #[inline]
 fn safe_ln(x: f32) -> f32 {
-    x.max(f32::MIN_POSITIVE).ln()
+    if x.is_nan() {
+        x
+    } else {
+        x.max(f32::MIN_POSITIVE).ln()
+    }
 }
 
 #[cfg(test)]
@@ -206,6 +212,21 @@ mod tests {
         let o = [0.0f32, 1.0];
         let loss = Loss::CrossEntropy.sum(&o, &Targets::Classes(&[0]), 2);
         assert!(loss.is_finite() && loss > 80.0);
+    }
+
+    #[test]
+    fn nan_outputs_give_a_nan_loss() {
+        for (loss, width) in [
+            (Loss::CrossEntropy, 2),
+            (Loss::BinaryCrossEntropy, 1),
+            (Loss::SquaredError, 1),
+        ] {
+            let o = vec![f32::NAN; width];
+            assert!(
+                loss.sum(&o, &Targets::Classes(&[0]), width).is_nan(),
+                "{loss}"
+            );
+        }
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub enum TrainError {
         /// A rate ten times smaller.
         suggestion: f32,
     },
+    /// Something refused because training diverged and the weights are not worth keeping.
+    #[error(
+        "cannot {0}: training diverged; reset the weights first (the last good checkpoint is kept)"
+    )]
+    AfterDivergence(&'static str),
     /// A checkpoint that cannot be read or does not belong to this run.
     #[error("{}: {message}", .path.display())]
     Checkpoint {

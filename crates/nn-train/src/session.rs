@@ -224,14 +224,22 @@ impl Trainer {
 
     /// Saves the current network with [`Trainer::model_info`], atomically.
     pub fn save_model(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        if self.diverged {
+            return Err(TrainError::AfterDivergence("save the model"));
+        }
         nn_core::model_file::save(path, &self.network, &self.model_info())?;
         Ok(())
     }
 
+    /// Writes the rolling checkpoint, if a folder is set. After a divergence it
+    /// refuses, so the last good checkpoint survives.
     fn write_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
         let Some(dir) = &self.config.checkpoint_dir else {
             return Ok(None);
         };
+        if self.diverged {
+            return Err(TrainError::AfterDivergence("write a checkpoint"));
+        }
         let path = checkpoint_path(dir);
         self.save_checkpoint(&path)?;
         Ok(Some(path))
@@ -345,12 +353,19 @@ fn drive(
             control.emit(Event::Progress(window.progress(trainer)), false);
         }
         if stopped_by_user {
-            if let Some(path) = trainer.write_checkpoint()? {
-                control.emit(
-                    Event::Log(format!("checkpoint written to {}", path.display())),
-                    false,
-                );
-                checkpoint = Some(path);
+            match trainer.write_checkpoint() {
+                Ok(Some(path)) => {
+                    control.emit(
+                        Event::Log(format!("checkpoint written to {}", path.display())),
+                        false,
+                    );
+                    checkpoint = Some(path);
+                }
+                Ok(None) => {}
+                Err(e @ TrainError::AfterDivergence(_)) => {
+                    control.emit(Event::Log(e.to_string()), false);
+                }
+                Err(e) => return Err(e),
             }
             set_state(&mut state, RunState::Stopped, control);
             break Ok(());

@@ -91,6 +91,9 @@ pub struct Trainer {
     engine: ShardEngine,
     pub(crate) progress: Progress,
     pub(crate) best_params: Option<Vec<f32>>,
+    /// Set when the loss stopped being finite; cleared by [`Trainer::reset`]. The
+    /// weights are then garbage, so nothing is saved over the last good files.
+    pub(crate) diverged: bool,
     order: Vec<usize>,
     order_epoch: Option<usize>,
     epoch_started: Option<Instant>,
@@ -139,6 +142,7 @@ impl Trainer {
             engine,
             progress,
             best_params: None,
+            diverged: false,
             order: Vec::new(),
             order_epoch: None,
             epoch_started: None,
@@ -207,6 +211,11 @@ impl Trainer {
         &self.progress.history
     }
 
+    /// Whether the loss became non-finite (until the next [`Trainer::reset`]).
+    pub fn has_diverged(&self) -> bool {
+        self.diverged
+    }
+
     /// Whether the run is over: all epochs done, or stopped early.
     pub fn is_finished(&self) -> bool {
         self.progress.stopped_early || self.progress.epoch >= self.config.epochs
@@ -263,6 +272,7 @@ impl Trainer {
             history: Vec::new(),
         };
         self.best_params = None;
+        self.diverged = false;
         self.order_epoch = None;
         self.epoch_started = None;
         Ok(())
@@ -345,6 +355,7 @@ impl Trainer {
         let loss = loss_sum / samples as f64;
         let rate = self.effective_learning_rate();
         if !loss.is_finite() {
+            self.diverged = true;
             return Err(TrainError::Diverged {
                 epoch: self.progress.epoch + 1,
                 batch: self.progress.step_in_epoch + 1,

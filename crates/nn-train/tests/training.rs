@@ -292,3 +292,59 @@ fn spawned_session_obeys_commands() {
     let trainer = handle.join();
     assert!(trainer.epoch() >= 3);
 }
+
+#[test]
+fn divergence_keeps_the_last_good_checkpoint() {
+    let data = data("circle", 400);
+    let dir = tempfile::tempdir().unwrap();
+    // Linear hidden units: a huge rate overflows (tanh saturates and ReLUs die instead).
+    let arch = Architecture::new(
+        vec![2, 8, 2],
+        Activation::Linear,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    let cfg = TrainConfig {
+        epochs: usize::MAX,
+        batch_size: 10,
+        threads: 1,
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        ..TrainConfig::new(arch)
+    };
+    let handle = spawn(
+        Trainer::new(cfg, data.clone()).unwrap(),
+        SessionOptions::default(),
+    );
+    // One good epoch writes a checkpoint; then a rate that blows up.
+    assert!(wait_for(&handle, |e| matches!(e, Event::EpochEnd(_))));
+    handle.send(Command::SetLearningRate(1e30));
+    assert!(wait_for(&handle, |e| matches!(
+        e,
+        Event::State(RunState::Diverged(_))
+    )));
+    handle.send(Command::SaveModel(dir.path().join("garbage.safetensors")));
+    handle.send(Command::Stop);
+    let mut refusals = 0;
+    assert!(wait_for(&handle, |e| {
+        refusals += usize::from(matches!(e, Event::Log(m) if m.contains("training diverged")));
+        matches!(e, Event::Finished(_))
+    }));
+    assert_eq!(
+        refusals, 2,
+        "the save and the checkpoint on stop are both refused"
+    );
+    let trainer = handle.join();
+    assert!(trainer.has_diverged());
+    assert!(!dir.path().join("garbage.safetensors").exists());
+    let path = nn_train::checkpoint::checkpoint_path(dir.path());
+    let resumed = Trainer::resume(&path, data, None).unwrap();
+    assert!(resumed.epoch() >= 1);
+    assert!(
+        resumed
+            .network()
+            .parameters()
+            .iter()
+            .all(|w| w.is_finite() && w.abs() < 1e6)
+    );
+}
