@@ -116,6 +116,15 @@ fn round_trip_is_bit_identical() {
         .map(|v| v.to_bits())
         .collect();
     assert_eq!(a, b);
+    // An ordinary file, readable by others like any file the user saves.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
     // Atomic write leaves nothing behind but the file itself.
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
