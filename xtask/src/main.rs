@@ -1,6 +1,7 @@
 //! Developer tasks, run through the `cargo xtask` alias (plain Rust instead of
 //! shell scripts). `cargo xtask gen-data` writes one CSV per generator into
-//! `datasets/`; `cargo xtask gen-data --check` fails if any committed file is stale.
+//! `datasets/`; `cargo xtask gen-data --check` fails if any committed file is stale;
+//! `cargo xtask bench` measures the trainer against PyTorch side by side.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -12,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use nn_data::generators::{self, DEFAULT_SAMPLES, DEFAULT_SEED};
 use nn_data::{Dataset, Inputs, Targets, to_csv_string};
 
+mod bench;
 mod plot;
 
 #[derive(Debug, Parser)]
@@ -25,6 +27,8 @@ struct Cli {
 enum Command {
     /// Write one CSV per dataset generator (xor.csv, circle.csv, ...), or check them.
     GenData(GenData),
+    /// Time the trainer workloads W1-W4, alternating with PyTorch's, and print the ratios.
+    Bench(bench::Bench),
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::GenData(args) => gen_data(&args),
+        Command::Bench(args) => bench::bench(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
