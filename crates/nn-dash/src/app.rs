@@ -234,6 +234,14 @@ pub struct App {
 }
 
 impl App {
+    /// The plane around every training and test point, for `width x height` pixels
+    /// (`None` before there are points).
+    pub fn points_extent(&self, width: usize, height: usize) -> Option<crate::plot::Extent> {
+        let all = self.train_points.iter().chain(&self.test_points);
+        (!self.train_points.is_empty() || !self.test_points.is_empty())
+            .then(|| crate::plot::Extent::around(all, width, height))
+    }
+
     /// A fresh state for these settings.
     pub fn new(settings: Settings, model_path: PathBuf, plot: PlotMode, depth: ColorDepth) -> Self {
         Self {

@@ -19,15 +19,21 @@ pub struct Extent {
 impl Extent {
     /// The data's bounding box with a margin, widened so that `width x height`
     /// pixels are square in feature units.
-    pub fn around(points: &[Point], width: usize, height: usize) -> Self {
+    pub fn around<'a>(
+        points: impl IntoIterator<Item = &'a Point>,
+        width: usize,
+        height: usize,
+    ) -> Self {
         let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        let mut any = false;
         for p in points {
+            any = true;
             x0 = x0.min(p.x);
             x1 = x1.max(p.x);
             y0 = y0.min(p.y);
             y1 = y1.max(p.y);
         }
-        if points.is_empty() {
+        if !any {
             (x0, x1, y0, y1) = (-1.0, 1.0, -1.0, 1.0);
         }
         let margin = 0.06 * (x1 - x0).max(y1 - y0).max(1e-3);

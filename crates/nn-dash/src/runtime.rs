@@ -257,16 +257,10 @@ impl Runtime {
                 {
                     let e = match extent {
                         Some((ew, eh, e)) if (ew, eh) == (w, h) => e,
-                        _ => {
-                            let all: Vec<_> = self
-                                .app
-                                .train_points
-                                .iter()
-                                .chain(&self.app.test_points)
-                                .copied()
-                                .collect();
-                            Extent::around(&all, w, h)
-                        }
+                        _ => self
+                            .app
+                            .points_extent(w, h)
+                            .unwrap_or_else(|| Extent::around([], w, h)),
                     };
                     extent = Some((w, h, e));
                     self.app.plane = PlaneView::compute(

@@ -71,15 +71,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             usize::from(label >= 0.0)
         }
     };
-    let extent = app.plane.as_ref().map(|v| v.extent).or_else(|| {
-        let all: Vec<_> = app
-            .train_points
-            .iter()
-            .chain(&app.test_points)
-            .copied()
-            .collect();
-        (!all.is_empty()).then(|| crate::plot::Extent::around(&all, w, h))
-    });
+    let extent = app
+        .plane
+        .as_ref()
+        .map(|v| v.extent)
+        .or_else(|| app.points_extent(w, h));
     let mut train_marks: Vec<Option<usize>> = vec![None; w * h];
     if let Some(extent) = extent {
         for pt in &app.train_points {

@@ -15,7 +15,7 @@ use super::{boundary_pixels, draw};
 use crate::PlotMode;
 use crate::app::{App, Settings};
 use crate::colors::ColorDepth;
-use crate::plot::{Digit, DigitsView, Extent, PlaneView, points_of};
+use crate::plot::{Digit, DigitsView, PlaneView, points_of};
 
 fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -68,13 +68,7 @@ fn planar_app(width: u16, height: u16, plot: PlotMode) -> App {
     app.train_points = points_of(&data.train);
     app.test_points = points_of(data.test.as_ref().unwrap());
     let (w, h) = boundary_pixels(Rect::new(0, 0, width, height), &app).unwrap();
-    let all: Vec<_> = app
-        .train_points
-        .iter()
-        .chain(&app.test_points)
-        .copied()
-        .collect();
-    let extent = Extent::around(&all, w, h);
+    let extent = app.points_extent(w, h).unwrap();
     app.plane = PlaneView::compute(
         &network,
         &data.normalization,
