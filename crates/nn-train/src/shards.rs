@@ -257,7 +257,9 @@ impl ShardEngine {
         if data.is_empty() {
             return Ok(total.finish());
         }
-        if self.eval_indices.len() != data.len() {
+        // The identity 0..n, grown to the largest set seen: validation and test
+        // sets of different sizes share one prefix instead of rebuilding it each epoch.
+        if self.eval_indices.len() < data.len() {
             self.eval_indices = (0..data.len()).collect();
         }
         // A bounded number of shard buffers, reused round after round: memory does

@@ -299,8 +299,8 @@ impl Trainer {
     }
 
     fn evaluate_inner(&mut self, data: &Dataset) -> Result<Metrics, TrainError> {
-        let normalization = self.data.normalization.clone();
-        Ok(self.engine.evaluate(&self.network, data, &normalization)?)
+        let shared = Arc::clone(&self.data);
+        Ok(self.engine.evaluate(&self.network, data, &shared.normalization)?)
     }
 
     /// This epoch's sample order: a seeded shuffle that depends only on the seed,
