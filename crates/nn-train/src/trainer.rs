@@ -300,7 +300,9 @@ impl Trainer {
 
     fn evaluate_inner(&mut self, data: &Dataset) -> Result<Metrics, TrainError> {
         let shared = Arc::clone(&self.data);
-        Ok(self.engine.evaluate(&self.network, data, &shared.normalization)?)
+        Ok(self
+            .engine
+            .evaluate(&self.network, data, &shared.normalization)?)
     }
 
     /// This epoch's sample order: a seeded shuffle that depends only on the seed,
