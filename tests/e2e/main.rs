@@ -697,3 +697,55 @@ fn dashboard_without_a_terminal_points_to_train() {
         assert_eq!(stderr.lines().count(), 1);
     }
 }
+
+/// Model files recorded before the workspace was reorganised (commit 43327b9, `nn-tui train`
+/// with the flags below, run from the workspace root): the same seed and flags must keep
+/// giving the same bytes, so a refactor cannot silently change what is trained or saved.
+#[test]
+fn same_seed_and_flags_give_the_recorded_model_bytes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let fixtures = root.join("tests/e2e/fixtures");
+    let dir = tempdir();
+    let runs: [(&str, &[&str]); 2] = [
+        (
+            "spiral.safetensors",
+            &["train", "--data", "spiral", "--epochs", "20", "--seed", "5"],
+        ),
+        (
+            "moons-csv.safetensors",
+            &[
+                "train",
+                "--data",
+                "datasets/moons.csv",
+                "--epochs",
+                "5",
+                "--hidden",
+                "8",
+                "--activation",
+                "tanh",
+                "--optimizer",
+                "momentum",
+                "--lr",
+                "0.05",
+                "--batch",
+                "8",
+                "--seed",
+                "9",
+            ],
+        ),
+    ];
+    for (name, flags) in runs {
+        let saved = dir.path().join(name);
+        let mut args = flags.to_vec();
+        let saved_text = saved.display().to_string();
+        args.extend(["--save", &saved_text]);
+        let out = run(&root, &args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let expected = std::fs::read(fixtures.join(name)).expect("the recorded fixture");
+        let got = std::fs::read(&saved).expect("the saved model");
+        assert!(
+            got == expected,
+            "{name}: the model file differs from the recorded one"
+        );
+    }
+}
