@@ -468,12 +468,12 @@ fn bad_flags_fail_with_one_clear_line() {
         (
             train(&["--layers", "3,8,2"]),
             1,
-            "error: --layers 3,8,2: the first size must be the data's 2 input features",
+            "error: --layers 3,8,2: the network takes 3 inputs but the data has 2 features",
         ),
         (
             train(&["--layers", "2,8,3"]),
             1,
-            "error: --layers 2,8,3: the last size must be the data's 2 classes",
+            "error: --layers 2,8,3: the data's 2 classes need 2 outputs (or 1 sigmoid output), the network has 3",
         ),
         (
             train(&["--layers", "2,8,2", "--hidden", "4"]),
@@ -504,7 +504,7 @@ fn bad_flags_fail_with_one_clear_line() {
         (
             train(&["--momentum", "0.5"]),
             1,
-            "error: --momentum applies to --optimizer momentum or nesterov",
+            "error: --momentum: applies only to the momentum and nesterov optimizers",
         ),
         (
             train(&["--val-split", "1.5"]),
@@ -540,7 +540,7 @@ fn bad_flags_fail_with_one_clear_line() {
         (
             vec!["eval", "--model", "three.safetensors", "--data", "spiral"],
             1,
-            "error: three.safetensors expects 3 inputs, but --data spiral has 2 features",
+            "error: --model three.safetensors on --data spiral: network does not fit the data: the network takes 3 inputs but the data has 2 features",
         ),
         (
             vec![
@@ -572,7 +572,7 @@ fn bad_flags_fail_with_one_clear_line() {
                 "bad.csv",
             ],
             1,
-            "error: bad.csv: line 3: column \"b\": \"oops\" is not a finite number",
+            "error: bad.csv:3: column `b`: expected a number, found `oops`",
         ),
         (
             vec![
@@ -583,7 +583,7 @@ fn bad_flags_fail_with_one_clear_line() {
                 "missing.csv",
             ],
             1,
-            "error: missing.csv: line 1: no column \"c\"",
+            "error: missing.csv:1: missing feature column `c`: the header has a, b",
         ),
         (
             vec![

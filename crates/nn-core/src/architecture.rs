@@ -43,6 +43,19 @@ impl LayerShape {
     }
 }
 
+/// `2-8-8-2`: the layer sizes, inputs first, as the field writes them.
+impl std::fmt::Display for Architecture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, size) in self.sizes.iter().enumerate() {
+            if i > 0 {
+                f.write_str("-")?;
+            }
+            write!(f, "{size}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Architecture {
     /// A network with the given sizes, hidden and output activations, and loss.
     pub fn new(
@@ -146,20 +159,6 @@ impl Architecture {
     /// counted as the benchmarks do: `2 * in * out` forward, `4 * in * out` backward.
     pub fn flops_per_sample(&self) -> usize {
         self.sizes.windows(2).map(|w| 6 * w[0] * w[1]).sum()
-    }
-}
-
-impl std::fmt::Display for Architecture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sizes: Vec<String> = self.sizes.iter().map(ToString::to_string).collect();
-        write!(
-            f,
-            "{} ({} hidden, {} output, {} loss)",
-            sizes.join("-"),
-            self.hidden,
-            self.output,
-            self.loss
-        )
     }
 }
 

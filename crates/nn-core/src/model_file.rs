@@ -27,7 +27,7 @@ pub const METADATA_KEY: &str = "nn_tui";
 /// The per-feature affine map applied to raw inputs before the network: `(x - shift) * scale`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputTransform {
-    /// How it was fitted (`standardize`, `min_max`, `scale_255`, `none`), for display.
+    /// How it was fitted (`standardize`, `min-max`, `scale255`, `none`), for display.
     pub kind: String,
     /// Subtracted from each feature.
     pub shift: Vec<f32>,

@@ -21,16 +21,6 @@ fn main() -> std::process::ExitCode {
 
 fn mnist(mut options: nn_dash::DashOptions) -> nn_dash::DashOptions {
     options.data_spec = nn_train::DataSpec::Mnist;
-    let arch = nn_train::default_architecture(
-        nn_data::Task::Classification { classes: 10 },
-        784,
-        None,
-        None,
-        None,
-        None,
-    )
-    .expect("a valid network");
-    options.config = nn_train::TrainConfig::new(arch);
-    options.config.epochs = 100;
+    options.request.epochs = Some(100);
     options
 }

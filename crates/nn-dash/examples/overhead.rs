@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nn_dash::DashOptions;
-use nn_train::{Event, SessionOptions, Trainer, load_data};
+use nn_train::{Event, Purpose, SessionOptions, Trainer, load_data};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -86,9 +86,18 @@ impl Recorder {
     }
 }
 
-fn headless(options: &DashOptions, seconds: u64) -> Figures {
+/// The dashboard's trainer for `options`, without the dashboard.
+fn trainer(options: &DashOptions) -> Trainer {
     let data = Arc::new(load_data(&options.data_spec, &options.data_options).expect("data"));
-    let mut trainer = Trainer::new(options.config.clone(), data).expect("trainer");
+    let config = options
+        .request
+        .resolve(Purpose::Dashboard, &data)
+        .expect("the default request fits its data");
+    Trainer::new(config, data).expect("trainer")
+}
+
+fn headless(options: &DashOptions, seconds: u64) -> Figures {
+    let mut trainer = trainer(options);
     let stop = Arc::new(AtomicBool::new(false));
     let timer = {
         let stop = Arc::clone(&stop);
@@ -110,10 +119,8 @@ fn headless(options: &DashOptions, seconds: u64) -> Figures {
 
 /// The same session the dashboard uses (`spawn`), drained every 8 ms, nothing drawn.
 fn spawned(options: &DashOptions, seconds: u64) -> Figures {
-    let data = Arc::new(load_data(&options.data_spec, &options.data_options).expect("data"));
-    let trainer = Trainer::new(options.config.clone(), data).expect("trainer");
     let handle = nn_train::spawn(
-        trainer,
+        trainer(options),
         SessionOptions {
             progress_interval: Duration::from_millis(50),
             snapshot_interval: Duration::from_millis(100),
@@ -137,14 +144,11 @@ fn dashboard(options: &DashOptions, seconds: u64) -> Figures {
         // The dashboard quits cleanly on SIGINT.
         let _ = signal_hook::low_level::raise(signal_hook::consts::SIGINT);
     });
-    let report =
-        nn_dash::run_with_report(options.clone()).expect("the dashboard runs in a terminal");
+    let mut recorder = Recorder::new();
+    nn_dash::run_observed(options.clone(), &mut |event| recorder.record(event))
+        .expect("the dashboard runs in a terminal");
     let _ = timer.join();
-    Figures {
-        median: median(report.samples_per_second),
-        wall: report.wall_samples_per_second.unwrap_or(f64::NAN),
-        to_95: report.seconds_to_95_percent,
-    }
+    recorder.figures()
 }
 
 fn main() {

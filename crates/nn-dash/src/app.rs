@@ -358,9 +358,10 @@ impl App {
                 let i = DATASETS.iter().position(|&d| d == s.dataset);
                 s.dataset = DATASETS[i.map_or(0, |i| (i + 1) % DATASETS.len())].to_string();
                 if s.inputs != 2 {
-                    // From images or a CSV to the toy data: Playground's kind of network.
-                    s.hidden = vec![8, 8];
-                    s.activation = Activation::Tanh;
+                    // From images or a CSV to the toy data: the dashboard's 2-D defaults.
+                    let planar = nn_train::defaults(nn_train::Purpose::Dashboard, 2);
+                    s.hidden = planar.hidden.to_vec();
+                    s.activation = planar.activation;
                 }
                 s.inputs = 2;
                 let message = format!("dataset {}: restarting", s.dataset);
@@ -535,7 +536,7 @@ fn neurons_step(n: usize, more: bool, planar: bool) -> usize {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use nn_train::Progress;
+    use nn_train::ProgressReport;
 
     pub(crate) fn settings() -> Settings {
         Settings {
@@ -637,7 +638,7 @@ pub(crate) mod tests {
         assert!(app.history.train_loss.is_empty());
         assert_eq!(app.status.total_steps, 0);
         let progress = |total_steps| {
-            Event::Progress(Progress {
+            Event::Progress(ProgressReport {
                 epoch: 0,
                 step_in_epoch: 0,
                 steps_per_epoch: 40,

@@ -20,9 +20,7 @@ pub mod ui;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use nn_core::Activation;
-use nn_data::Task;
-use nn_train::{DataOptions, DataSpec, TrainConfig};
+use nn_train::{DataOptions, DataSpec, TrainError, TrainRequest};
 
 pub use runtime::recovery_path;
 
@@ -45,50 +43,45 @@ pub struct DashOptions {
     pub data_spec: DataSpec,
     /// How the data is generated and split.
     pub data_options: DataOptions,
-    /// The run to start with (its architecture must fit the data).
-    pub config: TrainConfig,
+    /// What the user asked for; the rest comes from nn-train's dashboard defaults
+    /// ([`nn_train::DEFAULTS`], [`nn_train::Purpose::Dashboard`]).
+    pub request: TrainRequest,
     /// Where `s` saves the model.
     pub model_path: PathBuf,
-    /// Where checkpoints go (on SIGHUP/SIGTERM and on request); `None`: no checkpoints.
-    pub checkpoint_dir: Option<PathBuf>,
     /// How plots are drawn.
     pub plot: PlotMode,
 }
 
-/// The default run's dataset: a two-arm spiral, hard enough to be worth watching.
+/// The dataset when none is named: a two-arm spiral, hard enough to be worth watching.
 pub const DEFAULT_DATASET: &str = "spiral";
-/// The default run's hidden layers.
-pub const DEFAULT_HIDDEN: [usize; 2] = [8, 8];
 
 impl DashOptions {
-    /// The run `nn-tui` starts with no arguments: the two-arm spiral (500
-    /// points, 20% held out for testing), a 2-8-8-2 tanh network with a
-    /// softmax output, plain SGD at Playground's rate 0.03 with batches of 10,
-    /// on every core, training until stopped. It passes 95% test accuracy
-    /// within a second of training on two cores.
-    pub fn default_start() -> DashOptions {
-        let architecture = nn_train::default_architecture(
-            Task::Classification { classes: 2 },
-            2,
-            Some(&DEFAULT_HIDDEN),
-            Some(Activation::Tanh),
-            None,
-            None,
-        )
-        .expect("the default architecture is valid");
-        let mut config = TrainConfig::new(architecture);
-        config.learning_rate = 0.03;
-        config.batch_size = 10;
-        // Like the Playground: keep training until the user stops it.
-        config.epochs = 1_000_000_000;
-        DashOptions {
-            data_spec: DataSpec::Generator(DEFAULT_DATASET.into()),
-            data_options: DataOptions::default(),
-            config,
+    /// The dashboard on `data` (a spec as `nn-tui train --data` takes; `None`: the
+    /// [`DEFAULT_DATASET`]), with what the user asked for. Everything is checked
+    /// here, before any data is loaded or the terminal touched.
+    pub fn new(
+        data: Option<&str>,
+        data_options: DataOptions,
+        request: TrainRequest,
+    ) -> Result<Self, DashError> {
+        request.validate().map_err(TrainError::from)?;
+        data_options.validate().map_err(TrainError::from)?;
+        Ok(Self {
+            data_spec: DataSpec::parse(data.unwrap_or(DEFAULT_DATASET))?,
+            data_options,
+            request,
             model_path: PathBuf::from("model.safetensors"),
-            checkpoint_dir: None,
             plot: PlotMode::Braille,
-        }
+        })
+    }
+
+    /// The run `nn-tui` starts with no arguments: the two-arm spiral (500
+    /// points, 20% held out for testing) and the dashboard's defaults for 2-D
+    /// data: a 2-8-8-2 tanh network with a softmax output, plain SGD at the
+    /// Playground's rate 0.03 with batches of 10, on every core, training until stopped.
+    pub fn default_start() -> DashOptions {
+        Self::new(None, DataOptions::default(), TrainRequest::default())
+            .expect("the defaults are valid")
     }
 }
 
@@ -108,28 +101,21 @@ pub enum DashError {
     Terminal(#[from] std::io::Error),
 }
 
-/// What a dashboard run achieved, for measurements (`examples/overhead.rs`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunReport {
-    /// Training samples per second from every progress event received.
-    pub samples_per_second: Vec<f64>,
-    /// Samples per second over wall time, from the first to the last progress event of the last run.
-    pub wall_samples_per_second: Option<f64>,
-    /// Seconds from the start of the last run until its held-out accuracy first reached 95%.
-    pub seconds_to_95_percent: Option<f64>,
-}
-
 /// Runs the dashboard until the user quits.
 pub fn run(options: DashOptions) -> Result<(), DashError> {
-    run_with_report(options).map(|_| ())
+    run_observed(options, &mut |_| {})
 }
 
-/// [`run`], returning the throughput the trainer reported while the dashboard drew.
-pub fn run_with_report(options: DashOptions) -> Result<RunReport, DashError> {
+/// [`run`], showing `observer` every trainer event as the dashboard receives it
+/// (measurements such as `examples/overhead.rs` are built on this).
+pub fn run_observed(
+    options: DashOptions,
+    observer: &mut dyn FnMut(&nn_train::Event),
+) -> Result<(), DashError> {
     if !std::io::stdout().is_terminal() {
         return Err(DashError::NotATerminal);
     }
-    runtime::run(options)
+    runtime::run(options, observer)
 }
 
 #[cfg(test)]
@@ -177,10 +163,40 @@ mod tests {
     }
 
     #[test]
-    fn default_start_fits_its_data() {
+    fn default_start_is_the_playground_network() {
         let o = DashOptions::default_start();
-        let data = std::sync::Arc::new(nn_train::load_data(&o.data_spec, &o.data_options).unwrap());
-        let trainer = nn_train::Trainer::new(o.config, data);
-        assert!(trainer.is_ok());
+        let data = nn_train::load_data(&o.data_spec, &o.data_options).unwrap();
+        let config = o
+            .request
+            .resolve(nn_train::Purpose::Dashboard, &data)
+            .unwrap();
+        assert_eq!(config.architecture.to_string(), "2-8-8-2");
+        assert_eq!(config.architecture.hidden, nn_core::Activation::Tanh);
+        assert_eq!(config.optimizer, nn_train::OptimizerKind::Sgd);
+        assert_eq!((config.learning_rate, config.batch_size), (0.03, 10));
+        assert!(nn_train::Trainer::new(config, std::sync::Arc::new(data)).is_ok());
+    }
+
+    #[test]
+    fn bad_requests_fail_before_any_data_is_loaded() {
+        let request = TrainRequest {
+            batch_size: Some(0),
+            ..TrainRequest::default()
+        };
+        let err = DashOptions::new(None, DataOptions::default(), request).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "batch size 0: expected at least 1 sample per mini-batch"
+        );
+        let err = DashOptions::new(
+            Some("nosuch"),
+            DataOptions::default(),
+            TrainRequest::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("data nosuch: expected one of"),
+            "{err}"
+        );
     }
 }

@@ -8,10 +8,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent};
-use nn_core::{Architecture, Workspace};
+use nn_core::Workspace;
 use nn_train::{
-    Command, DataSpec, Event, RunState, SessionOptions, TrainData, Trainer, TrainerHandle,
-    default_architecture, load_data, spawn,
+    Command, DataSpec, Event, Purpose, RunState, SessionOptions, TrainData, TrainRequest, Trainer,
+    TrainerHandle, load_data, spawn,
 };
 use ratatui::layout::Rect;
 
@@ -19,7 +19,7 @@ use crate::app::{App, Effect, Settings, handle_key};
 use crate::colors::ColorDepth;
 use crate::plot::{Extent, PlaneView, digits_view, image_side, points_of};
 use crate::terminal::{Signals, TerminalGuard};
-use crate::{DashError, DashOptions, RunReport, ui};
+use crate::{DashError, DashOptions, ui};
 
 /// At most this many frames per second.
 const FRAME: Duration = Duration::from_millis(40);
@@ -38,20 +38,17 @@ struct Runtime {
     app: App,
     data: Arc<TrainData>,
     data_spec: DataSpec,
-    architecture: Architecture,
     handle: Option<TrainerHandle>,
     started: Instant,
     workspace: Workspace,
-    report: RunReport,
-    first_progress: Option<(Instant, u64)>,
 }
 
 /// Runs the dashboard on the real terminal.
-pub fn run(options: DashOptions) -> Result<RunReport, DashError> {
+pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<(), DashError> {
     let signals = Signals::register()?;
     let data_spec = options.data_spec.clone();
     let data = Arc::new(load_data(&data_spec, &options.data_options)?);
-    let config = &options.config;
+    let config = options.request.resolve(Purpose::Dashboard, &data)?;
     let arch = &config.architecture;
     let sizes = &arch.sizes;
     let settings = Settings {
@@ -72,7 +69,6 @@ pub fn run(options: DashOptions) -> Result<RunReport, DashError> {
         ColorDepth::detect(),
     );
     let mut rt = Runtime {
-        architecture: arch.clone(),
         options,
         app,
         data,
@@ -80,18 +76,16 @@ pub fn run(options: DashOptions) -> Result<RunReport, DashError> {
         handle: None,
         started: Instant::now(),
         workspace: Workspace::new(),
-        report: RunReport::default(),
-        first_progress: None,
     };
     // Fails before the terminal is touched if the configuration does not fit the data.
     rt.start(false)?;
     let mut guard = TerminalGuard::new()?;
-    let result = rt.event_loop(&mut guard, &signals);
+    let result = rt.event_loop(&mut guard, &signals, observer);
     if let Some(handle) = rt.handle.take() {
         handle.join();
     }
     drop(guard);
-    result.map(|()| rt.report)
+    result
 }
 
 impl Runtime {
@@ -110,33 +104,18 @@ impl Runtime {
         let data = Arc::clone(&self.data);
         s.inputs = data.train.dim();
         s.task = data.train.task();
-        let previous = &self.architecture;
-        let arch = if previous.inputs() == s.inputs && previous.outputs() == s.task.outputs() {
-            let mut sizes = vec![s.inputs];
-            sizes.extend(&s.hidden);
-            sizes.push(s.task.outputs());
-            Architecture::new(sizes, s.activation, previous.output, previous.loss)
-                .map_err(nn_train::TrainError::from)?
-        } else {
-            default_architecture(
-                s.task,
-                s.inputs,
-                Some(&s.hidden),
-                Some(s.activation),
-                None,
-                None,
-            )?
+        // The user's request with what the keys have changed since.
+        let request = TrainRequest {
+            layers: None,
+            hidden: Some(s.hidden.clone()),
+            activation: Some(s.activation),
+            learning_rate: Some(s.learning_rate),
+            batch_size: Some(s.batch_size),
+            ..self.options.request.clone()
         };
-        let mut config = self.options.config.clone();
-        config.architecture = arch.clone();
-        config.learning_rate = s.learning_rate;
-        config.batch_size = s.batch_size;
-        if let Some(dir) = &self.options.checkpoint_dir {
-            config.checkpoint_dir = Some(dir.clone());
-        }
+        let config = request.resolve(Purpose::Dashboard, &data)?;
         let trainer = Trainer::new(config, Arc::clone(&data))?;
         s.threads = trainer.threads();
-        self.architecture = arch;
         self.handle = Some(spawn(
             trainer,
             SessionOptions {
@@ -163,8 +142,6 @@ impl Runtime {
             nn_data::Targets::Classes(_) => 1.0,
         };
         self.started = Instant::now();
-        self.first_progress = None;
-        self.report.seconds_to_95_percent = None;
         Ok(())
     }
 
@@ -183,6 +160,7 @@ impl Runtime {
         &mut self,
         guard: &mut TerminalGuard,
         signals: &Signals,
+        observer: &mut dyn FnMut(&Event),
     ) -> Result<(), DashError> {
         let terminal = &mut guard.terminal;
         let mut dirty = true;
@@ -203,40 +181,8 @@ impl Runtime {
             // Trainer events: all of them, every turn, so the trainer never waits on us.
             if let Some(handle) = &self.handle {
                 for event in handle.events().try_iter().take(100_000) {
-                    match &event {
-                        Event::Snapshot(_) => network_changed = true,
-                        Event::EpochEnd(r) => {
-                            let held_out = r.test.as_ref().or(r.validation.as_ref());
-                            if self.report.seconds_to_95_percent.is_none()
-                                && held_out
-                                    .and_then(nn_train::Metrics::accuracy)
-                                    .is_some_and(|a| a >= 0.95)
-                            {
-                                self.report.seconds_to_95_percent =
-                                    Some(self.started.elapsed().as_secs_f64());
-                            }
-                        }
-                        Event::Progress(p) => {
-                            let now = Instant::now();
-                            if p.samples_per_second > 0.0 {
-                                self.report.samples_per_second.push(p.samples_per_second);
-                            }
-                            match self.first_progress {
-                                None => self.first_progress = Some((now, p.total_steps)),
-                                Some((t0, s0)) if p.total_steps > s0 => {
-                                    let secs = now.duration_since(t0).as_secs_f64();
-                                    if secs > 0.0 {
-                                        self.report.wall_samples_per_second = Some(
-                                            (p.total_steps - s0) as f64 * p.batch_size as f64
-                                                / secs,
-                                        );
-                                    }
-                                }
-                                Some(_) => {}
-                            }
-                        }
-                        _ => {}
-                    }
+                    observer(&event);
+                    network_changed |= matches!(event, Event::Snapshot(_));
                     dirty |= self.app.apply_event(event);
                 }
             }
@@ -347,7 +293,7 @@ impl Runtime {
     /// On SIGTERM or SIGHUP: a checkpoint (if a folder is set) and the model at the recovery path.
     fn save_for_recovery(&mut self) {
         let Some(handle) = &self.handle else { return };
-        if self.options.checkpoint_dir.is_some() || self.options.config.checkpoint_dir.is_some() {
+        if self.options.request.checkpoint_dir.is_some() {
             handle.send(Command::Checkpoint);
         }
         handle.send(Command::SaveModel(recovery_path(&self.options.model_path)));

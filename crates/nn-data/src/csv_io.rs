@@ -222,7 +222,12 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
     )
 }
 
-fn parse_number(field: &[u8], path: &Path, line: u64, column: &str) -> Result<f32, DataError> {
+pub(crate) fn parse_number(
+    field: &[u8],
+    path: &Path,
+    line: u64,
+    column: &str,
+) -> Result<f32, DataError> {
     let text = String::from_utf8_lossy(field);
     let value: f32 = text.parse().map_err(|_| DataError::NotANumber {
         path: path.to_owned(),

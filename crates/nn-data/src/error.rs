@@ -76,6 +76,28 @@ pub enum DataError {
         /// The header's columns, comma separated.
         columns: String,
     },
+    /// A feature column a model needs is not in the header.
+    #[error("{}:1: missing feature column `{column}`: the header has {columns}", .path.display())]
+    MissingFeature {
+        /// The file.
+        path: PathBuf,
+        /// The column that was asked for.
+        column: String,
+        /// The header's columns, comma separated.
+        columns: String,
+    },
+    /// A CSV file with another number of feature columns than a model takes.
+    #[error("{}:1: {found} feature columns ({columns}): expected {expected}", .path.display())]
+    FeatureCount {
+        /// The file.
+        path: PathBuf,
+        /// Feature columns found.
+        found: usize,
+        /// Their names, comma separated.
+        columns: String,
+        /// Features expected.
+        expected: usize,
+    },
     /// A CSV file whose only column is the target.
     #[error("{}:1: expected at least one feature column besides the target `{target}`", .path.display())]
     NoFeatures {

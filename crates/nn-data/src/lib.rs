@@ -20,6 +20,7 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod csv_features;
 mod csv_io;
 mod dataset;
 mod error;
@@ -30,6 +31,7 @@ mod normalize;
 pub mod random;
 mod split;
 
+pub use csv_features::{FeatureColumns, FeatureRows, parse_features, read_features};
 pub use csv_io::{CsvOptions, TaskHint, load_csv, parse_csv, to_csv_string, write_csv};
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;

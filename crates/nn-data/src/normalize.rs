@@ -20,6 +20,32 @@ pub enum NormalizationKind {
     Scale255,
 }
 
+impl NormalizationKind {
+    /// Every kind.
+    pub const ALL: [Self; 4] = [Self::None, Self::Standardize, Self::MinMax, Self::Scale255];
+
+    /// The kind's name, as model files store it: `none`, `standardize`, `min-max`, `scale255`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Standardize => "standardize",
+            Self::MinMax => "min-max",
+            Self::Scale255 => "scale255",
+        }
+    }
+
+    /// The kind named `name` (as [`NormalizationKind::name`] writes it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl std::fmt::Display for NormalizationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A fitted per-feature affine map, applied as `(x - shift[j]) * scale[j]`.
 ///
 /// A constant feature (zero variance, or `max == min`) gets `scale = 1`, so it
@@ -162,6 +188,16 @@ fn for_each_row(data: &Dataset, mut f: impl FnMut(usize, f64)) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_are_the_serde_names() {
+        for kind in NormalizationKind::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json.as_str(), Some(kind.name()));
+            assert_eq!(NormalizationKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(NormalizationKind::from_name("z-score"), None);
+    }
+
     use super::*;
     use crate::Targets;
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::TrainConfig;
 use crate::error::TrainError;
 use crate::optimizer::Optimizer;
-use crate::trainer::{Progress, TrainData, Trainer};
+use crate::trainer::{Position, TrainData, Trainer};
 
 /// Checkpoint format version.
 const VERSION: u32 = 1;
@@ -25,7 +25,8 @@ const KEY: &str = "nn_train_checkpoint";
 struct Header {
     version: u32,
     config: TrainConfig,
-    progress: Progress,
+    /// Named `progress` in the JSON.
+    progress: Position,
     optimizer_steps: u64,
     /// The shuffling RNG's state: ChaCha8 from this seed and reset count, stream = epoch.
     rng: RngState,
@@ -49,12 +50,12 @@ impl Trainer {
         let header = Header {
             version: VERSION,
             config: self.config.clone(),
-            progress: self.progress.clone(),
+            progress: self.position.clone(),
             optimizer_steps: self.optimizer.steps(),
             rng: RngState {
                 seed: self.config.seed,
-                resets: self.progress.resets,
-                stream: self.progress.epoch as u64,
+                resets: self.position.resets,
+                stream: self.position.epoch as u64,
             },
         };
         let json =
@@ -158,7 +159,7 @@ impl Trainer {
         )
         .ok_or_else(|| bad("optimizer state does not fit the optimizer".into()))?;
         trainer.best_params = read("best_params")?;
-        trainer.progress = header.progress;
+        trainer.position = header.progress;
         Ok(trainer)
     }
 }

@@ -1,9 +1,200 @@
-//! What a training run is asked to do: optimizer, schedule, batch, threads, stopping.
+//! What a training run is: optimizer, schedule, batch, threads, stopping, and
+//! the one place each setting is checked. Errors name the [`Setting`], never a
+//! command-line flag: front ends map settings to their own words.
 
+use std::fmt;
 use std::path::PathBuf;
 
-use nn_core::Architecture;
+use nn_core::{Activation, Architecture, Loss};
+use nn_data::Task;
 use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
+use crate::trainer::TrainData;
+
+/// Inputs at most this wide count as small (the 2-D generators) and get the
+/// small-data defaults (see [`crate::defaults`]).
+pub const SMALL_INPUTS: usize = 8;
+
+/// Whether data with `inputs` features gets the small-data defaults.
+pub fn is_small(inputs: usize) -> bool {
+    inputs <= SMALL_INPUTS
+}
+
+/// A choice a user makes; a [`SettingError`] names the one that is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Setting {
+    /// Where the data comes from.
+    Data,
+    /// Samples a generator draws.
+    Samples,
+    /// Generator noise.
+    Noise,
+    /// Fraction held out for validation.
+    ValidationFraction,
+    /// Fraction held out for testing.
+    TestFraction,
+    /// All layer sizes, inputs first.
+    Layers,
+    /// Hidden layer sizes.
+    Hidden,
+    /// The optimizer's base learning rate.
+    LearningRate,
+    /// Momentum of the momentum and Nesterov optimizers.
+    Momentum,
+    /// AdamW's decoupled weight decay.
+    WeightDecay,
+    /// L1 penalty.
+    L1,
+    /// L2 penalty.
+    L2,
+    /// Gradient-norm clipping.
+    Clip,
+    /// Epochs between decays of the step schedule.
+    StepEvery,
+    /// Factor per decay of the step schedule.
+    StepFactor,
+    /// Samples per mini-batch.
+    BatchSize,
+    /// Samples per shard.
+    ShardSize,
+    /// Epochs to train.
+    Epochs,
+    /// Early-stopping patience.
+    EarlyStop,
+    /// Epochs between checkpoints.
+    CheckpointEvery,
+}
+
+impl Setting {
+    /// The setting's name in messages: `learning rate`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Data => "data",
+            Self::Samples => "samples",
+            Self::Noise => "noise",
+            Self::ValidationFraction => "validation fraction",
+            Self::TestFraction => "test fraction",
+            Self::Layers => "layers",
+            Self::Hidden => "hidden layers",
+            Self::LearningRate => "learning rate",
+            Self::Momentum => "momentum",
+            Self::WeightDecay => "weight decay",
+            Self::L1 => "L1 penalty",
+            Self::L2 => "L2 penalty",
+            Self::Clip => "gradient clipping norm",
+            Self::StepEvery => "step-schedule interval",
+            Self::StepFactor => "step-schedule factor",
+            Self::BatchSize => "batch size",
+            Self::ShardSize => "shard size",
+            Self::Epochs => "epochs",
+            Self::EarlyStop => "early-stopping patience",
+            Self::CheckpointEvery => "checkpoint interval",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A setting with a value that cannot work: `learning rate 0: expected a positive
+/// learning rate such as 0.01`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{setting}{}: {problem}", value.as_ref().map(|v| format!(" {v}")).unwrap_or_default())]
+pub struct SettingError {
+    /// Which setting.
+    pub setting: Setting,
+    /// The value given, as the user wrote it (absent when the setting does not apply at all).
+    pub value: Option<String>,
+    /// What is wrong, and what is expected.
+    pub problem: String,
+}
+
+impl SettingError {
+    /// `setting value: problem`.
+    pub fn new(setting: Setting, value: impl fmt::Display, problem: impl Into<String>) -> Self {
+        Self {
+            setting,
+            value: Some(value.to_string()),
+            problem: problem.into(),
+        }
+    }
+
+    /// `setting: problem`, for a setting given where it does not apply.
+    pub fn not_applicable(setting: Setting, problem: impl Into<String>) -> Self {
+        Self {
+            setting,
+            value: None,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// The checks of single values, one rule each, shared by [`TrainConfig::check`],
+/// [`crate::TrainRequest::validate`] and [`crate::DataOptions::validate`].
+pub(crate) mod rules {
+    use super::{Setting, SettingError};
+
+    pub(crate) fn learning_rate(rate: f32) -> Result<(), SettingError> {
+        positive(
+            Setting::LearningRate,
+            rate,
+            "expected a positive learning rate such as 0.01",
+        )
+    }
+
+    pub(crate) fn positive(setting: Setting, v: f32, expected: &str) -> Result<(), SettingError> {
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(SettingError::new(setting, v, expected))
+        }
+    }
+
+    pub(crate) fn non_negative(setting: Setting, v: f32) -> Result<(), SettingError> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(())
+        } else {
+            Err(SettingError::new(setting, v, "expected a number >= 0"))
+        }
+    }
+
+    /// A fraction from 0 up to, not including, 1.
+    pub(crate) fn fraction(setting: Setting, v: f32, example: &str) -> Result<(), SettingError> {
+        if (0.0..1.0).contains(&v) {
+            Ok(())
+        } else {
+            Err(SettingError::new(
+                setting,
+                v,
+                format!("expected a fraction from 0 up to (not including) 1{example}"),
+            ))
+        }
+    }
+
+    pub(crate) fn at_least_one(setting: Setting, n: usize, unit: &str) -> Result<(), SettingError> {
+        if n >= 1 {
+            Ok(())
+        } else {
+            Err(SettingError::new(
+                setting,
+                n,
+                format!("expected at least 1 {unit}"),
+            ))
+        }
+    }
+
+    pub(crate) fn batch_size(batch: usize) -> Result<(), SettingError> {
+        at_least_one(Setting::BatchSize, batch, "sample per mini-batch")
+    }
+
+    pub(crate) fn momentum(m: f32) -> Result<(), SettingError> {
+        fraction(Setting::Momentum, m, ", e.g. 0.9")
+    }
+}
 
 /// The update rule applied to the summed gradient of each mini-batch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -185,6 +376,123 @@ impl TrainConfig {
         self.shard_size
             .unwrap_or_else(|| batch.div_ceil(4).clamp(16, 256))
             .max(1)
+    }
+
+    /// Checks every setting on its own (no data needed).
+    pub fn check(&self) -> Result<(), SettingError> {
+        rules::learning_rate(self.learning_rate)?;
+        rules::batch_size(self.batch_size)?;
+        if let Some(shard) = self.shard_size {
+            rules::at_least_one(Setting::ShardSize, shard, "sample")?;
+        }
+        rules::at_least_one(Setting::Epochs, self.epochs, "epoch")?;
+        if let Some(patience) = self.early_stop_patience {
+            rules::at_least_one(Setting::EarlyStop, patience, "epoch of patience")?;
+        }
+        rules::at_least_one(Setting::CheckpointEvery, self.checkpoint_every, "epoch")?;
+        rules::non_negative(Setting::L1, self.l1)?;
+        rules::non_negative(Setting::L2, self.l2)?;
+        if let Some(clip) = self.clip_norm {
+            rules::positive(
+                Setting::Clip,
+                clip,
+                "expected a positive gradient norm such as 1.0",
+            )?;
+        }
+        match self.optimizer {
+            OptimizerKind::Momentum { momentum, .. } => rules::momentum(momentum)?,
+            OptimizerKind::AdamW { weight_decay, .. } => {
+                rules::non_negative(Setting::WeightDecay, weight_decay)?;
+            }
+            OptimizerKind::Sgd | OptimizerKind::Adam { .. } => {}
+        }
+        if let Schedule::Step { every, factor } = self.schedule {
+            rules::at_least_one(Setting::StepEvery, every, "epoch")?;
+            rules::positive(
+                Setting::StepFactor,
+                factor,
+                "expected a positive factor such as 0.1",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Checks the settings and that the network fits `data` (inputs, outputs, loss, every part).
+    pub fn check_against(&self, data: &TrainData) -> Result<(), TrainError> {
+        self.check()?;
+        let arch = &self.architecture;
+        arch.validate()?;
+        if data.train.is_empty() {
+            return Err(TrainError::Mismatch(format!(
+                "the training set {:?} is empty",
+                data.train.name()
+            )));
+        }
+        if let Some(problem) = misfit(arch, data.train.dim(), data.train.task()) {
+            return Err(TrainError::Mismatch(problem));
+        }
+        if data.normalization.shift.len() != data.train.dim() {
+            return Err(TrainError::Mismatch(format!(
+                "the normalisation covers {} features, the data has {}",
+                data.normalization.shift.len(),
+                data.train.dim()
+            )));
+        }
+        for part in [&data.validation, &data.test].into_iter().flatten() {
+            if part.dim() != data.train.dim() || part.task() != data.train.task() {
+                return Err(TrainError::Mismatch(format!(
+                    "{:?} does not have the training set's features and targets",
+                    part.name()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a network cannot learn data of `inputs` features and this task, if it cannot:
+/// the one rule for "the classes fit the outputs".
+///
+/// A classifier needs one output per class, or a single sigmoid output for two
+/// classes; a regression needs one output per target and the squared-error loss.
+pub fn misfit(arch: &Architecture, inputs: usize, task: Task) -> Option<String> {
+    if arch.inputs() != inputs {
+        return Some(format!(
+            "the network takes {} inputs but the data has {inputs} features",
+            arch.inputs()
+        ));
+    }
+    match task {
+        Task::Classification { classes } => {
+            let fits = arch.outputs() == classes
+                || (classes == 2 && arch.outputs() == 1 && arch.output == Activation::Sigmoid);
+            (!fits).then(|| {
+                format!(
+                    "the data's {classes} classes need {classes} outputs{}, the network has {}",
+                    if classes == 2 {
+                        " (or 1 sigmoid output)"
+                    } else {
+                        ""
+                    },
+                    arch.outputs()
+                )
+            })
+        }
+        Task::Regression { outputs } => {
+            if arch.outputs() != outputs {
+                Some(format!(
+                    "the data's {outputs} regression targets need {outputs} outputs, the network has {}",
+                    arch.outputs()
+                ))
+            } else if arch.loss != Loss::SquaredError {
+                Some(format!(
+                    "regression needs the squared-error loss, not {}",
+                    arch.loss
+                ))
+            } else {
+                None
+            }
+        }
     }
 }
 

@@ -2,24 +2,21 @@
 
 use std::path::PathBuf;
 
+use crate::config::SettingError;
+
 /// Why training could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
     /// A setting that cannot work (rate, batch size, ...).
-    #[error("invalid setting {setting}: {message}")]
-    Setting {
-        /// The setting's name as the user knows it (a flag name).
-        setting: &'static str,
-        /// What was wrong and what is expected.
-        message: String,
-    },
+    #[error(transparent)]
+    Setting(#[from] SettingError),
     /// The network does not fit the data.
     #[error("network does not fit the data: {0}")]
     Mismatch(String),
     /// The loss stopped being a finite number.
     #[error(
         "training diverged at epoch {epoch}, batch {batch}: the loss is {loss} with learning rate {learning_rate}; \
-         try a smaller rate (e.g. --lr {suggestion})"
+         try a smaller learning rate, e.g. {suggestion}"
     )]
     Diverged {
         /// Epoch (1-based) in which it happened.
@@ -45,6 +42,14 @@ pub enum TrainError {
         path: PathBuf,
         /// What is wrong with it.
         message: String,
+    },
+    /// A model file whose contents cannot be used as stored.
+    #[error("{}: {problem}", .path.display())]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
     },
     /// The data could not be loaded or split.
     #[error(transparent)]

@@ -14,17 +14,26 @@ pub mod checkpoint;
 pub mod config;
 pub mod error;
 pub mod metrics;
+mod model;
 pub mod optimizer;
+mod request;
 pub mod session;
 pub mod setup;
 mod shards;
 pub mod trainer;
 
-pub use config::{OptimizerKind, Schedule, TrainConfig};
+pub use config::{
+    OptimizerKind, SMALL_INPUTS, Schedule, Setting, SettingError, TrainConfig, is_small, misfit,
+};
 pub use error::TrainError;
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
-pub use session::{
-    Command, Event, Progress, RunState, SessionOptions, Summary, TrainerHandle, spawn,
+pub use model::{Model, model_info, normalization_of};
+pub use request::{
+    DEFAULT_MOMENTUM, DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice,
+    TrainRequest, defaults,
 };
-pub use setup::{DataOptions, DataSpec, default_architecture, load_data};
-pub use trainer::{EpochReport, StepOutcome, TrainData, Trainer};
+pub use session::{
+    Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
+};
+pub use setup::{DataOptions, DataSpec, load_data};
+pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

@@ -29,7 +29,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryS
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nn_core::{InputTransform, ModelInfo, Network};
+use nn_core::{ModelInfo, Network};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::checkpoint_path;
@@ -78,7 +78,7 @@ pub enum RunState {
 
 /// A throttled view of training progress.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
+pub struct ProgressReport {
     /// Epochs completed.
     pub epoch: usize,
     /// Steps taken in the current epoch.
@@ -122,7 +122,7 @@ pub struct Summary {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// Throttled progress (at most one per [`SessionOptions::progress_interval`]).
-    Progress(Progress),
+    Progress(ProgressReport),
     /// An epoch ended.
     EpochEnd(EpochReport),
     /// A copy of the weights (at most one per [`SessionOptions::snapshot_interval`], and after every change).
@@ -205,21 +205,7 @@ impl Trainer {
 
     /// What a model file needs besides the weights: normalisation, names, data source.
     pub fn model_info(&self) -> ModelInfo {
-        let train = &self.data.train;
-        let n = &self.data.normalization;
-        ModelInfo {
-            normalization: Some(InputTransform {
-                kind: serde_json::to_value(n.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-                shift: n.shift.clone(),
-                scale: n.scale.clone(),
-            }),
-            class_names: train.class_names().to_vec(),
-            feature_names: train.feature_names().to_vec(),
-            dataset: Some(train.name().to_string()),
-        }
+        crate::model::model_info(&self.data)
     }
 
     /// Saves the current network with [`Trainer::model_info`], atomically.
@@ -261,7 +247,7 @@ fn drive(
         RunState::Running
     };
     let mut checkpoint = None;
-    let mut stopped_by_user = false;
+    let mut stopped;
     let mut last_progress = Instant::now();
     let mut last_snapshot: Option<Instant> = None;
     let mut window = Window::default();
@@ -269,84 +255,27 @@ fn drive(
     control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), true);
 
     let result = loop {
-        let mut step_once = false;
-        let mut changed = false;
+        let mut turn = Turn::default();
         let state_before = state.clone();
         // Obey every pending command; block only when there is nothing to do.
-        loop {
-            let idle = state != RunState::Running && !step_once;
+        while !turn.stop {
+            let idle = state != RunState::Running && !turn.step_once;
             let Some(command) = control.next(idle) else {
-                if idle {
-                    // The observer is gone and nothing can wake us.
-                    stopped_by_user = true;
-                }
+                // Idle with no command: the observer is gone and nothing can wake us.
+                turn.stop = idle;
                 break;
             };
-            match command {
-                Command::Pause if state == RunState::Running => {
-                    set_state(&mut state, RunState::Paused, control);
-                }
-                Command::Resume if state == RunState::Paused => {
-                    set_state(&mut state, RunState::Running, control);
-                }
-                Command::TogglePause => match state {
-                    RunState::Running => set_state(&mut state, RunState::Paused, control),
-                    RunState::Paused => set_state(&mut state, RunState::Running, control),
-                    _ => {}
-                },
-                Command::Pause | Command::Resume => {}
-                Command::Step => {
-                    if state == RunState::Running {
-                        set_state(&mut state, RunState::Paused, control);
-                    }
-                    step_once = state == RunState::Paused;
-                }
-                Command::Stop => {
-                    stopped_by_user = true;
-                    break;
-                }
-                Command::SetLearningRate(rate) => match trainer.set_learning_rate(rate) {
-                    Ok(()) => changed = true,
-                    Err(e) => control.emit(Event::Log(e.to_string()), false),
-                },
-                Command::SetBatchSize(batch) => match trainer.set_batch_size(batch) {
-                    Ok(()) => changed = true,
-                    Err(e) => control.emit(Event::Log(e.to_string()), false),
-                },
-                Command::Reset => {
-                    trainer.reset()?;
-                    changed = true;
-                    if matches!(state, RunState::Finished | RunState::Diverged(_)) {
-                        set_state(&mut state, RunState::Paused, control);
-                    }
-                    control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), false);
-                }
-                Command::SaveModel(path) => {
-                    let message = match trainer.save_model(&path) {
-                        Ok(()) => format!("model saved to {}", path.display()),
-                        Err(e) => format!("could not save the model: {e}"),
-                    };
-                    control.emit(Event::Log(message), false);
-                }
-                Command::Checkpoint => match trainer.write_checkpoint() {
-                    Ok(Some(path)) => {
-                        control.emit(
-                            Event::Log(format!("checkpoint written to {}", path.display())),
-                            false,
-                        );
-                        checkpoint = Some(path);
-                    }
-                    Ok(None) => control.emit(Event::Log("no checkpoint folder set".into()), false),
-                    Err(e) => control.emit(
-                        Event::Log(format!("could not write a checkpoint: {e}")),
-                        false,
-                    ),
-                },
-            }
-            if stopped_by_user {
-                break;
-            }
+            obey(
+                command,
+                trainer,
+                &mut state,
+                &mut checkpoint,
+                &mut turn,
+                control,
+            )?;
         }
+        let (step_once, mut changed, stopped_by_user) = (turn.step_once, turn.changed, turn.stop);
+        stopped = stopped_by_user;
         // A pause (or any state change) reports exactly where training stands.
         changed |= state != state_before;
         if changed {
@@ -435,13 +364,94 @@ fn drive(
         total_steps: trainer.total_steps(),
         seconds: started.elapsed().as_secs_f64(),
         samples_per_second: samples_total as f64 / busy.max(1e-9),
-        last_epoch: trainer.history().last().cloned(),
-        stopped_early: trainer.progress.stopped_early,
-        stopped_by_user,
+        last_epoch: trainer.last_epoch().cloned(),
+        stopped_early: trainer.position.stopped_early,
+        stopped_by_user: stopped,
         checkpoint,
     };
     control.emit(Event::Finished(summary.clone()), false);
     result.map(|()| summary)
+}
+
+/// What the commands of one turn of the loop asked for.
+#[derive(Debug, Default)]
+struct Turn {
+    /// Take one step although paused.
+    step_once: bool,
+    /// The rate, batch size or weights changed: report where training stands.
+    changed: bool,
+    /// End the run.
+    stop: bool,
+}
+
+/// Carries out one command between two steps.
+fn obey(
+    command: Command,
+    trainer: &mut Trainer,
+    state: &mut RunState,
+    checkpoint: &mut Option<PathBuf>,
+    turn: &mut Turn,
+    control: &mut dyn Control,
+) -> Result<(), TrainError> {
+    match command {
+        Command::Pause if *state == RunState::Running => {
+            set_state(state, RunState::Paused, control);
+        }
+        Command::Resume if *state == RunState::Paused => {
+            set_state(state, RunState::Running, control);
+        }
+        Command::TogglePause => match state {
+            RunState::Running => set_state(state, RunState::Paused, control),
+            RunState::Paused => set_state(state, RunState::Running, control),
+            _ => {}
+        },
+        Command::Pause | Command::Resume => {}
+        Command::Step => {
+            if *state == RunState::Running {
+                set_state(state, RunState::Paused, control);
+            }
+            turn.step_once = *state == RunState::Paused;
+        }
+        Command::Stop => turn.stop = true,
+        Command::SetLearningRate(rate) => match trainer.set_learning_rate(rate) {
+            Ok(()) => turn.changed = true,
+            Err(e) => control.emit(Event::Log(e.to_string()), false),
+        },
+        Command::SetBatchSize(batch) => match trainer.set_batch_size(batch) {
+            Ok(()) => turn.changed = true,
+            Err(e) => control.emit(Event::Log(e.to_string()), false),
+        },
+        Command::Reset => {
+            trainer.reset()?;
+            turn.changed = true;
+            if matches!(state, RunState::Finished | RunState::Diverged(_)) {
+                set_state(state, RunState::Paused, control);
+            }
+            control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), false);
+        }
+        Command::SaveModel(path) => {
+            let message = match trainer.save_model(&path) {
+                Ok(()) => format!("model saved to {}", path.display()),
+                Err(e) => format!("could not save the model: {e}"),
+            };
+            control.emit(Event::Log(message), false);
+        }
+        Command::Checkpoint => match trainer.write_checkpoint() {
+            Ok(Some(path)) => {
+                control.emit(
+                    Event::Log(format!("checkpoint written to {}", path.display())),
+                    false,
+                );
+                *checkpoint = Some(path);
+            }
+            Ok(None) => control.emit(Event::Log("no checkpoint folder set".into()), false),
+            Err(e) => control.emit(
+                Event::Log(format!("could not write a checkpoint: {e}")),
+                false,
+            ),
+        },
+    }
+    Ok(())
 }
 
 fn set_state(state: &mut RunState, new: RunState, control: &mut dyn Control) {
@@ -468,8 +478,8 @@ impl Window {
         self.busy += seconds;
     }
 
-    fn progress(&self, trainer: &Trainer) -> Progress {
-        Progress {
+    fn progress(&self, trainer: &Trainer) -> ProgressReport {
+        ProgressReport {
             epoch: trainer.epoch(),
             step_in_epoch: trainer.step_in_epoch(),
             steps_per_epoch: trainer.steps_per_epoch(),

@@ -1,12 +1,12 @@
-//! From what a user types to a run: data specs (`spiral`, `mnist`, a CSV path,
-//! an IDX folder) resolved into [`TrainData`], and default networks per task.
-//! Shared by the command line and the dashboard so both mean the same thing.
+//! From what a user types to data: data specs (`spiral`, `mnist`, a CSV path,
+//! an IDX folder) resolved into [`TrainData`]. Shared by the command line and
+//! the dashboard so both mean the same thing.
 
 use std::path::{Path, PathBuf};
 
-use nn_core::{Activation, Architecture, Loss};
-use nn_data::{CsvOptions, Dataset, NormalizationKind, Task, generators};
+use nn_data::{CsvOptions, Dataset, NormalizationKind, generators};
 
+use crate::config::{Setting, SettingError, rules};
 use crate::error::TrainError;
 use crate::trainer::TrainData;
 
@@ -39,13 +39,15 @@ impl DataSpec {
         if path.is_file() {
             return Ok(Self::Csv(path.to_path_buf()));
         }
-        Err(TrainError::Setting {
-            setting: "--data",
-            message: format!(
-                "{spec:?} is not a dataset: expected one of {}, mnist, a CSV file or a folder of IDX files",
+        Err(SettingError::new(
+            Setting::Data,
+            spec,
+            format!(
+                "expected one of {}, mnist, a CSV file or a folder of IDX files",
                 generators::NAMES.join(", ")
             ),
-        })
+        )
+        .into())
     }
 
     /// A short name for status lines and model metadata.
@@ -77,6 +79,28 @@ pub struct DataOptions {
     pub normalization: Option<NormalizationKind>,
 }
 
+impl DataOptions {
+    /// Checks the options on their own (no data needed).
+    pub fn validate(&self) -> Result<(), SettingError> {
+        rules::fraction(Setting::ValidationFraction, self.validation_fraction, "")?;
+        rules::fraction(Setting::TestFraction, self.test_fraction, "")?;
+        if self.validation_fraction + self.test_fraction >= 1.0 {
+            return Err(SettingError::new(
+                Setting::TestFraction,
+                self.test_fraction,
+                format!(
+                    "with a validation fraction of {} it leaves nothing to train on: expected a sum below 1",
+                    self.validation_fraction
+                ),
+            ));
+        }
+        if let Some(noise) = self.noise {
+            rules::non_negative(Setting::Noise, noise)?;
+        }
+        rules::at_least_one(Setting::Samples, self.samples, "sample")
+    }
+}
+
 impl Default for DataOptions {
     fn default() -> Self {
         Self {
@@ -94,25 +118,9 @@ impl Default for DataOptions {
 /// Loads or generates the data, splits it (stratified, seeded) and fits the
 /// normalisation on the training part only.
 pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, TrainError> {
-    for (flag, f) in [
-        ("--val-split", options.validation_fraction),
-        ("--test-split", options.test_fraction),
-    ] {
-        if !(0.0..1.0).contains(&f) {
-            return Err(TrainError::Setting {
-                setting: flag,
-                message: format!("{f} is not a fraction in [0, 1)"),
-            });
-        }
-    }
+    options.validate()?;
     let (train, validation, test) = match spec {
         DataSpec::Generator(name) => {
-            if options.samples == 0 {
-                return Err(TrainError::Setting {
-                    setting: "--samples",
-                    message: "must be at least 1".into(),
-                });
-            }
             let noise = options
                 .noise
                 .or_else(|| generators::default_noise(name))
@@ -171,61 +179,4 @@ fn split3(
     )?;
     let non_empty = |d: Dataset| (!d.is_empty()).then_some(d);
     Ok((s.train, non_empty(s.validation), non_empty(s.test)))
-}
-
-/// A network for a task when the user names only some of it.
-///
-/// Classification: softmax with cross-entropy (or, for the seed's network, any
-/// elementwise output with squared error, when asked). Regression: a linear
-/// output with squared error. Hidden layers default to two of 16 tanh neurons
-/// for 2-D toy data and one of 100 for anything wider.
-pub fn default_architecture(
-    task: Task,
-    inputs: usize,
-    hidden: Option<&[usize]>,
-    activation: Option<Activation>,
-    output: Option<Activation>,
-    loss: Option<Loss>,
-) -> Result<Architecture, TrainError> {
-    let hidden = hidden.map_or_else(
-        || if inputs <= 8 { vec![16, 16] } else { vec![100] },
-        <[usize]>::to_vec,
-    );
-    let activation = activation.unwrap_or(if inputs <= 8 {
-        Activation::Tanh
-    } else {
-        Activation::Relu
-    });
-    let (output, loss) = match (task, output, loss) {
-        (Task::Regression { .. }, output, loss) => (
-            output.unwrap_or(Activation::Linear),
-            loss.unwrap_or(Loss::SquaredError),
-        ),
-        (Task::Classification { .. }, None, None | Some(Loss::CrossEntropy)) => {
-            (Activation::Softmax, Loss::CrossEntropy)
-        }
-        (Task::Classification { .. }, Some(output), None) => {
-            let loss = if output == Activation::Softmax {
-                Loss::CrossEntropy
-            } else {
-                Loss::SquaredError
-            };
-            (output, loss)
-        }
-        (Task::Classification { .. }, None, Some(Loss::SquaredError)) => {
-            (Activation::Sigmoid, Loss::SquaredError)
-        }
-        (Task::Classification { .. }, None, Some(Loss::BinaryCrossEntropy)) => {
-            (Activation::Sigmoid, Loss::BinaryCrossEntropy)
-        }
-        (Task::Classification { .. }, Some(output), Some(loss)) => (output, loss),
-    };
-    let outputs = match task {
-        Task::Classification { classes } => classes,
-        Task::Regression { outputs } => outputs,
-    };
-    let mut sizes = vec![inputs];
-    sizes.extend(hidden);
-    sizes.push(outputs);
-    Ok(Architecture::new(sizes, activation, output, loss)?)
 }

@@ -1,16 +1,17 @@
 //! The synchronous trainer: one mini-batch per [`Trainer::step`], epochs,
 //! evaluation, early stopping. [`crate::session`] runs it on its own thread.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
-use nn_core::{Activation, Loss, Network};
+use nn_core::Network;
 use nn_data::{Dataset, Normalization, Task};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use crate::config::TrainConfig;
+use crate::config::{TrainConfig, rules};
 use crate::error::TrainError;
 use crate::metrics::{Metrics, MetricsAccumulator};
 use crate::optimizer::{Optimizer, StepSettings, clip_global_norm};
@@ -54,6 +55,41 @@ pub struct EpochReport {
     pub stop_early: bool,
 }
 
+/// One epoch in a few numbers: what `--metrics-out` writes a row of.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochRow {
+    /// Epochs completed, counting this one (1-based).
+    pub epoch: usize,
+    /// Training loss and accuracy (classification).
+    pub train: (f64, Option<f64>),
+    /// Validation loss and accuracy, if there is a validation part.
+    pub validation: Option<(f64, Option<f64>)>,
+    /// Test loss and accuracy, if there is a test part.
+    pub test: Option<(f64, Option<f64>)>,
+    /// Learning rate used during the epoch.
+    pub learning_rate: f32,
+    /// Wall time of the epoch's training steps, in seconds.
+    pub seconds: f64,
+}
+
+impl From<&EpochReport> for EpochRow {
+    fn from(r: &EpochReport) -> Self {
+        let pair = |m: &Metrics| (m.loss, m.accuracy());
+        Self {
+            epoch: r.epoch,
+            train: pair(&r.train),
+            validation: r.validation.as_ref().map(pair),
+            test: r.test.as_ref().map(pair),
+            learning_rate: r.learning_rate,
+            seconds: r.seconds,
+        }
+    }
+}
+
+/// Epoch rows a run keeps (the latest ones): bounded, so a dashboard left
+/// running for days stays flat, and enough for any headless run's metrics file.
+pub const HISTORY_ROWS: usize = 10_000;
+
 /// The outcome of one [`Trainer::step`].
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
@@ -66,8 +102,11 @@ pub struct StepOutcome {
 }
 
 /// The trainer's position in the run; everything a checkpoint needs besides weights and optimizer.
+///
+/// Bounded: the per-epoch history is a few numbers per epoch for at most
+/// [`HISTORY_ROWS`] epochs, so a run can go on for ever in constant memory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Progress {
+pub(crate) struct Position {
     pub(crate) epoch: usize,
     pub(crate) step_in_epoch: usize,
     pub(crate) total_steps: u64,
@@ -78,7 +117,30 @@ pub(crate) struct Progress {
     pub(crate) epochs_without_improvement: usize,
     pub(crate) stopped_early: bool,
     pub(crate) running: Option<MetricsAccumulator>,
-    pub(crate) history: Vec<EpochReport>,
+    /// The latest [`HISTORY_ROWS`] epochs, oldest first (checkpointed, so a
+    /// resumed run's metrics go back to its start). Not named `history`: checkpoints
+    /// of earlier builds hold whole reports under that key, which are ignored.
+    #[serde(default, rename = "epoch_rows")]
+    pub(crate) history: VecDeque<EpochRow>,
+}
+
+impl Position {
+    /// The start of a run (or of a reset one).
+    fn start(learning_rate: f32, batch_size: usize, resets: u64) -> Self {
+        Self {
+            epoch: 0,
+            step_in_epoch: 0,
+            total_steps: 0,
+            learning_rate,
+            batch_size,
+            resets,
+            best_validation_loss: None,
+            epochs_without_improvement: 0,
+            stopped_early: false,
+            running: None,
+            history: VecDeque::new(),
+        }
+    }
 }
 
 /// A training run: network, optimizer, data and position.
@@ -89,7 +151,9 @@ pub struct Trainer {
     pub(crate) network: Network,
     pub(crate) optimizer: Optimizer,
     engine: ShardEngine,
-    pub(crate) progress: Progress,
+    pub(crate) position: Position,
+    /// The latest epoch's report.
+    last_epoch: Option<EpochReport>,
     pub(crate) best_params: Option<Vec<f32>>,
     /// Set when the loss stopped being finite; cleared by [`Trainer::reset`]. The
     /// weights are then garbage, so nothing is saved over the last good files.
@@ -104,7 +168,7 @@ pub struct Trainer {
 impl Trainer {
     /// A new run, after checking the configuration against the data.
     pub fn new(config: TrainConfig, data: Arc<TrainData>) -> Result<Self, TrainError> {
-        check_config(&config, &data)?;
+        config.check_against(&data)?;
         let network = Network::new(config.architecture.clone(), config.seed)?;
         Self::with_network(config, data, network)
     }
@@ -115,32 +179,21 @@ impl Trainer {
         data: Arc<TrainData>,
         network: Network,
     ) -> Result<Self, TrainError> {
-        check_config(&config, &data)?;
+        config.check_against(&data)?;
         let engine = ShardEngine::new(config.threads).map_err(|e| TrainError::Threads {
             threads: config.threads,
             message: e.to_string(),
         })?;
         let optimizer = Optimizer::new(config.optimizer, network.parameters().len());
-        let progress = Progress {
-            epoch: 0,
-            step_in_epoch: 0,
-            total_steps: 0,
-            learning_rate: config.learning_rate,
-            batch_size: config.batch_size,
-            resets: 0,
-            best_validation_loss: None,
-            epochs_without_improvement: 0,
-            stopped_early: false,
-            running: None,
-            history: Vec::new(),
-        };
+        let position = Position::start(config.learning_rate, config.batch_size, 0);
         Ok(Self {
             config,
             data,
             network,
             optimizer,
             engine,
-            progress,
+            position,
+            last_epoch: None,
             best_params: None,
             diverged: false,
             order: Vec::new(),
@@ -168,22 +221,22 @@ impl Trainer {
 
     /// Epochs completed.
     pub fn epoch(&self) -> usize {
-        self.progress.epoch
+        self.position.epoch
     }
 
     /// Mini-batches taken within the current epoch.
     pub fn step_in_epoch(&self) -> usize {
-        self.progress.step_in_epoch
+        self.position.step_in_epoch
     }
 
     /// Mini-batches per epoch at the current batch size.
     pub fn steps_per_epoch(&self) -> usize {
-        self.data.train.len().div_ceil(self.progress.batch_size)
+        self.data.train.len().div_ceil(self.position.batch_size)
     }
 
     /// Mini-batches taken since the start (or the last reset).
     pub fn total_steps(&self) -> u64 {
-        self.progress.total_steps
+        self.position.total_steps
     }
 
     /// Worker threads in use.
@@ -193,22 +246,28 @@ impl Trainer {
 
     /// Base learning rate (before the schedule's factor).
     pub fn learning_rate(&self) -> f32 {
-        self.progress.learning_rate
+        self.position.learning_rate
     }
 
     /// The rate in force this epoch: base times the schedule's factor.
     pub fn effective_learning_rate(&self) -> f32 {
-        self.progress.learning_rate * self.config.schedule.factor(self.progress.epoch)
+        self.position.learning_rate * self.config.schedule.factor(self.position.epoch)
     }
 
     /// Current mini-batch size.
     pub fn batch_size(&self) -> usize {
-        self.progress.batch_size
+        self.position.batch_size
     }
 
-    /// Reports of the epochs completed so far.
-    pub fn history(&self) -> &[EpochReport] {
-        &self.progress.history
+    /// The report of the latest epoch completed (since the start, a reset or a resume).
+    pub fn last_epoch(&self) -> Option<&EpochReport> {
+        self.last_epoch.as_ref()
+    }
+
+    /// The latest epochs (at most [`HISTORY_ROWS`]), oldest first, including
+    /// those before a resume.
+    pub fn history(&self) -> &VecDeque<EpochRow> {
+        &self.position.history
     }
 
     /// Whether the loss became non-finite (until the next [`Trainer::reset`]).
@@ -218,7 +277,7 @@ impl Trainer {
 
     /// Whether the run is over: all epochs done, or stopped early.
     pub fn is_finished(&self) -> bool {
-        self.progress.stopped_early || self.progress.epoch >= self.config.epochs
+        self.position.stopped_early || self.position.epoch >= self.config.epochs
     }
 
     /// Changes the total number of epochs, e.g. to take a resumed run further
@@ -234,43 +293,32 @@ impl Trainer {
 
     /// Changes the base learning rate from the next step on.
     pub fn set_learning_rate(&mut self, rate: f32) -> Result<(), TrainError> {
-        check_rate(rate)?;
-        self.progress.learning_rate = rate;
+        rules::learning_rate(rate)?;
+        self.position.learning_rate = rate;
         Ok(())
     }
 
     /// Changes the mini-batch size from the next step on (the epoch continues where it was).
     pub fn set_batch_size(&mut self, batch: usize) -> Result<(), TrainError> {
-        check_batch(batch)?;
+        rules::batch_size(batch)?;
         // Keep the position within the epoch in samples, as far as the new size allows.
-        let done = self.progress.step_in_epoch * self.progress.batch_size;
-        self.progress.batch_size = batch;
-        self.progress.step_in_epoch = done / batch;
+        let done = self.position.step_in_epoch * self.position.batch_size;
+        self.position.batch_size = batch;
+        self.position.step_in_epoch = done / batch;
         Ok(())
     }
 
     /// New random weights (a new seed each time), fresh optimizer, back to epoch 0.
     pub fn reset(&mut self) -> Result<(), TrainError> {
-        let resets = self.progress.resets + 1;
+        let resets = self.position.resets + 1;
         self.network = Network::new(
             self.config.architecture.clone(),
             self.config.seed.wrapping_add(resets),
         )?;
         self.optimizer = Optimizer::new(self.config.optimizer, self.network.parameters().len());
-        let (rate, batch) = (self.progress.learning_rate, self.progress.batch_size);
-        self.progress = Progress {
-            epoch: 0,
-            step_in_epoch: 0,
-            total_steps: 0,
-            learning_rate: rate,
-            batch_size: batch,
-            resets,
-            best_validation_loss: None,
-            epochs_without_improvement: 0,
-            stopped_early: false,
-            running: None,
-            history: Vec::new(),
-        };
+        let (rate, batch) = (self.position.learning_rate, self.position.batch_size);
+        self.position = Position::start(rate, batch, resets);
+        self.last_epoch = None;
         self.best_params = None;
         self.diverged = false;
         self.order_epoch = None;
@@ -308,18 +356,18 @@ impl Trainer {
     /// This epoch's sample order: a seeded shuffle that depends only on the seed,
     /// the number of resets and the epoch, so a resumed run sees the same order.
     fn prepare_order(&mut self) {
-        if self.order_epoch == Some(self.progress.epoch) {
+        if self.order_epoch == Some(self.position.epoch) {
             return;
         }
         let n = self.data.train.len();
         self.order.clear();
         self.order.extend(0..n);
         let mut rng = ChaCha8Rng::seed_from_u64(
-            self.config.seed ^ self.progress.resets.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            self.config.seed ^ self.position.resets.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
-        rng.set_stream(self.progress.epoch as u64);
+        rng.set_stream(self.position.epoch as u64);
         nn_data::random::shuffle(&mut self.order, &mut rng);
-        self.order_epoch = Some(self.progress.epoch);
+        self.order_epoch = Some(self.position.epoch);
     }
 
     /// Trains on one mini-batch: gradients over the shards, their sum, one optimizer step.
@@ -335,13 +383,13 @@ impl Trainer {
             self.epoch_busy = 0.0;
             self.epoch_samples = 0;
         }
-        let batch = self.progress.batch_size;
-        let start = (self.progress.step_in_epoch * batch).min(self.order.len());
+        let batch = self.position.batch_size;
+        let start = (self.position.step_in_epoch * batch).min(self.order.len());
         let end = (start + batch).min(self.order.len());
         let data = Arc::clone(&self.data);
         let indices = &self.order[start..end];
         let running = self
-            .progress
+            .position
             .running
             .get_or_insert_with(|| accumulator_for(&data.train, &self.network));
         let shard_size = self.config.shard_size_for(batch);
@@ -359,8 +407,8 @@ impl Trainer {
         if !loss.is_finite() {
             self.diverged = true;
             return Err(TrainError::Diverged {
-                epoch: self.progress.epoch + 1,
-                batch: self.progress.step_in_epoch + 1,
+                epoch: self.position.epoch + 1,
+                batch: self.position.step_in_epoch + 1,
                 loss,
                 learning_rate: rate,
                 suggestion: rate / 10.0,
@@ -384,8 +432,8 @@ impl Trainer {
             }
             optimizer.step(params, gradients, settings);
         });
-        self.progress.step_in_epoch += 1;
-        self.progress.total_steps += 1;
+        self.position.step_in_epoch += 1;
+        self.position.total_steps += 1;
         self.epoch_busy += started.elapsed().as_secs_f64();
         self.epoch_samples += samples;
         let epoch_end = if end >= self.order.len() {
@@ -426,7 +474,7 @@ impl Trainer {
 
     fn finish_epoch(&mut self) -> Result<EpochReport, TrainError> {
         let rate = self.effective_learning_rate();
-        let train = self.progress.running.take().map_or_else(
+        let train = self.position.running.take().map_or_else(
             || accumulator_for(&self.data.train, &self.network).finish(),
             |r| r.finish(),
         );
@@ -440,31 +488,31 @@ impl Trainer {
         let mut improved = false;
         if let Some(v) = &validation {
             if self
-                .progress
+                .position
                 .best_validation_loss
                 .is_none_or(|best| v.loss < best)
             {
-                self.progress.best_validation_loss = Some(v.loss);
-                self.progress.epochs_without_improvement = 0;
+                self.position.best_validation_loss = Some(v.loss);
+                self.position.epochs_without_improvement = 0;
                 improved = true;
                 match &mut self.best_params {
                     Some(best) => best.copy_from_slice(self.network.parameters()),
                     None => self.best_params = Some(self.network.parameters().to_vec()),
                 }
             } else {
-                self.progress.epochs_without_improvement += 1;
+                self.position.epochs_without_improvement += 1;
             }
         }
         let stop_early = self.config.early_stop_patience.is_some_and(|patience| {
-            validation.is_some() && self.progress.epochs_without_improvement >= patience
+            validation.is_some() && self.position.epochs_without_improvement >= patience
         });
         if stop_early {
-            self.progress.stopped_early = true;
+            self.position.stopped_early = true;
             self.restore_best();
         }
         let seconds = self.epoch_busy;
         let report = EpochReport {
-            epoch: self.progress.epoch + 1,
+            epoch: self.position.epoch + 1,
             train,
             validation,
             test,
@@ -474,9 +522,13 @@ impl Trainer {
             improved,
             stop_early,
         };
-        self.progress.epoch += 1;
-        self.progress.step_in_epoch = 0;
-        self.progress.history.push(report.clone());
+        self.position.epoch += 1;
+        self.position.step_in_epoch = 0;
+        if self.position.history.len() == HISTORY_ROWS {
+            self.position.history.pop_front();
+        }
+        self.position.history.push_back(EpochRow::from(&report));
+        self.last_epoch = Some(report.clone());
         self.epoch_started = None;
         Ok(report)
     }
@@ -501,112 +553,4 @@ fn accumulator_for(train: &Dataset, network: &Network) -> MetricsAccumulator {
         }
         Task::Regression { outputs } => MetricsAccumulator::new(None, outputs),
     }
-}
-
-fn check_rate(rate: f32) -> Result<(), TrainError> {
-    if rate.is_finite() && rate > 0.0 {
-        Ok(())
-    } else {
-        Err(TrainError::Setting {
-            setting: "--lr",
-            message: format!("{rate} is not a positive finite learning rate"),
-        })
-    }
-}
-
-fn check_batch(batch: usize) -> Result<(), TrainError> {
-    if batch == 0 {
-        Err(TrainError::Setting {
-            setting: "--batch",
-            message: "the batch size must be at least 1".into(),
-        })
-    } else {
-        Ok(())
-    }
-}
-
-/// Checks that the configuration can train on this data.
-pub(crate) fn check_config(config: &TrainConfig, data: &TrainData) -> Result<(), TrainError> {
-    check_rate(config.learning_rate)?;
-    check_batch(config.batch_size)?;
-    if config.shard_size == Some(0) {
-        return Err(TrainError::Setting {
-            setting: "shard size",
-            message: "must be at least 1".into(),
-        });
-    }
-    if let Some(clip) = config.clip_norm
-        && !(clip.is_finite() && clip > 0.0)
-    {
-        return Err(TrainError::Setting {
-            setting: "--clip",
-            message: format!("{clip} is not a positive norm"),
-        });
-    }
-    for (name, v) in [("--l1", config.l1), ("--l2", config.l2)] {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(TrainError::Setting {
-                setting: name,
-                message: format!("{v} must be a non-negative number"),
-            });
-        }
-    }
-    let arch = &config.architecture;
-    arch.validate()?;
-    if data.train.is_empty() {
-        return Err(TrainError::Mismatch(format!(
-            "the training set {:?} is empty",
-            data.train.name()
-        )));
-    }
-    if arch.inputs() != data.train.dim() {
-        return Err(TrainError::Mismatch(format!(
-            "the network takes {} inputs but {:?} has {} features",
-            arch.inputs(),
-            data.train.name(),
-            data.train.dim()
-        )));
-    }
-    if data.normalization.shift.len() != data.train.dim() {
-        return Err(TrainError::Mismatch(format!(
-            "the normalisation covers {} features, the data has {}",
-            data.normalization.shift.len(),
-            data.train.dim()
-        )));
-    }
-    match data.train.task() {
-        Task::Classification { classes } => {
-            let fits = arch.outputs() == classes
-                || (classes == 2 && arch.outputs() == 1 && arch.output == Activation::Sigmoid);
-            if !fits {
-                return Err(TrainError::Mismatch(format!(
-                    "{classes} classes need {classes} outputs (or 1 sigmoid output for 2 classes), the network has {}",
-                    arch.outputs()
-                )));
-            }
-        }
-        Task::Regression { outputs } => {
-            if arch.outputs() != outputs {
-                return Err(TrainError::Mismatch(format!(
-                    "{outputs} regression targets need {outputs} outputs, the network has {}",
-                    arch.outputs()
-                )));
-            }
-            if arch.loss != Loss::SquaredError {
-                return Err(TrainError::Mismatch(format!(
-                    "regression needs the squared-error loss (mse), not {}",
-                    arch.loss
-                )));
-            }
-        }
-    }
-    for part in [&data.validation, &data.test].into_iter().flatten() {
-        if part.dim() != data.train.dim() || part.task() != data.train.task() {
-            return Err(TrainError::Mismatch(format!(
-                "{:?} does not have the training set's features and targets",
-                part.name()
-            )));
-        }
-    }
-    Ok(())
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_core::{Activation, Loss};
+use nn_train::{OptimizerChoice, Purpose, ScheduleChoice, Setting};
 
 const ABOUT: &str =
     "Train, evaluate and run small neural networks, or watch one learn in the terminal dashboard.";
@@ -36,10 +37,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Watch a network learn in the terminal dashboard (the default command).
-    #[command(allow_negative_numbers = true)]
+    #[command(after_help = dash_after_help(), allow_negative_numbers = true)]
     Dash(DashArgs),
     /// Train a network headless, with progress bars (or plain lines when stderr is not a terminal).
-    #[command(after_help = TRAIN_AFTER_HELP, allow_negative_numbers = true)]
+    #[command(after_help = train_after_help(), allow_negative_numbers = true)]
     Train(Box<TrainArgs>),
     /// Evaluate a saved model on a data set's test split: loss, accuracy, confusion matrix.
     #[command(allow_negative_numbers = true)]
@@ -50,17 +51,91 @@ pub enum Command {
     Info(InfoArgs),
 }
 
-const TRAIN_AFTER_HELP: &str = "\
-Defaults depend on the data. Small inputs (at most 8 features, e.g. the 2-D generators):
-hidden 16,16 relu, Adam, lr 0.01, batch 16, 100 epochs. Wider inputs (e.g. mnist): hidden 100
-relu, Adam, lr 0.001, batch 128, 10 epochs. Classification uses a softmax output with
-cross-entropy, regression a linear output with squared error. Without --optimizer adam/adamw
-the default rate is 0.1 for sgd and 0.01 for momentum/nesterov. Any flag you give wins.
-
+/// `train --help`'s closing text: the defaults, read from nn-train's one table.
+fn train_after_help() -> String {
+    format!(
+        "{}\n\n\
 Ctrl-C stops between two mini-batches: the checkpoint is written (to --checkpoint-dir, or
 else as nn-tui-interrupted.safetensors next to --save, or in the current folder), the
 summary is printed, the model saved if --save was given, and the exit status is 130. A
-second Ctrl-C exits at once. Continue with --resume CHECKPOINT and the same data flags.";
+second Ctrl-C exits at once. Continue with --resume CHECKPOINT and the same data flags.",
+        defaults_text(Purpose::Headless)
+    )
+}
+
+/// `dash --help`'s closing text: the dashboard's defaults.
+fn dash_after_help() -> String {
+    defaults_text(Purpose::Dashboard)
+}
+
+/// The defaults of one purpose, in words, for `--help`.
+fn defaults_text(purpose: Purpose) -> String {
+    let describe = |inputs: usize| {
+        let d = nn_train::defaults(purpose, inputs);
+        let hidden: Vec<String> = d.hidden.iter().map(ToString::to_string).collect();
+        let epochs = d
+            .epochs
+            .map_or_else(|| "until stopped".to_string(), |e| format!("{e} epochs"));
+        format!(
+            "hidden {} {}, {}, lr {}, batch {}, {epochs}; with --optimizer: sgd lr {}, \
+             momentum/nesterov {}, adam/adamw {}",
+            hidden.join(","),
+            d.activation,
+            optimizer_name(d.optimizer),
+            d.rates.of(d.optimizer),
+            d.batch_size,
+            d.rates.sgd,
+            d.rates.momentum,
+            d.rates.adam,
+        )
+    };
+    format!(
+        "Defaults depend on the data. Small inputs (at most {} features, e.g. the 2-D \
+         generators): {}. Wider inputs (e.g. mnist): {}. Classification uses a softmax output \
+         with cross-entropy, regression a linear output with squared error. Any flag you give \
+         wins.",
+        nn_train::SMALL_INPUTS,
+        describe(2),
+        describe(nn_train::SMALL_INPUTS + 1),
+    )
+}
+
+fn optimizer_name(o: OptimizerChoice) -> &'static str {
+    match o {
+        OptimizerChoice::Sgd => "sgd",
+        OptimizerChoice::Momentum => "momentum",
+        OptimizerChoice::Nesterov => "nesterov",
+        OptimizerChoice::Adam => "adam",
+        OptimizerChoice::AdamW => "adamw",
+    }
+}
+
+/// The flag that sets `setting`: nn-train names settings, only the binary knows flags.
+pub fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Data => "--data",
+        Setting::Samples => "--samples",
+        Setting::Noise => "--noise",
+        Setting::ValidationFraction => "--val-split",
+        Setting::TestFraction => "--test-split",
+        Setting::Layers => "--layers",
+        Setting::Hidden => "--hidden",
+        Setting::LearningRate => "--lr",
+        Setting::Momentum => "--momentum",
+        Setting::WeightDecay => "--weight-decay",
+        Setting::L1 => "--l1",
+        Setting::L2 => "--l2",
+        Setting::Clip => "--clip",
+        Setting::StepEvery => "--step-every",
+        Setting::StepFactor => "--step-factor",
+        Setting::BatchSize => "--batch",
+        // Not a flag: only library users set it.
+        Setting::ShardSize => "shard size",
+        Setting::Epochs => "--epochs",
+        Setting::EarlyStop => "--early-stop",
+        Setting::CheckpointEvery => "--checkpoint-every",
+    }
+}
 
 /// Where the data comes from and how it is split.
 #[derive(Debug, Clone, Args)]
@@ -194,7 +269,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub resume: Option<PathBuf>,
     /// Write one CSV row per epoch (epoch, train_loss, train_acc, val_loss, val_acc,
-    /// test_loss, test_acc, lr, seconds) at the end of the run.
+    /// test_loss, test_acc, lr, seconds) at the end of the run: every epoch since the
+    /// start, across resumes (at most the latest 10,000).
     #[arg(long = "metrics-out", value_name = "FILE", help_heading = "Output")]
     pub metrics_out: Option<PathBuf>,
     /// Print one JSON object with the final metrics on stdout (progress stays on stderr).
@@ -367,6 +443,18 @@ pub enum OptimizerArg {
     Adamw,
 }
 
+impl From<OptimizerArg> for OptimizerChoice {
+    fn from(o: OptimizerArg) -> Self {
+        match o {
+            OptimizerArg::Sgd => OptimizerChoice::Sgd,
+            OptimizerArg::Momentum => OptimizerChoice::Momentum,
+            OptimizerArg::Nesterov => OptimizerChoice::Nesterov,
+            OptimizerArg::Adam => OptimizerChoice::Adam,
+            OptimizerArg::Adamw => OptimizerChoice::AdamW,
+        }
+    }
+}
+
 /// Learning-rate schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScheduleArg {
@@ -376,6 +464,16 @@ pub enum ScheduleArg {
     Step,
     /// Cosine annealing over --epochs.
     Cosine,
+}
+
+impl From<ScheduleArg> for ScheduleChoice {
+    fn from(s: ScheduleArg) -> Self {
+        match s {
+            ScheduleArg::Constant => ScheduleChoice::Constant,
+            ScheduleArg::Step => ScheduleChoice::Step,
+            ScheduleArg::Cosine => ScheduleChoice::Cosine,
+        }
+    }
 }
 
 /// Plot drawing modes.

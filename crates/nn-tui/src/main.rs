@@ -20,6 +20,8 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use cli::{Cli, Command, DashArgs};
+use nn_dash::DashError;
+use nn_train::{SettingError, TrainError, TrainRequest};
 
 /// How a command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +50,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            eprintln!("error: {}", one_line(&render(&e)));
             ExitCode::FAILURE
         }
     }
@@ -75,6 +77,27 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The error as the user reads it: a setting named by its flag, anything else with its causes.
+fn render(e: &anyhow::Error) -> String {
+    let setting = e.downcast_ref::<SettingError>().or_else(|| {
+        match (
+            e.downcast_ref::<TrainError>(),
+            e.downcast_ref::<DashError>(),
+        ) {
+            (Some(TrainError::Setting(s)), _)
+            | (_, Some(DashError::Train(TrainError::Setting(s)))) => Some(s),
+            _ => None,
+        }
+    });
+    match setting {
+        Some(s) => match &s.value {
+            Some(value) => format!("{} {value}: {}", cli::flag(s.setting), s.problem),
+            None => format!("{}: {}", cli::flag(s.setting), s.problem),
+        },
+        None => format!("{e:#}"),
+    }
+}
+
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -87,67 +110,19 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// The dashboard: with no flags its built-in start, else the flags as `train` reads them
+/// The dashboard on the flags as `train` reads them; nn-dash fills in the rest
 /// (the run lasts until the user quits unless --epochs is given).
 fn dash(args: &DashArgs) -> Result<Outcome> {
-    // Checked here too so that a pipe fails at once, before any data is loaded.
+    // Checked first so that a pipe fails at once, before any data is loaded.
     if !std::io::stdout().is_terminal() {
         return Err(nn_dash::DashError::NotATerminal.into());
     }
-    setup::check_training(&args.training)?;
-    let data_options = setup::data_options(&args.data_args, args.training.early_stop.is_some())?;
-    let t = &args.training;
-    let bare = args.network.hidden.is_none()
-        && args.network.layers.is_none()
-        && args.network.activation.is_none()
-        && args.network.output.is_none()
-        && args.network.loss.is_none();
-    let options = if args.data.is_none()
-        && bare
-        && t.optimizer.is_none()
-        && t.lr.is_none()
-        && t.batch.is_none()
-        && t.epochs.is_none()
-    {
-        // No data or network flags: the dashboard's own start (data set, network, rate, batch),
-        // with the data, seed and thread flags the user did give.
-        let mut options = nn_dash::DashOptions::default_start();
-        options.data_options = data_options;
-        options.config.seed = args.data_args.seed;
-        options.config.threads = t.threads;
-        options
-    } else {
-        let data_spec = args
-            .data
-            .clone()
-            .unwrap_or_else(|| nn_dash::DashOptions::default_start().data_spec.name());
-        let (spec, data) = setup::load(&data_spec, &data_options)?;
-        let small = setup::is_small(data.train.dim());
-        let network = if bare && small {
-            // A small network whose regions are easy to watch form.
-            cli::NetworkArgs {
-                hidden: Some(vec![8, 8]),
-                activation: Some(cli::HiddenActivation::Tanh),
-                ..args.network.clone()
-            }
-        } else {
-            args.network.clone()
-        };
-        let arch = setup::architecture(&network, &data)?;
-        let config = setup::config(arch, &args.training, args.data_args.seed, small, usize::MAX);
-        nn_dash::DashOptions {
-            data_spec: spec,
-            data_options,
-            config,
-            ..nn_dash::DashOptions::default_start()
-        }
+    let request = TrainRequest {
+        checkpoint_dir: args.checkpoint_dir.clone(),
+        ..setup::request(&args.network, &args.training, args.data_args.seed)
     };
-    let mut options = options;
-    options
-        .config
-        .checkpoint_dir
-        .clone_from(&args.checkpoint_dir);
-    options.checkpoint_dir.clone_from(&args.checkpoint_dir);
+    let data_options = setup::data_options(&args.data_args, args.training.early_stop.is_some());
+    let mut options = nn_dash::DashOptions::new(args.data.as_deref(), data_options, request)?;
     options.plot = args.plot.into();
     if let Some(save) = &args.save {
         options.model_path.clone_from(save);

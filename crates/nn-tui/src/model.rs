@@ -3,12 +3,9 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
-use nn_core::{Activation, ModelInfo, Network};
-use nn_data::{Normalization, NormalizationKind, Task};
-use nn_train::{Metrics, TrainConfig, TrainData, Trainer};
+use anyhow::{Context, Result};
+use nn_train::{Metrics, Model};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -17,106 +14,41 @@ use crate::progress::thousands;
 use crate::setup;
 
 /// Loads a model file, naming the flag in any error.
-pub fn load(path: &Path) -> Result<(Network, ModelInfo)> {
-    nn_core::model_file::load(path).context("--model")
-}
-
-/// The normalisation stored in the model (the identity if it has none).
-pub fn normalization_of(model: &Path, info: &ModelInfo, inputs: usize) -> Result<Normalization> {
-    let Some(t) = &info.normalization else {
-        return Ok(Normalization::identity(inputs));
-    };
-    if t.shift.len() != inputs || t.scale.len() != inputs {
-        bail!(
-            "--model {}: the stored normalisation covers {} features, the network takes {inputs}",
-            model.display(),
-            t.shift.len()
-        );
-    }
-    Ok(Normalization {
-        kind: serde_json::from_value(Value::String(t.kind.clone()))
-            .unwrap_or(NormalizationKind::None),
-        shift: t.shift.clone(),
-        scale: t.scale.clone(),
-    })
+pub fn load(path: &Path) -> Result<Model> {
+    Model::load(path).context("--model")
 }
 
 /// Runs `nn-tui eval`.
 pub fn eval(args: &EvalArgs) -> Result<Outcome> {
-    let (network, info) = load(&args.model)?;
-    let arch = network.architecture().clone();
-    let options = setup::data_options(&args.data_args, false)?;
+    let model = load(&args.model)?;
+    let options = setup::data_options(&args.data_args, false);
+    options.validate()?;
     let (spec, data) = setup::load(&args.data, &options)?;
     let (set, part) = match data.test {
         Some(test) => (test, "test split"),
         None => (data.train, "all samples"),
     };
-    let model_name = args.model.display();
-    if set.dim() != arch.inputs() {
-        bail!(
-            "{model_name} expects {} inputs, but --data {} has {} features",
-            arch.inputs(),
-            args.data,
-            set.dim()
-        );
-    }
-    match set.task() {
-        Task::Classification { classes } => {
-            let fits = arch.outputs() == classes
-                || (classes == 2 && arch.outputs() == 1 && arch.output == Activation::Sigmoid);
-            if !fits {
-                bail!(
-                    "{model_name} has {} outputs, but --data {} has {classes} classes",
-                    arch.outputs(),
-                    args.data
-                );
-            }
-        }
-        Task::Regression { outputs } => {
-            if arch.outputs() != outputs || !info.class_names.is_empty() {
-                bail!(
-                    "{model_name} is a {}-output {}, but --data {} is a regression with {outputs} targets",
-                    arch.outputs(),
-                    if info.class_names.is_empty() {
-                        "regression"
-                    } else {
-                        "classifier"
-                    },
-                    args.data
-                );
-            }
-        }
-    }
-    let normalization = normalization_of(&args.model, &info, arch.inputs())?;
-    let class_names = if info.class_names.len() == set.class_names().len() {
-        info.class_names.clone()
+    let metrics = model
+        .evaluate(&set, args.threads)
+        .with_context(|| format!("--model {} on --data {}", args.model.display(), args.data))?;
+    let class_names = if model.info.class_names.len() == set.class_names().len() {
+        model.info.class_names.clone()
     } else {
         set.class_names().to_vec()
     };
-    let samples = set.len();
-    let data = Arc::new(TrainData {
-        train: set,
-        validation: None,
-        test: None,
-        normalization,
-    });
-    let mut config = TrainConfig::new(arch.clone());
-    config.threads = args.threads;
-    let mut trainer = Trainer::with_network(config, Arc::clone(&data), network)?;
-    let metrics = trainer.evaluate(&data.train)?;
-
+    let arch = model.network.architecture();
     let mut out = std::io::stdout().lock();
     if args.json {
         let report = eval_json(&args.model, &spec.name(), part, &metrics, &class_names);
         writeln!(out, "{report}")?;
     } else {
         let mut s = String::new();
-        let _ = writeln!(s, "model     {} ({})", model_name, sizes(&arch.sizes));
+        let _ = writeln!(s, "model     {} ({arch})", args.model.display());
         let _ = writeln!(
             s,
             "data      {} {part} ({} samples)",
             spec.name(),
-            thousands(samples as f64)
+            thousands(set.len() as f64)
         );
         let _ = writeln!(s, "loss      {:.4}", metrics.loss);
         if let Some(acc) = metrics.accuracy() {
@@ -136,14 +68,6 @@ pub fn eval(args: &EvalArgs) -> Result<Outcome> {
     }
     out.flush()?;
     Ok(Outcome::Done)
-}
-
-fn sizes(sizes: &[usize]) -> String {
-    sizes
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 fn eval_json(
@@ -218,14 +142,15 @@ pub fn confusion_table(confusion: &nn_train::ConfusionMatrix, names: &[String]) 
 
 /// Runs `nn-tui info`.
 pub fn info(args: &InfoArgs) -> Result<Outcome> {
-    let (network, info) = load(&args.model)?;
+    let Model {
+        network,
+        info,
+        normalization,
+    } = load(&args.model)?;
     let arch = network.architecture();
     let layers = network.layers();
     let mut out = std::io::stdout().lock();
-    let normalisation = info
-        .normalization
-        .as_ref()
-        .map_or("none", |n| n.kind.as_str());
+    let normalisation = normalization.kind.name();
     if args.json {
         let report = json!({
             "model": args.model.display().to_string(),
@@ -251,7 +176,7 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
         "dataset        {}",
         info.dataset.as_deref().unwrap_or("(unknown)")
     );
-    let _ = writeln!(s, "architecture   {}", sizes(&arch.sizes));
+    let _ = writeln!(s, "architecture   {arch}");
     let _ = writeln!(
         s,
         "activations    {} hidden, {} output",

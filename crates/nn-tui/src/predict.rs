@@ -3,9 +3,9 @@
 
 use std::io::Write as _;
 
-use anyhow::{Context, Result, anyhow, bail};
-use nn_core::Activation;
-use nn_train::predicted_class;
+use anyhow::{Context, Result, anyhow};
+use nn_core::Workspace;
+use nn_data::FeatureColumns;
 
 use crate::Outcome;
 use crate::cli::PredictArgs;
@@ -20,52 +20,26 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
     if let Some(path) = &args.output {
         setup::check_writable_file("--output", path)?;
     }
-    let (network, info) = model::load(&args.model)?;
-    let arch = network.architecture().clone();
+    let model = model::load(&args.model)?;
+    let arch = model.network.architecture();
     let inputs = arch.inputs();
-    let transform = model::normalization_of(&args.model, &info, inputs)?;
-    let input = args.input.display().to_string();
-    let bytes = std::fs::read(&args.input).with_context(|| format!("--input {input}"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| anyhow!("{input}: line 1: {e}"))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let ignored = |h: &str| h == "label" || args.target.as_deref() == Some(h);
-    let columns: Vec<usize> = if info.feature_names.len() == inputs {
-        info.feature_names
-            .iter()
-            .map(|name| {
-                header.iter().position(|h| h == name).ok_or_else(|| {
-                    anyhow!(
-                        "{input}: line 1: no column {name:?}; the model's features are {}",
-                        info.feature_names.join(", ")
-                    )
-                })
-            })
-            .collect::<Result<_>>()?
-    } else {
-        let columns: Vec<usize> = (0..header.len())
-            .filter(|&i| !ignored(&header[i]))
-            .collect();
-        if columns.len() != inputs {
-            bail!(
-                "{input}: line 1: {} feature columns, but {} expects {inputs} inputs",
-                columns.len(),
-                args.model.display()
-            );
-        }
-        columns
+    let names = &model.info.feature_names;
+    let mut ignored = vec!["label"];
+    ignored.extend(args.target.as_deref());
+    let columns = FeatureColumns {
+        // Columns by the model's feature names when it has them, else by position.
+        names: (names.len() == inputs).then_some(names.as_slice()),
+        count: inputs,
+        ignored: &ignored,
     };
+    let mut rows = nn_data::read_features(&args.input, &columns).map_err(|e| match e {
+        nn_data::DataError::Io { .. } => anyhow!("--input {e}"),
+        e => e.into(),
+    })?;
 
-    let classes = &info.class_names;
+    let classes = &model.info.class_names;
     let mut out = csv::Writer::from_writer(Vec::new());
-    let mut head: Vec<String> = columns.iter().map(|&i| header[i].clone()).collect();
+    let mut head = rows.columns.clone();
     if classes.is_empty() {
         if arch.outputs() == 1 {
             head.push("prediction".into());
@@ -76,73 +50,28 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
         head.extend(["class".into(), "probability".into()]);
     }
     out.write_record(&head)?;
-
-    let mut texts: Vec<Vec<String>> = Vec::with_capacity(CHUNK);
-    let mut values: Vec<f32> = Vec::with_capacity(CHUNK * inputs);
-    let flush = |texts: &mut Vec<Vec<String>>,
-                 values: &mut Vec<f32>,
-                 out: &mut csv::Writer<Vec<u8>>|
-     -> Result<()> {
-        if texts.is_empty() {
-            return Ok(());
-        }
-        let outputs = network.predict(values)?;
-        for (row, result) in texts.iter_mut().zip(outputs.chunks_exact(arch.outputs())) {
+    let mut workspace = Workspace::new();
+    let mut record: Vec<String> = Vec::with_capacity(head.len());
+    for start in (0..rows.len()).step_by(CHUNK) {
+        let end = (start + CHUNK).min(rows.len());
+        let outputs = model.predict(
+            &mut rows.values[start * inputs..end * inputs],
+            &mut workspace,
+        )?;
+        let texts = rows.texts[start * inputs..end * inputs].chunks_exact(inputs);
+        for (row, text) in outputs.chunks_exact(arch.outputs()).zip(texts) {
+            record.clear();
+            record.extend(text.iter().cloned());
             if classes.is_empty() {
-                row.extend(result.iter().map(ToString::to_string));
+                record.extend(row.iter().map(ToString::to_string));
             } else {
-                let c = predicted_class(result);
-                let p = if result.len() == 1 && arch.output == Activation::Sigmoid {
-                    if c == 1 { result[0] } else { 1.0 - result[0] }
-                } else {
-                    result[c]
-                };
-                row.push(classes.get(c).cloned().unwrap_or_else(|| c.to_string()));
-                row.push(format!("{p:.6}"));
+                let (c, p) = model.classify(row);
+                record.push(classes.get(c).cloned().unwrap_or_else(|| c.to_string()));
+                record.push(format!("{p:.6}"));
             }
-            out.write_record(&*row)?;
-        }
-        texts.clear();
-        values.clear();
-        Ok(())
-    };
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, csv::Position::line);
-            anyhow!("{input}: line {line}: {e}")
-        })?;
-        let line = record.position().map_or(0, csv::Position::line);
-        let start = values.len();
-        let mut row = Vec::with_capacity(columns.len() + 2);
-        for &i in &columns {
-            let text = record.get(i).ok_or_else(|| {
-                anyhow!(
-                    "{input}: line {line}: {} fields, expected {} (column {:?} is missing)",
-                    record.len(),
-                    header.len(),
-                    header[i]
-                )
-            })?;
-            let value: f32 = text
-                .parse()
-                .ok()
-                .filter(|v: &f32| v.is_finite())
-                .ok_or_else(|| {
-                    anyhow!(
-                        "{input}: line {line}: column {:?}: {text:?} is not a finite number",
-                        header[i]
-                    )
-                })?;
-            values.push(value);
-            row.push(text.to_string());
-        }
-        transform.apply_row(&mut values[start..]);
-        texts.push(row);
-        if texts.len() == CHUNK {
-            flush(&mut texts, &mut values, &mut out)?;
+            out.write_record(&record)?;
         }
     }
-    flush(&mut texts, &mut values, &mut out)?;
     let bytes = out
         .into_inner()
         .map_err(|e| anyhow!("writing the predictions: {}", e.error()))?;

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use nn_train::{EpochReport, Event, Metrics, SessionOptions, Summary, Trainer};
+use nn_train::{EpochRow, Event, Metrics, Purpose, SessionOptions, Summary, TrainRequest, Trainer};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -23,10 +23,14 @@ pub const INTERRUPTED_CHECKPOINT: &str = "nn-tui-interrupted.safetensors";
 /// Runs `nn-tui train`.
 pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let t = &args.training;
-    setup::check_training(t)?;
-    if args.checkpoint_every == 0 {
-        anyhow::bail!("--checkpoint-every 0: expected at least 1 epoch");
-    }
+    let request = TrainRequest {
+        checkpoint_dir: args.checkpoint_dir.clone(),
+        checkpoint_every: args.checkpoint_every,
+        ..setup::request(&args.network, t, args.data_args.seed)
+    };
+    request.validate()?;
+    let options = setup::data_options(&args.data_args, t.early_stop.is_some());
+    options.validate()?;
     if let Some(path) = &args.save {
         setup::check_writable_file("--save", path)?;
     }
@@ -45,7 +49,6 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let stop = Arc::new(AtomicBool::new(false));
     register_interrupt(&stop)?;
 
-    let options = setup::data_options(&args.data_args, t.early_stop.is_some())?;
     let (spec, data) = setup::load(&args.data, &options)?;
     let data = Arc::new(data);
     let mut trainer = if let Some(path) = &args.resume {
@@ -59,27 +62,17 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         }
         trainer
     } else {
-        let arch = setup::architecture(&args.network, &data)?;
-        let small = setup::is_small(data.train.dim());
-        let mut config = setup::config(
-            arch,
-            t,
-            args.data_args.seed,
-            small,
-            setup::default_epochs(small),
-        );
-        config.checkpoint_dir.clone_from(&args.checkpoint_dir);
-        config.checkpoint_every = args.checkpoint_every;
-        Trainer::new(config, Arc::clone(&data))?
+        Trainer::new(
+            request.resolve(Purpose::Headless, &data)?,
+            Arc::clone(&data),
+        )?
     };
 
     let epochs = trainer.config().epochs;
     let mut reporter = Reporter::new(epochs, trainer.epoch(), trainer.steps_per_epoch());
     let arch = trainer.config().architecture.clone();
-    let sizes: Vec<String> = arch.sizes.iter().map(ToString::to_string).collect();
     reporter.println(&format!(
-        "training {} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {} threads",
-        sizes.join("-"),
+        "training {arch} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {} threads",
         spec.name(),
         data.train.len(),
         data.validation.as_ref().map_or(0, nn_data::Dataset::len),
@@ -301,22 +294,22 @@ fn cell(value: Option<f64>) -> String {
 }
 
 /// One row per epoch, written atomically.
-fn write_metrics_csv(path: &Path, history: &[EpochReport]) -> Result<()> {
+fn write_metrics_csv<'a>(path: &Path, rows: impl IntoIterator<Item = &'a EpochRow>) -> Result<()> {
     let mut csv =
         String::from("epoch,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,lr,seconds\n");
-    for r in history {
-        let loss = |m: Option<&Metrics>| cell(m.map(|m| m.loss));
-        let acc = |m: Option<&Metrics>| cell(m.and_then(Metrics::accuracy));
+    for r in rows {
+        let loss = |m: Option<(f64, Option<f64>)>| cell(m.map(|m| m.0));
+        let acc = |m: Option<(f64, Option<f64>)>| cell(m.and_then(|m| m.1));
         let _ = writeln!(
             csv,
             "{},{},{},{},{},{},{},{},{:.6}",
             r.epoch,
-            loss(Some(&r.train)),
-            acc(Some(&r.train)),
-            loss(r.validation.as_ref()),
-            acc(r.validation.as_ref()),
-            loss(r.test.as_ref()),
-            acc(r.test.as_ref()),
+            loss(Some(r.train)),
+            acc(Some(r.train)),
+            loss(r.validation),
+            acc(r.validation),
+            loss(r.test),
+            acc(r.test),
             r.learning_rate,
             r.seconds,
         );

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use insta::assert_snapshot;
-use nn_core::{Activation, Network, Workspace};
+use nn_core::{Activation, Architecture, Loss, Network, Workspace};
 use nn_data::Task;
-use nn_train::{ConfusionMatrix, EpochReport, Metrics, RunState, default_architecture};
+use nn_train::{ConfusionMatrix, EpochReport, Metrics, RunState};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -64,7 +64,11 @@ fn planar_app(width: u16, height: u16, plot: PlotMode) -> App {
         plot,
         ColorDepth::TrueColor,
     );
-    let network = Network::new(options.config.architecture.clone(), 7).unwrap();
+    let config = options
+        .request
+        .resolve(nn_train::Purpose::Dashboard, &data)
+        .unwrap();
+    let network = Network::new(config.architecture, 7).unwrap();
     app.train_points = points_of(&data.train);
     app.test_points = points_of(data.test.as_ref().unwrap());
     let (w, h) = boundary_pixels(Rect::new(0, 0, width, height), &app).unwrap();
@@ -129,13 +133,11 @@ fn digit(label: usize, predicted: usize) -> Digit {
 
 /// MNIST-shaped state: 784-100-10 with constructed digits and confusion matrix.
 fn image_app(plot: PlotMode) -> App {
-    let arch = default_architecture(
-        Task::Classification { classes: 10 },
-        784,
-        None,
-        None,
-        None,
-        None,
+    let arch = Architecture::new(
+        vec![784, 100, 10],
+        Activation::Relu,
+        Activation::Softmax,
+        Loss::CrossEntropy,
     )
     .unwrap();
     let settings = Settings {
