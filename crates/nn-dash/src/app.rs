@@ -1,4 +1,5 @@
-//! The dashboard's state and how it changes: keys become [`Action`]s,
+//! The dashboard's state and how it changes: keys become [`Action`]s
+//! ([`crate::keys`]),
 //! [`App::update`] applies an action and returns the [`Effect`]s for the
 //! runtime to carry out (commands to the trainer, a restart, quitting), and
 //! [`App::apply_event`] folds the trainer's events in. No I/O here.
@@ -7,7 +8,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use nn_core::{Activation, Network};
 use nn_data::Task;
 use nn_train::{Command, EpochReport, Event, Metrics, RunState};
@@ -77,25 +77,6 @@ pub enum Action {
     Quit,
 }
 
-/// Every key, as the help overlay lists it.
-pub const KEYS: [(&str, &str); 15] = [
-    ("space", "pause / resume"),
-    ("n", "one step (pauses)"),
-    ("r", "reset the weights"),
-    ("+ -", "learning rate up / down"),
-    ("b", "cycle the batch size"),
-    ("a", "cycle the activation"),
-    ("d", "cycle the dataset"),
-    ("[ ]", "remove / add a hidden layer"),
-    (", .", "fewer / more neurons"),
-    ("s", "save the model"),
-    ("?", "this help"),
-    ("q Esc", "quit"),
-    ("Ctrl-C", "quit"),
-    ("", ""),
-    ("", "layout changes restart training"),
-];
-
 /// What the runtime must do after an update.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -131,12 +112,17 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// `2-8-8-2`.
-    pub fn layout(&self) -> String {
+    /// Layer sizes, inputs first.
+    pub fn sizes(&self) -> Vec<usize> {
         let mut sizes = vec![self.inputs];
         sizes.extend(&self.hidden);
         sizes.push(self.task.outputs());
         sizes
+    }
+
+    /// `2-8-8-2`, as [`nn_core::Architecture`] displays itself.
+    pub fn layout(&self) -> String {
+        self.sizes()
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
@@ -484,35 +470,6 @@ impl App {
     }
 }
 
-/// The action a key stands for, if any; `help_open` makes Esc close the help instead of quitting.
-pub fn handle_key(key: KeyEvent, help_open: bool) -> Option<Action> {
-    if key.kind == KeyEventKind::Release {
-        return None;
-    }
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return matches!(key.code, KeyCode::Char('c' | 'C')).then_some(Action::Quit);
-    }
-    Some(match key.code {
-        KeyCode::Char(' ') => Action::TogglePause,
-        KeyCode::Char('n') => Action::Step,
-        KeyCode::Char('r') => Action::Reset,
-        KeyCode::Char('+' | '=') => Action::LearningRateUp,
-        KeyCode::Char('-' | '_') => Action::LearningRateDown,
-        KeyCode::Char('b') => Action::CycleBatchSize,
-        KeyCode::Char('a') => Action::CycleActivation,
-        KeyCode::Char('d') => Action::CycleDataset,
-        KeyCode::Char('[') => Action::RemoveLayer,
-        KeyCode::Char(']') => Action::AddLayer,
-        KeyCode::Char(',' | '<') => Action::FewerNeurons,
-        KeyCode::Char('.' | '>') => Action::MoreNeurons,
-        KeyCode::Char('s') => Action::Save,
-        KeyCode::Char('?' | 'h') => Action::ToggleHelp,
-        KeyCode::Esc if help_open => Action::ToggleHelp,
-        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
-        _ => return None,
-    })
-}
-
 fn nearest_index(ladder: &[f32], value: f32) -> usize {
     let distance = |v: f32| (v.ln() - value.max(1e-12).ln()).abs();
     (0..ladder.len())
@@ -561,44 +518,6 @@ pub(crate) mod tests {
         );
         app.status.state = RunState::Running;
         app
-    }
-
-    fn key(c: char) -> KeyEvent {
-        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-    }
-
-    #[test]
-    fn keys_map_to_actions() {
-        let cases = [
-            (' ', Action::TogglePause),
-            ('n', Action::Step),
-            ('r', Action::Reset),
-            ('+', Action::LearningRateUp),
-            ('-', Action::LearningRateDown),
-            ('b', Action::CycleBatchSize),
-            ('a', Action::CycleActivation),
-            ('d', Action::CycleDataset),
-            ('[', Action::RemoveLayer),
-            (']', Action::AddLayer),
-            (',', Action::FewerNeurons),
-            ('.', Action::MoreNeurons),
-            ('s', Action::Save),
-            ('?', Action::ToggleHelp),
-            ('q', Action::Quit),
-        ];
-        for (c, action) in cases {
-            assert_eq!(handle_key(key(c), false), Some(action), "{c:?}");
-        }
-        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
-        assert_eq!(handle_key(esc, false), Some(Action::Quit));
-        assert_eq!(handle_key(esc, true), Some(Action::ToggleHelp));
-        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(handle_key(ctrl_c, false), Some(Action::Quit));
-        let shift_plus = KeyEvent::new(KeyCode::Char('+'), KeyModifiers::SHIFT);
-        assert_eq!(handle_key(shift_plus, false), Some(Action::LearningRateUp));
-        assert_eq!(handle_key(key('z'), false), None);
-        let ctrl_x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
-        assert_eq!(handle_key(ctrl_x, false), None);
     }
 
     #[test]

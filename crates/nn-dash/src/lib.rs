@@ -12,6 +12,7 @@
 pub mod app;
 pub mod colors;
 pub mod history;
+pub mod keys;
 pub mod plot;
 mod runtime;
 mod terminal;

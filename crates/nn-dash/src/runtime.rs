@@ -15,8 +15,9 @@ use nn_train::{
 };
 use ratatui::layout::Rect;
 
-use crate::app::{App, Effect, Settings, handle_key};
+use crate::app::{App, Effect, Settings};
 use crate::colors::ColorDepth;
+use crate::keys::handle_key;
 use crate::plot::{Extent, PlaneView, digits_view, image_side, points_of};
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, ui};

@@ -7,32 +7,38 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::panel;
-use crate::app::{App, KEYS};
+use crate::app::App;
+use crate::keys::BINDINGS;
 
 /// Draws the key list centred on `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let width = 46.min(area.width);
-    let height = (KEYS.len() as u16 + 2).min(area.height);
+    let height = (BINDINGS.len() as u16 + 4).min(area.height);
     let r = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
         width,
         height,
     );
-    let lines: Vec<Line> = KEYS
+    let mut lines: Vec<Line> = BINDINGS
         .iter()
-        .map(|(key, what)| {
+        .map(|b| {
             Line::from(vec![
                 Span::styled(
-                    format!(" {key:>8}  "),
+                    format!(" {:>8}  ", b.label),
                     Style::default()
                         .fg(app.palette.accent())
                         .add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(*what),
+                Span::raw(b.help),
             ])
         })
         .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(format!(
+        " {:>8}  layout changes restart training",
+        ""
+    )));
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines).block(panel(app, " keys (? or Esc closes) ")),

@@ -17,15 +17,9 @@ use crate::app::App;
 const NODE_SIZES: [(u16, u16); 3] = [(6, 3), (4, 2), (1, 1)];
 
 fn sizes(app: &App) -> Vec<usize> {
-    app.network.as_ref().map_or_else(
-        || {
-            let mut s = vec![app.settings.inputs];
-            s.extend(&app.settings.hidden);
-            s.push(app.settings.task.outputs());
-            s
-        },
-        |n| n.architecture().sizes.clone(),
-    )
+    app.network
+        .as_ref()
+        .map_or_else(|| app.settings.sizes(), |n| n.architecture().sizes.clone())
 }
 
 /// Rows the panel would like for `width` columns: heatmap nodes for 2-D data on wide panels.
@@ -44,15 +38,11 @@ pub fn wanted_height(app: &App, width: u16) -> u16 {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let p = app.palette;
     let layer_sizes = sizes(app);
-    let title = format!(
-        " network {} {} ",
-        layer_sizes
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("-"),
-        app.settings.activation.name()
-    );
+    let layout = app
+        .network
+        .as_ref()
+        .map_or_else(|| app.settings.layout(), |n| n.architecture().to_string());
+    let title = format!(" network {layout} {} ", app.settings.activation.name());
     let block = panel(app, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -98,34 +98,13 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
             Span::raw(message.clone()),
         ])
     } else {
-        // As many key hints as fit.
-        let mut text = String::new();
-        for hint in HINTS {
-            if text.len() + hint.len() + 2 > usize::from(bottom.width) {
-                break;
-            }
-            text.push_str(hint);
-            text.push_str("  ");
-        }
-        Line::from(label_owned(text, p.dim()))
+        Line::from(label_owned(
+            crate::keys::hint_line(usize::from(bottom.width)),
+            p.dim(),
+        ))
     };
     frame.render_widget(Paragraph::new(log), bottom);
 }
-
-const HINTS: [&str; 12] = [
-    "space pause",
-    "n step",
-    "+/- lr",
-    "? help",
-    "q quit",
-    "r reset",
-    "b batch",
-    "a act",
-    "d data",
-    "[ ] layers",
-    ", . neurons",
-    "s save",
-];
 
 fn label_owned(text: String, color: Color) -> Span<'static> {
     Span::styled(text, Style::default().fg(color))
