@@ -1,142 +1,19 @@
-//! End to end through the real binary: `nn-tui` in a detached 100x30 tmux
-//! session, read back with `capture-pane`, driven with `send-keys`.
-//!
-//! Skipped (with a message) when tmux is missing, unless `CI` is set: in CI it must run.
+//! The dashboard through the real binary in tmux: the loss falls, pause, one
+//! step, the rate, help, quit restores the shell; a dropped terminal saves the
+//! model; without a terminal it points to `nn-tui train`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Builds `nn-tui` once (nn-dash cannot depend on the binary) and returns its path.
-fn binary() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = option_env!("CARGO").unwrap_or("cargo");
-            let status = Command::new(cargo)
-                .args(["build", "-q", "-p", "nn-tui"])
-                .current_dir(workspace())
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "cargo build -p nn-tui failed");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map_or_else(|| workspace().join("target"), PathBuf::from);
-            target.join("debug").join("nn-tui")
-        })
-        .clone()
-}
-
-/// True (after saying so) when tmux is missing outside CI; in CI a missing tmux fails the test.
-fn skip_without_tmux() -> bool {
-    let have = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have tmux (.ci/run installs it)"
-        );
-        eprintln!("skipping: tmux is not installed (apt-get install tmux)");
-    }
-    !have
-}
-
-/// A tmux server of our own (its own socket, no user config), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// A server named after the test (tests run in parallel), a session of `width` x `height`.
-    fn start(name: &str, width: u16, height: u16, dir: &Path) -> Self {
-        let tmux = Self {
-            socket: format!("nn-dash-{name}-{}", std::process::id()),
-        };
-        let out = tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            "-c",
-            &dir.display().to_string(),
-            "env PS1='$ ' TERM=xterm-256color sh",
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    /// Polls the screen until `check` accepts it, or fails after `timeout`.
-    fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.screen();
-            if check(&screen) {
-                return screen;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-/// The number after `label ` on the screen, e.g. `value(screen, "step")`.
-fn value(screen: &str, label: &str) -> Option<f64> {
-    let needle = format!("{label} ");
-    let start = screen.find(&needle)? + needle.len();
-    let number: String = screen[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == '-')
-        .collect();
-    number.parse().ok()
-}
+use crate::common::*;
+use crate::tmux::{Tmux, skip_without_tmux, value};
 
 #[test]
 fn dashboard_in_tmux() {
     if skip_without_tmux() {
         return;
     }
-    let bin = binary();
+    let bin = PathBuf::from(BIN);
     let dir = std::env::temp_dir().join(format!("nn-dash-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let tmux = Tmux::start("keys", 100, 30, &dir);
@@ -210,19 +87,20 @@ fn dashboard_in_tmux() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Through a pipe, `nn-tui` and `nn-tui dash` fail at once with one line pointing to `train`.
 #[test]
-fn not_a_terminal_fails_at_once() {
-    let bin = binary();
-    let started = Instant::now();
-    let out = Command::new(bin)
-        .arg("dash")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("nn-tui runs");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("needs a terminal"), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(5));
+fn dashboard_without_a_terminal_points_to_train() {
+    let dir = tempdir();
+    for args in [&["dash"][..], &[][..]] {
+        let started = Instant::now();
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("needs a terminal"), "{stderr}");
+        assert!(stderr.contains("nn-tui train"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
 }
 
 /// An SSH connection that drops (here: the tmux server dies under the dashboard)
@@ -232,7 +110,7 @@ fn a_dropped_terminal_saves_the_model_and_exits() {
     if skip_without_tmux() {
         return;
     }
-    let bin = binary();
+    let bin = PathBuf::from(BIN);
     let dir = std::env::temp_dir().join(format!("nn-dash-hangup-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let model = dir.join("m.safetensors");

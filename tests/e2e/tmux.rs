@@ -1,0 +1,107 @@
+//! Driving the real binary in a detached tmux session: `send-keys` to type,
+//! `capture-pane` to read the screen. Skipped (with a message) when tmux is
+//! missing, unless `CI` is set: in CI it must run.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// True (after saying so) when tmux is missing outside CI; in CI a missing tmux fails the test.
+pub fn skip_without_tmux() -> bool {
+    let have = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have tmux (.ci/run installs it)"
+        );
+        eprintln!("skipping: tmux is not installed (apt-get install tmux)");
+    }
+    !have
+}
+
+/// A tmux server of our own (its own socket, no user config), killed on drop.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// A server named after the test (tests run in parallel), a session of `width` x `height`.
+    pub fn start(name: &str, width: u16, height: u16, dir: &Path) -> Self {
+        let tmux = Self {
+            socket: format!("nn-dash-{name}-{}", std::process::id()),
+        };
+        let out = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "-c",
+            &dir.display().to_string(),
+            "env PS1='$ ' TERM=xterm-256color sh",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    pub fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    /// Polls the screen until `check` accepts it, or fails after `timeout`.
+    pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// The number after `label ` on the screen, e.g. `value(screen, "step")`.
+pub fn value(screen: &str, label: &str) -> Option<f64> {
+    let needle = format!("{label} ");
+    let start = screen.find(&needle)? + needle.len();
+    let number: String = screen[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == '-')
+        .collect();
+    number.parse().ok()
+}
