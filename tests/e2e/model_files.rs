@@ -56,7 +56,7 @@ fn save_info_eval_predict_round_trip() {
     assert!(eval_text.contains("per-class accuracy"), "{eval_text}");
 
     // Fresh points from the generator, as a CSV with a label column.
-    let points = nn_data::generators::moons(300, 0.1, 7);
+    let points = nn_data::moons(300, 0.1, 7);
     std::fs::write(d.join("points.csv"), nn_data::to_csv_string(&points)).unwrap();
     let all = run_json(
         d,
@@ -143,7 +143,7 @@ fn a_closed_pipe_is_not_an_error() {
         ],
     );
     assert!(out.status.success());
-    let points = nn_data::generators::moons(30_000, 0.1, 3);
+    let points = nn_data::moons(30_000, 0.1, 3);
     std::fs::write(d.join("many.csv"), nn_data::to_csv_string(&points)).unwrap();
     let status = Command::new("bash")
         .arg("-c")

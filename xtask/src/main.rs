@@ -10,8 +10,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use nn_data::generators::{self, DEFAULT_SAMPLES, DEFAULT_SEED};
-use nn_data::{Dataset, Inputs, Targets, to_csv_string};
+use nn_data::{
+    DEFAULT_SAMPLES, DEFAULT_SEED, Dataset, GENERATORS, Inputs, Targets, default_noise,
+    to_csv_string,
+};
 
 mod bench;
 mod plot;
@@ -33,7 +35,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct GenData {
-    /// Folder to write into (default: <workspace>/datasets).
+    /// Folder to write into (default: the workspace's `datasets/`).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Seed of every generator.
@@ -74,21 +76,18 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// The generated datasets and their CSV text, in [`generators::NAMES`] order.
-fn generate(args: &GenData) -> anyhow::Result<Vec<(Dataset, String)>> {
+/// The generated datasets and their CSV text, in [`GENERATORS`] order.
+fn generate_all(args: &GenData) -> anyhow::Result<Vec<(Dataset, String)>> {
     let names: Vec<&str> = if args.only.is_empty() {
-        generators::NAMES.to_vec()
+        GENERATORS.to_vec()
     } else {
         args.only.iter().map(String::as_str).collect()
     };
     names
         .into_iter()
         .map(|name| {
-            let noise = args
-                .noise
-                .or_else(|| generators::default_noise(name))
-                .unwrap_or(0.0);
-            let dataset = generators::by_name(name, args.samples, noise, args.seed)?;
+            let noise = args.noise.or_else(|| default_noise(name)).unwrap_or(0.0);
+            let dataset = nn_data::generate(name, args.samples, noise, args.seed)?;
             let text = to_csv_string(&dataset);
             Ok((dataset, text))
         })
@@ -100,7 +99,7 @@ fn gen_data(args: &GenData) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| workspace_root().join("datasets"));
-    let generated = generate(args)?;
+    let generated = generate_all(args)?;
     if args.check {
         let stale = stale_files(&out, &generated);
         if stale.is_empty() {
@@ -232,7 +231,7 @@ mod tests {
     /// `cargo xtask gen-data --check` as a test, so a stale committed CSV fails `cargo test`.
     #[test]
     fn committed_datasets_are_up_to_date() {
-        let generated = generate(&defaults()).unwrap();
+        let generated = generate_all(&defaults()).unwrap();
         let stale = stale_files(&workspace_root().join("datasets"), &generated);
         assert!(
             stale.is_empty(),
@@ -275,7 +274,7 @@ mod tests {
             ..defaults()
         };
         assert!(
-            generate(&args)
+            generate_all(&args)
                 .unwrap_err()
                 .to_string()
                 .contains("unknown dataset generator `nope`")
@@ -284,12 +283,12 @@ mod tests {
 
     #[test]
     fn summary_lines() {
-        let d = generators::xor(10, 0.0, 1);
+        let d = nn_data::xor(10, 0.0, 1);
         assert_eq!(
             summary(&d),
             "xor.csv         10 rows  2 features  2 classes  0:5 1:5"
         );
-        let d = generators::sine(10, 0.0, 1);
+        let d = nn_data::sine(10, 0.0, 1);
         assert!(summary(&d).starts_with("sine.csv        10 rows  1 feature   regression  y in ["));
     }
 }

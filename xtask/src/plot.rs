@@ -64,11 +64,10 @@ fn cell(v: f32, lo: f32, hi: f32, n: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nn_data::generators;
 
     #[test]
     fn plot_has_the_requested_size_and_one_symbol_per_class() {
-        let lines = scatter(&generators::circle(200, 0.0, 1), 40, 16);
+        let lines = scatter(&nn_data::circle(200, 0.0, 1), 40, 16);
         assert_eq!(lines.len(), 18);
         assert!(lines.iter().all(|l| l.chars().count() == 42));
         let text = lines.concat();
@@ -80,7 +79,7 @@ mod tests {
     #[test]
     fn regression_plots() {
         for name in ["plane", "sine"] {
-            let lines = scatter(&generators::by_name(name, 100, 0.0, 1).unwrap(), 20, 8);
+            let lines = scatter(&nn_data::generate(name, 100, 0.0, 1).unwrap(), 20, 8);
             assert_eq!(lines.len(), 10);
         }
     }

@@ -4,7 +4,7 @@
 //! of a constant `-1` input, the performance function `P = -1/2 (d - o)^2`, and
 //! the chain rule giving the output delta `o(1 - o)(d - o)`, the hidden delta
 //! `o(1 - o) * sum(w * delta_next)` and the weight change `r * o_in * delta`;
-//! see [`network`] for how those become matrix products over a batch.
+//! see `network.rs` for how those become matrix products over a batch.
 //!
 //! ```
 //! use nn_core::{Activation, Architecture, Gradients, Loss, Network, Targets, Workspace};
@@ -22,17 +22,20 @@
 //! ```
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod activation;
-pub mod architecture;
-pub mod error;
-pub mod loss;
+mod activation;
+mod architecture;
+mod error;
+mod loss;
 mod matmul;
-pub mod model_file;
-pub mod network;
+mod model_file;
+mod network;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};
-pub use model_file::{InputTransform, ModelInfo};
+pub use model_file::{
+    FORMAT_VERSION, InputTransform, METADATA_KEY, ModelInfo, load_model, model_from_bytes,
+    model_to_bytes, save_model, write_atomically,
+};
 pub use network::{Gradients, Network, Workspace};

@@ -81,7 +81,7 @@ pub fn bias_name(l: usize) -> String {
 }
 
 /// Serialises a network and its info to safetensors bytes.
-pub fn to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
+pub fn model_to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
     let header = Header {
         format_version: FORMAT_VERSION,
         architecture: Some(network.architecture().clone()),
@@ -112,8 +112,8 @@ pub fn to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
 /// Saves a model atomically: a temporary file in the same folder, fsync, rename.
 ///
 /// A crash at any moment leaves either the old file or the new one, never half of one.
-pub fn save(path: &Path, network: &Network, info: &ModelInfo) -> Result<()> {
-    write_atomically(path, &to_bytes(network, info))
+pub fn save_model(path: &Path, network: &Network, info: &ModelInfo) -> Result<()> {
+    write_atomically(path, &model_to_bytes(network, info))
 }
 
 /// Writes `bytes` to `path` atomically (temp file in the same folder, fsync, rename, fsync folder).
@@ -150,12 +150,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Loads and validates a model file.
-pub fn load(path: &Path) -> Result<(Network, ModelInfo)> {
+pub fn load_model(path: &Path) -> Result<(Network, ModelInfo)> {
     let bytes = std::fs::read(path).map_err(|source| CoreError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    from_bytes(&bytes).map_err(|reason| CoreError::ModelFile {
+    model_from_bytes(&bytes).map_err(|reason| CoreError::ModelFile {
         path: path.to_path_buf(),
         reason,
     })
@@ -166,8 +166,8 @@ struct VersionOnly {
     format_version: u32,
 }
 
-/// Parses and validates safetensors bytes written by [`to_bytes`].
-pub fn from_bytes(bytes: &[u8]) -> Result<(Network, ModelInfo), ModelFileError> {
+/// Parses and validates safetensors bytes written by [`model_to_bytes`].
+pub fn model_from_bytes(bytes: &[u8]) -> Result<(Network, ModelInfo), ModelFileError> {
     let (_, metadata) = SafeTensors::read_metadata(bytes)
         .map_err(|e| ModelFileError::NotSafetensors(e.to_string()))?;
     let tensors = SafeTensors::deserialize(bytes)

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use nn_core::model_file::{self, FORMAT_VERSION, METADATA_KEY};
 use nn_core::{
-    Activation, Architecture, CoreError, InputTransform, Loss, ModelFileError, ModelInfo, Network,
+    Activation, Architecture, CoreError, FORMAT_VERSION, InputTransform, Loss, METADATA_KEY,
+    ModelFileError, ModelInfo, Network, load_model, model_from_bytes, model_to_bytes, save_model,
 };
 use safetensors::{Dtype, tensor::TensorView};
 
@@ -83,7 +83,7 @@ fn metadata_json(net: &Network, version: u32) -> String {
 }
 
 fn rejection(bytes: &[u8]) -> ModelFileError {
-    model_file::from_bytes(bytes).expect_err("must be rejected")
+    model_from_bytes(bytes).expect_err("must be rejected")
 }
 
 #[test]
@@ -91,8 +91,8 @@ fn round_trip_is_bit_identical() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.safetensors");
     let net = network();
-    model_file::save(&path, &net, &info()).unwrap();
-    let (loaded, loaded_info) = model_file::load(&path).unwrap();
+    save_model(&path, &net, &info()).unwrap();
+    let (loaded, loaded_info) = load_model(&path).unwrap();
     assert_eq!(loaded_info, info());
     assert_eq!(loaded.architecture(), net.architecture());
     let bits = |n: &Network| {
@@ -136,15 +136,15 @@ fn round_trip_is_bit_identical() {
 #[test]
 fn equal_models_give_identical_bytes() {
     // Each HashMap gets its own random order: several serialisations would differ if any did.
-    let first = model_file::to_bytes(&network(), &info());
+    let first = model_to_bytes(&network(), &info());
     for _ in 0..16 {
-        assert_eq!(model_file::to_bytes(&network(), &info()), first);
+        assert_eq!(model_to_bytes(&network(), &info()), first);
     }
 }
 
 #[test]
 fn tensor_names_follow_pytorch_sequential_linear() {
-    let bytes = model_file::to_bytes(&network(), &info());
+    let bytes = model_to_bytes(&network(), &info());
     let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let mut names = st.names();
     names.sort_unstable();
@@ -164,7 +164,7 @@ fn tensor_names_follow_pytorch_sequential_linear() {
 
 #[test]
 fn truncated_file_is_rejected() {
-    let bytes = model_file::to_bytes(&network(), &info());
+    let bytes = model_to_bytes(&network(), &info());
     for cut in [0, 4, 8, 20, bytes.len() / 2, bytes.len() - 1] {
         assert!(
             matches!(rejection(&bytes[..cut]), ModelFileError::NotSafetensors(_)),
@@ -265,7 +265,7 @@ fn load_errors_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.safetensors");
     std::fs::write(&path, b"nonsense").unwrap();
-    let err = model_file::load(&path).unwrap_err();
+    let err = load_model(&path).unwrap_err();
     assert!(matches!(err, CoreError::ModelFile { .. }));
     assert!(
         err.to_string().starts_with(&path.display().to_string()),
@@ -273,7 +273,7 @@ fn load_errors_name_the_file() {
     );
     let missing = dir.path().join("nope.safetensors");
     assert!(
-        model_file::load(&missing)
+        load_model(&missing)
             .unwrap_err()
             .to_string()
             .contains("nope.safetensors")
@@ -283,7 +283,7 @@ fn load_errors_name_the_file() {
 #[test]
 fn saving_into_a_missing_folder_is_an_error_that_keeps_the_old_file() {
     let dir = tempfile::tempdir().unwrap();
-    let err = model_file::save(
+    let err = save_model(
         &dir.path().join("no/such/dir/m.safetensors"),
         &network(),
         &info(),
@@ -292,7 +292,7 @@ fn saving_into_a_missing_folder_is_an_error_that_keeps_the_old_file() {
     assert!(matches!(err, CoreError::Io { .. }));
     // Overwriting an existing model replaces it whole.
     let path = dir.path().join("m.safetensors");
-    model_file::save(&path, &network(), &ModelInfo::default()).unwrap();
-    model_file::save(&path, &network(), &info()).unwrap();
-    assert_eq!(model_file::load(&path).unwrap().1, info());
+    save_model(&path, &network(), &ModelInfo::default()).unwrap();
+    save_model(&path, &network(), &info()).unwrap();
+    assert_eq!(load_model(&path).unwrap().1, info());
 }

@@ -554,7 +554,7 @@ pub(crate) mod tests {
             app.update(Action::Reset),
             vec![Effect::Send(Command::Reset)]
         );
-        assert!(app.history.train_loss.is_empty());
+        assert!(app.history.train_loss.last().is_none());
         assert_eq!(app.status.total_steps, 0);
         let progress = |total_steps| {
             Event::Progress(ProgressReport {
@@ -619,7 +619,7 @@ pub(crate) mod tests {
         app.history.test_loss.push(1.0, 0.3);
         assert_eq!(app.update(Action::CycleActivation), vec![Effect::Restart]);
         assert_eq!(app.settings.activation, Activation::Relu);
-        assert!(app.history.test_loss.is_empty());
+        assert!(app.history.test_loss.last().is_none());
         assert_eq!(app.update(Action::CycleDataset), vec![Effect::Restart]);
         assert_eq!(app.settings.dataset, "moons");
         app.settings.dataset = "blobs".into();

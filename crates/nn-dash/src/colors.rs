@@ -38,15 +38,6 @@ impl ColorDepth {
             Self::Ansi16
         }
     }
-
-    /// Short name for the status line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::TrueColor => "24-bit",
-            Self::Ansi256 => "256",
-            Self::Ansi16 => "16",
-        }
-    }
 }
 
 /// An RGB triple.

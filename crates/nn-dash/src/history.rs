@@ -72,16 +72,6 @@ impl Series {
     pub fn last(&self) -> Option<(f64, f64)> {
         self.last
     }
-
-    /// True before the first sample.
-    pub fn is_empty(&self) -> bool {
-        self.last.is_none()
-    }
-
-    /// Forgets every sample.
-    pub fn clear(&mut self) {
-        *self = Self::new(self.capacity);
-    }
 }
 
 /// Everything the curves panel plots.
@@ -155,10 +145,8 @@ mod tests {
     fn series_skips_non_finite_values() {
         let mut s = Series::new(4);
         s.push(0.0, f64::NAN);
-        assert!(s.is_empty());
+        assert_eq!(s.last(), None);
         s.push(1.0, 0.5);
         assert_eq!(s.points(), vec![(1.0, 0.5)]);
-        s.clear();
-        assert!(s.is_empty());
     }
 }

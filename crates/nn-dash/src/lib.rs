@@ -3,20 +3,20 @@
 //! [`run`] trains a network on its own thread and shows it learning: the
 //! decision boundary over the input plane, the network with its weights and
 //! per-neuron pictures, loss and accuracy curves, and (for images) digits and
-//! the confusion matrix. Keys steer the run. The state lives in [`app::App`],
-//! keys become [`app::Action`]s applied by a pure `update`, and [`ui::draw`]
-//! renders a state without I/O; [`runtime`] is the only part that touches the
-//! terminal and the trainer.
+//! the confusion matrix. Keys steer the run. The state lives in `app::App`,
+//! keys (`keys::BINDINGS`) become `app::Action`s applied by a pure `update`,
+//! and `ui::draw` renders a state without I/O; `runtime` is the only part
+//! that touches the terminal and the trainer.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod app;
-pub mod colors;
-pub mod history;
-pub mod keys;
-pub mod plot;
+mod app;
+mod colors;
+mod history;
+mod keys;
+mod plot;
 mod runtime;
 mod terminal;
-pub mod ui;
+mod ui;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

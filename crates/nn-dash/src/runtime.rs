@@ -93,7 +93,7 @@ impl Runtime {
     /// Starts a trainer for the current settings (loading new data if the dataset changed).
     fn start(&mut self, paused: bool) -> Result<(), DashError> {
         let s = &mut self.app.settings;
-        let spec = if nn_data::generators::is_generator(&s.dataset) {
+        let spec = if nn_data::is_generator(&s.dataset) {
             DataSpec::Generator(s.dataset.clone())
         } else {
             self.options.data_spec.clone()

@@ -4,20 +4,20 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nn_data::{CsvOptions, generators, mnist, to_csv_string};
+use nn_data::{CsvOptions, blobs_with_classes, load_mnist, mnist_dir, to_csv_string};
 
 fn mnist_load(c: &mut Criterion) {
-    let dir = mnist::default_dir();
+    let dir = mnist_dir();
     let mut group = c.benchmark_group("mnist");
     group.sample_size(10);
     group.bench_function("load 70k images", |b| {
-        b.iter(|| black_box(mnist::load(&dir).expect("MNIST files in datasets/mnist")));
+        b.iter(|| black_box(load_mnist(&dir).expect("MNIST files in datasets/mnist")));
     });
     group.finish();
 }
 
 fn csv_parse(c: &mut Criterion) {
-    let text = to_csv_string(&generators::blobs_with_classes(150_000, 5, 1.0, 1));
+    let text = to_csv_string(&blobs_with_classes(150_000, 5, 1.0, 1));
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("blobs.csv");
     std::fs::write(&path, &text).expect("write the CSV");
@@ -28,7 +28,7 @@ fn csv_parse(c: &mut Criterion) {
         b.iter(|| black_box(nn_data::load_csv(&path, &CsvOptions::default()).expect("valid CSV")));
     });
     group.bench_function("write", |b| {
-        let data = generators::blobs_with_classes(150_000, 5, 1.0, 1);
+        let data = blobs_with_classes(150_000, 5, 1.0, 1);
         b.iter(|| black_box(to_csv_string(&data)));
     });
     group.finish();

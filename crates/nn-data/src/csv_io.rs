@@ -1,10 +1,9 @@
 //! CSV files in and out: [`load_csv`] reads a header row plus numeric feature
-//! columns and one target column; [`write_csv`] writes a dataset byte for byte
+//! columns and one target column; [`to_csv_string`] writes a dataset byte for byte
 //! reproducibly (six decimals), which is how `datasets/*.csv` are made.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::Path;
 
 use csv::{ByteRecord, ReaderBuilder, Trim};
@@ -247,18 +246,10 @@ pub(crate) fn parse_number(
     }
 }
 
-/// Writes `dataset` as CSV: a header of feature names then target names, one
+/// `dataset` as CSV text: a header of feature names then target names, one
 /// row per sample, `f32` values with six decimals (`{:.6}`), bytes as
 /// integers, class labels as their class names, `\n` line ends. The output is
 /// a pure function of the dataset, so regenerated files compare byte for byte.
-///
-/// # Errors
-/// Whatever the writer returns.
-pub fn write_csv<W: Write>(dataset: &Dataset, mut writer: W) -> std::io::Result<()> {
-    writer.write_all(to_csv_string(dataset).as_bytes())
-}
-
-/// [`write_csv`] into a `String`.
 pub fn to_csv_string(dataset: &Dataset) -> String {
     let dim = dataset.dim();
     let mut out = String::with_capacity(dataset.len() * (dim + 1) * 11 + 64);
@@ -311,7 +302,7 @@ fn quote(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Task, generators};
+    use crate::{Task, generate};
 
     /// Loads `text` from a fixture file in a fresh temp dir.
     fn load(text: &str, options: &CsvOptions) -> Result<Dataset, String> {
@@ -377,7 +368,7 @@ mod tests {
     #[test]
     fn round_trip_through_write_csv() {
         for name in ["moons", "sine"] {
-            let d = generators::by_name(name, 50, 0.1, 1).unwrap();
+            let d = generate(name, 50, 0.1, 1).unwrap();
             let text = to_csv_string(&d);
             let back = load(&text, &CsvOptions::default()).unwrap();
             assert_eq!(to_csv_string(&back), text);

@@ -199,7 +199,7 @@ pub enum DataError {
     /// Split fractions outside `[0, 1)` or adding up to 1 or more.
     #[error("invalid split: {0}")]
     InvalidSplit(String),
-    /// A generator name that is not in [`crate::generators::NAMES`].
+    /// A generator name that is not in [`crate::GENERATORS`].
     #[error("unknown dataset generator `{name}`: expected one of {expected}")]
     UnknownGenerator {
         /// The name asked for.

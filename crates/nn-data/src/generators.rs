@@ -21,7 +21,7 @@ use crate::random::{seeded_rng, shuffle, standard_normal, uniform};
 use crate::{DataError, Dataset, Inputs, Targets};
 
 /// Every generator, in the order `cargo xtask gen-data` writes them.
-pub const NAMES: &[&str] = &[
+pub const GENERATORS: &[&str] = &[
     "xor", "circle", "gauss", "spiral", "moons", "blobs", "plane", "sine",
 ];
 
@@ -34,9 +34,9 @@ pub const DEFAULT_SAMPLES: usize = 500;
 /// Classes made by [`blobs`] (scikit-learn's default).
 pub const DEFAULT_BLOBS: usize = 3;
 
-/// True if `name` is one of [`NAMES`].
+/// True if `name` is one of [`GENERATORS`].
 pub fn is_generator(name: &str) -> bool {
-    NAMES.contains(&name)
+    GENERATORS.contains(&name)
 }
 
 /// The noise each generator uses by default (and in the committed CSVs): enough
@@ -54,9 +54,9 @@ pub fn default_noise(name: &str) -> Option<f32> {
 /// Runs the generator called `name`.
 ///
 /// # Errors
-/// [`DataError::UnknownGenerator`] for a name not in [`NAMES`], and
+/// [`DataError::UnknownGenerator`] for a name not in [`GENERATORS`], and
 /// [`DataError::InvalidDataset`] for a negative or non-finite `noise`.
-pub fn by_name(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dataset, DataError> {
+pub fn generate(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dataset, DataError> {
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(DataError::InvalidDataset {
             name: name.to_owned(),
@@ -75,7 +75,7 @@ pub fn by_name(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Data
         _ => {
             return Err(DataError::UnknownGenerator {
                 name: name.to_owned(),
-                expected: NAMES.join(", "),
+                expected: GENERATORS.join(", "),
             });
         }
     })
@@ -248,7 +248,7 @@ pub fn moons(samples: usize, noise: f32, seed: u64) -> Dataset {
     points.finish("moons", 2, &mut rng)
 }
 
-/// [`DEFAULT_BLOBS`] Gaussian blobs; see [`blobs_with_classes`].
+/// Three Gaussian blobs (`DEFAULT_BLOBS`); see [`blobs_with_classes`].
 pub fn blobs(samples: usize, noise: f32, seed: u64) -> Dataset {
     blobs_with_classes(samples, DEFAULT_BLOBS, noise, seed)
 }
@@ -347,8 +347,8 @@ mod tests {
 
     #[test]
     fn shapes_and_balance() {
-        for &name in NAMES {
-            let d = by_name(name, 301, default_noise(name).unwrap(), 5).unwrap();
+        for &name in GENERATORS {
+            let d = generate(name, 301, default_noise(name).unwrap(), 5).unwrap();
             assert_eq!(d.len(), 301, "{name}");
             assert_eq!(d.name(), name);
             match d.task() {
@@ -372,11 +372,11 @@ mod tests {
 
     #[test]
     fn deterministic_per_seed() {
-        for &name in NAMES {
+        for &name in GENERATORS {
             let noise = default_noise(name).unwrap();
-            let a = to_csv_string(&by_name(name, 100, noise, 1).unwrap());
-            let b = to_csv_string(&by_name(name, 100, noise, 1).unwrap());
-            let c = to_csv_string(&by_name(name, 100, noise, 2).unwrap());
+            let a = to_csv_string(&generate(name, 100, noise, 1).unwrap());
+            let b = to_csv_string(&generate(name, 100, noise, 1).unwrap());
+            let c = to_csv_string(&generate(name, 100, noise, 2).unwrap());
             assert_eq!(a, b, "{name}: same seed, same bytes");
             assert_ne!(a, c, "{name}: another seed differs");
         }
@@ -385,15 +385,15 @@ mod tests {
     #[test]
     fn unknown_names_and_bad_noise() {
         assert!(is_generator("moons") && !is_generator("mnist"));
-        let err = by_name("swirl", 10, 0.0, 1).unwrap_err();
+        let err = generate("swirl", 10, 0.0, 1).unwrap_err();
         assert_eq!(
             err.to_string(),
             "unknown dataset generator `swirl`: expected one of \
              xor, circle, gauss, spiral, moons, blobs, plane, sine"
         );
-        assert!(by_name("xor", 10, f32::NAN, 1).is_err());
-        assert!(by_name("xor", 10, -1.0, 1).is_err());
-        assert!(by_name("blobs", 0, 1.0, 1).unwrap().is_empty());
+        assert!(generate("xor", 10, f32::NAN, 1).is_err());
+        assert!(generate("xor", 10, -1.0, 1).is_err());
+        assert!(generate("blobs", 0, 1.0, 1).unwrap().is_empty());
     }
 
     #[test]

@@ -8,9 +8,9 @@
 //! draws over the terminal).
 //!
 //! ```
-//! use nn_data::{generators, Normalization, NormalizationKind};
+//! use nn_data::{Normalization, NormalizationKind};
 //!
-//! let data = generators::moons(200, 0.1, 42);
+//! let data = nn_data::moons(200, 0.1, 42);
 //! let split = data.split(0.2, 0.0, 7).unwrap();
 //! let norm = Normalization::fit(NormalizationKind::Standardize, &split.train);
 //! let mut batch = vec![0.0; 32 * data.dim()];
@@ -24,16 +24,22 @@ mod csv_features;
 mod csv_io;
 mod dataset;
 mod error;
-pub mod generators;
-pub mod idx;
-pub mod mnist;
+mod generators;
+mod idx;
+mod mnist;
 mod normalize;
-pub mod random;
+mod random;
 mod split;
 
-pub use csv_features::{FeatureColumns, FeatureRows, parse_features, read_features};
-pub use csv_io::{CsvOptions, TaskHint, load_csv, parse_csv, to_csv_string, write_csv};
+pub use csv_features::{FeatureColumns, FeatureRows, read_features};
+pub use csv_io::{CsvOptions, TaskHint, load_csv, to_csv_string};
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
+pub use generators::{
+    DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, blobs, blobs_with_classes, circle, default_noise,
+    gauss, generate, is_generator, moons, plane, sine, spiral, xor,
+};
+pub use mnist::{Mnist, load_mnist, mnist_dir};
 pub use normalize::{Normalization, NormalizationKind};
+pub use random::shuffle;
 pub use split::{Split, SplitIndices};

@@ -9,7 +9,7 @@ use crate::idx::load_images_and_labels;
 use crate::{DataError, Dataset};
 
 /// Digits 0..=9.
-pub const CLASSES: u32 = 10;
+pub const MNIST_CLASSES: u32 = 10;
 
 /// The training and test sets as published.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,8 +25,8 @@ pub struct Mnist {
 /// training set is decoded on this one.
 ///
 /// # Errors
-/// Any [`crate::idx`] error (missing file, bad header, label > 9, counts that differ).
-pub fn load(dir: &Path) -> Result<Mnist, DataError> {
+/// Any error of the IDX reader (missing file, bad header, label > 9, counts that differ).
+pub fn load_mnist(dir: &Path) -> Result<Mnist, DataError> {
     let file = |name: &str| {
         let gz = dir.join(format!("{name}.gz"));
         if gz.exists() { gz } else { dir.join(name) }
@@ -35,7 +35,7 @@ pub fn load(dir: &Path) -> Result<Mnist, DataError> {
         load_images_and_labels(
             &file(&format!("{prefix}-images-idx3-ubyte")),
             &file(&format!("{prefix}-labels-idx1-ubyte")),
-            CLASSES,
+            MNIST_CLASSES,
             name,
         )
     };
@@ -54,7 +54,7 @@ pub fn load(dir: &Path) -> Result<Mnist, DataError> {
 /// Where MNIST lives: the first `datasets/mnist` found in the current
 /// directory or one of its ancestors, else the workspace's own
 /// (`CARGO_MANIFEST_DIR/../../datasets/mnist`).
-pub fn default_dir() -> PathBuf {
+pub fn mnist_dir() -> PathBuf {
     let marker = "train-labels-idx1-ubyte.gz";
     if let Ok(cwd) = std::env::current_dir() {
         for dir in cwd.ancestors() {
@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn loads_the_committed_files_with_the_published_label_counts() {
-        let mnist = load(&default_dir()).unwrap();
+        let mnist = load_mnist(&mnist_dir()).unwrap();
         assert_eq!(mnist.train.len(), 60_000);
         assert_eq!(mnist.test.len(), 10_000);
         assert_eq!(mnist.train.dim(), 784);
@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn missing_directory_names_the_file() {
-        let err = load(Path::new("/nonexistent/mnist")).unwrap_err();
+        let err = load_mnist(Path::new("/nonexistent/mnist")).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("/nonexistent/mnist/train-images-idx3-ubyte: "),

@@ -58,16 +58,15 @@ pub fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
     }
 }
 
-/// `0..n` in an order fixed by `seed`.
-pub fn shuffled_indices(n: usize, seed: u64) -> Vec<usize> {
-    let mut indices: Vec<usize> = (0..n).collect();
-    shuffle(&mut indices, &mut seeded_rng(seed));
-    indices
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shuffled_indices(n: usize, seed: u64) -> Vec<usize> {
+        let mut indices: Vec<usize> = (0..n).collect();
+        shuffle(&mut indices, &mut seeded_rng(seed));
+        indices
+    }
 
     #[test]
     fn shuffle_is_a_seeded_permutation() {

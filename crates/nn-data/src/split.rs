@@ -107,11 +107,11 @@ impl Dataset {
 
 #[cfg(test)]
 mod tests {
-    use crate::generators;
+    use crate::{blobs, plane, xor};
 
     #[test]
     fn stratified_disjoint_covering_and_seeded() {
-        let d = generators::blobs(600, 1.0, 3);
+        let d = blobs(600, 1.0, 3);
         let s = d.split_indices(0.2, 0.1, 9).unwrap();
         assert_eq!(
             (s.train.len(), s.validation.len(), s.test.len()),
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn unbalanced_classes_keep_their_proportions() {
-        let d = generators::xor(1000, 0.0, 1);
+        let d = xor(1000, 0.0, 1);
         let keep: Vec<usize> = (0..d.len())
             .filter(|&i| d.subset(&[i]).class_counts()[0] == 1 || i % 4 == 0)
             .collect();
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn regression_and_bad_fractions() {
-        let d = generators::plane(100, 0.0, 1);
+        let d = plane(100, 0.0, 1);
         let s = d.split(0.1, 0.1, 1).unwrap();
         assert_eq!(
             (s.train.len(), s.validation.len(), s.test.len()),

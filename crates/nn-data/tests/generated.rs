@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use nn_data::generators::{self, DEFAULT_SAMPLES, DEFAULT_SEED};
 use nn_data::{CsvOptions, load_csv, to_csv_string};
+use nn_data::{DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, default_noise, generate};
 
 fn datasets_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets"))
@@ -13,9 +13,9 @@ fn datasets_dir() -> &'static Path {
 
 #[test]
 fn committed_csvs_match_the_generators() {
-    for &name in generators::NAMES {
-        let noise = generators::default_noise(name).expect("every generator has a default noise");
-        let dataset = generators::by_name(name, DEFAULT_SAMPLES, noise, DEFAULT_SEED).unwrap();
+    for &name in GENERATORS {
+        let noise = default_noise(name).expect("every generator has a default noise");
+        let dataset = generate(name, DEFAULT_SAMPLES, noise, DEFAULT_SEED).unwrap();
         let path = datasets_dir().join(format!("{name}.csv"));
         let committed = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask gen-data`", path.display()));
@@ -29,11 +29,11 @@ fn committed_csvs_match_the_generators() {
 
 #[test]
 fn committed_csvs_load_back_as_the_same_task() {
-    for &name in generators::NAMES {
+    for &name in GENERATORS {
         let path = datasets_dir().join(format!("{name}.csv"));
         let loaded = load_csv(&path, &CsvOptions::default()).unwrap();
-        let noise = generators::default_noise(name).unwrap();
-        let generated = generators::by_name(name, DEFAULT_SAMPLES, noise, DEFAULT_SEED).unwrap();
+        let noise = default_noise(name).unwrap();
+        let generated = generate(name, DEFAULT_SAMPLES, noise, DEFAULT_SEED).unwrap();
         assert_eq!(loaded.task(), generated.task(), "{name}");
         assert_eq!(loaded.len(), generated.len(), "{name}");
         assert_eq!(loaded.class_names(), generated.class_names(), "{name}");

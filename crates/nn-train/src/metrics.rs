@@ -35,13 +35,6 @@ impl ConfusionMatrix {
         self.counts[actual * self.classes + predicted] += 1;
     }
 
-    /// Adds another matrix's counts.
-    pub fn merge(&mut self, other: &ConfusionMatrix) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
-        }
-    }
-
     /// Total samples recorded.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
@@ -151,27 +144,6 @@ impl MetricsAccumulator {
                 }
             }
         }
-    }
-
-    /// Merges another accumulator (same task).
-    pub fn merge(&mut self, other: &MetricsAccumulator) {
-        self.loss_sum += other.loss_sum;
-        self.samples += other.samples;
-        if let (Some(a), Some(b)) = (&mut self.confusion, &other.confusion) {
-            a.merge(b);
-        }
-        self.squared_error += other.squared_error;
-        for (a, b) in self.target_sum.iter_mut().zip(&other.target_sum) {
-            *a += b;
-        }
-        for (a, b) in self.target_sq_sum.iter_mut().zip(&other.target_sq_sum) {
-            *a += b;
-        }
-    }
-
-    /// Samples added so far.
-    pub fn samples(&self) -> usize {
-        self.samples
     }
 
     /// The metrics so far.

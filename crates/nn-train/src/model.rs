@@ -27,7 +27,7 @@ pub struct Model {
 impl Model {
     /// Loads a model file and its normalisation.
     pub fn load(path: &Path) -> Result<Self, TrainError> {
-        let (network, info) = nn_core::model_file::load(path)?;
+        let (network, info) = nn_core::load_model(path)?;
         let normalization =
             normalization_of(&info, network.architecture().inputs()).map_err(|problem| {
                 TrainError::Model {

@@ -51,11 +51,6 @@ impl Optimizer {
         }
     }
 
-    /// The update rule.
-    pub fn kind(&self) -> OptimizerKind {
-        self.kind
-    }
-
     /// Steps taken so far.
     pub fn steps(&self) -> u64 {
         self.steps

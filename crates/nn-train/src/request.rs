@@ -184,7 +184,7 @@ pub fn defaults(purpose: Purpose, inputs: usize) -> &'static Defaults {
 }
 
 /// Momentum when none is asked for (PyTorch users' usual 0.9).
-pub const DEFAULT_MOMENTUM: f32 = 0.9;
+const DEFAULT_MOMENTUM: f32 = 0.9;
 
 /// What a user asked for. `None` (and the `Default`) means "the default", from [`DEFAULTS`].
 #[derive(Debug, Clone, PartialEq)]
@@ -256,7 +256,7 @@ impl Default for TrainRequest {
             batch_size: None,
             epochs: None,
             threads: 0,
-            seed: nn_data::generators::DEFAULT_SEED,
+            seed: nn_data::DEFAULT_SEED,
             early_stop_patience: None,
             checkpoint_dir: None,
             checkpoint_every: 1,

@@ -213,7 +213,7 @@ impl Trainer {
         if self.diverged {
             return Err(TrainError::AfterDivergence("save the model"));
         }
-        nn_core::model_file::save(path, &self.network, &self.model_info())?;
+        nn_core::save_model(path, &self.network, &self.model_info())?;
         Ok(())
     }
 

@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use nn_data::{CsvOptions, Dataset, NormalizationKind, generators};
+use nn_data::{
+    CsvOptions, DEFAULT_SAMPLES, DEFAULT_SEED, Dataset, GENERATORS, NormalizationKind,
+    default_noise, generate, is_generator,
+};
 
 use crate::config::{Setting, SettingError, rules};
 use crate::error::TrainError;
@@ -26,7 +29,7 @@ pub enum DataSpec {
 impl DataSpec {
     /// Parses a spec: a generator name, `mnist`, an existing folder (IDX) or file (CSV).
     pub fn parse(spec: &str) -> Result<Self, TrainError> {
-        if generators::is_generator(spec) {
+        if is_generator(spec) {
             return Ok(Self::Generator(spec.to_string()));
         }
         if spec == "mnist" {
@@ -44,7 +47,7 @@ impl DataSpec {
             spec,
             format!(
                 "expected one of {}, mnist, a CSV file or a folder of IDX files",
-                generators::NAMES.join(", ")
+                GENERATORS.join(", ")
             ),
         )
         .into())
@@ -104,9 +107,9 @@ impl DataOptions {
 impl Default for DataOptions {
     fn default() -> Self {
         Self {
-            samples: generators::DEFAULT_SAMPLES,
+            samples: DEFAULT_SAMPLES,
             noise: None,
-            seed: generators::DEFAULT_SEED,
+            seed: DEFAULT_SEED,
             validation_fraction: 0.0,
             test_fraction: 0.2,
             target: None,
@@ -121,19 +124,16 @@ pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, Tr
     options.validate()?;
     let (train, validation, test) = match spec {
         DataSpec::Generator(name) => {
-            let noise = options
-                .noise
-                .or_else(|| generators::default_noise(name))
-                .unwrap_or(0.0);
-            let all = generators::by_name(name, options.samples, noise, options.seed)?;
+            let noise = options.noise.or_else(|| default_noise(name)).unwrap_or(0.0);
+            let all = generate(name, options.samples, noise, options.seed)?;
             split3(&all, options)?
         }
         DataSpec::Mnist | DataSpec::IdxFolder(_) => {
             let dir = match spec {
                 DataSpec::IdxFolder(dir) => dir.clone(),
-                _ => nn_data::mnist::default_dir(),
+                _ => nn_data::mnist_dir(),
             };
-            let mnist = nn_data::mnist::load(&dir)?;
+            let mnist = nn_data::load_mnist(&dir)?;
             let (train, validation) = if options.validation_fraction > 0.0 {
                 let s = mnist
                     .train

@@ -366,7 +366,7 @@ impl Trainer {
             self.config.seed ^ self.position.resets.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
         rng.set_stream(self.position.epoch as u64);
-        nn_data::random::shuffle(&mut self.order, &mut rng);
+        nn_data::shuffle(&mut self.order, &mut rng);
         self.order_epoch = Some(self.position.epoch);
     }
 

@@ -348,7 +348,7 @@ fn divergence_keeps_the_last_good_checkpoint() {
     let trainer = handle.join();
     assert!(trainer.has_diverged());
     assert!(!dir.path().join("garbage.safetensors").exists());
-    let path = nn_train::checkpoint::checkpoint_path(dir.path());
+    let path = nn_train::checkpoint_path(dir.path());
     let resumed = Trainer::resume(&path, data, None).unwrap();
     assert!(resumed.epoch() >= 1);
     assert!(

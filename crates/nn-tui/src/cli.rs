@@ -142,7 +142,7 @@ pub fn flag(setting: Setting) -> &'static str {
 #[command(next_help_heading = "Data")]
 pub struct DataArgs {
     /// Samples to generate (generators only).
-    #[arg(long, value_name = "N", default_value_t = nn_data::generators::DEFAULT_SAMPLES)]
+    #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_SAMPLES)]
     pub samples: usize,
     /// Generator noise (default: the generator's own, e.g. 0.2 for spiral).
     #[arg(long, value_name = "F")]
@@ -157,7 +157,7 @@ pub struct DataArgs {
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
     /// Seed for data generation, splits, initial weights and shuffling.
-    #[arg(long, value_name = "N", default_value_t = nn_data::generators::DEFAULT_SEED)]
+    #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_SEED)]
     pub seed: u64,
 }
 

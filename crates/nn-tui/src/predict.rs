@@ -76,7 +76,7 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
         .into_inner()
         .map_err(|e| anyhow!("writing the predictions: {}", e.error()))?;
     if let Some(path) = &args.output {
-        nn_core::model_file::write_atomically(path, &bytes)
+        nn_core::write_atomically(path, &bytes)
             .with_context(|| format!("--output {}", path.display()))?;
     } else {
         let mut stdout = std::io::stdout().lock();
