@@ -1,7 +1,8 @@
 //! Developer tasks, run through the `cargo xtask` alias (plain Rust instead of
 //! shell scripts). `cargo xtask gen-data` writes one CSV per generator into
 //! `datasets/`; `cargo xtask gen-data --check` fails if any committed file is stale;
-//! `cargo xtask bench` measures the trainer against PyTorch side by side.
+//! `cargo xtask bench` measures the trainer against PyTorch side by side;
+//! `cargo xtask soak` leaves the dashboard running and samples its memory.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -17,6 +18,7 @@ use nn_data::{
 
 mod bench;
 mod plot;
+mod soak;
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Developer tasks for this workspace")]
@@ -31,6 +33,8 @@ enum Command {
     GenData(GenData),
     /// Time the trainer workloads W1-W4, alternating with PyTorch's, and print the ratios.
     Bench(bench::Bench),
+    /// Leave the dashboard running in tmux and sample its memory.
+    Soak(soak::Soak),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::GenData(args) => gen_data(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::Soak(args) => soak::soak(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -167,7 +167,7 @@ impl ShardEngine {
     }
 
     /// Mean-loss gradients of the batch `indices`; returns the batch's summed loss
-    /// and leaves the gradients in [`ShardEngine::gradients_mut`].
+    /// and leaves the gradients in the first shard ([`ShardEngine::pool_and_gradients`]).
     ///
     /// Every shard is scaled by `1 / indices.len()`, so the sum of shard gradients
     /// is the gradient of the batch mean. Outputs are added to `metrics`.

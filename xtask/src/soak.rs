@@ -1,0 +1,134 @@
+//! `cargo xtask soak`: leaves the dashboard running in a detached tmux session
+//! (a real terminal, as a user over SSH has) and samples its resident memory,
+//! so "memory stays flat" is a measured figure, not a hope.
+//!
+//! Prints one line per sample (seconds, RSS in MB, epochs from the screen) and,
+//! at the end, the growth from the first minute to the last sample.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+/// Options of `cargo xtask soak`.
+#[derive(Debug, Args)]
+pub struct Soak {
+    /// How long the dashboard runs, in minutes.
+    #[arg(long, default_value_t = 10)]
+    minutes: u64,
+    /// Seconds between samples.
+    #[arg(long, default_value_t = 30)]
+    every: u64,
+    /// Extra arguments for `nn-tui` (e.g. `--data mnist`), space separated.
+    #[arg(long, default_value = "")]
+    args: String,
+    /// Terminal size as WIDTHxHEIGHT.
+    #[arg(long, default_value = "100x30")]
+    size: String,
+}
+
+pub fn soak(options: &Soak) -> anyhow::Result<()> {
+    let root = super::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args(["build", "--release", "-q", "-p", "nn-tui"])
+        .current_dir(&root)
+        .status()
+        .context("cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release -p nn-tui failed");
+    }
+    let binary = root.join("target/release/nn-tui");
+    let (width, height) = options
+        .size
+        .split_once('x')
+        .context("--size: expected WIDTHxHEIGHT, e.g. 100x30")?;
+    let socket = format!("nn-tui-soak-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+    };
+    let dir = tempfile_dir()?;
+    let command = format!(
+        "exec {} {} --save {}",
+        binary.display(),
+        options.args,
+        dir.join("soak.safetensors").display()
+    );
+    let out = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "soak",
+        "-x",
+        width,
+        "-y",
+        height,
+        &command,
+    ])
+    .context("tmux (apt-get install tmux)")?;
+    if !out.status.success() {
+        bail!("tmux: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let pid =
+        String::from_utf8_lossy(&tmux(&["list-panes", "-t", "soak", "-F", "#{pane_pid}"])?.stdout)
+            .trim()
+            .to_string();
+    let started = Instant::now();
+    let end = Duration::from_secs(options.minutes * 60);
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    println!("seconds  rss_mb  screen");
+    while started.elapsed() <= end {
+        let Some(rss) = rss_mb(&pid) else {
+            let _ = tmux(&["kill-server"]);
+            bail!(
+                "the dashboard (pid {pid}) is gone after {:?}",
+                started.elapsed()
+            );
+        };
+        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "soak"])?.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let t = started.elapsed().as_secs_f64();
+        println!("{t:7.0}  {rss:6.1}  {screen}");
+        samples.push((t, rss));
+        std::thread::sleep(Duration::from_secs(options.every));
+    }
+    let _ = tmux(&["send-keys", "-t", "soak", "q"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let _ = tmux(&["kill-server"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let at_one_minute = samples
+        .iter()
+        .find(|(t, _)| *t >= 60.0)
+        .or(samples.first())
+        .map_or(f64::NAN, |s| s.1);
+    let last = samples.last().map_or(f64::NAN, |s| s.1);
+    let peak = samples.iter().map(|s| s.1).fold(f64::NAN, f64::max);
+    println!(
+        "rss at 1 min {at_one_minute:.1} MB, at the end {last:.1} MB ({:+.1} MB), peak {peak:.1} MB",
+        last - at_one_minute
+    );
+    Ok(())
+}
+
+/// Resident memory of a process, from `/proc/PID/status`.
+fn rss_mb(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("nn-tui-soak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
