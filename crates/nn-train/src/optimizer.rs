@@ -224,17 +224,6 @@ mod tests {
     }
 
     #[test]
-    fn momentum_matches_pytorch_formula() {
-        // torch.optim.SGD([w], lr=0.1, momentum=0.9): v1 = g1, w1 = w0 - 0.1 v1; v2 = 0.9 v1 + g2.
-        let mut opt = Optimizer::new(OptimizerKind::MOMENTUM, 1);
-        let mut p = [1.0];
-        opt.step(&mut p, &mut [1.0], settings(0.1));
-        assert!((p[0] - 0.9).abs() < 1e-7);
-        opt.step(&mut p, &mut [1.0], settings(0.1));
-        assert!((p[0] - (0.9 - 0.1 * 1.9)).abs() < 1e-6);
-    }
-
-    #[test]
     fn adam_first_step_moves_by_the_learning_rate() {
         // With bias correction, Adam's first step is r * g / (|g| + eps) = r * sign(g).
         let mut opt = Optimizer::new(OptimizerKind::ADAM, 3);
@@ -246,29 +235,99 @@ mod tests {
         );
     }
 
-    #[test]
-    fn adam_golden_values() {
-        // torch: w = torch.tensor([1.0, -0.5], requires_grad=True); opt = torch.optim.Adam([w], lr=0.1)
-        // grads [0.2, 0.4] then [-0.1, 0.3]: w = [0.8000..., -0.6857...] after two steps (computed by hand
-        // from the same formulas in f64: 1 - 0.1 - 0.1*m2/sqrt(v2) ...).
-        let mut opt = Optimizer::new(OptimizerKind::ADAM, 2);
-        let mut p = [1.0f32, -0.5];
-        opt.step(&mut p, &mut [0.2, 0.4], settings(0.1));
-        opt.step(&mut p, &mut [-0.1, 0.3], settings(0.1));
-        let expect = |w0: f64, g1: f64, g2: f64| {
-            let (b1, b2, e) = (0.9f64, 0.999f64, 1e-8f64);
-            let (mut m, mut v, mut w) = (0.0, 0.0, w0);
-            for (t, g) in [(1, g1), (2, g2)] {
-                m = b1 * m + (1.0 - b1) * g;
-                v = b2 * v + (1.0 - b2) * g * g;
-                let mh = m / (1.0 - b1.powi(t));
-                let vh = v / (1.0 - b2.powi(t));
-                w -= 0.1 * mh / (vh.sqrt() + e);
+    /// PyTorch's own steps, recorded by `tests/pytorch/record_optimizers.py`: every case
+    /// starts from the same parameters and takes the same fixed gradients.
+    const PYTORCH_STEPS: &str = include_str!("../../../tests/pytorch/optimizers.json");
+
+    /// Our update rule and settings for one recorded `torch.optim` call.
+    fn from_torch(case: &serde_json::Value) -> (OptimizerKind, f32, f32, f32) {
+        let f = |v: &serde_json::Value| v.as_f64().expect("a number") as f32;
+        let s = &case["settings"];
+        let (lr, l1, weight_decay) = (f(&s["lr"]), f(&case["l1"]), f(&s["weight_decay"]));
+        let betas = || (f(&s["betas"][0]), f(&s["betas"][1]), f(&s["eps"]));
+        match case["optimizer"].as_str().expect("an optimizer name") {
+            "SGD" if f(&s["momentum"]) == 0.0 => (OptimizerKind::Sgd, lr, l1, weight_decay),
+            "SGD" => {
+                assert_eq!(f(&s["dampening"]), 0.0, "we implement no dampening");
+                let kind = OptimizerKind::Momentum {
+                    momentum: f(&s["momentum"]),
+                    nesterov: s["nesterov"].as_bool().expect("a flag"),
+                };
+                (kind, lr, l1, weight_decay)
             }
-            w
+            "Adam" => {
+                let (beta1, beta2, epsilon) = betas();
+                let kind = OptimizerKind::Adam {
+                    beta1,
+                    beta2,
+                    epsilon,
+                };
+                (kind, lr, l1, weight_decay)
+            }
+            "AdamW" => {
+                let (beta1, beta2, epsilon) = betas();
+                let kind = OptimizerKind::AdamW {
+                    beta1,
+                    beta2,
+                    epsilon,
+                    weight_decay,
+                };
+                (kind, lr, l1, 0.0)
+            }
+            other => panic!("no optimizer like torch.optim.{other}"),
+        }
+    }
+
+    #[test]
+    fn every_optimizer_matches_pytorchs_recorded_steps() {
+        let fixture: serde_json::Value = serde_json::from_str(PYTORCH_STEPS).unwrap();
+        let floats = |v: &serde_json::Value| -> Vec<f32> {
+            v.as_array()
+                .expect("a list")
+                .iter()
+                .map(|x| x.as_f64().expect("a number") as f32)
+                .collect()
         };
-        assert!((f64::from(p[0]) - expect(1.0, 0.2, -0.1)).abs() < 1e-5);
-        assert!((f64::from(p[1]) - expect(-0.5, 0.4, 0.3)).abs() < 1e-5);
+        let initial = floats(&fixture["initial"]);
+        let gradients: Vec<Vec<f32>> = fixture["gradients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(floats)
+            .collect();
+        let cases = fixture["cases"].as_array().unwrap();
+        let kinds: Vec<&str> = cases
+            .iter()
+            .map(|c| c["optimizer"].as_str().unwrap())
+            .collect();
+        assert!(
+            ["SGD", "Adam", "AdamW"].iter().all(|k| kinds.contains(k)),
+            "the fixture covers SGD, Adam and AdamW"
+        );
+        for case in cases {
+            let name = case["name"].as_str().unwrap();
+            let (kind, learning_rate, l1, l2) = from_torch(case);
+            let settings = StepSettings {
+                learning_rate,
+                l1,
+                l2,
+            };
+            let mut opt = Optimizer::new(kind, initial.len());
+            let mut params = initial.clone();
+            let expected = case["after_each_step"].as_array().unwrap();
+            assert_eq!(expected.len(), gradients.len(), "{name}");
+            for (step, (grads, want)) in gradients.iter().zip(expected).enumerate() {
+                opt.step(&mut params, &mut grads.clone(), settings);
+                for (i, (&got, want)) in params.iter().zip(floats(want)).enumerate() {
+                    assert!(
+                        (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                        "{name} ({}), step {}, parameter {i}: {got} here, {want} in PyTorch",
+                        case["torch_call"],
+                        step + 1
+                    );
+                }
+            }
+        }
     }
 
     #[test]
