@@ -33,14 +33,15 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
     let root = super::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
-        .args(["build", "--release", "-q", "-p", "nn-tui"])
+        // The profile `cargo run -p nn-tui` builds: what users leave running.
+        .args(["build", "-q", "-p", "nn-tui"])
         .current_dir(&root)
         .status()
         .context("cargo build")?;
     if !status.success() {
-        bail!("cargo build --release -p nn-tui failed");
+        bail!("cargo build -p nn-tui failed");
     }
-    let binary = root.join("target/release/nn-tui");
+    let binary = root.join("target/debug/nn-tui");
     let (width, height) = options
         .size
         .split_once('x')
