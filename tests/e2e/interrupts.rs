@@ -65,8 +65,9 @@ fn stopping_and_resuming_gives_the_same_model() {
     assert!(rows[8].starts_with("8,"), "{csv}");
 }
 
-#[test]
-fn ctrl_c_stops_cleanly_with_a_checkpoint_and_status_130() {
+/// A long `train` run that gets `signal` once its first epoch is done: it must end
+/// as after Ctrl-C, with a checkpoint, the summary, the saved model and status 130.
+fn stop_with(signal: &str) {
     let dir = tempdir();
     let d = dir.path();
     let mut child = Command::new(BIN)
@@ -113,7 +114,7 @@ fn ctrl_c_stops_cleanly_with_a_checkpoint_and_status_130() {
         }
     }
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -124,14 +125,14 @@ fn ctrl_c_stops_cleanly_with_a_checkpoint_and_status_130() {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("still running 20 s after SIGINT");
+            panic!("still running 20 s after SIG{signal}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
     let stderr = reader.join().unwrap();
     let mut stdout = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
-    assert_eq!(status.code(), Some(130), "stderr: {stderr}");
+    assert_eq!(status.code(), Some(130), "SIG{signal}, stderr: {stderr}");
     assert!(d.join("ck/checkpoint.safetensors").is_file());
     assert!(d.join("m.safetensors").is_file());
     assert!(stdout.starts_with("interrupted after "), "{stdout}");
@@ -139,4 +140,15 @@ fn ctrl_c_stops_cleanly_with_a_checkpoint_and_status_130() {
         stderr.contains("--resume ck/checkpoint.safetensors"),
         "{stderr}"
     );
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_a_checkpoint_and_status_130() {
+    stop_with("INT");
+}
+
+/// An SSH session that drops without nohup sends SIGHUP: the run is kept, as after Ctrl-C.
+#[test]
+fn a_hang_up_keeps_the_run_as_ctrl_c_does() {
+    stop_with("HUP");
 }

@@ -3,6 +3,7 @@
 
 mod common;
 mod dashboard;
+mod faults;
 mod flags;
 mod interrupts;
 mod model_files;

@@ -291,10 +291,11 @@ fn drive(
                     checkpoint = Some(path);
                 }
                 Ok(None) => {}
-                Err(e @ TrainError::AfterDivergence(_)) => {
-                    control.emit(Event::Log(e.to_string()), false);
-                }
-                Err(e) => return Err(e),
+                // Not fatal: the caller can still save the model.
+                Err(e) => control.emit(
+                    Event::Log(format!("warning: could not write the checkpoint: {e}")),
+                    false,
+                ),
             }
             set_state(&mut state, RunState::Stopped, control);
             break Ok(());
@@ -351,10 +352,21 @@ fn drive(
         if let Some(report) = outcome.epoch_end {
             let every = trainer.config().checkpoint_every.max(1);
             control.emit(Event::EpochEnd(report.clone()), false);
-            if report.epoch % every == 0
-                && let Some(path) = trainer.write_checkpoint()?
-            {
-                checkpoint = Some(path);
+            if report.epoch % every == 0 {
+                match trainer.write_checkpoint() {
+                    Ok(written) => checkpoint = written.or(checkpoint),
+                    // A full disk or a lost folder must not end hours of training:
+                    // warn, train on, try again at the next interval.
+                    Err(e) => control.emit(
+                        Event::Log(format!(
+                            "warning: could not write the checkpoint after epoch {}: {e}; \
+                             training goes on, next try after epoch {}",
+                            report.epoch,
+                            report.epoch + every
+                        )),
+                        false,
+                    ),
+                }
             }
         }
     };

@@ -359,3 +359,46 @@ fn divergence_keeps_the_last_good_checkpoint() {
             .all(|w| w.is_finite() && w.abs() < 1e6)
     );
 }
+
+/// A checkpoint that cannot be written (here a folder sits where the file goes) is a
+/// warning, not the end of the run: training goes on and the next interval tries again.
+#[test]
+fn an_unwritable_checkpoint_warns_and_training_goes_on() {
+    let data = data("moons", 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = nn_train::checkpoint_path(dir.path());
+    std::fs::create_dir(&path).unwrap();
+    let cfg = TrainConfig {
+        epochs: 4,
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        checkpoint_every: 2,
+        ..config(&[8], 2, 16, 1)
+    };
+    let mut trainer = Trainer::new(cfg, data).unwrap();
+    let mut warnings = Vec::new();
+    let summary = trainer
+        .run(
+            &AtomicBool::new(false),
+            &SessionOptions::default(),
+            &mut |event| {
+                if let Event::Log(message) = event
+                    && message.starts_with("warning: could not write the checkpoint")
+                {
+                    warnings.push(message);
+                    // The obstacle goes away: the next interval must succeed.
+                    let _ = std::fs::remove_dir(&path);
+                }
+            },
+        )
+        .unwrap();
+    assert_eq!(summary.epochs, 4, "the run went on to the end");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("after epoch 2") && warnings[0].contains("next try after epoch 4"),
+        "{}",
+        warnings[0]
+    );
+    assert_eq!(summary.checkpoint.as_deref(), Some(path.as_path()));
+    let resumed = Trainer::resume(&path, Arc::clone(trainer.data()), None).unwrap();
+    assert_eq!(resumed.epoch(), 4);
+}

@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", one_line(&render(&e)));
+            progress::say(&format!("error: {}", one_line(&render(&e))));
             ExitCode::FAILURE
         }
     }
@@ -73,7 +73,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     if !line.starts_with("error:") {
         line = format!("error: {line}");
     }
-    eprintln!("{line} (see --help)");
+    progress::say(&format!("{line} (see --help)"));
     ExitCode::from(2)
 }
 

@@ -40,7 +40,7 @@ pub fn eval(args: &EvalArgs) -> Result<Outcome> {
     let mut out = std::io::stdout().lock();
     if args.json {
         let report = eval_json(&args.model, &spec.name(), part, &metrics, &class_names);
-        writeln!(out, "{report}")?;
+        writeln!(out, "{report}").context("writing to stdout")?;
     } else {
         let mut s = String::new();
         let _ = writeln!(s, "model     {} ({arch})", args.model.display());
@@ -64,9 +64,9 @@ pub fn eval(args: &EvalArgs) -> Result<Outcome> {
             s.push('\n');
             s.push_str(&confusion_table(confusion, &class_names));
         }
-        out.write_all(s.as_bytes())?;
+        out.write_all(s.as_bytes()).context("writing to stdout")?;
     }
-    out.flush()?;
+    out.flush().context("writing to stdout")?;
     Ok(Outcome::Done)
 }
 
@@ -165,8 +165,9 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
             "classes": info.class_names,
             "features": info.feature_names,
         });
-        writeln!(out, "{report}")?;
-        out.flush()?;
+        writeln!(out, "{report}")
+            .and_then(|()| out.flush())
+            .context("writing to stdout")?;
         return Ok(Outcome::Done);
     }
     let mut s = String::new();
@@ -215,8 +216,9 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
     let features = format!("features ({})", info.feature_names.len());
     let _ = writeln!(s, "\n{classes:<15}{}", abbreviate(&info.class_names));
     let _ = writeln!(s, "{features:<15}{}", abbreviate(&info.feature_names));
-    out.write_all(s.as_bytes())?;
-    out.flush()?;
+    out.write_all(s.as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing to stdout")?;
     Ok(Outcome::Done)
 }
 

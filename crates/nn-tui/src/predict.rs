@@ -80,8 +80,10 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
             .with_context(|| format!("--output {}", path.display()))?;
     } else {
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&bytes)?;
-        stdout.flush()?;
+        stdout
+            .write_all(&bytes)
+            .and_then(|()| stdout.flush())
+            .context("writing the predictions to stdout")?;
     }
     Ok(Outcome::Done)
 }

@@ -2,11 +2,32 @@
 //! and samples/s) on a terminal, one plain line per epoch otherwise.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nn_train::{EpochReport, Event, Metrics};
+
+/// Set once stderr refused a write: progress is then dropped, training goes on.
+static STDERR_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Writes one line to stderr, never panicking: a stderr that is full or closed
+/// (a log file on a full disk, a dropped SSH session) loses the progress, not the
+/// run. The first failure is reported once, if anything can still be written.
+pub fn say(line: &str) {
+    if STDERR_GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    if let Err(e) = writeln!(err, "{line}").and_then(|()| err.flush()) {
+        STDERR_GONE.store(true, Ordering::Relaxed);
+        let _ = writeln!(
+            err,
+            "warning: cannot write to stderr ({e}); progress and messages are dropped from here on"
+        );
+    }
+}
 
 /// Turns trainer events into progress output on stderr.
 pub struct Reporter {
@@ -73,9 +94,9 @@ impl Reporter {
                     Some(bars) => {
                         bars.epoch.set_position(report.epoch as u64);
                         bars.batch.set_position(0);
-                        bars.multi.suspend(|| eprintln!("{line}"));
+                        bars.multi.suspend(|| say(&line));
                     }
-                    None => eprintln!("{line}"),
+                    None => say(&line),
                 }
             }
             Event::Log(message) => self.println(message),
@@ -86,8 +107,8 @@ impl Reporter {
     /// Prints a line to stderr without breaking the bars.
     pub fn println(&self, line: &str) {
         match &self.bars {
-            Some(bars) => bars.multi.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(bars) => bars.multi.suspend(|| say(line)),
+            None => say(line),
         }
     }
 

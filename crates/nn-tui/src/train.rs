@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use nn_train::{EpochRow, Event, Metrics, Purpose, SessionOptions, Summary, TrainRequest, Trainer};
 use serde_json::{Value, json};
 
@@ -119,10 +119,22 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         })?;
         checkpoint = Some(path);
     }
-    if let Some(path) = &args.save {
-        trainer
-            .save_model(path)
-            .with_context(|| format!("--save {}", path.display()))?;
+    if let Some(path) = &args.save
+        && let Err(e) = trainer.save_model(path)
+    {
+        // The trained weights are the point of the run: keep them somewhere.
+        let kept = rescue_model(&trainer, path, args.checkpoint_dir.as_deref());
+        return Err(match kept {
+            Some(kept) => anyhow!(
+                "--save {}: {e}; the trained model was saved to {} instead",
+                path.display(),
+                kept.display()
+            ),
+            None => anyhow!(
+                "--save {}: {e}; no other folder could take the model either",
+                path.display()
+            ),
+        });
     }
 
     let finals = final_metrics(&mut trainer)?;
@@ -137,8 +149,9 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             interrupted,
         );
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{report}")?;
-        out.flush()?;
+        writeln!(out, "{report}")
+            .and_then(|()| out.flush())
+            .context("writing the --json result to stdout")?;
     } else {
         let text = summary_text(
             &summary,
@@ -148,26 +161,28 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             interrupted,
         );
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .context("writing the summary to stdout")?;
     }
     if interrupted {
         if let Some(path) = &checkpoint {
-            eprintln!(
+            crate::progress::say(&format!(
                 "interrupted: continue with the same flags and --resume {}",
                 path.display()
-            );
+            ));
         }
         return Ok(Outcome::Interrupted);
     }
     Ok(Outcome::Done)
 }
 
-/// Ctrl-C (and SIGTERM) set `stop`; the trainer finishes its step and returns.
-/// A second one exits at once with status 130.
+/// Ctrl-C, SIGTERM and SIGHUP (an SSH session that drops) set `stop`; the
+/// trainer finishes its step and returns, and the run ends as after Ctrl-C:
+/// checkpoint, summary, `--save`. A second one exits at once with status 130.
 fn register_interrupt(stop: &Arc<AtomicBool>) -> Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    for signal in [SIGINT, SIGTERM] {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
         signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))
             .context("cannot install the Ctrl-C handler")?;
         signal_hook::flag::register(signal, Arc::clone(stop))
@@ -181,6 +196,22 @@ fn folder_of(path: &Path) -> PathBuf {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
+}
+
+/// Saves the model somewhere else after `--save` failed: the checkpoint folder,
+/// else the system's temporary folder. Returns where it went.
+fn rescue_model(trainer: &Trainer, save: &Path, checkpoint_dir: Option<&Path>) -> Option<PathBuf> {
+    let name = save.file_name().map_or_else(
+        || format!("nn-tui-rescued-{}.safetensors", std::process::id()),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let candidates =
+        checkpoint_dir.map(|d| d.join(&name)).into_iter().chain([
+            std::env::temp_dir().join(format!("nn-tui-rescued-{}-{name}", std::process::id()))
+        ]);
+    candidates
+        .filter(|c| c != save)
+        .find(|c| trainer.save_model(c).is_ok())
 }
 
 /// The final network measured on each part of the data (early stopping may

@@ -1,0 +1,182 @@
+//! Nothing lost when the system misbehaves: a `--save` that fails keeps the
+//! trained model elsewhere (a vanished folder, a full disk), and a full stderr or
+//! stdout costs the progress or names the stream, never the run.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// Starts `train` with `args` in `dir`, runs `during` once its first epoch line is
+/// out, and returns its exit code and stderr.
+fn train_and_meanwhile(dir: &Path, args: &[&str], during: impl FnOnce()) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .arg("train")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut stderr = String::new();
+    for line in lines.by_ref().map_while(Result::ok) {
+        stderr.push_str(&line);
+        stderr.push('\n');
+        if line.starts_with("epoch 1/") {
+            break;
+        }
+    }
+    during();
+    for line in lines.map_while(Result::ok) {
+        stderr.push_str(&line);
+        stderr.push('\n');
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "train still runs after 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status.code(), stderr)
+}
+
+#[test]
+fn a_failed_save_keeps_the_model_in_the_checkpoint_folder() {
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::create_dir(d.join("out")).unwrap();
+    let (code, stderr) = train_and_meanwhile(
+        d,
+        &[
+            "--data",
+            "spiral",
+            "--samples",
+            "20000",
+            "--epochs",
+            "200",
+            "--checkpoint-dir",
+            "ck",
+            "--checkpoint-every",
+            "1000",
+            "--save",
+            "out/m.safetensors",
+        ],
+        // The folder vanishes under the run (checked writable at the start).
+        || std::fs::remove_dir_all(d.join("out")).unwrap(),
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: --save out/m.safetensors: ")
+            && last.ends_with("the trained model was saved to ck/m.safetensors instead"),
+        "{stderr}"
+    );
+    let info = run_json(d, &["info", "--model", "ck/m.safetensors", "--json"]);
+    assert_eq!(info["dataset"], "spiral");
+}
+
+/// A real full disk: a 64 KiB tmpfs that the model does not fit in. Needs root
+/// (CI runs as root); skipped with a message otherwise.
+#[test]
+fn a_full_disk_at_save_keeps_the_model_in_the_temp_folder() {
+    let dir = tempdir();
+    let d = dir.path();
+    let full = d.join("full");
+    std::fs::create_dir(&full).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&full)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and must be able to mount a tmpfs"
+        );
+        eprintln!("skipping: cannot mount a tmpfs (not root)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&full);
+    // 2-200-200-2: about 41,000 weights, 160 KB: more than the disk holds.
+    let out = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--epochs",
+            "1",
+            "--hidden",
+            "200,200",
+            "--save",
+            "full/m.safetensors",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let kept = stderr
+        .trim_end()
+        .strip_suffix(" instead")
+        .and_then(|s| s.rsplit_once("the trained model was saved to "))
+        .map(|(_, path)| path.to_string())
+        .unwrap_or_else(|| panic!("no fallback named: {stderr}"));
+    assert!(stderr.contains("--save full/m.safetensors: "), "{stderr}");
+    let info = run_json(d, &["info", "--model", &kept, "--json"]);
+    assert_eq!(info["layers"], serde_json::json!([2, 200, 200, 2]));
+    let _ = std::fs::remove_file(&kept);
+}
+
+#[test]
+fn a_full_stderr_loses_the_progress_not_the_run() {
+    let dir = tempdir();
+    let out = Command::new(BIN)
+        .args([
+            "train",
+            "--data",
+            "moons",
+            "--epochs",
+            "5",
+            "--save",
+            "m.safetensors",
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stderr(File::options().write(true).open("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("model saved to m.safetensors"));
+    assert!(dir.path().join("m.safetensors").is_file());
+}
+
+#[test]
+fn a_full_stdout_is_named_in_the_error() {
+    let dir = tempdir();
+    let out = Command::new(BIN)
+        .args(["train", "--data", "moons", "--epochs", "1", "--json"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(File::options().write(true).open("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: writing the --json result to stdout: "),
+        "{stderr}"
+    );
+}
