@@ -82,6 +82,15 @@ fn a_failed_save_keeps_the_model_in_the_checkpoint_folder() {
     assert_eq!(info["dataset"], "spiral");
 }
 
+/// Unmounts a folder when dropped.
+struct Unmount<'a>(&'a Path);
+
+impl Drop for Unmount<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0).status();
+    }
+}
+
 /// A real full disk: a 64 KiB tmpfs that the model does not fit in. Needs root
 /// (CI runs as root); skipped with a message otherwise.
 #[test]
@@ -102,12 +111,6 @@ fn a_full_disk_at_save_keeps_the_model_in_the_temp_folder() {
         );
         eprintln!("skipping: cannot mount a tmpfs (not root)");
         return;
-    }
-    struct Unmount<'a>(&'a Path);
-    impl Drop for Unmount<'_> {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg(self.0).status();
-        }
     }
     let _unmount = Unmount(&full);
     // 2-200-200-2: about 41,000 weights, 160 KB: more than the disk holds.
@@ -131,8 +134,10 @@ fn a_full_disk_at_save_keeps_the_model_in_the_temp_folder() {
         .trim_end()
         .strip_suffix(" instead")
         .and_then(|s| s.rsplit_once("the trained model was saved to "))
-        .map(|(_, path)| path.to_string())
-        .unwrap_or_else(|| panic!("no fallback named: {stderr}"));
+        .map_or_else(
+            || panic!("no fallback named: {stderr}"),
+            |(_, path)| path.to_string(),
+        );
     assert!(stderr.contains("--save full/m.safetensors: "), "{stderr}");
     let info = run_json(d, &["info", "--model", &kept, "--json"]);
     assert_eq!(info["layers"], serde_json::json!([2, 200, 200, 2]));
