@@ -6,6 +6,7 @@ mod dashboard;
 mod faults;
 mod flags;
 mod interrupts;
+mod losses;
 mod model_files;
 mod tmux;
 mod training;

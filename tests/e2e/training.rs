@@ -48,7 +48,7 @@ fn seed_network_flags_are_accepted() {
             "--output",
             "sigmoid",
             "--loss",
-            "mse",
+            "seed",
             "--optimizer",
             "sgd",
             "--lr",
@@ -62,7 +62,7 @@ fn seed_network_flags_are_accepted() {
     );
     assert_eq!(report["layers"], serde_json::json!([2, 30, 2]));
     assert_eq!(report["output"], "sigmoid");
-    assert_eq!(report["loss"], "mse");
+    assert_eq!(report["loss"], "seed");
     assert_eq!(report["optimizer"], "sgd");
 }
 

@@ -10,11 +10,11 @@ use nn_core::{Activation, Architecture, Gradients, Loss, Network, Targets, Works
 fn pass(c: &mut Criterion) {
     let cases = [
         (
-            "784-100-10 sigmoid mse b32",
+            "784-100-10 sigmoid seed-loss b32",
             vec![784, 100, 10],
             Activation::Sigmoid,
             Activation::Sigmoid,
-            Loss::SquaredError,
+            Loss::Seed,
             32,
         ),
         (

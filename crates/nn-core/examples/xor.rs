@@ -22,7 +22,7 @@ pub fn train(
         vec![2, hidden, 1],
         Activation::Sigmoid,
         Activation::Sigmoid,
-        Loss::SquaredError,
+        Loss::Seed,
     )?;
     let mut network = Network::new(arch, seed)?;
     let mut workspace = Workspace::new();

@@ -91,8 +91,8 @@ impl Architecture {
         }
         if !self.loss.fits_output(self.output) {
             let hint = match self.loss {
-                Loss::SquaredError => {
-                    "squared error needs an elementwise output (sigmoid, tanh, relu, linear)"
+                Loss::Mse | Loss::Seed => {
+                    "a squared error needs an elementwise output (sigmoid, tanh, relu, linear)"
                 }
                 Loss::CrossEntropy => "cross-entropy needs a softmax output",
                 Loss::BinaryCrossEntropy => "binary cross-entropy needs a sigmoid output",
@@ -190,14 +190,14 @@ mod tests {
                 vec![3],
                 Activation::Relu,
                 Activation::Sigmoid,
-                Loss::SquaredError,
+                Loss::Seed,
                 "at least an input",
             ),
             (
                 vec![3, 0, 1],
                 Activation::Relu,
                 Activation::Sigmoid,
-                Loss::SquaredError,
+                Loss::Mse,
                 "layer 1 has zero",
             ),
             (
@@ -211,7 +211,7 @@ mod tests {
                 vec![3, 2],
                 Activation::Relu,
                 Activation::Softmax,
-                Loss::SquaredError,
+                Loss::Mse,
                 "elementwise output",
             ),
             (

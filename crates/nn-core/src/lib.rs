@@ -9,7 +9,7 @@
 //! ```
 //! use nn_core::{Activation, Architecture, Gradients, Loss, Network, Targets, Workspace};
 //!
-//! let arch = Architecture::new(vec![2, 3, 1], Activation::Sigmoid, Activation::Sigmoid, Loss::SquaredError)?;
+//! let arch = Architecture::new(vec![2, 3, 1], Activation::Sigmoid, Activation::Sigmoid, Loss::Seed)?;
 //! let mut net = Network::new(arch, 7)?;
 //! let (inputs, desired) = ([0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]);
 //! let mut workspace = Workspace::new();

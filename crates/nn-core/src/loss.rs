@@ -1,8 +1,13 @@
 //! Loss functions and the output layer's delta.
 //!
 //! The seed measures performance with `P = -1/2 (d - o)^2` and climbs its
-//! gradient; equivalently we descend the loss `L = -P = 1/2 sum (d - o)^2`.
-//! A batch's loss is the mean of its samples' losses (PyTorch's convention), so
+//! gradient; equivalently we descend the loss `L = -P = 1/2 sum_k (d_k - o_k)^2`,
+//! [`Loss::Seed`]. The other losses are PyTorch's, defined exactly as PyTorch
+//! defines them: [`Loss::Mse`] is `nn.MSELoss` (the mean over the outputs, not
+//! half the sum: for `K` outputs the seed's gradient is `K/2` times mse's),
+//! [`Loss::CrossEntropy`] is `nn.CrossEntropyLoss` over the softmax's inputs,
+//! [`Loss::BinaryCrossEntropy`] is `nn.BCELoss` (also a mean over the outputs).
+//! A batch's loss is the mean of its samples' losses, PyTorch's convention, so
 //! a learning rate means the same here as there.
 //!
 //! The output delta follows the seed's sign: `delta = dP/dz = -dL/dz`, the
@@ -72,21 +77,32 @@ impl Targets<'_> {
 }
 
 /// The function a network is trained to minimise.
+///
+/// Per sample, with `K` outputs `o_k` and desired outputs `d_k`; a batch's loss is
+/// the mean over its samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Loss {
-    /// The seed's performance function, negated: `L = 1/2 sum_k (d_k - o_k)^2` per sample.
-    SquaredError,
-    /// Cross-entropy over a softmax output: `L = -sum_k d_k ln o_k`.
+    /// PyTorch's `MSELoss`: `L = 1/K sum_k (d_k - o_k)^2`, the mean over outputs.
+    Mse,
+    /// The seed's performance function, negated: `L = 1/2 sum_k (d_k - o_k)^2`.
+    ///
+    /// Its gradient is `K/2` times [`Loss::Mse`]'s, so a learning rate `r` here
+    /// trains like `r * K/2` with mse (5x on MNIST's 10 outputs, the same for 2).
+    /// Model files written before mse was split from it call it `squared_error`.
+    #[serde(alias = "squared_error")]
+    Seed,
+    /// PyTorch's `CrossEntropyLoss` over a softmax output: `L = -sum_k d_k ln o_k`.
     CrossEntropy,
-    /// Binary cross-entropy over sigmoid outputs: `L = -sum_k [d ln o + (1 - d) ln(1 - o)]`.
+    /// PyTorch's `BCELoss` over sigmoid outputs: `L = -1/K sum_k [d ln o + (1 - d) ln(1 - o)]`.
     BinaryCrossEntropy,
 }
 
 impl Loss {
     /// All losses.
-    pub const ALL: [Loss; 3] = [
-        Loss::SquaredError,
+    pub const ALL: [Loss; 4] = [
+        Loss::Mse,
+        Loss::Seed,
         Loss::CrossEntropy,
         Loss::BinaryCrossEntropy,
     ];
@@ -94,25 +110,60 @@ impl Loss {
     /// Short name, as on the command line.
     pub fn name(self) -> &'static str {
         match self {
-            Loss::SquaredError => "mse",
+            Loss::Mse => "mse",
+            Loss::Seed => "seed",
             Loss::CrossEntropy => "ce",
             Loss::BinaryCrossEntropy => "bce",
         }
     }
 
-    /// Parses a short name (`mse`, `ce`, `bce`).
+    /// Parses a short name (`mse`, `seed`, `ce`, `bce`).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// Whether this is one of the two squared-error losses (mse or the seed's).
+    pub fn is_squared_error(self) -> bool {
+        matches!(self, Loss::Mse | Loss::Seed)
+    }
+
+    /// The factor by which this loss's gradient exceeds [`Loss::Mse`]'s on `outputs`
+    /// outputs: `K/2` for the seed's loss, `None` for the losses that are not squared errors.
+    ///
+    /// A learning rate `r` with this loss trains like `r * factor` with mse.
+    pub fn mse_learning_rate_factor(self, outputs: usize) -> Option<f32> {
+        match self {
+            Loss::Mse => Some(1.0),
+            Loss::Seed => Some(outputs as f32 / 2.0),
+            Loss::CrossEntropy | Loss::BinaryCrossEntropy => None,
+        }
+    }
+
+    /// One line saying what the loss is, for model metadata and `nn-tui info`;
+    /// for the seed's loss it also gives its learning rate's relation to mse's.
+    pub fn definition(self, outputs: usize) -> String {
+        match self {
+            Loss::Mse => "mse: 1/K sum_k (d_k - o_k)^2 per sample, mean over the batch (PyTorch's MSELoss)".into(),
+            Loss::Seed => {
+                let factor = self.mse_learning_rate_factor(outputs).unwrap_or(1.0);
+                format!(
+                    "seed: 1/2 sum_k (d_k - o_k)^2 per sample, mean over the batch (the seed's performance function); \
+                     its gradient is K/2 = {factor} times mse's for these K = {outputs} outputs, so a learning rate r here trains like r * {factor} with mse"
+                )
+            }
+            Loss::CrossEntropy => "ce: -sum_k d_k ln o_k over a softmax, mean over the batch (PyTorch's CrossEntropyLoss)".into(),
+            Loss::BinaryCrossEntropy => "bce: -1/K sum_k [d_k ln o_k + (1 - d_k) ln(1 - o_k)], mean over the batch (PyTorch's BCELoss)".into(),
+        }
     }
 
     /// Whether this loss is defined over the given output activation.
     ///
     /// Cross-entropy needs a softmax (outputs that are a distribution), binary
-    /// cross-entropy a sigmoid (each output a probability); the seed's squared
-    /// error works over any elementwise activation.
+    /// cross-entropy a sigmoid (each output a probability); the squared errors
+    /// work over any elementwise activation.
     pub fn fits_output(self, output: Activation) -> bool {
         match self {
-            Loss::SquaredError => output != Activation::Softmax,
+            Loss::Mse | Loss::Seed => output != Activation::Softmax,
             Loss::CrossEntropy => output == Activation::Softmax,
             Loss::BinaryCrossEntropy => output == Activation::Sigmoid,
         }
@@ -126,11 +177,15 @@ impl Loss {
             for (k, &o) in row.iter().enumerate() {
                 let d = targets.desired(i, k, width);
                 sample += match self {
-                    Loss::SquaredError => 0.5 * (d - o) * (d - o),
+                    Loss::Mse => (d - o) * (d - o),
+                    Loss::Seed => 0.5 * (d - o) * (d - o),
                     Loss::CrossEntropy if d == 0.0 => 0.0,
                     Loss::CrossEntropy => -d * safe_ln(o),
                     Loss::BinaryCrossEntropy => -(d * safe_ln(o) + (1.0 - d) * safe_ln(1.0 - o)),
                 };
+            }
+            if matches!(self, Loss::Mse | Loss::BinaryCrossEntropy) {
+                sample /= width as f32; // PyTorch's mean over the outputs
             }
             total += f64::from(sample);
         }
@@ -139,11 +194,12 @@ impl Loss {
 
     /// Writes the output layer's `delta = -dL/dz`, multiplied by `scale`, into `delta`.
     ///
-    /// Squared error: `delta = f'(o) (d - o)`, which for the seed's sigmoid is
-    /// `o(1 - o)(d - o)`. Softmax with cross-entropy and sigmoid with binary
-    /// cross-entropy both simplify to `delta = d - o`: the activation's
-    /// derivative cancels against the loss's. `scale` is `1 / batch` so that the
-    /// gradients are those of the batch mean, whichever shard computes them.
+    /// The seed's loss: `delta = f'(o) (d - o)`, which for the seed's sigmoid is
+    /// `o(1 - o)(d - o)`; mse, the mean over `K` outputs: `2/K` times that.
+    /// Softmax with cross-entropy and sigmoid with binary cross-entropy both
+    /// simplify to `delta = d - o` (over `K` for binary cross-entropy's mean): the
+    /// activation's derivative cancels against the loss's. `scale` is `1 / batch`
+    /// so that the gradients are those of the batch mean, whichever shard computes them.
     pub fn output_delta(
         self,
         output: Activation,
@@ -153,6 +209,12 @@ impl Loss {
         scale: f32,
         delta: &mut [f32],
     ) {
+        let per_output = match self {
+            Loss::Seed | Loss::CrossEntropy => 1.0,
+            Loss::Mse => 2.0 / width as f32,
+            Loss::BinaryCrossEntropy => 1.0 / width as f32,
+        };
+        let scale = scale * per_output;
         for (i, (row, delta_row)) in outputs
             .chunks_exact(width)
             .zip(delta.chunks_exact_mut(width))
@@ -162,7 +224,7 @@ impl Loss {
                 let d = targets.desired(i, k, width);
                 *delta_k = scale
                     * match self {
-                        Loss::SquaredError => output.derivative_from_output(o) * (d - o),
+                        Loss::Seed | Loss::Mse => output.derivative_from_output(o) * (d - o),
                         Loss::CrossEntropy | Loss::BinaryCrossEntropy => d - o,
                     };
             }
@@ -196,7 +258,7 @@ mod tests {
     fn seed_output_delta_is_o_one_minus_o_times_d_minus_o() {
         let o = [0.7f32];
         let mut delta = [0.0];
-        Loss::SquaredError.output_delta(
+        Loss::Seed.output_delta(
             Activation::Sigmoid,
             &o,
             &Targets::Values(&[1.0]),
@@ -219,7 +281,8 @@ mod tests {
         for (loss, width) in [
             (Loss::CrossEntropy, 2),
             (Loss::BinaryCrossEntropy, 1),
-            (Loss::SquaredError, 1),
+            (Loss::Seed, 1),
+            (Loss::Mse, 2),
         ] {
             let o = vec![f32::NAN; width];
             assert!(
@@ -231,8 +294,10 @@ mod tests {
 
     #[test]
     fn pairings() {
-        assert!(Loss::SquaredError.fits_output(Activation::Sigmoid));
-        assert!(!Loss::SquaredError.fits_output(Activation::Softmax));
+        assert!(Loss::Seed.fits_output(Activation::Sigmoid));
+        assert!(!Loss::Seed.fits_output(Activation::Softmax));
+        assert!(Loss::Mse.fits_output(Activation::Linear));
+        assert!(!Loss::Mse.fits_output(Activation::Softmax));
         assert!(Loss::CrossEntropy.fits_output(Activation::Softmax));
         assert!(!Loss::CrossEntropy.fits_output(Activation::Sigmoid));
         assert!(Loss::BinaryCrossEntropy.fits_output(Activation::Sigmoid));
@@ -244,5 +309,38 @@ mod tests {
         assert!(Targets::Classes(&[0, 2]).check(2, 3).is_ok());
         assert!(Targets::Classes(&[1, 0]).check(2, 1).is_ok());
         assert!(Targets::Values(&[0.0; 5]).check(2, 3).is_err());
+    }
+
+    #[test]
+    fn mse_is_the_mean_over_outputs_and_the_seed_half_the_sum() {
+        // Two samples, two outputs, errors (1, 2) and (0, 3), summed over the batch by hand:
+        // mse = (1 + 4)/2 + (0 + 9)/2 = 7 and seed = 1/2 (1 + 4) + 1/2 (0 + 9) = 7, equal
+        // for K = 2 (K/2 = 1). Three outputs, errors (1, 2, 2): mse 9/3 = 3, seed 9/2 = 4.5.
+        let o = [0.0f32, 0.0, 0.0, 0.0];
+        let d = Targets::Values(&[1.0, 2.0, 0.0, 3.0]);
+        assert_eq!(Loss::Mse.sum(&o, &d, 2), 7.0);
+        assert_eq!(Loss::Seed.sum(&o, &d, 2), 7.0);
+        let d3 = Targets::Values(&[1.0, 2.0, 2.0]);
+        assert_eq!(Loss::Mse.sum(&[0.0; 3], &d3, 3), 3.0);
+        assert_eq!(Loss::Seed.sum(&[0.0; 3], &d3, 3), 4.5);
+        assert_eq!(Loss::Seed.mse_learning_rate_factor(10), Some(5.0));
+        assert_eq!(Loss::CrossEntropy.mse_learning_rate_factor(10), None);
+        assert!(Loss::Seed.definition(10).contains("K/2 = 5 times mse's"));
+    }
+
+    #[test]
+    fn names_round_trip_and_old_files_name_the_seed() {
+        for loss in Loss::ALL {
+            assert_eq!(Loss::from_name(loss.name()), Some(loss));
+        }
+        // Model files from before mse was split off stored the seed's loss as "squared_error".
+        let old: Loss = serde_json::from_str("\"squared_error\"").unwrap();
+        assert_eq!(old, Loss::Seed);
+        assert_eq!(serde_json::to_string(&Loss::Seed).unwrap(), "\"seed\"");
+        assert_eq!(serde_json::to_string(&Loss::Mse).unwrap(), "\"mse\"");
+        assert_eq!(
+            serde_json::to_string(&Loss::CrossEntropy).unwrap(),
+            "\"cross_entropy\""
+        );
     }
 }

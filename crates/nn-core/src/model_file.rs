@@ -66,6 +66,11 @@ pub struct ModelInfo {
 struct Header {
     format_version: u32,
     architecture: Option<Architecture>,
+    /// For the seed's loss only, whose name alone does not say it: its definition and
+    /// its learning rate's relation to mse's ([`crate::Loss::definition`]). Written for
+    /// readers of the file (PyTorch users); the loss itself is the architecture's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    loss_definition: Option<String>,
     #[serde(flatten)]
     info: Option<ModelInfo>,
 }
@@ -82,9 +87,12 @@ pub fn bias_name(l: usize) -> String {
 
 /// Serialises a network and its info to safetensors bytes.
 pub fn model_to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
+    let architecture = network.architecture();
     let header = Header {
         format_version: FORMAT_VERSION,
-        architecture: Some(network.architecture().clone()),
+        architecture: Some(architecture.clone()),
+        loss_definition: (architecture.loss == crate::Loss::Seed)
+            .then(|| architecture.loss.definition(architecture.outputs())),
         info: Some(info.clone()),
     };
     let json = serde_json::to_string(&header).expect("metadata serialises: plain data");

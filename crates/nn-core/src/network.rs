@@ -11,8 +11,9 @@
 //! Training climbs the seed's performance `P = -1/2 (d - o)^2` (descends
 //! `L = -P`). By the chain rule, with `delta = dP/dz` for every neuron:
 //!
-//! - output neuron: `delta = o(1 - o)(d - o)` (sigmoid with squared error; in
-//!   general the activation's derivative times `-dL/do`, see [`crate::Loss::output_delta`]);
+//! - output neuron: `delta = o(1 - o)(d - o)` (sigmoid with the seed's loss; in
+//!   general the activation's derivative times `-dL/do`, see [`crate::Loss::output_delta`]:
+//!   PyTorch's mse, the mean over `K` outputs, gives `2/K` times this delta);
 //! - hidden neuron: `delta = o(1 - o) * sum_j w_j delta_j`, the sum running over
 //!   the neurons `j` of the next layer that this neuron feeds, through weights `w_j`;
 //! - weight change: `Delta w = r * o_in * delta`, where `o_in` is the input that the
@@ -322,7 +323,8 @@ impl Network {
         let output_start = ws.offsets[last];
         let outputs = &ws.outputs[output_start..output_start + batch * out_width];
         let loss_sum = arch.loss.sum(outputs, targets, out_width);
-        // Output layer: delta = f'(o) * (d - o), or d - o for the paired softmax/sigmoid losses.
+        // Output layer: delta = f'(o) * (d - o), or d - o for the paired softmax/sigmoid
+        // losses (times 2/K for mse and 1/K for bce, PyTorch's means over K outputs).
         arch.loss.output_delta(
             arch.output,
             outputs,

@@ -296,3 +296,40 @@ fn saving_into_a_missing_folder_is_an_error_that_keeps_the_old_file() {
     save_model(&path, &network(), &info()).unwrap();
     assert_eq!(load_model(&path).unwrap().1, info());
 }
+
+#[test]
+fn the_seeds_loss_is_defined_in_the_metadata_and_old_files_load_as_seed() {
+    let arch = Architecture::new(
+        vec![3, 4, 10],
+        Activation::Sigmoid,
+        Activation::Sigmoid,
+        Loss::Seed,
+    )
+    .unwrap();
+    let net = Network::new(arch, 2).unwrap();
+    let bytes = model_to_bytes(&net, &ModelInfo::default());
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&metadata.metadata().as_ref().unwrap()[METADATA_KEY]).unwrap();
+    assert_eq!(json["architecture"]["loss"], "seed");
+    let definition = json["loss_definition"].as_str().unwrap();
+    assert!(
+        definition.contains("1/2 sum_k (d_k - o_k)^2")
+            && definition.contains("K/2 = 5 times mse's"),
+        "{definition}"
+    );
+    // PyTorch's losses say what they are by name: no definition, same bytes as before.
+    let ce = model_to_bytes(&network(), &ModelInfo::default());
+    let (_, metadata) = safetensors::SafeTensors::read_metadata(&ce).unwrap();
+    assert!(!metadata.metadata().as_ref().unwrap()[METADATA_KEY].contains("loss_definition"));
+
+    // A file written before mse was split from the seed's loss named it "squared_error".
+    let old = serde_json::json!({
+        "format_version": FORMAT_VERSION,
+        "architecture": {"sizes": [3, 4, 10], "hidden": "sigmoid", "output": "sigmoid", "loss": "squared_error"},
+    })
+    .to_string();
+    let (loaded, _) = model_from_bytes(&craft(&tensors_of(&net), Some(old))).unwrap();
+    assert_eq!(loaded.architecture().loss, Loss::Seed);
+    assert_eq!(loaded.parameters(), net.parameters());
+}

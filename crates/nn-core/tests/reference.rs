@@ -89,14 +89,18 @@ impl Reference {
         outs
     }
 
+    /// One sample's loss, written out per output: the seed's `1/2 sum (d - o)^2`, and
+    /// PyTorch's losses (mse and bce take the mean over the `K` outputs).
     fn sample_loss(&self, o: &[f64], d: &[f64]) -> f64 {
+        let k = o.len() as f64;
         o.iter()
             .zip(d)
             .map(|(o, d)| match self.loss {
-                Loss::SquaredError => 0.5 * (d - o) * (d - o),
+                Loss::Seed => 0.5 * (d - o) * (d - o),
+                Loss::Mse => (d - o) * (d - o) / k,
                 Loss::CrossEntropy => -d * o.max(1e-300).ln(),
                 Loss::BinaryCrossEntropy => {
-                    -(d * o.max(1e-300).ln() + (1.0 - d) * (1.0 - o).max(1e-300).ln())
+                    -(d * o.max(1e-300).ln() + (1.0 - d) * (1.0 - o).max(1e-300).ln()) / k
                 }
             })
             .sum()
@@ -120,13 +124,18 @@ impl Reference {
         for (x, d) in xs.iter().zip(ds) {
             let outs = self.forward(x);
             let last = self.w.len() - 1;
-            // Output neurons: delta = f'(o) (d - o); softmax/sigmoid with (binary) cross-entropy: d - o.
+            // Output neurons, delta = -dL/dz: the seed's loss gives f'(o) (d - o), mse the
+            // derivative of (d - o)^2 / K, i.e. 2/K f'(o) (d - o); softmax with cross-entropy
+            // gives d - o, sigmoid with binary cross-entropy (d - o) / K.
+            let k = d.len() as f64;
             let mut delta: Vec<f64> = outs[last + 1]
                 .iter()
                 .zip(d)
                 .map(|(&o, &d)| match self.loss {
-                    Loss::SquaredError => act_derivative(self.output, o) * (d - o),
-                    _ => d - o,
+                    Loss::Seed => act_derivative(self.output, o) * (d - o),
+                    Loss::Mse => 2.0 / k * act_derivative(self.output, o) * (d - o),
+                    Loss::CrossEntropy => d - o,
+                    Loss::BinaryCrossEntropy => (d - o) / k,
                 })
                 .collect();
             for l in (0..=last).rev() {
@@ -194,7 +203,8 @@ fn pairings() -> Vec<(Activation, Activation, Loss)> {
             Activation::Relu,
             Activation::Linear,
         ] {
-            v.push((hidden, output, Loss::SquaredError));
+            v.push((hidden, output, Loss::Seed));
+            v.push((hidden, output, Loss::Mse));
         }
         v.push((hidden, Activation::Softmax, Loss::CrossEntropy));
         v.push((hidden, Activation::Sigmoid, Loss::BinaryCrossEntropy));
@@ -229,7 +239,7 @@ fn make_case(
     let use_classes = loss == Loss::CrossEntropy;
     let classes: Vec<u32> = (0..batch).map(|i| (i % outputs) as u32).collect();
     let values: Vec<f32> = match loss {
-        Loss::SquaredError => (0..batch * outputs).map(|_| next()).collect(),
+        Loss::Seed | Loss::Mse => (0..batch * outputs).map(|_| next()).collect(),
         _ => (0..batch * outputs)
             .map(|_| f32::from(next() > 0.0))
             .collect(),
@@ -343,7 +353,7 @@ fn has_relu_kink(case: &Case) -> bool {
 fn seed_bias_is_the_weight_of_a_constant_minus_one_input() {
     let case = make_case(
         vec![3, 4, 2],
-        (Activation::Sigmoid, Activation::Sigmoid, Loss::SquaredError),
+        (Activation::Sigmoid, Activation::Sigmoid, Loss::Seed),
         5,
         3,
     );
@@ -367,7 +377,7 @@ fn seed_output_delta_and_weight_change_by_hand() {
         vec![1, 1],
         Activation::Sigmoid,
         Activation::Sigmoid,
-        Loss::SquaredError,
+        Loss::Seed,
     )
     .unwrap();
     let net = Network::from_parameters(arch, vec![0.5, -0.25]).unwrap();
@@ -388,6 +398,38 @@ fn seed_output_delta_and_weight_change_by_hand() {
     assert!((trained.weights(0)[0] - (0.5 + r * x * delta)).abs() < 1e-7);
     // The bias weight w_0 = -b sees the input -1: Delta w_0 = r * (-1) * delta = -r * delta.
     assert!((trained.seed_bias_weight(0, 0) - (0.25 - r * delta)).abs() < 1e-7);
+}
+
+#[test]
+fn the_seeds_gradient_is_k_over_2_times_mse() {
+    // The same network, data and targets under both squared errors: the seed's
+    // 1/2 sum_k (d_k - o_k)^2 and PyTorch's mean 1/K sum_k (d_k - o_k)^2.
+    for outputs in [1, 2, 5, 10] {
+        let seed = make_case(
+            vec![3, 4, outputs],
+            (Activation::Sigmoid, Activation::Sigmoid, Loss::Seed),
+            6,
+            11,
+        );
+        let mut mse_net = seed.net.architecture().clone();
+        mse_net.loss = Loss::Mse;
+        let mse = Case {
+            net: Network::from_parameters(mse_net, seed.net.parameters().to_vec()).unwrap(),
+            xs: seed.xs.clone(),
+            ds: seed.ds.clone(),
+            flat_x: seed.flat_x.clone(),
+            classes: None,
+            values: seed.values.clone(),
+        };
+        let (seed_loss, seed_grads) = seed.batched_gradients();
+        let (mse_loss, mse_grads) = mse.batched_gradients();
+        let factor = outputs as f64 / 2.0;
+        assert!((seed_loss - factor * mse_loss).abs() <= 1e-6 * seed_loss);
+        let scaled: Vec<f64> = mse_grads.iter().map(|&g| factor * f64::from(g)).collect();
+        let seed_grads: Vec<f64> = seed_grads.iter().map(|&g| f64::from(g)).collect();
+        let err = relative_error(&seed_grads, &scaled);
+        assert!(err < 1e-6, "K = {outputs}: relative error {err}");
+    }
 }
 
 #[test]
@@ -464,7 +506,7 @@ proptest! {
 fn bad_shapes_are_errors_not_panics() {
     let case = make_case(
         vec![3, 4, 2],
-        (Activation::Sigmoid, Activation::Sigmoid, Loss::SquaredError),
+        (Activation::Sigmoid, Activation::Sigmoid, Loss::Seed),
         2,
         1,
     );
@@ -500,7 +542,7 @@ fn bad_shapes_are_errors_not_panics() {
             vec![1, 1],
             Activation::Sigmoid,
             Activation::Sigmoid,
-            Loss::SquaredError,
+            Loss::Seed,
         )
         .unwrap(),
     );
@@ -523,7 +565,7 @@ fn same_seed_same_weights_and_golden_values() {
         vec![2, 3, 1],
         Activation::Tanh,
         Activation::Sigmoid,
-        Loss::SquaredError,
+        Loss::Seed,
     )
     .unwrap();
     let a = Network::new(arch.clone(), 42).unwrap();

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use nn_core::{Activation, Architecture, Loss};
+use nn_core::{Activation, Architecture};
 use nn_data::Task;
 use serde::{Deserialize, Serialize};
 
@@ -484,9 +484,9 @@ pub fn misfit(arch: &Architecture, inputs: usize, task: Task) -> Option<String> 
                     "the data's {outputs} regression targets need {outputs} outputs, the network has {}",
                     arch.outputs()
                 ))
-            } else if arch.loss != Loss::SquaredError {
+            } else if !arch.loss.is_squared_error() {
                 Some(format!(
-                    "regression needs the squared-error loss, not {}",
+                    "regression needs a squared-error loss (mse or seed), not {}",
                     arch.loss
                 ))
             } else {

@@ -105,7 +105,7 @@ pub struct Defaults {
 /// - Dashboard, wider data: as headless, until stopped.
 ///
 /// Classification always gets a softmax output with cross-entropy, regression a
-/// linear output with squared error, unless the user asks otherwise.
+/// linear output with mse (PyTorch's `MSELoss`), unless the user asks otherwise.
 pub const DEFAULTS: [(Purpose, bool, Defaults); 4] = [
     (
         Purpose::Headless,
@@ -439,8 +439,8 @@ impl TrainRequest {
 /// Output activation and loss for a task when the user names some, none or both.
 ///
 /// Classification: softmax with cross-entropy (or, for the seed's network, any
-/// elementwise output with squared error, when asked). Regression: a linear
-/// output with squared error.
+/// elementwise output with the seed's loss, when asked). Regression: a linear
+/// output with mse, PyTorch's `MSELoss`.
 fn output_and_loss(
     task: Task,
     output: Option<Activation>,
@@ -449,7 +449,7 @@ fn output_and_loss(
     match (task, output, loss) {
         (Task::Regression { .. }, output, loss) => (
             output.unwrap_or(Activation::Linear),
-            loss.unwrap_or(Loss::SquaredError),
+            loss.unwrap_or(Loss::Mse),
         ),
         (Task::Classification { .. }, None, None | Some(Loss::CrossEntropy)) => {
             (Activation::Softmax, Loss::CrossEntropy)
@@ -458,12 +458,12 @@ fn output_and_loss(
             let loss = if output == Activation::Softmax {
                 Loss::CrossEntropy
             } else {
-                Loss::SquaredError
+                Loss::Seed
             };
             (output, loss)
         }
-        (Task::Classification { .. }, None, Some(Loss::SquaredError)) => {
-            (Activation::Sigmoid, Loss::SquaredError)
+        (Task::Classification { .. }, None, Some(loss @ (Loss::Mse | Loss::Seed))) => {
+            (Activation::Sigmoid, loss)
         }
         (Task::Classification { .. }, None, Some(Loss::BinaryCrossEntropy)) => {
             (Activation::Sigmoid, Loss::BinaryCrossEntropy)

@@ -140,7 +140,7 @@ fn divergence_names_epoch_batch_and_rate() {
         vec![2, 8, 2],
         Activation::Relu,
         Activation::Sigmoid,
-        Loss::SquaredError,
+        Loss::Seed,
     )
     .unwrap();
     let cfg = TrainConfig {

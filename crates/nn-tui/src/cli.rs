@@ -16,7 +16,7 @@ Examples:
   nn-tui train --data moons --save m.safetensors
   nn-tui eval --model m.safetensors --data moons
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
-               --loss mse --optimizer sgd --lr 3.0 --batch 32 --epochs 10
+               --loss seed --optimizer sgd --lr 3.0 --batch 32 --epochs 10
 
 Exit status: 0 ok, 1 the run failed, 2 bad command line, 130 interrupted (Ctrl-C).";
 
@@ -92,8 +92,8 @@ fn defaults_text(purpose: Purpose) -> String {
     format!(
         "Defaults depend on the data. Small inputs (at most {} features, e.g. the 2-D \
          generators): {}. Wider inputs (e.g. mnist): {}. Classification uses a softmax output \
-         with cross-entropy, regression a linear output with squared error. Any flag you give \
-         wins.",
+         with cross-entropy (a sigmoid, tanh, relu or linear --output: the seed's loss), \
+         regression a linear output with mse. Any flag you give wins.",
         nn_train::SMALL_INPUTS,
         describe(2),
         describe(nn_train::SMALL_INPUTS + 1),
@@ -182,7 +182,10 @@ pub struct NetworkArgs {
     /// Output-layer activation.
     #[arg(long, value_enum, value_name = "NAME")]
     pub output: Option<OutputActivation>,
-    /// Loss: mse (the seed's squared error), ce (cross-entropy, softmax), bce (binary, sigmoid).
+    /// Loss, as PyTorch defines it except seed: mse (MSELoss, the mean of (d - o)^2 over
+    /// outputs and batch), seed (the seed's 1/2 sum_k (d_k - o_k)^2 per sample, mean over the
+    /// batch: its gradient is K/2 times mse's for K outputs, so --lr r here trains like
+    /// --lr r*K/2 with mse, 5x on MNIST), ce (CrossEntropyLoss, softmax), bce (BCELoss, sigmoid).
     #[arg(long, value_enum, value_name = "NAME")]
     pub loss: Option<LossArg>,
 }
@@ -410,18 +413,21 @@ impl From<OutputActivation> for Activation {
 /// Losses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LossArg {
-    /// Squared error, the seed's performance function.
+    /// PyTorch's MSELoss: the mean of (d - o)^2 over outputs and batch.
     Mse,
-    /// Cross-entropy over a softmax output.
+    /// The seed's 1/2 sum_k (d_k - o_k)^2, mean over the batch: K/2 times mse's gradient.
+    Seed,
+    /// PyTorch's CrossEntropyLoss over a softmax output.
     Ce,
-    /// Binary cross-entropy over sigmoid outputs.
+    /// PyTorch's BCELoss over sigmoid outputs (the mean over outputs).
     Bce,
 }
 
 impl From<LossArg> for Loss {
     fn from(l: LossArg) -> Self {
         match l {
-            LossArg::Mse => Loss::SquaredError,
+            LossArg::Mse => Loss::Mse,
+            LossArg::Seed => Loss::Seed,
             LossArg::Ce => Loss::CrossEntropy,
             LossArg::Bce => Loss::BinaryCrossEntropy,
         }

@@ -159,6 +159,7 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
             "activation": arch.hidden.name(),
             "output": arch.output.name(),
             "loss": arch.loss.name(),
+            "loss_definition": arch.loss.definition(arch.outputs()),
             "parameters": arch.parameter_count(),
             "layer_parameters": layers.iter().map(|l| l.inputs * l.outputs + l.outputs).collect::<Vec<_>>(),
             "normalization": normalisation,
@@ -183,7 +184,7 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
         "activations    {} hidden, {} output",
         arch.hidden, arch.output
     );
-    let _ = writeln!(s, "loss           {}", arch.loss.name());
+    let _ = writeln!(s, "loss           {}", arch.loss.definition(arch.outputs()));
     let _ = writeln!(s, "normalisation  {normalisation}");
     let _ = writeln!(
         s,
