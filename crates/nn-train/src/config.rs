@@ -327,6 +327,11 @@ pub struct TrainConfig {
     pub clip_norm: Option<f32>,
     /// Samples per mini-batch; the loss is their mean.
     pub batch_size: usize,
+    /// Shuffle the training samples every epoch (seeded), as PyTorch's
+    /// `DataLoader(shuffle=True)`; when false every epoch takes them in the data
+    /// set's order, in consecutive mini-batches (the last one may be shorter).
+    #[serde(default = "shuffle_by_default")]
+    pub shuffle: bool,
     /// Samples per shard; `None` picks one from the batch size alone (never from
     /// the thread count, so results do not depend on it).
     pub shard_size: Option<usize>,
@@ -344,6 +349,11 @@ pub struct TrainConfig {
     pub checkpoint_every: usize,
 }
 
+/// Checkpoints written before `shuffle` existed were shuffled runs.
+fn shuffle_by_default() -> bool {
+    true
+}
+
 impl TrainConfig {
     /// Sensible defaults around an architecture: SGD, constant rate 0.1, batch 32, 10 epochs.
     pub fn new(architecture: Architecture) -> Self {
@@ -356,6 +366,7 @@ impl TrainConfig {
             l2: 0.0,
             clip_norm: None,
             batch_size: 32,
+            shuffle: true,
             shard_size: None,
             epochs: 10,
             threads: 0,

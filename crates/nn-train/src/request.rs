@@ -221,6 +221,8 @@ pub struct TrainRequest {
     pub step_factor: f32,
     /// Samples per mini-batch.
     pub batch_size: Option<usize>,
+    /// Shuffle the training samples every epoch (else take them in order).
+    pub shuffle: bool,
     /// Epochs.
     pub epochs: Option<usize>,
     /// Worker threads; 0: one per core.
@@ -254,6 +256,7 @@ impl Default for TrainRequest {
             step_every: None,
             step_factor: 0.1,
             batch_size: None,
+            shuffle: true,
             epochs: None,
             threads: 0,
             seed: nn_data::DEFAULT_SEED,
@@ -395,6 +398,7 @@ impl TrainRequest {
         config.l2 = self.l2;
         config.clip_norm = self.clip_norm;
         config.batch_size = self.batch_size.unwrap_or(defaults.batch_size);
+        config.shuffle = self.shuffle;
         config.epochs = epochs;
         config.threads = self.threads;
         config.seed = self.seed;

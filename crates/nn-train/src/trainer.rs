@@ -354,7 +354,8 @@ impl Trainer {
     }
 
     /// This epoch's sample order: a seeded shuffle that depends only on the seed,
-    /// the number of resets and the epoch, so a resumed run sees the same order.
+    /// the number of resets and the epoch, so a resumed run sees the same order;
+    /// the data set's own order when the configuration asks for no shuffling.
     fn prepare_order(&mut self) {
         if self.order_epoch == Some(self.position.epoch) {
             return;
@@ -362,12 +363,15 @@ impl Trainer {
         let n = self.data.train.len();
         self.order.clear();
         self.order.extend(0..n);
+        self.order_epoch = Some(self.position.epoch);
+        if !self.config.shuffle {
+            return;
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(
             self.config.seed ^ self.position.resets.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
         rng.set_stream(self.position.epoch as u64);
         nn_data::shuffle(&mut self.order, &mut rng);
-        self.order_epoch = Some(self.position.epoch);
     }
 
     /// Trains on one mini-batch: gradients over the shards, their sum, one optimizer step.

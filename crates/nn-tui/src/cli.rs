@@ -228,6 +228,10 @@ pub struct TrainingArgs {
     /// Samples per mini-batch.
     #[arg(long, value_name = "N")]
     pub batch: Option<usize>,
+    /// Take the training samples in the data set's order every epoch instead of a seeded
+    /// shuffle (PyTorch's DataLoader(shuffle=False)).
+    #[arg(long = "no-shuffle")]
+    pub no_shuffle: bool,
     /// Epochs (full passes over the training data); with --resume, the total to reach.
     #[arg(long, value_name = "N")]
     pub epochs: Option<usize>,

@@ -48,6 +48,7 @@ pub fn request(net: &NetworkArgs, t: &TrainingArgs, seed: u64) -> TrainRequest {
         step_every: t.step_every,
         step_factor: t.step_factor,
         batch_size: t.batch,
+        shuffle: !t.no_shuffle,
         epochs: t.epochs,
         threads: t.threads,
         seed,
