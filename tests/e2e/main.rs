@@ -8,5 +8,6 @@ mod flags;
 mod interrupts;
 mod losses;
 mod model_files;
+mod python_interop;
 mod tmux;
 mod training;
