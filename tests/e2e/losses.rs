@@ -74,3 +74,14 @@ fn saved_seed_models_state_the_learning_rate_relation_to_mse() {
         "{definition}"
     );
 }
+
+#[test]
+fn the_help_says_how_the_seeds_learning_rate_relates_to_mse() {
+    let out = run(&workspace(), &["train", "--help"]);
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("--loss seed --lr r trains like --loss mse --lr r*K/2")
+            && help.contains("PyTorch's MSELoss: the mean of (d - o)^2 over outputs and batch"),
+        "{help}"
+    );
+}

@@ -182,10 +182,8 @@ pub struct NetworkArgs {
     /// Output-layer activation.
     #[arg(long, value_enum, value_name = "NAME")]
     pub output: Option<OutputActivation>,
-    /// Loss, as PyTorch defines it except seed: mse (MSELoss, the mean of (d - o)^2 over
-    /// outputs and batch), seed (the seed's 1/2 sum_k (d_k - o_k)^2 per sample, mean over the
-    /// batch: its gradient is K/2 times mse's for K outputs, so --lr r here trains like
-    /// --lr r*K/2 with mse, 5x on MNIST), ce (CrossEntropyLoss, softmax), bce (BCELoss, sigmoid).
+    /// Loss: mse, ce and bce are PyTorch's; seed is the seed's, whose gradient is K/2 times
+    /// mse's for K outputs, so --loss seed --lr r trains like --loss mse --lr r*K/2 (5x on MNIST).
     #[arg(long, value_enum, value_name = "NAME")]
     pub loss: Option<LossArg>,
 }
@@ -419,7 +417,7 @@ impl From<OutputActivation> for Activation {
 pub enum LossArg {
     /// PyTorch's MSELoss: the mean of (d - o)^2 over outputs and batch.
     Mse,
-    /// The seed's 1/2 sum_k (d_k - o_k)^2, mean over the batch: K/2 times mse's gradient.
+    /// The seed's 1/2 sum_k (d_k - o_k)^2 per sample, mean over the batch: K/2 times mse's gradient.
     Seed,
     /// PyTorch's CrossEntropyLoss over a softmax output.
     Ce,
