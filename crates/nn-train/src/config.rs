@@ -536,4 +536,19 @@ mod tests {
         assert!((cos.factor(10) - 0.1).abs() < 1e-6);
         assert!((cos.factor(50) - 0.1).abs() < 1e-6);
     }
+
+    #[test]
+    fn checkpoints_from_before_the_shuffle_setting_resume_shuffled() {
+        let arch = Architecture::new(
+            vec![2, 3, 2],
+            nn_core::Activation::Tanh,
+            nn_core::Activation::Softmax,
+            nn_core::Loss::CrossEntropy,
+        )
+        .unwrap();
+        let mut json = serde_json::to_value(TrainConfig::new(arch)).unwrap();
+        json.as_object_mut().unwrap().remove("shuffle");
+        let config: TrainConfig = serde_json::from_value(json).unwrap();
+        assert!(config.shuffle);
+    }
 }
