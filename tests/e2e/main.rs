@@ -5,6 +5,7 @@ mod common;
 mod dashboard;
 mod faults;
 mod flags;
+mod health;
 mod interrupts;
 mod losses;
 mod model_files;

@@ -446,6 +446,12 @@ impl App {
                         self.history.test_accuracy.push(x, a);
                     }
                 }
+                if let Some(stall) = &report.stalled {
+                    // Advice in keys: `-` lowers the rate, `a` changes the activation.
+                    self.log(format!(
+                        "{stall}: try - (a smaller rate) or a (another activation)"
+                    ));
+                }
                 self.status.epoch = report.epoch;
                 self.status.last_epoch = Some(report);
             }
@@ -705,5 +711,36 @@ pub(crate) mod tests {
         app.apply_event(Event::State(RunState::Diverged("loss is NaN".into())));
         assert_eq!(app.status.state, RunState::Diverged("loss is NaN".into()));
         assert_eq!(app.log.last().unwrap(), "loss is NaN");
+    }
+
+    #[test]
+    fn a_stall_goes_to_the_log_with_advice_in_keys() {
+        let mut app = app();
+        let mut report = crate::ui::tests::report(3, 2, 0.5);
+        report.stalled = Some(nn_train::Stall {
+            epoch: 3,
+            loss: 0.69,
+            accuracy: Some(0.5),
+            layer: 0,
+            output_layer: false,
+            activation: Activation::Tanh,
+            trouble: nn_train::UnitTrouble::Saturated,
+            units: vec![0, 1, 2, 3, 4, 5],
+            width: 8,
+        });
+        app.apply_event(Event::EpochEnd(report));
+        let line = app.log.last().unwrap();
+        assert!(
+            line.starts_with("training has stalled at epoch 3"),
+            "{line}"
+        );
+        assert!(
+            line.contains("75% of hidden layer 1's 8 tanh units are saturated"),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("try - (a smaller rate) or a (another activation)"),
+            "{line}"
+        );
     }
 }

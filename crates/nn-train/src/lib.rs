@@ -13,6 +13,7 @@
 mod checkpoint;
 mod config;
 mod error;
+mod health;
 mod metrics;
 mod model;
 mod optimizer;
@@ -25,6 +26,7 @@ mod trainer;
 pub use checkpoint::checkpoint_path;
 pub use config::{OptimizerKind, SMALL_INPUTS, Schedule, Setting, SettingError, TrainConfig};
 pub use error::TrainError;
+pub use health::{Stall, UnitTrouble};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::Model;
 pub use request::{

@@ -231,6 +231,14 @@ impl ShardEngine {
         Ok(loss_sum)
     }
 
+    /// Weight layer `layer`'s outputs `[n, width]` for the first shard of the last
+    /// training step (empty before any).
+    pub(crate) fn last_outputs(&self, layer: usize) -> &[f32] {
+        self.shards
+            .first()
+            .map_or(&[], |s| s.workspace.layer_output(layer))
+    }
+
     /// The thread pool and the summed gradients of the last [`ShardEngine::compute`].
     pub(crate) fn pool_and_gradients(&mut self) -> (&rayon::ThreadPool, &mut Gradients) {
         let gradients = self.shards[0]

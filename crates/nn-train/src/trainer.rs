@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{TrainConfig, rules};
 use crate::error::TrainError;
+use crate::health::{HealthMonitor, Stall};
 use crate::metrics::{Metrics, MetricsAccumulator};
 use crate::optimizer::{Optimizer, StepSettings, clip_global_norm};
 use crate::shards::ShardEngine;
@@ -53,6 +54,9 @@ pub struct EpochReport {
     pub improved: bool,
     /// Whether early stopping ends the run after this epoch.
     pub stop_early: bool,
+    /// Set (once per run) when this epoch found training stalled on saturated or dead units.
+    #[serde(default)]
+    pub stalled: Option<Stall>,
 }
 
 /// One epoch in a few numbers: what `--metrics-out` writes a row of.
@@ -158,6 +162,7 @@ pub struct Trainer {
     /// Set when the loss stopped being finite; cleared by [`Trainer::reset`]. The
     /// weights are then garbage, so nothing is saved over the last good files.
     pub(crate) diverged: bool,
+    health: HealthMonitor,
     order: Vec<usize>,
     order_epoch: Option<usize>,
     epoch_started: Option<Instant>,
@@ -186,6 +191,7 @@ impl Trainer {
         })?;
         let optimizer = Optimizer::new(config.optimizer, network.parameters().len());
         let position = Position::start(config.learning_rate, config.batch_size, 0);
+        let health = HealthMonitor::new(&data.train);
         Ok(Self {
             config,
             data,
@@ -196,6 +202,7 @@ impl Trainer {
             last_epoch: None,
             best_params: None,
             diverged: false,
+            health,
             order: Vec::new(),
             order_epoch: None,
             epoch_started: None,
@@ -321,6 +328,7 @@ impl Trainer {
         self.last_epoch = None;
         self.best_params = None;
         self.diverged = false;
+        self.health.reset();
         self.order_epoch = None;
         self.epoch_started = None;
         Ok(())
@@ -482,6 +490,15 @@ impl Trainer {
             || accumulator_for(&self.data.train, &self.network).finish(),
             |r| r.finish(),
         );
+        // Before evaluation reuses the shards: their outputs are the last training batch's.
+        let engine = &self.engine;
+        let stalled = self.health.check(
+            self.position.epoch + 1,
+            &train,
+            self.position.history.back().map(|row| row.train.0),
+            &self.network,
+            |l| engine.last_outputs(l),
+        );
         let data = Arc::clone(&self.data);
         let validation = data
             .validation
@@ -525,6 +542,7 @@ impl Trainer {
             samples_per_second: self.epoch_samples as f64 / seconds.max(1e-9),
             improved,
             stop_early,
+            stalled,
         };
         self.position.epoch += 1;
         self.position.step_in_epoch = 0;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nn_train::{EpochReport, Event, Metrics};
+use nn_train::{EpochReport, Event, Metrics, Stall, UnitTrouble};
 
 /// Set once stderr refused a write: progress is then dropped, training goes on.
 static STDERR_GONE: AtomicBool = AtomicBool::new(false);
@@ -89,7 +89,14 @@ impl Reporter {
                 }
             }
             Event::EpochEnd(report) => {
-                let line = epoch_line(report, self.epochs);
+                let mut line = epoch_line(report, self.epochs);
+                if let Some(stall) = &report.stalled {
+                    let _ = write!(
+                        line,
+                        "\nwarning: {}",
+                        stall_advice(stall, report.learning_rate)
+                    );
+                }
                 match &self.bars {
                     Some(bars) => {
                         bars.epoch.set_position(report.epoch as u64);
@@ -120,6 +127,21 @@ impl Reporter {
             let _ = bars.multi.clear();
         }
     }
+}
+
+/// A stall, and what to try, in flags.
+pub fn stall_advice(stall: &Stall, learning_rate: f32) -> String {
+    let other = match (stall.trouble, stall.output_layer) {
+        (UnitTrouble::Saturated, true) => {
+            "or --output softmax --loss ce (its output delta does not vanish)"
+        }
+        (UnitTrouble::Saturated, false) => "or --activation relu",
+        (UnitTrouble::Dead, _) => "--activation tanh, or another --seed",
+    };
+    format!(
+        "{stall}. Try a smaller --lr (e.g. {}), {other}",
+        learning_rate / 10.0
+    )
 }
 
 /// `epoch 3/10  train loss 0.1234 acc 96.1%  val ...  test ...  12,345 samples/s`.

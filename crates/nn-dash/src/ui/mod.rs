@@ -209,4 +209,4 @@ fn rate(v: f32) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -23,7 +23,7 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
-fn report(epoch: usize, classes: usize, test_accuracy: f64) -> EpochReport {
+pub(crate) fn report(epoch: usize, classes: usize, test_accuracy: f64) -> EpochReport {
     let mut confusion = ConfusionMatrix::new(classes);
     for t in 0..classes {
         let right = (100.0 * test_accuracy) as usize;
@@ -51,6 +51,7 @@ fn report(epoch: usize, classes: usize, test_accuracy: f64) -> EpochReport {
         samples_per_second: 400_000.0,
         improved: false,
         stop_early: false,
+        stalled: None,
     }
 }
 
