@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn regression_plots() {
-        for name in ["plane", "sine"] {
+        for name in ["plane", "reg-gauss", "sine"] {
             let lines = scatter(&nn_data::generate(name, 100, 0.0, 1).unwrap(), 20, 8);
             assert_eq!(lines.len(), 10);
         }

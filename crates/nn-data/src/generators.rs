@@ -22,7 +22,15 @@ use crate::{DataError, Dataset, Inputs, Targets};
 
 /// Every generator, in the order `cargo xtask gen-data` writes them.
 pub const GENERATORS: &[&str] = &[
-    "xor", "circle", "gauss", "spiral", "moons", "blobs", "plane", "sine",
+    "xor",
+    "circle",
+    "gauss",
+    "spiral",
+    "moons",
+    "blobs",
+    "plane",
+    "reg-gauss",
+    "sine",
 ];
 
 /// The seed of the committed CSVs in `datasets/`.
@@ -44,7 +52,7 @@ pub fn is_generator(name: &str) -> bool {
 /// Units differ per generator, see each function.
 pub fn default_noise(name: &str) -> Option<f32> {
     Some(match name {
-        "xor" | "circle" | "gauss" | "moons" | "plane" | "sine" => 0.1,
+        "xor" | "circle" | "gauss" | "moons" | "plane" | "reg-gauss" | "sine" => 0.1,
         "spiral" => 0.2,
         "blobs" => 1.0,
         _ => return None,
@@ -71,6 +79,7 @@ pub fn generate(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dat
         "moons" => moons(samples, noise, seed),
         "blobs" => blobs(samples, noise, seed),
         "plane" => plane(samples, noise, seed),
+        "reg-gauss" => reg_gauss(samples, noise, seed),
         "sine" => sine(samples, noise, seed),
         _ => {
             return Err(DataError::UnknownGenerator {
@@ -303,6 +312,52 @@ pub fn plane(samples: usize, noise: f32, seed: u64) -> Dataset {
     regression("plane", inputs, targets, &["x1", "x2"])
 }
 
+/// The six signed cones of [`reg_gauss`]: centre `(x, y)` and sign, in Playground's order.
+const CONES: [(f64, f64, f64); 6] = [
+    (-4.0, 2.5, 1.0),
+    (0.0, 2.5, -1.0),
+    (4.0, 2.5, 1.0),
+    (-4.0, -2.5, -1.0),
+    (0.0, -2.5, 1.0),
+    (4.0, -2.5, -1.0),
+];
+
+/// The target of [`reg_gauss`] at `(x, y)`: of the six cones' signed heights
+/// `sign * clamp(1 - d / 2, 0, 1)` (`d`: the distance to the cone's centre), the one
+/// largest in size; the first cone wins a tie; 0 further than 2 from every centre.
+pub fn reg_gauss_target(x: f64, y: f64) -> f64 {
+    let mut target = 0.0f64;
+    for (cx, cy, sign) in CONES {
+        let height = sign * (1.0 - (x - cx).hypot(y - cy) / 2.0).clamp(0.0, 1.0);
+        if height.abs() > target.abs() {
+            target = height;
+        }
+    }
+    target
+}
+
+/// Six signed bumps on a 3 x 2 grid (Playground `regressGaussian`, its
+/// "multi gaussian" regression, `reg-gauss` in its URLs): `x1, x2 ~ U(-6, 6)`,
+/// `y = reg_gauss_target(x1 + n1, x2 + n2)` with `n1, n2 ~ U(-6, 6) * noise`
+/// (see [`reg_gauss_target`]: cones of radius 2, signs `+ - +` on the top row at
+/// `x2 = 2.5` and `- + -` on the bottom row at `x2 = -2.5`, centres at `x1 = -4, 0, 4`).
+/// The points stay where they were drawn; noise only blurs their targets.
+pub fn reg_gauss(samples: usize, noise: f32, seed: u64) -> Dataset {
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut inputs = Vec::with_capacity(2 * samples);
+    let mut targets = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let x1 = uniform(&mut rng, -6.0, 6.0) as f32;
+        let x2 = uniform(&mut rng, -6.0, 6.0) as f32;
+        let n1 = uniform(&mut rng, -6.0, 6.0) * noise;
+        let n2 = uniform(&mut rng, -6.0, 6.0) * noise;
+        inputs.extend([x1, x2]);
+        targets.push(reg_gauss_target(f64::from(x1) + n1, f64::from(x2) + n2) as f32);
+    }
+    regression("reg-gauss", inputs, targets, &["x1", "x2"])
+}
+
 /// One-dimensional sine wave (our own; neither Playground nor scikit-learn has
 /// it): `x1 ~ U(-2π, 2π)` (two periods), `y = sin(x1) + noise * N(0, 1)`.
 pub fn sine(samples: usize, noise: f32, seed: u64) -> Dataset {
@@ -389,7 +444,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown dataset generator `swirl`: expected one of \
-             xor, circle, gauss, spiral, moons, blobs, plane, sine"
+             xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine"
         );
         assert!(generate("xor", 10, f32::NAN, 1).is_err());
         assert!(generate("xor", 10, -1.0, 1).is_err());
@@ -467,6 +522,23 @@ mod tests {
         }
     }
 
+    /// Hand-computed heights: cone radius 2, so height 1 - d/2 near a centre.
+    #[test]
+    fn reg_gauss_cones_by_hand() {
+        let t = reg_gauss_target;
+        assert_eq!(t(-4.0, 2.5), 1.0); // on the top-left centre (+)
+        assert_eq!(t(0.0, 2.5), -1.0); // top middle (-)
+        assert_eq!(t(4.0, -2.5), -1.0); // bottom right (-)
+        assert_eq!(t(0.0, -2.5), 1.0); // bottom middle (+)
+        assert_eq!(t(1.0, 2.5), -0.5); // 1 from the top middle: -(1 - 1/2)
+        assert_eq!(t(-4.0, 1.0), 0.25); // 1.5 below the top-left: 1 - 1.5/2
+        assert_eq!(t(0.0, 0.0), 0.0); // 2.5 from the nearest centres
+        assert_eq!(t(-2.0, 2.5), 0.0); // exactly 2 from two centres
+        assert_eq!(t(6.0, 6.0), 0.0);
+        // 0.6 from the top-left (+0.7) and 3.4 from the top middle (0): +0.7.
+        assert!((t(-3.4, 2.5) - 0.7).abs() < 1e-12);
+    }
+
     #[test]
     fn regressions_clean() {
         let d = plane(200, 0.0, 3);
@@ -477,6 +549,16 @@ mod tests {
             assert!(p.iter().all(|v| (-6.0..=6.0).contains(v)));
             assert!((t - (p[0] + p[1]) / 10.0).abs() < 1e-6);
         }
+        let d = reg_gauss(300, 0.0, 3);
+        let (Inputs::F32(x), Targets::Values(y)) = (d.inputs(), d.targets()) else {
+            panic!()
+        };
+        for (p, &t) in x.chunks_exact(2).zip(y) {
+            assert!(p.iter().all(|v| (-6.0..=6.0).contains(v)));
+            let expected = reg_gauss_target(f64::from(p[0]), f64::from(p[1])) as f32;
+            assert_eq!(t, expected);
+        }
+        assert!(y.iter().any(|&t| t > 0.5) && y.iter().any(|&t| t < -0.5));
         let d = sine(200, 0.0, 3);
         let (Inputs::F32(x), Targets::Values(y)) = (d.inputs(), d.targets()) else {
             panic!()

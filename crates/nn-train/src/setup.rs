@@ -16,7 +16,7 @@ use crate::trainer::TrainData;
 /// Where the data comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataSpec {
-    /// A built-in generator (`xor`, `circle`, `gauss`, `spiral`, `moons`, `blobs`, `plane`, `sine`).
+    /// A built-in generator (`xor`, `circle`, `gauss`, `spiral`, `moons`, `blobs`, `plane`, `reg-gauss`, `sine`).
     Generator(String),
     /// The MNIST files shipped in `datasets/mnist` (its own 10,000 test images are the test set).
     Mnist,

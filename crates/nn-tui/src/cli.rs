@@ -244,7 +244,7 @@ pub struct TrainingArgs {
 /// `nn-tui train`.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
-    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, sine), mnist,
+    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine), mnist,
     /// a CSV file with a header row, or a folder of MNIST-format IDX files.
     #[arg(long, value_name = "SPEC")]
     pub data: String,
