@@ -199,6 +199,14 @@ pub enum DataError {
     /// Split fractions outside `[0, 1)` or adding up to 1 or more.
     #[error("invalid split: {0}")]
     InvalidSplit(String),
+    /// Input features that cannot be parsed or computed for the data.
+    #[error("features {given}: {problem}")]
+    Features {
+        /// The features as given.
+        given: String,
+        /// What is wrong, and what is expected.
+        problem: String,
+    },
     /// A generator name that is not in [`crate::GENERATORS`].
     #[error("unknown dataset generator `{name}`: expected one of {expected}")]
     UnknownGenerator {

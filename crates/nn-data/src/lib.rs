@@ -24,6 +24,7 @@ mod csv_features;
 mod csv_io;
 mod dataset;
 mod error;
+mod features;
 mod generators;
 mod idx;
 mod mnist;
@@ -35,6 +36,7 @@ pub use csv_features::{FeatureColumns, FeatureRows, read_features};
 pub use csv_io::{CsvOptions, TaskHint, load_csv, to_csv_string};
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
+pub use features::{Feature, Features, RAW_COLUMNS};
 pub use generators::{
     DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, blobs, blobs_with_classes, circle, default_noise,
     gauss, generate, is_generator, moons, plane, reg_gauss, reg_gauss_target, sine, spiral, xor,
