@@ -154,3 +154,64 @@ fn a_closed_pipe_is_not_an_error() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// `train --features` headless: the model file records the features, `info`
+/// shows them, `eval` and `predict` compute them from the raw columns x1, x2.
+#[test]
+fn features_are_recorded_and_applied() {
+    let dir = tempdir();
+    let d = dir.path();
+    let trained = run_json(
+        d,
+        &[
+            "train",
+            "--data",
+            "circle",
+            "--features",
+            "x1^2,x2^2",
+            "--hidden",
+            "4",
+            "--epochs",
+            "20",
+            "--save",
+            "c.safetensors",
+            "--json",
+        ],
+    );
+    assert_eq!(trained["layers"], serde_json::json!([2, 4, 2]));
+    let info = run_json(d, &["info", "--model", "c.safetensors", "--json"]);
+    assert_eq!(info["features"], serde_json::json!(["x1", "x2"]));
+    assert_eq!(info["input_features"], serde_json::json!(["x1^2", "x2^2"]));
+    let evaluated = run_json(
+        d,
+        &[
+            "eval",
+            "--model",
+            "c.safetensors",
+            "--data",
+            "circle",
+            "--json",
+        ],
+    );
+    assert_eq!(evaluated["loss"], trained["test"]["loss"]);
+    assert!(evaluated["accuracy"].as_f64().unwrap() > 0.9, "{evaluated}");
+
+    // A point in the middle is the inner class (1); one far out is the outer (0).
+    std::fs::write(d.join("p.csv"), "x1,x2\n0.1,-0.2\n4.5,0.5\n").unwrap();
+    let out = run(
+        d,
+        &["predict", "--model", "c.safetensors", "--input", "p.csv"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(rows[0], "x1,x2,class,probability");
+    assert!(rows[1].starts_with("0.1,-0.2,1,"), "{rows:?}");
+    assert!(rows[2].starts_with("4.5,0.5,0,"), "{rows:?}");
+
+    let out = run(d, &["train", "--data", "mnist", "--features", "x1,x1^2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: --features x1,x1^2: expected data with the columns x1, x2 (the 2-D generators), not images"
+    );
+}

@@ -4,7 +4,7 @@
 //! (`[out]`), as PyTorch's `nn.Sequential` of `nn.Linear` would name its linear
 //! layers, so `safetensors.torch.load_file` reads them directly. Everything
 //! needed to rebuild and use the network (format version, architecture, input
-//! normalisation, class and feature names) is JSON under the header's metadata
+//! features and normalisation, class and feature names) is JSON under the header's metadata
 //! key `nn_tui`. Loading trusts nothing: every tensor is checked against the
 //! metadata's architecture, and every weight must be finite.
 
@@ -53,9 +53,17 @@ pub struct ModelInfo {
     /// Class names in output order (empty for regression).
     #[serde(default)]
     pub class_names: Vec<String>,
-    /// Input feature names.
+    /// The raw input columns the model reads (CSV header names: `x1`, `x2`, `pixel0`).
     #[serde(default)]
     pub feature_names: Vec<String>,
+    /// Derived input features, when the network does not take the raw columns as
+    /// they are: TensorFlow Playground's `x1`, `x2`, `x1^2`, `x2^2`, `x1x2`, `sinx1`,
+    /// `sinx2`, `cosx1`, `cosx2`, in the network's input order, each computed from
+    /// the raw columns `x1` and `x2` before the normalisation. Empty: the inputs are
+    /// the raw columns. Written only when set, so files without features keep
+    /// their bytes, and files from before it load.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_features: Vec<String>,
     /// Where the training data came from (a generator name, `mnist`, a path).
     #[serde(default)]
     pub dataset: Option<String>,

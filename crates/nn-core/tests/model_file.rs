@@ -28,8 +28,44 @@ fn info() -> ModelInfo {
         }),
         class_names: vec!["cat".into(), "dog".into()],
         feature_names: vec!["a".into(), "b".into(), "c".into()],
+        input_features: Vec::new(),
         dataset: Some("pets.csv".into()),
     }
+}
+
+/// Input features round trip, and are left out of the JSON when there are none.
+#[test]
+fn input_features_are_stored_only_when_set() {
+    let net = network();
+    let plain = model_to_bytes(&net, &info());
+    let text = String::from_utf8_lossy(&plain);
+    assert!(!text.contains("input_features"));
+    let with = ModelInfo {
+        feature_names: vec!["x1".into(), "x2".into()],
+        input_features: vec!["x1".into(), "x1^2".into(), "sinx2".into()],
+        ..info()
+    };
+    let bytes = model_to_bytes(&net, &with);
+    let (_, loaded) = model_from_bytes(&bytes).unwrap();
+    assert_eq!(loaded, with);
+}
+
+/// A file written before input features existed (metadata without the key) loads.
+#[test]
+fn files_from_before_input_features_load() {
+    let net = network();
+    let json = serde_json::json!({
+        "format_version": FORMAT_VERSION,
+        "architecture": net.architecture(),
+        "normalization": null,
+        "class_names": ["cat", "dog"],
+        "feature_names": ["a", "b", "c"],
+        "dataset": "pets.csv",
+    })
+    .to_string();
+    let (_, info) = model_from_bytes(&craft(&tensors_of(&net), Some(json))).unwrap();
+    assert!(info.input_features.is_empty());
+    assert_eq!(info.feature_names, ["a", "b", "c"]);
 }
 
 /// Writes a safetensors file with the given tensors and metadata JSON.

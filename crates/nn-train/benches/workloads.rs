@@ -127,6 +127,7 @@ fn data(w: &Workload) -> Arc<TrainData> {
         validation: None,
         test: None,
         normalization: Normalization::identity(inputs),
+        features: None,
     })
 }
 

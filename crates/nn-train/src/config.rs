@@ -34,6 +34,8 @@ pub enum Setting {
     ValidationFraction,
     /// Fraction held out for testing.
     TestFraction,
+    /// Input features computed from the raw columns.
+    Features,
     /// All layer sizes, inputs first.
     Layers,
     /// Hidden layer sizes.
@@ -75,6 +77,7 @@ impl Setting {
             Self::Noise => "noise",
             Self::ValidationFraction => "validation fraction",
             Self::TestFraction => "test fraction",
+            Self::Features => "features",
             Self::Layers => "layers",
             Self::Hidden => "hidden layers",
             Self::LearningRate => "learning rate",

@@ -1,11 +1,12 @@
-//! A trained network ready for use: its weights with the input normalisation
-//! and names stored beside them, loaded from or saved to a model file, and
-//! evaluated or run on new data exactly as it was trained.
+//! A trained network ready for use: its weights with the input features,
+//! normalisation and names stored beside them, loaded from or saved to a model
+//! file, and evaluated or run on new data exactly as it was trained: raw
+//! columns, then the features (if any), then the normalisation, then the network.
 
 use std::path::Path;
 
 use nn_core::{Activation, InputTransform, ModelInfo, Network, Workspace};
-use nn_data::{Dataset, Normalization, NormalizationKind, Task};
+use nn_data::{Dataset, Feature, Features, Normalization, NormalizationKind, RAW_COLUMNS, Task};
 
 use crate::config::misfit;
 use crate::error::TrainError;
@@ -22,31 +23,52 @@ pub struct Model {
     pub info: ModelInfo,
     /// The input normalisation the network was trained behind.
     pub normalization: Normalization,
+    /// The input features computed from the raw columns before the normalisation, if any.
+    pub features: Option<Features>,
 }
 
 impl Model {
     /// Loads a model file and its normalisation.
     pub fn load(path: &Path) -> Result<Self, TrainError> {
         let (network, info) = nn_core::load_model(path)?;
-        let normalization =
-            normalization_of(&info, network.architecture().inputs()).map_err(|problem| {
-                TrainError::Model {
-                    path: path.to_path_buf(),
-                    problem,
-                }
-            })?;
+        let inputs = network.architecture().inputs();
+        let bad = |problem| TrainError::Model {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let features = features_of(&info, inputs).map_err(bad)?;
+        let normalization = normalization_of(&info, inputs).map_err(bad)?;
         Ok(Self {
             network,
             info,
             normalization,
+            features,
         })
+    }
+
+    /// The raw columns a row of input holds: the model's `feature_names` (for a
+    /// model with input features, `x1` and maybe `x2`).
+    pub fn raw_columns(&self) -> usize {
+        match &self.features {
+            Some(f) => self.info.feature_names.len().max(f.raw_columns()),
+            None => self.network.architecture().inputs(),
+        }
     }
 
     /// Why this model cannot be evaluated on `data`, if it cannot: the widths, the
     /// classes or targets, and a classifier's names against a regression's.
     pub fn misfit(&self, data: &Dataset) -> Option<String> {
         let arch = self.network.architecture();
-        if let Some(problem) = misfit(arch, data.dim(), data.task()) {
+        let inputs = match &self.features {
+            Some(f) => {
+                if let Some(problem) = f.misfit(data.feature_names()) {
+                    return Some(format!("the model's input features {f}: {problem}"));
+                }
+                f.len()
+            }
+            None => data.dim(),
+        };
+        if let Some(problem) = misfit(arch, inputs, data.task()) {
             return Some(problem);
         }
         let classifier = !self.info.class_names.is_empty();
@@ -58,12 +80,20 @@ impl Model {
         }
     }
 
-    /// Loss and metrics over `data` (raw inputs, normalised as in training), on
-    /// `threads` workers (0: one per core).
+    /// Loss and metrics over `data` (raw columns; features computed and inputs
+    /// normalised as in training), on `threads` workers (0: one per core).
     pub fn evaluate(&self, data: &Dataset, threads: usize) -> Result<Metrics, TrainError> {
         if let Some(problem) = self.misfit(data) {
             return Err(TrainError::Mismatch(problem));
         }
+        let featured;
+        let data = match &self.features {
+            Some(f) => {
+                featured = f.apply(data)?;
+                &featured
+            }
+            None => data,
+        };
         let mut engine = ShardEngine::new(threads).map_err(|e| TrainError::Threads {
             threads,
             message: e.to_string(),
@@ -72,18 +102,22 @@ impl Model {
         Ok(pool.install(|| engine.evaluate(&self.network, data, &self.normalization))?)
     }
 
-    /// Runs rows of raw inputs (`[n, inputs]`, normalised here in place) through
-    /// the network; returns its outputs `[n, outputs]`.
+    /// Runs rows of raw columns (`[n, raw_columns]`) through the features, the
+    /// normalisation and the network; returns its outputs `[n, outputs]`.
     pub fn predict<'w>(
         &self,
-        rows: &mut [f32],
+        rows: &[f32],
         workspace: &'w mut Workspace,
     ) -> Result<&'w [f32], TrainError> {
         let inputs = self.network.architecture().inputs();
-        for row in rows.chunks_exact_mut(inputs) {
+        let mut values = match &self.features {
+            Some(f) => f.expand(rows, self.raw_columns()),
+            None => rows.to_vec(),
+        };
+        for row in values.chunks_exact_mut(inputs) {
             self.normalization.apply_row(row);
         }
-        Ok(self.network.forward(rows, workspace)?)
+        Ok(self.network.forward(&values, workspace)?)
     }
 
     /// The class of one output row and its probability (for a single sigmoid
@@ -101,11 +135,21 @@ impl Model {
     }
 }
 
-/// What a model file stores besides the weights for a run on `data`:
-/// normalisation, class and feature names, data source.
+/// What a model file stores besides the weights for a run on `data`: input
+/// features, normalisation, class and raw column names, data source.
 pub fn model_info(data: &TrainData) -> ModelInfo {
     let train = &data.train;
     let n = &data.normalization;
+    let (feature_names, input_features) = match &data.features {
+        Some(f) => (
+            RAW_COLUMNS[..f.raw_columns()]
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            f.names(),
+        ),
+        None => (train.feature_names().to_vec(), Vec::new()),
+    };
     ModelInfo {
         normalization: Some(InputTransform {
             kind: n.kind.name().to_string(),
@@ -113,9 +157,48 @@ pub fn model_info(data: &TrainData) -> ModelInfo {
             scale: n.scale.clone(),
         }),
         class_names: train.class_names().to_vec(),
-        feature_names: train.feature_names().to_vec(),
+        feature_names,
+        input_features,
         dataset: Some(train.name().to_string()),
     }
+}
+
+/// The input features a model file stores (`None` if it stores none), checked
+/// against the network's `inputs` and the raw columns it names.
+pub fn features_of(info: &ModelInfo, inputs: usize) -> Result<Option<Features>, String> {
+    if info.input_features.is_empty() {
+        return Ok(None);
+    }
+    let listed = info
+        .input_features
+        .iter()
+        .map(|name| {
+            Feature::from_name(name).ok_or_else(|| {
+                format!(
+                    "input feature {name:?}: expected one of {}",
+                    Feature::ALL.map(Feature::name).join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let features = Features::new(listed.iter().copied()).unwrap_or_else(|| Features::raw(1));
+    if features.as_slice() != listed.as_slice() {
+        return Err(format!(
+            "input features {}: expected each once, in the order {}",
+            info.input_features.join(","),
+            Feature::ALL.map(Feature::name).join(", ")
+        ));
+    }
+    if features.len() != inputs {
+        return Err(format!(
+            "{} input features, but the network takes {inputs} inputs",
+            features.len()
+        ));
+    }
+    if let Some(problem) = features.misfit(&info.feature_names) {
+        return Err(format!("input features {features}: raw columns {problem}"));
+    }
+    Ok(Some(features))
 }
 
 /// The normalisation a model file stores (the identity if it stores none), checked
@@ -171,6 +254,85 @@ mod tests {
             };
             assert_eq!(normalization_of(&info, 2), Ok(n));
         }
+    }
+
+    /// A network trained on features of the circle: saved, loaded, evaluated on
+    /// the raw data and run on raw rows, it gives what the trainer saw.
+    #[test]
+    fn features_travel_with_the_model() {
+        use std::sync::Arc;
+        let options = crate::DataOptions {
+            samples: 200,
+            features: Some("x1^2,x2^2,x1x2".parse().unwrap()),
+            ..crate::DataOptions::default()
+        };
+        let spec = crate::DataSpec::Generator("circle".into());
+        let data = Arc::new(crate::load_data(&spec, &options).unwrap());
+        assert_eq!(data.train.feature_names(), ["x1^2", "x2^2", "x1x2"]);
+        let config = crate::TrainRequest {
+            epochs: Some(3),
+            ..crate::TrainRequest::default()
+        }
+        .resolve(crate::Purpose::Headless, &data)
+        .unwrap();
+        let mut trainer = crate::Trainer::new(config, Arc::clone(&data)).unwrap();
+        trainer.run_epochs(3).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.safetensors");
+        trainer.save_model(&path).unwrap();
+
+        let model = Model::load(&path).unwrap();
+        assert_eq!(model.info.feature_names, ["x1", "x2"]);
+        assert_eq!(model.info.input_features, ["x1^2", "x2^2", "x1x2"]);
+        assert_eq!(model.raw_columns(), 2);
+        let raw = crate::load_data(
+            &spec,
+            &crate::DataOptions {
+                features: None,
+                ..options
+            },
+        )
+        .unwrap();
+        let raw_test = raw.test.as_ref().unwrap();
+        let expected = trainer.evaluate(data.test.as_ref().unwrap()).unwrap();
+        assert_eq!(model.evaluate(raw_test, 1).unwrap(), expected);
+
+        let nn_data::Inputs::F32(rows) = raw_test.inputs() else {
+            panic!()
+        };
+        let mut ws = Workspace::new();
+        let outputs = model.predict(&rows[..2], &mut ws).unwrap().to_vec();
+        let (x1, x2) = (rows[0], rows[1]);
+        let mut featured = [x1 * x1, x2 * x2, x1 * x2];
+        data.normalization.apply_row(&mut featured);
+        let direct = trainer.network().predict(&featured).unwrap();
+        assert_eq!(outputs, direct);
+    }
+
+    #[test]
+    fn bad_stored_features_are_errors() {
+        let info = |features: &[&str], columns: &[&str]| ModelInfo {
+            input_features: features.iter().map(ToString::to_string).collect(),
+            feature_names: columns.iter().map(ToString::to_string).collect(),
+            ..ModelInfo::default()
+        };
+        assert_eq!(features_of(&info(&[], &["a"]), 1), Ok(None));
+        let ok = features_of(&info(&["x1", "sinx1"], &["x1"]), 2).unwrap();
+        assert_eq!(ok.unwrap().to_string(), "x1,sinx1");
+        let err = features_of(&info(&["x1", "x3"], &["x1", "x2"]), 2).unwrap_err();
+        assert!(
+            err.starts_with("input feature \"x3\": expected one of x1, x2"),
+            "{err}"
+        );
+        let err = features_of(&info(&["x2", "x1"], &["x1", "x2"]), 2).unwrap_err();
+        assert!(err.contains("expected each once, in the order"), "{err}");
+        let err = features_of(&info(&["x1", "x2"], &["x1", "x2"]), 3).unwrap_err();
+        assert_eq!(err, "2 input features, but the network takes 3 inputs");
+        let err = features_of(&info(&["x1", "x2"], &["a", "b"]), 2).unwrap_err();
+        assert!(
+            err.contains("expected data with the columns x1, x2"),
+            "{err}"
+        );
     }
 
     #[test]

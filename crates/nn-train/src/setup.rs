@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use nn_data::{
-    CsvOptions, DEFAULT_SAMPLES, DEFAULT_SEED, Dataset, GENERATORS, NormalizationKind,
-    default_noise, generate, is_generator,
+    CsvOptions, DEFAULT_SAMPLES, DEFAULT_SEED, DataError, Dataset, Features, GENERATORS,
+    NormalizationKind, default_noise, generate, is_generator,
 };
 
 use crate::config::{Setting, SettingError, rules};
@@ -80,6 +80,9 @@ pub struct DataOptions {
     pub target: Option<String>,
     /// Input normalisation; `None`: bytes scaled by 1/255, real features standardised.
     pub normalization: Option<NormalizationKind>,
+    /// Input features computed from the raw columns `x1` and `x2` (2-D data only);
+    /// `None`: the raw columns as they are.
+    pub features: Option<Features>,
 }
 
 impl DataOptions {
@@ -114,14 +117,24 @@ impl Default for DataOptions {
             test_fraction: 0.2,
             target: None,
             normalization: None,
+            features: None,
         }
     }
 }
 
-/// Loads or generates the data, splits it (stratified, seeded) and fits the
-/// normalisation on the training part only.
+/// Loads or generates the data, splits it (stratified, seeded), computes the
+/// input features if asked, and fits the normalisation on the training part only.
 pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, TrainError> {
     options.validate()?;
+    if let (DataSpec::Mnist | DataSpec::IdxFolder(_), Some(f)) = (spec, &options.features) {
+        // Known before the images are read.
+        return Err(SettingError::new(
+            Setting::Features,
+            f,
+            "expected data with the columns x1, x2 (the 2-D generators), not images",
+        )
+        .into());
+    }
     let (train, validation, test) = match spec {
         DataSpec::Generator(name) => {
             let noise = options.noise.or_else(|| default_noise(name)).unwrap_or(0.0);
@@ -155,6 +168,29 @@ pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, Tr
             split3(&all, options)?
         }
     };
+    // Features that are just the raw columns change nothing (and are not recorded).
+    let features = options
+        .features
+        .clone()
+        .filter(|f| !(f.is_raw(train.dim()) && f.misfit(train.feature_names()).is_none()));
+    let (train, validation, test) = match &features {
+        None => (train, validation, test),
+        Some(f) => {
+            let apply = |d: &Dataset| {
+                f.apply(d).map_err(|e| match e {
+                    DataError::Features { given, problem } => {
+                        TrainError::from(SettingError::new(Setting::Features, given, problem))
+                    }
+                    e => e.into(),
+                })
+            };
+            (
+                apply(&train)?,
+                validation.as_ref().map(apply).transpose()?,
+                test.as_ref().map(apply).transpose()?,
+            )
+        }
+    };
     let kind = options.normalization.unwrap_or(match train.inputs() {
         nn_data::Inputs::U8(_) => NormalizationKind::Scale255,
         nn_data::Inputs::F32(_) => NormalizationKind::Standardize,
@@ -165,6 +201,7 @@ pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, Tr
         validation,
         test,
         normalization,
+        features,
     })
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use nn_core::Network;
-use nn_data::{Dataset, Normalization, Task};
+use nn_data::{Dataset, Features, Normalization, Task};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,9 @@ pub struct TrainData {
     pub test: Option<Dataset>,
     /// Applied to every input before the network.
     pub normalization: Normalization,
+    /// The input features the parts were computed with from their raw columns
+    /// `x1` (and `x2`), when they are not just those columns.
+    pub features: Option<Features>,
 }
 
 /// What one epoch achieved.

@@ -38,7 +38,7 @@ pub struct Cli {
 pub enum Command {
     /// Watch a network learn in the terminal dashboard (the default command).
     #[command(after_help = dash_after_help(), allow_negative_numbers = true)]
-    Dash(DashArgs),
+    Dash(Box<DashArgs>),
     /// Train a network headless, with progress bars (or plain lines when stderr is not a terminal).
     #[command(after_help = train_after_help(), allow_negative_numbers = true)]
     Train(Box<TrainArgs>),
@@ -118,6 +118,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Noise => "--noise",
         Setting::ValidationFraction => "--val-split",
         Setting::TestFraction => "--test-split",
+        Setting::Features => "--features",
         Setting::Layers => "--layers",
         Setting::Hidden => "--hidden",
         Setting::LearningRate => "--lr",
@@ -135,6 +136,13 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::EarlyStop => "--early-stop",
         Setting::CheckpointEvery => "--checkpoint-every",
     }
+}
+
+fn parse_features(list: &str) -> Result<nn_data::Features, String> {
+    list.parse::<nn_data::Features>().map_err(|e| match e {
+        nn_data::DataError::Features { problem, .. } => problem,
+        e => e.to_string(),
+    })
 }
 
 /// Where the data comes from and how it is split.
@@ -165,6 +173,11 @@ pub struct DataArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Network")]
 pub struct NetworkArgs {
+    /// Input features computed from the columns x1 and x2 of 2-D data (the Playground's):
+    /// x1, x2, x1^2, x2^2, x1x2, sinx1, sinx2, cosx1, cosx2, comma separated
+    /// [default: the data's own columns]. The model file records them; eval and predict apply them.
+    #[arg(long, value_name = "LIST", value_parser = parse_features)]
+    pub features: Option<nn_data::Features>,
     /// Hidden layer sizes, e.g. 100,50 (inputs and outputs follow from the data).
     #[arg(
         long,

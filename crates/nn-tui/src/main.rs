@@ -121,7 +121,11 @@ fn dash(args: &DashArgs) -> Result<Outcome> {
         checkpoint_dir: args.checkpoint_dir.clone(),
         ..setup::request(&args.network, &args.training, args.data_args.seed)
     };
-    let data_options = setup::data_options(&args.data_args, args.training.early_stop.is_some());
+    let data_options = setup::data_options(
+        &args.data_args,
+        args.network.features.clone(),
+        args.training.early_stop.is_some(),
+    );
     let mut options = nn_dash::DashOptions::new(args.data.as_deref(), data_options, request)?;
     options.plot = args.plot.into();
     if let Some(save) = &args.save {

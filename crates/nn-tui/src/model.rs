@@ -21,7 +21,8 @@ pub fn load(path: &Path) -> Result<Model> {
 /// Runs `nn-tui eval`.
 pub fn eval(args: &EvalArgs) -> Result<Outcome> {
     let model = load(&args.model)?;
-    let options = setup::data_options(&args.data_args, false);
+    // Raw columns: the model computes its own input features.
+    let options = setup::data_options(&args.data_args, None, false);
     options.validate()?;
     let (spec, data) = setup::load(&args.data, &options)?;
     let (set, part) = match data.test {
@@ -146,6 +147,7 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
         network,
         info,
         normalization,
+        ..
     } = load(&args.model)?;
     let arch = network.architecture();
     let layers = network.layers();
@@ -165,6 +167,7 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
             "normalization": normalisation,
             "classes": info.class_names,
             "features": info.feature_names,
+            "input_features": info.input_features,
         });
         writeln!(out, "{report}")
             .and_then(|()| out.flush())
@@ -185,6 +188,14 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
         arch.hidden, arch.output
     );
     let _ = writeln!(s, "loss           {}", arch.loss.definition(arch.outputs()));
+    if !info.input_features.is_empty() {
+        let _ = writeln!(
+            s,
+            "input features {} (from {})",
+            info.input_features.join(", "),
+            info.feature_names.join(", ")
+        );
+    }
     let _ = writeln!(s, "normalisation  {normalisation}");
     let _ = writeln!(
         s,

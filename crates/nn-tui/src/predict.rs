@@ -22,7 +22,8 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
     }
     let model = model::load(&args.model)?;
     let arch = model.network.architecture();
-    let inputs = arch.inputs();
+    // The raw columns; the model computes its input features (if any) from them.
+    let inputs = model.raw_columns();
     let names = &model.info.feature_names;
     let mut ignored = vec!["label"];
     ignored.extend(args.target.as_deref());
@@ -32,7 +33,7 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
         count: inputs,
         ignored: &ignored,
     };
-    let mut rows = nn_data::read_features(&args.input, &columns).map_err(|e| match e {
+    let rows = nn_data::read_features(&args.input, &columns).map_err(|e| match e {
         nn_data::DataError::Io { .. } => anyhow!("--input {e}"),
         e => e.into(),
     })?;
@@ -54,10 +55,7 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
     let mut record: Vec<String> = Vec::with_capacity(head.len());
     for start in (0..rows.len()).step_by(CHUNK) {
         let end = (start + CHUNK).min(rows.len());
-        let outputs = model.predict(
-            &mut rows.values[start * inputs..end * inputs],
-            &mut workspace,
-        )?;
+        let outputs = model.predict(&rows.values[start * inputs..end * inputs], &mut workspace)?;
         let texts = rows.texts[start * inputs..end * inputs].chunks_exact(inputs);
         for (row, text) in outputs.chunks_exact(arch.outputs()).zip(texts) {
             record.clear();

@@ -8,9 +8,14 @@ use nn_train::{DataOptions, DataSpec, TrainData, TrainRequest};
 
 use crate::cli::{DataArgs, NetworkArgs, TrainingArgs};
 
-/// The data options the flags ask for; `early_stop` turns on a 10% validation split
-/// when none was given. nn-train checks them ([`DataOptions::validate`]).
-pub fn data_options(args: &DataArgs, early_stop: bool) -> DataOptions {
+/// The data options the flags ask for, with the input `features` the network
+/// flags name; `early_stop` turns on a 10% validation split when none was given.
+/// nn-train checks them ([`DataOptions::validate`]).
+pub fn data_options(
+    args: &DataArgs,
+    features: Option<nn_data::Features>,
+    early_stop: bool,
+) -> DataOptions {
     DataOptions {
         samples: args.samples,
         noise: args.noise,
@@ -19,6 +24,7 @@ pub fn data_options(args: &DataArgs, early_stop: bool) -> DataOptions {
         test_fraction: args.test_split,
         target: args.target.clone(),
         normalization: None,
+        features,
     }
 }
 

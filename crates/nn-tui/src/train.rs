@@ -29,7 +29,11 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         ..setup::request(&args.network, t, args.data_args.seed)
     };
     request.validate()?;
-    let options = setup::data_options(&args.data_args, t.early_stop.is_some());
+    let options = setup::data_options(
+        &args.data_args,
+        args.network.features.clone(),
+        t.early_stop.is_some(),
+    );
     options.validate()?;
     if let Some(path) = &args.save {
         setup::check_writable_file("--save", path)?;
