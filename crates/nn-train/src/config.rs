@@ -66,6 +66,8 @@ pub enum Setting {
     EarlyStop,
     /// Epochs between checkpoints.
     CheckpointEvery,
+    /// Epochs per second of a watched run.
+    Speed,
 }
 
 impl Setting {
@@ -93,6 +95,7 @@ impl Setting {
             Self::Epochs => "epochs",
             Self::EarlyStop => "early-stopping patience",
             Self::CheckpointEvery => "checkpoint interval",
+            Self::Speed => "speed",
         }
     }
 }
@@ -196,6 +199,18 @@ pub(crate) mod rules {
 
     pub(crate) fn momentum(m: f32) -> Result<(), SettingError> {
         fraction(Setting::Momentum, m, ", e.g. 0.9")
+    }
+
+    pub(crate) const SPEED_EXPECTED: &str =
+        "expected max or a number of epochs per second of at least 1, e.g. 60";
+
+    /// A pace of at least one epoch per second ("max" is the other choice).
+    pub(crate) fn speed(rate: f32) -> Result<(), SettingError> {
+        if rate.is_finite() && rate >= 1.0 {
+            Ok(())
+        } else {
+            Err(SettingError::new(Setting::Speed, rate, SPEED_EXPECTED))
+        }
     }
 }
 

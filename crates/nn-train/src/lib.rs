@@ -17,6 +17,7 @@ mod health;
 mod metrics;
 mod model;
 mod optimizer;
+mod pace;
 mod request;
 mod session;
 mod setup;
@@ -29,6 +30,7 @@ pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::Model;
+pub use pace::Pace;
 pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
 };

@@ -34,7 +34,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::checkpoint_path;
 use crate::error::TrainError;
-use crate::trainer::{EpochReport, Trainer};
+use crate::pace::{Pace, Pacer};
+use crate::trainer::{EpochReport, TrainData, Trainer};
 
 /// What an observer can ask of a running trainer.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +60,18 @@ pub enum Command {
     SaveModel(PathBuf),
     /// Write a checkpoint now (to the checkpoint folder).
     Checkpoint,
+    /// Train at this pace from now on.
+    SetPace(Pace),
+    /// New L1 and L2 penalties, from the next step on.
+    SetPenalties {
+        /// The L1 penalty.
+        l1: f32,
+        /// The L2 penalty.
+        l2: f32,
+    },
+    /// Train on other data of the same shape from now on (the weights are kept,
+    /// the current epoch starts again), e.g. freshly generated points.
+    SetData(Arc<TrainData>),
 }
 
 /// Whether the trainer is taking steps.
@@ -146,6 +159,8 @@ pub struct SessionOptions {
     pub snapshot_interval: Duration,
     /// Return when the run finishes (headless) instead of waiting for commands (dashboard).
     pub exit_when_finished: bool,
+    /// How fast to train.
+    pub pace: Pace,
 }
 
 impl Default for SessionOptions {
@@ -155,14 +170,26 @@ impl Default for SessionOptions {
             progress_interval: Duration::from_millis(50),
             snapshot_interval: Duration::from_millis(100),
             exit_when_finished: false,
+            pace: Pace::Max,
         }
     }
 }
 
+/// How long [`Control::next`] may wait for a command.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wait {
+    /// Not at all.
+    No,
+    /// Until a command arrives (nothing to do meanwhile).
+    Forever,
+    /// Until then (the next paced step is due).
+    Until(Instant),
+}
+
 /// Where commands come from and events go.
 trait Control {
-    /// The next command; if `wait`, blocks until one arrives (or `None` if none can arrive any more).
-    fn next(&mut self, wait: bool) -> Option<Command>;
+    /// The next command, waiting for one as `wait` allows (`None`: none came).
+    fn next(&mut self, wait: Wait) -> Option<Command>;
     /// Publishes an event. `droppable` events may be dropped when the observer lags.
     fn emit(&mut self, event: Event, droppable: bool);
 }
@@ -181,15 +208,25 @@ impl Trainer {
             on_event: &'a mut (dyn FnMut(Event) + Send),
         }
         impl Control for Headless<'_> {
-            fn next(&mut self, wait: bool) -> Option<Command> {
-                if self.stop.load(Ordering::Relaxed) {
-                    return Some(Command::Stop);
+            fn next(&mut self, wait: Wait) -> Option<Command> {
+                loop {
+                    if self.stop.load(Ordering::Relaxed) {
+                        return Some(Command::Stop);
+                    }
+                    match wait {
+                        Wait::No => return None,
+                        // Nothing else can arrive headless: a paused or finished run just stops.
+                        Wait::Forever => return Some(Command::Stop),
+                        Wait::Until(t) => {
+                            let now = Instant::now();
+                            if now >= t {
+                                return None;
+                            }
+                            // In short naps, so a Ctrl-C is noticed.
+                            std::thread::sleep((t - now).min(Duration::from_millis(50)));
+                        }
+                    }
                 }
-                if wait {
-                    // Nothing else can arrive headless: a paused or finished run just stops.
-                    return Some(Command::Stop);
-                }
-                None
             }
             fn emit(&mut self, event: Event, _droppable: bool) {
                 (self.on_event)(event);
@@ -251,16 +288,26 @@ fn drive(
     let mut last_progress = Instant::now();
     let mut last_snapshot: Option<Instant> = None;
     let mut window = Window::default();
+    let mut pacer = Pacer::new(options.pace);
     control.emit(Event::State(state.clone()), false);
     control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), true);
 
     let result = loop {
         let mut turn = Turn::default();
         let state_before = state.clone();
-        // Obey every pending command; block only when there is nothing to do.
+        // Obey every pending command; wait only when there is nothing to do yet.
         while !turn.stop {
             let idle = state != RunState::Running && !turn.step_once;
-            let Some(command) = control.next(idle) else {
+            let wait = if idle {
+                Wait::Forever
+            } else if turn.step_once || trainer.is_finished() {
+                Wait::No
+            } else {
+                pacer
+                    .wait_until(Instant::now())
+                    .map_or(Wait::No, Wait::Until)
+            };
+            let Some(command) = control.next(wait) else {
                 // Idle with no command: the observer is gone and nothing can wake us.
                 turn.stop = idle;
                 break;
@@ -271,8 +318,12 @@ fn drive(
                 &mut state,
                 &mut checkpoint,
                 &mut turn,
+                &mut pacer,
                 control,
             )?;
+        }
+        if state == RunState::Running && state_before != RunState::Running {
+            pacer.restart();
         }
         let (step_once, mut changed, stopped_by_user) = (turn.step_once, turn.changed, turn.stop);
         stopped = stopped_by_user;
@@ -313,6 +364,10 @@ fn drive(
         if state != RunState::Running && !step_once {
             continue;
         }
+        if !step_once && pacer.wait_until(Instant::now()).is_some() {
+            // Woken by a command before the next step is due.
+            continue;
+        }
 
         let step_started = Instant::now();
         let outcome = match trainer.step() {
@@ -327,6 +382,10 @@ fn drive(
             Err(e) => break Err(e),
         };
         let took = step_started.elapsed().as_secs_f64();
+        pacer.stepped(
+            outcome.samples as f64 / trainer.data().train.len().max(1) as f64,
+            Instant::now(),
+        );
         busy += took;
         samples_total += outcome.samples;
         window.add(outcome.loss, outcome.samples, took);
@@ -403,6 +462,7 @@ fn obey(
     state: &mut RunState,
     checkpoint: &mut Option<PathBuf>,
     turn: &mut Turn,
+    pacer: &mut Pacer,
     control: &mut dyn Control,
 ) -> Result<(), TrainError> {
     match command {
@@ -433,8 +493,21 @@ fn obey(
             Ok(()) => turn.changed = true,
             Err(e) => control.emit(Event::Log(e.to_string()), false),
         },
+        Command::SetPace(pace) => match pace.validate() {
+            Ok(()) => pacer.set(pace),
+            Err(e) => control.emit(Event::Log(e.to_string()), false),
+        },
+        Command::SetPenalties { l1, l2 } => match trainer.set_penalties(l1, l2) {
+            Ok(()) => turn.changed = true,
+            Err(e) => control.emit(Event::Log(e.to_string()), false),
+        },
+        Command::SetData(data) => match trainer.set_data(data) {
+            Ok(()) => turn.changed = true,
+            Err(e) => control.emit(Event::Log(e.to_string()), false),
+        },
         Command::Reset => {
             trainer.reset()?;
+            pacer.restart();
             turn.changed = true;
             if matches!(state, RunState::Finished | RunState::Diverged(_)) {
                 set_state(state, RunState::Paused, control);
@@ -556,16 +629,21 @@ struct Threaded {
     events: SyncSender<Event>,
 }
 impl Control for Threaded {
-    fn next(&mut self, wait: bool) -> Option<Command> {
-        if wait {
-            // Wake up now and then so a dropped handle is noticed.
-            loop {
-                match self.commands.recv_timeout(Duration::from_millis(250)) {
-                    Ok(c) => return Some(c),
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return Some(Command::Stop),
-                }
+    fn next(&mut self, wait: Wait) -> Option<Command> {
+        match wait {
+            // A dropped handle disconnects the channel, which ends the wait.
+            Wait::Forever => return Some(self.commands.recv().unwrap_or(Command::Stop)),
+            Wait::Until(t) => {
+                return match self
+                    .commands
+                    .recv_timeout(t.saturating_duration_since(Instant::now()))
+                {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => Some(Command::Stop),
+                };
             }
+            Wait::No => {}
         }
         match self.commands.try_recv() {
             Ok(c) => Some(c),

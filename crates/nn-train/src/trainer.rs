@@ -20,7 +20,7 @@ use crate::shards::ShardEngine;
 
 /// The data of a run: the training part, and optionally validation and test parts,
 /// with the input normalisation fitted on the training part.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrainData {
     /// Samples the network learns from.
     pub train: Dataset,
@@ -315,6 +315,27 @@ impl Trainer {
         let done = self.position.step_in_epoch * self.position.batch_size;
         self.position.batch_size = batch;
         self.position.step_in_epoch = done / batch;
+        Ok(())
+    }
+
+    /// Changes the L1 and L2 penalties from the next step on.
+    pub fn set_penalties(&mut self, l1: f32, l2: f32) -> Result<(), TrainError> {
+        rules::non_negative(crate::Setting::L1, l1)?;
+        rules::non_negative(crate::Setting::L2, l2)?;
+        self.config.l1 = l1;
+        self.config.l2 = l2;
+        Ok(())
+    }
+
+    /// Trains on `data` from now on, keeping the weights: the current epoch starts
+    /// again on the new data. The data must fit the network as the old data did.
+    pub fn set_data(&mut self, data: Arc<TrainData>) -> Result<(), TrainError> {
+        self.config.check_against(&data)?;
+        self.data = data;
+        self.position.step_in_epoch = 0;
+        self.position.running = None;
+        self.order_epoch = None;
+        self.epoch_started = None;
         Ok(())
     }
 

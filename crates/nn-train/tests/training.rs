@@ -5,8 +5,8 @@ use std::sync::atomic::AtomicBool;
 
 use nn_core::{Activation, Architecture, Loss};
 use nn_train::{
-    Command, DataOptions, DataSpec, Event, OptimizerKind, RunState, SessionOptions, TrainConfig,
-    TrainData, TrainError, Trainer, load_data, spawn,
+    Command, DataOptions, DataSpec, Event, OptimizerKind, Pace, RunState, SessionOptions,
+    TrainConfig, TrainData, TrainError, Trainer, load_data, spawn,
 };
 
 fn data(name: &str, samples: usize) -> Arc<TrainData> {
@@ -302,6 +302,91 @@ fn spawned_session_obeys_commands() {
     )));
     let trainer = handle.join();
     assert!(trainer.epoch() >= 3);
+}
+
+/// A paced session never runs ahead of its pace (a slow machine only falls
+/// behind it); `SetPace(Max)` lets it go flat out.
+#[test]
+fn paced_sessions_keep_to_their_pace() {
+    let data = data("circle", 400);
+    let cfg = TrainConfig {
+        epochs: usize::MAX,
+        ..config(&[8], 2, 10, 1)
+    };
+    let options = SessionOptions {
+        pace: Pace::EpochsPerSecond(5.0),
+        ..SessionOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let handle = spawn(Trainer::new(cfg, data).unwrap(), options);
+    let mut epochs = 0;
+    assert!(wait_for(&handle, |e| {
+        epochs += usize::from(matches!(e, Event::EpochEnd(_)));
+        epochs == 3
+    }));
+    // Three epochs at five a second take at least 0.6 s, less the pacer's 2 ms slack per step.
+    let took = started.elapsed().as_secs_f64();
+    assert!(took > 0.5, "3 epochs in {took:.3} s at 5 epochs/s");
+    handle.send(Command::SetPace(Pace::Max));
+    epochs = 0;
+    assert!(wait_for(&handle, |e| {
+        epochs += usize::from(matches!(e, Event::EpochEnd(_)));
+        epochs == 200
+    }));
+    handle.send(Command::SetPace(Pace::EpochsPerSecond(0.5)));
+    assert!(wait_for(&handle, |e| matches!(e, Event::Log(m)
+        if m == "speed 0.5: expected max or a number of epochs per second of at least 1, e.g. 60")));
+    handle.join();
+}
+
+/// Penalties and data change while the session runs, and bad values are refused.
+#[test]
+fn penalties_and_data_change_live() {
+    let first = data("circle", 400);
+    let cfg = TrainConfig {
+        epochs: usize::MAX,
+        ..config(&[8], 2, 10, 1)
+    };
+    let options = SessionOptions {
+        start_paused: true,
+        ..SessionOptions::default()
+    };
+    let handle = spawn(Trainer::new(cfg, first).unwrap(), options);
+    handle.send(Command::SetPenalties { l1: -1.0, l2: 0.0 });
+    assert!(wait_for(&handle, |e| matches!(e, Event::Log(m)
+        if m == "L1 penalty -1: expected a number >= 0")));
+    handle.send(Command::SetPenalties { l1: 0.0, l2: 0.01 });
+    let other = Arc::new(
+        load_data(
+            &DataSpec::Generator("circle".into()),
+            &DataOptions {
+                samples: 400,
+                seed: 9,
+                validation_fraction: 0.2,
+                test_fraction: 0.2,
+                ..DataOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    handle.send(Command::SetData(Arc::clone(&other)));
+    handle.send(Command::SetData(data("spiral", 100)));
+    handle.send(Command::SetData(Arc::new(
+        load_data(
+            &DataSpec::Generator("blobs".into()),
+            &DataOptions::default(),
+        )
+        .unwrap(),
+    )));
+    assert!(wait_for(&handle, |e| matches!(e, Event::Log(m)
+        if m.contains("3 classes need 3 outputs"))));
+    let trainer = handle.join();
+    assert_eq!(trainer.config().l2, 0.01);
+    assert_eq!(
+        trainer.data().train.len(),
+        60,
+        "the spiral's 100 samples, split 60/20/20"
+    );
 }
 
 #[test]

@@ -135,6 +135,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Epochs => "--epochs",
         Setting::EarlyStop => "--early-stop",
         Setting::CheckpointEvery => "--checkpoint-every",
+        Setting::Speed => "--speed",
     }
 }
 

@@ -61,6 +61,7 @@ pub fn request(net: &NetworkArgs, t: &TrainingArgs, seed: u64) -> TrainRequest {
         early_stop_patience: t.early_stop,
         checkpoint_dir: None,
         checkpoint_every: 1,
+        pace: None,
     }
 }
 
