@@ -115,6 +115,7 @@ impl Runtime {
             ..self.options.request.clone()
         };
         let config = request.resolve(Purpose::Dashboard, &data)?;
+        let pace = request.pace(Purpose::Dashboard, data.train.dim());
         let trainer = Trainer::new(config, Arc::clone(&data))?;
         s.threads = trainer.threads();
         self.handle = Some(spawn(
@@ -124,6 +125,7 @@ impl Runtime {
                 progress_interval: Duration::from_millis(50),
                 snapshot_interval: Duration::from_millis(100),
                 exit_when_finished: false,
+                pace,
             },
         ));
         self.app.status.state = if paused {
