@@ -18,10 +18,12 @@ mod metrics;
 mod model;
 mod optimizer;
 mod pace;
+mod playground;
 mod request;
 mod session;
 mod setup;
 mod shards;
+mod state_line;
 mod trainer;
 
 pub use checkpoint::checkpoint_path;
@@ -38,4 +40,5 @@ pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
 };
 pub use setup::{DataOptions, DataSpec, load_data};
+pub use state_line::{Imported, StateLine, StateLineError};
 pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

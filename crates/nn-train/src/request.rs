@@ -43,6 +43,46 @@ pub enum OptimizerChoice {
     AdamW,
 }
 
+impl OptimizerChoice {
+    /// Every choice, in the order `--help` lists them.
+    pub const ALL: [OptimizerChoice; 5] = [
+        OptimizerChoice::Sgd,
+        OptimizerChoice::Momentum,
+        OptimizerChoice::Nesterov,
+        OptimizerChoice::Adam,
+        OptimizerChoice::AdamW,
+    ];
+
+    /// Its name: `sgd`, `momentum`, `nesterov`, `adam`, `adamw`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerChoice::Sgd => "sgd",
+            OptimizerChoice::Momentum => "momentum",
+            OptimizerChoice::Nesterov => "nesterov",
+            OptimizerChoice::Adam => "adam",
+            OptimizerChoice::AdamW => "adamw",
+        }
+    }
+
+    /// The choice called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == name)
+    }
+
+    /// The choice an optimizer was made from.
+    pub fn of(kind: &OptimizerKind) -> Self {
+        match kind {
+            OptimizerKind::Sgd => OptimizerChoice::Sgd,
+            OptimizerKind::Momentum {
+                nesterov: false, ..
+            } => OptimizerChoice::Momentum,
+            OptimizerKind::Momentum { nesterov: true, .. } => OptimizerChoice::Nesterov,
+            OptimizerKind::Adam { .. } => OptimizerChoice::Adam,
+            OptimizerKind::AdamW { .. } => OptimizerChoice::AdamW,
+        }
+    }
+}
+
 /// A learning-rate schedule by name; its constants come from [`TrainRequest`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ScheduleChoice {

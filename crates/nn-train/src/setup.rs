@@ -107,6 +107,19 @@ impl DataOptions {
     }
 }
 
+impl DataOptions {
+    /// The noise a generator is run with: the one asked for, else the generator's
+    /// default; `None` for data that is not generated.
+    pub fn noise_for(&self, spec: &DataSpec) -> Option<f32> {
+        match spec {
+            DataSpec::Generator(name) => {
+                Some(self.noise.or_else(|| default_noise(name)).unwrap_or(0.0))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Default for DataOptions {
     fn default() -> Self {
         Self {
@@ -137,7 +150,7 @@ pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, Tr
     }
     let (train, validation, test) = match spec {
         DataSpec::Generator(name) => {
-            let noise = options.noise.or_else(|| default_noise(name)).unwrap_or(0.0);
+            let noise = options.noise_for(spec).unwrap_or(0.0);
             let all = generate(name, options.samples, noise, options.seed)?;
             split3(&all, options)?
         }

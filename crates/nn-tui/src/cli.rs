@@ -81,7 +81,7 @@ fn defaults_text(purpose: Purpose) -> String {
              momentum/nesterov {}, adam/adamw {}",
             hidden.join(","),
             d.activation,
-            optimizer_name(d.optimizer),
+            d.optimizer.name(),
             d.rates.of(d.optimizer),
             d.batch_size,
             d.rates.sgd,
@@ -98,16 +98,6 @@ fn defaults_text(purpose: Purpose) -> String {
         describe(2),
         describe(nn_train::SMALL_INPUTS + 1),
     )
-}
-
-fn optimizer_name(o: OptimizerChoice) -> &'static str {
-    match o {
-        OptimizerChoice::Sgd => "sgd",
-        OptimizerChoice::Momentum => "momentum",
-        OptimizerChoice::Nesterov => "nesterov",
-        OptimizerChoice::Adam => "adam",
-        OptimizerChoice::AdamW => "adamw",
-    }
 }
 
 /// The flag that sets `setting`: nn-train names settings, only the binary knows flags.
