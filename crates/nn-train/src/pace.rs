@@ -21,7 +21,7 @@ impl Pace {
     /// The Playground's pace: one epoch per frame at 60 frames a second.
     pub const PLAYGROUND: Pace = Pace::EpochsPerSecond(60.0);
 
-    /// Checks the rate (see [`rules::speed`]).
+    /// Checks the rate: max, or at least one epoch per second.
     pub fn validate(self) -> Result<(), SettingError> {
         match self {
             Pace::Max => Ok(()),
