@@ -310,7 +310,7 @@ fn join(sizes: &[usize]) -> String {
 }
 
 impl fmt::Display for StateLine {
-    /// The line: [`VERSION`], then `key=value` for every field that is set.
+    /// The line: `nn-tui/1`, then `key=value` for every field that is set.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{VERSION} data={}", encode(&self.data))?;
         let mut field = |key: &str, value: Option<String>| match value {
@@ -373,7 +373,7 @@ pub const KEYS: [&str; 23] = [
 impl FromStr for StateLine {
     type Err = StateLineError;
 
-    /// Parses [`VERSION`] and `key=value` fields separated by spaces, then checks the values.
+    /// Parses `nn-tui/1` and `key=value` fields separated by spaces, then checks the values.
     fn from_str(text: &str) -> Result<Self, StateLineError> {
         let mut words = text.split_whitespace();
         match words.next() {
