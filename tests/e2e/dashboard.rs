@@ -32,7 +32,7 @@ fn dashboard_in_tmux() {
         second_loss < first_loss,
         "loss {first_loss} -> {second_loss}\n{second}"
     );
-    assert!(second.contains("decision boundary") && second.contains("network"));
+    assert!(second.contains("decision: spiral") && second.contains("network"));
 
     // Space pauses.
     tmux.send(&["Space"]);
@@ -81,7 +81,7 @@ fn dashboard_in_tmux() {
     tmux.send(&["q"]);
     let screen = tmux.wait_for("the shell", long, |s| s.contains("EXIT=0"));
     assert!(
-        !screen.contains("PAUSED") && !screen.contains("decision boundary"),
+        !screen.contains("PAUSED") && !screen.contains("decision: spiral"),
         "{screen}"
     );
     let _ = std::fs::remove_dir_all(&dir);

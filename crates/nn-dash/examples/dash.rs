@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
         options = mnist(options);
     }
     match nn_dash::run(options) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(_line) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::ExitCode::FAILURE

@@ -1,29 +1,41 @@
-//! The dashboard's state and how it changes: keys become [`Action`]s
-//! ([`crate::keys`]),
-//! [`App::update`] applies an action and returns the [`Effect`]s for the
-//! runtime to carry out (commands to the trainer, a restart, quitting), and
-//! [`App::apply_event`] folds the trainer's events in. No I/O here.
+//! The dashboard's state and how it changes: keys and clicks become
+//! [`Action`]s ([`crate::keys`], [`crate::ui::hit`]), [`App::update`] applies an
+//! action and returns the [`Effect`]s for the runtime to carry out (commands to
+//! the trainer, a restart, new data, quitting), and [`App::apply_event`] folds
+//! the trainer's events in. No I/O here.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use nn_core::{Activation, Network};
-use nn_data::Task;
-use nn_train::{Command, EpochReport, Event, Metrics, RunState};
+use nn_data::{Feature, Features, Task};
+use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState};
 
 use crate::PlotMode;
 use crate::colors::{ColorDepth, Palette};
 use crate::history::History;
-use crate::plot::{DigitsView, PlaneView, Point};
+use crate::plot::{CurveView, DigitsView, PlaneView, Point};
 
 /// Playground's learning-rate ladder, stepped by `+` and `-`.
 pub const LEARNING_RATES: [f32; 11] = [
     0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0,
 ];
 
-/// Batch sizes cycled by `b`.
-pub const BATCH_SIZES: [usize; 8] = [1, 4, 10, 16, 32, 64, 128, 256];
+/// Playground's regularisation-rate ladder, stepped by `;` and `'`.
+pub const REGULARIZATION_RATES: [f32; 10] =
+    [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+
+/// Paces stepped by `<` and `>` (epochs per second), then [`Pace::Max`].
+pub const SPEEDS: [f32; 11] = [
+    1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 250.0, 500.0, 1000.0,
+];
+
+/// The Playground's batch sizes on 2-D data, stepped by `b` and `B`.
+pub const PLANAR_BATCH: std::ops::RangeInclusive<usize> = 1..=30;
+
+/// Largest batch `B` reaches on wider data (it doubles past 30).
+pub const MAX_BATCH: usize = 1024;
 
 /// Hidden activations cycled by `a`.
 pub const ACTIVATIONS: [Activation; 4] = [
@@ -33,34 +45,113 @@ pub const ACTIVATIONS: [Activation; 4] = [
     Activation::Linear,
 ];
 
-/// 2-D datasets cycled by `d`.
-pub const DATASETS: [&str; 6] = ["circle", "xor", "gauss", "spiral", "moons", "blobs"];
+/// Classification data sets cycled by `d`.
+pub const CLASSIFICATION_SETS: [&str; 6] = ["circle", "xor", "gauss", "spiral", "moons", "blobs"];
 
-/// Most hidden layers `]` adds (Playground's limit).
+/// Regression data sets cycled by `d`.
+pub const REGRESSION_SETS: [&str; 3] = ["plane", "reg-gauss", "sine"];
+
+/// Most hidden layers `]` adds (the Playground's limit).
 pub const MAX_HIDDEN_LAYERS: usize = 6;
+
+/// Most neurons `.` gives a layer on 2-D data (the Playground's limit); wider data: 1024.
+pub const MAX_PLANAR_NEURONS: usize = 8;
+
+/// Noise steps of `{` and `}`, in percent (the Playground's slider).
+pub const NOISE_PERCENT: std::ops::RangeInclusive<u32> = 0..=50;
+
+/// Training shares of `(` and `)`, in percent (the Playground's slider).
+pub const TRAIN_PERCENT: std::ops::RangeInclusive<u32> = 10..=90;
 
 /// Log lines kept.
 const LOG_LINES: usize = 50;
 
-/// What a key asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A node of the network panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeId {
+    /// An input feature of 2-D (or 1-D) data, drawn whether it is on or off.
+    Feature(Feature),
+    /// Input `index` of data without features (images, CSV columns).
+    Input(usize),
+    /// Neuron `index` of layer `layer` (1: the first hidden layer; the last: the outputs).
+    Neuron {
+        /// 1-based layer.
+        layer: usize,
+        /// 0-based neuron.
+        index: usize,
+    },
+}
+
+/// A connection: the weight from input `from` of weight layer `layer` (0-based)
+/// to its neuron `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Link {
+    /// Weight layer, 0-based (layer 0 connects the inputs to the first hidden layer).
+    pub layer: usize,
+    /// Index into the layer's inputs.
+    pub from: usize,
+    /// Index into the layer's neurons.
+    pub to: usize,
+}
+
+/// What the mouse is over or clicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A node.
+    Node(NodeId),
+    /// A connection.
+    Link(Link),
+}
+
+/// What a key or a click asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Action {
     /// Space: pause or resume.
     TogglePause,
     /// `n`: one mini-batch step.
     Step,
-    /// `r`: new random weights.
+    /// `r`: new random weights (the seed moves on by one).
     Reset,
+    /// `<`: slower.
+    SpeedDown,
+    /// `>`: faster.
+    SpeedUp,
     /// `+`: next rate up the ladder.
     LearningRateUp,
     /// `-`: next rate down the ladder.
     LearningRateDown,
-    /// `b`: next batch size.
-    CycleBatchSize,
+    /// `b`: a smaller batch.
+    BatchDown,
+    /// `B`: a larger batch.
+    BatchUp,
+    /// `l`: regularisation none, L1, L2.
+    CycleRegularization,
+    /// `;`: regularisation rate down.
+    RegularizationRateDown,
+    /// `'`: regularisation rate up.
+    RegularizationRateUp,
     /// `a`: next hidden activation (restarts).
     CycleActivation,
-    /// `d`: next 2-D dataset (restarts).
+    /// `d`: next data set of the same kind (restarts).
     CycleDataset,
+    /// `p`: classification or regression (restarts).
+    ToggleProblem,
+    /// `1`..`9`: a feature on or off (restarts).
+    ToggleFeature(Feature),
+    /// `{`: less noise (new data, restarts).
+    NoiseDown,
+    /// `}`: more noise (new data, restarts).
+    NoiseUp,
+    /// `(`: less training data (restarts).
+    TrainShareDown,
+    /// `)`: more training data (restarts).
+    TrainShareUp,
+    /// `g`: new points from a new data seed (the weights are kept).
+    Regenerate,
+    /// `t`: show or hide the test points.
+    ToggleTestPoints,
+    /// `o`: continuous or discretized output.
+    ToggleDiscretize,
     /// `[`: one hidden layer fewer (restarts).
     RemoveLayer,
     /// `]`: one hidden layer more (restarts).
@@ -69,10 +160,26 @@ pub enum Action {
     FewerNeurons,
     /// `.`: more neurons in the last hidden layer (restarts).
     MoreNeurons,
+    /// Tab: select the next node (its map shows large).
+    SelectNext,
+    /// Shift-Tab: select the previous node.
+    SelectPrevious,
+    /// Down: the selected neuron's next incoming connection.
+    NextLink,
+    /// Up: the selected neuron's previous incoming connection.
+    PreviousLink,
+    /// A click on a node or connection.
+    Click(Target),
+    /// The mouse moved over a node or connection, or off them.
+    Hover(Option<Target>),
+    /// `c`: show or hide the state line.
+    ToggleStateLine,
     /// `s`: save the model.
     Save,
     /// `?`: show or hide the key list.
     ToggleHelp,
+    /// Esc with an overlay open: close it.
+    CloseOverlay,
     /// `q`, Esc, Ctrl-C: leave.
     Quit,
 }
@@ -82,18 +189,32 @@ pub enum Action {
 pub enum Effect {
     /// Send a command to the running trainer.
     Send(Command),
-    /// Stop the trainer and start a new run from [`App::settings`].
+    /// Stop the trainer and start a new run from [`App::settings`] (new data if it changed).
     Restart,
+    /// Generate the data again from [`Settings::data_seed`] and train on it, keeping the weights.
+    Regenerate,
     /// Leave the dashboard.
     Quit,
 }
 
-/// What the user steers.
+/// What the user steers: the run's definition as the dashboard shows and changes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Dataset name (a generator, `mnist`, a path).
+    /// Data set name (a generator, `mnist`, a path).
     pub dataset: String,
-    /// Inputs per sample.
+    /// Generator noise (`None`: not generated data).
+    pub noise: Option<f32>,
+    /// Fraction held out for testing.
+    pub test_fraction: f32,
+    /// The data comes with its own test set (MNIST), so the split is not ours to change.
+    pub own_test_set: bool,
+    /// Seed of the data.
+    pub data_seed: u64,
+    /// The data's raw columns (2: the plane, 1: a line, more: images or tables).
+    pub raw_columns: usize,
+    /// The input features, for data whose columns are x1 (and x2); `None` otherwise.
+    pub features: Option<Features>,
+    /// Inputs per sample (after the features).
     pub inputs: usize,
     /// The task of the data.
     pub task: Task,
@@ -105,10 +226,35 @@ pub struct Settings {
     pub learning_rate: f32,
     /// Mini-batch size.
     pub batch_size: usize,
+    /// L1 penalty.
+    pub l1: f32,
+    /// L2 penalty.
+    pub l2: f32,
+    /// The regularisation rate `;` and `'` step (kept while regularisation is off).
+    pub regularization_rate: f32,
+    /// Seed of the initial weights.
+    pub seed: u64,
+    /// How fast training runs.
+    pub pace: Pace,
     /// Trainer threads.
     pub threads: usize,
     /// Optimizer name.
     pub optimizer: &'static str,
+    /// Show the output as hard classes or signs instead of shades.
+    pub discretize: bool,
+    /// Show the test points.
+    pub test_points: bool,
+}
+
+/// How the data is drawn, by its raw columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Two columns: the input plane, a heatmap.
+    Plane,
+    /// One column: a line, the network's curve through the points.
+    Line,
+    /// Images or tables.
+    Wide,
 }
 
 impl Settings {
@@ -129,9 +275,90 @@ impl Settings {
             .join("-")
     }
 
-    /// Whether `d` and the neuron heatmaps apply (2-D inputs).
+    /// How the data is drawn.
+    pub fn shape(&self) -> Shape {
+        match self.raw_columns {
+            2 => Shape::Plane,
+            1 => Shape::Line,
+            _ => Shape::Wide,
+        }
+    }
+
+    /// Whether the input plane is drawn (2-D data).
     pub fn is_planar(&self) -> bool {
-        self.inputs == 2
+        self.shape() == Shape::Plane
+    }
+
+    /// The features the network panel's input column shows (on or off): every
+    /// feature the data's columns allow; empty without features.
+    pub fn available_features(&self) -> Vec<Feature> {
+        if self.features.is_none() {
+            return Vec::new();
+        }
+        Feature::ALL
+            .into_iter()
+            .filter(|f| self.raw_columns >= 2 || !f.needs_x2())
+            .collect()
+    }
+
+    /// Whether the data is a regression.
+    pub fn is_regression(&self) -> bool {
+        matches!(self.task, Task::Regression { .. })
+    }
+
+    /// `none`, `L1 0.003`, `L2 0.01` or `L1 0.001 + L2 0.01`.
+    pub fn regularization(&self) -> String {
+        match (self.l1 > 0.0, self.l2 > 0.0) {
+            (false, false) => "none".into(),
+            (true, false) => format!("L1 {}", self.l1),
+            (false, true) => format!("L2 {}", self.l2),
+            (true, true) => format!("L1 {} + L2 {}", self.l1, self.l2),
+        }
+    }
+
+    /// The noise in percent, for generated data.
+    pub fn noise_percent(&self) -> Option<u32> {
+        self.noise.map(|n| (n * 100.0).round() as u32)
+    }
+
+    /// The share of training data in percent.
+    pub fn train_percent(&self) -> u32 {
+        ((1.0 - self.test_fraction) * 100.0).round() as u32
+    }
+
+    /// The name of a node as labels and messages show it: `x1²`, `1.3` (hidden
+    /// layer 1, neuron 3), `output 2`.
+    pub fn node_name(&self, node: NodeId) -> String {
+        match node {
+            NodeId::Feature(f) => f.label().to_string(),
+            NodeId::Input(i) => format!("input {}", i + 1),
+            NodeId::Neuron { layer, index } if layer > self.hidden.len() => {
+                format!("output {}", index + 1)
+            }
+            NodeId::Neuron { layer, index } => format!("{layer}.{}", index + 1),
+        }
+    }
+
+    /// The input node that feeds input `index` of the network.
+    pub fn input_node(&self, index: usize) -> NodeId {
+        match self.features.as_ref().and_then(|f| f.as_slice().get(index)) {
+            Some(&f) => NodeId::Feature(f),
+            None => NodeId::Input(index),
+        }
+    }
+
+    /// Every selectable node in Tab order: the active inputs (on 2-D or 1-D
+    /// data), the hidden neurons, the outputs.
+    pub fn selectable(&self) -> Vec<NodeId> {
+        let sizes = self.sizes();
+        let mut nodes = Vec::new();
+        if self.shape() != Shape::Wide {
+            nodes.extend((0..self.inputs).map(|i| self.input_node(i)));
+        }
+        for (layer, &n) in sizes.iter().enumerate().skip(1) {
+            nodes.extend((0..n).map(|index| NodeId::Neuron { layer, index }));
+        }
+        nodes
     }
 }
 
@@ -182,6 +409,15 @@ impl Status {
     }
 }
 
+/// An overlay over the panels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key list.
+    Help,
+    /// The state line.
+    StateLine,
+}
+
 /// The whole dashboard state.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -193,20 +429,28 @@ pub struct App {
     pub history: History,
     /// The latest weights.
     pub network: Option<Arc<Network>>,
-    /// Training points (2-D data).
+    /// Training points (2-D and 1-D data; `y` is 0 for 1-D).
     pub train_points: Vec<Point>,
-    /// Test points (2-D data).
+    /// Test points (2-D and 1-D data).
     pub test_points: Vec<Point>,
-    /// Largest |target| (regression colour scale).
-    pub target_scale: f32,
     /// The network over the plane (2-D data).
     pub plane: Option<PlaneView>,
+    /// The network along the line (1-D data).
+    pub curve: Option<CurveView>,
     /// Images and predictions (image data).
     pub digits: Option<DigitsView>,
     /// Messages, oldest first.
     pub log: Vec<String>,
-    /// The help overlay is open.
-    pub help: bool,
+    /// The overlay open, if any.
+    pub overlay: Option<Overlay>,
+    /// The run's state line (kept current by the runtime).
+    pub state_line: String,
+    /// The selected node: its map shows large.
+    pub selected: Option<NodeId>,
+    /// The selected connection: its weight shows.
+    pub selected_link: Option<Link>,
+    /// What the mouse is over.
+    pub hover: Option<Target>,
     /// How plots are drawn.
     pub plot: PlotMode,
     /// Colours.
@@ -215,19 +459,9 @@ pub struct App {
     pub model_path: PathBuf,
     /// The user asked to leave.
     pub quit: bool,
-    /// After a reset: ignore progress until the trainer reports step 0.
-    discarding: bool,
 }
 
 impl App {
-    /// The plane around every training and test point, for `width x height` pixels
-    /// (`None` before there are points).
-    pub fn points_extent(&self, width: usize, height: usize) -> Option<crate::plot::Extent> {
-        let all = self.train_points.iter().chain(&self.test_points);
-        (!self.train_points.is_empty() || !self.test_points.is_empty())
-            .then(|| crate::plot::Extent::around(all, width, height))
-    }
-
     /// A fresh state for these settings.
     pub fn new(settings: Settings, model_path: PathBuf, plot: PlotMode, depth: ColorDepth) -> Self {
         Self {
@@ -237,17 +471,28 @@ impl App {
             network: None,
             train_points: Vec::new(),
             test_points: Vec::new(),
-            target_scale: 1.0,
             plane: None,
+            curve: None,
             digits: None,
             log: Vec::new(),
-            help: false,
+            overlay: None,
+            state_line: String::new(),
+            selected: None,
+            selected_link: None,
+            hover: None,
             plot,
             palette: Palette::new(depth),
             model_path,
             quit: false,
-            discarding: false,
         }
+    }
+
+    /// The plane around every training and test point, for `width x height` pixels
+    /// (`None` before there are points).
+    pub fn points_extent(&self, width: usize, height: usize) -> Option<crate::plot::Extent> {
+        let all = self.train_points.iter().chain(&self.test_points);
+        (!self.train_points.is_empty() || !self.test_points.is_empty())
+            .then(|| crate::plot::Extent::around(all, width, height))
     }
 
     /// Adds a message to the log line.
@@ -267,8 +512,32 @@ impl App {
         self.history.clear();
         self.network = None;
         self.plane = None;
+        self.curve = None;
         self.digits = None;
-        self.discarding = false;
+        self.selected_link = None;
+        self.hover = None;
+        // A selected node that the new network still has stays selected.
+        if let Some(node) = self.selected
+            && !self.settings.selectable().contains(&node)
+        {
+            self.selected = None;
+        }
+    }
+
+    /// The node whose map the boundary panel shows: hovered, else selected; `None`: the output.
+    pub fn shown_node(&self) -> Option<NodeId> {
+        match self.hover {
+            Some(Target::Node(node)) if self.settings.selectable().contains(&node) => Some(node),
+            _ => self.selected,
+        }
+    }
+
+    /// The connection whose weight the network panel names: hovered, else selected.
+    pub fn shown_link(&self) -> Option<Link> {
+        match self.hover {
+            Some(Target::Link(link)) => Some(link),
+            _ => self.selected_link,
+        }
     }
 
     /// Applies an action; returns what the runtime must do.
@@ -284,37 +553,32 @@ impl App {
                     self.status.state = RunState::Running;
                     vec![Effect::Send(Command::Resume)]
                 }
-                RunState::Finished | RunState::Stopped | RunState::Diverged(_) => {
-                    self.log("the run is over: r resets the weights and trains again");
+                RunState::Diverged(_) => {
+                    self.log("training diverged: r resets the weights, - lowers the rate");
                     vec![]
                 }
+                RunState::Finished | RunState::Stopped => vec![],
             },
             Action::Step => {
-                if matches!(self.status.state, RunState::Running | RunState::Paused) {
+                if self.status.state == RunState::Running {
                     self.status.state = RunState::Paused;
-                    vec![Effect::Send(Command::Step)]
-                } else {
-                    self.log("the run is over: r resets the weights");
-                    vec![]
                 }
+                vec![Effect::Send(Command::Step)]
             }
             Action::Reset => {
-                self.history.clear();
-                self.status.epoch = 0;
-                self.status.step_in_epoch = 0;
-                self.status.total_steps = 0;
-                self.status.loss = None;
-                self.status.last_epoch = None;
-                self.status.elapsed = Duration::ZERO;
+                s.seed = s.seed.wrapping_add(1);
                 if matches!(
                     self.status.state,
                     RunState::Finished | RunState::Diverged(_)
                 ) {
                     self.status.state = RunState::Paused;
                 }
-                self.discarding = true;
-                self.log("weights reset");
-                vec![Effect::Send(Command::Reset)]
+                let message = format!("new weights (seed {})", s.seed);
+                self.restart(message)
+            }
+            Action::SpeedDown | Action::SpeedUp => {
+                s.pace = step_pace(s.pace, action == Action::SpeedUp);
+                vec![Effect::Send(Command::SetPace(s.pace))]
             }
             Action::LearningRateUp | Action::LearningRateDown => {
                 let i = nearest_index(&LEARNING_RATES, s.learning_rate);
@@ -326,13 +590,53 @@ impl App {
                 s.learning_rate = LEARNING_RATES[j];
                 vec![Effect::Send(Command::SetLearningRate(s.learning_rate))]
             }
-            Action::CycleBatchSize => {
-                let i = BATCH_SIZES
-                    .iter()
-                    .position(|&b| b > s.batch_size)
-                    .unwrap_or(0);
-                s.batch_size = BATCH_SIZES[i];
+            Action::BatchDown | Action::BatchUp => {
+                let old = s.batch_size;
+                s.batch_size = step_batch(old, action == Action::BatchUp, s.is_planar());
+                if s.batch_size == old {
+                    self.log(format!("batch {old} is the limit"));
+                    return vec![];
+                }
                 vec![Effect::Send(Command::SetBatchSize(s.batch_size))]
+            }
+            Action::CycleRegularization => {
+                let rate = if s.regularization_rate > 0.0 {
+                    s.regularization_rate
+                } else {
+                    REGULARIZATION_RATES[1]
+                };
+                (s.l1, s.l2) = match (s.l1 > 0.0, s.l2 > 0.0) {
+                    (false, false) => (rate, 0.0),
+                    (true, false) => (0.0, rate),
+                    _ => (0.0, 0.0),
+                };
+                s.regularization_rate = rate;
+                self.penalties()
+            }
+            Action::RegularizationRateDown | Action::RegularizationRateUp => {
+                let up = action == Action::RegularizationRateUp;
+                let i = nearest_index(&REGULARIZATION_RATES, s.regularization_rate);
+                let on = s.l1 > 0.0 || s.l2 > 0.0;
+                // While on, the rate stays above 0 (l turns regularisation off).
+                let lowest = usize::from(on);
+                let j = if up {
+                    (i + 1).min(REGULARIZATION_RATES.len() - 1)
+                } else {
+                    i.saturating_sub(1).max(lowest)
+                };
+                let rate = REGULARIZATION_RATES[j];
+                s.regularization_rate = rate;
+                if !on {
+                    self.log(format!("regularisation rate {rate}: l turns L1 or L2 on"));
+                    return vec![];
+                }
+                if s.l1 > 0.0 {
+                    s.l1 = rate;
+                }
+                if s.l2 > 0.0 {
+                    s.l2 = rate;
+                }
+                self.penalties()
             }
             Action::CycleActivation => {
                 let i = ACTIVATIONS.iter().position(|&a| a == s.activation);
@@ -341,17 +645,62 @@ impl App {
                 self.restart(message)
             }
             Action::CycleDataset => {
-                let i = DATASETS.iter().position(|&d| d == s.dataset);
-                s.dataset = DATASETS[i.map_or(0, |i| (i + 1) % DATASETS.len())].to_string();
-                if s.inputs != 2 {
-                    // From images or a CSV to the toy data: the dashboard's 2-D defaults.
-                    let planar = nn_train::defaults(nn_train::Purpose::Dashboard, 2);
-                    s.hidden = planar.hidden.to_vec();
-                    s.activation = planar.activation;
+                let sets: &[&str] = if s.is_regression() {
+                    &REGRESSION_SETS
+                } else {
+                    &CLASSIFICATION_SETS
+                };
+                let i = sets.iter().position(|&d| d == s.dataset);
+                let next = sets[i.map_or(0, |i| (i + 1) % sets.len())];
+                self.switch_data(next)
+            }
+            Action::ToggleProblem => {
+                let next = if s.is_regression() {
+                    CLASSIFICATION_SETS[0]
+                } else {
+                    REGRESSION_SETS[0]
+                };
+                self.switch_data(next)
+            }
+            Action::ToggleFeature(feature)
+            | Action::Click(Target::Node(NodeId::Feature(feature))) => self.toggle_feature(feature),
+            Action::NoiseDown | Action::NoiseUp => {
+                let Some(percent) = s.noise_percent() else {
+                    self.log("noise applies to generated data");
+                    return vec![];
+                };
+                let percent = step_within(percent, 5, &NOISE_PERCENT, action == Action::NoiseUp);
+                s.noise = Some(percent as f32 / 100.0);
+                self.restart(format!("noise {percent}%: new data, restarting"))
+            }
+            Action::TrainShareDown | Action::TrainShareUp => {
+                if s.own_test_set {
+                    let message = format!("{} has its own test set", s.dataset);
+                    self.log(message);
+                    return vec![];
                 }
-                s.inputs = 2;
-                let message = format!("dataset {}: restarting", s.dataset);
-                self.restart(message)
+                let up = action == Action::TrainShareUp;
+                let percent = step_within(s.train_percent(), 10, &TRAIN_PERCENT, up);
+                s.test_fraction = 1.0 - percent as f32 / 100.0;
+                self.restart(format!("training data {percent}%: restarting"))
+            }
+            Action::Regenerate => {
+                if s.noise.is_none() {
+                    self.log("new points need generated data");
+                    return vec![];
+                }
+                s.data_seed = s.data_seed.wrapping_add(1);
+                let seed = s.data_seed;
+                self.log(format!("new points (data seed {seed}), same weights"));
+                vec![Effect::Regenerate]
+            }
+            Action::ToggleTestPoints => {
+                s.test_points = !s.test_points;
+                vec![]
+            }
+            Action::ToggleDiscretize => {
+                s.discretize = !s.discretize;
+                vec![]
             }
             Action::RemoveLayer => {
                 if s.hidden.pop().is_none() {
@@ -372,7 +721,7 @@ impl App {
                 self.restart(message)
             }
             Action::FewerNeurons | Action::MoreNeurons => {
-                let planar = s.is_planar();
+                let planar = s.shape() != Shape::Wide;
                 let Some(n) = s.hidden.last_mut() else {
                     self.log("no hidden layer: ] adds one");
                     return vec![];
@@ -386,13 +735,70 @@ impl App {
                 let message = format!("network {}: restarting", s.layout());
                 self.restart(message)
             }
+            Action::SelectNext | Action::SelectPrevious => {
+                let nodes = s.selectable();
+                let at = self
+                    .selected
+                    .and_then(|n| nodes.iter().position(|&m| m == n));
+                // `None` is a stop in the cycle: the output's decision again.
+                let count = nodes.len() + 1;
+                let current = at.map_or(nodes.len(), |i| i);
+                let next = if action == Action::SelectNext {
+                    (current + 1) % count
+                } else {
+                    (current + count - 1) % count
+                };
+                self.selected = nodes.get(next).copied();
+                self.selected_link = None;
+                vec![]
+            }
+            Action::NextLink | Action::PreviousLink => {
+                let Some(NodeId::Neuron { layer, index }) = self.selected else {
+                    self.log("Tab selects a neuron first; Up and Down then walk its inputs");
+                    return vec![];
+                };
+                let inputs = s.sizes()[layer - 1];
+                let from = match self.selected_link {
+                    Some(link) if action == Action::NextLink => (link.from + 1) % inputs,
+                    Some(link) => (link.from + inputs - 1) % inputs,
+                    None if action == Action::NextLink => 0,
+                    None => inputs - 1,
+                };
+                self.selected_link = Some(Link {
+                    layer: layer - 1,
+                    from,
+                    to: index,
+                });
+                vec![]
+            }
+            Action::Click(Target::Node(node)) => {
+                self.selected = (self.selected != Some(node)).then_some(node);
+                self.selected_link = None;
+                vec![]
+            }
+            Action::Click(Target::Link(link)) => {
+                self.selected_link = (self.selected_link != Some(link)).then_some(link);
+                vec![]
+            }
+            Action::Hover(target) => {
+                self.hover = target;
+                vec![]
+            }
+            Action::ToggleStateLine => {
+                self.overlay = toggle(self.overlay, Overlay::StateLine);
+                vec![]
+            }
             Action::Save => {
                 let path = self.model_path.clone();
                 self.log(format!("saving the model to {}", path.display()));
                 vec![Effect::Send(Command::SaveModel(path))]
             }
             Action::ToggleHelp => {
-                self.help = !self.help;
+                self.overlay = toggle(self.overlay, Overlay::Help);
+                vec![]
+            }
+            Action::CloseOverlay => {
+                self.overlay = None;
                 vec![]
             }
             Action::Quit => {
@@ -400,6 +806,66 @@ impl App {
                 vec![Effect::Quit]
             }
         }
+    }
+
+    fn penalties(&mut self) -> Vec<Effect> {
+        let (l1, l2) = (self.settings.l1, self.settings.l2);
+        let text = self.settings.regularization();
+        self.log(format!("regularisation {text}"));
+        vec![Effect::Send(Command::SetPenalties { l1, l2 })]
+    }
+
+    /// Another data set: its own kind of problem and columns; features kept
+    /// where the new data has the columns they need.
+    fn switch_data(&mut self, name: &str) -> Vec<Effect> {
+        let s = &mut self.settings;
+        let columns = nn_data::generator_columns(name).unwrap_or(2);
+        if s.shape() == Shape::Wide {
+            // From images or a table to the toy data: the dashboard's 2-D defaults.
+            let planar = nn_train::defaults(nn_train::Purpose::Dashboard, columns);
+            s.hidden = planar.hidden.to_vec();
+            s.activation = planar.activation;
+            s.batch_size = planar.batch_size;
+            s.pace = planar.pace;
+        }
+        if columns != s.raw_columns || s.features.is_none() {
+            s.features = Some(Features::raw(columns));
+        }
+        s.dataset = name.to_string();
+        s.raw_columns = columns;
+        s.own_test_set = false;
+        s.noise = Some(
+            s.noise
+                .unwrap_or_else(|| nn_data::default_noise(name).unwrap_or(0.0)),
+        );
+        let message = format!("data {name}: restarting");
+        self.restart(message)
+    }
+
+    fn toggle_feature(&mut self, feature: Feature) -> Vec<Effect> {
+        let s = &mut self.settings;
+        let Some(features) = &s.features else {
+            self.log("features apply to data with the columns x1 and x2");
+            return vec![];
+        };
+        if !s.available_features().contains(&feature) {
+            self.log(format!("{} needs the column x2", feature.label()));
+            return vec![];
+        }
+        let Some(toggled) = features.toggled(feature) else {
+            self.log("at least one feature stays on");
+            return vec![];
+        };
+        let on = toggled.contains(feature);
+        s.inputs = toggled.len();
+        s.features = Some(toggled);
+        let message = format!(
+            "{} {}: network {}, restarting",
+            feature.label(),
+            if on { "on" } else { "off" },
+            s.layout()
+        );
+        self.restart(message)
     }
 
     fn restart(&mut self, message: String) -> Vec<Effect> {
@@ -412,12 +878,6 @@ impl App {
     pub fn apply_event(&mut self, event: Event) -> bool {
         match event {
             Event::Progress(p) => {
-                if self.discarding {
-                    if p.total_steps != 0 {
-                        return false;
-                    }
-                    self.discarding = false;
-                }
                 self.status.epoch = p.epoch;
                 self.status.step_in_epoch = p.step_in_epoch;
                 self.status.steps_per_epoch = p.steps_per_epoch;
@@ -433,9 +893,6 @@ impl App {
                 }
             }
             Event::EpochEnd(report) => {
-                if self.discarding {
-                    return false;
-                }
                 let x = report.epoch as f64;
                 if let Some(a) = report.train.accuracy() {
                     self.history.train_accuracy.push(x, a);
@@ -476,17 +933,81 @@ impl App {
     }
 }
 
+fn toggle(open: Option<Overlay>, overlay: Overlay) -> Option<Overlay> {
+    (open != Some(overlay)).then_some(overlay)
+}
+
 fn nearest_index(ladder: &[f32], value: f32) -> usize {
-    let distance = |v: f32| (v.ln() - value.max(1e-12).ln()).abs();
+    let distance = |v: f32| (v.max(1e-12).ln() - value.max(1e-12).ln()).abs();
     (0..ladder.len())
         .min_by(|&a, &b| distance(ladder[a]).total_cmp(&distance(ladder[b])))
         .unwrap_or(0)
 }
 
+/// One step of `<` or `>` along [`SPEEDS`], then max.
+fn step_pace(pace: Pace, faster: bool) -> Pace {
+    match (pace, faster) {
+        (Pace::Max, true) => Pace::Max,
+        (Pace::Max, false) => Pace::EpochsPerSecond(SPEEDS[SPEEDS.len() - 1]),
+        (Pace::EpochsPerSecond(rate), _) => {
+            let i = nearest_index(&SPEEDS, rate);
+            let snapped = SPEEDS[i];
+            let next = if snapped != rate {
+                // Off the ladder: the neighbour on the asked side.
+                SPEEDS
+                    .iter()
+                    .copied()
+                    .filter(|&v| (v > rate) == faster)
+                    .min_by(|a, b| (a - rate).abs().total_cmp(&(b - rate).abs()))
+            } else if faster {
+                SPEEDS.get(i + 1).copied()
+            } else {
+                Some(SPEEDS[i.saturating_sub(1)])
+            };
+            next.map_or(
+                if faster {
+                    Pace::Max
+                } else {
+                    Pace::EpochsPerSecond(SPEEDS[0])
+                },
+                Pace::EpochsPerSecond,
+            )
+        }
+    }
+}
+
+/// One step of `b` or `B`: by one within the Playground's 1..=30, then doubling
+/// (or halving) up to [`MAX_BATCH`] on wider data; 2-D data stays within 1..=30.
+fn step_batch(batch: usize, up: bool, planar: bool) -> usize {
+    let max = if planar {
+        *PLANAR_BATCH.end()
+    } else {
+        MAX_BATCH
+    };
+    let next = match (up, batch) {
+        (true, b) if b < *PLANAR_BATCH.end() => b + 1,
+        (true, b) => b * 2,
+        (false, b) if b > *PLANAR_BATCH.end() => (b / 2).max(*PLANAR_BATCH.end()),
+        (false, b) => b.saturating_sub(1),
+    };
+    next.clamp(1, max.max(1))
+}
+
+/// One `step` up or down within `range`; a value off the steps snaps to the
+/// next step on the asked side.
+fn step_within(value: u32, step: u32, range: &std::ops::RangeInclusive<u32>, up: bool) -> u32 {
+    let next = if up {
+        (value / step + 1) * step
+    } else {
+        value.div_ceil(step).saturating_sub(1) * step
+    };
+    next.clamp(*range.start(), *range.end())
+}
+
 /// One step up or down in neurons: by one up to 8 (Playground's range for
 /// 2-D data), by a quarter beyond; at least 1, at most 8 for 2-D and 1024 otherwise.
 fn neurons_step(n: usize, more: bool, planar: bool) -> usize {
-    let max = if planar { 8 } else { 1024 };
+    let max = if planar { MAX_PLANAR_NEURONS } else { 1024 };
     let step = if n <= 8 { 1 } else { (n / 4).max(1) };
     let n = if more {
         n + step
@@ -497,250 +1018,4 @@ fn neurons_step(n: usize, more: bool, planar: bool) -> usize {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use nn_train::ProgressReport;
-
-    pub(crate) fn settings() -> Settings {
-        Settings {
-            dataset: "spiral".into(),
-            inputs: 2,
-            task: Task::Classification { classes: 2 },
-            hidden: vec![8, 8],
-            activation: Activation::Tanh,
-            learning_rate: 0.03,
-            batch_size: 10,
-            threads: 2,
-            optimizer: "sgd",
-        }
-    }
-
-    fn app() -> App {
-        let mut app = App::new(
-            settings(),
-            "model.safetensors".into(),
-            PlotMode::Braille,
-            ColorDepth::TrueColor,
-        );
-        app.status.state = RunState::Running;
-        app
-    }
-
-    #[test]
-    fn space_pauses_and_resumes() {
-        let mut app = app();
-        assert_eq!(
-            app.update(Action::TogglePause),
-            vec![Effect::Send(Command::Pause)]
-        );
-        assert_eq!(app.status.state, RunState::Paused);
-        assert_eq!(
-            app.update(Action::TogglePause),
-            vec![Effect::Send(Command::Resume)]
-        );
-        assert_eq!(app.status.state, RunState::Running);
-        app.status.state = RunState::Diverged("boom".into());
-        assert!(app.update(Action::TogglePause).is_empty());
-        assert!(app.log.last().unwrap().contains("r resets"));
-    }
-
-    #[test]
-    fn n_steps_once_and_pauses() {
-        let mut app = app();
-        assert_eq!(app.update(Action::Step), vec![Effect::Send(Command::Step)]);
-        assert_eq!(app.status.state, RunState::Paused);
-    }
-
-    #[test]
-    fn r_resets_and_ignores_stale_progress() {
-        let mut app = app();
-        app.history.train_loss.push(1.0, 0.5);
-        app.status.total_steps = 99;
-        assert_eq!(
-            app.update(Action::Reset),
-            vec![Effect::Send(Command::Reset)]
-        );
-        assert!(app.history.train_loss.last().is_none());
-        assert_eq!(app.status.total_steps, 0);
-        let progress = |total_steps| {
-            Event::Progress(ProgressReport {
-                epoch: 0,
-                step_in_epoch: 0,
-                steps_per_epoch: 40,
-                total_steps,
-                loss: 0.7,
-                samples_per_second: 1000.0,
-                learning_rate: 0.03,
-                batch_size: 10,
-            })
-        };
-        assert!(!app.apply_event(progress(120)));
-        assert_eq!(app.status.total_steps, 0);
-        assert!(app.apply_event(progress(0)));
-        assert!(app.apply_event(progress(3)));
-        assert_eq!(app.status.total_steps, 3);
-    }
-
-    #[test]
-    fn learning_rate_walks_the_ladder() {
-        let mut app = app();
-        assert_eq!(
-            app.update(Action::LearningRateUp),
-            vec![Effect::Send(Command::SetLearningRate(0.1))]
-        );
-        assert_eq!(app.settings.learning_rate, 0.1);
-        app.update(Action::LearningRateDown);
-        app.update(Action::LearningRateDown);
-        assert_eq!(app.settings.learning_rate, 0.01);
-        app.settings.learning_rate = 10.0;
-        app.update(Action::LearningRateUp);
-        assert_eq!(app.settings.learning_rate, 10.0);
-        app.settings.learning_rate = 0.00001;
-        app.update(Action::LearningRateDown);
-        assert_eq!(app.settings.learning_rate, 0.00001);
-        // An off-ladder rate snaps to its neighbour.
-        app.settings.learning_rate = 0.05;
-        app.update(Action::LearningRateUp);
-        assert_eq!(app.settings.learning_rate, 0.1);
-    }
-
-    #[test]
-    fn b_cycles_the_batch_size() {
-        let mut app = app();
-        assert_eq!(
-            app.update(Action::CycleBatchSize),
-            vec![Effect::Send(Command::SetBatchSize(16))]
-        );
-        app.settings.batch_size = 256;
-        app.update(Action::CycleBatchSize);
-        assert_eq!(app.settings.batch_size, 1);
-        app.settings.batch_size = 100;
-        app.update(Action::CycleBatchSize);
-        assert_eq!(app.settings.batch_size, 128);
-    }
-
-    #[test]
-    fn a_and_d_restart_with_new_settings() {
-        let mut app = app();
-        app.history.test_loss.push(1.0, 0.3);
-        assert_eq!(app.update(Action::CycleActivation), vec![Effect::Restart]);
-        assert_eq!(app.settings.activation, Activation::Relu);
-        assert!(app.history.test_loss.last().is_none());
-        assert_eq!(app.update(Action::CycleDataset), vec![Effect::Restart]);
-        assert_eq!(app.settings.dataset, "moons");
-        app.settings.dataset = "blobs".into();
-        app.update(Action::CycleDataset);
-        assert_eq!(app.settings.dataset, "circle");
-        assert!(app.log.last().unwrap().contains("circle"));
-    }
-
-    #[test]
-    fn d_from_images_goes_to_toy_data() {
-        let mut app = app();
-        app.settings.dataset = "mnist".into();
-        app.settings.inputs = 784;
-        app.settings.hidden = vec![100];
-        app.settings.activation = Activation::Relu;
-        app.update(Action::CycleDataset);
-        assert_eq!(app.settings.dataset, "circle");
-        assert_eq!(
-            (app.settings.inputs, app.settings.hidden.clone()),
-            (2, vec![8, 8])
-        );
-    }
-
-    #[test]
-    fn brackets_change_layers() {
-        let mut app = app();
-        assert_eq!(app.update(Action::AddLayer), vec![Effect::Restart]);
-        assert_eq!(app.settings.hidden, vec![8, 8, 8]);
-        app.update(Action::RemoveLayer);
-        app.update(Action::RemoveLayer);
-        app.update(Action::RemoveLayer);
-        assert!(app.settings.hidden.is_empty());
-        assert!(app.update(Action::RemoveLayer).is_empty());
-        assert!(app.update(Action::MoreNeurons).is_empty());
-        app.update(Action::AddLayer);
-        assert_eq!(app.settings.hidden, vec![4]);
-        for _ in 0..MAX_HIDDEN_LAYERS {
-            app.update(Action::AddLayer);
-        }
-        assert_eq!(app.settings.hidden.len(), MAX_HIDDEN_LAYERS);
-    }
-
-    #[test]
-    fn comma_and_period_change_the_last_layer() {
-        let mut app = app();
-        assert_eq!(app.update(Action::FewerNeurons), vec![Effect::Restart]);
-        assert_eq!(app.settings.hidden, vec![8, 7]);
-        app.update(Action::MoreNeurons);
-        assert!(
-            app.update(Action::MoreNeurons).is_empty(),
-            "8 is the 2-D limit"
-        );
-        assert_eq!(app.settings.layout(), "2-8-8-2");
-        app.settings.inputs = 784;
-        app.settings.hidden = vec![100];
-        app.update(Action::MoreNeurons);
-        assert_eq!(app.settings.hidden, vec![125]);
-        app.settings.hidden = vec![1];
-        assert!(app.update(Action::FewerNeurons).is_empty());
-    }
-
-    #[test]
-    fn s_saves_help_toggles_q_quits() {
-        let mut app = app();
-        assert_eq!(
-            app.update(Action::Save),
-            vec![Effect::Send(Command::SaveModel("model.safetensors".into()))]
-        );
-        assert!(app.log.last().unwrap().contains("model.safetensors"));
-        app.update(Action::ToggleHelp);
-        assert!(app.help);
-        app.update(Action::ToggleHelp);
-        assert!(!app.help);
-        assert_eq!(app.update(Action::Quit), vec![Effect::Quit]);
-        assert!(app.quit);
-    }
-
-    #[test]
-    fn events_update_the_status() {
-        let mut app = app();
-        app.apply_event(Event::Log("model saved to m.safetensors".into()));
-        assert_eq!(app.log.last().unwrap(), "model saved to m.safetensors");
-        app.apply_event(Event::State(RunState::Diverged("loss is NaN".into())));
-        assert_eq!(app.status.state, RunState::Diverged("loss is NaN".into()));
-        assert_eq!(app.log.last().unwrap(), "loss is NaN");
-    }
-
-    #[test]
-    fn a_stall_goes_to_the_log_with_advice_in_keys() {
-        let mut app = app();
-        let mut report = crate::ui::tests::report(3, 2, 0.5);
-        report.stalled = Some(nn_train::Stall {
-            epoch: 3,
-            loss: 0.69,
-            accuracy: Some(0.5),
-            layer: 0,
-            output_layer: false,
-            activation: Activation::Tanh,
-            trouble: nn_train::UnitTrouble::Saturated,
-            units: vec![0, 1, 2, 3, 4, 5],
-            width: 8,
-        });
-        app.apply_event(Event::EpochEnd(report));
-        let line = app.log.last().unwrap();
-        assert!(
-            line.starts_with("training has stalled at epoch 3"),
-            "{line}"
-        );
-        assert!(
-            line.contains("75% of hidden layer 1's 8 tanh units are saturated"),
-            "{line}"
-        );
-        assert!(
-            line.ends_with("try - (a smaller rate) or a (another activation)"),
-            "{line}"
-        );
-    }
-}
+pub(crate) mod tests;

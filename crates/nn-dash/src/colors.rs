@@ -71,6 +71,33 @@ const CLASS_16: [(Color, Color); 10] = [
     (Color::Gray, Color::White),
 ];
 
+/// The TensorFlow Playground's colour ramp (`playground.ts`): orange for -1, grey
+/// for 0, blue for +1.
+pub const PLAYGROUND_RAMP: [Rgb; 3] = [[245, 147, 34], [232, 234, 235], [8, 119, 189]];
+
+/// Shades of the Playground's heatmaps (`NUM_SHADES + 1` in `heatmap.ts`).
+const PLAYGROUND_SHADES: usize = 31;
+
+/// The Playground's heatmap colour for `v`: its ramp in 31 equal shades over
+/// `[-1, 1]` (d3's `quantize`), values beyond the ends clamped, NaN grey.
+pub fn playground_rgb(v: f32) -> Rgb {
+    let k = if v.is_nan() {
+        PLAYGROUND_SHADES / 2
+    } else {
+        ((PLAYGROUND_SHADES as f32 / 2.0) * (v + 1.0))
+            .floor()
+            .clamp(0.0, (PLAYGROUND_SHADES - 1) as f32) as usize
+    };
+    // Shade k sits at k/30 along the ramp, interpolated in RGB as d3 does.
+    let t = k as f32 / (PLAYGROUND_SHADES - 1) as f32;
+    let (from, to, u) = if t <= 0.5 {
+        (PLAYGROUND_RAMP[0], PLAYGROUND_RAMP[1], t * 2.0)
+    } else {
+        (PLAYGROUND_RAMP[1], PLAYGROUND_RAMP[2], t * 2.0 - 1.0)
+    };
+    mix(from, to, u)
+}
+
 /// The heatmap's neutral colour (where the network is undecided).
 const NEUTRAL: Rgb = [30, 30, 34];
 
@@ -109,6 +136,11 @@ impl Palette {
         let c = CLASS_RGB[class % CLASS_RGB.len()];
         // Regions stay dark enough for the points on them to stand out.
         self.rgb(mix(NEUTRAL, scale(c, 0.62), strength))
+    }
+
+    /// A value on the Playground's scale ([`playground_rgb`]): regression outputs and targets.
+    pub fn playground(self, v: f32) -> Color {
+        self.rgb(playground_rgb(v))
     }
 
     /// A data point of `class`.
@@ -234,6 +266,25 @@ mod tests {
         assert_eq!(d(None, Some("xterm")), ColorDepth::Ansi16);
         assert_eq!(d(None, Some("linux")), ColorDepth::Ansi16);
         assert_eq!(d(None, None), ColorDepth::Ansi16);
+    }
+
+    /// Shades from the Playground's table (d3 v3's quantize over its linear ramp).
+    #[test]
+    fn the_playground_scale() {
+        let hex = |v: f32| {
+            let [r, g, b] = playground_rgb(v);
+            format!("#{r:02x}{g:02x}{b:02x}")
+        };
+        assert_eq!(hex(-1.0), "#f59322");
+        assert_eq!(hex(-5.0), "#f59322");
+        assert_eq!(hex(-0.9), "#f4992f"); // shade 1
+        assert_eq!(hex(-0.5), "#efbc80"); // shade 7
+        assert_eq!(hex(0.0), "#e8eaeb"); // shade 15
+        assert_eq!(hex(0.05), "#d9e2e8"); // shade 16
+        assert_eq!(hex(0.5), "#71add2"); // shade 23
+        assert_eq!(hex(0.9), "#177fc0"); // shade 29
+        assert_eq!(hex(1.0), "#0877bd");
+        assert_eq!(hex(f32::NAN), "#e8eaeb");
     }
 
     #[test]

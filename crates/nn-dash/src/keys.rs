@@ -3,6 +3,7 @@
 //! line are all generated from [`BINDINGS`], so they cannot disagree.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use nn_data::Feature;
 
 use crate::app::Action;
 
@@ -15,6 +16,14 @@ pub enum Key {
     Esc,
     /// Control and a letter.
     Ctrl(char),
+    /// Tab.
+    Tab,
+    /// Shift-Tab.
+    BackTab,
+    /// The up arrow.
+    Up,
+    /// The down arrow.
+    Down,
 }
 
 /// One line of the key table.
@@ -30,7 +39,7 @@ pub struct Binding {
     pub keys: &'static [(Key, Action)],
 }
 
-use Key::{Char, Ctrl, Esc};
+use Key::{BackTab, Char, Ctrl, Down, Esc, Tab, Up};
 
 /// Every key binding, most useful first (the hint line shows a prefix of them).
 pub const BINDINGS: &[Binding] = &[
@@ -45,6 +54,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "one step (pauses)",
         hint: Some("n step"),
         keys: &[(Char('n'), Action::Step)],
+    },
+    Binding {
+        label: "< >",
+        help: "slower / faster (1/s to max)",
+        hint: Some("< > speed"),
+        keys: &[(Char('<'), Action::SpeedDown), (Char('>'), Action::SpeedUp)],
     },
     Binding {
         label: "+ -",
@@ -68,7 +83,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         label: "q Esc",
-        help: "quit",
+        help: "quit (prints the state line)",
         hint: Some("q quit"),
         keys: &[(Char('q'), Action::Quit), (Esc, Action::Quit)],
     },
@@ -79,28 +94,56 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Ctrl('c'), Action::Quit)],
     },
     Binding {
+        label: "1-9",
+        help: "input feature on / off",
+        hint: Some("1-9 features"),
+        keys: &[
+            (Char('1'), Action::ToggleFeature(Feature::X1)),
+            (Char('2'), Action::ToggleFeature(Feature::X2)),
+            (Char('3'), Action::ToggleFeature(Feature::X1Squared)),
+            (Char('4'), Action::ToggleFeature(Feature::X2Squared)),
+            (Char('5'), Action::ToggleFeature(Feature::X1X2)),
+            (Char('6'), Action::ToggleFeature(Feature::SinX1)),
+            (Char('7'), Action::ToggleFeature(Feature::SinX2)),
+            (Char('8'), Action::ToggleFeature(Feature::CosX1)),
+            (Char('9'), Action::ToggleFeature(Feature::CosX2)),
+        ],
+    },
+    Binding {
         label: "r",
-        help: "reset the weights",
+        help: "new weights (next seed)",
         hint: Some("r reset"),
         keys: &[(Char('r'), Action::Reset)],
     },
     Binding {
-        label: "b",
-        help: "cycle the batch size",
-        hint: Some("b batch"),
-        keys: &[(Char('b'), Action::CycleBatchSize)],
+        label: "d",
+        help: "next data set",
+        hint: Some("d data"),
+        keys: &[(Char('d'), Action::CycleDataset)],
+    },
+    Binding {
+        label: "p",
+        help: "classification / regression",
+        hint: Some("p problem"),
+        keys: &[(Char('p'), Action::ToggleProblem)],
+    },
+    Binding {
+        label: "c",
+        help: "show the state line",
+        hint: Some("c state"),
+        keys: &[(Char('c'), Action::ToggleStateLine)],
+    },
+    Binding {
+        label: "b B",
+        help: "batch size down / up",
+        hint: Some("b B batch"),
+        keys: &[(Char('b'), Action::BatchDown), (Char('B'), Action::BatchUp)],
     },
     Binding {
         label: "a",
-        help: "cycle the activation",
+        help: "next activation",
         hint: Some("a act"),
         keys: &[(Char('a'), Action::CycleActivation)],
-    },
-    Binding {
-        label: "d",
-        help: "cycle the dataset",
-        hint: Some("d data"),
-        keys: &[(Char('d'), Action::CycleDataset)],
     },
     Binding {
         label: "[ ]",
@@ -121,6 +164,66 @@ pub const BINDINGS: &[Binding] = &[
         ],
     },
     Binding {
+        label: "l",
+        help: "regularisation none/L1/L2",
+        hint: Some("l reg"),
+        keys: &[(Char('l'), Action::CycleRegularization)],
+    },
+    Binding {
+        label: "; '",
+        help: "regularisation rate down/up",
+        hint: None,
+        keys: &[
+            (Char(';'), Action::RegularizationRateDown),
+            (Char('\''), Action::RegularizationRateUp),
+        ],
+    },
+    Binding {
+        label: "{ }",
+        help: "noise down / up (new data)",
+        hint: Some("{ } noise"),
+        keys: &[(Char('{'), Action::NoiseDown), (Char('}'), Action::NoiseUp)],
+    },
+    Binding {
+        label: "( )",
+        help: "less / more training data",
+        hint: None,
+        keys: &[
+            (Char('('), Action::TrainShareDown),
+            (Char(')'), Action::TrainShareUp),
+        ],
+    },
+    Binding {
+        label: "g",
+        help: "new points (next data seed)",
+        hint: None,
+        keys: &[(Char('g'), Action::Regenerate)],
+    },
+    Binding {
+        label: "t",
+        help: "show / hide the test points",
+        hint: None,
+        keys: &[(Char('t'), Action::ToggleTestPoints)],
+    },
+    Binding {
+        label: "o",
+        help: "discretize the output",
+        hint: None,
+        keys: &[(Char('o'), Action::ToggleDiscretize)],
+    },
+    Binding {
+        label: "Tab S-Tab",
+        help: "select a node: its map shows",
+        hint: None,
+        keys: &[(Tab, Action::SelectNext), (BackTab, Action::SelectPrevious)],
+    },
+    Binding {
+        label: "Up Down",
+        help: "its connections: weights",
+        hint: None,
+        keys: &[(Up, Action::PreviousLink), (Down, Action::NextLink)],
+    },
+    Binding {
         label: "s",
         help: "save the model",
         hint: Some("s save"),
@@ -128,15 +231,19 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The action a key press stands for, if any; `help_open` makes Esc close the help
-/// instead of quitting.
-pub fn handle_key(key: KeyEvent, help_open: bool) -> Option<Action> {
+/// The action a key press stands for, if any; `overlay_open` makes Esc close the
+/// overlay instead of quitting.
+pub fn handle_key(key: KeyEvent, overlay_open: bool) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
     let key = match key.code {
-        KeyCode::Esc if help_open => return Some(Action::ToggleHelp),
+        KeyCode::Esc if overlay_open => return Some(Action::CloseOverlay),
         KeyCode::Esc => Esc,
+        KeyCode::Tab => Tab,
+        KeyCode::BackTab => BackTab,
+        KeyCode::Up => Up,
+        KeyCode::Down => Down,
         KeyCode::Char(c) if key.modifiers.contains(KeyModifiers::CONTROL) => {
             Ctrl(c.to_ascii_lowercase())
         }
@@ -179,6 +286,10 @@ mod tests {
                     Char(c) => press(KeyCode::Char(c), KeyModifiers::NONE),
                     Esc => press(KeyCode::Esc, KeyModifiers::NONE),
                     Ctrl(c) => press(KeyCode::Char(c), KeyModifiers::CONTROL),
+                    Tab => press(KeyCode::Tab, KeyModifiers::NONE),
+                    BackTab => press(KeyCode::BackTab, KeyModifiers::SHIFT),
+                    Up => press(KeyCode::Up, KeyModifiers::NONE),
+                    Down => press(KeyCode::Down, KeyModifiers::NONE),
                 };
                 assert_eq!(handle_key(event, false), Some(action), "{key:?}");
             }
@@ -197,7 +308,7 @@ mod tests {
     fn special_keys() {
         let esc = press(KeyCode::Esc, KeyModifiers::NONE);
         assert_eq!(handle_key(esc, false), Some(Action::Quit));
-        assert_eq!(handle_key(esc, true), Some(Action::ToggleHelp));
+        assert_eq!(handle_key(esc, true), Some(Action::CloseOverlay));
         let shift_plus = press(KeyCode::Char('+'), KeyModifiers::SHIFT);
         assert_eq!(handle_key(shift_plus, false), Some(Action::LearningRateUp));
         let ctrl_upper_c = press(KeyCode::Char('C'), KeyModifiers::CONTROL);
@@ -215,8 +326,8 @@ mod tests {
 
     #[test]
     fn the_hint_line_is_a_prefix_of_the_table() {
-        assert_eq!(hint_line(30), "space pause  n step  +/- lr  ");
-        assert!(hint_line(200).ends_with("s save  "));
+        assert_eq!(hint_line(33), "space pause  n step  < > speed  ");
+        assert!(hint_line(400).ends_with("s save  "));
         assert_eq!(hint_line(5), "");
     }
 }

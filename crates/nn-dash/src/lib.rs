@@ -1,12 +1,14 @@
 //! nn-dash: the terminal dashboard, the TensorFlow Playground in a terminal.
 //!
-//! [`run`] trains a network on its own thread and shows it learning: the
-//! decision boundary over the input plane, the network with its weights and
-//! per-neuron pictures, loss and accuracy curves, and (for images) digits and
-//! the confusion matrix. Keys steer the run. The state lives in `app::App`,
-//! keys (`keys::BINDINGS`) become `app::Action`s applied by a pure `update`,
-//! and `ui::draw` renders a state without I/O; `runtime` is the only part
-//! that touches the terminal and the trainer.
+//! [`run`] trains a network on its own thread, at a pace worth watching, and
+//! shows it learning: the decision boundary (or a regression's output) over the
+//! input plane, the network with its input features, weights and per-neuron
+//! pictures, loss and accuracy curves, and (for images) digits and the
+//! confusion matrix. Keys and the mouse steer the run. The state lives in
+//! `app::App`, keys (`keys::BINDINGS`) and clicks (`ui::hit`) become
+//! `app::Action`s applied by a pure `update`, and `ui::draw` renders a state
+//! without I/O; `runtime` is the only part that touches the terminal and the
+//! trainer. When the user quits, [`run`] returns the run's state line.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod app;
@@ -21,7 +23,7 @@ mod ui;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use nn_train::{DataOptions, DataSpec, TrainError, TrainRequest};
+use nn_train::{DataOptions, DataSpec, Imported, StateLineError, TrainError, TrainRequest};
 
 pub use runtime::recovery_path;
 
@@ -51,6 +53,14 @@ pub struct DashOptions {
     pub model_path: PathBuf,
     /// How plots are drawn.
     pub plot: PlotMode,
+    /// Show the output discretized (`o` toggles it).
+    pub discretize: bool,
+    /// Show the test points (`t` toggles it).
+    pub test_points: bool,
+    /// Take clicks and the mouse pointer (which stops the terminal selecting text).
+    pub mouse: bool,
+    /// Messages for the log line when the dashboard opens (e.g. about an imported URL).
+    pub notices: Vec<String>,
 }
 
 /// The dataset when none is named: a two-arm spiral, hard enough to be worth watching.
@@ -73,7 +83,29 @@ impl DashOptions {
             request,
             model_path: PathBuf::from("model.safetensors"),
             plot: PlotMode::Braille,
+            discretize: false,
+            test_points: true,
+            mouse: true,
+            notices: Vec::new(),
         })
+    }
+
+    /// The dashboard on the run a state line (or a Playground URL) defines,
+    /// with its notices for the log line. `base` supplies what a line does not
+    /// hold (threads, a checkpoint folder, ...).
+    pub fn from_state(imported: Imported, base: &TrainRequest) -> Result<Self, DashError> {
+        let line = imported.line;
+        let request = TrainRequest {
+            threads: base.threads,
+            checkpoint_dir: base.checkpoint_dir.clone(),
+            epochs: base.epochs,
+            ..line.request()
+        };
+        let mut options = Self::new(Some(&line.data), line.data_options(), request)?;
+        options.discretize = line.discretize.unwrap_or(false);
+        options.test_points = line.test_points.unwrap_or(true);
+        options.notices = imported.notices;
+        Ok(options)
     }
 
     /// The run `nn-tui` starts with no arguments: the two-arm spiral (500
@@ -100,10 +132,14 @@ pub enum DashError {
     /// The terminal could not be driven.
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
+    /// A state line that cannot be read.
+    #[error(transparent)]
+    StateLine(#[from] StateLineError),
 }
 
-/// Runs the dashboard until the user quits.
-pub fn run(options: DashOptions) -> Result<(), DashError> {
+/// Runs the dashboard until the user quits; returns the run's state line
+/// (`nn-tui --state '<line>'` recreates the run).
+pub fn run(options: DashOptions) -> Result<String, DashError> {
     run_observed(options, &mut |_| {})
 }
 
@@ -112,7 +148,7 @@ pub fn run(options: DashOptions) -> Result<(), DashError> {
 pub fn run_observed(
     options: DashOptions,
     observer: &mut dyn FnMut(&nn_train::Event),
-) -> Result<(), DashError> {
+) -> Result<String, DashError> {
     if !std::io::stdout().is_terminal() {
         return Err(DashError::NotATerminal);
     }

@@ -1,10 +1,11 @@
 //! What the pictures show, computed from a weight snapshot: the network's
-//! outputs (and every hidden neuron's) over the input plane for 2-D data, and
-//! predictions for a few images. Pure computation, run on the UI thread a few
-//! times per second with one batched forward pass and a reused [`Workspace`].
+//! outputs (and every hidden neuron's, and each input feature) over the input
+//! plane for 2-D data, its curve along the line for 1-D data, and predictions
+//! for a few images. Pure computation, run on the UI thread a few times per
+//! second with one batched forward pass and a reused [`Workspace`].
 
 use nn_core::{Network, Workspace};
-use nn_data::{Dataset, Inputs, Normalization, Targets, Task};
+use nn_data::{Dataset, Feature, Features, Inputs, Normalization, Targets, Task};
 use nn_train::predicted_class;
 
 /// A rectangle of the raw (unnormalised) input plane.
@@ -73,9 +74,10 @@ pub struct Point {
     pub label: f32,
 }
 
-/// The points of a 2-D dataset (empty for anything wider).
+/// The points of a 2-D dataset, or of a 1-D one (`x` the column, `y` the
+/// target of a regression, else 0); empty for anything wider.
 pub fn points_of(data: &Dataset) -> Vec<Point> {
-    let (Inputs::F32(values), 2) = (data.inputs(), data.dim()) else {
+    let (Inputs::F32(values), dim @ (1 | 2)) = (data.inputs(), data.dim()) else {
         return Vec::new();
     };
     let labels: Vec<f32> = match data.targets() {
@@ -87,14 +89,39 @@ pub fn points_of(data: &Dataset) -> Vec<Point> {
             .collect(),
     };
     values
-        .chunks_exact(2)
+        .chunks_exact(dim)
         .zip(labels)
         .map(|(p, label)| Point {
             x: p[0],
-            y: p[1],
+            y: if dim == 2 {
+                p[1]
+            } else if matches!(data.task(), Task::Regression { .. }) {
+                label
+            } else {
+                0.0
+            },
             label,
         })
         .collect()
+}
+
+/// The rows the network takes for raw points: the features of each (or the raw
+/// columns), normalised.
+fn network_rows(
+    raw: &[f32],
+    columns: usize,
+    features: Option<&Features>,
+    normalization: &Normalization,
+) -> Vec<f32> {
+    let mut rows = match features {
+        Some(f) => f.expand(raw, columns),
+        None => raw.to_vec(),
+    };
+    let width = normalization.dim().max(1);
+    for row in rows.chunks_exact_mut(width) {
+        normalization.apply_row(row);
+    }
+    rows
 }
 
 /// The network evaluated over a grid of the input plane.
@@ -106,8 +133,10 @@ pub struct PlaneView {
     pub width: usize,
     /// Rows, top (largest x2) first.
     pub height: usize,
-    /// The normalised inputs, `[pixels, 2]` (the input neurons' pictures).
+    /// The normalised inputs, `[pixels, inputs]` (the input neurons' pictures).
     pub inputs: Vec<f32>,
+    /// Each shown feature's raw value over the plane, `[pixels]` per feature.
+    pub features: Vec<(Feature, Vec<f32>)>,
     /// Each hidden layer's outputs, `[pixels, neurons]`.
     pub hidden: Vec<Vec<f32>>,
     /// The output layer, `[pixels, outputs]`.
@@ -117,29 +146,47 @@ pub struct PlaneView {
 }
 
 impl PlaneView {
-    /// Runs `network` over a `width x height` grid of `extent`; `None` if the
-    /// network does not take 2 inputs or the grid is empty.
+    /// Runs `network` over a `width x height` grid of `extent` of the raw plane
+    /// (through `features`, if any, and the normalisation), and evaluates each of
+    /// `shown` features there; `None` if the network does not take these inputs
+    /// or the grid is empty.
+    #[allow(clippy::too_many_arguments)]
     pub fn compute(
         network: &Network,
         normalization: &Normalization,
+        features: Option<&Features>,
+        shown: &[Feature],
         extent: Extent,
         width: usize,
         height: usize,
         workspace: &mut Workspace,
     ) -> Option<Self> {
-        if network.architecture().inputs() != 2 || width == 0 || height == 0 {
+        let expected = features.map_or(2, Features::len);
+        if network.architecture().inputs() != expected
+            || normalization.dim() != expected
+            || width == 0
+            || height == 0
+        {
             return None;
         }
-        let mut inputs = Vec::with_capacity(width * height * 2);
+        let mut raw = Vec::with_capacity(width * height * 2);
         for r in 0..height {
             let y = extent.y.1 - (r as f32 + 0.5) / height as f32 * (extent.y.1 - extent.y.0);
             for c in 0..width {
                 let x = extent.x.0 + (c as f32 + 0.5) / width as f32 * (extent.x.1 - extent.x.0);
-                let mut row = [x, y];
-                normalization.apply_row(&mut row);
-                inputs.extend_from_slice(&row);
+                raw.extend_from_slice(&[x, y]);
             }
         }
+        let features_shown = shown
+            .iter()
+            .map(|&f| {
+                (
+                    f,
+                    raw.chunks_exact(2).map(|p| f.value(p[0], p[1])).collect(),
+                )
+            })
+            .collect();
+        let inputs = network_rows(&raw, 2, features, normalization);
         let outputs = network.forward(&inputs, workspace).ok()?.to_vec();
         let layers = network.layers().len();
         let hidden = (0..layers - 1)
@@ -150,10 +197,47 @@ impl PlaneView {
             width,
             height,
             inputs,
+            features: features_shown,
             hidden,
             outputs,
             output_width: network.architecture().outputs(),
         })
+    }
+
+    /// The values node `node` takes over the grid and the stride between pixels
+    /// (`values[i * stride]` is pixel `i`), given the network's input `features`.
+    pub fn node_values(
+        &self,
+        node: crate::app::NodeId,
+        features: Option<&Features>,
+    ) -> Option<(&[f32], usize)> {
+        use crate::app::NodeId;
+        let pixels = (self.width * self.height).max(1);
+        match node {
+            NodeId::Feature(f) => self
+                .features
+                .iter()
+                .find(|(g, _)| *g == f)
+                .map(|(_, v)| (v.as_slice(), 1))
+                .or_else(|| {
+                    let i = features?.as_slice().iter().position(|&g| g == f)?;
+                    let width = self.inputs.len() / pixels;
+                    Some((&self.inputs[i..], width))
+                }),
+            NodeId::Input(i) => {
+                let width = self.inputs.len() / pixels;
+                (i < width).then(|| (&self.inputs[i..], width))
+            }
+            NodeId::Neuron { layer, index } => {
+                let (values, width) = if layer > self.hidden.len() {
+                    (&self.outputs, self.output_width)
+                } else {
+                    let v = &self.hidden[layer - 1];
+                    (v, v.len() / pixels)
+                };
+                (index < width).then(|| (&values[index..], width))
+            }
+        }
     }
 
     /// Grid pixel nearest to fraction `(u, v)` of the width and height.
@@ -161,6 +245,46 @@ impl PlaneView {
         let c = ((u * self.width as f32) as usize).min(self.width - 1);
         let r = ((v * self.height as f32) as usize).min(self.height - 1);
         r * self.width + c
+    }
+}
+
+/// The network along the line of 1-D data: its output at evenly spaced points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveView {
+    /// The raw `x1` of each point, increasing.
+    pub xs: Vec<f32>,
+    /// The network's outputs there, `[points, output_width]`.
+    pub outputs: Vec<f32>,
+    /// Output neurons.
+    pub output_width: usize,
+}
+
+impl CurveView {
+    /// Runs `network` at `points` evenly spaced values of `x1` over `range` (through
+    /// `features`, if any, and the normalisation); `None` if the network does not
+    /// take these inputs.
+    pub fn compute(
+        network: &Network,
+        normalization: &Normalization,
+        features: Option<&Features>,
+        range: (f32, f32),
+        points: usize,
+        workspace: &mut Workspace,
+    ) -> Option<Self> {
+        let expected = features.map_or(1, Features::len);
+        if network.architecture().inputs() != expected || points < 2 {
+            return None;
+        }
+        let xs: Vec<f32> = (0..points)
+            .map(|i| range.0 + (range.1 - range.0) * i as f32 / (points - 1) as f32)
+            .collect();
+        let inputs = network_rows(&xs, 1, features, normalization);
+        let outputs = network.forward(&inputs, workspace).ok()?.to_vec();
+        Some(Self {
+            xs,
+            outputs,
+            output_width: network.architecture().outputs(),
+        })
     }
 }
 
@@ -308,8 +432,18 @@ mod tests {
             y: (-1.0, 1.0),
         };
         let mut ws = Workspace::new();
-        let view =
-            PlaneView::compute(&net, &Normalization::identity(2), extent, 4, 3, &mut ws).unwrap();
+        let view = PlaneView::compute(
+            &net,
+            &Normalization::identity(2),
+            None,
+            &[Feature::X1X2],
+            extent,
+            4,
+            3,
+            &mut ws,
+        )
+        .unwrap();
+        assert!((view.features[0].1[0] - (-0.75 * 2.0 / 3.0)).abs() < 1e-6);
         assert_eq!(view.outputs.len(), 4 * 3 * 2);
         assert_eq!(view.hidden.len(), 1);
         assert_eq!(view.hidden[0].len(), 4 * 3 * 3);
@@ -318,6 +452,49 @@ mod tests {
         assert!((view.inputs[1] - 2.0 / 3.0).abs() < 1e-6);
         let direct = net.predict(&[-0.75, 2.0 / 3.0]).unwrap();
         assert!((direct[0] - view.outputs[0]).abs() < 1e-6);
+    }
+
+    /// With features, the grid goes through them: the network sees x1^2 and sin x2.
+    #[test]
+    fn plane_and_curve_views_apply_the_features() {
+        let arch = Architecture::new(
+            vec![2, 3, 1],
+            Activation::Tanh,
+            Activation::Linear,
+            Loss::SquaredError,
+        )
+        .unwrap();
+        let net = Network::new(arch, 3).unwrap();
+        let features: Features = "x1^2,sinx2".parse().unwrap();
+        let extent = Extent {
+            x: (-1.0, 1.0),
+            y: (-1.0, 1.0),
+        };
+        let mut ws = Workspace::new();
+        let norm = Normalization::identity(2);
+        let view =
+            PlaneView::compute(&net, &norm, Some(&features), &[], extent, 4, 3, &mut ws).unwrap();
+        let (x, y) = (-0.75f32, 2.0f32 / 3.0);
+        let direct = net.predict(&[x * x, f64::from(y).sin() as f32]).unwrap();
+        assert!((direct[0] - view.outputs[0]).abs() < 1e-6);
+        let (values, stride) = view
+            .node_values(
+                crate::app::NodeId::Feature(Feature::X1Squared),
+                Some(&features),
+            )
+            .unwrap();
+        assert_eq!((values[0], stride), (x * x, 2));
+        assert!(PlaneView::compute(&net, &norm, None, &[], extent, 4, 3, &mut ws).is_some());
+        let three: Features = "x1,x2,x1x2".parse().unwrap();
+        assert!(
+            PlaneView::compute(&net, &norm, Some(&three), &[], extent, 4, 3, &mut ws).is_none()
+        );
+
+        let line: Features = "x1,sinx1".parse().unwrap();
+        let curve = CurveView::compute(&net, &norm, Some(&line), (0.0, 2.0), 3, &mut ws).unwrap();
+        assert_eq!(curve.xs, [0.0, 1.0, 2.0]);
+        let direct = net.predict(&[1.0, 1f64.sin() as f32]).unwrap();
+        assert!((direct[0] - curve.outputs[1]).abs() < 1e-6);
     }
 
     #[test]

@@ -1,35 +1,39 @@
-//! The event loop: starts the trainer, drains its events, turns keys into
-//! actions, recomputes the pictures a few times per second and draws at a
-//! bounded rate, only when something changed.
+//! The event loop: starts the trainer, drains its events, turns keys and the
+//! mouse into actions, recomputes the pictures a few times per second and
+//! draws at a bounded rate, only when something changed. Idle (paused, nothing
+//! arriving), it wakes a few times a second.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event as TermEvent};
+use crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
 use nn_core::Workspace;
+use nn_data::Features;
 use nn_train::{
-    Command, DataSpec, Event, Purpose, RunState, SessionOptions, TrainData, TrainRequest, Trainer,
-    TrainerHandle, load_data, spawn,
+    Command, DataOptions, DataSpec, Event, Purpose, RunState, SessionOptions, StateLine,
+    TrainConfig, TrainData, TrainRequest, Trainer, TrainerHandle, load_data, spawn,
 };
 use ratatui::layout::Rect;
 
-use crate::app::{App, Effect, Settings};
+use crate::app::{Action, App, Effect, Settings, Shape};
 use crate::colors::ColorDepth;
 use crate::keys::handle_key;
-use crate::plot::{Extent, PlaneView, digits_view, image_side, points_of};
+use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, ui};
 
 /// At most this many frames per second.
 const FRAME: Duration = Duration::from_millis(40);
-/// The decision boundary is re-evaluated at most this often.
-const PLANE_EVERY: Duration = Duration::from_millis(200);
+/// The pictures are re-evaluated at most this often.
+const PLANE_EVERY: Duration = Duration::from_millis(100);
 /// Image predictions are refreshed at most this often.
 const DIGITS_EVERY: Duration = Duration::from_secs(1);
-/// Longest wait for a key before looking at the trainer again.
+/// Longest wait for a key before looking at the trainer again, while it trains.
 const POLL: Duration = Duration::from_millis(8);
+/// The same while nothing happens (paused): a few wake-ups a second.
+const IDLE_POLL: Duration = Duration::from_millis(250);
 /// Test images scanned for mistakes.
 const DIGITS_SCANNED: usize = 500;
 
@@ -39,72 +43,150 @@ struct Runtime {
     app: App,
     data: Arc<TrainData>,
     data_spec: DataSpec,
+    data_options: DataOptions,
+    /// The configuration the current trainer started with.
+    config: Option<TrainConfig>,
     handle: Option<TrainerHandle>,
     started: Instant,
     workspace: Workspace,
 }
 
-/// Runs the dashboard on the real terminal.
-pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<(), DashError> {
+/// Runs the dashboard on the real terminal; returns the run's state line.
+pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<String, DashError> {
     let signals = Signals::register()?;
     let data_spec = options.data_spec.clone();
-    let data = Arc::new(load_data(&data_spec, &options.data_options)?);
-    let config = options.request.resolve(Purpose::Dashboard, &data)?;
+    let data_options = options.data_options.clone();
+    let data = Arc::new(load_data(&data_spec, &data_options)?);
+    let request = &options.request;
+    let config = request.resolve(Purpose::Dashboard, &data)?;
     let arch = &config.architecture;
     let sizes = &arch.sizes;
+    let raw_columns = raw_columns(&data_spec, &data_options, &data)?;
+    let regularization_rate = config.l1.max(config.l2);
     let settings = Settings {
         dataset: data_spec.name(),
+        noise: data_options.noise_for(&data_spec),
+        test_fraction: data_options.test_fraction,
+        own_test_set: matches!(data_spec, DataSpec::Mnist | DataSpec::IdxFolder(_)),
+        data_seed: data_options.seed,
+        raw_columns,
+        features: features_of(&data),
         inputs: data.train.dim(),
         task: data.train.task(),
         hidden: sizes[1..sizes.len() - 1].to_vec(),
         activation: arch.hidden,
         learning_rate: config.learning_rate,
         batch_size: config.batch_size,
+        l1: config.l1,
+        l2: config.l2,
+        regularization_rate,
+        seed: config.seed,
+        pace: request.pace(Purpose::Dashboard, data.train.dim()),
         threads: config.threads,
         optimizer: config.optimizer.name(),
+        discretize: options.discretize,
+        test_points: options.test_points,
     };
-    let app = App::new(
+    let mut app = App::new(
         settings,
         options.model_path.clone(),
         options.plot,
         ColorDepth::detect(),
     );
+    for notice in &options.notices {
+        app.log(notice.clone());
+    }
+    let mouse = options.mouse;
     let mut rt = Runtime {
         options,
         app,
         data,
         data_spec,
+        data_options,
+        config: None,
         handle: None,
         started: Instant::now(),
         workspace: Workspace::new(),
     };
     // Fails before the terminal is touched if the configuration does not fit the data.
     rt.start(false)?;
-    let mut guard = TerminalGuard::new()?;
+    let mut guard = TerminalGuard::new(mouse)?;
     let result = rt.event_loop(&mut guard, &signals, observer);
     if let Some(handle) = rt.handle.take() {
         handle.join();
     }
     drop(guard);
-    result
+    result.map(|()| rt.state_line())
+}
+
+/// The raw columns of the data behind `data` (before its features).
+fn raw_columns(
+    spec: &DataSpec,
+    options: &DataOptions,
+    data: &TrainData,
+) -> Result<usize, DashError> {
+    if data.features.is_none() {
+        return Ok(data.train.dim());
+    }
+    if let DataSpec::Generator(name) = spec
+        && let Some(columns) = nn_data::generator_columns(name)
+    {
+        return Ok(columns);
+    }
+    let raw = DataOptions {
+        features: None,
+        ..options.clone()
+    };
+    Ok(load_data(spec, &raw)?.train.dim())
+}
+
+/// The features of the data: those it was computed with, else its own columns
+/// when they are x1 (and x2); `None` for data that has no such columns.
+fn features_of(data: &TrainData) -> Option<Features> {
+    data.features.clone().or_else(|| {
+        let raw = Features::raw(data.train.dim());
+        raw.misfit(data.train.feature_names())
+            .is_none()
+            .then_some(raw)
+    })
 }
 
 impl Runtime {
-    /// Starts a trainer for the current settings (loading new data if the dataset changed).
-    fn start(&mut self, paused: bool) -> Result<(), DashError> {
-        let s = &mut self.app.settings;
+    /// The data spec and options the settings ask for.
+    fn wanted_data(&self) -> (DataSpec, DataOptions) {
+        let s = &self.app.settings;
         let spec = if nn_data::is_generator(&s.dataset) {
             DataSpec::Generator(s.dataset.clone())
         } else {
             self.options.data_spec.clone()
         };
-        if spec != self.data_spec {
-            self.data = Arc::new(load_data(&spec, &self.options.data_options)?);
+        let options = DataOptions {
+            noise: s.noise,
+            seed: s.data_seed,
+            test_fraction: s.test_fraction,
+            features: s.features.clone(),
+            ..self.options.data_options.clone()
+        };
+        (spec, options)
+    }
+
+    /// Starts a trainer for the current settings (loading new data if they ask for other data).
+    fn start(&mut self, paused: bool) -> Result<(), DashError> {
+        let (spec, options) = self.wanted_data();
+        if spec != self.data_spec || options != self.data_options {
+            let data = load_data(&spec, &options)?;
+            let columns = raw_columns(&spec, &options, &data)?;
+            self.data = Arc::new(data);
             self.data_spec = spec;
+            self.data_options = options;
+            self.app.settings.raw_columns = columns;
         }
         let data = Arc::clone(&self.data);
+        let s = &mut self.app.settings;
         s.inputs = data.train.dim();
         s.task = data.train.task();
+        s.features = features_of(&data);
+        s.own_test_set = matches!(self.data_spec, DataSpec::Mnist | DataSpec::IdxFolder(_));
         // The user's request with what the keys have changed since.
         let request = TrainRequest {
             layers: None,
@@ -112,12 +194,16 @@ impl Runtime {
             activation: Some(s.activation),
             learning_rate: Some(s.learning_rate),
             batch_size: Some(s.batch_size),
+            l1: s.l1,
+            l2: s.l2,
+            seed: s.seed,
+            pace: Some(s.pace),
             ..self.options.request.clone()
         };
         let config = request.resolve(Purpose::Dashboard, &data)?;
-        let pace = request.pace(Purpose::Dashboard, data.train.dim());
-        let trainer = Trainer::new(config, Arc::clone(&data))?;
+        let trainer = Trainer::new(config.clone(), Arc::clone(&data))?;
         s.threads = trainer.threads();
+        s.optimizer = config.optimizer.name();
         self.handle = Some(spawn(
             trainer,
             SessionOptions {
@@ -125,27 +211,48 @@ impl Runtime {
                 progress_interval: Duration::from_millis(50),
                 snapshot_interval: Duration::from_millis(100),
                 exit_when_finished: false,
-                pace,
+                pace: s.pace,
             },
         ));
+        self.config = Some(config);
         self.app.status.state = if paused {
             RunState::Paused
         } else {
             RunState::Running
         };
-        self.app.train_points = points_of(&data.train);
-        self.app.test_points = data
+        self.set_points();
+        self.started = Instant::now();
+        self.app.state_line = self.state_line();
+        Ok(())
+    }
+
+    /// The points the panels draw, from the current data.
+    fn set_points(&mut self) {
+        let data = &self.data;
+        let raw = DataOptions {
+            features: None,
+            ..self.data_options.clone()
+        };
+        // The points are the raw columns: with features, the data before them.
+        let raw_data;
+        let source = if data.features.is_some() {
+            match load_data(&self.data_spec, &raw) {
+                Ok(d) => {
+                    raw_data = d;
+                    &raw_data
+                }
+                Err(_) => data,
+            }
+        } else {
+            data
+        };
+        self.app.train_points = points_of(&source.train);
+        self.app.test_points = source
             .test
             .as_ref()
-            .or(data.validation.as_ref())
+            .or(source.validation.as_ref())
             .map(points_of)
             .unwrap_or_default();
-        self.app.target_scale = match data.train.targets() {
-            nn_data::Targets::Values(v) => v.iter().fold(0.0f32, |m, x| m.max(x.abs())).max(1e-6),
-            nn_data::Targets::Classes(_) => 1.0,
-        };
-        self.started = Instant::now();
-        Ok(())
     }
 
     fn restart(&mut self) {
@@ -157,6 +264,73 @@ impl Runtime {
             self.app.log(format!("could not start: {e}"));
             self.app.status.state = RunState::Stopped;
         }
+    }
+
+    /// New points from the settings' data seed; the trainer goes on with its weights.
+    fn regenerate(&mut self) {
+        let (spec, options) = self.wanted_data();
+        match load_data(&spec, &options) {
+            Ok(data) => {
+                self.data = Arc::new(data);
+                self.data_options = options;
+                if let Some(h) = &self.handle {
+                    h.send(Command::SetData(Arc::clone(&self.data)));
+                }
+                self.set_points();
+            }
+            Err(e) => self.app.log(format!("could not generate new points: {e}")),
+        }
+    }
+
+    /// The state line of the run as it stands (with the changes made by keys since it started).
+    fn state_line(&self) -> String {
+        let Some(config) = &self.config else {
+            return String::new();
+        };
+        let s = &self.app.settings;
+        let config = TrainConfig {
+            learning_rate: s.learning_rate,
+            batch_size: s.batch_size,
+            l1: s.l1,
+            l2: s.l2,
+            seed: s.seed,
+            ..config.clone()
+        };
+        let mut line = StateLine::from_run(
+            &self.data_spec,
+            &self.data_options,
+            &self.data,
+            &config,
+            s.pace,
+        );
+        line.discretize = s.discretize.then_some(true);
+        line.test_points = (!s.test_points).then_some(false);
+        line.to_string()
+    }
+
+    /// Carries out what an update asks for; true if the pictures must be recomputed.
+    fn carry_out(&mut self, effects: Vec<Effect>) -> bool {
+        let mut fresh = false;
+        for effect in effects {
+            match effect {
+                Effect::Send(command) => {
+                    if let Some(h) = &self.handle {
+                        h.send(command);
+                    }
+                }
+                Effect::Restart => {
+                    self.restart();
+                    fresh = true;
+                }
+                Effect::Regenerate => {
+                    self.regenerate();
+                    fresh = true;
+                }
+                Effect::Quit => {}
+            }
+        }
+        self.app.state_line = self.state_line();
+        fresh
     }
 
     fn event_loop(
@@ -173,6 +347,7 @@ impl Runtime {
         let mut last_digits: Option<Instant> = None;
         let mut shown_seconds = u64::MAX;
         let mut extent: Option<(usize, usize, Extent)> = None;
+        let mut size = terminal.size()?;
         loop {
             if signals.interrupt.load(Ordering::Relaxed) {
                 break;
@@ -182,8 +357,10 @@ impl Runtime {
                 break;
             }
             // Trainer events: all of them, every turn, so the trainer never waits on us.
+            let mut busy = false;
             if let Some(handle) = &self.handle {
                 for event in handle.events().try_iter().take(100_000) {
+                    busy = true;
                     observer(&event);
                     network_changed |= matches!(event, Event::Snapshot(_));
                     dirty |= self.app.apply_event(event);
@@ -197,30 +374,10 @@ impl Runtime {
             self.app.status.elapsed = elapsed;
 
             // Pictures from the latest weights, a few times per second.
-            let size = terminal.size()?;
             let area = Rect::new(0, 0, size.width, size.height);
             let now = Instant::now();
             if network_changed && last_plane.is_none_or(|t| now - t >= PLANE_EVERY) {
-                if let (Some(net), Some((w, h))) =
-                    (&self.app.network, ui::boundary_pixels(area, &self.app))
-                {
-                    let e = match extent {
-                        Some((ew, eh, e)) if (ew, eh) == (w, h) => e,
-                        _ => self
-                            .app
-                            .points_extent(w, h)
-                            .unwrap_or_else(|| Extent::around([], w, h)),
-                    };
-                    extent = Some((w, h, e));
-                    self.app.plane = PlaneView::compute(
-                        net,
-                        &self.data.normalization,
-                        e,
-                        w,
-                        h,
-                        &mut self.workspace,
-                    );
-                }
+                self.compute_pictures(area, &mut extent);
                 network_changed = false;
                 last_plane = Some(now);
                 dirty = true;
@@ -249,41 +406,51 @@ impl Runtime {
                 last_draw = Some(now);
             }
 
-            // Keys and resizes.
-            let mut timeout = POLL;
+            // Keys, the mouse and resizes.
+            let idle = !busy && !dirty && self.app.status.state != RunState::Running;
+            let mut timeout = if idle {
+                // Wake for the clock's next second, or a key.
+                IDLE_POLL.min(Duration::from_millis(
+                    1000 - u64::from(elapsed.subsec_millis()),
+                ))
+            } else {
+                POLL
+            };
             while event::poll(timeout)? {
                 timeout = Duration::ZERO;
-                match event::read()? {
-                    TermEvent::Key(key) => {
-                        let Some(action) = handle_key(key, self.app.help) else {
-                            continue;
-                        };
-                        dirty = true;
-                        for effect in self.app.update(action) {
-                            match effect {
-                                Effect::Send(command) => {
-                                    if let Some(h) = &self.handle {
-                                        h.send(command);
-                                    }
-                                }
-                                Effect::Restart => {
-                                    self.restart();
-                                    network_changed = true;
-                                    extent = None;
-                                    last_plane = None;
-                                    last_digits = None;
-                                }
-                                Effect::Quit => {}
+                let action = match event::read()? {
+                    TermEvent::Key(key) => handle_key(key, self.app.overlay.is_some()),
+                    TermEvent::Mouse(mouse) => {
+                        let target = ui::hit(area, &self.app, mouse.column, mouse.row);
+                        match mouse.kind {
+                            MouseEventKind::Down(MouseButton::Left) => target.map(Action::Click),
+                            MouseEventKind::Moved | MouseEventKind::Drag(_)
+                                if target != self.app.hover =>
+                            {
+                                Some(Action::Hover(target))
                             }
+                            _ => None,
                         }
                     }
                     TermEvent::Resize(..) => {
                         terminal.autoresize()?;
+                        size = terminal.size()?;
                         network_changed = true;
                         last_plane = None;
                         dirty = true;
+                        None
                     }
-                    _ => {}
+                    _ => None,
+                };
+                let Some(action) = action else { continue };
+                dirty = true;
+                // A different node shown large needs no new pass, only a redraw.
+                let effects = self.app.update(action);
+                if self.carry_out(effects) {
+                    network_changed = true;
+                    extent = None;
+                    last_plane = None;
+                    last_digits = None;
                 }
             }
             if self.app.quit {
@@ -291,6 +458,55 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+
+    /// The plane (2-D data) or the curve (1-D data) from the latest weights.
+    fn compute_pictures(&mut self, area: Rect, extent: &mut Option<(usize, usize, Extent)>) {
+        let Some(net) = self.app.network.clone() else {
+            return;
+        };
+        let s = &self.app.settings;
+        let features = self.data.features.as_ref();
+        match s.shape() {
+            Shape::Plane => {
+                let Some((w, h)) = ui::boundary_pixels(area, &self.app) else {
+                    return;
+                };
+                let e = match *extent {
+                    Some((ew, eh, e)) if (ew, eh) == (w, h) => e,
+                    _ => self
+                        .app
+                        .points_extent(w, h)
+                        .unwrap_or_else(|| Extent::around([], w, h)),
+                };
+                *extent = Some((w, h, e));
+                let shown = s.available_features();
+                self.app.plane = PlaneView::compute(
+                    &net,
+                    &self.data.normalization,
+                    features,
+                    &shown,
+                    e,
+                    w,
+                    h,
+                    &mut self.workspace,
+                );
+            }
+            Shape::Line => {
+                let Some(points) = ui::curve_points(area, &self.app) else {
+                    return;
+                };
+                self.app.curve = CurveView::compute(
+                    &net,
+                    &self.data.normalization,
+                    features,
+                    ui::curve_range(&self.app),
+                    points,
+                    &mut self.workspace,
+                );
+            }
+            Shape::Wide => {}
+        }
     }
 
     /// On SIGTERM or SIGHUP: a checkpoint (if a folder is set) and the model at the recovery path.

@@ -1,12 +1,14 @@
-//! The terminal, set up and restored in one place: raw mode and the alternate
-//! screen on entry; on exit, on a panic (a hook that restores, then calls the
-//! previous hook) and after a signal, everything is put back.
+//! The terminal, set up and restored in one place: raw mode, the alternate
+//! screen and (if asked) mouse reports on entry; on exit, on a panic (a hook
+//! that restores, then calls the previous hook) and after a signal, everything
+//! is put back.
 
 use std::io::{self, Stdout, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{Hide, Show};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -16,11 +18,17 @@ use ratatui::backend::CrosstermBackend;
 
 /// Whether the terminal is currently set up by us (so restoring twice is harmless).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether we asked the terminal for mouse reports.
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
-/// Puts the terminal back: leaves the alternate screen, shows the cursor, ends raw mode.
+/// Puts the terminal back: stops mouse reports, leaves the alternate screen,
+/// shows the cursor, ends raw mode.
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
+        if MOUSE.swap(false, Ordering::SeqCst) {
+            let _ = execute!(out, DisableMouseCapture);
+        }
         let _ = execute!(out, LeaveAlternateScreen, Show);
         let _ = disable_raw_mode();
         let _ = out.flush();
@@ -34,8 +42,9 @@ pub struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    /// Enters raw mode and the alternate screen, and installs the panic hook (once).
-    pub fn new() -> io::Result<Self> {
+    /// Enters raw mode and the alternate screen, turns on mouse reports if
+    /// `mouse`, and installs the panic hook (once).
+    pub fn new(mouse: bool) -> io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
@@ -43,6 +52,13 @@ impl TerminalGuard {
         if let Err(e) = execute!(out, EnterAlternateScreen, Hide) {
             restore();
             return Err(e);
+        }
+        if mouse {
+            MOUSE.store(true, Ordering::SeqCst);
+            if let Err(e) = execute!(out, EnableMouseCapture) {
+                restore();
+                return Err(e);
+            }
         }
         match Terminal::new(CrosstermBackend::new(out)) {
             Ok(terminal) => Ok(Self { terminal }),

@@ -47,6 +47,12 @@ pub fn is_generator(name: &str) -> bool {
     GENERATORS.contains(&name)
 }
 
+/// The raw columns a generator's points have: 1 (`x1`) for `sine`, 2 (`x1`, `x2`)
+/// for the others; `None` for a name not in [`GENERATORS`].
+pub fn generator_columns(name: &str) -> Option<usize> {
+    is_generator(name).then_some(if name == "sine" { 1 } else { 2 })
+}
+
 /// The noise each generator uses by default (and in the committed CSVs): enough
 /// that the shape is not trivially separable, not so much that it is lost.
 /// Units differ per generator, see each function.
@@ -417,9 +423,9 @@ mod tests {
                 }
                 Task::Regression { outputs } => {
                     assert_eq!(outputs, 1);
-                    assert_eq!(d.dim(), if name == "sine" { 1 } else { 2 });
                 }
             }
+            assert_eq!(Some(d.dim()), generator_columns(name), "{name}");
             let Inputs::F32(x) = d.inputs() else { panic!() };
             assert!(x.iter().all(|v| v.is_finite()));
         }

@@ -39,7 +39,8 @@ pub use error::DataError;
 pub use features::{Feature, Features, RAW_COLUMNS};
 pub use generators::{
     DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, blobs, blobs_with_classes, circle, default_noise,
-    gauss, generate, is_generator, moons, plane, reg_gauss, reg_gauss_target, sine, spiral, xor,
+    gauss, generate, generator_columns, is_generator, moons, plane, reg_gauss, reg_gauss_target,
+    sine, spiral, xor,
 };
 pub use mnist::{Mnist, load_mnist, mnist_dir};
 pub use normalize::{Normalization, NormalizationKind};

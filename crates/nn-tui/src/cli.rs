@@ -13,6 +13,7 @@ const ABOUT: &str =
 const AFTER_HELP: &str = "\
 Examples:
   nn-tui                                   the dashboard on the default 2-D data set
+  nn-tui --state '#activation=relu&dataset=xor&networkShape=4'    a TensorFlow Playground URL
   nn-tui train --data moons --save m.safetensors
   nn-tui eval --model m.safetensors --data moons
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
@@ -127,6 +128,10 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::CheckpointEvery => "--checkpoint-every",
         Setting::Speed => "--speed",
     }
+}
+
+fn parse_speed(text: &str) -> Result<nn_train::Pace, String> {
+    text.parse().map_err(|e: nn_train::SettingError| e.problem)
 }
 
 fn parse_features(list: &str) -> Result<nn_data::Features, String> {
@@ -245,13 +250,41 @@ pub struct TrainingArgs {
     pub early_stop: Option<usize>,
 }
 
+/// The flags a state line defines, which `--state` therefore replaces.
+const STATE_FIELDS: [&str; 20] = [
+    "data",
+    "samples",
+    "noise",
+    "val_split",
+    "test_split",
+    "seed",
+    "features",
+    "hidden",
+    "layers",
+    "activation",
+    "output",
+    "loss",
+    "optimizer",
+    "lr",
+    "momentum",
+    "weight_decay",
+    "l1",
+    "l2",
+    "clip",
+    "batch",
+];
+
 /// `nn-tui train`.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
     /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine), mnist,
     /// a CSV file with a header row, or a folder of MNIST-format IDX files.
-    #[arg(long, value_name = "SPEC")]
-    pub data: String,
+    #[arg(long, value_name = "SPEC", required_unless_present = "state")]
+    pub data: Option<String>,
+    /// The run a state line (as the dashboard prints it) or a TensorFlow Playground URL
+    /// defines: data, features, network, optimizer and seeds (its speed is the dashboard's).
+    #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
+    pub state: Option<String>,
     #[command(flatten)]
     pub data_args: DataArgs,
     #[command(flatten)]
@@ -293,6 +326,17 @@ pub struct DashArgs {
     /// Dataset (as for train) [default: the dashboard's built-in 2-D data set].
     #[arg(long, value_name = "SPEC")]
     pub data: Option<String>,
+    /// Recreate a run: a state line (c shows it in the dashboard, quitting prints it) or a
+    /// TensorFlow Playground URL (or its #... part), whose fields are mapped as far as they go.
+    #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
+    pub state: Option<String>,
+    /// Epochs per second, from 1, or max [default: 60 on 2-D data (the Playground's pace),
+    /// max on wider data]; < and > change it.
+    #[arg(long, value_name = "SPEED", value_parser = parse_speed)]
+    pub speed: Option<nn_train::Pace>,
+    /// Ignore the mouse (so the terminal can select text as usual).
+    #[arg(long = "no-mouse")]
+    pub no_mouse: bool,
     #[command(flatten)]
     pub data_args: DataArgs,
     #[command(flatten)]

@@ -12,16 +12,16 @@ mod progress;
 mod setup;
 mod train;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 use clap::error::ErrorKind;
 
 use cli::{Cli, Command, DashArgs};
 use nn_dash::DashError;
-use nn_train::{SettingError, TrainError, TrainRequest};
+use nn_train::{SettingError, StateLine, TrainError, TrainRequest};
 
 /// How a command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,8 +110,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// The dashboard on the flags as `train` reads them; nn-dash fills in the rest
-/// (the run lasts until the user quits unless --epochs is given).
+/// The dashboard on the flags as `train` reads them, or on a state line; nn-dash
+/// fills in the rest (the run lasts until the user quits unless --epochs is
+/// given). On quitting, the run's state line is printed as the command that
+/// recreates it.
 fn dash(args: &DashArgs) -> Result<Outcome> {
     // Checked first so that a pipe fails at once, before any data is loaded.
     if !std::io::stdout().is_terminal() {
@@ -121,16 +123,33 @@ fn dash(args: &DashArgs) -> Result<Outcome> {
         checkpoint_dir: args.checkpoint_dir.clone(),
         ..setup::request(&args.network, &args.training, args.data_args.seed)
     };
-    let data_options = setup::data_options(
-        &args.data_args,
-        args.network.features.clone(),
-        args.training.early_stop.is_some(),
-    );
-    let mut options = nn_dash::DashOptions::new(args.data.as_deref(), data_options, request)?;
+    let mut options = if let Some(text) = &args.state {
+        let imported = StateLine::read(text).context("--state")?;
+        nn_dash::DashOptions::from_state(imported, &request).context("--state")?
+    } else {
+        let data_options = setup::data_options(
+            &args.data_args,
+            args.network.features.clone(),
+            args.training.early_stop.is_some(),
+        );
+        nn_dash::DashOptions::new(args.data.as_deref(), data_options, request)?
+    };
+    if let Some(speed) = args.speed {
+        options.request.pace = Some(speed);
+    }
     options.plot = args.plot.into();
+    options.mouse = !args.no_mouse;
     if let Some(save) = &args.save {
         options.model_path.clone_from(save);
     }
-    nn_dash::run(options)?;
+    let notices = options.notices.clone();
+    let line = nn_dash::run(options)?;
+    for notice in notices {
+        progress::say(&format!("note: {notice}"));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "nn-tui --state '{line}'")
+        .and_then(|()| out.flush())
+        .context("writing the state line to stdout")?;
     Ok(Outcome::Done)
 }

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use nn_train::{EpochRow, Event, Metrics, Purpose, SessionOptions, Summary, TrainRequest, Trainer};
+use nn_train::{
+    EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary, TrainRequest, Trainer,
+};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -28,12 +30,38 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         checkpoint_every: args.checkpoint_every,
         ..setup::request(&args.network, t, args.data_args.seed)
     };
+    let (data_spec, request, options) = if let Some(text) = &args.state {
+        let imported = StateLine::read(text).context("--state")?;
+        for notice in &imported.notices {
+            crate::progress::say(&format!("note: {notice}"));
+        }
+        let line = imported.line;
+        let request = TrainRequest {
+            epochs: request.epochs,
+            threads: request.threads,
+            early_stop_patience: request.early_stop_patience,
+            schedule: request.schedule,
+            step_every: request.step_every,
+            step_factor: request.step_factor,
+            checkpoint_dir: request.checkpoint_dir,
+            checkpoint_every: request.checkpoint_every,
+            ..line.request()
+        };
+        let mut options = line.data_options();
+        if t.early_stop.is_some() && line.validation_fraction.is_none() {
+            options.validation_fraction = 0.1;
+        }
+        (line.data, request, options)
+    } else {
+        let options = setup::data_options(
+            &args.data_args,
+            args.network.features.clone(),
+            t.early_stop.is_some(),
+        );
+        let data = args.data.clone().context("--data: expected a data set")?;
+        (data, request, options)
+    };
     request.validate()?;
-    let options = setup::data_options(
-        &args.data_args,
-        args.network.features.clone(),
-        t.early_stop.is_some(),
-    );
     options.validate()?;
     if let Some(path) = &args.save {
         setup::check_writable_file("--save", path)?;
@@ -53,7 +81,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let stop = Arc::new(AtomicBool::new(false));
     register_interrupt(&stop)?;
 
-    let (spec, data) = setup::load(&args.data, &options)?;
+    let (spec, data) = setup::load(&data_spec, &options)?;
     let data = Arc::new(data);
     let mut trainer = if let Some(path) = &args.resume {
         let mut trainer = Trainer::resume(path, Arc::clone(&data), Some(t.threads))

@@ -1,6 +1,8 @@
-//! The decision boundary: the network's output over the input plane as a
-//! heatmap (two pixels per cell with `▀`), with the training points as bright
-//! pixels and the test points as `◆` in their class colours.
+//! The input plane: the network's output as a heatmap (two pixels per cell
+//! with `▀`), or the map of the selected or hovered node, with the training
+//! points as bright pixels and the test points as `◆`. Classes take their
+//! colours; a regression's values take the Playground's scale (orange -1, grey
+//! 0, blue +1). Discretized, the output shows hard classes or signs.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,7 +11,7 @@ use ratatui::text::{Line, Span};
 
 use super::panel;
 use crate::PlotMode;
-use crate::app::App;
+use crate::app::{App, NodeId};
 use crate::plot::{decide, is_classification};
 
 /// ASCII shades per class, weakest first (ASCII mode).
@@ -22,22 +24,125 @@ const SHADES: [[char; 3]; 4] = [
 /// ASCII training and test point glyphs per class.
 const ASCII_POINTS: [(char, char); 4] = [('o', 'O'), ('x', 'X'), ('*', '@'), ('+', '#')];
 
+/// How a node's values over the plane become shades in `[-1, 1]`: divided by
+/// their largest size (non-negative outputs, a sigmoid's or a ReLU's, stretched
+/// over the whole scale); discretized, only their sign (or, stretched, which half).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shading {
+    max: f32,
+    non_negative: bool,
+    discretize: bool,
+}
+
+impl Shading {
+    /// The shading of `values[i * stride]` over all pixels.
+    pub(super) fn of(values: &[f32], stride: usize, stretch: bool, discretize: bool) -> Self {
+        let every = || values.iter().step_by(stride.max(1));
+        Self {
+            max: every().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6),
+            non_negative: stretch && every().all(|v| *v >= 0.0),
+            discretize,
+        }
+    }
+
+    /// `v` on the scale `[-1, 1]`.
+    pub(super) fn shade(self, v: f32) -> f32 {
+        let t = if self.non_negative {
+            2.0 * v / self.max - 1.0
+        } else {
+            v / self.max
+        };
+        if self.discretize {
+            if t >= 0.0 { 1.0 } else { -1.0 }
+        } else {
+            t
+        }
+    }
+}
+
+/// What one pixel shows: a class and its strength, or a value on the signed scale.
+#[derive(Debug, Clone, Copy)]
+enum Pixel {
+    /// Nothing computed yet.
+    Blank,
+    /// A class with a strength in `[0, 1]`.
+    Class(usize, f32),
+    /// A value in `[-1, 1]`, in the dashboard's signed colours.
+    Signed(f32),
+    /// A regression output on the Playground's scale.
+    Value(f32),
+}
+
+impl Pixel {
+    fn color(self, app: &App) -> Color {
+        let p = app.palette;
+        match self {
+            Pixel::Blank => p.heat(0, 0.0),
+            Pixel::Class(class, strength) => p.heat(class, strength),
+            Pixel::Signed(t) => p.signed(t),
+            Pixel::Value(v) => p.playground(v),
+        }
+    }
+
+    /// The class behind the pixel and its strength (ASCII shades).
+    fn class(self) -> (usize, f32) {
+        match self {
+            Pixel::Blank => (0, 0.0),
+            Pixel::Class(class, strength) => (class, strength),
+            Pixel::Signed(t) | Pixel::Value(t) => (usize::from(t >= 0.0), t.abs().min(1.0)),
+        }
+    }
+}
+
+/// The panel's title: what the map shows, and the data's noise and split.
+fn title(app: &App) -> Line<'static> {
+    let s = &app.settings;
+    let what = match app.shown_node() {
+        Some(node) => format!(" {} map ", s.node_name(node)),
+        None if s.is_regression() => format!(" output: {} ", s.dataset),
+        None => format!(" decision: {} ", s.dataset),
+    };
+    let mut spans = vec![Span::raw(what)];
+    let mut data = Vec::new();
+    if let Some(noise) = s.noise_percent() {
+        data.push(format!("noise {noise}%"));
+    }
+    if !s.own_test_set {
+        data.push(format!("train {}%", s.train_percent()));
+    }
+    if !data.is_empty() {
+        spans.push(Span::styled(
+            format!("{} ", data.join(" ")),
+            Style::default().fg(app.palette.dim()),
+        ));
+    }
+    Line::from(spans)
+}
+
 /// Draws the boundary panel in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let p = app.palette;
+    let s = &app.settings;
     let ascii = app.plot == PlotMode::Ascii;
+    let classification = is_classification(s.task);
     let (train_glyph, test_glyph) = if ascii { ("o", "O") } else { ("▀", "◆") };
-    let title = Line::from(format!(" decision boundary: {} ", app.settings.dataset));
-    let legend = Line::from(vec![
+    let mut legend = vec![
         Span::raw(" "),
         Span::styled(train_glyph, Style::default().fg(p.point(0))),
         Span::styled(train_glyph, Style::default().fg(p.point(1))),
-        Span::raw(" train  "),
-        Span::styled(test_glyph, Style::default().fg(p.point(0))),
-        Span::styled(test_glyph, Style::default().fg(p.point(1))),
-        Span::raw(" test "),
-    ]);
-    let block = panel(app, title).title_bottom(legend);
+        Span::raw(" train "),
+    ];
+    if s.test_points {
+        legend.extend([
+            Span::styled(test_glyph, Style::default().fg(p.point(0))),
+            Span::styled(test_glyph, Style::default().fg(p.point(1))),
+            Span::raw(" test "),
+        ]);
+    }
+    if s.discretize {
+        legend.push(Span::styled("discretized ", Style::default().fg(p.dim())));
+    }
+    let block = panel(app, title(app)).title_bottom(Line::from(legend));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -45,25 +150,49 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     let (w, rows) = (inner.width as usize, inner.height as usize);
     let h = if ascii { rows } else { rows * 2 };
-    let classification = is_classification(app.settings.task);
 
-    // Pixel colours (and the class behind each, for ASCII shades).
-    let mut pixels: Vec<(usize, f32)> = vec![(0, 0.0); w * h];
+    // Pixels: the shown node's map, or the output's decision.
+    let mut pixels = vec![Pixel::Blank; w * h];
     if let Some(plane) = &app.plane {
-        for r in 0..h {
-            for c in 0..w {
-                let i =
-                    plane.sample_index((c as f32 + 0.5) / w as f32, (r as f32 + 0.5) / h as f32);
-                let k = plane.output_width;
-                pixels[r * w + c] = decide(
-                    &plane.outputs[i * k..(i + 1) * k],
-                    classification,
-                    app.target_scale,
-                );
+        let at = |c: usize, r: usize| {
+            plane.sample_index((c as f32 + 0.5) / w as f32, (r as f32 + 0.5) / h as f32)
+        };
+        let node = app
+            .shown_node()
+            .and_then(|n| Some((n, plane.node_values(n, s.features.as_ref())?)));
+        if let Some((node, (values, stride))) = node {
+            let stretch = matches!(node, NodeId::Neuron { .. });
+            let shading = Shading::of(values, stride, stretch, s.discretize);
+            for r in 0..h {
+                for c in 0..w {
+                    pixels[r * w + c] = Pixel::Signed(shading.shade(values[at(c, r) * stride]));
+                }
+            }
+        } else {
+            let k = plane.output_width;
+            for r in 0..h {
+                for c in 0..w {
+                    let i = at(c, r);
+                    let row = &plane.outputs[i * k..(i + 1) * k];
+                    pixels[r * w + c] = if classification {
+                        let (class, strength) = decide(row, true, 1.0);
+                        Pixel::Class(class, if s.discretize { 1.0 } else { strength })
+                    } else {
+                        let v = row[0];
+                        Pixel::Value(if s.discretize { v.signum() } else { v })
+                    };
+                }
             }
         }
     }
-    let mut colors: Vec<Color> = pixels.iter().map(|&(class, s)| p.heat(class, s)).collect();
+    let mut colors: Vec<Color> = pixels.iter().map(|px| px.color(app)).collect();
+    let point_color = |label: f32| {
+        if classification {
+            p.point(label as usize)
+        } else {
+            p.playground(label)
+        }
+    };
     let class_of = |label: f32| {
         if classification {
             label as usize
@@ -80,9 +209,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(extent) = extent {
         for pt in &app.train_points {
             if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h) {
-                let class = class_of(pt.label);
-                colors[r * w + c] = p.point(class);
-                train_marks[r * w + c] = Some(class);
+                colors[r * w + c] = point_color(pt.label);
+                train_marks[r * w + c] = Some(class_of(pt.label));
             }
         }
     }
@@ -94,7 +222,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             };
             if ascii {
                 let i = row * w + c;
-                let (class, s) = pixels[i];
+                let (class, strength) = pixels[i].class();
                 if let Some(k) = train_marks[i] {
                     let glyph = ASCII_POINTS[k % ASCII_POINTS.len()].0;
                     cell.set_char(glyph).set_fg(p.point(k)).set_bg(Color::Reset);
@@ -102,10 +230,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     let shades = SHADES[class % SHADES.len()];
                     let level = if app.plane.is_none() {
                         0
-                    } else if s > 0.66 {
+                    } else if strength > 0.66 {
                         2
                     } else {
-                        usize::from(s > 0.25)
+                        usize::from(strength > 0.25)
                     };
                     cell.set_char(shades[level])
                         .set_fg(p.heat(class, 1.0))
@@ -117,7 +245,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             }
         }
     }
-    if let Some(extent) = extent {
+    if let Some(extent) = extent.filter(|_| s.test_points) {
         for pt in &app.test_points {
             if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h) {
                 let row = if ascii { r } else { r / 2 };
@@ -126,7 +254,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     let bg = if ascii {
                         Color::Reset
                     } else {
-                        p.heat(pixels[r * w + c].0, pixels[r * w + c].1)
+                        pixels[r * w + c].color(app)
                     };
                     let glyph = if ascii {
                         ASCII_POINTS[class % ASCII_POINTS.len()].1.to_string()
@@ -134,7 +262,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                         "◆".into()
                     };
                     cell.set_symbol(&glyph)
-                        .set_style(Style::default().fg(p.point(class)).bg(bg));
+                        .set_style(Style::default().fg(point_color(pt.label)).bg(bg));
                 }
             }
         }

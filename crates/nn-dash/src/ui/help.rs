@@ -1,4 +1,5 @@
-//! The help overlay: every key and what it does.
+//! The help overlay: every key and what it does, from the key table, in as
+//! many columns as the terminal needs.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,35 +11,56 @@ use super::panel;
 use crate::app::App;
 use crate::keys::BINDINGS;
 
+/// Width of one column: the keys, then what they do.
+const KEYS_WIDTH: usize = 9;
+const HELP_WIDTH: usize = 28;
+
 /// Draws the key list centred on `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let width = 46.min(area.width);
-    let height = (BINDINGS.len() as u16 + 4).min(area.height);
+    let column = KEYS_WIDTH + 2 + HELP_WIDTH;
+    let footer = [
+        "layout, feature, data and seed changes restart training;",
+        "the mouse: click an input to toggle it, a neuron or a",
+        "connection to select it; hover to look.",
+    ];
+    // Rows available for the table inside the border, under the footer.
+    let room = usize::from(area.height.saturating_sub(3 + footer.len() as u16)).max(1);
+    let columns = BINDINGS.len().div_ceil(room).max(1);
+    let rows = BINDINGS.len().div_ceil(columns);
+    let width = ((column + 1) * columns + 2).min(usize::from(area.width)) as u16;
+    let height = ((rows + footer.len() + 3) as u16).min(area.height);
     let r = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
         width,
         height,
     );
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(
-                    format!(" {:>8}  ", b.label),
-                    Style::default()
-                        .fg(app.palette.accent())
-                        .add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(b.help),
-            ])
+    let key_style = Style::default()
+        .fg(app.palette.accent())
+        .add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line> = (0..rows)
+        .map(|row| {
+            let mut spans = Vec::new();
+            for c in 0..columns {
+                let Some(b) = BINDINGS.get(c * rows + row) else {
+                    break;
+                };
+                spans.push(Span::styled(
+                    format!(" {:>KEYS_WIDTH$} ", b.label),
+                    key_style,
+                ));
+                spans.push(Span::raw(format!("{:<HELP_WIDTH$}", b.help)));
+            }
+            Line::from(spans)
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::raw(format!(
-        " {:>8}  layout changes restart training",
-        ""
-    )));
+    for text in footer {
+        lines.push(Line::styled(
+            format!(" {text}"),
+            Style::default().fg(app.palette.dim()),
+        ));
+    }
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines).block(panel(app, " keys (? or Esc closes) ")),

@@ -2,10 +2,12 @@
 //! and renders each one (a file per panel). Pure: reads the state, writes the frame.
 
 mod boundary;
+mod curve;
 mod curves;
 mod digits;
 mod help;
 mod network;
+mod state_line;
 mod status;
 
 use ratatui::Frame;
@@ -17,7 +19,9 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::PlotMode;
-use crate::app::App;
+use crate::app::{App, Overlay, Shape, Target};
+
+pub use curve::x_range as curve_range;
 
 /// Smallest terminal the dashboard draws in.
 pub const MIN_WIDTH: u16 = 60;
@@ -31,7 +35,7 @@ pub struct Areas {
     pub status: Rect,
     /// The log line at the bottom.
     pub log: Rect,
-    /// The decision boundary (2-D data).
+    /// The input plane (2-D data) or the fitted curve (1-D data).
     pub boundary: Option<Rect>,
     /// The network.
     pub network: Option<Rect>,
@@ -56,19 +60,7 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         log,
         ..Areas::default()
     };
-    if app.settings.is_planar() {
-        // A square plane: two pixels per cell vertically.
-        let inner_h = body.height.saturating_sub(2);
-        let width = (inner_h * 2 + 2).min(body.width * 11 / 20);
-        let boundary = Rect::new(body.x, body.y, width, body.height);
-        let right = Rect::new(body.x + width, body.y, body.width - width, body.height);
-        let curves_min = (body.height / 3).max(9);
-        let wanted = network::wanted_height(app, right.width);
-        let net_h = wanted.min(right.height.saturating_sub(curves_min)).max(5);
-        out.boundary = Some(boundary);
-        out.network = Some(Rect::new(right.x, right.y, right.width, net_h));
-        out.curves = Rect::new(right.x, right.y + net_h, right.width, right.height - net_h);
-    } else {
+    if app.settings.shape() == Shape::Wide {
         let right_w = 45.min(body.width / 2);
         let left = Rect::new(body.x, body.y, body.width - right_w, body.height);
         let right = Rect::new(left.right(), body.y, right_w, body.height);
@@ -87,15 +79,50 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         } else {
             out.digits = Some(left);
         }
+    } else {
+        // A square plane: two pixels per cell vertically.
+        let inner_h = body.height.saturating_sub(2);
+        let width = (inner_h * 2 + 2).min(body.width * 11 / 20);
+        let boundary = Rect::new(body.x, body.y, width, body.height);
+        let right = Rect::new(body.x + width, body.y, body.width - width, body.height);
+        let curves_min = (body.height / 3).max(9);
+        let wanted = network::wanted_height(app, right.width);
+        let net_h = wanted.min(right.height.saturating_sub(curves_min)).max(5);
+        out.boundary = Some(boundary);
+        out.network = Some(Rect::new(right.x, right.y, right.width, net_h));
+        out.curves = Rect::new(right.x, right.y + net_h, right.width, right.height - net_h);
     }
     Some(out)
 }
 
-/// The boundary grid in pixels for this terminal size (what the runtime evaluates).
+/// The boundary grid in pixels for this terminal size (what the runtime evaluates
+/// for 2-D data).
 pub fn boundary_pixels(area: Rect, app: &App) -> Option<(usize, usize)> {
+    if !app.settings.is_planar() {
+        return None;
+    }
     let inner = panel(app, "").inner(areas(area, app)?.boundary?);
     let rows = if app.plot == PlotMode::Ascii { 1 } else { 2 };
     Some((inner.width as usize, inner.height as usize * rows))
+}
+
+/// Points along the curve of 1-D data for this terminal size (two per column, braille).
+pub fn curve_points(area: Rect, app: &App) -> Option<usize> {
+    if app.settings.shape() != Shape::Line {
+        return None;
+    }
+    let inner = panel(app, "").inner(areas(area, app)?.boundary?);
+    Some(inner.width as usize * 2)
+}
+
+/// The node or connection of the network panel at the cell `(column, row)` of
+/// `area`, if any (what a click or the mouse pointer is on).
+pub fn hit(area: Rect, app: &App, column: u16, row: u16) -> Option<Target> {
+    if app.overlay.is_some() {
+        return None;
+    }
+    let panel = areas(area, app)?.network?;
+    network::NetLayout::of(panel, app)?.hit(column, row)
 }
 
 /// Draws the whole dashboard.
@@ -118,7 +145,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     };
     status::draw(frame, a.status, a.log, app);
     if let Some(r) = a.boundary {
-        boundary::draw(frame, r, app);
+        if app.settings.is_planar() {
+            boundary::draw(frame, r, app);
+        } else {
+            curve::draw(frame, r, app);
+        }
     }
     if let Some(r) = a.network {
         network::draw(frame, r, app);
@@ -130,8 +161,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(r) = a.confusion {
         digits::draw_confusion(frame, r, app);
     }
-    if app.help {
-        help::draw(frame, area, app);
+    match app.overlay {
+        Some(Overlay::Help) => help::draw(frame, area, app),
+        Some(Overlay::StateLine) => state_line::draw(frame, area, app),
+        None => {}
     }
     if app.plot == PlotMode::Ascii {
         asciify(frame.buffer_mut());
@@ -171,12 +204,14 @@ fn asciify(buf: &mut Buffer) {
         }
         let c = symbol.chars().next().unwrap_or(' ');
         let ascii = match c {
-            '─' | '━' | '╌' | '┄' => "-",
+            '─' | '━' | '╌' | '┄' | '○' => "-",
             '│' | '┃' | '╎' | '┆' => "|",
             '\u{2800}' => " ",
             '\u{2801}'..='\u{28ff}' => ".",
             '•' | '·' => "*",
             '●' => "o",
+            '◀' => "<",
+            '²' => "2",
             '◆' => "x",
             '…' => "~",
             '✓' => "+",

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use nn_train::RunState;
+use nn_train::{Pace, RunState};
 
 use super::{human, rate};
 use crate::app::App;
@@ -25,32 +25,49 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
         RunState::Diverged(_) => (" DIVERGED ", Color::Red),
     };
     let secs = s.elapsed.as_secs();
-    let step = s.total_steps.to_string();
-    let first = Line::from(vec![
-        Span::styled(
-            badge,
-            Style::default()
-                .fg(Color::Black)
-                .bg(color)
-                .add_modifier(Modifier::BOLD),
-        ),
-        label("  epoch "),
-        value(s.epoch.to_string()),
-        label("  step "),
-        value(step),
-        label("  "),
-        value(human(s.samples_per_second)),
-        label(" samples/s  "),
-        value(format!(
-            "{:02}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )),
-        label("  threads "),
-        value(app.settings.threads.to_string()),
-    ]);
     let set = &app.settings;
+    let speed = match set.pace {
+        Pace::Max => "max".to_string(),
+        Pace::EpochsPerSecond(rate) => format!("{rate} epochs/s"),
+    };
+    // Groups of the first line, dropped from the end when the line is too narrow.
+    let groups: Vec<Vec<Span>> = vec![
+        vec![label("  epoch "), value(s.epoch.to_string())],
+        vec![label("  speed "), value(speed)],
+        vec![label("  step "), value(s.total_steps.to_string())],
+        vec![
+            label("  "),
+            value(human(s.samples_per_second)),
+            label(" samples/s"),
+        ],
+        vec![
+            label("  "),
+            value(format!(
+                "{:02}:{:02}:{:02}",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            )),
+        ],
+        vec![label("  threads "), value(set.threads.to_string())],
+    ];
+    let mut first = vec![Span::styled(
+        badge,
+        Style::default()
+            .fg(Color::Black)
+            .bg(color)
+            .add_modifier(Modifier::BOLD),
+    )];
+    let mut used = badge.chars().count();
+    for group in groups {
+        let width: usize = group.iter().map(Span::width).sum();
+        if used + width > usize::from(top.width) {
+            break;
+        }
+        used += width;
+        first.extend(group);
+    }
+    let first = Line::from(first);
     let mut second = vec![
         Span::styled(
             set.dataset.clone(),
@@ -64,9 +81,13 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
         value(rate(set.learning_rate)),
         label("  batch "),
         value(set.batch_size.to_string()),
-        label("  loss "),
-        value(s.loss.map_or("-".into(), |l| format!("{l:.4}"))),
     ];
+    if set.l1 > 0.0 || set.l2 > 0.0 {
+        second.push(label("  "));
+        second.push(value(set.regularization()));
+    }
+    second.push(label("  loss "));
+    second.push(value(s.loss.map_or("-".into(), |l| format!("{l:.4}"))));
     if let Some(m) = s.held_out() {
         second.push(label("  test "));
         second.push(value(format!("{:.4}", m.loss)));

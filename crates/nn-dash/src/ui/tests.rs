@@ -13,9 +13,11 @@ use ratatui::layout::Rect;
 
 use super::{boundary_pixels, draw};
 use crate::PlotMode;
-use crate::app::{App, Settings};
+use crate::app::{App, Link, NodeId, Overlay, Settings, Target};
 use crate::colors::ColorDepth;
-use crate::plot::{Digit, DigitsView, PlaneView, points_of};
+use crate::plot::{CurveView, Digit, DigitsView, PlaneView, points_of};
+use nn_data::{Feature, Features};
+use nn_train::Pace;
 
 fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -55,36 +57,92 @@ pub(crate) fn report(epoch: usize, classes: usize, test_accuracy: f64) -> EpochR
     }
 }
 
-/// The spiral, a seeded 2-8-8-2 network part-way through made-up training.
-fn planar_app(width: u16, height: u16, plot: PlotMode) -> App {
-    let options = crate::DashOptions::default_start();
-    let data = nn_train::load_data(&options.data_spec, &options.data_options).unwrap();
+/// A seeded network part-way through made-up training on generated data (2-D: the
+/// plane and every node's map; 1-D: the curve), with the given input features.
+fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: PlotMode) -> App {
+    let spec = nn_train::DataSpec::Generator(data.into());
+    let options = nn_train::DataOptions {
+        features: features.map(|f| f.parse().unwrap()),
+        ..nn_train::DataOptions::default()
+    };
+    let loaded = nn_train::load_data(&spec, &options).unwrap();
+    let raw = nn_train::load_data(
+        &spec,
+        &nn_train::DataOptions {
+            features: None,
+            ..options.clone()
+        },
+    )
+    .unwrap();
+    let config = nn_train::TrainRequest::default()
+        .resolve(nn_train::Purpose::Dashboard, &loaded)
+        .unwrap();
+    let columns = raw.train.dim();
+    let settings = Settings {
+        dataset: data.into(),
+        noise: options.noise_for(&spec),
+        raw_columns: columns,
+        features: Some(
+            loaded
+                .features
+                .clone()
+                .unwrap_or_else(|| Features::raw(columns)),
+        ),
+        inputs: loaded.train.dim(),
+        task: loaded.train.task(),
+        ..crate::app::tests::settings()
+    };
     let mut app = App::new(
-        crate::app::tests::settings(),
+        settings,
         "model.safetensors".into(),
         plot,
         ColorDepth::TrueColor,
     );
-    let config = options
-        .request
-        .resolve(nn_train::Purpose::Dashboard, &data)
-        .unwrap();
     let network = Network::new(config.architecture, 7).unwrap();
-    app.train_points = points_of(&data.train);
-    app.test_points = points_of(data.test.as_ref().unwrap());
-    let (w, h) = boundary_pixels(Rect::new(0, 0, width, height), &app).unwrap();
-    let extent = app.points_extent(w, h).unwrap();
-    app.plane = PlaneView::compute(
-        &network,
-        &data.normalization,
-        extent,
-        w,
-        h,
-        &mut Workspace::new(),
-    );
+    app.train_points = points_of(&raw.train);
+    app.test_points = points_of(raw.test.as_ref().unwrap());
+    let area = Rect::new(0, 0, width, height);
+    if let Some((w, h)) = boundary_pixels(area, &app) {
+        let extent = app.points_extent(w, h).unwrap();
+        app.plane = PlaneView::compute(
+            &network,
+            &loaded.normalization,
+            loaded.features.as_ref(),
+            &app.settings.available_features(),
+            extent,
+            w,
+            h,
+            &mut Workspace::new(),
+        );
+        assert!(app.plane.is_some());
+    }
+    if let Some(points) = super::curve_points(area, &app) {
+        app.curve = CurveView::compute(
+            &network,
+            &loaded.normalization,
+            loaded.features.as_ref(),
+            super::curve_range(&app),
+            points,
+            &mut Workspace::new(),
+        );
+        assert!(app.curve.is_some());
+    }
     app.network = Some(Arc::new(network));
-    fill_status(&mut app, 2);
+    let classes = app.settings.task.outputs();
+    fill_status(&mut app, classes);
+    if app.settings.is_regression() {
+        app.status.last_epoch = None;
+    }
+    app.state_line = "nn-tui/1 data=spiral samples=500 noise=0.2 test=0.2 data-seed=42 \
+        features=x1,x2 hidden=8,8 activation=tanh output=softmax loss=ce optimizer=sgd lr=0.03 \
+        l1=0 l2=0 batch=10 seed=42 speed=60"
+        .into();
     app
+}
+
+/// The spiral, a seeded 2-8-8-2 network part-way through made-up training.
+fn planar_app(width: u16, height: u16, plot: PlotMode) -> App {
+    built("spiral", None, width, height, plot)
 }
 
 fn fill_status(app: &mut App, classes: usize) {
@@ -143,14 +201,18 @@ fn image_app(plot: PlotMode) -> App {
     .unwrap();
     let settings = Settings {
         dataset: "mnist".into(),
+        noise: None,
+        own_test_set: true,
+        raw_columns: 784,
+        features: None,
         inputs: 784,
         task: Task::Classification { classes: 10 },
         hidden: vec![100],
         activation: Activation::Relu,
         learning_rate: 0.1,
         batch_size: 32,
-        threads: 2,
-        optimizer: "sgd",
+        pace: Pace::Max,
+        ..crate::app::tests::settings()
     };
     let mut app = App::new(
         settings,
@@ -207,7 +269,7 @@ fn images_160x48() {
 #[test]
 fn help_overlay_80x24_and_160x48() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.help = true;
+    app.overlay = Some(Overlay::Help);
     assert_snapshot!("help_80x24", render(&app, 80, 24).backend());
     assert_snapshot!("help_160x48", render(&app, 160, 48).backend());
 }
@@ -253,4 +315,166 @@ fn colours_follow_the_depth() {
     assert!(matches!(cell(&app), Color::Indexed(_)));
     app.palette = crate::colors::Palette::new(ColorDepth::Ansi16);
     assert!(!matches!(cell(&app), Color::Rgb(..) | Color::Indexed(_)));
+}
+
+/// x1² and x2² on the circle: the input column shows every feature, the two on
+/// with their maps, and the network takes them (2-8-8-2 on two features).
+#[test]
+fn features_160x48() {
+    let app = built("circle", Some("x1^2,x2^2"), 160, 48, PlotMode::Braille);
+    assert_eq!(app.settings.layout(), "2-8-8-2");
+    assert_snapshot!(render(&app, 160, 48).backend());
+}
+
+#[test]
+fn features_80x24() {
+    let app = built("circle", Some("x1,x2,x1^2"), 80, 24, PlotMode::Braille);
+    let terminal = render(&app, 80, 24);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("network 3-8-8-2"), "{text}");
+    for label in ["x1²", "sin x1", "cos x2"] {
+        assert!(text.contains(label), "{label} in\n{text}");
+    }
+    assert_snapshot!(terminal.backend());
+}
+
+/// The Playground's multi-gaussian: the output on its colour scale.
+#[test]
+fn regression_80x24_and_160x48() {
+    let app = built("reg-gauss", None, 80, 24, PlotMode::Braille);
+    assert_snapshot!("regression_80x24", render(&app, 80, 24).backend());
+    let app = built("reg-gauss", None, 160, 48, PlotMode::Braille);
+    assert_snapshot!("regression_160x48", render(&app, 160, 48).backend());
+}
+
+/// Regression pixels take the Playground's colours; discretized, only its two ends.
+#[test]
+fn regression_colours_and_discretize() {
+    use ratatui::style::Color;
+    let mut app = built("plane", None, 80, 24, PlotMode::Braille);
+    // The heatmap alone: points take their targets' colours.
+    app.train_points.clear();
+    app.test_points.clear();
+    let colours = |app: &App| {
+        let t = render(app, 80, 24);
+        let buffer = t.backend().buffer().clone();
+        (3..22)
+            .flat_map(|y| (1..38).map(move |x| (x, y)))
+            .map(|p| buffer[p].bg)
+            .collect::<std::collections::HashSet<Color>>()
+    };
+    let shades = colours(&app);
+    assert!(shades.len() > 5, "{shades:?}");
+    app.settings.discretize = true;
+    let ends = colours(&app);
+    let orange = Color::Rgb(245, 147, 34);
+    let blue = Color::Rgb(8, 119, 189);
+    assert!(ends.iter().all(|c| *c == orange || *c == blue), "{ends:?}");
+}
+
+/// The sine: the points and the network's curve.
+#[test]
+fn line_80x24() {
+    let app = built("sine", Some("x1,sinx1"), 80, 24, PlotMode::Braille);
+    assert!(app.settings.shape() == crate::app::Shape::Line);
+    assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+/// A selected neuron: its map shows large, its connection's weight below the network.
+#[test]
+fn selection_160x48() {
+    let mut app = planar_app(160, 48, PlotMode::Braille);
+    app.selected = Some(NodeId::Neuron { layer: 2, index: 3 });
+    app.selected_link = Some(Link {
+        layer: 1,
+        from: 0,
+        to: 3,
+    });
+    let terminal = render(&app, 160, 48);
+    let text = format!("{}", terminal.backend());
+    let weight = app.network.as_ref().unwrap().weights(1)[3 * 8];
+    assert!(text.contains(" 2.4 map "), "{text}");
+    assert!(
+        text.contains(&format!("1.1 → 2.4: weight {weight:+.3}")),
+        "{text}"
+    );
+    assert_snapshot!(terminal.backend());
+}
+
+/// The mouse finds what the panel drew: every node where it is, a connection between.
+#[test]
+fn hits_find_nodes_and_connections() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let app = planar_app(width, height, PlotMode::Braille);
+        let area = Rect::new(0, 0, width, height);
+        let panel = super::areas(area, &app).unwrap().network.unwrap();
+        let layout = super::network::NetLayout::of(panel, &app).unwrap();
+        for spot in layout.columns.iter().flatten() {
+            assert_eq!(
+                super::hit(area, &app, spot.x, spot.y),
+                Some(Target::Node(spot.id)),
+                "{width}x{height}"
+            );
+        }
+        // Halfway along a connection from x1 to neuron 1.1.
+        let (link, a, b) = layout.links()[0];
+        let (x, y) = (f64::midpoint(a.0, b.0), f64::midpoint(a.1, b.1));
+        let hit = super::hit(
+            area,
+            &app,
+            layout.inner.x + x as u16,
+            layout.inner.y + y as u16,
+        );
+        assert!(
+            matches!(hit, Some(Target::Link(_))),
+            "{hit:?} near {link:?}"
+        );
+        // Far from the network: nothing.
+        assert_eq!(super::hit(area, &app, 1, 5), None);
+    }
+    // The input labels are part of the feature's node.
+    let app = planar_app(80, 24, PlotMode::Braille);
+    let area = Rect::new(0, 0, 80, 24);
+    let panel = super::areas(area, &app).unwrap().network.unwrap();
+    let layout = super::network::NetLayout::of(panel, &app).unwrap();
+    let sin = layout.columns[0]
+        .iter()
+        .find(|s| s.id == NodeId::Feature(Feature::SinX1))
+        .unwrap();
+    assert_eq!(
+        super::hit(area, &app, sin.x - 3, sin.y),
+        Some(Target::Node(NodeId::Feature(Feature::SinX1)))
+    );
+}
+
+#[test]
+fn state_line_overlay_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.overlay = Some(Overlay::StateLine);
+    let terminal = render(&app, 80, 24);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("nn-tui --state"), "{text}");
+    assert_snapshot!(terminal.backend());
+}
+
+/// Every key in the table is in the help at 80x24.
+#[test]
+fn the_help_lists_every_key_at_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.overlay = Some(Overlay::Help);
+    let text = format!("{}", render(&app, 80, 24).backend());
+    for binding in crate::keys::BINDINGS {
+        assert!(text.contains(binding.help), "{}\n{text}", binding.help);
+    }
+}
+
+/// Test points hidden, output discretized: said in the legend.
+#[test]
+fn view_toggles_show_in_the_legend() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.settings.test_points = false;
+    app.settings.discretize = true;
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(!text.contains('◆'), "{text}");
+    assert!(text.contains("discretized"), "{text}");
 }

@@ -1,0 +1,568 @@
+//! Every key and click as a pure state transition: an action in, the new
+//! state and the effects out.
+
+use super::*;
+use nn_train::ProgressReport;
+
+pub(crate) fn settings() -> Settings {
+    Settings {
+        dataset: "spiral".into(),
+        noise: Some(0.2),
+        test_fraction: 0.2,
+        own_test_set: false,
+        data_seed: 42,
+        raw_columns: 2,
+        features: Some(Features::raw(2)),
+        inputs: 2,
+        task: Task::Classification { classes: 2 },
+        hidden: vec![8, 8],
+        activation: Activation::Tanh,
+        learning_rate: 0.03,
+        batch_size: 10,
+        l1: 0.0,
+        l2: 0.0,
+        regularization_rate: 0.0,
+        seed: 42,
+        pace: Pace::PLAYGROUND,
+        threads: 2,
+        optimizer: "sgd",
+        discretize: false,
+        test_points: true,
+    }
+}
+
+fn app() -> App {
+    let mut app = App::new(
+        settings(),
+        "model.safetensors".into(),
+        PlotMode::Braille,
+        ColorDepth::TrueColor,
+    );
+    app.status.state = RunState::Running;
+    app
+}
+
+fn mnist(app: &mut App) {
+    let s = &mut app.settings;
+    s.dataset = "mnist".into();
+    s.noise = None;
+    s.own_test_set = true;
+    s.raw_columns = 784;
+    s.features = None;
+    s.inputs = 784;
+    s.task = Task::Classification { classes: 10 };
+    s.hidden = vec![100];
+    s.activation = Activation::Relu;
+    s.batch_size = 128;
+    s.pace = Pace::Max;
+}
+
+#[test]
+fn space_pauses_and_resumes() {
+    let mut app = app();
+    assert_eq!(
+        app.update(Action::TogglePause),
+        vec![Effect::Send(Command::Pause)]
+    );
+    assert_eq!(app.status.state, RunState::Paused);
+    assert_eq!(
+        app.update(Action::TogglePause),
+        vec![Effect::Send(Command::Resume)]
+    );
+    assert_eq!(app.status.state, RunState::Running);
+    app.status.state = RunState::Diverged("boom".into());
+    assert!(app.update(Action::TogglePause).is_empty());
+    assert!(app.log.last().unwrap().contains("r resets"));
+}
+
+#[test]
+fn n_steps_once_and_pauses() {
+    let mut app = app();
+    assert_eq!(app.update(Action::Step), vec![Effect::Send(Command::Step)]);
+    assert_eq!(app.status.state, RunState::Paused);
+}
+
+#[test]
+fn r_moves_the_seed_on_and_restarts() {
+    let mut app = app();
+    app.history.train_loss.push(1.0, 0.5);
+    app.status.total_steps = 99;
+    assert_eq!(app.update(Action::Reset), vec![Effect::Restart]);
+    assert_eq!(app.settings.seed, 43);
+    assert!(app.history.train_loss.last().is_none());
+    assert_eq!(app.status.total_steps, 0);
+    assert_eq!(app.status.state, RunState::Running);
+    app.status.state = RunState::Diverged("boom".into());
+    app.update(Action::Reset);
+    assert_eq!(app.status.state, RunState::Paused);
+    assert_eq!(app.log.last().unwrap(), "new weights (seed 44)");
+}
+
+#[test]
+fn speed_walks_its_ladder_to_max() {
+    let mut app = app();
+    assert_eq!(
+        app.update(Action::SpeedUp),
+        vec![Effect::Send(Command::SetPace(Pace::EpochsPerSecond(120.0)))]
+    );
+    app.update(Action::SpeedDown);
+    app.update(Action::SpeedDown);
+    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(30.0));
+    app.settings.pace = Pace::EpochsPerSecond(1000.0);
+    app.update(Action::SpeedUp);
+    assert_eq!(app.settings.pace, Pace::Max);
+    app.update(Action::SpeedUp);
+    assert_eq!(app.settings.pace, Pace::Max);
+    app.update(Action::SpeedDown);
+    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(1000.0));
+    app.settings.pace = Pace::EpochsPerSecond(1.0);
+    app.update(Action::SpeedDown);
+    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(1.0));
+    // Off the ladder (--speed 45): the next step on the asked side.
+    app.settings.pace = Pace::EpochsPerSecond(45.0);
+    app.update(Action::SpeedUp);
+    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(60.0));
+    app.settings.pace = Pace::EpochsPerSecond(45.0);
+    app.update(Action::SpeedDown);
+    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(30.0));
+}
+
+#[test]
+fn learning_rate_walks_the_ladder() {
+    let mut app = app();
+    assert_eq!(
+        app.update(Action::LearningRateUp),
+        vec![Effect::Send(Command::SetLearningRate(0.1))]
+    );
+    assert_eq!(app.settings.learning_rate, 0.1);
+    app.update(Action::LearningRateDown);
+    app.update(Action::LearningRateDown);
+    assert_eq!(app.settings.learning_rate, 0.01);
+    app.settings.learning_rate = 10.0;
+    app.update(Action::LearningRateUp);
+    assert_eq!(app.settings.learning_rate, 10.0);
+    app.settings.learning_rate = 0.00001;
+    app.update(Action::LearningRateDown);
+    assert_eq!(app.settings.learning_rate, 0.00001);
+    // An off-ladder rate snaps to its neighbour.
+    app.settings.learning_rate = 0.05;
+    app.update(Action::LearningRateUp);
+    assert_eq!(app.settings.learning_rate, 0.1);
+}
+
+#[test]
+fn b_and_shift_b_step_the_batch_within_the_playgrounds_range() {
+    let mut app = app();
+    assert_eq!(
+        app.update(Action::BatchUp),
+        vec![Effect::Send(Command::SetBatchSize(11))]
+    );
+    app.update(Action::BatchDown);
+    app.update(Action::BatchDown);
+    assert_eq!(app.settings.batch_size, 9);
+    app.settings.batch_size = 30;
+    assert!(
+        app.update(Action::BatchUp).is_empty(),
+        "30 is the 2-D limit"
+    );
+    assert_eq!(app.log.last().unwrap(), "batch 30 is the limit");
+    app.settings.batch_size = 1;
+    assert!(app.update(Action::BatchDown).is_empty());
+    // Wider data doubles past 30.
+    mnist(&mut app);
+    app.update(Action::BatchUp);
+    assert_eq!(app.settings.batch_size, 256);
+    app.settings.batch_size = 32;
+    app.update(Action::BatchDown);
+    assert_eq!(app.settings.batch_size, 30);
+    app.settings.batch_size = 1024;
+    assert!(app.update(Action::BatchUp).is_empty());
+}
+
+#[test]
+fn l_cycles_the_regularisation_and_the_rate_keys_walk_the_ladder() {
+    let mut app = app();
+    assert_eq!(
+        app.update(Action::CycleRegularization),
+        vec![Effect::Send(Command::SetPenalties { l1: 0.001, l2: 0.0 })]
+    );
+    assert_eq!(app.settings.regularization(), "L1 0.001");
+    assert_eq!(
+        app.update(Action::RegularizationRateUp),
+        vec![Effect::Send(Command::SetPenalties { l1: 0.003, l2: 0.0 })]
+    );
+    assert_eq!(
+        app.update(Action::CycleRegularization),
+        vec![Effect::Send(Command::SetPenalties { l1: 0.0, l2: 0.003 })]
+    );
+    // While on, the rate stops above 0.
+    app.update(Action::RegularizationRateDown);
+    app.update(Action::RegularizationRateDown);
+    assert_eq!(app.settings.l2, 0.001);
+    app.settings.l2 = 10.0;
+    app.settings.regularization_rate = 10.0;
+    app.update(Action::RegularizationRateUp);
+    assert_eq!(app.settings.l2, 10.0);
+    assert_eq!(
+        app.update(Action::CycleRegularization),
+        vec![Effect::Send(Command::SetPenalties { l1: 0.0, l2: 0.0 })]
+    );
+    assert_eq!(app.settings.regularization(), "none");
+    // Off, the rate keys only move the rate that l will use.
+    assert!(app.update(Action::RegularizationRateDown).is_empty());
+    assert_eq!(app.settings.regularization_rate, 3.0);
+    assert!(app.log.last().unwrap().contains("l turns L1 or L2 on"));
+    app.update(Action::CycleRegularization);
+    assert_eq!(app.settings.l1, 3.0);
+}
+
+#[test]
+fn a_cycles_the_activation_and_restarts() {
+    let mut app = app();
+    app.history.test_loss.push(1.0, 0.3);
+    assert_eq!(app.update(Action::CycleActivation), vec![Effect::Restart]);
+    assert_eq!(app.settings.activation, Activation::Relu);
+    assert!(app.history.test_loss.last().is_none());
+}
+
+#[test]
+fn d_cycles_within_the_problem_and_p_switches_it() {
+    let mut app = app();
+    assert_eq!(app.update(Action::CycleDataset), vec![Effect::Restart]);
+    assert_eq!(app.settings.dataset, "moons");
+    app.settings.dataset = "blobs".into();
+    app.update(Action::CycleDataset);
+    assert_eq!(app.settings.dataset, "circle");
+    assert_eq!(app.log.last().unwrap(), "data circle: restarting");
+
+    assert_eq!(app.update(Action::ToggleProblem), vec![Effect::Restart]);
+    assert_eq!(app.settings.dataset, "plane");
+    app.settings.task = Task::Regression { outputs: 1 };
+    app.update(Action::CycleDataset);
+    assert_eq!(app.settings.dataset, "reg-gauss");
+    // The sine has one column: the features follow.
+    app.settings.features = Some("x1,x2,x1^2".parse().unwrap());
+    app.update(Action::CycleDataset);
+    assert_eq!(app.settings.dataset, "sine");
+    assert_eq!(app.settings.raw_columns, 1);
+    assert_eq!(app.settings.features, Some(Features::raw(1)));
+    app.update(Action::CycleDataset);
+    assert_eq!(app.settings.dataset, "plane");
+    assert_eq!(app.settings.features, Some(Features::raw(2)));
+    app.update(Action::ToggleProblem);
+    assert_eq!(app.settings.dataset, "circle");
+}
+
+#[test]
+fn d_from_images_goes_to_toy_data() {
+    let mut app = app();
+    mnist(&mut app);
+    app.update(Action::CycleDataset);
+    assert_eq!(app.settings.dataset, "circle");
+    assert_eq!(app.settings.hidden, vec![8, 8]);
+    assert_eq!(app.settings.features, Some(Features::raw(2)));
+    assert_eq!(app.settings.noise, Some(0.1));
+    assert_eq!(app.settings.pace, Pace::PLAYGROUND);
+    assert!(!app.settings.own_test_set);
+}
+
+#[test]
+fn digits_toggle_features_and_restart() {
+    let mut app = app();
+    assert_eq!(
+        app.update(Action::ToggleFeature(Feature::X1Squared)),
+        vec![Effect::Restart]
+    );
+    assert_eq!(
+        app.settings.features.as_ref().unwrap().to_string(),
+        "x1,x2,x1^2"
+    );
+    assert_eq!(app.settings.layout(), "3-8-8-2");
+    assert_eq!(
+        app.log.last().unwrap(),
+        "x1² on: network 3-8-8-2, restarting"
+    );
+    app.update(Action::ToggleFeature(Feature::X1));
+    app.update(Action::ToggleFeature(Feature::X2));
+    assert_eq!(app.settings.layout(), "1-8-8-2");
+    assert!(
+        app.update(Action::ToggleFeature(Feature::X1Squared))
+            .is_empty()
+    );
+    assert_eq!(app.log.last().unwrap(), "at least one feature stays on");
+    // The sine has no x2.
+    app.settings.raw_columns = 1;
+    app.settings.features = Some(Features::raw(1));
+    assert!(app.update(Action::ToggleFeature(Feature::SinX2)).is_empty());
+    assert_eq!(app.log.last().unwrap(), "sin x2 needs the column x2");
+    mnist(&mut app);
+    assert!(app.update(Action::ToggleFeature(Feature::X1)).is_empty());
+}
+
+#[test]
+fn noise_and_the_share_of_training_data_step_and_restart() {
+    let mut app = app();
+    assert_eq!(app.update(Action::NoiseUp), vec![Effect::Restart]);
+    assert_eq!(app.settings.noise_percent(), Some(25));
+    for _ in 0..20 {
+        app.update(Action::NoiseUp);
+    }
+    assert_eq!(app.settings.noise_percent(), Some(50));
+    app.settings.noise = Some(0.12);
+    app.update(Action::NoiseDown);
+    assert_eq!(app.settings.noise_percent(), Some(10));
+    app.settings.noise = Some(0.0);
+    app.update(Action::NoiseDown);
+    assert_eq!(app.settings.noise_percent(), Some(0));
+
+    assert_eq!(app.update(Action::TrainShareUp), vec![Effect::Restart]);
+    assert_eq!(app.settings.train_percent(), 90);
+    app.update(Action::TrainShareUp);
+    assert_eq!(app.settings.train_percent(), 90);
+    for _ in 0..10 {
+        app.update(Action::TrainShareDown);
+    }
+    assert_eq!(app.settings.train_percent(), 10);
+    assert!((app.settings.test_fraction - 0.9).abs() < 1e-6);
+    mnist(&mut app);
+    assert!(app.update(Action::NoiseUp).is_empty());
+    assert!(app.update(Action::TrainShareUp).is_empty());
+    assert_eq!(app.log.last().unwrap(), "mnist has its own test set");
+}
+
+#[test]
+fn g_regenerates_with_the_next_data_seed() {
+    let mut app = app();
+    app.history.train_loss.push(1.0, 0.5);
+    assert_eq!(app.update(Action::Regenerate), vec![Effect::Regenerate]);
+    assert_eq!(app.settings.data_seed, 43);
+    assert!(app.history.train_loss.last().is_some(), "the run goes on");
+    mnist(&mut app);
+    assert!(app.update(Action::Regenerate).is_empty());
+}
+
+#[test]
+fn t_and_o_change_only_the_view() {
+    let mut app = app();
+    assert!(app.update(Action::ToggleTestPoints).is_empty());
+    assert!(!app.settings.test_points);
+    assert!(app.update(Action::ToggleDiscretize).is_empty());
+    assert!(app.settings.discretize);
+}
+
+#[test]
+fn brackets_change_layers() {
+    let mut app = app();
+    assert_eq!(app.update(Action::AddLayer), vec![Effect::Restart]);
+    assert_eq!(app.settings.hidden, vec![8, 8, 8]);
+    app.update(Action::RemoveLayer);
+    app.update(Action::RemoveLayer);
+    app.update(Action::RemoveLayer);
+    assert!(app.settings.hidden.is_empty());
+    assert!(app.update(Action::RemoveLayer).is_empty());
+    assert!(app.update(Action::MoreNeurons).is_empty());
+    app.update(Action::AddLayer);
+    assert_eq!(app.settings.hidden, vec![4]);
+    for _ in 0..MAX_HIDDEN_LAYERS {
+        app.update(Action::AddLayer);
+    }
+    assert_eq!(app.settings.hidden.len(), MAX_HIDDEN_LAYERS);
+}
+
+#[test]
+fn comma_and_period_change_the_last_layer() {
+    let mut app = app();
+    assert_eq!(app.update(Action::FewerNeurons), vec![Effect::Restart]);
+    assert_eq!(app.settings.hidden, vec![8, 7]);
+    app.update(Action::MoreNeurons);
+    assert!(
+        app.update(Action::MoreNeurons).is_empty(),
+        "8 is the 2-D limit"
+    );
+    assert_eq!(app.settings.layout(), "2-8-8-2");
+    mnist(&mut app);
+    app.update(Action::MoreNeurons);
+    assert_eq!(app.settings.hidden, vec![125]);
+    app.settings.hidden = vec![1];
+    assert!(app.update(Action::FewerNeurons).is_empty());
+}
+
+#[test]
+fn tab_walks_the_nodes_and_the_arrows_their_connections() {
+    let mut app = app();
+    let neuron = |layer, index| NodeId::Neuron { layer, index };
+    app.update(Action::SelectNext);
+    assert_eq!(app.selected, Some(NodeId::Feature(Feature::X1)));
+    app.update(Action::SelectNext);
+    app.update(Action::SelectNext);
+    assert_eq!(app.selected, Some(neuron(1, 0)));
+    assert_eq!(app.shown_node(), Some(neuron(1, 0)));
+    app.update(Action::NextLink);
+    assert_eq!(
+        app.selected_link,
+        Some(Link {
+            layer: 0,
+            from: 0,
+            to: 0
+        })
+    );
+    app.update(Action::PreviousLink);
+    app.update(Action::PreviousLink);
+    assert_eq!(
+        app.selected_link.unwrap().from,
+        0,
+        "two inputs: wraps around"
+    );
+    app.update(Action::SelectPrevious);
+    assert_eq!(app.selected, Some(NodeId::Feature(Feature::X2)));
+    assert_eq!(app.selected_link, None);
+    assert!(app.update(Action::NextLink).is_empty());
+    assert!(
+        app.log
+            .last()
+            .unwrap()
+            .starts_with("Tab selects a neuron first")
+    );
+    // Back past the first node: nothing selected, the output's decision again.
+    app.update(Action::SelectPrevious);
+    app.update(Action::SelectPrevious);
+    assert_eq!(app.selected, None);
+    app.update(Action::SelectPrevious);
+    assert_eq!(app.selected, Some(neuron(3, 1)), "the last output");
+    // Images: the inputs are not walked.
+    mnist(&mut app);
+    app.selected = None;
+    app.update(Action::SelectNext);
+    assert_eq!(app.selected, Some(neuron(1, 0)));
+}
+
+#[test]
+fn clicks_toggle_inputs_select_neurons_and_connections() {
+    let mut app = app();
+    let sin = Target::Node(NodeId::Feature(Feature::SinX1));
+    assert_eq!(app.update(Action::Click(sin)), vec![Effect::Restart]);
+    assert_eq!(
+        app.settings.features.as_ref().unwrap().to_string(),
+        "x1,x2,sinx1"
+    );
+    let neuron = Target::Node(NodeId::Neuron { layer: 2, index: 3 });
+    assert!(app.update(Action::Click(neuron)).is_empty());
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 2, index: 3 }));
+    app.update(Action::Click(neuron));
+    assert_eq!(app.selected, None, "a second click lets go");
+    let link = Link {
+        layer: 1,
+        from: 2,
+        to: 5,
+    };
+    app.update(Action::Click(Target::Link(link)));
+    assert_eq!(app.selected_link, Some(link));
+    assert_eq!(app.shown_link(), Some(link));
+}
+
+#[test]
+fn hovering_shows_without_selecting() {
+    let mut app = app();
+    let node = NodeId::Neuron { layer: 1, index: 2 };
+    app.update(Action::Click(Target::Node(NodeId::Neuron {
+        layer: 1,
+        index: 0,
+    })));
+    assert!(
+        app.update(Action::Hover(Some(Target::Node(node))))
+            .is_empty()
+    );
+    assert_eq!(app.shown_node(), Some(node));
+    let link = Link {
+        layer: 0,
+        from: 1,
+        to: 2,
+    };
+    app.update(Action::Hover(Some(Target::Link(link))));
+    assert_eq!(app.shown_link(), Some(link));
+    assert_eq!(
+        app.shown_node(),
+        Some(NodeId::Neuron { layer: 1, index: 0 })
+    );
+    app.update(Action::Hover(None));
+    assert_eq!(app.shown_link(), None);
+}
+
+#[test]
+fn overlays_open_and_close() {
+    let mut app = app();
+    app.update(Action::ToggleHelp);
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    app.update(Action::ToggleStateLine);
+    assert_eq!(app.overlay, Some(Overlay::StateLine));
+    app.update(Action::ToggleStateLine);
+    assert_eq!(app.overlay, None);
+    app.update(Action::ToggleHelp);
+    app.update(Action::CloseOverlay);
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn s_saves_q_quits() {
+    let mut app = app();
+    assert_eq!(
+        app.update(Action::Save),
+        vec![Effect::Send(Command::SaveModel("model.safetensors".into()))]
+    );
+    assert!(app.log.last().unwrap().contains("model.safetensors"));
+    assert_eq!(app.update(Action::Quit), vec![Effect::Quit]);
+    assert!(app.quit);
+}
+
+#[test]
+fn events_update_the_status() {
+    let mut app = app();
+    app.apply_event(Event::Log("model saved to m.safetensors".into()));
+    assert_eq!(app.log.last().unwrap(), "model saved to m.safetensors");
+    app.apply_event(Event::State(RunState::Diverged("loss is NaN".into())));
+    assert_eq!(app.status.state, RunState::Diverged("loss is NaN".into()));
+    assert_eq!(app.log.last().unwrap(), "loss is NaN");
+    assert!(app.apply_event(Event::Progress(ProgressReport {
+        epoch: 2,
+        step_in_epoch: 3,
+        steps_per_epoch: 40,
+        total_steps: 83,
+        loss: 0.7,
+        samples_per_second: 1000.0,
+        learning_rate: 0.03,
+        batch_size: 10,
+    })));
+    assert_eq!(app.status.total_steps, 83);
+    assert_eq!(app.status.loss, Some(0.7));
+}
+
+#[test]
+fn a_stall_goes_to_the_log_with_advice_in_keys() {
+    let mut app = app();
+    let mut report = crate::ui::tests::report(3, 2, 0.5);
+    report.stalled = Some(nn_train::Stall {
+        epoch: 3,
+        loss: 0.69,
+        accuracy: Some(0.5),
+        layer: 0,
+        output_layer: false,
+        activation: Activation::Tanh,
+        trouble: nn_train::UnitTrouble::Saturated,
+        units: vec![0, 1, 2, 3, 4, 5],
+        width: 8,
+    });
+    app.apply_event(Event::EpochEnd(report));
+    let line = app.log.last().unwrap();
+    assert!(
+        line.starts_with("training has stalled at epoch 3"),
+        "{line}"
+    );
+    assert!(
+        line.contains("75% of hidden layer 1's 8 tanh units are saturated"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("try - (a smaller rate) or a (another activation)"),
+        "{line}"
+    );
+}
