@@ -9,6 +9,7 @@ mod health;
 mod interrupts;
 mod losses;
 mod model_files;
+mod playground;
 mod python_interop;
 mod tmux;
 mod training;

@@ -72,6 +72,26 @@ impl Tmux {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
+    /// The screen with wrapped lines joined (a long printed line reads whole).
+    pub fn joined_screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-J", "-t", "e2e"]).stdout)
+            .into_owned()
+    }
+
+    /// A left click at the 0-based cell `(column, row)`, as an xterm SGR mouse report.
+    pub fn click(&self, column: usize, row: usize) {
+        for end in ['M', 'm'] {
+            let report = format!("\x1b[<0;{};{}{end}", column + 1, row + 1);
+            self.send(&["-l", &report]);
+        }
+    }
+
+    /// The mouse moving to the 0-based cell `(column, row)`.
+    pub fn hover(&self, column: usize, row: usize) {
+        let report = format!("\x1b[<35;{};{}M", column + 1, row + 1);
+        self.send(&["-l", &report]);
+    }
+
     /// Polls the screen until `check` accepts it, or fails after `timeout`.
     pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
         let started = Instant::now();
@@ -93,6 +113,21 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
     }
+}
+
+/// Where `text` first appears on the screen: (column, row), counting characters.
+pub fn find(screen: &str, text: &str) -> Option<(usize, usize)> {
+    screen.lines().enumerate().find_map(|(row, line)| {
+        let at = line.find(text)?;
+        Some((line[..at].chars().count(), row))
+    })
+}
+
+/// The state line a quitting dashboard printed (`nn-tui --state '<line>'`).
+pub fn printed_state_line(screen: &str) -> Option<String> {
+    let start = screen.rfind("nn-tui --state '")? + "nn-tui --state '".len();
+    let end = screen[start..].find('\'')?;
+    Some(screen[start..start + end].to_string())
 }
 
 /// The number after `label ` on the screen, e.g. `value(screen, "step")`.
