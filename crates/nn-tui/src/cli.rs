@@ -77,6 +77,11 @@ fn defaults_text(purpose: Purpose) -> String {
         let epochs = d
             .epochs
             .map_or_else(|| "until stopped".to_string(), |e| format!("{e} epochs"));
+        let epochs = match (purpose, d.pace) {
+            (Purpose::Dashboard, nn_train::Pace::Max) => format!("{epochs} at full speed"),
+            (Purpose::Dashboard, pace) => format!("{epochs} at {pace} epochs/s"),
+            (Purpose::Headless, _) => epochs,
+        };
         format!(
             "hidden {} {}, {}, lr {}, batch {}, {epochs}; with --optimizer: sgd lr {}, \
              momentum/nesterov {}, adam/adamw {}",
