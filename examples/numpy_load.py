@@ -6,8 +6,10 @@ Needs only numpy and safetensors (`pip install -r examples/requirements-numpy.tx
 `examples/pytorch_load.py` is the same in PyTorch. From the model file it takes the
 weights (`layers.{i}.weight` [out, in], `layers.{i}.bias`) and, from the JSON
 metadata under the key `nn_tui`, the activations (`architecture`), the input
-normalisation (x - shift) * scale (`normalization`), the input columns
-(`feature_names`) and the classes (`class_names`). The test
+columns (`feature_names`), the input features computed from them, if any
+(`input_features`: the TensorFlow Playground's x1, x2, x1^2, x2^2, x1x2, sinx1,
+sinx2, cosx1, cosx2 of the columns x1 and x2), the input normalisation
+(x - shift) * scale (`normalization`) and the classes (`class_names`). The test
 `tests/e2e/python_interop.rs` checks it against `nn-tui predict` to 1e-5.
 """
 import csv
@@ -34,6 +36,20 @@ ACTIVATIONS = {
 }
 
 
+# Each input feature of the raw columns x1 (a) and x2 (b), computed in float64 as nn-tui does.
+FEATURES = {
+    "x1": lambda a, b: a,
+    "x2": lambda a, b: b,
+    "x1^2": lambda a, b: a * a,
+    "x2^2": lambda a, b: b * b,
+    "x1x2": lambda a, b: a * b,
+    "sinx1": lambda a, b: np.sin(a),
+    "sinx2": lambda a, b: np.sin(b),
+    "cosx1": lambda a, b: np.cos(a),
+    "cosx2": lambda a, b: np.cos(b),
+}
+
+
 def load(path):
     """The layers as (weight [out, in], bias, activation) and the metadata."""
     with safe_open(path, "np") as f:
@@ -52,8 +68,12 @@ def load(path):
 
 
 def predict(layers, meta, raw):
-    """Outputs for raw inputs [n, features]: normalise, then each layer's activation(x W^T + b)."""
+    """Outputs for raw inputs [n, columns]: the input features (if any), the
+    normalisation, then each layer's activation(x W^T + b)."""
     x = raw.astype(F32)
+    if meta.get("input_features"):
+        a, b = x[:, 0].astype(np.float64), x[:, -1].astype(np.float64)  # x2 is there when needed
+        x = np.stack([FEATURES[name](a, b) for name in meta["input_features"]], axis=1).astype(F32)
     norm = meta.get("normalization")
     if norm:
         x = (x - np.asarray(norm["shift"], F32)) * np.asarray(norm["scale"], F32)

@@ -7,9 +7,12 @@ Needs torch and safetensors. The model file holds the weights as `layers.{i}.wei
 key `nn_tui` with everything else the network needs:
 
 - `architecture`: layer `sizes`, the `hidden` and `output` activations;
-- `normalization`: per-feature `shift` and `scale`, applied to raw inputs as
-  (x - shift) * scale before the first layer (absent or null: none);
 - `feature_names`: which CSV columns are the inputs, in order;
+- `input_features` (only in models trained with `--features`): the network's inputs,
+  the TensorFlow Playground's features of the columns x1 and x2 (x1, x2, x1^2, x2^2,
+  x1x2, sinx1, sinx2, cosx1, cosx2), computed before the normalisation;
+- `normalization`: per-feature `shift` and `scale`, applied to the inputs as
+  (x - shift) * scale before the first layer (absent or null: none);
 - `class_names`: the classes, in output order (empty for regression).
 
 The output is CSV like `nn-tui predict`'s: the feature columns, then `class` and
@@ -39,7 +42,7 @@ def load(path):
     arch = meta["architecture"]
     sizes = arch["sizes"]
     norm = meta.get("normalization") or {"shift": [0.0] * sizes[0], "scale": [1.0] * sizes[0]}
-    layers = [Normalize(norm["shift"], norm["scale"])]
+    layers = [InputFeatures(meta.get("input_features")), Normalize(norm["shift"], norm["scale"])]
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
         layers.append(torch.nn.Linear(a, b))
         last = i == len(sizes) - 2
@@ -47,12 +50,39 @@ def load(path):
     model = torch.nn.Sequential(*layers)
     # Our tensor names are torch.nn.Sequential's, counting the Linear layers only.
     linears = [i for i, m in enumerate(model) if isinstance(m, torch.nn.Linear)]
-    state = {f"0.{k}": v for k, v in layers[0].state_dict().items()}  # from the metadata
+    state = {f"1.{k}": v for k, v in layers[1].state_dict().items()}  # from the metadata
     for name, tensor in load_file(path).items():
         _, index, kind = name.split(".")
         state[f"{linears[int(index)]}.{kind}"] = tensor
     model.load_state_dict(state)
     return model.eval(), meta
+
+
+class InputFeatures(torch.nn.Module):
+    """The model's input features of the raw columns x1 and x2, computed in float64
+    as nn-tui does (none listed: the raw columns as they are)."""
+
+    FEATURES = {
+        "x1": lambda a, b: a,
+        "x2": lambda a, b: b,
+        "x1^2": lambda a, b: a * a,
+        "x2^2": lambda a, b: b * b,
+        "x1x2": lambda a, b: a * b,
+        "sinx1": lambda a, b: torch.sin(a),
+        "sinx2": lambda a, b: torch.sin(b),
+        "cosx1": lambda a, b: torch.cos(a),
+        "cosx2": lambda a, b: torch.cos(b),
+    }
+
+    def __init__(self, names):
+        super().__init__()
+        self.names = names or []
+
+    def forward(self, x):
+        if not self.names:
+            return x
+        a, b = x[:, 0].double(), x[:, -1].double()  # x2 is there whenever a feature needs it
+        return torch.stack([self.FEATURES[n](a, b) for n in self.names], dim=1).float()
 
 
 class Normalize(torch.nn.Module):

@@ -1,6 +1,7 @@
 //! The model file read outside nn-tui: `examples/numpy_load.py` (numpy and safetensors
 //! only) must reproduce `nn-tui predict`'s outputs to 1e-5, on a softmax classifier, a
-//! one-sigmoid-output classifier and a regression, each with its input normalisation.
+//! one-sigmoid-output classifier, a regression and a classifier on input features, each
+//! with its input normalisation.
 //!
 //! The Python comes from `NN_TUI_PYTHON`, else the virtual environment `.ci/run` installs
 //! (`$XDG_CACHE_HOME` or `~/.cache`, then `nn-tui/interop-venv`). Without either the test
@@ -78,7 +79,7 @@ fn numpy_reproduces_nn_tui_predict() {
     let root = workspace();
     let datasets = root.join("datasets");
     let dir = tempdir();
-    let models: [(&str, &str, &[&str]); 3] = [
+    let models: [(&str, &str, &[&str]); 4] = [
         (
             "softmax",
             "moons.csv",
@@ -102,6 +103,11 @@ fn numpy_reproduces_nn_tui_predict() {
             "regression",
             "plane.csv",
             &["--hidden", "6", "--activation", "tanh"],
+        ),
+        (
+            "features",
+            "circle.csv",
+            &["--features", "x1^2,x2^2,x1x2,sinx1,cosx2", "--hidden", "4"],
         ),
     ];
     for (name, csv, flags) in models {

@@ -100,6 +100,9 @@ fn dashboard(pace: Option<Pace>) -> Option<(f64, usize)> {
     reached.at
 }
 
+/// One way of running: seconds and epoch at which the target was reached, if it was.
+type Run = fn(Option<Pace>) -> Option<(f64, usize)>;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -112,12 +115,16 @@ fn main() {
         .unwrap_or(3);
     let default = nn_train::defaults(Purpose::Dashboard, 2).pace;
     let terminal = std::io::stdout().is_terminal();
-    let mut runs: Vec<(String, Option<Pace>, fn(Option<Pace>) -> Option<(f64, usize)>)> = vec![
+    let mut runs: Vec<(String, Option<Pace>, Run)> = vec![
         (format!("session, default speed ({default})"), None, spawned),
         ("session, speed max".into(), Some(Pace::Max), spawned),
     ];
     if terminal {
-        runs.push((format!("dashboard, default speed ({default})"), None, dashboard));
+        runs.push((
+            format!("dashboard, default speed ({default})"),
+            None,
+            dashboard,
+        ));
         runs.push(("dashboard, speed max".into(), Some(Pace::Max), dashboard));
     }
     let mut seconds = vec![Vec::new(); runs.len()];
@@ -130,7 +137,10 @@ fn main() {
                 "round {round} {name}: {}",
                 result.map_or_else(
                     || format!("not {}% within {} s", TARGET * 100.0, LIMIT.as_secs()),
-                    |(s, e)| format!("{}% test accuracy after {s:.2} s, epoch {e}", TARGET * 100.0)
+                    |(s, e)| format!(
+                        "{}% test accuracy after {s:.2} s, epoch {e}",
+                        TARGET * 100.0
+                    )
                 )
             ));
             if let Some((s, e)) = result {

@@ -274,16 +274,17 @@ pub fn hint_line(width: usize) -> String {
 mod tests {
     use super::*;
 
-/// The key table as the README shows it (a Markdown table): `the_readme_lists_every_key`
-/// checks that the README holds exactly this.
-fn markdown_table() -> String {
-    let mut table = String::from("| key | does |\n|---|---|\n");
-    for b in BINDINGS {
-        let keys: Vec<String> = b.label.split(' ').map(|k| format!("`{k}`")).collect();
-        table.push_str(&format!("| {} | {} |\n", keys.join(" "), b.help));
+    /// The key table as the README shows it (a Markdown table): `the_readme_lists_every_key`
+    /// checks that the README holds exactly this.
+    fn markdown_table() -> String {
+        use std::fmt::Write as _;
+        let mut table = String::from("| key | does |\n|---|---|\n");
+        for b in BINDINGS {
+            let keys: Vec<String> = b.label.split(' ').map(|k| format!("`{k}`")).collect();
+            let _ = writeln!(table, "| {} | {} |", keys.join(" "), b.help);
+        }
+        table
     }
-    table
-}
 
     fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, modifiers)
@@ -340,8 +341,13 @@ fn markdown_table() -> String {
     #[test]
     fn the_readme_lists_every_key() {
         let readme = include_str!("../../../README.md");
-        let start = readme.find("<!-- keys -->\n").expect("a <!-- keys --> marker") + 14;
-        let end = readme.find("<!-- /keys -->").expect("a <!-- /keys --> marker");
+        let start = readme
+            .find("<!-- keys -->\n")
+            .expect("a <!-- keys --> marker")
+            + 14;
+        let end = readme
+            .find("<!-- /keys -->")
+            .expect("a <!-- /keys --> marker");
         let table = markdown_table();
         assert!(
             readme[start..end].trim_end() == table.trim_end(),

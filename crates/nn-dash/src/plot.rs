@@ -461,7 +461,7 @@ mod tests {
             vec![2, 3, 1],
             Activation::Tanh,
             Activation::Linear,
-            Loss::SquaredError,
+            Loss::Mse,
         )
         .unwrap();
         let net = Network::new(arch, 3).unwrap();

@@ -136,6 +136,7 @@ fn data(case: &Value, inputs: usize, outputs: usize) -> Arc<TrainData> {
         test: None,
         // PyTorch saw the inputs as they are.
         normalization: Normalization::identity(inputs),
+        features: None,
     })
 }
 
