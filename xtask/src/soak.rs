@@ -21,8 +21,9 @@ pub struct Soak {
     /// Seconds between samples.
     #[arg(long, default_value_t = 30)]
     every: u64,
-    /// Extra arguments for `nn-tui` (e.g. `--data mnist`), space separated.
-    #[arg(long, default_value = "")]
+    /// Arguments for `nn-tui` (e.g. `--data mnist`), space separated; by default the
+    /// default run flat out, the most events and snapshots a minute.
+    #[arg(long, default_value = "--speed max")]
     args: String,
     /// Terminal size as WIDTHxHEIGHT.
     #[arg(long, default_value = "100x30")]

@@ -1,4 +1,4 @@
-//! Measures what drawing costs training: the default run headless
+//! Measures what drawing costs training: the default run at full speed headless
 //! (`Trainer::run`) against the same run under the dashboard, alternated,
 //! medians of the samples/s in the trainer's progress events.
 //!
@@ -158,7 +158,9 @@ fn main() {
         .collect();
     let seconds = args.first().copied().unwrap_or(8);
     let rounds = args.get(1).copied().unwrap_or(3);
-    let options = DashOptions::default_start();
+    // Flat out: the default pace (60 epochs/s on the spiral) would measure the pace.
+    let mut options = DashOptions::default_start();
+    options.request.pace = Some(nn_train::Pace::Max);
     let mut lines = Vec::new();
     for round in 1..=rounds {
         for (name, figures) in [
