@@ -432,6 +432,7 @@ impl StateLine {
                 .parse()
                 .map_err(|_| bad("expected a whole number from 0 to 18446744073709551615"))
         };
+        let one_of = |names: &[&str]| bad(&format!("expected one of {}", names.join(", ")));
         let flag = || match value {
             "true" => Ok(true),
             "false" => Ok(false),
@@ -473,20 +474,13 @@ impl StateLine {
             "activation" => self.activation = Some(activation(false)?),
             "output" => self.output = Some(activation(true)?),
             "loss" => {
-                self.loss = Some(Loss::from_name(value).ok_or_else(|| {
-                    bad(&format!(
-                        "expected one of {}",
-                        Loss::ALL.map(Loss::name).join(", ")
-                    ))
-                })?);
+                let names = Loss::ALL.map(Loss::name);
+                self.loss = Some(Loss::from_name(value).ok_or_else(|| one_of(&names))?);
             }
             "optimizer" => {
-                self.optimizer = Some(OptimizerChoice::from_name(value).ok_or_else(|| {
-                    bad(&format!(
-                        "expected one of {}",
-                        OptimizerChoice::ALL.map(OptimizerChoice::name).join(", ")
-                    ))
-                })?);
+                let names = OptimizerChoice::ALL.map(OptimizerChoice::name);
+                self.optimizer =
+                    Some(OptimizerChoice::from_name(value).ok_or_else(|| one_of(&names))?);
             }
             "momentum" => self.momentum = Some(number("a number, e.g. 0.9")?),
             "weight-decay" => self.weight_decay = Some(number("a number, e.g. 0.01")?),

@@ -272,9 +272,8 @@ fn wait_for(handle: &nn_train::TrainerHandle, mut wanted: impl FnMut(&Event) -> 
     false
 }
 
-#[test]
-fn spawned_session_obeys_commands() {
-    let data = data("circle", 400);
+/// A session on `data` that trains until stopped, started paused.
+fn paused_session(data: Arc<TrainData>) -> nn_train::TrainerHandle {
     let cfg = TrainConfig {
         epochs: usize::MAX,
         ..config(&[8], 2, 10, 1)
@@ -283,7 +282,12 @@ fn spawned_session_obeys_commands() {
         start_paused: true,
         ..SessionOptions::default()
     };
-    let handle = spawn(Trainer::new(cfg, data).unwrap(), options);
+    spawn(Trainer::new(cfg, data).unwrap(), options)
+}
+
+#[test]
+fn spawned_session_obeys_commands() {
+    let handle = paused_session(data("circle", 400));
     handle.send(Command::Step);
     handle.send(Command::SetLearningRate(0.5));
     // One step, taken at the new rate.
@@ -342,16 +346,7 @@ fn paced_sessions_keep_to_their_pace() {
 /// Penalties and data change while the session runs, and bad values are refused.
 #[test]
 fn penalties_and_data_change_live() {
-    let first = data("circle", 400);
-    let cfg = TrainConfig {
-        epochs: usize::MAX,
-        ..config(&[8], 2, 10, 1)
-    };
-    let options = SessionOptions {
-        start_paused: true,
-        ..SessionOptions::default()
-    };
-    let handle = spawn(Trainer::new(cfg, first).unwrap(), options);
+    let handle = paused_session(data("circle", 400));
     handle.send(Command::SetPenalties { l1: -1.0, l2: 0.0 });
     assert!(wait_for(&handle, |e| matches!(e, Event::Log(m)
         if m == "L1 penalty -1: expected a number >= 0")));
