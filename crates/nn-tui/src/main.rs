@@ -147,9 +147,9 @@ fn dash(args: &DashArgs) -> Result<Outcome> {
     for notice in notices {
         progress::say(&format!("note: {notice}"));
     }
+    // After a hang-up the terminal is gone: the line has nowhere to go, and the run
+    // (saved for recovery) did not fail for it.
     let mut out = std::io::stdout().lock();
-    writeln!(out, "nn-tui --state '{line}'")
-        .and_then(|()| out.flush())
-        .context("writing the state line to stdout")?;
+    let _ = writeln!(out, "nn-tui --state '{line}'").and_then(|()| out.flush());
     Ok(Outcome::Done)
 }
