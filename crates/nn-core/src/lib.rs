@@ -24,6 +24,7 @@
 
 mod activation;
 mod architecture;
+mod atomic_write;
 mod error;
 mod loss;
 mod matmul;
@@ -32,10 +33,11 @@ mod network;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
+pub use atomic_write::{SimulatedFullDisk, write_atomically};
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};
 pub use model_file::{
     FORMAT_VERSION, InputTransform, METADATA_KEY, ModelInfo, load_model, model_from_bytes,
-    model_to_bytes, save_model, write_atomically,
+    model_to_bytes, save_model,
 };
 pub use network::{Gradients, Network, Workspace};

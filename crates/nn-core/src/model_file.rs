@@ -9,12 +9,12 @@
 //! metadata's architecture, and every weight must be finite.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_write::write_atomically;
 use crate::error::{CoreError, ModelFileError, Result};
 use crate::{Architecture, Network};
 
@@ -122,39 +122,6 @@ pub fn model_to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
 /// A crash at any moment leaves either the old file or the new one, never half of one.
 pub fn save_model(path: &Path, network: &Network, info: &ModelInfo) -> Result<()> {
     write_atomically(path, &model_to_bytes(network, info))
-}
-
-/// Writes `bytes` to `path` atomically (temp file in the same folder, fsync, rename, fsync folder).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| CoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".nn-tui-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    // Temporary files are created private (0600); a saved model is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
-    }
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    // Make the rename itself durable; not all platforms can open a folder.
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 /// Loads and validates a model file.
