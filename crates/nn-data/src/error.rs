@@ -143,16 +143,29 @@ pub enum DataError {
         found: u64,
     },
     /// An IDX file with bytes after the data its header describes.
-    #[error("{}: byte offset {offset}: {extra} unexpected bytes after the data the header describes ({what})", .path.display())]
+    #[error("{}: byte offset {offset}: {}{extra} unexpected byte{} after the data the header describes ({what})", .path.display(), if *.exactly { "" } else { "at least " }, if *.extra == 1 { "" } else { "s" })]
     TrailingBytes {
         /// The file.
         path: PathBuf,
         /// Offset of the first extra byte.
         offset: u64,
-        /// How many extra bytes (at least this many).
+        /// How many extra bytes (when not `exactly`, at least this many: a
+        /// compressed file is not decompressed past the first one).
         extra: u64,
+        /// Whether `extra` is the exact count.
+        exactly: bool,
         /// What the header describes.
         what: String,
+    },
+    /// A gzip file with data after its (first) gzip member.
+    #[error("{}: {extra} byte{} of unexpected data after the gzip stream{}: expected one gzip member and nothing after it", .path.display(), if *.extra == 1 { "" } else { "s" }, .offset.map(|o| format!(" (compressed byte offset {o})")).unwrap_or_default())]
+    AfterGzip {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the unexpected data in the compressed file, when its length is known.
+        offset: Option<u64>,
+        /// How many bytes follow the gzip member.
+        extra: u64,
     },
     /// An IDX array of the wrong shape or element type (e.g. labels given where images are expected).
     #[error("{}: byte offset {offset}: {message}", .path.display())]
