@@ -41,23 +41,16 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
-/// Reads an IDX file of unsigned bytes with `dims` dimensions (3 for images,
-/// 1 for labels), raw or gzip.
+/// Parses an IDX file of unsigned bytes with `dims` dimensions (3 for images,
+/// 1 for labels), raw or gzip, from its bytes; `path` only names the file in
+/// errors. (The loader reads files as streams; this is its parser on bytes in
+/// memory, for tests and `fuzz/`.)
 ///
 /// # Errors
-/// A [`DataError`] naming the file and byte offset: unreadable file, wrong
-/// magic number (another type or number of dimensions), a header beyond
-/// [`MAX_ITEMS`] or [`MAX_DATA_BYTES`], a header that promises more bytes than
-/// the file has, trailing bytes (after the data, or after the gzip member),
-/// corrupt gzip data.
-pub fn read_idx(path: &Path, dims: u8) -> Result<IdxArray, DataError> {
-    IdxReader::open(path, dims)?.read_data()
-}
-
-/// [`read_idx`] on the file's bytes already in memory; `path` only names the file in errors.
-///
-/// # Errors
-/// As [`read_idx`], except for reading the file.
+/// A [`DataError`] naming the file and byte offset: wrong magic number
+/// (another type or number of dimensions), a header beyond [`MAX_ITEMS`] or
+/// [`MAX_DATA_BYTES`], a header that promises more bytes than the file has,
+/// trailing bytes (after the data, or after the gzip member), corrupt gzip data.
 pub fn parse_idx(bytes: &[u8], path: &Path, dims: u8) -> Result<IdxArray, DataError> {
     let trailer = bytes.last_chunk::<4>().copied();
     IdxReader::new(bytes, Some(bytes.len() as u64), trailer, path, dims)?.read_data()
@@ -311,7 +304,7 @@ fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 /// Both headers are read and checked against each other before any data.
 ///
 /// # Errors
-/// Any [`read_idx`] error, [`DataError::CountMismatch`] when the two files
+/// Any [`parse_idx`] error (or one reading the files), [`DataError::CountMismatch`] when the two files
 /// hold different numbers of samples, [`DataError::LabelOutOfRange`] (with the
 /// label's byte offset) for a label `>= classes`.
 pub fn load_images_and_labels(
@@ -571,7 +564,8 @@ mod tests {
         let path = dir.path().join("l.gz");
         std::fs::write(&path, &garbage).unwrap();
         assert!(
-            read_idx(&path, 1)
+            IdxReader::open(&path, 1)
+                .and_then(IdxReader::read_data)
                 .unwrap_err()
                 .to_string()
                 .contains("4 bytes of unexpected data after the gzip stream")

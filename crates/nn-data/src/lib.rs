@@ -28,17 +28,19 @@ mod generators;
 mod idx;
 mod mnist;
 mod normalize;
+mod quote;
 mod random;
 mod split;
 
 pub use csv_features::{FeatureColumns, FeatureRows, read_features};
-pub use csv_io::{CsvOptions, TaskHint, load_csv, to_csv_string};
+pub use csv_io::{CsvOptions, MAX_CLASSES, TaskHint, load_csv, to_csv_string};
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
 pub use generators::{
     DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, blobs, blobs_with_classes, circle, default_noise,
     gauss, generate, is_generator, moons, plane, sine, spiral, xor,
 };
+pub use idx::{IdxArray, MAX_DATA_BYTES, MAX_ITEMS, parse_idx};
 pub use mnist::{Mnist, load_mnist, mnist_dir};
 pub use normalize::{Normalization, NormalizationKind};
 pub use random::shuffle;
