@@ -128,7 +128,7 @@ pub enum ModelFileError {
     #[error("unexpected tensor {0}")]
     ExtraTensor(String),
     /// A tensor whose shape or type disagrees with the metadata.
-    #[error("tensor {name} has shape {found:?} ({dtype}), {needs} {expected:?} (F32)")]
+    #[error("tensor {name} has shape {} ({dtype}), {needs} {expected:?} (F32)", shape_text(.found))]
     TensorShape {
         /// Tensor name.
         name: String,
@@ -171,6 +171,17 @@ pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
         }
     }
     out
+}
+
+/// A shape read from a file, as `[2, 3]`; a hostile one of thousands of
+/// dimensions is cut short (`[1, 1, 1, 1, 1, 1, 1, 1, ...]`).
+fn shape_text(shape: &[usize]) -> String {
+    const SHOWN: usize = 8;
+    let mut parts: Vec<String> = shape.iter().take(SHOWN).map(ToString::to_string).collect();
+    if shape.len() > SHOWN {
+        parts.push("...".into());
+    }
+    format!("[{}]", parts.join(", "))
 }
 
 /// Result alias for nn-core.
