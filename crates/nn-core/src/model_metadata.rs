@@ -43,10 +43,17 @@ pub(crate) struct Metadata<'a> {
 impl<'a> Metadata<'a> {
     /// Reads the top level and the format version.
     pub(crate) fn parse(json: &'a str) -> Result<Self, ModelFileError> {
-        let fields: Fields<'a> = serde_json::from_str(json).map_err(|e| {
+        /// The version alone, first: a later format may have other fields.
+        #[derive(Deserialize)]
+        struct Version<'a> {
+            #[serde(borrow)]
+            format_version: Option<&'a RawValue>,
+        }
+        let not_ours = |e: serde_json::Error| {
             ModelFileError::BadMetadata(excerpt(&without_position(&e), MESSAGE_CHARS))
-        })?;
-        let raw = fields
+        };
+        let version: Version<'a> = serde_json::from_str(json).map_err(not_ours)?;
+        let raw = version
             .format_version
             .ok_or_else(|| missing("format_version"))?;
         let found: u32 = field("format_version", raw)?;
@@ -56,6 +63,7 @@ impl<'a> Metadata<'a> {
                 supported: FORMAT_VERSION,
             });
         }
+        let fields: Fields<'a> = serde_json::from_str(json).map_err(not_ours)?;
         Ok(Self { fields })
     }
 

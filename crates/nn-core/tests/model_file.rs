@@ -203,6 +203,17 @@ fn unknown_version_is_rejected() {
         }
     );
     assert!(err.to_string().contains("unknown format version 99"));
+    // A later version is named as such even with fields this build does not know.
+    let mut later = good_metadata();
+    later["format_version"] = 2.into();
+    later["calibration"] = serde_json::json!({"temperature": 1.5});
+    assert_eq!(
+        rejection_with(&later),
+        ModelFileError::UnknownVersion {
+            found: 2,
+            supported: FORMAT_VERSION
+        }
+    );
 }
 
 #[test]
