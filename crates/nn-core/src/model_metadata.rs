@@ -18,8 +18,9 @@ use crate::model_file::{FORMAT_VERSION, InputTransform, ModelInfo};
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Fields<'a> {
-    #[serde(borrow)]
-    format_version: Option<&'a RawValue>,
+    /// Read (and checked) before the others; named here only to be a known field.
+    #[serde(rename = "format_version")]
+    _format_version: Option<IgnoredAny>,
     #[serde(borrow)]
     architecture: Option<&'a RawValue>,
     /// Prose for readers of the file (the seed's loss); checked to be text, not used.
