@@ -1,0 +1,34 @@
+//! The model-file loader on arbitrary bytes: never a panic, an abort or a huge
+//! allocation; errors are one short line; a file that loads saves back to
+//! bytes that load to the same network and info.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nn_core::{Activation, Loss, ModelAssumptions, model_file};
+
+fn check_message(message: &str) {
+    assert!(!message.chars().any(char::is_control), "{message:?}");
+    assert!(message.len() < 1000, "{} bytes: {message:.200}", message.len());
+}
+
+fuzz_target!(|data: &[u8]| {
+    match model_file::from_bytes(data) {
+        Ok((network, info)) => {
+            let again = model_file::to_bytes(&network, &info);
+            let (network2, info2) = model_file::from_bytes(&again).expect("saved bytes load");
+            assert_eq!(network2.architecture(), network.architecture());
+            assert_eq!(network2.parameters(), network.parameters());
+            assert_eq!(info2, info);
+        }
+        Err(e) => check_message(&e.to_string()),
+    }
+    let assumptions = ModelAssumptions {
+        hidden: Activation::Tanh,
+        output: Activation::Sigmoid,
+        loss: Loss::SquaredError,
+    };
+    match model_file::from_bytes_without_metadata(data, &assumptions) {
+        Ok((network, _)) => assert_eq!(network.architecture().hidden, Activation::Tanh),
+        Err(e) => check_message(&e.to_string()),
+    }
+});
