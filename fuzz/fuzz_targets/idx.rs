@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use nn_data::idx::parse_idx;
+use nn_data::parse_idx;
 
 fuzz_target!(|data: &[u8]| {
     for dims in [1, 3] {

@@ -4,7 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nn_core::{Activation, Loss, ModelAssumptions, model_file};
+use nn_core::{
+    Activation, Loss, ModelAssumptions, model_from_bytes, model_from_bytes_without_metadata,
+    model_to_bytes,
+};
 
 fn check_message(message: &str) {
     assert!(!message.chars().any(char::is_control), "{message:?}");
@@ -12,10 +15,10 @@ fn check_message(message: &str) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    match model_file::from_bytes(data) {
+    match model_from_bytes(data) {
         Ok((network, info)) => {
-            let again = model_file::to_bytes(&network, &info);
-            let (network2, info2) = model_file::from_bytes(&again).expect("saved bytes load");
+            let again = model_to_bytes(&network, &info);
+            let (network2, info2) = model_from_bytes(&again).expect("saved bytes load");
             assert_eq!(network2.architecture(), network.architecture());
             assert_eq!(network2.parameters(), network.parameters());
             assert_eq!(info2, info);
@@ -27,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         output: Activation::Sigmoid,
         loss: Loss::SquaredError,
     };
-    match model_file::from_bytes_without_metadata(data, &assumptions) {
+    match model_from_bytes_without_metadata(data, &assumptions) {
         Ok((network, _)) => assert_eq!(network.architecture().hidden, Activation::Tanh),
         Err(e) => check_message(&e.to_string()),
     }

@@ -192,7 +192,7 @@ fn normalization(raw: &RawValue, inputs: usize) -> Result<InputTransform, ModelF
         && parts
             .kind
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if !kind_is_a_name {
         return Err(bad(
             "normalization.kind",

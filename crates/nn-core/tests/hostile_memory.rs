@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use nn_core::model_file::{self, METADATA_KEY};
-use nn_core::{Activation, Architecture, Loss, ModelInfo, Network};
+use nn_core::{
+    Activation, Architecture, Loss, METADATA_KEY, ModelInfo, Network, load_model, model_to_bytes,
+};
 use safetensors::{Dtype, tensor::TensorView};
 
 const FILE: &str = "NN_CORE_HOSTILE_FILE";
@@ -18,7 +19,7 @@ fn child() {
     let Some(path) = std::env::var_os(FILE) else {
         return;
     };
-    let result = model_file::load(&PathBuf::from(path));
+    let result = load_model(&PathBuf::from(path));
     let peak = peak_rss_kb();
     match result {
         Ok(_) => println!("error=<none>"),
@@ -95,12 +96,12 @@ fn with_metadata(network: &Network, metadata: &str) -> Vec<u8> {
     for (l, shape) in network.layers().iter().enumerate() {
         let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
         buffers.push((
-            model_file::weight_name(l),
+            format!("layers.{l}.weight"),
             vec![shape.outputs, shape.inputs],
             bytes(network.weights(l)),
         ));
         buffers.push((
-            model_file::bias_name(l),
+            format!("layers.{l}.bias"),
             vec![shape.outputs],
             bytes(network.bias(l)),
         ));
@@ -118,7 +119,7 @@ fn with_metadata(network: &Network, metadata: &str) -> Vec<u8> {
 /// The metadata `to_bytes` writes for `network`, with `from` replaced by `to`
 /// (built as text: a JSON value of millions of entries would cost this process gigabytes).
 fn edited_metadata(network: &Network, from: &str, to: &str) -> String {
-    let bytes = model_file::to_bytes(network, &ModelInfo::default());
+    let bytes = model_to_bytes(network, &ModelInfo::default());
     let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
     let json = &header.metadata().as_ref().unwrap()[METADATA_KEY];
     assert!(json.contains(from), "{json}");
@@ -181,7 +182,7 @@ fn a_long_list_of_class_names() {
 #[test]
 fn a_tensor_declaring_more_data_than_the_file_has() {
     let net = small_network();
-    let mut bytes = model_file::to_bytes(&net, &ModelInfo::default());
+    let mut bytes = model_to_bytes(&net, &ModelInfo::default());
     let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let header = String::from_utf8(bytes[8..8 + header_len].to_vec()).unwrap();
     // Same length: [5,3] -> [9,9] and offsets left alone, so only the sizes lie.
@@ -202,6 +203,6 @@ fn the_bound_holds_for_a_plain_load_of_a_large_model() {
         Loss::CrossEntropy,
     )
     .unwrap();
-    let bytes = model_file::to_bytes(&Network::new(arch, 1).unwrap(), &ModelInfo::default());
+    let bytes = model_to_bytes(&Network::new(arch, 1).unwrap(), &ModelInfo::default());
     assert_eq!(load_in_child("a large valid model", &bytes), "<none>");
 }

@@ -432,6 +432,14 @@ fn malformed_fields_are_errors_naming_the_field() {
         err.starts_with("metadata is not valid JSON for this format: unknown field `class_name`"),
         "{err}"
     );
+    // Every normalisation name the trainer writes is a name.
+    for kind in ["none", "standardize", "min-max", "scale255", "min_max"] {
+        let mut metadata = good_metadata();
+        metadata["normalization"]["kind"] = kind.into();
+        let bytes = craft(&tensors_of(&network()), Some(metadata.to_string()));
+        let (_, info) = model_from_bytes(&bytes).unwrap();
+        assert_eq!(info.normalization.unwrap().kind, kind);
+    }
     // The optional fields may be absent, or null, as before.
     let mut metadata = good_metadata();
     for key in ["normalization", "class_names", "feature_names", "dataset"] {

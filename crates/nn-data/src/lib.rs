@@ -32,8 +32,8 @@ mod quote;
 mod random;
 mod split;
 
-pub use csv_features::{FeatureColumns, FeatureRows, read_features};
-pub use csv_io::{CsvOptions, MAX_CLASSES, TaskHint, load_csv, to_csv_string};
+pub use csv_features::{FeatureColumns, FeatureRows, parse_features, read_features};
+pub use csv_io::{CsvOptions, MAX_CLASSES, TaskHint, load_csv, parse_csv, to_csv_string};
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
 pub use generators::{

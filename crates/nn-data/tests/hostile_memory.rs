@@ -47,13 +47,8 @@ fn peak_rss_kb() -> u64 {
 fn run(case: &str, dir: &Path) -> Result<(), DataError> {
     match case {
         "csv" => load_csv(&dir.join("data.csv"), &CsvOptions::default()).map(drop),
-        "idx" => nn_data::idx::load_images_and_labels(
-            &dir.join("images.gz"),
-            &dir.join("labels.gz"),
-            10,
-            "hostile",
-        )
-        .map(drop),
+        // The path `--data <folder>` takes: a folder of MNIST's four IDX files.
+        "idx" => nn_data::load_mnist(dir).map(drop),
         other => panic!("unknown case {other}"),
     }
 }
@@ -81,6 +76,22 @@ fn measure(case: &str, dir: &Path) -> (String, u64) {
     };
     let kb: u64 = field("maxrss_kb=").parse().unwrap();
     (field("error="), kb * 1024)
+}
+
+const IMAGES: &str = "train-images-idx3-ubyte.gz";
+const LABELS: &str = "train-labels-idx1-ubyte.gz";
+
+/// Writes the hostile training pair into `dir`, and a valid one-image test pair
+/// (its size counts in the bound too, a few bytes).
+fn write_mnist_folder(dir: &Path, images: &[u8], labels: &[u8]) {
+    std::fs::write(dir.join(IMAGES), images).unwrap();
+    std::fs::write(dir.join(LABELS), labels).unwrap();
+    let mut test_images = idx_header(0x803, &[1, 2, 2]);
+    test_images.extend([0, 1, 2, 3]);
+    let mut test_labels = idx_header(0x801, &[1]);
+    test_labels.push(7);
+    std::fs::write(dir.join("t10k-images-idx3-ubyte"), test_images).unwrap();
+    std::fs::write(dir.join("t10k-labels-idx1-ubyte"), test_labels).unwrap();
 }
 
 /// Total size of the files in `dir`.
@@ -163,13 +174,12 @@ fn a_small_gzip_claiming_two_billion_images() {
     // Once: 2.05 GiB decompressed before the count check against the labels.
     let dir = tempfile::tempdir().unwrap();
     let images = gzip_with_zeros(&idx_header(0x803, &[1 << 31, 1, 1]), 1 << 31);
-    std::fs::write(dir.path().join("images.gz"), &images).unwrap();
     let labels = gzip_with_zeros(&idx_header(0x801, &[60_000]), 60_000);
-    std::fs::write(dir.path().join("labels.gz"), &labels).unwrap();
+    write_mnist_folder(dir.path(), &images, &labels);
     let (error, rss) = measure("idx", dir.path());
     assert!(
         error.ends_with(
-            "images.gz: byte offset 4: the header declares 2147483648 items: \
+            "train-images-idx3-ubyte.gz: byte offset 4: the header declares 2147483648 items: \
              more than the 16777216 this loader accepts"
         ),
         "{error}"
@@ -182,13 +192,12 @@ fn a_gzip_bomb_behind_a_modest_header() {
     // Counts agree and are within limits; the data is 1 GB of zeros instead of 784 kB.
     let dir = tempfile::tempdir().unwrap();
     let images = gzip_with_zeros(&idx_header(0x803, &[1000, 28, 28]), 1 << 30);
-    std::fs::write(dir.path().join("images.gz"), &images).unwrap();
     let labels = gzip_with_zeros(&idx_header(0x801, &[1000]), 1000);
-    std::fs::write(dir.path().join("labels.gz"), &labels).unwrap();
+    write_mnist_folder(dir.path(), &images, &labels);
     let (error, rss) = measure("idx", dir.path());
     assert!(
         error.ends_with(
-            "images.gz: byte offset 784016: at least 1 unexpected byte after the data the \
+            "train-images-idx3-ubyte.gz: byte offset 784016: at least 1 unexpected byte after the data the \
              header describes (1000 x 28 x 28 bytes of data)"
         ),
         "{error}"
@@ -201,9 +210,8 @@ fn counts_that_disagree_stop_before_the_data() {
     // 10 million images declared (within limits) and really there, 60,000 labels.
     let dir = tempfile::tempdir().unwrap();
     let images = gzip_with_zeros(&idx_header(0x803, &[10_000_000, 1, 28]), 280_000_000);
-    std::fs::write(dir.path().join("images.gz"), &images).unwrap();
     let labels = gzip_with_zeros(&idx_header(0x801, &[60_000]), 60_000);
-    std::fs::write(dir.path().join("labels.gz"), &labels).unwrap();
+    write_mnist_folder(dir.path(), &images, &labels);
     let (error, rss) = measure("idx", dir.path());
     assert!(error.contains("10000000 images, but"), "{error}");
     assert!(rss < 64 << 20, "{rss} bytes: was the image data read?");
