@@ -159,15 +159,19 @@ pub enum ModelFileError {
 /// terminal or send it escape sequences through an error message.
 pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == max_chars {
+    let mut shown = 0usize;
+    for c in text.chars() {
+        let escaped = c.is_control().then(|| c.escape_default());
+        // Escapes count towards the limit: `\u{0}` shows as five characters.
+        let width = escaped.clone().map_or(1, Iterator::count);
+        if shown + width > max_chars {
             out.push_str("...");
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
+        shown += width;
+        match escaped {
+            Some(escape) => out.extend(escape),
+            None => out.push(c),
         }
     }
     out

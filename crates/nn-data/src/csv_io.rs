@@ -506,7 +506,7 @@ mod tests {
             err,
             format!(
                 "DIR/data.csv:3: column `a`: expected a number, found `\\u{{1b}}]0;pwned\\u{{7}}{}...`",
-                "9".repeat(30)
+                "9".repeat(21)
             )
         );
         let err = message("\"a\nb\",label\n1,0\nz,1\n", &none);

@@ -12,18 +12,22 @@ pub(crate) fn excerpt(text: &str) -> String {
     excerpt_of(text, EXCERPT_CHARS)
 }
 
-/// At most `max_chars` characters of `text` (then `...`), control characters escaped.
+/// At most `max_chars` characters of `text` as shown (then `...`), control
+/// characters escaped; the escapes count towards the limit.
 pub(crate) fn excerpt_of(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars.saturating_mul(4)));
-    for (i, c) in text.chars().enumerate() {
-        if i == max_chars {
+    let mut shown = 0usize;
+    for c in text.chars() {
+        let escaped = c.is_control().then(|| c.escape_default());
+        let width = escaped.clone().map_or(1, Iterator::count);
+        if shown + width > max_chars {
             out.push_str("...");
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
+        shown += width;
+        match escaped {
+            Some(escape) => out.extend(escape),
+            None => out.push(c),
         }
     }
     out
@@ -45,5 +49,10 @@ mod tests {
         let long = "é".repeat(100);
         assert_eq!(excerpt(&long), format!("{}...", "é".repeat(40)));
         assert_eq!(shown(Path::new("dir/a\nb.csv")), "dir/a\\nb.csv");
+        // Escapes count: 100 NULs show as 8 `\u{0}` (40 characters), not 40 of them (200).
+        assert_eq!(
+            excerpt(&"\0".repeat(100)),
+            format!("{}...", "\\u{0}".repeat(8))
+        );
     }
 }
