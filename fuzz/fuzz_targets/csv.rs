@@ -13,7 +13,11 @@ use nn_data::{CsvOptions, FeatureColumns, MAX_CLASSES, Task, TaskHint, parse_csv
 fn check_message(message: &str) {
     assert!(!message.chars().any(char::is_control), "{message:?}");
     // The file name, a line number, at most a few quoted cells or column names.
-    assert!(message.len() < 1000, "{} bytes: {message:.200}", message.len());
+    assert!(
+        message.len() < 1000,
+        "{} bytes: {message:.200}",
+        message.len()
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -38,8 +42,11 @@ fuzz_target!(|data: &[u8]| {
         }
         return;
     }
-    let task = [None, Some(TaskHint::Classification), Some(TaskHint::Regression)]
-        [usize::from(pick % 4)];
+    let task = [
+        None,
+        Some(TaskHint::Classification),
+        Some(TaskHint::Regression),
+    ][usize::from(pick % 4)];
     let options = CsvOptions { target: None, task };
     match parse_csv(data, path, &options) {
         Ok(dataset) => {

@@ -11,7 +11,11 @@ use nn_core::{
 
 fn check_message(message: &str) {
     assert!(!message.chars().any(char::is_control), "{message:?}");
-    assert!(message.len() < 1000, "{} bytes: {message:.200}", message.len());
+    assert!(
+        message.len() < 1000,
+        "{} bytes: {message:.200}",
+        message.len()
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
