@@ -13,11 +13,8 @@ use nn_data::{CsvOptions, FeatureColumns, MAX_CLASSES, Task, TaskHint, parse_csv
 fn check_message(message: &str) {
     assert!(!message.chars().any(char::is_control), "{message:?}");
     // The file name, a line number, at most a few quoted cells or column names.
-    assert!(
-        message.len() < 1000,
-        "{} bytes: {message:.200}",
-        message.len()
-    );
+    let chars = message.chars().count();
+    assert!(chars < 1000, "{chars} characters: {message:.200}");
 }
 
 fuzz_target!(|data: &[u8]| {

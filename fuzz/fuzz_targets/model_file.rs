@@ -11,11 +11,8 @@ use nn_core::{
 
 fn check_message(message: &str) {
     assert!(!message.chars().any(char::is_control), "{message:?}");
-    assert!(
-        message.len() < 1000,
-        "{} bytes: {message:.200}",
-        message.len()
-    );
+    let chars = message.chars().count();
+    assert!(chars < 1000, "{chars} characters: {message:.200}");
 }
 
 fuzz_target!(|data: &[u8]| {
