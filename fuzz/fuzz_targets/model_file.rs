@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let assumptions = ModelAssumptions {
         hidden: Activation::Tanh,
         output: Activation::Sigmoid,
-        loss: Loss::SquaredError,
+        loss: Loss::Mse,
     };
     match model_from_bytes_without_metadata(data, &assumptions) {
         Ok((network, _)) => assert_eq!(network.architecture().hidden, Activation::Tanh),
