@@ -86,6 +86,15 @@ impl Architecture {
         if let Some(i) = self.sizes.iter().position(|&s| s == 0) {
             return bad(format!("layer {i} has zero neurons"));
         }
+        // Every size is multiplied out later (offsets, buffers): it must fit in a usize.
+        let count = self.sizes.windows(2).try_fold(0usize, |total, w| {
+            w[0].checked_mul(w[1])?
+                .checked_add(w[1])?
+                .checked_add(total)
+        });
+        if count.is_none() {
+            return bad("the layer sizes make more parameters than this machine can count".into());
+        }
         if self.hidden == Activation::Softmax {
             return bad("softmax is only an output activation (paired with cross-entropy)".into());
         }
@@ -234,6 +243,13 @@ mod tests {
                 Activation::Softmax,
                 Loss::CrossEntropy,
                 "at least 2",
+            ),
+            (
+                vec![1 << 40, 1 << 40, 2],
+                Activation::Relu,
+                Activation::Softmax,
+                Loss::CrossEntropy,
+                "more parameters than this machine can count",
             ),
         ];
         for (sizes, hidden, output, loss, needle) in cases {

@@ -56,13 +56,22 @@ pub enum CoreError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// A write target that exists and is not a regular file (a symlink, FIFO,
+    /// device node or folder), which an atomic rename would silently replace.
+    #[error("{path}: exists and is {kind}, not a regular file; refusing to replace it")]
+    NotRegularFile {
+        /// The target path.
+        path: PathBuf,
+        /// What is there: "a symbolic link", "a FIFO (named pipe)", ...
+        kind: &'static str,
+    },
     /// A model file that is not a valid model of ours.
     #[error("{path}: {reason}")]
     ModelFile {
         /// The model file.
         path: PathBuf,
-        /// What is wrong with it.
-        reason: ModelFileError,
+        /// What is wrong with it (boxed: it is large, and rare).
+        reason: Box<ModelFileError>,
     },
 }
 
@@ -72,14 +81,38 @@ pub enum ModelFileError {
     /// Not a safetensors file, or cut short.
     #[error("not a valid safetensors file (truncated or corrupt): {0}")]
     NotSafetensors(String),
-    /// The header has no metadata of ours.
+    /// The header has no metadata of ours: a safetensors file written by
+    /// another tool (PyTorch's `save_file`, say). Such a file can still be read
+    /// with [`crate::load_model_without_metadata`], under stated assumptions.
     #[error(
-        "no nn-tui metadata in the safetensors header (key \"nn_tui\"); was it written by another tool?"
+        "no nn-tui metadata in the safetensors header (key \"nn_tui\"): written by another tool? \
+         Its activations, loss and input normalisation are unknown"
     )]
     MissingMetadata,
-    /// The metadata does not parse.
+    /// The metadata is not a JSON object of our fields.
     #[error("metadata is not valid JSON for this format: {0}")]
     BadMetadata(String),
+    /// One metadata field is missing, of the wrong type, or does not fit the network.
+    #[error("metadata field `{field}`: {message}")]
+    BadField {
+        /// The field, e.g. `class_names` or `normalization.shift`.
+        field: &'static str,
+        /// What is wrong with it (quoted values shortened, control characters escaped).
+        message: String,
+    },
+    /// Loading under assumptions was asked for a file that has our metadata.
+    #[error(
+        "the file has nn-tui metadata (key \"nn_tui\"): load it as a model file, not under assumptions"
+    )]
+    HasMetadata,
+    /// A metadata-less file with a tensor that is not a linear layer's weight or bias.
+    #[error(
+        "tensor `{0}` is not a linear layer's weight or bias (expected names like layers.0.weight, layers.0.bias, all with one prefix)"
+    )]
+    UnrecognizedTensor(String),
+    /// A metadata-less file without a single linear layer.
+    #[error("no tensors: expected at least one linear layer (layers.0.weight, layers.0.bias)")]
+    NoLayers,
     /// A format version this build does not read.
     #[error("unknown format version {found} (this build reads version {supported})")]
     UnknownVersion {
@@ -95,9 +128,7 @@ pub enum ModelFileError {
     #[error("unexpected tensor {0}")]
     ExtraTensor(String),
     /// A tensor whose shape or type disagrees with the metadata.
-    #[error(
-        "tensor {name} has shape {found:?} ({dtype}), the metadata's architecture needs {expected:?} (F32)"
-    )]
+    #[error("tensor {name} has shape {} ({dtype}), {needs} {expected:?} (F32)", shape_text(.found))]
     TensorShape {
         /// Tensor name.
         name: String,
@@ -107,6 +138,8 @@ pub enum ModelFileError {
         expected: Vec<usize>,
         /// Element type in the file.
         dtype: String,
+        /// Who needs the expected shape ("the metadata's architecture needs").
+        needs: &'static str,
     },
     /// NaN or infinity among the weights.
     #[error("tensor {name} holds a non-finite value at index {index}")]
@@ -119,6 +152,40 @@ pub enum ModelFileError {
     /// The architecture in the metadata is invalid.
     #[error("architecture in metadata is invalid: {0}")]
     Architecture(String),
+}
+
+/// `text` on one line and short: control characters escaped, at most
+/// `max_chars` characters kept (then `...`), so a file's content cannot flood a
+/// terminal or send it escape sequences through an error message.
+pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut shown = 0usize;
+    for c in text.chars() {
+        let escaped = c.is_control().then(|| c.escape_default());
+        // Escapes count towards the limit: `\u{0}` shows as five characters.
+        let width = escaped.clone().map_or(1, Iterator::count);
+        if shown + width > max_chars {
+            out.push_str("...");
+            break;
+        }
+        shown += width;
+        match escaped {
+            Some(escape) => out.extend(escape),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// A shape read from a file, as `[2, 3]`; a hostile one of thousands of
+/// dimensions is cut short (`[1, 1, 1, 1, 1, 1, 1, 1, ...]`).
+fn shape_text(shape: &[usize]) -> String {
+    const SHOWN: usize = 8;
+    let mut parts: Vec<String> = shape.iter().take(SHOWN).map(ToString::to_string).collect();
+    if shape.len() > SHOWN {
+        parts.push("...".into());
+    }
+    format!("[{}]", parts.join(", "))
 }
 
 /// Result alias for nn-core.

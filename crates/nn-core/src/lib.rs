@@ -24,18 +24,22 @@
 
 mod activation;
 mod architecture;
+mod atomic_write;
 mod error;
 mod loss;
 mod matmul;
 mod model_file;
+mod model_metadata;
 mod network;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
+pub use atomic_write::{SimulatedFullDisk, write_atomically};
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};
 pub use model_file::{
-    FORMAT_VERSION, InputTransform, METADATA_KEY, ModelInfo, load_model, model_from_bytes,
-    model_to_bytes, save_model, write_atomically,
+    FORMAT_VERSION, InputTransform, METADATA_KEY, ModelAssumptions, ModelInfo, load_model,
+    load_model_without_metadata, model_from_bytes, model_from_bytes_without_metadata,
+    model_to_bytes, save_model,
 };
 pub use network::{Gradients, Network, Workspace};

@@ -9,14 +9,15 @@
 //! metadata's architecture, and every weight must be finite.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CoreError, ModelFileError, Result};
-use crate::{Architecture, Network};
+use crate::atomic_write::write_atomically;
+use crate::error::{CoreError, ModelFileError, Result, excerpt};
+use crate::model_metadata::Metadata;
+use crate::{Activation, Architecture, Loss, Network};
 
 /// The model-file format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -69,18 +70,18 @@ pub struct ModelInfo {
     pub dataset: Option<String>,
 }
 
-/// The JSON stored under [`METADATA_KEY`].
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
+/// The JSON stored under [`METADATA_KEY`] (read back field by field by `model_metadata`).
+#[derive(Serialize)]
+struct Header<'a> {
     format_version: u32,
-    architecture: Option<Architecture>,
+    architecture: &'a Architecture,
     /// For the seed's loss only, whose name alone does not say it: its definition and
     /// its learning rate's relation to mse's ([`crate::Loss::definition`]). Written for
     /// readers of the file (PyTorch users); the loss itself is the architecture's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     loss_definition: Option<String>,
     #[serde(flatten)]
-    info: Option<ModelInfo>,
+    info: &'a ModelInfo,
 }
 
 /// Tensor name of layer `l`'s weights.
@@ -98,10 +99,10 @@ pub fn model_to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
     let architecture = network.architecture();
     let header = Header {
         format_version: FORMAT_VERSION,
-        architecture: Some(architecture.clone()),
+        architecture,
         loss_definition: (architecture.loss == crate::Loss::Seed)
             .then(|| architecture.loss.definition(architecture.outputs())),
-        info: Some(info.clone()),
+        info,
     };
     let json = serde_json::to_string(&header).expect("metadata serialises: plain data");
     let mut buffers = Vec::new();
@@ -132,126 +133,319 @@ pub fn save_model(path: &Path, network: &Network, info: &ModelInfo) -> Result<()
     write_atomically(path, &model_to_bytes(network, info))
 }
 
-/// Writes `bytes` to `path` atomically (temp file in the same folder, fsync, rename, fsync folder).
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| CoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".nn-tui-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    // Temporary files are created private (0600); a saved model is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
-    }
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    // Make the rename itself durable; not all platforms can open a folder.
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 /// Loads and validates a model file.
 pub fn load_model(path: &Path) -> Result<(Network, ModelInfo)> {
-    let bytes = std::fs::read(path).map_err(|source| CoreError::Io {
+    model_from_bytes(&read(path)?).map_err(|reason| CoreError::ModelFile {
         path: path.to_path_buf(),
-        source,
-    })?;
-    model_from_bytes(&bytes).map_err(|reason| CoreError::ModelFile {
-        path: path.to_path_buf(),
-        reason,
+        reason: Box::new(reason),
     })
 }
 
-#[derive(Deserialize)]
-struct VersionOnly {
-    format_version: u32,
+/// Parses and validates safetensors bytes written by [`model_to_bytes`].
+///
+/// Trusts nothing, and allocates nothing sized by the file before it is
+/// checked: the safetensors header (every tensor inside the file's length),
+/// our metadata field by field, each tensor's name, type and shape against the
+/// architecture, no tensor besides; only then are the weights copied (and
+/// checked finite), then the optional fields checked against the network.
+pub fn model_from_bytes(bytes: &[u8]) -> Result<(Network, ModelInfo), ModelFileError> {
+    let file = SafetensorsFile::parse(bytes)?;
+    let json = file.our_metadata().ok_or(ModelFileError::MissingMetadata)?;
+    let metadata = Metadata::parse(json)?;
+    // Each weight layer needs tensors, which bounds the layer sizes worth reading
+    // (loosely, so that a file missing one tensor is told which).
+    let architecture = metadata.architecture(file.tensor_count() + 1)?;
+    let mut expected = Vec::with_capacity(2 * architecture.layer_count());
+    for (l, pair) in architecture.sizes.windows(2).enumerate() {
+        let (inputs, outputs) = (pair[0], pair[1]);
+        expected.push((weight_name(l), vec![outputs, inputs]));
+        expected.push((bias_name(l), vec![outputs]));
+    }
+    for (name, dims) in &expected {
+        file.check_shape(name, dims, "the metadata's architecture needs")?;
+    }
+    file.refuse_others(&expected)?;
+    let params = file.read_parameters(expected.iter().map(|(name, _)| name.as_str()))?;
+    let info = metadata.info(&architecture)?;
+    let network = Network::from_parameters(architecture, params)
+        .map_err(|e| ModelFileError::Architecture(e.to_string()))?;
+    Ok((network, info))
 }
 
-/// Parses and validates safetensors bytes written by [`model_to_bytes`].
-pub fn model_from_bytes(bytes: &[u8]) -> Result<(Network, ModelInfo), ModelFileError> {
-    let (_, metadata) = SafeTensors::read_metadata(bytes)
-        .map_err(|e| ModelFileError::NotSafetensors(e.to_string()))?;
-    let tensors = SafeTensors::deserialize(bytes)
-        .map_err(|e| ModelFileError::NotSafetensors(e.to_string()))?;
-    let json = metadata
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get(METADATA_KEY))
-        .ok_or(ModelFileError::MissingMetadata)?;
-    // Read the version first so a future format gets a clear error, not a parse failure.
-    let version: VersionOnly =
-        serde_json::from_str(json).map_err(|e| ModelFileError::BadMetadata(e.to_string()))?;
-    if version.format_version != FORMAT_VERSION {
-        return Err(ModelFileError::UnknownVersion {
-            found: version.format_version,
-            supported: FORMAT_VERSION,
-        });
-    }
-    let header: Header =
-        serde_json::from_str(json).map_err(|e| ModelFileError::BadMetadata(e.to_string()))?;
-    let architecture = header
-        .architecture
-        .ok_or_else(|| ModelFileError::BadMetadata("no architecture".into()))?;
-    architecture
-        .validate()
-        .map_err(|e| ModelFileError::Architecture(e.to_string()))?;
+/// What must be assumed to use a safetensors file without nn-tui metadata
+/// (a plain PyTorch `save_file(model.state_dict())`): the file holds only
+/// weights, so the activations and the loss are the caller's to state.
+///
+/// The rest is assumed as documented at [`model_from_bytes_without_metadata`]: the
+/// layer sizes come from the tensor shapes, the inputs are used as they are
+/// (no normalisation), and there are no class or feature names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelAssumptions {
+    /// Activation of every hidden layer.
+    pub hidden: Activation,
+    /// Activation of the output layer.
+    pub output: Activation,
+    /// The loss the network was trained on.
+    pub loss: Loss,
+}
 
-    let mut params = Vec::with_capacity(architecture.parameter_count());
-    let mut expected_names = Vec::new();
-    for (l, shape) in architecture.layer_shapes().iter().enumerate() {
-        for (name, dims) in [
-            (weight_name(l), vec![shape.outputs, shape.inputs]),
-            (bias_name(l), vec![shape.outputs]),
-        ] {
-            let view = tensors
-                .tensor(&name)
-                .map_err(|_| ModelFileError::MissingTensor(name.clone()))?;
-            if view.dtype() != Dtype::F32 || view.shape() != dims.as_slice() {
-                return Err(ModelFileError::TensorShape {
-                    name,
-                    found: view.shape().to_vec(),
-                    expected: dims,
-                    dtype: format!("{:?}", view.dtype()),
-                });
+impl std::fmt::Display for ModelAssumptions {
+    /// "tanh hidden, softmax output, cross_entropy loss, raw inputs (no normalisation),
+    /// no class or feature names": what a warning should tell the user.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} hidden, {} output, {} loss, raw inputs (no normalisation), no class or feature names",
+            self.hidden, self.output, self.loss
+        )
+    }
+}
+
+/// Loads a safetensors file that has no nn-tui metadata, under `assumptions`;
+/// see [`model_from_bytes_without_metadata`].
+pub fn load_model_without_metadata(
+    path: &Path,
+    assumptions: &ModelAssumptions,
+) -> Result<(Network, ModelInfo)> {
+    model_from_bytes_without_metadata(&read(path)?, assumptions).map_err(|reason| {
+        CoreError::ModelFile {
+            path: path.to_path_buf(),
+            reason: Box::new(reason),
+        }
+    })
+}
+
+/// Builds a network from safetensors bytes without nn-tui metadata, under
+/// stated assumptions.
+///
+/// - Every tensor is a linear layer's `{prefix}{i}.weight` (`[out, in]`, F32)
+///   or `{prefix}{i}.bias` (`[out]`, F32), with one prefix for all (`layers.`,
+///   or none, as `nn.Sequential` names them); the layers run in the order of
+///   `i`, which may skip numbers (an `nn.Sequential`'s activation modules take
+///   indices too). Each layer needs both tensors, and each layer's inputs must
+///   be the previous layer's outputs: these give the layer sizes.
+/// - Activations and loss are `assumptions`'; the architecture they make must be valid.
+/// - No input normalisation, no class or feature names ([`ModelInfo::default`]).
+///
+/// A file that does have our metadata is refused ([`ModelFileError::HasMetadata`]):
+/// load it with [`model_from_bytes`], which knows more than any assumption.
+pub fn model_from_bytes_without_metadata(
+    bytes: &[u8],
+    assumptions: &ModelAssumptions,
+) -> Result<(Network, ModelInfo), ModelFileError> {
+    let file = SafetensorsFile::parse(bytes)?;
+    if file.our_metadata().is_some() {
+        return Err(ModelFileError::HasMetadata);
+    }
+    let layers = linear_layers(&file.names())?;
+    let mut sizes = Vec::with_capacity(layers.len() + 1);
+    let mut expected = Vec::with_capacity(2 * layers.len());
+    for (weight, bias) in &layers {
+        let shape = file.shape(weight)?;
+        let dims = match (shape, sizes.last()) {
+            ([outputs, inputs], None) => vec![*outputs, *inputs],
+            ([outputs, _], Some(&previous)) => vec![*outputs, previous],
+            // Not a matrix: report it against the previous layer's outputs when there is one.
+            (_, previous) => vec![0, previous.copied().unwrap_or(0)],
+        };
+        file.check_shape(weight, &dims, "a linear layer after the previous one needs")?;
+        if sizes.is_empty() {
+            sizes.push(dims[1]);
+        }
+        sizes.push(dims[0]);
+        file.check_shape(bias, &dims[..1], "its weight's outputs need")?;
+        expected.push((weight.clone(), dims.clone()));
+        expected.push((bias.clone(), vec![dims[0]]));
+    }
+    let architecture = Architecture::new(
+        sizes,
+        assumptions.hidden,
+        assumptions.output,
+        assumptions.loss,
+    )
+    .map_err(|e| ModelFileError::Architecture(e.to_string()))?;
+    let params = file.read_parameters(expected.iter().map(|(name, _)| name.as_str()))?;
+    let network = Network::from_parameters(architecture, params)
+        .map_err(|e| ModelFileError::Architecture(e.to_string()))?;
+    Ok((network, ModelInfo::default()))
+}
+
+/// Pairs `{prefix}{i}.weight` with `{prefix}{i}.bias`, in the order of `i`.
+fn linear_layers(names: &[String]) -> Result<Vec<(String, String)>, ModelFileError> {
+    let unrecognized = |name: &str| ModelFileError::UnrecognizedTensor(excerpt(name, NAME_CHARS));
+    let mut parsed = Vec::with_capacity(names.len());
+    for name in names {
+        parsed.push(split_layer_name(name).ok_or_else(|| unrecognized(name))?);
+    }
+    // The prefix most names share; a name with another one is the odd one out.
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for (prefix, _, _) in &parsed {
+        *counts.entry(prefix).or_default() += 1;
+    }
+    let prefix = counts
+        .iter()
+        .max_by_key(|&(prefix, count)| (count, std::cmp::Reverse(*prefix)))
+        .map(|(prefix, _)| *prefix)
+        .ok_or(ModelFileError::NoLayers)?;
+    let mut layers = std::collections::BTreeMap::<usize, (bool, bool)>::new();
+    let mut sorted: Vec<_> = names.iter().zip(&parsed).collect();
+    sorted.sort_unstable_by_key(|(name, _)| name.as_str());
+    for (name, &(this_prefix, index, is_weight)) in sorted {
+        if this_prefix != prefix {
+            return Err(unrecognized(name));
+        }
+        let entry = layers.entry(index).or_default();
+        if is_weight {
+            entry.0 = true;
+        } else {
+            entry.1 = true;
+        }
+    }
+    layers
+        .into_iter()
+        .map(|(i, (weight, bias))| {
+            let (w, b) = (format!("{prefix}{i}.weight"), format!("{prefix}{i}.bias"));
+            match (weight, bias) {
+                (true, true) => Ok((w, b)),
+                (false, _) => Err(ModelFileError::MissingTensor(excerpt(&w, NAME_CHARS))),
+                (true, false) => Err(ModelFileError::MissingTensor(excerpt(&b, NAME_CHARS))),
             }
-            let start = params.len();
+        })
+        .collect()
+}
+
+/// `layers.3.weight` -> (`layers.`, 3, true); `0.bias` -> (``, 0, false).
+fn split_layer_name(name: &str) -> Option<(&str, usize, bool)> {
+    let (stem, is_weight) = match (name.strip_suffix(".weight"), name.strip_suffix(".bias")) {
+        (Some(stem), _) => (stem, true),
+        (None, Some(stem)) => (stem, false),
+        (None, None) => return None,
+    };
+    let (prefix, index) = stem.split_at(stem.rfind('.').map_or(0, |dot| dot + 1));
+    if index.is_empty() || index.len() > 9 || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((prefix, index.parse().ok()?, is_weight))
+}
+
+/// Longest tensor name or library message quoted in an error.
+const NAME_CHARS: usize = 80;
+
+/// A safetensors file whose header has been checked: every tensor's offsets,
+/// type and shape agree with each other and lie inside the file.
+struct SafetensorsFile<'a> {
+    header: safetensors::tensor::Metadata,
+    /// The bytes after the header, which the tensors' offsets index.
+    data: &'a [u8],
+}
+
+impl<'a> SafetensorsFile<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<Self, ModelFileError> {
+        let (header_len, header) = SafeTensors::read_metadata(bytes)
+            .map_err(|e| ModelFileError::NotSafetensors(excerpt(&e.to_string(), NAME_CHARS)))?;
+        // read_metadata checked that the header and every tensor lie within the bytes.
+        let data = &bytes[8 + header_len..];
+        Ok(Self { header, data })
+    }
+
+    fn our_metadata(&self) -> Option<&str> {
+        self.header
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(METADATA_KEY))
+            .map(String::as_str)
+    }
+
+    fn tensor_count(&self) -> usize {
+        self.header.tensors().len()
+    }
+
+    /// Tensor names in the order of their data.
+    fn names(&self) -> Vec<String> {
+        self.header.offset_keys()
+    }
+
+    fn info(&self, name: &str) -> Result<&safetensors::tensor::TensorInfo, ModelFileError> {
+        self.header
+            .info(name)
+            .ok_or_else(|| ModelFileError::MissingTensor(name.to_owned()))
+    }
+
+    fn shape(&self, name: &str) -> Result<&[usize], ModelFileError> {
+        Ok(&self.info(name)?.shape)
+    }
+
+    /// The tensor `name` must be F32 of shape `dims`; `needs` says who needs it, for the error.
+    fn check_shape(
+        &self,
+        name: &str,
+        dims: &[usize],
+        needs: &'static str,
+    ) -> Result<(), ModelFileError> {
+        let info = self.info(name)?;
+        if info.dtype != Dtype::F32 || info.shape != dims {
+            return Err(ModelFileError::TensorShape {
+                name: name.to_owned(),
+                found: info.shape.clone(),
+                expected: dims.to_vec(),
+                dtype: format!("{:?}", info.dtype),
+                needs,
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses any tensor not among `expected`.
+    fn refuse_others(&self, expected: &[(String, Vec<usize>)]) -> Result<(), ModelFileError> {
+        let mut others: Vec<String> = self
+            .names()
+            .into_iter()
+            .filter(|n| !expected.iter().any(|(e, _)| e == n))
+            .collect();
+        others.sort_unstable();
+        match others.first() {
+            Some(extra) => Err(ModelFileError::ExtraTensor(excerpt(extra, NAME_CHARS))),
+            None => Ok(()),
+        }
+    }
+
+    /// The named (already checked F32) tensors' values, one after another,
+    /// each checked finite. Their total is bounded by the file's length.
+    fn read_parameters<'n>(
+        &self,
+        names: impl Iterator<Item = &'n str> + Clone,
+    ) -> Result<Vec<f32>, ModelFileError> {
+        let mut total = 0;
+        for name in names.clone() {
+            let (start, end) = self.info(name)?.data_offsets;
+            total += (end - start) / 4;
+        }
+        let mut params = Vec::with_capacity(total);
+        for name in names {
+            let (start, end) = self.info(name)?.data_offsets;
+            let first = params.len();
             params.extend(
-                view.data()
+                self.data[start..end]
                     .chunks_exact(4)
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
             );
-            if let Some(index) = params[start..].iter().position(|w| !w.is_finite()) {
-                return Err(ModelFileError::NonFinite { name, index });
+            if let Some(index) = params[first..].iter().position(|w| !w.is_finite()) {
+                return Err(ModelFileError::NonFinite {
+                    name: name.to_owned(),
+                    index,
+                });
             }
-            expected_names.push(name);
         }
+        Ok(params)
     }
-    let mut names: Vec<&str> = tensors.names();
-    names.sort_unstable();
-    if let Some(extra) = names
-        .into_iter()
-        .find(|n| !expected_names.iter().any(|e| e == n))
-    {
-        return Err(ModelFileError::ExtraTensor(extra.to_string()));
-    }
-    let network = Network::from_parameters(architecture, params)
-        .map_err(|e| ModelFileError::Architecture(e.to_string()))?;
-    Ok((network, header.info.unwrap_or_default()))
+}
+
+/// Reads a whole model file, naming it in the error.
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| CoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn le_bytes(values: &[f32]) -> Vec<u8> {

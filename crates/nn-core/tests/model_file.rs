@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use nn_core::{
     Activation, Architecture, CoreError, FORMAT_VERSION, InputTransform, Loss, METADATA_KEY,
-    ModelFileError, ModelInfo, Network, load_model, model_from_bytes, model_to_bytes, save_model,
+    ModelAssumptions, ModelFileError, ModelInfo, Network, load_model, load_model_without_metadata,
+    model_from_bytes, model_from_bytes_without_metadata, model_to_bytes, save_model,
 };
 use safetensors::{Dtype, tensor::TensorView};
 
@@ -238,6 +239,17 @@ fn unknown_version_is_rejected() {
         }
     );
     assert!(err.to_string().contains("unknown format version 99"));
+    // A later version is named as such even with fields this build does not know.
+    let mut later = good_metadata();
+    later["format_version"] = 2.into();
+    later["calibration"] = serde_json::json!({"temperature": 1.5});
+    assert_eq!(
+        rejection_with(&later),
+        ModelFileError::UnknownVersion {
+            found: 2,
+            supported: FORMAT_VERSION
+        }
+    );
 }
 
 #[test]
@@ -333,6 +345,339 @@ fn saving_into_a_missing_folder_is_an_error_that_keeps_the_old_file() {
     assert_eq!(load_model(&path).unwrap().1, info());
 }
 
+/// The metadata `to_bytes` writes for [`network`] and [`info`], as JSON to edit.
+fn good_metadata() -> serde_json::Value {
+    let bytes = model_to_bytes(&network(), &info());
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    serde_json::from_str(&header.metadata().as_ref().unwrap()[METADATA_KEY]).unwrap()
+}
+
+/// The rejection of [`network`]'s tensors under `metadata`.
+fn rejection_with(metadata: &serde_json::Value) -> ModelFileError {
+    rejection(&craft(&tensors_of(&network()), Some(metadata.to_string())))
+}
+
+#[test]
+fn malformed_fields_are_errors_naming_the_field() {
+    // Each edit once made the loader drop the whole block silently: no
+    // normalisation, no class names, and every prediction changed.
+    let cases: [(&str, serde_json::Value, &str, &str); 12] = [
+        (
+            "dataset",
+            7.into(),
+            "dataset",
+            "invalid type: integer `7`, expected a string",
+        ),
+        (
+            "class_names",
+            5.into(),
+            "class_names",
+            "invalid type: integer `5`, expected an array",
+        ),
+        (
+            "class_names",
+            serde_json::json!(["a", 1]),
+            "class_names",
+            "invalid type: integer `1`, expected a string",
+        ),
+        (
+            "class_names",
+            serde_json::json!(["a", "b", "c"]),
+            "class_names",
+            "more than 2 names for a network with 2 outputs",
+        ),
+        (
+            "feature_names",
+            serde_json::json!(["a"]),
+            "feature_names",
+            "1 names for a network with 3 inputs",
+        ),
+        (
+            "normalization",
+            "standardize".into(),
+            "normalization",
+            "invalid type: string \"standardize\", expected struct Raw",
+        ),
+        (
+            "normalization",
+            serde_json::json!({"kind": "standardize", "shift": [0.5, -1.0], "scale": [1, 1, 1]}),
+            "normalization.shift",
+            "2 values for a network with 3 inputs",
+        ),
+        (
+            "normalization",
+            serde_json::json!({"kind": "standardize", "shift": [0.5, -1.0, 2.0, 4.0], "scale": [1, 1, 1]}),
+            "normalization.shift",
+            "more than 3 values for a network with 3 inputs",
+        ),
+        (
+            "normalization",
+            serde_json::json!({"kind": "standardize", "shift": [0, 0, 0], "scale": [1, "x", 1]}),
+            "normalization.scale",
+            "invalid type: string \"x\", expected f32",
+        ),
+        (
+            "normalization",
+            serde_json::json!({"kind": "standardize", "shift": [0, 0, 0]}),
+            "normalization",
+            "missing field `scale`",
+        ),
+        (
+            "normalization",
+            serde_json::json!({"kind": "\u{1b}[31m", "shift": [0, 0, 0], "scale": [1, 1, 1]}),
+            "normalization.kind",
+            "expected a name such as `standardize`, found \"\\u{1b}[31m\"",
+        ),
+        (
+            "format_version",
+            "1".into(),
+            "format_version",
+            "invalid type: string \"1\", expected u32",
+        ),
+    ];
+    for (key, value, field, message) in cases {
+        let mut metadata = good_metadata();
+        metadata[key] = value;
+        let err = rejection_with(&metadata);
+        assert_eq!(
+            err,
+            ModelFileError::BadField {
+                field,
+                message: message.into()
+            },
+            "{key}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("metadata field `{field}`: {message}")
+        );
+    }
+    for required in ["format_version", "architecture"] {
+        let mut metadata = good_metadata();
+        metadata.as_object_mut().unwrap().remove(required);
+        assert_eq!(
+            rejection_with(&metadata).to_string(),
+            format!("metadata field `{required}`: missing")
+        );
+    }
+    // A misspelt field is not ignored either: it is named.
+    let mut metadata = good_metadata();
+    metadata["class_name"] = serde_json::json!(["cat", "dog"]);
+    let err = rejection_with(&metadata).to_string();
+    assert!(
+        err.starts_with("metadata is not valid JSON for this format: unknown field `class_name`"),
+        "{err}"
+    );
+    // Every normalisation name the trainer writes is a name.
+    for kind in ["none", "standardize", "min-max", "scale255", "min_max"] {
+        let mut metadata = good_metadata();
+        metadata["normalization"]["kind"] = kind.into();
+        let bytes = craft(&tensors_of(&network()), Some(metadata.to_string()));
+        let (_, info) = model_from_bytes(&bytes).unwrap();
+        assert_eq!(info.normalization.unwrap().kind, kind);
+    }
+    // The optional fields may be absent, or null, as before.
+    let mut metadata = good_metadata();
+    for key in ["normalization", "class_names", "feature_names", "dataset"] {
+        metadata[key] = serde_json::Value::Null;
+    }
+    let (_, loaded) =
+        model_from_bytes(&craft(&tensors_of(&network()), Some(metadata.to_string()))).unwrap();
+    assert_eq!(loaded, ModelInfo::default());
+}
+
+#[test]
+fn a_huge_quoted_value_gives_a_short_one_line_error() {
+    let mut metadata = good_metadata();
+    metadata["dataset"] = serde_json::json!([format!("\n\u{1b}]0;{}", "x".repeat(1 << 20))]);
+    let err = rejection_with(&metadata).to_string();
+    assert!(err.len() < 200, "{} bytes", err.len());
+    assert!(!err.chars().any(char::is_control), "{err}");
+    assert!(
+        err.starts_with("metadata field `dataset`: invalid type: sequence"),
+        "{err}"
+    );
+}
+
+#[test]
+fn huge_declared_layers_are_rejected_before_anything_is_allocated() {
+    let net = network();
+    // Once: an abort allocating terabytes (or a capacity overflow), before any tensor was looked at.
+    for sizes in [
+        serde_json::json!([3, 1_000_000_000_000_u64, 4, 2]),
+        serde_json::json!([3, 5, 1_u64 << 40, 2]),
+    ] {
+        let mut metadata = good_metadata();
+        metadata["architecture"]["sizes"] = sizes;
+        let err = rejection(&craft(&tensors_of(&net), Some(metadata.to_string())));
+        assert!(matches!(err, ModelFileError::TensorShape { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("the metadata's architecture needs"),
+            "{err}"
+        );
+    }
+    // Sizes whose parameter count does not even fit in a usize.
+    let mut metadata = good_metadata();
+    metadata["architecture"]["sizes"] = serde_json::json!([usize::MAX, usize::MAX, usize::MAX, 2]);
+    let err = rejection(&craft(&tensors_of(&net), Some(metadata.to_string())));
+    assert!(
+        err.to_string()
+            .contains("more parameters than this machine can count"),
+        "{err}"
+    );
+    // More layer sizes than the file has tensors: refused before the list is read.
+    let mut metadata = good_metadata();
+    metadata["architecture"]["sizes"] = serde_json::json!(vec![3; 100_000]);
+    assert_eq!(
+        rejection(&craft(&tensors_of(&net), Some(metadata.to_string()))),
+        ModelFileError::BadField {
+            field: "architecture.sizes",
+            message: "more than 7 layer sizes, for a file of only 6 tensors".into()
+        }
+    );
+}
+
+#[test]
+fn a_file_without_our_metadata_gets_its_own_error() {
+    let net = network();
+    // As PyTorch's `save_file(..., metadata={"format": "pt"})` writes it.
+    let views: Vec<_> = tensors_of(&net);
+    let bytes = {
+        let raw: Vec<(String, Vec<usize>, Vec<u8>)> = views
+            .iter()
+            .map(|(n, s, v)| {
+                let b = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                (n.to_string(), s.clone(), b)
+            })
+            .collect();
+        let views = raw.iter().map(|(n, s, b)| {
+            (
+                n.clone(),
+                TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
+            )
+        });
+        let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+        safetensors::serialize(views, Some(metadata)).unwrap()
+    };
+    let err = rejection(&bytes);
+    assert_eq!(err, ModelFileError::MissingMetadata);
+    assert!(
+        err.to_string().contains("written by another tool?"),
+        "{err}"
+    );
+}
+
+fn tanh_softmax() -> ModelAssumptions {
+    ModelAssumptions {
+        hidden: Activation::Tanh,
+        output: Activation::Softmax,
+        loss: Loss::CrossEntropy,
+    }
+}
+
+fn torch_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/torch_sequential.safetensors")
+}
+
+#[test]
+fn a_plain_pytorch_file_loads_under_stated_assumptions() {
+    let path = torch_fixture();
+    // Refused without assumptions...
+    let err = load_model(&path).unwrap_err();
+    assert!(
+        matches!(&err, CoreError::ModelFile { reason, .. } if **reason == ModelFileError::MissingMetadata),
+        "{err}"
+    );
+    // ...and with them, it computes what PyTorch computed (tests/fixtures/torch_sequential.py,
+    // torch 2.15.0): nn.Sequential(Linear(2, 3), Tanh, Linear(3, 3), Tanh, Linear(3, 2)), softmax.
+    let (net, info) = load_model_without_metadata(&path, &tanh_softmax()).unwrap();
+    assert_eq!(info, ModelInfo::default());
+    assert_eq!(net.architecture().sizes, [2, 3, 3, 2]);
+    let out = net.predict(&[0.5, -1.0, 2.0, 0.25]).unwrap();
+    let torch: [f64; 4] = [0.611_402_392, 0.388_597_578, 0.632_172_048, 0.367_827_982];
+    for (ours, theirs) in out.iter().zip(torch) {
+        assert!(
+            (f64::from(*ours) - theirs).abs() < 1e-6,
+            "{out:?} vs {torch:?}"
+        );
+    }
+    assert_eq!(
+        tanh_softmax().to_string(),
+        format!(
+            "tanh hidden, softmax output, {} loss, raw inputs (no normalisation), no class or feature names",
+            Loss::CrossEntropy
+        )
+    );
+}
+
+#[test]
+fn our_own_tensors_load_without_metadata_too() {
+    let net = network();
+    let bytes = craft(&tensors_of(&net), None);
+    let assumptions = ModelAssumptions {
+        hidden: Activation::Relu,
+        output: Activation::Softmax,
+        loss: Loss::CrossEntropy,
+    };
+    let (loaded, _) = model_from_bytes_without_metadata(&bytes, &assumptions).unwrap();
+    assert_eq!(loaded.architecture(), net.architecture());
+    assert_eq!(loaded.parameters(), net.parameters());
+    // A file with our metadata is loaded the normal way, never under assumptions.
+    let ours = model_to_bytes(&net, &info());
+    assert_eq!(
+        model_from_bytes_without_metadata(&ours, &assumptions).unwrap_err(),
+        ModelFileError::HasMetadata
+    );
+}
+
+#[test]
+fn metadata_less_files_that_are_not_a_chain_of_linear_layers_are_refused() {
+    let net = network();
+    let reject = |tensors: &[(&str, Vec<usize>, Vec<f32>)]| {
+        model_from_bytes_without_metadata(&craft(tensors, None), &tanh_softmax())
+            .unwrap_err()
+            .to_string()
+    };
+    let mut t = tensors_of(&net);
+    t.push(("running_mean", vec![2], vec![0.0, 0.0]));
+    assert!(
+        reject(&t).starts_with("tensor `running_mean` is not a linear layer's"),
+        "{}",
+        reject(&t)
+    );
+    let mut t = tensors_of(&net);
+    t[5].0 = "head.2.bias";
+    assert!(
+        reject(&t).starts_with("tensor `head.2.bias` is not"),
+        "{}",
+        reject(&t)
+    );
+    let mut t = tensors_of(&net);
+    t.remove(1);
+    assert_eq!(reject(&t), "missing tensor layers.0.bias");
+    let mut t = tensors_of(&net);
+    t[2] = ("layers.1.weight", vec![4, 4], vec![0.0; 16]); // takes 4 inputs, layer 0 gives 5
+    assert_eq!(
+        reject(&t),
+        "tensor layers.1.weight has shape [4, 4] (F32), a linear layer after the previous one needs [4, 5] (F32)"
+    );
+    assert_eq!(
+        reject(&[]),
+        "no tensors: expected at least one linear layer (layers.0.weight, layers.0.bias)"
+    );
+    // Assumptions that make no valid network.
+    let t = tensors_of(&net);
+    let wrong = ModelAssumptions {
+        hidden: Activation::Relu,
+        output: Activation::Sigmoid,
+        loss: Loss::CrossEntropy,
+    };
+    let err = model_from_bytes_without_metadata(&craft(&t, None), &wrong).unwrap_err();
+    assert!(matches!(err, ModelFileError::Architecture(_)), "{err}");
+}
+
 #[test]
 fn the_seeds_loss_is_defined_in_the_metadata_and_old_files_load_as_seed() {
     let arch = Architecture::new(
@@ -368,4 +713,32 @@ fn the_seeds_loss_is_defined_in_the_metadata_and_old_files_load_as_seed() {
     let (loaded, _) = model_from_bytes(&craft(&tensors_of(&net), Some(old))).unwrap();
     assert_eq!(loaded.architecture().loss, Loss::Seed);
     assert_eq!(loaded.parameters(), net.parameters());
+}
+
+/// Derived input features: the raw columns may be fewer (or, for `x1x2` alone, more)
+/// than the network's inputs, and both lists round-trip.
+#[test]
+fn input_features_round_trip_with_their_raw_columns() {
+    let arch = Architecture::new(
+        vec![1, 3, 2],
+        Activation::Tanh,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    let net = Network::new(arch, 3).unwrap();
+    let info = ModelInfo {
+        class_names: vec!["a".into(), "b".into()],
+        feature_names: vec!["x1".into(), "x2".into()],
+        input_features: vec!["x1x2".into()],
+        ..ModelInfo::default()
+    };
+    let (_, loaded) = model_from_bytes(&model_to_bytes(&net, &info)).unwrap();
+    assert_eq!(loaded, info);
+    let wrong = ModelInfo {
+        input_features: vec!["x1".into(), "x2".into()],
+        ..info
+    };
+    let err = model_from_bytes(&model_to_bytes(&net, &wrong)).unwrap_err();
+    assert!(err.to_string().contains("input_features"), "{err}");
 }

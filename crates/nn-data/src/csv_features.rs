@@ -7,7 +7,8 @@ use std::path::Path;
 use csv::{ByteRecord, ReaderBuilder, Trim};
 
 use crate::DataError;
-use crate::csv_io::parse_number;
+use crate::csv_io::{column_list, parse_number};
+use crate::quote::{EXCERPT_CHARS, excerpt, excerpt_of};
 
 /// Which columns hold the features.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +73,7 @@ pub fn parse_features(
     let csv_error = |line: u64, e: &csv::Error| DataError::Csv {
         path: path.to_owned(),
         line,
-        message: e.to_string(),
+        message: excerpt_of(&e.to_string(), 4 * EXCERPT_CHARS),
     };
     let mut reader = ReaderBuilder::new()
         .has_headers(true)
@@ -94,8 +95,8 @@ pub fn parse_features(
                     .position(|h| h == name)
                     .ok_or_else(|| DataError::MissingFeature {
                         path: path.to_owned(),
-                        column: name.clone(),
-                        columns: header.join(", "),
+                        column: excerpt(name),
+                        columns: column_list(&header),
                     })
             })
             .collect::<Result<_, _>>()?,
@@ -107,11 +108,12 @@ pub fn parse_features(
         return Err(DataError::FeatureCount {
             path: path.to_owned(),
             found: picked.len(),
-            columns: picked
-                .iter()
-                .map(|&j| header[j].as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            columns: column_list(
+                &picked
+                    .iter()
+                    .map(|&j| header[j].clone())
+                    .collect::<Vec<_>>(),
+            ),
             expected: columns.count,
         });
     }
@@ -215,5 +217,41 @@ mod tests {
                 .to_string(),
             "in.csv:1: missing feature column `c`: the header has a, b"
         );
+    }
+
+    #[test]
+    fn errors_quote_at_most_40_characters_on_one_line() {
+        let long = format!("\u{1b}[2J{}", "n".repeat(10 << 20));
+        let names = [long.clone()];
+        let err = parse("a,b\n1,2\n", Some(&names), 1)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "in.csv:1: missing feature column `\\u{{1b}}[2J{}...`: the header has a, b",
+                "n".repeat(31)
+            )
+        );
+        let header: Vec<String> = (0..50).map(|i| format!("c{i}")).collect();
+        let err = parse(&format!("{}\n", header.join(",")), None, 2)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "in.csv:1: 50 feature columns (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, \
+             ... (50 columns)): expected 2"
+        );
+        // Found by fuzz/ (csv): ten column names of 40 control characters each made a
+        // 2 kB message when the limit counted characters before escaping.
+        let nul_columns = vec!["\0".repeat(40); 10].join(",");
+        let err = parse(&format!("{nul_columns}\n"), None, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 600, "{} bytes: {err}", err.len());
+        let err = parse(&format!("a,b\n1,\"{long}\"\n"), None, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 200 && !err.contains('\u{1b}'), "{err:.300}");
     }
 }

@@ -8,7 +8,13 @@ use std::path::Path;
 
 use csv::{ByteRecord, ReaderBuilder, Trim};
 
+use crate::quote::{excerpt, excerpt_of};
 use crate::{DataError, Dataset, Inputs, Targets};
+
+/// The most classes a CSV target may hold. Per-class state (a confusion matrix
+/// of `classes^2` counts, the output layer) must stay small; a column of a
+/// million distinct IDs is a wrong target column, not a million classes.
+pub const MAX_CLASSES: usize = 1000;
 
 /// How to read the target column when the data alone would not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,9 +46,10 @@ pub struct CsvOptions {
 /// after the file stem. Fields are trimmed of surrounding spaces.
 ///
 /// # Errors
-/// A [`DataError`] naming the file and the 1-based line (the header is line
-/// 1): unreadable or empty file, no data rows, ragged row, non-numeric or
-/// non-finite value, missing target column, no feature column, malformed CSV.
+/// A one-line [`DataError`] naming the file and the 1-based line (the header
+/// is line 1): unreadable or empty file, no data rows, ragged row, non-numeric
+/// or non-finite value, missing target column, no feature column, malformed
+/// CSV; for classification, one class only or more than [`MAX_CLASSES`].
 pub fn load_csv(path: &Path, options: &CsvOptions) -> Result<Dataset, DataError> {
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
     parse_csv(&bytes, path, options)
@@ -62,7 +69,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
     let csv_error = |line: u64, e: &csv::Error| DataError::Csv {
         path: path.to_owned(),
         line,
-        message: e.to_string(),
+        message: excerpt_of(&e.to_string(), 4 * crate::quote::EXCERPT_CHARS),
     };
     let mut reader = ReaderBuilder::new()
         .has_headers(true)
@@ -85,13 +92,13 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
     }
     .map_err(|target| DataError::MissingTarget {
         path: path.to_owned(),
-        target,
-        columns: header.join(", "),
+        target: excerpt(&target),
+        columns: column_list(&header),
     })?;
     if header.len() < 2 {
         return Err(DataError::NoFeatures {
             path: path.to_owned(),
-            target: header.get(target).cloned().unwrap_or_default(),
+            target: header.get(target).map(|t| excerpt(t)).unwrap_or_default(),
         });
     }
     let feature_names: Vec<String> = header
@@ -134,7 +141,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
                 let text = std::str::from_utf8(field).map_err(|_| DataError::Csv {
                     path: path.to_owned(),
                     line,
-                    message: format!("column `{}`: not valid UTF-8", header[j]),
+                    message: format!("column `{}`: not valid UTF-8", excerpt(&header[j])),
                 })?;
                 label_text.push_str(text);
                 label_ends.push(label_text.len());
@@ -197,6 +204,22 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
                 })
             })
             .collect();
+        if distinct.len() > MAX_CLASSES {
+            return Err(DataError::TooManyClasses {
+                path: path.to_owned(),
+                column: excerpt(&target_name),
+                count: distinct.len(),
+                limit: MAX_CLASSES,
+            });
+        }
+        if let [only] = distinct[..] {
+            return Err(DataError::SingleClass {
+                path: path.to_owned(),
+                column: excerpt(&target_name),
+                class: excerpt(only),
+                rows: ids.len(),
+            });
+        }
         let mut order: Vec<usize> = (0..distinct.len()).collect();
         if integers {
             order.sort_by_key(|&i| distinct[i].parse::<i64>().unwrap_or_default());
@@ -231,8 +254,8 @@ pub(crate) fn parse_number(
     let value: f32 = text.parse().map_err(|_| DataError::NotANumber {
         path: path.to_owned(),
         line,
-        column: column.to_owned(),
-        value: text.clone().into_owned(),
+        column: excerpt(column),
+        value: excerpt(&text),
     })?;
     if value.is_finite() {
         Ok(value)
@@ -240,10 +263,20 @@ pub(crate) fn parse_number(
         Err(DataError::NotFinite {
             path: path.to_owned(),
             line,
-            column: column.to_owned(),
-            value: text.into_owned(),
+            column: excerpt(column),
+            value: excerpt(&text),
         })
     }
+}
+
+/// The header's first columns, quoted, for an error: `a, b, c` or `a, b, ... (300 columns)`.
+pub(crate) fn column_list(header: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut list: Vec<String> = header.iter().take(SHOWN).map(|h| excerpt(h)).collect();
+    if header.len() > SHOWN {
+        list.push(format!("... ({} columns)", header.len()));
+    }
+    list.join(", ")
 }
 
 /// `dataset` as CSV text: a header of feature names then target names, one
@@ -428,6 +461,75 @@ mod tests {
             missing.to_string().starts_with("/no/such/file.csv: "),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn class_count_is_limited_and_named_with_its_column() {
+        let rows = |n: usize| {
+            (0..n).fold(String::from("x,id\n"), |mut text, i| {
+                let _ = writeln!(text, "{i},{i}");
+                text
+            })
+        };
+        let text = rows(MAX_CLASSES + 1);
+        assert_eq!(
+            message(&text, &CsvOptions::default()),
+            "DIR/data.csv: target column `id` holds 1001 distinct labels, more than the 1000 \
+             classes supported; is it the right target column?"
+        );
+        // At the limit, it loads.
+        let d = load(&rows(MAX_CLASSES), &CsvOptions::default()).unwrap();
+        assert_eq!(d.class_names().len(), MAX_CLASSES);
+    }
+
+    #[test]
+    fn a_single_class_is_an_error_about_the_file() {
+        assert_eq!(
+            message("a,b,label\n1,2,x\n3,4,x\n5,6,x\n", &CsvOptions::default()),
+            "DIR/data.csv: target column `label` holds only one class (`x`, in all 3 rows): \
+             classification needs at least 2 classes"
+        );
+        // A constant target is fine for regression.
+        let regression = CsvOptions {
+            target: None,
+            task: Some(TaskHint::Regression),
+        };
+        assert!(load("a,y\n1,3\n2,3\n", &regression).is_ok());
+    }
+
+    #[test]
+    fn errors_quote_at_most_40_characters_on_one_line() {
+        let none = CsvOptions::default();
+        let cell = format!("\u{1b}]0;pwned\u{7}{}", "9".repeat(10 << 20));
+        let err = message(&format!("a,label\n1,0\n\"{cell}\",1\n"), &none);
+        assert_eq!(
+            err,
+            format!(
+                "DIR/data.csv:3: column `a`: expected a number, found `\\u{{1b}}]0;pwned\\u{{7}}{}...`",
+                "9".repeat(21)
+            )
+        );
+        let err = message("\"a\nb\",label\n1,0\nz,1\n", &none);
+        assert_eq!(
+            err,
+            "DIR/data.csv:4: column `a\\nb`: expected a number, found `z`"
+        );
+        let long_header = format!("{},b", "c".repeat(1000));
+        let options = CsvOptions {
+            target: Some("y".into()),
+            task: None,
+        };
+        let err = message(&format!("{long_header}\n1,2\n"), &options);
+        assert_eq!(
+            err,
+            format!(
+                "DIR/data.csv:1: missing target column `y`: the header has {}..., b",
+                "c".repeat(40)
+            )
+        );
+        let label = format!("{}\r\n", "L".repeat(100));
+        let err = message(&format!("a,label\n1,\"{label}\"\n"), &none);
+        assert!(!err.contains('\n') && err.len() < 200, "{err}");
     }
 
     proptest::proptest! {

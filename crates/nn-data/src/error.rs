@@ -1,6 +1,8 @@
 //! The one error type of this crate. Every variant that comes from a file names
 //! the file and the place in it (CSV: 1-based line, the header being line 1;
 //! IDX: byte offset into the decompressed bytes) and says what was expected.
+//! Every message is one line: text quoted from a file (cells, column names,
+//! labels) is cut to 40 characters with control characters escaped.
 
 use std::path::PathBuf;
 
@@ -9,7 +11,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum DataError {
     /// The file could not be opened or read.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}", crate::quote::shown(.path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -17,7 +19,7 @@ pub enum DataError {
         source: std::io::Error,
     },
     /// The file has no bytes at all (a CSV file needs at least a header row).
-    #[error("{}: empty file: expected {expected}", .path.display())]
+    #[error("{}: empty file: expected {expected}", crate::quote::shown(.path))]
     EmptyFile {
         /// The file.
         path: PathBuf,
@@ -25,13 +27,13 @@ pub enum DataError {
         expected: &'static str,
     },
     /// A CSV file with a header but no data rows.
-    #[error("{}:1: no data rows after the header", .path.display())]
+    #[error("{}:1: no data rows after the header", crate::quote::shown(.path))]
     NoRows {
         /// The file.
         path: PathBuf,
     },
     /// A CSV row whose number of fields differs from the header's.
-    #[error("{}:{line}: ragged row: expected {expected} fields as in the header, found {found}", .path.display())]
+    #[error("{}:{line}: ragged row: expected {expected} fields as in the header, found {found}", crate::quote::shown(.path))]
     RaggedRow {
         /// The file.
         path: PathBuf,
@@ -43,7 +45,7 @@ pub enum DataError {
         found: usize,
     },
     /// A CSV field that should be a number but is not.
-    #[error("{}:{line}: column `{column}`: expected a number, found `{value}`", .path.display())]
+    #[error("{}:{line}: column `{column}`: expected a number, found `{value}`", crate::quote::shown(.path))]
     NotANumber {
         /// The file.
         path: PathBuf,
@@ -51,11 +53,11 @@ pub enum DataError {
         line: u64,
         /// Column name from the header.
         column: String,
-        /// The text that was found.
+        /// The text that was found (at most 40 characters, control characters escaped).
         value: String,
     },
     /// A CSV field that parses as a number but is NaN or infinite.
-    #[error("{}:{line}: column `{column}`: expected a finite number, found `{value}`", .path.display())]
+    #[error("{}:{line}: column `{column}`: expected a finite number, found `{value}`", crate::quote::shown(.path))]
     NotFinite {
         /// The file.
         path: PathBuf,
@@ -63,11 +65,35 @@ pub enum DataError {
         line: u64,
         /// Column name from the header.
         column: String,
-        /// The text that was found.
+        /// The text that was found (at most 40 characters, control characters escaped).
         value: String,
     },
+    /// A classification target with more distinct labels than [`crate::MAX_CLASSES`].
+    #[error("{}: target column `{column}` holds {count} distinct labels, more than the {limit} classes supported; is it the right target column?", crate::quote::shown(.path))]
+    TooManyClasses {
+        /// The file.
+        path: PathBuf,
+        /// The target column (quoted as in every message).
+        column: String,
+        /// Distinct labels found.
+        count: usize,
+        /// The most classes allowed.
+        limit: usize,
+    },
+    /// A classification target whose rows all hold the same label.
+    #[error("{}: target column `{column}` holds only one class (`{class}`, in all {rows} rows): classification needs at least 2 classes", crate::quote::shown(.path))]
+    SingleClass {
+        /// The file.
+        path: PathBuf,
+        /// The target column.
+        column: String,
+        /// The one label.
+        class: String,
+        /// Data rows in the file.
+        rows: usize,
+    },
     /// The requested (or default) target column is not in the header.
-    #[error("{}:1: missing target column `{target}`: the header has {columns}", .path.display())]
+    #[error("{}:1: missing target column `{target}`: the header has {columns}", crate::quote::shown(.path))]
     MissingTarget {
         /// The file.
         path: PathBuf,
@@ -77,7 +103,7 @@ pub enum DataError {
         columns: String,
     },
     /// A feature column a model needs is not in the header.
-    #[error("{}:1: missing feature column `{column}`: the header has {columns}", .path.display())]
+    #[error("{}:1: missing feature column `{column}`: the header has {columns}", crate::quote::shown(.path))]
     MissingFeature {
         /// The file.
         path: PathBuf,
@@ -87,7 +113,7 @@ pub enum DataError {
         columns: String,
     },
     /// A CSV file with another number of feature columns than a model takes.
-    #[error("{}:1: {found} feature columns ({columns}): expected {expected}", .path.display())]
+    #[error("{}:1: {found} feature columns ({columns}): expected {expected}", crate::quote::shown(.path))]
     FeatureCount {
         /// The file.
         path: PathBuf,
@@ -99,7 +125,7 @@ pub enum DataError {
         expected: usize,
     },
     /// A CSV file whose only column is the target.
-    #[error("{}:1: expected at least one feature column besides the target `{target}`", .path.display())]
+    #[error("{}:1: expected at least one feature column besides the target `{target}`", crate::quote::shown(.path))]
     NoFeatures {
         /// The file.
         path: PathBuf,
@@ -107,7 +133,7 @@ pub enum DataError {
         target: String,
     },
     /// A malformed CSV record (bad quoting, invalid UTF-8, ...).
-    #[error("{}:{line}: {message}", .path.display())]
+    #[error("{}:{line}: {message}", crate::quote::shown(.path))]
     Csv {
         /// The file.
         path: PathBuf,
@@ -117,7 +143,7 @@ pub enum DataError {
         message: String,
     },
     /// An IDX file that does not start with the expected magic number.
-    #[error("{}: byte offset {offset}: wrong magic number {found:#010x}: expected {expected}", .path.display())]
+    #[error("{}: byte offset {offset}: wrong magic number {found:#010x}: expected {expected}", crate::quote::shown(.path))]
     BadMagic {
         /// The file.
         path: PathBuf,
@@ -129,7 +155,7 @@ pub enum DataError {
         expected: String,
     },
     /// An IDX header that promises more bytes than the file has.
-    #[error("{}: byte offset {offset}: the header promises {expected} bytes ({what}) but the file has only {found}", .path.display())]
+    #[error("{}: byte offset {offset}: the header promises {expected} bytes ({what}) but the file has only {found}", crate::quote::shown(.path))]
     Truncated {
         /// The file.
         path: PathBuf,
@@ -143,19 +169,32 @@ pub enum DataError {
         found: u64,
     },
     /// An IDX file with bytes after the data its header describes.
-    #[error("{}: byte offset {offset}: {extra} unexpected bytes after the data the header describes ({what})", .path.display())]
+    #[error("{}: byte offset {offset}: {}{extra} unexpected byte{} after the data the header describes ({what})", crate::quote::shown(.path), if *.exactly { "" } else { "at least " }, if *.extra == 1 { "" } else { "s" })]
     TrailingBytes {
         /// The file.
         path: PathBuf,
         /// Offset of the first extra byte.
         offset: u64,
-        /// How many extra bytes (at least this many).
+        /// How many extra bytes (when not `exactly`, at least this many: a
+        /// compressed file is not decompressed past the first one).
         extra: u64,
+        /// Whether `extra` is the exact count.
+        exactly: bool,
         /// What the header describes.
         what: String,
     },
+    /// A gzip file with data after its (first) gzip member.
+    #[error("{}: {extra} byte{} of unexpected data after the gzip stream{}: expected one gzip member and nothing after it", crate::quote::shown(.path), if *.extra == 1 { "" } else { "s" }, .offset.map(|o| format!(" (compressed byte offset {o})")).unwrap_or_default())]
+    AfterGzip {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the unexpected data in the compressed file, when its length is known.
+        offset: Option<u64>,
+        /// How many bytes follow the gzip member.
+        extra: u64,
+    },
     /// An IDX array of the wrong shape or element type (e.g. labels given where images are expected).
-    #[error("{}: byte offset {offset}: {message}", .path.display())]
+    #[error("{}: byte offset {offset}: {message}", crate::quote::shown(.path))]
     BadShape {
         /// The file.
         path: PathBuf,
@@ -165,7 +204,7 @@ pub enum DataError {
         message: String,
     },
     /// A label that is not a valid class index.
-    #[error("{}: byte offset {offset}: label {label} out of range: expected 0..={max} ({classes} classes)", .path.display(), max = .classes.saturating_sub(1))]
+    #[error("{}: byte offset {offset}: label {label} out of range: expected 0..={max} ({classes} classes)", crate::quote::shown(.path), max = .classes.saturating_sub(1))]
     LabelOutOfRange {
         /// The file.
         path: PathBuf,
@@ -177,7 +216,7 @@ pub enum DataError {
         classes: u32,
     },
     /// Images and labels files that describe different numbers of samples.
-    #[error("{}: byte offset 4: {images} images, but {}: byte offset 4: {labels} labels: expected the same count", .images_path.display(), .labels_path.display())]
+    #[error("{}: byte offset 4: {images} images, but {}: byte offset 4: {labels} labels: expected the same count", crate::quote::shown(.images_path), crate::quote::shown(.labels_path))]
     CountMismatch {
         /// The images file.
         images_path: PathBuf,
@@ -189,7 +228,7 @@ pub enum DataError {
         labels: usize,
     },
     /// Parts of a dataset that do not fit together (lengths, names, class indices).
-    #[error("invalid dataset `{name}`: {message}")]
+    #[error("invalid dataset `{}`: {message}", crate::quote::excerpt(.name))]
     InvalidDataset {
         /// The dataset's name.
         name: String,
@@ -208,7 +247,7 @@ pub enum DataError {
         problem: String,
     },
     /// A generator name that is not in [`crate::GENERATORS`].
-    #[error("unknown dataset generator `{name}`: expected one of {expected}")]
+    #[error("unknown dataset generator `{}`: expected one of {expected}", crate::quote::excerpt(.name))]
     UnknownGenerator {
         /// The name asked for.
         name: String,

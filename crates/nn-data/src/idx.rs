@@ -3,23 +3,34 @@
 //!
 //! The header is a big-endian u32 magic `0x0000_08NN` (`08` = unsigned bytes,
 //! `NN` = number of dimensions) and one big-endian u32 per dimension; the data
-//! bytes follow, row-major. The header is checked against the bytes really
-//! present before anything sized from it is allocated, so a lying header costs
-//! nothing. Error offsets count bytes of the decompressed file.
+//! bytes follow, row-major. Files are read as streams, header first: the
+//! header is checked against sane limits (and an images file against its
+//! labels file) before any data is read, and the data is read only up to the
+//! size the header declares plus one byte, so a lying header or a gzip bomb
+//! costs no more memory than the data it declares. A gzip file is one gzip
+//! member and nothing after it. Error offsets count bytes of the decompressed
+//! file.
 
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use flate2::read::GzDecoder;
+use flate2::bufread::GzDecoder;
 
 use crate::{DataError, Dataset, Inputs, Targets};
 
 /// Element type code for unsigned bytes, the only one MNIST uses.
 const TYPE_U8: u8 = 0x08;
 
+/// Most items (images, labels) one IDX file may declare: 2^24, 280 times MNIST.
+pub const MAX_ITEMS: u64 = 1 << 24;
+
+/// Most data bytes one IDX file may declare: 4 GiB.
+pub const MAX_DATA_BYTES: u64 = 1 << 32;
+
 /// Deflate cannot expand data more than about 1032 times; bounds the capacity
 /// hint taken from a gzip trailer, which a damaged file may get wrong.
-const MAX_DEFLATE_RATIO: usize = 1032;
+const MAX_DEFLATE_RATIO: u64 = 1032;
 
 /// An IDX array of unsigned bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,144 +41,245 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
-/// Reads an IDX file of unsigned bytes with `dims` dimensions (3 for images,
-/// 1 for labels), raw or gzip.
+/// Parses an IDX file of unsigned bytes with `dims` dimensions (3 for images,
+/// 1 for labels), raw or gzip, from its bytes; `path` only names the file in
+/// errors. (The loader reads files as streams; this is its parser on bytes in
+/// memory, for tests and `fuzz/`.)
 ///
 /// # Errors
-/// A [`DataError`] naming the file and byte offset: unreadable file, wrong
-/// magic number (another type or number of dimensions), a header that promises
-/// more bytes than the file has, trailing bytes, corrupt gzip data.
-pub fn read_idx(path: &Path, dims: u8) -> Result<IdxArray, DataError> {
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    parse_idx(&bytes, path, dims)
-}
-
-/// [`read_idx`] on the file's bytes already in memory; `path` only names the file in errors.
-///
-/// # Errors
-/// As [`read_idx`], except for reading the file.
+/// A [`DataError`] naming the file and byte offset: wrong magic number
+/// (another type or number of dimensions), a header beyond [`MAX_ITEMS`] or
+/// [`MAX_DATA_BYTES`], a header that promises more bytes than the file has,
+/// trailing bytes (after the data, or after the gzip member), corrupt gzip data.
 pub fn parse_idx(bytes: &[u8], path: &Path, dims: u8) -> Result<IdxArray, DataError> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        // ISIZE, the last 4 bytes of a gzip member: the decompressed size mod 2^32.
-        let trailer = bytes
-            .len()
-            .checked_sub(4)
-            .and_then(|start| bytes.get(start..))
-            .map_or(0, |t| u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize);
-        let hint = trailer.min(bytes.len().saturating_mul(MAX_DEFLATE_RATIO));
-        parse_stream(GzDecoder::new(bytes), path, dims, None, hint)
-    } else {
-        parse_stream(bytes, path, dims, Some(bytes.len() as u64), 0)
+    let trailer = bytes.last_chunk::<4>().copied();
+    IdxReader::new(bytes, Some(bytes.len() as u64), trailer, path, dims)?.read_data()
+}
+
+/// An IDX file whose header has been read and checked, its data not yet.
+struct IdxReader<'p, R: BufRead> {
+    source: Source<R>,
+    path: &'p Path,
+    dims: Vec<usize>,
+    header_len: u64,
+    /// Data bytes the header declares (checked against the limits).
+    expected: u64,
+    /// "60000 x 28 x 28 bytes of data", for errors.
+    what: String,
+}
+
+/// The bytes of the file, decompressed if it is gzip.
+enum Source<R: BufRead> {
+    /// A raw file of `len` bytes in all (`None`: unknown, e.g. a pipe).
+    Raw { reader: R, len: Option<u64> },
+    /// A gzip file of `len` compressed bytes (`None`: unknown); `hint` is a
+    /// bounded guess of the decompressed length, from the gzip trailer.
+    Gzip {
+        decoder: GzDecoder<R>,
+        len: Option<u64>,
+        hint: u64,
+    },
+}
+
+impl<R: BufRead> Read for Source<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::Raw { reader, .. } => reader.read(buf),
+            Source::Gzip { decoder, .. } => decoder.read(buf),
+        }
     }
 }
 
-/// Parses from `reader`; `known_len` is the total length when it is known up
-/// front (raw files), `hint` a bounded guess of the decompressed length.
-fn parse_stream<R: Read>(
-    mut reader: R,
-    path: &Path,
-    dims: u8,
-    known_len: Option<u64>,
-    hint: usize,
-) -> Result<IdxArray, DataError> {
-    let io_error = |e: io::Error| DataError::io(path, e);
-    let expected_magic = u32::from(TYPE_U8) << 8 | u32::from(dims);
-    let mut magic = [0u8; 4];
-    let got = read_up_to(&mut reader, &mut magic).map_err(io_error)?;
-    if got == 0 {
-        return Err(DataError::EmptyFile {
-            path: path.to_owned(),
-            expected: "an IDX header",
-        });
+impl<'p> IdxReader<'p, BufReader<File>> {
+    /// Opens `path` and reads its header.
+    fn open(path: &'p Path, dims: u8) -> Result<Self, DataError> {
+        let io_error = |e| DataError::io(path, e);
+        let mut file = File::open(path).map_err(io_error)?;
+        let meta = file.metadata().map_err(io_error)?;
+        // Only a regular file's length is the length of what it holds (not a pipe's).
+        let len = meta.is_file().then_some(meta.len());
+        let trailer = match len {
+            Some(len) if len >= 4 => Some(last_four_bytes(&mut file).map_err(io_error)?),
+            _ => None,
+        };
+        Self::new(BufReader::new(file), len, trailer, path, dims)
     }
-    let found = u32::from_be_bytes(magic);
-    if got < 4 || found != expected_magic {
-        return Err(DataError::BadMagic {
-            path: path.to_owned(),
-            offset: 0,
-            found,
-            expected: format!(
-                "{expected_magic:#010x} (IDX, unsigned bytes, {dims} dimension{})",
-                if dims == 1 { "" } else { "s" }
-            ),
-        });
-    }
+}
 
-    let mut sizes = vec![0u8; 4 * usize::from(dims)];
-    let got = read_up_to(&mut reader, &mut sizes).map_err(io_error)?;
-    if got < sizes.len() {
-        return Err(DataError::Truncated {
+/// The last 4 bytes of a file (a gzip file's ISIZE), leaving it positioned at the start.
+fn last_four_bytes(file: &mut File) -> io::Result<[u8; 4]> {
+    use std::io::{Seek, SeekFrom};
+    let mut trailer = [0u8; 4];
+    file.seek(SeekFrom::End(-4))?;
+    file.read_exact(&mut trailer)?;
+    file.rewind()?;
+    Ok(trailer)
+}
+
+impl<'p, R: BufRead> IdxReader<'p, R> {
+    /// Reads and checks the header of the IDX file in `reader`: `len` bytes in
+    /// all (when known) ending in `trailer` (when known).
+    fn new(
+        mut reader: R,
+        len: Option<u64>,
+        trailer: Option<[u8; 4]>,
+        path: &'p Path,
+        dims: u8,
+    ) -> Result<Self, DataError> {
+        let io_error = |e: io::Error| DataError::io(path, e);
+        let gzip = reader
+            .fill_buf()
+            .map_err(io_error)?
+            .starts_with(&[0x1f, 0x8b]);
+        let mut source = if gzip {
+            // ISIZE, a gzip member's last 4 bytes: the decompressed size mod 2^32.
+            let isize = trailer.map_or(0, |t| u64::from(u32::from_le_bytes(t)));
+            Source::Gzip {
+                decoder: GzDecoder::new(reader),
+                len,
+                hint: isize.min(len.unwrap_or(0).saturating_mul(MAX_DEFLATE_RATIO)),
+            }
+        } else {
+            Source::Raw { reader, len }
+        };
+        let expected_magic = u32::from(TYPE_U8) << 8 | u32::from(dims);
+        let mut magic = [0u8; 4];
+        let got = read_up_to(&mut source, &mut magic).map_err(io_error)?;
+        if got == 0 {
+            return Err(DataError::EmptyFile {
+                path: path.to_owned(),
+                expected: "an IDX header",
+            });
+        }
+        let found = u32::from_be_bytes(magic);
+        if got < 4 || found != expected_magic {
+            return Err(DataError::BadMagic {
+                path: path.to_owned(),
+                offset: 0,
+                found,
+                expected: format!(
+                    "{expected_magic:#010x} (IDX, unsigned bytes, {dims} dimension{})",
+                    if dims == 1 { "" } else { "s" }
+                ),
+            });
+        }
+
+        let mut sizes = vec![0u8; 4 * usize::from(dims)];
+        let got = read_up_to(&mut source, &mut sizes).map_err(io_error)?;
+        if got < sizes.len() {
+            return Err(DataError::Truncated {
+                path: path.to_owned(),
+                offset: 4,
+                what: format!("{dims} dimension sizes"),
+                expected: sizes.len() as u64,
+                found: got as u64,
+            });
+        }
+        let shape: Vec<u64> = sizes
+            .chunks_exact(4)
+            .map(|c| u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+            .collect();
+        let what = format!(
+            "{} bytes of data",
+            shape
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(" x ")
+        );
+        let too_large = |message: String| DataError::BadShape {
             path: path.to_owned(),
             offset: 4,
-            what: format!("{dims} dimension sizes"),
-            expected: sizes.len() as u64,
-            found: got as u64,
-        });
-    }
-    let shape: Vec<usize> = sizes
-        .chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect();
-    let header_len = 4 + sizes.len() as u64;
-    let what = format!(
-        "{} bytes of data",
-        shape
+            message,
+        };
+        if let Some(&items) = shape.first().filter(|&&n| n > MAX_ITEMS) {
+            return Err(too_large(format!(
+                "the header declares {items} items: more than the {MAX_ITEMS} this loader accepts"
+            )));
+        }
+        let expected = shape
             .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(" x ")
-    );
-    let expected = shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-        .unwrap_or(u64::MAX);
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= MAX_DATA_BYTES)
+            .ok_or_else(|| {
+                too_large(format!(
+                    "the header declares {what}: more than the {MAX_DATA_BYTES} bytes this loader accepts"
+                ))
+            })?;
+        Ok(Self {
+            source,
+            path,
+            dims: shape.iter().map(|&d| d as usize).collect(),
+            header_len: 4 + sizes.len() as u64,
+            expected,
+            what,
+        })
+    }
 
-    let data = if let Some(total) = known_len {
-        let present = total - header_len;
-        check_length(path, header_len, &what, expected, present)?;
-        let mut data = Vec::with_capacity(present as usize);
-        reader.read_to_end(&mut data).map_err(io_error)?;
-        data
-    } else {
-        let capacity = (expected as usize).min(hint.saturating_sub(header_len as usize));
-        let mut data = Vec::with_capacity(capacity);
-        reader
-            .by_ref()
-            .take(expected.saturating_add(1))
+    /// Reads the data the header declares, and checks that nothing follows it.
+    fn read_data(self) -> Result<IdxArray, DataError> {
+        let Self {
+            mut source,
+            path,
+            dims,
+            header_len,
+            expected,
+            what,
+        } = self;
+        let io_error = |e: io::Error| DataError::io(path, e);
+        let length_error = |present: u64, exactly: bool| {
+            if present < expected {
+                DataError::Truncated {
+                    path: path.to_owned(),
+                    offset: header_len,
+                    what: what.clone(),
+                    expected,
+                    found: present,
+                }
+            } else {
+                DataError::TrailingBytes {
+                    path: path.to_owned(),
+                    offset: header_len + expected,
+                    extra: present - expected,
+                    exactly,
+                    what: what.clone(),
+                }
+            }
+        };
+        // A raw file's length is known: check it before allocating for the data.
+        if let Source::Raw { len: Some(len), .. } = &source {
+            let present = len.saturating_sub(header_len);
+            if present != expected {
+                return Err(length_error(present, true));
+            }
+        }
+        let capacity = match &source {
+            Source::Raw { .. } => expected,
+            Source::Gzip { hint, .. } => expected.min(hint.saturating_sub(header_len)),
+        };
+        let mut data = Vec::with_capacity(capacity as usize);
+        // The declared size plus one byte: enough to tell the data is longer than declared.
+        (&mut source)
+            .take(expected + 1)
             .read_to_end(&mut data)
             .map_err(io_error)?;
-        let mut present = data.len() as u64;
-        if present > expected {
-            present += io::copy(&mut reader, &mut io::sink()).map_err(io_error)?;
+        let present = data.len() as u64;
+        if present != expected {
+            return Err(length_error(present, false));
         }
-        check_length(path, header_len, &what, expected, present)?;
-        data
-    };
-    Ok(IdxArray { dims: shape, data })
-}
-
-fn check_length(
-    path: &Path,
-    header_len: u64,
-    what: &str,
-    expected: u64,
-    present: u64,
-) -> Result<(), DataError> {
-    match present.cmp(&expected) {
-        std::cmp::Ordering::Less => Err(DataError::Truncated {
-            path: path.to_owned(),
-            offset: header_len,
-            what: what.to_owned(),
-            expected,
-            found: present,
-        }),
-        std::cmp::Ordering::Greater => Err(DataError::TrailingBytes {
-            path: path.to_owned(),
-            offset: header_len + expected,
-            extra: present - expected,
-            what: what.to_owned(),
-        }),
-        std::cmp::Ordering::Equal => Ok(()),
+        if let Source::Gzip { decoder, len, .. } = source {
+            // The member ended with the data (its CRC checked); nothing may follow it.
+            let mut rest = decoder.into_inner();
+            let after = io::copy(&mut rest, &mut io::sink()).map_err(io_error)?;
+            if after > 0 {
+                return Err(DataError::AfterGzip {
+                    path: path.to_owned(),
+                    offset: len.map(|l| l.saturating_sub(after)),
+                    extra: after,
+                });
+            }
+        }
+        Ok(IdxArray { dims, data })
     }
 }
 
@@ -189,8 +301,10 @@ fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 /// bytes, each `< classes`) as one classification dataset with `u8` inputs,
 /// features `pixel_<row>_<col>` and classes named `"0"`, `"1"`, ...
 ///
+/// Both headers are read and checked against each other before any data.
+///
 /// # Errors
-/// Any [`read_idx`] error, [`DataError::CountMismatch`] when the two files
+/// Any [`parse_idx`] error (or one reading the files), [`DataError::CountMismatch`] when the two files
 /// hold different numbers of samples, [`DataError::LabelOutOfRange`] (with the
 /// label's byte offset) for a label `>= classes`.
 pub fn load_images_and_labels(
@@ -199,8 +313,8 @@ pub fn load_images_and_labels(
     classes: u32,
     name: &str,
 ) -> Result<Dataset, DataError> {
-    let images = read_idx(images_path, 3)?;
-    let labels = read_idx(labels_path, 1)?;
+    let images = IdxReader::open(images_path, 3)?;
+    let labels = IdxReader::open(labels_path, 1)?;
     let (n, rows, cols) = (images.dims[0], images.dims[1], images.dims[2]);
     if labels.dims[0] != n {
         return Err(DataError::CountMismatch {
@@ -217,6 +331,7 @@ pub fn load_images_and_labels(
             message: format!("images of {rows} x {cols} pixels: expected at least one pixel"),
         });
     }
+    let labels = labels.read_data()?;
     let mut classes_out = Vec::with_capacity(n);
     for (i, &label) in labels.data.iter().enumerate() {
         if u32::from(label) >= classes {
@@ -229,6 +344,7 @@ pub fn load_images_and_labels(
         }
         classes_out.push(u32::from(label));
     }
+    let images = images.read_data()?;
     let feature_names = (0..rows)
         .flat_map(|r| (0..cols).map(move |c| format!("pixel_{r}_{c}")))
         .collect();
@@ -258,6 +374,20 @@ mod tests {
         }
         out.extend(data);
         out
+    }
+
+    /// `head` then `zeros` zero bytes, gzip-compressed without holding them all.
+    fn gzip_stream(head: &[u8], zeros: usize) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(head).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        let mut left = zeros;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            e.write_all(&chunk[..n]).unwrap();
+            left -= n;
+        }
+        e.finish().unwrap()
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -314,25 +444,25 @@ mod tests {
              (3 dimension sizes) but the file has only 6"
         );
         let lying = idx(0x803, &[60000, 28, 28], &[1, 2, 3]);
+        let many_labels = idx(0x801, &[60000], &vec![0; 60000]);
         assert_eq!(
-            load(&lying, &labels, 2).unwrap_err(),
+            load(&lying, &many_labels, 2).unwrap_err(),
             "DIR/images.idx: byte offset 16: the header promises 47040000 bytes \
              (60000 x 28 x 28 bytes of data) but the file has only 3"
         );
-        let huge = idx(0x803, &[u32::MAX, u32::MAX, u32::MAX], &[]);
-        assert!(
-            load(&huge, &labels, 2)
-                .unwrap_err()
-                .contains("but the file has only 0")
-        );
         assert_eq!(
-            load(&images, &gzip(&idx(0x801, &[5], &[0, 1])), 2).unwrap_err(),
+            load(
+                &idx(0x803, &[5, 1, 2], &[0; 10]),
+                &gzip(&idx(0x801, &[5], &[0, 1])),
+                2
+            )
+            .unwrap_err(),
             "DIR/labels.gz: byte offset 8: the header promises 5 bytes \
              (5 bytes of data) but the file has only 2"
         );
         assert_eq!(
             load(&idx(0x803, &[2, 1, 2], &[1, 2, 3, 4, 5]), &labels, 2).unwrap_err(),
-            "DIR/images.idx: byte offset 20: 1 unexpected bytes after the data \
+            "DIR/images.idx: byte offset 20: 1 unexpected byte after the data \
              the header describes (2 x 1 x 2 bytes of data)"
         );
         assert_eq!(
@@ -356,6 +486,89 @@ mod tests {
             load(&[0x1f, 0x8b, 0, 0], &labels, 2)
                 .unwrap_err()
                 .starts_with("DIR/images.idx: ")
+        );
+    }
+
+    #[test]
+    fn counts_and_limits_are_checked_before_any_data_is_read() {
+        let labels = idx(0x801, &[2], &[0, 1]);
+        // Claims far more images than the labels: rejected from the two headers,
+        // though the image data (100 MB of zeros here) is all there.
+        let images = gzip_stream(&idx(0x803, &[100_000, 1000, 1], &[]), 100_000_000);
+        assert_eq!(
+            load(&images, &labels, 2).unwrap_err(),
+            "DIR/images.idx: byte offset 4: 100000 images, but DIR/labels.gz: byte offset 4: \
+             2 labels: expected the same count"
+        );
+        let claims = |n: u32| idx(0x803, &[n, 1, 1], &[]);
+        assert_eq!(
+            load(&gzip(&claims(1 << 31)), &labels, 2).unwrap_err(),
+            "DIR/images.idx: byte offset 4: the header declares 2147483648 items: \
+             more than the 16777216 this loader accepts"
+        );
+        assert_eq!(
+            load(&idx(0x803, &[1 << 24, 1 << 10, 1 << 10], &[]), &labels, 2).unwrap_err(),
+            "DIR/images.idx: byte offset 4: the header declares 16777216 x 1024 x 1024 \
+             bytes of data: more than the 4294967296 bytes this loader accepts"
+        );
+        assert!(
+            load(
+                &idx(0x803, &[u32::MAX, u32::MAX, u32::MAX], &[]),
+                &labels,
+                2
+            )
+            .unwrap_err()
+            .contains("more than the 16777216 this loader accepts")
+        );
+    }
+
+    #[test]
+    fn gzip_is_decompressed_only_up_to_the_declared_size_plus_one_byte() {
+        // A gzip bomb: 4 declared bytes, 1 GB of zeros behind them.
+        let bomb = gzip_stream(&idx(0x803, &[2, 1, 2], &[]), 1 << 30);
+        let err = parse_idx(&bomb, Path::new("bomb.gz"), 3).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bomb.gz: byte offset 20: at least 1 unexpected byte after the data \
+             the header describes (2 x 1 x 2 bytes of data)"
+        );
+    }
+
+    #[test]
+    fn data_after_the_gzip_member_is_an_error() {
+        let labels = idx(0x801, &[2], &[0, 1]);
+        let mut garbage = gzip(&labels);
+        let member = garbage.len() as u64;
+        garbage.extend(b"junk");
+        assert_eq!(
+            parse_idx(&garbage, Path::new("l.gz"), 1)
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "l.gz: 4 bytes of unexpected data after the gzip stream (compressed byte \
+                 offset {member}): expected one gzip member and nothing after it"
+            )
+        );
+        // A second member, which a multi-member reader would have appended to the data.
+        let mut two = gzip(&labels);
+        two.extend(gzip(&[7, 7]));
+        let err = parse_idx(&two, Path::new("l.gz"), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unexpected data after the gzip stream"),
+            "{err}"
+        );
+        // The same checks on a file, read as a stream.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.gz");
+        std::fs::write(&path, &garbage).unwrap();
+        assert!(
+            IdxReader::open(&path, 1)
+                .and_then(IdxReader::read_data)
+                .unwrap_err()
+                .to_string()
+                .contains("4 bytes of unexpected data after the gzip stream")
         );
     }
 

@@ -29,11 +29,12 @@ mod generators;
 mod idx;
 mod mnist;
 mod normalize;
+mod quote;
 mod random;
 mod split;
 
-pub use csv_features::{FeatureColumns, FeatureRows, read_features};
-pub use csv_io::{CsvOptions, TaskHint, load_csv, to_csv_string};
+pub use csv_features::{FeatureColumns, FeatureRows, parse_features, read_features};
+pub use csv_io::{CsvOptions, MAX_CLASSES, TaskHint, load_csv, parse_csv, to_csv_string};
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
 pub use features::{Feature, Features, RAW_COLUMNS};
@@ -42,6 +43,7 @@ pub use generators::{
     gauss, generate, generator_columns, is_generator, moons, plane, reg_gauss, reg_gauss_target,
     sine, spiral, xor,
 };
+pub use idx::{IdxArray, MAX_DATA_BYTES, MAX_ITEMS, parse_idx};
 pub use mnist::{Mnist, load_mnist, mnist_dir};
 pub use normalize::{Normalization, NormalizationKind};
 pub use random::shuffle;
