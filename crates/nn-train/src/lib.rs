@@ -20,6 +20,7 @@ mod optimizer;
 mod pace;
 mod playground;
 mod request;
+mod run_dir;
 mod session;
 mod setup;
 mod shards;
@@ -35,6 +36,11 @@ pub use model::Model;
 pub use pace::Pace;
 pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
+};
+pub use run_dir::{
+    EVENTS_FILE, EndStatus, Entry, MODEL_FILE, Part, RUN_INFO_FILE, Record, RunData, RunDirError,
+    RunEnd, RunInfo, RunReader, RunStatus, RunSummary, RunWriter, SNAPSHOT_FILE, Score,
+    WriterOptions, list_runs, new_run_dir, utc_stamp,
 };
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,

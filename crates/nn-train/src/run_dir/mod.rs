@@ -1,0 +1,81 @@
+//! Run directories: a run written to disk as it happens, so another process can
+//! follow it live, come back to it after a dropped connection, or compare it.
+//!
+//! ```text
+//! runs/spiral-20260101-120000/
+//!   run.json              what the run is: data, configuration, command line (written once)
+//!   events.jsonl          append-only, one JSON record per line (see [`Record`])
+//!   snapshot.safetensors  the latest weights, a model file replaced atomically now and then
+//!   model.safetensors     the final model, written when the run ends
+//! ```
+//!
+//! [`RunWriter`] observes a trainer's [`Event`](crate::Event)s and writes them,
+//! thinned so that disk use stays small however fast the trainer goes; a
+//! separate thread does the writing, so the trainer never waits on the disk.
+//! [`RunReader`] follows the log (a torn last line after a crash is skipped with
+//! a warning) and tells whether the writer is still running: the writer holds an
+//! exclusive lock on `events.jsonl` for as long as it lives, which the operating
+//! system releases even when the process is killed. [`RunSummary`] folds a log
+//! into what `nn-tui runs` lists; [`new_run_dir`] names a fresh directory.
+
+mod naming;
+mod reader;
+mod record;
+mod summary;
+mod writer;
+
+use std::path::PathBuf;
+
+pub use naming::{new_run_dir, utc_stamp};
+pub use reader::{RunReader, RunStatus};
+pub use record::{EndStatus, Entry, Part, Record, RunData, RunEnd, RunInfo, Score};
+pub use summary::{RunSummary, list_runs};
+pub use writer::{RunWriter, WriterOptions};
+
+/// The configuration file of a run directory.
+pub const RUN_INFO_FILE: &str = "run.json";
+/// The event log of a run directory.
+pub const EVENTS_FILE: &str = "events.jsonl";
+/// The latest weights of a run.
+pub const SNAPSHOT_FILE: &str = "snapshot.safetensors";
+/// The final model of a run.
+pub const MODEL_FILE: &str = "model.safetensors";
+
+/// Why a run directory could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum RunDirError {
+    /// A file or folder could not be created, written or read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The folder already holds a run.
+    #[error("{}: already holds a run (events.jsonl); choose another folder", .0.display())]
+    Taken(PathBuf),
+    /// The folder holds no run.
+    #[error("{}: not a run directory (no run.json)", .0.display())]
+    NotARun(PathBuf),
+    /// A file of the run cannot be understood.
+    #[error("{}: {message}", .path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A file of the run could not be written atomically, or a model file read.
+    #[error(transparent)]
+    File(#[from] nn_core::CoreError),
+}
+
+impl RunDirError {
+    fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! What a run directory holds: `run.json` ([`RunInfo`], written once) and the
+//! lines of `events.jsonl` ([`Record`]: seconds since the start, and one [`Entry`]).
+//!
+//! A line reads `{"t":12.345,"epoch":{...}}`: the entry's kind is its one other key.
+//! Epochs, progress and run states are the trainer's own [`EpochReport`],
+//! [`ProgressReport`] and [`RunState`], so a reader can replay them as events.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Setting, SettingError, TrainConfig};
+use crate::error::TrainError;
+use crate::session::{ProgressReport, RunState, Summary};
+use crate::setup::{DataOptions, DataSpec, load_data};
+use crate::trainer::{EpochReport, TrainData, Trainer};
+
+/// The run-directory format this build writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// `run.json`: what the run is, written once when it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// [`FORMAT`] of the writer.
+    pub format: u32,
+    /// The command line that started the run.
+    pub command: Vec<String>,
+    /// The writing process.
+    pub pid: u32,
+    /// When the run started, in seconds since 1970 (UTC).
+    pub started: f64,
+    /// The data set's short name (`spiral`, `mnist`, a file name).
+    pub dataset: String,
+    /// How to load the same data again.
+    pub data: RunData,
+    /// Samples in the training, validation and test parts.
+    pub parts: [usize; 3],
+    /// The trainer's configuration as it started.
+    pub config: TrainConfig,
+    /// The one-line state that recreates the run (the dashboard's shareable state
+    /// line), when the front end has one; the configuration above holds the same.
+    #[serde(default)]
+    pub state_line: Option<String>,
+}
+
+impl RunInfo {
+    /// The run `trainer` is about to do, on data loaded from `spec` with `options`.
+    pub fn new(
+        spec: &DataSpec,
+        options: &DataOptions,
+        trainer: &Trainer,
+        command: Vec<String>,
+    ) -> Self {
+        let data = trainer.data();
+        let len = |d: Option<&nn_data::Dataset>| d.map_or(0, nn_data::Dataset::len);
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        Self {
+            format: FORMAT,
+            command,
+            pid: std::process::id(),
+            started,
+            dataset: short_name(spec),
+            data: RunData::new(spec, options),
+            parts: [
+                data.train.len(),
+                len(data.validation.as_ref()),
+                len(data.test.as_ref()),
+            ],
+            config: trainer.config().clone(),
+            state_line: None,
+        }
+    }
+}
+
+/// A data set's name as a run shows it: a generator's name, `mnist`, or a file's name.
+pub(super) fn short_name(spec: &DataSpec) -> String {
+    match spec {
+        DataSpec::Generator(_) | DataSpec::Mnist => spec.name(),
+        DataSpec::IdxFolder(p) | DataSpec::Csv(p) => {
+            let name = if matches!(spec, DataSpec::Csv(_)) {
+                p.file_stem()
+            } else {
+                p.file_name()
+            };
+            name.map_or_else(|| spec.name(), |n| n.to_string_lossy().into_owned())
+        }
+    }
+}
+
+/// The data of a run, as [`DataSpec`] and [`DataOptions`] say it, with file paths made absolute
+/// so that a reader in another folder loads the same data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunData {
+    /// A generator name, `mnist`, or the absolute path of a CSV file or IDX folder.
+    pub spec: String,
+    /// Samples generated (generators only).
+    pub samples: usize,
+    /// Generator noise (`None`: the generator's own).
+    pub noise: Option<f32>,
+    /// Seed of generation and splits.
+    pub seed: u64,
+    /// Fraction held out for validation.
+    pub validation_fraction: f32,
+    /// Fraction held out for testing.
+    pub test_fraction: f32,
+    /// CSV target column.
+    pub target: Option<String>,
+    /// Normalisation by name (`None`: the data's default).
+    pub normalization: Option<String>,
+}
+
+impl RunData {
+    /// The data of `spec` loaded with `options`.
+    pub fn new(spec: &DataSpec, options: &DataOptions) -> Self {
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let spec = match spec {
+            DataSpec::Generator(_) | DataSpec::Mnist => spec.name(),
+            DataSpec::IdxFolder(p) | DataSpec::Csv(p) => absolute(p).display().to_string(),
+        };
+        Self {
+            spec,
+            samples: options.samples,
+            noise: options.noise,
+            seed: options.seed,
+            validation_fraction: options.validation_fraction,
+            test_fraction: options.test_fraction,
+            target: options.target.clone(),
+            normalization: options.normalization.map(|k| k.name().to_string()),
+        }
+    }
+
+    /// Loads the same data again: same samples, same split, same normalisation.
+    pub fn load(&self) -> Result<(DataSpec, TrainData), TrainError> {
+        let spec = DataSpec::parse(&self.spec)?;
+        let normalization = self
+            .normalization
+            .as_deref()
+            .map(|name| {
+                nn_data::NormalizationKind::from_name(name).ok_or_else(|| {
+                    SettingError::new(Setting::Data, name, "expected a known normalisation")
+                })
+            })
+            .transpose()?;
+        let options = DataOptions {
+            samples: self.samples,
+            noise: self.noise,
+            seed: self.seed,
+            validation_fraction: self.validation_fraction,
+            test_fraction: self.test_fraction,
+            target: self.target.clone(),
+            normalization,
+        };
+        let data = load_data(&spec, &options)?;
+        Ok((spec, data))
+    }
+}
+
+/// One line of `events.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Seconds since the writer started.
+    pub t: f64,
+    /// What happened.
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+/// What a [`Record`] says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entry {
+    /// An epoch ended. When epochs end faster than the writer records them, the
+    /// log keeps the latest at a bounded rate plus every epoch that was the best so far.
+    Epoch(EpochReport),
+    /// Where training stands, at most about once a second.
+    Progress(ProgressReport),
+    /// The learning rate or batch size was changed during an epoch (by a user: a
+    /// schedule changes the rate between epochs, and each epoch records its rate).
+    Settings {
+        /// Epochs completed when the change took effect.
+        epoch: usize,
+        /// The learning rate in force from now on.
+        learning_rate: f32,
+        /// The batch size in force from now on.
+        batch_size: usize,
+    },
+    /// Running, paused, finished, stopped, or diverged (with the message).
+    State(RunState),
+    /// The weights were reset: new random weights, a fresh optimizer, epoch 0.
+    Reset {
+        /// The learning rate in force.
+        learning_rate: f32,
+    },
+    /// `snapshot.safetensors` now holds the weights of this moment.
+    Snapshot {
+        /// Epochs completed.
+        epoch: usize,
+        /// Steps taken since the start or the last reset.
+        total_steps: u64,
+    },
+    /// A message for the user (saved files, warnings).
+    Log(String),
+    /// The run is over; always the last line.
+    End(RunEnd),
+}
+
+/// The last record of a run that ended in an orderly way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunEnd {
+    /// How it ended.
+    pub status: EndStatus,
+    /// The divergence or failure, in words.
+    pub message: Option<String>,
+    /// The trainer's summary, if it got that far.
+    pub summary: Option<Summary>,
+    /// Whether `model.safetensors` holds the final model.
+    pub model: bool,
+    /// Records that could not be written (a full disk, a disk that fell behind).
+    pub lost_records: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndStatus {
+    /// Every epoch done, or early stopping ended it.
+    Finished,
+    /// Stopped before its end: Ctrl-C, a signal, the user quitting.
+    Interrupted,
+    /// The loss stopped being finite.
+    Diverged,
+    /// An error ended it.
+    Failed,
+}
+
+impl EndStatus {
+    /// The status in one word, as `nn-tui runs` shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Finished => "finished",
+            Self::Interrupted => "interrupted",
+            Self::Diverged => "diverged",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A part of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// The samples trained on.
+    Train,
+    /// The validation split.
+    Validation,
+    /// The test split.
+    Test,
+}
+
+impl Part {
+    /// `train`, `validation` or `test`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Train => "train",
+            Self::Validation => "validation",
+            Self::Test => "test",
+        }
+    }
+}
+
+/// An epoch's headline figure: measured on the most held-out part it has (test,
+/// else validation, else train); accuracy for a classifier, loss for a regression.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Score {
+    /// The part measured.
+    pub part: Part,
+    /// The epoch (1-based).
+    pub epoch: usize,
+    /// Accuracy, for classification.
+    pub accuracy: Option<f64>,
+    /// Mean loss.
+    pub loss: f64,
+}
+
+impl Score {
+    /// The headline figure of `report`.
+    pub fn of(report: &EpochReport) -> Self {
+        let (part, metrics) = match (&report.test, &report.validation) {
+            (Some(m), _) => (Part::Test, m),
+            (None, Some(m)) => (Part::Validation, m),
+            (None, None) => (Part::Train, &report.train),
+        };
+        Self {
+            part,
+            epoch: report.epoch,
+            accuracy: metrics.accuracy(),
+            loss: metrics.loss,
+        }
+    }
+
+    /// Whether this is better than `other`: higher accuracy, or for regression
+    /// lower loss. A non-finite figure is never better.
+    pub fn better_than(&self, other: &Self) -> bool {
+        match (self.accuracy, other.accuracy) {
+            (Some(a), Some(b)) => a > b,
+            _ => self.loss < other.loss || (self.loss.is_finite() && !other.loss.is_finite()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{ConfusionMatrix, Metrics};
+
+    fn report(epoch: usize, accuracy_counts: Option<(u64, u64)>, loss: f64) -> EpochReport {
+        let metrics = Metrics {
+            loss,
+            samples: 10,
+            confusion: accuracy_counts.map(|(right, wrong)| {
+                let mut c = ConfusionMatrix::new(2);
+                (0..right).for_each(|_| c.record(0, 0));
+                (0..wrong).for_each(|_| c.record(0, 1));
+                c
+            }),
+            mse: None,
+            r2: None,
+        };
+        EpochReport {
+            epoch,
+            train: metrics.clone(),
+            validation: None,
+            test: Some(metrics),
+            learning_rate: 0.03,
+            seconds: 0.5,
+            samples_per_second: 800.0,
+            improved: false,
+            stop_early: false,
+        }
+    }
+
+    #[test]
+    fn a_line_has_the_time_and_one_key_naming_the_entry() {
+        let records = [
+            Record {
+                t: 1.5,
+                entry: Entry::State(RunState::Paused),
+            },
+            Record {
+                t: 2.0,
+                entry: Entry::State(RunState::Diverged("loss NaN".into())),
+            },
+            Record {
+                t: 2.5,
+                entry: Entry::Reset {
+                    learning_rate: 0.03,
+                },
+            },
+            Record {
+                t: 3.0,
+                entry: Entry::Epoch(report(3, Some((9, 1)), 0.25)),
+            },
+            Record {
+                t: 4.0,
+                entry: Entry::End(RunEnd {
+                    status: EndStatus::Interrupted,
+                    message: None,
+                    summary: None,
+                    model: true,
+                    lost_records: 0,
+                }),
+            },
+        ];
+        let lines: Vec<String> = records
+            .iter()
+            .map(|r| serde_json::to_string(r).unwrap())
+            .collect();
+        assert_eq!(lines[0], r#"{"t":1.5,"state":"Paused"}"#);
+        assert_eq!(lines[1], r#"{"t":2.0,"state":{"Diverged":"loss NaN"}}"#);
+        assert_eq!(lines[2], r#"{"t":2.5,"reset":{"learning_rate":0.03}}"#);
+        assert!(lines[3].starts_with(r#"{"t":3.0,"epoch":{"epoch":3,"train":{"loss":0.25,"#));
+        assert!(lines[4].contains(r#""end":{"status":"interrupted","#));
+        for (line, record) in lines.iter().zip(&records) {
+            assert_eq!(&serde_json::from_str::<Record>(line).unwrap(), record);
+        }
+    }
+
+    #[test]
+    fn the_score_prefers_accuracy_then_low_loss() {
+        let score = |acc, loss| Score::of(&report(1, acc, loss));
+        assert!(score(Some((9, 1)), 0.5).better_than(&score(Some((8, 2)), 0.1)));
+        assert!(!score(Some((8, 2)), 0.1).better_than(&score(Some((8, 2)), 0.5)));
+        assert!(score(None, 0.1).better_than(&score(None, 0.2)));
+        assert!(score(None, 0.1).better_than(&score(None, f64::NAN)));
+        assert!(!score(None, f64::NAN).better_than(&score(None, 0.2)));
+        let s = score(Some((9, 1)), 0.5);
+        assert_eq!((s.part, s.epoch, s.accuracy), (Part::Test, 1, Some(0.9)));
+    }
+}
