@@ -140,6 +140,14 @@ fn stop_with(signal: &str) {
         stderr.contains("--resume ck/checkpoint.safetensors"),
         "{stderr}"
     );
+    // The run directory says so, and holds the model that --save wrote.
+    let runs = run_json(d, &["runs", "--json"]);
+    assert_eq!(runs[0]["status"], "interrupted", "{runs}");
+    let run_dir = d.join(runs[0]["dir"].as_str().unwrap());
+    assert_eq!(
+        std::fs::read(run_dir.join("model.safetensors")).unwrap(),
+        std::fs::read(d.join("m.safetensors")).unwrap()
+    );
 }
 
 #[test]

@@ -11,5 +11,6 @@ mod losses;
 mod model_files;
 mod playground;
 mod python_interop;
+mod runs;
 mod tmux;
 mod training;

@@ -15,6 +15,7 @@ Examples:
   nn-tui                                   the dashboard on the default 2-D data set
   nn-tui --state '#activation=relu&dataset=xor&networkShape=4'    a TensorFlow Playground URL
   nn-tui train --data moons --save m.safetensors
+  nn-tui runs                              the runs written under runs/, with their status
   nn-tui eval --model m.safetensors --data moons
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
                --loss seed --optimizer sgd --lr 3.0 --batch 32 --epochs 10
@@ -50,6 +51,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// Describe a saved model: layers, parameters, activations, normalisation, classes.
     Info(InfoArgs),
+    /// List the run directories under runs/: data set, network, status, best accuracy, age.
+    Runs(RunsArgs),
 }
 
 /// `train --help`'s closing text: the defaults, read from nn-train's one table.
@@ -323,6 +326,21 @@ pub struct TrainArgs {
     /// Print one JSON object with the final metrics on stdout (progress stays on stderr).
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+    #[command(flatten)]
+    pub run_dir: RunDirArgs,
+}
+
+/// Where a run is recorded as it goes.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct RunDirArgs {
+    /// Record the run in this folder as it goes: run.json, events.jsonl, the latest weights
+    /// and the final model (see `nn-tui runs`) [default: runs/<data>-<UTC time>].
+    #[arg(long = "run-dir", value_name = "DIR", conflicts_with = "no_run_dir")]
+    pub run_dir: Option<PathBuf>,
+    /// Record nothing.
+    #[arg(long = "no-run-dir")]
+    pub no_run_dir: bool,
 }
 
 /// `nn-tui dash` (and `nn-tui` alone).
@@ -410,6 +428,17 @@ pub struct InfoArgs {
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nn-tui runs`.
+#[derive(Debug, Clone, Args)]
+pub struct RunsArgs {
+    /// The folder holding the run directories.
+    #[arg(value_name = "DIR", default_value = "runs")]
+    pub root: PathBuf,
+    /// Print one JSON array on stdout.
     #[arg(long)]
     pub json: bool,
 }

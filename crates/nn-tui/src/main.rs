@@ -9,6 +9,8 @@ mod cli;
 mod model;
 mod predict;
 mod progress;
+mod run_dir;
+mod runs;
 mod setup;
 mod train;
 
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => model::eval(args),
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Info(args)) => model::info(args),
+        Some(Command::Runs(args)) => runs::list(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

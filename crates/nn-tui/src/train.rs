@@ -11,13 +11,14 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use nn_train::{
     EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary, TrainRequest, Trainer,
+    WriterOptions,
 };
 use serde_json::{Value, json};
 
 use crate::Outcome;
 use crate::cli::TrainArgs;
-use crate::progress::{Reporter, metrics_text, thousands};
-use crate::setup;
+use crate::progress::{self, Reporter, metrics_text, thousands};
+use crate::{run_dir, setup};
 
 /// The checkpoint an interrupted run writes when no `--checkpoint-dir` was given.
 pub const INTERRUPTED_CHECKPOINT: &str = "nn-tui-interrupted.safetensors";
@@ -72,6 +73,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     if let Some(dir) = &args.checkpoint_dir {
         setup::check_writable_dir("--checkpoint-dir", dir)?;
     }
+    run_dir::check(&args.run_dir)?;
     if let Some(path) = &args.resume
         && !path.is_file()
     {
@@ -118,15 +120,38 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         epochs,
         trainer.threads(),
     ));
+    let mut writer = run_dir::start(&args.run_dir, &spec, &options, &trainer, |line| {
+        reporter.println(line);
+    })?;
+    if let Some(w) = &writer {
+        reporter.println(&format!("recording the run in {}", w.dir().display()));
+    }
     let session = SessionOptions {
         progress_interval: Duration::from_millis(100),
-        // Snapshots feed the dashboard's plots; headless runs do not need them.
-        snapshot_interval: Duration::from_secs(3600),
+        // Snapshots feed the run directory's snapshot file (which takes at most one a
+        // second) and the dashboard's plots; without either they are not needed.
+        snapshot_interval: if writer.is_some() {
+            WriterOptions::default().snapshot_interval
+        } else {
+            Duration::from_secs(3600)
+        },
         ..SessionOptions::default()
     };
-    let result = trainer.run(&stop, &session, &mut |event: Event| reporter.handle(&event));
+    let result = trainer.run(&stop, &session, &mut |event: Event| {
+        if let Some(w) = writer.as_mut() {
+            w.observe(&event);
+            if let Some(problem) = w.problem() {
+                reporter.println(&format!(
+                    "warning: recording the run: {problem}; training goes on"
+                ));
+            }
+        }
+        reporter.handle(&event);
+    });
     reporter.finish();
     let interrupted = stop.load(Ordering::SeqCst);
+    let failure = result.as_ref().err().map(ToString::to_string);
+    let recorded = run_dir::finish(writer, &trainer, failure, progress::say);
 
     // Metrics are written whatever happened: they explain a divergence too.
     let metrics_written = args
@@ -176,8 +201,11 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             &spec.name(),
             &summary,
             &finals,
-            args.save.as_deref(),
-            checkpoint.as_deref(),
+            Outputs {
+                model: args.save.as_deref(),
+                checkpoint: checkpoint.as_deref(),
+                run_dir: recorded.as_deref(),
+            },
             interrupted,
         );
         let mut out = std::io::stdout().lock();
@@ -188,8 +216,11 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         let text = summary_text(
             &summary,
             &finals,
-            args.save.as_deref(),
-            checkpoint.as_deref(),
+            Outputs {
+                model: args.save.as_deref(),
+                checkpoint: checkpoint.as_deref(),
+                run_dir: recorded.as_deref(),
+            },
             interrupted,
         );
         let mut out = std::io::stdout().lock();
@@ -281,15 +312,23 @@ fn metrics_json(m: &Metrics) -> Value {
     })
 }
 
+/// The files a run wrote.
+#[derive(Clone, Copy)]
+struct Outputs<'a> {
+    model: Option<&'a Path>,
+    checkpoint: Option<&'a Path>,
+    run_dir: Option<&'a Path>,
+}
+
 fn json_report(
     trainer: &Trainer,
     dataset: &str,
     summary: &Summary,
     finals: &Finals,
-    model: Option<&Path>,
-    checkpoint: Option<&Path>,
+    outputs: Outputs,
     interrupted: bool,
 ) -> Value {
+    let path = |p: Option<&Path>| p.map(|p| p.display().to_string());
     let arch = &trainer.config().architecture;
     json!({
         "dataset": dataset,
@@ -307,18 +346,13 @@ fn json_report(
         "train": metrics_json(&finals.train),
         "validation": finals.validation.as_ref().map(metrics_json),
         "test": finals.test.as_ref().map(metrics_json),
-        "model": model.map(|p| p.display().to_string()),
-        "checkpoint": checkpoint.map(|p| p.display().to_string()),
+        "model": path(outputs.model),
+        "checkpoint": path(outputs.checkpoint),
+        "run_dir": path(outputs.run_dir),
     })
 }
 
-fn summary_text(
-    summary: &Summary,
-    finals: &Finals,
-    model: Option<&Path>,
-    checkpoint: Option<&Path>,
-    interrupted: bool,
-) -> String {
+fn summary_text(summary: &Summary, finals: &Finals, outputs: Outputs, interrupted: bool) -> String {
     let mut s = String::new();
     let how = if interrupted {
         "interrupted after"
@@ -343,10 +377,13 @@ fn summary_text(
     if let Some(t) = &finals.test {
         let _ = writeln!(s, "test        {}", metrics_text(t));
     }
-    if let Some(path) = checkpoint {
+    if let Some(path) = outputs.checkpoint {
         let _ = writeln!(s, "checkpoint  {}", path.display());
     }
-    if let Some(path) = model {
+    if let Some(path) = outputs.run_dir {
+        let _ = writeln!(s, "run         {}", path.display());
+    }
+    if let Some(path) = outputs.model {
         let _ = writeln!(s, "model saved to {}", path.display());
     }
     s

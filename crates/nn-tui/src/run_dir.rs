@@ -1,0 +1,80 @@
+//! Run directories from the command line: where a run is recorded
+//! (`--run-dir DIR`, else a new folder under `runs/`, or nowhere with
+//! `--no-run-dir`). The recording is a record, not the run: once training has
+//! started, a recording that fails costs a warning, never the run.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use nn_train::{DataOptions, DataSpec, RunInfo, RunWriter, Trainer, WriterOptions};
+
+use crate::cli::RunDirArgs;
+use crate::setup;
+
+/// The folder new run directories go in unless `--run-dir` names one.
+pub const RUNS_ROOT: &str = "runs";
+
+/// Checks an explicit `--run-dir` before any data is loaded: a folder that can
+/// be written and does not hold a run already.
+pub fn check(args: &RunDirArgs) -> Result<()> {
+    let Some(dir) = &args.run_dir else {
+        return Ok(());
+    };
+    setup::check_writable_dir("--run-dir", dir)?;
+    if dir.join(nn_train::EVENTS_FILE).is_file() {
+        bail!(
+            "--run-dir {}: already holds a run (events.jsonl); choose another folder",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Starts recording `trainer`'s run on data `spec`. An explicit `--run-dir` that
+/// cannot be written is an error; the default folder that cannot be made is a
+/// warning (`warn`), and the run goes on unrecorded.
+pub fn start(
+    args: &RunDirArgs,
+    spec: &DataSpec,
+    options: &DataOptions,
+    trainer: &Trainer,
+    warn: impl Fn(&str),
+) -> Result<Option<RunWriter>> {
+    if args.no_run_dir {
+        return Ok(None);
+    }
+    let info = RunInfo::new(spec, options, trainer, std::env::args().collect());
+    let create =
+        |dir: &Path| RunWriter::create(dir, &info, trainer.model_info(), WriterOptions::default());
+    if let Some(dir) = &args.run_dir {
+        return create(dir)
+            .map(Some)
+            .with_context(|| format!("--run-dir {}", dir.display()));
+    }
+    match nn_train::new_run_dir(Path::new(RUNS_ROOT), spec).and_then(|dir| create(&dir)) {
+        Ok(writer) => Ok(Some(writer)),
+        Err(e) => {
+            warn(&format!(
+                "warning: cannot record the run under {RUNS_ROOT}/ ({e}); training goes on \
+                 without a run directory (--no-run-dir turns it off)"
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// Ends the recording with the final `trainer` (and the error that ended the
+/// run, if one did); returns the run directory.
+pub fn finish(
+    writer: Option<RunWriter>,
+    trainer: &Trainer,
+    failure: Option<String>,
+    warn: impl Fn(&str),
+) -> Option<PathBuf> {
+    let writer = writer?;
+    let dir = writer.dir().to_path_buf();
+    if let Err(e) = writer.finish(Some(trainer.network()), failure) {
+        warn(&format!("warning: the run directory is incomplete: {e}"));
+    }
+    Some(dir)
+}
