@@ -185,3 +185,68 @@ fn a_full_stdout_is_named_in_the_error() {
         "{stderr}"
     );
 }
+
+/// A run directory on a full disk: the snapshots and the final model do not fit.
+/// The recording warns; the training, its summary and --save are unaffected.
+#[test]
+fn a_full_disk_under_the_run_directory_costs_warnings_not_the_run() {
+    let dir = tempdir();
+    let d = dir.path();
+    let full = d.join("full");
+    std::fs::create_dir(&full).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&full)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs as root and must be able to mount a tmpfs"
+        );
+        eprintln!("skipping: cannot mount a tmpfs (not root)");
+        return;
+    }
+    let _unmount = Unmount(&full);
+    // 2-200-200-2: a 160 KB model, more than the disk holds.
+    let out = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--epochs",
+            "3",
+            "--hidden",
+            "200,200",
+            "--run-dir",
+            "full/run",
+            "--save",
+            "m.safetensors",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: recording the run: full/run/snapshot.safetensors: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("; training goes on"), "{stderr}");
+    assert!(
+        stderr.contains("warning: the run directory is incomplete: full/run/model.safetensors: "),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).contains("model saved to m.safetensors"));
+    // The log itself fitted, and says the model is missing.
+    let runs = run_json(d, &["runs", "--json", "full"]);
+    assert_eq!(runs[0]["status"], "finished", "{runs}");
+    let log = std::fs::read_to_string(full.join("run/events.jsonl")).unwrap();
+    assert!(
+        log.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains(r#""model":false"#),
+        "{log}"
+    );
+}
