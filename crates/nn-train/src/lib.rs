@@ -40,7 +40,7 @@ pub use request::{
 pub use run_dir::{
     EVENTS_FILE, EndStatus, Entry, MODEL_FILE, Part, RUN_INFO_FILE, Record, RunData, RunDirError,
     RunEnd, RunInfo, RunReader, RunStatus, RunSummary, RunWriter, SNAPSHOT_FILE, Score,
-    WriterOptions, list_runs, new_run_dir, utc_stamp,
+    SettingsChange, SnapshotTaken, WeightsReset, WriterOptions, list_runs, new_run_dir,
 };
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,

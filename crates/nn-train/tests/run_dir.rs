@@ -246,3 +246,36 @@ fn a_stop_request_ends_as_interrupted_with_the_model() {
     assert_eq!(summary.state, Some(RunState::Stopped));
     assert_eq!(summary.epochs, trainer.epoch());
 }
+
+/// A long log is parsed in parallel: the records stay in order and a bad line keeps its number.
+#[test]
+fn a_long_log_reads_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_trainer, writer) = writer_for(dir.path(), 5);
+    drop(writer);
+    let mut log = String::new();
+    for i in 0..10_000 {
+        if i == 7000 {
+            log.push_str("{\"t\":\n");
+        } else {
+            let record = nn_train::Record {
+                t: f64::from(i),
+                entry: Entry::Log(format!("message {i}")),
+            };
+            log.push_str(&serde_json::to_string(&record).unwrap());
+            log.push('\n');
+        }
+    }
+    std::fs::write(dir.path().join(EVENTS_FILE), log).unwrap();
+    let mut reader = RunReader::open(dir.path()).unwrap();
+    let (records, _) = reader.poll().unwrap();
+    assert_eq!(records.len(), 9999);
+    assert!(records.windows(2).all(|w| w[0].t < w[1].t));
+    assert_eq!(records[7000].entry, Entry::Log("message 7001".into()));
+    let warnings = reader.take_warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].contains("skipped an unreadable record at line 7001: "),
+        "{warnings:?}"
+    );
+}

@@ -26,9 +26,12 @@ mod writer;
 
 use std::path::PathBuf;
 
-pub use naming::{new_run_dir, utc_stamp};
+pub use naming::new_run_dir;
 pub use reader::{RunReader, RunStatus};
-pub use record::{EndStatus, Entry, Part, Record, RunData, RunEnd, RunInfo, Score};
+pub use record::{
+    EndStatus, Entry, Part, Record, RunData, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken,
+    WeightsReset,
+};
 pub use summary::{RunSummary, list_runs};
 pub use writer::{RunWriter, WriterOptions};
 

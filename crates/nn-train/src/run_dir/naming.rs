@@ -53,7 +53,7 @@ fn slug(name: &str) -> String {
 }
 
 /// `YYYYMMDD-HHMMSS` in UTC for seconds since 1970.
-pub fn utc_stamp(unix_seconds: u64) -> String {
+fn utc_stamp(unix_seconds: u64) -> String {
     let (days, secs) = (unix_seconds / 86_400, unix_seconds % 86_400);
     let (year, month, day) = civil_from_days(days);
     format!(

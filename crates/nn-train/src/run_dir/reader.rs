@@ -12,6 +12,8 @@ use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use rayon::prelude::*;
+
 use super::record::{EndStatus, Entry, FORMAT, Record, RunEnd, RunInfo};
 use super::{EVENTS_FILE, RUN_INFO_FILE, RunDirError};
 
@@ -57,6 +59,9 @@ impl From<EndStatus> for RunStatus {
         }
     }
 }
+
+/// From this many new lines on, they are parsed in parallel.
+const PARALLEL_LINES: usize = 4096;
 
 /// When file locks are not supported (some network file systems), a writer
 /// counts as alive while its log changed this recently.
@@ -171,19 +176,28 @@ impl RunReader {
         };
         let rest = self.pending.split_off(last_newline + 1);
         let complete = std::mem::replace(&mut self.pending, rest);
-        for line in complete[..last_newline].split(|&b| b == b'\n') {
+        let lines: Vec<&[u8]> = complete[..last_newline].split(|&b| b == b'\n').collect();
+        let parse = |line: &&[u8]| {
+            (!line.iter().all(u8::is_ascii_whitespace))
+                .then(|| serde_json::from_slice::<Record>(line))
+        };
+        // A long log (a watcher starting on hours of records) is parsed on every core.
+        let parsed: Vec<_> = if lines.len() >= PARALLEL_LINES {
+            lines.par_iter().map(parse).collect()
+        } else {
+            lines.iter().map(parse).collect()
+        };
+        for result in parsed {
             self.lines += 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match serde_json::from_slice::<Record>(line) {
-                Ok(record) => {
+            match result {
+                None => {}
+                Some(Ok(record)) => {
                     if let Entry::End(end) = &record.entry {
                         self.end = Some(end.clone());
                     }
                     records.push(record);
                 }
-                Err(e) => self.warnings.push(format!(
+                Some(Err(e)) => self.warnings.push(format!(
                     "{}: skipped an unreadable record at line {}: {e}",
                     self.path.display(),
                     self.lines

@@ -74,14 +74,14 @@ impl RunSummary {
             }
             Entry::Progress(p) => self.epochs = p.epoch,
             Entry::State(state) => self.state = Some(state.clone()),
-            Entry::Reset { .. } => self.epochs = 0,
+            Entry::Reset(_) => self.epochs = 0,
             Entry::End(end) => {
                 self.status = end.status.into();
                 if let Some(summary) = &end.summary {
                     self.epochs = summary.epochs;
                 }
             }
-            Entry::Settings { .. } | Entry::Snapshot { .. } | Entry::Log(_) => {}
+            Entry::Settings(_) | Entry::Snapshot(_) | Entry::Log(_) => {}
         }
     }
 

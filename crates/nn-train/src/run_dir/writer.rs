@@ -26,7 +26,9 @@ use std::time::{Duration, Instant};
 
 use nn_core::{ModelInfo, Network};
 
-use super::record::{EndStatus, Entry, Record, RunEnd, RunInfo, Score};
+use super::record::{
+    EndStatus, Entry, Record, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken, WeightsReset,
+};
 use super::{EVENTS_FILE, MODEL_FILE, RUN_INFO_FILE, RunDirError, SNAPSHOT_FILE};
 use crate::session::{Event, ProgressReport, RunState, Summary};
 use crate::trainer::EpochReport;
@@ -321,9 +323,9 @@ impl RunWriter {
                 self.thinning.best = None;
                 self.write(
                     now,
-                    Entry::Reset {
+                    Entry::Reset(WeightsReset {
                         learning_rate: p.learning_rate,
-                    },
+                    }),
                 );
             } else if p.epoch == previous.epoch
                 && (p.learning_rate != previous.learning_rate
@@ -333,11 +335,11 @@ impl RunWriter {
                 // rate between epochs, and every epoch record has its rate.
                 self.write(
                     now,
-                    Entry::Settings {
+                    Entry::Settings(SettingsChange {
                         epoch: p.epoch,
                         learning_rate: p.learning_rate,
                         batch_size: p.batch_size,
-                    },
+                    }),
                 );
             }
         }
@@ -419,7 +421,7 @@ impl RunWriter {
             .map_or((0, 0), |p| (p.epoch, p.total_steps));
         let record = Record {
             t: self.seconds(now),
-            entry: Entry::Snapshot { epoch, total_steps },
+            entry: Entry::Snapshot(SnapshotTaken { epoch, total_steps }),
         };
         self.send(Job::Snapshot(network, record));
     }
@@ -694,24 +696,24 @@ mod tests {
         let (entries, _) = read_back(dir.path());
         let changes: Vec<&Entry> = entries
             .iter()
-            .filter(|e| matches!(e, Entry::Settings { .. } | Entry::Reset { .. }))
+            .filter(|e| matches!(e, Entry::Settings(_) | Entry::Reset(_)))
             .collect();
         assert_eq!(
             changes,
             [
-                &Entry::Settings {
+                &Entry::Settings(SettingsChange {
                     epoch: 3,
                     learning_rate: 0.3,
                     batch_size: 10
-                },
-                &Entry::Settings {
+                }),
+                &Entry::Settings(SettingsChange {
                     epoch: 3,
                     learning_rate: 0.3,
                     batch_size: 20
-                },
-                &Entry::Reset {
+                }),
+                &Entry::Reset(WeightsReset {
                     learning_rate: 0.15
-                },
+                }),
             ]
         );
     }
@@ -731,7 +733,7 @@ mod tests {
         let (entries, _) = read_back(dir.path());
         let snapshots = entries
             .iter()
-            .filter(|e| matches!(e, Entry::Snapshot { .. }))
+            .filter(|e| matches!(e, Entry::Snapshot(_)))
             .count();
         assert_eq!(snapshots, 3, "at 0, 1 and 2 s: {entries:?}");
         let snapshot = crate::Model::load(&dir.path().join(SNAPSHOT_FILE)).unwrap();
