@@ -180,7 +180,8 @@ fn same_seed_and_flags_give_the_recorded_model_bytes() {
         let saved = dir.path().join(name);
         let mut args = flags.to_vec();
         let saved_text = saved.display().to_string();
-        args.extend(["--save", &saved_text]);
+        // From the workspace root, as recorded; no run directory there.
+        args.extend(["--save", &saved_text, "--no-run-dir"]);
         let out = run(&root, &args);
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         let expected = std::fs::read(fixtures.join(name)).expect("the recorded fixture");
