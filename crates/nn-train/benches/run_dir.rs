@@ -91,7 +91,6 @@ fn cost(rounds: usize, threads: usize) {
             learning_rate: w.lr,
             batch_size: w.batch,
             threads,
-            epochs: 0,
             ..TrainConfig::new(arch)
         };
         let spec = DataSpec::Generator(w.name.into());
