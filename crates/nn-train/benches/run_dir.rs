@@ -141,14 +141,20 @@ fn cost(rounds: usize, threads: usize) {
             }
         }
         let (p, r) = (median(plain.clone()), median(recorded.clone()));
+        // Each round's two runs are neighbours in time: their ratio is the fairest
+        // comparison on a machine whose load drifts.
+        let paired: Vec<f64> = recorded.iter().zip(&plain).map(|(r, p)| r / p).collect();
+        let paired_median = median(paired.clone());
         println!(
-            "{} ({} epochs a run, {} passes of the workload): without {p:.0} samples/s, with {r:.0}: \
-             ratio {:.4} (cost {:+.2}%); creating + finishing the folder {:.1} ms (median)",
+            "{} ({} epochs a run, {} passes of the workload): without {p:.0} samples/s, with {r:.0} \
+             (medians); with / without per round: median {paired_median:.4} (cost {:+.2}%), \
+             range {:.3}-{:.3}; creating + finishing the folder {:.1} ms (median)",
             w.name,
             epochs,
             epochs / w.passes.max(1),
-            r / p,
-            (1.0 - r / p) * 100.0,
+            (1.0 - paired_median) * 100.0,
+            paired.iter().copied().fold(f64::INFINITY, f64::min),
+            paired.iter().copied().fold(0.0, f64::max),
             median(overhead_ms)
         );
         println!("  without: {plain:.0?}\n  with:    {recorded:.0?}");
