@@ -91,17 +91,13 @@ impl Drop for Unmount<'_> {
     }
 }
 
-/// A real full disk: a 64 KiB tmpfs that the model does not fit in. Needs root
-/// (CI runs as root); skipped with a message otherwise.
-#[test]
-fn a_full_disk_at_save_keeps_the_model_in_the_temp_folder() {
-    let dir = tempdir();
-    let d = dir.path();
-    let full = d.join("full");
-    std::fs::create_dir(&full).unwrap();
+/// A real full disk at `folder`: a 64 KiB tmpfs, unmounted when the guard drops.
+/// Needs root (CI runs as root); `None`, with a message, otherwise.
+fn full_disk(folder: &Path) -> Option<Unmount<'_>> {
+    std::fs::create_dir(folder).unwrap();
     let mounted = Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(&full)
+        .arg(folder)
         .output()
         .is_ok_and(|o| o.status.success());
     if !mounted {
@@ -110,9 +106,21 @@ fn a_full_disk_at_save_keeps_the_model_in_the_temp_folder() {
             "CI runs as root and must be able to mount a tmpfs"
         );
         eprintln!("skipping: cannot mount a tmpfs (not root)");
-        return;
+        return None;
     }
-    let _unmount = Unmount(&full);
+    Some(Unmount(folder))
+}
+
+/// A real full disk: a 64 KiB tmpfs that the model does not fit in. Needs root
+/// (CI runs as root); skipped with a message otherwise.
+#[test]
+fn a_full_disk_at_save_keeps_the_model_in_the_temp_folder() {
+    let dir = tempdir();
+    let d = dir.path();
+    let full = d.join("full");
+    let Some(_unmount) = full_disk(&full) else {
+        return;
+    };
     // 2-200-200-2: about 41,000 weights, 160 KB: more than the disk holds.
     let out = run(
         d,
@@ -193,21 +201,9 @@ fn a_full_disk_under_the_run_directory_costs_warnings_not_the_run() {
     let dir = tempdir();
     let d = dir.path();
     let full = d.join("full");
-    std::fs::create_dir(&full).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(&full)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !mounted {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs as root and must be able to mount a tmpfs"
-        );
-        eprintln!("skipping: cannot mount a tmpfs (not root)");
+    let Some(_unmount) = full_disk(&full) else {
         return;
-    }
-    let _unmount = Unmount(&full);
+    };
     // 2-200-200-2: a 160 KB model, more than the disk holds.
     let out = run(
         d,

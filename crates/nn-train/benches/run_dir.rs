@@ -190,15 +190,24 @@ fn report(epoch: usize, classes: usize) -> EpochReport {
     }
 }
 
-/// Writes a log of `records` records (nine epochs to one progress record) in a run directory.
-fn synthetic_log(dir: &Path, records: usize, classes: usize) {
+/// The trainer of the dashboard's default run (`nn-tui` with no arguments), and its data.
+fn dashboard_trainer() -> (DataSpec, DataOptions, Trainer) {
     let spec = DataSpec::Generator("spiral".into());
     let options = DataOptions::default();
     let data = Arc::new(load_data(&spec, &options).expect("spiral"));
     let config = TrainRequest::default()
         .resolve(Purpose::Dashboard, &data)
         .expect("the dashboard's defaults");
-    let trainer = Trainer::new(config, data).expect("a trainer");
+    (
+        spec,
+        options,
+        Trainer::new(config, data).expect("a trainer"),
+    )
+}
+
+/// Writes a log of `records` records (nine epochs to one progress record) in a run directory.
+fn synthetic_log(dir: &Path, records: usize, classes: usize) {
+    let (spec, options, trainer) = dashboard_trainer();
     let writer = RunWriter::create(
         dir,
         &RunInfo::new(&spec, &options, &trainer, Vec::new()),
@@ -273,13 +282,7 @@ fn folder_bytes(dir: &Path) -> u64 {
 /// The dashboard's default run recorded for `minutes`: the folder's size every
 /// 30 s, then the log's growth per hour over the run's second half.
 fn disk(minutes: usize) {
-    let spec = DataSpec::Generator("spiral".into());
-    let options = DataOptions::default();
-    let data = Arc::new(load_data(&spec, &options).expect("spiral"));
-    let config = TrainRequest::default()
-        .resolve(Purpose::Dashboard, &data)
-        .expect("the dashboard's defaults");
-    let trainer = Trainer::new(config, data).expect("a trainer");
+    let (spec, options, trainer) = dashboard_trainer();
     let root = tempfile::tempdir().expect("a temporary folder");
     let dir = root.path().join("run");
     let info = RunInfo::new(&spec, &options, &trainer, vec!["nn-tui".into()]);

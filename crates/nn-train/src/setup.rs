@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use nn_data::{
     CsvOptions, DEFAULT_SAMPLES, DEFAULT_SEED, DataError, Dataset, Features, GENERATORS,
     NormalizationKind, default_noise, generate, is_generator,
@@ -64,7 +66,7 @@ impl DataSpec {
 }
 
 /// How to turn a spec into training, validation and test parts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataOptions {
     /// Samples to generate (generators only).
     pub samples: usize,
@@ -79,10 +81,42 @@ pub struct DataOptions {
     /// CSV target column (default: `label`, else the last column).
     pub target: Option<String>,
     /// Input normalisation; `None`: bytes scaled by 1/255, real features standardised.
+    #[serde(with = "normalization_by_name")]
     pub normalization: Option<NormalizationKind>,
     /// Input features computed from the raw columns `x1` and `x2` (2-D data only);
     /// `None`: the raw columns as they are.
     pub features: Option<Features>,
+}
+
+/// A normalisation kind in files by its name (`standardize`, `scale255`, ...).
+mod normalization_by_name {
+    use nn_data::NormalizationKind;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    #[allow(clippy::ref_option, clippy::trivially_copy_pass_by_ref)] // serde hands over a reference
+    pub fn serialize<S: Serializer>(
+        kind: &Option<NormalizationKind>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match kind {
+            Some(kind) => serializer.serialize_some(kind.name()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<NormalizationKind>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|name| {
+                NormalizationKind::from_name(&name).ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "normalization {name:?}: not a kind this build knows"
+                    ))
+                })
+            })
+            .transpose()
+    }
 }
 
 impl DataOptions {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Setting, SettingError, TrainConfig};
+use crate::config::TrainConfig;
 use crate::error::TrainError;
 use crate::session::{ProgressReport, RunState, Summary};
 use crate::setup::{DataOptions, DataSpec, load_data};
@@ -89,26 +89,15 @@ pub(super) fn short_name(spec: &DataSpec) -> String {
     }
 }
 
-/// The data of a run, as [`DataSpec`] and [`DataOptions`] say it, with file paths made absolute
-/// so that a reader in another folder loads the same data.
+/// The data of a run: its spec, with a file's path made absolute so that a
+/// reader in another folder loads the same data, and the options it was loaded with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunData {
     /// A generator name, `mnist`, or the absolute path of a CSV file or IDX folder.
     pub spec: String,
-    /// Samples generated (generators only).
-    pub samples: usize,
-    /// Generator noise (`None`: the generator's own).
-    pub noise: Option<f32>,
-    /// Seed of generation and splits.
-    pub seed: u64,
-    /// Fraction held out for validation.
-    pub validation_fraction: f32,
-    /// Fraction held out for testing.
-    pub test_fraction: f32,
-    /// CSV target column.
-    pub target: Option<String>,
-    /// Normalisation by name (`None`: the data's default).
-    pub normalization: Option<String>,
+    /// Samples, noise, seed, splits, target column, normalisation.
+    #[serde(flatten)]
+    pub options: DataOptions,
 }
 
 impl RunData {
@@ -121,38 +110,14 @@ impl RunData {
         };
         Self {
             spec,
-            samples: options.samples,
-            noise: options.noise,
-            seed: options.seed,
-            validation_fraction: options.validation_fraction,
-            test_fraction: options.test_fraction,
-            target: options.target.clone(),
-            normalization: options.normalization.map(|k| k.name().to_string()),
+            options: options.clone(),
         }
     }
 
     /// Loads the same data again: same samples, same split, same normalisation.
     pub fn load(&self) -> Result<(DataSpec, TrainData), TrainError> {
         let spec = DataSpec::parse(&self.spec)?;
-        let normalization = self
-            .normalization
-            .as_deref()
-            .map(|name| {
-                nn_data::NormalizationKind::from_name(name).ok_or_else(|| {
-                    SettingError::new(Setting::Data, name, "expected a known normalisation")
-                })
-            })
-            .transpose()?;
-        let options = DataOptions {
-            samples: self.samples,
-            noise: self.noise,
-            seed: self.seed,
-            validation_fraction: self.validation_fraction,
-            test_fraction: self.test_fraction,
-            target: self.target.clone(),
-            normalization,
-        };
-        let data = load_data(&spec, &options)?;
+        let data = load_data(&spec, &self.options)?;
         Ok((spec, data))
     }
 }
@@ -362,11 +327,16 @@ impl Score {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::metrics::{ConfusionMatrix, Metrics};
 
-    fn report(epoch: usize, accuracy_counts: Option<(u64, u64)>, loss: f64) -> EpochReport {
+    /// An epoch with `(right, wrong)` test and train predictions (none: a regression) and `loss`.
+    pub(in crate::run_dir) fn report(
+        epoch: usize,
+        accuracy_counts: Option<(u64, u64)>,
+        loss: f64,
+    ) -> EpochReport {
         let metrics = Metrics {
             loss,
             samples: 10,
@@ -452,6 +422,29 @@ mod tests {
                 .to_string();
             assert!(error.starts_with(problem), "{line}: {error}");
         }
+    }
+
+    #[test]
+    fn the_data_options_round_trip_by_name() {
+        let data = RunData::new(
+            &DataSpec::Generator("moons".into()),
+            &DataOptions {
+                normalization: Some(nn_data::NormalizationKind::MinMax),
+                noise: Some(0.1),
+                ..DataOptions::default()
+            },
+        );
+        let json = serde_json::to_string(&data).unwrap();
+        assert!(json.contains(r#""normalization":"min-max""#), "{json}");
+        assert_eq!(serde_json::from_str::<RunData>(&json).unwrap(), data);
+        let bad = json.replace("min-max", "zscore");
+        let error = serde_json::from_str::<RunData>(&bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(r#"normalization "zscore": not a kind this build knows"#),
+            "{error}"
+        );
     }
 
     #[test]

@@ -536,8 +536,8 @@ mod tests {
 
     use super::*;
     use crate::config::TrainConfig;
-    use crate::metrics::{ConfusionMatrix, Metrics};
     use crate::run_dir::record::RunData;
+    use crate::run_dir::record::tests::report;
     use crate::run_dir::{RunReader, RunStatus};
 
     fn architecture() -> Architecture {
@@ -559,13 +559,7 @@ mod tests {
             dataset: "spiral".into(),
             data: RunData {
                 spec: "spiral".into(),
-                samples: 500,
-                noise: None,
-                seed: 42,
-                validation_fraction: 0.0,
-                test_fraction: 0.2,
-                target: None,
-                normalization: None,
+                options: crate::setup::DataOptions::default(),
             },
             parts: [400, 0, 100],
             config: TrainConfig::new(architecture()),
@@ -600,26 +594,7 @@ mod tests {
 
     /// An epoch whose test accuracy is `right` out of 100.
     fn epoch(epoch: usize, right: u64) -> EpochReport {
-        let mut confusion = ConfusionMatrix::new(2);
-        (0..100).for_each(|i| confusion.record(0, usize::from(i >= right)));
-        let metrics = Metrics {
-            loss: 0.1,
-            samples: 100,
-            confusion: Some(confusion),
-            mse: None,
-            r2: None,
-        };
-        EpochReport {
-            epoch,
-            train: metrics.clone(),
-            validation: None,
-            test: Some(metrics),
-            learning_rate: 0.03,
-            seconds: 0.001,
-            samples_per_second: 1e6,
-            improved: false,
-            stop_early: false,
-        }
+        report(epoch, Some((right, 100 - right)), 0.1)
     }
 
     fn read_back(dir: &Path) -> (Vec<Entry>, RunStatus) {
