@@ -187,6 +187,7 @@ fn report(epoch: usize, classes: usize) -> EpochReport {
         samples_per_second: 3_456_789.123,
         improved: false,
         stop_early: false,
+        stalled: None,
     }
 }
 

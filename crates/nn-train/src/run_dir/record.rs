@@ -359,6 +359,7 @@ pub(super) mod tests {
             samples_per_second: 800.0,
             improved: false,
             stop_early: false,
+            stalled: None,
         }
     }
 

@@ -8,7 +8,8 @@
 //!
 //! Disk use is bounded by thinning, whatever the trainer's pace: at most one
 //! progress record a second, epochs at most every 100 ms (plus every epoch that
-//! was the best so far, so the best figure is never lost), a snapshot at most
+//! was the best so far, so the best figure is never lost, and the epoch that
+//! stopped the run early or found it stalled), a snapshot at most
 //! once a second (and for big networks at most about 1 MB of snapshot a second),
 //! messages at most every 200 ms. A run left going for days doubles these
 //! intervals each time its log grows by another 16 MiB, so the log grows with
@@ -359,7 +360,10 @@ impl RunWriter {
         if best {
             th.best = Some(score);
         }
-        if report.stop_early || due(th.epoch_at, self.options.epoch_interval * factor, now) {
+        // An epoch that ends the run early or finds training stalled says something
+        // no later epoch repeats: always recorded.
+        let telling = report.stop_early || report.stalled.is_some();
+        if telling || due(th.epoch_at, self.options.epoch_interval * factor, now) {
             th.epoch_at = Some(now);
             th.latest_epoch = None;
             if let Some(held) = th.held_best.take() {
@@ -634,6 +638,43 @@ mod tests {
         assert!(epochs.windows(2).all(|w| w[0] < w[1]), "{epochs:?}");
         let end = entries.last().unwrap();
         assert!(matches!(end, Entry::End(e) if !e.model && e.lost_records == 0));
+    }
+
+    #[test]
+    fn a_stalled_epoch_is_always_recorded() {
+        let (dir, mut w, start) = writer(WriterOptions::default());
+        for e in 1..=50u64 {
+            let mut report = epoch(e as usize, 50);
+            if e == 17 {
+                report.stalled = Some(crate::Stall {
+                    epoch: 17,
+                    loss: 0.69,
+                    accuracy: Some(0.5),
+                    layer: 0,
+                    output_layer: false,
+                    activation: Activation::Tanh,
+                    trouble: crate::UnitTrouble::Saturated,
+                    units: vec![0, 1, 2],
+                    width: 3,
+                });
+            }
+            w.observe_at(&Event::EpochEnd(report), ms(start, e));
+        }
+        w.finish(None, None).unwrap();
+        let (entries, _) = read_back(dir.path());
+        let stalled: Vec<usize> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Epoch(r) if r.stalled.is_some() => Some(r.epoch),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stalled, [17]);
+        assert_eq!(
+            epochs_of(&entries),
+            [1, 17, 50],
+            "the first, the stalled, the last"
+        );
     }
 
     #[test]
