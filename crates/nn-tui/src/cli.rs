@@ -335,7 +335,8 @@ pub struct TrainArgs {
 #[command(next_help_heading = "Output")]
 pub struct RunDirArgs {
     /// Record the run in this folder as it goes: run.json, events.jsonl, the latest weights
-    /// and the final model (see `nn-tui runs`) [default: runs/<data>-<UTC time>].
+    /// and the final model (see `nn-tui runs`). By default a new folder runs/DATA-TIME:
+    /// the data set's name and the UTC time, e.g. runs/spiral-20260101-120000.
     #[arg(long = "run-dir", value_name = "DIR", conflicts_with = "no_run_dir")]
     pub run_dir: Option<PathBuf>,
     /// Record nothing.

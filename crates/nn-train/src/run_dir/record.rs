@@ -21,7 +21,7 @@ pub const FORMAT: u32 = 1;
 /// `run.json`: what the run is, written once when it starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
-    /// [`FORMAT`] of the writer.
+    /// The run-directory format of the writer (this build writes and reads 1).
     pub format: u32,
     /// The command line that started the run.
     pub command: Vec<String>,
