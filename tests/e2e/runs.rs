@@ -59,6 +59,30 @@ fn train_records_its_run_and_runs_lists_it() {
         std::fs::read(d.join("m.safetensors")).unwrap()
     );
 
+    // run.json's state line recreates the run: the same model, byte for byte.
+    let info: Value =
+        serde_json::from_slice(&std::fs::read(recorded.join("run.json")).unwrap()).unwrap();
+    let line = info["state_line"].as_str().unwrap();
+    assert!(line.starts_with("nn-tui/1 data=spiral "), "{line}");
+    let again = run(
+        d,
+        &[
+            "train",
+            "--state",
+            line,
+            "--epochs",
+            "30",
+            "--save",
+            "again.safetensors",
+            "--no-run-dir",
+        ],
+    );
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(
+        std::fs::read(d.join("again.safetensors")).unwrap(),
+        std::fs::read(d.join("m.safetensors")).unwrap()
+    );
+
     let listed = listed(d, &[]);
     assert_eq!(listed.len(), 1);
     let entry = &listed[0];

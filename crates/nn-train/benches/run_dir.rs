@@ -6,13 +6,14 @@
 //!   options of `nn-tui train` (`--no-run-dir` and the default).
 //! - `read`: how long a reader takes to open a log of 100,000 records and parse
 //!   all of it (what `nn-tui watch` and `nn-tui runs` do first).
-//! - `disk`: the dashboard's default run (spiral, dashboard defaults, its session
-//!   options, events drained every 8 ms as its event loop does) recorded for
-//!   some minutes; prints the folder's size over time and the rate per hour.
+//! - `disk`: the dashboard's default run (spiral, dashboard defaults and pace, its
+//!   session options, events drained every 8 ms as its event loop does; `--max`:
+//!   flat out) recorded for some minutes; prints the folder's size over time and
+//!   the rate per hour.
 //!
 //! `cargo bench -p nn-train --bench run_dir -- cost [--rounds 9] [--threads 2]`
 //! `cargo bench -p nn-train --bench run_dir -- read [--records 100000]`
-//! `cargo bench -p nn-train --bench run_dir -- disk [--minutes 60]`
+//! `cargo bench -p nn-train --bench run_dir -- disk [--minutes 60] [--max]`
 #![allow(clippy::print_stdout)]
 
 use std::path::Path;
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use nn_core::{Architecture, ModelInfo};
 use nn_train::{
-    ConfusionMatrix, DataOptions, DataSpec, EVENTS_FILE, EpochReport, Event, Metrics,
+    ConfusionMatrix, DataOptions, DataSpec, EVENTS_FILE, EpochReport, Event, Metrics, Pace,
     ProgressReport, Purpose, RUN_INFO_FILE, Record, RunInfo, RunReader, RunSummary, RunWriter,
     SessionOptions, TrainConfig, TrainRequest, Trainer, WriterOptions, load_data,
 };
@@ -51,7 +52,10 @@ fn main() {
         .unwrap_or("cost");
     match mode {
         "read" => read(value("--records").unwrap_or(100_000)),
-        "disk" => disk(value("--minutes").unwrap_or(5)),
+        "disk" => disk(
+            value("--minutes").unwrap_or(5),
+            args.iter().any(|a| a == "--max"),
+        ),
         _ => cost(
             value("--rounds").unwrap_or(9),
             value("--threads").unwrap_or(2),
@@ -103,7 +107,13 @@ fn cost(rounds: usize, threads: usize) {
                 let root = tempfile::tempdir().expect("a temporary folder");
                 let setup = Instant::now();
                 let mut writer = recording.then(|| {
-                    let info = RunInfo::new(&spec, &DataOptions::default(), &trainer, Vec::new());
+                    let info = RunInfo::new(
+                        &spec,
+                        &DataOptions::default(),
+                        &trainer,
+                        Pace::Max,
+                        Vec::new(),
+                    );
                     RunWriter::create(
                         &root.path().join("run"),
                         &info,
@@ -191,27 +201,30 @@ fn report(epoch: usize, classes: usize) -> EpochReport {
     }
 }
 
-/// The trainer of the dashboard's default run (`nn-tui` with no arguments), and its data.
-fn dashboard_trainer() -> (DataSpec, DataOptions, Trainer) {
+/// The dashboard's default run (`nn-tui` with no arguments): its data, its
+/// trainer and its pace (`pace`: the dashboard's default, or another).
+fn dashboard_run(pace: Option<Pace>) -> (DataSpec, DataOptions, Trainer, Pace) {
     let spec = DataSpec::Generator("spiral".into());
     let options = DataOptions::default();
     let data = Arc::new(load_data(&spec, &options).expect("spiral"));
-    let config = TrainRequest::default()
+    let request = TrainRequest {
+        pace,
+        ..TrainRequest::default()
+    };
+    let config = request
         .resolve(Purpose::Dashboard, &data)
         .expect("the dashboard's defaults");
-    (
-        spec,
-        options,
-        Trainer::new(config, data).expect("a trainer"),
-    )
+    let pace = request.pace(Purpose::Dashboard, data.train.dim());
+    let trainer = Trainer::new(config, data).expect("a trainer");
+    (spec, options, trainer, pace)
 }
 
 /// Writes a log of `records` records (nine epochs to one progress record) in a run directory.
 fn synthetic_log(dir: &Path, records: usize, classes: usize) {
-    let (spec, options, trainer) = dashboard_trainer();
+    let (spec, options, trainer, pace) = dashboard_run(None);
     let writer = RunWriter::create(
         dir,
-        &RunInfo::new(&spec, &options, &trainer, Vec::new()),
+        &RunInfo::new(&spec, &options, &trainer, pace, Vec::new()),
         ModelInfo::default(),
         WriterOptions::default(),
     )
@@ -282,11 +295,11 @@ fn folder_bytes(dir: &Path) -> u64 {
 
 /// The dashboard's default run recorded for `minutes`: the folder's size every
 /// 30 s, then the log's growth per hour over the run's second half.
-fn disk(minutes: usize) {
-    let (spec, options, trainer) = dashboard_trainer();
+fn disk(minutes: usize, max: bool) {
+    let (spec, options, trainer, pace) = dashboard_run(max.then_some(Pace::Max));
     let root = tempfile::tempdir().expect("a temporary folder");
     let dir = root.path().join("run");
-    let info = RunInfo::new(&spec, &options, &trainer, vec!["nn-tui".into()]);
+    let info = RunInfo::new(&spec, &options, &trainer, pace, vec!["nn-tui".into()]);
     let mut writer = RunWriter::create(&dir, &info, trainer.model_info(), WriterOptions::default())
         .expect("a run directory");
     // The dashboard's session options and drain loop (nn-dash's runtime.rs).
@@ -295,6 +308,7 @@ fn disk(minutes: usize) {
         SessionOptions {
             progress_interval: Duration::from_millis(50),
             snapshot_interval: Duration::from_millis(100),
+            pace,
             ..SessionOptions::default()
         },
     );
@@ -302,7 +316,7 @@ fn disk(minutes: usize) {
     let total = Duration::from_secs(minutes as u64 * 60);
     let mut next_sample = Duration::ZERO;
     let (mut epochs, mut samples) = (0usize, Vec::new());
-    println!("the dashboard's default run, recorded for {minutes} min");
+    println!("the dashboard's default run at pace {pace:?}, recorded for {minutes} min");
     while started.elapsed() < total {
         for event in handle.events().try_iter().take(100_000) {
             if let Event::EpochEnd(r) = &event {

@@ -81,40 +81,62 @@ pub struct DataOptions {
     /// CSV target column (default: `label`, else the last column).
     pub target: Option<String>,
     /// Input normalisation; `None`: bytes scaled by 1/255, real features standardised.
-    #[serde(with = "normalization_by_name")]
+    #[serde(with = "by_name")]
     pub normalization: Option<NormalizationKind>,
     /// Input features computed from the raw columns `x1` and `x2` (2-D data only);
     /// `None`: the raw columns as they are.
+    #[serde(with = "by_name", default)]
     pub features: Option<Features>,
 }
 
-/// A normalisation kind in files by its name (`standardize`, `scale255`, ...).
-mod normalization_by_name {
-    use nn_data::NormalizationKind;
+/// Options written to files (`run.json`) by name: `"normalization": "standardize"`,
+/// `"features": "x1,x2,x1^2"`.
+mod by_name {
+    use std::str::FromStr;
+
+    use nn_data::{Features, NormalizationKind};
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    #[allow(clippy::ref_option, clippy::trivially_copy_pass_by_ref)] // serde hands over a reference
-    pub fn serialize<S: Serializer>(
-        kind: &Option<NormalizationKind>,
+    pub trait Named: Sized {
+        fn name(&self) -> String;
+        fn from_name(name: &str) -> Result<Self, String>;
+    }
+
+    impl Named for NormalizationKind {
+        fn name(&self) -> String {
+            NormalizationKind::name(*self).into()
+        }
+        fn from_name(name: &str) -> Result<Self, String> {
+            NormalizationKind::from_name(name)
+                .ok_or_else(|| format!("normalization {name:?}: not a kind this build knows"))
+        }
+    }
+
+    impl Named for Features {
+        fn name(&self) -> String {
+            self.to_string()
+        }
+        fn from_name(name: &str) -> Result<Self, String> {
+            Features::from_str(name).map_err(|e| e.to_string())
+        }
+    }
+
+    #[allow(clippy::ref_option)] // serde's `with` hands over a reference
+    pub fn serialize<T: Named, S: Serializer>(
+        value: &Option<T>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        match kind {
-            Some(kind) => serializer.serialize_some(kind.name()),
+        match value {
+            Some(value) => serializer.serialize_some(&value.name()),
             None => serializer.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub fn deserialize<'de, T: Named, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Option<NormalizationKind>, D::Error> {
+    ) -> Result<Option<T>, D::Error> {
         Option::<String>::deserialize(deserializer)?
-            .map(|name| {
-                NormalizationKind::from_name(&name).ok_or_else(|| {
-                    D::Error::custom(format!(
-                        "normalization {name:?}: not a kind this build knows"
-                    ))
-                })
-            })
+            .map(|name| T::from_name(&name).map_err(D::Error::custom))
             .transpose()
     }
 }

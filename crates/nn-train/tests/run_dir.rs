@@ -9,8 +9,8 @@ use std::sync::{Arc, atomic::Ordering};
 
 use nn_core::{Activation, Architecture, Loss};
 use nn_train::{
-    DataOptions, DataSpec, EVENTS_FILE, Entry, MODEL_FILE, Part, RUN_INFO_FILE, RunInfo, RunReader,
-    RunState, RunStatus, RunSummary, RunWriter, SessionOptions, TrainConfig, Trainer,
+    DataOptions, DataSpec, EVENTS_FILE, Entry, MODEL_FILE, Pace, Part, RUN_INFO_FILE, RunInfo,
+    RunReader, RunState, RunStatus, RunSummary, RunWriter, SessionOptions, TrainConfig, Trainer,
     WriterOptions, list_runs, load_data, new_run_dir,
 };
 
@@ -41,7 +41,7 @@ fn trainer(epochs: usize) -> (DataSpec, DataOptions, Trainer) {
 
 fn writer_for(dir: &Path, epochs: usize) -> (Trainer, RunWriter) {
     let (spec, options, trainer) = trainer(epochs);
-    let info = RunInfo::new(&spec, &options, &trainer, vec!["test".into()]);
+    let info = RunInfo::new(&spec, &options, &trainer, Pace::Max, vec!["test".into()]);
     let writer =
         RunWriter::create(dir, &info, trainer.model_info(), WriterOptions::default()).unwrap();
     (trainer, writer)

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use nn_train::{DataOptions, DataSpec, RunInfo, RunWriter, Trainer, WriterOptions};
+use nn_train::{DataOptions, DataSpec, Pace, RunInfo, RunWriter, Trainer, WriterOptions};
 
 use crate::cli::RunDirArgs;
 use crate::setup;
@@ -30,7 +30,7 @@ pub fn check(args: &RunDirArgs) -> Result<()> {
     Ok(())
 }
 
-/// Starts recording `trainer`'s run on data `spec`. An explicit `--run-dir` that
+/// Starts recording `trainer`'s run at `pace` on data `spec`. An explicit `--run-dir` that
 /// cannot be written is an error; the default folder that cannot be made is a
 /// warning (`warn`), and the run goes on unrecorded.
 pub fn start(
@@ -38,12 +38,13 @@ pub fn start(
     spec: &DataSpec,
     options: &DataOptions,
     trainer: &Trainer,
+    pace: Pace,
     warn: impl Fn(&str),
 ) -> Result<Option<RunWriter>> {
     if args.no_run_dir {
         return Ok(None);
     }
-    let info = RunInfo::new(spec, options, trainer, std::env::args().collect());
+    let info = RunInfo::new(spec, options, trainer, pace, std::env::args().collect());
     let create =
         |dir: &Path| RunWriter::create(dir, &info, trainer.model_info(), WriterOptions::default());
     if let Some(dir) = &args.run_dir {

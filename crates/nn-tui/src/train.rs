@@ -120,7 +120,9 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         epochs,
         trainer.threads(),
     ));
-    let mut writer = run_dir::start(&args.run_dir, &spec, &options, &trainer, |line| {
+    // Headless runs go flat out (the session's default pace).
+    let pace = SessionOptions::default().pace;
+    let mut writer = run_dir::start(&args.run_dir, &spec, &options, &trainer, pace, |line| {
         reporter.println(line);
     })?;
     if let Some(w) = &writer {

@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::error::TrainError;
+use crate::pace::Pace;
 use crate::session::{ProgressReport, RunState, Summary};
 use crate::setup::{DataOptions, DataSpec, load_data};
+use crate::state_line::StateLine;
 use crate::trainer::{EpochReport, TrainData, Trainer};
 
 /// The run-directory format this build writes and reads.
@@ -37,18 +39,18 @@ pub struct RunInfo {
     pub parts: [usize; 3],
     /// The trainer's configuration as it started.
     pub config: TrainConfig,
-    /// The one-line state that recreates the run (the dashboard's shareable state
-    /// line), when the front end has one; the configuration above holds the same.
-    #[serde(default)]
-    pub state_line: Option<String>,
+    /// The run's state line: `nn-tui train --state '<line>'` (or the dashboard's
+    /// `--state`) recreates the same data and the same initial weights.
+    pub state_line: String,
 }
 
 impl RunInfo {
-    /// The run `trainer` is about to do, on data loaded from `spec` with `options`.
+    /// The run `trainer` is about to do at `pace`, on data loaded from `spec` with `options`.
     pub fn new(
         spec: &DataSpec,
         options: &DataOptions,
         trainer: &Trainer,
+        pace: Pace,
         command: Vec<String>,
     ) -> Self {
         let data = trainer.data();
@@ -69,7 +71,8 @@ impl RunInfo {
                 len(data.test.as_ref()),
             ],
             config: trainer.config().clone(),
-            state_line: None,
+            state_line: StateLine::from_run(spec, options, data, trainer.config(), pace)
+                .to_string(),
         }
     }
 }
@@ -431,12 +434,14 @@ pub(super) mod tests {
             &DataSpec::Generator("moons".into()),
             &DataOptions {
                 normalization: Some(nn_data::NormalizationKind::MinMax),
+                features: Some("x1,x2,x1^2".parse().unwrap()),
                 noise: Some(0.1),
                 ..DataOptions::default()
             },
         );
         let json = serde_json::to_string(&data).unwrap();
         assert!(json.contains(r#""normalization":"min-max""#), "{json}");
+        assert!(json.contains(r#""features":"x1,x2,x1^2""#), "{json}");
         assert_eq!(serde_json::from_str::<RunData>(&json).unwrap(), data);
         let bad = json.replace("min-max", "zscore");
         let error = serde_json::from_str::<RunData>(&bad)

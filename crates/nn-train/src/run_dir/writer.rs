@@ -75,9 +75,10 @@ const QUEUE: usize = 1024;
 /// use std::sync::atomic::AtomicBool;
 /// use nn_train::{RunInfo, RunWriter, SessionOptions, WriterOptions};
 /// let dir = nn_train::new_run_dir("runs".as_ref(), &spec)?;
-/// let info = RunInfo::new(&spec, &options, &trainer, std::env::args().collect());
+/// let session = SessionOptions::default();
+/// let info = RunInfo::new(&spec, &options, &trainer, session.pace, std::env::args().collect());
 /// let mut writer = RunWriter::create(&dir, &info, trainer.model_info(), WriterOptions::default())?;
-/// let result = trainer.run(&AtomicBool::new(false), &SessionOptions::default(), &mut |e| writer.observe(&e));
+/// let result = trainer.run(&AtomicBool::new(false), &session, &mut |e| writer.observe(&e));
 /// writer.finish(Some(trainer.network()), result.err().map(|e| e.to_string()))?;
 /// # Ok(()) }
 /// ```
@@ -567,7 +568,7 @@ mod tests {
             },
             parts: [400, 0, 100],
             config: TrainConfig::new(architecture()),
-            state_line: None,
+            state_line: "nn-tui/1 data=spiral".into(),
         }
     }
 
