@@ -155,6 +155,10 @@ pub enum Entry {
     Snapshot(SnapshotTaken),
     /// A message for the user (saved files, warnings).
     Log(String),
+    /// A new trainer took over in the same directory (the dashboard restarted with
+    /// other data or another network): what it is, as `run.json` now says too.
+    /// What follows belongs to it.
+    Restart(Box<RunInfo>),
     /// The run is over; always the last line.
     End(RunEnd),
 }
@@ -199,6 +203,7 @@ struct Line {
     reset: Option<WeightsReset>,
     snapshot: Option<SnapshotTaken>,
     log: Option<String>,
+    restart: Option<Box<RunInfo>>,
     end: Option<RunEnd>,
 }
 
@@ -214,6 +219,7 @@ impl TryFrom<Line> for Record {
             line.reset.map(Entry::Reset),
             line.snapshot.map(Entry::Snapshot),
             line.log.map(Entry::Log),
+            line.restart.map(Entry::Restart),
             line.end.map(Entry::End),
         ];
         let mut present = entries.into_iter().flatten();

@@ -75,6 +75,13 @@ impl RunSummary {
             Entry::Progress(p) => self.epochs = p.epoch,
             Entry::State(state) => self.state = Some(state.clone()),
             Entry::Reset(_) => self.epochs = 0,
+            Entry::Restart(info) => {
+                // The listing describes the run that is writing now.
+                self.info = (**info).clone();
+                self.epochs = 0;
+                self.best = None;
+                self.state = None;
+            }
             Entry::End(end) => {
                 self.status = end.status.into();
                 if let Some(summary) = &end.summary {

@@ -138,6 +138,8 @@ enum Job {
     Line(Record),
     /// Replace the snapshot with these weights, then append the record.
     Snapshot(Arc<Network>, Record),
+    /// A new trainer: replace `run.json` and the snapshots' model info, then append the record.
+    Restart(ModelInfo, Record),
 }
 
 /// The writing thread's side: the log file (locked for the writer's life) and
@@ -229,6 +231,24 @@ impl RunWriter {
     /// Takes note of one trainer event; call it for every event, in order.
     pub fn observe(&mut self, event: &Event) {
         self.observe_at(event, Instant::now());
+    }
+
+    /// A new trainer takes over the run directory (the dashboard restarting with
+    /// other data or another network): what is pending of the old one is written,
+    /// `run.json` is replaced by `info`, and a `restart` record starts the new one.
+    pub fn restart(&mut self, info: &RunInfo, model_info: ModelInfo) {
+        let now = Instant::now();
+        self.flush(now);
+        self.thinning = Thinning::default();
+        self.state = RunState::Running;
+        self.summary = None;
+        self.snapshot_bytes = info.config.architecture.parameter_count() as u64 * 4;
+        self.model_info.clone_from(&model_info);
+        let record = Record {
+            t: self.seconds(now),
+            entry: Entry::Restart(Box::new(info.clone())),
+        };
+        self.send(Job::Restart(model_info, record));
     }
 
     /// A write that failed since the last call, if any (each kind of failure is
@@ -487,6 +507,19 @@ impl Log {
         for job in jobs {
             match job {
                 Job::Line(record) => self.append(&record),
+                Job::Restart(model_info, record) => {
+                    self.model_info = model_info;
+                    if let Entry::Restart(info) = &record.entry {
+                        let json = serde_json::to_vec_pretty(info)
+                            .expect("run info serialises: plain data");
+                        if let Err(e) =
+                            nn_core::write_atomically(&self.dir.join(RUN_INFO_FILE), &json)
+                        {
+                            let _ = self.problems.send(e.into());
+                        }
+                    }
+                    self.append(&record);
+                }
                 Job::Snapshot(network, record) => {
                     let path = self.dir.join(SNAPSHOT_FILE);
                     match nn_core::save_model(&path, &network, &self.model_info) {
@@ -788,6 +821,35 @@ mod tests {
         // About 5 a second, 5 every 2 s, 5 every 4 s, ... (the exact count depends on
         // when the writing thread has counted its bytes).
         assert!(stretched < plain / 2, "{stretched}");
+    }
+
+    #[test]
+    fn a_restart_replaces_run_json_and_starts_afresh() {
+        let (dir, mut w, start) = writer(WriterOptions::default());
+        for e in 1..=5u64 {
+            w.observe_at(&Event::EpochEnd(epoch(e as usize, 90)), ms(start, e * 200));
+        }
+        let mut other = info();
+        other.dataset = "circle".into();
+        other.state_line = "nn-tui/1 data=circle".into();
+        w.restart(&other, ModelInfo::default());
+        // The new trainer's first progress is no reset, its first epoch is recorded.
+        w.observe_at(&progress(0, 0, 0.03, 10), ms(start, 1001));
+        w.observe_at(&Event::EpochEnd(epoch(1, 60)), ms(start, 1002));
+        w.finish(None, None).unwrap();
+        let (entries, _) = read_back(dir.path());
+        let restart = entries
+            .iter()
+            .position(|e| matches!(e, Entry::Restart(i) if i.dataset == "circle"))
+            .unwrap();
+        assert_eq!(epochs_of(&entries[..restart]), [1, 2, 3, 4, 5]);
+        assert_eq!(epochs_of(&entries[restart..]), [1]);
+        assert!(!entries.iter().any(|e| matches!(e, Entry::Reset(_))));
+        let summary = crate::RunSummary::read(dir.path()).unwrap();
+        assert_eq!(summary.info.dataset, "circle");
+        assert_eq!(summary.best.map(|b| b.accuracy), Some(Some(0.6)));
+        let on_disk = RunReader::open(dir.path()).unwrap().info().clone();
+        assert_eq!(on_disk, other);
     }
 
     #[test]
