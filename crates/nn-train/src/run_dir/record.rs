@@ -155,6 +155,9 @@ pub enum Entry {
     Snapshot(SnapshotTaken),
     /// A message for the user (saved files, warnings).
     Log(String),
+    /// The run's state line changed while it trains (the dashboard's keys changed
+    /// the pace, the penalties, the points, ...): the run from here on.
+    StateLine(String),
     /// A new trainer took over in the same directory (the dashboard restarted with
     /// other data or another network): what it is, as `run.json` now says too.
     /// What follows belongs to it.
@@ -203,6 +206,7 @@ struct Line {
     reset: Option<WeightsReset>,
     snapshot: Option<SnapshotTaken>,
     log: Option<String>,
+    state_line: Option<String>,
     restart: Option<Box<RunInfo>>,
     end: Option<RunEnd>,
 }
@@ -219,6 +223,7 @@ impl TryFrom<Line> for Record {
             line.reset.map(Entry::Reset),
             line.snapshot.map(Entry::Snapshot),
             line.log.map(Entry::Log),
+            line.state_line.map(Entry::StateLine),
             line.restart.map(Entry::Restart),
             line.end.map(Entry::End),
         ];

@@ -88,6 +88,7 @@ impl RunSummary {
                     self.epochs = summary.epochs;
                 }
             }
+            Entry::StateLine(line) => self.info.state_line.clone_from(line),
             Entry::Settings(_) | Entry::Snapshot(_) | Entry::Log(_) => {}
         }
     }

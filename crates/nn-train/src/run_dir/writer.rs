@@ -99,6 +99,8 @@ pub struct RunWriter {
     state: RunState,
     /// The trainer's summary, once it has ended.
     summary: Option<Summary>,
+    /// The state line last recorded.
+    state_line: String,
 }
 
 /// What the observer has seen and not yet written, and when each kind was last written.
@@ -220,6 +222,7 @@ impl RunWriter {
             thinning: Thinning::default(),
             state: RunState::Running,
             summary: None,
+            state_line: info.state_line.clone(),
         })
     }
 
@@ -242,6 +245,7 @@ impl RunWriter {
         self.thinning = Thinning::default();
         self.state = RunState::Running;
         self.summary = None;
+        self.state_line.clone_from(&info.state_line);
         self.snapshot_bytes = info.config.architecture.parameter_count() as u64 * 4;
         self.model_info.clone_from(&model_info);
         let record = Record {
@@ -249,6 +253,15 @@ impl RunWriter {
             entry: Entry::Restart(Box::new(info.clone())),
         };
         self.send(Job::Restart(model_info, record));
+    }
+
+    /// Records the run's state line if it changed (a key changed the pace, the
+    /// penalties, the points, ...).
+    pub fn state_line(&mut self, line: &str) {
+        if line != self.state_line {
+            self.state_line = line.to_string();
+            self.write(Instant::now(), Entry::StateLine(line.to_string()));
+        }
     }
 
     /// A write that failed since the last call, if any (each kind of failure is
@@ -850,6 +863,23 @@ mod tests {
         assert_eq!(summary.best.map(|b| b.accuracy), Some(Some(0.6)));
         let on_disk = RunReader::open(dir.path()).unwrap().info().clone();
         assert_eq!(on_disk, other);
+    }
+
+    #[test]
+    fn a_changed_state_line_is_recorded_once() {
+        let (dir, mut w, _) = writer(WriterOptions::default());
+        w.state_line("nn-tui/1 data=spiral"); // as in run.json: nothing new
+        w.state_line("nn-tui/1 data=spiral l2=0.001");
+        w.state_line("nn-tui/1 data=spiral l2=0.001");
+        w.finish(None, None).unwrap();
+        let (entries, _) = read_back(dir.path());
+        assert_eq!(
+            entries[0],
+            Entry::StateLine("nn-tui/1 data=spiral l2=0.001".into())
+        );
+        assert!(matches!(entries[1], Entry::End(_)), "{entries:?}");
+        let summary = crate::RunSummary::read(dir.path()).unwrap();
+        assert_eq!(summary.info.state_line, "nn-tui/1 data=spiral l2=0.001");
     }
 
     #[test]
