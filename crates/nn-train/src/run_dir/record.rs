@@ -127,7 +127,7 @@ impl RunData {
 
 /// One line of `events.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "Line")]
+#[serde(try_from = "RecordFields")]
 pub struct Record {
     /// Seconds since the writer started.
     pub t: f64,
@@ -197,7 +197,7 @@ pub struct SnapshotTaken {
 /// A line as read: the time and one field per kind of entry. Deserialising
 /// through it, rather than through `#[serde(flatten)]`, parses a long log twice as fast.
 #[derive(Deserialize)]
-struct Line {
+struct RecordFields {
     t: f64,
     epoch: Option<EpochReport>,
     progress: Option<ProgressReport>,
@@ -211,10 +211,10 @@ struct Line {
     end: Option<RunEnd>,
 }
 
-impl TryFrom<Line> for Record {
+impl TryFrom<RecordFields> for Record {
     type Error = &'static str;
 
-    fn try_from(line: Line) -> Result<Self, Self::Error> {
+    fn try_from(line: RecordFields) -> Result<Self, Self::Error> {
         let entries = [
             line.epoch.map(Entry::Epoch),
             line.progress.map(Entry::Progress),
