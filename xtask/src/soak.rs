@@ -1,11 +1,13 @@
 //! `cargo xtask soak`: leaves the dashboard running in a detached tmux session
-//! (a real terminal, as a user over SSH has) and samples its resident memory,
-//! so "memory stays flat" is a measured figure, not a hope.
+//! (a real terminal, as a user over SSH has) and samples its resident memory
+//! and the size of the run directory it records, so "memory stays flat" and
+//! "disk use stays small" are measured figures, not hopes.
 //!
-//! Prints one line per sample (seconds, RSS in MB, epochs from the screen) and,
-//! at the end, the growth from the first minute to the last sample.
+//! Prints one line per sample (seconds, RSS in MB, run directory in MB, epochs
+//! from the screen) and, at the end, the growth from the first minute to the
+//! last sample and the run directory's growth per hour.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -55,11 +57,13 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
             .output()
     };
     let dir = tempfile_dir()?;
+    let run_dir = dir.join("run");
     let command = format!(
-        "exec {} {} --save {}",
+        "exec {} {} --save {} --run-dir {}",
         binary.display(),
         options.args,
-        dir.join("soak.safetensors").display()
+        dir.join("soak.safetensors").display(),
+        run_dir.display()
     );
     let out = tmux(&[
         "new-session",
@@ -83,7 +87,8 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
     let started = Instant::now();
     let end = Duration::from_secs(options.minutes * 60);
     let mut samples: Vec<(f64, f64)> = Vec::new();
-    println!("seconds  rss_mb  screen");
+    let mut disk: Vec<(f64, u64)> = Vec::new();
+    println!("seconds  rss_mb  run_mb  screen");
     while started.elapsed() <= end {
         let Some(rss) = rss_mb(&pid) else {
             let _ = tmux(&["kill-server"]);
@@ -99,14 +104,27 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
             .trim()
             .to_string();
         let t = started.elapsed().as_secs_f64();
-        println!("{t:7.0}  {rss:6.1}  {screen}");
+        let bytes = folder_bytes(&run_dir);
+        println!("{t:7.0}  {rss:6.1}  {:6.2}  {screen}", bytes as f64 / 1e6);
         samples.push((t, rss));
+        disk.push((t, bytes));
         std::thread::sleep(Duration::from_secs(options.every));
     }
     let _ = tmux(&["send-keys", "-t", "soak", "q"]);
     std::thread::sleep(Duration::from_secs(1));
     let _ = tmux(&["kill-server"]);
+    let recorded = folder_bytes(&run_dir);
     let _ = std::fs::remove_dir_all(&dir);
+    if let (Some(&(t0, b0)), Some(&(t1, b1))) = (disk.get(disk.len() / 2), disk.last())
+        && t1 > t0
+    {
+        println!(
+            "run directory {:.2} MB after {:.0} s (with the final model), growing {:.2} MB/h over the second half",
+            recorded as f64 / 1e6,
+            t1,
+            (b1.saturating_sub(b0)) as f64 / (t1 - t0) * 3600.0 / 1e6
+        );
+    }
     let at_one_minute = samples
         .iter()
         .find(|(t, _)| *t >= 60.0)
@@ -119,6 +137,17 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
         last - at_one_minute
     );
     Ok(())
+}
+
+/// Bytes of the files in a folder.
+fn folder_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    })
 }
 
 /// Resident memory of a process, from `/proc/PID/status`.

@@ -61,6 +61,9 @@ pub struct DashOptions {
     pub mouse: bool,
     /// Messages for the log line when the dashboard opens (e.g. about an imported URL).
     pub notices: Vec<String>,
+    /// Record the run in this folder as it goes (see [`nn_train::RunWriter`]): what
+    /// each trainer did, restarts included, for `nn-tui watch` and `nn-tui runs`.
+    pub run_dir: Option<PathBuf>,
 }
 
 /// The dataset when none is named: a two-arm spiral, hard enough to be worth watching.
@@ -87,6 +90,7 @@ impl DashOptions {
             test_points: true,
             mouse: true,
             notices: Vec::new(),
+            run_dir: None,
         })
     }
 

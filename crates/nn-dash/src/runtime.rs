@@ -9,11 +9,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
-use nn_core::Workspace;
+use nn_core::{ModelInfo, Workspace};
 use nn_data::Features;
 use nn_train::{
-    Command, DataOptions, DataSpec, Event, Purpose, RunState, SessionOptions, StateLine,
-    TrainConfig, TrainData, TrainRequest, Trainer, TrainerHandle, load_data, spawn,
+    Command, DataOptions, DataSpec, Event, Purpose, RunInfo, RunState, RunWriter, SessionOptions,
+    StateLine, TrainConfig, TrainData, TrainRequest, Trainer, TrainerHandle, WriterOptions,
+    load_data, spawn,
 };
 use ratatui::layout::Rect;
 
@@ -47,6 +48,8 @@ struct Runtime {
     /// The configuration the current trainer started with.
     config: Option<TrainConfig>,
     handle: Option<TrainerHandle>,
+    /// Records the run, when asked to.
+    writer: Option<RunWriter>,
     started: Instant,
     workspace: Workspace,
 }
@@ -105,6 +108,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
         data_options,
         config: None,
         handle: None,
+        writer: None,
         started: Instant::now(),
         workspace: Workspace::new(),
     };
@@ -112,8 +116,10 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     rt.start(false)?;
     let mut guard = TerminalGuard::new(mouse)?;
     let result = rt.event_loop(&mut guard, &signals, observer);
-    if let Some(handle) = rt.handle.take() {
-        handle.join();
+    let trainer = rt.handle.take().map(TrainerHandle::join);
+    if let Some(writer) = rt.writer.take() {
+        // Nowhere to say it but the log line, which is closing: the record stays incomplete.
+        let _ = writer.finish(trainer.as_ref().map(Trainer::network), None);
     }
     drop(guard);
     result.map(|()| rt.state_line())
@@ -204,6 +210,17 @@ impl Runtime {
         let trainer = Trainer::new(config.clone(), Arc::clone(&data))?;
         s.threads = trainer.threads();
         s.optimizer = config.optimizer.name();
+        let recording = self.options.run_dir.is_some().then(|| {
+            let command = std::env::args().collect();
+            let info = RunInfo::new(
+                &self.data_spec,
+                &self.data_options,
+                &trainer,
+                s.pace,
+                command,
+            );
+            (info, trainer.model_info())
+        });
         self.handle = Some(spawn(
             trainer,
             SessionOptions {
@@ -214,6 +231,9 @@ impl Runtime {
                 pace: s.pace,
             },
         ));
+        if let Some((info, model_info)) = recording {
+            self.record(&info, model_info);
+        }
         self.config = Some(config);
         self.app.status.state = if paused {
             RunState::Paused
@@ -224,6 +244,21 @@ impl Runtime {
         self.started = Instant::now();
         self.app.state_line = self.state_line();
         Ok(())
+    }
+
+    /// Starts recording the run (or, after a restart, records the new trainer in the
+    /// same folder). A folder that cannot be written costs a line in the log, not the run.
+    fn record(&mut self, info: &RunInfo, model_info: ModelInfo) {
+        let Some(dir) = &self.options.run_dir else {
+            return;
+        };
+        match &mut self.writer {
+            Some(writer) => writer.restart(info, model_info),
+            None => match RunWriter::create(dir, info, model_info, WriterOptions::default()) {
+                Ok(writer) => self.writer = Some(writer),
+                Err(e) => self.app.log(format!("not recording the run: {e}")),
+            },
+        }
     }
 
     /// The points the panels draw, from the current data.
@@ -330,6 +365,9 @@ impl Runtime {
             }
         }
         self.app.state_line = self.state_line();
+        if let Some(writer) = &mut self.writer {
+            writer.state_line(&self.app.state_line);
+        }
         fresh
     }
 
@@ -362,9 +400,16 @@ impl Runtime {
                 for event in handle.events().try_iter().take(100_000) {
                     busy = true;
                     observer(&event);
+                    if let Some(writer) = &mut self.writer {
+                        writer.observe(&event);
+                    }
                     network_changed |= matches!(event, Event::Snapshot(_));
                     dirty |= self.app.apply_event(event);
                 }
+            }
+            if let Some(problem) = self.writer.as_mut().and_then(RunWriter::problem) {
+                self.app.log(format!("recording the run: {problem}"));
+                dirty = true;
             }
             let elapsed = self.started.elapsed();
             if elapsed.as_secs() != shown_seconds {

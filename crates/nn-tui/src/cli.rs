@@ -382,6 +382,8 @@ pub struct DashArgs {
     /// Where checkpoints go (on request and on SIGHUP/SIGTERM).
     #[arg(long = "checkpoint-dir", value_name = "DIR", help_heading = "Output")]
     pub checkpoint_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub run_dir: RunDirArgs,
 }
 
 /// `nn-tui eval`.

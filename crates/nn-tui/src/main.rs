@@ -145,10 +145,26 @@ fn dash(args: &DashArgs) -> Result<Outcome> {
     if let Some(save) = &args.save {
         options.model_path.clone_from(save);
     }
+    run_dir::check(&args.run_dir)?;
+    options.run_dir = run_dir::folder(&args.run_dir, &options.data_spec, progress::say);
+    let recorded = options.run_dir.clone();
     let notices = options.notices.clone();
-    let line = nn_dash::run(options)?;
+    let line = nn_dash::run(options).inspect_err(|_| {
+        // A new folder that the dashboard never got to write in goes again.
+        if args.run_dir.run_dir.is_none()
+            && let Some(dir) = &recorded
+        {
+            let _ = std::fs::remove_dir(dir);
+        }
+    })?;
     for notice in notices {
         progress::say(&format!("note: {notice}"));
+    }
+    if let Some(dir) = &recorded {
+        progress::say(&format!(
+            "the run is recorded in {0} (nn-tui watch {0})",
+            dir.display()
+        ));
     }
     // After a hang-up the terminal is gone: the line has nowhere to go, and the run
     // (saved for recovery) did not fail for it.

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use nn_train::{DataOptions, DataSpec, Pace, RunInfo, RunWriter, Trainer, WriterOptions};
 
 use crate::cli::RunDirArgs;
@@ -30,9 +30,30 @@ pub fn check(args: &RunDirArgs) -> Result<()> {
     Ok(())
 }
 
-/// Starts recording `trainer`'s run at `pace` on data `spec`. An explicit `--run-dir` that
-/// cannot be written is an error; the default folder that cannot be made is a
-/// warning (`warn`), and the run goes on unrecorded.
+/// The folder to record a run on data `spec` in: `--run-dir` as given, else a
+/// new folder under `runs/`, or none with `--no-run-dir`. A default folder that
+/// cannot be made is a warning (`warn`), and the run goes on unrecorded.
+pub fn folder(args: &RunDirArgs, spec: &DataSpec, warn: impl Fn(&str)) -> Option<PathBuf> {
+    if args.no_run_dir {
+        return None;
+    }
+    if let Some(dir) = &args.run_dir {
+        return Some(dir.clone());
+    }
+    nn_train::new_run_dir(Path::new(RUNS_ROOT), spec)
+        .map_err(|e| warn(&unrecorded(&e)))
+        .ok()
+}
+
+fn unrecorded(e: &impl std::fmt::Display) -> String {
+    format!(
+        "warning: cannot record the run under {RUNS_ROOT}/ ({e}); training goes on \
+         without a run directory (--no-run-dir turns it off)"
+    )
+}
+
+/// Starts recording `trainer`'s run at `pace` on data `spec` (see [`folder`]). An
+/// explicit `--run-dir` that cannot be written is an error.
 pub fn start(
     args: &RunDirArgs,
     spec: &DataSpec,
@@ -41,24 +62,18 @@ pub fn start(
     pace: Pace,
     warn: impl Fn(&str),
 ) -> Result<Option<RunWriter>> {
-    if args.no_run_dir {
+    let Some(dir) = folder(args, spec, &warn) else {
         return Ok(None);
-    }
+    };
     let info = RunInfo::new(spec, options, trainer, pace, std::env::args().collect());
-    let create =
-        |dir: &Path| RunWriter::create(dir, &info, trainer.model_info(), WriterOptions::default());
-    if let Some(dir) = &args.run_dir {
-        return create(dir)
-            .map(Some)
-            .with_context(|| format!("--run-dir {}", dir.display()));
-    }
-    match nn_train::new_run_dir(Path::new(RUNS_ROOT), spec).and_then(|dir| create(&dir)) {
+    let created = RunWriter::create(&dir, &info, trainer.model_info(), WriterOptions::default());
+    match created {
         Ok(writer) => Ok(Some(writer)),
+        Err(e) if args.run_dir.is_some() => {
+            Err(anyhow::Error::new(e).context(format!("--run-dir {}", dir.display())))
+        }
         Err(e) => {
-            warn(&format!(
-                "warning: cannot record the run under {RUNS_ROOT}/ ({e}); training goes on \
-                 without a run directory (--no-run-dir turns it off)"
-            ));
+            warn(&unrecorded(&e));
             Ok(None)
         }
     }
