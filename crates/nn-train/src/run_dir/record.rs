@@ -29,7 +29,8 @@ pub struct RunInfo {
     pub command: Vec<String>,
     /// The writing process.
     pub pid: u32,
-    /// When the run started, in seconds since 1970 (UTC).
+    /// When the run (its first trainer, if the dashboard restarted) started, in
+    /// seconds since 1970 (UTC).
     pub started: f64,
     /// The data set's short name (`spiral`, `mnist`, a file name).
     pub dataset: String,

@@ -101,6 +101,8 @@ pub struct RunWriter {
     summary: Option<Summary>,
     /// The state line last recorded.
     state_line: String,
+    /// When the first trainer started ([`RunInfo::started`]).
+    started_unix: f64,
 }
 
 /// What the observer has seen and not yet written, and when each kind was last written.
@@ -223,6 +225,7 @@ impl RunWriter {
             state: RunState::Running,
             summary: None,
             state_line: info.state_line.clone(),
+            started_unix: info.started,
         })
     }
 
@@ -248,9 +251,14 @@ impl RunWriter {
         self.state_line.clone_from(&info.state_line);
         self.snapshot_bytes = info.config.architecture.parameter_count() as u64 * 4;
         self.model_info.clone_from(&model_info);
+        // The directory's age is the first trainer's.
+        let info = RunInfo {
+            started: self.started_unix,
+            ..info.clone()
+        };
         let record = Record {
             t: self.seconds(now),
-            entry: Entry::Restart(Box::new(info.clone())),
+            entry: Entry::Restart(Box::new(info)),
         };
         self.send(Job::Restart(model_info, record));
     }
@@ -863,6 +871,13 @@ mod tests {
         assert_eq!(summary.best.map(|b| b.accuracy), Some(Some(0.6)));
         let on_disk = RunReader::open(dir.path()).unwrap().info().clone();
         assert_eq!(on_disk, other);
+        let mut later = other.clone();
+        later.started += 100.0;
+        let (dir, mut w, _) = writer(WriterOptions::default());
+        w.restart(&later, ModelInfo::default());
+        drop(w);
+        let on_disk = RunReader::open(dir.path()).unwrap().info().clone();
+        assert_eq!(on_disk.started, info().started, "the first trainer's start");
     }
 
     #[test]
