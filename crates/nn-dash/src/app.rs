@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use nn_core::{Activation, Network};
 use nn_data::{Feature, Features, Task};
-use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState};
+use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState, RunStatus};
 
 use crate::PlotMode;
 use crate::colors::{ColorDepth, Palette};
@@ -182,6 +182,40 @@ pub enum Action {
     CloseOverlay,
     /// `q`, Esc, Ctrl-C: leave.
     Quit,
+}
+
+impl Action {
+    /// Whether the action only changes what is shown, not the run: all that a
+    /// read-only dashboard (`nn-tui watch`) takes.
+    pub fn only_shows(self) -> bool {
+        match self {
+            Action::SelectNext
+            | Action::SelectPrevious
+            | Action::NextLink
+            | Action::PreviousLink
+            | Action::Hover(_)
+            | Action::Click(Target::Link(_))
+            | Action::ToggleTestPoints
+            | Action::ToggleDiscretize
+            | Action::ToggleStateLine
+            | Action::ToggleHelp
+            | Action::CloseOverlay
+            | Action::Quit => true,
+            // Clicking an input feature toggles it; any other node is only selected.
+            Action::Click(Target::Node(node)) => !matches!(node, NodeId::Feature(_)),
+            _ => false,
+        }
+    }
+}
+
+/// A run followed from its run directory by another process than the one
+/// training it (`nn-tui watch`): the dashboard only shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watch {
+    /// The run directory.
+    pub dir: String,
+    /// Whether its writer is still at it, and if not how it ended.
+    pub status: RunStatus,
 }
 
 /// What the runtime must do after an update.
@@ -459,6 +493,8 @@ pub struct App {
     pub model_path: PathBuf,
     /// The user asked to leave.
     pub quit: bool,
+    /// Set when watching a run another process writes: read-only.
+    pub watch: Option<Watch>,
 }
 
 impl App {
@@ -484,6 +520,7 @@ impl App {
             palette: Palette::new(depth),
             model_path,
             quit: false,
+            watch: None,
         }
     }
 
@@ -542,6 +579,10 @@ impl App {
 
     /// Applies an action; returns what the runtime must do.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if self.watch.is_some() && !action.only_shows() {
+            self.log("read-only: another process trains this run (q leaves)");
+            return Vec::new();
+        }
         let s = &mut self.settings;
         match action {
             Action::TogglePause => match self.status.state {

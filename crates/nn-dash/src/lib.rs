@@ -13,6 +13,8 @@
 
 mod app;
 mod colors;
+mod compare;
+mod follow;
 mod history;
 mod keys;
 mod plot;
@@ -133,12 +135,35 @@ pub enum DashError {
     /// The run could not be set up.
     #[error(transparent)]
     Train(#[from] nn_train::TrainError),
+    /// A run directory could not be read.
+    #[error(transparent)]
+    Run(#[from] nn_train::RunDirError),
     /// The terminal could not be driven.
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     /// A state line that cannot be read.
     #[error(transparent)]
     StateLine(#[from] StateLineError),
+}
+
+/// Opens the dashboard on the run that another process records in `dir` (see
+/// [`nn_train::RunWriter`]): read-only, following it live, saying when its
+/// writer finished or stopped writing. Quitting never touches the run.
+pub fn watch(dir: &std::path::Path, plot: PlotMode, mouse: bool) -> Result<(), DashError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(DashError::NotATerminal);
+    }
+    runtime::watch(dir, plot, mouse)
+}
+
+/// Shows the runs recorded in `dirs` side by side, following them live: their
+/// curves overlaid with a legend naming what differs, and a table of their best
+/// score, epochs and time.
+pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(DashError::NotATerminal);
+    }
+    runtime::compare(dirs, plot)
 }
 
 /// Runs the dashboard until the user quits; returns the run's state line

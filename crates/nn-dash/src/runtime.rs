@@ -12,18 +12,20 @@ use crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
 use nn_core::{ModelInfo, Workspace};
 use nn_data::Features;
 use nn_train::{
-    Command, DataOptions, DataSpec, Event, Purpose, RunInfo, RunState, RunWriter, SessionOptions,
-    StateLine, TrainConfig, TrainData, TrainRequest, Trainer, TrainerHandle, WriterOptions,
-    load_data, spawn,
+    Command, DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunReader, RunState, RunStatus,
+    RunWriter, SessionOptions, StateLine, TrainConfig, TrainData, TrainRequest, Trainer,
+    TrainerHandle, WriterOptions, load_data, spawn,
 };
 use ratatui::layout::Rect;
 
-use crate::app::{Action, App, Effect, Settings, Shape};
+use crate::app::{Action, App, Effect, Settings, Shape, Watch};
 use crate::colors::ColorDepth;
+use crate::compare::Comparison;
+use crate::follow::Follower;
 use crate::keys::handle_key;
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
 use crate::terminal::{Signals, TerminalGuard};
-use crate::{DashError, DashOptions, ui};
+use crate::{DashError, DashOptions, PlotMode, ui};
 
 /// At most this many frames per second.
 const FRAME: Duration = Duration::from_millis(40);
@@ -31,6 +33,8 @@ const FRAME: Duration = Duration::from_millis(40);
 const PLANE_EVERY: Duration = Duration::from_millis(100);
 /// Image predictions are refreshed at most this often.
 const DIGITS_EVERY: Duration = Duration::from_secs(1);
+/// A followed run directory is read this often.
+const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 /// Longest wait for a key before looking at the trainer again, while it trains.
 const POLL: Duration = Duration::from_millis(8);
 /// The same while nothing happens (paused): a few wake-ups a second.
@@ -50,6 +54,8 @@ struct Runtime {
     handle: Option<TrainerHandle>,
     /// Records the run, when asked to.
     writer: Option<RunWriter>,
+    /// Reads the run when watching one that another process trains.
+    follower: Option<Follower>,
     started: Instant,
     workspace: Workspace,
 }
@@ -62,34 +68,10 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     let data = Arc::new(load_data(&data_spec, &data_options)?);
     let request = &options.request;
     let config = request.resolve(Purpose::Dashboard, &data)?;
-    let arch = &config.architecture;
-    let sizes = &arch.sizes;
-    let raw_columns = raw_columns(&data_spec, &data_options, &data)?;
-    let regularization_rate = config.l1.max(config.l2);
-    let settings = Settings {
-        dataset: data_spec.name(),
-        noise: data_options.noise_for(&data_spec),
-        test_fraction: data_options.test_fraction,
-        own_test_set: matches!(data_spec, DataSpec::Mnist | DataSpec::IdxFolder(_)),
-        data_seed: data_options.seed,
-        raw_columns,
-        features: features_of(&data),
-        inputs: data.train.dim(),
-        task: data.train.task(),
-        hidden: sizes[1..sizes.len() - 1].to_vec(),
-        activation: arch.hidden,
-        learning_rate: config.learning_rate,
-        batch_size: config.batch_size,
-        l1: config.l1,
-        l2: config.l2,
-        regularization_rate,
-        seed: config.seed,
-        pace: request.pace(Purpose::Dashboard, data.train.dim()),
-        threads: config.threads,
-        optimizer: config.optimizer.name(),
-        discretize: options.discretize,
-        test_points: options.test_points,
-    };
+    let pace = request.pace(Purpose::Dashboard, data.train.dim());
+    let mut settings = settings_for(&data_spec, &data_options, &data, &config, pace)?;
+    settings.discretize = options.discretize;
+    settings.test_points = options.test_points;
     let mut app = App::new(
         settings,
         options.model_path.clone(),
@@ -109,6 +91,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
         config: None,
         handle: None,
         writer: None,
+        follower: None,
         started: Instant::now(),
         workspace: Workspace::new(),
     };
@@ -123,6 +106,166 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     }
     drop(guard);
     result.map(|()| rt.state_line())
+}
+
+/// Shows the run that another process records in `dir`, read-only, following
+/// it live until the user quits.
+pub fn watch(dir: &Path, plot: PlotMode, mouse: bool) -> Result<(), DashError> {
+    let signals = Signals::register()?;
+    let follower = Follower::open(dir)?;
+    let info = follower.info().clone();
+    let (data_spec, data) = info.data.load()?;
+    let data_options = info.data.options.clone();
+    let mut settings = settings_for(
+        &data_spec,
+        &data_options,
+        &data,
+        &info.config,
+        pace_of(&info),
+    )?;
+    settings.dataset.clone_from(&info.dataset);
+    let mut app = App::new(settings, PathBuf::new(), plot, ColorDepth::detect());
+    app.watch = Some(Watch {
+        dir: dir.display().to_string(),
+        status: RunStatus::Running,
+    });
+    app.state_line.clone_from(&info.state_line);
+    let options = DashOptions {
+        mouse,
+        ..DashOptions::new(
+            Some(&info.data.spec),
+            data_options.clone(),
+            TrainRequest::default(),
+        )?
+    };
+    let mut rt = Runtime {
+        options,
+        app,
+        data: Arc::new(data),
+        data_spec,
+        data_options,
+        config: Some(info.config),
+        handle: None,
+        writer: None,
+        follower: Some(follower),
+        started: Instant::now(),
+        workspace: Workspace::new(),
+    };
+    rt.set_points();
+    // Everything written so far, before the terminal is touched.
+    rt.follow()?;
+    let mut guard = TerminalGuard::new(mouse)?;
+    let result = rt.event_loop(&mut guard, &signals, &mut |_| {});
+    drop(guard);
+    result
+}
+
+/// Shows the runs recorded in `dirs` side by side, following them live, until the user quits.
+pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
+    let signals = Signals::register()?;
+    let mut readers = dirs
+        .iter()
+        .map(|dir| RunReader::open(dir))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs = readers
+        .iter()
+        .map(|r| (r.dir(), r.info().clone()))
+        .collect();
+    let mut comparison = Comparison::new(runs, plot, ColorDepth::detect());
+    // Everything written so far, before the terminal is touched.
+    read_runs(&mut comparison, &mut readers)?;
+    let mut guard = TerminalGuard::new(false)?;
+    let terminal = &mut guard.terminal;
+    let (mut dirty, mut last_read, mut last_draw) = (true, Instant::now(), None::<Instant>);
+    loop {
+        if signals.interrupt.load(Ordering::Relaxed) || signals.terminate.load(Ordering::Relaxed) {
+            break;
+        }
+        if last_read.elapsed() >= FOLLOW_EVERY {
+            dirty |= read_runs(&mut comparison, &mut readers)?;
+            last_read = Instant::now();
+        }
+        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            terminal.draw(|frame| ui::draw_comparison(frame, &comparison))?;
+            dirty = false;
+            last_draw = Some(Instant::now());
+        }
+        if event::poll(FOLLOW_EVERY / 4)? {
+            match event::read()? {
+                TermEvent::Key(key) if handle_key(key, false) == Some(Action::Quit) => break,
+                TermEvent::Resize(..) => {
+                    terminal.autoresize()?;
+                    dirty = true;
+                }
+                _ => {}
+            }
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// Folds what each run wrote since the last look into the comparison; true if anything did.
+fn read_runs(comparison: &mut Comparison, readers: &mut [RunReader]) -> Result<bool, DashError> {
+    let mut changed = false;
+    for (i, reader) in readers.iter_mut().enumerate() {
+        let (records, status) = reader.poll()?;
+        changed |= !records.is_empty();
+        for record in &records {
+            comparison.add(i, record);
+        }
+        for warning in reader.take_warnings() {
+            comparison.log(warning);
+            changed = true;
+        }
+        comparison.set_status(i, status);
+    }
+    Ok(changed)
+}
+
+/// The pace a run's state line names (max if it names none).
+fn pace_of(info: &RunInfo) -> Pace {
+    StateLine::read(&info.state_line)
+        .ok()
+        .and_then(|imported| imported.line.pace)
+        .unwrap_or(Pace::Max)
+}
+
+/// What the dashboard shows of a run on `data` (loaded from `spec` with
+/// `options`) with `config` at `pace`: the settings the keys then change.
+fn settings_for(
+    spec: &DataSpec,
+    options: &DataOptions,
+    data: &TrainData,
+    config: &TrainConfig,
+    pace: Pace,
+) -> Result<Settings, DashError> {
+    let arch = &config.architecture;
+    let sizes = &arch.sizes;
+    Ok(Settings {
+        dataset: spec.name(),
+        noise: options.noise_for(spec),
+        test_fraction: options.test_fraction,
+        own_test_set: matches!(spec, DataSpec::Mnist | DataSpec::IdxFolder(_)),
+        data_seed: options.seed,
+        raw_columns: raw_columns(spec, options, data)?,
+        features: features_of(data),
+        inputs: data.train.dim(),
+        task: data.train.task(),
+        hidden: sizes[1..sizes.len() - 1].to_vec(),
+        activation: arch.hidden,
+        learning_rate: config.learning_rate,
+        batch_size: config.batch_size,
+        l1: config.l1,
+        l2: config.l2,
+        regularization_rate: config.l1.max(config.l2),
+        seed: config.seed,
+        pace,
+        threads: config.threads,
+        optimizer: config.optimizer.name(),
+        discretize: false,
+        test_points: true,
+    })
 }
 
 /// The raw columns of the data behind `data` (before its features).
@@ -244,6 +387,93 @@ impl Runtime {
         self.started = Instant::now();
         self.app.state_line = self.state_line();
         Ok(())
+    }
+
+    /// Applies what the followed run wrote since the last look; returns whether
+    /// anything shown changed and whether the network did.
+    fn follow(&mut self) -> Result<(bool, bool), DashError> {
+        let (mut changed, mut network) = (false, false);
+        while let Some(follower) = &mut self.follower {
+            let followed = follower.poll(&mut self.app)?;
+            changed |= followed.changed;
+            network |= followed.network;
+            if let Some(line) = followed.state_line {
+                self.follow_state_line(&line);
+                changed = true;
+            }
+            let Some(info) = followed.restarted else {
+                break;
+            };
+            self.follow_restart(&info)?;
+            (changed, network) = (true, true);
+        }
+        Ok((changed, network))
+    }
+
+    /// A new trainer in the followed run: its data, settings and network.
+    fn follow_restart(&mut self, info: &RunInfo) -> Result<(), DashError> {
+        let (spec, data) = info.data.load()?;
+        let mut settings = settings_for(
+            &spec,
+            &info.data.options,
+            &data,
+            &info.config,
+            pace_of(info),
+        )?;
+        settings.dataset.clone_from(&info.dataset);
+        settings.discretize = self.app.settings.discretize;
+        settings.test_points = self.app.settings.test_points;
+        self.app.settings = settings;
+        self.app.clear_run();
+        self.app.state_line.clone_from(&info.state_line);
+        self.app.log(format!(
+            "the writer restarted: {} {}",
+            info.dataset, info.config.architecture
+        ));
+        self.data = Arc::new(data);
+        self.data_spec = spec;
+        self.data_options = info.data.options.clone();
+        self.config = Some(info.config.clone());
+        if let Some(follower) = &mut self.follower {
+            follower.expect(info.config.architecture.clone());
+        }
+        self.set_points();
+        Ok(())
+    }
+
+    /// The followed run's state line changed: its rates and pace, and new points
+    /// when the writer drew new ones (another data seed, noise, ...).
+    fn follow_state_line(&mut self, text: &str) {
+        self.app.state_line = text.to_string();
+        let Ok(imported) = StateLine::read(text) else {
+            return;
+        };
+        let line = imported.line;
+        let s = &mut self.app.settings;
+        s.learning_rate = line.learning_rate.unwrap_or(s.learning_rate);
+        s.batch_size = line.batch_size.unwrap_or(s.batch_size);
+        s.l1 = line.l1.unwrap_or(s.l1);
+        s.l2 = line.l2.unwrap_or(s.l2);
+        s.regularization_rate = s.l1.max(s.l2).max(s.regularization_rate);
+        s.pace = line.pace.unwrap_or(s.pace);
+        if !matches!(self.data_spec, DataSpec::Generator(_)) {
+            return;
+        }
+        let options = DataOptions {
+            target: self.data_options.target.clone(),
+            normalization: self.data_options.normalization,
+            ..line.data_options()
+        };
+        if options != self.data_options {
+            match load_data(&self.data_spec, &options) {
+                Ok(data) => {
+                    self.data = Arc::new(data);
+                    self.data_options = options;
+                    self.set_points();
+                }
+                Err(e) => self.app.log(format!("could not load the new points: {e}")),
+            }
+        }
     }
 
     /// Starts recording the run (or, after a restart, records the new trainer in the
@@ -386,6 +616,7 @@ impl Runtime {
         let mut shown_seconds = u64::MAX;
         let mut extent: Option<(usize, usize, Extent)> = None;
         let mut size = terminal.size()?;
+        let mut last_follow: Option<Instant> = None;
         loop {
             if signals.interrupt.load(Ordering::Relaxed) {
                 break;
@@ -407,11 +638,32 @@ impl Runtime {
                     dirty |= self.app.apply_event(event);
                 }
             }
+            if self.follower.is_some() && last_follow.is_none_or(|t| t.elapsed() >= FOLLOW_EVERY) {
+                match self.follow() {
+                    Ok((changed, network)) => {
+                        dirty |= changed;
+                        network_changed |= network;
+                    }
+                    Err(e) => {
+                        // What was read stays on screen.
+                        self.app.log(format!("stopped following the run: {e}"));
+                        self.follower = None;
+                        dirty = true;
+                    }
+                }
+                last_follow = Some(Instant::now());
+            }
             if let Some(problem) = self.writer.as_mut().and_then(RunWriter::problem) {
                 self.app.log(format!("recording the run: {problem}"));
                 dirty = true;
             }
-            let elapsed = self.started.elapsed();
+            let elapsed = match (&self.follower, &self.app.watch) {
+                // A watched run's own clock: since it started while it runs, else
+                // up to its last record.
+                (Some(f), Some(w)) if w.status != RunStatus::Running => f.run_time(),
+                (Some(f), _) => since_unix(f.info().started).max(f.run_time()),
+                _ => self.started.elapsed(),
+            };
             if elapsed.as_secs() != shown_seconds {
                 shown_seconds = elapsed.as_secs();
                 dirty = true;
@@ -562,6 +814,14 @@ impl Runtime {
         }
         handle.send(Command::SaveModel(recovery_path(&self.options.model_path)));
     }
+}
+
+/// Time since `unix` seconds since 1970 (zero if that is in the future).
+fn since_unix(unix: f64) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    Duration::from_secs_f64((now - unix).max(0.0))
 }
 
 /// Where the model goes when the dashboard is killed: `model.safetensors` -> `model.recovery.safetensors`.

@@ -16,6 +16,7 @@ Examples:
   nn-tui --state '#activation=relu&dataset=xor&networkShape=4'    a TensorFlow Playground URL
   nn-tui train --data moons --save m.safetensors
   nn-tui runs                              the runs written under runs/, with their status
+  nn-tui watch runs/spiral-20260101-120000 a run another process trains, live (read-only)
   nn-tui eval --model m.safetensors --data moons
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
                --loss seed --optimizer sgd --lr 3.0 --batch 32 --epochs 10
@@ -53,6 +54,9 @@ pub enum Command {
     Info(InfoArgs),
     /// List the run directories under runs/: data set, network, status, best accuracy, age.
     Runs(RunsArgs),
+    /// Watch a run that another process records, in the dashboard (read-only); several
+    /// run directories are compared side by side.
+    Watch(WatchArgs),
 }
 
 /// `train --help`'s closing text: the defaults, read from nn-train's one table.
@@ -444,6 +448,20 @@ pub struct RunsArgs {
     /// Print one JSON array on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `nn-tui watch`.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Run directories (`nn-tui runs` lists them); with two or more, their curves side by side.
+    #[arg(value_name = "DIR", required = true, num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+    /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "braille")]
+    pub plot: PlotArg,
+    /// Ignore the mouse (lets the terminal select text).
+    #[arg(long = "no-mouse")]
+    pub no_mouse: bool,
 }
 
 /// Activations a hidden layer may use.

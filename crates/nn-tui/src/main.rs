@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command, DashArgs};
+use cli::{Cli, Command, DashArgs, WatchArgs};
 use nn_dash::DashError;
 use nn_train::{SettingError, StateLine, TrainError, TrainRequest};
 
@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Info(args)) => model::info(args),
         Some(Command::Runs(args)) => runs::list(args),
+        Some(Command::Watch(args)) => watch(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
@@ -111,6 +112,26 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// `nn-tui watch`: the dashboard on recorded runs, read-only.
+fn watch(args: &WatchArgs) -> Result<Outcome> {
+    if !std::io::stdout().is_terminal() {
+        return Err(nn_dash::DashError::NotATerminal.into());
+    }
+    for dir in &args.dirs {
+        if !dir.join(nn_train::RUN_INFO_FILE).is_file() {
+            anyhow::bail!(
+                "{}: not a run directory (no run.json); nn-tui runs lists them",
+                dir.display()
+            );
+        }
+    }
+    match args.dirs.as_slice() {
+        [dir] => nn_dash::watch(dir, args.plot.into(), !args.no_mouse)?,
+        dirs => nn_dash::compare(dirs, args.plot.into())?,
+    }
+    Ok(Outcome::Done)
 }
 
 /// The dashboard on the flags as `train` reads them, or on a state line; nn-dash

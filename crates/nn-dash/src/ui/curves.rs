@@ -10,6 +10,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 use super::panel;
 use crate::PlotMode;
 use crate::app::App;
+use crate::colors::Palette;
 use crate::history::Series;
 use crate::plot::is_classification;
 
@@ -70,58 +71,49 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 inner.height,
             )
         };
-        draw_chart(
+        chart(
             frame,
             r,
-            app,
+            app.palette,
+            app.plot,
             name,
-            train,
-            test,
+            &[(train, train_color), (test, test_color)],
             unit,
             x_max,
-            (train_color, test_color),
         );
     }
 }
 
+/// A chart of `lines` (each a series and its colour) over epochs `0..x_max` in
+/// `r`, its name and each line's latest value on top; `unit`: values in `[0, 1]`
+/// shown as percentages (accuracy).
 #[allow(clippy::too_many_arguments)]
-fn draw_chart(
+pub(super) fn chart(
     frame: &mut Frame,
     r: Rect,
-    app: &App,
+    palette: Palette,
+    plot: PlotMode,
     name: &str,
-    train: &Series,
-    test: &Series,
+    lines: &[(&Series, Color)],
     unit: bool,
     x_max: f64,
-    (train_color, test_color): (Color, Color),
 ) {
-    let p = app.palette;
-    let train_points = train.points();
-    let test_points = test.points();
+    let p = palette;
+    let points: Vec<Vec<(f64, f64)>> = lines.iter().map(|(s, _)| s.points()).collect();
+    let all = || points.iter().flatten().map(|q| q.1);
     let y_max = if unit {
         1.0
     } else {
-        train_points
-            .iter()
-            .chain(&test_points)
-            .map(|q| q.1)
-            .fold(0.0, f64::max)
-            .max(1e-3)
-            * 1.05
+        all().fold(0.0, f64::max).max(1e-3) * 1.05
     };
     let y_min = if unit {
         // Zoom in on the part that matters once accuracy is high.
-        let low = train_points
-            .iter()
-            .chain(&test_points)
-            .map(|q| q.1)
-            .fold(1.0, f64::min);
+        let low = all().fold(1.0, f64::min);
         if low > 0.5 { 0.5 } else { 0.0 }
     } else {
         0.0
     };
-    let marker = match app.plot {
+    let marker = match plot {
         PlotMode::Braille => Marker::Braille,
         PlotMode::Block => Marker::HalfBlock,
         PlotMode::Ascii => Marker::Dot,
@@ -135,18 +127,17 @@ fn draw_chart(
             }
         })
     };
-    let datasets = vec![
-        Dataset::default()
-            .marker(marker)
-            .graph_type(GraphType::Line)
-            .style(Style::default().fg(train_color))
-            .data(&train_points),
-        Dataset::default()
-            .marker(marker)
-            .graph_type(GraphType::Line)
-            .style(Style::default().fg(test_color))
-            .data(&test_points),
-    ];
+    let datasets: Vec<Dataset> = points
+        .iter()
+        .zip(lines)
+        .map(|(data, (_, color))| {
+            Dataset::default()
+                .marker(marker)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(*color))
+                .data(data)
+        })
+        .collect();
     let label = |v: f64| {
         if unit {
             format!("{:.0}%", v * 100.0)
@@ -157,12 +148,16 @@ fn draw_chart(
         }
     };
     let name = if r.width < 30 && unit { "acc" } else { name };
-    let title = Line::from(vec![
-        Span::styled(format!("{name} "), Style::default().fg(p.dim())),
-        Span::styled(latest(train), Style::default().fg(train_color)),
-        Span::raw(" "),
-        Span::styled(latest(test), Style::default().fg(test_color)),
-    ]);
+    let mut title = vec![Span::styled(
+        format!("{name} "),
+        Style::default().fg(p.dim()),
+    )];
+    for (i, (series, color)) in lines.iter().enumerate() {
+        if i > 0 {
+            title.push(Span::raw(" "));
+        }
+        title.push(Span::styled(latest(series), Style::default().fg(*color)));
+    }
     let x_label = format!("{x_max:.0}");
     let x_labels = if r.width >= 40 {
         vec![Span::raw("0"), Span::raw("epoch"), Span::raw(x_label)]
@@ -186,7 +181,10 @@ fn draw_chart(
         .legend_position(None);
     let title_area = Rect::new(r.x, r.y, r.width, 1);
     let chart_area = Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
-    frame.render_widget(ratatui::widgets::Paragraph::new(title), title_area);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(Line::from(title)),
+        title_area,
+    );
     if chart_area.height >= 3 {
         frame.render_widget(chart, chart_area);
     }

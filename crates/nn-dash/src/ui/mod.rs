@@ -2,6 +2,7 @@
 //! and renders each one (a file per panel). Pure: reads the state, writes the frame.
 
 mod boundary;
+mod compare;
 mod curve;
 mod curves;
 mod digits;
@@ -21,6 +22,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use crate::PlotMode;
 use crate::app::{App, Overlay, Shape, Target};
 
+pub use compare::draw as draw_comparison;
 pub use curve::x_range as curve_range;
 
 /// Smallest terminal the dashboard draws in.

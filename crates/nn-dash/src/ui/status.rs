@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use nn_train::{Pace, RunState};
+use nn_train::{Pace, RunState, RunStatus};
 
 use super::{human, rate};
 use crate::app::App;
@@ -17,12 +17,18 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
     let s = &app.status;
     let label = |t: &'static str| Span::styled(t, Style::default().fg(p.dim()));
     let value = |t: String| Span::styled(t, Style::default().add_modifier(Modifier::BOLD));
-    let (badge, color) = match &s.state {
-        RunState::Running => (" RUNNING ", Color::Green),
-        RunState::Paused => (" PAUSED ", Color::Yellow),
-        RunState::Finished => (" FINISHED ", Color::Cyan),
-        RunState::Stopped => (" STOPPED ", Color::Gray),
-        RunState::Diverged(_) => (" DIVERGED ", Color::Red),
+    let (badge, color) = match (&s.state, app.watch.as_ref().map(|w| w.status)) {
+        // A watched run whose writer is gone: how it ended, not how it last stood.
+        (_, Some(RunStatus::Finished)) => (" FINISHED ", Color::Cyan),
+        (_, Some(RunStatus::Interrupted)) => (" INTERRUPTED ", Color::Gray),
+        (_, Some(RunStatus::Diverged)) => (" DIVERGED ", Color::Red),
+        (_, Some(RunStatus::Failed)) => (" FAILED ", Color::Red),
+        (_, Some(RunStatus::StoppedWriting)) => (" STOPPED WRITING ", Color::Magenta),
+        (RunState::Running, _) => (" RUNNING ", Color::Green),
+        (RunState::Paused, _) => (" PAUSED ", Color::Yellow),
+        (RunState::Finished, _) => (" FINISHED ", Color::Cyan),
+        (RunState::Stopped, _) => (" STOPPED ", Color::Gray),
+        (RunState::Diverged(_), _) => (" DIVERGED ", Color::Red),
     };
     let secs = s.elapsed.as_secs();
     let set = &app.settings;
@@ -51,14 +57,18 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
         ],
         vec![label("  threads "), value(set.threads.to_string())],
     ];
-    let mut first = vec![Span::styled(
-        badge,
+    let badge_style = |color| {
         Style::default()
             .fg(Color::Black)
             .bg(color)
-            .add_modifier(Modifier::BOLD),
-    )];
-    let mut used = badge.chars().count();
+            .add_modifier(Modifier::BOLD)
+    };
+    let mut first = Vec::new();
+    if app.watch.is_some() {
+        first.push(Span::styled(" WATCH ", badge_style(Color::Blue)));
+    }
+    first.push(Span::styled(badge, badge_style(color)));
+    let mut used: usize = first.iter().map(Span::width).sum();
     for group in groups {
         let width: usize = group.iter().map(Span::width).sum();
         if used + width > usize::from(top.width) {

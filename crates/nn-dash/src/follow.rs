@@ -1,0 +1,170 @@
+//! Following a run directory that another process writes (`nn-tui watch`):
+//! its records become what the dashboard shows, as the trainer's own events
+//! would, and the latest snapshot file becomes the network drawn.
+//!
+//! A [`Follower`] stops at a `restart` record and hands it to the runtime,
+//! which loads the new run's data before the records after it are applied.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nn_core::Architecture;
+use nn_train::{
+    Entry, Event, Model, Record, RunDirError, RunInfo, RunReader, RunStatus, SNAPSHOT_FILE,
+};
+
+use crate::app::App;
+
+/// Reads a run directory and applies it to an [`App`].
+#[derive(Debug)]
+pub struct Follower {
+    reader: RunReader,
+    /// Records read but not applied yet (those after a restart).
+    pending: VecDeque<Record>,
+    /// The network the snapshots must have (the current trainer's).
+    architecture: Architecture,
+    snapshot: PathBuf,
+    status: RunStatus,
+    /// Seconds from the start to the latest record.
+    pub last_t: f64,
+}
+
+/// What one [`Follower::poll`] brought.
+#[derive(Debug, Default)]
+pub struct Followed {
+    /// Something shown changed.
+    pub changed: bool,
+    /// A new snapshot was loaded into [`App::network`].
+    pub network: bool,
+    /// The run's state line changed (keys pressed in the writing dashboard).
+    pub state_line: Option<String>,
+    /// A new trainer took over: the runtime loads its data, then polls again.
+    pub restarted: Option<RunInfo>,
+}
+
+impl Follower {
+    /// Opens the run in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, RunDirError> {
+        let reader = RunReader::open(dir)?;
+        Ok(Self {
+            architecture: reader.info().config.architecture.clone(),
+            reader,
+            pending: VecDeque::new(),
+            snapshot: dir.join(SNAPSHOT_FILE),
+            status: RunStatus::Running,
+            last_t: 0.0,
+        })
+    }
+
+    /// What the run is (`run.json` as the follower opened it).
+    pub fn info(&self) -> &RunInfo {
+        self.reader.info()
+    }
+
+    /// The snapshots to come belong to a trainer with this network.
+    pub fn expect(&mut self, architecture: Architecture) {
+        self.architecture = architecture;
+    }
+
+    /// Applies what was written since the last poll to `app`, up to a restart.
+    pub fn poll(&mut self, app: &mut App) -> Result<Followed, RunDirError> {
+        let mut followed = Followed::default();
+        if self.pending.is_empty() {
+            let (records, status) = self.reader.poll()?;
+            self.pending.extend(records);
+            for warning in self.reader.take_warnings() {
+                app.log(warning);
+                followed.changed = true;
+            }
+            if status != self.status {
+                self.status = status;
+                if let Some(message) = ended(status) {
+                    app.log(message);
+                }
+                if let Some(watch) = &mut app.watch {
+                    watch.status = status;
+                }
+                followed.changed = true;
+            }
+        }
+        let mut snapshot = false;
+        while let Some(record) = self.pending.pop_front() {
+            followed.changed = true;
+            self.last_t = self.last_t.max(record.t);
+            match record.entry {
+                Entry::Epoch(report) => {
+                    app.apply_event(Event::EpochEnd(report));
+                }
+                Entry::Progress(p) => {
+                    app.settings.learning_rate = p.learning_rate;
+                    app.settings.batch_size = p.batch_size;
+                    app.apply_event(Event::Progress(p));
+                }
+                Entry::Settings(change) => {
+                    app.settings.learning_rate = change.learning_rate;
+                    app.settings.batch_size = change.batch_size;
+                }
+                Entry::State(state) => {
+                    app.apply_event(Event::State(state));
+                }
+                Entry::Reset(_) => {
+                    app.clear_run();
+                    app.log("the weights were reset");
+                }
+                Entry::Snapshot(_) => snapshot = true,
+                Entry::Log(message) => app.log(message),
+                Entry::StateLine(line) => followed.state_line = Some(line),
+                Entry::Restart(info) => {
+                    followed.restarted = Some(*info);
+                    // The snapshot file already holds the new trainer's weights.
+                    snapshot = false;
+                    break;
+                }
+                Entry::End(end) => {
+                    if let Some(summary) = end.summary {
+                        app.apply_event(Event::Finished(summary));
+                    }
+                }
+            }
+        }
+        if snapshot {
+            followed.network = self.load_snapshot(app);
+        }
+        Ok(followed)
+    }
+
+    /// Loads the snapshot file into `app` if it holds the expected network.
+    fn load_snapshot(&self, app: &mut App) -> bool {
+        // Replaced atomically by the writer: never half a file. One that does not
+        // load (or belongs to a newer trainer) waits for the next snapshot.
+        match Model::load(&self.snapshot) {
+            Ok(model) if *model.network.architecture() == self.architecture => {
+                app.apply_event(Event::Snapshot(Arc::new(model.network)));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// How long ago, in the run's own time, its latest record was written.
+    pub fn run_time(&self) -> Duration {
+        Duration::from_secs_f64(self.last_t.max(0.0))
+    }
+}
+
+/// What the log line says when the writer is done.
+fn ended(status: RunStatus) -> Option<String> {
+    let message = match status {
+        RunStatus::Running => return None,
+        RunStatus::StoppedWriting => {
+            "the writer stopped writing without an end (killed or crashed): this is its last record"
+        }
+        RunStatus::Finished => "the writer finished: the run is complete",
+        RunStatus::Interrupted => "the writer was stopped before the run's end",
+        RunStatus::Diverged => "the writer's run diverged",
+        RunStatus::Failed => "the writer's run failed",
+    };
+    Some(message.into())
+}
