@@ -7,7 +7,8 @@
 //! half a record). The snapshot is a model file replaced atomically.
 //!
 //! Disk use is bounded by thinning, whatever the trainer's pace: at most one
-//! progress record a second, epochs at most every 100 ms (plus every epoch that
+//! progress record a second, every epoch up to the 1,000th (a short run keeps
+//! its whole curve) and then at most one every 100 ms (plus every epoch that
 //! was the best so far, so the best figure is never lost, and the epoch that
 //! stopped the run early or found it stalled), a snapshot at most
 //! once a second (and for big networks at most about 1 MB of snapshot a second),
@@ -39,8 +40,11 @@ use crate::trainer::EpochReport;
 pub struct WriterOptions {
     /// Minimum time between progress records.
     pub progress_interval: Duration,
-    /// Minimum time between epoch records (best epochs and the last one are kept besides).
+    /// Minimum time between epoch records (best epochs and the last one are kept
+    /// besides), once [`WriterOptions::every_epoch_until`] epochs are recorded.
     pub epoch_interval: Duration,
+    /// Every epoch up to this one is recorded, so a short run keeps its whole curve.
+    pub every_epoch_until: usize,
     /// Minimum time between snapshots.
     pub snapshot_interval: Duration,
     /// Snapshot bytes per second, at most: big networks are snapshotted less often.
@@ -56,6 +60,7 @@ impl Default for WriterOptions {
         Self {
             progress_interval: Duration::from_secs(1),
             epoch_interval: Duration::from_millis(100),
+            every_epoch_until: 1000,
             snapshot_interval: Duration::from_secs(1),
             snapshot_bytes_per_second: 1_000_000,
             log_interval: Duration::from_millis(200),
@@ -404,7 +409,9 @@ impl RunWriter {
         }
         // An epoch that ends the run early or finds training stalled says something
         // no later epoch repeats: always recorded.
-        let telling = report.stop_early || report.stalled.is_some();
+        let telling = report.stop_early
+            || report.stalled.is_some()
+            || report.epoch <= self.options.every_epoch_until;
         if telling || due(th.epoch_at, self.options.epoch_interval * factor, now) {
             th.epoch_at = Some(now);
             th.latest_epoch = None;
@@ -675,7 +682,10 @@ mod tests {
 
     #[test]
     fn fast_epochs_are_thinned_but_the_best_and_the_last_are_kept() {
-        let (dir, mut w, start) = writer(WriterOptions::default());
+        let (dir, mut w, start) = writer(WriterOptions {
+            every_epoch_until: 0,
+            ..WriterOptions::default()
+        });
         // 2,000 epochs in 2 s; accuracy 50-59% except one best epoch of 97%.
         for e in 1..=2000u64 {
             let right = if e == 1234 { 97 } else { 50 + e % 10 };
@@ -696,8 +706,30 @@ mod tests {
     }
 
     #[test]
+    fn a_short_run_keeps_every_epoch() {
+        let (dir, mut w, start) = writer(WriterOptions {
+            every_epoch_until: 300,
+            ..WriterOptions::default()
+        });
+        // 1,000 epochs in 10 ms: the first 300 all, then the thinned ones.
+        for e in 1..=1000u64 {
+            w.observe_at(
+                &Event::EpochEnd(epoch(e as usize, 50)),
+                start + Duration::from_micros(e * 10),
+            );
+        }
+        w.finish(None, None).unwrap();
+        let epochs = epochs_of(&read_back(dir.path()).0);
+        assert_eq!(epochs[..300], (1..=300).collect::<Vec<_>>()[..]);
+        assert_eq!(epochs[300..], [1000], "then the last, at the end");
+    }
+
+    #[test]
     fn a_stalled_epoch_is_always_recorded() {
-        let (dir, mut w, start) = writer(WriterOptions::default());
+        let (dir, mut w, start) = writer(WriterOptions {
+            every_epoch_until: 0,
+            ..WriterOptions::default()
+        });
         for e in 1..=50u64 {
             let mut report = epoch(e as usize, 50);
             if e == 17 {
