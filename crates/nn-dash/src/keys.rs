@@ -258,9 +258,11 @@ pub fn handle_key(key: KeyEvent, overlay_open: bool) -> Option<Action> {
 }
 
 /// As many hints as fit in `width` columns, two spaces apart.
-pub fn hint_line(width: usize) -> String {
+pub fn hint_line(width: usize, read_only: bool) -> String {
     let mut text = String::new();
-    for hint in BINDINGS.iter().filter_map(|b| b.hint) {
+    // Read-only (watching another process's run), only the keys that change what is shown.
+    let usable = |b: &&Binding| !read_only || b.keys.iter().all(|(_, a)| a.only_shows());
+    for hint in BINDINGS.iter().filter(usable).filter_map(|b| b.hint) {
         if text.len() + hint.len() + 2 > width {
             break;
         }
@@ -357,8 +359,10 @@ mod tests {
 
     #[test]
     fn the_hint_line_is_a_prefix_of_the_table() {
-        assert_eq!(hint_line(33), "space pause  n step  < > speed  ");
-        assert!(hint_line(400).ends_with("s save  "));
-        assert_eq!(hint_line(5), "");
+        assert_eq!(hint_line(33, false), "space pause  n step  < > speed  ");
+        assert!(hint_line(400, false).ends_with("s save  "));
+        assert_eq!(hint_line(5, false), "");
+        // Watching another process's run: only the keys that change what is shown.
+        assert_eq!(hint_line(400, true), "? help  q quit  c state  ");
     }
 }

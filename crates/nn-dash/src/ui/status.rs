@@ -130,7 +130,7 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
         ])
     } else {
         Line::from(label_owned(
-            crate::keys::hint_line(usize::from(bottom.width)),
+            crate::keys::hint_line(usize::from(bottom.width), app.watch.is_some()),
             p.dim(),
         ))
     };
