@@ -124,6 +124,7 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool) -> Result<(), DashError> {
         pace_of(&info),
     )?;
     settings.dataset.clone_from(&info.dataset);
+    settings.threads = threads_of(&info.config);
     let mut app = App::new(settings, PathBuf::new(), plot, ColorDepth::detect());
     app.watch = Some(Watch {
         dir: dir.display().to_string(),
@@ -221,6 +222,14 @@ fn read_runs(comparison: &mut Comparison, readers: &mut [RunReader]) -> Result<b
         comparison.set_status(i, status);
     }
     Ok(changed)
+}
+
+/// The worker threads a run's trainer had: as configured, or one per core.
+fn threads_of(config: &TrainConfig) -> usize {
+    match config.threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    }
 }
 
 /// The pace a run's state line names (max if it names none).
@@ -421,6 +430,7 @@ impl Runtime {
             pace_of(info),
         )?;
         settings.dataset.clone_from(&info.dataset);
+        settings.threads = threads_of(&info.config);
         settings.discretize = self.app.settings.discretize;
         settings.test_points = self.app.settings.test_points;
         self.app.settings = settings;
