@@ -12,6 +12,8 @@ use ratatui::widgets::Paragraph;
 
 use super::curves::chart;
 use super::{MIN_HEIGHT, MIN_WIDTH};
+use nn_train::Part;
+
 use crate::compare::{Compared, Comparison};
 
 /// Draws the comparison on the whole frame.
@@ -104,13 +106,15 @@ pub fn draw(frame: &mut Frame, c: &Comparison) {
 
     let table_y = charts.bottom() - area.y;
     let cells: Vec<[String; 5]> = c.runs.iter().map(row).collect();
+    // The other columns take 58 characters with their gaps and the colour mark;
+    // a long label is cut here (the legend above shows it whole).
     let label_width = cells
         .iter()
         .map(|r| r[0].chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(3, usize::from(area.width) / 3);
-    let widths = [label_width, 16, 24, 7, 9];
+        .clamp(3, usize::from(area.width).saturating_sub(58).max(3));
+    let widths = [label_width, 15, 20, 6, 7];
     let header = ["RUN", "STATUS", "BEST", "EPOCHS", "TIME"].map(String::from);
     let text = |cells: &[String; 5]| {
         let mut out = String::new();
@@ -151,14 +155,22 @@ fn color(c: &Comparison, i: usize) -> Color {
     c.palette.point(i)
 }
 
+/// A part's name in a narrow column.
+fn short(part: Part) -> &'static str {
+    match part {
+        Part::Validation => "val",
+        _ => part.name(),
+    }
+}
+
 /// A run's cells: label, status, best score, epochs, time.
 fn row(r: &Compared) -> [String; 5] {
     let s = &r.summary;
     let best = s.best.map_or_else(
         || "-".into(),
         |b| match b.accuracy {
-            Some(a) => format!("{:.1}% {} @{}", a * 100.0, b.part.name(), b.epoch),
-            None => format!("loss {:.4} {} @{}", b.loss, b.part.name(), b.epoch),
+            Some(a) => format!("{:.1}% {} @{}", a * 100.0, short(b.part), b.epoch),
+            None => format!("loss {:.4} {} @{}", b.loss, short(b.part), b.epoch),
         },
     );
     let secs = s.seconds as u64;
@@ -170,4 +182,155 @@ fn row(r: &Compared) -> [String; 5] {
         s.epochs.to_string(),
         time,
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use insta::assert_snapshot;
+    use nn_core::{Activation, Architecture, Loss};
+    use nn_train::{
+        DataOptions, EndStatus, Entry, EpochReport, Metrics, Record, RunData, RunEnd, RunInfo,
+        RunStatus, TrainConfig,
+    };
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::PlotMode;
+    use crate::colors::ColorDepth;
+    use crate::compare::Comparison;
+
+    fn info(line: &str, output: Activation, loss: Loss) -> RunInfo {
+        let outputs = if loss == Loss::CrossEntropy { 2 } else { 1 };
+        let arch =
+            Architecture::new(vec![2, 8, 8, outputs], Activation::Tanh, output, loss).unwrap();
+        RunInfo {
+            format: 1,
+            command: vec!["nn-tui".into()],
+            pid: 1,
+            started: 0.0,
+            dataset: "spiral".into(),
+            data: RunData {
+                spec: "spiral".into(),
+                options: DataOptions::default(),
+            },
+            parts: [400, 0, 100],
+            config: TrainConfig::new(arch),
+            state_line: line.into(),
+        }
+    }
+
+    /// An epoch of a regression whose held-out loss falls as `scale / epoch`.
+    fn regression(epoch: usize, scale: f64) -> EpochReport {
+        let metrics = Metrics {
+            loss: scale / epoch as f64,
+            samples: 100,
+            confusion: None,
+            mse: Some(scale / epoch as f64),
+            r2: None,
+        };
+        EpochReport {
+            test: Some(metrics.clone()),
+            train: metrics,
+            ..crate::ui::tests::report(epoch, 2, 0.5)
+        }
+    }
+
+    /// An epoch of a classifier with this test accuracy, and a loss that falls with it.
+    fn classifier(epoch: usize, accuracy: f64) -> EpochReport {
+        let mut report = crate::ui::tests::report(epoch, 2, accuracy);
+        if let Some(test) = &mut report.test {
+            test.loss = 1.5 * (1.0 - accuracy);
+        }
+        report
+    }
+
+    fn record(t: f64, entry: Entry) -> Record {
+        Record { t, entry }
+    }
+
+    fn render(c: &Comparison, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| super::draw(frame, c)).unwrap();
+        terminal
+    }
+
+    /// Two spiral runs that differ in their rate: one learns faster and has ended.
+    fn two_rates() -> Comparison {
+        let dirs = [PathBuf::from("runs/slow"), PathBuf::from("runs/fast")];
+        let lines = [
+            "nn-tui/1 data=spiral hidden=8,8 lr=0.03 batch=10 seed=42",
+            "nn-tui/1 data=spiral hidden=8,8 lr=0.3 batch=10 seed=42",
+        ];
+        let runs = dirs
+            .iter()
+            .zip(lines)
+            .map(|(d, l)| {
+                (
+                    d.as_path(),
+                    info(l, Activation::Softmax, Loss::CrossEntropy),
+                )
+            })
+            .collect();
+        let mut c = Comparison::new(runs, PlotMode::Braille, ColorDepth::TrueColor);
+        for epoch in 1..=200 {
+            let e = epoch as f64;
+            let slow = 0.5 + 0.4 * (1.0 - (-e / 150.0).exp());
+            let fast = 0.5 + 0.48 * (1.0 - (-e / 25.0).exp());
+            let t = e * 0.5;
+            c.add(0, &record(t, Entry::Epoch(classifier(epoch, slow))));
+            if epoch <= 120 {
+                c.add(1, &record(t, Entry::Epoch(classifier(epoch, fast))));
+            }
+        }
+        let end = RunEnd {
+            status: EndStatus::Finished,
+            message: None,
+            summary: None,
+            model: true,
+            lost_records: 0,
+        };
+        c.add(1, &record(60.0, Entry::End(end)));
+        c.set_status(0, RunStatus::Running);
+        c.set_status(1, RunStatus::Finished);
+        c
+    }
+
+    #[test]
+    fn compare_two_rates_80x24() {
+        assert_snapshot!(render(&two_rates(), 80, 24).backend());
+    }
+
+    #[test]
+    fn compare_three_regressions_80x24() {
+        let dirs = ["runs/a", "runs/b", "runs/c"].map(PathBuf::from);
+        let lines = [
+            "nn-tui/1 data=sine hidden=8,8 lr=0.03 l2=0",
+            "nn-tui/1 data=sine hidden=8,8 lr=0.03 l2=0.01",
+            "nn-tui/1 data=sine hidden=8,8 lr=0.1 l2=0.01",
+        ];
+        let runs = dirs
+            .iter()
+            .zip(lines)
+            .map(|(d, l)| (d.as_path(), info(l, Activation::Linear, Loss::Mse)))
+            .collect();
+        let mut c = Comparison::new(runs, PlotMode::Braille, ColorDepth::TrueColor);
+        for epoch in 1..=80 {
+            for (run, scale) in [0.5, 0.8, 0.3].into_iter().enumerate() {
+                c.add(
+                    run,
+                    &record(epoch as f64, Entry::Epoch(regression(epoch, scale))),
+                );
+            }
+        }
+        c.set_status(2, RunStatus::StoppedWriting);
+        assert_snapshot!(render(&c, 80, 24).backend());
+    }
+
+    #[test]
+    fn too_small_says_so() {
+        let text = render(&two_rates(), 60, 10).backend().to_string();
+        assert!(text.contains("terminal too small: 60x10"), "{text}");
+    }
 }

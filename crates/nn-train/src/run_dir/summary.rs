@@ -94,12 +94,13 @@ impl RunSummary {
     }
 
     /// The status in words, with a live run's state: `running`, `paused`,
-    /// `diverged (still open)`, `finished`, `stopped writing`, ...
+    /// `diverged, open` (the dashboard that wrote it is still open), `finished`,
+    /// `stopped writing`, ...
     pub fn status_text(&self) -> String {
         match (self.status, &self.state) {
             (RunStatus::Running, Some(RunState::Paused)) => "paused".into(),
-            (RunStatus::Running, Some(RunState::Diverged(_))) => "diverged (still open)".into(),
-            (RunStatus::Running, Some(RunState::Finished)) => "finished (still open)".into(),
+            (RunStatus::Running, Some(RunState::Diverged(_))) => "diverged, open".into(),
+            (RunStatus::Running, Some(RunState::Finished)) => "finished, open".into(),
             (status, _) => status.name().into(),
         }
     }
