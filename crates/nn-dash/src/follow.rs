@@ -168,3 +168,136 @@ fn ended(status: RunStatus) -> Option<String> {
     };
     Some(message.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use nn_train::{
+        DataOptions, DataSpec, Pace, Purpose, RunState, RunWriter, TrainRequest, Trainer,
+        WriterOptions, load_data,
+    };
+
+    use super::*;
+    use crate::PlotMode;
+    use crate::app::Watch;
+    use crate::colors::ColorDepth;
+
+    /// The dashboard's default trainer on the spiral, and a writer recording it in `dir`.
+    fn recorded(dir: &Path) -> (Trainer, RunWriter) {
+        let spec = DataSpec::Generator("spiral".into());
+        let options = DataOptions::default();
+        let data = Arc::new(load_data(&spec, &options).unwrap());
+        let config = TrainRequest::default()
+            .resolve(Purpose::Dashboard, &data)
+            .unwrap();
+        let trainer = Trainer::new(config, data).unwrap();
+        let info = RunInfo::new(&spec, &options, &trainer, Pace::Max, Vec::new());
+        let writer =
+            RunWriter::create(dir, &info, trainer.model_info(), WriterOptions::default()).unwrap();
+        (trainer, writer)
+    }
+
+    fn watching() -> App {
+        let mut app = App::new(
+            crate::app::tests::settings(),
+            PathBuf::new(),
+            PlotMode::Braille,
+            ColorDepth::TrueColor,
+        );
+        app.watch = Some(Watch {
+            dir: "run".into(),
+            status: RunStatus::Running,
+        });
+        app.status.state = RunState::Running;
+        app
+    }
+
+    #[test]
+    fn a_live_run_shows_as_the_trainer_would_show_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut trainer, mut writer) = recorded(dir.path());
+        let mut follower = Follower::open(dir.path()).unwrap();
+        let mut app = watching();
+        writer.observe(&Event::State(RunState::Running));
+        writer.observe(&Event::Snapshot(Arc::new(trainer.network().clone())));
+        for report in trainer.run_epochs(3).unwrap() {
+            writer.observe(&Event::EpochEnd(report));
+        }
+        writer.observe(&Event::State(RunState::Paused));
+        // The writer's thread writes in the background: wait for the pause.
+        let mut shown = Followed::default();
+        for _ in 0..200 {
+            let followed = follower.poll(&mut app).unwrap();
+            shown.network |= followed.network;
+            if app.status.state == RunState::Paused {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(app.status.state, RunState::Paused);
+        assert_eq!(app.status.epoch, 3);
+        assert_eq!(app.history.test_accuracy.points().len(), 3);
+        assert!(shown.network);
+        assert_eq!(
+            app.network.as_deref().map(nn_core::Network::architecture),
+            Some(&trainer.config().architecture)
+        );
+        assert_eq!(
+            app.watch.as_ref().map(|w| w.status),
+            Some(RunStatus::Running)
+        );
+
+        drop(writer); // gone without an end: killed
+        let log = dir.path().join(nn_train::EVENTS_FILE);
+        let bytes = std::fs::read(&log).unwrap();
+        std::fs::write(&log, &bytes[..bytes.len() - 3]).unwrap();
+        let mut torn = Follower::open(dir.path()).unwrap();
+        let mut app = watching();
+        torn.poll(&mut app).unwrap();
+        assert_eq!(app.watch.map(|w| w.status), Some(RunStatus::StoppedWriting));
+        let torn_warnings = app
+            .log
+            .iter()
+            .filter(|l| l.contains("skipped a torn record"))
+            .count();
+        assert_eq!(torn_warnings, 1, "{:?}", app.log);
+        assert!(
+            app.log
+                .last()
+                .is_some_and(|l| l.starts_with("the writer stopped writing")),
+            "{:?}",
+            app.log
+        );
+        assert_eq!(app.status.epoch, 3, "the epochs before the torn line");
+    }
+
+    #[test]
+    fn a_restart_is_handed_over_before_what_follows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut trainer, mut writer) = recorded(dir.path());
+        for report in trainer.run_epochs(2).unwrap() {
+            writer.observe(&Event::EpochEnd(report));
+        }
+        let mut info = RunReader::open(dir.path()).unwrap().info().clone();
+        info.dataset = "circle".into();
+        writer.restart(&info, trainer.model_info());
+        writer.observe(&Event::State(RunState::Paused));
+        writer.finish(None, None).unwrap();
+
+        let mut follower = Follower::open(dir.path()).unwrap();
+        let mut app = watching();
+        let first = follower.poll(&mut app).unwrap();
+        assert_eq!(first.restarted.map(|i| i.dataset), Some("circle".into()));
+        assert_eq!(app.status.epoch, 2);
+        assert_ne!(
+            app.status.state,
+            RunState::Paused,
+            "not yet: after the restart"
+        );
+        let second = follower.poll(&mut app).unwrap();
+        assert!(second.restarted.is_none());
+        assert_eq!(app.status.state, RunState::Paused);
+        assert_eq!(app.watch.map(|w| w.status), Some(RunStatus::Interrupted));
+    }
+}

@@ -566,3 +566,45 @@ fn a_stall_goes_to_the_log_with_advice_in_keys() {
         "{line}"
     );
 }
+
+/// Watching a run another process trains: what changes the run is refused with a
+/// message, what changes only the view works.
+#[test]
+fn watching_is_read_only() {
+    let mut watching = app();
+    watching.watch = Some(Watch {
+        dir: "runs/spiral-20260101-120000".into(),
+        status: RunStatus::Running,
+    });
+    let before = watching.settings.clone();
+    for action in [
+        Action::TogglePause,
+        Action::Step,
+        Action::Reset,
+        Action::LearningRateUp,
+        Action::SpeedUp,
+        Action::CycleDataset,
+        Action::AddLayer,
+        Action::ToggleFeature(Feature::X1Squared),
+        Action::Click(Target::Node(NodeId::Feature(Feature::X1))),
+        Action::Regenerate,
+        Action::Save,
+    ] {
+        assert_eq!(watching.update(action), Vec::new(), "{action:?}");
+        assert_eq!(
+            watching.log.last().map(String::as_str),
+            Some("read-only: another process trains this run (q leaves)"),
+            "{action:?}"
+        );
+    }
+    assert_eq!(watching.settings, before);
+    assert_eq!(watching.status.state, RunState::Running);
+
+    watching.update(Action::SelectNext);
+    assert!(watching.selected.is_some());
+    watching.update(Action::ToggleTestPoints);
+    assert!(!watching.settings.test_points);
+    watching.update(Action::ToggleHelp);
+    assert_eq!(watching.overlay, Some(Overlay::Help));
+    assert_eq!(watching.update(Action::Quit), vec![Effect::Quit]);
+}
