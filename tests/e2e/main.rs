@@ -14,3 +14,4 @@ mod python_interop;
 mod runs;
 mod tmux;
 mod training;
+mod watch;

@@ -74,10 +74,6 @@ impl Follower {
         if self.pending.is_empty() {
             let (records, status) = self.reader.poll()?;
             self.pending.extend(records);
-            for warning in self.reader.take_warnings() {
-                app.log(warning);
-                followed.changed = true;
-            }
             if status != self.status {
                 self.status = status;
                 if let Some(message) = ended(status) {
@@ -86,6 +82,13 @@ impl Follower {
                 if let Some(watch) = &mut app.watch {
                     watch.status = status;
                 }
+                followed.changed = true;
+            }
+            // After the end's message, so that a torn record is what the log line shows;
+            // the folder is the one watched, the file's name is enough.
+            let folder = format!("{}/", self.reader.dir().display());
+            for warning in self.reader.take_warnings() {
+                app.log(warning.replacen(&folder, "", 1));
                 followed.changed = true;
             }
         }
@@ -263,11 +266,14 @@ mod tests {
             .count();
         assert_eq!(torn_warnings, 1, "{:?}", app.log);
         assert!(
-            app.log
-                .last()
-                .is_some_and(|l| l.starts_with("the writer stopped writing")),
+            app.log[app.log.len() - 2].starts_with("the writer stopped writing"),
             "{:?}",
             app.log
+        );
+        let last = app.log.last().unwrap();
+        assert!(
+            last.starts_with("events.jsonl: skipped a torn record at line "),
+            "{last}"
         );
         assert_eq!(app.status.epoch, 3, "the epochs before the torn line");
     }
