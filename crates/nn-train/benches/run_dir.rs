@@ -2,8 +2,10 @@
 //!
 //! - `cost`: the trainer's throughput on W1 and W4 (`shared/bench/README.md`)
 //!   without and with a [`RunWriter`] observing, alternated in one session,
-//!   medians and their ratio. Both sides run `Trainer::run` with the session
-//!   options of `nn-tui train` (`--no-run-dir` and the default).
+//!   medians and their ratio, in wall-clock samples/s and in CPU time per sample
+//!   (all threads, the writer's included: steadier on a shared machine). Both
+//!   sides run `Trainer::run` with the session options of `nn-tui train`
+//!   (`--no-run-dir` and the default).
 //! - `read`: how long a reader takes to open a log of 100,000 records and parse
 //!   all of it (what `nn-tui watch` and `nn-tui runs` do first).
 //! - `disk`: the dashboard's default run (spiral, dashboard defaults and pace, its
@@ -101,6 +103,8 @@ fn cost(rounds: usize, threads: usize) {
         let mut trainer = Trainer::new(config, data(w)).expect("valid config");
         let epochs = epochs_per_run(w);
         let (mut plain, mut recorded, mut overhead_ms) = (Vec::new(), Vec::new(), Vec::new());
+        // CPU time per sample, every thread of the process (trainer pool and writer).
+        let (mut plain_cpu, mut recorded_cpu) = (Vec::new(), Vec::new());
         // Round 0 warms up both sides and is not counted.
         for round in 0..=rounds {
             for recording in [false, true] {
@@ -124,6 +128,7 @@ fn cost(rounds: usize, threads: usize) {
                 });
                 let setup = setup.elapsed();
                 trainer.set_epochs(trainer.epoch() + epochs);
+                let cpu_before = cpu_nanoseconds();
                 let started = Instant::now();
                 trainer
                     .run(&AtomicBool::new(false), &session(recording), &mut |event| {
@@ -133,6 +138,7 @@ fn cost(rounds: usize, threads: usize) {
                     })
                     .expect("trains");
                 let seconds = started.elapsed().as_secs_f64();
+                let cpu = (cpu_nanoseconds() - cpu_before) as f64 / 1e9;
                 let finish = Instant::now();
                 if let Some(writer) = writer {
                     writer
@@ -140,12 +146,15 @@ fn cost(rounds: usize, threads: usize) {
                         .expect("the run directory is written");
                 }
                 let samples_per_second = (epochs * w.samples) as f64 / seconds;
+                let cpu_per_sample = cpu / (epochs * w.samples) as f64;
                 if round > 0 {
                     if recording {
                         recorded.push(samples_per_second);
+                        recorded_cpu.push(cpu_per_sample);
                         overhead_ms.push((setup + finish.elapsed()).as_secs_f64() * 1000.0);
                     } else {
                         plain.push(samples_per_second);
+                        plain_cpu.push(cpu_per_sample);
                     }
                 }
             }
@@ -167,8 +176,34 @@ fn cost(rounds: usize, threads: usize) {
             paired.iter().copied().fold(0.0, f64::max),
             median(overhead_ms)
         );
+        let cpu_ratio: Vec<f64> = recorded_cpu
+            .iter()
+            .zip(&plain_cpu)
+            .map(|(r, p)| r / p)
+            .collect();
+        let cpu_median = median(cpu_ratio.clone());
+        println!(
+            "  CPU time per sample (all threads), with / without per round: median {cpu_median:.4} \
+             (cost {:+.2}%), range {:.3}-{:.3}",
+            (cpu_median - 1.0) * 100.0,
+            cpu_ratio.iter().copied().fold(f64::INFINITY, f64::min),
+            cpu_ratio.iter().copied().fold(0.0, f64::max),
+        );
         println!("  without: {plain:.0?}\n  with:    {recorded:.0?}");
     }
+}
+
+/// CPU time so far of every thread of this process, in nanoseconds (Linux's
+/// per-thread `schedstat`); on a shared machine a steadier cost than wall time.
+fn cpu_nanoseconds() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
 /// An epoch report as the dashboard's default run makes them (2 classes) or
