@@ -105,6 +105,7 @@ fn cost(rounds: usize, threads: usize) {
         let (mut plain, mut recorded, mut overhead_ms) = (Vec::new(), Vec::new(), Vec::new());
         // CPU time per sample, every thread of the process (trainer pool and writer).
         let (mut plain_cpu, mut recorded_cpu) = (Vec::new(), Vec::new());
+        let mut direct = Vec::new();
         // Round 0 warms up both sides and is not counted.
         for round in 0..=rounds {
             for recording in [false, true] {
@@ -128,17 +129,21 @@ fn cost(rounds: usize, threads: usize) {
                 });
                 let setup = setup.elapsed();
                 trainer.set_epochs(trainer.epoch() + epochs);
+                let mut observing = Duration::ZERO;
                 let cpu_before = cpu_nanoseconds();
                 let started = Instant::now();
                 trainer
                     .run(&AtomicBool::new(false), &session(recording), &mut |event| {
                         if let Some(writer) = writer.as_mut() {
+                            let t = Instant::now();
                             writer.observe(&event);
+                            observing += t.elapsed();
                         }
                     })
                     .expect("trains");
                 let seconds = started.elapsed().as_secs_f64();
                 let cpu = (cpu_nanoseconds() - cpu_before) as f64 / 1e9;
+                let writing = writer_thread_nanoseconds() as f64 / 1e9;
                 let finish = Instant::now();
                 if let Some(writer) = writer {
                     writer
@@ -151,6 +156,10 @@ fn cost(rounds: usize, threads: usize) {
                     if recording {
                         recorded.push(samples_per_second);
                         recorded_cpu.push(cpu_per_sample);
+                        // Time the trainer spent in `observe`, and the writing thread's
+                        // CPU, as a share of the run: an upper bound of what recording
+                        // takes from the trainer that noise cannot blur.
+                        direct.push((observing.as_secs_f64() + writing) / seconds);
                         overhead_ms.push((setup + finish.elapsed()).as_secs_f64() * 1000.0);
                     } else {
                         plain.push(samples_per_second);
@@ -189,6 +198,11 @@ fn cost(rounds: usize, threads: usize) {
             cpu_ratio.iter().copied().fold(f64::INFINITY, f64::min),
             cpu_ratio.iter().copied().fold(0.0, f64::max),
         );
+        println!(
+            "  direct: time in observe + the writing thread's CPU = {:.3}% of the run (median; max {:.3}%)",
+            median(direct.clone()) * 100.0,
+            direct.iter().copied().fold(0.0, f64::max) * 100.0
+        );
         println!("  without: {plain:.0?}\n  with:    {recorded:.0?}");
     }
 }
@@ -201,6 +215,21 @@ fn cpu_nanoseconds() -> u64 {
     };
     tasks
         .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// CPU time so far of the run-directory writer's thread (`nn-run-dir`), in nanoseconds.
+fn writer_thread_nanoseconds() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == "nn-run-dir")
+        })
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
