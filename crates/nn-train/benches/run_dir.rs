@@ -14,7 +14,7 @@
 //!   the rate per hour.
 //!
 //! `cargo bench -p nn-train --bench run_dir -- cost [--rounds 9] [--threads 2]`
-//! `cargo bench -p nn-train --bench run_dir -- read [--records 100000]`
+//! `cargo bench -p nn-train --bench run_dir -- read [--records 100000] [--keep DIR]`
 //! `cargo bench -p nn-train --bench run_dir -- disk [--minutes 60] [--max]`
 #![allow(clippy::print_stdout)]
 
@@ -53,7 +53,13 @@ fn main() {
         .find(|m| args.iter().any(|a| a == m))
         .unwrap_or("cost");
     match mode {
-        "read" => read(value("--records").unwrap_or(100_000)),
+        "read" => read(
+            value("--records").unwrap_or(100_000),
+            args.iter()
+                .position(|a| a == "--keep")
+                .and_then(|i| args.get(i + 1))
+                .map(std::path::PathBuf::from),
+        ),
         "disk" => disk(
             value("--minutes").unwrap_or(5),
             args.iter().any(|a| a == "--max"),
@@ -317,7 +323,13 @@ fn synthetic_log(dir: &Path, records: usize, classes: usize) {
     std::fs::write(dir.join(EVENTS_FILE), log).expect("the log is written");
 }
 
-fn read(records: usize) {
+/// Times reading logs of `records` records; `keep`: also leaves a 2-class one
+/// there, to time `nn-tui watch` on it.
+fn read(records: usize, keep: Option<std::path::PathBuf>) {
+    if let Some(dir) = keep {
+        synthetic_log(&dir, records, 2);
+        println!("a log of {records} records in {}", dir.display());
+    }
     for classes in [2, 10] {
         let root = tempfile::tempdir().expect("a temporary folder");
         let dir = root.path().join("run");
