@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use nn_core::{Activation, InputTransform, ModelInfo, Network, Workspace};
+use nn_core::{Activation, InputTransform, ModelAssumptions, ModelInfo, Network, Workspace};
 use nn_data::{Dataset, Feature, Features, Normalization, NormalizationKind, RAW_COLUMNS, Task};
 
 use crate::config::misfit;
@@ -43,6 +43,20 @@ impl Model {
             info,
             normalization,
             features,
+        })
+    }
+
+    /// Loads a safetensors file without nn-tui metadata (a plain PyTorch state
+    /// dict of linear layers) as the network `assumptions` describe: raw inputs
+    /// (no normalisation, no features), no class or feature names.
+    pub fn load_assuming(path: &Path, assumptions: &ModelAssumptions) -> Result<Self, TrainError> {
+        let (network, info) = nn_core::load_model_without_metadata(path, assumptions)?;
+        let inputs = network.architecture().inputs();
+        Ok(Self {
+            network,
+            info,
+            normalization: Normalization::identity(inputs),
+            features: None,
         })
     }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use nn_core::{Activation, Loss};
+use nn_core::{Activation, Loss, ModelAssumptions};
 use nn_train::{OptimizerChoice, Purpose, ScheduleChoice, Setting};
 
 const ABOUT: &str =
@@ -365,12 +365,43 @@ pub struct DashArgs {
     pub checkpoint_dir: Option<PathBuf>,
 }
 
+/// A model file, and how to read one that has no nn-tui metadata.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// The model file (safetensors, as `train --save` writes it).
+    #[arg(long = "model", value_name = "FILE")]
+    pub path: PathBuf,
+    /// Read a safetensors file without nn-tui metadata (e.g. a PyTorch state dict of
+    /// nn.Linear layers) as this network: hidden activation, output activation and loss,
+    /// e.g. relu,softmax,ce; with raw inputs (no normalisation) and no names.
+    #[arg(long, value_name = "HIDDEN,OUTPUT,LOSS", value_parser = parse_assumptions)]
+    pub assume: Option<ModelAssumptions>,
+}
+
+fn parse_assumptions(text: &str) -> Result<ModelAssumptions, String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [hidden, output, loss] = parts[..] else {
+        return Err("expected three names: HIDDEN,OUTPUT,LOSS, e.g. relu,softmax,ce".into());
+    };
+    let activation = |name: &str| {
+        Activation::from_name(name).ok_or_else(|| {
+            format!("{name:?} is not an activation (sigmoid, tanh, relu, linear, softmax)")
+        })
+    };
+    let loss = Loss::from_name(loss)
+        .ok_or_else(|| format!("{loss:?} is not a loss (mse, seed, ce, bce)"))?;
+    Ok(ModelAssumptions {
+        hidden: activation(hidden)?,
+        output: activation(output)?,
+        loss,
+    })
+}
+
 /// `nn-tui eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
-    /// The model file to evaluate.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Dataset (as for train); evaluated on its test split (give the --seed and --test-split
     /// the model was trained with), or on all of it with --test-split 0. mnist: its test set.
     #[arg(long, value_name = "SPEC")]
@@ -388,9 +419,8 @@ pub struct EvalArgs {
 /// `nn-tui predict`.
 #[derive(Debug, Clone, Args)]
 pub struct PredictArgs {
-    /// The model file to run.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// CSV of features with a header row; columns are matched by the model's feature names,
     /// and a `label` (or --target) column is ignored.
     #[arg(long, value_name = "FILE")]
@@ -406,9 +436,8 @@ pub struct PredictArgs {
 /// `nn-tui info`.
 #[derive(Debug, Clone, Args)]
 pub struct InfoArgs {
-    /// The model file to describe.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
