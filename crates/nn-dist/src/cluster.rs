@@ -1,0 +1,137 @@
+//! [`Cluster`]: MPI started once per process, this rank's place in the job,
+//! the start-up agreement between ranks, and the way out when one fails.
+
+use mpi::Threading;
+use mpi::collective::SystemOperation;
+use mpi::environment::Universe;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::{Communicator, CommunicatorCollectives};
+
+use crate::ordered::{OrderedReduction, StopFlags};
+
+/// Why a distributed run cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DistError {
+    /// `MPI_Init_thread` failed, or MPI was already started.
+    #[error("MPI could not start (is this build's MPI library the one mpirun belongs to?)")]
+    Init,
+    /// The MPI library cannot be called from the trainer's worker thread.
+    #[error(
+        "the MPI library offers thread support {provided:?}; training needs at least Serialized (the trainer calls MPI from its worker thread)"
+    )]
+    Threading {
+        /// What the library granted.
+        provided: Threading,
+    },
+    /// The ranks do not share the same settings, data or weights.
+    #[error(
+        "rank {rank} of {ranks}: the ranks' settings, data or starting weights differ (fingerprint {fingerprint:016x}); \
+         start every rank with the same flags and the same files"
+    )]
+    Mismatch {
+        /// This rank.
+        rank: usize,
+        /// Ranks in the job.
+        ranks: usize,
+        /// This rank's fingerprint.
+        fingerprint: u64,
+    },
+}
+
+/// MPI for the life of the process: created once, finalised when dropped.
+///
+/// Outside `mpirun` the process is a job of one rank (MPI's singleton start),
+/// and training is the ordinary single-process run.
+pub struct Cluster {
+    // Dropping the universe calls MPI_Finalize.
+    _universe: Universe,
+    rank: usize,
+    ranks: usize,
+    ranks_on_this_node: usize,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("rank", &self.rank)
+            .field("ranks", &self.ranks)
+            .field("ranks_on_this_node", &self.ranks_on_this_node)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cluster {
+    /// Starts MPI (thread support: serialized calls from any thread).
+    pub fn init() -> Result<Self, DistError> {
+        let (universe, provided) =
+            mpi::initialize_with_threading(Threading::Serialized).ok_or(DistError::Init)?;
+        if provided < Threading::Serialized {
+            return Err(DistError::Threading { provided });
+        }
+        let world = universe.world();
+        let node = world.split_shared(world.rank());
+        Ok(Self {
+            rank: world.rank() as usize,
+            ranks: world.size() as usize,
+            ranks_on_this_node: node.size() as usize,
+            _universe: universe,
+        })
+    }
+
+    /// This process's rank, `0..ranks()`.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Processes in the job.
+    pub fn ranks(&self) -> usize {
+        self.ranks
+    }
+
+    /// Whether this is rank 0, the one that prints and writes files.
+    pub fn is_root(&self) -> bool {
+        self.rank == 0
+    }
+
+    /// Worker threads for this rank: `requested`, or for 0 ("one per core")
+    /// this node's cores shared among the ranks running on it.
+    pub fn threads_per_rank(&self, requested: usize) -> usize {
+        if requested > 0 {
+            return requested;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        (cores / self.ranks_on_this_node).max(1)
+    }
+
+    /// Checks that every rank computed the same `fingerprint`, with one allreduce.
+    ///
+    /// The maximum of `h` and of `!h` over the ranks equals this rank's own pair
+    /// only if every rank has the same `h`; so every rank reaches the same
+    /// verdict, and they all refuse together.
+    pub fn agree(&self, fingerprint: u64) -> Result<(), DistError> {
+        let world = SimpleCommunicator::world();
+        let mine = [fingerprint, !fingerprint];
+        let mut max = [0u64; 2];
+        world.all_reduce_into(&mine[..], &mut max[..], SystemOperation::max());
+        if max == mine {
+            Ok(())
+        } else {
+            Err(DistError::Mismatch {
+                rank: self.rank,
+                ranks: self.ranks,
+                fingerprint,
+            })
+        }
+    }
+
+    /// The trainer's gradient reduction across this job's ranks.
+    pub fn reduction(&self, stop: StopFlags) -> OrderedReduction {
+        OrderedReduction::new(self.rank, self.ranks, stop)
+    }
+
+    /// Ends every rank of the job at once with `code` (MPI_Abort): the way out
+    /// when one rank fails while the others wait for it in an exchange.
+    pub fn abort(&self, code: i32) -> ! {
+        SimpleCommunicator::world().abort(code)
+    }
+}
