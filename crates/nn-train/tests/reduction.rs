@@ -64,13 +64,11 @@ impl GradientReduction for ThreadRank {
         let mut missing = views.iter().filter(|v| !v.local).count();
         let mut arrived: Vec<Shard> = std::mem::take(&mut self.early);
         while missing > 0 {
-            let shard = match arrived.iter().position(|s| s.step == self.step) {
-                Some(i) => arrived.swap_remove(i),
-                None => {
-                    arrived.push(self.inbox.recv().expect("the peers are alive"));
-                    continue;
-                }
+            let Some(i) = arrived.iter().position(|s| s.step == self.step) else {
+                arrived.push(self.inbox.recv().expect("the peers are alive"));
+                continue;
             };
+            let shard = arrived.swap_remove(i);
             let view = &mut views[shard.index];
             assert!(!view.local, "{shard:?} was computed here");
             view.gradients.copy_from_slice(&shard.gradients);
