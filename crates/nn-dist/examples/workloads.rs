@@ -8,14 +8,20 @@
 //! target/release/examples/workloads --threads 2        # one process, for the ratio
 //! ```
 //! Options: `--threads T` per rank, `--reps R` timed passes after one warm-up,
-//! `--only W1,W2`.
+//! `--only W1,W2`, `--allreduce` to compare with MPI's own allreduce of each
+//! rank's partial sum (fewer bytes, but not the weights of one process).
 #![allow(clippy::print_stdout)]
 
+use std::ops::Range;
+use std::sync::Arc;
 use std::time::Instant;
 
+use mpi::collective::SystemOperation;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::CommunicatorCollectives;
 use nn_core::Architecture;
-use nn_dist::{Cluster, StopFlags, fingerprint};
-use nn_train::{TrainConfig, Trainer};
+use nn_dist::{Cluster, ReduceStats, StopFlags, fingerprint, layout};
+use nn_train::{BatchShards, GradientReduction, TrainConfig, TrainError, Trainer};
 
 #[path = "../../nn-train/benches/support/workloads.rs"]
 mod support;
@@ -51,10 +57,17 @@ fn main() {
         };
         let mut trainer = Trainer::new(config, data(w)).expect("valid config");
         let stats = (cluster.ranks() > 1).then(|| {
-            let reduction = cluster.reduction(StopFlags::default());
-            let stats = reduction.stats();
-            trainer.set_gradient_reduction(Box::new(reduction));
-            stats
+            if args.iter().any(|a| a == "--allreduce") {
+                let reduction = Allreduce::new(&cluster);
+                let stats = Arc::clone(&reduction.stats);
+                trainer.set_gradient_reduction(Box::new(reduction));
+                stats
+            } else {
+                let reduction = cluster.reduction(StopFlags::default());
+                let stats = reduction.stats();
+                trainer.set_gradient_reduction(Box::new(reduction));
+                stats
+            }
         });
         cluster
             .agree(fingerprint(&trainer))
@@ -93,5 +106,51 @@ fn main() {
                 times[times.len() - 1],
             );
         }
+    }
+}
+
+/// The usual data-parallel step, for comparison: each rank adds its own shards,
+/// then one `MPI_Allreduce` adds the ranks' partial sums in MPI's order. Loss
+/// and outputs of other ranks' shards are not shared (the timing ignores them).
+#[derive(Debug)]
+struct Allreduce {
+    rank: usize,
+    ranks: usize,
+    partial: Vec<f32>,
+    stats: Arc<ReduceStats>,
+}
+
+impl Allreduce {
+    fn new(cluster: &Cluster) -> Self {
+        Self {
+            rank: cluster.rank(),
+            ranks: cluster.ranks(),
+            partial: Vec::new(),
+            stats: Arc::default(),
+        }
+    }
+}
+
+impl GradientReduction for Allreduce {
+    fn local_shards(&self, shards: usize) -> Range<usize> {
+        layout::block(self.rank, self.ranks, shards)
+    }
+
+    fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError> {
+        let started = Instant::now();
+        self.partial.clear();
+        self.partial.resize(batch.parameters(), 0.0);
+        for view in batch.views().filter(|v| v.local) {
+            for (sum, g) in self.partial.iter_mut().zip(view.gradients.iter()) {
+                *sum += g;
+            }
+        }
+        SimpleCommunicator::world().all_reduce_into(
+            &self.partial[..],
+            batch.sum(),
+            SystemOperation::sum(),
+        );
+        self.stats.add(started.elapsed());
+        Ok(())
     }
 }

@@ -49,7 +49,8 @@ pub struct ReduceStats {
 }
 
 impl ReduceStats {
-    fn add(&self, took: Duration) {
+    /// Counts one step that spent `took` in an exchange.
+    pub fn add(&self, took: Duration) {
         self.nanos
             .fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
         self.steps.fetch_add(1, Ordering::Relaxed);
