@@ -20,7 +20,7 @@ use mpi::collective::SystemOperation;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::CommunicatorCollectives;
 use nn_core::Architecture;
-use nn_dist::{Cluster, ReduceStats, StopFlags, fingerprint, layout};
+use nn_dist::{Job, ReduceStats, fingerprint, layout};
 use nn_train::{BatchShards, GradientReduction, TrainConfig, TrainError, Trainer};
 
 #[path = "../../nn-train/benches/support/workloads.rs"]
@@ -29,7 +29,7 @@ mod support;
 use support::{WORKLOADS, data};
 
 fn main() {
-    let cluster = Cluster::init().expect("MPI starts");
+    let mut job = Job::start().expect("MPI starts");
     let args: Vec<String> = std::env::args().collect();
     let value = |flag: &str| {
         args.iter()
@@ -38,8 +38,7 @@ fn main() {
             .cloned()
     };
     let reps: usize = value("--reps").and_then(|v| v.parse().ok()).unwrap_or(3);
-    let threads =
-        cluster.threads_per_rank(value("--threads").and_then(|v| v.parse().ok()).unwrap_or(0));
+    let threads = job.threads(value("--threads").and_then(|v| v.parse().ok()).unwrap_or(0));
     let only = value("--only").unwrap_or_else(|| "W1,W2,W3".into());
     for w in WORKLOADS
         .iter()
@@ -56,35 +55,36 @@ fn main() {
             ..TrainConfig::new(arch)
         };
         let mut trainer = Trainer::new(config, data(w)).expect("valid config");
-        let stats = (cluster.ranks() > 1).then(|| {
-            if args.iter().any(|a| a == "--allreduce") {
-                let reduction = Allreduce::new(&cluster);
-                let stats = Arc::clone(&reduction.stats);
-                trainer.set_gradient_reduction(Box::new(reduction));
-                stats
-            } else {
-                let reduction = cluster.reduction(StopFlags::default());
-                let stats = reduction.stats();
-                trainer.set_gradient_reduction(Box::new(reduction));
-                stats
-            }
+        job.join(&mut trainer).expect("the same run on every rank");
+        let allreduce = (job.ranks() > 1 && args.iter().any(|a| a == "--allreduce")).then(|| {
+            let reduction = Allreduce::new(&job);
+            let stats = Arc::clone(&reduction.stats);
+            trainer.set_gradient_reduction(Box::new(reduction));
+            stats
         });
-        cluster
-            .agree(fingerprint(&trainer))
-            .expect("the same run on every rank");
+        // Mean exchange time per step so far, and the steps it covers.
+        let exchange_so_far = |job: &Job| {
+            allreduce
+                .as_deref()
+                .or(job.exchange())
+                .map(|stats| (stats.mean(), stats.steps()))
+        };
         let (mut times, mut exchange) = (Vec::new(), Vec::new());
         for rep in 0..=reps {
-            let before = stats.as_ref().map(|s| (s.steps(), s.mean()));
+            let before = exchange_so_far(&job);
             let started = Instant::now();
             trainer.run_epochs(w.passes).expect("trains");
             let took = started.elapsed().as_secs_f64();
             if rep > 0 {
                 times.push(took);
-                if let (Some(s), Some((steps, mean))) = (&stats, before) {
+                if let Some((mean, steps)) = exchange_so_far(&job) {
                     // This pass's share of the running total.
-                    let total = s.mean().as_secs_f64() * s.steps() as f64;
-                    let earlier = mean.as_secs_f64() * steps as f64;
-                    exchange.push((total - earlier) / (s.steps() - steps) as f64);
+                    let (earlier, earlier_steps) =
+                        before.map_or((0.0, 0), |(m, s)| (m.as_secs_f64() * s as f64, s));
+                    exchange.push(
+                        (mean.as_secs_f64() * steps as f64 - earlier)
+                            / (steps - earlier_steps) as f64,
+                    );
                 }
             }
         }
@@ -92,11 +92,11 @@ fn main() {
         exchange.sort_by(f64::total_cmp);
         let median = times[times.len() / 2];
         let samples = (w.samples * w.passes) as f64;
-        if cluster.is_root() {
+        if job.is_root() {
             println!(
                 "{} ranks={} threads={threads} samples/s={:.0} exchange_us/step={} weights={:016x} (pass min {:.3}s max {:.3}s)",
                 w.name,
-                cluster.ranks(),
+                job.ranks(),
                 samples / median,
                 exchange
                     .get(exchange.len() / 2)
@@ -121,10 +121,10 @@ struct Allreduce {
 }
 
 impl Allreduce {
-    fn new(cluster: &Cluster) -> Self {
+    fn new(job: &Job) -> Self {
         Self {
-            rank: cluster.rank(),
-            ranks: cluster.ranks(),
+            rank: job.rank(),
+            ranks: job.ranks(),
             partial: Vec::new(),
             stats: Arc::default(),
         }

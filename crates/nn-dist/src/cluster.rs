@@ -1,4 +1,4 @@
-//! [`Cluster`]: MPI started once per process, this rank's place in the job,
+//! `Cluster`: MPI started once per process, this rank's place in the job,
 //! the start-up agreement between ranks, and the way out when one fails.
 
 use mpi::Threading;
@@ -7,44 +7,17 @@ use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, CommunicatorCollectives};
 
-use crate::ordered::{OrderedReduction, StopFlags};
-
-/// Why a distributed run cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum DistError {
-    /// `MPI_Init_thread` failed, or MPI was already started.
-    #[error("MPI could not start (is this build's MPI library the one mpirun belongs to?)")]
-    Init,
-    /// The MPI library cannot be called from the trainer's worker thread.
-    #[error(
-        "the MPI library offers thread support {provided:?}; training needs at least Serialized (the trainer calls MPI from its worker thread)"
-    )]
-    Threading {
-        /// What the library granted.
-        provided: Threading,
-    },
-    /// The ranks do not share the same settings, data or weights.
-    #[error(
-        "rank {rank} of {ranks}: the ranks' settings, data or starting weights differ (fingerprint {fingerprint:016x}); \
-         start every rank with the same flags and the same files"
-    )]
-    Mismatch {
-        /// This rank.
-        rank: usize,
-        /// Ranks in the job.
-        ranks: usize,
-        /// This rank's fingerprint.
-        fingerprint: u64,
-    },
-}
+use crate::error::DistError;
+use crate::job::StopFlags;
+use crate::ordered::OrderedReduction;
 
 /// MPI for the life of the process: created once, finalised when dropped.
 ///
 /// Outside `mpirun` the process is a job of one rank (MPI's singleton start),
 /// and training is the ordinary single-process run.
-pub struct Cluster {
+pub(crate) struct Cluster {
     // Dropping the universe calls MPI_Finalize.
-    _universe: Universe,
+    universe: Universe,
     rank: usize,
     ranks: usize,
     ranks_on_this_node: usize,
@@ -62,11 +35,13 @@ impl std::fmt::Debug for Cluster {
 
 impl Cluster {
     /// Starts MPI (thread support: serialized calls from any thread).
-    pub fn init() -> Result<Self, DistError> {
+    pub(crate) fn init() -> Result<Self, DistError> {
         let (universe, provided) =
             mpi::initialize_with_threading(Threading::Serialized).ok_or(DistError::Init)?;
         if provided < Threading::Serialized {
-            return Err(DistError::Threading { provided });
+            return Err(DistError::Threading {
+                provided: format!("{provided:?}"),
+            });
         }
         let world = universe.world();
         let node = world.split_shared(world.rank());
@@ -74,28 +49,23 @@ impl Cluster {
             rank: world.rank() as usize,
             ranks: world.size() as usize,
             ranks_on_this_node: node.size() as usize,
-            _universe: universe,
+            universe,
         })
     }
 
     /// This process's rank, `0..ranks()`.
-    pub fn rank(&self) -> usize {
+    pub(crate) fn rank(&self) -> usize {
         self.rank
     }
 
     /// Processes in the job.
-    pub fn ranks(&self) -> usize {
+    pub(crate) fn ranks(&self) -> usize {
         self.ranks
-    }
-
-    /// Whether this is rank 0, the one that prints and writes files.
-    pub fn is_root(&self) -> bool {
-        self.rank == 0
     }
 
     /// Worker threads for this rank: `requested`, or for 0 ("one per core")
     /// this node's cores shared among the ranks running on it.
-    pub fn threads_per_rank(&self, requested: usize) -> usize {
+    pub(crate) fn threads_per_rank(&self, requested: usize) -> usize {
         if requested > 0 {
             return requested;
         }
@@ -108,7 +78,7 @@ impl Cluster {
     /// The maximum of `h` and of `!h` over the ranks equals this rank's own pair
     /// only if every rank has the same `h`; so every rank reaches the same
     /// verdict, and they all refuse together.
-    pub fn agree(&self, fingerprint: u64) -> Result<(), DistError> {
+    pub(crate) fn agree(&self, fingerprint: u64) -> Result<(), DistError> {
         let world = SimpleCommunicator::world();
         let mine = [fingerprint, !fingerprint];
         let mut max = [0u64; 2];
@@ -124,14 +94,24 @@ impl Cluster {
         }
     }
 
+    /// The lowest rank that `failed`, if any did, with one allreduce: every rank
+    /// learns whether start-up went well everywhere, and exactly one reports.
+    pub(crate) fn first_failure(&self, failed: bool) -> Option<usize> {
+        let world = SimpleCommunicator::world();
+        let mine = if failed { self.rank } else { self.ranks } as u64;
+        let mut first = 0u64;
+        world.all_reduce_into(&mine, &mut first, SystemOperation::min());
+        ((first as usize) < self.ranks).then_some(first as usize)
+    }
+
     /// The trainer's gradient reduction across this job's ranks.
-    pub fn reduction(&self, stop: StopFlags) -> OrderedReduction {
+    pub(crate) fn reduction(&self, stop: StopFlags) -> OrderedReduction {
         OrderedReduction::new(self.rank, self.ranks, stop)
     }
 
     /// Ends every rank of the job at once with `code` (MPI_Abort): the way out
     /// when one rank fails while the others wait for it in an exchange.
-    pub fn abort(&self, code: i32) -> ! {
-        SimpleCommunicator::world().abort(code)
+    pub(crate) fn abort(&self, code: i32) -> ! {
+        self.universe.world().abort(code)
     }
 }

@@ -6,20 +6,20 @@
 //! across its threads, so any number of ranks gives the weights of one process,
 //! bit for bit. Every rank then applies the same optimizer step.
 //!
-//! The MPI part needs the `mpi` feature (and an MPI installation); without it
-//! this crate holds only what needs no MPI: the [`layout`] and the run's
-//! [`fingerprint`] that ranks compare before training.
+//! [`Job`] is the binary's entry point. The MPI part needs the `mpi` feature
+//! (and an MPI installation); without it a job is always one process, and
+//! the workspace builds and tests on machines without MPI.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 #[cfg(feature = "mpi")]
 mod cluster;
+mod error;
 mod fingerprint;
+mod job;
 pub mod layout;
 #[cfg(feature = "mpi")]
 mod ordered;
 
-#[cfg(feature = "mpi")]
-pub use cluster::{Cluster, DistError};
+pub use error::DistError;
 pub use fingerprint::fingerprint;
-#[cfg(feature = "mpi")]
-pub use ordered::{OrderedReduction, ReduceStats, StopFlags};
+pub use job::{Job, ReduceStats, StopFlags};

@@ -17,8 +17,8 @@
 //! shard, 1.5 times for two (figures in ARCHITECTURE.md).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use mpi::Count;
 use mpi::datatype::PartitionMut;
@@ -26,52 +26,12 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Source};
 use nn_train::{BatchShards, GradientReduction, ShardView, TrainError};
 
+use crate::job::{ReduceStats, StopFlags};
 use crate::layout;
-
-/// A stop asked for on one rank, and the stop that every rank obeys.
-///
-/// A signal handler sets `requested` on its own rank; each step's exchange
-/// shares it, and every rank then sets `agreed` after the same step, so all
-/// ranks leave the loop together instead of one waiting for the others forever.
-#[derive(Debug, Clone, Default)]
-pub struct StopFlags {
-    /// Set on this rank (e.g. by SIGINT or SIGTERM).
-    pub requested: Arc<AtomicBool>,
-    /// Set on every rank after the step in which any rank asked to stop.
-    pub agreed: Arc<AtomicBool>,
-}
-
-/// Time spent in the exchange, for benchmarks and the run's summary.
-#[derive(Debug, Default)]
-pub struct ReduceStats {
-    nanos: AtomicU64,
-    steps: AtomicU64,
-}
-
-impl ReduceStats {
-    /// Counts one step that spent `took` in an exchange.
-    pub fn add(&self, took: Duration) {
-        self.nanos
-            .fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
-        self.steps.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Steps reduced so far.
-    pub fn steps(&self) -> u64 {
-        self.steps.load(Ordering::Relaxed)
-    }
-
-    /// Mean time per step in the exchange (sends, the piece sum, the gathers,
-    /// and any wait for a slower rank).
-    pub fn mean(&self) -> Duration {
-        let steps = self.steps().max(1);
-        Duration::from_nanos(self.nanos.load(Ordering::Relaxed) / steps)
-    }
-}
 
 /// The shard-order gradient sum across the ranks of `MPI_COMM_WORLD`.
 #[derive(Debug)]
-pub struct OrderedReduction {
+pub(crate) struct OrderedReduction {
     rank: usize,
     ranks: usize,
     stop: StopFlags,
@@ -86,7 +46,7 @@ pub struct OrderedReduction {
 }
 
 impl OrderedReduction {
-    /// The reduction for rank `rank` of `ranks` (see [`crate::Cluster::reduction`]).
+    /// The reduction for rank `rank` of `ranks`.
     pub(crate) fn new(rank: usize, ranks: usize, stop: StopFlags) -> Self {
         Self {
             rank,
@@ -101,7 +61,7 @@ impl OrderedReduction {
     }
 
     /// Time spent in the exchange so far, readable while the trainer owns the reduction.
-    pub fn stats(&self) -> Arc<ReduceStats> {
+    pub(crate) fn stats(&self) -> Arc<ReduceStats> {
         Arc::clone(&self.stats)
     }
 
