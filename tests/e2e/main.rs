@@ -7,5 +7,7 @@ mod faults;
 mod flags;
 mod interrupts;
 mod model_files;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod tmux;
 mod training;
