@@ -304,3 +304,92 @@ fn mpi_ranks_with_different_flags_are_refused() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn mpi_ctrl_c_stops_every_rank_after_the_same_step_with_a_checkpoint() {
+    let dir = tempdir();
+    let d = dir.path();
+    let common = [
+        "train",
+        "--data",
+        "moons",
+        "--batch",
+        "64",
+        "--threads",
+        "1",
+    ];
+    let mut job = mpirun(2)
+        .arg(BIN)
+        .args(common)
+        .args(["--epochs", "1000000", "--checkpoint-dir", "ck"])
+        .args(["--checkpoint-every", "1000000", "--save", "m.safetensors"])
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts");
+    let mut stderr = BufReader::new(job.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.starts_with("epoch ") {
+        line.clear();
+    }
+    assert!(line.starts_with("epoch "), "the job never trained");
+    // Ctrl-C in a terminal: mpirun passes it on to every rank.
+    let status = Command::new("kill")
+        .args(["-INT", &job.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let reader = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        rest
+    });
+    let asked = Instant::now();
+    let status = loop {
+        if let Some(status) = job.try_wait().unwrap() {
+            break status;
+        }
+        if asked.elapsed() > Duration::from_secs(20) {
+            let _ = job.kill();
+            panic!("the job still runs 20 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said = reader.join().unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut job.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(!status.success(), "an interrupted job exits non-zero");
+    assert!(stdout.starts_with("interrupted after "), "{stdout}\n{said}");
+    assert!(
+        said.contains("--resume ck/checkpoint.safetensors"),
+        "{said}"
+    );
+    assert!(d.join("m.safetensors").is_file());
+    // The ranks stopped together, so the checkpoint is one consistent run:
+    // resumed to a later epoch on one process, it matches a run straight there.
+    let epochs: usize = stdout["interrupted after ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("interrupted after N epochs");
+    let target = (epochs + 2).to_string();
+    for (name, extra) in [
+        (
+            "resumed.safetensors",
+            &["--resume", "ck/checkpoint.safetensors"][..],
+        ),
+        ("straight.safetensors", &[][..]),
+    ] {
+        let out = run(
+            d,
+            &[&common[..], extra, &["--epochs", &target, "--save", name]].concat(),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert!(
+        std::fs::read(d.join("resumed.safetensors")).unwrap()
+            == std::fs::read(d.join("straight.safetensors")).unwrap(),
+        "the interrupted job's checkpoint, resumed, differs from a straight run"
+    );
+}
