@@ -81,16 +81,7 @@ pub fn bench_mpi(args: &BenchMpi) -> anyhow::Result<()> {
             command
                 .args(*flags)
                 .args(["--reps", &reps, "--only", &args.only]);
-            let output = command
-                .output()
-                .with_context(|| format!("cannot run {command:?}"))?;
-            if !output.status.success() {
-                bail!(
-                    "{command:?} failed: {}",
-                    String::from_utf8_lossy(&output.stderr).trim()
-                );
-            }
-            collect(&String::from_utf8_lossy(&output.stdout), mode, &mut runs);
+            collect(&super::bench::run(&mut command)?, mode, &mut runs);
         }
     }
     print!("{}", report(&runs, args.rounds));

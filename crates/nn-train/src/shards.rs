@@ -70,21 +70,10 @@ impl Shard {
         }
     }
 
-    /// Gathers only the targets of `indices`: the shard is computed elsewhere,
-    /// and its outputs, loss and gradients arrive through the reduction.
-    fn gather_targets(&mut self, data: &Dataset, indices: &[usize], network: &Network) {
-        let n = indices.len();
-        match data.task() {
-            Task::Classification { .. } => {
-                grow(&mut self.classes, n);
-                data.write_batch_classes(indices, &mut self.classes[..n]);
-            }
-            Task::Regression { outputs } => {
-                grow(&mut self.values, n * outputs);
-                data.write_batch_values(indices, &mut self.values[..n * outputs]);
-            }
-        }
-        self.samples = n;
+    /// Prepares a shard computed elsewhere: its targets here for the metrics,
+    /// buffers for the outputs, loss and gradients the reduction brings.
+    fn expect_remote(&mut self, data: &Dataset, indices: &[usize], network: &Network) {
+        self.gather_targets(data, indices);
         self.outputs_sized(network);
         self.gradients
             .get_or_insert_with(|| Gradients::zeros(network.architecture()));
@@ -112,6 +101,12 @@ impl Shard {
         let dim = data.dim();
         grow(&mut self.inputs, n * dim);
         data.write_batch_inputs(indices, normalization, &mut self.inputs[..n * dim]);
+        self.gather_targets(data, indices);
+    }
+
+    /// Gathers the targets of `indices` into this shard's buffers.
+    fn gather_targets(&mut self, data: &Dataset, indices: &[usize]) {
+        let n = indices.len();
         match data.task() {
             Task::Classification { .. } => {
                 grow(&mut self.classes, n);
@@ -286,7 +281,7 @@ impl ShardEngine {
         }
         for (k, shard) in shards.iter_mut().enumerate() {
             if !local.contains(&k) {
-                shard.gather_targets(data, part(k), network);
+                shard.expect_remote(data, part(k), network);
             }
         }
         self.reduction.reduce(&mut BatchShards {
