@@ -9,6 +9,8 @@ mod health;
 mod interrupts;
 mod losses;
 mod model_files;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod playground;
 mod python_interop;
 mod tmux;

@@ -17,6 +17,7 @@ use nn_data::{
 };
 
 mod bench;
+mod bench_mpi;
 mod plot;
 mod soak;
 
@@ -33,6 +34,8 @@ enum Command {
     GenData(GenData),
     /// Time the trainer workloads W1-W4, alternating with PyTorch's, and print the ratios.
     Bench(bench::Bench),
+    /// Time W1-W3 on `mpirun -np 2` against one process with two threads (needs Open MPI).
+    BenchMpi(bench_mpi::BenchMpi),
     /// Leave the dashboard running in tmux and sample its memory.
     Soak(soak::Soak),
 }
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::GenData(args) => gen_data(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::BenchMpi(args) => bench_mpi::bench_mpi(&args),
         Command::Soak(args) => soak::soak(&args),
     };
     match result {

@@ -4,6 +4,7 @@
 //! forward/backward on each shard into its own gradient buffer, the shard
 //! gradients are added in a fixed order, and the optimizer applies the sum
 //! (`shards.rs`). The same seed gives bit-identical weights on 1, 2 or 8 threads.
+//! [`GradientReduction`] is the seam where that sum can span processes.
 //!
 //! - [`Trainer`]: the synchronous run (step, epoch, evaluation, early stopping, checkpoints);
 //! - [`spawn`] / [`TrainerHandle`]: the same run on its own thread, driven by
@@ -19,6 +20,7 @@ mod model;
 mod optimizer;
 mod pace;
 mod playground;
+mod reduction;
 mod request;
 mod session;
 mod setup;
@@ -33,6 +35,7 @@ pub use health::{Stall, UnitTrouble};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::Model;
 pub use pace::Pace;
+pub use reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
 };

@@ -16,6 +16,7 @@ use crate::error::TrainError;
 use crate::health::{HealthMonitor, Stall};
 use crate::metrics::{Metrics, MetricsAccumulator};
 use crate::optimizer::{Optimizer, StepSettings, clip_global_norm};
+use crate::reduction::GradientReduction;
 use crate::shards::ShardEngine;
 
 /// The data of a run: the training part, and optionally validation and test parts,
@@ -252,6 +253,13 @@ impl Trainer {
     /// Worker threads in use.
     pub fn threads(&self) -> usize {
         self.engine.threads()
+    }
+
+    /// Replaces how each mini-batch's shard gradients are computed and summed
+    /// ([`crate::LocalSum`] by default): e.g. across MPI ranks, each computing
+    /// some of the shards. Set it before the first step.
+    pub fn set_gradient_reduction(&mut self, reduction: Box<dyn GradientReduction>) {
+        self.engine.set_reduction(reduction);
     }
 
     /// Base learning rate (before the schedule's factor).

@@ -3,12 +3,14 @@
 //!
 //! Exit status: 0 ok, 1 the run failed, 2 a usage error (clap's), 130
 //! interrupted by Ctrl-C. Every error is one line on stderr; a closed pipe on
-//! stdout (`nn-tui predict ... | head`) is not an error.
+//! stdout (`nn-tui predict ... | head`) is not an error. In an MPI job each
+//! failure is reported once, by the lowest rank that has it.
 
 mod cli;
 mod model;
 mod predict;
 mod progress;
+mod ranks;
 mod setup;
 mod train;
 
@@ -30,6 +32,8 @@ pub enum Outcome {
     Done,
     /// Stopped by Ctrl-C (exit status 130).
     Interrupted,
+    /// Failed on another rank of the MPI job, which reported why (exit status 1).
+    FailedElsewhere,
 }
 
 fn main() -> ExitCode {
@@ -48,12 +52,18 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Ok(Outcome::FailedElsewhere) => ExitCode::FAILURE,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            progress::say(&format!("error: {}", one_line(&render(&e))));
+            progress::say(&error_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error as the one line the user reads.
+fn error_line(e: &anyhow::Error) -> String {
+    format!("error: {}", one_line(&render(e)))
 }
 
 /// Help and version go to stdout as clap prints them; usage errors become one line.

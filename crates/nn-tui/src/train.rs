@@ -1,5 +1,6 @@
 //! `nn-tui train`: flags to a [`Trainer`], progress on stderr, results on
-//! stdout (or one JSON object), Ctrl-C handled as a clean stop.
+//! stdout (or one JSON object), Ctrl-C handled as a clean stop. Under
+//! `mpirun` (the `mpi` feature) every rank trains and rank 0 reports.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -9,20 +10,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
+use nn_dist::Job;
 use nn_train::{
-    EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary, TrainRequest, Trainer,
+    DataOptions, DataSpec, EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary,
+    TrainConfig, TrainRequest, Trainer,
 };
 use serde_json::{Value, json};
 
 use crate::Outcome;
 use crate::cli::TrainArgs;
 use crate::progress::{Reporter, metrics_text, thousands};
+use crate::ranks::{self, Verdict};
 use crate::setup;
 
 /// The checkpoint an interrupted run writes when no `--checkpoint-dir` was given.
 pub const INTERRUPTED_CHECKPOINT: &str = "nn-tui-interrupted.safetensors";
 
-/// Runs `nn-tui train`.
+/// Runs `nn-tui train`: on this process alone, or as one rank of an MPI job.
 pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let t = &args.training;
     let request = TrainRequest {
@@ -63,28 +67,53 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     };
     request.validate()?;
     options.validate()?;
-    if let Some(path) = &args.save {
-        setup::check_writable_file("--save", path)?;
+
+    let mut job = Job::start()?;
+    let Verdict::Go((spec, mut trainer)) =
+        ranks::verdict(&job, prepare(args, &job, &data_spec, &request, &options))?
+    else {
+        return Ok(Outcome::FailedElsewhere);
+    };
+    if let Verdict::FailedElsewhere = ranks::join(&mut job, &mut trainer)? {
+        return Ok(Outcome::FailedElsewhere);
     }
-    if let Some(path) = &args.metrics_out {
-        setup::check_writable_file("--metrics-out", path)?;
-    }
-    if let Some(dir) = &args.checkpoint_dir {
-        setup::check_writable_dir("--checkpoint-dir", dir)?;
+    let result = train(args, &job, &spec, trainer);
+    ranks::end(&job, result)
+}
+
+/// This rank's trainer: output paths checked (rank 0 alone writes files), the
+/// data loaded, the network built or resumed, `--threads` threads per rank.
+fn prepare(
+    args: &TrainArgs,
+    job: &Job,
+    data_spec: &str,
+    request: &TrainRequest,
+    options: &DataOptions,
+) -> Result<(DataSpec, Trainer)> {
+    let t = &args.training;
+    if job.is_root() {
+        if let Some(path) = &args.save {
+            setup::check_writable_file("--save", path)?;
+        }
+        if let Some(path) = &args.metrics_out {
+            setup::check_writable_file("--metrics-out", path)?;
+        }
+        if let Some(dir) = &args.checkpoint_dir {
+            setup::check_writable_dir("--checkpoint-dir", dir)?;
+        }
     }
     if let Some(path) = &args.resume
         && !path.is_file()
     {
         anyhow::bail!("--resume {}: no such checkpoint file", path.display());
     }
+    register_interrupt(job.interrupt())?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    register_interrupt(&stop)?;
-
-    let (spec, data) = setup::load(&data_spec, &options)?;
+    let (spec, data) = setup::load(data_spec, options)?;
     let data = Arc::new(data);
+    let threads = job.threads(t.threads);
     let mut trainer = if let Some(path) = &args.resume {
-        let mut trainer = Trainer::resume(path, Arc::clone(&data), Some(t.threads))
+        let mut trainer = Trainer::resume(path, Arc::clone(&data), Some(threads))
             .with_context(|| format!("--resume {}", path.display()))?;
         if let Some(epochs) = t.epochs {
             trainer.set_epochs(epochs);
@@ -94,39 +123,75 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         }
         trainer
     } else {
-        Trainer::new(
-            request.resolve(Purpose::Headless, &data)?,
-            Arc::clone(&data),
-        )?
+        let config = TrainConfig {
+            threads,
+            ..request.resolve(Purpose::Headless, &data)?
+        };
+        Trainer::new(config, Arc::clone(&data))?
     };
+    if !job.is_root() {
+        trainer.set_checkpoint_dir(None);
+    }
+    Ok((spec, trainer))
+}
 
+/// Trains on this rank; rank 0 reports progress and results and writes the files.
+fn train(args: &TrainArgs, job: &Job, spec: &DataSpec, mut trainer: Trainer) -> Result<Outcome> {
+    let data = Arc::clone(trainer.data());
     let epochs = trainer.config().epochs;
-    let mut reporter = Reporter::new(epochs, trainer.epoch(), trainer.steps_per_epoch());
+    let mut reporter = job
+        .is_root()
+        .then(|| Reporter::new(epochs, trainer.epoch(), trainer.steps_per_epoch()));
     let arch = trainer.config().architecture.clone();
-    reporter.println(&format!(
-        "training {arch} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {} threads",
-        spec.name(),
-        data.train.len(),
-        data.validation.as_ref().map_or(0, nn_data::Dataset::len),
-        data.test.as_ref().map_or(0, nn_data::Dataset::len),
-        arch.hidden,
-        arch.output,
-        arch.loss,
-        trainer.config().optimizer.name(),
-        trainer.learning_rate(),
-        trainer.batch_size(),
-        epochs,
-        trainer.threads(),
-    ));
+    let workers = match job.ranks() {
+        1 => format!("{} threads", trainer.threads()),
+        n => format!("{n} ranks x {} threads", trainer.threads()),
+    };
+    if let Some(reporter) = &reporter {
+        reporter.println(&format!(
+            "training {arch} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {workers}",
+            spec.name(),
+            data.train.len(),
+            data.validation.as_ref().map_or(0, nn_data::Dataset::len),
+            data.test.as_ref().map_or(0, nn_data::Dataset::len),
+            arch.hidden,
+            arch.output,
+            arch.loss,
+            trainer.config().optimizer.name(),
+            trainer.learning_rate(),
+            trainer.batch_size(),
+            epochs,
+        ));
+    }
     let session = SessionOptions {
         progress_interval: Duration::from_millis(100),
         // Snapshots feed the dashboard's plots; headless runs do not need them.
         snapshot_interval: Duration::from_secs(3600),
         ..SessionOptions::default()
     };
-    let result = trainer.run(&stop, &session, &mut |event: Event| reporter.handle(&event));
+    let result = trainer.run(job.stop(), &session, &mut |event: Event| {
+        if let Some(reporter) = &mut reporter {
+            reporter.handle(&event);
+        }
+    });
+    let Some(reporter) = reporter else {
+        // Another rank than 0: the run itself was all its work.
+        result?;
+        return Ok(if job.stop().load(Ordering::SeqCst) {
+            Outcome::Interrupted
+        } else {
+            Outcome::Done
+        });
+    };
+    if let Some(exchange) = job.exchange().filter(|e| e.steps() > 0) {
+        reporter.println(&format!(
+            "{} ranks: {:.0} us per step in the exchange of shard gradients",
+            job.ranks(),
+            exchange.mean().as_secs_f64() * 1e6
+        ));
+    }
     reporter.finish();
-    let interrupted = stop.load(Ordering::SeqCst);
+    let interrupted = job.stop().load(Ordering::SeqCst);
 
     // Metrics are written whatever happened: they explain a divergence too.
     let metrics_written = args
