@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use nn_core::{Activation, Network};
 use nn_data::{Feature, Features, Task};
-use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState};
+use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState, Stall};
 
 use crate::PlotMode;
 use crate::colors::{ColorDepth, Palette};
@@ -439,6 +439,8 @@ pub struct App {
     pub curve: Option<CurveView>,
     /// Images and predictions (image data).
     pub digits: Option<DigitsView>,
+    /// The run's stall, if one was reported: its stuck units are marked in the network panel.
+    pub stall: Option<Stall>,
     /// Messages, oldest first.
     pub log: Vec<String>,
     /// The overlay open, if any.
@@ -474,6 +476,7 @@ impl App {
             plane: None,
             curve: None,
             digits: None,
+            stall: None,
             log: Vec::new(),
             overlay: None,
             state_line: String::new(),
@@ -514,6 +517,7 @@ impl App {
         self.plane = None;
         self.curve = None;
         self.digits = None;
+        self.stall = None;
         self.selected_link = None;
         self.hover = None;
         // A selected node that the new network still has stays selected.

@@ -478,3 +478,30 @@ fn view_toggles_show_in_the_legend() {
     assert!(!text.contains('◆'), "{text}");
     assert!(text.contains("discretized"), "{text}");
 }
+
+/// A reported stall: the title counts the stuck units, each is marked with a red cross.
+fn stalled_app(width: u16, height: u16) -> App {
+    let mut app = planar_app(width, height, PlotMode::Braille);
+    app.stall = Some(nn_train::Stall {
+        epoch: 40,
+        loss: 0.6931,
+        accuracy: Some(0.5),
+        layer: 1,
+        output_layer: false,
+        activation: Activation::Tanh,
+        trouble: nn_train::UnitTrouble::Saturated,
+        units: vec![0, 2, 3, 5, 6],
+        width: 8,
+    });
+    app
+}
+
+#[test]
+fn stalled_units_marked_80x24() {
+    assert_snapshot!(render(&stalled_app(80, 24), 80, 24).backend());
+}
+
+#[test]
+fn stalled_units_marked_160x48() {
+    assert_snapshot!(render(&stalled_app(160, 48), 160, 48).backend());
+}
