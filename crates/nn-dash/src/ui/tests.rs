@@ -484,7 +484,7 @@ fn stalled_app(width: u16, height: u16) -> App {
     let mut app = planar_app(width, height, PlotMode::Braille);
     app.stall = Some(nn_train::Stall {
         epoch: 40,
-        loss: 0.6931,
+        loss: 0.6932,
         accuracy: Some(0.5),
         layer: 1,
         output_layer: false,
