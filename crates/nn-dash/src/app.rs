@@ -908,10 +908,16 @@ impl App {
                     }
                 }
                 if let Some(stall) = &report.stalled {
-                    // Advice in keys: `-` lowers the rate, `a` changes the activation.
+                    // Short enough for 80 columns, the advice in keys: `-` lowers the
+                    // rate, `a` changes the activation; the panel marks the units.
                     self.log(format!(
-                        "{stall}: try - (a smaller rate) or a (another activation)"
+                        "stalled at epoch {}: {:.0}% of {} {} ✕ (try - or a)",
+                        stall.epoch,
+                        stall.share() * 100.0,
+                        stall.layer_name(),
+                        stall.trouble_word()
                     ));
+                    self.stall = Some(stall.clone());
                 }
                 self.status.epoch = report.epoch;
                 self.status.last_epoch = Some(report);

@@ -7,7 +7,6 @@
 
 use std::fmt::Write as _;
 
-use nn_train::UnitTrouble;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -320,15 +319,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .map_or_else(|| app.settings.layout(), |n| n.architecture().to_string());
     let mut title = format!(" network {layout_text} {} ", app.settings.activation.name());
     if let Some(stall) = &app.stall {
-        let _ = write!(
-            title,
-            "· {} {} ",
-            stall.units.len(),
-            match stall.trouble {
-                UnitTrouble::Saturated => "saturated",
-                UnitTrouble::Dead => "dead",
-            }
-        );
+        let _ = write!(title, "· {} {} ", stall.units.len(), stall.trouble_word());
     }
     let mut block = panel(app, title);
     if let Some(text) = info(app) {
@@ -425,9 +416,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         if stuck(app, spot.id) {
             // A unit the stall report names: a red cross on its top-left cell.
-            let mark = if app.plot == PlotMode::Ascii { "x" } else { "✕" };
+            let mark = if app.plot == PlotMode::Ascii {
+                "x"
+            } else {
+                "✕"
+            };
             if let Some(cell) = buf.cell_mut((spot.x, spot.y)) {
-                cell.set_symbol(mark).set_fg(Color::Red).set_bg(Color::Reset);
+                cell.set_symbol(mark)
+                    .set_fg(Color::Red)
+                    .set_bg(Color::Reset);
             }
         }
         if Some(spot.id) == selected {
