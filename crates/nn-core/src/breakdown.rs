@@ -587,16 +587,45 @@ impl NeuronBreakdown {
         )
     }
 
-    /// `o = 1/(1+e^-z) = 0.52`: the activation and the output.
+    /// `Δw = r·o_in·δ = 0.5·0.62·0.0895 = 0.02775` for incoming connection `i`
+    /// (0 is the bias, whose `o_in` is -1), at learning rate `r`.
+    pub fn change_formula(&self, i: usize, r: f32, n: &Notation) -> Option<String> {
+        let incoming = self.incoming.get(i)?;
+        Some(format!(
+            "{}w = r{}o_in{}{} = {}{}{}{}{} = {}",
+            n.change,
+            n.times,
+            n.times,
+            n.delta,
+            n.factor(f64::from(r)),
+            n.times,
+            n.factor(f64::from(incoming.input)),
+            n.times,
+            n.factor(f64::from(self.delta)),
+            n.number(f64::from(incoming.change))
+        ))
+    }
+
+    /// `o = 1/(1+e^−z) = 1/(1+e^−0.05) = 0.5125`: the activation, its sum and its output.
     pub fn output_formula(&self, activation: Activation, n: &Notation) -> String {
-        let f = match activation {
-            Activation::Sigmoid => format!("1/(1+e^{}z)", n.minus),
-            Activation::Tanh => "tanh z".into(),
-            Activation::Relu => "max(0, z)".into(),
-            Activation::Linear => "z".into(),
-            Activation::Softmax => format!("e^z / {} e^z_k", n.sum),
+        let z = n.factor(f64::from(self.z));
+        let (symbolic, filled) = match activation {
+            Activation::Sigmoid => (
+                format!("1/(1+e^{}z)", n.minus),
+                format!("1/(1+e^{}{z})", n.minus),
+            ),
+            Activation::Tanh => ("tanh z".into(), format!("tanh {z}")),
+            Activation::Relu => ("max(0, z)".into(), format!("max(0, {z})")),
+            Activation::Linear => ("z".into(), z),
+            Activation::Softmax => (
+                format!("e^z / {} e^z_k", n.sum),
+                format!("e^{z} / {} e^z_k", n.sum),
+            ),
         };
-        format!("o = {f} = {}", n.number(f64::from(self.output)))
+        format!(
+            "o = {symbolic} = {filled} = {}",
+            n.number(f64::from(self.output))
+        )
     }
 }
 
