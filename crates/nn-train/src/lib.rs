@@ -23,6 +23,7 @@ mod pace;
 mod playground;
 mod reduction;
 mod request;
+mod sample;
 mod session;
 mod setup;
 mod shards;
@@ -41,6 +42,7 @@ pub use reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
 };
+pub use sample::{Desired, SampleError, SamplePart};
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
 };
