@@ -3,6 +3,7 @@
 
 mod common;
 mod dashboard;
+mod explain;
 mod faults;
 mod flags;
 mod health;

@@ -608,24 +608,26 @@ impl NeuronBreakdown {
 
     /// `o = 1/(1+e^−z) = 1/(1+e^−0.05) = 0.5125`: the activation, its sum and its output.
     pub fn output_formula(&self, activation: Activation, n: &Notation) -> String {
-        let z = n.factor(f64::from(self.z));
+        // In parentheses only where a sign would run into an operator: e^−(-0.29).
+        let (z, factor) = (n.number(f64::from(self.z)), n.factor(f64::from(self.z)));
         let (symbolic, filled) = match activation {
             Activation::Sigmoid => (
                 format!("1/(1+e^{}z)", n.minus),
-                format!("1/(1+e^{}{z})", n.minus),
+                format!("1/(1+e^{}{factor})", n.minus),
             ),
             Activation::Tanh => ("tanh z".into(), format!("tanh {z}")),
             Activation::Relu => ("max(0, z)".into(), format!("max(0, {z})")),
             Activation::Linear => ("z".into(), z),
             Activation::Softmax => (
                 format!("e^z / {} e^z_k", n.sum),
-                format!("e^{z} / {} e^z_k", n.sum),
+                format!("e^{factor} / {} e^z_k", n.sum),
             ),
         };
-        format!(
-            "o = {symbolic} = {filled} = {}",
-            n.number(f64::from(self.output))
-        )
+        let o = n.number(f64::from(self.output));
+        if activation == Activation::Linear {
+            return format!("o = {symbolic} = {o}");
+        }
+        format!("o = {symbolic} = {filled} = {o}")
     }
 }
 

@@ -5,6 +5,7 @@
 
 use nn_core::{Breakdown, CoreError, Targets};
 
+use crate::config::rules;
 use crate::error::TrainError;
 use crate::model::Model;
 
@@ -208,6 +209,7 @@ impl Model {
         desired: &Desired,
         r: f32,
     ) -> Result<Breakdown, TrainError> {
+        rules::learning_rate(r)?;
         let expected = self.network.architecture().inputs();
         if raw.len() != expected {
             return Err(CoreError::NotOneSample {
@@ -333,5 +335,9 @@ mod tests {
         let outputs: Vec<f32> = b.layers[1].neurons.iter().map(|n| n.output).collect();
         assert_eq!(outputs, predicted);
         assert!(m.breakdown(&[0.5], &Desired::Class(1), 0.1).is_err());
+        let err = m
+            .breakdown(&[0.5, 1.0], &Desired::Class(1), 0.0)
+            .unwrap_err();
+        assert!(matches!(err, TrainError::Setting(_)), "{err}");
     }
 }

@@ -50,7 +50,16 @@ pub enum Command {
     Predict(PredictArgs),
     /// Describe a saved model: layers, parameters, activations, normalisation, classes.
     Info(InfoArgs),
+    /// Show one sample's backpropagation through a saved model, every neuron layer by layer,
+    /// in the seed's terms: inputs o_in (the bias as -1), weights, z, o, d, δ and Δw = r·o_in·δ.
+    #[command(after_help = EXPLAIN_AFTER_HELP)]
+    Explain(ExplainArgs),
 }
+
+const EXPLAIN_AFTER_HELP: &str = "\
+Examples:
+  nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
+  nn-tui explain --model m.safetensors --input=0.5,-1 --target 1 --lr 0.03 --json";
 
 /// `train --help`'s closing text: the defaults, read from nn-train's one table.
 fn train_after_help() -> String {
@@ -431,6 +440,27 @@ pub struct PredictArgs {
     /// A target column to ignore besides `label`.
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
+}
+
+/// `nn-tui explain`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The model file.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The sample's raw features, by the model's feature names (x1=0.5,x2=-1) or in order
+    /// (0.5,-1); normalised as in training, as predict does.
+    #[arg(long, value_name = "FEATURES", allow_hyphen_values = true)]
+    pub input: String,
+    /// The desired output: a class name or index (classifiers), else one value per output.
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
+    pub target: String,
+    /// The learning rate r in Δw = r·o_in·δ [default: train's plain-SGD rate for the model].
+    #[arg(long, value_name = "F")]
+    pub lr: Option<f32>,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `nn-tui info`.
