@@ -437,7 +437,7 @@ impl DeltaRule {
                 ..
             } => format!("{}{}", scale(s), difference(*desired, *output)),
             DeltaRule::Hidden { derivative, terms } => {
-                let sum = sum_text(terms, n, max_terms);
+                let sum = sum_text(terms, n, max_terms, 0);
                 match derivative.filled(n) {
                     Some(f) => format!("{f}{}({sum})", n.times),
                     None => sum,
@@ -516,13 +516,14 @@ fn weighted_sum(terms: &[DeltaTerm]) -> f64 {
         .sum()
 }
 
-/// `w·δ + w·δ + …`: the `max_terms` largest terms by size, in the next layer's
-/// order, then `+ …(k more: total)` for the rest.
-fn sum_text(terms: &[DeltaTerm], n: &Notation, max_terms: usize) -> String {
+/// `w·δ + w·δ + …`: the first `pinned` terms, then the largest by size up to
+/// `max_terms` in all, in their order, then `+ …(k more: total)` for the rest.
+fn sum_text(terms: &[DeltaTerm], n: &Notation, max_terms: usize, pinned: usize) -> String {
     let size = |t: &DeltaTerm| (f64::from(t.weight) * f64::from(t.delta)).abs();
     let mut shown: Vec<usize> = (0..terms.len()).collect();
     if terms.len() > max_terms {
-        shown.sort_by(|&a, &b| size(&terms[b]).total_cmp(&size(&terms[a])));
+        let pinned = pinned.min(max_terms);
+        shown[pinned..].sort_by(|&a, &b| size(&terms[b]).total_cmp(&size(&terms[a])));
         shown.truncate(max_terms);
         shown.sort_unstable();
     }
@@ -553,7 +554,34 @@ fn sum_text(terms: &[DeltaTerm], n: &Notation, max_terms: usize) -> String {
     parts.join(" + ")
 }
 
+impl Source {
+    /// The input's name as the breakdown's readers write it: `bias`, the
+    /// network input's name from `inputs` (else `x1`, `x2`, ...), or the previous
+    /// layer's neuron by [`NeuronBreakdown::name`]. `layer` is the receiving neuron's.
+    pub fn name(self, layer: usize, inputs: &[String]) -> String {
+        match self {
+            Source::Bias => "bias".into(),
+            Source::Input(i) => inputs
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("x{}", i + 1)),
+            Source::Neuron(i) => neuron_name(layer.saturating_sub(1), i),
+        }
+    }
+}
+
+/// `n2.3`: neuron 3 of weight layer 1, i.e. of the network's layer 2 counting the
+/// inputs as layer 0, and counting from 1 within a layer.
+fn neuron_name(layer: usize, neuron: usize) -> String {
+    format!("n{}.{}", layer + 1, neuron + 1)
+}
+
 impl NeuronBreakdown {
+    /// `n2.3`: the network's layer (the inputs being layer 0), then the neuron, from 1.
+    pub fn name(&self) -> String {
+        neuron_name(self.layer, self.neuron)
+    }
+
     /// `δ = o(1−o)(d−o) = 0.62·0.38·(1−0.62) = 0.0895`: the rule, its numbers, the value.
     pub fn delta_formula(&self, n: &Notation, max_terms: usize) -> String {
         format!(
@@ -565,8 +593,8 @@ impl NeuronBreakdown {
         )
     }
 
-    /// `z = Σ w·o_in = 0.3·(-1) + 0.5·0.62 = 0.01`, the largest `max_terms` terms
-    /// if there are more (then how many more and their total).
+    /// `z = Σ w·o_in = 0.3·(-1) + 0.5·0.62 = 0.01`: the bias's term first, then
+    /// the largest terms, `max_terms` in all (then how many more and their total).
     pub fn sum_formula(&self, n: &Notation, max_terms: usize) -> String {
         let terms: Vec<DeltaTerm> = self
             .incoming
@@ -582,7 +610,7 @@ impl NeuronBreakdown {
             "z = {} w{}o_in = {} = {}",
             n.sum,
             n.times,
-            sum_text(&terms, n, max_terms),
+            sum_text(&terms, n, max_terms, 1),
             n.number(f64::from(self.z))
         )
     }
@@ -957,5 +985,44 @@ mod tests {
             "0.5·0.5·(0.1·0.5 + (-3)·0.5 + 0.2·0.5 + 2·0.5 + 0.05·0.5)"
         );
         assert!((rule.value() - 0.25 * 0.5 * (0.1 - 3.0 + 0.2 + 2.0 + 0.05)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_sum_keeps_the_bias_term_however_small() {
+        let neuron = NeuronBreakdown {
+            layer: 1,
+            neuron: 2,
+            incoming: [(-1.0f32, 0.0f32), (0.5, 2.0), (0.25, -4.0), (1.0, 0.01)]
+                .iter()
+                .enumerate()
+                .map(|(i, &(input, weight))| Incoming {
+                    source: if i == 0 {
+                        Source::Bias
+                    } else {
+                        Source::Neuron(i - 1)
+                    },
+                    input,
+                    weight,
+                    change: 0.0,
+                })
+                .collect(),
+            z: 0.01,
+            output: 0.01,
+            desired: None,
+            delta: 0.0,
+            rule: DeltaRule::Hidden {
+                derivative: Derivative::Linear,
+                terms: Vec::new(),
+            },
+        };
+        let n = Notation::SEED;
+        assert_eq!(
+            neuron.sum_formula(&n, 3),
+            "z = Σ w·o_in = 0·(-1) + 2·0.5 + (-4)·0.25 + …(1 more: 0.01) = 0.01"
+        );
+        assert_eq!(neuron.name(), "n2.3");
+        assert_eq!(neuron.incoming[2].source.name(1, &[]), "n1.2");
+        assert_eq!(Source::Input(1).name(0, &["a".into(), "b".into()]), "b");
+        assert_eq!(Source::Input(2).name(0, &[]), "x3");
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::{Context, Result, anyhow};
-use nn_core::{Breakdown, NeuronBreakdown, Notation, Source};
+use nn_core::{Breakdown, NeuronBreakdown, Notation};
 use nn_train::{Desired, Model, Purpose, SamplePart};
 use serde_json::{Value, json};
 
@@ -51,24 +51,6 @@ pub fn run(args: &ExplainArgs) -> Result<Outcome> {
         .and_then(|()| out.flush())
         .context("writing to stdout")?;
     Ok(Outcome::Done)
-}
-
-/// `n2.3`: neuron 3 of layer 2, counting the inputs as layer 0 and from 1 within a layer.
-fn neuron_name(layer: usize, neuron: usize) -> String {
-    format!("n{}.{}", layer + 1, neuron + 1)
-}
-
-/// Where an input comes from, as the table names it.
-fn source_name(source: Source, layer: usize, inputs: &[String]) -> String {
-    match source {
-        Source::Bias => "bias".into(),
-        Source::Input(i) => inputs
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| format!("x{}", i + 1)),
-        // The previous weight layer is `layer - 1`, named one up.
-        Source::Neuron(i) => neuron_name(layer.saturating_sub(1), i),
-    }
 }
 
 fn desired_text(model: &Model, desired: &Desired, n: &Notation) -> String {
@@ -169,7 +151,7 @@ fn neuron_text(
     inputs: &[String],
     n: &Notation,
 ) {
-    let _ = writeln!(s, "\n{}", neuron_name(neuron.layer, neuron.neuron));
+    let _ = writeln!(s, "\n{}", neuron.name());
     let _ = writeln!(s, "  {}", neuron.sum_formula(n, TERMS));
     let _ = writeln!(s, "  {}", neuron.output_formula(activation, n));
     if let Some(d) = neuron.desired {
@@ -182,7 +164,7 @@ fn neuron_text(
         .iter()
         .map(|i| {
             [
-                source_name(i.source, neuron.layer, inputs),
+                i.source.name(neuron.layer, inputs),
                 n.number(i.input.into()),
                 n.number(i.weight.into()),
                 n.number(i.change.into()),
@@ -246,7 +228,7 @@ fn json_report(
                 .map(|neuron| {
                     let mut v = serde_json::to_value(neuron).unwrap_or(Value::Null);
                     if let Value::Object(map) = &mut v {
-                        map.insert("name".into(), neuron_name(l, neuron.neuron).into());
+                        map.insert("name".into(), neuron.name().into());
                         map.insert(
                             "formulas".into(),
                             json!({

@@ -6,6 +6,14 @@ mod curve;
 mod curves;
 mod digits;
 mod help;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "drawn once the dashboard's layout gives it a place (issue 10, phase 2)"
+    )
+)]
+mod inspector;
 mod network;
 mod state_line;
 mod status;
