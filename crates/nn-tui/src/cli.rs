@@ -16,12 +16,13 @@ Examples:
   nn-tui --state '#activation=relu&dataset=xor&networkShape=4'    a TensorFlow Playground URL
   nn-tui train --data moons --save m.safetensors
   nn-tui eval --model m.safetensors --data moons
+  nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
                --loss seed --optimizer sgd --lr 3.0 --batch 32 --epochs 10
 
 Exit status: 0 ok, 1 the run failed, 2 bad command line, 130 interrupted (Ctrl-C).";
 
-/// `nn-tui`: one binary, five commands; with no command it opens the dashboard.
+/// `nn-tui`: one binary, six commands; with no command it opens the dashboard.
 #[derive(Debug, Parser)]
 #[command(name = "nn-tui", version, about = ABOUT, after_help = AFTER_HELP)]
 #[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
