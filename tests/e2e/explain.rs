@@ -217,11 +217,20 @@ fn explains_a_regression_with_desired_values() {
     assert_eq!(f(&report["input"]["raw"][0]), f64::from(-0.3f32));
     let output = &report["layers"][2]["neurons"][0];
     assert_eq!(f(&output["desired"]), -0.25);
-    // A linear output under squared error: delta = f'(o)(d - o) with f' = 1.
+    // A linear output under mse, the mean over K = 1 outputs: delta = (2/K) f'(o)(d - o), f' = 1.
     assert_eq!(output["rule"]["kind"], "squared_error");
+    assert_eq!(output["rule"]["loss"], "mse");
+    assert_eq!(output["rule"]["scale"]["numerator"], 2);
     assert_eq!(output["rule"]["derivative"]["activation"], "linear");
     assert!(
-        (f(&output["delta"]) - (-0.25 - f(&output["output"]))).abs() < 1e-6,
+        (f(&output["delta"]) - 2.0 * (-0.25 - f(&output["output"]))).abs() < 1e-6,
+        "{output}"
+    );
+    assert!(
+        output["formulas"]["delta"]
+            .as_str()
+            .unwrap()
+            .starts_with("δ = (2/K)·(d−o) = (2/1)·(-0.25−"),
         "{output}"
     );
 }

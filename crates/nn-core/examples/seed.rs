@@ -29,7 +29,7 @@ pub fn network() -> nn_core::Result<Network> {
         vec![2, 2, 1],
         Activation::Sigmoid,
         Activation::Sigmoid,
-        Loss::SquaredError,
+        Loss::Seed,
     )?;
     let mut params = Vec::new();
     params.extend(HIDDEN.iter().flat_map(|w| [w[1], w[2]]));

@@ -502,9 +502,18 @@ impl DeltaRule {
 /// The loss in words, for a rule's description.
 fn loss_words(loss: Loss, n: &Notation) -> String {
     match loss {
-        Loss::SquaredError => format!("squared error 1/2 {}(d{}o){}", n.sum, n.minus, n.squared),
+        Loss::Seed => format!(
+            "the seed's squared error 1/2 {}(d{}o){}",
+            n.sum, n.minus, n.squared
+        ),
+        Loss::Mse => format!(
+            "mse, the mean of (d{}o){} over the K outputs (PyTorch's MSELoss)",
+            n.minus, n.squared
+        ),
         Loss::CrossEntropy => "cross-entropy".into(),
-        Loss::BinaryCrossEntropy => "binary cross-entropy".into(),
+        Loss::BinaryCrossEntropy => {
+            "binary cross-entropy, the mean over the K outputs (PyTorch's BCELoss)".into()
+        }
     }
 }
 
@@ -799,22 +808,30 @@ fn output_rule(
     activation: Activation,
     desired: f32,
     output: f32,
-    _outputs: usize,
+    outputs: usize,
 ) -> DeltaRule {
+    // A mean over the K outputs puts its 1/K, and a square its 2, in front.
+    let mean = |numerator: u32| {
+        (numerator as usize != outputs).then_some(OutputScale { numerator, outputs })
+    };
     match loss {
-        Loss::SquaredError => DeltaRule::SquaredError {
+        Loss::Seed | Loss::Mse => DeltaRule::SquaredError {
             loss,
             derivative: Derivative::of(activation, output),
             desired,
             output,
-            scale: None,
+            scale: if loss == Loss::Mse { mean(2) } else { None },
         },
         Loss::CrossEntropy | Loss::BinaryCrossEntropy => DeltaRule::Cancelled {
             loss,
             activation,
             desired,
             output,
-            scale: None,
+            scale: if loss == Loss::BinaryCrossEntropy {
+                mean(1)
+            } else {
+                None
+            },
         },
     }
 }
@@ -898,7 +915,7 @@ mod tests {
     #[test]
     fn the_seed_output_delta_reads_as_the_seed_writes_it() {
         let rule = DeltaRule::SquaredError {
-            loss: Loss::SquaredError,
+            loss: Loss::Seed,
             derivative: Derivative::Sigmoid { output: 0.62 },
             desired: 1.0,
             output: 0.62,
@@ -922,7 +939,7 @@ mod tests {
     fn other_rules_state_their_own_formula() {
         let n = Notation::SEED;
         let tanh = DeltaRule::SquaredError {
-            loss: Loss::SquaredError,
+            loss: Loss::Mse,
             derivative: Derivative::Tanh { output: -0.5 },
             desired: 0.25,
             output: -0.5,
@@ -949,7 +966,7 @@ mod tests {
                 .contains("softmax with cross-entropy")
         );
         let relu = DeltaRule::SquaredError {
-            loss: Loss::SquaredError,
+            loss: Loss::Seed,
             derivative: Derivative::Relu { output: 0.0 },
             desired: 1.0,
             output: 0.0,

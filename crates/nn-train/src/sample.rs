@@ -248,7 +248,7 @@ mod tests {
 
     fn model(classes: &[&str], outputs: usize) -> Model {
         let (output, loss) = if classes.is_empty() {
-            (Activation::Linear, Loss::SquaredError)
+            (Activation::Linear, Loss::Mse)
         } else {
             (Activation::Softmax, Loss::CrossEntropy)
         };

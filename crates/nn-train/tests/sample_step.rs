@@ -35,7 +35,7 @@ fn sgd(data: &TrainData, rate: f32, threads: usize) -> TrainConfig {
             vec![data.train.dim(), 6, 1],
             Activation::Sigmoid,
             Activation::Linear,
-            Loss::SquaredError,
+            Loss::Mse,
         )
     }
     .unwrap();
