@@ -234,3 +234,64 @@ fn explains_a_regression_with_desired_values() {
         "{output}"
     );
 }
+
+#[test]
+fn a_model_with_input_features_is_given_its_raw_columns() {
+    let dir = tempdir();
+    let d = dir.path();
+    run_json(
+        d,
+        &[
+            "train",
+            "--data",
+            "circle",
+            "--features",
+            "x1,x2,x1^2,x2^2",
+            "--epochs",
+            "3",
+            "--save",
+            "c.safetensors",
+            "--json",
+        ],
+    );
+    let args = [
+        "explain",
+        "--model",
+        "c.safetensors",
+        "--input",
+        "x1=0.5,x2=-1",
+        "--target",
+        "0",
+    ];
+    let out = run(d, &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("input features x1, x2, x1^2, x2^2 computed, normalised as in training"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("  x2^2 "),
+        "the table names the features\n{shown}"
+    );
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let report = run_json(d, &json_args);
+    assert_eq!(report["input"]["names"], serde_json::json!(["x1", "x2"]));
+    assert_eq!(
+        report["input"]["network_names"],
+        serde_json::json!(["x1", "x2", "x1^2", "x2^2"])
+    );
+    // The outputs are predict's, features and all.
+    std::fs::write(d.join("one.csv"), "x1,x2\n0.5,-1\n").unwrap();
+    let predicted = run(
+        d,
+        &["predict", "--model", "c.safetensors", "--input", "one.csv"],
+    );
+    let line = text(&predicted.stdout).lines().nth(1).unwrap().to_string();
+    let fields: Vec<&str> = line.split(',').collect();
+    let (class, probability): (usize, f64) =
+        (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+    let o = f(&report["layers"][2]["neurons"][class]["output"]);
+    assert!((o - probability).abs() < 1e-5, "{line} vs {o}");
+}

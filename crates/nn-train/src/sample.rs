@@ -1,7 +1,7 @@
 //! One sample for a saved model, as a user writes it: raw features
 //! (`x1=0.5,x2=-1` by the model's feature names, or `0.5,-1` in order) and the
 //! desired output (a class name or index, or values); and its [`Breakdown`]
-//! after the model's own normalisation, as [`Model::predict`] applies it.
+//! after the model's own features and normalisation, as [`Model::predict`] applies them.
 
 use nn_core::{Breakdown, CoreError, Targets};
 
@@ -76,13 +76,23 @@ fn number(part: SamplePart, whole: &str, text: &str) -> Result<f32, SampleError>
 }
 
 impl Model {
-    /// The model's names for its inputs: the stored feature names, else `x1`, `x2`, ...
+    /// The model's names for the raw columns a sample gives: the stored names,
+    /// else `x1`, `x2`, ...
     pub fn input_names(&self) -> Vec<String> {
-        let inputs = self.network.architecture().inputs();
-        if self.info.feature_names.len() == inputs {
+        let columns = self.raw_columns();
+        if self.info.feature_names.len() == columns {
             self.info.feature_names.clone()
         } else {
-            (1..=inputs).map(|i| format!("x{i}")).collect()
+            (1..=columns).map(|i| format!("x{i}")).collect()
+        }
+    }
+
+    /// The names of the network's own inputs: the input features (`x1^2`) if the
+    /// model computes any, else the raw columns.
+    pub fn network_input_names(&self) -> Vec<String> {
+        match &self.features {
+            Some(f) => f.names(),
+            None => self.input_names(),
         }
     }
 
@@ -201,8 +211,9 @@ impl Model {
         Ok(Desired::Values(values))
     }
 
-    /// One sample's breakdown at learning rate `r`: the raw features normalised
-    /// as in training (as [`Model::predict`] does), then [`Breakdown::new`].
+    /// One sample's breakdown at learning rate `r`: the raw columns turned into
+    /// the network's inputs as [`Model::predict`] does ([`Model::network_inputs`]:
+    /// the input features, then the normalisation), then [`Breakdown::new`].
     pub fn breakdown(
         &self,
         raw: &[f32],
@@ -210,7 +221,7 @@ impl Model {
         r: f32,
     ) -> Result<Breakdown, TrainError> {
         rules::learning_rate(r)?;
-        let expected = self.network.architecture().inputs();
+        let expected = self.raw_columns();
         if raw.len() != expected {
             return Err(CoreError::NotOneSample {
                 expected,
@@ -218,8 +229,7 @@ impl Model {
             }
             .into());
         }
-        let mut inputs = raw.to_vec();
-        self.normalization.apply_row(&mut inputs);
+        let inputs = self.network_inputs(raw);
         Ok(Breakdown::new(
             &self.network,
             &inputs,
@@ -265,6 +275,7 @@ mod tests {
                 shift: vec![1.0, -2.0],
                 scale: vec![0.5, 4.0],
             },
+            features: None,
         }
     }
 
@@ -327,9 +338,9 @@ mod tests {
         let b = m.breakdown(&[0.5, -1.0], &Desired::Class(1), 0.1).unwrap();
         // (x - shift) * scale: (0.5 - 1) * 0.5 and (-1 + 2) * 4.
         assert_eq!(b.inputs, vec![-0.25, 4.0]);
-        let mut rows = vec![0.5, -1.0];
+        let rows = vec![0.5, -1.0];
         let predicted = m
-            .predict(&mut rows, &mut nn_core::Workspace::new())
+            .predict(&rows, &mut nn_core::Workspace::new())
             .unwrap()
             .to_vec();
         let outputs: Vec<f32> = b.layers[1].neurons.iter().map(|n| n.output).collect();
@@ -339,5 +350,38 @@ mod tests {
             .breakdown(&[0.5, 1.0], &Desired::Class(1), 0.0)
             .unwrap_err();
         assert!(matches!(err, TrainError::Setting(_)), "{err}");
+    }
+
+    #[test]
+    fn a_model_with_input_features_takes_raw_columns_and_computes_them() {
+        use nn_data::Feature;
+        let arch = Architecture::new(
+            vec![3, 2, 2],
+            Activation::Tanh,
+            Activation::Softmax,
+            Loss::CrossEntropy,
+        )
+        .unwrap();
+        let m = Model {
+            network: Network::new(arch, 3).unwrap(),
+            info: ModelInfo {
+                class_names: vec!["a".into(), "b".into()],
+                feature_names: vec!["x1".into(), "x2".into()],
+                ..ModelInfo::default()
+            },
+            normalization: Normalization {
+                kind: NormalizationKind::Standardize,
+                shift: vec![0.0, 0.0, 1.0],
+                scale: vec![1.0, 1.0, 2.0],
+            },
+            features: nn_data::Features::new([Feature::X1, Feature::X2, Feature::X1Squared]),
+        };
+        assert_eq!(m.input_names(), ["x1", "x2"]);
+        assert_eq!(m.network_input_names(), ["x1", "x2", "x1^2"]);
+        let raw = m.parse_input("x1=0.5,x2=-1").unwrap();
+        let b = m.breakdown(&raw, &Desired::Class(0), 0.1).unwrap();
+        // x1^2 = 0.25, then (0.25 - 1) * 2.
+        assert_eq!(b.inputs, vec![0.5, -1.0, -1.5]);
+        assert!(m.parse_input("0.5,-1,0.25").is_err());
     }
 }

@@ -80,14 +80,18 @@ fn text_report(
 ) -> String {
     let n = Notation::SEED;
     let arch = model.network.architecture();
-    let names = model.input_names();
-    let pairs = |values: &[f32]| {
+    let (names, network_names) = (model.input_names(), model.network_input_names());
+    let pairs = |names: &[String], values: &[f32]| {
         names
             .iter()
             .zip(values)
             .map(|(name, &v)| format!("{name} = {}", n.number(v.into())))
             .collect::<Vec<_>>()
             .join(", ")
+    };
+    let features = match &model.features {
+        Some(f) => format!("input features {} computed, ", f.names().join(", ")),
+        None => String::new(),
     };
     let mut s = String::new();
     let _ = writeln!(
@@ -98,12 +102,12 @@ fn text_report(
         arch.output,
         arch.loss
     );
-    let _ = writeln!(s, "input   {} (raw)", pairs(raw));
+    let _ = writeln!(s, "input   {} (raw)", pairs(&names, raw));
     let _ = writeln!(
         s,
-        "        normalised as in training ({}), as predict does: the network sees {}",
+        "        {features}normalised as in training ({}), as predict does: the network sees {}",
         model.normalization.kind.name(),
-        pairs(&b.inputs)
+        pairs(&network_names, &b.inputs)
     );
     let _ = writeln!(s, "target  {}", desired_text(model, desired, &n));
     let _ = writeln!(
@@ -135,7 +139,7 @@ fn text_report(
                 neuron,
                 layer.activation,
                 b.learning_rate,
-                &names,
+                &network_names,
                 &n,
             );
         }
@@ -216,7 +220,6 @@ fn json_report(
 ) -> Value {
     let n = Notation::SEED;
     let arch = model.network.architecture();
-    let names = model.input_names();
     let layers: Vec<Value> = b
         .layers
         .iter()
@@ -263,9 +266,11 @@ fn json_report(
         "output": arch.output.name(),
         "loss": arch.loss.name(),
         "input": {
-            "names": names,
+            "names": model.input_names(),
             "raw": raw,
+            "features": model.features.as_ref().map(nn_data::Features::names),
             "normalization": model.normalization.kind.name(),
+            "network_names": model.network_input_names(),
             "normalised": b.inputs,
         },
         "target": target,
