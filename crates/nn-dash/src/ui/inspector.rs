@@ -30,7 +30,9 @@ pub struct Inspection<'a> {
     pub layer: usize,
     /// The neuron within its layer.
     pub neuron: usize,
-    /// Names of the network's inputs.
+    /// What the neuron is called (`2.3`, `output 1`).
+    pub name: &'a str,
+    /// Names of the neuron's inputs in order, the bias aside (the previous layer's nodes).
     pub input_names: &'a [String],
     /// Which sample this is, in words (`sample 17 of 240, class 1`).
     pub sample: &'a str,
@@ -40,6 +42,10 @@ pub struct Inspection<'a> {
     pub note: Option<&'a str>,
     /// Lines scrolled past.
     pub scroll: usize,
+    /// The selected incoming connection (0: the bias, `i`: input `i - 1`), highlighted.
+    pub highlight: Option<usize>,
+    /// Scroll to the highlighted row instead of by `scroll`.
+    pub follow_highlight: bool,
 }
 
 /// A mini-batch's view of the neuron's weights.
@@ -69,27 +75,42 @@ pub fn notation(plot: PlotMode) -> Notation {
 /// Draws the inspector in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, inspection: &Inspection<'_>) {
     let n = notation(app.plot);
-    let title = inspection.neuron().map_or_else(
-        || " inspector ".to_string(),
-        |neuron| {
-            let role = if inspection.layer + 1 == inspection.breakdown.layers.len() {
-                "output"
-            } else {
-                "hidden"
-            };
-            let activation = inspection.breakdown.layers[inspection.layer].activation;
-            format!(" inspector: {} {role} {activation} ", neuron.name())
-        },
-    );
+    let b = inspection.breakdown;
+    let title = match b.layers.get(inspection.layer) {
+        Some(layer) if inspection.layer + 1 == b.layers.len() => {
+            format!(" inspector: {} ({}) ", inspection.name, layer.activation)
+        }
+        Some(layer) => format!(
+            " inspector: {} (hidden, {}) ",
+            inspection.name, layer.activation
+        ),
+        None => " inspector ".to_string(),
+    };
     let block = panel(app, title);
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let dim = Style::default().fg(app.palette.dim());
-    let all = lines(inspection, inner.width as usize, &n, dim);
+    let (all, row) = lines(inspection, inner.width as usize, &n, dim);
     let height = inner.height as usize;
-    let (shown, _) = window(&all, inspection.scroll, height, &n, dim);
+    let scroll = match row {
+        // The selected connection's row and the lines spelling it out, in view
+        // between the two scroll marks.
+        Some(rows) if inspection.follow_highlight => (rows.end + 2)
+            .saturating_sub(height)
+            .min(rows.start.saturating_sub(1)),
+        _ => inspection.scroll,
+    };
+    let (shown, _) = window(&all, scroll, height, &n, dim);
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Lines the text can be scrolled by in a panel at `area` (as far as PgDn goes).
+pub fn scroll_limit(area: Rect, app: &App, inspection: &Inspection<'_>) -> usize {
+    let inner = panel(app, "").inner(area);
+    let n = notation(app.plot);
+    let (all, _) = lines(inspection, inner.width as usize, &n, Style::default());
+    (all.len() + 1).saturating_sub(inner.height as usize)
 }
 
 /// The lines that fit in `height` rows, starting with line `scroll`: when some
@@ -140,15 +161,19 @@ fn down(n: &Notation) -> &'static str {
     }
 }
 
-/// Every line of the inspector for a panel `width` columns wide.
+/// Every line of the inspector for a panel `width` columns wide, and the lines
+/// of the highlighted connection (its row and what spells it out).
 pub fn lines(
     inspection: &Inspection<'_>,
     width: usize,
     n: &Notation,
     dim: Style,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, Option<std::ops::Range<usize>>) {
     let Some(neuron) = inspection.neuron() else {
-        return vec![Line::styled("no such neuron in this network", dim)];
+        return (
+            vec![Line::styled("no such neuron in this network", dim)],
+            None,
+        );
     };
     let b = inspection.breakdown;
     let activation = b.layers[inspection.layer].activation;
@@ -158,6 +183,7 @@ pub fn lines(
             out.push(Line::styled(line, style));
         }
     };
+    let bold = Style::default().add_modifier(Modifier::BOLD);
     plain(
         &mut out,
         &format!(
@@ -181,19 +207,51 @@ pub fn lines(
             Style::default(),
         );
     }
-    plain(
-        &mut out,
-        &neuron.delta_formula(n, TERMS),
-        Style::default().add_modifier(Modifier::BOLD),
-    );
+    plain(&mut out, &neuron.delta_formula(n, TERMS), bold);
     plain(&mut out, &neuron.rule.description(n), dim);
-    table(&mut out, inspection, neuron, width, n, dim);
+    // The selected connection, spelled out under its row: its change, and with a
+    // batch its share and the mean.
+    let mut spelled = Vec::new();
+    if let Some(i) = inspection.highlight.filter(|&i| i < neuron.incoming.len()) {
+        let name = source_name(inspection, neuron, i);
+        let w = neuron.incoming[i].weight;
+        let formula = neuron
+            .change_formula(i, b.learning_rate, n)
+            .unwrap_or_default();
+        plain(
+            &mut spelled,
+            &format!("  w from {name} = {}: {formula}", n.number(w.into())),
+            bold,
+        );
+        if let Some(batch) = inspection.batch {
+            let change = f64::from(neuron.incoming[i].change);
+            plain(
+                &mut spelled,
+                &format!(
+                    "  in a batch of B = {}: this sample's share {}w/B = {}, the step's mean {}w = {}",
+                    batch.samples,
+                    n.change,
+                    n.number(change / batch.samples as f64),
+                    n.change,
+                    batch
+                        .mean
+                        .get(i)
+                        .map_or_else(String::new, |&m| n.number(m.into()))
+                ),
+                Style::default(),
+            );
+        }
+    }
+    let row = table(&mut out, inspection, neuron, width, n, dim, &spelled);
     if let Some(batch) = inspection.batch {
         plain(
             &mut out,
             &format!(
-                "batch of B = {}: the step applies the mean of its samples' {}w (the loss is the batch mean); this sample's share is {}w/B",
-                batch.samples, n.change, n.change
+                "batch of B = {} (this sample and the {} after it): the step applies the mean of their {}w, the loss being the batch mean; this sample's share is {}w/B",
+                batch.samples,
+                batch.samples - 1,
+                n.change,
+                n.change
             ),
             dim,
         );
@@ -201,11 +259,24 @@ pub fn lines(
     if let Some(note) = inspection.note {
         plain(&mut out, note, dim);
     }
-    out
+    (out, row)
+}
+
+/// Incoming connection `i`'s source as the dashboard names it (`bias`, `x1`, `1.3`).
+fn source_name(inspection: &Inspection<'_>, neuron: &NeuronBreakdown, i: usize) -> String {
+    match i {
+        0 => "bias".into(),
+        _ => inspection
+            .input_names
+            .get(i - 1)
+            .cloned()
+            .unwrap_or_else(|| neuron.incoming[i].source.name(neuron.layer, &[])),
+    }
 }
 
 /// The incoming weights: from, o_in, w, Δw, and with a batch Δw/B and the batch mean.
-/// Columns that do not fit are left out, from the right.
+/// Columns that do not fit are left out, from the right. The highlighted row
+/// is followed by `spelled`; returns the lines of both.
 fn table(
     out: &mut Vec<Line<'static>>,
     inspection: &Inspection<'_>,
@@ -213,7 +284,8 @@ fn table(
     width: usize,
     n: &Notation,
     dim: Style,
-) {
+    spelled: &[Line<'static>],
+) -> Option<std::ops::Range<usize>> {
     let mut header = vec![
         "from".to_string(),
         "o_in".into(),
@@ -223,9 +295,10 @@ fn table(
     let mut rows: Vec<Vec<String>> = neuron
         .incoming
         .iter()
-        .map(|i| {
+        .enumerate()
+        .map(|(k, i)| {
             vec![
-                i.source.name(neuron.layer, inspection.input_names),
+                source_name(inspection, neuron, k),
                 n.number(i.input.into()),
                 n.number(i.weight.into()),
                 n.number(i.change.into()),
@@ -269,9 +342,19 @@ fn table(
             .join("  ")
     };
     out.push(Line::styled(render(&header), dim));
-    for row in &rows {
-        out.push(Line::from(Span::raw(render(row))));
+    let mut highlighted = None;
+    for (k, row) in rows.iter().enumerate() {
+        if inspection.highlight == Some(k) {
+            let start = out.len();
+            let style = Style::default().add_modifier(Modifier::REVERSED);
+            out.push(Line::from(Span::styled(render(row), style)));
+            out.extend(spelled.iter().cloned());
+            highlighted = Some(start..out.len());
+        } else {
+            out.push(Line::from(Span::raw(render(row))));
+        }
     }
+    highlighted
 }
 
 /// Breaks `text` into lines of at most `width` columns between words, and
@@ -370,19 +453,43 @@ mod tests {
         )
     }
 
+    /// The dashboard's names: `x1`, `x2` for the inputs, `1.3` for hidden neuron 3 of layer 1.
+    fn input_names(layer: usize) -> Vec<String> {
+        match layer {
+            0 => vec!["x1".into(), "x2".into()],
+            l => (1..=8).map(|k| format!("{l}.{k}")).collect(),
+        }
+    }
+
     fn render(
         plot: PlotMode,
         (layer, neuron): (usize, usize),
         size: (u16, u16),
         scroll: usize,
     ) -> Terminal<TestBackend> {
+        render_highlighted(plot, (layer, neuron), size, scroll, None)
+    }
+
+    fn render_highlighted(
+        plot: PlotMode,
+        (layer, neuron): (usize, usize),
+        size: (u16, u16),
+        scroll: usize,
+        highlight: Option<usize>,
+    ) -> Terminal<TestBackend> {
         let (breakdown, batch) = example();
         let mean = batch.neuron(layer, neuron).unwrap();
-        let names = vec!["x1".to_string(), "x2".to_string()];
+        let names = input_names(layer);
+        let name = if layer == 2 {
+            format!("output {}", neuron + 1)
+        } else {
+            format!("{}.{}", layer + 1, neuron + 1)
+        };
         let inspection = Inspection {
             breakdown: &breakdown,
             layer,
             neuron,
+            name: &name,
             input_names: &names,
             sample: "sample 17 of 240, class 1",
             batch: Some(BatchView {
@@ -391,6 +498,8 @@ mod tests {
             }),
             note: None,
             scroll,
+            highlight,
+            follow_highlight: highlight.is_some(),
         };
         let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
         let app = app(plot);
@@ -420,16 +529,29 @@ mod tests {
         assert_snapshot!(render(PlotMode::Braille, (2, 1), (160, 48), 0).backend());
     }
 
+    /// A selected connection: its row highlighted and in view, its change spelled
+    /// out beside its share of the batch and the batch's mean, in a narrow panel.
+    #[test]
+    fn a_selected_connection_40x16() {
+        let t = render_highlighted(PlotMode::Braille, (2, 1), (40, 16), 0, Some(5));
+        let text = screen(&t).join("\n");
+        assert!(text.contains("w from 2.5 = "), "{text}");
+        assert!(text.contains("share Δw/B = "), "{text}");
+        assert_snapshot!(t.backend());
+    }
+
     #[test]
     fn a_narrow_panel_scrolls_and_never_cuts_a_number() {
         // Every number as the inspector writes it on lines that never wrap.
         let (breakdown, batch) = example();
         let mean = batch.neuron(1, 2).unwrap();
+        let names = input_names(1);
         let inspection = Inspection {
             breakdown: &breakdown,
             layer: 1,
             neuron: 2,
-            input_names: &[],
+            name: "2.3",
+            input_names: &names,
             sample: "sample 17 of 240, class 1",
             batch: Some(BatchView {
                 samples: 10,
@@ -437,8 +559,11 @@ mod tests {
             }),
             note: None,
             scroll: 0,
+            highlight: None,
+            follow_highlight: false,
         };
         let whole: Vec<String> = lines(&inspection, usize::MAX, &Notation::SEED, Style::default())
+            .0
             .iter()
             .flat_map(|l| numbers(&l.to_string()))
             .collect();
@@ -463,9 +588,11 @@ mod tests {
             }
             for pair in seen.windows(2) {
                 let ends = pair[0].ends_with(|c: char| c.is_ascii_digit() || c == '.');
-                let starts = pair[1]
-                    .trim_start()
-                    .starts_with(|c: char| c.is_ascii_digit() || c == '.');
+                // Wrapped text continues on an indented line (table rows are not indented).
+                let starts = pair[1].starts_with("  ")
+                    && pair[1]
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '.');
                 assert!(
                     !(ends && starts),
                     "width {width}: a number split across\n{}\n{}",
