@@ -7,6 +7,7 @@ mod explain;
 mod faults;
 mod flags;
 mod health;
+mod inspector;
 mod interrupts;
 mod losses;
 mod model_files;

@@ -18,8 +18,11 @@ use super::panel;
 use crate::PlotMode;
 use crate::app::App;
 
-/// Terms a formula shows before summing up the rest.
+/// Terms a formula shows before summing up the rest, in a wide panel and in a narrow one.
 const TERMS: usize = 6;
+const FEW_TERMS: usize = 3;
+/// Below this width a formula shows [`FEW_TERMS`], so that δ shows in an 80x24 terminal.
+const NARROW: usize = 60;
 
 /// What the inspector shows: a neuron of a sample's breakdown.
 #[derive(Debug, Clone, Copy)]
@@ -184,17 +187,17 @@ pub fn lines(
         }
     };
     let bold = Style::default().add_modifier(Modifier::BOLD);
+    let terms = if width < NARROW { FEW_TERMS } else { TERMS };
     plain(
         &mut out,
         &format!(
-            "{}  r = {}  loss {}",
+            "{}  r = {}",
             inspection.sample,
             n.number(b.learning_rate.into()),
-            n.number(b.loss_value)
         ),
         dim,
     );
-    plain(&mut out, &neuron.sum_formula(n, TERMS), Style::default());
+    plain(&mut out, &neuron.sum_formula(n, terms), Style::default());
     plain(
         &mut out,
         &neuron.output_formula(activation, n),
@@ -207,7 +210,7 @@ pub fn lines(
             Style::default(),
         );
     }
-    plain(&mut out, &neuron.delta_formula(n, TERMS), bold);
+    plain(&mut out, &neuron.delta_formula(n, terms), bold);
     plain(&mut out, &neuron.rule.description(n), dim);
     // The selected connection, spelled out under its row: its change, and with a
     // batch its share and the mean.
@@ -259,6 +262,11 @@ pub fn lines(
     if let Some(note) = inspection.note {
         plain(&mut out, note, dim);
     }
+    plain(
+        &mut out,
+        &format!("this sample's loss {}", n.number(b.loss_value)),
+        dim,
+    );
     (out, row)
 }
 
@@ -562,10 +570,18 @@ mod tests {
             highlight: None,
             follow_highlight: false,
         };
-        let whole: Vec<String> = lines(&inspection, usize::MAX, &Notation::SEED, Style::default())
+        // Narrow panels show fewer terms: their formulas' numbers too.
+        let neuron = breakdown.neuron(1, 2).unwrap();
+        let n = Notation::SEED;
+        let whole: Vec<String> = lines(&inspection, usize::MAX, &n, Style::default())
             .0
             .iter()
-            .flat_map(|l| numbers(&l.to_string()))
+            .map(ToString::to_string)
+            .chain([
+                neuron.sum_formula(&n, FEW_TERMS),
+                neuron.delta_formula(&n, FEW_TERMS),
+            ])
+            .flat_map(|l| numbers(&l))
             .collect();
         for width in [24u16, 30, 38, 52] {
             let mut seen = Vec::new();
