@@ -124,3 +124,41 @@ fn note(settings: &Settings, config: &TrainConfig) -> Option<String> {
     }
     (!notes.is_empty()).then(|| notes.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    use nn_core::{Activation, Architecture, Loss};
+
+    use super::*;
+
+    #[test]
+    fn the_note_says_what_makes_the_step_differ_from_the_change_shown() {
+        let arch = Architecture::new(
+            vec![2, 3, 2],
+            Activation::Tanh,
+            Activation::Softmax,
+            Loss::CrossEntropy,
+        )
+        .unwrap();
+        let sgd = TrainConfig {
+            optimizer: OptimizerKind::Sgd,
+            ..TrainConfig::new(arch)
+        };
+        let mut settings = crate::app::tests::settings();
+        assert_eq!(note(&settings, &sgd), None, "plain SGD applies Δw itself");
+        let adam = TrainConfig {
+            optimizer: OptimizerKind::ADAM,
+            clip_norm: Some(1.0),
+            ..sgd.clone()
+        };
+        settings.l2 = 0.01;
+        let said = note(&settings, &adam).unwrap();
+        for part in [
+            "the optimizer is adam",
+            "regularisation L2 0.01",
+            "clipping",
+        ] {
+            assert!(said.contains(part), "{said}");
+        }
+    }
+}
