@@ -446,9 +446,8 @@ pub struct PredictArgs {
 /// `nn-tui explain`.
 #[derive(Debug, Clone, Args)]
 pub struct ExplainArgs {
-    /// The model file.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// The sample's raw features, by the model's feature names (x1=0.5,x2=-1) or in order
     /// (0.5,-1); normalised as in training, as predict does.
     #[arg(long, value_name = "FEATURES", allow_hyphen_values = true)]

@@ -97,7 +97,7 @@ fn text_report(
     let _ = writeln!(
         s,
         "model   {}: {arch}, {} hidden, {} output, loss {}",
-        args.model.display(),
+        args.model.path.display(),
         arch.hidden,
         arch.output,
         arch.loss
@@ -260,7 +260,7 @@ fn json_report(
         Desired::Values(v) => json!({ "values": v }),
     };
     json!({
-        "model": args.model.display().to_string(),
+        "model": args.model.path.display().to_string(),
         "architecture": arch.sizes,
         "hidden": arch.hidden.name(),
         "output": arch.output.name(),
