@@ -17,7 +17,7 @@ use nn_train::{
 };
 use ratatui::layout::Rect;
 
-use crate::app::{Action, App, Effect, Settings, Shape};
+use crate::app::{Action, App, Effect, Settings, Shape, Target};
 use crate::colors::ColorDepth;
 use crate::inspect::InspectorView;
 use crate::keys::handle_key;
@@ -431,12 +431,14 @@ impl Runtime {
                     TermEvent::Key(key) => handle_key(key, self.app.overlay.is_some()),
                     TermEvent::Mouse(mouse) => {
                         let target = ui::hit(area, &self.app, mouse.column, mouse.row);
+                        // Only a click picks a training point; over the plane the pointer looks at nothing.
+                        let looked_at = target.filter(|t| !matches!(t, Target::Sample(_)));
                         match mouse.kind {
                             MouseEventKind::Down(MouseButton::Left) => target.map(Action::Click),
                             MouseEventKind::Moved | MouseEventKind::Drag(_)
-                                if target != self.app.hover =>
+                                if looked_at != self.app.hover =>
                             {
-                                Some(Action::Hover(target))
+                                Some(Action::Hover(looked_at))
                             }
                             _ => None,
                         }

@@ -594,3 +594,18 @@ fn a_click_on_the_plane_picks_the_nearest_training_point() {
         assert_eq!(same_cell(picked), Some(at), "sample {sample}");
     }
 }
+
+/// Images: the inspector takes the right column (confusion matrix and curves);
+/// before its numbers arrive it says what it waits for.
+#[test]
+fn the_inspector_takes_the_right_column_on_images() {
+    let mut app = image_app(PlotMode::Braille);
+    app.train_samples = 60_000;
+    app.update(crate::app::Action::ToggleInspector);
+    let area = Rect::new(0, 0, 80, 24);
+    let areas = super::areas(area, &app).unwrap();
+    assert!(areas.confusion.is_none() && areas.inspector.is_some());
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("waiting for the weights"), "{text}");
+    assert!(!text.contains("confusion"), "{text}");
+}
