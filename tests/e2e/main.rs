@@ -3,9 +3,11 @@
 
 mod common;
 mod dashboard;
+mod explain;
 mod faults;
 mod flags;
 mod health;
+mod inspector;
 mod interrupts;
 mod losses;
 mod model_files;

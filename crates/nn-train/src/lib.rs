@@ -15,6 +15,7 @@ mod checkpoint;
 mod config;
 mod error;
 mod health;
+mod inspect;
 mod metrics;
 mod model;
 mod optimizer;
@@ -22,6 +23,7 @@ mod pace;
 mod playground;
 mod reduction;
 mod request;
+mod sample;
 mod session;
 mod setup;
 mod shards;
@@ -32,6 +34,7 @@ pub use checkpoint::checkpoint_path;
 pub use config::{OptimizerKind, SMALL_INPUTS, Schedule, Setting, SettingError, TrainConfig};
 pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};
+pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::Model;
 pub use pace::Pace;
@@ -39,6 +42,7 @@ pub use reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
 };
+pub use sample::{Desired, SampleError, SamplePart};
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
 };

@@ -123,6 +123,14 @@ impl Model {
         rows: &[f32],
         workspace: &'w mut Workspace,
     ) -> Result<&'w [f32], TrainError> {
+        Ok(self
+            .network
+            .forward(&self.network_inputs(rows), workspace)?)
+    }
+
+    /// Rows of raw columns (`[n, raw_columns]`) as the network takes them: the
+    /// features computed, then normalised as in training.
+    pub fn network_inputs(&self, rows: &[f32]) -> Vec<f32> {
         let inputs = self.network.architecture().inputs();
         let mut values = match &self.features {
             Some(f) => f.expand(rows, self.raw_columns()),
@@ -131,7 +139,7 @@ impl Model {
         for row in values.chunks_exact_mut(inputs) {
             self.normalization.apply_row(row);
         }
-        Ok(self.network.forward(&values, workspace)?)
+        values
     }
 
     /// The class of one output row and its probability (for a single sigmoid

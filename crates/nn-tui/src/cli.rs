@@ -16,12 +16,13 @@ Examples:
   nn-tui --state '#activation=relu&dataset=xor&networkShape=4'    a TensorFlow Playground URL
   nn-tui train --data moons --save m.safetensors
   nn-tui eval --model m.safetensors --data moons
+  nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
                --loss seed --optimizer sgd --lr 3.0 --batch 32 --epochs 10
 
 Exit status: 0 ok, 1 the run failed, 2 bad command line, 130 interrupted (Ctrl-C).";
 
-/// `nn-tui`: one binary, five commands; with no command it opens the dashboard.
+/// `nn-tui`: one binary, six commands; with no command it opens the dashboard.
 #[derive(Debug, Parser)]
 #[command(name = "nn-tui", version, about = ABOUT, after_help = AFTER_HELP)]
 #[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
@@ -50,7 +51,16 @@ pub enum Command {
     Predict(PredictArgs),
     /// Describe a saved model: layers, parameters, activations, normalisation, classes.
     Info(InfoArgs),
+    /// Show one sample's backpropagation through a saved model, every neuron layer by layer,
+    /// in the seed's terms: inputs o_in (the bias as -1), weights, z, o, d, δ and Δw = r·o_in·δ.
+    #[command(after_help = EXPLAIN_AFTER_HELP)]
+    Explain(ExplainArgs),
 }
+
+const EXPLAIN_AFTER_HELP: &str = "\
+Examples:
+  nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
+  nn-tui explain --model m.safetensors --input=0.5,-1 --target 1 --lr 0.03 --json";
 
 /// `train --help`'s closing text: the defaults, read from nn-train's one table.
 fn train_after_help() -> String {
@@ -431,6 +441,26 @@ pub struct PredictArgs {
     /// A target column to ignore besides `label`.
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
+}
+
+/// `nn-tui explain`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The sample's raw features, by the model's feature names (x1=0.5,x2=-1) or in order
+    /// (0.5,-1); normalised as in training, as predict does.
+    #[arg(long, value_name = "FEATURES", allow_hyphen_values = true)]
+    pub input: String,
+    /// The desired output: a class name or index (classifiers), else one value per output.
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
+    pub target: String,
+    /// The learning rate r in Δw = r·o_in·δ [default: train's plain-SGD rate for the model].
+    #[arg(long, value_name = "F")]
+    pub lr: Option<f32>,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `nn-tui info`.

@@ -7,6 +7,7 @@
 //! failure is reported once, by the lowest rank that has it.
 
 mod cli;
+mod explain;
 mod model;
 mod predict;
 mod progress;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => model::eval(args),
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Info(args)) => model::info(args),
+        Some(Command::Explain(args)) => explain::run(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
