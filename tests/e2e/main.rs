@@ -11,6 +11,7 @@ mod losses;
 mod model_files;
 #[cfg(feature = "mpi")]
 mod mpi;
+mod pipes;
 mod playground;
 mod python_interop;
 mod tmux;

@@ -283,7 +283,9 @@ const STATE_FIELDS: [&str; 20] = [
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
     /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine), mnist,
-    /// a CSV file with a header row, or a folder of MNIST-format IDX files.
+    /// a CSV file with a header row, - for a CSV file on stdin, or a folder of MNIST-format
+    /// IDX files. Stdin is read once, to its end, so the splits are still seeded: the same
+    /// rows and --seed give the same split as the file would.
     #[arg(long, value_name = "SPEC", required_unless_present = "state")]
     pub data: Option<String>,
     /// The run a state line (as the dashboard prints it) or a TensorFlow Playground URL
@@ -421,11 +423,11 @@ pub struct EvalArgs {
 pub struct PredictArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// CSV of features with a header row; columns are matched by the model's feature names,
-    /// and a `label` (or --target) column is ignored.
+    /// CSV of features with a header row (- reads stdin); columns are matched by the model's
+    /// feature names, and a `label` (or --target) column is ignored.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// Write the predictions here (atomically) instead of stdout.
+    /// Write the predictions here (atomically); - or no --output writes them to stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// A target column to ignore besides `label`.
