@@ -2,6 +2,7 @@
 //! The binary is the one cargo builds for this test target (`CARGO_BIN_EXE_nn-tui`).
 
 mod common;
+mod completions;
 mod dashboard;
 mod faults;
 mod flags;

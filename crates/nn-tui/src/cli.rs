@@ -21,7 +21,7 @@ Examples:
 
 Exit status: 0 ok, 1 the run failed, 2 bad command line, 130 interrupted (Ctrl-C).";
 
-/// `nn-tui`: one binary, five commands; with no command it opens the dashboard.
+/// `nn-tui`: one binary, a few commands; with no command it opens the dashboard.
 #[derive(Debug, Parser)]
 #[command(name = "nn-tui", version, about = ABOUT, after_help = AFTER_HELP)]
 #[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
@@ -50,7 +50,16 @@ pub enum Command {
     Predict(PredictArgs),
     /// Describe a saved model: layers, parameters, activations, normalisation, classes.
     Info(InfoArgs),
+    /// Print a shell completion script (see the README for where each shell reads it).
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
 }
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Install, for example:
+  bash  nn-tui completions bash > ~/.local/share/bash-completion/completions/nn-tui
+  zsh   nn-tui completions zsh > ~/.zfunc/_nn-tui   (with fpath+=(~/.zfunc) before compinit)
+  fish  nn-tui completions fish > ~/.config/fish/completions/nn-tui.fish";
 
 /// `train --help`'s closing text: the defaults, read from nn-train's one table.
 fn train_after_help() -> String {
@@ -292,10 +301,13 @@ pub struct TrainArgs {
     /// defines: data, features, network, optimizer and seeds (its speed is the dashboard's).
     #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
     pub state: Option<String>,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
+    /// The network's shape.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// How the network is trained.
     #[command(flatten)]
     pub training: TrainingArgs,
     /// Save the trained model (safetensors) here.
@@ -344,10 +356,13 @@ pub struct DashArgs {
     /// Ignore the mouse (so the terminal can select text as usual).
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
+    /// The network's shape.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// How the network is trained.
     #[command(flatten)]
     pub training: TrainingArgs,
     /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
@@ -402,12 +417,14 @@ fn parse_assumptions(text: &str) -> Result<ModelAssumptions, String> {
 /// `nn-tui eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
+    /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
     /// Dataset (as for train); evaluated on its test split (give the --seed and --test-split
     /// the model was trained with), or on all of it with --test-split 0. mnist: its test set.
     #[arg(long, value_name = "SPEC")]
     pub data: String,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
     /// Worker threads; 0 = one per core.
@@ -421,6 +438,7 @@ pub struct EvalArgs {
 /// `nn-tui predict`.
 #[derive(Debug, Clone, Args)]
 pub struct PredictArgs {
+    /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
     /// CSV of features with a header row (- reads stdin); columns are matched by the model's
@@ -435,9 +453,18 @@ pub struct PredictArgs {
     pub target: Option<String>,
 }
 
+/// `nn-tui completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
 /// `nn-tui info`.
 #[derive(Debug, Clone, Args)]
 pub struct InfoArgs {
+    /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
     /// Print one JSON object on stdout.

@@ -1,12 +1,13 @@
-//! `nn-tui`: the command line. Parses flags with clap and wires nn-data,
-//! nn-train and nn-dash together; the work itself lives in those crates.
+//! `nn-tui`: the command line. Parses flags with clap (the definition is this
+//! package's library) and wires nn-data, nn-train and nn-dash together; the work
+//! itself lives in those crates.
 //!
 //! Exit status: 0 ok, 1 the run failed, 2 a usage error (clap's), 130
 //! interrupted by Ctrl-C. Every error is one line on stderr; a closed pipe on
 //! stdout (`nn-tui predict ... | head`) is not an error. In an MPI job each
 //! failure is reported once, by the lowest rank that has it.
 
-mod cli;
+mod completions;
 mod model;
 mod predict;
 mod progress;
@@ -21,9 +22,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command, DashArgs};
 use nn_dash::DashError;
 use nn_train::{SettingError, StateLine, TrainError, TrainRequest};
+use nn_tui::{Cli, Command, DashArgs};
 
 /// How a command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => model::eval(args),
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Info(args)) => model::info(args),
+        Some(Command::Completions(args)) => completions::run(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
@@ -101,8 +103,8 @@ fn render(e: &anyhow::Error) -> String {
     });
     match setting {
         Some(s) => match &s.value {
-            Some(value) => format!("{} {value}: {}", cli::flag(s.setting), s.problem),
-            None => format!("{}: {}", cli::flag(s.setting), s.problem),
+            Some(value) => format!("{} {value}: {}", nn_tui::flag(s.setting), s.problem),
+            None => format!("{}: {}", nn_tui::flag(s.setting), s.problem),
         },
         None => format!("{e:#}"),
     }

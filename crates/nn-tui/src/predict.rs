@@ -9,9 +9,9 @@ use nn_core::Workspace;
 use nn_data::FeatureColumns;
 
 use crate::Outcome;
-use crate::cli::PredictArgs;
 use crate::model;
 use crate::setup;
+use nn_tui::PredictArgs;
 
 /// Rows run through the network at once.
 const CHUNK: usize = 4096;
