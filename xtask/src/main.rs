@@ -3,7 +3,8 @@
 //! `datasets/`; `cargo xtask gen-data --check` fails if any committed file is stale;
 //! `cargo xtask bench` measures the trainer against PyTorch side by side;
 //! `cargo xtask soak` leaves the dashboard running and samples its memory;
-//! `cargo xtask man` writes the manual pages.
+//! `cargo xtask man` writes the manual pages; `cargo xtask gen-onnx [--check]`
+//! regenerates (or checks) the ONNX protobuf types.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -19,6 +20,7 @@ use nn_data::{
 
 mod bench;
 mod bench_mpi;
+mod gen_onnx;
 mod man;
 mod plot;
 mod soak;
@@ -42,6 +44,8 @@ enum Command {
     Soak(soak::Soak),
     /// Write the manual pages: nn-tui.1 and one per subcommand (nn-tui-train.1, ...).
     Man(man::Man),
+    /// Regenerate nn-onnx's Rust types from the committed onnx.proto, or check them.
+    GenOnnx(gen_onnx::GenOnnx),
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Command::BenchMpi(args) => bench_mpi::bench_mpi(&args),
         Command::Soak(args) => soak::soak(&args),
         Command::Man(args) => man::man(&args),
+        Command::GenOnnx(args) => gen_onnx::gen_onnx(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -50,10 +50,21 @@ pub enum Command {
     Predict(PredictArgs),
     /// Describe a saved model: layers, parameters, activations, normalisation, classes.
     Info(InfoArgs),
+    /// Write a saved model as an ONNX graph (opset 17) that computes what predict computes.
+    #[command(after_help = EXPORT_AFTER_HELP)]
+    Export(ExportArgs),
     /// Print a shell completion script (see the README for where each shell reads it).
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions(CompletionsArgs),
 }
+
+const EXPORT_AFTER_HELP: &str = "\
+The graph takes one float input, features [batch, inputs], the raw features in the model's
+order (nn-tui info lists them), and applies the model's normalisation, every layer (Gemm)
+with its activation and the output activation. Its one output is probabilities [batch,
+outputs] for a classifier with a softmax or sigmoid output, values for a regression, scores
+otherwise; feature and class names are in the model's metadata. Runs in ONNX Runtime 1.12
+or later, among others.";
 
 const COMPLETIONS_AFTER_HELP: &str = "\
 Install, for example:
@@ -451,6 +462,17 @@ pub struct PredictArgs {
     /// A target column to ignore besides `label`.
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
+}
+
+/// `nn-tui export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The model file to export.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Write the ONNX graph here (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub onnx: PathBuf,
 }
 
 /// `nn-tui completions`.

@@ -5,9 +5,9 @@
 mod cli;
 
 pub use cli::{
-    Cli, Command, CompletionsArgs, DashArgs, DataArgs, EvalArgs, HiddenActivation, InfoArgs,
-    LossArg, ModelArgs, NetworkArgs, OptimizerArg, OutputActivation, PlotArg, PredictArgs,
-    ScheduleArg, TrainArgs, TrainingArgs, flag,
+    Cli, Command, CompletionsArgs, DashArgs, DataArgs, EvalArgs, ExportArgs, HiddenActivation,
+    InfoArgs, LossArg, ModelArgs, NetworkArgs, OptimizerArg, OutputActivation, PlotArg,
+    PredictArgs, ScheduleArg, TrainArgs, TrainingArgs, flag,
 };
 
 /// The program's name, as completions and manual pages call it.

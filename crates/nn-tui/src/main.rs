@@ -8,6 +8,7 @@
 //! failure is reported once, by the lowest rank that has it.
 
 mod completions;
+mod export;
 mod model;
 mod predict;
 mod progress;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => model::eval(args),
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Info(args)) => model::info(args),
+        Some(Command::Export(args)) => export::run(args),
         Some(Command::Completions(args)) => completions::run(args),
     };
     match result {
