@@ -33,6 +33,7 @@ mod error;
 mod export;
 // prost's code for all of onnx.proto; the exporter uses a few of its messages.
 #[allow(dead_code, missing_docs, clippy::all, clippy::pedantic)]
+#[rustfmt::skip]
 mod onnx_proto;
 
 pub use error::OnnxError;
