@@ -6,7 +6,15 @@ use std::process::Command;
 
 use crate::common::*;
 
-const SUBCOMMANDS: [&str; 6] = ["dash", "train", "eval", "predict", "info", "completions"];
+const SUBCOMMANDS: [&str; 7] = [
+    "dash",
+    "train",
+    "eval",
+    "predict",
+    "info",
+    "export",
+    "completions",
+];
 
 fn script(shell: &str) -> String {
     let dir = tempdir();

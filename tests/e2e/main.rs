@@ -12,6 +12,7 @@ mod losses;
 mod model_files;
 #[cfg(feature = "mpi")]
 mod mpi;
+mod onnx;
 mod pipes;
 mod playground;
 mod python_interop;

@@ -72,7 +72,15 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 6] = ["dash", "train", "eval", "predict", "info", "completions"];
+    const SUBCOMMANDS: [&str; 7] = [
+        "dash",
+        "train",
+        "eval",
+        "predict",
+        "info",
+        "export",
+        "completions",
+    ];
 
     #[test]
     fn a_page_for_the_program_and_each_subcommand() {
