@@ -9,30 +9,13 @@
 //! onnx and onnxruntime. Without one the test says so and passes, except in CI (`CI` set),
 //! where it fails.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use nn_core::Workspace;
 use nn_train::Model;
 
 use crate::common::*;
-
-/// A Python that runs the script, if there is one.
-fn onnx_python() -> Option<PathBuf> {
-    let python = std::env::var_os("NN_TUI_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let cache = std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
-            Some(cache.join("nn-tui/interop-venv/bin/python"))
-        })?;
-    let ready = Command::new(&python)
-        .args(["-c", "import numpy, onnx, onnxruntime"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    ready.then_some(python)
-}
 
 /// One model to train: a name, the data, the flags.
 struct Case {
@@ -108,15 +91,6 @@ const CASES: [Case; 6] = [
     },
 ];
 
-/// A CSV as its header and rows of fields.
-fn parse_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut lines = text
-        .lines()
-        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
-    let header = lines.next().expect("a header row");
-    (header, lines.collect())
-}
-
 fn number(text: &str) -> f64 {
     text.parse()
         .unwrap_or_else(|e| panic!("{text:?} is not a number: {e}"))
@@ -157,7 +131,7 @@ fn check(python: &Path, dir: &Path, name: &str, input: &Path, expected_output: &
         "{name}: {}",
         text(&predicted.stderr)
     );
-    let (header, rows) = parse_csv(&text(&predicted.stdout));
+    let (header, rows) = csv_rows(&text(&predicted.stdout));
     let inputs = arch.inputs();
 
     // The feature columns exactly as predict read them, in the model's order.
@@ -243,24 +217,12 @@ fn train(dir: &Path, name: &str, data: &str, flags: &[&str]) {
     assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
 }
 
-fn python_or_skip() -> Option<PathBuf> {
-    let python = onnx_python();
-    if python.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no Python with numpy, onnx and onnxruntime for the ONNX test: set NN_TUI_PYTHON \
-             (bash .ci/run installs one in ~/.cache/nn-tui/interop-venv)"
-        );
-        eprintln!(
-            "skipped: no NN_TUI_PYTHON with onnxruntime, and no ~/.cache/nn-tui/interop-venv (bash .ci/run makes it)"
-        );
-    }
-    python
-}
+/// What `tests/onnx/run_onnxruntime.py` imports.
+const MODULES: [&str; 3] = ["numpy", "onnx", "onnxruntime"];
 
 #[test]
 fn onnx_runtime_reproduces_predict_for_every_activation() {
-    let Some(python) = python_or_skip() else {
+    let Some(python) = interop_python(&MODULES) else {
         return;
     };
     let dir = tempdir();
@@ -279,7 +241,7 @@ fn onnx_runtime_reproduces_predict_for_every_activation() {
 
 #[test]
 fn onnx_runtime_reproduces_predict_on_mnist() {
-    let Some(python) = python_or_skip() else {
+    let Some(python) = interop_python(&MODULES) else {
         return;
     };
     let dir = tempdir();

@@ -265,7 +265,7 @@ mod tests {
     fn model(sizes: Vec<usize>, hidden: Activation, output: Activation, classes: usize) -> Model {
         let loss = match output {
             Activation::Softmax => Loss::CrossEntropy,
-            _ => Loss::SquaredError,
+            _ => Loss::Mse,
         };
         let inputs = sizes[0];
         let arch = Architecture::new(sizes, hidden, output, loss).unwrap();

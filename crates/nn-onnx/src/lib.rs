@@ -17,7 +17,7 @@
 //! use nn_data::Normalization;
 //! use nn_train::Model;
 //!
-//! let arch = Architecture::new(vec![2, 4, 1], Activation::Tanh, Activation::Linear, Loss::SquaredError)?;
+//! let arch = Architecture::new(vec![2, 4, 1], Activation::Tanh, Activation::Linear, Loss::Mse)?;
 //! let model = Model {
 //!     network: Network::new(arch, 1)?,
 //!     info: ModelInfo::default(),
