@@ -188,18 +188,22 @@ fn a_terminal_on_stdin_is_refused_not_waited_on() {
     }
     let dir = tempdir();
     train_moons(dir.path());
-    let tmux = Tmux::start("stdin-tty", 100, 10, dir.path());
+    let tmux = Tmux::start("stdin-tty", 200, 10, dir.path());
     tmux.send(&[
         &format!("{BIN} predict --model m.safetensors --input -; echo EXIT=$?"),
         "Enter",
     ]);
-    let screen = tmux.wait_for("the error", Duration::from_secs(15), |s| {
-        s.contains("EXIT=")
+    // The typed command holds `EXIT=$?` too: wait for the line the shell prints after it.
+    let screen = tmux.wait_for("the exit status", Duration::from_secs(15), |s| {
+        s.lines().any(|l| {
+            l.strip_prefix("EXIT=")
+                .is_some_and(|code| code.parse::<i32>().is_ok())
+        })
     });
     assert!(
         screen.contains(
             "error: --input <stdin>: is a terminal: expected a CSV file piped or redirected into it"
-        ) && screen.contains("EXIT=1"),
+        ) && screen.lines().any(|l| l == "EXIT=1"),
         "{screen}"
     );
 }
