@@ -1,5 +1,6 @@
 //! `nn-tui export` checked by the real runtime: models trained with every hidden and output
-//! activation, a regression and an MNIST model among them, are exported, checked by
+//! activation and with the Playground's input features, regressions and an MNIST model among
+//! them, are exported, checked by
 //! `onnx.checker` and run by ONNX Runtime (`tests/onnx/run_onnxruntime.py`) on the rows
 //! `nn-tui predict` reads; every output equals predict's (and the library's full output
 //! rows) to 1e-5.
@@ -25,7 +26,7 @@ struct Case {
     output: &'static str,
 }
 
-const CASES: [Case; 6] = [
+const CASES: [Case; 9] = [
     Case {
         name: "relu-softmax",
         data: "moons.csv",
@@ -75,6 +76,36 @@ const CASES: [Case; 6] = [
         output: "scores",
     },
     Case {
+        name: "features-circle",
+        data: "circle.csv",
+        flags: &[
+            "--features",
+            "x1^2,x2^2",
+            "--hidden",
+            "3",
+            "--activation",
+            "tanh",
+        ],
+        output: "probabilities",
+    },
+    Case {
+        name: "all-features-spiral",
+        data: "spiral.csv",
+        flags: &[
+            "--features",
+            "x1,x2,x1^2,x2^2,x1x2,sinx1,sinx2,cosx1,cosx2",
+            "--hidden",
+            "8,8",
+        ],
+        output: "probabilities",
+    },
+    Case {
+        name: "features-sine-regression",
+        data: "sine.csv",
+        flags: &["--features", "sinx1,cosx1", "--hidden", "4"],
+        output: "values",
+    },
+    Case {
         name: "sigmoid-relu",
         data: "blobs.csv",
         flags: &[
@@ -112,11 +143,12 @@ fn check(python: &Path, dir: &Path, name: &str, input: &Path, expected_output: &
     );
     let model = Model::load(&dir.join(&model_path)).unwrap();
     let arch = model.network.architecture().clone();
+    // The graph, as predict, reads the raw columns; the model computes its features.
+    let inputs = model.raw_columns();
     assert_eq!(
         text(&exported.stdout),
         format!(
-            "{onnx_path}: ONNX opset 17, features [batch, {}] -> {expected_output} [batch, {}]\n",
-            arch.inputs(),
+            "{onnx_path}: ONNX opset 17, features [batch, {inputs}] -> {expected_output} [batch, {}]\n",
             arch.outputs()
         )
     );
@@ -132,7 +164,6 @@ fn check(python: &Path, dir: &Path, name: &str, input: &Path, expected_output: &
         text(&predicted.stderr)
     );
     let (header, rows) = csv_rows(&text(&predicted.stdout));
-    let inputs = arch.inputs();
 
     // The feature columns exactly as predict read them, in the model's order.
     let features_csv = dir.join(format!("{name}-features.csv"));
@@ -158,12 +189,12 @@ fn check(python: &Path, dir: &Path, name: &str, input: &Path, expected_output: &
     assert!(!rows.is_empty());
 
     // Every output against the library's full rows.
-    let mut values: Vec<f32> = rows
+    let values: Vec<f32> = rows
         .iter()
         .flat_map(|r| r[..inputs].iter().map(|t| t.parse::<f32>().unwrap()))
         .collect();
     let mut workspace = Workspace::new();
-    let ours = model.predict(&mut values, &mut workspace).unwrap().to_vec();
+    let ours = model.predict(&values, &mut workspace).unwrap().to_vec();
     let within = |a: f64, b: f64| (a - b).abs() <= 1e-5;
     for (i, (onnx_row, our_row)) in onnx_rows
         .iter()

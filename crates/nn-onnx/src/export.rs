@@ -3,6 +3,7 @@
 //! model's metadata.
 
 use nn_core::{Activation, Architecture};
+use nn_data::{Feature, Features, RAW_COLUMNS};
 use nn_train::Model;
 use prost::Message as _;
 
@@ -97,17 +98,29 @@ fn describe(model: &Model) -> String {
         .as_ref()
         .map(|dataset| format!(", trained on {dataset}"))
         .unwrap_or_default();
+    let features = model
+        .features
+        .as_ref()
+        .map(|f| format!(", input features {f}"))
+        .unwrap_or_default();
     format!(
-        "nn-tui model {arch}: {} hidden, {} output, inputs normalised ({}){trained_on}",
+        "nn-tui model {arch}: {} hidden, {} output{features}, inputs normalised ({}){trained_on}",
         arch.hidden, arch.output, model.normalization.kind
     )
 }
 
-/// Feature and class names as JSON arrays, and the normalisation's kind.
+/// The raw columns' names, the input features and the class names as JSON arrays, and
+/// the normalisation's kind.
 fn metadata(model: &Model) -> Vec<StringStringEntryProto> {
     let json = |names: &[String]| serde_json::to_string(names).expect("strings serialise");
+    let features = model
+        .features
+        .as_ref()
+        .map(Features::names)
+        .unwrap_or_default();
     [
         ("feature_names", json(&model.info.feature_names)),
+        ("input_features", json(&features)),
         ("class_names", json(&model.info.class_names)),
         ("normalization", model.normalization.kind.name().to_string()),
     ]
@@ -119,41 +132,101 @@ fn metadata(model: &Model) -> Vec<StringStringEntryProto> {
     .collect()
 }
 
-/// The computation: normalise, then each layer's `Gemm` and activation.
+/// The nodes and initializers of a graph being built.
+#[derive(Default)]
+struct Builder {
+    nodes: Vec<NodeProto>,
+    initializers: Vec<TensorProto>,
+}
+
+impl Builder {
+    /// Adds a node computing `output` from `inputs`; returns `output`'s name.
+    fn node(
+        &mut self,
+        op_type: &str,
+        inputs: &[&str],
+        output: &str,
+        attribute: Vec<AttributeProto>,
+    ) -> String {
+        self.nodes.push(NodeProto {
+            input: inputs.iter().map(ToString::to_string).collect(),
+            output: vec![output.to_string()],
+            name: Some(format!("{op_type}:{output}")),
+            op_type: Some(op_type.to_string()),
+            attribute,
+            ..NodeProto::default()
+        });
+        output.to_string()
+    }
+
+    /// Adds a float constant of shape `dims`, its values as little-endian raw data.
+    fn floats(&mut self, name: &str, dims: &[usize], values: &[f32]) -> String {
+        self.constant(
+            name,
+            dims,
+            tensor_proto::DataType::Float,
+            values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        )
+    }
+
+    /// Adds an int64 constant of shape `dims`.
+    fn int64s(&mut self, name: &str, dims: &[usize], values: &[i64]) -> String {
+        self.constant(
+            name,
+            dims,
+            tensor_proto::DataType::Int64,
+            values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        )
+    }
+
+    fn constant(
+        &mut self,
+        name: &str,
+        dims: &[usize],
+        data_type: tensor_proto::DataType,
+        raw_data: Vec<u8>,
+    ) -> String {
+        self.initializers.push(TensorProto {
+            dims: dims.iter().map(|&d| d as i64).collect(),
+            data_type: Some(data_type as i32),
+            name: Some(name.to_string()),
+            raw_data: Some(raw_data),
+            ..TensorProto::default()
+        });
+        name.to_string()
+    }
+}
+
+/// The computation: the input features (if any), the normalisation, then each layer's
+/// `Gemm` and activation.
 fn graph(model: &Model) -> GraphProto {
     let network = &model.network;
     let arch = network.architecture();
     let inputs = arch.inputs();
     let output = output_name(model);
-    let mut nodes = Vec::new();
-    let mut initializers = vec![
-        tensor("normalization.shift", &[inputs], &model.normalization.shift),
-        tensor("normalization.scale", &[inputs], &model.normalization.scale),
-    ];
-    nodes.push(node(
-        "Sub",
-        &[INPUT_NAME, "normalization.shift"],
-        "centered",
-        Vec::new(),
-    ));
-    nodes.push(node(
-        "Mul",
-        &["centered", "normalization.scale"],
-        "normalized",
-        Vec::new(),
-    ));
-    let mut x = "normalized".to_string();
+    let mut g = Builder::default();
+    let features = match &model.features {
+        Some(features) => input_features(&mut g, features),
+        None => INPUT_NAME.to_string(),
+    };
+    let shift = g.floats("normalization.shift", &[inputs], &model.normalization.shift);
+    let scale = g.floats("normalization.scale", &[inputs], &model.normalization.scale);
+    let centered = g.node("Sub", &[&features, &shift], "centered", Vec::new());
+    let mut x = g.node("Mul", &[&centered, &scale], "normalized", Vec::new());
     let layers = network.layers();
     for (l, shape) in layers.iter().enumerate() {
         let last = l + 1 == layers.len();
         let activation = if last { arch.output } else { arch.hidden };
-        let (weight, bias) = (format!("layers.{l}.weight"), format!("layers.{l}.bias"));
-        initializers.push(tensor(
-            &weight,
+        let weight = g.floats(
+            &format!("layers.{l}.weight"),
             &[shape.outputs, shape.inputs],
             network.weights(l),
-        ));
-        initializers.push(tensor(&bias, &[shape.outputs], network.bias(l)));
+        );
+        let bias = g.floats(
+            &format!("layers.{l}.bias"),
+            &[shape.outputs],
+            network.bias(l),
+        );
         let layer_output = if last {
             output.to_string()
         } else {
@@ -165,24 +238,95 @@ fn graph(model: &Model) -> GraphProto {
             None => layer_output.clone(),
         };
         // z = x W^T + b, with W stored [out, in] as nn.Linear stores it.
-        nodes.push(node(
-            "Gemm",
-            &[&x, &weight, &bias],
-            &z,
-            vec![int_attribute("transB", 1)],
-        ));
-        if let Some((op_type, attributes)) = op {
-            nodes.push(node(op_type, &[&z], &layer_output, attributes));
-        }
-        x = layer_output;
+        let gemm = vec![int_attribute("transB", 1)];
+        let z = g.node("Gemm", &[&x, &weight, &bias], &z, gemm);
+        x = match op {
+            Some((op_type, attributes)) => g.node(op_type, &[&z], &layer_output, attributes),
+            None => z,
+        };
     }
     GraphProto {
-        node: nodes,
+        node: g.nodes,
         name: Some(format!("nn-tui {arch}")),
-        initializer: initializers,
-        input: vec![float_matrix(INPUT_NAME, inputs)],
+        initializer: g.initializers,
+        input: vec![float_matrix(INPUT_NAME, model.raw_columns())],
         output: vec![float_matrix(output, arch.outputs())],
         ..GraphProto::default()
+    }
+}
+
+/// The Playground's input features from the raw columns `x1` (and `x2`): each raw column
+/// a feature reads, picked as `[batch, 1]` (`Gather`); each feature computed from them
+/// (`recipe`); all of them side by side in the model's order (`Concat`). Returns the
+/// name of the `[batch, features]` result.
+fn input_features(g: &mut Builder, features: &Features) -> String {
+    let mut read: Vec<usize> = features
+        .as_slice()
+        .iter()
+        .flat_map(|&f| recipe(f).columns().to_vec())
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    for &column in &read {
+        let name = RAW_COLUMNS[column];
+        let index = g.int64s(&format!("columns.{name}.index"), &[1], &[column as i64]);
+        g.node(
+            "Gather",
+            &[INPUT_NAME, &index],
+            name,
+            vec![int_attribute("axis", 1)],
+        );
+    }
+    let columns: Vec<String> = features
+        .as_slice()
+        .iter()
+        .map(|&feature| match recipe(feature) {
+            Recipe::Column(column) => RAW_COLUMNS[column].to_string(),
+            Recipe::Op(op, operands, name) => {
+                let operands: Vec<&str> = operands.iter().map(|&c| RAW_COLUMNS[c]).collect();
+                g.node(op, &operands, name, Vec::new())
+            }
+        })
+        .collect();
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    g.node(
+        "Concat",
+        &columns,
+        "input_features",
+        vec![int_attribute("axis", 1)],
+    )
+}
+
+/// How the graph computes one input feature from the raw columns (0: `x1`, 1: `x2`).
+enum Recipe {
+    /// The raw column itself.
+    Column(usize),
+    /// An operator on raw columns, and the name of its result.
+    Op(&'static str, &'static [usize], &'static str),
+}
+
+impl Recipe {
+    /// The raw columns it reads.
+    fn columns(&self) -> &[usize] {
+        match self {
+            Recipe::Column(column) => std::slice::from_ref(column),
+            Recipe::Op(_, columns, _) => columns,
+        }
+    }
+}
+
+/// `feature` as the graph computes it, as `Feature::value` does.
+fn recipe(feature: Feature) -> Recipe {
+    match feature {
+        Feature::X1 => Recipe::Column(0),
+        Feature::X2 => Recipe::Column(1),
+        Feature::X1Squared => Recipe::Op("Mul", &[0, 0], "x1_squared"),
+        Feature::X2Squared => Recipe::Op("Mul", &[1, 1], "x2_squared"),
+        Feature::X1X2 => Recipe::Op("Mul", &[0, 1], "x1_x2"),
+        Feature::SinX1 => Recipe::Op("Sin", &[0], "sin_x1"),
+        Feature::SinX2 => Recipe::Op("Sin", &[1], "sin_x2"),
+        Feature::CosX1 => Recipe::Op("Cos", &[0], "cos_x1"),
+        Feature::CosX2 => Recipe::Op("Cos", &[1], "cos_x2"),
     }
 }
 
@@ -198,34 +342,12 @@ fn activation_op(activation: Activation) -> Option<(&'static str, Vec<AttributeP
     }
 }
 
-fn node(op_type: &str, inputs: &[&str], output: &str, attribute: Vec<AttributeProto>) -> NodeProto {
-    NodeProto {
-        input: inputs.iter().map(ToString::to_string).collect(),
-        output: vec![output.to_string()],
-        name: Some(format!("{op_type}:{output}")),
-        op_type: Some(op_type.to_string()),
-        attribute,
-        ..NodeProto::default()
-    }
-}
-
 fn int_attribute(name: &str, value: i64) -> AttributeProto {
     AttributeProto {
         name: Some(name.to_string()),
         r#type: Some(attribute_proto::AttributeType::Int as i32),
         i: Some(value),
         ..AttributeProto::default()
-    }
-}
-
-/// A float tensor of `dims`, its values as little-endian raw data.
-fn tensor(name: &str, dims: &[usize], values: &[f32]) -> TensorProto {
-    TensorProto {
-        dims: dims.iter().map(|&d| d as i64).collect(),
-        data_type: Some(tensor_proto::DataType::Float as i32),
-        name: Some(name.to_string()),
-        raw_data: Some(values.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        ..TensorProto::default()
     }
 }
 
@@ -281,7 +403,39 @@ mod tests {
                 shift: (0..inputs).map(|j| j as f32 - 0.5).collect(),
                 scale: (0..inputs).map(|j| 1.0 / (j as f32 + 2.0)).collect(),
             },
+            features: None,
         }
+    }
+
+    /// A model on the raw columns x1, x2 whose network takes `features`.
+    fn with_features(features: &[Feature]) -> Model {
+        let features = Features::new(features.iter().copied()).unwrap();
+        let mut m = model(
+            vec![features.len(), 3, 2],
+            Activation::Tanh,
+            Activation::Softmax,
+            2,
+        );
+        m.info.feature_names = vec!["x1".into(), "x2".into()];
+        m.info.input_features = features.names();
+        m.features = Some(features);
+        m
+    }
+
+    /// (operator, inputs, output) of every node.
+    fn steps(graph: &GraphProto) -> Vec<(&str, Vec<&str>, &str)> {
+        graph
+            .node
+            .iter()
+            .map(|n| {
+                assert_eq!(n.output.len(), 1);
+                (
+                    n.op_type(),
+                    n.input.iter().map(String::as_str).collect(),
+                    n.output[0].as_str(),
+                )
+            })
+            .collect()
     }
 
     fn decoded(model: &Model) -> ModelProto {
@@ -330,18 +484,7 @@ mod tests {
         assert_eq!(graph.output[0].name(), "probabilities");
         assert_eq!(shape(&graph.output[0]), ("batch".into(), 2));
 
-        let steps: Vec<(&str, Vec<&str>, &str)> = graph
-            .node
-            .iter()
-            .map(|n| {
-                assert_eq!(n.output.len(), 1);
-                (
-                    n.op_type(),
-                    n.input.iter().map(String::as_str).collect(),
-                    n.output[0].as_str(),
-                )
-            })
-            .collect();
+        let steps = steps(&graph);
         let expected: Vec<(&str, Vec<&str>, &str)> = vec![
             ("Sub", vec!["features", "normalization.shift"], "centered"),
             ("Mul", vec!["centered", "normalization.scale"], "normalized"),
@@ -374,6 +517,69 @@ mod tests {
                 _ => assert!(attributes.is_empty(), "{n:?}"),
             }
         }
+    }
+
+    #[test]
+    fn input_features_are_computed_from_the_raw_columns_in_the_models_order() {
+        let m = with_features(&[
+            Feature::X2,
+            Feature::X1Squared,
+            Feature::X1X2,
+            Feature::SinX1,
+            Feature::CosX2,
+        ]);
+        let graph = decoded(&m).graph.unwrap();
+        assert_eq!(
+            shape(&graph.input[0]),
+            ("batch".into(), 2),
+            "the raw columns"
+        );
+        let expected: Vec<(&str, Vec<&str>, &str)> = vec![
+            ("Gather", vec!["features", "columns.x1.index"], "x1"),
+            ("Gather", vec!["features", "columns.x2.index"], "x2"),
+            ("Mul", vec!["x1", "x1"], "x1_squared"),
+            ("Mul", vec!["x1", "x2"], "x1_x2"),
+            ("Sin", vec!["x1"], "sin_x1"),
+            ("Cos", vec!["x2"], "cos_x2"),
+            (
+                "Concat",
+                vec!["x2", "x1_squared", "x1_x2", "sin_x1", "cos_x2"],
+                "input_features",
+            ),
+            (
+                "Sub",
+                vec!["input_features", "normalization.shift"],
+                "centered",
+            ),
+        ];
+        assert_eq!(steps(&graph)[..expected.len()], expected);
+        for n in &graph.node[..expected.len()] {
+            let attributes: Vec<(&str, i64)> =
+                n.attribute.iter().map(|a| (a.name(), a.i())).collect();
+            match n.op_type() {
+                "Gather" | "Concat" => assert_eq!(attributes, [("axis", 1)]),
+                _ => assert!(attributes.is_empty(), "{n:?}"),
+            }
+        }
+        for (name, column) in [("columns.x1.index", 0i64), ("columns.x2.index", 1)] {
+            let index = graph.initializer.iter().find(|t| t.name() == name).unwrap();
+            assert_eq!(index.dims, [1]);
+            assert_eq!(index.data_type, Some(tensor_proto::DataType::Int64 as i32));
+            assert_eq!(index.raw_data(), column.to_le_bytes());
+        }
+
+        // Only the columns the features read are picked.
+        let m = with_features(&[Feature::X2, Feature::X2Squared]);
+        let graph = decoded(&m).graph.unwrap();
+        assert_eq!(shape(&graph.input[0]), ("batch".into(), 2));
+        assert_eq!(
+            steps(&graph)[..3],
+            [
+                ("Gather", vec!["features", "columns.x2.index"], "x2"),
+                ("Mul", vec!["x2", "x2"], "x2_squared"),
+                ("Concat", vec!["x2", "x2_squared"], "input_features"),
+            ]
+        );
     }
 
     #[test]
@@ -445,9 +651,19 @@ mod tests {
             props,
             [
                 ("feature_names", r#"["x0","x1"]"#),
+                ("input_features", "[]"),
                 ("class_names", r#"["cat, \"tabby\"","dog"]"#),
                 ("normalization", "standardize"),
             ]
+        );
+        let featured = decoded(&with_features(&[Feature::X1, Feature::SinX2]));
+        assert_eq!(featured.metadata_props[1].value(), r#"["x1","sinx2"]"#);
+        assert!(
+            featured
+                .doc_string()
+                .contains("softmax output, input features x1,sinx2, inputs normalised"),
+            "{}",
+            featured.doc_string()
         );
         assert_eq!(
             proto.doc_string(),

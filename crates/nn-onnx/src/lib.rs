@@ -1,11 +1,12 @@
 //! nn-onnx: a trained model as a standard ONNX graph, for ONNX Runtime and the other
 //! runtimes MLPs are deployed on (servers, browsers, phones).
 //!
-//! The graph applies everything `nn-tui predict` applies to a row of raw features:
-//! the input normalisation `(x - shift) * scale`, each layer as a `Gemm` with the
+//! The graph applies everything `nn-tui predict` applies to a row of raw features: the
+//! Playground's input features (x1², sin x1, ...) if the model has them, the input
+//! normalisation `(x - shift) * scale`, each layer as a `Gemm` with the
 //! weights stored `[out, in]` (PyTorch's layout, so `transB = 1`) followed by its
 //! activation, and the output activation. One float input `features` of shape
-//! `[batch, inputs]`, one output `[batch, outputs]`: `probabilities` for a classifier
+//! `[batch, raw columns]`, one output `[batch, outputs]`: `probabilities` for a classifier
 //! with a softmax or sigmoid output, `values` for a regression, `scores` otherwise.
 //! Opset 17 (IR version 8), understood by ONNX Runtime 1.12 and later.
 //!
@@ -22,6 +23,7 @@
 //!     network: Network::new(arch, 1)?,
 //!     info: ModelInfo::default(),
 //!     normalization: Normalization::identity(2),
+//!     features: None,
 //! };
 //! let bytes = nn_onnx::to_onnx(&model)?;
 //! assert!(!bytes.is_empty());

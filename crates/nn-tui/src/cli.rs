@@ -59,9 +59,9 @@ pub enum Command {
 }
 
 const EXPORT_AFTER_HELP: &str = "\
-The graph takes one float input, features [batch, inputs], the raw features in the model's
-order (nn-tui info lists them), and applies the model's normalisation, every layer (Gemm)
-with its activation and the output activation. Its one output is probabilities [batch,
+The graph takes one float input, features [batch, columns], the raw columns in the model's
+order (nn-tui info lists them), and applies the model's input features (x1^2, sinx1, ...),
+its normalisation, every layer (Gemm) with its activation and the output activation. Its one output is probabilities [batch,
 outputs] for a classifier with a softmax or sigmoid output, values for a regression, scores
 otherwise; feature and class names are in the model's metadata. Runs in ONNX Runtime 1.12
 or later, among others.";
@@ -467,9 +467,9 @@ pub struct PredictArgs {
 /// `nn-tui export`.
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// The model file to export.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// The model file, and how to read one without nn-tui metadata.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Write the ONNX graph here (atomically).
     #[arg(long, value_name = "FILE")]
     pub onnx: PathBuf,

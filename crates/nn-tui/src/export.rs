@@ -11,7 +11,7 @@ use crate::{model, setup};
 /// Runs `nn-tui export`.
 pub fn run(args: &ExportArgs) -> Result<Outcome> {
     setup::check_writable_file("--onnx", &args.onnx)?;
-    if same_file(&args.model, &args.onnx) {
+    if same_file(&args.model.path, &args.onnx) {
         bail!(
             "--onnx {}: is the --model file; expected another file name, such as model.onnx",
             args.onnx.display()
@@ -19,7 +19,7 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
     }
     let model = model::load(&args.model)?;
     let bytes = nn_onnx::to_onnx(&model)
-        .with_context(|| format!("--model {}: cannot export", args.model.display()))?;
+        .with_context(|| format!("--model {}: cannot export", args.model.path.display()))?;
     nn_core::write_atomically(&args.onnx, &bytes)
         .with_context(|| format!("--onnx {}", args.onnx.display()))?;
     let arch = model.network.architecture();
@@ -30,7 +30,7 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         args.onnx.display(),
         nn_onnx::OPSET,
         nn_onnx::INPUT_NAME,
-        arch.inputs(),
+        model.raw_columns(),
         nn_onnx::output_name(&model),
         arch.outputs()
     )
