@@ -11,7 +11,7 @@
 //! Opset 17 (IR version 8), understood by ONNX Runtime 1.12 and later.
 //!
 //! The protobuf types are prost's, generated from the official `onnx.proto` (committed
-//! in `proto/`) by `cargo xtask gen-onnx`.
+//! in `proto/`) by `cargo run -p xtask --features gen-onnx -- gen-onnx`.
 //!
 //! ```
 //! use nn_core::{Activation, Architecture, Loss, ModelInfo, Network};
