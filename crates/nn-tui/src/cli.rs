@@ -22,7 +22,7 @@ Examples:
 
 Exit status: 0 ok, 1 the run failed, 2 bad command line, 130 interrupted (Ctrl-C).";
 
-/// `nn-tui`: one binary, six commands; with no command it opens the dashboard.
+/// `nn-tui`: one binary, a few commands; with no command it opens the dashboard.
 #[derive(Debug, Parser)]
 #[command(name = "nn-tui", version, about = ABOUT, after_help = AFTER_HELP)]
 #[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
@@ -55,12 +55,32 @@ pub enum Command {
     /// in the seed's terms: inputs o_in (the bias as -1), weights, z, o, d, δ and Δw = r·o_in·δ.
     #[command(after_help = EXPLAIN_AFTER_HELP)]
     Explain(ExplainArgs),
+    /// Write a saved model as an ONNX graph (opset 17) that computes what predict computes.
+    #[command(after_help = EXPORT_AFTER_HELP)]
+    Export(ExportArgs),
+    /// Print a shell completion script (see the README for where each shell reads it).
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
 }
 
 const EXPLAIN_AFTER_HELP: &str = "\
 Examples:
   nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
   nn-tui explain --model m.safetensors --input=0.5,-1 --target 1 --lr 0.03 --json";
+
+const EXPORT_AFTER_HELP: &str = "\
+The graph takes one float input, features [batch, columns], the raw columns in the model's
+order (nn-tui info lists them), and applies the model's input features (x1^2, sinx1, ...),
+its normalisation, every layer (Gemm) with its activation and the output activation. Its one output is probabilities [batch,
+outputs] for a classifier with a softmax or sigmoid output, values for a regression, scores
+otherwise; feature and class names are in the model's metadata. Runs in ONNX Runtime 1.12
+or later, among others.";
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Install, for example:
+  bash  nn-tui completions bash > ~/.local/share/bash-completion/completions/nn-tui
+  zsh   nn-tui completions zsh > ~/.zfunc/_nn-tui   (with fpath+=(~/.zfunc) before compinit)
+  fish  nn-tui completions fish > ~/.config/fish/completions/nn-tui.fish";
 
 /// `train --help`'s closing text: the defaults, read from nn-train's one table.
 fn train_after_help() -> String {
@@ -293,17 +313,22 @@ const STATE_FIELDS: [&str; 20] = [
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
     /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine), mnist,
-    /// a CSV file with a header row, or a folder of MNIST-format IDX files.
+    /// a CSV file with a header row, - for a CSV file on stdin, or a folder of MNIST-format
+    /// IDX files. Stdin is read once, to its end, so the splits are still seeded: the same
+    /// rows and --seed give the same split as the file would.
     #[arg(long, value_name = "SPEC", required_unless_present = "state")]
     pub data: Option<String>,
     /// The run a state line (as the dashboard prints it) or a TensorFlow Playground URL
     /// defines: data, features, network, optimizer and seeds (its speed is the dashboard's).
     #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
     pub state: Option<String>,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
+    /// The network's shape.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// How the network is trained.
     #[command(flatten)]
     pub training: TrainingArgs,
     /// Save the trained model (safetensors) here.
@@ -352,10 +377,13 @@ pub struct DashArgs {
     /// Ignore the mouse (so the terminal can select text as usual).
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
+    /// The network's shape.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// How the network is trained.
     #[command(flatten)]
     pub training: TrainingArgs,
     /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
@@ -410,12 +438,14 @@ fn parse_assumptions(text: &str) -> Result<ModelAssumptions, String> {
 /// `nn-tui eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
+    /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
     /// Dataset (as for train); evaluated on its test split (give the --seed and --test-split
     /// the model was trained with), or on all of it with --test-split 0. mnist: its test set.
     #[arg(long, value_name = "SPEC")]
     pub data: String,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
     /// Worker threads; 0 = one per core.
@@ -429,13 +459,14 @@ pub struct EvalArgs {
 /// `nn-tui predict`.
 #[derive(Debug, Clone, Args)]
 pub struct PredictArgs {
+    /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// CSV of features with a header row; columns are matched by the model's feature names,
-    /// and a `label` (or --target) column is ignored.
+    /// CSV of features with a header row (- reads stdin); columns are matched by the model's
+    /// feature names, and a `label` (or --target) column is ignored.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// Write the predictions here (atomically) instead of stdout.
+    /// Write the predictions here (atomically); - or no --output writes them to stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// A target column to ignore besides `label`.
@@ -446,6 +477,7 @@ pub struct PredictArgs {
 /// `nn-tui explain`.
 #[derive(Debug, Clone, Args)]
 pub struct ExplainArgs {
+    /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
     /// The sample's raw features, by the model's feature names (x1=0.5,x2=-1) or in order
@@ -463,9 +495,29 @@ pub struct ExplainArgs {
     pub json: bool,
 }
 
+/// `nn-tui export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The model file, and how to read one without nn-tui metadata.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Write the ONNX graph here (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub onnx: PathBuf,
+}
+
+/// `nn-tui completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
 /// `nn-tui info`.
 #[derive(Debug, Clone, Args)]
 pub struct InfoArgs {
+    /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
     /// Print one JSON object on stdout.

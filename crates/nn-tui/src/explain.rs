@@ -11,8 +11,8 @@ use nn_train::{Desired, Model, Purpose, SamplePart};
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::cli::ExplainArgs;
 use crate::model;
+use nn_tui::ExplainArgs;
 
 /// Terms a formula line shows before summing up the rest (the table lists every input).
 const TERMS: usize = 8;

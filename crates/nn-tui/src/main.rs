@@ -1,13 +1,15 @@
-//! `nn-tui`: the command line. Parses flags with clap and wires nn-data,
-//! nn-train and nn-dash together; the work itself lives in those crates.
+//! `nn-tui`: the command line. Parses flags with clap (the definition is this
+//! package's library) and wires nn-data, nn-train and nn-dash together; the work
+//! itself lives in those crates.
 //!
 //! Exit status: 0 ok, 1 the run failed, 2 a usage error (clap's), 130
 //! interrupted by Ctrl-C. Every error is one line on stderr; a closed pipe on
 //! stdout (`nn-tui predict ... | head`) is not an error. In an MPI job each
 //! failure is reported once, by the lowest rank that has it.
 
-mod cli;
+mod completions;
 mod explain;
+mod export;
 mod model;
 mod predict;
 mod progress;
@@ -22,9 +24,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command, DashArgs};
 use nn_dash::DashError;
 use nn_train::{SettingError, StateLine, TrainError, TrainRequest};
+use nn_tui::{Cli, Command, DashArgs};
 
 /// How a command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,8 @@ fn main() -> ExitCode {
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Info(args)) => model::info(args),
         Some(Command::Explain(args)) => explain::run(args),
+        Some(Command::Export(args)) => export::run(args),
+        Some(Command::Completions(args)) => completions::run(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
@@ -103,8 +107,8 @@ fn render(e: &anyhow::Error) -> String {
     });
     match setting {
         Some(s) => match &s.value {
-            Some(value) => format!("{} {value}: {}", cli::flag(s.setting), s.problem),
-            None => format!("{}: {}", cli::flag(s.setting), s.problem),
+            Some(value) => format!("{} {value}: {}", nn_tui::flag(s.setting), s.problem),
+            None => format!("{}: {}", nn_tui::flag(s.setting), s.problem),
         },
         None => format!("{e:#}"),
     }

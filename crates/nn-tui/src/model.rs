@@ -10,10 +10,10 @@ use nn_train::{Metrics, Model, TrainError};
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::cli::{EvalArgs, InfoArgs, ModelArgs};
 use crate::progress;
 use crate::progress::thousands;
 use crate::setup;
+use nn_tui::{EvalArgs, InfoArgs, ModelArgs};
 
 /// Loads a model file, naming the flag in any error; a file without nn-tui
 /// metadata only with `--assume`, and then with a warning of what is assumed.

@@ -18,10 +18,10 @@ use nn_train::{
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::cli::TrainArgs;
 use crate::progress::{Reporter, metrics_text, thousands};
 use crate::ranks::{self, Verdict};
 use crate::setup;
+use nn_tui::TrainArgs;
 
 /// The checkpoint an interrupted run writes when no `--checkpoint-dir` was given.
 pub const INTERRUPTED_CHECKPOINT: &str = "nn-tui-interrupted.safetensors";
