@@ -49,3 +49,44 @@ pub fn accuracy(report: &Value, part: &str) -> f64 {
         .as_f64()
         .unwrap_or_else(|| panic!("{part} accuracy in {report}"))
 }
+
+/// The Python the interop tests run, if it imports every one of `modules`: `NN_TUI_PYTHON`,
+/// else the virtual environment `.ci/run` installs (`$XDG_CACHE_HOME` or `~/.cache`, then
+/// `nn-tui/interop-venv`). Without one the calling test says it is skipped, except in CI
+/// (`CI` set), where it fails.
+pub fn interop_python(modules: &[&str]) -> Option<PathBuf> {
+    let python = std::env::var_os("NN_TUI_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))?;
+            Some(cache.join("nn-tui/interop-venv/bin/python"))
+        });
+    let imports = format!("import {}", modules.join(", "));
+    let ready = python.as_ref().is_some_and(|p| {
+        Command::new(p)
+            .args(["-c", &imports])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if ready {
+        return python;
+    }
+    let missing = format!(
+        "no Python that can `{imports}`: set NN_TUI_PYTHON to one (bash .ci/run installs one \
+         in ~/.cache/nn-tui/interop-venv)"
+    );
+    assert!(std::env::var_os("CI").is_none(), "{missing}");
+    eprintln!("skipped: {missing}");
+    None
+}
+
+/// A CSV (no quoting) as its header and rows of fields.
+pub fn csv_rows(csv: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = csv
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
+    let header = lines.next().expect("a header row");
+    (header, lines.collect())
+}

@@ -246,3 +246,114 @@ fn a_full_disk_under_the_run_directory_costs_warnings_not_the_run() {
         "{log}"
     );
 }
+
+/// `kill -9` at five moments, one of them while a checkpoint is being written (its
+/// temporary file seen in the folder): each time the run resumes from the last
+/// checkpoint, and the final model equals an uninterrupted run's byte for byte,
+/// with no temporary file of ours left behind.
+#[test]
+fn kill_9_at_five_moments_resumes_to_the_same_bytes() {
+    let dir = tempdir();
+    let d = dir.path();
+    let flags = [
+        "train",
+        "--data",
+        "spiral",
+        "--samples",
+        "4000",
+        "--hidden",
+        "384,384",
+        "--batch",
+        "32",
+        "--epochs",
+        "8",
+        "--checkpoint-every",
+        "1",
+    ];
+    let straight = run(
+        d,
+        &[
+            &flags[..],
+            &["--checkpoint-dir", "s", "--save", "straight.safetensors"],
+        ]
+        .concat(),
+    );
+    assert!(straight.status.success(), "{}", text(&straight.stderr));
+
+    // A fixed but arbitrary schedule: kill moments in milliseconds after a start.
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let mut state = u64::from(seed) | 1;
+    let mut next = move |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below
+    };
+    let ck = d.join("ck");
+    let start = || {
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["--checkpoint-dir", "ck", "--save", "crashed.safetensors"]);
+        if ck.join("checkpoint.safetensors").is_file() {
+            args.extend(["--resume", "ck/checkpoint.safetensors"]);
+        }
+        Command::new(BIN)
+            .args(&args)
+            .current_dir(d)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts")
+    };
+    let temp_in = |folder: &Path| {
+        std::fs::read_dir(folder).ok().is_some_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with(".nn-tui-") && name.ends_with(".tmp")
+            })
+        })
+    };
+    let mut killed_mid_write = false;
+    for kill in 0..5 {
+        let mut child = start();
+        let started = Instant::now();
+        if kill == 0 {
+            // First, with the whole run ahead: wait for a checkpoint's temporary
+            // file and kill the writer right then.
+            let deadline = started + Duration::from_secs(60);
+            while !temp_in(&ck) && Instant::now() < deadline && child.try_wait().unwrap().is_none()
+            {
+                std::hint::spin_loop();
+            }
+            killed_mid_write = temp_in(&ck);
+        } else {
+            std::thread::sleep(Duration::from_millis(100 + next(900)));
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    assert!(
+        killed_mid_write,
+        "no checkpoint write was caught (seed {seed})"
+    );
+    let last = start().wait().unwrap();
+    assert!(last.success(), "the run after five kills (seed {seed})");
+    let a = std::fs::read(d.join("straight.safetensors")).unwrap();
+    let b = std::fs::read(d.join("crashed.safetensors")).unwrap();
+    assert!(
+        a == b,
+        "the resumed model differs from the straight run's (seed {seed})"
+    );
+    assert!(
+        !temp_in(&ck),
+        "a temporary file is left in ck/ (seed {seed})"
+    );
+    assert!(
+        !temp_in(d),
+        "a temporary file is left beside the model (seed {seed})"
+    );
+}

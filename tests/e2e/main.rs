@@ -2,13 +2,20 @@
 //! The binary is the one cargo builds for this test target (`CARGO_BIN_EXE_nn-tui`).
 
 mod common;
+mod completions;
 mod dashboard;
+mod explain;
 mod faults;
 mod flags;
 mod health;
+mod inspector;
 mod interrupts;
 mod losses;
 mod model_files;
+#[cfg(feature = "mpi")]
+mod mpi;
+mod onnx;
+mod pipes;
 mod playground;
 mod python_interop;
 mod runs;

@@ -215,3 +215,60 @@ fn features_are_recorded_and_applied() {
         "error: --features x1,x1^2: expected data with the columns x1, x2 (the 2-D generators), not images"
     );
 }
+
+/// A plain PyTorch state dict (no nn-tui metadata; written by
+/// crates/nn-core/tests/fixtures/torch_sequential.py): refused without `--assume`,
+/// read with it, with a warning of what is assumed, and its predictions are PyTorch's.
+#[test]
+fn a_file_without_metadata_needs_assume_and_then_predicts_as_pytorch() {
+    let dir = tempdir();
+    let d = dir.path();
+    let model = workspace().join("crates/nn-core/tests/fixtures/torch_sequential.safetensors");
+    let model = model.display().to_string();
+    let out = run(d, &["info", "--model", &model]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no nn-tui metadata")
+            && stderr.contains("give --assume HIDDEN,OUTPUT,LOSS"),
+        "{stderr}"
+    );
+    std::fs::write(d.join("points.csv"), "a,b\n0.5,-1.0\n2.0,0.25\n").unwrap();
+    let out = run(
+        d,
+        &[
+            "predict",
+            "--model",
+            &model,
+            "--assume",
+            "tanh,softmax,ce",
+            "--input",
+            "points.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "warning: {model} has no nn-tui metadata; assuming tanh hidden, softmax output, ce loss, raw inputs (no normalisation), no class or feature names\n"
+        )
+    );
+    let stdout = text(&out.stdout);
+    let probabilities: Vec<f64> = stdout
+        .lines()
+        .skip(1)
+        .flat_map(|l| {
+            l.split(',')
+                .skip(2)
+                .map(|p| p.parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(stdout.lines().next(), Some("a,b,prediction_1,prediction_2"));
+    // torch 2.15: softmax(model(x)) = [0.611402392, 0.388597578], [0.632172048, 0.367827982].
+    let torch = [0.611_402_392, 0.388_597_578, 0.632_172_048, 0.367_827_982];
+    assert_eq!(probabilities.len(), 4, "{stdout}");
+    for (got, want) in probabilities.iter().zip(torch) {
+        assert!((got - want).abs() < 1e-6, "{stdout}");
+    }
+}

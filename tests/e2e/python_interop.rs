@@ -4,40 +4,20 @@
 //! with its input normalisation.
 //!
 //! The Python comes from `NN_TUI_PYTHON`, else the virtual environment `.ci/run` installs
-//! (`$XDG_CACHE_HOME` or `~/.cache`, then `nn-tui/interop-venv`). Without either the test
-//! says so and passes, except in CI (`CI` set), where it fails. `NN_TUI_TORCH_PYTHON`, a
-//! Python with torch (never in CI), also checks `examples/pytorch_load.py`.
+//! (`$XDG_CACHE_HOME` or `~/.cache`, then `nn-tui/interop-venv`), if it imports numpy and
+//! safetensors. Without one the test says so and passes, except in CI (`CI` set), where it
+//! fails. `NN_TUI_TORCH_PYTHON`, a Python with torch (never in CI), also checks
+//! `examples/pytorch_load.py`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use crate::common::{run, tempdir, text, workspace};
-
-/// The interpreter to run the numpy example with, if there is one.
-fn numpy_python() -> Option<PathBuf> {
-    if let Some(python) = std::env::var_os("NN_TUI_PYTHON") {
-        return Some(python.into());
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))?;
-    let venv = cache.join("nn-tui/interop-venv/bin/python");
-    venv.exists().then_some(venv)
-}
-
-/// A CSV as its header and rows of fields.
-fn parse(csv: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut lines = csv
-        .lines()
-        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>());
-    let header = lines.next().expect("a header");
-    (header, lines.collect())
-}
+use crate::common::{csv_rows, interop_python, run, tempdir, text, workspace};
 
 /// Both outputs have the same columns and rows, the same texts and classes, and numbers within 1e-5.
 fn assert_same_predictions(what: &str, ours: &str, theirs: &str) {
-    let (ours_header, ours) = parse(ours);
-    let (theirs_header, theirs) = parse(theirs);
+    let (ours_header, ours) = csv_rows(ours);
+    let (theirs_header, theirs) = csv_rows(theirs);
     assert_eq!(ours_header, theirs_header, "{what}");
     assert_eq!(ours.len(), theirs.len(), "{what}: rows");
     assert!(!ours.is_empty(), "{what}: no rows");
@@ -64,15 +44,7 @@ fn assert_same_predictions(what: &str, ours: &str, theirs: &str) {
 
 #[test]
 fn numpy_reproduces_nn_tui_predict() {
-    let Some(python) = numpy_python() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no Python for the interop test: set NN_TUI_PYTHON to a Python with numpy and \
-             safetensors (bash .ci/run installs one in ~/.cache/nn-tui/interop-venv)"
-        );
-        eprintln!(
-            "skipped: no NN_TUI_PYTHON and no ~/.cache/nn-tui/interop-venv (bash .ci/run makes it)"
-        );
+    let Some(python) = interop_python(&["numpy", "safetensors"]) else {
         return;
     };
     let torch = std::env::var_os("NN_TUI_TORCH_PYTHON").map(PathBuf::from);

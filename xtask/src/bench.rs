@@ -86,7 +86,8 @@ pub fn bench(args: &Bench) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run(command: &mut Command) -> anyhow::Result<String> {
+/// Runs `command`; its stdout, or an error with its stderr.
+pub(crate) fn run(command: &mut Command) -> anyhow::Result<String> {
     let output = command
         .output()
         .with_context(|| format!("cannot run {command:?}"))?;

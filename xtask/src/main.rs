@@ -2,7 +2,9 @@
 //! shell scripts). `cargo xtask gen-data` writes one CSV per generator into
 //! `datasets/`; `cargo xtask gen-data --check` fails if any committed file is stale;
 //! `cargo xtask bench` measures the trainer against PyTorch side by side;
-//! `cargo xtask soak` leaves the dashboard running and samples its memory.
+//! `cargo xtask soak` leaves the dashboard running and samples its memory;
+//! `cargo xtask man` writes the manual pages; `cargo xtask gen-onnx [--check]`
+//! regenerates (or checks) the ONNX protobuf types.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -17,6 +19,9 @@ use nn_data::{
 };
 
 mod bench;
+mod bench_mpi;
+mod gen_onnx;
+mod man;
 mod plot;
 mod soak;
 
@@ -33,8 +38,14 @@ enum Command {
     GenData(GenData),
     /// Time the trainer workloads W1-W4, alternating with PyTorch's, and print the ratios.
     Bench(bench::Bench),
+    /// Time W1-W3 on `mpirun -np 2` against one process with two threads (needs Open MPI).
+    BenchMpi(bench_mpi::BenchMpi),
     /// Leave the dashboard running in tmux and sample its memory.
     Soak(soak::Soak),
+    /// Write the manual pages: nn-tui.1 and one per subcommand (nn-tui-train.1, ...).
+    Man(man::Man),
+    /// Regenerate nn-onnx's Rust types from the committed onnx.proto, or check them.
+    GenOnnx(gen_onnx::GenOnnx),
 }
 
 #[derive(Debug, Args)]
@@ -64,7 +75,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::GenData(args) => gen_data(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::BenchMpi(args) => bench_mpi::bench_mpi(&args),
         Command::Soak(args) => soak::soak(&args),
+        Command::Man(args) => man::man(&args),
+        Command::GenOnnx(args) => gen_onnx::gen_onnx(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

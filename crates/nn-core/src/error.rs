@@ -37,6 +37,14 @@ pub enum CoreError {
     /// Targets of the wrong kind for the loss (class indices for squared error, say).
     #[error("targets do not fit the loss: {0}")]
     TargetKind(String),
+    /// A breakdown explains one sample; it was given another number of inputs.
+    #[error("a breakdown explains one sample: the network takes {expected} inputs, got {got}")]
+    NotOneSample {
+        /// Inputs per sample the network expects.
+        expected: usize,
+        /// Number of values received.
+        got: usize,
+    },
     /// An empty batch: nothing to compute.
     #[error("empty batch: at least one sample is needed")]
     EmptyBatch,

@@ -25,6 +25,7 @@
 mod activation;
 mod architecture;
 mod atomic_write;
+mod breakdown;
 mod error;
 mod loss;
 mod matmul;
@@ -35,6 +36,10 @@ mod network;
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
 pub use atomic_write::{SimulatedFullDisk, write_atomically};
+pub use breakdown::{
+    BatchChanges, Breakdown, DeltaRule, DeltaTerm, Derivative, Incoming, LayerBreakdown,
+    NeuronBreakdown, Notation, OutputScale, Source, format_number,
+};
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};
 pub use model_file::{

@@ -306,6 +306,21 @@ impl Network {
         workspace: &mut Workspace,
         gradients: &mut Gradients,
     ) -> Result<f64> {
+        self.backward_recording(inputs, targets, scale, workspace, gradients, None)
+    }
+
+    /// [`Network::backward`], also copying every layer's deltas into `deltas[l]`
+    /// (`[batch, width]`) as the pass computes them: the breakdown shows the very
+    /// numbers training uses, not a second computation of them.
+    pub(crate) fn backward_recording(
+        &self,
+        inputs: &[f32],
+        targets: &Targets<'_>,
+        scale: f32,
+        workspace: &mut Workspace,
+        gradients: &mut Gradients,
+        mut deltas: Option<&mut [Vec<f32>]>,
+    ) -> Result<f64> {
         let batch = self.batch_size(inputs)?;
         let arch = &self.architecture;
         targets.check(batch, arch.outputs())?;
@@ -342,6 +357,10 @@ impl Network {
                 &ws.outputs[ws.offsets[l - 1]..ws.offsets[l]]
             };
             let delta = &ws.delta[..batch * shape.outputs];
+            if let Some(record) = deltas.as_deref_mut() {
+                record[l].clear();
+                record[l].extend_from_slice(delta);
+            }
             let delta_m = MatRef::row_major(delta, batch, shape.outputs);
 
             // Weight change r * o_in * delta, summed over the batch: D^T A. Stored

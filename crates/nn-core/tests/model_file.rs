@@ -460,6 +460,17 @@ fn malformed_fields_are_errors_naming_the_field() {
             format!("metadata field `{required}`: missing")
         );
     }
+    let mut metadata = good_metadata();
+    metadata["input_features"] = 3.into();
+    assert_eq!(
+        rejection_with(&metadata).to_string(),
+        "metadata field `input_features`: invalid type: integer `3`, expected an array"
+    );
+    metadata["input_features"] = serde_json::json!(["x1", "x2"]);
+    assert_eq!(
+        rejection_with(&metadata).to_string(),
+        "metadata field `input_features`: 2 features for a network with 3 inputs"
+    );
     // A misspelt field is not ignored either: it is named.
     let mut metadata = good_metadata();
     metadata["class_name"] = serde_json::json!(["cat", "dog"]);

@@ -4,9 +4,12 @@
 //! sample and one neuron at a time, in f64, with the bias as the weight `w_0` of
 //! a constant `-1` input. Finite differences check the reference; the reference
 //! checks the batched network; and the batched network is also checked directly
-//! against finite differences.
+//! against finite differences. The per-neuron [`Breakdown`] (what the inspector
+//! and `nn-tui explain` show) is checked against all three.
 
-use nn_core::{Activation, Architecture, Gradients, Loss, Network, Targets, Workspace};
+use nn_core::{
+    Activation, Architecture, BatchChanges, Breakdown, Gradients, Loss, Network, Targets, Workspace,
+};
 use proptest::prelude::*;
 
 /// A per-sample, per-neuron network in the seed's terms: `w[l][n]` holds neuron
@@ -590,3 +593,170 @@ const GOLDEN_FIRST_LAYER: [&str; 6] = [
     "0.596609",
     "-0.158804",
 ];
+
+impl Case {
+    /// Sample `i`'s inputs and targets, as a batch of one.
+    fn sample(&self, i: usize) -> (&[f32], Targets<'_>) {
+        let (inputs, outputs) = (self.xs[0].len(), self.ds[0].len());
+        let x = &self.flat_x[i * inputs..(i + 1) * inputs];
+        let t = match &self.classes {
+            Some(c) => Targets::Classes(&c[i..=i]),
+            None => Targets::Values(&self.values[i * outputs..(i + 1) * outputs]),
+        };
+        (x, t)
+    }
+}
+
+/// The breakdown's weight changes at rate `r`, turned back into `dL/dparam` in our layout.
+fn breakdown_gradients(net: &Network, breakdown: &Breakdown, r: f32) -> Vec<f32> {
+    let mut g = vec![0.0; net.parameters().len()];
+    for (l, shape) in net.layers().iter().enumerate() {
+        for (k, neuron) in breakdown.layers[l].neurons.iter().enumerate() {
+            // Delta w_0 = r * (-1) * delta and b = -w_0: dL/db = Delta w_0 / r.
+            g[shape.bias_offset + k] = neuron.incoming[0].change / r;
+            for (i, incoming) in neuron.incoming[1..].iter().enumerate() {
+                g[shape.weight_offset + k * shape.inputs + i] = -incoming.change / r;
+            }
+        }
+    }
+    g
+}
+
+/// For every activation and loss: one sample's breakdown gives the batched
+/// backward's gradient exactly (it is that pass, laid out per neuron), its deltas
+/// and weight changes agree with the seed's per-sample f64 loops and with
+/// finite differences, and each rule it shows evaluates to the delta it shows.
+#[test]
+fn breakdown_equals_batched_backprop_and_finite_differences_for_every_pairing() {
+    for (p, pairing) in pairings().into_iter().enumerate() {
+        for (s, sizes) in [vec![3, 4, 3], vec![2, 5, 4, 2]].into_iter().enumerate() {
+            let case = make_case(sizes, pairing, 1, (p * 10 + s + 500) as u64);
+            let (x, t) = case.sample(0);
+            let breakdown = Breakdown::new(&case.net, x, &t, 1.0).unwrap();
+
+            let (loss, batched) = case.batched_gradients();
+            let ours = breakdown_gradients(&case.net, &breakdown, 1.0);
+            assert_eq!(ours, batched, "{pairing:?}: breakdown vs batched backward");
+            assert_eq!(breakdown.loss_value, loss, "{pairing:?}");
+
+            let reference = Reference::from_network(&case.net);
+            let changes = reference.weight_changes(&case.xs, &case.ds);
+            let outs = reference.forward(&case.xs[0]);
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            for (l, layer) in breakdown.layers.iter().enumerate() {
+                for (k, neuron) in layer.neurons.iter().enumerate() {
+                    // The reference's bias change is (-1) * delta for one sample.
+                    got.push(f64::from(neuron.delta));
+                    want.push(-changes[l][k][0]);
+                    let o = outs[l + 1][k];
+                    assert!(
+                        (f64::from(neuron.output) - o).abs() <= 1e-5,
+                        "{pairing:?}: o {} vs {o}",
+                        neuron.output
+                    );
+                    let shown = neuron.rule.value();
+                    let delta = f64::from(neuron.delta);
+                    assert!(
+                        (shown - delta).abs() <= 1e-6 + 1e-4 * delta.abs(),
+                        "{pairing:?} neuron ({l},{k}): the rule shown gives {shown}, delta is {delta}"
+                    );
+                    assert_eq!(neuron.incoming[0].input, -1.0);
+                    assert_eq!(neuron.desired.is_some(), l + 1 == breakdown.layers.len());
+                }
+            }
+            let err = relative_error(&got, &want);
+            assert!(
+                err <= 1e-5,
+                "{pairing:?}: deltas vs the seed's loops, {err}"
+            );
+
+            if !has_relu_kink(&case) {
+                let numeric = finite_differences(&case);
+                let ours: Vec<f64> = ours.iter().map(|&g| f64::from(g)).collect();
+                let err = relative_error(&ours, &numeric);
+                assert!(err <= 1e-4, "{pairing:?}: vs finite differences, {err}");
+            }
+        }
+    }
+}
+
+/// `Δw = r · o_in · δ` scales with `r`, and the bias's input is the constant -1.
+#[test]
+fn breakdown_weight_change_is_rate_times_input_times_delta() {
+    let case = make_case(
+        vec![3, 4, 2],
+        (Activation::Sigmoid, Activation::Sigmoid, Loss::Seed),
+        1,
+        11,
+    );
+    let (x, t) = case.sample(0);
+    let r = 0.25f32;
+    let breakdown = Breakdown::new(&case.net, x, &t, r).unwrap();
+    for layer in &breakdown.layers {
+        for neuron in &layer.neurons {
+            for incoming in &neuron.incoming {
+                assert_eq!(incoming.change, r * (incoming.input * neuron.delta));
+            }
+        }
+    }
+    // Gradient descent on this sample alone moves each weight by exactly the change shown.
+    let mut g = Gradients::zeros(case.net.architecture());
+    case.net
+        .backward(x, &t, 1.0, &mut Workspace::new(), &mut g)
+        .unwrap();
+    let mut stepped = case.net.clone();
+    stepped.apply_gradient_descent(&g, r);
+    let after = Breakdown::new(&stepped, x, &t, r).unwrap();
+    for (before, after) in breakdown.layers.iter().zip(&after.layers) {
+        for (b, a) in before.neurons.iter().zip(&after.neurons) {
+            for (bi, ai) in b.incoming.iter().zip(&a.incoming) {
+                assert_eq!(ai.weight, bi.weight + bi.change, "bit for bit");
+            }
+        }
+    }
+    let err = Breakdown::new(&case.net, &case.flat_x[..2], &t, r).unwrap_err();
+    assert!(err.to_string().contains("takes 3 inputs, got 2"), "{err}");
+}
+
+/// With a mini-batch of B samples the change is the mean of the B per-sample changes.
+#[test]
+fn mini_batch_change_is_the_mean_of_per_sample_changes() {
+    for (p, pairing) in pairings().into_iter().enumerate() {
+        let batch = 5;
+        let case = make_case(vec![3, 4, 3], pairing, batch, 900 + p as u64);
+        let r = 0.1f32;
+        let batched = BatchChanges::new(&case.net, &case.flat_x, &case.targets(), r).unwrap();
+        assert_eq!(batched.samples(), batch);
+        let per_sample: Vec<Breakdown> = (0..batch)
+            .map(|i| {
+                let (x, t) = case.sample(i);
+                Breakdown::new(&case.net, x, &t, r).unwrap()
+            })
+            .collect();
+        let (_, gradients) = case.batched_gradients();
+        let (mut mean, mut want, mut descent) = (Vec::new(), Vec::new(), Vec::new());
+        for (l, shape) in case.net.layers().iter().enumerate() {
+            for k in 0..shape.outputs {
+                let shown = batched.neuron(l, k).unwrap();
+                for (i, &w) in shown.iter().enumerate() {
+                    let sum: f64 = per_sample
+                        .iter()
+                        .map(|b| f64::from(b.layers[l].neurons[k].incoming[i].change))
+                        .sum();
+                    mean.push(sum / batch as f64);
+                    want.push(f64::from(w));
+                    // Plain descent: w -= r * dL/dw, with b = -w_0.
+                    let g = if i == 0 {
+                        -gradients[shape.bias_offset + k]
+                    } else {
+                        gradients[shape.weight_offset + k * shape.inputs + i - 1]
+                    };
+                    descent.push(-f64::from(r) * f64::from(g));
+                }
+            }
+        }
+        assert!(relative_error(&want, &mean) <= 1e-5, "{pairing:?}");
+        assert!(relative_error(&descent, &mean) <= 1e-5, "{pairing:?}");
+        assert!(batched.neuron(2, 0).is_none() && batched.neuron(0, 4).is_none());
+    }
+}

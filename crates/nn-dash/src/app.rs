@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use nn_core::{Activation, Network};
 use nn_data::{Feature, Features, Task};
-use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState, RunStatus};
+use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState, RunStatus, Stall};
 
 use crate::PlotMode;
 use crate::colors::{ColorDepth, Palette};
 use crate::history::History;
+use crate::inspect::InspectorView;
 use crate::plot::{CurveView, DigitsView, PlaneView, Point};
 
 /// Playground's learning-rate ladder, stepped by `+` and `-`.
@@ -101,6 +102,8 @@ pub enum Target {
     Node(NodeId),
     /// A connection.
     Link(Link),
+    /// A training point on the input plane, by its index in the training set.
+    Sample(usize),
 }
 
 /// What a key or a click asks for.
@@ -168,6 +171,22 @@ pub enum Action {
     NextLink,
     /// Up: the selected neuron's previous incoming connection.
     PreviousLink,
+    /// `i`: show or hide the inspector (the seed's δ and Δw for one neuron and one sample).
+    ToggleInspector,
+    /// Right: the next neuron (hidden and output neurons only).
+    NextNeuron,
+    /// Left: the previous neuron.
+    PreviousNeuron,
+    /// `x`: the next training sample in the inspector.
+    NextSample,
+    /// `X`: the previous training sample.
+    PreviousSample,
+    /// `e`: the seed's sample step: one step on the inspected sample alone (batch 1).
+    SampleStep,
+    /// PgUp: the inspector's text up.
+    ScrollUp,
+    /// PgDn: the inspector's text down.
+    ScrollDown,
     /// A click on a node or connection.
     Click(Target),
     /// The mouse moved over a node or connection, or off them.
@@ -443,6 +462,23 @@ impl Status {
     }
 }
 
+/// The inspector: whether it shows, which training sample it explains, and how far
+/// its text is scrolled. The neuron is the selected node ([`App::selected`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Inspector {
+    /// Shown in place of the curves.
+    pub open: bool,
+    /// The training sample, by its index in the training set.
+    pub sample: usize,
+    /// Lines scrolled past.
+    pub scroll: usize,
+    /// Scroll so that the selected connection's row shows (after Up or Down).
+    pub follow_link: bool,
+}
+
+/// Lines PgUp and PgDn move the inspector's text.
+pub const SCROLL_PAGE: usize = 5;
+
 /// An overlay over the panels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
@@ -473,6 +509,8 @@ pub struct App {
     pub curve: Option<CurveView>,
     /// Images and predictions (image data).
     pub digits: Option<DigitsView>,
+    /// The run's stall, if one was reported: its stuck units are marked in the network panel.
+    pub stall: Option<Stall>,
     /// Messages, oldest first.
     pub log: Vec<String>,
     /// The overlay open, if any.
@@ -485,6 +523,12 @@ pub struct App {
     pub selected_link: Option<Link>,
     /// What the mouse is over.
     pub hover: Option<Target>,
+    /// The inspector's state.
+    pub inspector: Inspector,
+    /// What it shows (kept current by the runtime while it is open).
+    pub inspection: Option<InspectorView>,
+    /// Samples in the training set (the inspector's sample is one of them).
+    pub train_samples: usize,
     /// How plots are drawn.
     pub plot: PlotMode,
     /// Colours.
@@ -510,12 +554,16 @@ impl App {
             plane: None,
             curve: None,
             digits: None,
+            stall: None,
             log: Vec::new(),
             overlay: None,
             state_line: String::new(),
             selected: None,
             selected_link: None,
             hover: None,
+            inspector: Inspector::default(),
+            inspection: None,
+            train_samples: 0,
             plot,
             palette: Palette::new(depth),
             model_path,
@@ -551,8 +599,10 @@ impl App {
         self.plane = None;
         self.curve = None;
         self.digits = None;
+        self.stall = None;
         self.selected_link = None;
         self.hover = None;
+        self.inspection = None;
         // A selected node that the new network still has stays selected.
         if let Some(node) = self.selected
             && !self.settings.selectable().contains(&node)
@@ -810,6 +860,68 @@ impl App {
                     from,
                     to: index,
                 });
+                self.inspector.follow_link = true;
+                vec![]
+            }
+            Action::ToggleInspector => {
+                self.inspector.open = !self.inspector.open;
+                if self.inspector.open {
+                    self.inspect_a_neuron();
+                }
+                vec![]
+            }
+            Action::NextNeuron | Action::PreviousNeuron => {
+                let neurons: Vec<NodeId> = s
+                    .selectable()
+                    .into_iter()
+                    .filter(|n| matches!(n, NodeId::Neuron { .. }))
+                    .collect();
+                if neurons.is_empty() {
+                    return vec![];
+                }
+                let at = self
+                    .selected
+                    .and_then(|n| neurons.iter().position(|&m| m == n));
+                let count = neurons.len();
+                let next = match at {
+                    Some(i) if action == Action::NextNeuron => (i + 1) % count,
+                    Some(i) => (i + count - 1) % count,
+                    // From nothing or an input: the first hidden neuron, or the last output.
+                    None if action == Action::NextNeuron => 0,
+                    None => count - 1,
+                };
+                self.selected = Some(neurons[next]);
+                self.selected_link = None;
+                self.inspector.scroll = 0;
+                vec![]
+            }
+            Action::NextSample | Action::PreviousSample | Action::Click(Target::Sample(_)) => {
+                let n = self.train_samples;
+                if n == 0 {
+                    self.log("no training samples to inspect");
+                    return vec![];
+                }
+                let i = self.inspector.sample.min(n - 1);
+                self.inspector.sample = match action {
+                    Action::Click(Target::Sample(j)) => j.min(n - 1),
+                    Action::NextSample => (i + 1) % n,
+                    _ => (i + n - 1) % n,
+                };
+                if !self.inspector.open {
+                    self.inspector.open = true;
+                    self.inspect_a_neuron();
+                }
+                vec![]
+            }
+            Action::SampleStep => self.sample_step(),
+            Action::ScrollUp | Action::ScrollDown => {
+                let i = &mut self.inspector;
+                i.follow_link = false;
+                i.scroll = if action == Action::ScrollDown {
+                    i.scroll + SCROLL_PAGE
+                } else {
+                    i.scroll.saturating_sub(SCROLL_PAGE)
+                };
                 vec![]
             }
             Action::Click(Target::Node(node)) => {
@@ -822,7 +934,8 @@ impl App {
                 vec![]
             }
             Action::Hover(target) => {
-                self.hover = target;
+                // Over the plane, the map stays as it is.
+                self.hover = target.filter(|t| !matches!(t, Target::Sample(_)));
                 vec![]
             }
             Action::ToggleStateLine => {
@@ -845,6 +958,52 @@ impl App {
             Action::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
+            }
+        }
+    }
+
+    /// The neuron the inspector shows: the selected one, else the first output.
+    fn inspect_a_neuron(&mut self) {
+        if !matches!(self.selected, Some(NodeId::Neuron { .. })) {
+            self.selected = Some(NodeId::Neuron {
+                layer: self.settings.hidden.len() + 1,
+                index: 0,
+            });
+            self.selected_link = None;
+        }
+        let n = self.train_samples;
+        self.inspector.sample = self.inspector.sample.min(n.saturating_sub(1));
+    }
+
+    /// `e`: paused, one plain step on the inspected sample alone, exactly the
+    /// `Δw` the inspector shows (for plain SGD); running, a pause first, so that
+    /// the inspector shows the weights the step will start from.
+    fn sample_step(&mut self) -> Vec<Effect> {
+        if !self.inspector.open {
+            self.inspector.open = true;
+            self.inspect_a_neuron();
+        }
+        let sample = self.inspector.sample;
+        match self.status.state {
+            RunState::Running => {
+                self.status.state = RunState::Paused;
+                self.log(format!(
+                    "paused: the inspector shows what e applies; e again steps on sample {}",
+                    sample + 1
+                ));
+                vec![Effect::Send(Command::Pause)]
+            }
+            RunState::Diverged(_) => {
+                self.log("training diverged: r resets the weights, - lowers the rate");
+                vec![]
+            }
+            _ if self.train_samples == 0 => {
+                self.log("no training samples to step on");
+                vec![]
+            }
+            _ => {
+                self.log(format!("sample step on sample {} (batch 1)", sample + 1));
+                vec![Effect::Send(Command::StepOn(vec![sample]))]
             }
         }
     }
@@ -945,10 +1104,16 @@ impl App {
                     }
                 }
                 if let Some(stall) = &report.stalled {
-                    // Advice in keys: `-` lowers the rate, `a` changes the activation.
+                    // Short enough for 80 columns, the advice in keys: `-` lowers the
+                    // rate, `a` changes the activation; the panel marks the units.
                     self.log(format!(
-                        "{stall}: try - (a smaller rate) or a (another activation)"
+                        "stalled at epoch {}: {:.0}% of {} {} ✕ (try - or a)",
+                        stall.epoch,
+                        stall.share() * 100.0,
+                        stall.layer_name(),
+                        stall.trouble_word()
                     ));
+                    self.stall = Some(stall.clone());
                 }
                 self.status.epoch = report.epoch;
                 self.status.last_epoch = Some(report);

@@ -24,6 +24,14 @@ pub enum Key {
     Up,
     /// The down arrow.
     Down,
+    /// The left arrow.
+    Left,
+    /// The right arrow.
+    Right,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
 }
 
 /// One line of the key table.
@@ -39,7 +47,7 @@ pub struct Binding {
     pub keys: &'static [(Key, Action)],
 }
 
-use Key::{BackTab, Char, Ctrl, Down, Esc, Tab, Up};
+use Key::{BackTab, Char, Ctrl, Down, Esc, Left, PageDown, PageUp, Right, Tab, Up};
 
 /// Every key binding, most useful first (the hint line shows a prefix of them).
 pub const BINDINGS: &[Binding] = &[
@@ -224,6 +232,39 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Up, Action::PreviousLink), (Down, Action::NextLink)],
     },
     Binding {
+        label: "i",
+        help: "the inspector: δ and Δw",
+        hint: Some("i inspect"),
+        keys: &[(Char('i'), Action::ToggleInspector)],
+    },
+    Binding {
+        label: "Left Right",
+        help: "previous / next neuron",
+        hint: None,
+        keys: &[(Left, Action::PreviousNeuron), (Right, Action::NextNeuron)],
+    },
+    Binding {
+        label: "x X",
+        help: "next / previous sample",
+        hint: None,
+        keys: &[
+            (Char('x'), Action::NextSample),
+            (Char('X'), Action::PreviousSample),
+        ],
+    },
+    Binding {
+        label: "e",
+        help: "step on that sample alone",
+        hint: None,
+        keys: &[(Char('e'), Action::SampleStep)],
+    },
+    Binding {
+        label: "PgUp PgDn",
+        help: "scroll the inspector",
+        hint: None,
+        keys: &[(PageUp, Action::ScrollUp), (PageDown, Action::ScrollDown)],
+    },
+    Binding {
         label: "s",
         help: "save the model",
         hint: Some("s save"),
@@ -244,6 +285,10 @@ pub fn handle_key(key: KeyEvent, overlay_open: bool) -> Option<Action> {
         KeyCode::BackTab => BackTab,
         KeyCode::Up => Up,
         KeyCode::Down => Down,
+        KeyCode::Left => Left,
+        KeyCode::Right => Right,
+        KeyCode::PageUp => PageUp,
+        KeyCode::PageDown => PageDown,
         KeyCode::Char(c) if key.modifiers.contains(KeyModifiers::CONTROL) => {
             Ctrl(c.to_ascii_lowercase())
         }
@@ -304,6 +349,10 @@ mod tests {
                     BackTab => press(KeyCode::BackTab, KeyModifiers::SHIFT),
                     Up => press(KeyCode::Up, KeyModifiers::NONE),
                     Down => press(KeyCode::Down, KeyModifiers::NONE),
+                    Left => press(KeyCode::Left, KeyModifiers::NONE),
+                    Right => press(KeyCode::Right, KeyModifiers::NONE),
+                    PageUp => press(KeyCode::PageUp, KeyModifiers::NONE),
+                    PageDown => press(KeyCode::PageDown, KeyModifiers::NONE),
                 };
                 assert_eq!(handle_key(event, false), Some(action), "{key:?}");
             }

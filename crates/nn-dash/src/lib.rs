@@ -4,7 +4,9 @@
 //! shows it learning: the decision boundary (or a regression's output) over the
 //! input plane, the network with its input features, weights and per-neuron
 //! pictures, loss and accuracy curves, and (for images) digits and the
-//! confusion matrix. Keys and the mouse steer the run. The state lives in
+//! confusion matrix; and, on request, the inspector: the seed's backpropagation
+//! for one neuron and one training sample, with its numbers, and a step on that
+//! sample alone. Keys and the mouse steer the run. The state lives in
 //! `app::App`, keys (`keys::BINDINGS`) and clicks (`ui::hit`) become
 //! `app::Action`s applied by a pure `update`, and `ui::draw` renders a state
 //! without I/O; `runtime` is the only part that touches the terminal and the
@@ -16,6 +18,7 @@ mod colors;
 mod compare;
 mod follow;
 mod history;
+mod inspect;
 mod keys;
 mod plot;
 mod runtime;

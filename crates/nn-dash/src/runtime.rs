@@ -18,10 +18,11 @@ use nn_train::{
 };
 use ratatui::layout::Rect;
 
-use crate::app::{Action, App, Effect, Settings, Shape, Watch};
+use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
 use crate::follow::Follower;
+use crate::inspect::InspectorView;
 use crate::keys::handle_key;
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
 use crate::terminal::{Signals, TerminalGuard};
@@ -393,6 +394,7 @@ impl Runtime {
             RunState::Running
         };
         self.set_points();
+        self.app.train_samples = self.data.train.len();
         self.started = Instant::now();
         self.app.state_line = self.state_line();
         Ok(())
@@ -552,6 +554,8 @@ impl Runtime {
                     h.send(Command::SetData(Arc::clone(&self.data)));
                 }
                 self.set_points();
+                self.app.train_samples = self.data.train.len();
+                self.app.inspection = None;
             }
             Err(e) => self.app.log(format!("could not generate new points: {e}")),
         }
@@ -707,6 +711,11 @@ impl Runtime {
                 last_digits = Some(now);
                 dirty = true;
             }
+            dirty |= self.refresh_inspection();
+            if let Some(limit) = ui::inspector_scroll_limit(area, &self.app) {
+                let scroll = &mut self.app.inspector.scroll;
+                *scroll = (*scroll).min(limit);
+            }
             if dirty && last_draw.is_none_or(|t| now - t >= FRAME) {
                 terminal.draw(|frame| ui::draw(frame, &self.app))?;
                 dirty = false;
@@ -729,12 +738,14 @@ impl Runtime {
                     TermEvent::Key(key) => handle_key(key, self.app.overlay.is_some()),
                     TermEvent::Mouse(mouse) => {
                         let target = ui::hit(area, &self.app, mouse.column, mouse.row);
+                        // Only a click picks a training point; over the plane the pointer looks at nothing.
+                        let looked_at = target.filter(|t| !matches!(t, Target::Sample(_)));
                         match mouse.kind {
                             MouseEventKind::Down(MouseButton::Left) => target.map(Action::Click),
                             MouseEventKind::Moved | MouseEventKind::Drag(_)
-                                if target != self.app.hover =>
+                                if looked_at != self.app.hover =>
                             {
-                                Some(Action::Hover(target))
+                                Some(Action::Hover(looked_at))
                             }
                             _ => None,
                         }
@@ -765,6 +776,45 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+
+    /// Works out what the inspector shows when it is open and its weights, sample
+    /// or settings changed; true if anything changed.
+    fn refresh_inspection(&mut self) -> bool {
+        let app = &mut self.app;
+        if !app.inspector.open {
+            return app.inspection.take().is_some();
+        }
+        let (Some(network), Some(config)) = (&app.network, &self.config) else {
+            return false;
+        };
+        let n = self.data.train.len();
+        if n == 0 {
+            return false;
+        }
+        let sample = app.inspector.sample.min(n - 1);
+        if app
+            .inspection
+            .as_ref()
+            .is_some_and(|v| v.shows(network, sample, &app.settings, config))
+        {
+            return false;
+        }
+        match InspectorView::compute(
+            Arc::clone(network),
+            &self.data,
+            sample,
+            &app.settings,
+            config,
+        ) {
+            Ok(view) => app.inspection = Some(view),
+            Err(e) => {
+                app.inspection = None;
+                app.inspector.open = false;
+                app.log(format!("cannot inspect sample {}: {e}", sample + 1));
+            }
+        }
+        true
     }
 
     /// The plane (2-D data) or the curve (1-D data) from the latest weights.

@@ -26,6 +26,9 @@ pub enum DataError {
         /// What should have been there.
         expected: &'static str,
     },
+    /// Standard input was asked for data but is a terminal, not a pipe or a file.
+    #[error("<stdin>: is a terminal: expected a CSV file piped or redirected into it")]
+    TerminalInput,
     /// A CSV file with a header but no data rows.
     #[error("{}:1: no data rows after the header", crate::quote::shown(.path))]
     NoRows {

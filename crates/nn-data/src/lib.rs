@@ -32,6 +32,7 @@ mod normalize;
 mod quote;
 mod random;
 mod split;
+mod stdin;
 
 pub use csv_features::{FeatureColumns, FeatureRows, parse_features, read_features};
 pub use csv_io::{CsvOptions, MAX_CLASSES, TaskHint, load_csv, parse_csv, to_csv_string};
@@ -48,3 +49,4 @@ pub use mnist::{Mnist, load_mnist, mnist_dir};
 pub use normalize::{Normalization, NormalizationKind};
 pub use random::shuffle;
 pub use split::{Split, SplitIndices};
+pub use stdin::{load_csv_from_stdin, read_features_from_stdin};

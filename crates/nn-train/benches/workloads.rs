@@ -5,8 +5,7 @@
 //!
 //! Random data of the right shape, as the PyTorch script uses: timing does not
 //! depend on the values. Run `torch_bench.py` in the same session to compare.
-//! W1 and W4 train the seed's loss, `1/2 sum_k (d_k - o_k)^2` per sample, as
-//! `torch_bench.py` does (`0.5 * ((p - t) ** 2).sum(1).mean()`), not `MSELoss`.
+//! W1 and W4 train the seed's loss, as `torch_bench.py` does (see `support/`).
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;

@@ -35,6 +35,12 @@ pub enum TrainError {
         "cannot {0}: training diverged; reset the weights first (the last good checkpoint is kept)"
     )]
     AfterDivergence(&'static str),
+    /// A recorded run whose data was read from standard input, which is gone.
+    #[error(
+        "the run's data was read from standard input (--data -) and cannot be read again; \
+         record runs on a file, a generator or mnist to watch them"
+    )]
+    StdinGone,
     /// A checkpoint that cannot be read or does not belong to this run.
     #[error("{}: {message}", .path.display())]
     Checkpoint {
@@ -51,6 +57,14 @@ pub enum TrainError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A training sample asked for by index that the training set does not have.
+    #[error("{}", no_such_sample(*.index, *.samples))]
+    NoSuchSample {
+        /// The index asked for; `None` when no sample was given at all.
+        index: Option<usize>,
+        /// Samples in the training set.
+        samples: usize,
+    },
     /// The data could not be loaded or split.
     #[error(transparent)]
     Data(#[from] nn_data::DataError),
@@ -65,4 +79,14 @@ pub enum TrainError {
         /// What the OS said.
         message: String,
     },
+}
+
+fn no_such_sample(index: Option<usize>, samples: usize) -> String {
+    match index {
+        Some(i) => format!(
+            "no training sample {i}: the training set has {samples} (0 to {})",
+            samples.saturating_sub(1)
+        ),
+        None => "no training sample given: a step needs at least one".into(),
+    }
 }

@@ -73,17 +73,30 @@ impl Stall {
     pub fn share(&self) -> f64 {
         self.units.len() as f64 / self.width.max(1) as f64
     }
+
+    /// `hidden layer 2` or `the output layer`.
+    pub fn layer_name(&self) -> String {
+        if self.output_layer {
+            "the output layer".to_string()
+        } else {
+            format!("hidden layer {}", self.layer + 1)
+        }
+    }
+
+    /// `saturated` or `dead`.
+    pub fn trouble_word(&self) -> &'static str {
+        match self.trouble {
+            UnitTrouble::Saturated => "saturated",
+            UnitTrouble::Dead => "dead",
+        }
+    }
 }
 
 /// `training has stalled at epoch 2: ...`: what happened, without advice (front ends
 /// add theirs in their own words: flags, keys).
 impl fmt::Display for Stall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let layer = if self.output_layer {
-            "the output layer".to_string()
-        } else {
-            format!("hidden layer {}", self.layer + 1)
-        };
+        let layer = self.layer_name();
         let how = match (self.trouble, self.activation) {
             (UnitTrouble::Dead, _) => "dead (always 0, so no gradient reaches them)",
             (UnitTrouble::Saturated, Activation::Tanh) => {

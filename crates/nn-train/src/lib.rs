@@ -4,6 +4,7 @@
 //! forward/backward on each shard into its own gradient buffer, the shard
 //! gradients are added in a fixed order, and the optimizer applies the sum
 //! (`shards.rs`). The same seed gives bit-identical weights on 1, 2 or 8 threads.
+//! [`GradientReduction`] is the seam where that sum can span processes.
 //!
 //! - [`Trainer`]: the synchronous run (step, epoch, evaluation, early stopping, checkpoints);
 //! - [`spawn`] / [`TrainerHandle`]: the same run on its own thread, driven by
@@ -14,13 +15,16 @@ mod checkpoint;
 mod config;
 mod error;
 mod health;
+mod inspect;
 mod metrics;
 mod model;
 mod optimizer;
 mod pace;
 mod playground;
+mod reduction;
 mod request;
 mod run_dir;
+mod sample;
 mod session;
 mod setup;
 mod shards;
@@ -31,9 +35,11 @@ pub use checkpoint::checkpoint_path;
 pub use config::{OptimizerKind, SMALL_INPUTS, Schedule, Setting, SettingError, TrainConfig};
 pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};
+pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::Model;
 pub use pace::Pace;
+pub use reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
 };
@@ -42,6 +48,7 @@ pub use run_dir::{
     RunEnd, RunInfo, RunReader, RunStatus, RunSummary, RunWriter, SNAPSHOT_FILE, Score,
     SettingsChange, SnapshotTaken, WeightsReset, WriterOptions, list_runs, new_run_dir,
 };
+pub use sample::{Desired, SampleError, SamplePart};
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
 };

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use nn_core::{Activation, InputTransform, ModelInfo, Network, Workspace};
+use nn_core::{Activation, InputTransform, ModelAssumptions, ModelInfo, Network, Workspace};
 use nn_data::{Dataset, Feature, Features, Normalization, NormalizationKind, RAW_COLUMNS, Task};
 
 use crate::config::misfit;
@@ -43,6 +43,20 @@ impl Model {
             info,
             normalization,
             features,
+        })
+    }
+
+    /// Loads a safetensors file without nn-tui metadata (a plain PyTorch state
+    /// dict of linear layers) as the network `assumptions` describe: raw inputs
+    /// (no normalisation, no features), no class or feature names.
+    pub fn load_assuming(path: &Path, assumptions: &ModelAssumptions) -> Result<Self, TrainError> {
+        let (network, info) = nn_core::load_model_without_metadata(path, assumptions)?;
+        let inputs = network.architecture().inputs();
+        Ok(Self {
+            network,
+            info,
+            normalization: Normalization::identity(inputs),
+            features: None,
         })
     }
 
@@ -109,6 +123,14 @@ impl Model {
         rows: &[f32],
         workspace: &'w mut Workspace,
     ) -> Result<&'w [f32], TrainError> {
+        Ok(self
+            .network
+            .forward(&self.network_inputs(rows), workspace)?)
+    }
+
+    /// Rows of raw columns (`[n, raw_columns]`) as the network takes them: the
+    /// features computed, then normalised as in training.
+    pub fn network_inputs(&self, rows: &[f32]) -> Vec<f32> {
         let inputs = self.network.architecture().inputs();
         let mut values = match &self.features {
             Some(f) => f.expand(rows, self.raw_columns()),
@@ -117,7 +139,7 @@ impl Model {
         for row in values.chunks_exact_mut(inputs) {
             self.normalization.apply_row(row);
         }
-        Ok(self.network.forward(&values, workspace)?)
+        values
     }
 
     /// The class of one output row and its probability (for a single sigmoid

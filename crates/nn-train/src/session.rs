@@ -48,6 +48,10 @@ pub enum Command {
     TogglePause,
     /// Take exactly one mini-batch step (then stay paused).
     Step,
+    /// Take one step on these training samples, outside the epoch's order, then
+    /// stay paused: the seed's sample step with one index, a chosen mini-batch
+    /// with several ([`Trainer::step_on`]).
+    StepOn(Vec<usize>),
     /// End the run (a checkpoint is written if a checkpoint folder is set).
     Stop,
     /// New base learning rate.
@@ -466,14 +470,12 @@ fn obey(
     control: &mut dyn Control,
 ) -> Result<(), TrainError> {
     match command {
-        Command::Pause if *state == RunState::Running => {
-            set_state(state, RunState::Paused, control);
-        }
+        Command::Pause if *state == RunState::Running => pause(state, trainer, control),
         Command::Resume if *state == RunState::Paused => {
             set_state(state, RunState::Running, control);
         }
         Command::TogglePause => match state {
-            RunState::Running => set_state(state, RunState::Paused, control),
+            RunState::Running => pause(state, trainer, control),
             RunState::Paused => set_state(state, RunState::Running, control),
             _ => {}
         },
@@ -483,6 +485,21 @@ fn obey(
                 set_state(state, RunState::Paused, control);
             }
             turn.step_once = *state == RunState::Paused;
+        }
+        Command::StepOn(indices) => {
+            if *state == RunState::Running {
+                set_state(state, RunState::Paused, control);
+            }
+            match trainer.step_on(&indices) {
+                Ok(_) => {
+                    turn.changed = true;
+                    control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), false);
+                }
+                Err(e @ TrainError::Diverged { .. }) => {
+                    set_state(state, RunState::Diverged(e.to_string()), control);
+                }
+                Err(e) => control.emit(Event::Log(e.to_string()), false),
+            }
         }
         Command::Stop => turn.stop = true,
         Command::SetLearningRate(rate) => match trainer.set_learning_rate(rate) {
@@ -537,6 +554,13 @@ fn obey(
         },
     }
     Ok(())
+}
+
+/// Pauses a running trainer and publishes its weights: paused, the observer holds
+/// exactly the weights the next step starts from (what the inspector explains).
+fn pause(state: &mut RunState, trainer: &Trainer, control: &mut dyn Control) {
+    set_state(state, RunState::Paused, control);
+    control.emit(Event::Snapshot(Arc::new(trainer.network().clone())), false);
 }
 
 fn set_state(state: &mut RunState, new: RunState, control: &mut dyn Control) {

@@ -26,11 +26,17 @@ pub enum DataSpec {
     IdxFolder(PathBuf),
     /// A CSV file with a header row.
     Csv(PathBuf),
+    /// A CSV file with a header row on standard input (`-`), read once per process.
+    Stdin,
 }
 
 impl DataSpec {
-    /// Parses a spec: a generator name, `mnist`, an existing folder (IDX) or file (CSV).
+    /// Parses a spec: a generator name, `mnist`, an existing folder (IDX) or file (CSV),
+    /// or `-` for a CSV file on standard input.
     pub fn parse(spec: &str) -> Result<Self, TrainError> {
+        if spec == "-" {
+            return Ok(Self::Stdin);
+        }
         if is_generator(spec) {
             return Ok(Self::Generator(spec.to_string()));
         }
@@ -48,7 +54,7 @@ impl DataSpec {
             Setting::Data,
             spec,
             format!(
-                "expected one of {}, mnist, a CSV file or a folder of IDX files",
+                "expected one of {}, mnist, a CSV file, - (a CSV file on stdin) or a folder of IDX files",
                 GENERATORS.join(", ")
             ),
         )
@@ -61,6 +67,7 @@ impl DataSpec {
             Self::Generator(name) => name.clone(),
             Self::Mnist => "mnist".into(),
             Self::IdxFolder(p) | Self::Csv(p) => p.display().to_string(),
+            Self::Stdin => "stdin".into(),
         }
     }
 }
@@ -226,14 +233,15 @@ pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, Tr
             };
             (train, validation, Some(mnist.test))
         }
-        DataSpec::Csv(path) => {
-            let all = nn_data::load_csv(
-                path,
-                &CsvOptions {
-                    target: options.target.clone(),
-                    task: None,
-                },
-            )?;
+        DataSpec::Csv(_) | DataSpec::Stdin => {
+            let csv = CsvOptions {
+                target: options.target.clone(),
+                task: None,
+            };
+            let all = match spec {
+                DataSpec::Csv(path) => nn_data::load_csv(path, &csv)?,
+                _ => nn_data::load_csv_from_stdin(&csv)?,
+            };
             split3(&all, options)?
         }
     };

@@ -5,14 +5,21 @@
 //! added in shard order (0 + 1 + 2 + ...), split by parameter range across the
 //! threads. Shard size depends only on the batch size and the order of the sum
 //! never changes, so any thread count gives bit-identical weights.
+//!
+//! Which shards this process computes, and how the results of all processes
+//! meet, is the engine's [`GradientReduction`] ([`LocalSum`] by default: all of
+//! them, here).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use nn_core::{Gradients, Network, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
+use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
+use crate::reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 
 /// Parameters per chunk when adding shard gradients across threads.
 const SUM_CHUNK: usize = 16 * 1024;
@@ -22,13 +29,15 @@ const EVAL_SHARD: usize = 256;
 
 /// One shard's reusable buffers.
 #[derive(Debug, Default)]
-struct Shard {
+pub(crate) struct Shard {
     workspace: Workspace,
     /// Allocated on the first training pass: evaluation needs none.
     gradients: Option<Gradients>,
     inputs: Vec<f32>,
     classes: Vec<u32>,
     values: Vec<f32>,
+    /// The network's outputs for the shard's samples, as the reduction shares them.
+    outputs: Vec<f32>,
     samples: usize,
     loss_sum: f64,
 }
@@ -40,12 +49,64 @@ impl Shard {
             .expect("a training pass allocated the gradients")
     }
 
+    pub(crate) fn gradients_mut(&mut self) -> &mut [f32] {
+        self.gradients
+            .as_mut()
+            .expect("a training pass allocated the gradients")
+            .as_mut_slice()
+    }
+
+    /// This shard as a reduction sees it.
+    pub(crate) fn view(&mut self, local: bool) -> ShardView<'_> {
+        ShardView {
+            local,
+            gradients: self
+                .gradients
+                .as_mut()
+                .expect("a training pass allocated the gradients")
+                .as_mut_slice(),
+            loss_sum: &mut self.loss_sum,
+            outputs: &mut self.outputs,
+        }
+    }
+
+    /// Prepares a shard computed elsewhere: its targets here for the metrics,
+    /// buffers for the outputs, loss and gradients the reduction brings.
+    fn expect_remote(&mut self, data: &Dataset, indices: &[usize], network: &Network) {
+        self.gather_targets(data, indices);
+        self.outputs_sized(network);
+        self.gradients
+            .get_or_insert_with(|| Gradients::zeros(network.architecture()));
+    }
+
+    /// Sizes the shared outputs for this shard's samples.
+    fn outputs_sized(&mut self, network: &Network) {
+        let len = self.samples * network.architecture().outputs();
+        grow(&mut self.outputs, len);
+        self.outputs.truncate(len);
+    }
+
+    /// Copies the last pass's outputs into the shared outputs.
+    fn keep_outputs(&mut self, network: &Network) {
+        self.outputs_sized(network);
+        let last = network.layers().len() - 1;
+        let len = self.outputs.len();
+        self.outputs
+            .copy_from_slice(&self.workspace.layer_output(last)[..len]);
+    }
+
     /// Gathers the samples `indices` into this shard's buffers (grown, never shrunk).
     fn gather(&mut self, data: &Dataset, normalization: &Normalization, indices: &[usize]) {
         let n = indices.len();
         let dim = data.dim();
         grow(&mut self.inputs, n * dim);
         data.write_batch_inputs(indices, normalization, &mut self.inputs[..n * dim]);
+        self.gather_targets(data, indices);
+    }
+
+    /// Gathers the targets of `indices` into this shard's buffers.
+    fn gather_targets(&mut self, data: &Dataset, indices: &[usize]) {
+        let n = indices.len();
         match data.task() {
             Task::Classification { .. } => {
                 grow(&mut self.classes, n);
@@ -90,11 +151,8 @@ impl Shard {
         )
     }
 
-    /// Adds this shard's last outputs to a metrics accumulator.
-    fn record(&self, network: &Network, task: Task, metrics: &mut MetricsAccumulator) {
-        let width = network.architecture().outputs();
-        let last = network.layers().len() - 1;
-        let outputs = self.workspace.layer_output(last);
+    /// Adds `outputs`, this shard's outputs, to a metrics accumulator.
+    fn record(&self, outputs: &[f32], width: usize, task: Task, metrics: &mut MetricsAccumulator) {
         match self.targets(task) {
             Targets::Classes(c) => metrics.add_classes(outputs, width, c, self.loss_sum),
             Targets::Values(v) => metrics.add_values(outputs, width, v, self.loss_sum),
@@ -126,6 +184,7 @@ pub(crate) struct ShardEngine {
     shards: Vec<Shard>,
     pool: Arc<rayon::ThreadPool>,
     eval_indices: Vec<usize>,
+    reduction: Box<dyn GradientReduction>,
 }
 
 impl ShardEngine {
@@ -139,7 +198,13 @@ impl ShardEngine {
             shards: Vec::new(),
             pool: Arc::new(pool),
             eval_indices: Vec::new(),
+            reduction: Box::new(LocalSum),
         })
+    }
+
+    /// Replaces how shard results are combined (e.g. across MPI ranks).
+    pub(crate) fn set_reduction(&mut self, reduction: Box<dyn GradientReduction>) {
+        self.reduction = reduction;
     }
 
     /// The worker pool, shared so a caller can enter it once for many steps.
@@ -170,7 +235,9 @@ impl ShardEngine {
     /// and leaves the gradients in the first shard ([`ShardEngine::pool_and_gradients`]).
     ///
     /// Every shard is scaled by `1 / indices.len()`, so the sum of shard gradients
-    /// is the gradient of the batch mean. Outputs are added to `metrics`.
+    /// is the gradient of the batch mean. This process computes the shards its
+    /// reduction assigns it; the reduction brings in the rest. Every shard's
+    /// outputs are then added to `metrics`, in shard order.
     pub(crate) fn compute(
         &mut self,
         network: &Network,
@@ -179,9 +246,14 @@ impl ShardEngine {
         indices: &[usize],
         shard_size: usize,
         metrics: &mut MetricsAccumulator,
-    ) -> nn_core::Result<f64> {
+    ) -> Result<f64, TrainError> {
         let count = indices.len().div_ceil(shard_size);
         self.ensure_shards(network, count);
+        let local = self.reduction.local_shards(count);
+        assert!(
+            local.end <= count,
+            "a reduction assigned shards {local:?} of {count}"
+        );
         let scale = 1.0 / indices.len() as f32;
         let task = data.task();
         let dim = data.dim();
@@ -189,43 +261,39 @@ impl ShardEngine {
             shard.gather(data, normalization, part);
             let (inputs, targets, workspace, gradients) = shard.parts(task, dim, network);
             shard.loss_sum = network.backward(inputs, &targets, scale, workspace, gradients)?;
+            shard.keep_outputs(network);
             Ok(())
         };
+        let part = |k: usize| &indices[k * shard_size..((k + 1) * shard_size).min(indices.len())];
         let shards = &mut self.shards[..count];
-        if count == 1 {
-            // Small batches: no thread hand-off at all.
-            work(&mut shards[0], indices)?;
-        } else {
-            self.pool.install(|| {
-                shards
+        let mine = &indices[(local.start * shard_size).min(indices.len())
+            ..(local.end * shard_size).min(indices.len())];
+        match local.len() {
+            0 => {}
+            // One shard: no thread hand-off at all.
+            1 => work(&mut shards[local.start], mine)?,
+            _ => self.pool.install(|| {
+                shards[local.clone()]
                     .par_iter_mut()
-                    .zip(indices.par_chunks(shard_size))
+                    .zip(mine.par_chunks(shard_size))
                     .try_for_each(|(s, part)| work(s, part))
-            })?;
-            let (first, rest) = shards.split_first_mut().expect("count > 1");
-            let rest: &[Shard] = rest;
-            self.pool.install(|| {
-                first
-                    .gradients
-                    .as_mut()
-                    .expect("the shard just ran backward")
-                    .as_mut_slice()
-                    .par_chunks_mut(SUM_CHUNK)
-                    .enumerate()
-                    .for_each(|(c, sum)| {
-                        let start = c * SUM_CHUNK;
-                        for shard in rest {
-                            for (a, b) in sum.iter_mut().zip(&shard.gradients().as_slice()[start..])
-                            {
-                                *a += b;
-                            }
-                        }
-                    });
-            });
+            })?,
         }
+        for (k, shard) in shards.iter_mut().enumerate() {
+            if !local.contains(&k) {
+                shard.expect_remote(data, part(k), network);
+            }
+        }
+        self.reduction.reduce(&mut BatchShards {
+            shards: &mut *shards,
+            local,
+            parameters: network.parameters().len(),
+            pool: &self.pool,
+        })?;
+        let width = network.architecture().outputs();
         let mut loss_sum = 0.0;
-        for shard in &self.shards[..count] {
-            shard.record(network, task, metrics);
+        for shard in &*shards {
+            shard.record(&shard.outputs, width, task, metrics);
             loss_sum += shard.loss_sum;
         }
         Ok(loss_sum)
@@ -296,10 +364,40 @@ impl ShardEngine {
                         Ok::<(), nn_core::CoreError>(())
                     })
             })?;
+            let last = network.layers().len() - 1;
             for shard in &self.shards[..round] {
-                shard.record(network, task, &mut total);
+                let outputs = shard.workspace.layer_output(last);
+                shard.record(outputs, width, task, &mut total);
             }
         }
         Ok(total.finish())
     }
+}
+
+/// Adds `shards[1..]` into `shards[0]` over the parameters `params`, in shard
+/// order, split into fixed chunks across the pool's threads. Each value's sum
+/// runs over the shards in order whatever the split, so the bits do not depend
+/// on the thread count or on which range is summed where.
+pub(crate) fn sum_in_order(shards: &mut [Shard], params: Range<usize>, pool: &rayon::ThreadPool) {
+    let Some((first, rest)) = shards.split_first_mut() else {
+        return;
+    };
+    if rest.is_empty() || params.is_empty() {
+        return;
+    }
+    let rest: &[Shard] = rest;
+    let offset = params.start;
+    let sum = &mut first.gradients_mut()[params];
+    pool.install(|| {
+        sum.par_chunks_mut(SUM_CHUNK)
+            .enumerate()
+            .for_each(|(c, sum)| {
+                let start = offset + c * SUM_CHUNK;
+                for shard in rest {
+                    for (a, b) in sum.iter_mut().zip(&shard.gradients().as_slice()[start..]) {
+                        *a += b;
+                    }
+                }
+            });
+    });
 }

@@ -16,6 +16,7 @@ use crate::error::TrainError;
 use crate::health::{HealthMonitor, Stall};
 use crate::metrics::{Metrics, MetricsAccumulator};
 use crate::optimizer::{Optimizer, StepSettings, clip_global_norm};
+use crate::reduction::GradientReduction;
 use crate::shards::ShardEngine;
 
 /// The data of a run: the training part, and optionally validation and test parts,
@@ -254,6 +255,13 @@ impl Trainer {
         self.engine.threads()
     }
 
+    /// Replaces how each mini-batch's shard gradients are computed and summed
+    /// ([`crate::LocalSum`] by default): e.g. across MPI ranks, each computing
+    /// some of the shards. Set it before the first step.
+    pub fn set_gradient_reduction(&mut self, reduction: Box<dyn GradientReduction>) {
+        self.engine.set_reduction(reduction);
+    }
+
     /// Base learning rate (before the schedule's factor).
     pub fn learning_rate(&self) -> f32 {
         self.position.learning_rate
@@ -422,23 +430,69 @@ impl Trainer {
         let batch = self.position.batch_size;
         let start = (self.position.step_in_epoch * batch).min(self.order.len());
         let end = (start + batch).min(self.order.len());
+        // Lent out for the step and put back: no copy, no allocation.
+        let order = std::mem::take(&mut self.order);
+        let descended = self.descend(&order[start..end], true);
+        self.order = order;
+        let loss = descended?;
+        let samples = end - start;
+        self.position.step_in_epoch += 1;
+        self.position.total_steps += 1;
+        self.epoch_busy += started.elapsed().as_secs_f64();
+        self.epoch_samples += samples;
+        let epoch_end = if end >= self.order.len() {
+            Some(self.finish_epoch()?)
+        } else {
+            None
+        };
+        Ok(StepOutcome {
+            loss,
+            samples,
+            epoch_end,
+        })
+    }
+
+    /// One step on chosen training samples, outside the epoch's order: with one
+    /// index it is the seed's sample step (batch 1), with several a mini-batch of
+    /// them. The same path as [`Trainer::step`]: gradients over the shards, their
+    /// sum, the optimizer. Under plain SGD each weight moves by the mean of the
+    /// samples' `Δw = r · o_in · δ` ([`nn_core::Breakdown`]); for one sample
+    /// exactly by its `Δw`, bit for bit. The epoch's position and running
+    /// metrics are left as they were. Returns the samples' mean loss.
+    pub fn step_on(&mut self, indices: &[usize]) -> Result<f64, TrainError> {
+        check_samples(&self.data.train, indices)?;
+        self.in_pool(|t| {
+            let loss = t.descend(indices, false)?;
+            t.position.total_steps += 1;
+            Ok(loss)
+        })
+    }
+
+    /// Gradients of the samples `indices` over the shards, their sum, one
+    /// optimizer step; returns their mean loss. The outputs count towards the
+    /// epoch's running metrics if `running`. A non-finite loss leaves the weights
+    /// as they were and marks the run diverged.
+    fn descend(&mut self, indices: &[usize], running: bool) -> Result<f64, TrainError> {
         let data = Arc::clone(&self.data);
-        let indices = &self.order[start..end];
-        let running = self
-            .position
-            .running
-            .get_or_insert_with(|| accumulator_for(&data.train, &self.network));
-        let shard_size = self.config.shard_size_for(batch);
+        let mut scratch;
+        let metrics = if running {
+            self.position
+                .running
+                .get_or_insert_with(|| accumulator_for(&data.train, &self.network))
+        } else {
+            scratch = accumulator_for(&data.train, &self.network);
+            &mut scratch
+        };
+        let shard_size = self.config.shard_size_for(indices.len());
         let loss_sum = self.engine.compute(
             &self.network,
             &data.train,
             &data.normalization,
             indices,
             shard_size,
-            running,
+            metrics,
         )?;
-        let samples = indices.len();
-        let loss = loss_sum / samples as f64;
+        let loss = loss_sum / indices.len() as f64;
         let rate = self.effective_learning_rate();
         if !loss.is_finite() {
             self.diverged = true;
@@ -468,20 +522,7 @@ impl Trainer {
             }
             optimizer.step(params, gradients, settings);
         });
-        self.position.step_in_epoch += 1;
-        self.position.total_steps += 1;
-        self.epoch_busy += started.elapsed().as_secs_f64();
-        self.epoch_samples += samples;
-        let epoch_end = if end >= self.order.len() {
-            Some(self.finish_epoch()?)
-        } else {
-            None
-        };
-        Ok(StepOutcome {
-            loss,
-            samples,
-            epoch_end,
-        })
+        Ok(loss)
     }
 
     /// Runs the rest of the current epoch.
@@ -589,6 +630,22 @@ impl Trainer {
     /// Replaces the network's weights (same architecture), e.g. when resuming.
     pub(crate) fn set_parameters(&mut self, params: &[f32]) {
         self.network.parameters_mut().copy_from_slice(params);
+    }
+}
+
+/// Checks that `indices` name at least one sample of `train`, all of them there.
+pub(crate) fn check_samples(train: &Dataset, indices: &[usize]) -> Result<(), TrainError> {
+    let samples = train.len();
+    match indices.iter().find(|&&i| i >= samples) {
+        _ if indices.is_empty() => Err(TrainError::NoSuchSample {
+            index: None,
+            samples,
+        }),
+        Some(&index) => Err(TrainError::NoSuchSample {
+            index: Some(index),
+            samples,
+        }),
+        None => Ok(()),
     }
 }
 

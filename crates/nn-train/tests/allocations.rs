@@ -92,10 +92,13 @@ fn steady_state_steps_do_not_allocate() {
     ] {
         let counts = allocations_per_step(threads, batch, optimizer);
         let bound = products_per_step(batch, 16, 3);
-        // Rayon's injector queue allocates a block every 63 jobs: an occasional +1 or +2.
+        // Rayon's injector queue allocates a block every 63 jobs, and a loaded machine
+        // changes how jobs are stolen: a few allocations come and go. Growth does not:
+        // the second half of the steps allocates no more than the first.
         let (min, max) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
+        let (first, second) = counts.split_at(counts.len() / 2);
         assert!(
-            max - min <= 2,
+            max - min <= 6 && second.iter().sum::<usize>() <= first.iter().sum::<usize>() + 6,
             "{threads} threads, batch {batch}: allocations grow or vary {counts:?}"
         );
         assert!(

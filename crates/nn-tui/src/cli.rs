@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use nn_core::{Activation, Loss};
+use nn_core::{Activation, Loss, ModelAssumptions};
 use nn_train::{OptimizerChoice, Purpose, ScheduleChoice, Setting};
 
 const ABOUT: &str =
@@ -18,12 +18,13 @@ Examples:
   nn-tui runs                              the runs written under runs/, with their status
   nn-tui watch runs/spiral-20260101-120000 a run another process trains, live (read-only)
   nn-tui eval --model m.safetensors --data moons
+  nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
                --loss seed --optimizer sgd --lr 3.0 --batch 32 --epochs 10
 
 Exit status: 0 ok, 1 the run failed, 2 bad command line, 130 interrupted (Ctrl-C).";
 
-/// `nn-tui`: one binary, five commands; with no command it opens the dashboard.
+/// `nn-tui`: one binary, a few commands; with no command it opens the dashboard.
 #[derive(Debug, Parser)]
 #[command(name = "nn-tui", version, about = ABOUT, after_help = AFTER_HELP)]
 #[command(args_conflicts_with_subcommands = true, allow_negative_numbers = true)]
@@ -52,12 +53,41 @@ pub enum Command {
     Predict(PredictArgs),
     /// Describe a saved model: layers, parameters, activations, normalisation, classes.
     Info(InfoArgs),
+    /// Show one sample's backpropagation through a saved model, every neuron layer by layer,
+    /// in the seed's terms: inputs o_in (the bias as -1), weights, z, o, d, δ and Δw = r·o_in·δ.
+    #[command(after_help = EXPLAIN_AFTER_HELP)]
+    Explain(ExplainArgs),
+    /// Write a saved model as an ONNX graph (opset 17) that computes what predict computes.
+    #[command(after_help = EXPORT_AFTER_HELP)]
+    Export(ExportArgs),
+    /// Print a shell completion script (see the README for where each shell reads it).
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
     /// List the run directories under runs/: data set, network, status, best accuracy, age.
     Runs(RunsArgs),
     /// Watch a run that another process records, in the dashboard (read-only); several
     /// run directories are compared side by side.
     Watch(WatchArgs),
 }
+
+const EXPLAIN_AFTER_HELP: &str = "\
+Examples:
+  nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
+  nn-tui explain --model m.safetensors --input=0.5,-1 --target 1 --lr 0.03 --json";
+
+const EXPORT_AFTER_HELP: &str = "\
+The graph takes one float input, features [batch, columns], the raw columns in the model's
+order (nn-tui info lists them), and applies the model's input features (x1^2, sinx1, ...),
+its normalisation, every layer (Gemm) with its activation and the output activation. Its one output is probabilities [batch,
+outputs] for a classifier with a softmax or sigmoid output, values for a regression, scores
+otherwise; feature and class names are in the model's metadata. Runs in ONNX Runtime 1.12
+or later, among others.";
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Install, for example:
+  bash  nn-tui completions bash > ~/.local/share/bash-completion/completions/nn-tui
+  zsh   nn-tui completions zsh > ~/.zfunc/_nn-tui   (with fpath+=(~/.zfunc) before compinit)
+  fish  nn-tui completions fish > ~/.config/fish/completions/nn-tui.fish";
 
 /// `train --help`'s closing text: the defaults, read from nn-train's one table.
 fn train_after_help() -> String {
@@ -290,17 +320,22 @@ const STATE_FIELDS: [&str; 20] = [
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
     /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine), mnist,
-    /// a CSV file with a header row, or a folder of MNIST-format IDX files.
+    /// a CSV file with a header row, - for a CSV file on stdin, or a folder of MNIST-format
+    /// IDX files. Stdin is read once, to its end, so the splits are still seeded: the same
+    /// rows and --seed give the same split as the file would.
     #[arg(long, value_name = "SPEC", required_unless_present = "state")]
     pub data: Option<String>,
     /// The run a state line (as the dashboard prints it) or a TensorFlow Playground URL
     /// defines: data, features, network, optimizer and seeds (its speed is the dashboard's).
     #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
     pub state: Option<String>,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
+    /// The network's shape.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// How the network is trained.
     #[command(flatten)]
     pub training: TrainingArgs,
     /// Save the trained model (safetensors) here.
@@ -330,6 +365,7 @@ pub struct TrainArgs {
     /// Print one JSON object with the final metrics on stdout (progress stays on stderr).
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+    /// Where the run is recorded (--run-dir, --no-run-dir).
     #[command(flatten)]
     pub run_dir: RunDirArgs,
 }
@@ -365,10 +401,13 @@ pub struct DashArgs {
     /// Ignore the mouse (so the terminal can select text as usual).
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
+    /// The network's shape.
     #[command(flatten)]
     pub network: NetworkArgs,
+    /// How the network is trained.
     #[command(flatten)]
     pub training: TrainingArgs,
     /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
@@ -386,20 +425,54 @@ pub struct DashArgs {
     /// Where checkpoints go (on request and on SIGHUP/SIGTERM).
     #[arg(long = "checkpoint-dir", value_name = "DIR", help_heading = "Output")]
     pub checkpoint_dir: Option<PathBuf>,
+    /// Where the run is recorded (--run-dir, --no-run-dir).
     #[command(flatten)]
     pub run_dir: RunDirArgs,
+}
+
+/// A model file, and how to read one that has no nn-tui metadata.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// The model file (safetensors, as `train --save` writes it).
+    #[arg(long = "model", value_name = "FILE")]
+    pub path: PathBuf,
+    /// Read a safetensors file without nn-tui metadata (e.g. a PyTorch state dict of
+    /// nn.Linear layers) as this network: hidden activation, output activation and loss,
+    /// e.g. relu,softmax,ce; with raw inputs (no normalisation) and no names.
+    #[arg(long, value_name = "HIDDEN,OUTPUT,LOSS", value_parser = parse_assumptions)]
+    pub assume: Option<ModelAssumptions>,
+}
+
+fn parse_assumptions(text: &str) -> Result<ModelAssumptions, String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [hidden, output, loss] = parts[..] else {
+        return Err("expected three names: HIDDEN,OUTPUT,LOSS, e.g. relu,softmax,ce".into());
+    };
+    let activation = |name: &str| {
+        Activation::from_name(name).ok_or_else(|| {
+            format!("{name:?} is not an activation (sigmoid, tanh, relu, linear, softmax)")
+        })
+    };
+    let loss = Loss::from_name(loss)
+        .ok_or_else(|| format!("{loss:?} is not a loss (mse, seed, ce, bce)"))?;
+    Ok(ModelAssumptions {
+        hidden: activation(hidden)?,
+        output: activation(output)?,
+        loss,
+    })
 }
 
 /// `nn-tui eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
-    /// The model file to evaluate.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// The model file, and how to read one without nn-tui metadata.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Dataset (as for train); evaluated on its test split (give the --seed and --test-split
     /// the model was trained with), or on all of it with --test-split 0. mnist: its test set.
     #[arg(long, value_name = "SPEC")]
     pub data: String,
+    /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
     /// Worker threads; 0 = one per core.
@@ -413,14 +486,14 @@ pub struct EvalArgs {
 /// `nn-tui predict`.
 #[derive(Debug, Clone, Args)]
 pub struct PredictArgs {
-    /// The model file to run.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
-    /// CSV of features with a header row; columns are matched by the model's feature names,
-    /// and a `label` (or --target) column is ignored.
+    /// The model file, and how to read one without nn-tui metadata.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// CSV of features with a header row (- reads stdin); columns are matched by the model's
+    /// feature names, and a `label` (or --target) column is ignored.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// Write the predictions here (atomically) instead of stdout.
+    /// Write the predictions here (atomically); - or no --output writes them to stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// A target column to ignore besides `label`.
@@ -428,12 +501,52 @@ pub struct PredictArgs {
     pub target: Option<String>,
 }
 
+/// `nn-tui explain`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The model file, and how to read one without nn-tui metadata.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The sample's raw features, by the model's feature names (x1=0.5,x2=-1) or in order
+    /// (0.5,-1); normalised as in training, as predict does.
+    #[arg(long, value_name = "FEATURES", allow_hyphen_values = true)]
+    pub input: String,
+    /// The desired output: a class name or index (classifiers), else one value per output.
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
+    pub target: String,
+    /// The learning rate r in Δw = r·o_in·δ [default: train's plain-SGD rate for the model].
+    #[arg(long, value_name = "F")]
+    pub lr: Option<f32>,
+    /// Print one JSON object on stdout instead of the text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `nn-tui export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The model file, and how to read one without nn-tui metadata.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Write the ONNX graph here (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub onnx: PathBuf,
+}
+
+/// `nn-tui completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
 /// `nn-tui info`.
 #[derive(Debug, Clone, Args)]
 pub struct InfoArgs {
-    /// The model file to describe.
-    #[arg(long, value_name = "FILE")]
-    pub model: PathBuf,
+    /// The model file, and how to read one without nn-tui metadata.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,

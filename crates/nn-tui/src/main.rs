@@ -1,14 +1,19 @@
-//! `nn-tui`: the command line. Parses flags with clap and wires nn-data,
-//! nn-train and nn-dash together; the work itself lives in those crates.
+//! `nn-tui`: the command line. Parses flags with clap (the definition is this
+//! package's library) and wires nn-data, nn-train and nn-dash together; the work
+//! itself lives in those crates.
 //!
 //! Exit status: 0 ok, 1 the run failed, 2 a usage error (clap's), 130
 //! interrupted by Ctrl-C. Every error is one line on stderr; a closed pipe on
-//! stdout (`nn-tui predict ... | head`) is not an error.
+//! stdout (`nn-tui predict ... | head`) is not an error. In an MPI job each
+//! failure is reported once, by the lowest rank that has it.
 
-mod cli;
+mod completions;
+mod explain;
+mod export;
 mod model;
 mod predict;
 mod progress;
+mod ranks;
 mod run_dir;
 mod runs;
 mod setup;
@@ -21,9 +26,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command, DashArgs, WatchArgs};
 use nn_dash::DashError;
 use nn_train::{SettingError, StateLine, TrainError, TrainRequest};
+use nn_tui::{Cli, Command, DashArgs, WatchArgs};
 
 /// How a command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +37,8 @@ pub enum Outcome {
     Done,
     /// Stopped by Ctrl-C (exit status 130).
     Interrupted,
+    /// Failed on another rank of the MPI job, which reported why (exit status 1).
+    FailedElsewhere,
 }
 
 fn main() -> ExitCode {
@@ -46,18 +53,27 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => model::eval(args),
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Info(args)) => model::info(args),
+        Some(Command::Explain(args)) => explain::run(args),
+        Some(Command::Export(args)) => export::run(args),
+        Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Runs(args)) => runs::list(args),
         Some(Command::Watch(args)) => watch(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Interrupted) => ExitCode::from(130),
+        Ok(Outcome::FailedElsewhere) => ExitCode::FAILURE,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            progress::say(&format!("error: {}", one_line(&render(&e))));
+            progress::say(&error_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error as the one line the user reads.
+fn error_line(e: &anyhow::Error) -> String {
+    format!("error: {}", one_line(&render(e)))
 }
 
 /// Help and version go to stdout as clap prints them; usage errors become one line.
@@ -95,8 +111,8 @@ fn render(e: &anyhow::Error) -> String {
     });
     match setting {
         Some(s) => match &s.value {
-            Some(value) => format!("{} {value}: {}", cli::flag(s.setting), s.problem),
-            None => format!("{}: {}", cli::flag(s.setting), s.problem),
+            Some(value) => format!("{} {value}: {}", nn_tui::flag(s.setting), s.problem),
+            None => format!("{}: {}", nn_tui::flag(s.setting), s.problem),
         },
         None => format!("{e:#}"),
     }

@@ -5,17 +5,40 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use nn_train::{Metrics, Model};
+use nn_core::{CoreError, ModelFileError};
+use nn_train::{Metrics, Model, TrainError};
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::cli::{EvalArgs, InfoArgs};
+use crate::progress;
 use crate::progress::thousands;
 use crate::setup;
+use nn_tui::{EvalArgs, InfoArgs, ModelArgs};
 
-/// Loads a model file, naming the flag in any error.
-pub fn load(path: &Path) -> Result<Model> {
-    Model::load(path).context("--model")
+/// Loads a model file, naming the flag in any error; a file without nn-tui
+/// metadata only with `--assume`, and then with a warning of what is assumed.
+pub fn load(args: &ModelArgs) -> Result<Model> {
+    let path = &args.path;
+    let Some(assumptions) = &args.assume else {
+        return Model::load(path).map_err(|e| {
+            let plain = matches!(&e, TrainError::Core(CoreError::ModelFile { reason, .. })
+                if matches!(**reason, ModelFileError::MissingMetadata));
+            if plain {
+                anyhow::anyhow!(
+                    "--model: {e}; give --assume HIDDEN,OUTPUT,LOSS (e.g. relu,softmax,ce) to read \
+                     it as a plain network with raw inputs"
+                )
+            } else {
+                anyhow::Error::new(e).context("--model")
+            }
+        });
+    };
+    let model = Model::load_assuming(path, assumptions).context("--model")?;
+    progress::say(&format!(
+        "warning: {} has no nn-tui metadata; assuming {assumptions}",
+        path.display()
+    ));
+    Ok(model)
 }
 
 /// Runs `nn-tui eval`.
@@ -29,9 +52,13 @@ pub fn eval(args: &EvalArgs) -> Result<Outcome> {
         Some(test) => (test, "test split"),
         None => (data.train, "all samples"),
     };
-    let metrics = model
-        .evaluate(&set, args.threads)
-        .with_context(|| format!("--model {} on --data {}", args.model.display(), args.data))?;
+    let metrics = model.evaluate(&set, args.threads).with_context(|| {
+        format!(
+            "--model {} on --data {}",
+            args.model.path.display(),
+            args.data
+        )
+    })?;
     let class_names = if model.info.class_names.len() == set.class_names().len() {
         model.info.class_names.clone()
     } else {
@@ -40,11 +67,11 @@ pub fn eval(args: &EvalArgs) -> Result<Outcome> {
     let arch = model.network.architecture();
     let mut out = std::io::stdout().lock();
     if args.json {
-        let report = eval_json(&args.model, &spec.name(), part, &metrics, &class_names);
+        let report = eval_json(&args.model.path, &spec.name(), part, &metrics, &class_names);
         writeln!(out, "{report}").context("writing to stdout")?;
     } else {
         let mut s = String::new();
-        let _ = writeln!(s, "model     {} ({arch})", args.model.display());
+        let _ = writeln!(s, "model     {} ({arch})", args.model.path.display());
         let _ = writeln!(
             s,
             "data      {} {part} ({} samples)",
@@ -155,7 +182,7 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
     let normalisation = normalization.kind.name();
     if args.json {
         let report = json!({
-            "model": args.model.display().to_string(),
+            "model": args.model.path.display().to_string(),
             "dataset": info.dataset,
             "layers": arch.sizes,
             "activation": arch.hidden.name(),
@@ -175,7 +202,7 @@ pub fn info(args: &InfoArgs) -> Result<Outcome> {
         return Ok(Outcome::Done);
     }
     let mut s = String::new();
-    let _ = writeln!(s, "model          {}", args.model.display());
+    let _ = writeln!(s, "model          {}", args.model.path.display());
     let _ = writeln!(
         s,
         "dataset        {}",

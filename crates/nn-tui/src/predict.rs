@@ -1,23 +1,25 @@
 //! `nn-tui predict`: a CSV of features in, the same columns plus the model's
-//! prediction out, with the model's own input normalisation.
+//! prediction out, with the model's own input normalisation; `-` is stdin or stdout.
 
 use std::io::Write as _;
+use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use nn_core::Workspace;
 use nn_data::FeatureColumns;
 
 use crate::Outcome;
-use crate::cli::PredictArgs;
 use crate::model;
 use crate::setup;
+use nn_tui::PredictArgs;
 
 /// Rows run through the network at once.
 const CHUNK: usize = 4096;
 
 /// Runs `nn-tui predict`.
 pub fn run(args: &PredictArgs) -> Result<Outcome> {
-    if let Some(path) = &args.output {
+    let output = args.output.as_deref().filter(|path| !is_stdio(path));
+    if let Some(path) = output {
         setup::check_writable_file("--output", path)?;
     }
     let model = model::load(&args.model)?;
@@ -33,8 +35,13 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
         count: inputs,
         ignored: &ignored,
     };
-    let rows = nn_data::read_features(&args.input, &columns).map_err(|e| match e {
-        nn_data::DataError::Io { .. } => anyhow!("--input {e}"),
+    let rows = if is_stdio(&args.input) {
+        nn_data::read_features_from_stdin(&columns)
+    } else {
+        nn_data::read_features(&args.input, &columns)
+    };
+    let rows = rows.map_err(|e| match e {
+        nn_data::DataError::Io { .. } | nn_data::DataError::TerminalInput => anyhow!("--input {e}"),
         e => e.into(),
     })?;
 
@@ -73,7 +80,7 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
     let bytes = out
         .into_inner()
         .map_err(|e| anyhow!("writing the predictions: {}", e.error()))?;
-    if let Some(path) = &args.output {
+    if let Some(path) = output {
         nn_core::write_atomically(path, &bytes)
             .with_context(|| format!("--output {}", path.display()))?;
     } else {
@@ -84,4 +91,9 @@ pub fn run(args: &PredictArgs) -> Result<Outcome> {
             .context("writing the predictions to stdout")?;
     }
     Ok(Outcome::Done)
+}
+
+/// `-`: standard input or output, as command-line tools write it.
+fn is_stdio(path: &Path) -> bool {
+    path == Path::new("-")
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nn_train::{EpochReport, Event, Metrics, Stall, UnitTrouble};
@@ -33,7 +33,15 @@ pub fn say(line: &str) {
 pub struct Reporter {
     epochs: usize,
     bars: Option<Bars>,
+    /// When the last epoch line was written.
+    last_line: Option<Instant>,
 }
+
+/// At most one epoch line per this interval (the first, the last and any with a
+/// warning always): a run of tiny epochs would otherwise write thousands of lines
+/// a second, and a reader that stops reading (mpirun after Ctrl-C, a stuck
+/// terminal) would then block the run on a full pipe.
+const EPOCH_LINE_EVERY: Duration = Duration::from_millis(100);
 
 struct Bars {
     multi: MultiProgress,
@@ -69,7 +77,11 @@ impl Reporter {
                 batch,
             }
         });
-        Self { epochs, bars }
+        Self {
+            epochs,
+            bars,
+            last_line: None,
+        }
     }
 
     /// Updates the bars or prints a line for one event.
@@ -89,6 +101,21 @@ impl Reporter {
                 }
             }
             Event::EpochEnd(report) => {
+                let now = Instant::now();
+                let due = self
+                    .last_line
+                    .is_none_or(|t| now.duration_since(t) >= EPOCH_LINE_EVERY)
+                    || report.epoch >= self.epochs
+                    || report.stalled.is_some()
+                    || report.stop_early;
+                if let Some(bars) = &self.bars {
+                    bars.epoch.set_position(report.epoch as u64);
+                    bars.batch.set_position(0);
+                }
+                if !due {
+                    return;
+                }
+                self.last_line = Some(now);
                 let mut line = epoch_line(report, self.epochs);
                 if let Some(stall) = &report.stalled {
                     let _ = write!(
@@ -98,11 +125,7 @@ impl Reporter {
                     );
                 }
                 match &self.bars {
-                    Some(bars) => {
-                        bars.epoch.set_position(report.epoch as u64);
-                        bars.batch.set_position(0);
-                        bars.multi.suspend(|| say(&line));
-                    }
+                    Some(bars) => bars.multi.suspend(|| say(&line)),
                     None => say(&line),
                 }
             }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use nn_train::{DataOptions, DataSpec, Pace, RunInfo, RunWriter, Trainer, WriterOptions};
 
-use crate::cli::RunDirArgs;
 use crate::setup;
+use nn_tui::RunDirArgs;
 
 /// The folder new run directories go in unless `--run-dir` names one.
 pub const RUNS_ROOT: &str = "runs";

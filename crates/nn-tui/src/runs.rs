@@ -11,8 +11,8 @@ use nn_train::{RunDirError, RunSummary, Score};
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::cli::RunsArgs;
 use crate::progress::say;
+use nn_tui::RunsArgs;
 
 /// Runs `nn-tui runs`.
 pub fn list(args: &RunsArgs) -> Result<Outcome> {

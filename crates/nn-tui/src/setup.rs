@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use nn_train::{DataOptions, DataSpec, TrainData, TrainRequest};
 
-use crate::cli::{DataArgs, NetworkArgs, TrainingArgs};
+use nn_tui::{DataArgs, NetworkArgs, TrainingArgs};
 
 /// The data options the flags ask for, with the input `features` the network
 /// flags name; `early_stop` turns on a 10% validation split when none was given.

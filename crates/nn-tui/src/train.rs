@@ -1,5 +1,6 @@
 //! `nn-tui train`: flags to a [`Trainer`], progress on stderr, results on
-//! stdout (or one JSON object), Ctrl-C handled as a clean stop.
+//! stdout (or one JSON object), Ctrl-C handled as a clean stop. Under
+//! `mpirun` (the `mpi` feature) every rank trains and rank 0 reports.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -9,21 +10,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
+use nn_dist::Job;
 use nn_train::{
-    EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary, TrainRequest, Trainer,
-    WriterOptions,
+    DataOptions, DataSpec, EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary,
+    TrainConfig, TrainRequest, Trainer, WriterOptions,
 };
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::cli::TrainArgs;
 use crate::progress::{self, Reporter, metrics_text, thousands};
+use crate::ranks::{self, Verdict};
 use crate::{run_dir, setup};
+use nn_tui::TrainArgs;
 
 /// The checkpoint an interrupted run writes when no `--checkpoint-dir` was given.
 pub const INTERRUPTED_CHECKPOINT: &str = "nn-tui-interrupted.safetensors";
 
-/// Runs `nn-tui train`.
+/// Runs `nn-tui train`: on this process alone, or as one rank of an MPI job.
 pub fn run(args: &TrainArgs) -> Result<Outcome> {
     let t = &args.training;
     let request = TrainRequest {
@@ -64,29 +67,54 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     };
     request.validate()?;
     options.validate()?;
-    if let Some(path) = &args.save {
-        setup::check_writable_file("--save", path)?;
+
+    let mut job = Job::start()?;
+    let Verdict::Go((spec, mut trainer)) =
+        ranks::verdict(&job, prepare(args, &job, &data_spec, &request, &options))?
+    else {
+        return Ok(Outcome::FailedElsewhere);
+    };
+    if let Verdict::FailedElsewhere = ranks::join(&mut job, &mut trainer)? {
+        return Ok(Outcome::FailedElsewhere);
     }
-    if let Some(path) = &args.metrics_out {
-        setup::check_writable_file("--metrics-out", path)?;
+    let result = train(args, &job, &spec, &options, trainer);
+    ranks::end(&job, result)
+}
+
+/// This rank's trainer: output paths checked (rank 0 alone writes files), the
+/// data loaded, the network built or resumed, `--threads` threads per rank.
+fn prepare(
+    args: &TrainArgs,
+    job: &Job,
+    data_spec: &str,
+    request: &TrainRequest,
+    options: &DataOptions,
+) -> Result<(DataSpec, Trainer)> {
+    let t = &args.training;
+    if job.is_root() {
+        if let Some(path) = &args.save {
+            setup::check_writable_file("--save", path)?;
+        }
+        if let Some(path) = &args.metrics_out {
+            setup::check_writable_file("--metrics-out", path)?;
+        }
+        if let Some(dir) = &args.checkpoint_dir {
+            setup::check_writable_dir("--checkpoint-dir", dir)?;
+        }
+        run_dir::check(&args.run_dir)?;
     }
-    if let Some(dir) = &args.checkpoint_dir {
-        setup::check_writable_dir("--checkpoint-dir", dir)?;
-    }
-    run_dir::check(&args.run_dir)?;
     if let Some(path) = &args.resume
         && !path.is_file()
     {
         anyhow::bail!("--resume {}: no such checkpoint file", path.display());
     }
+    register_interrupt(job.interrupt())?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    register_interrupt(&stop)?;
-
-    let (spec, data) = setup::load(&data_spec, &options)?;
+    let (spec, data) = setup::load(data_spec, options)?;
     let data = Arc::new(data);
+    let threads = job.threads(t.threads);
     let mut trainer = if let Some(path) = &args.resume {
-        let mut trainer = Trainer::resume(path, Arc::clone(&data), Some(t.threads))
+        let mut trainer = Trainer::resume(path, Arc::clone(&data), Some(threads))
             .with_context(|| format!("--resume {}", path.display()))?;
         if let Some(epochs) = t.epochs {
             trainer.set_epochs(epochs);
@@ -96,36 +124,61 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         }
         trainer
     } else {
-        Trainer::new(
-            request.resolve(Purpose::Headless, &data)?,
-            Arc::clone(&data),
-        )?
+        let config = TrainConfig {
+            threads,
+            ..request.resolve(Purpose::Headless, &data)?
+        };
+        Trainer::new(config, Arc::clone(&data))?
     };
+    if !job.is_root() {
+        trainer.set_checkpoint_dir(None);
+    }
+    Ok((spec, trainer))
+}
 
+/// Trains on this rank; rank 0 reports progress and results and writes the files.
+fn train(
+    args: &TrainArgs,
+    job: &Job,
+    spec: &DataSpec,
+    options: &DataOptions,
+    mut trainer: Trainer,
+) -> Result<Outcome> {
+    let data = Arc::clone(trainer.data());
     let epochs = trainer.config().epochs;
-    let mut reporter = Reporter::new(epochs, trainer.epoch(), trainer.steps_per_epoch());
+    let mut reporter = job
+        .is_root()
+        .then(|| Reporter::new(epochs, trainer.epoch(), trainer.steps_per_epoch()));
     let arch = trainer.config().architecture.clone();
-    reporter.println(&format!(
-        "training {arch} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {} threads",
-        spec.name(),
-        data.train.len(),
-        data.validation.as_ref().map_or(0, nn_data::Dataset::len),
-        data.test.as_ref().map_or(0, nn_data::Dataset::len),
-        arch.hidden,
-        arch.output,
-        arch.loss,
-        trainer.config().optimizer.name(),
-        trainer.learning_rate(),
-        trainer.batch_size(),
-        epochs,
-        trainer.threads(),
-    ));
-    // Headless runs go flat out (the session's default pace).
+    let workers = match job.ranks() {
+        1 => format!("{} threads", trainer.threads()),
+        n => format!("{n} ranks x {} threads", trainer.threads()),
+    };
+    if let Some(reporter) = &reporter {
+        reporter.println(&format!(
+            "training {arch} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {workers}",
+            spec.name(),
+            data.train.len(),
+            data.validation.as_ref().map_or(0, nn_data::Dataset::len),
+            data.test.as_ref().map_or(0, nn_data::Dataset::len),
+            arch.hidden,
+            arch.output,
+            arch.loss,
+            trainer.config().optimizer.name(),
+            trainer.learning_rate(),
+            trainer.batch_size(),
+            epochs,
+        ));
+    }
+    // Headless runs go flat out (the session's default pace). Rank 0 alone records.
     let pace = SessionOptions::default().pace;
-    let mut writer = run_dir::start(&args.run_dir, &spec, &options, &trainer, pace, |line| {
-        reporter.println(line);
-    })?;
-    if let Some(w) = &writer {
+    let mut writer = match &reporter {
+        Some(reporter) => run_dir::start(&args.run_dir, spec, options, &trainer, pace, |line| {
+            reporter.println(line);
+        })?,
+        None => None,
+    };
+    if let (Some(w), Some(reporter)) = (&writer, &reporter) {
         reporter.println(&format!("recording the run in {}", w.dir().display()));
     }
     let session = SessionOptions {
@@ -139,19 +192,37 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         },
         ..SessionOptions::default()
     };
-    let result = trainer.run(&stop, &session, &mut |event: Event| {
+    let result = trainer.run(job.stop(), &session, &mut |event: Event| {
         if let Some(w) = writer.as_mut() {
             w.observe(&event);
-            if let Some(problem) = w.problem() {
+            if let (Some(problem), Some(reporter)) = (w.problem(), &reporter) {
                 reporter.println(&format!(
                     "warning: recording the run: {problem}; training goes on"
                 ));
             }
         }
-        reporter.handle(&event);
+        if let Some(reporter) = &mut reporter {
+            reporter.handle(&event);
+        }
     });
+    let Some(reporter) = reporter else {
+        // Another rank than 0: the run itself was all its work.
+        result?;
+        return Ok(if job.stop().load(Ordering::SeqCst) {
+            Outcome::Interrupted
+        } else {
+            Outcome::Done
+        });
+    };
+    if let Some(exchange) = job.exchange().filter(|e| e.steps() > 0) {
+        reporter.println(&format!(
+            "{} ranks: {:.0} us per step in the exchange of shard gradients",
+            job.ranks(),
+            exchange.mean().as_secs_f64() * 1e6
+        ));
+    }
     reporter.finish();
-    let interrupted = stop.load(Ordering::SeqCst);
+    let interrupted = job.stop().load(Ordering::SeqCst);
     let failure = result.as_ref().err().map(ToString::to_string);
     let recorded = run_dir::finish(writer, &trainer, failure, progress::say);
 

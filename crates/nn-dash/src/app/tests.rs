@@ -552,19 +552,133 @@ fn a_stall_goes_to_the_log_with_advice_in_keys() {
         width: 8,
     });
     app.apply_event(Event::EpochEnd(report));
-    let line = app.log.last().unwrap();
-    assert!(
-        line.starts_with("training has stalled at epoch 3"),
-        "{line}"
+    assert_eq!(
+        app.log.last().unwrap(),
+        "stalled at epoch 3: 75% of hidden layer 1 saturated ✕ (try - or a)"
     );
-    assert!(
-        line.contains("75% of hidden layer 1's 8 tanh units are saturated"),
-        "{line}"
+    // The stuck units stay marked until the run restarts.
+    assert_eq!(
+        app.stall.as_ref().map(|s| s.units.clone()),
+        Some(vec![0, 1, 2, 3, 4, 5])
     );
-    assert!(
-        line.ends_with("try - (a smaller rate) or a (another activation)"),
-        "{line}"
+    app.clear_run();
+    assert!(app.stall.is_none());
+}
+
+#[test]
+fn i_opens_the_inspector_on_the_selected_neuron_or_the_first_output() {
+    let mut app = app();
+    app.train_samples = 240;
+    assert!(app.update(Action::ToggleInspector).is_empty());
+    assert!(app.inspector.open);
+    // Nothing was selected: the first output neuron (layer 3 of 2-8-8-2).
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 3, index: 0 }));
+    app.update(Action::ToggleInspector);
+    assert!(!app.inspector.open);
+    // A selected hidden neuron stays the one inspected; an input gives way to the output.
+    app.selected = Some(NodeId::Neuron { layer: 1, index: 4 });
+    app.update(Action::ToggleInspector);
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 1, index: 4 }));
+    app.update(Action::ToggleInspector);
+    app.selected = Some(NodeId::Feature(Feature::X1));
+    app.update(Action::ToggleInspector);
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 3, index: 0 }));
+}
+
+#[test]
+fn left_and_right_walk_the_neurons_only() {
+    let mut app = app();
+    app.update(Action::NextNeuron);
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 1, index: 0 }));
+    app.update(Action::PreviousNeuron);
+    // Before the first hidden neuron: the last output (no inputs on the way).
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 3, index: 1 }));
+    app.update(Action::NextNeuron);
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 1, index: 0 }));
+    app.selected = Some(NodeId::Neuron { layer: 1, index: 7 });
+    app.selected_link = Some(Link {
+        layer: 0,
+        from: 1,
+        to: 7,
+    });
+    app.update(Action::NextNeuron);
+    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 2, index: 0 }));
+    assert_eq!(app.selected_link, None);
+}
+
+#[test]
+fn x_and_a_click_on_the_plane_choose_the_sample() {
+    let mut app = app();
+    app.train_samples = 3;
+    app.update(Action::NextSample);
+    assert!(app.inspector.open, "choosing a sample opens the inspector");
+    assert_eq!(app.inspector.sample, 1);
+    app.update(Action::NextSample);
+    app.update(Action::NextSample);
+    assert_eq!(app.inspector.sample, 0);
+    app.update(Action::PreviousSample);
+    assert_eq!(app.inspector.sample, 2);
+    app.update(Action::Click(Target::Sample(1)));
+    assert_eq!(app.inspector.sample, 1);
+    // Hovering over the plane changes nothing.
+    app.update(Action::Hover(Some(Target::Sample(2))));
+    assert_eq!((app.inspector.sample, app.hover), (1, None));
+    app.train_samples = 0;
+    assert!(app.update(Action::NextSample).is_empty());
+    assert_eq!(app.log.last().unwrap(), "no training samples to inspect");
+}
+
+#[test]
+fn e_pauses_first_then_steps_on_the_sample_alone() {
+    let mut app = app();
+    app.train_samples = 240;
+    app.inspector.sample = 16;
+    // Running: a pause, so the inspector shows the weights the step starts from.
+    assert_eq!(
+        app.update(Action::SampleStep),
+        vec![Effect::Send(Command::Pause)]
     );
+    assert!(app.inspector.open);
+    assert_eq!(app.status.state, RunState::Paused);
+    assert!(
+        app.log
+            .last()
+            .unwrap()
+            .contains("e again steps on sample 17")
+    );
+    assert_eq!(
+        app.update(Action::SampleStep),
+        vec![Effect::Send(Command::StepOn(vec![16]))]
+    );
+    assert_eq!(
+        app.log.last().unwrap(),
+        "sample step on sample 17 (batch 1)"
+    );
+    app.status.state = RunState::Finished;
+    assert_eq!(
+        app.update(Action::SampleStep),
+        vec![Effect::Send(Command::StepOn(vec![16]))]
+    );
+    app.status.state = RunState::Diverged("boom".into());
+    assert!(app.update(Action::SampleStep).is_empty());
+}
+
+#[test]
+fn the_inspector_scrolls_by_pages_and_follows_the_selected_connection() {
+    let mut app = app();
+    app.update(Action::ToggleInspector);
+    app.update(Action::ScrollDown);
+    app.update(Action::ScrollDown);
+    assert_eq!(app.inspector.scroll, 2 * SCROLL_PAGE);
+    app.update(Action::ScrollUp);
+    assert_eq!(app.inspector.scroll, SCROLL_PAGE);
+    assert!(!app.inspector.follow_link);
+    app.update(Action::NextLink);
+    assert!(app.inspector.follow_link);
+    app.update(Action::ScrollUp);
+    app.update(Action::ScrollUp);
+    assert_eq!(app.inspector.scroll, 0);
+    assert!(!app.inspector.follow_link);
 }
 
 /// Watching a run another process trains: what changes the run is refused with a

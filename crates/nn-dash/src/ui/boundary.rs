@@ -2,11 +2,12 @@
 //! with `▀`), or the map of the selected or hovered node, with the training
 //! points as bright pixels and the test points as `◆`. Classes take their
 //! colours; a regression's values take the Playground's scale (orange -1, grey
-//! 0, blue +1). Discretized, the output shows hard classes or signs.
+//! 0, blue +1). Discretized, the output shows hard classes or signs. The
+//! inspector's sample is marked `◎`; a click picks the training point nearest to it.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::panel;
@@ -117,6 +118,56 @@ fn title(app: &App) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// The glyph that marks the inspector's sample.
+const MARK: &str = "◎";
+
+/// How far from a click (in columns; rows count twice, being twice as tall) a
+/// training point may be to be picked.
+const PICK_REACH: f32 = 3.0;
+
+/// The plane's pixels for the panel at `area`: inside, pixel columns and rows, and
+/// rows per cell.
+fn geometry(area: Rect, app: &App) -> (Rect, usize, usize, usize) {
+    let inner = panel(app, "").inner(area);
+    let per_cell = if app.plot == PlotMode::Ascii { 1 } else { 2 };
+    (
+        inner,
+        inner.width as usize,
+        inner.height as usize * per_cell,
+        per_cell,
+    )
+}
+
+/// The training point nearest to the cell `(column, row)` of the panel at `area`,
+/// if one is near enough: what a click on the plane picks for the inspector.
+pub fn sample_at(area: Rect, app: &App, column: u16, row: u16) -> Option<usize> {
+    let (inner, w, h, per_cell) = geometry(area, app);
+    if !inner.contains(Position::new(column, row)) || w == 0 || h == 0 {
+        return None;
+    }
+    let extent = app
+        .plane
+        .as_ref()
+        .map(|v| v.extent)
+        .or_else(|| app.points_extent(w, h))?;
+    let (x, y) = (
+        f32::from(column - inner.x) + 0.5,
+        f32::from(row - inner.y) + 0.5,
+    );
+    app.train_points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, pt)| {
+            let (c, r) = extent.pixel(pt.x, pt.y, w, h)?;
+            let dx = c as f32 + 0.5 - x;
+            let dy = 2.0 * ((r as f32 + 0.5) / per_cell as f32 - y);
+            Some((dx * dx + dy * dy, i))
+        })
+        .filter(|&(d, _)| d <= PICK_REACH * PICK_REACH)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, i)| i)
 }
 
 /// Draws the boundary panel in `area`.
@@ -265,6 +316,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                         .set_style(Style::default().fg(point_color(pt.label)).bg(bg));
                 }
             }
+        }
+    }
+    // The inspector's sample, over everything else.
+    if let (Some(extent), true) = (extent, app.inspector.open)
+        && let Some(pt) = app.train_points.get(app.inspector.sample)
+        && let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h)
+    {
+        let row = if ascii { r } else { r / 2 };
+        if let Some(cell) = buf.cell_mut((inner.x + c as u16, inner.y + row as u16)) {
+            cell.set_symbol(MARK).set_style(
+                Style::default()
+                    .fg(Color::White)
+                    .bg(Color::Black)
+                    .add_modifier(Modifier::BOLD),
+            );
         }
     }
 }

@@ -7,6 +7,7 @@ mod curve;
 mod curves;
 mod digits;
 mod help;
+mod inspector;
 mod network;
 mod state_line;
 mod status;
@@ -20,7 +21,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::PlotMode;
-use crate::app::{App, Overlay, Shape, Target};
+use crate::app::{App, NodeId, Overlay, Shape, Target};
 
 pub use compare::draw as draw_comparison;
 pub use curve::x_range as curve_range;
@@ -47,6 +48,8 @@ pub struct Areas {
     pub digits: Option<Rect>,
     /// The confusion matrix (image data).
     pub confusion: Option<Rect>,
+    /// The inspector, in place of the curves (and the confusion matrix), when open.
+    pub inspector: Option<Rect>,
 }
 
 /// Lays out the panels for `area`; `None` below the minimum size.
@@ -62,18 +65,23 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         log,
         ..Areas::default()
     };
+    let inspecting = app.inspector.open;
     if app.settings.shape() == Shape::Wide {
         let right_w = 45.min(body.width / 2);
         let left = Rect::new(body.x, body.y, body.width - right_w, body.height);
         let right = Rect::new(left.right(), body.y, right_w, body.height);
-        let confusion_h = 14.min(right.height / 2);
-        out.confusion = Some(Rect::new(right.x, right.y, right.width, confusion_h));
-        out.curves = Rect::new(
-            right.x,
-            right.y + confusion_h,
-            right.width,
-            right.height - confusion_h,
-        );
+        if inspecting {
+            out.inspector = Some(right);
+        } else {
+            let confusion_h = 14.min(right.height / 2);
+            out.confusion = Some(Rect::new(right.x, right.y, right.width, confusion_h));
+            out.curves = Rect::new(
+                right.x,
+                right.y + confusion_h,
+                right.width,
+                right.height - confusion_h,
+            );
+        }
         if left.height >= 30 {
             let net_h = left.height / 3;
             out.digits = Some(Rect::new(left.x, left.y, left.width, left.height - net_h));
@@ -87,12 +95,22 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         let width = (inner_h * 2 + 2).min(body.width * 11 / 20);
         let boundary = Rect::new(body.x, body.y, width, body.height);
         let right = Rect::new(body.x + width, body.y, body.width - width, body.height);
-        let curves_min = (body.height / 3).max(9);
+        // The inspector takes the curves' place, with the larger share of the column.
+        let below_min = if inspecting {
+            (right.height * 3 / 5).max(10)
+        } else {
+            (body.height / 3).max(9)
+        };
         let wanted = network::wanted_height(app, right.width);
-        let net_h = wanted.min(right.height.saturating_sub(curves_min)).max(5);
+        let net_h = wanted.min(right.height.saturating_sub(below_min)).max(5);
         out.boundary = Some(boundary);
         out.network = Some(Rect::new(right.x, right.y, right.width, net_h));
-        out.curves = Rect::new(right.x, right.y + net_h, right.width, right.height - net_h);
+        let below = Rect::new(right.x, right.y + net_h, right.width, right.height - net_h);
+        if inspecting {
+            out.inspector = Some(below);
+        } else {
+            out.curves = below;
+        }
     }
     Some(out)
 }
@@ -123,8 +141,99 @@ pub fn hit(area: Rect, app: &App, column: u16, row: u16) -> Option<Target> {
     if app.overlay.is_some() {
         return None;
     }
-    let panel = areas(area, app)?.network?;
-    network::NetLayout::of(panel, app)?.hit(column, row)
+    let a = areas(area, app)?;
+    if let Some(panel) = a.network
+        && let Some(target) = network::NetLayout::of(panel, app).and_then(|l| l.hit(column, row))
+    {
+        return Some(target);
+    }
+    let boundary = a.boundary.filter(|_| app.settings.is_planar())?;
+    boundary::sample_at(boundary, app, column, row).map(Target::Sample)
+}
+
+/// The inspector's view of the selected neuron (the first output if no neuron is
+/// selected) handed to `f`; `None` while there is nothing to inspect.
+fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R) -> Option<R> {
+    let view = app.inspection.as_ref()?;
+    let s = &app.settings;
+    let layers = view.breakdown.layers.len();
+    let (layer, index) = match app.selected {
+        Some(NodeId::Neuron { layer, index }) if layer >= 1 && layer <= layers => {
+            (layer - 1, index)
+        }
+        _ => (layers - 1, 0),
+    };
+    let inputs = view.breakdown.layers[layer].neurons.first()?.incoming.len() - 1;
+    let input_names: Vec<String> = (0..inputs)
+        .map(|i| {
+            let node = if layer == 0 {
+                s.input_node(i)
+            } else {
+                NodeId::Neuron { layer, index: i }
+            };
+            match node {
+                NodeId::Feature(feature) if app.plot == PlotMode::Ascii => feature.name().into(),
+                node => s.node_name(node),
+            }
+        })
+        .collect();
+    let name = s.node_name(NodeId::Neuron {
+        layer: layer + 1,
+        index,
+    });
+    let mean = view.batch.as_ref().and_then(|b| b.neuron(layer, index));
+    let highlight = app
+        .selected_link
+        .filter(|l| l.layer == layer && l.to == index)
+        .map(|l| l.from + 1);
+    let inspection = inspector::Inspection {
+        breakdown: &view.breakdown,
+        layer,
+        neuron: index,
+        name: &name,
+        input_names: &input_names,
+        sample: &view.label,
+        batch: mean.as_deref().map(|mean| inspector::BatchView {
+            samples: view
+                .batch
+                .as_ref()
+                .map_or(1, nn_core::BatchChanges::samples),
+            mean,
+        }),
+        note: view.note.as_deref(),
+        scroll: app.inspector.scroll,
+        highlight,
+        follow_highlight: app.inspector.follow_link,
+    };
+    Some(f(&inspection))
+}
+
+/// How far the inspector's text can scroll in this terminal (`None`: it is not shown).
+pub fn inspector_scroll_limit(area: Rect, app: &App) -> Option<usize> {
+    let rect = areas(area, app)?.inspector?;
+    with_inspection(app, |inspection| {
+        inspector::scroll_limit(rect, app, inspection)
+    })
+}
+
+/// The inspector, or what it waits for.
+fn draw_inspector(frame: &mut Frame, area: Rect, app: &App) {
+    let drawn = with_inspection(app, |inspection| {
+        inspector::draw(frame, area, app, inspection);
+    });
+    if drawn.is_none() {
+        let text = if app.train_samples == 0 {
+            "no training samples to inspect"
+        } else {
+            "waiting for the weights"
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(Style::default().fg(app.palette.dim()))
+                .block(panel(app, " inspector ")),
+            area,
+        );
+    }
 }
 
 /// Draws the whole dashboard.
@@ -156,7 +265,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(r) = a.network {
         network::draw(frame, r, app);
     }
-    curves::draw(frame, a.curves, app);
+    if a.curves.area() > 0 {
+        curves::draw(frame, a.curves, app);
+    }
+    if let Some(r) = a.inspector {
+        draw_inspector(frame, r, app);
+    }
     if let Some(r) = a.digits {
         digits::draw_digits(frame, r, app);
     }
@@ -206,7 +320,7 @@ fn asciify(buf: &mut Buffer) {
         }
         let c = symbol.chars().next().unwrap_or(' ');
         let ascii = match c {
-            '─' | '━' | '╌' | '┄' | '○' => "-",
+            '─' | '━' | '╌' | '┄' | '○' | '−' => "-",
             '│' | '┃' | '╎' | '┆' => "|",
             '\u{2800}' => " ",
             '\u{2801}'..='\u{28ff}' => ".",
@@ -215,6 +329,10 @@ fn asciify(buf: &mut Buffer) {
             '◀' => "<",
             '²' => "2",
             '◆' => "x",
+            '◎' => "&",
+            'δ' => "d",
+            'Δ' => "D",
+            'Σ' => "S",
             '…' => "~",
             '✓' => "+",
             '→' | '»' => ">",

@@ -5,6 +5,8 @@
 //! heatmap of what it computes over the input plane. [`NetLayout`] places
 //! everything once, for drawing and for the mouse alike.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -315,7 +317,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .network
         .as_ref()
         .map_or_else(|| app.settings.layout(), |n| n.architecture().to_string());
-    let title = format!(" network {layout_text} {} ", app.settings.activation.name());
+    let mut title = format!(" network {layout_text} {} ", app.settings.activation.name());
+    if let Some(stall) = &app.stall {
+        let _ = write!(title, "· {} {} ", stall.units.len(), stall.trouble_word());
+    }
     let mut block = panel(app, title);
     if let Some(text) = info(app) {
         block = block.title_bottom(Line::styled(text, Style::default().fg(p.accent())));
@@ -409,6 +414,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             draw_map(buf, app, spot, Rect::new(spot.x, spot.y, bw, bh));
         }
+        if stuck(app, spot.id) {
+            // A unit the stall report names: a red cross on its top-left cell.
+            let mark = if app.plot == PlotMode::Ascii {
+                "x"
+            } else {
+                "✕"
+            };
+            if let Some(cell) = buf.cell_mut((spot.x, spot.y)) {
+                cell.set_symbol(mark)
+                    .set_fg(Color::Red)
+                    .set_bg(Color::Reset);
+            }
+        }
         if Some(spot.id) == selected {
             let marker_x = spot.x + bw;
             if marker_x < inner.right()
@@ -421,6 +439,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     .insert(Modifier::BOLD);
             }
         }
+    }
+}
+
+/// Whether `node` is one of the saturated or dead units of the reported stall.
+fn stuck(app: &App, node: NodeId) -> bool {
+    match (node, &app.stall) {
+        (NodeId::Neuron { layer, index }, Some(stall)) => {
+            stall.layer + 1 == layer && stall.units.contains(&index)
+        }
+        _ => false,
     }
 }
 

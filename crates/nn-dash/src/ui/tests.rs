@@ -98,7 +98,7 @@ fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: Plot
         plot,
         ColorDepth::TrueColor,
     );
-    let network = Network::new(config.architecture, 7).unwrap();
+    let network = Network::new(config.architecture.clone(), 7).unwrap();
     app.train_points = points_of(&raw.train);
     app.test_points = points_of(raw.test.as_ref().unwrap());
     let area = Rect::new(0, 0, width, height);
@@ -127,7 +127,21 @@ fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: Plot
         );
         assert!(app.curve.is_some());
     }
-    app.network = Some(Arc::new(network));
+    let network = Arc::new(network);
+    // What the inspector shows for training sample 17, should a test open it.
+    app.train_samples = loaded.train.len();
+    app.inspector.sample = 16;
+    app.inspection = Some(
+        crate::inspect::InspectorView::compute(
+            Arc::clone(&network),
+            &loaded,
+            16,
+            &app.settings,
+            &config,
+        )
+        .unwrap(),
+    );
+    app.network = Some(network);
     let classes = app.settings.task.outputs();
     fill_status(&mut app, classes);
     if app.settings.is_regression() {
@@ -477,4 +491,121 @@ fn view_toggles_show_in_the_legend() {
     let text = format!("{}", render(&app, 80, 24).backend());
     assert!(!text.contains('◆'), "{text}");
     assert!(text.contains("discretized"), "{text}");
+}
+
+/// A reported stall: the title counts the stuck units, each is marked with a red cross.
+fn stalled_app(width: u16, height: u16) -> App {
+    let mut app = planar_app(width, height, PlotMode::Braille);
+    app.stall = Some(nn_train::Stall {
+        epoch: 40,
+        loss: 0.6932,
+        accuracy: Some(0.5),
+        layer: 1,
+        output_layer: false,
+        activation: Activation::Tanh,
+        trouble: nn_train::UnitTrouble::Saturated,
+        units: vec![0, 2, 3, 5, 6],
+        width: 8,
+    });
+    app
+}
+
+#[test]
+fn stalled_units_marked_80x24() {
+    assert_snapshot!(render(&stalled_app(80, 24), 80, 24).backend());
+}
+
+#[test]
+fn stalled_units_marked_160x48() {
+    assert_snapshot!(render(&stalled_app(160, 48), 160, 48).backend());
+}
+
+/// The inspector open at 80x24 on the first output neuron: it takes the curves'
+/// place, the inspected sample is marked on the plane, and it fits: its text
+/// scrolls, never cut mid-number (the widget's own tests check the cutting).
+#[test]
+fn inspector_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.update(crate::app::Action::ToggleInspector);
+    let terminal = render(&app, 80, 24);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("inspector: output 1 (softmax)"), "{text}");
+    assert!(text.contains("sample 17 of 400, class"), "{text}");
+    assert!(
+        text.contains('◎'),
+        "the sample is marked on the plane\n{text}"
+    );
+    assert!(text.contains("more lines"), "{text}");
+    assert!(!text.contains("curves"), "{text}");
+    assert_snapshot!(terminal.backend());
+    // ASCII mode: the inspector in ASCII too, the mark included.
+    let mut ascii = planar_app(80, 24, PlotMode::Ascii);
+    ascii.update(crate::app::Action::ToggleInspector);
+    let text = format!("{}", render(&ascii, 80, 24).backend());
+    assert!(text.is_ascii(), "{text}");
+    assert!(text.contains("inspector: output 1 (softmax)"), "{text}");
+    assert!(text.contains('&'), "{text}");
+}
+
+/// At 160x48 on hidden neuron 2.4 with its connection from 1.1 selected.
+#[test]
+fn inspector_160x48() {
+    let mut app = planar_app(160, 48, PlotMode::Braille);
+    app.selected = Some(NodeId::Neuron { layer: 2, index: 3 });
+    app.update(crate::app::Action::ToggleInspector);
+    app.update(crate::app::Action::NextLink);
+    let terminal = render(&app, 160, 48);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("inspector: 2.4 (hidden, tanh)"), "{text}");
+    assert!(text.contains("w from 1.1 = "), "{text}");
+    assert!(text.contains("δ = (1−o²)·Σ w·δ = "), "{text}");
+    assert_snapshot!(terminal.backend());
+}
+
+/// A click near a training point on the plane picks it; the mark is where it is.
+#[test]
+fn a_click_on_the_plane_picks_the_nearest_training_point() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.inspector.open = true;
+    let area = Rect::new(0, 0, 80, 24);
+    for sample in [0, 16, 123] {
+        app.inspector.sample = sample;
+        let terminal = render(&app, 80, 24);
+        let buffer = terminal.backend().buffer();
+        let at = buffer
+            .content
+            .iter()
+            .position(|c| c.symbol() == "◎")
+            .expect("the mark");
+        let (column, row) = ((at % 80) as u16, (at / 80) as u16);
+        let Some(Target::Sample(picked)) = super::hit(area, &app, column, row) else {
+            panic!("no sample at the mark of {sample}");
+        };
+        // Points can share a cell: the one picked is drawn in the same cell.
+        let mut same_cell = |i: usize| {
+            app.inspector.sample = i;
+            let t = render(&app, 80, 24);
+            t.backend()
+                .buffer()
+                .content
+                .iter()
+                .position(|c| c.symbol() == "◎")
+        };
+        assert_eq!(same_cell(picked), Some(at), "sample {sample}");
+    }
+}
+
+/// Images: the inspector takes the right column (confusion matrix and curves);
+/// before its numbers arrive it says what it waits for.
+#[test]
+fn the_inspector_takes_the_right_column_on_images() {
+    let mut app = image_app(PlotMode::Braille);
+    app.train_samples = 60_000;
+    app.update(crate::app::Action::ToggleInspector);
+    let area = Rect::new(0, 0, 80, 24);
+    let areas = super::areas(area, &app).unwrap();
+    assert!(areas.confusion.is_none() && areas.inspector.is_some());
+    let text = format!("{}", render(&app, 80, 24).backend());
+    assert!(text.contains("waiting for the weights"), "{text}");
+    assert!(!text.contains("confusion"), "{text}");
 }

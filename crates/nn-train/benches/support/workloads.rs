@@ -1,5 +1,7 @@
 //! The trainer workloads W1-W4 of `shared/bench/README.md` and their random
 //! data, shared by nn-train's `workloads` bench and nn-dist's MPI example.
+//! W1 and W4 train the seed's loss, `1/2 sum_k (d_k - o_k)^2` per sample, as
+//! `torch_bench.py` does (`0.5 * ((p - t) ** 2).sum(1).mean()`), not `MSELoss`.
 
 use std::sync::Arc;
 

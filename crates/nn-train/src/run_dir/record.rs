@@ -81,7 +81,7 @@ impl RunInfo {
 /// A data set's name as a run shows it: a generator's name, `mnist`, or a file's name.
 pub(super) fn short_name(spec: &DataSpec) -> String {
     match spec {
-        DataSpec::Generator(_) | DataSpec::Mnist => spec.name(),
+        DataSpec::Generator(_) | DataSpec::Mnist | DataSpec::Stdin => spec.name(),
         DataSpec::IdxFolder(p) | DataSpec::Csv(p) => {
             let name = if matches!(spec, DataSpec::Csv(_)) {
                 p.file_stem()
@@ -97,7 +97,8 @@ pub(super) fn short_name(spec: &DataSpec) -> String {
 /// reader in another folder loads the same data, and the options it was loaded with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunData {
-    /// A generator name, `mnist`, or the absolute path of a CSV file or IDX folder.
+    /// A generator name, `mnist`, the absolute path of a CSV file or IDX folder, or `-`
+    /// for a CSV file read from standard input (which cannot be loaded again).
     pub spec: String,
     /// Samples, noise, seed, splits, target column, normalisation.
     #[serde(flatten)]
@@ -111,6 +112,7 @@ impl RunData {
         let spec = match spec {
             DataSpec::Generator(_) | DataSpec::Mnist => spec.name(),
             DataSpec::IdxFolder(p) | DataSpec::Csv(p) => absolute(p).display().to_string(),
+            DataSpec::Stdin => "-".into(),
         };
         Self {
             spec,
@@ -121,6 +123,9 @@ impl RunData {
     /// Loads the same data again: same samples, same split, same normalisation.
     pub fn load(&self) -> Result<(DataSpec, TrainData), TrainError> {
         let spec = DataSpec::parse(&self.spec)?;
+        if spec == DataSpec::Stdin {
+            return Err(TrainError::StdinGone);
+        }
         let data = load_data(&spec, &self.options)?;
         Ok((spec, data))
     }

@@ -1,0 +1,709 @@
+//! The inspector: one neuron's backpropagation for one sample in the seed's
+//! terms: its inputs o_in (the bias's -1 first) and weights, z, o, at an output
+//! the desired d, its δ with the rule that gives it and the numbers filled in,
+//! and each weight's Δw = r·o_in·δ, beside the mini-batch's mean when there is one.
+//!
+//! Drawn from a [`Breakdown`] value alone. Formulas wrap only between terms,
+//! never inside a number; what does not fit scrolls, and table columns that do
+//! not fit are left out whole.
+
+use nn_core::{Breakdown, NeuronBreakdown, Notation};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::panel;
+use crate::PlotMode;
+use crate::app::App;
+
+/// Terms a formula shows before summing up the rest, in a wide panel and in a narrow one.
+const TERMS: usize = 6;
+const FEW_TERMS: usize = 3;
+/// Below this width a formula shows [`FEW_TERMS`], so that δ shows in an 80x24 terminal.
+const NARROW: usize = 60;
+
+/// What the inspector shows: a neuron of a sample's breakdown.
+#[derive(Debug, Clone, Copy)]
+pub struct Inspection<'a> {
+    /// The sample's pass through the network.
+    pub breakdown: &'a Breakdown,
+    /// The weight layer of the neuron shown (0: the first hidden layer).
+    pub layer: usize,
+    /// The neuron within its layer.
+    pub neuron: usize,
+    /// What the neuron is called (`2.3`, `output 1`).
+    pub name: &'a str,
+    /// Names of the neuron's inputs in order, the bias aside (the previous layer's nodes).
+    pub input_names: &'a [String],
+    /// Which sample this is, in words (`sample 17 of 240, class 1`).
+    pub sample: &'a str,
+    /// The mini-batch the sample would be trained in, if larger than one.
+    pub batch: Option<BatchView<'a>>,
+    /// Anything that makes the applied step differ from `Δw` (another optimizer, a penalty).
+    pub note: Option<&'a str>,
+    /// Lines scrolled past.
+    pub scroll: usize,
+    /// The selected incoming connection (0: the bias, `i`: input `i - 1`), highlighted.
+    pub highlight: Option<usize>,
+    /// Scroll to the highlighted row instead of by `scroll`.
+    pub follow_highlight: bool,
+}
+
+/// A mini-batch's view of the neuron's weights.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchView<'a> {
+    /// Samples in the batch, `B`.
+    pub samples: usize,
+    /// The mean `Δw` over the batch per incoming weight, the bias first: what the step applies.
+    pub mean: &'a [f32],
+}
+
+impl Inspection<'_> {
+    fn neuron(&self) -> Option<&NeuronBreakdown> {
+        self.breakdown.neuron(self.layer, self.neuron)
+    }
+}
+
+/// The notation for a plot mode: the seed's symbols, or ASCII.
+pub fn notation(plot: PlotMode) -> Notation {
+    if plot == PlotMode::Ascii {
+        Notation::ASCII
+    } else {
+        Notation::SEED
+    }
+}
+
+/// Draws the inspector in `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, inspection: &Inspection<'_>) {
+    let n = notation(app.plot);
+    let b = inspection.breakdown;
+    let title = match b.layers.get(inspection.layer) {
+        Some(layer) if inspection.layer + 1 == b.layers.len() => {
+            format!(" inspector: {} ({}) ", inspection.name, layer.activation)
+        }
+        Some(layer) => format!(
+            " inspector: {} (hidden, {}) ",
+            inspection.name, layer.activation
+        ),
+        None => " inspector ".to_string(),
+    };
+    let block = panel(app, title);
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let dim = Style::default().fg(app.palette.dim());
+    let (all, row) = lines(inspection, inner.width as usize, &n, dim);
+    let height = inner.height as usize;
+    let scroll = match row {
+        // The selected connection's row and the lines spelling it out, in view
+        // between the two scroll marks.
+        Some(rows) if inspection.follow_highlight => (rows.end + 2)
+            .saturating_sub(height)
+            .min(rows.start.saturating_sub(1)),
+        _ => inspection.scroll,
+    };
+    let (shown, _) = window(&all, scroll, height, &n, dim);
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Lines the text can be scrolled by in a panel at `area` (as far as PgDn goes).
+pub fn scroll_limit(area: Rect, app: &App, inspection: &Inspection<'_>) -> usize {
+    let inner = panel(app, "").inner(area);
+    let n = notation(app.plot);
+    let (all, _) = lines(inspection, inner.width as usize, &n, Style::default());
+    (all.len() + 1).saturating_sub(inner.height as usize)
+}
+
+/// The lines that fit in `height` rows, starting with line `scroll`: when some
+/// lines were scrolled past, the first row says how many; when more follow, the
+/// last row does. Also returns the scroll actually used, clamped so that the
+/// last line is in view at most.
+pub fn window<'a>(
+    all: &[Line<'a>],
+    scroll: usize,
+    height: usize,
+    n: &Notation,
+    dim: Style,
+) -> (Vec<Line<'a>>, usize) {
+    if height < 3 || all.len() <= height {
+        return (all.iter().take(height).cloned().collect(), 0);
+    }
+    let scroll = scroll.min(all.len() + 1 - height);
+    let mut shown = Vec::with_capacity(height);
+    if scroll > 0 {
+        shown.push(Line::styled(format!("{} {scroll} lines above", up(n)), dim));
+    }
+    let mut rows = height - shown.len();
+    let below = all.len() - scroll > rows;
+    if below {
+        rows -= 1;
+    }
+    shown.extend(all[scroll..scroll + rows].iter().cloned());
+    if below {
+        let more = all.len() - scroll - rows;
+        shown.push(Line::styled(format!("{} {more} more lines", down(n)), dim));
+    }
+    (shown, scroll)
+}
+
+fn up(n: &Notation) -> &'static str {
+    if n.delta == Notation::ASCII.delta {
+        "^"
+    } else {
+        "↑"
+    }
+}
+
+fn down(n: &Notation) -> &'static str {
+    if n.delta == Notation::ASCII.delta {
+        "v"
+    } else {
+        "↓"
+    }
+}
+
+/// Every line of the inspector for a panel `width` columns wide, and the lines
+/// of the highlighted connection (its row and what spells it out).
+pub fn lines(
+    inspection: &Inspection<'_>,
+    width: usize,
+    n: &Notation,
+    dim: Style,
+) -> (Vec<Line<'static>>, Option<std::ops::Range<usize>>) {
+    let Some(neuron) = inspection.neuron() else {
+        return (
+            vec![Line::styled("no such neuron in this network", dim)],
+            None,
+        );
+    };
+    let b = inspection.breakdown;
+    let activation = b.layers[inspection.layer].activation;
+    let mut out = Vec::new();
+    let plain = |out: &mut Vec<Line<'static>>, text: &str, style: Style| {
+        for line in wrap(text, width, 2) {
+            out.push(Line::styled(line, style));
+        }
+    };
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let terms = if width < NARROW { FEW_TERMS } else { TERMS };
+    plain(
+        &mut out,
+        &format!(
+            "{}  r = {}",
+            inspection.sample,
+            n.number(b.learning_rate.into()),
+        ),
+        dim,
+    );
+    plain(&mut out, &neuron.sum_formula(n, terms), Style::default());
+    plain(
+        &mut out,
+        &neuron.output_formula(activation, n),
+        Style::default(),
+    );
+    if let Some(d) = neuron.desired {
+        plain(
+            &mut out,
+            &format!("d = {}", n.number(d.into())),
+            Style::default(),
+        );
+    }
+    plain(&mut out, &neuron.delta_formula(n, terms), bold);
+    plain(&mut out, &neuron.rule.description(n), dim);
+    // The selected connection, spelled out under its row: its change, and with a
+    // batch its share and the mean.
+    let mut spelled = Vec::new();
+    if let Some(i) = inspection.highlight.filter(|&i| i < neuron.incoming.len()) {
+        let name = source_name(inspection, neuron, i);
+        let w = neuron.incoming[i].weight;
+        let formula = neuron
+            .change_formula(i, b.learning_rate, n)
+            .unwrap_or_default();
+        plain(
+            &mut spelled,
+            &format!("  w from {name} = {}: {formula}", n.number(w.into())),
+            bold,
+        );
+        if let Some(batch) = inspection.batch {
+            let change = f64::from(neuron.incoming[i].change);
+            plain(
+                &mut spelled,
+                &format!(
+                    "  in a batch of B = {}: this sample's share {}w/B = {}, the step's mean {}w = {}",
+                    batch.samples,
+                    n.change,
+                    n.number(change / batch.samples as f64),
+                    n.change,
+                    batch
+                        .mean
+                        .get(i)
+                        .map_or_else(String::new, |&m| n.number(m.into()))
+                ),
+                Style::default(),
+            );
+        }
+    }
+    let row = table(&mut out, inspection, neuron, width, n, dim, &spelled);
+    if let Some(batch) = inspection.batch {
+        plain(
+            &mut out,
+            &format!(
+                "batch of B = {} (this sample and the {} after it): the step applies the mean of their {}w, the loss being the batch mean; this sample's share is {}w/B",
+                batch.samples,
+                batch.samples - 1,
+                n.change,
+                n.change
+            ),
+            dim,
+        );
+    }
+    if let Some(note) = inspection.note {
+        plain(&mut out, note, dim);
+    }
+    plain(
+        &mut out,
+        &format!("this sample's loss {}", n.number(b.loss_value)),
+        dim,
+    );
+    (out, row)
+}
+
+/// Incoming connection `i`'s source as the dashboard names it (`bias`, `x1`, `1.3`).
+fn source_name(inspection: &Inspection<'_>, neuron: &NeuronBreakdown, i: usize) -> String {
+    match i {
+        0 => "bias".into(),
+        _ => inspection
+            .input_names
+            .get(i - 1)
+            .cloned()
+            .unwrap_or_else(|| neuron.incoming[i].source.name(neuron.layer, &[])),
+    }
+}
+
+/// The incoming weights: from, o_in, w, Δw, and with a batch Δw/B and the batch mean.
+/// Columns that do not fit are left out, from the right. The highlighted row
+/// is followed by `spelled`; returns the lines of both.
+fn table(
+    out: &mut Vec<Line<'static>>,
+    inspection: &Inspection<'_>,
+    neuron: &NeuronBreakdown,
+    width: usize,
+    n: &Notation,
+    dim: Style,
+    spelled: &[Line<'static>],
+) -> Option<std::ops::Range<usize>> {
+    let mut header = vec![
+        "from".to_string(),
+        "o_in".into(),
+        "w".into(),
+        format!("{}w", n.change),
+    ];
+    let mut rows: Vec<Vec<String>> = neuron
+        .incoming
+        .iter()
+        .enumerate()
+        .map(|(k, i)| {
+            vec![
+                source_name(inspection, neuron, k),
+                n.number(i.input.into()),
+                n.number(i.weight.into()),
+                n.number(i.change.into()),
+            ]
+        })
+        .collect();
+    if let Some(batch) = inspection.batch {
+        header.push(format!("{}w/B", n.change));
+        header.push(format!("mean of {}", batch.samples));
+        for (row, (i, mean)) in rows.iter_mut().zip(neuron.incoming.iter().zip(batch.mean)) {
+            row.push(n.number(f64::from(i.change) / batch.samples as f64));
+            row.push(n.number((*mean).into()));
+        }
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // As many whole columns as fit, two spaces apart.
+    let mut columns = widths.len();
+    while columns > 1 && widths[..columns].iter().sum::<usize>() + 2 * (columns - 1) > width {
+        columns -= 1;
+    }
+    let render = |cells: &[String]| {
+        cells[..columns]
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if c == 0 {
+                    format!("{cell:<w$}", w = widths[c])
+                } else {
+                    format!("{cell:>w$}", w = widths[c])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    out.push(Line::styled(render(&header), dim));
+    let mut highlighted = None;
+    for (k, row) in rows.iter().enumerate() {
+        if inspection.highlight == Some(k) {
+            let start = out.len();
+            let style = Style::default().add_modifier(Modifier::REVERSED);
+            out.push(Line::from(Span::styled(render(row), style)));
+            out.extend(spelled.iter().cloned());
+            highlighted = Some(start..out.len());
+        } else {
+            out.push(Line::from(Span::raw(render(row))));
+        }
+    }
+    highlighted
+}
+
+/// Breaks `text` into lines of at most `width` columns between words, and
+/// inside a word too wide for a line only after a multiplication sign, so no
+/// number is ever cut; continuation lines are indented by `indent`. A piece
+/// wider than a whole line stands alone (the panel's edge cuts it).
+pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let width = width.max(1);
+    let indent = indent.min(width / 2);
+    let split_after = |text: &str, breaks: &[char]| {
+        let mut pieces: Vec<String> = Vec::new();
+        let mut piece = String::new();
+        for c in text.chars() {
+            piece.push(c);
+            if breaks.contains(&c) {
+                pieces.push(std::mem::take(&mut piece));
+            }
+        }
+        if !piece.is_empty() {
+            pieces.push(piece);
+        }
+        pieces
+    };
+    let pieces: Vec<String> = split_after(text, &[' '])
+        .into_iter()
+        .flat_map(|word| {
+            if word.trim_end().chars().count() > width - indent {
+                split_after(&word, &['·', '*'])
+            } else {
+                vec![word]
+            }
+        })
+        .collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in pieces {
+        let fits = line.chars().count() + piece.trim_end().chars().count() <= width;
+        if !fits && !line.trim().is_empty() {
+            lines.push(line.trim_end().to_string());
+            line = " ".repeat(indent);
+        }
+        line.push_str(&piece);
+    }
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use insta::assert_snapshot;
+    use nn_core::{Activation, Architecture, BatchChanges, Loss, Network, Targets};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::colors::ColorDepth;
+
+    /// The Playground's network, 2-8-8-2 tanh with softmax, seeded; one sample of class 1
+    /// and a mini-batch of ten around it.
+    fn example() -> (Breakdown, BatchChanges) {
+        let arch = Architecture::new(
+            vec![2, 8, 8, 2],
+            Activation::Tanh,
+            Activation::Softmax,
+            Loss::CrossEntropy,
+        )
+        .unwrap();
+        let mut network = Network::new(arch, 7).unwrap();
+        // Biases away from their initial zeros, as after some training.
+        for shape in network.layers().to_vec() {
+            for (k, b) in shape.bias().enumerate() {
+                network.parameters_mut()[b] = 0.05 * (k as f32 - 3.0);
+            }
+        }
+        let breakdown =
+            Breakdown::new(&network, &[0.3, -0.8], &Targets::Classes(&[1]), 0.03).unwrap();
+        let inputs: Vec<f32> = (0..20)
+            .map(|i| ((i * 37 % 17) as f32 / 8.5) - 1.0)
+            .collect();
+        let mut inputs = inputs;
+        inputs[..2].copy_from_slice(&[0.3, -0.8]);
+        let classes: Vec<u32> = (0..10).map(|i| (i % 2) as u32).collect();
+        let batch =
+            BatchChanges::new(&network, &inputs, &Targets::Classes(&classes), 0.03).unwrap();
+        (breakdown, batch)
+    }
+
+    fn app(plot: PlotMode) -> App {
+        App::new(
+            crate::app::tests::settings(),
+            "model.safetensors".into(),
+            plot,
+            ColorDepth::TrueColor,
+        )
+    }
+
+    /// The dashboard's names: `x1`, `x2` for the inputs, `1.3` for hidden neuron 3 of layer 1.
+    fn input_names(layer: usize) -> Vec<String> {
+        match layer {
+            0 => vec!["x1".into(), "x2".into()],
+            l => (1..=8).map(|k| format!("{l}.{k}")).collect(),
+        }
+    }
+
+    fn render(
+        plot: PlotMode,
+        (layer, neuron): (usize, usize),
+        size: (u16, u16),
+        scroll: usize,
+    ) -> Terminal<TestBackend> {
+        render_highlighted(plot, (layer, neuron), size, scroll, None)
+    }
+
+    fn render_highlighted(
+        plot: PlotMode,
+        (layer, neuron): (usize, usize),
+        size: (u16, u16),
+        scroll: usize,
+        highlight: Option<usize>,
+    ) -> Terminal<TestBackend> {
+        let (breakdown, batch) = example();
+        let mean = batch.neuron(layer, neuron).unwrap();
+        let names = input_names(layer);
+        let name = if layer == 2 {
+            format!("output {}", neuron + 1)
+        } else {
+            format!("{}.{}", layer + 1, neuron + 1)
+        };
+        let inspection = Inspection {
+            breakdown: &breakdown,
+            layer,
+            neuron,
+            name: &name,
+            input_names: &names,
+            sample: "sample 17 of 240, class 1",
+            batch: Some(BatchView {
+                samples: 10,
+                mean: &mean,
+            }),
+            note: None,
+            scroll,
+            highlight,
+            follow_highlight: highlight.is_some(),
+        };
+        let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+        let app = app(plot);
+        terminal
+            .draw(|frame| draw(frame, frame.area(), &app, &inspection))
+            .unwrap();
+        terminal
+    }
+
+    fn screen(t: &Terminal<TestBackend>) -> Vec<String> {
+        let buffer = t.backend().buffer();
+        let width = buffer.area.width as usize;
+        buffer
+            .content
+            .chunks(width)
+            .map(|row| row.iter().map(ratatui::buffer::Cell::symbol).collect())
+            .collect()
+    }
+
+    #[test]
+    fn hidden_neuron_80x24() {
+        assert_snapshot!(render(PlotMode::Braille, (1, 2), (80, 24), 0).backend());
+    }
+
+    #[test]
+    fn output_neuron_160x48() {
+        assert_snapshot!(render(PlotMode::Braille, (2, 1), (160, 48), 0).backend());
+    }
+
+    /// A selected connection: its row highlighted and in view, its change spelled
+    /// out beside its share of the batch and the batch's mean, in a narrow panel.
+    #[test]
+    fn a_selected_connection_40x16() {
+        let t = render_highlighted(PlotMode::Braille, (2, 1), (40, 16), 0, Some(5));
+        let text = screen(&t).join("\n");
+        assert!(text.contains("w from 2.5 = "), "{text}");
+        assert!(text.contains("share Δw/B = "), "{text}");
+        assert_snapshot!(t.backend());
+    }
+
+    #[test]
+    fn a_narrow_panel_scrolls_and_never_cuts_a_number() {
+        // Every number as the inspector writes it on lines that never wrap.
+        let (breakdown, batch) = example();
+        let mean = batch.neuron(1, 2).unwrap();
+        let names = input_names(1);
+        let inspection = Inspection {
+            breakdown: &breakdown,
+            layer: 1,
+            neuron: 2,
+            name: "2.3",
+            input_names: &names,
+            sample: "sample 17 of 240, class 1",
+            batch: Some(BatchView {
+                samples: 10,
+                mean: &mean,
+            }),
+            note: None,
+            scroll: 0,
+            highlight: None,
+            follow_highlight: false,
+        };
+        // Narrow panels show fewer terms: their formulas' numbers too.
+        let neuron = breakdown.neuron(1, 2).unwrap();
+        let n = Notation::SEED;
+        let whole: Vec<String> = lines(&inspection, usize::MAX, &n, Style::default())
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .chain([
+                neuron.sum_formula(&n, FEW_TERMS),
+                neuron.delta_formula(&n, FEW_TERMS),
+            ])
+            .flat_map(|l| numbers(&l))
+            .collect();
+        for width in [24u16, 30, 38, 52] {
+            let mut seen = Vec::new();
+            for scroll in 0..40 {
+                let lines = screen(&render(PlotMode::Braille, (1, 2), (width, 16), scroll));
+                for line in &lines[1..lines.len() - 1] {
+                    let inner: String = line.chars().skip(1).take(width as usize - 2).collect();
+                    seen.push(inner.trim_end().to_string());
+                }
+            }
+            let text = seen.join("\n");
+            let content = seen
+                .iter()
+                .filter(|l| !l.contains("lines above") && !l.contains("more lines"));
+            for number in content.flat_map(|l| numbers(l)) {
+                assert!(
+                    whole.contains(&number),
+                    "width {width}: {number:?} is not a whole number of the inspector's\n{text}"
+                );
+            }
+            for pair in seen.windows(2) {
+                let ends = pair[0].ends_with(|c: char| c.is_ascii_digit() || c == '.');
+                // Wrapped text continues on an indented line (table rows are not indented).
+                let starts = pair[1].starts_with("  ")
+                    && pair[1]
+                        .trim_start()
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '.');
+                assert!(
+                    !(ends && starts),
+                    "width {width}: a number split across\n{}\n{}",
+                    pair[0],
+                    pair[1]
+                );
+            }
+            assert!(
+                text.contains("more lines"),
+                "width {width}: scrolls\n{text}"
+            );
+            assert!(text.contains("δ = (1−o²)·Σ w·δ"), "width {width}\n{text}");
+        }
+    }
+
+    /// The numbers in a text: runs of digits, points, signs and exponents.
+    fn numbers(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut current = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let part_of_number = c.is_ascii_digit()
+                || (c == '.' && !current.is_empty())
+                || (c == '-'
+                    && current.is_empty()
+                    && chars.peek().is_some_and(char::is_ascii_digit))
+                || (c == 'e'
+                    && !current.is_empty()
+                    && chars
+                        .peek()
+                        .is_some_and(|d| d.is_ascii_digit() || *d == '-'))
+                || (c == '-' && current.ends_with('e'));
+            if part_of_number {
+                current.push(c);
+            } else if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        }
+        if !current.is_empty() {
+            out.push(current);
+        }
+        out
+    }
+
+    #[test]
+    fn ascii_mode_draws_ascii_only() {
+        let t = render(PlotMode::Ascii, (2, 0), (80, 24), 0);
+        let text = screen(&t).join("\n");
+        assert!(text.is_ascii(), "{text}");
+        assert!(text.contains("delta = d-o = (0-"), "{text}");
+    }
+
+    #[test]
+    fn wrapping_breaks_between_terms_only() {
+        assert_eq!(
+            wrap("δ = o(1−o)(d−o) = 0.62·0.38·(1−0.62) = 0.0895", 20, 2),
+            ["δ = o(1−o)(d−o) =", "  0.62·0.38·(1−0.62)", "  = 0.0895"]
+        );
+        // Inside a word only where it cannot fit whole, after a multiplication sign.
+        assert_eq!(
+            wrap("δ = 0.62·0.38·(1−0.62)", 14, 2),
+            ["δ = 0.62·0.38·", "  (1−0.62)"]
+        );
+        assert_eq!(
+            wrap("a = (-0.2)·0.4 + 1", 12, 2),
+            ["a =", "  (-0.2)·0.4", "  + 1"]
+        );
+        assert_eq!(wrap("a b", 10, 2), ["a b"]);
+        // A piece wider than the line stands alone.
+        assert_eq!(
+            wrap("x 123456789012 y", 8, 2),
+            ["x", "  123456789012", "  y"]
+        );
+    }
+
+    #[test]
+    fn scrolling_marks_what_is_above_and_below() {
+        let lines: Vec<Line> = (0..10).map(|i| Line::raw(format!("line {i}"))).collect();
+        let n = Notation::SEED;
+        let text = |v: &[Line]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let (top, s) = window(&lines, 0, 4, &n, Style::default());
+        assert_eq!(s, 0);
+        assert_eq!(text(&top), ["line 0", "line 1", "line 2", "↓ 7 more lines"]);
+        let (middle, _) = window(&lines, 3, 4, &n, Style::default());
+        assert_eq!(
+            text(&middle),
+            ["↑ 3 lines above", "line 3", "line 4", "↓ 5 more lines"]
+        );
+        let (end, s) = window(&lines, 99, 4, &n, Style::default());
+        assert_eq!(s, 7);
+        assert_eq!(
+            text(&end),
+            ["↑ 7 lines above", "line 7", "line 8", "line 9"]
+        );
+        let (all, _) = window(&lines[..4], 2, 4, &n, Style::default());
+        assert_eq!(text(&all), ["line 0", "line 1", "line 2", "line 3"]);
+    }
+}

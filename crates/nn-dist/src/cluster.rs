@@ -1,0 +1,117 @@
+//! `Cluster`: MPI started once per process, this rank's place in the job,
+//! the start-up agreement between ranks, and the way out when one fails.
+
+use mpi::Threading;
+use mpi::collective::SystemOperation;
+use mpi::environment::Universe;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::{Communicator, CommunicatorCollectives};
+
+use crate::error::DistError;
+use crate::job::StopFlags;
+use crate::ordered::OrderedReduction;
+
+/// MPI for the life of the process: created once, finalised when dropped.
+///
+/// Outside `mpirun` the process is a job of one rank (MPI's singleton start),
+/// and training is the ordinary single-process run.
+pub(crate) struct Cluster {
+    // Dropping the universe calls MPI_Finalize.
+    universe: Universe,
+    rank: usize,
+    ranks: usize,
+    ranks_on_this_node: usize,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("rank", &self.rank)
+            .field("ranks", &self.ranks)
+            .field("ranks_on_this_node", &self.ranks_on_this_node)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cluster {
+    /// Starts MPI (thread support: serialized calls from any thread).
+    pub(crate) fn init() -> Result<Self, DistError> {
+        let (universe, provided) =
+            mpi::initialize_with_threading(Threading::Serialized).ok_or(DistError::Init)?;
+        if provided < Threading::Serialized {
+            return Err(DistError::Threading {
+                provided: format!("{provided:?}"),
+            });
+        }
+        let world = universe.world();
+        let node = world.split_shared(world.rank());
+        Ok(Self {
+            rank: world.rank() as usize,
+            ranks: world.size() as usize,
+            ranks_on_this_node: node.size() as usize,
+            universe,
+        })
+    }
+
+    /// This process's rank, `0..ranks()`.
+    pub(crate) fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// Processes in the job.
+    pub(crate) fn ranks(&self) -> usize {
+        self.ranks
+    }
+
+    /// Worker threads for this rank: `requested`, or for 0 ("one per core")
+    /// this node's cores shared among the ranks running on it.
+    pub(crate) fn threads_per_rank(&self, requested: usize) -> usize {
+        if requested > 0 {
+            return requested;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        (cores / self.ranks_on_this_node).max(1)
+    }
+
+    /// Checks that every rank computed the same `fingerprint`, with one allreduce.
+    ///
+    /// The maximum of `h` and of `!h` over the ranks equals this rank's own pair
+    /// only if every rank has the same `h`; so every rank reaches the same
+    /// verdict, and they all refuse together.
+    pub(crate) fn agree(&self, fingerprint: u64) -> Result<(), DistError> {
+        let world = SimpleCommunicator::world();
+        let mine = [fingerprint, !fingerprint];
+        let mut max = [0u64; 2];
+        world.all_reduce_into(&mine[..], &mut max[..], SystemOperation::max());
+        if max == mine {
+            Ok(())
+        } else {
+            Err(DistError::Mismatch {
+                rank: self.rank,
+                ranks: self.ranks,
+                fingerprint,
+            })
+        }
+    }
+
+    /// The lowest rank that `failed`, if any did, with one allreduce: every rank
+    /// learns whether start-up went well everywhere, and exactly one reports.
+    pub(crate) fn first_failure(&self, failed: bool) -> Option<usize> {
+        let world = SimpleCommunicator::world();
+        let mine = if failed { self.rank } else { self.ranks } as u64;
+        let mut first = 0u64;
+        world.all_reduce_into(&mine, &mut first, SystemOperation::min());
+        ((first as usize) < self.ranks).then_some(first as usize)
+    }
+
+    /// The trainer's gradient reduction across this job's ranks.
+    pub(crate) fn reduction(&self, stop: StopFlags) -> OrderedReduction {
+        OrderedReduction::new(self.rank, self.ranks, stop)
+    }
+
+    /// Ends every rank of the job at once with `code` (MPI_Abort): the way out
+    /// when one rank fails while the others wait for it in an exchange.
+    pub(crate) fn abort(&self, code: i32) -> ! {
+        self.universe.world().abort(code)
+    }
+}

@@ -1,0 +1,25 @@
+//! nn-dist: the trainer's data-parallel step across processes, over MPI.
+//!
+//! Each rank holds the same data and weights and computes a fixed, contiguous
+//! run of every mini-batch's shards ([`layout`]). The shard gradients then meet
+//! in an exchange that adds them in shard order, exactly as one process does
+//! across its threads, so any number of ranks gives the weights of one process,
+//! bit for bit. Every rank then applies the same optimizer step.
+//!
+//! [`Job`] is the binary's entry point. The MPI part needs the `mpi` feature
+//! (and an MPI installation); without it a job is always one process, and
+//! the workspace builds and tests on machines without MPI.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[cfg(feature = "mpi")]
+mod cluster;
+mod error;
+mod fingerprint;
+mod job;
+pub mod layout;
+#[cfg(feature = "mpi")]
+mod ordered;
+
+pub use error::DistError;
+pub use fingerprint::fingerprint;
+pub use job::{Job, ReduceStats, StopFlags};

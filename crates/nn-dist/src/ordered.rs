@@ -1,0 +1,196 @@
+//! [`OrderedReduction`]: the shard gradients of every rank added in shard
+//! order, so N ranks give the weights of one process bit for bit.
+//!
+//! Per step, with `S` shards over `N` ranks and `P` parameters, rank `r`:
+//! 1. sends piece `j` of each of its shards' gradients to rank `j`, and receives
+//!    its own piece of every other shard ([`layout::block`] of `0..P`);
+//! 2. adds its piece over all `S` shards in shard order, `((g0 + g1) + g2) + ...`,
+//!    exactly as one process does (nn-train's `BatchShards::sum_in_order`);
+//! 3. gathers every rank's summed piece (one allgather), so each holds the sum;
+//! 4. gathers every shard's loss and outputs (for the metrics) with one more
+//!    small allgather, which also carries each rank's stop request.
+//!
+//! A plain allreduce would move fewer bytes, but MPI adds the ranks' partial
+//! sums in an order of its own (`(g0 + g1) + (g2 + g3)`), which changes the last
+//! bits of the weights. Steps 1-3 move `(S/N + 1) (N-1)/N P` values per rank
+//! against the ring allreduce's `2 (N-1)/N P`: the same when each rank has one
+//! shard, 1.5 times for two (figures in ARCHITECTURE.md).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use mpi::Count;
+use mpi::datatype::PartitionMut;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Source};
+use nn_train::{BatchShards, GradientReduction, ShardView, TrainError};
+
+use crate::job::{ReduceStats, StopFlags};
+use crate::layout;
+
+/// The shard-order gradient sum across the ranks of `MPI_COMM_WORLD`.
+#[derive(Debug)]
+pub(crate) struct OrderedReduction {
+    rank: usize,
+    ranks: usize,
+    stop: StopFlags,
+    stats: Arc<ReduceStats>,
+    /// This rank's summed piece, copied out (MPI's gather cannot read and
+    /// write one buffer without `MPI_IN_PLACE`, which rsmpi does not offer).
+    piece: Vec<f32>,
+    /// Every rank's piece: counts and offsets for the allgather.
+    pieces: (Vec<Count>, Vec<Count>),
+    records_out: Vec<f64>,
+    records_in: Vec<f64>,
+}
+
+impl OrderedReduction {
+    /// The reduction for rank `rank` of `ranks`.
+    pub(crate) fn new(rank: usize, ranks: usize, stop: StopFlags) -> Self {
+        Self {
+            rank,
+            ranks,
+            stop,
+            stats: Arc::default(),
+            piece: Vec::new(),
+            pieces: (Vec::new(), Vec::new()),
+            records_out: Vec::new(),
+            records_in: Vec::new(),
+        }
+    }
+
+    /// Time spent in the exchange so far, readable while the trainer owns the reduction.
+    pub(crate) fn stats(&self) -> Arc<ReduceStats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Steps 1 and 2: every rank's piece of every shard meets at the piece's
+    /// rank, which adds them in shard order.
+    fn sum_pieces(&self, world: &SimpleCommunicator, batch: &mut BatchShards<'_>) {
+        let (rank, ranks, params) = (self.rank, self.ranks, batch.parameters());
+        let shards = batch.len();
+        let mine = layout::block(rank, ranks, params);
+        let mut views: Vec<ShardView<'_>> = batch.views().collect();
+        mpi::request::multiple_scope(shards * ranks, |scope, requests| {
+            for (k, view) in views.iter_mut().enumerate() {
+                let tag = k as i32;
+                if view.local {
+                    let gradients: &[f32] = view.gradients;
+                    for to in (0..ranks).filter(|&j| j != rank) {
+                        let piece = &gradients[layout::block(to, ranks, params)];
+                        let send = world
+                            .process_at_rank(to as i32)
+                            .immediate_send_with_tag(scope, piece, tag);
+                        requests.add(send);
+                    }
+                } else {
+                    let from = layout::owner(k, ranks, shards) as i32;
+                    let receive = world.process_at_rank(from).immediate_receive_into_with_tag(
+                        scope,
+                        &mut view.gradients[mine.clone()],
+                        tag,
+                    );
+                    requests.add(receive);
+                }
+            }
+            let mut done = Vec::with_capacity(requests.incomplete());
+            requests.wait_all(&mut done);
+        });
+        drop(views);
+        batch.sum_in_order(mine);
+    }
+
+    /// Step 3: every rank's summed piece to every rank, into shard 0's buffer.
+    fn gather_sum(&mut self, world: &SimpleCommunicator, batch: &mut BatchShards<'_>) {
+        let (ranks, params) = (self.ranks, batch.parameters());
+        let (counts, offsets) = &mut self.pieces;
+        if offsets.len() != ranks || counts.iter().map(|&c| c as usize).sum::<usize>() != params {
+            let blocks = (0..ranks).map(|j| layout::block(j, ranks, params));
+            *counts = blocks.clone().map(|b| b.len() as Count).collect();
+            *offsets = blocks.map(|b| b.start as Count).collect();
+        }
+        let sum = batch.sum();
+        self.piece.clear();
+        self.piece
+            .extend_from_slice(&sum[layout::block(self.rank, ranks, params)]);
+        let mut all = PartitionMut::new(sum, &counts[..], &offsets[..]);
+        world.all_gather_varcount_into(&self.piece[..], &mut all);
+    }
+
+    /// Step 4: every shard's loss and outputs, and every rank's stop request, to every rank.
+    fn share_records(&mut self, world: &SimpleCommunicator, batch: &mut BatchShards<'_>) {
+        let ranks = self.ranks;
+        let shards = batch.len();
+        let mut views: Vec<ShardView<'_>> = batch.views().collect();
+        // Per rank: its stop flag, then (loss, outputs...) of each of its shards.
+        let counts: Vec<Count> = (0..ranks)
+            .map(|j| {
+                let own = layout::block(j, ranks, shards);
+                (1 + views[own]
+                    .iter()
+                    .map(|v| 1 + v.outputs.len())
+                    .sum::<usize>()) as Count
+            })
+            .collect();
+        let offsets: Vec<Count> = counts
+            .iter()
+            .scan(0, |at, &c| {
+                let start = *at;
+                *at += c;
+                Some(start)
+            })
+            .collect();
+        self.records_out.clear();
+        self.records_out.push(f64::from(u8::from(
+            self.stop.requested.load(Ordering::Relaxed),
+        )));
+        for view in views.iter().filter(|v| v.local) {
+            self.records_out.push(*view.loss_sum);
+            self.records_out
+                .extend(view.outputs.iter().map(|&o| f64::from(o)));
+        }
+        let total: usize = counts.iter().map(|&c| c as usize).sum();
+        self.records_in.resize(total, 0.0);
+        {
+            let mut all = PartitionMut::new(&mut self.records_in[..], &counts[..], &offsets[..]);
+            world.all_gather_varcount_into(&self.records_out[..], &mut all);
+        }
+        let mut stop = false;
+        for (j, &offset) in offsets.iter().enumerate() {
+            let mut at = offset as usize;
+            stop |= self.records_in[at] != 0.0;
+            at += 1;
+            for view in &mut views[layout::block(j, ranks, shards)] {
+                let len = view.outputs.len();
+                if !view.local {
+                    *view.loss_sum = self.records_in[at];
+                    // Exact: these are f32 values widened for the trip.
+                    for (o, &r) in view.outputs.iter_mut().zip(&self.records_in[at + 1..]) {
+                        *o = r as f32;
+                    }
+                }
+                at += 1 + len;
+            }
+        }
+        if stop {
+            self.stop.agreed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl GradientReduction for OrderedReduction {
+    fn local_shards(&self, shards: usize) -> std::ops::Range<usize> {
+        layout::block(self.rank, self.ranks, shards)
+    }
+
+    fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError> {
+        let started = Instant::now();
+        let world = SimpleCommunicator::world();
+        self.sum_pieces(&world, batch);
+        self.gather_sum(&world, batch);
+        self.share_records(&world, batch);
+        self.stats.add(started.elapsed());
+        Ok(())
+    }
+}

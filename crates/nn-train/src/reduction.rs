@@ -1,0 +1,126 @@
+//! The seam between computing shard gradients and applying their sum.
+//!
+//! A mini-batch is cut into shards whose size depends only on the batch size.
+//! A [`GradientReduction`] decides which of them this process computes and how
+//! the shard results of all processes become one sum, added in shard order
+//! (`((g0 + g1) + g2) + ...`), the same on every process. [`LocalSum`] is one
+//! process computing every shard; another crate (nn-dist) spreads the shards
+//! over MPI ranks without nn-train knowing anything of MPI.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::error::TrainError;
+
+/// How the shards of each mini-batch are computed and summed, on one process or many.
+///
+/// Contract: after [`GradientReduction::reduce`] returns, every process holds,
+/// for every shard of the batch, its loss sum and outputs, and the shards'
+/// gradients added in shard order in shard 0's buffer ([`BatchShards::sum`]).
+/// Adding in that order on every process is what keeps the weights the same,
+/// bit for bit, whatever the number of processes and threads.
+pub trait GradientReduction: Send + fmt::Debug {
+    /// The shards, of a batch cut into `shards`, that this process computes.
+    /// The others are computed elsewhere and arrive through `reduce`.
+    fn local_shards(&self, shards: usize) -> Range<usize>;
+
+    /// Completes the batch: brings in the shards computed elsewhere and leaves
+    /// their in-order gradient sum in [`BatchShards::sum`].
+    fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError>;
+}
+
+/// Today's single-process step: this process computes every shard and adds
+/// them in order, split by parameter range across its threads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LocalSum;
+
+impl GradientReduction for LocalSum {
+    fn local_shards(&self, shards: usize) -> Range<usize> {
+        0..shards
+    }
+
+    fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError> {
+        let all = 0..batch.parameters();
+        batch.sum_in_order(all);
+        Ok(())
+    }
+}
+
+/// One shard of a batch as a reduction sees it.
+#[derive(Debug)]
+pub struct ShardView<'a> {
+    /// Whether this process computed the shard (its fields are then filled in).
+    pub local: bool,
+    /// The shard's gradient of the batch-mean loss, one value per parameter.
+    pub gradients: &'a mut [f32],
+    /// The summed loss of the shard's samples.
+    pub loss_sum: &'a mut f64,
+    /// The network's outputs for the shard's samples, `[samples, outputs]` row-major.
+    pub outputs: &'a mut [f32],
+}
+
+/// The shards of one mini-batch, handed to [`GradientReduction::reduce`].
+pub struct BatchShards<'a> {
+    pub(crate) shards: &'a mut [crate::shards::Shard],
+    pub(crate) local: Range<usize>,
+    pub(crate) parameters: usize,
+    pub(crate) pool: &'a rayon::ThreadPool,
+}
+
+impl fmt::Debug for BatchShards<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchShards")
+            .field("shards", &self.shards.len())
+            .field("local", &self.local)
+            .field("parameters", &self.parameters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BatchShards<'_> {
+    /// Shards in the batch.
+    pub fn len(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// True for an empty batch (never passed to a reduction).
+    pub fn is_empty(&self) -> bool {
+        self.shards.is_empty()
+    }
+
+    /// The shards this process computed.
+    pub fn local(&self) -> Range<usize> {
+        self.local.clone()
+    }
+
+    /// Values in each gradient buffer: the network's parameter count.
+    pub fn parameters(&self) -> usize {
+        self.parameters
+    }
+
+    /// Every shard, in shard order.
+    pub fn views(&mut self) -> impl ExactSizeIterator<Item = ShardView<'_>> {
+        let local = self.local.clone();
+        self.shards
+            .iter_mut()
+            .enumerate()
+            .map(move |(k, shard)| shard.view(local.contains(&k)))
+    }
+
+    /// Adds shards `1..` into shard 0 over the parameters `params`, in shard
+    /// order, split by parameter range across this process's threads. Reads
+    /// only `params` of every shard.
+    pub fn sum_in_order(&mut self, params: Range<usize>) {
+        crate::shards::sum_in_order(self.shards, params, self.pool);
+    }
+
+    /// Shard 0's gradient buffer, where the batch's sum must end up.
+    pub fn sum(&mut self) -> &mut [f32] {
+        self.shards[0].gradients_mut()
+    }
+
+    /// This process's worker threads, for parallel work inside a reduction.
+    pub fn pool(&self) -> &rayon::ThreadPool {
+        self.pool
+    }
+}

@@ -1,0 +1,395 @@
+//! `mpirun -np N nn-tui train` on loopback (the binary's `mpi` feature): the
+//! model of one process for any N, a resume under another N, a killed rank
+//! ending the job, ranks started with different flags refused.
+//!
+//! Needs Open MPI's `mpirun` (`.ci/run` installs it). As root, Open MPI wants
+//! `OMPI_ALLOW_RUN_AS_ROOT*` set; the tests set them for their own runs.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// `mpirun` with `ranks` copies of the binary, all given `args`, in `dir`.
+fn mpirun(ranks: usize) -> Command {
+    let mut command = Command::new("mpirun");
+    command
+        .args([
+            "-np",
+            &ranks.to_string(),
+            "--oversubscribe",
+            "--bind-to",
+            "none",
+        ])
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+fn run_ranks(ranks: usize, dir: &Path, args: &[&str]) -> Output {
+    let out = mpirun(ranks)
+        .arg(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("mpirun runs");
+    assert!(
+        out.status.success(),
+        "mpirun -np {ranks} {args:?} failed: {}",
+        text(&out.stderr)
+    );
+    out
+}
+
+/// The per-epoch losses and accuracies of a `--metrics-out` file (its timings dropped).
+fn curve(path: &Path) -> Vec<String> {
+    let csv = std::fs::read_to_string(path).expect("the metrics file");
+    csv.lines()
+        .map(|line| {
+            line.rsplit_once(',')
+                .expect("a seconds column")
+                .0
+                .to_string()
+        })
+        .collect()
+}
+
+/// Trains with `args` on one process (the mpi build outside mpirun) and on each of
+/// `ranks`; every model file and loss curve must be the one process's, byte for byte.
+fn same_model_on(ranks: &[usize], dir: &Path, args: &[&str]) {
+    let one = run(
+        dir,
+        &[
+            args,
+            &["--save", "one.safetensors", "--metrics-out", "one.csv"],
+        ]
+        .concat(),
+    );
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    let expected = std::fs::read(dir.join("one.safetensors")).unwrap();
+    for &n in ranks {
+        let (model, metrics) = (format!("np{n}.safetensors"), format!("np{n}.csv"));
+        let out = run_ranks(
+            n,
+            dir,
+            &[args, &["--save", &model, "--metrics-out", &metrics]].concat(),
+        );
+        // Rank 0 alone reports: one summary, one start line.
+        let stdout = text(&out.stdout);
+        assert_eq!(stdout.matches("trained ").count(), 1, "{stdout}");
+        // Without --threads, the machine's cores are shared among its ranks.
+        let threads = if args.contains(&"--threads") {
+            1
+        } else {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            (cores / n).max(1)
+        };
+        assert!(
+            text(&out.stderr).contains(&format!("{n} ranks x {threads} threads")),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(
+            std::fs::read(dir.join(&model)).unwrap() == expected,
+            "{n} ranks: the model differs from one process's ({args:?})"
+        );
+        assert_eq!(
+            curve(&dir.join(&metrics)),
+            curve(&dir.join("one.csv")),
+            "{n} ranks: the loss curve differs"
+        );
+    }
+}
+
+#[test]
+fn mpi_spiral_on_two_and_four_ranks_gives_the_one_process_model() {
+    let dir = tempdir();
+    // Batch 64: four shards of 16 per batch, so four ranks get one each; the
+    // 400 training samples leave a last batch of 16 (one shard). No --threads:
+    // each rank takes its share of the cores.
+    let args = [
+        "train", "--data", "spiral", "--batch", "64", "--epochs", "15",
+    ];
+    same_model_on(&[2, 4], dir.path(), &args);
+}
+
+/// Writes the first `n` images and labels of a shipped MNIST part as raw IDX files.
+fn mnist_subset(to: &Path, part: &str, n: usize) {
+    use std::io::Read;
+    let from = workspace().join("datasets/mnist");
+    for (kind, header, bytes_per_item) in [("images-idx3", 16, 784), ("labels-idx1", 8, 1)] {
+        let name = format!("{part}-{kind}-ubyte");
+        let gz = std::fs::File::open(from.join(format!("{name}.gz"))).unwrap();
+        let mut bytes = vec![0u8; header + n * bytes_per_item];
+        flate2::read::GzDecoder::new(gz)
+            .read_exact(&mut bytes)
+            .unwrap();
+        // The count is the big-endian u32 after the magic number.
+        bytes[4..8].copy_from_slice(&(n as u32).to_be_bytes());
+        std::fs::write(to.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn mpi_mnist_subset_on_two_and_four_ranks_gives_the_one_process_model() {
+    let dir = tempdir();
+    let digits = dir.path().join("digits");
+    std::fs::create_dir(&digits).unwrap();
+    mnist_subset(&digits, "train", 1000);
+    mnist_subset(&digits, "t10k", 200);
+    let args = [
+        "train",
+        "--data",
+        "digits",
+        "--hidden",
+        "32",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.001",
+        "--batch",
+        "128",
+        "--epochs",
+        "2",
+        "--threads",
+        "1",
+    ];
+    same_model_on(&[2, 4], dir.path(), &args);
+}
+
+#[test]
+fn mpi_checkpoint_of_two_ranks_resumes_on_three_and_on_one() {
+    let dir = tempdir();
+    let d = dir.path();
+    let common = [
+        "train",
+        "--data",
+        "moons",
+        "--batch",
+        "64",
+        "--threads",
+        "1",
+        "--optimizer",
+        "adam",
+    ];
+    let straight = run(
+        d,
+        &[
+            &common[..],
+            &["--epochs", "6", "--save", "straight.safetensors"],
+        ]
+        .concat(),
+    );
+    assert!(straight.status.success(), "{}", text(&straight.stderr));
+    run_ranks(
+        2,
+        d,
+        &[&common[..], &["--epochs", "3", "--checkpoint-dir", "ck"]].concat(),
+    );
+    let resume = ["--resume", "ck/checkpoint.safetensors", "--epochs", "6"];
+    run_ranks(
+        3,
+        d,
+        &[&common[..], &resume, &["--save", "three.safetensors"]].concat(),
+    );
+    let one = run(
+        d,
+        &[&common[..], &resume, &["--save", "one.safetensors"]].concat(),
+    );
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    let expected = std::fs::read(d.join("straight.safetensors")).unwrap();
+    for name in ["three.safetensors", "one.safetensors"] {
+        assert!(
+            std::fs::read(d.join(name)).unwrap() == expected,
+            "{name}: resumed from 2 ranks, differs from the straight run"
+        );
+    }
+}
+
+/// The ranks `mpirun` started: its children running the binary.
+fn ranks_of(mpirun: u32) -> Vec<u32> {
+    let children = std::fs::read_to_string(format!("/proc/{mpirun}/task/{mpirun}/children"))
+        .unwrap_or_default();
+    children
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmd| cmd.contains("nn-tui"))
+        })
+        .collect()
+}
+
+#[test]
+fn mpi_a_killed_rank_ends_the_job_with_a_failure_within_10_s() {
+    let dir = tempdir();
+    let mut job = mpirun(2)
+        .arg(BIN)
+        .args([
+            "train",
+            "--data",
+            "spiral",
+            "--epochs",
+            "1000000",
+            "--threads",
+            "1",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts");
+    // Rank 0's first epoch line: both ranks are past start-up and training.
+    let mut stderr = BufReader::new(job.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.starts_with("epoch ") {
+        line.clear();
+    }
+    assert!(line.starts_with("epoch "), "the job never trained");
+    let ranks = ranks_of(job.id());
+    assert_eq!(ranks.len(), 2, "two ranks under mpirun: {ranks:?}");
+    let victim = ranks[1].to_string();
+    let killed = Instant::now();
+    let status = Command::new("kill").args(["-9", &victim]).status().unwrap();
+    assert!(status.success());
+    // Keep reading so mpirun never blocks on a full pipe.
+    let reader = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        rest
+    });
+    let status = loop {
+        if let Some(status) = job.try_wait().unwrap() {
+            break status;
+        }
+        if killed.elapsed() > Duration::from_secs(10) {
+            let _ = job.kill();
+            panic!("the job still runs 10 s after a rank was killed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said = reader.join().unwrap();
+    assert!(!status.success(), "the job exited 0 after losing a rank");
+    assert!(
+        said.contains("signal 9"),
+        "mpirun names the killed rank: {said}"
+    );
+}
+
+#[test]
+fn mpi_ranks_with_different_flags_are_refused() {
+    let dir = tempdir();
+    let rank = |lr: &'static str| ["train", "--data", "spiral", "--epochs", "1", "--lr", lr];
+    let out = mpirun(1)
+        .arg(BIN)
+        .args(rank("0.1"))
+        .args([":", "-np", "1"])
+        .arg(BIN)
+        .args(rank("0.2"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("the ranks' settings, data or starting weights differ"),
+        "{stderr}"
+    );
+    assert!(
+        !text(&out.stdout).contains("trained"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn mpi_ctrl_c_stops_every_rank_after_the_same_step_with_a_checkpoint() {
+    let dir = tempdir();
+    let d = dir.path();
+    let common = [
+        "train",
+        "--data",
+        "moons",
+        "--batch",
+        "64",
+        "--threads",
+        "1",
+    ];
+    let mut job = mpirun(2)
+        .arg(BIN)
+        .args(common)
+        .args(["--epochs", "1000000", "--checkpoint-dir", "ck"])
+        .args(["--checkpoint-every", "1000000", "--save", "m.safetensors"])
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mpirun starts");
+    let mut stderr = BufReader::new(job.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.starts_with("epoch ") {
+        line.clear();
+    }
+    assert!(line.starts_with("epoch "), "the job never trained");
+    // Ctrl-C in a terminal: mpirun passes it on to every rank.
+    let status = Command::new("kill")
+        .args(["-INT", &job.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let reader = std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+        rest
+    });
+    let asked = Instant::now();
+    let status = loop {
+        if let Some(status) = job.try_wait().unwrap() {
+            break status;
+        }
+        if asked.elapsed() > Duration::from_secs(20) {
+            let _ = job.kill();
+            panic!("the job still runs 20 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let said = reader.join().unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut job.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(!status.success(), "an interrupted job exits non-zero");
+    assert!(stdout.starts_with("interrupted after "), "{stdout}\n{said}");
+    assert!(
+        said.contains("--resume ck/checkpoint.safetensors"),
+        "{said}"
+    );
+    assert!(d.join("m.safetensors").is_file());
+    // The ranks stopped together, so the checkpoint is one consistent run:
+    // resumed to a later epoch on one process, it matches a run straight there.
+    let epochs: usize = stdout["interrupted after ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("interrupted after N epochs");
+    let target = (epochs + 2).to_string();
+    for (name, extra) in [
+        (
+            "resumed.safetensors",
+            &["--resume", "ck/checkpoint.safetensors"][..],
+        ),
+        ("straight.safetensors", &[][..]),
+    ] {
+        let out = run(
+            d,
+            &[&common[..], extra, &["--epochs", &target, "--save", name]].concat(),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert!(
+        std::fs::read(d.join("resumed.safetensors")).unwrap()
+            == std::fs::read(d.join("straight.safetensors")).unwrap(),
+        "the interrupted job's checkpoint, resumed, differs from a straight run"
+    );
+}

@@ -1,0 +1,201 @@
+//! `cargo xtask bench-mpi`: W1-W3 on `mpirun -np 2` (one thread per rank)
+//! against one process with two threads, side by side.
+//!
+//! Builds nn-dist's `workloads` example with MPI, then alternates, round after
+//! round: one process on two threads, two ranks with the shard-order exchange,
+//! and two ranks with MPI's own allreduce (for comparison). Prints the medians,
+//! the efficiency (two ranks' samples/s over one process's), the exchange's
+//! time per step, and whether the final weights equal one process's.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+/// Options of `cargo xtask bench-mpi`.
+#[derive(Debug, Args)]
+pub struct BenchMpi {
+    /// Alternating rounds.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Timed passes per workload in each run (after one warm-up).
+    #[arg(long, default_value_t = 3)]
+    reps: usize,
+    /// Only these workloads, comma separated.
+    #[arg(long, default_value = "W1,W2,W3")]
+    only: String,
+}
+
+/// The three ways a workload is run.
+const MODES: [(&str, &[&str]); 3] = [
+    ("1 process x 2 threads", &["--threads", "2"]),
+    ("2 ranks x 1 thread, ordered", &["--threads", "1"]),
+    (
+        "2 ranks x 1 thread, allreduce",
+        &["--threads", "1", "--allreduce"],
+    ),
+];
+
+/// One run's figures for a workload.
+#[derive(Debug, Clone, PartialEq)]
+struct Figures {
+    samples_per_second: f64,
+    exchange_us: Option<f64>,
+    weights: String,
+}
+
+/// Runs per (workload, mode).
+type Runs = BTreeMap<(String, usize), Vec<Figures>>;
+
+pub fn bench_mpi(args: &BenchMpi) -> anyhow::Result<()> {
+    let root = super::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let build = Command::new(&cargo)
+        .args(["build", "-q", "--release", "--locked", "-p", "nn-dist"])
+        .args(["--features", "mpi", "--example", "workloads"])
+        .current_dir(&root)
+        .status()
+        .context("cannot run cargo build")?;
+    if !build.success() {
+        bail!("building nn-dist's workloads example with MPI failed (is Open MPI installed?)");
+    }
+    let example = root.join("target/release/examples/workloads");
+    let reps = args.reps.to_string();
+    let mut runs = Runs::new();
+    for round in 1..=args.rounds {
+        for (mode, (name, flags)) in MODES.iter().enumerate() {
+            eprintln!("round {round}/{}: {name}", args.rounds);
+            let mut command = if mode == 0 {
+                Command::new(&example)
+            } else {
+                let mut mpirun = Command::new("mpirun");
+                mpirun
+                    .args(["-np", "2", "--bind-to", "core"])
+                    .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+                    .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+                    .arg(&example);
+                mpirun
+            };
+            command
+                .args(*flags)
+                .args(["--reps", &reps, "--only", &args.only]);
+            collect(&super::bench::run(&mut command)?, mode, &mut runs);
+        }
+    }
+    print!("{}", report(&runs, args.rounds));
+    Ok(())
+}
+
+/// Reads lines like `W2 ranks=2 threads=1 samples/s=97000 exchange_us/step=310.2 weights=9747fa1f459eade1 ...`.
+fn collect(text: &str, mode: usize, runs: &mut Runs) {
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(name) = fields.next().filter(|n| n.starts_with('W')) else {
+            continue;
+        };
+        let (mut samples, mut exchange, mut weights) = (None, None, None);
+        for field in fields {
+            let value = |prefix: &str| field.strip_prefix(prefix);
+            samples = samples.or_else(|| value("samples/s=").and_then(|v| v.parse().ok()));
+            exchange = exchange.or_else(|| value("exchange_us/step=").and_then(|v| v.parse().ok()));
+            weights = weights.or_else(|| value("weights=").map(String::from));
+        }
+        if let (Some(samples_per_second), Some(weights)) = (samples, weights) {
+            runs.entry((name.to_string(), mode))
+                .or_default()
+                .push(Figures {
+                    samples_per_second,
+                    exchange_us: exchange,
+                    weights,
+                });
+        }
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// The medians, efficiencies and weight checks as a Markdown table.
+fn report(runs: &Runs, rounds: usize) -> String {
+    let figures = |w: &str, mode: usize| runs.get(&(w.to_string(), mode));
+    let speed = |w: &str, mode: usize| {
+        figures(w, mode).and_then(|f| median(f.iter().map(|f| f.samples_per_second).collect()))
+    };
+    let exchange = |w: &str, mode: usize| {
+        figures(w, mode)
+            .and_then(|f| median(f.iter().filter_map(|f| f.exchange_us).collect()))
+            .map_or_else(|| "-".into(), |e| format!("{e:.0}"))
+    };
+    let same_weights = |w: &str, mode: usize| match (figures(w, 0), figures(w, mode)) {
+        (Some(one), Some(many)) => {
+            let equal = many
+                .iter()
+                .all(|m| one.iter().all(|o| o.weights == m.weights));
+            if equal { "yes" } else { "no" }
+        }
+        _ => "-",
+    };
+    let fmt = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.0}"));
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "-".into(),
+    };
+    let mut out = format!(
+        "medians of {rounds} alternating rounds; samples/s, exchange in us per step\n\n\
+         | | {} | {} | efficiency | exchange | same weights | {} | efficiency | exchange | same weights |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+        MODES[0].0, MODES[1].0, MODES[2].0
+    );
+    let mut names: Vec<&String> = runs.keys().map(|(w, _)| w).collect();
+    names.dedup();
+    for w in names {
+        let one = speed(w, 0);
+        let _ = write!(out, "| {w} | {} ", fmt(one));
+        for mode in [1, 2] {
+            let _ = write!(
+                out,
+                "| {} | {} | {} | {} ",
+                fmt(speed(w, mode)),
+                ratio(speed(w, mode), one),
+                exchange(w, mode),
+                same_weights(w, mode)
+            );
+        }
+        out.push_str("|\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_example_lines_and_reports_efficiency_and_weights() {
+        let mut runs = Runs::new();
+        collect(
+            "W2 ranks=1 threads=2 samples/s=100000 exchange_us/step=- weights=aa (pass ...)\n",
+            0,
+            &mut runs,
+        );
+        collect(
+            "W2 ranks=2 threads=1 samples/s=90000 exchange_us/step=300.5 weights=aa (pass ...)\n",
+            1,
+            &mut runs,
+        );
+        collect(
+            "W2 ranks=2 threads=1 samples/s=95000 exchange_us/step=200.0 weights=bb (pass ...)\n",
+            2,
+            &mut runs,
+        );
+        let table = report(&runs, 1);
+        assert!(
+            table.contains("| W2 | 100000 | 90000 | 0.90 | 300 | yes | 95000 | 0.95 | 200 | no |"),
+            "{table}"
+        );
+    }
+}
