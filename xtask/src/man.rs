@@ -72,12 +72,13 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 7] = [
+    const SUBCOMMANDS: [&str; 8] = [
         "dash",
         "train",
         "eval",
         "predict",
         "info",
+        "explain",
         "export",
         "completions",
     ];
