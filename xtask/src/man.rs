@@ -72,13 +72,15 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 8] = [
+    const SUBCOMMANDS: [&str; 10] = [
         "dash",
         "train",
         "eval",
         "predict",
         "info",
         "explain",
+        "runs",
+        "watch",
         "export",
         "completions",
     ];
