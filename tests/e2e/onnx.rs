@@ -242,7 +242,16 @@ fn check(python: &Path, dir: &Path, name: &str, input: &Path, expected_output: &
 
 fn train(dir: &Path, name: &str, data: &str, flags: &[&str]) {
     let model = format!("{name}.safetensors");
-    let mut args = vec!["train", "--data", data, "--epochs", "5", "--save", &model];
+    let mut args = vec![
+        "train",
+        "--data",
+        data,
+        "--epochs",
+        "5",
+        "--save",
+        &model,
+        "--no-run-dir",
+    ];
     args.extend(flags);
     let out = run(dir, &args);
     assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));

@@ -129,7 +129,10 @@ fn watch_shows_a_torn_log_and_warns_once() {
 
     let tmux = Tmux::start("watch-torn", 80, 24, d);
     tmux.send(&[&format!("{BIN} watch crashed"), "Enter"]);
-    let screen = tmux.wait_for("the torn run", LONG, |s| s.contains("STOPPED WRITING"));
+    // Both, so the screen is read once the warning is drawn too.
+    let screen = tmux.wait_for("the torn run and its warning", LONG, |s| {
+        s.contains("STOPPED WRITING") && s.contains("skipped a torn record")
+    });
     assert_eq!(value(&screen, "epoch"), Some(40.0), "{screen}");
     let warnings = screen.matches("skipped a torn record").count();
     assert_eq!(warnings, 1, "{screen}");
