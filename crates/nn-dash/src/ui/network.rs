@@ -337,8 +337,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     for (l, column) in layout.columns.iter().enumerate() {
         let label = layout.sizes[l].to_string();
         let x = column.first().map_or(inner.x, |n| n.x) + bw / 2;
+        // Centred over the column, but inside the border (784 over a node at the left edge).
         let x = x
             .saturating_sub(label.len() as u16 / 2)
+            .max(inner.x)
             .min(inner.right().saturating_sub(label.len() as u16));
         buf.set_string(x, inner.y, &label, Style::default().fg(p.dim()));
     }

@@ -277,7 +277,17 @@ fn images_80x24() {
 
 #[test]
 fn images_160x48() {
-    assert_snapshot!(render(&image_app(PlotMode::Braille), 160, 48).backend());
+    let terminal = render(&image_app(PlotMode::Braille), 160, 48);
+    // Every row of a panel starts on its border: no label is drawn over it.
+    let buffer = terminal.backend().buffer();
+    for y in 2..47 {
+        let first = buffer[(0, y)].symbol();
+        assert!(
+            ["│", "╭", "╰"].contains(&first),
+            "row {y} starts with {first:?}, not the panel's border"
+        );
+    }
+    assert_snapshot!(terminal.backend());
 }
 
 #[test]
