@@ -7,8 +7,8 @@
 //!
 //! The Python comes from `NN_TUI_PYTHON`, else the virtual environment `.ci/run` installs
 //! (`$XDG_CACHE_HOME` or `~/.cache`, then `nn-tui/interop-venv`), and must import numpy,
-//! onnx and onnxruntime. Without one the test says so and passes, except in CI (`CI` set),
-//! where it fails.
+//! onnx and onnxruntime. Without one the test says so and passes, except where one was asked
+//! for (`NN_TUI_PYTHON` set, as `.ci/run` does, or `CI` set): there it fails.
 
 use std::path::Path;
 use std::process::Command;
