@@ -165,8 +165,19 @@ fn a_default_folder_that_cannot_be_made_costs_a_warning_not_the_run() {
     assert!(text(&out.stdout).starts_with("trained 2 epochs"));
 }
 
+/// A child process killed (SIGKILL) when dropped, so a failing test leaves no
+/// hours-long run behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A long spiral run recording into `d/live`, started and left running.
-fn start_long_run(d: &Path) -> Child {
+fn start_long_run(d: &Path) -> Killed {
     let mut child = Command::new(BIN)
         .args([
             "train",
@@ -186,6 +197,7 @@ fn start_long_run(d: &Path) -> Child {
         .spawn()
         .expect("the binary starts");
     let stderr = child.stderr.take().unwrap();
+    let child = Killed(child);
     let mut lines = BufReader::new(stderr).lines();
     let deadline = Instant::now() + Duration::from_secs(30);
     // Epoch lines are thinned to about ten a second: wait for any from the third on.
@@ -211,11 +223,10 @@ fn start_long_run(d: &Path) -> Child {
 fn a_killed_writer_and_a_torn_log() {
     let dir = tempdir();
     let d = dir.path();
-    let mut child = start_long_run(d);
+    let child = start_long_run(d);
     let live = listed(d, &["."]);
     assert_eq!(live[0]["status"], "running", "{live:?}");
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    drop(child); // SIGKILL
 
     let listed_after = listed(d, &["."]);
     assert_eq!(listed_after[0]["status"], "stopped writing");
