@@ -87,7 +87,8 @@ fn dashboard_in_tmux() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Through a pipe, `nn-tui` and `nn-tui dash` fail at once with one line pointing to `train`.
+/// Through a pipe, `nn-tui` and `nn-tui dash` fail at once with one line pointing to `train`,
+/// and `nn-tui watch` with one pointing to `runs --json`.
 #[test]
 fn dashboard_without_a_terminal_points_to_train() {
     let dir = tempdir();
@@ -101,6 +102,16 @@ fn dashboard_without_a_terminal_points_to_train() {
         assert_eq!(stderr.lines().count(), 1);
         assert!(started.elapsed() < Duration::from_secs(5));
     }
+    // `watch` points to what works without a terminal.
+    let out = run(dir.path(), &["watch", "runs/any"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: watch needs a terminal"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nn-tui runs --json"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1);
 }
 
 /// An SSH connection that drops (here: the tmux server dies under the dashboard)

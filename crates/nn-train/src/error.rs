@@ -41,6 +41,15 @@ pub enum TrainError {
          record runs on a file, a generator or mnist to watch them"
     )]
     StdinGone,
+    /// A recorded run whose data file or folder is no longer where the run read it.
+    #[error(
+        "the run's data {} is not there any more (moved or deleted?); put it back to watch the run",
+        .path.display()
+    )]
+    RunDataGone {
+        /// Where the run read its data.
+        path: PathBuf,
+    },
     /// A checkpoint that cannot be read or does not belong to this run.
     #[error("{}: {message}", .path.display())]
     Checkpoint {

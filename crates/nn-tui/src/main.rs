@@ -133,7 +133,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// `nn-tui watch`: the dashboard on recorded runs, read-only.
 fn watch(args: &WatchArgs) -> Result<Outcome> {
     if !std::io::stdout().is_terminal() {
-        return Err(nn_dash::DashError::NotATerminal.into());
+        anyhow::bail!(
+            "watch needs a terminal (stdout is not a TTY); without one, `nn-tui runs --json` \
+             gives each run's status and best score, and events.jsonl is plain JSON lines"
+        );
     }
     for dir in &args.dirs {
         if !dir.join(nn_train::RUN_INFO_FILE).is_file() {

@@ -5,7 +5,7 @@
 //! Epochs, progress and run states are the trainer's own [`EpochReport`],
 //! [`ProgressReport`] and [`RunState`], so a reader can replay them as events.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +122,11 @@ impl RunData {
 
     /// Loads the same data again: same samples, same split, same normalisation.
     pub fn load(&self) -> Result<(DataSpec, TrainData), TrainError> {
-        let spec = DataSpec::parse(&self.spec)?;
+        // The spec parsed when the run began: what fails now is a file or folder that has
+        // gone since, not a typo on a command line.
+        let spec = DataSpec::parse(&self.spec).map_err(|_| TrainError::RunDataGone {
+            path: PathBuf::from(&self.spec),
+        })?;
         if spec == DataSpec::Stdin {
             return Err(TrainError::StdinGone);
         }
@@ -468,6 +472,24 @@ pub(super) mod tests {
             error.starts_with(r#"normalization "zscore": not a kind this build knows"#),
             "{error}"
         );
+    }
+
+    #[test]
+    fn data_that_moved_or_came_from_stdin_is_named_when_loaded_again() {
+        let gone = RunData {
+            spec: "/no/such/folder/points.csv".into(),
+            options: DataOptions::default(),
+        };
+        let error = gone.load().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "the run's data /no/such/folder/points.csv is not there any more (moved or \
+             deleted?); put it back to watch the run"
+        );
+        let stdin = RunData::new(&DataSpec::Stdin, &DataOptions::default());
+        assert_eq!(stdin.spec, "-");
+        let error = stdin.load().unwrap_err().to_string();
+        assert!(error.contains("read from standard input"), "{error}");
     }
 
     #[test]
