@@ -89,13 +89,17 @@ impl Optimizer {
         } = settings;
         let kind = self.kind;
         let run = |p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]| {
-            if l1 != 0.0 || l2 != 0.0 {
-                // Penalties' gradients: l1 * sign(w) and l2 * w.
-                for (g, w) in g.iter_mut().zip(p.iter()) {
-                    *g += l1 * w.signum() * f32::from(*w != 0.0) + l2 * w;
-                }
-            }
-            update(kind, t, r, p, g, m, v);
+            pulp::Arch::new().dispatch(Chunk {
+                kind,
+                t,
+                r,
+                l1,
+                l2,
+                p,
+                g,
+                m,
+                v,
+            });
         };
         let n = params.len();
         if n < 2 * CHUNK {
@@ -122,6 +126,53 @@ fn chunks_or_empty(buffer: &mut [f32], parameters: usize) -> Vec<&mut [f32]> {
     }
 }
 
+/// One chunk's step, compiled for each SIMD level and run at the best one the CPU has
+/// (pulp picks it at run time, as gemm does): the same loops, vectorised 16 wide with
+/// AVX-512 instead of 4 with the baseline's SSE2. Adam's square root and division were
+/// most of W2's step time. The result is the same bit for bit at any width: each
+/// element's arithmetic is unchanged, sqrt and division are correctly rounded, nothing is
+/// fused.
+struct Chunk<'a> {
+    kind: OptimizerKind,
+    t: i32,
+    r: f32,
+    l1: f32,
+    l2: f32,
+    p: &'a mut [f32],
+    g: &'a mut [f32],
+    m: &'a mut [f32],
+    v: &'a mut [f32],
+}
+
+impl pulp::WithSimd for Chunk<'_> {
+    type Output = ();
+
+    #[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Self {
+            kind,
+            t,
+            r,
+            l1,
+            l2,
+            p,
+            g,
+            m,
+            v,
+        } = self;
+        if l1 != 0.0 || l2 != 0.0 {
+            // Penalties' gradients: l1 * sign(w) and l2 * w.
+            for (g, w) in g.iter_mut().zip(p.iter()) {
+                *g += l1 * w.signum() * f32::from(*w != 0.0) + l2 * w;
+            }
+        }
+        update(kind, t, r, p, g, m, v);
+    }
+}
+
+#[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
+#[inline(always)]
 fn update(
     kind: OptimizerKind,
     t: i32,
@@ -164,6 +215,8 @@ fn update(
 }
 
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
+#[inline(always)]
 fn adam(
     p: &mut [f32],
     g: &[f32],
@@ -213,6 +266,43 @@ mod tests {
             l1: 0.0,
             l2: 0.0,
         }
+    }
+
+    /// The SIMD-dispatched Adam step (three chunks, so threads too) equals Adam written
+    /// out one element at a time, bit for bit, over several steps.
+    #[test]
+    fn the_vectorised_adam_step_is_the_scalar_one_bit_for_bit() {
+        let n = 3 * CHUNK + 17;
+        let (beta1, beta2, epsilon) = (0.9_f32, 0.999_f32, 1e-8_f32);
+        let kind = OptimizerKind::Adam {
+            beta1,
+            beta2,
+            epsilon,
+        };
+        let mut optimizer = Optimizer::new(kind, n);
+        let mut params: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        let (mut w, mut m, mut v) = (params.clone(), vec![0.0_f32; n], vec![0.0_f32; n]);
+        for t in 1..=3 {
+            let grads: Vec<f32> = (0..n)
+                .map(|i| ((i * 104_729 + t * 31) % 2001) as f32 / 1000.0 - 1.0)
+                .collect();
+            optimizer.step(&mut params, &mut grads.clone(), settings(0.01));
+            let c1 = 1.0 - beta1.powi(t as i32);
+            let c2 = 1.0 - beta2.powi(t as i32);
+            for i in 0..n {
+                let g = grads[i];
+                m[i] = beta1 * m[i] + (1.0 - beta1) * g;
+                v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
+                w[i] -= (0.01 / c1) * m[i] / (v[i].sqrt() * (1.0 / c2.sqrt()) + epsilon);
+            }
+        }
+        let same = params
+            .iter()
+            .zip(&w)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "the dispatched step differs from the scalar one");
     }
 
     #[test]
