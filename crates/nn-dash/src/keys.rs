@@ -302,12 +302,18 @@ pub fn handle_key(key: KeyEvent, overlay_open: bool) -> Option<Action> {
         .map(|&(_, action)| action)
 }
 
+/// The bindings that work: all of them, or, read-only (watching another process's
+/// run), only those whose keys change what is shown.
+pub fn usable_bindings(read_only: bool) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| !read_only || b.keys.iter().all(|(_, a)| a.only_shows()))
+}
+
 /// As many hints as fit in `width` columns, two spaces apart.
 pub fn hint_line(width: usize, read_only: bool) -> String {
     let mut text = String::new();
-    // Read-only (watching another process's run), only the keys that change what is shown.
-    let usable = |b: &&Binding| !read_only || b.keys.iter().all(|(_, a)| a.only_shows());
-    for hint in BINDINGS.iter().filter(usable).filter_map(|b| b.hint) {
+    for hint in usable_bindings(read_only).filter_map(|b| b.hint) {
         if text.len() + hint.len() + 2 > width {
             break;
         }

@@ -1,5 +1,5 @@
 //! The help overlay: every key and what it does, from the key table, in as
-//! many columns as the terminal needs.
+//! many columns as the terminal needs (watching a run: only the keys that work).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::panel;
 use crate::app::App;
-use crate::keys::BINDINGS;
+use crate::keys::{Binding, usable_bindings};
 
 /// Width of one column: the keys, then what they do.
 const KEYS_WIDTH: usize = 9;
@@ -18,16 +18,28 @@ const HELP_WIDTH: usize = 28;
 /// Draws the key list centred on `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let column = KEYS_WIDTH + 2 + HELP_WIDTH;
-    let footer = [
-        "layout, feature, data and seed changes restart training;",
-        "the mouse: click an input to toggle it, a neuron or a",
-        "connection to select it; hover to look.",
-    ];
+    let read_only = app.watch.is_some();
+    let bindings: Vec<&Binding> = usable_bindings(read_only).collect();
+    let footer: &[&str] = if read_only {
+        &[
+            "watching: another process trains this run, so only",
+            "the keys that change what is shown work here.",
+        ]
+    } else {
+        &[
+            "layout, feature, data and seed changes restart training;",
+            "the mouse: click an input to toggle it, a neuron or a",
+            "connection to select it; hover to look.",
+        ]
+    };
     // Rows available for the table inside the border, under the footer.
     let room = usize::from(area.height.saturating_sub(3 + footer.len() as u16)).max(1);
-    let columns = BINDINGS.len().div_ceil(room).max(1);
-    let rows = BINDINGS.len().div_ceil(columns);
-    let width = ((column + 1) * columns + 2).min(usize::from(area.width)) as u16;
+    let columns = bindings.len().div_ceil(room).max(1);
+    let rows = bindings.len().div_ceil(columns);
+    let footer_width = footer.iter().map(|t| t.len() + 3).max().unwrap_or(0);
+    let width = ((column + 1) * columns + 2)
+        .max(footer_width)
+        .min(usize::from(area.width)) as u16;
     let height = ((rows + footer.len() + 3) as u16).min(area.height);
     let r = Rect::new(
         area.x + (area.width - width) / 2,
@@ -42,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .map(|row| {
             let mut spans = Vec::new();
             for c in 0..columns {
-                let Some(b) = BINDINGS.get(c * rows + row) else {
+                let Some(b) = bindings.get(c * rows + row) else {
                     break;
                 };
                 spans.push(Span::styled(

@@ -298,6 +298,26 @@ fn help_overlay_80x24_and_160x48() {
     assert_snapshot!("help_160x48", render(&app, 160, 48).backend());
 }
 
+/// Watching another process's run, the help lists only the keys that work there.
+#[test]
+fn help_overlay_while_watching_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.watch = Some(crate::app::Watch {
+        dir: "runs/spiral-20261129-010148".into(),
+        status: nn_train::RunStatus::Running,
+    });
+    app.overlay = Some(Overlay::Help);
+    let terminal = render(&app, 80, 24);
+    let screen = format!("{}", terminal.backend());
+    assert!(
+        screen.contains("only shown") || screen.contains("what is shown"),
+        "{screen}"
+    );
+    assert!(!screen.contains("learning rate up"), "{screen}");
+    assert!(screen.contains("this help"), "{screen}");
+    assert_snapshot!("help_watching_80x24", terminal.backend());
+}
+
 #[test]
 fn paused_and_diverged_states_show_in_the_status_line() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
