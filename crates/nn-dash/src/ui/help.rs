@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::panel;
-use crate::app::App;
+use crate::app::{Action, App};
 use crate::keys::{Binding, usable_bindings};
 
 /// Width of one column: the keys, then what they do.
@@ -61,7 +61,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     format!(" {:>KEYS_WIDTH$} ", b.label),
                     key_style,
                 ));
-                spans.push(Span::raw(format!("{:<HELP_WIDTH$}", b.help)));
+                // Watching, quitting prints nothing: the state line is the writer's to give.
+                let quits = b.keys.iter().any(|(_, a)| matches!(a, Action::Quit));
+                let help = if read_only && quits { "quit" } else { b.help };
+                spans.push(Span::raw(format!("{help:<HELP_WIDTH$}")));
             }
             Line::from(spans)
         })

@@ -315,6 +315,7 @@ fn help_overlay_while_watching_80x24() {
     );
     assert!(!screen.contains("learning rate up"), "{screen}");
     assert!(screen.contains("this help"), "{screen}");
+    assert!(!screen.contains("prints the state line"), "{screen}");
     assert_snapshot!("help_watching_80x24", terminal.backend());
 }
 
