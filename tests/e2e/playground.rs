@@ -78,11 +78,14 @@ fn features_regression_and_a_state_line_at_80x24() {
     tmux.wait_for("the circle", LONG, |s| s.contains("network 2-8-8-2"));
 
     tmux.send(&["3"]);
-    let screen = tmux.wait_for("x1² on", LONG, |s| s.contains("network 3-8-8-2"));
-    assert!(screen.contains("circle 3-8-8-2"), "{screen}");
+    tmux.wait_for("x1² on", LONG, |s| {
+        s.contains("network 3-8-8-2") && s.contains("circle 3-8-8-2")
+    });
     tmux.send(&["p"]);
-    let screen = tmux.wait_for("regression", LONG, |s| s.contains("plane 3-8-8-1"));
-    assert!(screen.contains("output: plane"), "{screen}");
+    // Both in the condition: the panel title is drawn after the status lines.
+    tmux.wait_for("regression, and the output panel's title", LONG, |s| {
+        s.contains("plane 3-8-8-1") && s.contains("output: plane")
+    });
     tmux.wait_for("a regression's test figure", LONG, |s| s.contains(" r2 "));
     tmux.send(&["p"]);
     tmux.wait_for("back to the circle", LONG, |s| s.contains("circle 3-8-8-2"));

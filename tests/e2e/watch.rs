@@ -75,13 +75,16 @@ fn a_killed_watcher_costs_the_trainer_nothing() {
         s.contains("WATCH") && epoch(s).is_some()
     });
     let seen = epoch(&first).unwrap();
-    let later = tmux.wait_for("a rising epoch", LONG, |s| {
-        epoch(s).is_some_and(|e| e > seen)
-    });
-    assert!(later.contains("mnist 784-100-10"), "{later}");
-    assert!(
-        later.contains("confusion"),
-        "the confusion matrix for images: {later}"
+    // Everything the test reads is in the condition, so a screen caught mid-draw
+    // is read again rather than judged.
+    tmux.wait_for(
+        "a rising epoch, the network and the confusion matrix for images",
+        LONG,
+        |s| {
+            epoch(s).is_some_and(|e| e > seen)
+                && s.contains("mnist 784-100-10")
+                && s.contains("confusion")
+        },
     );
     let killed = Command::new("kill")
         .args(["-KILL", &watcher])
@@ -173,7 +176,10 @@ fn two_runs_side_by_side_at_80x24() {
     }
     let tmux = Tmux::start("watch-compare", 80, 24, d);
     tmux.send(&[&format!("{BIN} watch slow fast"), "Enter"]);
-    let screen = tmux.wait_for("the comparison", LONG, |s| s.contains("COMPARE"));
+    // The legend and both table rows, so the screen is read once it is all drawn.
+    let screen = tmux.wait_for("the comparison", LONG, |s| {
+        s.contains("COMPARE") && s.matches("── lr=").count() >= 3
+    });
     let lines: Vec<&str> = screen.lines().collect();
     assert!(lines[1].starts_with("── lr=0.03   ── lr=0.3"), "{screen}");
     assert!(
@@ -221,11 +227,9 @@ fn the_dashboard_is_followed_from_another_terminal() {
         s.contains("read-only: another process trains")
     });
     dashboard.send(&["q"]);
-    let ended = watcher.wait_for("the end", LONG, |s| s.contains("INTERRUPTED"));
-    assert!(
-        ended.contains("the writer was stopped before the run's end"),
-        "{ended}"
-    );
+    watcher.wait_for("the end, said in the log line", LONG, |s| {
+        s.contains("INTERRUPTED") && s.contains("the writer was stopped before the run's end")
+    });
     watcher.send(&["q"]);
     let runs = run_json(d, &["runs", "--json", "."]);
     assert_eq!(runs[0]["status"], "interrupted", "{runs}");
