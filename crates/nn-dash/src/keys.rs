@@ -91,7 +91,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         label: "q Esc",
-        help: "quit (prints the state line)",
+        help: "quit",
         hint: Some("q quit"),
         keys: &[(Char('q'), Action::Quit), (Esc, Action::Quit)],
     },

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::panel;
-use crate::app::{Action, App};
+use crate::app::App;
 use crate::keys::{Binding, usable_bindings};
 
 /// Width of one column: the keys, then what they do.
@@ -28,6 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         &[
             "layout, feature, data and seed changes restart training;",
+            "quitting prints the state line that recreates the run;",
             "the mouse: click an input to toggle it, a neuron or a",
             "connection to select it; hover to look.",
         ]
@@ -61,10 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     format!(" {:>KEYS_WIDTH$} ", b.label),
                     key_style,
                 ));
-                // Watching, quitting prints nothing: the state line is the writer's to give.
-                let quits = b.keys.iter().any(|(_, a)| matches!(a, Action::Quit));
-                let help = if read_only && quits { "quit" } else { b.help };
-                spans.push(Span::raw(format!("{help:<HELP_WIDTH$}")));
+                spans.push(Span::raw(format!("{:<HELP_WIDTH$}", b.help)));
             }
             Line::from(spans)
         })
