@@ -3,9 +3,13 @@
 //! and the size of the run directory it records, so "memory stays flat" and
 //! "disk use stays small" are measured figures, not hopes.
 //!
-//! Prints one line per sample (seconds, RSS in MB, run directory in MB, epochs
-//! from the screen) and, at the end, the growth from the first minute to the
+//! Prints how long the first screen took, then one line per sample (seconds,
+//! RSS in MB, CPU in % of a core since the last sample, run directory in MB,
+//! the status line) and, at the end, the growth from the first minute to the
 //! last sample and the run directory's growth per hour.
+//!
+//! `--keys Space` pauses it first (a paused dashboard's CPU); `--watch DIR` runs
+//! `nn-tui watch DIR` instead (how soon a long log is on screen).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,6 +34,12 @@ pub struct Soak {
     /// Terminal size as WIDTHxHEIGHT.
     #[arg(long, default_value = "100x30")]
     size: String,
+    /// tmux keys sent once the first screen is up, space separated (e.g. `Space` to pause).
+    #[arg(long, default_value = "")]
+    keys: String,
+    /// Watch this run directory (`nn-tui watch DIR`) instead of running the dashboard.
+    #[arg(long, value_name = "DIR")]
+    watch: Option<PathBuf>,
 }
 
 pub fn soak(options: &Soak) -> anyhow::Result<()> {
@@ -58,13 +68,21 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
     };
     let dir = tempfile_dir()?;
     let run_dir = dir.join("run");
-    let command = format!(
-        "exec {} {} --save {} --run-dir {}",
-        binary.display(),
-        options.args,
-        dir.join("soak.safetensors").display(),
-        run_dir.display()
-    );
+    let command = match &options.watch {
+        Some(watched) => format!(
+            "exec {} watch {}",
+            binary.display(),
+            std::path::absolute(watched)?.display()
+        ),
+        None => format!(
+            "exec {} {} --save {} --run-dir {}",
+            binary.display(),
+            options.args,
+            dir.join("soak.safetensors").display(),
+            run_dir.display()
+        ),
+    };
+    let launched = Instant::now();
     let out = tmux(&[
         "new-session",
         "-d",
@@ -84,11 +102,42 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
         String::from_utf8_lossy(&tmux(&["list-panes", "-t", "soak", "-F", "#{pane_pid}"])?.stdout)
             .trim()
             .to_string();
+    let status_line = || -> anyhow::Result<String> {
+        let screen = tmux(&["capture-pane", "-p", "-t", "soak"])?.stdout;
+        Ok(String::from_utf8_lossy(&screen)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string())
+    };
+    // The first screen: the status line names the run's state.
+    while !["RUNNING", "PAUSED", "FINISHED", "WATCH"]
+        .iter()
+        .any(|state| status_line().is_ok_and(|l| l.contains(state)))
+    {
+        if launched.elapsed() > Duration::from_secs(60) {
+            let _ = tmux(&["kill-server"]);
+            bail!("no first screen within 60 s: {}", status_line()?);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    println!(
+        "first screen after {:.2} s",
+        launched.elapsed().as_secs_f64()
+    );
+    if !options.keys.is_empty() {
+        let mut send = vec!["send-keys", "-t", "soak"];
+        send.extend(options.keys.split_whitespace());
+        tmux(&send)?;
+    }
     let started = Instant::now();
     let end = Duration::from_secs(options.minutes * 60);
+    let mut cpu_before = cpu_seconds(&pid);
     let mut samples: Vec<(f64, f64)> = Vec::new();
     let mut disk: Vec<(f64, u64)> = Vec::new();
-    println!("seconds  rss_mb  run_mb  screen");
+    println!("seconds  rss_mb  cpu_%  run_mb  screen");
+    let mut last = Instant::now();
     while started.elapsed() <= end {
         let Some(rss) = rss_mb(&pid) else {
             let _ = tmux(&["kill-server"]);
@@ -97,15 +146,17 @@ pub fn soak(options: &Soak) -> anyhow::Result<()> {
                 started.elapsed()
             );
         };
-        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "soak"])?.stdout)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+        let screen = status_line()?;
         let t = started.elapsed().as_secs_f64();
         let bytes = folder_bytes(&run_dir);
-        println!("{t:7.0}  {rss:6.1}  {:6.2}  {screen}", bytes as f64 / 1e6);
+        // utime + stime of all its threads since the last sample, per second of wall time.
+        let cpu_now = cpu_seconds(&pid);
+        let cpu = (cpu_now - cpu_before) / last.elapsed().as_secs_f64().max(1e-9) * 100.0;
+        (cpu_before, last) = (cpu_now, Instant::now());
+        println!(
+            "{t:7.0}  {rss:6.1}  {cpu:5.2}  {:6.2}  {screen}",
+            bytes as f64 / 1e6
+        );
         samples.push((t, rss));
         disk.push((t, bytes));
         std::thread::sleep(Duration::from_secs(options.every));
@@ -149,6 +200,25 @@ fn folder_bytes(dir: &Path) -> u64 {
             .sum()
     })
 }
+
+/// CPU seconds a process has used, all its threads (utime + stime from `/proc/PID/stat`).
+fn cpu_seconds(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return f64::NAN;
+    };
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => (user + system) / CLOCK_TICKS_PER_SECOND,
+        _ => f64::NAN,
+    }
+}
+
+/// `sysconf(_SC_CLK_TCK)` on Linux, 100 on every architecture it supports.
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
 /// Resident memory of a process, from `/proc/PID/status`.
 fn rss_mb(pid: &str) -> Option<f64> {
