@@ -105,10 +105,13 @@ pub struct ProgressReport {
     /// Steps since the start or last reset.
     pub total_steps: u64,
     /// Mean loss of the steps since the previous progress event.
+    #[serde(with = "crate::json_float")]
     pub loss: f64,
     /// Training samples per second since the previous progress event.
+    #[serde(with = "crate::json_float")]
     pub samples_per_second: f64,
     /// Learning rate in force.
+    #[serde(with = "crate::json_float")]
     pub learning_rate: f32,
     /// Mini-batch size in force.
     pub batch_size: usize,
@@ -122,8 +125,10 @@ pub struct Summary {
     /// Steps taken.
     pub total_steps: u64,
     /// Wall time of the run, in seconds.
+    #[serde(with = "crate::json_float")]
     pub seconds: f64,
     /// Training samples per second over the run's steps.
+    #[serde(with = "crate::json_float")]
     pub samples_per_second: f64,
     /// The last epoch's report.
     pub last_epoch: Option<EpochReport>,

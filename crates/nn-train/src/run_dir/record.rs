@@ -183,6 +183,7 @@ pub struct SettingsChange {
     /// Epochs completed when the change took effect.
     pub epoch: usize,
     /// The learning rate in force from now on.
+    #[serde(with = "crate::json_float")]
     pub learning_rate: f32,
     /// The batch size in force from now on.
     pub batch_size: usize,
@@ -192,6 +193,7 @@ pub struct SettingsChange {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WeightsReset {
     /// The learning rate in force.
+    #[serde(with = "crate::json_float")]
     pub learning_rate: f32,
 }
 
