@@ -432,6 +432,9 @@ pub struct Status {
     pub samples_per_second: f64,
     /// Latest training loss.
     pub loss: Option<f64>,
+    /// Whether [`Status::loss`] is one mini-batch's (a single step, `n`), not the
+    /// mean over the steps of a while of training.
+    pub batch_loss: bool,
     /// Time since the run started.
     pub elapsed: Duration,
     /// The latest epoch report.
@@ -448,6 +451,7 @@ impl Default for Status {
             total_steps: 0,
             samples_per_second: 0.0,
             loss: None,
+            batch_loss: false,
             elapsed: Duration::ZERO,
             last_epoch: None,
         }
@@ -1087,6 +1091,7 @@ impl App {
                 }
                 if p.loss.is_finite() {
                     self.status.loss = Some(p.loss);
+                    self.status.batch_loss = p.steps == 1 && p.steps_per_epoch > 1;
                     let x =
                         p.epoch as f64 + p.step_in_epoch as f64 / p.steps_per_epoch.max(1) as f64;
                     self.history.train_loss.push(x, p.loss);

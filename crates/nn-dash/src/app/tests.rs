@@ -527,6 +527,7 @@ fn events_update_the_status() {
         step_in_epoch: 3,
         steps_per_epoch: 40,
         total_steps: 83,
+        steps: 40,
         loss: 0.7,
         samples_per_second: 1000.0,
         learning_rate: 0.03,
