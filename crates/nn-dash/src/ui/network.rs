@@ -5,8 +5,6 @@
 //! heatmap of what it computes over the input plane. [`NetLayout`] places
 //! everything once, for drawing and for the mouse alike.
 
-use std::fmt::Write as _;
-
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -317,10 +315,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .network
         .as_ref()
         .map_or_else(|| app.settings.layout(), |n| n.architecture().to_string());
-    let mut title = format!(" network {layout_text} {} ", app.settings.activation.name());
-    if let Some(stall) = &app.stall {
-        let _ = write!(title, "· {} {} ", stall.units.len(), stall.trouble_word());
-    }
+    let activation = app.settings.activation.name();
+    let stall = app
+        .stall
+        .as_ref()
+        .map(|s| format!("· {} {} ", s.units.len(), s.trouble_word()))
+        .unwrap_or_default();
+    // Words go before figures: the first of these that fits between the corners.
+    let candidates = [
+        format!(" network {layout_text} {activation} {stall}"),
+        format!(" {layout_text} {activation} {stall}"),
+        format!(" {layout_text} {stall}"),
+        format!(" {} ", stall.trim_start_matches("· ").trim_end()),
+    ];
+    let room = usize::from(area.width.saturating_sub(2));
+    let title = candidates
+        .iter()
+        .find(|t| t.chars().count() <= room)
+        .unwrap_or(&candidates[0])
+        .clone();
     let mut block = panel(app, title);
     if let Some(text) = info(app) {
         block = block.title_bottom(Line::styled(text, Style::default().fg(p.accent())));

@@ -60,6 +60,18 @@ pub(crate) fn report(epoch: usize, classes: usize, test_accuracy: f64) -> EpochR
 /// A seeded network part-way through made-up training on generated data (2-D: the
 /// plane and every node's map; 1-D: the curve), with the given input features.
 fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: PlotMode) -> App {
+    built_with(data, features, None, width, height, plot)
+}
+
+/// [`built`] with `hidden` layers (the dashboard's default: 8, 8).
+fn built_with(
+    data: &str,
+    features: Option<&str>,
+    hidden: Option<Vec<usize>>,
+    width: u16,
+    height: u16,
+    plot: PlotMode,
+) -> App {
     let spec = nn_train::DataSpec::Generator(data.into());
     let options = nn_train::DataOptions {
         features: features.map(|f| f.parse().unwrap()),
@@ -74,9 +86,12 @@ fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: Plot
         },
     )
     .unwrap();
-    let config = nn_train::TrainRequest::default()
-        .resolve(nn_train::Purpose::Dashboard, &loaded)
-        .unwrap();
+    let config = nn_train::TrainRequest {
+        hidden,
+        ..nn_train::TrainRequest::default()
+    }
+    .resolve(nn_train::Purpose::Dashboard, &loaded)
+    .unwrap();
     let columns = raw.train.dim();
     let settings = Settings {
         dataset: data.into(),
@@ -90,6 +105,7 @@ fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: Plot
         ),
         inputs: loaded.train.dim(),
         task: loaded.train.task(),
+        hidden: config.architecture.sizes[1..config.architecture.sizes.len() - 1].to_vec(),
         ..crate::app::tests::settings()
     };
     let mut app = App::new(
@@ -639,4 +655,51 @@ fn the_inspector_takes_the_right_column_on_images() {
     let text = format!("{}", render(&app, 80, 24).backend());
     assert!(text.contains("waiting for the weights"), "{text}");
     assert!(!text.contains("confusion"), "{text}");
+}
+
+/// The text of row `y`.
+fn row(terminal: &Terminal<TestBackend>, y: u16) -> String {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
+}
+
+/// At 80 columns the status lines shorten and drop labels, never cut a figure: with
+/// an L2 penalty, and with six hidden layers.
+#[test]
+fn the_status_line_keeps_every_figure_at_80_columns() {
+    for (name, hidden) in [("default", None), ("deep", Some(vec![4; 6]))] {
+        let mut app = built_with("spiral", None, hidden, 80, 24, PlotMode::Braille);
+        app.settings.l2 = 0.001;
+        let terminal = render(&app, 80, 24);
+        let (first, second) = (row(&terminal, 0), row(&terminal, 1));
+        for figure in ["epoch 1200", "step 48012", "412k", "00:01:15"] {
+            assert!(first.contains(figure), "{name}: {figure} in {first:?}");
+        }
+        for figure in [
+            "lr 0.03",
+            "batch 10",
+            "L2 0.001",
+            "loss 0.0831",
+            "test 0.1100",
+            "acc 98.0%",
+        ] {
+            assert!(second.contains(figure), "{name}: {figure} in {second:?}");
+        }
+        assert_snapshot!(format!("status_80x24_{name}"), terminal.backend());
+    }
+}
+
+/// A panel title drops words before it cuts a figure: six hidden layers and a stall.
+#[test]
+fn the_network_title_keeps_its_figures_at_80_columns() {
+    let mut app = built_with("spiral", None, Some(vec![4; 6]), 80, 24, PlotMode::Braille);
+    app.stall = stalled_app(80, 24).stall;
+    let terminal = render(&app, 80, 24);
+    let title = row(&terminal, 2);
+    assert!(
+        title.contains(" 2-4-4-4-4-4-4-2 ") && title.contains(" 5 saturated "),
+        "{title}"
+    );
 }
