@@ -59,15 +59,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 },
             )
         } else {
-            let each = inner.width / n;
+            // Two blank columns between the charts: the second one's axis labels
+            // must not read as part of the first one's plot.
+            const GAP: u16 = 2;
+            let each = (inner.width - GAP * (n - 1)) / n;
+            let x = inner.x + i * (each + GAP);
             Rect::new(
-                inner.x + i * each,
+                x,
                 inner.y,
-                if i + 1 == n {
-                    inner.width - i * each
-                } else {
-                    each
-                },
+                if i + 1 == n { inner.right() - x } else { each },
                 inner.height,
             )
         };

@@ -703,3 +703,30 @@ fn the_network_title_keeps_its_figures_at_80_columns() {
         "{title}"
     );
 }
+
+/// Side by side (80x24), the accuracy chart's axis labels stand apart from the
+/// loss chart: a flat loss at the top of its plot runs up to a blank gap, not into `100%`.
+#[test]
+fn the_accuracy_labels_stand_apart_from_the_loss_plot_at_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.history.clear();
+    for e in 1..=100u32 {
+        let x = f64::from(e);
+        app.history.train_loss.push(x, 0.5);
+        app.history.test_loss.push(x, 0.5);
+        app.history.train_accuracy.push(x, 0.9);
+        app.history.test_accuracy.push(x, 0.9);
+    }
+    let terminal = render(&app, 80, 24);
+    let labels = (0..24)
+        .map(|y| row(&terminal, y))
+        .filter(|line| line.contains("100%") || line.contains("50%"))
+        .collect::<Vec<_>>();
+    assert!(!labels.is_empty());
+    for line in labels {
+        let at = line.find("100%").or_else(|| line.find(" 50%")).unwrap();
+        let before: String = line[..at].chars().rev().take(2).collect();
+        assert_eq!(before, "  ", "{line}");
+    }
+    assert_snapshot!("curves_side_by_side_80x24", terminal.backend());
+}
