@@ -288,7 +288,18 @@ fn planar_80x24_ascii() {
 
 #[test]
 fn images_80x24() {
-    assert_snapshot!(render(&image_app(PlotMode::Braille), 80, 24).backend());
+    let terminal = render(&image_app(PlotMode::Braille), 80, 24);
+    // All ten rows of the confusion matrix, 0 to 9.
+    let rows: Vec<String> = (0..24).map(|y| row(&terminal, y)).collect();
+    for class in 0..10 {
+        let start = format!("││{class:>2} ");
+        assert!(
+            rows.iter().any(|r| r.contains(&start)),
+            "class {class}:\n{}",
+            rows.join("\n")
+        );
+    }
+    assert_snapshot!(terminal.backend());
 }
 
 #[test]
