@@ -197,9 +197,9 @@ pub enum Action {
     Save,
     /// `?`: show or hide the key list.
     ToggleHelp,
-    /// Esc with an overlay open: close it.
+    /// Esc: close the innermost of the help or state line, then the inspector; never quit.
     CloseOverlay,
-    /// `q`, Esc, Ctrl-C: leave.
+    /// `q`, Ctrl-C: leave.
     Quit,
 }
 
@@ -956,7 +956,14 @@ impl App {
                 vec![]
             }
             Action::CloseOverlay => {
-                self.overlay = None;
+                // The innermost first: an overlay is drawn over the inspector.
+                if self.overlay.is_some() {
+                    self.overlay = None;
+                } else if self.inspector.open {
+                    self.inspector.open = false;
+                } else {
+                    self.log("nothing to close: q quits");
+                }
                 vec![]
             }
             Action::Quit => {

@@ -194,7 +194,7 @@ pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
         }
         if event::poll(FOLLOW_EVERY / 4)? {
             match event::read()? {
-                TermEvent::Key(key) if handle_key(key, false) == Some(Action::Quit) => break,
+                TermEvent::Key(key) if handle_key(key) == Some(Action::Quit) => break,
                 TermEvent::Resize(..) => {
                     terminal.autoresize()?;
                     dirty = true;
@@ -735,7 +735,7 @@ impl Runtime {
             while event::poll(timeout)? {
                 timeout = Duration::ZERO;
                 let action = match event::read()? {
-                    TermEvent::Key(key) => handle_key(key, self.app.overlay.is_some()),
+                    TermEvent::Key(key) => handle_key(key),
                     TermEvent::Mouse(mouse) => {
                         let target = ui::hit(area, &self.app, mouse.column, mouse.row);
                         // Only a click picks a training point; over the plane the pointer looks at nothing.

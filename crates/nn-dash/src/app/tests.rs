@@ -502,6 +502,27 @@ fn overlays_open_and_close() {
     assert_eq!(app.overlay, None);
 }
 
+/// Esc closes the innermost thing open (the help over the inspector, then the
+/// inspector) and never quits: a user closing the inspector keeps the run.
+#[test]
+fn esc_closes_the_innermost_and_never_quits() {
+    let esc = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Esc,
+        crossterm::event::KeyModifiers::NONE,
+    );
+    let mut app = app();
+    app.update(Action::ToggleInspector);
+    app.update(Action::ToggleHelp);
+    for _ in 0..3 {
+        let action = crate::keys::handle_key(esc).unwrap();
+        assert_eq!(app.update(action), vec![]);
+    }
+    assert_eq!(app.overlay, None);
+    assert!(!app.inspector.open);
+    assert!(!app.quit);
+    assert_eq!(app.log.last().unwrap(), "nothing to close: q quits");
+}
+
 #[test]
 fn s_saves_q_quits() {
     let mut app = app();
