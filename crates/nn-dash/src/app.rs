@@ -541,6 +541,10 @@ pub struct App {
     pub model_path: PathBuf,
     /// The user asked to leave.
     pub quit: bool,
+    /// The generated data set last used for the other kind of problem (classification
+    /// while on a regression, and back), which `p` returns to, as the Playground keeps
+    /// `dataset` and `regDataset` apart.
+    pub other_problem_dataset: Option<String>,
     /// Set when watching a run another process writes: read-only.
     pub watch: Option<Watch>,
 }
@@ -572,6 +576,7 @@ impl App {
             palette: Palette::new(depth),
             model_path,
             quit: false,
+            other_problem_dataset: None,
             watch: None,
         }
     }
@@ -750,11 +755,22 @@ impl App {
                 self.switch_data(next)
             }
             Action::ToggleProblem => {
-                let next = if s.is_regression() {
-                    CLASSIFICATION_SETS[0]
+                let sets: &[&str] = if s.is_regression() {
+                    &CLASSIFICATION_SETS
                 } else {
-                    REGRESSION_SETS[0]
+                    &REGRESSION_SETS
                 };
+                let back = self.other_problem_dataset.take();
+                let next = back
+                    .as_deref()
+                    .and_then(|d| sets.iter().find(|&&set| set == d))
+                    .map_or(sets[0], |d| *d);
+                let current = &self.settings.dataset;
+                if CLASSIFICATION_SETS.contains(&current.as_str())
+                    || REGRESSION_SETS.contains(&current.as_str())
+                {
+                    self.other_problem_dataset = Some(current.clone());
+                }
                 self.switch_data(next)
             }
             Action::ToggleFeature(feature)

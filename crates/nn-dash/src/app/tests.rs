@@ -744,3 +744,29 @@ fn watching_is_read_only() {
     assert_eq!(watching.overlay, Some(Overlay::Help));
     assert_eq!(watching.update(Action::Quit), vec![Effect::Quit]);
 }
+
+/// `p` goes back to the data set of the other kind the user was on: spiral, then a
+/// regression, then spiral again (not the first classification set), then the same regression.
+#[test]
+fn p_returns_to_the_data_set_of_each_kind() {
+    let mut app = app();
+    assert_eq!(app.settings.dataset, "spiral");
+    // The runtime sets the task once the new data is loaded.
+    let task = |app: &mut App, classes| {
+        app.settings.task = if classes > 0 {
+            nn_data::Task::Classification { classes }
+        } else {
+            nn_data::Task::Regression { outputs: 1 }
+        };
+    };
+    app.update(Action::ToggleProblem);
+    assert_eq!(app.settings.dataset, crate::app::REGRESSION_SETS[0]);
+    task(&mut app, 0);
+    app.update(Action::CycleDataset);
+    let regression = app.settings.dataset.clone();
+    app.update(Action::ToggleProblem);
+    assert_eq!(app.settings.dataset, "spiral");
+    task(&mut app, 2);
+    app.update(Action::ToggleProblem);
+    assert_eq!(app.settings.dataset, regression);
+}
