@@ -80,12 +80,31 @@ fn dashboard_in_tmux() {
     tmux.send(&["?"]);
     tmux.wait_for("the help to close", long, |s| !s.contains("pause / resume"));
 
-    // q: the process ends and the shell is back (the alternate screen is gone).
+    // d: other data in the same run directory, which keeps its name and records both.
+    tmux.send(&["d"]);
+    tmux.wait_for("other data", long, |s| {
+        s.contains("decision: ") && !s.contains("decision: spiral")
+    });
+
+    // q: the process ends and the shell is back (the alternate screen is gone); it
+    // says where the run is, and the run is listed as stopped by the user.
     tmux.send(&["q"]);
     let screen = tmux.wait_for("the shell", long, |s| s.contains("EXIT=0"));
     assert!(
         !screen.contains("PAUSED") && !screen.contains("decision: spiral"),
         "{screen}"
+    );
+    assert!(screen.contains("the run is recorded in runs"), "{screen}");
+    let runs = run_json(&dir, &["runs", "--json", "runs"]);
+    assert_eq!(runs[0]["status"], "stopped", "{runs}");
+    assert_eq!(
+        runs[0]["earlier_datasets"],
+        serde_json::json!(["spiral"]),
+        "{runs}"
+    );
+    assert!(
+        runs[0]["dir"].as_str().unwrap().contains("spiral-"),
+        "the folder keeps its name: {runs}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -101,7 +101,10 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     let mut guard = TerminalGuard::new(mouse)?;
     let result = rt.event_loop(&mut guard, &signals, observer);
     let trainer = rt.handle.take().map(TrainerHandle::join);
-    if let Some(writer) = rt.writer.take() {
+    if let Some(mut writer) = rt.writer.take() {
+        if rt.app.quit {
+            writer.stopped_by_user();
+        }
         // Nowhere to say it but the log line, which is closing: the record stays incomplete.
         let _ = writer.finish(trainer.as_ref().map(Trainer::network), None);
     }

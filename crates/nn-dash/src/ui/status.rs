@@ -21,6 +21,7 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
         // A watched run whose writer is gone: how it ended, not how it last stood.
         (_, Some(RunStatus::Finished)) => (" FINISHED ", Color::Cyan),
         (_, Some(RunStatus::Interrupted)) => (" INTERRUPTED ", Color::Gray),
+        (_, Some(RunStatus::Stopped)) => (" STOPPED ", Color::Gray),
         (_, Some(RunStatus::Diverged)) => (" DIVERGED ", Color::Red),
         (_, Some(RunStatus::Failed)) => (" FAILED ", Color::Red),
         (_, Some(RunStatus::StoppedWriting)) => (" STOPPED WRITING ", Color::Magenta),

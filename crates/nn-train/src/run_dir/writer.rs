@@ -108,6 +108,11 @@ pub struct RunWriter {
     state_line: String,
     /// When the first trainer started ([`RunInfo::started`]).
     started_unix: f64,
+    /// The user ended the run (quit the dashboard), as opposed to a signal.
+    by_user: bool,
+    /// The data set trained on now, and those before it.
+    dataset: String,
+    earlier_datasets: Vec<String>,
 }
 
 /// What the observer has seen and not yet written, and when each kind was last written.
@@ -231,6 +236,9 @@ impl RunWriter {
             summary: None,
             state_line: info.state_line.clone(),
             started_unix: info.started,
+            by_user: false,
+            dataset: info.dataset.clone(),
+            earlier_datasets: info.earlier_datasets.clone(),
         })
     }
 
@@ -256,9 +264,15 @@ impl RunWriter {
         self.state_line.clone_from(&info.state_line);
         self.snapshot_bytes = info.config.architecture.parameter_count() as u64 * 4;
         self.model_info.clone_from(&model_info);
-        // The directory's age is the first trainer's.
+        // The directory's age is the first trainer's, and it keeps the name of the
+        // data it started on: its run.json says which data came after.
+        if info.dataset != self.dataset {
+            self.earlier_datasets
+                .push(std::mem::replace(&mut self.dataset, info.dataset.clone()));
+        }
         let info = RunInfo {
             started: self.started_unix,
+            earlier_datasets: self.earlier_datasets.clone(),
             ..info.clone()
         };
         let record = Record {
@@ -275,6 +289,12 @@ impl RunWriter {
             self.state_line = line.to_string();
             self.write(Instant::now(), Entry::StateLine(line.to_string()));
         }
+    }
+
+    /// The user ends the run (quits the dashboard): [`RunWriter::finish`] records it
+    /// as [`EndStatus::Stopped`] rather than interrupted, unless it finished, diverged or failed.
+    pub fn stopped_by_user(&mut self) {
+        self.by_user = true;
     }
 
     /// A write that failed since the last call, if any (each kind of failure is
@@ -296,6 +316,7 @@ impl RunWriter {
             (RunState::Diverged(m), _) => (EndStatus::Diverged, Some(m.clone())),
             (_, Some(m)) => (EndStatus::Failed, Some(m)),
             (RunState::Finished, None) => (EndStatus::Finished, None),
+            (_, None) if self.by_user => (EndStatus::Stopped, None),
             (_, None) => (EndStatus::Interrupted, None),
         };
         let t = self.seconds(Instant::now());
@@ -623,6 +644,7 @@ mod tests {
             pid: std::process::id(),
             started: 0.0,
             dataset: "spiral".into(),
+            earlier_datasets: Vec::new(),
             data: RunData {
                 spec: "spiral".into(),
                 options: crate::setup::DataOptions::default(),
@@ -903,7 +925,19 @@ mod tests {
         assert_eq!(summary.info.dataset, "circle");
         assert_eq!(summary.best.map(|b| b.accuracy), Some(Some(0.6)));
         let on_disk = RunReader::open(dir.path()).unwrap().info().clone();
-        assert_eq!(on_disk, other);
+        assert_eq!(
+            on_disk.earlier_datasets,
+            ["spiral"],
+            "the data before circle"
+        );
+        assert_eq!(on_disk.datasets_text(), "spiral → circle");
+        assert_eq!(
+            on_disk,
+            RunInfo {
+                earlier_datasets: vec!["spiral".into()],
+                ..other.clone()
+            }
+        );
         let mut later = other.clone();
         later.started += 100.0;
         let (dir, mut w, _) = writer(WriterOptions::default());
@@ -952,6 +986,15 @@ mod tests {
             (EndStatus::Interrupted, None, true)
         );
         assert_eq!(end(None, None), (EndStatus::Interrupted, None, true));
+        // A dashboard closed with q: the user stopped it, nothing interrupted it.
+        let (dir, mut w, start) = writer(WriterOptions::default());
+        w.observe_at(&Event::State(RunState::Stopped), start);
+        w.stopped_by_user();
+        let stopped = w.finish(Some(&network), None).unwrap();
+        assert_eq!(stopped.status, EndStatus::Stopped);
+        assert_eq!(stopped.status.name(), "stopped");
+        let summary = crate::RunSummary::read(dir.path()).unwrap();
+        assert_eq!(summary.status, RunStatus::Stopped);
         assert_eq!(
             end(
                 Some(RunState::Diverged("loss NaN".into())),
