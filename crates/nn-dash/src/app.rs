@@ -517,6 +517,10 @@ pub struct App {
     pub stall: Option<Stall>,
     /// Messages, oldest first.
     pub log: Vec<String>,
+    /// What reading the state line or Playground link noted (fields not mapped,
+    /// differences): kept for the state line overlay (`c`), where the log line's
+    /// next message cannot push them out.
+    pub notices: Vec<String>,
     /// The overlay open, if any.
     pub overlay: Option<Overlay>,
     /// The run's state line (kept current by the runtime).
@@ -576,6 +580,7 @@ impl App {
             palette: Palette::new(depth),
             model_path,
             quit: false,
+            notices: Vec::new(),
             other_problem_dataset: None,
             watch: None,
         }

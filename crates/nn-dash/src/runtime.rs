@@ -82,6 +82,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     for notice in &options.notices {
         app.log(notice.clone());
     }
+    app.notices.clone_from(&options.notices);
     let mouse = options.mouse;
     let mut rt = Runtime {
         options,

@@ -529,6 +529,25 @@ fn state_line_overlay_80x24() {
     assert_snapshot!(terminal.backend());
 }
 
+/// A Playground link's notes stay readable in the state line overlay (the log line's
+/// next message replaces them within a second).
+#[test]
+fn state_line_overlay_keeps_the_notes_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    let imported = nn_train::StateLine::read(
+        "#activation=tanh&batchSize=10&dataset=circle&initZero=true&networkShape=4,2&seed=0.1",
+    )
+    .unwrap();
+    app.notices = imported.notices;
+    app.log("a later message");
+    app.overlay = Some(Overlay::StateLine);
+    let terminal = render(&app, 80, 24);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("note: not mapped: initZero"), "{text}");
+    assert!(text.contains("drawn afresh"), "{text}");
+    assert_snapshot!(terminal.backend());
+}
+
 /// Every key in the table is in the help at 80x24.
 #[test]
 fn the_help_lists_every_key_at_80x24() {
