@@ -380,13 +380,18 @@ impl Settings {
     }
 
     /// The name of a node as labels and messages show it: `x1²`, `1.3` (hidden
-    /// layer 1, neuron 3), `output 2`.
+    /// layer 1, neuron 3), `output class 0` (a classifier's outputs are named by the
+    /// class they score, as samples are labelled), `output 2` (a regression's).
     pub fn node_name(&self, node: NodeId) -> String {
         match node {
             NodeId::Feature(f) => f.label().to_string(),
             NodeId::Input(i) => format!("input {}", i + 1),
             NodeId::Neuron { layer, index } if layer > self.hidden.len() => {
-                format!("output {}", index + 1)
+                if matches!(self.task, Task::Classification { .. }) {
+                    format!("output class {index}")
+                } else {
+                    format!("output {}", index + 1)
+                }
             }
             NodeId::Neuron { layer, index } => format!("{layer}.{}", index + 1),
         }

@@ -770,3 +770,15 @@ fn p_returns_to_the_data_set_of_each_kind() {
     app.update(Action::ToggleProblem);
     assert_eq!(app.settings.dataset, regression);
 }
+
+/// A classifier's outputs are named by class, as its samples are labelled: the
+/// sample of class 1 has d = 1 at "output class 1".
+#[test]
+fn outputs_are_named_by_class() {
+    let mut app = app();
+    let output = |index| NodeId::Neuron { layer: 3, index };
+    assert_eq!(app.settings.node_name(output(0)), "output class 0");
+    assert_eq!(app.settings.node_name(output(1)), "output class 1");
+    app.settings.task = nn_data::Task::Regression { outputs: 1 };
+    assert_eq!(app.settings.node_name(output(0)), "output 1");
+}

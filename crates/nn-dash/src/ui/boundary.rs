@@ -95,8 +95,9 @@ impl Pixel {
     }
 }
 
-/// The panel's title: what the map shows, and the data's noise and split.
-fn title(app: &App) -> Line<'static> {
+/// The panel's title in `room` columns: what the map shows, and the data's noise
+/// and split as far as they fit whole (the split goes first).
+fn title(app: &App, room: usize) -> Line<'static> {
     let s = &app.settings;
     let what = match app.shown_node() {
         Some(node) => format!(" {} map ", s.node_name(node)),
@@ -110,6 +111,12 @@ fn title(app: &App) -> Line<'static> {
     }
     if !s.own_test_set {
         data.push(format!("train {}%", s.train_percent()));
+    }
+    let width = |data: &[String]| {
+        spans[0].width() + data.iter().map(|d| d.chars().count() + 1).sum::<usize>()
+    };
+    while !data.is_empty() && width(&data) > room {
+        data.pop();
     }
     if !data.is_empty() {
         spans.push(Span::styled(
@@ -193,7 +200,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if s.discretize {
         legend.push(Span::styled("discretized ", Style::default().fg(p.dim())));
     }
-    let block = panel(app, title(app)).title_bottom(Line::from(legend));
+    let block = panel(app, title(app, usize::from(area.width.saturating_sub(2))))
+        .title_bottom(Line::from(legend));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {

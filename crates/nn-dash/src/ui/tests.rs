@@ -606,7 +606,10 @@ fn inspector_80x24() {
     app.update(crate::app::Action::ToggleInspector);
     let terminal = render(&app, 80, 24);
     let text = format!("{}", terminal.backend());
-    assert!(text.contains("inspector: output 1 (softmax)"), "{text}");
+    assert!(
+        text.contains("inspector: output class 0 (softmax)"),
+        "{text}"
+    );
     assert!(text.contains("sample 17 of 400, class"), "{text}");
     assert!(
         text.contains('◎'),
@@ -620,7 +623,10 @@ fn inspector_80x24() {
     ascii.update(crate::app::Action::ToggleInspector);
     let text = format!("{}", render(&ascii, 80, 24).backend());
     assert!(text.is_ascii(), "{text}");
-    assert!(text.contains("inspector: output 1 (softmax)"), "{text}");
+    assert!(
+        text.contains("inspector: output class 0 (softmax)"),
+        "{text}"
+    );
     assert!(text.contains('&'), "{text}");
 }
 
