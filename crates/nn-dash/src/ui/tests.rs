@@ -766,3 +766,24 @@ fn the_accuracy_labels_stand_apart_from_the_loss_plot_at_80x24() {
     }
     assert_snapshot!("curves_side_by_side_80x24", terminal.backend());
 }
+
+/// At the minimum size, 60x20, nothing overlaps and no figure is cut: the network
+/// shows every input that feeds it (before features that are off), and the curves'
+/// headers keep their figures (the words go first).
+#[test]
+fn the_minimum_size_60x20() {
+    let app = planar_app(60, 20, PlotMode::Braille);
+    let terminal = render(&app, 60, 20);
+    let text = format!("{}", terminal.backend());
+    for input in [" x1 ●", " x2 ●"] {
+        assert!(text.contains(input), "{input} in\n{text}");
+    }
+    let header = (0..20)
+        .map(|y| row(&terminal, y))
+        .find(|r| r.contains("│loss") || r.contains("│0.05"))
+        .unwrap();
+    for figure in ["0.052", "0.062", "100.0%", "98.0%"] {
+        assert!(header.contains(figure), "{figure} in {header:?}");
+    }
+    assert_snapshot!(terminal.backend());
+}
