@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use super::panel;
 use crate::PlotMode;
 use crate::app::{App, NodeId};
+use crate::colors::playground_rgb;
 use crate::plot::{decide, is_classification};
 
 /// ASCII shades per class, weakest first (ASCII mode).
@@ -127,6 +128,19 @@ fn title(app: &App, room: usize) -> Line<'static> {
     Line::from(spans)
 }
 
+/// A regression's training point: a dot in its target's colour.
+const RINGED: &str = "●";
+
+/// The ring around a point of colour `rgb`: black around light colours, white around dark.
+fn ring([r, g, b]: [u8; 3]) -> [u8; 3] {
+    let luma = 0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b);
+    if luma > 140.0 {
+        [0, 0, 0]
+    } else {
+        [255, 255, 255]
+    }
+}
+
 /// The glyph that marks the inspector's sample.
 const MARK: &str = "◎";
 
@@ -183,7 +197,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let s = &app.settings;
     let ascii = app.plot == PlotMode::Ascii;
     let classification = is_classification(s.task);
-    let (train_glyph, test_glyph) = if ascii { ("o", "O") } else { ("▀", "◆") };
+    // A regression's points share the heatmap's colour scale, where a well-fitted
+    // point would vanish: they are a dot in a contrasting ring (a cell of black or white).
+    let ringed = !ascii && !classification;
+    let (train_glyph, test_glyph) = match (ascii, ringed) {
+        (true, _) => ("o", "O"),
+        (false, true) => (RINGED, "◆"),
+        (false, false) => ("▀", "◆"),
+    };
     let mut legend = vec![
         Span::raw(" "),
         Span::styled(train_glyph, Style::default().fg(p.point(0))),
@@ -265,7 +286,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .map(|v| v.extent)
         .or_else(|| app.points_extent(w, h));
     let mut train_marks: Vec<Option<usize>> = vec![None; w * h];
-    if let Some(extent) = extent {
+    if let Some(extent) = extent.filter(|_| !ringed) {
         for pt in &app.train_points {
             if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h) {
                 colors[r * w + c] = point_color(pt.label);
@@ -301,6 +322,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 let (top, bottom) = (colors[2 * row * w + c], colors[(2 * row + 1) * w + c]);
                 cell.set_symbol("▀").set_fg(top).set_bg(bottom);
+            }
+        }
+    }
+    if let Some(extent) = extent.filter(|_| ringed) {
+        for pt in &app.train_points {
+            if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h)
+                && let Some(cell) = buf.cell_mut((inner.x + c as u16, inner.y + (r / 2) as u16))
+            {
+                cell.set_symbol(RINGED).set_style(
+                    Style::default()
+                        .fg(point_color(pt.label))
+                        .bg(p.rgb(ring(playground_rgb(pt.label)))),
+                );
             }
         }
     }

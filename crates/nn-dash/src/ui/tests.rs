@@ -787,3 +787,26 @@ fn the_minimum_size_60x20() {
     }
     assert_snapshot!(terminal.backend());
 }
+
+/// A regression's training points keep a contrasting ring on the heatmap of the
+/// same colour scale, where they used to vanish.
+#[test]
+fn regression_training_points_stand_out_80x24() {
+    use ratatui::style::Color;
+    let app = built("plane", None, 80, 24, PlotMode::Braille);
+    assert!(!app.train_points.is_empty());
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let dots: Vec<_> = (3..22)
+        .flat_map(|y| (1..38).map(move |x| (x, y)))
+        .map(|p| &buffer[p])
+        .filter(|cell| cell.symbol() == "●")
+        .collect();
+    assert!(dots.len() > 20, "{} training points drawn", dots.len());
+    let black = Color::Rgb(0, 0, 0);
+    let white = Color::Rgb(255, 255, 255);
+    for cell in dots {
+        assert!(cell.bg == black || cell.bg == white, "{cell:?}");
+        assert_ne!(cell.fg, cell.bg);
+    }
+}
