@@ -112,6 +112,7 @@ pub(crate) mod option {
         T,
     );
 
+    #[allow(clippy::ref_option)] // serde's `with` hands the field by reference
     pub(crate) fn serialize<T: JsonFloat, S: Serializer>(
         v: &Option<T>,
         s: S,

@@ -170,7 +170,7 @@ pub(super) fn chart(
     }
     let figures_width = width_of(&figures);
     let mut title = Vec::new();
-    if figures_width + name.len() + 1 <= usize::from(r.width) {
+    if figures_width + name.len() < usize::from(r.width) {
         title.push(Span::styled(
             format!("{name} "),
             Style::default().fg(p.dim()),
