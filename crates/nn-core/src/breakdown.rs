@@ -687,6 +687,21 @@ impl NeuronBreakdown {
 }
 
 impl Breakdown {
+    /// This sample's loss as text: a loss of exactly 0 whose output δs are not
+    /// (an output that rounds to exactly 1 in f32, while the others still have a
+    /// gradient) says so, rather than a bare `0` that contradicts them.
+    pub fn loss_text(&self, n: &Notation) -> String {
+        let outputs_move = self
+            .layers
+            .last()
+            .is_some_and(|l| l.neurons.iter().any(|x| x.delta != 0.0));
+        if self.loss_value == 0.0 && outputs_move {
+            "below f32's resolution (an output rounds to exactly 1; the δs are what is left)".into()
+        } else {
+            n.number(self.loss_value)
+        }
+    }
+
     /// Runs one sample (`input`, one row of the network's inputs, already
     /// normalised) through the network's real forward and backward pass and
     /// lays it out neuron by neuron, with weight changes for learning rate `r`.
@@ -928,6 +943,33 @@ mod tests {
             assert_eq!(format_number(x, 4), want, "{x}");
         }
         assert_eq!(format_number(2.0 / 3.0, 6), "0.666667");
+    }
+
+    /// A loss that rounds to 0 while the δs do not says so.
+    #[test]
+    fn a_loss_below_f32s_resolution_says_so() {
+        let network = Network::new(
+            crate::Architecture::new(
+                vec![1, 2],
+                crate::Activation::Tanh,
+                crate::Activation::Softmax,
+                Loss::CrossEntropy,
+            )
+            .unwrap(),
+            1,
+        )
+        .unwrap();
+        let mut b = Breakdown::new(&network, &[0.5], &Targets::Classes(&[0]), 0.1).unwrap();
+        assert_ne!(b.loss_text(&Notation::SEED), "0");
+        b.loss_value = 0.0;
+        assert!(
+            b.loss_text(&Notation::SEED)
+                .starts_with("below f32's resolution")
+        );
+        for neuron in &mut b.layers.last_mut().unwrap().neurons {
+            neuron.delta = 0.0;
+        }
+        assert_eq!(b.loss_text(&Notation::SEED), "0");
     }
 
     /// A saturated output is not shown as 1: the identity `δ = d−o` reads true.
