@@ -38,9 +38,9 @@ fn dashboard_in_tmux() {
     tmux.send(&["Space"]);
     tmux.wait_for("PAUSED", long, |s| s.contains("PAUSED"));
 
-    // n: exactly one step. The trainer reports its exact count with the first
-    // step after a pause (progress is throttled while running), so take one
-    // step, read the count, and check that the next `n` adds exactly one.
+    // n: exactly one step, the first one after the pause too (the pause reports
+    // its exact count at once: progress is throttled while running), and the loss
+    // shown is then that one batch's, said so.
     let settled = |tmux: &Tmux| {
         let mut steps = value(&tmux.screen(), "step").unwrap();
         loop {
@@ -52,14 +52,17 @@ fn dashboard_in_tmux() {
             steps = now;
         }
     };
-    let before = value(&tmux.screen(), "step").unwrap();
-    tmux.send(&["n"]);
-    tmux.wait_for("a step", long, |s| value(s, "step") != Some(before));
-    let steps = settled(&tmux);
-    tmux.send(&["n"]);
-    let screen = tmux.wait_for("one more step", long, |s| value(s, "step") != Some(steps));
-    assert_eq!(value(&screen, "step"), Some(steps + 1.0), "{screen}");
-    assert!(screen.contains("PAUSED"));
+    for _ in 0..2 {
+        let steps = settled(&tmux);
+        tmux.send(&["n"]);
+        let screen = tmux.wait_for("one step", long, |s| value(s, "step") != Some(steps));
+        assert_eq!(value(&screen, "step"), Some(steps + 1.0), "{screen}");
+        assert!(
+            screen.contains("PAUSED") && screen.contains("batch loss"),
+            "{screen}"
+        );
+    }
+    let screen = tmux.screen();
 
     // +: the learning rate changes in the status line.
     let rate = value(&screen, "lr").unwrap();
@@ -77,12 +80,31 @@ fn dashboard_in_tmux() {
     tmux.send(&["?"]);
     tmux.wait_for("the help to close", long, |s| !s.contains("pause / resume"));
 
-    // q: the process ends and the shell is back (the alternate screen is gone).
+    // d: other data in the same run directory, which keeps its name and records both.
+    tmux.send(&["d"]);
+    tmux.wait_for("other data", long, |s| {
+        s.contains("decision: ") && !s.contains("decision: spiral")
+    });
+
+    // q: the process ends and the shell is back (the alternate screen is gone); it
+    // says where the run is, and the run is listed as stopped by the user.
     tmux.send(&["q"]);
     let screen = tmux.wait_for("the shell", long, |s| s.contains("EXIT=0"));
     assert!(
         !screen.contains("PAUSED") && !screen.contains("decision: spiral"),
         "{screen}"
+    );
+    assert!(screen.contains("the run is recorded in runs"), "{screen}");
+    let runs = run_json(&dir, &["runs", "--json", "runs"]);
+    assert_eq!(runs[0]["status"], "stopped", "{runs}");
+    assert_eq!(
+        runs[0]["earlier_datasets"],
+        serde_json::json!(["spiral"]),
+        "{runs}"
+    );
+    assert!(
+        runs[0]["dir"].as_str().unwrap().contains("spiral-"),
+        "the folder keeps its name: {runs}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

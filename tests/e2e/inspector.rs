@@ -106,11 +106,11 @@ fn the_sample_step_moves_the_weight_by_the_shown_change_at_80x24() {
     tmux.send(&["i"]);
     // What is read below is all in the condition: a screen caught mid-draw is read again.
     let screen = tmux.wait_for(
-        "the inspector on output 1, and the sample marked ◎ on the plane",
+        "the inspector on output class 0, and the sample marked ◎ on the plane",
         LONG,
         |s| {
             inspector_text(s).is_some_and(|t| t.contains("δ = d−o = "))
-                && s.contains("inspector: output 1 (softmax)")
+                && s.contains("inspector: output class 0 (softmax)")
                 && s.contains('◎')
         },
     );

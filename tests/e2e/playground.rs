@@ -244,7 +244,7 @@ fn playground_urls_and_bad_lines() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("points are drawn afresh"), "{stderr}");
     assert!(
-        stderr.contains("not mapped: initZero (weights start random here)"),
+        stderr.contains("not mapped: initZero=true (weights start random here)"),
         "{stderr}"
     );
 

@@ -228,10 +228,10 @@ fn the_dashboard_is_followed_from_another_terminal() {
     });
     dashboard.send(&["q"]);
     watcher.wait_for("the end, said in the log line", LONG, |s| {
-        s.contains("INTERRUPTED") && s.contains("the writer was stopped before the run's end")
+        s.contains("STOPPED") && s.contains("the writer's user stopped the run")
     });
     watcher.send(&["q"]);
     let runs = run_json(d, &["runs", "--json", "."]);
-    assert_eq!(runs[0]["status"], "interrupted", "{runs}");
+    assert_eq!(runs[0]["status"], "stopped", "{runs}");
     assert!(PathBuf::from(d).join("dash/model.safetensors").is_file());
 }

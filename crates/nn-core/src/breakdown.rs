@@ -221,15 +221,28 @@ impl Notation {
         digits: 4,
     };
 
-    /// A number with this notation's significant digits: `0.0895`, `-1.25`, `3.1e-6`.
+    /// A number with this notation's significant digits: `0.0895`, `-1.25`, `3.1e-6`;
+    /// one that would round to ±1 without being it is `1−2.527e-5`, so that
+    /// `δ = (1−o)` never reads `(1−1) = 2.527e-5` (a saturated output).
     pub fn number(&self, x: f64) -> String {
-        format_number(x, self.digits)
+        let text = format_number(x, self.digits);
+        if !near_unit(x, &text) {
+            return text;
+        }
+        let whole = x.round();
+        let sign = if x < whole { self.minus } else { "+" };
+        format!(
+            "{}{sign}{}",
+            format_number(whole, self.digits),
+            format_number((x - whole).abs(), self.digits)
+        )
     }
 
-    /// A number as a factor of a product: negative ones in parentheses, `(-0.2)`.
+    /// A number as a factor of a product: negative ones in parentheses, `(-0.2)`,
+    /// and those written as a difference, `(1−2.5e-5)`.
     fn factor(&self, x: f64) -> String {
         let s = self.number(x);
-        if s.starts_with('-') {
+        if s.starts_with('-') || near_unit(x, &format_number(x, self.digits)) {
             format!("({s})")
         } else {
             s
@@ -264,6 +277,11 @@ pub fn format_number(x: f64, digits: usize) -> String {
     } else {
         s
     }
+}
+
+/// Whether `x`, written as `text`, shows as ±1 without being it.
+fn near_unit(x: f64, text: &str) -> bool {
+    x.abs() != 1.0 && matches!(text, "1" | "-1")
 }
 
 fn trim_zeros(s: &str) -> &str {
@@ -669,6 +687,21 @@ impl NeuronBreakdown {
 }
 
 impl Breakdown {
+    /// This sample's loss as text: a loss of exactly 0 whose output δs are not
+    /// (an output that rounds to exactly 1 in f32, while the others still have a
+    /// gradient) says so, rather than a bare `0` that contradicts them.
+    pub fn loss_text(&self, n: &Notation) -> String {
+        let outputs_move = self
+            .layers
+            .last()
+            .is_some_and(|l| l.neurons.iter().any(|x| x.delta != 0.0));
+        if self.loss_value == 0.0 && outputs_move {
+            "below f32's resolution (an output rounds to exactly 1; the δs are what is left)".into()
+        } else {
+            n.number(self.loss_value)
+        }
+    }
+
     /// Runs one sample (`input`, one row of the network's inputs, already
     /// normalised) through the network's real forward and backward pass and
     /// lays it out neuron by neuron, with weight changes for learning rate `r`.
@@ -910,6 +943,45 @@ mod tests {
             assert_eq!(format_number(x, 4), want, "{x}");
         }
         assert_eq!(format_number(2.0 / 3.0, 6), "0.666667");
+    }
+
+    /// A loss that rounds to 0 while the δs do not says so.
+    #[test]
+    fn a_loss_below_f32s_resolution_says_so() {
+        let network = Network::new(
+            crate::Architecture::new(
+                vec![1, 2],
+                crate::Activation::Tanh,
+                crate::Activation::Softmax,
+                Loss::CrossEntropy,
+            )
+            .unwrap(),
+            1,
+        )
+        .unwrap();
+        let mut b = Breakdown::new(&network, &[0.5], &Targets::Classes(&[0]), 0.1).unwrap();
+        assert_ne!(b.loss_text(&Notation::SEED), "0");
+        b.loss_value = 0.0;
+        assert!(
+            b.loss_text(&Notation::SEED)
+                .starts_with("below f32's resolution")
+        );
+        for neuron in &mut b.layers.last_mut().unwrap().neurons {
+            neuron.delta = 0.0;
+        }
+        assert_eq!(b.loss_text(&Notation::SEED), "0");
+    }
+
+    /// A saturated output is not shown as 1: the identity `δ = d−o` reads true.
+    #[test]
+    fn numbers_near_one_say_how_near() {
+        let n = Notation::SEED;
+        assert_eq!(n.number(0.999_974_73), "1−2.527e-5");
+        assert_eq!(n.number(-0.999_99), "-1+1e-5");
+        assert_eq!(n.factor(0.999_974_73), "(1−2.527e-5)");
+        assert_eq!(n.number(1.0), "1");
+        assert_eq!(n.number(0.62), "0.62");
+        assert_eq!(Notation::ASCII.number(0.999_974_73), "1-2.527e-5");
     }
 
     #[test]

@@ -197,9 +197,9 @@ pub enum Action {
     Save,
     /// `?`: show or hide the key list.
     ToggleHelp,
-    /// Esc with an overlay open: close it.
+    /// Esc: close the innermost of the help or state line, then the inspector; never quit.
     CloseOverlay,
-    /// `q`, Esc, Ctrl-C: leave.
+    /// `q`, Ctrl-C: leave.
     Quit,
 }
 
@@ -380,13 +380,18 @@ impl Settings {
     }
 
     /// The name of a node as labels and messages show it: `x1²`, `1.3` (hidden
-    /// layer 1, neuron 3), `output 2`.
+    /// layer 1, neuron 3), `output class 0` (a classifier's outputs are named by the
+    /// class they score, as samples are labelled), `output 2` (a regression's).
     pub fn node_name(&self, node: NodeId) -> String {
         match node {
             NodeId::Feature(f) => f.label().to_string(),
             NodeId::Input(i) => format!("input {}", i + 1),
             NodeId::Neuron { layer, index } if layer > self.hidden.len() => {
-                format!("output {}", index + 1)
+                if matches!(self.task, Task::Classification { .. }) {
+                    format!("output class {index}")
+                } else {
+                    format!("output {}", index + 1)
+                }
             }
             NodeId::Neuron { layer, index } => format!("{layer}.{}", index + 1),
         }
@@ -432,6 +437,9 @@ pub struct Status {
     pub samples_per_second: f64,
     /// Latest training loss.
     pub loss: Option<f64>,
+    /// Whether [`Status::loss`] is one mini-batch's (a single step, `n`), not the
+    /// mean over the steps of a while of training.
+    pub batch_loss: bool,
     /// Time since the run started.
     pub elapsed: Duration,
     /// The latest epoch report.
@@ -448,6 +456,7 @@ impl Default for Status {
             total_steps: 0,
             samples_per_second: 0.0,
             loss: None,
+            batch_loss: false,
             elapsed: Duration::ZERO,
             last_epoch: None,
         }
@@ -513,6 +522,10 @@ pub struct App {
     pub stall: Option<Stall>,
     /// Messages, oldest first.
     pub log: Vec<String>,
+    /// What reading the state line or Playground link noted (fields not mapped,
+    /// differences): kept for the state line overlay (`c`), where the log line's
+    /// next message cannot push them out.
+    pub notices: Vec<String>,
     /// The overlay open, if any.
     pub overlay: Option<Overlay>,
     /// The run's state line (kept current by the runtime).
@@ -537,6 +550,10 @@ pub struct App {
     pub model_path: PathBuf,
     /// The user asked to leave.
     pub quit: bool,
+    /// The generated data set last used for the other kind of problem (classification
+    /// while on a regression, and back), which `p` returns to, as the Playground keeps
+    /// `dataset` and `regDataset` apart.
+    pub other_problem_dataset: Option<String>,
     /// Set when watching a run another process writes: read-only.
     pub watch: Option<Watch>,
 }
@@ -568,6 +585,8 @@ impl App {
             palette: Palette::new(depth),
             model_path,
             quit: false,
+            notices: Vec::new(),
+            other_problem_dataset: None,
             watch: None,
         }
     }
@@ -746,11 +765,22 @@ impl App {
                 self.switch_data(next)
             }
             Action::ToggleProblem => {
-                let next = if s.is_regression() {
-                    CLASSIFICATION_SETS[0]
+                let sets: &[&str] = if s.is_regression() {
+                    &CLASSIFICATION_SETS
                 } else {
-                    REGRESSION_SETS[0]
+                    &REGRESSION_SETS
                 };
+                let back = self.other_problem_dataset.take();
+                let next = back
+                    .as_deref()
+                    .and_then(|d| sets.iter().find(|&&set| set == d))
+                    .map_or(sets[0], |d| *d);
+                let current = &self.settings.dataset;
+                if CLASSIFICATION_SETS.contains(&current.as_str())
+                    || REGRESSION_SETS.contains(&current.as_str())
+                {
+                    self.other_problem_dataset = Some(current.clone());
+                }
                 self.switch_data(next)
             }
             Action::ToggleFeature(feature)
@@ -952,7 +982,14 @@ impl App {
                 vec![]
             }
             Action::CloseOverlay => {
-                self.overlay = None;
+                // The innermost first: an overlay is drawn over the inspector.
+                if self.overlay.is_some() {
+                    self.overlay = None;
+                } else if self.inspector.open {
+                    self.inspector.open = false;
+                } else {
+                    self.log("nothing to close: q quits");
+                }
                 vec![]
             }
             Action::Quit => {
@@ -1087,6 +1124,7 @@ impl App {
                 }
                 if p.loss.is_finite() {
                     self.status.loss = Some(p.loss);
+                    self.status.batch_loss = p.steps == 1 && p.steps_per_epoch > 1;
                     let x =
                         p.epoch as f64 + p.step_in_epoch as f64 / p.steps_per_epoch.max(1) as f64;
                     self.history.train_loss.push(x, p.loss);

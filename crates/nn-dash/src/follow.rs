@@ -166,6 +166,7 @@ fn ended(status: RunStatus) -> Option<String> {
         }
         RunStatus::Finished => "the writer finished: the run is complete",
         RunStatus::Interrupted => "the writer was stopped before the run's end",
+        RunStatus::Stopped => "the writer's user stopped the run (quit its dashboard)",
         RunStatus::Diverged => "the writer's run diverged",
         RunStatus::Failed => "the writer's run failed",
     };

@@ -90,16 +90,16 @@ pub const BINDINGS: &[Binding] = &[
         ],
     },
     Binding {
-        label: "q Esc",
-        help: "quit",
-        hint: Some("q quit"),
-        keys: &[(Char('q'), Action::Quit), (Esc, Action::Quit)],
+        label: "Esc",
+        help: "close help / inspector",
+        hint: None,
+        keys: &[(Esc, Action::CloseOverlay)],
     },
     Binding {
-        label: "Ctrl-C",
+        label: "q Ctrl-C",
         help: "quit",
-        hint: None,
-        keys: &[(Ctrl('c'), Action::Quit)],
+        hint: Some("q quit"),
+        keys: &[(Char('q'), Action::Quit), (Ctrl('c'), Action::Quit)],
     },
     Binding {
         label: "1-9",
@@ -272,14 +272,12 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The action a key press stands for, if any; `overlay_open` makes Esc close the
-/// overlay instead of quitting.
-pub fn handle_key(key: KeyEvent, overlay_open: bool) -> Option<Action> {
+/// The action a key press stands for, if any.
+pub fn handle_key(key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
     let key = match key.code {
-        KeyCode::Esc if overlay_open => return Some(Action::CloseOverlay),
         KeyCode::Esc => Esc,
         KeyCode::Tab => Tab,
         KeyCode::BackTab => BackTab,
@@ -360,7 +358,7 @@ mod tests {
                     PageUp => press(KeyCode::PageUp, KeyModifiers::NONE),
                     PageDown => press(KeyCode::PageDown, KeyModifiers::NONE),
                 };
-                assert_eq!(handle_key(event, false), Some(action), "{key:?}");
+                assert_eq!(handle_key(event), Some(action), "{key:?}");
             }
         }
     }
@@ -376,21 +374,20 @@ mod tests {
     #[test]
     fn special_keys() {
         let esc = press(KeyCode::Esc, KeyModifiers::NONE);
-        assert_eq!(handle_key(esc, false), Some(Action::Quit));
-        assert_eq!(handle_key(esc, true), Some(Action::CloseOverlay));
+        assert_eq!(handle_key(esc), Some(Action::CloseOverlay));
         let shift_plus = press(KeyCode::Char('+'), KeyModifiers::SHIFT);
-        assert_eq!(handle_key(shift_plus, false), Some(Action::LearningRateUp));
+        assert_eq!(handle_key(shift_plus), Some(Action::LearningRateUp));
         let ctrl_upper_c = press(KeyCode::Char('C'), KeyModifiers::CONTROL);
-        assert_eq!(handle_key(ctrl_upper_c, false), Some(Action::Quit));
+        assert_eq!(handle_key(ctrl_upper_c), Some(Action::Quit));
         assert_eq!(
-            handle_key(press(KeyCode::Char('z'), KeyModifiers::NONE), false),
+            handle_key(press(KeyCode::Char('z'), KeyModifiers::NONE)),
             None
         );
         let ctrl_x = press(KeyCode::Char('x'), KeyModifiers::CONTROL);
-        assert_eq!(handle_key(ctrl_x, false), None);
+        assert_eq!(handle_key(ctrl_x), None);
         let mut release = press(KeyCode::Char('q'), KeyModifiers::NONE);
         release.kind = KeyEventKind::Release;
-        assert_eq!(handle_key(release, false), None);
+        assert_eq!(handle_key(release), None);
     }
 
     /// The README's key table is this table: regenerate it with `markdown_table()`

@@ -82,6 +82,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     for notice in &options.notices {
         app.log(notice.clone());
     }
+    app.notices.clone_from(&options.notices);
     let mouse = options.mouse;
     let mut rt = Runtime {
         options,
@@ -101,7 +102,10 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     let mut guard = TerminalGuard::new(mouse)?;
     let result = rt.event_loop(&mut guard, &signals, observer);
     let trainer = rt.handle.take().map(TrainerHandle::join);
-    if let Some(writer) = rt.writer.take() {
+    if let Some(mut writer) = rt.writer.take() {
+        if rt.app.quit {
+            writer.stopped_by_user();
+        }
         // Nowhere to say it but the log line, which is closing: the record stays incomplete.
         let _ = writer.finish(trainer.as_ref().map(Trainer::network), None);
     }
@@ -194,7 +198,7 @@ pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
         }
         if event::poll(FOLLOW_EVERY / 4)? {
             match event::read()? {
-                TermEvent::Key(key) if handle_key(key, false) == Some(Action::Quit) => break,
+                TermEvent::Key(key) if handle_key(key) == Some(Action::Quit) => break,
                 TermEvent::Resize(..) => {
                     terminal.autoresize()?;
                     dirty = true;
@@ -735,7 +739,7 @@ impl Runtime {
             while event::poll(timeout)? {
                 timeout = Duration::ZERO;
                 let action = match event::read()? {
-                    TermEvent::Key(key) => handle_key(key, self.app.overlay.is_some()),
+                    TermEvent::Key(key) => handle_key(key),
                     TermEvent::Mouse(mouse) => {
                         let target = ui::hit(area, &self.app, mouse.column, mouse.row);
                         // Only a click picks a training point; over the plane the pointer looks at nothing.

@@ -309,6 +309,7 @@ fn synthetic_log(dir: &Path, records: usize, classes: usize) {
                 step_in_epoch: 12,
                 steps_per_epoch: 40,
                 total_steps: i as u64 * 40 + 12,
+                steps: 40,
                 loss: 0.123_456_789,
                 samples_per_second: 3_456_789.0,
                 learning_rate: 0.03,

@@ -51,8 +51,10 @@ pub struct Stall {
     /// The epoch (1-based) whose end found it.
     pub epoch: usize,
     /// The epoch's training loss.
+    #[serde(with = "crate::json_float")]
     pub loss: f64,
     /// The epoch's training accuracy (classification).
+    #[serde(default, with = "crate::json_float::option")]
     pub accuracy: Option<f64>,
     /// The weight layer (0-based; the last is the output layer).
     pub layer: usize,

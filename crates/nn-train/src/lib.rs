@@ -16,6 +16,7 @@ mod config;
 mod error;
 mod health;
 mod inspect;
+mod json_float;
 mod metrics;
 mod model;
 mod optimizer;

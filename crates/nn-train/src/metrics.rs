@@ -61,14 +61,17 @@ impl ConfusionMatrix {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Mean loss per sample.
+    #[serde(with = "crate::json_float")]
     pub loss: f64,
     /// Samples measured.
     pub samples: usize,
     /// Classification: the confusion matrix (accuracy and per-class accuracy derive from it).
     pub confusion: Option<ConfusionMatrix>,
     /// Regression: mean squared error per output value.
+    #[serde(default, with = "crate::json_float::option")]
     pub mse: Option<f64>,
     /// Regression: coefficient of determination `1 - SSE / SST`, pooled over outputs.
+    #[serde(default, with = "crate::json_float::option")]
     pub r2: Option<f64>,
 }
 

@@ -34,8 +34,11 @@ const NOT_MAPPED: [(&str, &str); 6] = [
     ("collectStats", "the Playground ignores it"),
     ("tutorial", "a page option"),
     ("hideText", "a page option"),
-    ("initZero", "weights start random here"),
+    ("initZero", CHANGES_THE_RUN),
 ];
+
+/// The one field [`NOT_MAPPED`] holds that would change the run, when set.
+const CHANGES_THE_RUN: &str = "weights start random here";
 
 /// Points per data set in the Playground (`NUM_SAMPLES_CLASSIFY`, `NUM_SAMPLES_REGRESS`).
 const CLASSIFY_SAMPLES: usize = 500;
@@ -211,16 +214,13 @@ pub fn import(url: &str) -> Result<Imported, StateLineError> {
              clean points"
         ));
     }
+    // Only what would change the run: fields the Playground itself ignores, page
+    // options and a field at its default value need no note.
     let mut not_mapped: Vec<String> = NOT_MAPPED
         .iter()
-        .filter(|(key, _)| map.contains_key(key))
-        .map(|(key, why)| format!("{key} ({why})"))
+        .filter(|(key, why)| *why == CHANGES_THE_RUN && map.get(key).is_some_and(|v| *v != "false"))
+        .map(|(key, why)| format!("{key}={} ({why})", map[key]))
         .collect();
-    not_mapped.extend(
-        map.keys()
-            .filter(|k| k.ends_with("_hide"))
-            .map(|k| format!("{k} (a page option)")),
-    );
     not_mapped.extend(
         unknown_values
             .into_iter()
@@ -294,13 +294,15 @@ mod tests {
                  batch=10 seed={seed} discretize=false test-points=false"
             )
         );
-        assert_eq!(imported.notices.len(), 3, "{:?}", imported.notices);
+        // Nothing in the default link changes the run: no "not mapped" note.
+        assert_eq!(imported.notices.len(), 2, "{:?}", imported.notices);
         assert!(imported.notices[0].contains("points are drawn afresh"));
+        let zero = StateLine::read(&DEFAULT_HASH.replace("initZero=false", "initZero=true"))
+            .unwrap()
+            .notices;
         assert_eq!(
-            imported.notices[2],
-            "not mapped: cosX (the Playground ignores it), cosY (the Playground ignores it), \
-             collectStats (the Playground ignores it), hideText (a page option), initZero \
-             (weights start random here)"
+            zero[2],
+            "not mapped: initZero=true (weights start random here)"
         );
         // The hash alone reads the same.
         assert_eq!(StateLine::read(DEFAULT_HASH).unwrap(), imported);
@@ -332,12 +334,10 @@ mod tests {
             (line.discretize, line.test_points),
             (Some(true), Some(true))
         );
+        // Page options and fields the Playground ignores change nothing: no note.
         let notices = StateLine::read(hash).unwrap().notices;
         assert!(
-            notices.last().unwrap().contains(
-                "tutorial (a page option), hideText (a page option), initZero (weights start \
-                 random here), learningRate_hide (a page option), sinY_hide (a page option)"
-            ),
+            !notices.iter().any(|n| n.contains("not mapped")),
             "{notices:?}"
         );
     }

@@ -104,11 +104,18 @@ pub struct ProgressReport {
     pub steps_per_epoch: usize,
     /// Steps since the start or last reset.
     pub total_steps: u64,
+    /// Steps since the previous progress event: what [`ProgressReport::loss`] is the
+    /// mean of (1 after a single step: that one mini-batch's loss; 0: no step, loss NaN).
+    #[serde(default)]
+    pub steps: usize,
     /// Mean loss of the steps since the previous progress event.
+    #[serde(with = "crate::json_float")]
     pub loss: f64,
     /// Training samples per second since the previous progress event.
+    #[serde(with = "crate::json_float")]
     pub samples_per_second: f64,
     /// Learning rate in force.
+    #[serde(with = "crate::json_float")]
     pub learning_rate: f32,
     /// Mini-batch size in force.
     pub batch_size: usize,
@@ -122,8 +129,10 @@ pub struct Summary {
     /// Steps taken.
     pub total_steps: u64,
     /// Wall time of the run, in seconds.
+    #[serde(with = "crate::json_float")]
     pub seconds: f64,
     /// Training samples per second over the run's steps.
+    #[serde(with = "crate::json_float")]
     pub samples_per_second: f64,
     /// The last epoch's report.
     pub last_epoch: Option<EpochReport>,
@@ -298,10 +307,18 @@ fn drive(
 
     let result = loop {
         let mut turn = Turn::default();
-        let state_before = state.clone();
+        let mut state_before = state.clone();
         // Obey every pending command; wait only when there is nothing to do yet.
         while !turn.stop {
             let idle = state != RunState::Running && !turn.step_once;
+            if idle && (turn.changed || state != state_before) {
+                // Say where training stands before waiting, not after the next
+                // command: a pause shows its exact step count at once.
+                control.emit(Event::Progress(window.progress(trainer)), false);
+                window = Window::default();
+                turn.changed = false;
+                state_before = state.clone();
+            }
             let wait = if idle {
                 Wait::Forever
             } else if turn.step_once || trainer.is_finished() {
@@ -335,6 +352,8 @@ fn drive(
         changed |= state != state_before;
         if changed {
             control.emit(Event::Progress(window.progress(trainer)), false);
+            // The next report's loss and throughput are of the steps after this one.
+            window = Window::default();
         }
         if stopped_by_user {
             match trainer.write_checkpoint() {
@@ -593,6 +612,7 @@ impl Window {
             step_in_epoch: trainer.step_in_epoch(),
             steps_per_epoch: trainer.steps_per_epoch(),
             total_steps: trainer.total_steps(),
+            steps: self.steps,
             loss: if self.steps > 0 {
                 self.loss / self.steps as f64
             } else {

@@ -49,10 +49,13 @@ pub struct EpochReport {
     /// Test metrics at the end of the epoch.
     pub test: Option<Metrics>,
     /// Learning rate used during the epoch.
+    #[serde(with = "crate::json_float")]
     pub learning_rate: f32,
     /// Wall time of the epoch's training steps, in seconds.
+    #[serde(with = "crate::json_float")]
     pub seconds: f64,
     /// Training samples per second during the epoch.
+    #[serde(with = "crate::json_float")]
     pub samples_per_second: f64,
     /// Whether validation loss reached a new best (its weights are kept).
     pub improved: bool,

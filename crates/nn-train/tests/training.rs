@@ -308,6 +308,56 @@ fn spawned_session_obeys_commands() {
     assert!(trainer.epoch() >= 3);
 }
 
+/// A pause says at once how many steps were taken (not at the next command: the
+/// first `n` after a pause once moved the step counter by 30), and `n` then reports
+/// one step: its loss is that one batch's, said as much by `steps`.
+#[test]
+fn a_pause_reports_at_once_and_a_step_reports_one_batch() {
+    let data = data("circle", 400);
+    let cfg = TrainConfig {
+        epochs: usize::MAX,
+        ..config(&[8], 2, 10, 1)
+    };
+    let options = SessionOptions {
+        pace: Pace::Max,
+        // Only epoch ends report while running: a pause lands between reports.
+        progress_interval: std::time::Duration::from_secs(3600),
+        ..SessionOptions::default()
+    };
+    let handle = spawn(Trainer::new(cfg, data).unwrap(), options);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    handle.send(Command::Pause);
+    assert!(wait_for(&handle, |e| matches!(
+        e,
+        Event::State(RunState::Paused)
+    )));
+    // Nothing else is sent: the report of where the pause landed comes by itself.
+    let mut paused_at = None;
+    assert!(wait_for(&handle, |e| match e {
+        Event::Progress(p) => {
+            paused_at = Some(p.clone());
+            true
+        }
+        _ => false,
+    }));
+    let paused_at = paused_at.unwrap();
+    handle.send(Command::Step);
+    let mut stepped = None;
+    assert!(wait_for(&handle, |e| match e {
+        Event::Progress(p) => {
+            stepped = Some(p.clone());
+            true
+        }
+        _ => false,
+    }));
+    let stepped = stepped.unwrap();
+    assert_eq!(stepped.total_steps, paused_at.total_steps + 1);
+    assert_eq!(stepped.steps, 1, "{stepped:?}");
+    assert!(stepped.loss.is_finite());
+    let trainer = handle.join();
+    assert_eq!(trainer.total_steps(), stepped.total_steps);
+}
+
 /// A paced session never runs ahead of its pace (a slow machine only falls
 /// behind it); `SetPace(Max)` lets it go flat out.
 #[test]

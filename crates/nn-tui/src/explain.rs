@@ -115,7 +115,7 @@ fn text_report(
         "rate    r = {} ({rate_source})",
         n.number(b.learning_rate.into())
     );
-    let _ = writeln!(s, "loss    {} for this sample", n.number(b.loss_value));
+    let _ = writeln!(s, "loss    {} for this sample", b.loss_text(&n));
     s.push_str(
         "\nEach neuron sums its inputs o_in times its weights w, the bias being the weight w_0 of a\n\
          constant input -1 (w_0 = -b); o = f(z); δ = dP/dz by the rule named under it; and\n\

@@ -67,7 +67,7 @@ fn table(runs: &[RunSummary], root: &Path, now: f64) -> String {
                     .unwrap_or(&r.dir)
                     .display()
                     .to_string(),
-                r.info.dataset.clone(),
+                r.info.datasets_text(),
                 format!("{arch} {}", arch.hidden.name()),
                 r.status_text(),
                 r.epochs.to_string(),
@@ -125,6 +125,7 @@ fn run_json(r: &RunSummary, now: f64) -> Value {
     json!({
         "dir": r.dir.display().to_string(),
         "dataset": r.info.dataset,
+        "earlier_datasets": r.info.earlier_datasets,
         "layers": arch.sizes,
         "activation": arch.hidden.name(),
         "status": r.status.name(),

@@ -502,6 +502,27 @@ fn overlays_open_and_close() {
     assert_eq!(app.overlay, None);
 }
 
+/// Esc closes the innermost thing open (the help over the inspector, then the
+/// inspector) and never quits: a user closing the inspector keeps the run.
+#[test]
+fn esc_closes_the_innermost_and_never_quits() {
+    let esc = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Esc,
+        crossterm::event::KeyModifiers::NONE,
+    );
+    let mut app = app();
+    app.update(Action::ToggleInspector);
+    app.update(Action::ToggleHelp);
+    for _ in 0..3 {
+        let action = crate::keys::handle_key(esc).unwrap();
+        assert_eq!(app.update(action), vec![]);
+    }
+    assert_eq!(app.overlay, None);
+    assert!(!app.inspector.open);
+    assert!(!app.quit);
+    assert_eq!(app.log.last().unwrap(), "nothing to close: q quits");
+}
+
 #[test]
 fn s_saves_q_quits() {
     let mut app = app();
@@ -527,6 +548,7 @@ fn events_update_the_status() {
         step_in_epoch: 3,
         steps_per_epoch: 40,
         total_steps: 83,
+        steps: 40,
         loss: 0.7,
         samples_per_second: 1000.0,
         learning_rate: 0.03,
@@ -721,4 +743,42 @@ fn watching_is_read_only() {
     watching.update(Action::ToggleHelp);
     assert_eq!(watching.overlay, Some(Overlay::Help));
     assert_eq!(watching.update(Action::Quit), vec![Effect::Quit]);
+}
+
+/// `p` goes back to the data set of the other kind the user was on: spiral, then a
+/// regression, then spiral again (not the first classification set), then the same regression.
+#[test]
+fn p_returns_to_the_data_set_of_each_kind() {
+    let mut app = app();
+    assert_eq!(app.settings.dataset, "spiral");
+    // The runtime sets the task once the new data is loaded.
+    let task = |app: &mut App, classes| {
+        app.settings.task = if classes > 0 {
+            nn_data::Task::Classification { classes }
+        } else {
+            nn_data::Task::Regression { outputs: 1 }
+        };
+    };
+    app.update(Action::ToggleProblem);
+    assert_eq!(app.settings.dataset, crate::app::REGRESSION_SETS[0]);
+    task(&mut app, 0);
+    app.update(Action::CycleDataset);
+    let regression = app.settings.dataset.clone();
+    app.update(Action::ToggleProblem);
+    assert_eq!(app.settings.dataset, "spiral");
+    task(&mut app, 2);
+    app.update(Action::ToggleProblem);
+    assert_eq!(app.settings.dataset, regression);
+}
+
+/// A classifier's outputs are named by class, as its samples are labelled: the
+/// sample of class 1 has d = 1 at "output class 1".
+#[test]
+fn outputs_are_named_by_class() {
+    let mut app = app();
+    let output = |index| NodeId::Neuron { layer: 3, index };
+    assert_eq!(app.settings.node_name(output(0)), "output class 0");
+    assert_eq!(app.settings.node_name(output(1)), "output class 1");
+    app.settings.task = nn_data::Task::Regression { outputs: 1 };
+    assert_eq!(app.settings.node_name(output(0)), "output 1");
 }

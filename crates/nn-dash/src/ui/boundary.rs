@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use super::panel;
 use crate::PlotMode;
 use crate::app::{App, NodeId};
+use crate::colors::playground_rgb;
 use crate::plot::{decide, is_classification};
 
 /// ASCII shades per class, weakest first (ASCII mode).
@@ -95,8 +96,9 @@ impl Pixel {
     }
 }
 
-/// The panel's title: what the map shows, and the data's noise and split.
-fn title(app: &App) -> Line<'static> {
+/// The panel's title in `room` columns: what the map shows, and the data's noise
+/// and split as far as they fit whole (the split goes first).
+fn title(app: &App, room: usize) -> Line<'static> {
     let s = &app.settings;
     let what = match app.shown_node() {
         Some(node) => format!(" {} map ", s.node_name(node)),
@@ -111,6 +113,12 @@ fn title(app: &App) -> Line<'static> {
     if !s.own_test_set {
         data.push(format!("train {}%", s.train_percent()));
     }
+    let width = |data: &[String]| {
+        spans[0].width() + data.iter().map(|d| d.chars().count() + 1).sum::<usize>()
+    };
+    while !data.is_empty() && width(&data) > room {
+        data.pop();
+    }
     if !data.is_empty() {
         spans.push(Span::styled(
             format!("{} ", data.join(" ")),
@@ -118,6 +126,19 @@ fn title(app: &App) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// A regression's training point: a dot in its target's colour.
+const RINGED: &str = "●";
+
+/// The ring around a point of colour `rgb`: black around light colours, white around dark.
+fn ring([r, g, b]: [u8; 3]) -> [u8; 3] {
+    let luma = 0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b);
+    if luma > 140.0 {
+        [0, 0, 0]
+    } else {
+        [255, 255, 255]
+    }
 }
 
 /// The glyph that marks the inspector's sample.
@@ -176,7 +197,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let s = &app.settings;
     let ascii = app.plot == PlotMode::Ascii;
     let classification = is_classification(s.task);
-    let (train_glyph, test_glyph) = if ascii { ("o", "O") } else { ("▀", "◆") };
+    // A regression's points share the heatmap's colour scale, where a well-fitted
+    // point would vanish: they are a dot in a contrasting ring (a cell of black or white).
+    let ringed = !ascii && !classification;
+    let (train_glyph, test_glyph) = match (ascii, ringed) {
+        (true, _) => ("o", "O"),
+        (false, true) => (RINGED, "◆"),
+        (false, false) => ("▀", "◆"),
+    };
     let mut legend = vec![
         Span::raw(" "),
         Span::styled(train_glyph, Style::default().fg(p.point(0))),
@@ -193,7 +221,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if s.discretize {
         legend.push(Span::styled("discretized ", Style::default().fg(p.dim())));
     }
-    let block = panel(app, title(app)).title_bottom(Line::from(legend));
+    let block = panel(app, title(app, usize::from(area.width.saturating_sub(2))))
+        .title_bottom(Line::from(legend));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -257,7 +286,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .map(|v| v.extent)
         .or_else(|| app.points_extent(w, h));
     let mut train_marks: Vec<Option<usize>> = vec![None; w * h];
-    if let Some(extent) = extent {
+    if let Some(extent) = extent.filter(|_| !ringed) {
         for pt in &app.train_points {
             if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h) {
                 colors[r * w + c] = point_color(pt.label);
@@ -293,6 +322,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 let (top, bottom) = (colors[2 * row * w + c], colors[(2 * row + 1) * w + c]);
                 cell.set_symbol("▀").set_fg(top).set_bg(bottom);
+            }
+        }
+    }
+    if let Some(extent) = extent.filter(|_| ringed) {
+        for pt in &app.train_points {
+            if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h)
+                && let Some(cell) = buf.cell_mut((inner.x + c as u16, inner.y + (r / 2) as u16))
+            {
+                cell.set_symbol(RINGED).set_style(
+                    Style::default()
+                        .fg(point_color(pt.label))
+                        .bg(p.rgb(ring(playground_rgb(pt.label)))),
+                );
             }
         }
     }

@@ -211,6 +211,7 @@ mod tests {
             pid: 1,
             started: 0.0,
             dataset: "spiral".into(),
+            earlier_datasets: Vec::new(),
             data: RunData {
                 spec: "spiral".into(),
                 options: DataOptions::default(),

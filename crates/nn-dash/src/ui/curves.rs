@@ -59,15 +59,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 },
             )
         } else {
-            let each = inner.width / n;
+            // Two blank columns between the charts: the second one's axis labels
+            // must not read as part of the first one's plot.
+            const GAP: u16 = 2;
+            let each = (inner.width - GAP * (n - 1)) / n;
+            let x = inner.x + i * (each + GAP);
             Rect::new(
-                inner.x + i * each,
+                x,
                 inner.y,
-                if i + 1 == n {
-                    inner.width - i * each
-                } else {
-                    each
-                },
+                if i + 1 == n { inner.right() - x } else { each },
                 inner.height,
             )
         };
@@ -118,12 +118,12 @@ pub(super) fn chart(
         PlotMode::Block => Marker::HalfBlock,
         PlotMode::Ascii => Marker::Dot,
     };
-    let latest = |s: &Series| {
+    let latest = |s: &Series, decimals: usize| {
         s.last().map_or_else(String::new, |(_, y)| {
             if unit {
                 format!("{:.1}%", y * 100.0)
             } else {
-                format!("{y:.4}")
+                format!("{y:.decimals$}")
             }
         })
     };
@@ -148,16 +148,35 @@ pub(super) fn chart(
         }
     };
     let name = if r.width < 30 && unit { "acc" } else { name };
-    let mut title = vec![Span::styled(
-        format!("{name} "),
-        Style::default().fg(p.dim()),
-    )];
-    for (i, (series, color)) in lines.iter().enumerate() {
-        if i > 0 {
-            title.push(Span::raw(" "));
-        }
-        title.push(Span::styled(latest(series), Style::default().fg(*color)));
+    // The figures first: the name goes when they would not fit with it, then a
+    // loss's fourth decimal; a figure is never cut.
+    let make = |decimals| -> Vec<Span> {
+        lines
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (series, color))| {
+                let gap = (i > 0).then(|| Span::raw(" "));
+                gap.into_iter().chain([Span::styled(
+                    latest(series, decimals),
+                    Style::default().fg(*color),
+                )])
+            })
+            .collect()
+    };
+    let width_of = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let mut figures = make(4);
+    if width_of(&figures) > usize::from(r.width) {
+        figures = make(3);
     }
+    let figures_width = width_of(&figures);
+    let mut title = Vec::new();
+    if figures_width + name.len() < usize::from(r.width) {
+        title.push(Span::styled(
+            format!("{name} "),
+            Style::default().fg(p.dim()),
+        ));
+    }
+    title.extend(figures);
     let x_label = format!("{x_max:.0}");
     let x_labels = if r.width >= 40 {
         vec![Span::raw("0"), Span::raw("epoch"), Span::raw(x_label)]

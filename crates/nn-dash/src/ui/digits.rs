@@ -10,6 +10,7 @@ use super::panel;
 use crate::PlotMode;
 use crate::app::App;
 use crate::plot::Digit;
+use nn_train::ConfusionMatrix;
 
 /// Grey shades for ASCII mode, darkest first.
 const SHADES: &[u8] = b" .:-=+*#%@";
@@ -115,24 +116,31 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
     let p = app.palette;
     let report = app.status.last_epoch.as_ref();
     let metrics = report.and_then(|r| r.test.as_ref().or(r.validation.as_ref()).or(Some(&r.train)));
+    let inner = panel(app, "").inner(area);
+    let confusion = metrics.and_then(|m| m.confusion.as_ref());
+    // Four characters a column where they fit, else three (the coloured
+    // backgrounds keep adjacent 3-digit cells apart), so ten classes fit 43 columns.
+    let classes = u16::try_from(confusion.map_or(1, ConfusionMatrix::classes))
+        .unwrap_or(u16::MAX)
+        .max(1);
+    let col = (inner.width.saturating_sub(3) / classes).clamp(3, 4);
+    let k = usize::from(classes)
+        .min(usize::from(inner.height.saturating_sub(1)))
+        .min(usize::from(inner.width.saturating_sub(3) / col));
+    // Classes that do not fit are said, not silently left out.
     let title = match report {
+        Some(_) if k < usize::from(classes) => format!(
+            " confusion: classes 0-{} of {classes} shown ",
+            k.saturating_sub(1)
+        ),
         Some(r) => format!(" confusion, epoch {} (% of true row) ", r.epoch),
         None => " confusion (after the first epoch) ".into(),
     };
     let block = panel(app, title);
-    let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(m) = metrics.and_then(|m| m.confusion.as_ref()) else {
+    let Some(m) = confusion else {
         return;
     };
-    // Four characters a column where they fit, else three (the coloured
-    // backgrounds keep adjacent 3-digit cells apart), so ten classes fit 43 columns.
-    let classes = u16::try_from(m.classes()).unwrap_or(u16::MAX).max(1);
-    let col = (inner.width.saturating_sub(3) / classes).clamp(3, 4);
-    let k = m
-        .classes()
-        .min(usize::from(inner.height.saturating_sub(1)))
-        .min(usize::from(inner.width.saturating_sub(3) / col));
     let buf = frame.buffer_mut();
     let dim = Style::default().fg(p.dim());
     buf.set_string(inner.x, inner.y, "t\\p", dim);

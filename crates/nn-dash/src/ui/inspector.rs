@@ -264,7 +264,7 @@ pub fn lines(
     }
     plain(
         &mut out,
-        &format!("this sample's loss {}", n.number(b.loss_value)),
+        &format!("this sample's loss {}", b.loss_text(n)),
         dim,
     );
     (out, row)

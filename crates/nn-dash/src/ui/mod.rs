@@ -73,7 +73,12 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         if inspecting {
             out.inspector = Some(right);
         } else {
-            let confusion_h = 14.min(right.height / 2);
+            // A row per class, the heading and the borders when the curves keep
+            // eight rows (ten classes at 80x24); else what fits, and the title says so.
+            let classes = u16::try_from(app.settings.task.outputs()).unwrap_or(u16::MAX);
+            let confusion_h = (classes.saturating_add(3))
+                .min(right.height.saturating_sub(8))
+                .max(14.min(right.height / 2));
             out.confusion = Some(Rect::new(right.x, right.y, right.width, confusion_h));
             out.curves = Rect::new(
                 right.x,

@@ -5,8 +5,6 @@
 //! heatmap of what it computes over the input plane. [`NetLayout`] places
 //! everything once, for drawing and for the mouse alike.
 
-use std::fmt::Write as _;
-
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -105,6 +103,30 @@ pub struct Spot {
     pub index: Option<usize>,
 }
 
+/// Which `shown` of `nodes` to draw, in order: all if they fit; else the nodes in
+/// the network first (an input feeding it before a feature that is off), the rest
+/// spread evenly over what is left.
+fn pick(nodes: &[(NodeId, Option<usize>)], shown: usize) -> Vec<usize> {
+    let n = nodes.len();
+    if shown >= n {
+        return (0..n).collect();
+    }
+    let spread = |count: usize, of: &[usize]| -> Vec<usize> {
+        match count {
+            0 => Vec::new(),
+            1 => vec![of[0]],
+            _ => (0..count)
+                .map(|j| of[j * (of.len() - 1) / (count - 1)])
+                .collect(),
+        }
+    };
+    let (active, off): (Vec<usize>, Vec<usize>) = (0..n).partition(|&k| nodes[k].1.is_some());
+    let mut picked = spread(shown.min(active.len()), &active);
+    picked.extend(spread((shown - picked.len()).min(off.len()), &off));
+    picked.sort_unstable();
+    picked
+}
+
 /// Where the network panel puts its nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetLayout {
@@ -164,14 +186,10 @@ impl NetLayout {
             let shown = n.min(fit);
             let total = shown as u16 * bh + (shown as u16).saturating_sub(1) * gap;
             let top = inner.y + 1 + (rows - total) / 2;
+            let picked = pick(&nodes, shown);
             (0..shown)
                 .map(|j| {
-                    let k = if shown == n || shown < 2 {
-                        j
-                    } else {
-                        j * (n - 1) / (shown - 1)
-                    };
-                    let (id, index) = nodes[k];
+                    let (id, index) = nodes[picked[j]];
                     Spot {
                         id,
                         x,
@@ -317,10 +335,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .network
         .as_ref()
         .map_or_else(|| app.settings.layout(), |n| n.architecture().to_string());
-    let mut title = format!(" network {layout_text} {} ", app.settings.activation.name());
-    if let Some(stall) = &app.stall {
-        let _ = write!(title, "· {} {} ", stall.units.len(), stall.trouble_word());
-    }
+    let activation = app.settings.activation.name();
+    let stall = app
+        .stall
+        .as_ref()
+        .map(|s| format!("· {} {} ", s.units.len(), s.trouble_word()))
+        .unwrap_or_default();
+    // Words go before figures: the first of these that fits between the corners.
+    let candidates = [
+        format!(" network {layout_text} {activation} {stall}"),
+        format!(" {layout_text} {activation} {stall}"),
+        format!(" {layout_text} {stall}"),
+        format!(" {} ", stall.trim_start_matches("· ").trim_end()),
+    ];
+    let room = usize::from(area.width.saturating_sub(2));
+    let title = candidates
+        .iter()
+        .find(|t| t.chars().count() <= room)
+        .unwrap_or(&candidates[0])
+        .clone();
     let mut block = panel(app, title);
     if let Some(text) = info(app) {
         block = block.title_bottom(Line::styled(text, Style::default().fg(p.accent())));

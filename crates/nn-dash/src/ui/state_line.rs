@@ -14,8 +14,16 @@ use crate::app::App;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let width = area.width.saturating_sub(4).clamp(20, 100);
     let text_width = usize::from(width.saturating_sub(2)).max(1);
-    let wrapped = app.state_line.len().div_ceil(text_width) as u16;
-    let height = (wrapped + 5).min(area.height);
+    let rows = |text: &str| text.chars().count().div_ceil(text_width).max(1) as u16;
+    // A row more per note: words wrap before the last column.
+    let notes: u16 = app
+        .notices
+        .iter()
+        .map(|n| rows(&format!("note: {n}")) + 1)
+        .sum();
+    let notes_rows = if app.notices.is_empty() { 0 } else { notes + 1 };
+    let wrapped = rows(&app.state_line);
+    let height = (wrapped + notes_rows + 5).min(area.height);
     let r = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -23,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         height,
     );
     let dim = Style::default().fg(app.palette.dim());
-    let lines = vec![
+    let mut lines = vec![
         Line::raw(app.state_line.clone()),
         Line::raw(""),
         Line::styled(
@@ -32,6 +40,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ),
         Line::styled("weights); it is printed again when you quit.", dim),
     ];
+    if !app.notices.is_empty() {
+        lines.push(Line::raw(""));
+        lines.extend(app.notices.iter().map(|n| Line::raw(format!("note: {n}"))));
+    }
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines)

@@ -60,6 +60,18 @@ pub(crate) fn report(epoch: usize, classes: usize, test_accuracy: f64) -> EpochR
 /// A seeded network part-way through made-up training on generated data (2-D: the
 /// plane and every node's map; 1-D: the curve), with the given input features.
 fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: PlotMode) -> App {
+    built_with(data, features, None, width, height, plot)
+}
+
+/// [`built`] with `hidden` layers (the dashboard's default: 8, 8).
+fn built_with(
+    data: &str,
+    features: Option<&str>,
+    hidden: Option<Vec<usize>>,
+    width: u16,
+    height: u16,
+    plot: PlotMode,
+) -> App {
     let spec = nn_train::DataSpec::Generator(data.into());
     let options = nn_train::DataOptions {
         features: features.map(|f| f.parse().unwrap()),
@@ -74,9 +86,12 @@ fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: Plot
         },
     )
     .unwrap();
-    let config = nn_train::TrainRequest::default()
-        .resolve(nn_train::Purpose::Dashboard, &loaded)
-        .unwrap();
+    let config = nn_train::TrainRequest {
+        hidden,
+        ..nn_train::TrainRequest::default()
+    }
+    .resolve(nn_train::Purpose::Dashboard, &loaded)
+    .unwrap();
     let columns = raw.train.dim();
     let settings = Settings {
         dataset: data.into(),
@@ -90,6 +105,7 @@ fn built(data: &str, features: Option<&str>, width: u16, height: u16, plot: Plot
         ),
         inputs: loaded.train.dim(),
         task: loaded.train.task(),
+        hidden: config.architecture.sizes[1..config.architecture.sizes.len() - 1].to_vec(),
         ..crate::app::tests::settings()
     };
     let mut app = App::new(
@@ -272,7 +288,18 @@ fn planar_80x24_ascii() {
 
 #[test]
 fn images_80x24() {
-    assert_snapshot!(render(&image_app(PlotMode::Braille), 80, 24).backend());
+    let terminal = render(&image_app(PlotMode::Braille), 80, 24);
+    // All ten rows of the confusion matrix, 0 to 9.
+    let rows: Vec<String> = (0..24).map(|y| row(&terminal, y)).collect();
+    for class in 0..10 {
+        let start = format!("││{class:>2} ");
+        assert!(
+            rows.iter().any(|r| r.contains(&start)),
+            "class {class}:\n{}",
+            rows.join("\n")
+        );
+    }
+    assert_snapshot!(terminal.backend());
 }
 
 #[test]
@@ -502,6 +529,25 @@ fn state_line_overlay_80x24() {
     assert_snapshot!(terminal.backend());
 }
 
+/// A Playground link's notes stay readable in the state line overlay (the log line's
+/// next message replaces them within a second).
+#[test]
+fn state_line_overlay_keeps_the_notes_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    let imported = nn_train::StateLine::read(
+        "#activation=tanh&batchSize=10&dataset=circle&initZero=true&networkShape=4,2&seed=0.1",
+    )
+    .unwrap();
+    app.notices = imported.notices;
+    app.log("a later message");
+    app.overlay = Some(Overlay::StateLine);
+    let terminal = render(&app, 80, 24);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("note: not mapped: initZero"), "{text}");
+    assert!(text.contains("drawn afresh"), "{text}");
+    assert_snapshot!(terminal.backend());
+}
+
 /// Every key in the table is in the help at 80x24.
 #[test]
 fn the_help_lists_every_key_at_80x24() {
@@ -560,7 +606,10 @@ fn inspector_80x24() {
     app.update(crate::app::Action::ToggleInspector);
     let terminal = render(&app, 80, 24);
     let text = format!("{}", terminal.backend());
-    assert!(text.contains("inspector: output 1 (softmax)"), "{text}");
+    assert!(
+        text.contains("inspector: output class 0 (softmax)"),
+        "{text}"
+    );
     assert!(text.contains("sample 17 of 400, class"), "{text}");
     assert!(
         text.contains('◎'),
@@ -574,7 +623,10 @@ fn inspector_80x24() {
     ascii.update(crate::app::Action::ToggleInspector);
     let text = format!("{}", render(&ascii, 80, 24).backend());
     assert!(text.is_ascii(), "{text}");
-    assert!(text.contains("inspector: output 1 (softmax)"), "{text}");
+    assert!(
+        text.contains("inspector: output class 0 (softmax)"),
+        "{text}"
+    );
     assert!(text.contains('&'), "{text}");
 }
 
@@ -639,4 +691,122 @@ fn the_inspector_takes_the_right_column_on_images() {
     let text = format!("{}", render(&app, 80, 24).backend());
     assert!(text.contains("waiting for the weights"), "{text}");
     assert!(!text.contains("confusion"), "{text}");
+}
+
+/// The text of row `y`.
+fn row(terminal: &Terminal<TestBackend>, y: u16) -> String {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
+}
+
+/// At 80 columns the status lines shorten and drop labels, never cut a figure: with
+/// an L2 penalty, and with six hidden layers.
+#[test]
+fn the_status_line_keeps_every_figure_at_80_columns() {
+    for (name, hidden) in [("default", None), ("deep", Some(vec![4; 6]))] {
+        let mut app = built_with("spiral", None, hidden, 80, 24, PlotMode::Braille);
+        app.settings.l2 = 0.001;
+        let terminal = render(&app, 80, 24);
+        let (first, second) = (row(&terminal, 0), row(&terminal, 1));
+        for figure in ["epoch 1200", "step 48012", "412k", "00:01:15"] {
+            assert!(first.contains(figure), "{name}: {figure} in {first:?}");
+        }
+        for figure in [
+            "lr 0.03",
+            "batch 10",
+            "L2 0.001",
+            "loss 0.0831",
+            "test 0.1100",
+            "acc 98.0%",
+        ] {
+            assert!(second.contains(figure), "{name}: {figure} in {second:?}");
+        }
+        assert_snapshot!(format!("status_80x24_{name}"), terminal.backend());
+    }
+}
+
+/// A panel title drops words before it cuts a figure: six hidden layers and a stall.
+#[test]
+fn the_network_title_keeps_its_figures_at_80_columns() {
+    let mut app = built_with("spiral", None, Some(vec![4; 6]), 80, 24, PlotMode::Braille);
+    app.stall = stalled_app(80, 24).stall;
+    let terminal = render(&app, 80, 24);
+    let title = row(&terminal, 2);
+    assert!(
+        title.contains(" 2-4-4-4-4-4-4-2 ") && title.contains(" 5 saturated "),
+        "{title}"
+    );
+}
+
+/// Side by side (80x24), the accuracy chart's axis labels stand apart from the
+/// loss chart: a flat loss at the top of its plot runs up to a blank gap, not into `100%`.
+#[test]
+fn the_accuracy_labels_stand_apart_from_the_loss_plot_at_80x24() {
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    app.history.clear();
+    for e in 1..=100u32 {
+        let x = f64::from(e);
+        app.history.train_loss.push(x, 0.5);
+        app.history.test_loss.push(x, 0.5);
+        app.history.train_accuracy.push(x, 0.9);
+        app.history.test_accuracy.push(x, 0.9);
+    }
+    let terminal = render(&app, 80, 24);
+    let labels = (0..24)
+        .map(|y| row(&terminal, y))
+        .filter(|line| line.contains("100%") || line.contains("50%"))
+        .collect::<Vec<_>>();
+    assert!(!labels.is_empty());
+    for line in labels {
+        let at = line.find("100%").or_else(|| line.find(" 50%")).unwrap();
+        let before: String = line[..at].chars().rev().take(2).collect();
+        assert_eq!(before, "  ", "{line}");
+    }
+    assert_snapshot!("curves_side_by_side_80x24", terminal.backend());
+}
+
+/// At the minimum size, 60x20, nothing overlaps and no figure is cut: the network
+/// shows every input that feeds it (before features that are off), and the curves'
+/// headers keep their figures (the words go first).
+#[test]
+fn the_minimum_size_60x20() {
+    let app = planar_app(60, 20, PlotMode::Braille);
+    let terminal = render(&app, 60, 20);
+    let text = format!("{}", terminal.backend());
+    for input in [" x1 ●", " x2 ●"] {
+        assert!(text.contains(input), "{input} in\n{text}");
+    }
+    let header = (0..20)
+        .map(|y| row(&terminal, y))
+        .find(|r| r.contains("│loss") || r.contains("│0.05"))
+        .unwrap();
+    for figure in ["0.052", "0.062", "100.0%", "98.0%"] {
+        assert!(header.contains(figure), "{figure} in {header:?}");
+    }
+    assert_snapshot!(terminal.backend());
+}
+
+/// A regression's training points keep a contrasting ring on the heatmap of the
+/// same colour scale, where they used to vanish.
+#[test]
+fn regression_training_points_stand_out_80x24() {
+    use ratatui::style::Color;
+    let app = built("plane", None, 80, 24, PlotMode::Braille);
+    assert!(!app.train_points.is_empty());
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let dots: Vec<_> = (3..22)
+        .flat_map(|y| (1..38).map(move |x| (x, y)))
+        .map(|p| &buffer[p])
+        .filter(|cell| cell.symbol() == "●")
+        .collect();
+    assert!(dots.len() > 20, "{} training points drawn", dots.len());
+    let black = Color::Rgb(0, 0, 0);
+    let white = Color::Rgb(255, 255, 255);
+    for cell in dots {
+        assert!(cell.bg == black || cell.bg == white, "{cell:?}");
+        assert_ne!(cell.fg, cell.bg);
+    }
 }

@@ -24,8 +24,10 @@ pub enum RunStatus {
     Running,
     /// All epochs done, or stopped early.
     Finished,
-    /// Stopped before its end (Ctrl-C, a signal, the user quitting).
+    /// Stopped before its end (Ctrl-C, a signal).
     Interrupted,
+    /// Stopped by the user (the dashboard closed with `q`).
+    Stopped,
     /// The loss stopped being finite.
     Diverged,
     /// An error ended it.
@@ -42,6 +44,7 @@ impl RunStatus {
             Self::Running => "running",
             Self::Finished => "finished",
             Self::Interrupted => "interrupted",
+            Self::Stopped => "stopped",
             Self::Diverged => "diverged",
             Self::Failed => "failed",
             Self::StoppedWriting => "stopped writing",
@@ -54,6 +57,7 @@ impl From<EndStatus> for RunStatus {
         match status {
             EndStatus::Finished => Self::Finished,
             EndStatus::Interrupted => Self::Interrupted,
+            EndStatus::Stopped => Self::Stopped,
             EndStatus::Diverged => Self::Diverged,
             EndStatus::Failed => Self::Failed,
         }

@@ -34,6 +34,10 @@ pub struct RunInfo {
     pub started: f64,
     /// The data set's short name (`spiral`, `mnist`, a file name).
     pub dataset: String,
+    /// The data sets the run trained on before this one, oldest first (the dashboard's
+    /// `d` and `p` change the data in the same run directory, which keeps its name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_datasets: Vec<String>,
     /// How to load the same data again.
     pub data: RunData,
     /// Samples in the training, validation and test parts.
@@ -46,6 +50,13 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    /// Every data set the run trained on, in order, joined by arrows: `spiral → circle`.
+    pub fn datasets_text(&self) -> String {
+        let mut all = self.earlier_datasets.clone();
+        all.push(self.dataset.clone());
+        all.join(" → ")
+    }
+
     /// The run `trainer` is about to do at `pace`, on data loaded from `spec` with `options`.
     pub fn new(
         spec: &DataSpec,
@@ -65,6 +76,7 @@ impl RunInfo {
             pid: std::process::id(),
             started,
             dataset: short_name(spec),
+            earlier_datasets: Vec::new(),
             data: RunData::new(spec, options),
             parts: [
                 data.train.len(),
@@ -183,6 +195,7 @@ pub struct SettingsChange {
     /// Epochs completed when the change took effect.
     pub epoch: usize,
     /// The learning rate in force from now on.
+    #[serde(with = "crate::json_float")]
     pub learning_rate: f32,
     /// The batch size in force from now on.
     pub batch_size: usize,
@@ -192,6 +205,7 @@ pub struct SettingsChange {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WeightsReset {
     /// The learning rate in force.
+    #[serde(with = "crate::json_float")]
     pub learning_rate: f32,
 }
 
@@ -267,8 +281,10 @@ pub struct RunEnd {
 pub enum EndStatus {
     /// Every epoch done, or early stopping ended it.
     Finished,
-    /// Stopped before its end: Ctrl-C, a signal, the user quitting.
+    /// Stopped before its end by Ctrl-C or a signal.
     Interrupted,
+    /// Stopped by the user: the dashboard closed with `q`.
+    Stopped,
     /// The loss stopped being finite.
     Diverged,
     /// An error ended it.
@@ -281,6 +297,7 @@ impl EndStatus {
         match self {
             Self::Finished => "finished",
             Self::Interrupted => "interrupted",
+            Self::Stopped => "stopped",
             Self::Diverged => "diverged",
             Self::Failed => "failed",
         }

@@ -108,6 +108,11 @@ pub struct RunWriter {
     state_line: String,
     /// When the first trainer started ([`RunInfo::started`]).
     started_unix: f64,
+    /// The user ended the run (quit the dashboard), as opposed to a signal.
+    by_user: bool,
+    /// The data set trained on now, and those before it.
+    dataset: String,
+    earlier_datasets: Vec<String>,
 }
 
 /// What the observer has seen and not yet written, and when each kind was last written.
@@ -231,6 +236,9 @@ impl RunWriter {
             summary: None,
             state_line: info.state_line.clone(),
             started_unix: info.started,
+            by_user: false,
+            dataset: info.dataset.clone(),
+            earlier_datasets: info.earlier_datasets.clone(),
         })
     }
 
@@ -256,9 +264,15 @@ impl RunWriter {
         self.state_line.clone_from(&info.state_line);
         self.snapshot_bytes = info.config.architecture.parameter_count() as u64 * 4;
         self.model_info.clone_from(&model_info);
-        // The directory's age is the first trainer's.
+        // The directory's age is the first trainer's, and it keeps the name of the
+        // data it started on: its run.json says which data came after.
+        if info.dataset != self.dataset {
+            self.earlier_datasets
+                .push(std::mem::replace(&mut self.dataset, info.dataset.clone()));
+        }
         let info = RunInfo {
             started: self.started_unix,
+            earlier_datasets: self.earlier_datasets.clone(),
             ..info.clone()
         };
         let record = Record {
@@ -275,6 +289,12 @@ impl RunWriter {
             self.state_line = line.to_string();
             self.write(Instant::now(), Entry::StateLine(line.to_string()));
         }
+    }
+
+    /// The user ends the run (quits the dashboard): [`RunWriter::finish`] records it
+    /// as [`EndStatus::Stopped`] rather than interrupted, unless it finished, diverged or failed.
+    pub fn stopped_by_user(&mut self) {
+        self.by_user = true;
     }
 
     /// A write that failed since the last call, if any (each kind of failure is
@@ -296,6 +316,7 @@ impl RunWriter {
             (RunState::Diverged(m), _) => (EndStatus::Diverged, Some(m.clone())),
             (_, Some(m)) => (EndStatus::Failed, Some(m)),
             (RunState::Finished, None) => (EndStatus::Finished, None),
+            (_, None) if self.by_user => (EndStatus::Stopped, None),
             (_, None) => (EndStatus::Interrupted, None),
         };
         let t = self.seconds(Instant::now());
@@ -606,7 +627,7 @@ mod tests {
     use crate::run_dir::record::tests::report;
     use crate::run_dir::{RunReader, RunStatus};
 
-    fn architecture() -> Architecture {
+    pub(super) fn architecture() -> Architecture {
         Architecture::new(
             vec![2, 3, 2],
             Activation::Tanh,
@@ -616,13 +637,14 @@ mod tests {
         .unwrap()
     }
 
-    fn info() -> RunInfo {
+    pub(super) fn info() -> RunInfo {
         RunInfo {
             format: super::super::record::FORMAT,
             command: vec!["test".into()],
             pid: std::process::id(),
             started: 0.0,
             dataset: "spiral".into(),
+            earlier_datasets: Vec::new(),
             data: RunData {
                 spec: "spiral".into(),
                 options: crate::setup::DataOptions::default(),
@@ -651,6 +673,7 @@ mod tests {
             step_in_epoch: 0,
             steps_per_epoch: 40,
             total_steps,
+            steps: 1,
             loss: 0.5,
             samples_per_second: 1000.0,
             learning_rate,
@@ -902,7 +925,19 @@ mod tests {
         assert_eq!(summary.info.dataset, "circle");
         assert_eq!(summary.best.map(|b| b.accuracy), Some(Some(0.6)));
         let on_disk = RunReader::open(dir.path()).unwrap().info().clone();
-        assert_eq!(on_disk, other);
+        assert_eq!(
+            on_disk.earlier_datasets,
+            ["spiral"],
+            "the data before circle"
+        );
+        assert_eq!(on_disk.datasets_text(), "spiral → circle");
+        assert_eq!(
+            on_disk,
+            RunInfo {
+                earlier_datasets: vec!["spiral".into()],
+                ..other.clone()
+            }
+        );
         let mut later = other.clone();
         later.started += 100.0;
         let (dir, mut w, _) = writer(WriterOptions::default());
@@ -951,6 +986,15 @@ mod tests {
             (EndStatus::Interrupted, None, true)
         );
         assert_eq!(end(None, None), (EndStatus::Interrupted, None, true));
+        // A dashboard closed with q: the user stopped it, nothing interrupted it.
+        let (dir, mut w, start) = writer(WriterOptions::default());
+        w.observe_at(&Event::State(RunState::Stopped), start);
+        w.stopped_by_user();
+        let stopped = w.finish(Some(&network), None).unwrap();
+        assert_eq!(stopped.status, EndStatus::Stopped);
+        assert_eq!(stopped.status.name(), "stopped");
+        let summary = crate::RunSummary::read(dir.path()).unwrap();
+        assert_eq!(summary.status, RunStatus::Stopped);
         assert_eq!(
             end(
                 Some(RunState::Diverged("loss NaN".into())),
@@ -986,5 +1030,186 @@ mod tests {
             message.ends_with("already holds a run (events.jsonl); choose another folder"),
             "{message}"
         );
+    }
+}
+
+/// Every kind of record, with any float a trainer can produce (non-finite ones
+/// included: a progress report before its first step, a diverged epoch), written by
+/// the real writer reads back unchanged and without a warning.
+#[cfg(test)]
+mod round_trip {
+    use nn_core::{Activation, ModelInfo, Network};
+    use proptest::prelude::*;
+
+    use super::tests::{architecture, info};
+    use super::*;
+    use crate::health::{Stall, UnitTrouble};
+    use crate::metrics::{ConfusionMatrix, Metrics};
+    use crate::run_dir::RunReader;
+
+    fn float() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(0.0),
+            Just(-0.0),
+            any::<f64>(),
+            -10.0..10.0f64,
+        ]
+    }
+
+    fn float32() -> impl Strategy<Value = f32> {
+        prop_oneof![
+            Just(f32::NAN),
+            Just(f32::INFINITY),
+            any::<f32>(),
+            0.0..1.0f32
+        ]
+    }
+
+    fn metrics() -> impl Strategy<Value = Metrics> {
+        (
+            float(),
+            proptest::option::of(float()),
+            proptest::option::of(float()),
+            any::<bool>(),
+        )
+            .prop_map(|(loss, mse, r2, classifier)| Metrics {
+                loss,
+                samples: 10,
+                confusion: classifier.then(|| {
+                    let mut c = ConfusionMatrix::new(2);
+                    c.record(0, 1);
+                    c
+                }),
+                mse,
+                r2,
+            })
+    }
+
+    fn epoch_report() -> impl Strategy<Value = EpochReport> {
+        (
+            metrics(),
+            proptest::option::of(metrics()),
+            float32(),
+            float(),
+            float(),
+            proptest::option::of((float(), proptest::option::of(float()))),
+        )
+            .prop_map(
+                |(train, test, learning_rate, seconds, samples_per_second, stall)| EpochReport {
+                    epoch: 1,
+                    train,
+                    validation: None,
+                    test,
+                    learning_rate,
+                    seconds,
+                    samples_per_second,
+                    improved: false,
+                    stop_early: false,
+                    stalled: stall.map(|(loss, accuracy)| Stall {
+                        epoch: 1,
+                        loss,
+                        accuracy,
+                        layer: 0,
+                        output_layer: false,
+                        activation: Activation::Tanh,
+                        trouble: UnitTrouble::Saturated,
+                        units: vec![0],
+                        width: 3,
+                    }),
+                },
+            )
+    }
+
+    fn progress_report() -> impl Strategy<Value = ProgressReport> {
+        (float(), float(), float32()).prop_map(|(loss, samples_per_second, learning_rate)| {
+            ProgressReport {
+                epoch: 1,
+                step_in_epoch: 3,
+                steps_per_epoch: 40,
+                total_steps: 43,
+                steps: 4,
+                loss,
+                samples_per_second,
+                learning_rate,
+                batch_size: 10,
+            }
+        })
+    }
+
+    /// What a record holds, NaN included (`NaN != NaN`, but its text is the same).
+    fn text(entry: &Entry) -> String {
+        format!("{entry:?}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn every_kind_of_record_reads_back_as_written(
+            progress in progress_report(),
+            epoch in epoch_report(),
+            summary_seconds in float(),
+            summary_rate in float(),
+            message in ".{0,20}",
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w =
+                RunWriter::create(dir.path(), &info(), ModelInfo::default(), WriterOptions::default())
+                    .unwrap();
+            let start = w.started;
+            let at = |s: u64| start + Duration::from_secs(10 * s);
+            let mut changed = progress.clone();
+            changed.learning_rate = 0.5;
+            let mut reset = progress.clone();
+            reset.total_steps = 1;
+            let summary = Summary {
+                epochs: 1,
+                total_steps: 43,
+                seconds: summary_seconds,
+                samples_per_second: summary_rate,
+                last_epoch: Some(epoch.clone()),
+                stopped_early: false,
+                stopped_by_user: true,
+                checkpoint: None,
+            };
+            let network = Arc::new(Network::new(architecture(), 1).unwrap());
+            w.observe_at(&Event::Progress(progress.clone()), at(1));
+            w.observe_at(&Event::Progress(changed.clone()), at(2)); // settings
+            w.observe_at(&Event::Progress(reset.clone()), at(3)); // reset
+            w.observe_at(&Event::EpochEnd(epoch.clone()), at(4));
+            w.observe_at(&Event::Log(message.clone()), at(5));
+            w.observe_at(&Event::Snapshot(network), at(6));
+            w.observe_at(&Event::State(RunState::Diverged(message.clone())), at(7));
+            w.state_line(&format!("nn-tui/1 data=spiral l2={}", message.len()));
+            w.restart(&info(), ModelInfo::default());
+            w.observe_at(&Event::Finished(summary.clone()), at(8));
+            w.finish(None, Some(message.clone())).unwrap();
+
+            let mut reader = RunReader::open(dir.path()).unwrap();
+            let (records, _) = reader.poll().unwrap();
+            prop_assert_eq!(reader.take_warnings(), Vec::<String>::new());
+            let read: Vec<String> = records.iter().map(|r| text(&r.entry)).collect();
+            let kinds = [
+                text(&Entry::Progress(progress)),
+                text(&Entry::Settings(SettingsChange { epoch: 1, learning_rate: 0.5, batch_size: 10 })),
+                text(&Entry::Reset(WeightsReset { learning_rate: reset.learning_rate })),
+                text(&Entry::Progress(reset)),
+                text(&Entry::Epoch(epoch)),
+                text(&Entry::Log(message.clone())),
+                text(&Entry::State(RunState::Diverged(message.clone()))),
+                text(&Entry::StateLine(format!("nn-tui/1 data=spiral l2={}", message.len()))),
+                text(&Entry::Restart(Box::new(info()))),
+            ];
+            for kind in &kinds {
+                prop_assert!(read.contains(kind), "{} not in {:?}", kind, read);
+            }
+            prop_assert!(read.iter().any(|r| r.starts_with("Snapshot(")), "{:?}", read);
+            let Some(Entry::End(end)) = records.last().map(|r| &r.entry) else {
+                panic!("no end: {read:?}")
+            };
+            prop_assert_eq!(format!("{:?}", end.summary), format!("{:?}", Some(summary)));
+        }
     }
 }
