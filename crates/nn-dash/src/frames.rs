@@ -147,20 +147,20 @@ impl Pacer {
             return;
         }
         let started = Instant::now();
-        match crossterm::cursor::position() {
-            Ok(_) => self.unanswered = 0,
-            Err(_) => {
-                // A slow link (the answer comes later and is taken by the next
-                // request), or a terminal that does not answer at all.
-                self.unanswered += 1;
-                if self.unanswered >= UNANSWERED_LIMIT {
-                    self.answers = false;
-                    self.notice = Some(
-                        "the terminal does not answer cursor-position requests: \
-                         frames are paced by the time they take to write"
-                            .into(),
-                    );
-                }
+        if crossterm::cursor::position().is_ok() {
+            self.unanswered = 0;
+        } else {
+            // A very slow link (the answer comes later and is taken by the next
+            // request, which then knows one frame less), or a terminal that
+            // does not answer at all.
+            self.unanswered += 1;
+            if self.unanswered >= UNANSWERED_LIMIT {
+                self.answers = false;
+                self.notice = Some(
+                    "the terminal does not answer cursor-position requests: \
+                     frames are paced by the time they take to write"
+                        .into(),
+                );
             }
         }
         self.in_flight = false;
@@ -200,7 +200,10 @@ impl Pacer {
         let mut pending = false;
         let buffer = terminal.current_buffer_mut();
         if let Some(shown) = self.shown.as_ref().filter(|s| s.area == buffer.area) {
-            keep_unseen_changes(shown, buffer);
+            // The answer to a key shows the exact shades (a paused screen settles on them).
+            if !force {
+                keep_unseen_changes(shown, buffer);
+            }
             for (panel, changed) in panels.iter().zip(&mut self.changed) {
                 let area = panel.area.intersection(buffer.area);
                 if !differs(shown, buffer, area) {
