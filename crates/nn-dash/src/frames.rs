@@ -261,18 +261,15 @@ fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>) {
     for (x, y, cell) in shown.diff(next) {
         match cursor {
             Some((cx, cy)) if (cx, cy) == (x, y) => {}
-            Some((cx, cy)) if cy == y && x > cx && x - cx <= 3 => {
+            // Forward on the same row: shorter than an absolute move.
+            Some((cx, cy)) if cy == y && x > cx => {
                 let _ = write!(text, "\x1b[{}C", x - cx);
             }
             _ => {
                 let _ = write!(text, "\x1b[{};{}H", y + 1, x + 1);
             }
         }
-        let mut symbol = cell.symbol();
-        // An upper half block over the same colour is a blank in that colour.
-        if symbol == "▀" && cell.fg == cell.bg && !cell.modifier.contains(Modifier::REVERSED) {
-            symbol = " ";
-        }
+        let symbol = cell.symbol();
         let mut sgr = Vec::new();
         if cell.modifier != modifier {
             sgr.push("0".to_string());
@@ -447,7 +444,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
-            "\x1b[1;1H\x1b[48;2;245;147;34m  \x1b[2C\x1b[0;1mab\x1b[2;1H\x1b[0;38;5;33mx\x1b[0m"
+            "\x1b[1;1H\x1b[38;2;245;147;34;48;2;245;147;34m▀▀\x1b[2C\x1b[0;1mab\x1b[2;1H\x1b[0;38;5;33mx\x1b[0m"
         );
         let mut out = Vec::new();
         encode(&next, &next, &mut out);

@@ -913,9 +913,13 @@ fn panels(area: Rect, app: &App, frame: Duration) -> Vec<Panel> {
         area,
         every: FIGURES_EVERY,
     };
-    let maps = |area| Panel {
+    // A large map sends more cells a frame: its rate falls with the square root
+    // of its size beyond that of the 80x24 plane (about 1000 cells).
+    let maps = |area: Rect| Panel {
         area,
-        every: MAPS_EVERY.max(frame),
+        every: MAPS_EVERY
+            .mul_f64((f64::from(area.area()) / 1000.0).sqrt().max(1.0))
+            .max(frame),
     };
     let mut out = vec![
         figures(areas.status),
