@@ -61,6 +61,12 @@ const END_SYNC: &[u8] = b"\x1b[?2026l";
 /// the class or the sign flips, the colour jumps and the cell changes at once.
 const UNSEEN: i32 = 36;
 
+/// A frame sends at most about this many bytes; the rows beyond wait for the next
+/// frame. Over a slow link no frame then takes long to arrive (half a second at
+/// 16 KB/s), so a key's answer never waits behind a whole repaint, and the
+/// terminal's answer comes well within crossterm's 2 s.
+const MOST_BYTES: usize = 8 * 1024;
+
 /// Weight of the newest frame in the running mean of the link's delay.
 const SMOOTHING: f64 = 0.3;
 /// A terminal that leaves this many cursor-position requests in a row unanswered
@@ -75,6 +81,20 @@ pub struct Panel {
     pub area: Rect,
     /// The shortest time between two changes on screen.
     pub every: Duration,
+    /// Shown at once when it answers a key (the figures; not the maps, whose
+    /// change would make the answer's frame large over a slow link).
+    pub urgent: bool,
+}
+
+/// Why a frame is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// The run moved on: each panel at its rate, shades nobody sees held back.
+    Paced,
+    /// A key was pressed: the urgent panels at once, the maps at their rate.
+    Answer,
+    /// All is quiet (paused): everything, in its exact shades.
+    Exact,
 }
 
 /// Paces the frames: when to draw, what to hold back, how fast the link is.
@@ -94,6 +114,8 @@ pub struct Pacer {
     answers: bool,
     /// Requests left unanswered in a row.
     unanswered: u32,
+    /// The terminal has answered once (so a late answer means a slow link, not a deaf terminal).
+    answered: bool,
     /// Running mean of the time a frame costs beyond the interval: the wait for
     /// the previous frame to arrive plus the time to write this one.
     delay: Duration,
@@ -115,6 +137,7 @@ impl Pacer {
             in_flight: false,
             answers: true,
             unanswered: 0,
+            answered: false,
             delay: Duration::ZERO,
             notice: None,
             bytes,
@@ -149,12 +172,13 @@ impl Pacer {
         let started = Instant::now();
         if crossterm::cursor::position().is_ok() {
             self.unanswered = 0;
+            self.answered = true;
         } else {
             // A very slow link (the answer comes later and is taken by the next
             // request, which then knows one frame less), or a terminal that
             // does not answer at all.
             self.unanswered += 1;
-            if self.unanswered >= UNANSWERED_LIMIT {
+            if self.unanswered >= UNANSWERED_LIMIT && !self.answered {
                 self.answers = false;
                 self.notice = Some(
                     "the terminal does not answer cursor-position requests: \
@@ -181,13 +205,13 @@ impl Pacer {
 
     /// Renders a frame with `render` and sends what changed. Each of `panels`
     /// keeps what the terminal shows until its rate allows a change, unless
-    /// `force` (the answer to a key must show at once). Returns whether a held
-    /// panel still has a change to show (the caller draws again later).
+    /// `urgency` says otherwise. Returns whether a held panel still has a
+    /// change to show (the caller draws again later).
     pub fn draw(
         &mut self,
         terminal: &mut DashTerminal,
         panels: &[Panel],
-        force: bool,
+        urgency: Urgency,
         render: impl FnOnce(&mut ratatui::Frame),
     ) -> io::Result<bool> {
         terminal.autoresize()?;
@@ -200,8 +224,7 @@ impl Pacer {
         let mut pending = false;
         let buffer = terminal.current_buffer_mut();
         if let Some(shown) = self.shown.as_ref().filter(|s| s.area == buffer.area) {
-            // The answer to a key shows the exact shades (a paused screen settles on them).
-            if !force {
+            if urgency != Urgency::Exact {
                 keep_unseen_changes(shown, buffer);
             }
             for (panel, changed) in panels.iter().zip(&mut self.changed) {
@@ -209,7 +232,12 @@ impl Pacer {
                 if !differs(shown, buffer, area) {
                     continue;
                 }
-                if force || changed.is_none_or(|t| now.duration_since(t) >= panel.every) {
+                let now_due = match urgency {
+                    Urgency::Exact => true,
+                    Urgency::Answer if panel.urgent => true,
+                    _ => changed.is_none_or(|t| now.duration_since(t) >= panel.every),
+                };
+                if now_due {
                     *changed = Some(now);
                 } else {
                     copy(shown, buffer, area);
@@ -224,7 +252,12 @@ impl Pacer {
             Some(shown) if shown.area == next.area && bytes.is_empty() => shown,
             _ => Buffer::empty(next.area),
         };
-        encode(&shown, next, &mut bytes);
+        if let Some(row) = encode(&shown, next, &mut bytes, MOST_BYTES) {
+            // The rest in the next frames: the terminal still shows the old rows.
+            let rest = Rect::new(next.area.x, row, next.area.width, next.area.bottom() - row);
+            copy(&shown, next, rest);
+            pending = true;
+        }
         // The next frame starts from a clean buffer, as after ratatui's own swap.
         self.shown = Some(std::mem::replace(next, Buffer::empty(next.area)));
         if bytes.is_empty() {
@@ -253,12 +286,20 @@ impl Pacer {
 /// colours and attributes that differ from the last cell's, and its symbol.
 /// (ratatui's crossterm backend sets both colours at every change and moves the
 /// cursor with absolute positions; a map's cells change one colour at a time.)
-fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>) {
+///
+/// Stops at the end of the row where `most` bytes are passed, and returns the
+/// first row not sent.
+fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>, most: usize) -> Option<u16> {
     use std::fmt::Write as _;
     let mut text = String::new();
     let (mut fg, mut bg, mut modifier) = (Color::Reset, Color::Reset, Modifier::empty());
     let mut cursor: Option<(u16, u16)> = None;
+    let mut stopped = None;
     for (x, y, cell) in shown.diff(next) {
+        if cursor.is_some_and(|(_, row)| row != y) && out.len() + text.len() >= most {
+            stopped = Some(y);
+            break;
+        }
         match cursor {
             Some((cx, cy)) if (cx, cy) == (x, y) => {}
             // Forward on the same row: shorter than an absolute move.
@@ -315,6 +356,7 @@ fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>) {
         text.push_str("\x1b[0m");
     }
     out.extend_from_slice(text.as_bytes());
+    stopped
 }
 
 /// The SGR parameters of a colour, as foreground or background.
@@ -440,15 +482,19 @@ mod tests {
         next.set_string(4, 0, "ab", Style::default().add_modifier(Modifier::BOLD));
         next.set_string(0, 1, "x", Style::default().fg(Color::Indexed(33)));
         let mut out = Vec::new();
-        encode(&shown, &next, &mut out);
+        assert_eq!(encode(&shown, &next, &mut out, 1000), None);
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
             "\x1b[1;1H\x1b[38;2;245;147;34;48;2;245;147;34m▀▀\x1b[2C\x1b[0;1mab\x1b[2;1H\x1b[0;38;5;33mx\x1b[0m"
         );
         let mut out = Vec::new();
-        encode(&next, &next, &mut out);
+        encode(&next, &next, &mut out, 1000);
         assert!(out.is_empty());
+        // A large frame stops at the end of a row; the rest waits.
+        let mut out = Vec::new();
+        assert_eq!(encode(&shown, &next, &mut out, 10), Some(1));
+        assert!(String::from_utf8(out).unwrap().ends_with("ab\x1b[0m"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
 use crate::follow::Follower;
-use crate::frames::{Pacer, Panel};
+use crate::frames::{Pacer, Panel, Urgency};
 use crate::inspect::InspectorView;
 use crate::keys::handle_key;
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
@@ -202,8 +202,14 @@ pub fn compare(dirs: &[PathBuf], plot: PlotMode, fps: u32) -> Result<(), DashErr
             let panels = [Panel {
                 area: terminal.get_frame().area(),
                 every: FIGURES_EVERY,
+                urgent: true,
             }];
-            dirty = pacer.draw(terminal, &panels, force, |frame| {
+            let urgency = if force {
+                Urgency::Answer
+            } else {
+                Urgency::Paced
+            };
+            dirty = pacer.draw(terminal, &panels, urgency, |frame| {
                 ui::draw_comparison(frame, &comparison);
             })?;
             force = false;
@@ -640,8 +646,10 @@ impl Runtime {
         let mut pacer = Pacer::new(self.options.fps, guard.bytes.clone());
         let terminal = &mut guard.terminal;
         let mut dirty = true;
-        // The next frame shows everything at once (the answer to a key), whatever the panels' rates.
+        // The next frame answers a key: the figures at once, whatever their rates.
         let mut force = true;
+        // Quiet (paused) and shown in exact shades since.
+        let mut settled = false;
         let mut network_changed = true;
         let mut last_plane: Option<Instant> = None;
         let mut last_digits: Option<Instant> = None;
@@ -745,12 +753,27 @@ impl Runtime {
                     continue;
                 }
                 let panels = panels(area, &self.app, pacer.interval());
-                dirty = pacer.draw(terminal, &panels, force, |frame| ui::draw(frame, &self.app))?;
+                let urgency = if settled {
+                    Urgency::Exact
+                } else if force {
+                    Urgency::Answer
+                } else {
+                    Urgency::Paced
+                };
+                dirty = pacer.draw(terminal, &panels, urgency, |frame| {
+                    ui::draw(frame, &self.app)
+                })?;
                 force = false;
             }
 
             // Keys, the mouse and resizes.
             let idle = !busy && !dirty && self.app.status.state != RunState::Running;
+            // Once quiet, one frame in the exact shades (running, cells keep shades
+            // a step or two off until they move visibly).
+            if idle != settled {
+                settled = idle;
+                dirty |= idle;
+            }
             let mut timeout = if idle {
                 // Wake for the clock's next second, or a key.
                 IDLE_POLL.min(Duration::from_millis(
@@ -912,6 +935,7 @@ fn panels(area: Rect, app: &App, frame: Duration) -> Vec<Panel> {
     let figures = |area| Panel {
         area,
         every: FIGURES_EVERY,
+        urgent: true,
     };
     // A large map sends more cells a frame: its rate falls with the square root
     // of its size beyond that of the 80x24 plane (about 1000 cells).
@@ -920,6 +944,7 @@ fn panels(area: Rect, app: &App, frame: Duration) -> Vec<Panel> {
         every: MAPS_EVERY
             .mul_f64((f64::from(area.area()) / 1000.0).sqrt().max(1.0))
             .max(frame),
+        urgent: false,
     };
     let mut out = vec![
         figures(areas.status),
@@ -933,6 +958,7 @@ fn panels(area: Rect, app: &App, frame: Duration) -> Vec<Panel> {
     out.extend(areas.digits.map(|area| Panel {
         area,
         every: DIGITS_EVERY,
+        urgent: true,
     }));
     out
 }
