@@ -56,16 +56,19 @@ const BEGIN_SYNC: &[u8] = b"\x1b[?2026h";
 const END_SYNC: &[u8] = b"\x1b[?2026l";
 
 /// Two colours closer than this (the sum of the RGB channels' differences) look
-/// the same in a cell: two to three steps of the maps' scales (15 shades a side),
+/// the same in a cell: about two steps of the maps' scales (15 shades a side),
 /// so a cell that drifts keeps what it shows until it has moved visibly; where
 /// the class or the sign flips, the colour jumps and the cell changes at once.
-const UNSEEN: i32 = 36;
+/// A quiet (paused) screen is drawn in the exact shades.
+const UNSEEN: i32 = 28;
 
 /// A frame sends at most about this many bytes; the rows beyond wait for the next
 /// frame. Over a slow link no frame then takes long to arrive (half a second at
 /// 16 KB/s), so a key's answer never waits behind a whole repaint, and the
 /// terminal's answer comes well within crossterm's 2 s.
 const MOST_BYTES: usize = 8 * 1024;
+/// The rows sent first in every frame (the status lines: the answer to a key).
+const STATUS_ROWS: u16 = 2;
 
 /// Weight of the newest frame in the running mean of the link's delay.
 const SMOOTHING: f64 = 0.3;
@@ -123,6 +126,8 @@ pub struct Pacer {
     pub notice: Option<String>,
     /// What the backend wrote for the frame being drawn.
     bytes: FrameBytes,
+    /// The row where the last frame cut short stopped: the next starts there.
+    resume: u16,
 }
 
 impl Pacer {
@@ -141,6 +146,7 @@ impl Pacer {
             delay: Duration::ZERO,
             notice: None,
             bytes,
+            resume: 0,
         }
     }
 
@@ -252,10 +258,18 @@ impl Pacer {
             Some(shown) if shown.area == next.area && bytes.is_empty() => shown,
             _ => Buffer::empty(next.area),
         };
-        if let Some(row) = encode(&shown, next, &mut bytes, MOST_BYTES) {
-            // The rest in the next frames: the terminal still shows the old rows.
-            let rest = Rect::new(next.area.x, row, next.area.width, next.area.bottom() - row);
-            copy(&shown, next, rest);
+        let unsent = encode(&shown, next, &mut bytes, MOST_BYTES, self.resume);
+        if let Some(&first) = unsent.first() {
+            // The rest in the next frames, from where this one stopped: the
+            // terminal still shows the old rows.
+            self.resume = first;
+            for row in unsent {
+                copy(
+                    &shown,
+                    next,
+                    Rect::new(next.area.x, row, next.area.width, 1),
+                );
+            }
             pending = true;
         }
         // The next frame starts from a clean buffer, as after ratatui's own swap.
@@ -287,18 +301,37 @@ impl Pacer {
 /// (ratatui's crossterm backend sets both colours at every change and moves the
 /// cursor with absolute positions; a map's cells change one colour at a time.)
 ///
-/// Stops at the end of the row where `most` bytes are passed, and returns the
-/// first row not sent.
-fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>, most: usize) -> Option<u16> {
+/// The status lines go first, then the rows from `resume` on, round to those
+/// above; at the end of the row where `most` bytes are passed it stops, and
+/// returns the rows with changes not sent, in the order they were due.
+fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>, most: usize, resume: u16) -> Vec<u16> {
     use std::fmt::Write as _;
+    let area = next.area;
+    let resume = resume
+        .saturating_sub(area.y)
+        .clamp(STATUS_ROWS, area.height.max(STATUS_ROWS + 1) - 1);
+    let rank = |y: u16| {
+        let row = y - area.y;
+        if row < STATUS_ROWS {
+            0
+        } else {
+            1 + (row + area.height - resume) % area.height.max(1)
+        }
+    };
+    let mut diffs = shown.diff(next);
+    diffs.sort_by_key(|&(_, y, _)| rank(y));
     let mut text = String::new();
     let (mut fg, mut bg, mut modifier) = (Color::Reset, Color::Reset, Modifier::empty());
     let mut cursor: Option<(u16, u16)> = None;
-    let mut stopped = None;
-    for (x, y, cell) in shown.diff(next) {
-        if cursor.is_some_and(|(_, row)| row != y) && out.len() + text.len() >= most {
-            stopped = Some(y);
-            break;
+    let mut unsent: Vec<u16> = Vec::new();
+    for (x, y, cell) in diffs {
+        if !unsent.is_empty()
+            || cursor.is_some_and(|(_, row)| row != y) && out.len() + text.len() >= most
+        {
+            if unsent.last() != Some(&y) {
+                unsent.push(y);
+            }
+            continue;
         }
         match cursor {
             Some((cx, cy)) if (cx, cy) == (x, y) => {}
@@ -356,7 +389,7 @@ fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>, most: usize) -> Opti
         text.push_str("\x1b[0m");
     }
     out.extend_from_slice(text.as_bytes());
-    stopped
+    unsent
 }
 
 /// The SGR parameters of a colour, as foreground or background.
@@ -482,19 +515,30 @@ mod tests {
         next.set_string(4, 0, "ab", Style::default().add_modifier(Modifier::BOLD));
         next.set_string(0, 1, "x", Style::default().fg(Color::Indexed(33)));
         let mut out = Vec::new();
-        assert_eq!(encode(&shown, &next, &mut out, 1000), None);
+        assert!(encode(&shown, &next, &mut out, 1000, 0).is_empty());
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
             "\x1b[1;1H\x1b[38;2;245;147;34;48;2;245;147;34m▀▀\x1b[2C\x1b[0;1mab\x1b[2;1H\x1b[0;38;5;33mx\x1b[0m"
         );
         let mut out = Vec::new();
-        encode(&next, &next, &mut out, 1000);
+        encode(&next, &next, &mut out, 1000, 0);
         assert!(out.is_empty());
         // A large frame stops at the end of a row; the rest waits.
         let mut out = Vec::new();
-        assert_eq!(encode(&shown, &next, &mut out, 10), Some(1));
+        assert_eq!(encode(&shown, &next, &mut out, 10, 0), vec![1]);
         assert!(String::from_utf8(out).unwrap().ends_with("ab\x1b[0m"));
+        // The next starts where it stopped, after the status lines.
+        let area = Rect::new(0, 0, 2, 5);
+        let mut tall = Buffer::empty(area);
+        for y in 0..5 {
+            tall.set_string(0, y, "xx", Style::default());
+        }
+        let mut out = Vec::new();
+        assert_eq!(
+            encode(&Buffer::empty(area), &tall, &mut out, 1, 3),
+            vec![1, 3, 4, 2]
+        );
     }
 
     #[test]

@@ -768,11 +768,12 @@ impl Runtime {
 
             // Keys, the mouse and resizes.
             let idle = !busy && !dirty && self.app.status.state != RunState::Running;
-            // Once quiet, one frame in the exact shades (running, cells keep shades
-            // a step or two off until they move visibly).
-            if idle != settled {
-                settled = idle;
-                dirty |= idle;
+            // Quiet (paused, nothing arriving): frames in the exact shades (running,
+            // cells keep shades a step or two off until they move visibly).
+            let quiet = !busy && self.app.status.state != RunState::Running;
+            if quiet != settled {
+                settled = quiet;
+                dirty |= quiet;
             }
             let mut timeout = if idle {
                 // Wake for the clock's next second, or a key.
