@@ -761,7 +761,7 @@ impl Runtime {
                     Urgency::Paced
                 };
                 dirty = pacer.draw(terminal, &panels, urgency, |frame| {
-                    ui::draw(frame, &self.app)
+                    ui::draw(frame, &self.app);
                 })?;
                 force = false;
             }
