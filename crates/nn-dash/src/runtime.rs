@@ -33,7 +33,7 @@ use crate::{DashError, DashOptions, PlotMode, ui};
 const FIGURES_EVERY: Duration = Duration::from_millis(250);
 /// The maps (the plane, the network) change on screen at most this often: smooth
 /// enough to watch the boundary form, a fraction of the bytes of every frame.
-const MAPS_EVERY: Duration = Duration::from_millis(200);
+const MAPS_EVERY: Duration = Duration::from_millis(250);
 /// The pictures are re-evaluated at most this often.
 const PLANE_EVERY: Duration = Duration::from_millis(100);
 /// Image predictions are refreshed at most this often.
