@@ -185,3 +185,82 @@ fn a_dropped_terminal_saves_the_model_and_exits() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Over a slow link (16 KB/s, a poor SSH connection) the dashboard sends no
+/// more than the link carries, so a key is answered on screen at once instead
+/// of after the frames queued before it. The link is this test's own binary,
+/// run as a rate limiter between `script` (the dashboard's terminal) and tmux.
+#[test]
+fn a_key_is_answered_through_a_slow_link() {
+    const RATE: u64 = 16_000;
+    if std::env::var_os("NN_E2E_LINK").is_some() {
+        pass_on_slowly(RATE);
+        return;
+    }
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nn-dash-e2e-link-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmux = Tmux::start("link", 80, 24, &dir);
+    let link = format!(
+        "NN_E2E_LINK=1 {} --exact dashboard::a_key_is_answered_through_a_slow_link \
+         --test-threads 1 >/dev/null 2>&1",
+        std::env::current_exe().unwrap().display()
+    );
+    tmux.send(&[
+        &format!(
+            "COLORTERM=truecolor script -q -c '{BIN} --no-run-dir' /dev/null | {link}; echo EXIT=$?"
+        ),
+        "Enter",
+    ]);
+    tmux.wait_for("the dashboard", Duration::from_secs(30), |s| {
+        s.contains("RUNNING") && s.contains("decision: spiral")
+    });
+    // The boundary forming: the most the dashboard has to say.
+    std::thread::sleep(Duration::from_secs(3));
+    let sent = Instant::now();
+    tmux.send(&["Space"]);
+    let screen = tmux.wait_for("PAUSED", Duration::from_secs(30), |s| s.contains("PAUSED"));
+    let answered = sent.elapsed();
+    assert!(
+        answered < Duration::from_secs(2),
+        "space answered after {answered:?} through a 16 KB/s link\n{screen}"
+    );
+    tmux.send(&["q"]);
+    tmux.wait_for("the shell", Duration::from_secs(30), |s| {
+        s.contains("EXIT=")
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Copies stdin to the terminal (`/dev/tty`) at `rate` bytes a second, holding
+/// back the rest as a slow link does (the pipe behind it fills and blocks the writer).
+fn pass_on_slowly(rate: u64) {
+    use std::io::{Read, Write};
+    let mut tty = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .expect("the pane's terminal");
+    let mut input = std::io::stdin().lock();
+    // Twenty slices a second.
+    let mut slice = vec![0; usize::try_from(rate / 20).unwrap()];
+    let started = Instant::now();
+    let mut passed: u64 = 0;
+    loop {
+        let n = match input.read(&mut slice) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if tty.write_all(&slice[..n]).is_err() {
+            return;
+        }
+        let _ = tty.flush();
+        passed += n as u64;
+        // Not ahead of the link: `passed` bytes take passed / rate seconds.
+        let due = Duration::from_secs_f64(passed as f64 / rate as f64);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+}

@@ -101,6 +101,17 @@ pub fn playground_rgb(v: f32) -> Rgb {
 /// The heatmap's neutral colour (where the network is undecided).
 const NEUTRAL: Rgb = [30, 30, 34];
 
+/// Shades of one class's (or one sign's) colour, from neutral to full: as many
+/// as one side of the Playground's scale (15 of its 31). Finer shades look the
+/// same, yet each change of a cell's colour costs some 40 bytes on the wire, and
+/// a map whose cells drift by one step in 255 every epoch rewrites the screen.
+pub const SHADES: f32 = 15.0;
+
+/// `t` in `[0, 1]` on the nearest of the [`SHADES`] steps (0 and 1 included).
+pub fn quantize(t: f32) -> f32 {
+    (t.clamp(0.0, 1.0) * SHADES).round() / SHADES
+}
+
 /// Colours by meaning, for one [`ColorDepth`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Palette {
@@ -135,7 +146,7 @@ impl Palette {
         }
         let c = CLASS_RGB[class % CLASS_RGB.len()];
         // Regions stay dark enough for the points on them to stand out.
-        self.rgb(mix(NEUTRAL, scale(c, 0.62), strength))
+        self.rgb(mix(NEUTRAL, scale(c, 0.62), quantize(strength)))
     }
 
     /// A value on the Playground's scale ([`playground_rgb`]): regression outputs and targets.
@@ -172,7 +183,11 @@ impl Palette {
                 CLASS_16[class].1
             };
         }
-        self.rgb(mix([60, 60, 64], CLASS_RGB[class], strength.sqrt()))
+        self.rgb(mix(
+            [60, 60, 64],
+            CLASS_RGB[class],
+            quantize(strength.sqrt()),
+        ))
     }
 
     /// Secondary text.
@@ -298,5 +313,28 @@ mod tests {
         let p = Palette::new(ColorDepth::Ansi16);
         assert_eq!(p.heat(1, 1.0), Color::Blue);
         assert_eq!(p.heat(1, 0.0), Color::Black);
+    }
+
+    /// Shades a person cannot tell apart are one colour, so a map that drifts by
+    /// a hair between epochs sends nothing; the steps that remain are visible.
+    #[test]
+    fn maps_have_a_few_visible_shades() {
+        let p = Palette::new(ColorDepth::TrueColor);
+        assert_eq!(p.heat(0, 0.500), p.heat(0, 0.51));
+        assert_eq!(p.signed(-0.3), p.signed(-0.31));
+        assert_eq!(p.weight(0.30, 1.0), p.weight(0.31, 1.0));
+        let shades: std::collections::HashSet<_> =
+            (0..=1000).map(|i| p.heat(1, i as f32 / 1000.0)).collect();
+        assert_eq!(shades.len(), SHADES as usize + 1);
+        // Neighbouring shades differ by more than a couple of steps in 255.
+        let rgb = |c| match c {
+            Color::Rgb(r, g, b) => [i32::from(r), i32::from(g), i32::from(b)],
+            _ => unreachable!(),
+        };
+        let (a, b) = (rgb(p.heat(1, 7.0 / 15.0)), rgb(p.heat(1, 8.0 / 15.0)));
+        assert!(
+            (0..3).map(|i| (a[i] - b[i]).abs()).max() >= Some(5),
+            "{a:?} {b:?}"
+        );
     }
 }

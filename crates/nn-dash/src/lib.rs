@@ -17,6 +17,7 @@ mod app;
 mod colors;
 mod compare;
 mod follow;
+mod frames;
 mod history;
 mod inspect;
 mod keys;
@@ -30,6 +31,7 @@ use std::path::PathBuf;
 
 use nn_train::{DataOptions, DataSpec, Imported, StateLineError, TrainError, TrainRequest};
 
+pub use frames::DEFAULT_FPS;
 pub use runtime::recovery_path;
 
 /// How plots are drawn: braille dots where the font has them, else blocks or plain ASCII.
@@ -64,6 +66,8 @@ pub struct DashOptions {
     pub test_points: bool,
     /// Take clicks and the mouse pointer (which stops the terminal selecting text).
     pub mouse: bool,
+    /// At most this many frames a second (`--fps`); fewer when the link is slower.
+    pub fps: u32,
     /// Messages for the log line when the dashboard opens (e.g. about an imported URL).
     pub notices: Vec<String>,
     /// Record the run in this folder as it goes (see [`nn_train::RunWriter`]): what
@@ -94,6 +98,7 @@ impl DashOptions {
             discretize: false,
             test_points: true,
             mouse: true,
+            fps: DEFAULT_FPS,
             notices: Vec::new(),
             run_dir: None,
         })
@@ -152,21 +157,27 @@ pub enum DashError {
 /// Opens the dashboard on the run that another process records in `dir` (see
 /// [`nn_train::RunWriter`]): read-only, following it live, saying when its
 /// writer finished or stopped writing. Quitting never touches the run.
-pub fn watch(dir: &std::path::Path, plot: PlotMode, mouse: bool) -> Result<(), DashError> {
+/// At most `fps` frames a second (fewer when the link is slower).
+pub fn watch(
+    dir: &std::path::Path,
+    plot: PlotMode,
+    mouse: bool,
+    fps: u32,
+) -> Result<(), DashError> {
     if !std::io::stdout().is_terminal() {
         return Err(DashError::NotATerminal);
     }
-    runtime::watch(dir, plot, mouse)
+    runtime::watch(dir, plot, mouse, fps)
 }
 
 /// Shows the runs recorded in `dirs` side by side, following them live: their
 /// curves overlaid with a legend naming what differs, and a table of their best
 /// score, epochs and time.
-pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
+pub fn compare(dirs: &[PathBuf], plot: PlotMode, fps: u32) -> Result<(), DashError> {
     if !std::io::stdout().is_terminal() {
         return Err(DashError::NotATerminal);
     }
-    runtime::compare(dirs, plot)
+    runtime::compare(dirs, plot, fps)
 }
 
 /// Runs the dashboard until the user quits; returns the run's state line

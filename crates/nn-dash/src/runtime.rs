@@ -22,14 +22,18 @@ use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
 use crate::follow::Follower;
+use crate::frames::{Pacer, Panel, Urgency};
 use crate::inspect::InspectorView;
 use crate::keys::handle_key;
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, PlotMode, ui};
 
-/// At most this many frames per second.
-const FRAME: Duration = Duration::from_millis(40);
+/// The status lines, the curves and the inspector change on screen at most this often.
+const FIGURES_EVERY: Duration = Duration::from_millis(250);
+/// The maps (the plane, the network) change on screen at most this often: smooth
+/// enough to watch the boundary form, a fraction of the bytes of every frame.
+const MAPS_EVERY: Duration = Duration::from_millis(250);
 /// The pictures are re-evaluated at most this often.
 const PLANE_EVERY: Duration = Duration::from_millis(100);
 /// Image predictions are refreshed at most this often.
@@ -115,7 +119,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
 
 /// Shows the run that another process records in `dir`, read-only, following
 /// it live until the user quits.
-pub fn watch(dir: &Path, plot: PlotMode, mouse: bool) -> Result<(), DashError> {
+pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), DashError> {
     let signals = Signals::register()?;
     let follower = Follower::open(dir)?;
     let info = follower.info().clone();
@@ -138,6 +142,7 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool) -> Result<(), DashError> {
     app.state_line.clone_from(&info.state_line);
     let options = DashOptions {
         mouse,
+        fps,
         ..DashOptions::new(
             Some(&info.data.spec),
             data_options.clone(),
@@ -167,7 +172,7 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool) -> Result<(), DashError> {
 }
 
 /// Shows the runs recorded in `dirs` side by side, following them live, until the user quits.
-pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
+pub fn compare(dirs: &[PathBuf], plot: PlotMode, fps: u32) -> Result<(), DashError> {
     let signals = Signals::register()?;
     let mut readers = dirs
         .iter()
@@ -181,8 +186,9 @@ pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
     // Everything written so far, before the terminal is touched.
     read_runs(&mut comparison, &mut readers)?;
     let mut guard = TerminalGuard::new(false)?;
+    let mut pacer = Pacer::new(fps, guard.bytes.clone());
     let terminal = &mut guard.terminal;
-    let (mut dirty, mut last_read, mut last_draw) = (true, Instant::now(), None::<Instant>);
+    let (mut dirty, mut force, mut last_read) = (true, true, Instant::now());
     loop {
         if signals.interrupt.load(Ordering::Relaxed) || signals.terminate.load(Ordering::Relaxed) {
             break;
@@ -191,17 +197,33 @@ pub fn compare(dirs: &[PathBuf], plot: PlotMode) -> Result<(), DashError> {
             dirty |= read_runs(&mut comparison, &mut readers)?;
             last_read = Instant::now();
         }
-        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            terminal.draw(|frame| ui::draw_comparison(frame, &comparison))?;
-            dirty = false;
-            last_draw = Some(Instant::now());
+        if dirty && pacer.due(Instant::now()) {
+            if pacer.in_flight() {
+                // The previous frame first; then the newest runs.
+                pacer.wait_for_link();
+                continue;
+            }
+            let panels = [Panel {
+                area: terminal.get_frame().area(),
+                every: FIGURES_EVERY,
+                urgent: true,
+            }];
+            let urgency = if force {
+                Urgency::Answer
+            } else {
+                Urgency::Paced
+            };
+            dirty = pacer.draw(terminal, &panels, urgency, |frame| {
+                ui::draw_comparison(frame, &comparison);
+            })?;
+            force = false;
         }
         if event::poll(FOLLOW_EVERY / 4)? {
             match event::read()? {
                 TermEvent::Key(key) if handle_key(key) == Some(Action::Quit) => break,
                 TermEvent::Resize(..) => {
                     terminal.autoresize()?;
-                    dirty = true;
+                    (dirty, force) = (true, true);
                 }
                 _ => {}
             }
@@ -625,9 +647,13 @@ impl Runtime {
         signals: &Signals,
         observer: &mut dyn FnMut(&Event),
     ) -> Result<(), DashError> {
+        let mut pacer = Pacer::new(self.options.fps, guard.bytes.clone());
         let terminal = &mut guard.terminal;
         let mut dirty = true;
-        let mut last_draw: Option<Instant> = None;
+        // The next frame answers a key: the figures at once, whatever their rates.
+        let mut force = true;
+        // Quiet (paused) and shown in exact shades since.
+        let mut settled = false;
         let mut network_changed = true;
         let mut last_plane: Option<Instant> = None;
         let mut last_digits: Option<Instant> = None;
@@ -720,14 +746,39 @@ impl Runtime {
                 let scroll = &mut self.app.inspector.scroll;
                 *scroll = (*scroll).min(limit);
             }
-            if dirty && last_draw.is_none_or(|t| now - t >= FRAME) {
-                terminal.draw(|frame| ui::draw(frame, &self.app))?;
-                dirty = false;
-                last_draw = Some(now);
+            if dirty && pacer.due(now) {
+                if pacer.in_flight() {
+                    // Never queue frames: wait for the previous one to arrive, take
+                    // in what happened meanwhile, then draw only the newest state.
+                    pacer.wait_for_link();
+                    if let Some(notice) = pacer.notice.take() {
+                        self.app.log(notice);
+                    }
+                    continue;
+                }
+                let panels = panels(area, &self.app, pacer.interval());
+                let urgency = if settled {
+                    Urgency::Exact
+                } else if force {
+                    Urgency::Answer
+                } else {
+                    Urgency::Paced
+                };
+                dirty = pacer.draw(terminal, &panels, urgency, |frame| {
+                    ui::draw(frame, &self.app);
+                })?;
+                force = false;
             }
 
             // Keys, the mouse and resizes.
             let idle = !busy && !dirty && self.app.status.state != RunState::Running;
+            // Quiet (paused, nothing arriving): frames in the exact shades (running,
+            // cells keep shades a step or two off until they move visibly).
+            let quiet = !busy && self.app.status.state != RunState::Running;
+            if quiet != settled {
+                settled = quiet;
+                dirty |= quiet;
+            }
             let mut timeout = if idle {
                 // Wake for the clock's next second, or a key.
                 IDLE_POLL.min(Duration::from_millis(
@@ -759,13 +810,13 @@ impl Runtime {
                         size = terminal.size()?;
                         network_changed = true;
                         last_plane = None;
-                        dirty = true;
+                        (dirty, force) = (true, true);
                         None
                     }
                     _ => None,
                 };
                 let Some(action) = action else { continue };
-                dirty = true;
+                (dirty, force) = (true, true);
                 // A different node shown large needs no new pass, only a redraw.
                 let effects = self.app.update(action);
                 if self.carry_out(effects) {
@@ -878,6 +929,43 @@ impl Runtime {
         }
         handle.send(Command::SaveModel(recovery_path(&self.options.model_path)));
     }
+}
+
+/// The panels of the dashboard in `area` and how often each may change on
+/// screen: the maps as often as frames come, the figures a few times a second.
+fn panels(area: Rect, app: &App, frame: Duration) -> Vec<Panel> {
+    let Some(areas) = ui::areas(area, app) else {
+        return Vec::new();
+    };
+    let figures = |area| Panel {
+        area,
+        every: FIGURES_EVERY,
+        urgent: true,
+    };
+    // A large map sends more cells a frame: its rate falls with the square root
+    // of its size beyond that of the 80x24 plane (about 1000 cells).
+    let maps = |area: Rect| Panel {
+        area,
+        every: MAPS_EVERY
+            .mul_f64((f64::from(area.area()) / 1000.0).sqrt().max(1.0))
+            .max(frame),
+        urgent: false,
+    };
+    let mut out = vec![
+        figures(areas.status),
+        figures(areas.log),
+        figures(areas.curves),
+    ];
+    out.extend(areas.boundary.map(maps));
+    out.extend(areas.network.map(maps));
+    out.extend(areas.inspector.map(figures));
+    out.extend(areas.confusion.map(figures));
+    out.extend(areas.digits.map(|area| Panel {
+        area,
+        every: DIGITS_EVERY,
+        urgent: true,
+    }));
+    out
 }
 
 /// Time since `unix` seconds since 1970 (zero if that is in the future).

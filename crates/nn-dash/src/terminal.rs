@@ -3,7 +3,7 @@
 //! that restores, then calls the previous hook) and after a signal, everything
 //! is put back.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,6 +15,8 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+
+use crate::frames::{DashTerminal, FrameBytes};
 
 /// Whether the terminal is currently set up by us (so restoring twice is harmless).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -37,8 +39,10 @@ pub fn restore() {
 
 /// Owns the set-up terminal; dropping it restores the terminal.
 pub struct TerminalGuard {
-    /// The ratatui terminal over stdout.
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// The ratatui terminal; its frames go to stdout through [`crate::frames::Pacer`].
+    pub terminal: DashTerminal,
+    /// Where the terminal's backend writes a frame, for the pacer to send.
+    pub bytes: FrameBytes,
 }
 
 impl TerminalGuard {
@@ -60,8 +64,9 @@ impl TerminalGuard {
                 return Err(e);
             }
         }
-        match Terminal::new(CrosstermBackend::new(out)) {
-            Ok(terminal) => Ok(Self { terminal }),
+        let bytes = FrameBytes::default();
+        match Terminal::new(CrosstermBackend::new(bytes.clone())) {
+            Ok(terminal) => Ok(Self { terminal, bytes }),
             Err(e) => {
                 restore();
                 Err(e)

@@ -401,6 +401,11 @@ pub struct DashArgs {
     /// Ignore the mouse (so the terminal can select text as usual).
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,
+    /// At most N frames a second; fewer, on their own, when the link is slower (the status
+    /// line then says `slow link: N fps`).
+    #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
     /// How the data is generated and split.
     #[command(flatten)]
     pub data_args: DataArgs,
@@ -575,6 +580,10 @@ pub struct WatchArgs {
     /// Ignore the mouse (lets the terminal select text).
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,
+    /// At most N frames a second; fewer, on their own, when the link is slower.
+    #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
 }
 
 /// Activations a hidden layer may use.

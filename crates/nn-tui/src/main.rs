@@ -147,8 +147,8 @@ fn watch(args: &WatchArgs) -> Result<Outcome> {
         }
     }
     match args.dirs.as_slice() {
-        [dir] => nn_dash::watch(dir, args.plot.into(), !args.no_mouse)?,
-        dirs => nn_dash::compare(dirs, args.plot.into())?,
+        [dir] => nn_dash::watch(dir, args.plot.into(), !args.no_mouse, args.fps)?,
+        dirs => nn_dash::compare(dirs, args.plot.into(), args.fps)?,
     }
     Ok(Outcome::Done)
 }
@@ -182,6 +182,7 @@ fn dash(args: &DashArgs) -> Result<Outcome> {
     }
     options.plot = args.plot.into();
     options.mouse = !args.no_mouse;
+    options.fps = args.fps;
     if let Some(save) = &args.save {
         options.model_path.clone_from(save);
     }
