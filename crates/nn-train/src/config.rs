@@ -34,12 +34,22 @@ pub enum Setting {
     ValidationFraction,
     /// Fraction held out for testing.
     TestFraction,
+    /// Seed of the data (generation and split).
+    DataSeed,
     /// Input features computed from the raw columns.
     Features,
     /// All layer sizes, inputs first.
     Layers,
     /// Hidden layer sizes.
     Hidden,
+    /// Hidden activation.
+    Activation,
+    /// Output activation.
+    Output,
+    /// Loss.
+    Loss,
+    /// Update rule.
+    Optimizer,
     /// The optimizer's base learning rate.
     LearningRate,
     /// Momentum of the momentum and Nesterov optimizers.
@@ -56,6 +66,8 @@ pub enum Setting {
     StepEvery,
     /// Factor per decay of the step schedule.
     StepFactor,
+    /// Learning-rate schedule.
+    Schedule,
     /// Samples per mini-batch.
     BatchSize,
     /// Samples per shard.
@@ -68,9 +80,50 @@ pub enum Setting {
     CheckpointEvery,
     /// Epochs per second of a watched run.
     Speed,
+    /// Seed of the initial weights and the shuffles.
+    Seed,
+    /// The dashboard shows the output discretized.
+    Discretize,
+    /// The dashboard shows the test points.
+    TestPoints,
 }
 
 impl Setting {
+    /// Every setting ([`crate::SETTINGS`] has one row for each).
+    pub const ALL: [Setting; 31] = [
+        Self::Data,
+        Self::Samples,
+        Self::Noise,
+        Self::ValidationFraction,
+        Self::TestFraction,
+        Self::DataSeed,
+        Self::Features,
+        Self::Layers,
+        Self::Hidden,
+        Self::Activation,
+        Self::Output,
+        Self::Loss,
+        Self::Optimizer,
+        Self::LearningRate,
+        Self::Momentum,
+        Self::WeightDecay,
+        Self::L1,
+        Self::L2,
+        Self::Clip,
+        Self::StepEvery,
+        Self::StepFactor,
+        Self::BatchSize,
+        Self::ShardSize,
+        Self::Epochs,
+        Self::EarlyStop,
+        Self::CheckpointEvery,
+        Self::Speed,
+        Self::Seed,
+        Self::Discretize,
+        Self::TestPoints,
+        Self::Schedule,
+    ];
+
     /// The setting's name in messages: `learning rate`.
     pub fn name(self) -> &'static str {
         match self {
@@ -79,9 +132,14 @@ impl Setting {
             Self::Noise => "noise",
             Self::ValidationFraction => "validation fraction",
             Self::TestFraction => "test fraction",
+            Self::DataSeed => "data seed",
             Self::Features => "features",
             Self::Layers => "layers",
             Self::Hidden => "hidden layers",
+            Self::Activation => "activation",
+            Self::Output => "output activation",
+            Self::Loss => "loss",
+            Self::Optimizer => "optimizer",
             Self::LearningRate => "learning rate",
             Self::Momentum => "momentum",
             Self::WeightDecay => "weight decay",
@@ -90,12 +148,16 @@ impl Setting {
             Self::Clip => "gradient clipping norm",
             Self::StepEvery => "step-schedule interval",
             Self::StepFactor => "step-schedule factor",
+            Self::Schedule => "schedule",
             Self::BatchSize => "batch size",
             Self::ShardSize => "shard size",
             Self::Epochs => "epochs",
             Self::EarlyStop => "early-stopping patience",
             Self::CheckpointEvery => "checkpoint interval",
             Self::Speed => "speed",
+            Self::Seed => "seed",
+            Self::Discretize => "discretize",
+            Self::TestPoints => "test points",
         }
     }
 }

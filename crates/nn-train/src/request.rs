@@ -234,7 +234,7 @@ pub fn defaults(purpose: Purpose, inputs: usize) -> &'static Defaults {
 }
 
 /// Momentum when none is asked for (PyTorch users' usual 0.9).
-const DEFAULT_MOMENTUM: f32 = 0.9;
+pub(crate) const DEFAULT_MOMENTUM: f32 = 0.9;
 
 /// What a user asked for. `None` (and the `Default`) means "the default", from [`DEFAULTS`].
 #[derive(Debug, Clone, PartialEq)]

@@ -19,11 +19,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use nn_core::{Activation, Loss};
+
 use nn_data::Features;
 
 use crate::config::{OptimizerKind, Setting, SettingError, TrainConfig};
 use crate::pace::Pace;
 use crate::request::{OptimizerChoice, TrainRequest};
+use crate::settings::SETTINGS;
 use crate::setup::{DataOptions, DataSpec};
 use crate::trainer::TrainData;
 
@@ -261,26 +263,11 @@ impl StateLine {
     }
 }
 
-/// The line's key for a setting, in validation errors.
+/// The line's key for a setting, in validation errors (its name when a line does not hold it).
 fn key_of(setting: Setting) -> &'static str {
     match setting {
-        Setting::Data => "data",
-        Setting::Samples => "samples",
-        Setting::Noise => "noise",
-        Setting::ValidationFraction => "val",
-        Setting::TestFraction => "test",
-        Setting::Features => "features",
-        Setting::Layers | Setting::Hidden => "hidden",
-        Setting::LearningRate => "lr",
-        Setting::Momentum => "momentum",
-        Setting::WeightDecay => "weight-decay",
-        Setting::L1 => "l1",
-        Setting::L2 => "l2",
-        Setting::Clip => "clip",
-        Setting::BatchSize => "batch",
-        Setting::Speed => "speed",
-        // Not in a state line.
-        other => other.name(),
+        Setting::Layers => "hidden",
+        setting => crate::settings::row(setting).key.unwrap_or(setting.name()),
     }
 }
 
@@ -292,83 +279,21 @@ fn strip_setting(e: &crate::TrainError) -> String {
     }
 }
 
-/// A value without spaces: `%` and space are written `%25` and `%20`.
 fn encode(value: &str) -> String {
     value.replace('%', "%25").replace(' ', "%20")
 }
 
-fn decode(value: &str) -> String {
-    value.replace("%20", " ").replace("%25", "%")
-}
-
-fn join(sizes: &[usize]) -> String {
-    sizes
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl fmt::Display for StateLine {
-    /// The line: `nn-tui/1`, then `key=value` for every field that is set.
+    /// The line: `nn-tui/1`, then `key=value` for every field that is set, in
+    /// [`SETTINGS`]' order.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{VERSION} data={}", encode(&self.data))?;
-        let mut field = |key: &str, value: Option<String>| match value {
-            Some(v) => write!(f, " {key}={v}"),
-            None => Ok(()),
-        };
-        let text = |v: Option<f32>| v.map(|v| v.to_string());
-        field("samples", self.samples.map(|v| v.to_string()))?;
-        field("noise", text(self.noise))?;
-        field("test", text(self.test_fraction))?;
-        field("val", text(self.validation_fraction))?;
-        field("data-seed", self.data_seed.map(|v| v.to_string()))?;
-        field("features", self.features.as_ref().map(ToString::to_string))?;
-        field("hidden", self.hidden.as_deref().map(join))?;
-        field("activation", self.activation.map(|a| a.name().into()))?;
-        field("output", self.output.map(|a| a.name().into()))?;
-        field("loss", self.loss.map(|l| l.name().into()))?;
-        field("optimizer", self.optimizer.map(|o| o.name().into()))?;
-        field("momentum", text(self.momentum))?;
-        field("weight-decay", text(self.weight_decay))?;
-        field("lr", text(self.learning_rate))?;
-        field("l1", text(self.l1))?;
-        field("l2", text(self.l2))?;
-        field("clip", text(self.clip))?;
-        field("batch", self.batch_size.map(|v| v.to_string()))?;
-        field("seed", self.seed.map(|v| v.to_string()))?;
-        field("speed", self.pace.map(|p| p.to_string()))?;
-        field("discretize", self.discretize.map(|v| v.to_string()))?;
-        field("test-points", self.test_points.map(|v| v.to_string()))
+        f.write_str(VERSION)?;
+        for (key, value) in self.fields() {
+            write!(f, " {key}={value}")?;
+        }
+        Ok(())
     }
 }
-
-/// Every key a line may hold, in the order it is written.
-pub const KEYS: [&str; 23] = [
-    "data",
-    "samples",
-    "noise",
-    "test",
-    "val",
-    "data-seed",
-    "features",
-    "hidden",
-    "activation",
-    "output",
-    "loss",
-    "optimizer",
-    "momentum",
-    "weight-decay",
-    "lr",
-    "l1",
-    "l2",
-    "clip",
-    "batch",
-    "seed",
-    "speed",
-    "discretize",
-    "test-points",
-];
 
 impl FromStr for StateLine {
     type Err = StateLineError;
@@ -414,96 +339,33 @@ impl FromStr for StateLine {
 }
 
 impl StateLine {
-    /// Sets the field `key` from its text.
-    fn set(&mut self, key: &str, value: &str) -> Result<(), StateLineError> {
-        let bad = |problem: &str| StateLineError::field(key, value, problem);
-        let number = |what: &str| -> Result<f32, StateLineError> {
-            value
-                .parse::<f32>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| bad(&format!("expected {what}")))
+    /// Sets the field `key` from its text (any key of [`SETTINGS`] a line holds).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), StateLineError> {
+        let Some(parse) = crate::settings::by_key(key).and_then(|r| r.parse) else {
+            let keys: Vec<&str> = crate::settings::keys().collect();
+            return Err(StateLineError::field(
+                key,
+                value,
+                format!("unknown field: expected one of {}", keys.join(", ")),
+            ));
         };
-        let count = |what: &str| -> Result<usize, StateLineError> {
-            value.parse().map_err(|_| bad(&format!("expected {what}")))
-        };
-        let seed = || -> Result<u64, StateLineError> {
-            value
-                .parse()
-                .map_err(|_| bad("expected a whole number from 0 to 18446744073709551615"))
-        };
-        let one_of = |names: &[&str]| bad(&format!("expected one of {}", names.join(", ")));
-        let flag = || match value {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(bad("expected true or false")),
-        };
-        let activation = |output: bool| {
-            Activation::from_name(value)
-                .filter(|a| output || *a != Activation::Softmax)
-                .ok_or_else(|| {
-                    bad(if output {
-                        "expected sigmoid, softmax, linear, tanh or relu"
-                    } else {
-                        "expected sigmoid, tanh, relu or linear"
-                    })
-                })
-        };
-        match key {
-            "data" => self.data = decode(value),
-            "samples" => self.samples = Some(count("a number of samples, e.g. 500")?),
-            "noise" => self.noise = Some(number("a number, e.g. 0.2")?),
-            "test" => self.test_fraction = Some(number("a fraction, e.g. 0.2")?),
-            "val" => self.validation_fraction = Some(number("a fraction, e.g. 0.1")?),
-            "data-seed" => self.data_seed = Some(seed()?),
-            "features" => {
-                self.features = Some(value.parse().map_err(|e| match e {
-                    nn_data::DataError::Features { problem, .. } => bad(&problem),
-                    e => bad(&e.to_string()),
-                })?);
-            }
-            "hidden" => {
-                let sizes = value
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::parse)
-                    .collect::<Result<Vec<usize>, _>>()
-                    .map_err(|_| bad("expected layer sizes, e.g. 8,8 (or nothing for none)"))?;
-                self.hidden = Some(sizes);
-            }
-            "activation" => self.activation = Some(activation(false)?),
-            "output" => self.output = Some(activation(true)?),
-            "loss" => {
-                let names = Loss::ALL.map(Loss::name);
-                self.loss = Some(Loss::from_name(value).ok_or_else(|| one_of(&names))?);
-            }
-            "optimizer" => {
-                let names = OptimizerChoice::ALL.map(OptimizerChoice::name);
-                self.optimizer =
-                    Some(OptimizerChoice::from_name(value).ok_or_else(|| one_of(&names))?);
-            }
-            "momentum" => self.momentum = Some(number("a number, e.g. 0.9")?),
-            "weight-decay" => self.weight_decay = Some(number("a number, e.g. 0.01")?),
-            "lr" => self.learning_rate = Some(number("a number, e.g. 0.03")?),
-            "l1" => self.l1 = Some(number("a number, e.g. 0.001")?),
-            "l2" => self.l2 = Some(number("a number, e.g. 0.001")?),
-            "clip" => self.clip = Some(number("a number, e.g. 1")?),
-            "batch" => self.batch_size = Some(count("a number of samples, e.g. 10")?),
-            "seed" => self.seed = Some(seed()?),
-            "speed" => {
-                self.pace = Some(value.parse().map_err(|e: SettingError| bad(&e.problem))?);
-            }
-            "discretize" => self.discretize = Some(flag()?),
-            "test-points" => self.test_points = Some(flag()?),
-            _ => {
-                return Err(StateLineError::field(
-                    key,
-                    value,
-                    format!("unknown field: expected one of {}", KEYS.join(", ")),
-                ));
-            }
-        }
-        Ok(())
+        parse(self, value).map_err(|problem| StateLineError::field(key, value, problem))
+    }
+
+    /// The value of the field `key` as the line prints it (`None`: not set, or no such key).
+    pub fn get(&self, key: &str) -> Option<String> {
+        crate::settings::by_key(key)
+            .and_then(|r| r.print)
+            .and_then(|print| print(self))
+    }
+
+    /// Every field that is set, `(key, value)`, in the order the line writes them;
+    /// run.json's `settings`.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        SETTINGS
+            .iter()
+            .filter_map(|r| Some((r.key?, (r.print?)(self)?)))
+            .collect()
     }
 }
 

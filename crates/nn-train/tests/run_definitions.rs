@@ -137,5 +137,9 @@ fn every_recorded_line_reads_to_the_recorded_run() {
     if let Some((before, after)) = recorded.lines().zip(now.lines()).find(|(a, b)| a != b) {
         panic!("a line reads to another run than recorded:\n before: {before}\n after:  {after}");
     }
-    assert_eq!(recorded.lines().count(), now.lines().count(), "the corpus and the recording");
+    assert_eq!(
+        recorded.lines().count(),
+        now.lines().count(),
+        "the corpus and the recording"
+    );
 }
