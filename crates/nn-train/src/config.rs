@@ -68,6 +68,8 @@ pub enum Setting {
     StepFactor,
     /// Learning-rate schedule.
     Schedule,
+    /// The fraction of the rate the cosine schedule anneals to.
+    MinLrFactor,
     /// Samples per mini-batch.
     BatchSize,
     /// Samples per shard.
@@ -90,7 +92,7 @@ pub enum Setting {
 
 impl Setting {
     /// Every setting ([`crate::SETTINGS`] has one row for each).
-    pub const ALL: [Setting; 31] = [
+    pub const ALL: [Setting; 32] = [
         Self::Data,
         Self::Samples,
         Self::Noise,
@@ -122,6 +124,7 @@ impl Setting {
         Self::Discretize,
         Self::TestPoints,
         Self::Schedule,
+        Self::MinLrFactor,
     ];
 
     /// The setting's name in messages: `learning rate`.
@@ -149,6 +152,7 @@ impl Setting {
             Self::StepEvery => "step-schedule interval",
             Self::StepFactor => "step-schedule factor",
             Self::Schedule => "schedule",
+            Self::MinLrFactor => "cosine schedule's final rate factor",
             Self::BatchSize => "batch size",
             Self::ShardSize => "shard size",
             Self::Epochs => "epochs",
@@ -496,6 +500,9 @@ impl TrainConfig {
                 rules::non_negative(Setting::WeightDecay, weight_decay)?;
             }
             OptimizerKind::Sgd | OptimizerKind::Adam { .. } => {}
+        }
+        if let Schedule::Cosine { min_factor, .. } = self.schedule {
+            rules::fraction(Setting::MinLrFactor, min_factor, ", e.g. 0.01")?;
         }
         if let Schedule::Step { every, factor } = self.schedule {
             rules::at_least_one(Setting::StepEvery, every, "epoch")?;

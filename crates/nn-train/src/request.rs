@@ -269,6 +269,8 @@ pub struct TrainRequest {
     pub step_every: Option<usize>,
     /// Factor per decay of the step schedule.
     pub step_factor: f32,
+    /// The fraction of the rate the cosine schedule ends at.
+    pub min_lr_factor: f32,
     /// Samples per mini-batch.
     pub batch_size: Option<usize>,
     /// Shuffle the training samples every epoch (else take them in order).
@@ -307,6 +309,7 @@ impl Default for TrainRequest {
             schedule: ScheduleChoice::Constant,
             step_every: None,
             step_factor: 0.1,
+            min_lr_factor: 0.01,
             batch_size: None,
             shuffle: true,
             epochs: None,
@@ -377,6 +380,7 @@ impl TrainRequest {
             self.step_factor,
             "expected a positive factor such as 0.1",
         )?;
+        rules::fraction(Setting::MinLrFactor, self.min_lr_factor, ", e.g. 0.01")?;
         for (setting, sizes) in [
             (Setting::Hidden, &self.hidden),
             (Setting::Layers, &self.layers),
@@ -441,7 +445,7 @@ impl TrainRequest {
             },
             ScheduleChoice::Cosine => Schedule::Cosine {
                 epochs,
-                min_factor: 0.01,
+                min_factor: self.min_lr_factor,
             },
         };
         let mut config = TrainConfig::new(architecture);
@@ -605,5 +609,37 @@ mod tests {
             err.to_string(),
             "learning rate -1: expected a positive learning rate such as 0.01"
         );
+    }
+
+    /// The cosine schedule anneals to `min_lr_factor` of the rate (a setting of its own
+    /// since issue 19; 0.01 before, and by default).
+    #[test]
+    fn the_cosine_schedule_ends_at_the_min_lr_factor() {
+        let data = crate::load_data(
+            &crate::DataSpec::parse("xor").unwrap(),
+            &crate::DataOptions::default(),
+        )
+        .unwrap();
+        let resolve = |request: TrainRequest| request.resolve(Purpose::Headless, &data).unwrap();
+        let cosine = TrainRequest {
+            schedule: ScheduleChoice::Cosine,
+            epochs: Some(10),
+            ..TrainRequest::default()
+        };
+        let default = resolve(cosine.clone());
+        assert_eq!(default.schedule.factor(10), 0.01);
+        let half = resolve(TrainRequest {
+            min_lr_factor: 0.5,
+            ..cosine.clone()
+        });
+        assert_eq!(half.schedule.factor(0), 1.0);
+        assert_eq!(half.schedule.factor(10), 0.5);
+        let err = TrainRequest {
+            min_lr_factor: 1.5,
+            ..cosine
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.setting, Setting::MinLrFactor);
     }
 }

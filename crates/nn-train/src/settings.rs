@@ -431,8 +431,20 @@ pub const SETTINGS: &[SettingRow] = &[
         flag: Some("--schedule"),
         playground: None,
         help: "Learning-rate schedule: step multiplies by --step-factor every --step-every \
-               epochs; cosine anneals to 1% of the rate over --epochs",
+               epochs; cosine anneals to --min-lr-factor of the rate over --epochs",
         default: DefaultValue::Fixed(|| "constant".into()),
+        restart: true,
+        parse: None,
+        print: None,
+    },
+    SettingRow {
+        setting: Setting::MinLrFactor,
+        key: None,
+        flag: Some("--min-lr-factor"),
+        playground: None,
+        help: "The rate --schedule cosine anneals to, as a fraction of the learning rate \
+               (PyTorch's eta_min / lr)",
+        default: DefaultValue::Fixed(|| float(TrainRequest::default().min_lr_factor)),
         restart: true,
         parse: None,
         print: None,

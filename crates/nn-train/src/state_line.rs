@@ -212,7 +212,14 @@ impl StateLine {
 
     /// The training request it defines (defaults for the fields left out).
     pub fn request(&self) -> TrainRequest {
-        let d = TrainRequest::default();
+        self.request_over(TrainRequest::default())
+    }
+
+    /// `base` with the line's fields in place of its own: what the line defines,
+    /// with the settings a line does not hold (epochs, schedule, threads, shuffle,
+    /// checkpoints) taken from `base`.
+    pub fn request_over(&self, base: TrainRequest) -> TrainRequest {
+        let d = base;
         TrainRequest {
             hidden: self.hidden.clone(),
             activation: self.activation,

@@ -267,6 +267,10 @@ pub struct TrainingArgs {
     #[arg(long = "step-factor", value_name = "F", help = help(Setting::StepFactor),
           default_value_t = TrainRequest::default().step_factor)]
     pub step_factor: f32,
+    /// The fraction of the rate --schedule cosine ends at.
+    #[arg(long = "min-lr-factor", value_name = "F", help = help(Setting::MinLrFactor),
+          default_value_t = TrainRequest::default().min_lr_factor)]
+    pub min_lr_factor: f32,
     /// Samples per mini-batch.
     #[arg(long, value_name = "N", help = help(Setting::BatchSize))]
     pub batch: Option<usize>,

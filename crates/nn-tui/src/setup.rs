@@ -53,6 +53,7 @@ pub fn request(net: &NetworkArgs, t: &TrainingArgs, seed: u64) -> TrainRequest {
         schedule: t.schedule.into(),
         step_every: t.step_every,
         step_factor: t.step_factor,
+        min_lr_factor: t.min_lr_factor,
         batch_size: t.batch,
         shuffle: !t.no_shuffle,
         epochs: t.epochs,

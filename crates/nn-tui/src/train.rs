@@ -40,17 +40,9 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             crate::progress::say(&format!("note: {notice}"));
         }
         let line = imported.line;
-        let request = TrainRequest {
-            epochs: request.epochs,
-            threads: request.threads,
-            early_stop_patience: request.early_stop_patience,
-            schedule: request.schedule,
-            step_every: request.step_every,
-            step_factor: request.step_factor,
-            checkpoint_dir: request.checkpoint_dir,
-            checkpoint_every: request.checkpoint_every,
-            ..line.request()
-        };
+        // The flags a line does not hold (epochs, schedule, ...) apply; the others
+        // conflict with --state.
+        let request = line.request_over(request);
         let mut options = line.data_options();
         if t.early_stop.is_some() && line.validation_fraction.is_none() {
             options.validation_fraction = 0.1;
