@@ -110,6 +110,9 @@ impl DashOptions {
         options.discretize = line.discretize.unwrap_or(false);
         options.test_points = line.test_points.unwrap_or(true);
         options.notices = imported.notices;
+        options
+            .notices
+            .extend(line.defaults_notice(nn_train::Purpose::Dashboard));
         Ok(options)
     }
 

@@ -88,11 +88,13 @@ pub enum Setting {
     Discretize,
     /// The dashboard shows the test points.
     TestPoints,
+    /// Whose defaults fill in what a run leaves out (headless or dashboard).
+    Defaults,
 }
 
 impl Setting {
     /// Every setting ([`crate::SETTINGS`] has one row for each).
-    pub const ALL: [Setting; 32] = [
+    pub const ALL: [Setting; 33] = [
         Self::Data,
         Self::Samples,
         Self::Noise,
@@ -125,6 +127,7 @@ impl Setting {
         Self::TestPoints,
         Self::Schedule,
         Self::MinLrFactor,
+        Self::Defaults,
     ];
 
     /// The setting's name in messages: `learning rate`.
@@ -162,6 +165,7 @@ impl Setting {
             Self::Seed => "seed",
             Self::Discretize => "discretize",
             Self::TestPoints => "test points",
+            Self::Defaults => "defaults",
         }
     }
 }

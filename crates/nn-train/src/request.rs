@@ -43,6 +43,24 @@ pub enum OptimizerChoice {
     AdamW,
 }
 
+impl Purpose {
+    /// Both purposes.
+    pub const ALL: [Purpose; 2] = [Purpose::Headless, Purpose::Dashboard];
+
+    /// Its name in a state line: `headless`, `dashboard`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Headless => "headless",
+            Purpose::Dashboard => "dashboard",
+        }
+    }
+
+    /// The purpose called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
 impl OptimizerChoice {
     /// Every choice, in the order `--help` lists them.
     pub const ALL: [OptimizerChoice; 5] = [
@@ -289,6 +307,10 @@ pub struct TrainRequest {
     pub checkpoint_every: usize,
     /// How fast a watched session trains.
     pub pace: Option<Pace>,
+    /// Whose defaults fill in the network, optimizer, rate, batch and pace left out
+    /// (`None`: those of the purpose the run is resolved for). Epochs always follow
+    /// the purpose: a headless run ends, a dashboard's runs until stopped.
+    pub defaults: Option<Purpose>,
 }
 
 impl Default for TrainRequest {
@@ -319,6 +341,7 @@ impl Default for TrainRequest {
             checkpoint_dir: None,
             checkpoint_every: 1,
             pace: None,
+            defaults: None,
         }
     }
 }
@@ -403,7 +426,8 @@ impl TrainRequest {
         self.validate()?;
         let inputs = data.train.dim();
         let task = data.train.task();
-        let defaults = defaults(purpose, inputs);
+        let epochs_default = defaults(purpose, inputs).epochs;
+        let defaults = defaults(self.defaults.unwrap_or(purpose), inputs);
         let architecture = self.architecture(defaults, inputs, task)?;
         let choice = self.optimizer.unwrap_or(defaults.optimizer);
         let momentum = self.momentum.unwrap_or(DEFAULT_MOMENTUM);
@@ -436,7 +460,7 @@ impl TrainRequest {
                 (adamw, _) => adamw,
             },
         };
-        let epochs = self.epochs.or(defaults.epochs).unwrap_or(usize::MAX);
+        let epochs = self.epochs.or(epochs_default).unwrap_or(usize::MAX);
         let schedule = match self.schedule {
             ScheduleChoice::Constant => Schedule::Constant,
             ScheduleChoice::Step => Schedule::Step {
@@ -471,7 +495,8 @@ impl TrainRequest {
 
     /// The pace for `purpose` on data with `inputs` features: the user's, else the default.
     pub fn pace(&self, purpose: Purpose, inputs: usize) -> Pace {
-        self.pace.unwrap_or(defaults(purpose, inputs).pace)
+        self.pace
+            .unwrap_or(defaults(self.defaults.unwrap_or(purpose), inputs).pace)
     }
 
     /// The network: `layers` as given (checked against the data), or the task's

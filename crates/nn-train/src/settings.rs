@@ -426,6 +426,22 @@ pub const SETTINGS: &[SettingRow] = &[
         print: Some(|l| l.test_points.map(|v| v.to_string())),
     },
     SettingRow {
+        setting: Setting::Defaults,
+        key: Some("defaults"),
+        flag: None,
+        playground: None,
+        help: "Whose defaults fill in the settings a line leaves out: headless (nn-tui train) \
+               or dashboard; by default, those of where the line is used",
+        default: DefaultValue::Derived,
+        restart: true,
+        parse: Some(|l, v| {
+            let names = Purpose::ALL.map(Purpose::name);
+            l.defaults = Some(Purpose::from_name(v).ok_or_else(|| one_of(&names))?);
+            Ok(())
+        }),
+        print: Some(|l| l.defaults.map(|p| p.name().into())),
+    },
+    SettingRow {
         setting: Setting::Schedule,
         key: None,
         flag: Some("--schedule"),
@@ -760,6 +776,7 @@ mod tests {
                 Just(Pace::Max), (1.0f32..1000.0).prop_map(Pace::EpochsPerSecond)]),
             discretize in prop::option::of(any::<bool>()),
             test_points in prop::option::of(any::<bool>()),
+            defaults in prop::option::of(prop::sample::select(Purpose::ALL.to_vec())),
         ) -> StateLine {
             let (momentum, weight_decay) = match optimizer {
                 Some(OptimizerChoice::Momentum | OptimizerChoice::Nesterov) => (extra, None),
@@ -790,6 +807,7 @@ mod tests {
                 pace,
                 discretize,
                 test_points,
+                defaults,
             }
         }
     }

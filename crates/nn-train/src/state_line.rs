@@ -24,7 +24,7 @@ use nn_data::Features;
 
 use crate::config::{OptimizerKind, Setting, SettingError, TrainConfig};
 use crate::pace::Pace;
-use crate::request::{OptimizerChoice, TrainRequest};
+use crate::request::{OptimizerChoice, Purpose, TrainRequest};
 use crate::settings::SETTINGS;
 use crate::setup::{DataOptions, DataSpec};
 use crate::trainer::TrainData;
@@ -81,6 +81,8 @@ pub struct StateLine {
     pub discretize: Option<bool>,
     /// The dashboard shows the test points.
     pub test_points: Option<bool>,
+    /// Whose defaults fill in the fields left out (`None`: those of where the line is used).
+    pub defaults: Option<Purpose>,
 }
 
 /// A state line, or a Playground URL, read back: the line and what the reader should know.
@@ -187,6 +189,7 @@ impl StateLine {
             pace: Some(pace),
             discretize: None,
             test_points: None,
+            defaults: None,
         }
     }
 
@@ -235,8 +238,40 @@ impl StateLine {
             batch_size: self.batch_size,
             seed: self.seed.unwrap_or(d.seed),
             pace: self.pace,
+            defaults: self.defaults.or(d.defaults),
             ..d
         }
+    }
+
+    /// What to tell a user who runs this line for `purpose` when it leaves out
+    /// settings whose defaults differ between headless training and the dashboard,
+    /// and names no `defaults=`: which defaults apply, and how to pick the other's.
+    pub fn defaults_notice(&self, purpose: Purpose) -> Option<String> {
+        if self.defaults.is_some() {
+            return None;
+        }
+        let differ = |r: &&crate::SettingRow| {
+            let [a, b] = Purpose::ALL.map(|p| r.default_for(p, 2));
+            matches!(r.default, crate::DefaultValue::PerPurpose(_)) && a != b
+        };
+        let missing: Vec<&str> = SETTINGS
+            .iter()
+            .filter(differ)
+            .filter_map(|r| r.key)
+            .filter(|key| self.get(key).is_none())
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let other = Purpose::ALL.into_iter().find(|p| *p != purpose)?;
+        Some(format!(
+            "the line leaves out {}: the {} defaults apply (on small data); add defaults={} \
+             for the {}'s",
+            missing.join(", "),
+            purpose.name(),
+            other.name(),
+            other.name(),
+        ))
     }
 
     /// Checks every value, naming the line's field: `lr=0: expected a positive ...`.
@@ -508,5 +543,56 @@ mod tests {
         let mut back = StateLine::default();
         back.set("data", "my%20data.csv").unwrap();
         assert_eq!(back.data, "my data.csv");
+    }
+
+    /// Issue 26 item 11: a partial line says whose defaults fill it in, and
+    /// `defaults=` makes it one run wherever it is used (epochs aside: headless
+    /// training ends, the dashboard's runs until stopped).
+    #[test]
+    fn a_partial_line_says_whose_defaults_apply_and_defaults_picks_them() {
+        let partial: StateLine = "nn-tui/1 data=circle hidden=".parse().unwrap();
+        assert_eq!(
+            partial.defaults_notice(Purpose::Headless).unwrap(),
+            "the line leaves out activation, optimizer, lr, batch, speed: the headless \
+             defaults apply (on small data); add defaults=dashboard for the dashboard's"
+        );
+        assert!(
+            partial
+                .defaults_notice(Purpose::Dashboard)
+                .unwrap()
+                .contains("add defaults=headless")
+        );
+        let data = load_data(&partial.data_spec().unwrap(), &partial.data_options()).unwrap();
+        let resolve = |line: &StateLine, purpose| line.request().resolve(purpose, &data).unwrap();
+        let headless = resolve(&partial, Purpose::Headless);
+        let dashboard = resolve(&partial, Purpose::Dashboard);
+        assert_ne!(headless.batch_size, dashboard.batch_size);
+
+        let pinned: StateLine = "nn-tui/1 data=circle hidden= defaults=dashboard"
+            .parse()
+            .unwrap();
+        assert_eq!(pinned.defaults_notice(Purpose::Headless), None);
+        let trained = resolve(&pinned, Purpose::Headless);
+        assert_eq!(
+            TrainConfig {
+                epochs: dashboard.epochs,
+                ..trained.clone()
+            },
+            dashboard
+        );
+        assert_eq!(trained.epochs, 100);
+        assert_eq!(
+            pinned.request().pace(Purpose::Headless, 2),
+            Pace::PLAYGROUND
+        );
+        assert_eq!(
+            pinned.to_string(),
+            "nn-tui/1 data=circle hidden= defaults=dashboard"
+        );
+        // A full line names every setting: nothing to say.
+        let (data, config, pace) = resolved(&StateLine::new("spiral"));
+        let spec = DataSpec::parse("spiral").unwrap();
+        let full = StateLine::from_run(&spec, &DataOptions::default(), &data, &config, pace);
+        assert_eq!(full.defaults_notice(Purpose::Headless), None);
     }
 }

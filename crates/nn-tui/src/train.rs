@@ -42,6 +42,9 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         let line = imported.line;
         // The flags a line does not hold (epochs, schedule, ...) apply; the others
         // conflict with --state.
+        if let Some(notice) = line.defaults_notice(Purpose::Headless) {
+            crate::progress::say(&format!("note: {notice}"));
+        }
         let request = line.request_over(request);
         let mut options = line.data_options();
         if t.early_stop.is_some() && line.validation_fraction.is_none() {
@@ -146,14 +149,19 @@ fn train(
         1 => format!("{} threads", trainer.threads()),
         n => format!("{n} ranks x {} threads", trainer.threads()),
     };
+    // No hidden layer, no hidden activation to speak of.
+    let hidden = if arch.sizes.len() > 2 {
+        format!("{} hidden, ", arch.hidden)
+    } else {
+        String::new()
+    };
     if let Some(reporter) = &reporter {
         reporter.println(&format!(
-            "training {arch} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {workers}",
+            "training {arch} on {} ({} train / {} val / {} test samples): {hidden}{} output, {} loss, {} lr {}, batch {}, {} epochs, {workers}",
             spec.name(),
             data.train.len(),
             data.validation.as_ref().map_or(0, nn_data::Dataset::len),
             data.test.as_ref().map_or(0, nn_data::Dataset::len),
-            arch.hidden,
             arch.output,
             arch.loss,
             trainer.config().optimizer.name(),
