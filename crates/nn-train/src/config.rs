@@ -263,6 +263,21 @@ pub(crate) mod rules {
         }
     }
 
+    /// The L1 and L2 penalties and the clipping norm, which a request and a
+    /// configuration both hold.
+    pub(crate) fn penalties(l1: f32, l2: f32, clip: Option<f32>) -> Result<(), SettingError> {
+        non_negative(Setting::L1, l1)?;
+        non_negative(Setting::L2, l2)?;
+        if let Some(clip) = clip {
+            positive(
+                Setting::Clip,
+                clip,
+                "expected a positive gradient norm such as 1.0",
+            )?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn batch_size(batch: usize) -> Result<(), SettingError> {
         at_least_one(Setting::BatchSize, batch, "sample per mini-batch")
     }
@@ -489,15 +504,7 @@ impl TrainConfig {
             rules::at_least_one(Setting::EarlyStop, patience, "epoch of patience")?;
         }
         rules::at_least_one(Setting::CheckpointEvery, self.checkpoint_every, "epoch")?;
-        rules::non_negative(Setting::L1, self.l1)?;
-        rules::non_negative(Setting::L2, self.l2)?;
-        if let Some(clip) = self.clip_norm {
-            rules::positive(
-                Setting::Clip,
-                clip,
-                "expected a positive gradient norm such as 1.0",
-            )?;
-        }
+        rules::penalties(self.l1, self.l2, self.clip_norm)?;
         match self.optimizer {
             OptimizerKind::Momentum { momentum, .. } => rules::momentum(momentum)?,
             OptimizerKind::AdamW { weight_decay, .. } => {

@@ -386,15 +386,7 @@ impl TrainRequest {
                 ));
             }
         }
-        rules::non_negative(Setting::L1, self.l1)?;
-        rules::non_negative(Setting::L2, self.l2)?;
-        if let Some(clip) = self.clip_norm {
-            rules::positive(
-                Setting::Clip,
-                clip,
-                "expected a positive gradient norm such as 1.0",
-            )?;
-        }
+        rules::penalties(self.l1, self.l2, self.clip_norm)?;
         if let Some(every) = self.step_every {
             rules::at_least_one(Setting::StepEvery, every, "epoch")?;
         }

@@ -20,7 +20,11 @@ pub fn data_options(
         samples: args.samples,
         noise: args.noise,
         seed: args.seed,
-        validation_fraction: args.val_split.unwrap_or(if early_stop { 0.1 } else { 0.0 }),
+        validation_fraction: args.val_split.unwrap_or(if early_stop {
+            DataOptions::EARLY_STOP_VALIDATION
+        } else {
+            DataOptions::default().validation_fraction
+        }),
         test_fraction: args.test_split,
         target: args.target.clone(),
         normalization: None,

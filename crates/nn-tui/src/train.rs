@@ -48,7 +48,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         let request = line.request_over(request);
         let mut options = line.data_options();
         if t.early_stop.is_some() && line.validation_fraction.is_none() {
-            options.validation_fraction = 0.1;
+            options.validation_fraction = nn_train::DataOptions::EARLY_STOP_VALIDATION;
         }
         (line.data, request, options)
     } else {
