@@ -264,13 +264,16 @@ impl StateLine {
             return None;
         }
         let other = Purpose::ALL.into_iter().find(|p| *p != purpose)?;
+        let whose = |p: Purpose| match p {
+            Purpose::Headless => "nn-tui train's",
+            Purpose::Dashboard => "the dashboard's",
+        };
         Some(format!(
-            "the line leaves out {}: the {} defaults apply (on small data); add defaults={} \
-             for the {}'s",
+            "the line leaves out {}: {} defaults apply (on small data); add defaults={} for {}",
             missing.join(", "),
-            purpose.name(),
+            whose(purpose),
             other.name(),
-            other.name(),
+            whose(other),
         ))
     }
 
@@ -553,7 +556,7 @@ mod tests {
         let partial: StateLine = "nn-tui/1 data=circle hidden=".parse().unwrap();
         assert_eq!(
             partial.defaults_notice(Purpose::Headless).unwrap(),
-            "the line leaves out activation, optimizer, lr, batch, speed: the headless \
+            "the line leaves out activation, optimizer, lr, batch, speed: nn-tui train's \
              defaults apply (on small data); add defaults=dashboard for the dashboard's"
         );
         assert!(
