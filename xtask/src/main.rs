@@ -6,13 +6,14 @@
 //! `cargo xtask man` writes the manual pages; `cargo xtask gen-onnx [--check]`
 //! regenerates (or checks) the ONNX protobuf types.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+/// The project's atomic writer (temp file, fsync, rename), as every crate uses it.
+use nn_core::write_atomically;
 use nn_data::{
     DEFAULT_SAMPLES, DEFAULT_SEED, Dataset, GENERATORS, Inputs, Targets, default_noise,
     to_csv_string,
@@ -158,26 +159,6 @@ fn stale_files(dir: &Path, generated: &[(Dataset, String)]) -> Vec<String> {
             (!fresh).then(|| path.display().to_string())
         })
         .collect()
-}
-
-/// Temp file in the same folder, fsync, rename: readers see the old file or the new one, never half.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.tmp"));
-    {
-        let mut file = File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-    }
-    fs::rename(&temp, path)?;
-    // Persist the rename itself; not possible on every platform, so best effort.
-    if let Ok(dir) = File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
 }
 
 /// One line: name, rows, features, and class balance or target range.

@@ -1,13 +1,17 @@
 //! `cargo xtask man`: the manual pages, `nn-tui.1` and one page per subcommand
 //! (`nn-tui-train.1`, ...), written by clap_mangen from the command line's own
-//! definition (the `nn-tui` library), so they say what `--help` says.
+//! definition (the `nn-tui` library), so they say what `--help` says. Built only with
+//! the `man` feature (`cargo xtask-man`): the rest of xtask does not need the workspace.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+#[cfg(feature = "man")]
+use std::{fs, path::Path};
 
+#[cfg(feature = "man")]
 use anyhow::Context;
 use clap::Args;
 
+#[cfg(feature = "man")]
 use crate::{workspace_root, write_atomically};
 
 #[derive(Debug, Args)]
@@ -17,6 +21,15 @@ pub struct Man {
     out: Option<PathBuf>,
 }
 
+#[cfg(not(feature = "man"))]
+pub fn man(_: &Man) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "man needs the command line's definition, built only with xtask's man feature: \
+         cargo xtask-man (cargo run -p xtask --features man -- man)"
+    )
+}
+
+#[cfg(feature = "man")]
 pub fn man(args: &Man) -> anyhow::Result<()> {
     let out = args
         .out
@@ -28,6 +41,7 @@ pub fn man(args: &Man) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "man")]
 /// The pages as (file name, roff text): the program's first, then each subcommand's.
 fn pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     // `help` is clap's, not ours; without it the pages list only real subcommands.
@@ -53,6 +67,7 @@ fn pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// Writes every page into `out` (created if missing), each atomically; returns their paths.
+#[cfg(feature = "man")]
 fn write_pages(out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     pages()?
@@ -66,7 +81,7 @@ fn write_pages(out: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "man"))]
 mod tests {
     use std::process::Command;
 

@@ -33,6 +33,12 @@ impl Activation {
         Activation::Softmax,
     ];
 
+    /// Whether a hidden layer may use it: every activation but softmax, which is
+    /// only an output activation (paired with cross-entropy). The one home of that rule.
+    pub fn hidden_allowed(self) -> bool {
+        self != Activation::Softmax
+    }
+
     /// Lower-case name, as on the command line and in model files.
     pub fn name(self) -> &'static str {
         match self {

@@ -95,7 +95,7 @@ impl Architecture {
         if count.is_none() {
             return bad("the layer sizes make more parameters than this machine can count".into());
         }
-        if self.hidden == Activation::Softmax {
+        if !self.hidden.hidden_allowed() {
             return bad("softmax is only an output activation (paired with cross-entropy)".into());
         }
         if !self.loss.fits_output(self.output) {

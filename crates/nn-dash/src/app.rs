@@ -802,7 +802,9 @@ impl App {
                 }
                 let up = action == Action::TrainShareUp;
                 let percent = step_within(s.train_percent(), 10, &TRAIN_PERCENT, up);
-                s.test_fraction = 1.0 - percent as f32 / 100.0;
+                // From the whole percentage, so the fraction is the nearest f32 to
+                // 0.2 (printed `0.2`), not 1 - 0.8 (`0.19999999`).
+                s.test_fraction = (100 - percent) as f32 / 100.0;
                 self.restart(format!("training data {percent}%: restarting"))
             }
             Action::Regenerate => {

@@ -109,16 +109,15 @@ impl DashOptions {
     /// hold (threads, a checkpoint folder, ...).
     pub fn from_state(imported: Imported, base: &TrainRequest) -> Result<Self, DashError> {
         let line = imported.line;
-        let request = TrainRequest {
-            threads: base.threads,
-            checkpoint_dir: base.checkpoint_dir.clone(),
-            epochs: base.epochs,
-            ..line.request()
-        };
+        // The flags a line does not hold (epochs, threads, schedule, ...) apply.
+        let request = line.request_over(base.clone());
         let mut options = Self::new(Some(&line.data), line.data_options(), request)?;
         options.discretize = line.discretize.unwrap_or(false);
         options.test_points = line.test_points.unwrap_or(true);
         options.notices = imported.notices;
+        options
+            .notices
+            .extend(line.defaults_notice(nn_train::Purpose::Dashboard));
         Ok(options)
     }
 

@@ -34,12 +34,22 @@ pub enum Setting {
     ValidationFraction,
     /// Fraction held out for testing.
     TestFraction,
+    /// Seed of the data (generation and split).
+    DataSeed,
     /// Input features computed from the raw columns.
     Features,
     /// All layer sizes, inputs first.
     Layers,
     /// Hidden layer sizes.
     Hidden,
+    /// Hidden activation.
+    Activation,
+    /// Output activation.
+    Output,
+    /// Loss.
+    Loss,
+    /// Update rule.
+    Optimizer,
     /// The optimizer's base learning rate.
     LearningRate,
     /// Momentum of the momentum and Nesterov optimizers.
@@ -56,6 +66,10 @@ pub enum Setting {
     StepEvery,
     /// Factor per decay of the step schedule.
     StepFactor,
+    /// Learning-rate schedule.
+    Schedule,
+    /// The fraction of the rate the cosine schedule anneals to.
+    MinLrFactor,
     /// Samples per mini-batch.
     BatchSize,
     /// Samples per shard.
@@ -68,9 +82,54 @@ pub enum Setting {
     CheckpointEvery,
     /// Epochs per second of a watched run.
     Speed,
+    /// Seed of the initial weights and the shuffles.
+    Seed,
+    /// The dashboard shows the output discretized.
+    Discretize,
+    /// The dashboard shows the test points.
+    TestPoints,
+    /// Whose defaults fill in what a run leaves out (headless or dashboard).
+    Defaults,
 }
 
 impl Setting {
+    /// Every setting ([`crate::SETTINGS`] has one row for each).
+    pub const ALL: [Setting; 33] = [
+        Self::Data,
+        Self::Samples,
+        Self::Noise,
+        Self::ValidationFraction,
+        Self::TestFraction,
+        Self::DataSeed,
+        Self::Features,
+        Self::Layers,
+        Self::Hidden,
+        Self::Activation,
+        Self::Output,
+        Self::Loss,
+        Self::Optimizer,
+        Self::LearningRate,
+        Self::Momentum,
+        Self::WeightDecay,
+        Self::L1,
+        Self::L2,
+        Self::Clip,
+        Self::StepEvery,
+        Self::StepFactor,
+        Self::BatchSize,
+        Self::ShardSize,
+        Self::Epochs,
+        Self::EarlyStop,
+        Self::CheckpointEvery,
+        Self::Speed,
+        Self::Seed,
+        Self::Discretize,
+        Self::TestPoints,
+        Self::Schedule,
+        Self::MinLrFactor,
+        Self::Defaults,
+    ];
+
     /// The setting's name in messages: `learning rate`.
     pub fn name(self) -> &'static str {
         match self {
@@ -79,9 +138,14 @@ impl Setting {
             Self::Noise => "noise",
             Self::ValidationFraction => "validation fraction",
             Self::TestFraction => "test fraction",
+            Self::DataSeed => "data seed",
             Self::Features => "features",
             Self::Layers => "layers",
             Self::Hidden => "hidden layers",
+            Self::Activation => "activation",
+            Self::Output => "output activation",
+            Self::Loss => "loss",
+            Self::Optimizer => "optimizer",
             Self::LearningRate => "learning rate",
             Self::Momentum => "momentum",
             Self::WeightDecay => "weight decay",
@@ -90,12 +154,18 @@ impl Setting {
             Self::Clip => "gradient clipping norm",
             Self::StepEvery => "step-schedule interval",
             Self::StepFactor => "step-schedule factor",
+            Self::Schedule => "schedule",
+            Self::MinLrFactor => "cosine schedule's final rate factor",
             Self::BatchSize => "batch size",
             Self::ShardSize => "shard size",
             Self::Epochs => "epochs",
             Self::EarlyStop => "early-stopping patience",
             Self::CheckpointEvery => "checkpoint interval",
             Self::Speed => "speed",
+            Self::Seed => "seed",
+            Self::Discretize => "discretize",
+            Self::TestPoints => "test points",
+            Self::Defaults => "defaults",
         }
     }
 }
@@ -191,6 +261,21 @@ pub(crate) mod rules {
                 format!("expected at least 1 {unit}"),
             ))
         }
+    }
+
+    /// The L1 and L2 penalties and the clipping norm, which a request and a
+    /// configuration both hold.
+    pub(crate) fn penalties(l1: f32, l2: f32, clip: Option<f32>) -> Result<(), SettingError> {
+        non_negative(Setting::L1, l1)?;
+        non_negative(Setting::L2, l2)?;
+        if let Some(clip) = clip {
+            positive(
+                Setting::Clip,
+                clip,
+                "expected a positive gradient norm such as 1.0",
+            )?;
+        }
+        Ok(())
     }
 
     pub(crate) fn batch_size(batch: usize) -> Result<(), SettingError> {
@@ -419,21 +504,16 @@ impl TrainConfig {
             rules::at_least_one(Setting::EarlyStop, patience, "epoch of patience")?;
         }
         rules::at_least_one(Setting::CheckpointEvery, self.checkpoint_every, "epoch")?;
-        rules::non_negative(Setting::L1, self.l1)?;
-        rules::non_negative(Setting::L2, self.l2)?;
-        if let Some(clip) = self.clip_norm {
-            rules::positive(
-                Setting::Clip,
-                clip,
-                "expected a positive gradient norm such as 1.0",
-            )?;
-        }
+        rules::penalties(self.l1, self.l2, self.clip_norm)?;
         match self.optimizer {
             OptimizerKind::Momentum { momentum, .. } => rules::momentum(momentum)?,
             OptimizerKind::AdamW { weight_decay, .. } => {
                 rules::non_negative(Setting::WeightDecay, weight_decay)?;
             }
             OptimizerKind::Sgd | OptimizerKind::Adam { .. } => {}
+        }
+        if let Schedule::Cosine { min_factor, .. } = self.schedule {
+            rules::fraction(Setting::MinLrFactor, min_factor, ", e.g. 0.01")?;
         }
         if let Schedule::Step { every, factor } = self.schedule {
             rules::at_least_one(Setting::StepEvery, every, "epoch")?;

@@ -27,6 +27,7 @@ mod request;
 mod run_dir;
 mod sample;
 mod session;
+mod settings;
 mod setup;
 mod shards;
 mod state_line;
@@ -52,6 +53,10 @@ pub use run_dir::{
 pub use sample::{Desired, SampleError, SamplePart};
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
+};
+pub use settings::{
+    DefaultValue, RunSettings, SETTINGS, SettingRow, by_key, flag_of, float as float_text, help,
+    keys, row,
 };
 pub use setup::{DataOptions, DataSpec, load_data};
 pub use state_line::{Imported, StateLine, StateLineError};

@@ -44,16 +44,13 @@ const CHANGES_THE_RUN: &str = "weights start random here";
 const CLASSIFY_SAMPLES: usize = 500;
 const REGRESS_SAMPLES: usize = 1200;
 
-/// The Playground's key for a setting, in errors.
+/// The Playground's key for a setting, in errors (from [`crate::SETTINGS`]).
 fn key_of(setting: Setting) -> &'static str {
     match setting {
-        Setting::Noise => "noise",
-        Setting::TestFraction => "percTrainData",
-        Setting::Hidden | Setting::Layers => "networkShape",
-        Setting::LearningRate => "learningRate",
-        Setting::L1 | Setting::L2 => "regularizationRate",
-        Setting::BatchSize => "batchSize",
-        other => other.name(),
+        Setting::Layers => "networkShape",
+        setting => crate::settings::row(setting)
+            .playground
+            .unwrap_or(setting.name()),
     }
 }
 

@@ -43,6 +43,24 @@ pub enum OptimizerChoice {
     AdamW,
 }
 
+impl Purpose {
+    /// Both purposes.
+    pub const ALL: [Purpose; 2] = [Purpose::Headless, Purpose::Dashboard];
+
+    /// Its name in a state line: `headless`, `dashboard`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Headless => "headless",
+            Purpose::Dashboard => "dashboard",
+        }
+    }
+
+    /// The purpose called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
 impl OptimizerChoice {
     /// Every choice, in the order `--help` lists them.
     pub const ALL: [OptimizerChoice; 5] = [
@@ -234,7 +252,7 @@ pub fn defaults(purpose: Purpose, inputs: usize) -> &'static Defaults {
 }
 
 /// Momentum when none is asked for (PyTorch users' usual 0.9).
-const DEFAULT_MOMENTUM: f32 = 0.9;
+pub(crate) const DEFAULT_MOMENTUM: f32 = 0.9;
 
 /// What a user asked for. `None` (and the `Default`) means "the default", from [`DEFAULTS`].
 #[derive(Debug, Clone, PartialEq)]
@@ -269,6 +287,8 @@ pub struct TrainRequest {
     pub step_every: Option<usize>,
     /// Factor per decay of the step schedule.
     pub step_factor: f32,
+    /// The fraction of the rate the cosine schedule ends at.
+    pub min_lr_factor: f32,
     /// Samples per mini-batch.
     pub batch_size: Option<usize>,
     /// Shuffle the training samples every epoch (else take them in order).
@@ -287,6 +307,10 @@ pub struct TrainRequest {
     pub checkpoint_every: usize,
     /// How fast a watched session trains.
     pub pace: Option<Pace>,
+    /// Whose defaults fill in the network, optimizer, rate, batch and pace left out
+    /// (`None`: those of the purpose the run is resolved for). Epochs always follow
+    /// the purpose: a headless run ends, a dashboard's runs until stopped.
+    pub defaults: Option<Purpose>,
 }
 
 impl Default for TrainRequest {
@@ -307,6 +331,7 @@ impl Default for TrainRequest {
             schedule: ScheduleChoice::Constant,
             step_every: None,
             step_factor: 0.1,
+            min_lr_factor: 0.01,
             batch_size: None,
             shuffle: true,
             epochs: None,
@@ -316,6 +341,7 @@ impl Default for TrainRequest {
             checkpoint_dir: None,
             checkpoint_every: 1,
             pace: None,
+            defaults: None,
         }
     }
 }
@@ -360,15 +386,7 @@ impl TrainRequest {
                 ));
             }
         }
-        rules::non_negative(Setting::L1, self.l1)?;
-        rules::non_negative(Setting::L2, self.l2)?;
-        if let Some(clip) = self.clip_norm {
-            rules::positive(
-                Setting::Clip,
-                clip,
-                "expected a positive gradient norm such as 1.0",
-            )?;
-        }
+        rules::penalties(self.l1, self.l2, self.clip_norm)?;
         if let Some(every) = self.step_every {
             rules::at_least_one(Setting::StepEvery, every, "epoch")?;
         }
@@ -377,6 +395,7 @@ impl TrainRequest {
             self.step_factor,
             "expected a positive factor such as 0.1",
         )?;
+        rules::fraction(Setting::MinLrFactor, self.min_lr_factor, ", e.g. 0.01")?;
         for (setting, sizes) in [
             (Setting::Hidden, &self.hidden),
             (Setting::Layers, &self.layers),
@@ -399,7 +418,8 @@ impl TrainRequest {
         self.validate()?;
         let inputs = data.train.dim();
         let task = data.train.task();
-        let defaults = defaults(purpose, inputs);
+        let epochs_default = defaults(purpose, inputs).epochs;
+        let defaults = defaults(self.defaults.unwrap_or(purpose), inputs);
         let architecture = self.architecture(defaults, inputs, task)?;
         let choice = self.optimizer.unwrap_or(defaults.optimizer);
         let momentum = self.momentum.unwrap_or(DEFAULT_MOMENTUM);
@@ -432,7 +452,7 @@ impl TrainRequest {
                 (adamw, _) => adamw,
             },
         };
-        let epochs = self.epochs.or(defaults.epochs).unwrap_or(usize::MAX);
+        let epochs = self.epochs.or(epochs_default).unwrap_or(usize::MAX);
         let schedule = match self.schedule {
             ScheduleChoice::Constant => Schedule::Constant,
             ScheduleChoice::Step => Schedule::Step {
@@ -441,7 +461,7 @@ impl TrainRequest {
             },
             ScheduleChoice::Cosine => Schedule::Cosine {
                 epochs,
-                min_factor: 0.01,
+                min_factor: self.min_lr_factor,
             },
         };
         let mut config = TrainConfig::new(architecture);
@@ -467,7 +487,8 @@ impl TrainRequest {
 
     /// The pace for `purpose` on data with `inputs` features: the user's, else the default.
     pub fn pace(&self, purpose: Purpose, inputs: usize) -> Pace {
-        self.pace.unwrap_or(defaults(purpose, inputs).pace)
+        self.pace
+            .unwrap_or(defaults(self.defaults.unwrap_or(purpose), inputs).pace)
     }
 
     /// The network: `layers` as given (checked against the data), or the task's
@@ -605,5 +626,37 @@ mod tests {
             err.to_string(),
             "learning rate -1: expected a positive learning rate such as 0.01"
         );
+    }
+
+    /// The cosine schedule anneals to `min_lr_factor` of the rate (a setting of its own
+    /// since issue 19; 0.01 before, and by default).
+    #[test]
+    fn the_cosine_schedule_ends_at_the_min_lr_factor() {
+        let data = crate::load_data(
+            &crate::DataSpec::parse("xor").unwrap(),
+            &crate::DataOptions::default(),
+        )
+        .unwrap();
+        let resolve = |request: TrainRequest| request.resolve(Purpose::Headless, &data).unwrap();
+        let cosine = TrainRequest {
+            schedule: ScheduleChoice::Cosine,
+            epochs: Some(10),
+            ..TrainRequest::default()
+        };
+        let default = resolve(cosine.clone());
+        assert_eq!(default.schedule.factor(10), 0.01);
+        let half = resolve(TrainRequest {
+            min_lr_factor: 0.5,
+            ..cosine.clone()
+        });
+        assert_eq!(half.schedule.factor(0), 1.0);
+        assert_eq!(half.schedule.factor(10), 0.5);
+        let err = TrainRequest {
+            min_lr_factor: 1.5,
+            ..cosine
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.setting, Setting::MinLrFactor);
     }
 }

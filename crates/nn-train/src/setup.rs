@@ -183,6 +183,11 @@ impl DataOptions {
     }
 }
 
+impl DataOptions {
+    /// The validation fraction early stopping takes when none is given.
+    pub const EARLY_STOP_VALIDATION: f32 = 0.1;
+}
+
 impl Default for DataOptions {
     fn default() -> Self {
         Self {

@@ -19,11 +19,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use nn_core::{Activation, Loss};
+
 use nn_data::Features;
 
 use crate::config::{OptimizerKind, Setting, SettingError, TrainConfig};
 use crate::pace::Pace;
-use crate::request::{OptimizerChoice, TrainRequest};
+use crate::request::{OptimizerChoice, Purpose, TrainRequest};
+use crate::settings::SETTINGS;
 use crate::setup::{DataOptions, DataSpec};
 use crate::trainer::TrainData;
 
@@ -79,6 +81,8 @@ pub struct StateLine {
     pub discretize: Option<bool>,
     /// The dashboard shows the test points.
     pub test_points: Option<bool>,
+    /// Whose defaults fill in the fields left out (`None`: those of where the line is used).
+    pub defaults: Option<Purpose>,
 }
 
 /// A state line, or a Playground URL, read back: the line and what the reader should know.
@@ -185,6 +189,7 @@ impl StateLine {
             pace: Some(pace),
             discretize: None,
             test_points: None,
+            defaults: None,
         }
     }
 
@@ -210,7 +215,14 @@ impl StateLine {
 
     /// The training request it defines (defaults for the fields left out).
     pub fn request(&self) -> TrainRequest {
-        let d = TrainRequest::default();
+        self.request_over(TrainRequest::default())
+    }
+
+    /// `base` with the line's fields in place of its own: what the line defines,
+    /// with the settings a line does not hold (epochs, schedule, threads, shuffle,
+    /// checkpoints) taken from `base`.
+    pub fn request_over(&self, base: TrainRequest) -> TrainRequest {
+        let d = base;
         TrainRequest {
             hidden: self.hidden.clone(),
             activation: self.activation,
@@ -226,8 +238,43 @@ impl StateLine {
             batch_size: self.batch_size,
             seed: self.seed.unwrap_or(d.seed),
             pace: self.pace,
+            defaults: self.defaults.or(d.defaults),
             ..d
         }
+    }
+
+    /// What to tell a user who runs this line for `purpose` when it leaves out
+    /// settings whose defaults differ between headless training and the dashboard,
+    /// and names no `defaults=`: which defaults apply, and how to pick the other's.
+    pub fn defaults_notice(&self, purpose: Purpose) -> Option<String> {
+        if self.defaults.is_some() {
+            return None;
+        }
+        let differ = |r: &&crate::SettingRow| {
+            let [a, b] = Purpose::ALL.map(|p| r.default_for(p, 2));
+            matches!(r.default, crate::DefaultValue::PerPurpose(_)) && a != b
+        };
+        let missing: Vec<&str> = SETTINGS
+            .iter()
+            .filter(differ)
+            .filter_map(|r| r.key)
+            .filter(|key| self.get(key).is_none())
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let other = Purpose::ALL.into_iter().find(|p| *p != purpose)?;
+        let whose = |p: Purpose| match p {
+            Purpose::Headless => "nn-tui train's",
+            Purpose::Dashboard => "the dashboard's",
+        };
+        Some(format!(
+            "the line leaves out {}: {} defaults apply (on small data); add defaults={} for {}",
+            missing.join(", "),
+            whose(purpose),
+            other.name(),
+            whose(other),
+        ))
     }
 
     /// Checks every value, naming the line's field: `lr=0: expected a positive ...`.
@@ -261,26 +308,11 @@ impl StateLine {
     }
 }
 
-/// The line's key for a setting, in validation errors.
+/// The line's key for a setting, in validation errors (its name when a line does not hold it).
 fn key_of(setting: Setting) -> &'static str {
     match setting {
-        Setting::Data => "data",
-        Setting::Samples => "samples",
-        Setting::Noise => "noise",
-        Setting::ValidationFraction => "val",
-        Setting::TestFraction => "test",
-        Setting::Features => "features",
-        Setting::Layers | Setting::Hidden => "hidden",
-        Setting::LearningRate => "lr",
-        Setting::Momentum => "momentum",
-        Setting::WeightDecay => "weight-decay",
-        Setting::L1 => "l1",
-        Setting::L2 => "l2",
-        Setting::Clip => "clip",
-        Setting::BatchSize => "batch",
-        Setting::Speed => "speed",
-        // Not in a state line.
-        other => other.name(),
+        Setting::Layers => "hidden",
+        setting => crate::settings::row(setting).key.unwrap_or(setting.name()),
     }
 }
 
@@ -292,83 +324,21 @@ fn strip_setting(e: &crate::TrainError) -> String {
     }
 }
 
-/// A value without spaces: `%` and space are written `%25` and `%20`.
 fn encode(value: &str) -> String {
     value.replace('%', "%25").replace(' ', "%20")
 }
 
-fn decode(value: &str) -> String {
-    value.replace("%20", " ").replace("%25", "%")
-}
-
-fn join(sizes: &[usize]) -> String {
-    sizes
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl fmt::Display for StateLine {
-    /// The line: `nn-tui/1`, then `key=value` for every field that is set.
+    /// The line: `nn-tui/1`, then `key=value` for every field that is set, in
+    /// [`SETTINGS`]' order.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{VERSION} data={}", encode(&self.data))?;
-        let mut field = |key: &str, value: Option<String>| match value {
-            Some(v) => write!(f, " {key}={v}"),
-            None => Ok(()),
-        };
-        let text = |v: Option<f32>| v.map(|v| v.to_string());
-        field("samples", self.samples.map(|v| v.to_string()))?;
-        field("noise", text(self.noise))?;
-        field("test", text(self.test_fraction))?;
-        field("val", text(self.validation_fraction))?;
-        field("data-seed", self.data_seed.map(|v| v.to_string()))?;
-        field("features", self.features.as_ref().map(ToString::to_string))?;
-        field("hidden", self.hidden.as_deref().map(join))?;
-        field("activation", self.activation.map(|a| a.name().into()))?;
-        field("output", self.output.map(|a| a.name().into()))?;
-        field("loss", self.loss.map(|l| l.name().into()))?;
-        field("optimizer", self.optimizer.map(|o| o.name().into()))?;
-        field("momentum", text(self.momentum))?;
-        field("weight-decay", text(self.weight_decay))?;
-        field("lr", text(self.learning_rate))?;
-        field("l1", text(self.l1))?;
-        field("l2", text(self.l2))?;
-        field("clip", text(self.clip))?;
-        field("batch", self.batch_size.map(|v| v.to_string()))?;
-        field("seed", self.seed.map(|v| v.to_string()))?;
-        field("speed", self.pace.map(|p| p.to_string()))?;
-        field("discretize", self.discretize.map(|v| v.to_string()))?;
-        field("test-points", self.test_points.map(|v| v.to_string()))
+        f.write_str(VERSION)?;
+        for (key, value) in self.fields() {
+            write!(f, " {key}={value}")?;
+        }
+        Ok(())
     }
 }
-
-/// Every key a line may hold, in the order it is written.
-pub const KEYS: [&str; 23] = [
-    "data",
-    "samples",
-    "noise",
-    "test",
-    "val",
-    "data-seed",
-    "features",
-    "hidden",
-    "activation",
-    "output",
-    "loss",
-    "optimizer",
-    "momentum",
-    "weight-decay",
-    "lr",
-    "l1",
-    "l2",
-    "clip",
-    "batch",
-    "seed",
-    "speed",
-    "discretize",
-    "test-points",
-];
 
 impl FromStr for StateLine {
     type Err = StateLineError;
@@ -414,96 +384,33 @@ impl FromStr for StateLine {
 }
 
 impl StateLine {
-    /// Sets the field `key` from its text.
-    fn set(&mut self, key: &str, value: &str) -> Result<(), StateLineError> {
-        let bad = |problem: &str| StateLineError::field(key, value, problem);
-        let number = |what: &str| -> Result<f32, StateLineError> {
-            value
-                .parse::<f32>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| bad(&format!("expected {what}")))
+    /// Sets the field `key` from its text (any key of [`SETTINGS`] a line holds).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), StateLineError> {
+        let Some(parse) = crate::settings::by_key(key).and_then(|r| r.parse) else {
+            let keys: Vec<&str> = crate::settings::keys().collect();
+            return Err(StateLineError::field(
+                key,
+                value,
+                format!("unknown field: expected one of {}", keys.join(", ")),
+            ));
         };
-        let count = |what: &str| -> Result<usize, StateLineError> {
-            value.parse().map_err(|_| bad(&format!("expected {what}")))
-        };
-        let seed = || -> Result<u64, StateLineError> {
-            value
-                .parse()
-                .map_err(|_| bad("expected a whole number from 0 to 18446744073709551615"))
-        };
-        let one_of = |names: &[&str]| bad(&format!("expected one of {}", names.join(", ")));
-        let flag = || match value {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(bad("expected true or false")),
-        };
-        let activation = |output: bool| {
-            Activation::from_name(value)
-                .filter(|a| output || *a != Activation::Softmax)
-                .ok_or_else(|| {
-                    bad(if output {
-                        "expected sigmoid, softmax, linear, tanh or relu"
-                    } else {
-                        "expected sigmoid, tanh, relu or linear"
-                    })
-                })
-        };
-        match key {
-            "data" => self.data = decode(value),
-            "samples" => self.samples = Some(count("a number of samples, e.g. 500")?),
-            "noise" => self.noise = Some(number("a number, e.g. 0.2")?),
-            "test" => self.test_fraction = Some(number("a fraction, e.g. 0.2")?),
-            "val" => self.validation_fraction = Some(number("a fraction, e.g. 0.1")?),
-            "data-seed" => self.data_seed = Some(seed()?),
-            "features" => {
-                self.features = Some(value.parse().map_err(|e| match e {
-                    nn_data::DataError::Features { problem, .. } => bad(&problem),
-                    e => bad(&e.to_string()),
-                })?);
-            }
-            "hidden" => {
-                let sizes = value
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::parse)
-                    .collect::<Result<Vec<usize>, _>>()
-                    .map_err(|_| bad("expected layer sizes, e.g. 8,8 (or nothing for none)"))?;
-                self.hidden = Some(sizes);
-            }
-            "activation" => self.activation = Some(activation(false)?),
-            "output" => self.output = Some(activation(true)?),
-            "loss" => {
-                let names = Loss::ALL.map(Loss::name);
-                self.loss = Some(Loss::from_name(value).ok_or_else(|| one_of(&names))?);
-            }
-            "optimizer" => {
-                let names = OptimizerChoice::ALL.map(OptimizerChoice::name);
-                self.optimizer =
-                    Some(OptimizerChoice::from_name(value).ok_or_else(|| one_of(&names))?);
-            }
-            "momentum" => self.momentum = Some(number("a number, e.g. 0.9")?),
-            "weight-decay" => self.weight_decay = Some(number("a number, e.g. 0.01")?),
-            "lr" => self.learning_rate = Some(number("a number, e.g. 0.03")?),
-            "l1" => self.l1 = Some(number("a number, e.g. 0.001")?),
-            "l2" => self.l2 = Some(number("a number, e.g. 0.001")?),
-            "clip" => self.clip = Some(number("a number, e.g. 1")?),
-            "batch" => self.batch_size = Some(count("a number of samples, e.g. 10")?),
-            "seed" => self.seed = Some(seed()?),
-            "speed" => {
-                self.pace = Some(value.parse().map_err(|e: SettingError| bad(&e.problem))?);
-            }
-            "discretize" => self.discretize = Some(flag()?),
-            "test-points" => self.test_points = Some(flag()?),
-            _ => {
-                return Err(StateLineError::field(
-                    key,
-                    value,
-                    format!("unknown field: expected one of {}", KEYS.join(", ")),
-                ));
-            }
-        }
-        Ok(())
+        parse(self, value).map_err(|problem| StateLineError::field(key, value, problem))
+    }
+
+    /// The value of the field `key` as the line prints it (`None`: not set, or no such key).
+    pub fn get(&self, key: &str) -> Option<String> {
+        crate::settings::by_key(key)
+            .and_then(|r| r.print)
+            .and_then(|print| print(self))
+    }
+
+    /// Every field that is set, `(key, value)`, in the order the line writes them;
+    /// run.json's `settings`.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        SETTINGS
+            .iter()
+            .filter_map(|r| Some((r.key?, (r.print?)(self)?)))
+            .collect()
     }
 }
 
@@ -639,5 +546,56 @@ mod tests {
         let mut back = StateLine::default();
         back.set("data", "my%20data.csv").unwrap();
         assert_eq!(back.data, "my data.csv");
+    }
+
+    /// Issue 26 item 11: a partial line says whose defaults fill it in, and
+    /// `defaults=` makes it one run wherever it is used (epochs aside: headless
+    /// training ends, the dashboard's runs until stopped).
+    #[test]
+    fn a_partial_line_says_whose_defaults_apply_and_defaults_picks_them() {
+        let partial: StateLine = "nn-tui/1 data=circle hidden=".parse().unwrap();
+        assert_eq!(
+            partial.defaults_notice(Purpose::Headless).unwrap(),
+            "the line leaves out activation, optimizer, lr, batch, speed: nn-tui train's \
+             defaults apply (on small data); add defaults=dashboard for the dashboard's"
+        );
+        assert!(
+            partial
+                .defaults_notice(Purpose::Dashboard)
+                .unwrap()
+                .contains("add defaults=headless")
+        );
+        let data = load_data(&partial.data_spec().unwrap(), &partial.data_options()).unwrap();
+        let resolve = |line: &StateLine, purpose| line.request().resolve(purpose, &data).unwrap();
+        let headless = resolve(&partial, Purpose::Headless);
+        let dashboard = resolve(&partial, Purpose::Dashboard);
+        assert_ne!(headless.batch_size, dashboard.batch_size);
+
+        let pinned: StateLine = "nn-tui/1 data=circle hidden= defaults=dashboard"
+            .parse()
+            .unwrap();
+        assert_eq!(pinned.defaults_notice(Purpose::Headless), None);
+        let trained = resolve(&pinned, Purpose::Headless);
+        assert_eq!(
+            TrainConfig {
+                epochs: dashboard.epochs,
+                ..trained.clone()
+            },
+            dashboard
+        );
+        assert_eq!(trained.epochs, 100);
+        assert_eq!(
+            pinned.request().pace(Purpose::Headless, 2),
+            Pace::PLAYGROUND
+        );
+        assert_eq!(
+            pinned.to_string(),
+            "nn-tui/1 data=circle hidden= defaults=dashboard"
+        );
+        // A full line names every setting: nothing to say.
+        let (data, config, pace) = resolved(&StateLine::new("spiral"));
+        let spec = DataSpec::parse("spiral").unwrap();
+        let full = StateLine::from_run(&spec, &DataOptions::default(), &data, &config, pace);
+        assert_eq!(full.defaults_notice(Purpose::Headless), None);
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_core::{Activation, Loss, ModelAssumptions};
-use nn_train::{OptimizerChoice, Purpose, ScheduleChoice, Setting};
+use nn_train::{DataOptions, OptimizerChoice, Purpose, ScheduleChoice, Setting, TrainRequest};
 
 const ABOUT: &str =
     "Train, evaluate and run small neural networks, or watch one learn in the terminal dashboard.";
@@ -143,33 +143,22 @@ fn defaults_text(purpose: Purpose) -> String {
     )
 }
 
-/// The flag that sets `setting`: nn-train names settings, only the binary knows flags.
+/// The flag that sets `setting` (from nn-train's table of settings, [`nn_train::SETTINGS`]).
 pub fn flag(setting: Setting) -> &'static str {
-    match setting {
-        Setting::Data => "--data",
-        Setting::Samples => "--samples",
-        Setting::Noise => "--noise",
-        Setting::ValidationFraction => "--val-split",
-        Setting::TestFraction => "--test-split",
-        Setting::Features => "--features",
-        Setting::Layers => "--layers",
-        Setting::Hidden => "--hidden",
-        Setting::LearningRate => "--lr",
-        Setting::Momentum => "--momentum",
-        Setting::WeightDecay => "--weight-decay",
-        Setting::L1 => "--l1",
-        Setting::L2 => "--l2",
-        Setting::Clip => "--clip",
-        Setting::StepEvery => "--step-every",
-        Setting::StepFactor => "--step-factor",
-        Setting::BatchSize => "--batch",
-        // Not a flag: only library users set it.
-        Setting::ShardSize => "shard size",
-        Setting::Epochs => "--epochs",
-        Setting::EarlyStop => "--early-stop",
-        Setting::CheckpointEvery => "--checkpoint-every",
-        Setting::Speed => "--speed",
-    }
+    nn_train::flag_of(setting)
+}
+
+/// The help text of `setting`, from the table of settings.
+fn help(setting: Setting) -> &'static str {
+    nn_train::help(setting)
+}
+
+/// The help text of `setting` and its fixed default, for a flag clap shows no default for.
+fn help_and_default(setting: Setting) -> String {
+    let default = nn_train::row(setting)
+        .default_for(Purpose::Headless, 2)
+        .expect("a fixed default");
+    format!("{} [default: {default}]", help(setting))
 }
 
 fn parse_speed(text: &str) -> Result<nn_train::Pace, String> {
@@ -188,22 +177,25 @@ fn parse_features(list: &str) -> Result<nn_data::Features, String> {
 #[command(next_help_heading = "Data")]
 pub struct DataArgs {
     /// Samples to generate (generators only).
-    #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_SAMPLES)]
+    #[arg(long, value_name = "N", default_value_t = DataOptions::default().samples,
+          help = help(Setting::Samples))]
     pub samples: usize,
-    /// Generator noise (default: the generator's own, e.g. 0.2 for spiral).
-    #[arg(long, value_name = "F")]
+    /// Generator noise.
+    #[arg(long, value_name = "F", help = help(Setting::Noise))]
     pub noise: Option<f32>,
-    /// Fraction held out for validation (0.1 when --early-stop is given without it).
-    #[arg(long = "val-split", value_name = "F")]
+    /// Fraction held out for validation.
+    #[arg(long = "val-split", value_name = "F", help = help(Setting::ValidationFraction))]
     pub val_split: Option<f32>,
-    /// Fraction held out for testing (mnist has its own 10,000 test images).
-    #[arg(long = "test-split", value_name = "F", default_value_t = 0.2)]
+    /// Fraction held out for testing.
+    #[arg(long = "test-split", value_name = "F", help = help(Setting::TestFraction),
+          default_value_t = DataOptions::default().test_fraction)]
     pub test_split: f32,
     /// CSV target column (default: `label`, else the last column).
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
     /// Seed for data generation, splits, initial weights and shuffling.
-    #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_SEED)]
+    #[arg(long, value_name = "N", help = help(Setting::Seed),
+          default_value_t = DataOptions::default().seed)]
     pub seed: u64,
 }
 
@@ -211,31 +203,29 @@ pub struct DataArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Network")]
 pub struct NetworkArgs {
-    /// Input features computed from the columns x1 and x2 of 2-D data (the Playground's):
-    /// x1, x2, x1^2, x2^2, x1x2, sinx1, sinx2, cosx1, cosx2, comma separated
-    /// [default: the data's own columns]. The model file records them; eval and predict apply them.
-    #[arg(long, value_name = "LIST", value_parser = parse_features)]
+    /// Input features computed from the columns x1 and x2 of 2-D data.
+    #[arg(long, value_name = "LIST", value_parser = parse_features, help = help(Setting::Features))]
     pub features: Option<nn_data::Features>,
-    /// Hidden layer sizes, e.g. 100,50 (inputs and outputs follow from the data).
+    /// Hidden layer sizes.
     #[arg(
         long,
         value_name = "SIZES",
         value_delimiter = ',',
-        conflicts_with = "layers"
+        conflicts_with = "layers",
+        help = help(Setting::Hidden)
     )]
     pub hidden: Option<Vec<usize>>,
-    /// All layer sizes, inputs first, e.g. 784,100,10 (must match the data).
-    #[arg(long, value_name = "SIZES", value_delimiter = ',')]
+    /// All layer sizes, inputs first.
+    #[arg(long, value_name = "SIZES", value_delimiter = ',', help = help(Setting::Layers))]
     pub layers: Option<Vec<usize>>,
     /// Hidden-layer activation.
-    #[arg(long, value_enum, value_name = "NAME")]
+    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Activation))]
     pub activation: Option<HiddenActivation>,
     /// Output-layer activation.
-    #[arg(long, value_enum, value_name = "NAME")]
+    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Output))]
     pub output: Option<OutputActivation>,
-    /// Loss: mse, ce and bce are PyTorch's; seed is the seed's, whose gradient is K/2 times
-    /// mse's for K outputs, so --loss seed --lr r trains like --loss mse --lr r*K/2 (5x on MNIST).
-    #[arg(long, value_enum, value_name = "NAME")]
+    /// Loss.
+    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Loss))]
     pub loss: Option<LossArg>,
 }
 
@@ -244,51 +234,58 @@ pub struct NetworkArgs {
 #[command(next_help_heading = "Training")]
 pub struct TrainingArgs {
     /// Update rule.
-    #[arg(long, value_enum, value_name = "NAME")]
+    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Optimizer))]
     pub optimizer: Option<OptimizerArg>,
-    /// Learning rate (default: see below).
-    #[arg(long, value_name = "F")]
+    /// Learning rate.
+    #[arg(long, value_name = "F", help = help(Setting::LearningRate))]
     pub lr: Option<f32>,
-    /// Momentum for --optimizer momentum|nesterov [default: 0.9].
-    #[arg(long, value_name = "F")]
+    /// Momentum for --optimizer momentum|nesterov.
+    #[arg(long, value_name = "F", help = help_and_default(Setting::Momentum))]
     pub momentum: Option<f32>,
-    /// Decoupled weight decay for --optimizer adamw [default: 0.01].
-    #[arg(long = "weight-decay", value_name = "F")]
+    /// Decoupled weight decay for --optimizer adamw.
+    #[arg(long = "weight-decay", value_name = "F", help = help_and_default(Setting::WeightDecay))]
     pub weight_decay: Option<f32>,
     /// L1 penalty on all parameters.
-    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    #[arg(long, value_name = "F", help = help(Setting::L1),
+          default_value_t = TrainRequest::default().l1)]
     pub l1: f32,
     /// L2 penalty on all parameters.
-    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    #[arg(long, value_name = "F", help = help(Setting::L2),
+          default_value_t = TrainRequest::default().l2)]
     pub l2: f32,
     /// Clip the gradient's global norm to this value.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", help = help(Setting::Clip))]
     pub clip: Option<f32>,
-    /// Learning-rate schedule: step multiplies by --step-factor every --step-every epochs;
-    /// cosine anneals to 1% of the rate over --epochs.
-    #[arg(long, value_enum, value_name = "NAME", default_value = "constant")]
+    /// Learning-rate schedule.
+    #[arg(long, value_enum, value_name = "NAME", default_value = "constant",
+          help = help(Setting::Schedule))]
     pub schedule: ScheduleArg,
-    /// Epochs between decays of --schedule step [default: a third of --epochs].
-    #[arg(long = "step-every", value_name = "N")]
+    /// Epochs between decays of --schedule step.
+    #[arg(long = "step-every", value_name = "N", help = help(Setting::StepEvery))]
     pub step_every: Option<usize>,
     /// Factor per decay of --schedule step.
-    #[arg(long = "step-factor", value_name = "F", default_value_t = 0.1)]
+    #[arg(long = "step-factor", value_name = "F", help = help(Setting::StepFactor),
+          default_value_t = TrainRequest::default().step_factor)]
     pub step_factor: f32,
+    /// The fraction of the rate --schedule cosine ends at.
+    #[arg(long = "min-lr-factor", value_name = "F", help = help(Setting::MinLrFactor),
+          default_value_t = TrainRequest::default().min_lr_factor)]
+    pub min_lr_factor: f32,
     /// Samples per mini-batch.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = help(Setting::BatchSize))]
     pub batch: Option<usize>,
     /// Take the training samples in the data set's order every epoch instead of a seeded
     /// shuffle (PyTorch's DataLoader(shuffle=False)).
     #[arg(long = "no-shuffle")]
     pub no_shuffle: bool,
-    /// Epochs (full passes over the training data); with --resume, the total to reach.
-    #[arg(long, value_name = "N")]
+    /// Epochs.
+    #[arg(long, value_name = "N", help = help(Setting::Epochs))]
     pub epochs: Option<usize>,
     /// Worker threads; 0 = one per core (results are the same for any count).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
-    /// Stop when validation loss has not improved for N epochs, keeping the best weights.
-    #[arg(long = "early-stop", value_name = "N")]
+    /// Early-stopping patience.
+    #[arg(long = "early-stop", value_name = "N", help = help(Setting::EarlyStop))]
     pub early_stop: Option<usize>,
 }
 
@@ -349,7 +346,8 @@ pub struct TrainArgs {
     #[arg(
         long = "checkpoint-every",
         value_name = "N",
-        default_value_t = 1,
+        default_value_t = TrainRequest::default().checkpoint_every,
+        help = help(Setting::CheckpointEvery),
         help_heading = "Output"
     )]
     pub checkpoint_every: usize,
@@ -394,9 +392,8 @@ pub struct DashArgs {
     /// TensorFlow Playground URL (or its #... part), whose fields are mapped as far as they go.
     #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
     pub state: Option<String>,
-    /// Epochs per second, from 1, or max [default: 60 on 2-D data (the Playground's pace),
-    /// max on wider data]; < and > change it.
-    #[arg(long, value_name = "SPEED", value_parser = parse_speed)]
+    /// Epochs per second.
+    #[arg(long, value_name = "SPEED", value_parser = parse_speed, help = help(Setting::Speed))]
     pub speed: Option<nn_train::Pace>,
     /// Ignore the mouse (so the terminal can select text as usual).
     #[arg(long = "no-mouse")]

@@ -1,5 +1,5 @@
 //! The `nn-tui` command line as clap defines it: every command, flag and help text.
-//! The binary parses with it; `nn-tui completions` and `cargo xtask man` generate shell
+//! The binary parses with it; `nn-tui completions` and `cargo xtask-man` generate shell
 //! completions and manual pages from the same definition, so they cannot drift apart.
 
 mod cli;

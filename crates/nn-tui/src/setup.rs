@@ -20,7 +20,11 @@ pub fn data_options(
         samples: args.samples,
         noise: args.noise,
         seed: args.seed,
-        validation_fraction: args.val_split.unwrap_or(if early_stop { 0.1 } else { 0.0 }),
+        validation_fraction: args.val_split.unwrap_or(if early_stop {
+            DataOptions::EARLY_STOP_VALIDATION
+        } else {
+            DataOptions::default().validation_fraction
+        }),
         test_fraction: args.test_split,
         target: args.target.clone(),
         normalization: None,
@@ -53,15 +57,14 @@ pub fn request(net: &NetworkArgs, t: &TrainingArgs, seed: u64) -> TrainRequest {
         schedule: t.schedule.into(),
         step_every: t.step_every,
         step_factor: t.step_factor,
+        min_lr_factor: t.min_lr_factor,
         batch_size: t.batch,
         shuffle: !t.no_shuffle,
         epochs: t.epochs,
         threads: t.threads,
         seed,
         early_stop_patience: t.early_stop,
-        checkpoint_dir: None,
-        checkpoint_every: 1,
-        pace: None,
+        ..TrainRequest::default()
     }
 }
 
@@ -114,4 +117,153 @@ fn probe(flag: &str, path: &Path, dir: &Path) -> Result<()> {
                 dir.display()
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use nn_train::{SETTINGS, Setting, StateLine};
+    use proptest::prelude::*;
+
+    use super::{data_options, request};
+    use nn_tui::{Cli, Command};
+
+    /// Every row of nn-train's table with a flag is that flag in `train` (or, for
+    /// the speed, `dash`), with the table's help; every state-line key is in run.json.
+    #[test]
+    fn state_line_keys_flags_and_run_json_agree() {
+        let cli = nn_tui::command();
+        for row in SETTINGS {
+            let Some(flag) = row.flag else { continue };
+            let sub = if row.setting == Setting::Speed {
+                "dash"
+            } else {
+                "train"
+            };
+            let command = cli.find_subcommand(sub).unwrap();
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_long() == flag.strip_prefix("--"))
+                .unwrap_or_else(|| panic!("{flag} is a flag of {sub}"));
+            if row.setting != Setting::Data {
+                let help = arg.get_help().unwrap().to_string();
+                assert!(help.starts_with(row.help), "{flag}: {help}");
+            }
+        }
+        // run.json holds every key of a full line.
+        let line: StateLine = "nn-tui/1 data=spiral samples=300 noise=0.1 test=0.3 val=0.1 \
+            data-seed=3 features=x1,x2,x1x2 hidden=4 activation=relu output=softmax loss=ce \
+            optimizer=momentum momentum=0.5 lr=0.1 l1=0.001 l2=0.002 clip=2 batch=7 seed=3 \
+            speed=max discretize=true test-points=false defaults=dashboard"
+            .parse()
+            .unwrap();
+        let settings = nn_train::RunSettings::of(&line);
+        let keys: Vec<&str> = nn_train::keys().collect();
+        let weight_decay = ["weight-decay"]; // set with adamw only
+        for key in keys.iter().filter(|k| !weight_decay.contains(k)) {
+            assert!(settings.0.contains_key(*key), "{key} in run.json");
+        }
+        assert_eq!(settings.line().unwrap(), line);
+    }
+
+    /// `key=value` words for a line whose keys all have a flag (one seed for both seeds).
+    fn words() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+        // Below a half, so the test and validation parts leave data to train on.
+        let fraction = || (0u32..450).prop_map(|n| (n as f32 / 1000.0).to_string());
+        let positive = || (1u32..10_000).prop_map(|n| (n as f32 / 1000.0).to_string());
+        (
+            (
+                prop::option::of(1usize..3000),
+                prop::option::of(fraction()),
+                prop::option::of(fraction()),
+                prop::option::of(fraction()),
+                prop::option::of(any::<u64>()),
+                prop::option::of(prop::sample::select(vec!["x1,x2", "x1^2,x2^2,sinx1"])),
+                prop::option::of(prop::collection::vec(1usize..32, 1..3)),
+            ),
+            (
+                prop::option::of(prop::sample::select(vec!["sigmoid", "tanh", "relu"])),
+                prop::option::of(prop::sample::select(vec!["sgd", "momentum", "adamw"])),
+                prop::option::of(fraction()),
+                prop::option::of(positive()),
+                prop::option::of(fraction()),
+                prop::option::of(fraction()),
+                prop::option::of(positive()),
+                prop::option::of(1usize..300),
+                prop::option::of(prop::sample::select(vec!["max", "5", "60", "2.5"])),
+            ),
+        )
+            .prop_map(
+                |(
+                    (samples, noise, test, val, seed, features, hidden),
+                    (activation, optimizer, extra, lr, l1, l2, clip, batch, speed),
+                )| {
+                    let mut w: Vec<(&'static str, String)> = Vec::new();
+                    let mut put = |k: &'static str, v: Option<String>| {
+                        if let Some(v) = v {
+                            w.push((k, v));
+                        }
+                    };
+                    put("samples", samples.map(|v| v.to_string()));
+                    put("noise", noise);
+                    put("test", test);
+                    put("val", val);
+                    put("data-seed", seed.map(|v| v.to_string()));
+                    put("seed", seed.map(|v| v.to_string()));
+                    put("features", features.map(Into::into));
+                    put(
+                        "hidden",
+                        hidden.map(|h| {
+                            h.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        }),
+                    );
+                    put("activation", activation.map(Into::into));
+                    put("optimizer", optimizer.map(Into::into));
+                    match optimizer {
+                        Some("momentum") => put("momentum", extra),
+                        Some("adamw") => put("weight-decay", extra),
+                        _ => {}
+                    }
+                    put("lr", lr);
+                    put("l1", l1);
+                    put("l2", l2);
+                    put("clip", clip);
+                    put("batch", batch.map(|v| v.to_string()));
+                    put("speed", speed.map(Into::into));
+                    w
+                },
+            )
+    }
+
+    proptest! {
+        /// line -> flags -> run: the flags the table names for a line's keys ask
+        /// for the same run as the line.
+        #[test]
+        fn a_line_and_its_flags_define_the_same_run(words in words()) {
+            let text = std::iter::once("nn-tui/1 data=xor".to_string())
+                .chain(words.iter().map(|(k, v)| format!("{k}={v}")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let line: StateLine = text.parse().unwrap();
+            let mut args = vec!["nn-tui".to_string(), "dash".into(), "--data".into(), "xor".into()];
+            for (key, value) in &words {
+                if *key == "data-seed" {
+                    continue; // --seed sets both
+                }
+                let row = nn_train::by_key(key).unwrap();
+                args.push(row.flag.unwrap().into());
+                args.push(value.clone());
+            }
+            let cli = Cli::try_parse_from(&args).unwrap();
+            let Some(Command::Dash(dash)) = cli.command else { panic!("dash") };
+            let mut asked = request(&dash.network, &dash.training, dash.data_args.seed);
+            asked.pace = dash.speed;
+            prop_assert_eq!(asked, line.request());
+            let options = data_options(&dash.data_args, dash.network.features.clone(), false);
+            prop_assert_eq!(options, line.data_options());
+        }
+    }
 }

@@ -40,20 +40,15 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
             crate::progress::say(&format!("note: {notice}"));
         }
         let line = imported.line;
-        let request = TrainRequest {
-            epochs: request.epochs,
-            threads: request.threads,
-            early_stop_patience: request.early_stop_patience,
-            schedule: request.schedule,
-            step_every: request.step_every,
-            step_factor: request.step_factor,
-            checkpoint_dir: request.checkpoint_dir,
-            checkpoint_every: request.checkpoint_every,
-            ..line.request()
-        };
+        // The flags a line does not hold (epochs, schedule, ...) apply; the others
+        // conflict with --state.
+        if let Some(notice) = line.defaults_notice(Purpose::Headless) {
+            crate::progress::say(&format!("note: {notice}"));
+        }
+        let request = line.request_over(request);
         let mut options = line.data_options();
         if t.early_stop.is_some() && line.validation_fraction.is_none() {
-            options.validation_fraction = 0.1;
+            options.validation_fraction = nn_train::DataOptions::EARLY_STOP_VALIDATION;
         }
         (line.data, request, options)
     } else {
@@ -154,14 +149,19 @@ fn train(
         1 => format!("{} threads", trainer.threads()),
         n => format!("{n} ranks x {} threads", trainer.threads()),
     };
+    // No hidden layer, no hidden activation to speak of.
+    let hidden = if arch.sizes.len() > 2 {
+        format!("{} hidden, ", arch.hidden)
+    } else {
+        String::new()
+    };
     if let Some(reporter) = &reporter {
         reporter.println(&format!(
-            "training {arch} on {} ({} train / {} val / {} test samples): {} hidden, {} output, {} loss, {} lr {}, batch {}, {} epochs, {workers}",
+            "training {arch} on {} ({} train / {} val / {} test samples): {hidden}{} output, {} loss, {} lr {}, batch {}, {} epochs, {workers}",
             spec.name(),
             data.train.len(),
             data.validation.as_ref().map_or(0, nn_data::Dataset::len),
             data.test.as_ref().map_or(0, nn_data::Dataset::len),
-            arch.hidden,
             arch.output,
             arch.loss,
             trainer.config().optimizer.name(),

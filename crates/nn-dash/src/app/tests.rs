@@ -330,6 +330,24 @@ fn noise_and_the_share_of_training_data_step_and_restart() {
     assert_eq!(app.log.last().unwrap(), "mnist has its own test set");
 }
 
+/// Issue 26 item 12: one `)` and one `(` give back the test fraction 0.2 exactly, as
+/// the state line prints it (`test=0.2`, not `test=0.19999999`); every step of the
+/// ladder is the shortest decimal of its percentage.
+#[test]
+fn the_share_of_training_data_steps_to_exact_fractions() {
+    let mut app = app();
+    assert_eq!(nn_train::float_text(app.settings.test_fraction), "0.2");
+    app.update(Action::TrainShareUp);
+    assert_eq!(nn_train::float_text(app.settings.test_fraction), "0.1");
+    app.update(Action::TrainShareDown);
+    assert_eq!(nn_train::float_text(app.settings.test_fraction), "0.2");
+    for _ in 0..10 {
+        app.update(Action::TrainShareDown);
+        let text = nn_train::float_text(app.settings.test_fraction);
+        assert!(text.len() <= 3, "test={text}");
+    }
+}
+
 #[test]
 fn g_regenerates_with_the_next_data_seed() {
     let mut app = app();

@@ -219,6 +219,7 @@ mod tests {
             parts: [400, 0, 100],
             config: TrainConfig::new(arch),
             state_line: line.into(),
+            settings: nn_train::RunSettings::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use crate::config::TrainConfig;
 use crate::error::TrainError;
 use crate::pace::Pace;
 use crate::session::{ProgressReport, RunState, Summary};
+use crate::settings::RunSettings;
 use crate::setup::{DataOptions, DataSpec, load_data};
 use crate::state_line::StateLine;
 use crate::trainer::{EpochReport, TrainData, Trainer};
@@ -47,6 +48,10 @@ pub struct RunInfo {
     /// The run's state line: `nn-tui train --state '<line>'` (or the dashboard's
     /// `--state`) recreates the same data and the same initial weights.
     pub state_line: String,
+    /// The run's settings by state-line key (from [`crate::SETTINGS`]): the state
+    /// line's fields, for tools that read run.json (absent before issue 19).
+    #[serde(default)]
+    pub settings: RunSettings,
 }
 
 impl RunInfo {
@@ -70,6 +75,7 @@ impl RunInfo {
         let started = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
+        let line = StateLine::from_run(spec, options, data, trainer.config(), pace);
         Self {
             format: FORMAT,
             command,
@@ -84,8 +90,8 @@ impl RunInfo {
                 len(data.test.as_ref()),
             ],
             config: trainer.config().clone(),
-            state_line: StateLine::from_run(spec, options, data, trainer.config(), pace)
-                .to_string(),
+            state_line: line.to_string(),
+            settings: RunSettings::of(&line),
         }
     }
 }

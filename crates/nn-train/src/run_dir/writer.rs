@@ -652,6 +652,7 @@ mod tests {
             parts: [400, 0, 100],
             config: TrainConfig::new(architecture()),
             state_line: "nn-tui/1 data=spiral".into(),
+            settings: crate::RunSettings::default(),
         }
     }
 
