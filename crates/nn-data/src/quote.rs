@@ -8,7 +8,7 @@ use std::path::Path;
 pub(crate) const EXCERPT_CHARS: usize = 40;
 
 /// At most [`EXCERPT_CHARS`] characters of `text` (then `...`), control characters escaped.
-pub(crate) fn excerpt(text: &str) -> String {
+pub fn excerpt(text: &str) -> String {
     excerpt_of(text, EXCERPT_CHARS)
 }
 

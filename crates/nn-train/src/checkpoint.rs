@@ -101,7 +101,10 @@ impl Trainer {
         data: Arc<TrainData>,
         threads: Option<usize>,
     ) -> Result<Self, TrainError> {
-        let bytes = std::fs::read(path).map_err(|e| checkpoint_error(path, e.to_string()))?;
+        // No further than its header allows: `--resume /dev/zero` is refused, not read forever.
+        let bytes = std::fs::File::open(path)
+            .and_then(nn_core::read_safetensors)
+            .map_err(|e| checkpoint_error(path, e.to_string()))?;
         let bad = |m: String| checkpoint_error(path, m);
         let (_, metadata) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| bad(format!("not a checkpoint (safetensors: {e})")))?;

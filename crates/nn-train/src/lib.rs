@@ -37,7 +37,7 @@ pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};
 pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
-pub use model::Model;
+pub use model::{Model, PredictScratch};
 pub use pace::Pace;
 pub use reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 pub use request::{
