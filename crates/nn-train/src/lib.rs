@@ -31,7 +31,7 @@ mod shards;
 mod state_line;
 mod trainer;
 
-pub use checkpoint::checkpoint_path;
+pub use checkpoint::{CheckpointContents, checkpoint_path, parse_checkpoint};
 pub use config::{OptimizerKind, SMALL_INPUTS, Schedule, Setting, SettingError, TrainConfig};
 pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};

@@ -92,29 +92,30 @@ fn predict<R: Read + Send>(
     match (output, args.format) {
         (Some(path), PredictFormat::Npy) => {
             let mut file = nn_core::AtomicFile::create(path)?;
-            stream_rows(model, stream, rows, &mut Npy::new(&mut file, &layout)?)
-                .with_context(|| format!("--output {}", path.display()))?;
+            let what = format!("--output {}", path.display());
+            let mut npy = Npy::new(&mut file, &layout).context(what.clone())?;
+            stream_rows(model, stream, rows, &mut npy, &what)?;
+            drop(npy);
             file.commit()?;
         }
         (Some(path), format) => {
             let mut file = BufWriter::with_capacity(1 << 16, nn_core::AtomicFile::create(path)?);
-            stream_rows(
-                model,
-                stream,
-                rows,
-                &mut Text::new(&mut file, &layout, format)?,
-            )
-            .and_then(|()| file.flush().map_err(Into::into))
-            .with_context(|| format!("--output {}", path.display()))?;
+            let what = format!("--output {}", path.display());
+            let mut text = Text::new(&mut file, &layout, format).context(what.clone())?;
+            stream_rows(model, stream, rows, &mut text, &what)?;
+            drop(text);
             let file = file
                 .into_inner()
-                .map_err(|e| anyhow!("--output {}: {}", path.display(), e.error()))?;
+                .map_err(|e| anyhow!("{what}: {}", e.error()))?;
             file.commit()?;
         }
         (None, PredictFormat::Npy) => {
             // The header gives the row count first: spool to a temporary file, then copy.
-            let mut spool = tempfile::tempfile().context("a temporary file for the npy array")?;
-            stream_rows(model, stream, rows, &mut Npy::new(&mut spool, &layout)?)?;
+            let what = "the temporary file for the npy array";
+            let mut spool = tempfile::tempfile().context(what)?;
+            let mut npy = Npy::new(&mut spool, &layout).context(what)?;
+            stream_rows(model, stream, rows, &mut npy, what)?;
+            drop(npy);
             spool.seek(SeekFrom::Start(0))?;
             let mut stdout = std::io::stdout().lock();
             std::io::copy(&mut spool, &mut stdout)
@@ -122,15 +123,11 @@ fn predict<R: Read + Send>(
                 .context("writing the predictions to stdout")?;
         }
         (None, format) => {
+            let what = "writing the predictions to stdout";
             let mut stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            stream_rows(
-                model,
-                stream,
-                rows,
-                &mut Text::new(&mut stdout, &layout, format)?,
-            )
-            .and_then(|()| stdout.flush().map_err(Into::into))
-            .context("writing the predictions to stdout")?;
+            let mut text = Text::new(&mut stdout, &layout, format).context(what)?;
+            stream_rows(model, stream, rows, &mut text, what)?;
+            stdout.flush().context(what)?;
         }
     }
     Ok(())
@@ -243,6 +240,7 @@ fn stream_rows<R: Read + Send>(
     mut stream: FeatureStream<R>,
     rows: usize,
     sink: &mut dyn RowSink,
+    what: &str,
 ) -> Result<()> {
     #[derive(Default)]
     struct Chunk {
@@ -281,12 +279,13 @@ fn stream_rows<R: Read + Send>(
             let width = outputs.len() / chunk.rows;
             let per_row = copied_per_row(&chunk);
             for (i, row) in outputs.chunks_exact(width).enumerate() {
-                sink.row(model, &chunk.copied, i * per_row, row)?;
+                sink.row(model, &chunk.copied, i * per_row, row)
+                    .with_context(|| what.to_string())?;
             }
             // The reader may have stopped (an error, the end): then the chunk is dropped.
             let _ = empty.send(chunk);
         }
-        sink.finish()
+        sink.finish().with_context(|| what.to_string())
     })
 }
 
@@ -297,7 +296,9 @@ struct Text<'w, W: Write> {
     format: PredictFormat,
     /// Each column's JSON key with its quotes and colon, for JSON lines.
     keys: Vec<String>,
+    /// The line being written.
     line: Vec<u8>,
+    rows: u64,
 }
 
 impl<'w, W: Write> Text<'w, W> {
@@ -312,23 +313,24 @@ impl<'w, W: Write> Text<'w, W> {
             .iter()
             .map(|n| format!("{}:", serde_json::Value::from(n.as_str())))
             .collect();
+        // CSV's header goes out with the first row: a file without rows is an error.
+        let mut header = Vec::new();
         if format == PredictFormat::Csv {
-            let mut line = Vec::new();
             for (k, name) in names.iter().enumerate() {
                 if k > 0 {
-                    line.push(b',');
+                    header.push(b',');
                 }
-                csv_field(&mut line, name.as_bytes());
+                csv_field(&mut header, name.as_bytes());
             }
-            line.push(b'\n');
-            out.write_all(&line)?;
+            header.push(b'\n');
         }
         Ok(Self {
             out,
             layout,
             format,
             keys,
-            line: Vec::new(),
+            line: header,
+            rows: 0,
         })
     }
 
@@ -368,7 +370,11 @@ impl<W: Write> RowSink for Text<'_, W> {
         first: usize,
         outputs: &[f32],
     ) -> Result<()> {
-        self.line.clear();
+        // The first row's line starts with the header.
+        if self.rows > 0 {
+            self.line.clear();
+        }
+        self.rows += 1;
         let mut k = 0;
         for i in 0..self.layout.copied.len() {
             self.text_field(k, copied.field(first + i));
