@@ -456,11 +456,12 @@ pub const MAX_HEADER_BYTES: u64 = 100_000_000;
 /// its header allows: the 8-byte length, the header (at most [`MAX_HEADER_BYTES`]), then
 /// the tensors' bytes the header declares and one byte more (so that trailing bytes are
 /// still seen, and refused, by the parser). An endless input (`/dev/zero`, a FIFO that
-/// keeps writing) costs at most that; a header that cannot be read for offsets stops the
-/// reading there, and the parser says what is wrong with it.
+/// keeps writing) costs at most that; a header length over the limit or a header that
+/// cannot be read for offsets stops the reading there, and the parser says what is
+/// wrong with the bytes.
 ///
 /// # Errors
-/// The I/O error, or a header length over the limit (`InvalidData`).
+/// The I/O error.
 pub fn read_safetensors(source: impl std::io::Read) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
     let mut source = source;
@@ -471,13 +472,8 @@ pub fn read_safetensors(source: impl std::io::Read) -> std::io::Result<Vec<u8>> 
     };
     let header_len = u64::from_le_bytes(length);
     if header_len > MAX_HEADER_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "not a safetensors file: its first 8 bytes give a header of {header_len} bytes, \
-                 expected at most {MAX_HEADER_BYTES}"
-            ),
-        ));
+        // Not read: the parser refuses the length itself.
+        return Ok(bytes);
     }
     (&mut source).take(header_len).read_to_end(&mut bytes)?;
     #[derive(Deserialize)]

@@ -69,8 +69,9 @@ pub fn parse_features(
         values: Vec::new(),
         texts: Vec::new(),
     };
-    let mut copied = CopiedFields::default();
-    while stream.read_chunk(4096, &mut rows.values, &mut copied)? > 0 {
+    let (mut values, mut copied) = (Vec::new(), CopiedFields::default());
+    while stream.read_chunk(4096, &mut values, &mut copied)? > 0 {
+        rows.values.extend_from_slice(&values);
         rows.texts.extend(
             (0..copied.len()).map(|i| String::from_utf8_lossy(copied.field(i)).into_owned()),
         );
