@@ -464,6 +464,11 @@ pub const MAX_HEADER_BYTES: u64 = 100_000_000;
 /// The I/O error.
 pub fn read_safetensors(source: impl std::io::Read) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
+    /// A header entry: a tensor's offsets (the `__metadata__` entry has none).
+    #[derive(Deserialize)]
+    struct Entry {
+        data_offsets: Option<(u64, u64)>,
+    }
     let mut source = source;
     let mut bytes = Vec::with_capacity(8);
     (&mut source).take(8).read_to_end(&mut bytes)?;
@@ -476,10 +481,6 @@ pub fn read_safetensors(source: impl std::io::Read) -> std::io::Result<Vec<u8>> 
         return Ok(bytes);
     }
     (&mut source).take(header_len).read_to_end(&mut bytes)?;
-    #[derive(Deserialize)]
-    struct Entry {
-        data_offsets: Option<(u64, u64)>,
-    }
     let Ok(entries) = serde_json::from_slice::<HashMap<String, Entry>>(&bytes[8..]) else {
         return Ok(bytes);
     };

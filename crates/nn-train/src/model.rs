@@ -156,7 +156,7 @@ impl Model {
         scratch: &'s mut PredictScratch,
     ) -> Result<&'s [f32], TrainError> {
         let raw = self.raw_columns();
-        if rows.is_empty() || rows.len() % raw != 0 {
+        if rows.is_empty() || !rows.len().is_multiple_of(raw) {
             return Err(nn_core::CoreError::InputWidth {
                 expected: raw,
                 got: rows.len(),

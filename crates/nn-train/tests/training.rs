@@ -137,8 +137,7 @@ fn hostile_checkpoints_are_errors() {
     assert_eq!(err.lines().count(), 1);
 
     let err = Trainer::resume(std::path::Path::new("/dev/zero"), data, None)
-        .err()
-        .expect("an error")
+        .expect_err("an error")
         .to_string();
     assert!(
         err.contains("/dev/zero") && err.contains("not a checkpoint"),

@@ -101,7 +101,7 @@ fn predict<R: Read + Send>(
         (Some(path), format) => {
             let mut file = BufWriter::with_capacity(1 << 16, nn_core::AtomicFile::create(path)?);
             let what = format!("--output {}", path.display());
-            let mut text = Text::new(&mut file, &layout, format).context(what.clone())?;
+            let mut text = Text::new(&mut file, &layout, format);
             stream_rows(model, stream, rows, &mut text, &what)?;
             drop(text);
             let file = file
@@ -125,7 +125,7 @@ fn predict<R: Read + Send>(
         (None, format) => {
             let what = "writing the predictions to stdout";
             let mut stdout = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let mut text = Text::new(&mut stdout, &layout, format).context(what)?;
+            let mut text = Text::new(&mut stdout, &layout, format);
             stream_rows(model, stream, rows, &mut text, what)?;
             stdout.flush().context(what)?;
         }
@@ -302,7 +302,7 @@ struct Text<'w, W: Write> {
 }
 
 impl<'w, W: Write> Text<'w, W> {
-    fn new(out: &'w mut W, layout: &'w Layout, format: PredictFormat) -> Result<Self> {
+    fn new(out: &'w mut W, layout: &'w Layout, format: PredictFormat) -> Self {
         let names: Vec<String> = layout
             .copied
             .iter()
@@ -324,14 +324,14 @@ impl<'w, W: Write> Text<'w, W> {
             }
             header.push(b'\n');
         }
-        Ok(Self {
+        Self {
             out,
             layout,
             format,
             keys,
             line: header,
             rows: 0,
-        })
+        }
     }
 
     /// Starts the next field: its separator, and its key in JSON.
