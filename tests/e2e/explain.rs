@@ -65,7 +65,7 @@ fn explains_every_neuron_and_agrees_with_predict() {
     let line = text(&predicted.stdout).lines().nth(1).unwrap().to_string();
     let fields: Vec<&str> = line.split(',').collect();
     let (class, probability): (usize, f64) =
-        (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+        (fields[0].parse().unwrap(), fields[1].parse().unwrap());
     let outputs = layers[2]["neurons"].as_array().unwrap();
     assert!(
         (f(&outputs[class]["output"]) - probability).abs() < 1e-5,
@@ -291,7 +291,7 @@ fn a_model_with_input_features_is_given_its_raw_columns() {
     let line = text(&predicted.stdout).lines().nth(1).unwrap().to_string();
     let fields: Vec<&str> = line.split(',').collect();
     let (class, probability): (usize, f64) =
-        (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+        (fields[0].parse().unwrap(), fields[1].parse().unwrap());
     let o = f(&report["layers"][2]["neurons"][class]["output"]);
     assert!((o - probability).abs() < 1e-5, "{line} vs {o}");
 }

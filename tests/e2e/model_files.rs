@@ -82,6 +82,8 @@ fn save_info_eval_predict_round_trip() {
             "points.csv",
             "--output",
             "predictions.csv",
+            "--columns",
+            "x1,x2",
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -116,6 +118,8 @@ fn save_info_eval_predict_round_trip() {
             "m.safetensors",
             "--input",
             "swapped.csv",
+            "--columns",
+            "x1,x2",
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -200,7 +204,15 @@ fn features_are_recorded_and_applied() {
     std::fs::write(d.join("p.csv"), "x1,x2\n0.1,-0.2\n4.5,0.5\n").unwrap();
     let out = run(
         d,
-        &["predict", "--model", "c.safetensors", "--input", "p.csv"],
+        &[
+            "predict",
+            "--model",
+            "c.safetensors",
+            "--input",
+            "p.csv",
+            "--columns",
+            "all",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let rows: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
@@ -244,6 +256,8 @@ fn a_file_without_metadata_needs_assume_and_then_predicts_as_pytorch() {
             "tanh,softmax,ce",
             "--input",
             "points.csv",
+            "--columns",
+            "a,b",
         ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));

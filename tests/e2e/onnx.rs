@@ -154,9 +154,19 @@ fn check(python: &Path, dir: &Path, name: &str, input: &Path, expected_output: &
     );
 
     let input_arg = input.display().to_string();
+    // The raw columns copied before the predictions, for ONNX Runtime to read.
+    let columns = model.info.feature_names.join(",");
     let predicted = run(
         dir,
-        &["predict", "--model", &model_path, "--input", &input_arg],
+        &[
+            "predict",
+            "--model",
+            &model_path,
+            "--input",
+            &input_arg,
+            "--columns",
+            &columns,
+        ],
     );
     assert!(
         predicted.status.success(),

@@ -66,7 +66,13 @@ fn cat_points_into_predict_and_head() {
     assert_eq!(text(&out.stderr), "", "a closed pipe is silent");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{stdout}");
-    assert_eq!(lines[3], "status 0 0 0", "cat, nn-tui predict, head");
+    // predict streams, so it stops reading when head has left: cat may then be stopped
+    // by SIGPIPE (141), as under `cat | grep | head`.
+    assert!(
+        ["status 0 0 0", "status 141 0 0"].contains(&lines[3]),
+        "cat, nn-tui predict, head: {}",
+        lines[3]
+    );
 
     // The same rows as predict gives from the file.
     let from_file = run(
@@ -86,7 +92,7 @@ fn cat_points_into_predict_and_head() {
         .map(str::to_string)
         .collect();
     assert_eq!(lines[..3], expected);
-    assert_eq!(lines[0], "x1,x2,class,probability");
+    assert_eq!(lines[0], "label,class,probability");
 }
 
 #[test]

@@ -95,7 +95,16 @@ fn numpy_reproduces_nn_tui_predict() {
         );
         let predicted = run(
             dir.path(),
-            &["predict", "--model", &model, "--input", &data],
+            // numpy_load.py writes the feature columns before the predictions.
+            &[
+                "predict",
+                "--model",
+                &model,
+                "--input",
+                &data,
+                "--columns",
+                "x1,x2",
+            ],
         );
         assert!(predicted.status.success(), "{}", text(&predicted.stderr));
         let ours = text(&predicted.stdout);

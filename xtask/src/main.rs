@@ -2,6 +2,7 @@
 //! shell scripts). `cargo xtask gen-data` writes one CSV per generator into
 //! `datasets/`; `cargo xtask gen-data --check` fails if any committed file is stale;
 //! `cargo xtask bench` measures the trainer against PyTorch side by side;
+//! `cargo xtask bench-predict` measures `nn-tui predict` against pandas + ONNX Runtime;
 //! `cargo xtask soak` leaves the dashboard running and samples its memory;
 //! `cargo xtask man` writes the manual pages; `cargo xtask gen-onnx [--check]`
 //! regenerates (or checks) the ONNX protobuf types.
@@ -21,6 +22,7 @@ use nn_data::{
 
 mod bench;
 mod bench_mpi;
+mod bench_predict;
 mod gen_onnx;
 mod man;
 mod plot;
@@ -39,6 +41,8 @@ enum Command {
     GenData(GenData),
     /// Time the trainer workloads W1-W4, alternating with PyTorch's, and print the ratios.
     Bench(bench::Bench),
+    /// Time `nn-tui predict` and the forward pass against pandas + ONNX Runtime, alternating.
+    BenchPredict(bench_predict::BenchPredict),
     /// Time W1-W3 on `mpirun -np 2` against one process with two threads (needs Open MPI).
     BenchMpi(bench_mpi::BenchMpi),
     /// Leave the dashboard running in tmux and sample its memory.
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::GenData(args) => gen_data(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::BenchMpi(args) => bench_mpi::bench_mpi(&args),
+        Command::BenchPredict(args) => bench_predict::bench_predict(&args),
         Command::Soak(args) => soak::soak(&args),
         Command::Man(args) => man::man(&args),
         Command::GenOnnx(args) => gen_onnx::gen_onnx(&args),

@@ -11,7 +11,7 @@
 //! would, so callers' recovery paths can be tested without root.
 
 use std::fs::{self, File, TryLockError};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -34,39 +34,104 @@ const TEMP_RANDOM_CHARS: usize = 6;
 /// of ours that no live writer holds (left by a crash) are removed from the folder.
 /// On any error the old file is untouched and our temporary file is removed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| CoreError::Io {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes).map_err(|source| CoreError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    refuse_unusual_target(path)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // First, so a crashed writer's leftovers free their space for this write.
-    remove_abandoned_temp_files(&dir);
-    let tmp = create_locked_temp_file(&dir).map_err(io)?;
-    let mut writer = FullDiskWriter {
-        file: tmp.as_file(),
-        room: simulated_room(&dir),
-    };
-    writer.write_all(bytes).map_err(io)?;
-    // Temporary files are created private (0600); a saved model is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
+    })?;
+    file.commit()
+}
+
+/// A file written as a stream, then put in place atomically by [`AtomicFile::commit`]:
+/// what [`write_atomically`] does for bytes already in memory, for output too large to
+/// hold (`nn-tui predict` writing as it reads). Until the commit the bytes go to a locked
+/// temporary file in the target's folder; dropped without a commit, that file is removed
+/// and the target left as it was. It can seek, to fill in a header once the length is known.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    dir: PathBuf,
+    tmp: NamedTempFile,
+    /// Bytes a [`SimulatedFullDisk`] leaves for this file.
+    room: Option<u64>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`: refuses a target that is not a regular file, removes
+    /// crashed writers' leftovers, creates the locked temporary file.
+    ///
+    /// # Errors
+    /// [`CoreError::NotRegularFile`], or the I/O error naming `path`.
+    pub fn create(path: &Path) -> Result<Self> {
+        refuse_unusual_target(path)?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        // First, so a crashed writer's leftovers free their space for this write.
+        remove_abandoned_temp_files(&dir);
+        let tmp = create_locked_temp_file(&dir).map_err(|source| CoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let room = simulated_room(&dir);
+        Ok(Self {
+            path: path.to_path_buf(),
+            dir,
+            tmp,
+            room,
+        })
     }
-    tmp.as_file().sync_all().map_err(io)?;
-    // The file stays open, so locked, until the rename is done.
-    let _locked = tmp.persist(path).map_err(|e| io(e.error))?;
-    // Make the rename itself durable; not all platforms can open a folder.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
+
+    /// Flushes and syncs what was written and renames it over the target.
+    ///
+    /// # Errors
+    /// The I/O error naming the target; the temporary file is then removed.
+    pub fn commit(self) -> Result<()> {
+        let io = |source| CoreError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        // Temporary files are created private (0600); a saved model is an ordinary file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.tmp
+                .as_file()
+                .set_permissions(fs::Permissions::from_mode(0o644))
+                .map_err(io)?;
+        }
+        self.tmp.as_file().sync_all().map_err(io)?;
+        // The file stays open, so locked, until the rename is done.
+        let _locked = self.tmp.persist(&self.path).map_err(|e| io(e.error))?;
+        // Make the rename itself durable; not all platforms can open a folder.
+        if let Ok(d) = File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut writer = FullDiskWriter {
+            file: self.tmp.as_file(),
+            room: self.room,
+        };
+        let written = writer.write(buf)?;
+        self.room = writer.room;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tmp.as_file().flush()
+    }
+}
+
+impl Seek for AtomicFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.tmp.as_file().seek(pos)
+    }
 }
 
 /// Refuses a target that exists and is not a regular file: a rename would

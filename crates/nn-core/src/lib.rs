@@ -35,7 +35,7 @@ mod network;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
-pub use atomic_write::{SimulatedFullDisk, write_atomically};
+pub use atomic_write::{AtomicFile, SimulatedFullDisk, write_atomically};
 pub use breakdown::{
     BatchChanges, Breakdown, DeltaRule, DeltaTerm, Derivative, Incoming, LayerBreakdown,
     NeuronBreakdown, Notation, OutputScale, Source, format_number,
@@ -43,8 +43,8 @@ pub use breakdown::{
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};
 pub use model_file::{
-    FORMAT_VERSION, InputTransform, METADATA_KEY, ModelAssumptions, ModelInfo, load_model,
-    load_model_without_metadata, model_from_bytes, model_from_bytes_without_metadata,
-    model_to_bytes, save_model,
+    FORMAT_VERSION, InputTransform, MAX_HEADER_BYTES, METADATA_KEY, ModelAssumptions, ModelInfo,
+    load_model, load_model_without_metadata, model_from_bytes, model_from_bytes_without_metadata,
+    model_to_bytes, read_safetensors, save_model,
 };
 pub use network::{Gradients, Network, Workspace};

@@ -440,12 +440,59 @@ impl<'a> SafetensorsFile<'a> {
     }
 }
 
-/// Reads a whole model file, naming it in the error.
+/// Reads a model file no further than its header says it goes, naming it in the error.
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| CoreError::Io {
+    let io = |source| CoreError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    read_safetensors(std::fs::File::open(path).map_err(io)?).map_err(io)
+}
+
+/// The longest safetensors header read: the safetensors crate's own limit.
+pub const MAX_HEADER_BYTES: u64 = 100_000_000;
+
+/// Reads safetensors bytes (a model file, a checkpoint) from `source`, no further than
+/// its header allows: the 8-byte length, the header (at most [`MAX_HEADER_BYTES`]), then
+/// the tensors' bytes the header declares and one byte more (so that trailing bytes are
+/// still seen, and refused, by the parser). An endless input (`/dev/zero`, a FIFO that
+/// keeps writing) costs at most that; a header length over the limit or a header that
+/// cannot be read for offsets stops the reading there, and the parser says what is
+/// wrong with the bytes.
+///
+/// # Errors
+/// The I/O error.
+pub fn read_safetensors(source: impl std::io::Read) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    /// A header entry: a tensor's offsets (the `__metadata__` entry has none).
+    #[derive(Deserialize)]
+    struct Entry {
+        data_offsets: Option<(u64, u64)>,
+    }
+    let mut source = source;
+    let mut bytes = Vec::with_capacity(8);
+    (&mut source).take(8).read_to_end(&mut bytes)?;
+    let Ok(length) = <[u8; 8]>::try_from(bytes.as_slice()) else {
+        return Ok(bytes);
+    };
+    let header_len = u64::from_le_bytes(length);
+    if header_len > MAX_HEADER_BYTES {
+        // Not read: the parser refuses the length itself.
+        return Ok(bytes);
+    }
+    (&mut source).take(header_len).read_to_end(&mut bytes)?;
+    let Ok(entries) = serde_json::from_slice::<HashMap<String, Entry>>(&bytes[8..]) else {
+        return Ok(bytes);
+    };
+    let data_len = entries
+        .values()
+        .filter_map(|e| e.data_offsets.map(|(_, end)| end))
+        .max()
+        .unwrap_or(0);
+    source
+        .take(data_len.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn le_bytes(values: &[f32]) -> Vec<u8> {

@@ -753,3 +753,47 @@ fn input_features_round_trip_with_their_raw_columns() {
     let err = model_from_bytes(&model_to_bytes(&net, &wrong)).unwrap_err();
     assert!(err.to_string().contains("input_features"), "{err}");
 }
+
+/// The bounded reader stops where the header says the file ends: an endless input
+/// (`/dev/zero`) costs its 8-byte length, a header length over the limit stops the
+/// reading before the header, and a real file reads whole, plus one byte of anything after it.
+#[test]
+fn safetensors_are_read_no_further_than_their_header_allows() {
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    assert_eq!(nn_core::read_safetensors(zero).unwrap(), [0; 8]);
+    let err = load_model(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert!(err.to_string().starts_with("/dev/zero: "), "{err}");
+
+    let huge = (1_u64 << 40).to_le_bytes();
+    let endless = huge.iter().copied().chain(std::iter::repeat(b' '));
+    let read = nn_core::read_safetensors(Reader(endless)).unwrap();
+    assert_eq!(read, huge, "the length alone: the parser refuses it");
+
+    let arch = Architecture::new(
+        vec![2, 3, 1],
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Loss::Mse,
+    )
+    .unwrap();
+    let bytes = model_to_bytes(&Network::new(arch, 1).unwrap(), &ModelInfo::default());
+    let followed = bytes.iter().copied().chain(std::iter::repeat(7));
+    let read = nn_core::read_safetensors(Reader(followed)).unwrap();
+    assert_eq!(read.len(), bytes.len() + 1);
+    assert_eq!(read[..bytes.len()], bytes[..]);
+    assert_eq!(nn_core::read_safetensors(&bytes[..]).unwrap(), bytes);
+}
+
+/// Bytes from an iterator, as a reader (an endless one, for the test above).
+struct Reader<I>(I);
+
+impl<I: Iterator<Item = u8>> std::io::Read for Reader<I> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        for (slot, byte) in buf.iter_mut().zip(&mut self.0) {
+            *slot = byte;
+            n += 1;
+        }
+        Ok(n)
+    }
+}

@@ -270,7 +270,7 @@ pub(crate) fn parse_number(
 }
 
 /// The header's first columns, quoted, for an error: `a, b, c` or `a, b, ... (300 columns)`.
-pub(crate) fn column_list(header: &[String]) -> String {
+pub fn column_list(header: &[String]) -> String {
     const SHOWN: usize = 10;
     let mut list: Vec<String> = header.iter().take(SHOWN).map(|h| excerpt(h)).collect();
     if header.len() > SHOWN {

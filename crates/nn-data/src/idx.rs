@@ -324,6 +324,14 @@ pub fn load_images_and_labels(
             labels: labels.dims[0],
         });
     }
+    if n == 0 {
+        // Nothing to train or evaluate on: said here, where the file is known.
+        return Err(DataError::BadShape {
+            path: images_path.to_owned(),
+            offset: 4,
+            message: "no images (the header counts 0): expected at least one".into(),
+        });
+    }
     if rows * cols == 0 {
         return Err(DataError::BadShape {
             path: images_path.to_owned(),

@@ -34,8 +34,12 @@ mod random;
 mod split;
 mod stdin;
 
-pub use csv_features::{FeatureColumns, FeatureRows, parse_features, read_features};
-pub use csv_io::{CsvOptions, MAX_CLASSES, TaskHint, load_csv, parse_csv, to_csv_string};
+pub use csv_features::{
+    CopiedFields, FeatureColumns, FeatureRows, FeatureStream, MAX_LINE_BYTES, parse_features,
+};
+pub use csv_io::{
+    CsvOptions, MAX_CLASSES, TaskHint, column_list, load_csv, parse_csv, to_csv_string,
+};
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
 pub use features::{Feature, Features, RAW_COLUMNS};
@@ -47,6 +51,7 @@ pub use generators::{
 pub use idx::{IdxArray, MAX_DATA_BYTES, MAX_ITEMS, parse_idx};
 pub use mnist::{Mnist, load_mnist, mnist_dir};
 pub use normalize::{Normalization, NormalizationKind};
+pub use quote::excerpt;
 pub use random::shuffle;
 pub use split::{Split, SplitIndices};
-pub use stdin::{load_csv_from_stdin, read_features_from_stdin};
+pub use stdin::load_csv_from_stdin;

@@ -7,8 +7,8 @@ use std::path::Path;
 /// Characters of a cell, column name or label quoted in an error.
 pub(crate) const EXCERPT_CHARS: usize = 40;
 
-/// At most [`EXCERPT_CHARS`] characters of `text` (then `...`), control characters escaped.
-pub(crate) fn excerpt(text: &str) -> String {
+/// At most 40 characters of `text` (then `...`), control characters escaped.
+pub fn excerpt(text: &str) -> String {
     excerpt_of(text, EXCERPT_CHARS)
 }
 

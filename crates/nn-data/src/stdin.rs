@@ -1,4 +1,4 @@
-//! Standard input as a CSV file (`nn-tui train --data -`, `predict --input -`): read to
+//! Standard input as a CSV file (`nn-tui train --data -`): read to
 //! its end once per process, since a pipe cannot be read twice, and named `<stdin>` in
 //! errors. Later loads (the dashboard switching back to the data) get the same bytes, so
 //! the seeded splits stay what they were.
@@ -7,7 +7,6 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::csv_features::{FeatureColumns, FeatureRows, parse_features};
 use crate::csv_io::{CsvOptions, parse_csv};
 use crate::{DataError, Dataset};
 
@@ -24,15 +23,6 @@ static CONTENTS: Mutex<Option<Arc<[u8]>>> = Mutex::new(None);
 /// rather than a pipe or a file.
 pub fn load_csv_from_stdin(options: &CsvOptions) -> Result<Dataset, DataError> {
     parse_csv(&stdin_bytes()?, Path::new(STDIN), options)
-}
-
-/// Reads the feature columns of a CSV file from standard input, as
-/// [`crate::read_features`] reads them from a file.
-///
-/// # Errors
-/// As [`crate::read_features`], naming `<stdin>`; also when standard input is a terminal.
-pub fn read_features_from_stdin(columns: &FeatureColumns<'_>) -> Result<FeatureRows, DataError> {
-    parse_features(&stdin_bytes()?, Path::new(STDIN), columns)
 }
 
 /// Everything standard input holds, read on the first call and kept for the next ones.

@@ -33,13 +33,13 @@ mod shards;
 mod state_line;
 mod trainer;
 
-pub use checkpoint::checkpoint_path;
+pub use checkpoint::{CheckpointContents, checkpoint_path, parse_checkpoint};
 pub use config::{OptimizerKind, SMALL_INPUTS, Schedule, Setting, SettingError, TrainConfig};
 pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};
 pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
-pub use model::Model;
+pub use model::{Model, PredictScratch};
 pub use pace::Pace;
 pub use reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 pub use request::{

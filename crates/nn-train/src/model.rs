@@ -128,18 +128,71 @@ impl Model {
             .forward(&self.network_inputs(rows), workspace)?)
     }
 
+    /// [`Model::predict`] without allocating once `scratch` has seen a batch this
+    /// large: the network's inputs and every layer's outputs live in `scratch`, which
+    /// the caller keeps from call to call. The outputs are `[n, outputs]`.
+    ///
+    /// # Errors
+    /// Rows that are not a whole number of [`Model::raw_columns`] values, or none.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("model.safetensors");
+    /// # let arch = nn_core::Architecture::new(vec![2, 4, 3], nn_core::Activation::Relu,
+    /// #     nn_core::Activation::Softmax, nn_core::Loss::CrossEntropy)?;
+    /// # let network = nn_core::Network::new(arch, 7)?;
+    /// # nn_core::save_model(&path, &network, &nn_core::ModelInfo::default())?;
+    /// let model = nn_train::Model::load(&path)?;
+    /// let mut scratch = nn_train::PredictScratch::default();
+    /// let outputs = model.predict_with(&[0.5, -1.0], &mut scratch)?; // one row of 2 columns
+    /// let (class, probability) = model.classify(outputs);
+    /// assert!(class < 3 && probability > 0.0);
+    /// # Ok(()) }
+    /// ```
+    pub fn predict_with<'s>(
+        &self,
+        rows: &[f32],
+        scratch: &'s mut PredictScratch,
+    ) -> Result<&'s [f32], TrainError> {
+        let raw = self.raw_columns();
+        if rows.is_empty() || !rows.len().is_multiple_of(raw) {
+            return Err(nn_core::CoreError::InputWidth {
+                expected: raw,
+                got: rows.len(),
+            }
+            .into());
+        }
+        let PredictScratch { inputs, workspace } = scratch;
+        self.network_inputs_into(rows, inputs);
+        Ok(self.network.forward(inputs, workspace)?)
+    }
+
     /// Rows of raw columns (`[n, raw_columns]`) as the network takes them: the
     /// features computed, then normalised as in training.
     pub fn network_inputs(&self, rows: &[f32]) -> Vec<f32> {
+        let mut values = Vec::new();
+        self.network_inputs_into(rows, &mut values);
+        values
+    }
+
+    /// [`Model::network_inputs`] into `values`, reusing its memory.
+    fn network_inputs_into(&self, rows: &[f32], values: &mut Vec<f32>) {
         let inputs = self.network.architecture().inputs();
-        let mut values = match &self.features {
-            Some(f) => f.expand(rows, self.raw_columns()),
-            None => rows.to_vec(),
-        };
+        values.clear();
+        match &self.features {
+            Some(f) => {
+                let raw = self.raw_columns().max(1);
+                values.resize(rows.len() / raw * f.len(), 0.0);
+                for (row, out) in rows.chunks_exact(raw).zip(values.chunks_exact_mut(f.len())) {
+                    f.expand_row(row, out);
+                }
+            }
+            None => values.extend_from_slice(rows),
+        }
         for row in values.chunks_exact_mut(inputs) {
             self.normalization.apply_row(row);
         }
-        values
     }
 
     /// The class of one output row and its probability (for a single sigmoid
@@ -155,6 +208,16 @@ impl Model {
         };
         (class, probability)
     }
+}
+
+/// What [`Model::predict_with`] computes in, kept by the caller between calls so that
+/// predicting allocates nothing once it has seen its largest batch.
+#[derive(Debug, Default, Clone)]
+pub struct PredictScratch {
+    /// The network's inputs: features computed, normalised.
+    inputs: Vec<f32>,
+    /// Every layer's outputs.
+    workspace: Workspace,
 }
 
 /// What a model file stores besides the weights for a run on `data`: input

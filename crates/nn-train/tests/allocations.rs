@@ -1,5 +1,6 @@
-//! Steady-state training allocates nothing of its own per step: checked with a
-//! counting global allocator.
+//! Steady-state training allocates nothing of its own per step, and predicting
+//! through `Model::predict_with` nothing at all per call: checked with a counting
+//! global allocator.
 //!
 //! The one exception is inside the `gemm` kernel, which mallocs a packing
 //! buffer for each product large enough to pack (its API takes no buffer). So
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nn_core::{Activation, Architecture, Loss};
-use nn_train::{DataOptions, DataSpec, OptimizerKind, TrainConfig, Trainer, load_data};
+use nn_train::{
+    DataOptions, DataSpec, Model, OptimizerKind, PredictScratch, TrainConfig, Trainer, load_data,
+};
 
 struct Counting;
 
@@ -39,6 +42,9 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// The counter is global: a test that counts exact zeros runs while no other test does.
+static ALONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Allocations of each of 50 steady-state steps.
 fn allocations_per_step(threads: usize, batch: usize, optimizer: OptimizerKind) -> Vec<usize> {
@@ -85,6 +91,9 @@ fn products_per_step(batch: usize, shard: usize, layers: usize) -> usize {
 
 #[test]
 fn steady_state_steps_do_not_allocate() {
+    let _alone = ALONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for (threads, batch, optimizer) in [
         (1, 10, OptimizerKind::Sgd),
         (1, 64, OptimizerKind::ADAM),
@@ -106,4 +115,63 @@ fn steady_state_steps_do_not_allocate() {
             "{threads} threads, batch {batch}: {min} allocations, but only {bound} products"
         );
     }
+}
+
+/// Allocations of each of 100 `Model::predict_with` calls on `batch` rows of a saved
+/// 784-256-128-10 model (the MNIST network of the README), after one warm-up call.
+fn allocations_per_prediction(batch: usize) -> Vec<usize> {
+    let arch = Architecture::new(
+        vec![784, 256, 128, 10],
+        Activation::Relu,
+        Activation::Softmax,
+        Loss::CrossEntropy,
+    )
+    .unwrap();
+    let network = nn_core::Network::new(arch, 1).unwrap();
+    let info = nn_core::ModelInfo {
+        class_names: (0..10).map(|c| c.to_string()).collect(),
+        normalization: Some(nn_core::InputTransform {
+            kind: "scale255".into(),
+            shift: vec![0.0; 784],
+            scale: vec![1.0 / 255.0; 784],
+        }),
+        ..nn_core::ModelInfo::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    nn_core::save_model(&path, &network, &info).unwrap();
+    let model = Model::load(&path).unwrap();
+    let rows: Vec<f32> = (0..batch * 784).map(|i| (i % 256) as f32).collect();
+    let mut scratch = PredictScratch::default();
+    model.predict_with(&rows, &mut scratch).unwrap();
+    (0..100)
+        .map(|_| {
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            let outputs = model.predict_with(&rows, &mut scratch).unwrap();
+            let after = ALLOCATIONS.load(Ordering::Relaxed);
+            assert_eq!(outputs.len(), batch * 10);
+            after - before
+        })
+        .collect()
+}
+
+/// One row per call, as a program embedding a model predicts: nothing is allocated.
+/// A batch of rows makes `gemm` malloc its packing buffers inside each product (its API
+/// takes no buffer; see the top of this file): a constant two per product at most, none
+/// of ours.
+#[test]
+fn predicting_with_kept_scratch_does_not_allocate() {
+    let _alone = ALONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let counts = allocations_per_prediction(1);
+    assert!(
+        counts.iter().all(|&c| c == 0),
+        "batch 1: allocations per call {counts:?}"
+    );
+    let counts = allocations_per_prediction(64);
+    assert!(
+        counts.iter().all(|&c| c == counts[0] && c <= 2 * 3),
+        "batch 64: allocations per call {counts:?}, 3 products"
+    );
 }

@@ -99,6 +99,52 @@ fn one_two_and_eight_threads_give_bit_identical_weights() {
     assert_eq!(runs[0], runs[2], "1 vs 8 threads");
 }
 
+/// A checkpoint whose architecture is too large to count, or whose tensors do not fit
+/// it, is a one-line error before anything sized by it is allocated; `/dev/zero` is
+/// refused after its first 8 bytes.
+#[test]
+fn hostile_checkpoints_are_errors() {
+    let data = data("circle", 100);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ckpt.safetensors");
+    Trainer::new(config(&[8], 2, 32, 1), data.clone())
+        .unwrap()
+        .save_checkpoint(&path)
+        .unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(nn_train::parse_checkpoint(&bytes).is_ok());
+    let (sizes, huge) = (
+        br#"\"sizes\":[2,8,2]"#.as_slice(),
+        br#"\"sizes\":[9999999999,9999999999,2]"#.as_slice(),
+    );
+    let at = bytes
+        .windows(sizes.len())
+        .position(|w| w == sizes)
+        .expect("the sizes in the header");
+    // The header grows; the tensors' offsets count from its end, so they still hold.
+    let mut hostile = bytes.clone();
+    hostile.splice(at..at + sizes.len(), huge.iter().copied());
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+    let grown = (huge.len() - sizes.len()) as u64;
+    hostile.splice(..8, (header_len + grown).to_le_bytes());
+    let err = nn_train::parse_checkpoint(&hostile)
+        .err()
+        .expect("an error");
+    assert!(
+        err.contains("more parameters than this machine can count"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+
+    let err = Trainer::resume(std::path::Path::new("/dev/zero"), data, None)
+        .expect_err("an error")
+        .to_string();
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a checkpoint"),
+        "{err}"
+    );
+}
+
 #[test]
 fn resuming_from_a_checkpoint_continues_bit_identically() {
     let data = data("circle", 400);

@@ -491,16 +491,42 @@ pub struct PredictArgs {
     /// The model file, and how to read one without nn-tui metadata.
     #[command(flatten)]
     pub model: ModelArgs,
-    /// CSV of features with a header row (- reads stdin); columns are matched by the model's
-    /// feature names, and a `label` (or --target) column is ignored.
+    /// CSV of features with a header row (- reads stdin), read in chunks of rows, so any size
+    /// fits in a few MB; columns are matched by the model's feature names, and a `label` (or
+    /// --target) column is ignored.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
-    /// Write the predictions here (atomically); - or no --output writes them to stdout.
+    /// Write the predictions here (atomically, as they are made); - or no --output writes
+    /// them to stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// A target column to ignore besides `label`.
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
+    /// Input columns copied before the predictions: names separated by commas, `all` (every
+    /// column, in the file's order) or `none` [default: the input's `id` and label columns,
+    /// those it has].
+    #[arg(long, value_name = "COLS")]
+    pub columns: Option<String>,
+    /// Write every class's probability, in a column named by the class, after the class.
+    #[arg(long)]
+    pub proba: bool,
+    /// Output format: csv; jsonl (one JSON object per row, keys as csv's columns); npy (the
+    /// predictions as one NumPy array: class indices, or with --proba the probabilities
+    /// [rows, classes]; a regression's outputs [rows, outputs]; no input columns).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = PredictFormat::Csv)]
+    pub format: PredictFormat,
+}
+
+/// `nn-tui predict --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PredictFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+    /// A NumPy `.npy` array.
+    Npy,
 }
 
 /// `nn-tui explain`.

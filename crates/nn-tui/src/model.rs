@@ -52,6 +52,13 @@ pub fn eval(args: &EvalArgs) -> Result<Outcome> {
         Some(test) => (test, "test split"),
         None => (data.train, "all samples"),
     };
+    // Metrics over nothing would be a quiet, meaningless result.
+    if set.is_empty() {
+        anyhow::bail!(
+            "--data {}: the {part} holds no samples; expected at least one to evaluate on",
+            args.data
+        );
+    }
     let metrics = model.evaluate(&set, args.threads).with_context(|| {
         format!(
             "--model {} on --data {}",
