@@ -76,6 +76,22 @@ impl Extent {
     }
 }
 
+/// Where the plane sits in a picture: its extent and the rectangle of pixels that shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaneArea {
+    /// The part of the raw plane shown.
+    pub extent: Extent,
+    /// Left, top, width and height in pixels.
+    pub pixels: (f32, f32, f32, f32),
+}
+
+impl PlaneArea {
+    /// The picture's pixel (column, row) where the raw point `(x, y)` is drawn.
+    pub fn pixel(&self, x: f32, y: f32) -> (f32, f32) {
+        place(self.extent, self.pixels, x, y)
+    }
+}
+
 /// The network over a `width x height` grid of `extent`: every layer's outputs,
 /// `[pixels, neurons]` per layer (the last is the output layer).
 pub fn grid_layers(
@@ -318,7 +334,12 @@ pub fn boundary(
     if let Coloring::Value { scale } = coloring {
         color_bar(&mut svg, scale, (left + pw + 20.0, top, ph));
     }
-    Ok(svg.finish())
+    let mut picture = svg.finish();
+    picture.plane = Some(PlaneArea {
+        extent,
+        pixels: (left, top, pw, ph),
+    });
+    Ok(picture)
 }
 
 /// Where a raw point falls in the plot area `(left, top, width, height)`.

@@ -20,7 +20,7 @@ pub mod svg;
 
 use std::path::{Path, PathBuf};
 
-pub use boundary::{BoundaryOptions, boundary};
+pub use boundary::{BoundaryOptions, Extent, PlaneArea, boundary};
 pub use curves::{Curve, RunCurves, curves};
 pub use network::network;
 pub use source::Source;
@@ -80,6 +80,8 @@ pub struct Picture {
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
+    /// Where the input plane is drawn, for a picture over the plane.
+    pub plane: Option<boundary::PlaneArea>,
 }
 
 impl Picture {

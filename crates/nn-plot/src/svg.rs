@@ -193,6 +193,7 @@ impl Svg {
             svg,
             width: self.width,
             height: self.height,
+            plane: None,
         }
     }
 }
@@ -244,7 +245,8 @@ pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     let step = [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * power)
-        .find(|s| *s >= raw)
+        // Up to a third more ticks than asked for, rather than half as many.
+        .find(|s| *s >= 0.7 * raw)
         .unwrap_or(10.0 * power);
     let first = (lo / step).ceil() as i64;
     let last = (hi / step).floor() as i64;
