@@ -17,6 +17,7 @@ mod mpi;
 mod onnx;
 mod pipes;
 mod playground;
+mod plot;
 mod python_interop;
 mod runs;
 mod tmux;

@@ -7,6 +7,8 @@
 //! uses DejaVu Sans, embedded in the binary: nothing is looked up on the machine,
 //! so a picture renders the same with no system fonts and no display.
 //!
+//! A run's history of snapshots becomes an animated GIF ([`replay`]).
+//!
 //! [`source::Source`] reads what a picture is made from: a model file, or a run
 //! directory with its data, final or latest weights and its `events.jsonl`.
 
@@ -15,6 +17,7 @@ pub mod colors;
 pub mod curves;
 pub mod network;
 pub mod raster;
+pub mod replay;
 pub mod source;
 pub mod svg;
 
@@ -23,6 +26,7 @@ use std::path::{Path, PathBuf};
 pub use boundary::{BoundaryOptions, Extent, PlaneArea, boundary};
 pub use curves::{Curve, RunCurves, curves};
 pub use network::network;
+pub use replay::{ReplayOptions, replay, save_replay};
 pub use source::Source;
 
 /// Why a picture could not be made or written.

@@ -72,7 +72,19 @@ pub enum Command {
     /// or the loss and accuracy curves of one run or several.
     #[command(after_help = PLOT_AFTER_HELP)]
     Plot(PlotArgs),
+    /// Replay a recorded run as an animated GIF: the decision boundary at each snapshot the
+    /// run directory kept (epochs on a log scale), with the epoch and loss on each frame.
+    #[command(after_help = REPLAY_AFTER_HELP)]
+    Replay(ReplayArgs),
 }
+
+const REPLAY_AFTER_HELP: &str = "\
+Examples:
+  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif
+  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif --fps 4 --size 400x400
+
+A run directory keeps at most 100 snapshots, at epochs each a quarter past the last
+(0, 1, 2, 3, 4, 5, 7, 9, 12, ...), in its snapshots/ folder.";
 
 const PLOT_AFTER_HELP: &str = "\
 Examples:
@@ -603,10 +615,30 @@ pub struct PlotArgs {
     /// What to draw; the boundary for one source, the curves for several.
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<PlotKind>,
-    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; curves 900x500).
+    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
     /// Show hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
+    #[arg(long)]
+    pub discretize: bool,
+}
+
+/// `nn-tui replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The run directory (`nn-tui runs` lists them).
+    #[arg(value_name = "RUN")]
+    pub run: PathBuf,
+    /// Write the animated GIF here (atomically); the name must end in .gif.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Frames per second.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub fps: u32,
+    /// The frames' size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "480x480")]
+    pub size: (u32, u32),
+    /// Show hard classes instead of shades of confidence.
     #[arg(long)]
     pub discretize: bool,
 }

@@ -60,6 +60,7 @@ fn main() -> ExitCode {
         Some(Command::Runs(args)) => runs::list(args),
         Some(Command::Watch(args)) => watch(args),
         Some(Command::Plot(args)) => plot::run(args),
+        Some(Command::Replay(args)) => plot::replay(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

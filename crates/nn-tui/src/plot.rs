@@ -1,10 +1,11 @@
-//! `nn-tui plot`: a model or a run as a picture (nn-plot draws it).
+//! `nn-tui plot` and `nn-tui replay`: a model or a run as a picture, a run as an
+//! animated GIF (nn-plot draws them).
 
 use std::io::Write as _;
 
 use anyhow::{Context, Result, bail};
-use nn_plot::{BoundaryOptions, Format, RunCurves, Source};
-use nn_tui::{PlotArgs, PlotKind};
+use nn_plot::{BoundaryOptions, Format, ReplayOptions, RunCurves, Source};
+use nn_tui::{PlotArgs, PlotKind, ReplayArgs};
 
 use crate::{Outcome, setup};
 
@@ -35,7 +36,11 @@ pub fn run(args: &PlotArgs) -> Result<Outcome> {
             let model = source
                 .model()
                 .with_context(|| source.path.display().to_string())?;
-            let (width, height) = args.size.unwrap_or((800, 800));
+            let (width, height) = args.size.unwrap_or(if kind == PlotKind::Network {
+                (1000, 600)
+            } else {
+                (800, 800)
+            });
             let options = BoundaryOptions {
                 width,
                 height,
@@ -105,4 +110,35 @@ fn kind_name(kind: PlotKind) -> &'static str {
         PlotKind::Network => "network",
         PlotKind::Curves => "curves",
     }
+}
+
+/// Runs `nn-tui replay`.
+pub fn replay(args: &ReplayArgs) -> Result<Outcome> {
+    let gif = args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gif"));
+    if !gif {
+        bail!(
+            "--out {}: unknown format for a replay; expected a file name ending in .gif",
+            args.out.display()
+        );
+    }
+    setup::check_writable_file("--out", &args.out)?;
+    let (width, height) = args.size;
+    let options = ReplayOptions {
+        width,
+        height,
+        fps: args.fps,
+        discretize: args.discretize,
+    };
+    let frames = nn_plot::save_replay(&args.run, &args.out, &options)?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}: {frames} frames, {width}x{height} pixels, {} frames per second",
+        args.out.display(),
+        args.fps
+    )
+    .context("writing to stdout")?;
+    Ok(Outcome::Done)
 }

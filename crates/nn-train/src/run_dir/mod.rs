@@ -52,6 +52,21 @@ pub const HISTORY_RATIO: f64 = 1.25;
 /// Snapshots kept in a run's history at most: its disk use is at most this many model files.
 pub const HISTORY_LIMIT: usize = 100;
 
+/// The epochs of the history's log scale: 0, 1, 2, 3, 4, 5, 7, 9, 12, 15, 19, ...
+/// (each the next integer, or [`HISTORY_RATIO`] times the last, rounded up, whichever is larger).
+pub fn is_history_epoch(epoch: usize) -> bool {
+    let mut mark = 0;
+    while mark < epoch {
+        mark = next_history_epoch(mark);
+    }
+    mark == epoch
+}
+
+/// The mark of the history's log scale after `epoch`.
+pub(crate) fn next_history_epoch(epoch: usize) -> usize {
+    (epoch + 1).max((epoch as f64 * HISTORY_RATIO).ceil() as usize)
+}
+
 /// The file name of the `seq`-th snapshot of the history, taken at `epoch`: they sort in order.
 pub fn history_file_name(seq: usize, epoch: usize) -> String {
     format!("{seq:03}-epoch-{epoch}.safetensors")

@@ -32,8 +32,8 @@ use super::record::{
     EndStatus, Entry, Record, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken, WeightsReset,
 };
 use super::{
-    EVENTS_FILE, HISTORY_DIR, HISTORY_LIMIT, HISTORY_RATIO, MODEL_FILE, RUN_INFO_FILE, RunDirError,
-    SNAPSHOT_FILE, history_file_name,
+    EVENTS_FILE, HISTORY_DIR, HISTORY_LIMIT, MODEL_FILE, RUN_INFO_FILE, RunDirError, SNAPSHOT_FILE,
+    history_file_name, next_history_epoch,
 };
 use crate::session::{Event, ProgressReport, RunState, Summary};
 use crate::trainer::EpochReport;
@@ -463,8 +463,7 @@ impl RunWriter {
         {
             return;
         }
-        self.thinning.history_next =
-            (epoch + 1).max((epoch as f64 * HISTORY_RATIO).ceil() as usize);
+        self.thinning.history_next = next_history_epoch(epoch);
         let name = history_file_name(self.history_kept, epoch);
         self.history_kept += 1;
         self.send(Job::History(Arc::clone(network), name));
@@ -901,6 +900,10 @@ mod tests {
 
     #[test]
     fn the_history_keeps_snapshots_at_epochs_on_a_log_scale() {
+        let marks: Vec<usize> = (0..20)
+            .filter(|&e| super::super::is_history_epoch(e))
+            .collect();
+        assert_eq!(marks, [0, 1, 2, 3, 4, 5, 7, 9, 12, 15, 19]);
         let (dir, mut w, start) = writer(WriterOptions::default());
         let network = Arc::new(Network::new(architecture(), 1).unwrap());
         // A snapshot every epoch for 10,000 epochs, then a reset and 3 more epochs.
@@ -937,7 +940,10 @@ mod tests {
         assert_eq!(&epochs[epochs.len() - 4..], &[8_279, 0, 1, 2]);
         assert_eq!(names.len(), 38 + 3, "{names:?}");
         for pair in epochs[..epochs.len() - 3].windows(2) {
-            assert!(pair[1] as f64 >= pair[0] as f64 * HISTORY_RATIO, "{pair:?}");
+            assert!(
+                pair[1] as f64 >= pair[0] as f64 * super::super::HISTORY_RATIO,
+                "{pair:?}"
+            );
         }
         let first = crate::Model::load(&dir.path().join(HISTORY_DIR).join(&names[0])).unwrap();
         assert_eq!(first.network.parameters(), network.parameters());
