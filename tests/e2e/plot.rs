@@ -1,6 +1,8 @@
 //! `nn-tui plot` and `nn-tui replay` through the binary: files written in the
 //! format their name says, decoded; bad input refused with one line and no file.
 
+use std::fmt::Write as _;
+
 use crate::common::{run, tempdir, text};
 
 /// A short gauss run recorded in `runs/gauss` of `dir`.
@@ -130,10 +132,10 @@ fn bad_input_is_one_line_and_no_file() {
         "no snapshots to replay",
     );
     // A model of four input columns (iris-like CSV) has no plane to draw.
-    let csv = "a,b,c,d,label\n".to_string()
-        + &(0..40)
-            .map(|i| format!("{i},1,2,3,{}\n", i % 2))
-            .collect::<String>();
+    let mut csv = "a,b,c,d,label\n".to_string();
+    for i in 0..40 {
+        let _ = writeln!(csv, "{i},1,2,3,{}", i % 2);
+    }
     std::fs::write(dir.path().join("four.csv"), csv).unwrap();
     let out = run(
         dir.path(),

@@ -111,8 +111,6 @@ pub fn grid_layers(
         .collect();
     let raw_all = grid_raw(extent, width, height);
     let mut workspace = Workspace::default();
-    // In slices, so memory stays a few megabytes whatever the picture's size.
-    const ROWS_PER_PASS: usize = 16_384;
     for raw in raw_all.chunks(2 * ROWS_PER_PASS) {
         model.predict(raw, &mut workspace)?;
         for (l, values) in out.iter_mut().enumerate() {
@@ -133,6 +131,9 @@ pub fn grid_raw(extent: Extent, width: usize, height: usize) -> Vec<f32> {
     }
     raw
 }
+
+/// Rows per forward pass over a grid: the workspace stays a few megabytes whatever the picture's size.
+const ROWS_PER_PASS: usize = 16_384;
 
 /// Why `model` cannot be drawn over the plane, if it cannot.
 pub fn check_plane(model: &Model) -> Result<(), PlotError> {
@@ -438,7 +439,7 @@ fn legend(svg: &mut Svg, model: &Model, coloring: Coloring, points: &Points, at:
     };
     if !points.test.is_empty() {
         item(svg, "test", &|svg, c| {
-            svg.circle(c, 4.5, Some([255, 255, 255]), Some((INK, 2.0)))
+            svg.circle(c, 4.5, Some([255, 255, 255]), Some((INK, 2.0)));
         });
     }
     if !points.train.is_empty() {
@@ -457,7 +458,7 @@ fn legend(svg: &mut Svg, model: &Model, coloring: Coloring, points: &Points, at:
             .unwrap_or_else(|| class.to_string());
         let color = coloring.point(class as f32);
         item(svg, &name, &|svg, c| {
-            svg.rect(c.0 - 5.0, c.1 - 5.0, 10.0, 10.0, color)
+            svg.rect(c.0 - 5.0, c.1 - 5.0, 10.0, 10.0, color);
         });
     }
 }

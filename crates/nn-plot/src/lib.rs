@@ -7,7 +7,7 @@
 //! uses DejaVu Sans, embedded in the binary: nothing is looked up on the machine,
 //! so a picture renders the same with no system fonts and no display.
 //!
-//! A run's history of snapshots becomes an animated GIF ([`replay`]).
+//! A run's history of snapshots becomes an animated GIF ([`replay()`]).
 //!
 //! [`source::Source`] reads what a picture is made from: a model file, or a run
 //! directory with its data, final or latest weights and its `events.jsonl`.

@@ -656,7 +656,7 @@ pub enum PlotKind {
 
 /// `800x600` as `(800, 600)`.
 pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let bad = || format!("expected WIDTHxHEIGHT in pixels, such as 800x600, each 100 to 8000");
+    let bad = || "expected WIDTHxHEIGHT in pixels, such as 800x600, each 100 to 8000".to_string();
     let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
     let (w, h): (u32, u32) = (
         w.trim().parse().map_err(|_| bad())?,
