@@ -282,7 +282,9 @@ pub fn boundary(
     let all: Vec<Point> = points.train.iter().chain(&points.test).copied().collect();
     let extent = Extent::around(&all, pw, ph);
     let mut svg = Svg::new(options.width, options.height);
-    let (gw, gh) = (pw as usize, ph as usize);
+    // One grid cell per 2x2 pixels, smoothed when drawn: a quarter of the forward
+    // pass and of the image to encode, and the Playground's soft edges.
+    let (gw, gh) = ((pw / 2.0) as usize, (ph / 2.0) as usize);
     let layers = grid_layers(model, extent, gw, gh)?;
     let outputs = layers.last().map_or(&[][..], Vec::as_slice);
     let coloring = Coloring::of(model, points, outputs);

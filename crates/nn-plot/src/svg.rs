@@ -172,11 +172,11 @@ impl Svg {
         );
     }
 
-    /// A PNG image stretched over a rectangle, pixels kept sharp.
+    /// A PNG image stretched over a rectangle, smoothly.
     pub fn png(&mut self, x: f32, y: f32, w: f32, h: f32, png: &[u8]) {
         let _ = writeln!(
             self.body,
-            r#"<image x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" preserveAspectRatio="none" image-rendering="optimizeSpeed" href="data:image/png;base64,{}"/>"#,
+            r#"<image x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" preserveAspectRatio="none" href="data:image/png;base64,{}"/>"#,
             base64(png)
         );
     }
