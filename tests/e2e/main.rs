@@ -17,6 +17,7 @@ mod mpi;
 mod onnx;
 mod pipes;
 mod playground;
+mod plot;
 mod predict;
 mod python_interop;
 mod runs;

@@ -46,9 +46,10 @@ pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
 };
 pub use run_dir::{
-    EVENTS_FILE, EndStatus, Entry, MODEL_FILE, Part, RUN_INFO_FILE, Record, RunData, RunDirError,
-    RunEnd, RunInfo, RunReader, RunStatus, RunSummary, RunWriter, SNAPSHOT_FILE, Score,
-    SettingsChange, SnapshotTaken, WeightsReset, WriterOptions, list_runs, new_run_dir,
+    EVENTS_FILE, EndStatus, Entry, HISTORY_DIR, HISTORY_LIMIT, HISTORY_RATIO, MODEL_FILE, Part,
+    RUN_INFO_FILE, Record, RunData, RunDirError, RunEnd, RunInfo, RunReader, RunStatus, RunSummary,
+    RunWriter, SNAPSHOT_FILE, Score, SettingsChange, SnapshotTaken, WeightsReset, WriterOptions,
+    history_file_name, is_history_epoch, list_runs, new_run_dir,
 };
 pub use sample::{Desired, SampleError, SamplePart};
 pub use session::{

@@ -422,7 +422,13 @@ fn drive(
             window = Window::default();
             last_progress = now;
         }
+        // Also at the epochs a run directory's history keeps, however fast the run goes.
+        let history = outcome
+            .epoch_end
+            .as_ref()
+            .is_some_and(|r| crate::run_dir::is_history_epoch(r.epoch));
         if step_once
+            || history
             || last_snapshot.is_none_or(|t| now.duration_since(t) >= options.snapshot_interval)
         {
             control.emit(

@@ -68,7 +68,33 @@ pub enum Command {
     /// Watch a run that another process records, in the dashboard (read-only); several
     /// run directories are compared side by side.
     Watch(WatchArgs),
+    /// Draw a model or a run as a picture (PNG or SVG): its decision boundary, its network,
+    /// or the loss and accuracy curves of one run or several.
+    #[command(after_help = PLOT_AFTER_HELP)]
+    Plot(PlotArgs),
+    /// Replay a recorded run as an animated GIF: the decision boundary at each snapshot the
+    /// run directory kept (epochs on a log scale), with the epoch and loss on each frame.
+    #[command(after_help = REPLAY_AFTER_HELP)]
+    Replay(ReplayArgs),
 }
+
+const REPLAY_AFTER_HELP: &str = "\
+Examples:
+  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif
+  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif --fps 4 --size 400x400
+
+A run directory keeps at most 100 snapshots, at epochs each a quarter past the last
+(0, 1, 2, 3, 4, 5, 7, 9, 12, ...), in its snapshots/ folder.";
+
+const PLOT_AFTER_HELP: &str = "\
+Examples:
+  nn-tui plot m.safetensors --out boundary.png        the decision boundary over the plane
+  nn-tui plot runs/gauss-20260101-120000 --out boundary.svg --discretize
+  nn-tui plot runs/spiral-20260101-120000 --kind network --out network.png
+  nn-tui plot runs/a runs/b --kind curves --out curves.svg    runs overlaid, labelled by what differs
+
+The format is the --out file's extension: .png or .svg. Text uses an embedded font, so a
+picture looks the same on any machine.";
 
 const EXPLAIN_AFTER_HELP: &str = "\
 Examples:
@@ -607,6 +633,71 @@ pub struct WatchArgs {
     #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
           value_parser = clap::value_parser!(u32).range(1..=60))]
     pub fps: u32,
+}
+
+/// `nn-tui plot`.
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    /// Model files or run directories (several: their curves overlaid).
+    #[arg(value_name = "MODEL_OR_RUNDIR", required = true, num_args = 1..)]
+    pub sources: Vec<PathBuf>,
+    /// Write the picture here (atomically); its extension picks the format: .png or .svg.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// What to draw; the boundary for one source, the curves for several.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<PlotKind>,
+    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500).
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+    /// Show hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
+    #[arg(long)]
+    pub discretize: bool,
+}
+
+/// `nn-tui replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The run directory (`nn-tui runs` lists them).
+    #[arg(value_name = "RUN")]
+    pub run: PathBuf,
+    /// Write the animated GIF here (atomically); the name must end in .gif.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Frames per second.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub fps: u32,
+    /// The frames' size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "480x480")]
+    pub size: (u32, u32),
+    /// Show hard classes instead of shades of confidence.
+    #[arg(long)]
+    pub discretize: bool,
+}
+
+/// What `nn-tui plot` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotKind {
+    /// The decision boundary (or a regression's output) over the input plane, with the data.
+    Boundary,
+    /// The network: a small heatmap per node, connections by sign and size.
+    Network,
+    /// Loss and accuracy over epochs, from the runs' events.jsonl.
+    Curves,
+}
+
+/// `800x600` as `(800, 600)`.
+pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let bad = || "expected WIDTHxHEIGHT in pixels, such as 800x600, each 100 to 8000".to_string();
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h): (u32, u32) = (
+        w.trim().parse().map_err(|_| bad())?,
+        h.trim().parse().map_err(|_| bad())?,
+    );
+    if !(100..=8000).contains(&w) || !(100..=8000).contains(&h) {
+        return Err(bad());
+    }
+    Ok((w, h))
 }
 
 /// Activations a hidden layer may use.

@@ -11,6 +11,7 @@ mod completions;
 mod explain;
 mod export;
 mod model;
+mod plot;
 mod predict;
 mod progress;
 mod ranks;
@@ -58,6 +59,8 @@ fn main() -> ExitCode {
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Runs(args)) => runs::list(args),
         Some(Command::Watch(args)) => watch(args),
+        Some(Command::Plot(args)) => plot::run(args),
+        Some(Command::Replay(args)) => plot::replay(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@
 //!   events.jsonl          append-only, one JSON record per line (see [`Record`])
 //!   snapshot.safetensors  the latest weights, a model file replaced atomically now and then
 //!   model.safetensors     the final model, written when the run ends
+//!   snapshots/            a thinned history of the weights, at epochs on a log scale (for replays)
 //! ```
 //!
 //! [`RunWriter`] observes a trainer's [`Event`](crate::Event)s and writes them,
@@ -43,6 +44,33 @@ pub const EVENTS_FILE: &str = "events.jsonl";
 pub const SNAPSHOT_FILE: &str = "snapshot.safetensors";
 /// The final model of a run.
 pub const MODEL_FILE: &str = "model.safetensors";
+/// The folder of a run's thinned history of snapshots, for replays: model files
+/// named by [`history_file_name`], kept at epochs on a log scale ([`HISTORY_RATIO`]).
+pub const HISTORY_DIR: &str = "snapshots";
+/// Each snapshot kept in the history is at least this many times the previous one's epoch.
+pub const HISTORY_RATIO: f64 = 1.25;
+/// Snapshots kept in a run's history at most: its disk use is at most this many model files.
+pub const HISTORY_LIMIT: usize = 100;
+
+/// The epochs of the history's log scale: 0, 1, 2, 3, 4, 5, 7, 9, 12, 15, 19, ...
+/// (each the next integer, or [`HISTORY_RATIO`] times the last, rounded up, whichever is larger).
+pub fn is_history_epoch(epoch: usize) -> bool {
+    let mut mark = 0;
+    while mark < epoch {
+        mark = next_history_epoch(mark);
+    }
+    mark == epoch
+}
+
+/// The mark of the history's log scale after `epoch`.
+pub(crate) fn next_history_epoch(epoch: usize) -> usize {
+    (epoch + 1).max((epoch as f64 * HISTORY_RATIO).ceil() as usize)
+}
+
+/// The file name of the `seq`-th snapshot of the history, taken at `epoch`: they sort in order.
+pub fn history_file_name(seq: usize, epoch: usize) -> String {
+    format!("{seq:03}-epoch-{epoch}.safetensors")
+}
 
 /// Why a run directory could not be written or read.
 #[derive(Debug, thiserror::Error)]

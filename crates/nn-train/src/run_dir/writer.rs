@@ -31,7 +31,10 @@ use nn_core::{ModelInfo, Network};
 use super::record::{
     EndStatus, Entry, Record, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken, WeightsReset,
 };
-use super::{EVENTS_FILE, MODEL_FILE, RUN_INFO_FILE, RunDirError, SNAPSHOT_FILE};
+use super::{
+    EVENTS_FILE, HISTORY_DIR, HISTORY_LIMIT, MODEL_FILE, RUN_INFO_FILE, RunDirError, SNAPSHOT_FILE,
+    history_file_name, next_history_epoch,
+};
 use crate::session::{Event, ProgressReport, RunState, Summary};
 use crate::trainer::EpochReport;
 
@@ -113,6 +116,8 @@ pub struct RunWriter {
     /// The data set trained on now, and those before it.
     dataset: String,
     earlier_datasets: Vec<String>,
+    /// Snapshots kept in the history so far (at most [`HISTORY_LIMIT`]).
+    history_kept: usize,
 }
 
 /// What the observer has seen and not yet written, and when each kind was last written.
@@ -135,6 +140,8 @@ struct Thinning {
     snapshot: Option<Arc<Network>>,
     /// Messages not recorded since the last recorded one.
     dropped_logs: usize,
+    /// The epoch from which the next snapshot joins the history (0: the first does).
+    history_next: usize,
 }
 
 /// Counters shared with the writing thread.
@@ -152,6 +159,8 @@ enum Job {
     Line(Record),
     /// Replace the snapshot with these weights, then append the record.
     Snapshot(Arc<Network>, Record),
+    /// Keep these weights in the history, under this file name.
+    History(Arc<Network>, String),
     /// A new trainer: replace `run.json` and the snapshots' model info, then append the record.
     Restart(ModelInfo, Record),
 }
@@ -239,6 +248,7 @@ impl RunWriter {
             by_user: false,
             dataset: info.dataset.clone(),
             earlier_datasets: info.earlier_datasets.clone(),
+            history_kept: 0,
         })
     }
 
@@ -390,6 +400,7 @@ impl RunWriter {
                 // What was pending belongs to the weights before the reset.
                 self.flush(now);
                 self.thinning.best = None;
+                self.thinning.history_next = 0;
                 self.write(
                     now,
                     Entry::Reset(WeightsReset {
@@ -450,6 +461,7 @@ impl RunWriter {
     }
 
     fn on_snapshot(&mut self, network: &Arc<Network>, now: Instant) {
+        self.keep_in_history(network);
         let every = self.options.snapshot_interval.max(Duration::from_secs_f64(
             self.snapshot_bytes as f64 / self.options.snapshot_bytes_per_second.max(1) as f64,
         ));
@@ -459,6 +471,23 @@ impl RunWriter {
         } else {
             self.thinning.snapshot = Some(Arc::clone(network));
         }
+    }
+
+    /// Keeps `network` in the history if its epoch has reached the next mark of
+    /// the log scale (each mark a quarter past the last, so `n` epochs keep about
+    /// `5 + log(n / 5) / log(1.25)` snapshots), and while fewer than [`HISTORY_LIMIT`] are kept.
+    fn keep_in_history(&mut self, network: &Arc<Network>) {
+        let epoch = self.thinning.progress.as_ref().map_or(0, |p| p.epoch);
+        if epoch < self.thinning.history_next
+            || self.history_kept >= HISTORY_LIMIT
+            || !all_finite(network)
+        {
+            return;
+        }
+        self.thinning.history_next = next_history_epoch(epoch);
+        let name = history_file_name(self.history_kept, epoch);
+        self.history_kept += 1;
+        self.send(Job::History(Arc::clone(network), name));
     }
 
     /// Writes everything pending: where training stands before a pause, a stop or the end.
@@ -568,6 +597,27 @@ impl Log {
                         }
                     }
                     self.append(&record);
+                }
+                Job::History(network, name) => {
+                    let folder = self.dir.join(HISTORY_DIR);
+                    let saved = std::fs::create_dir_all(&folder)
+                        .map_err(|source| RunDirError::Io {
+                            path: folder.clone(),
+                            source,
+                        })
+                        .and_then(|()| {
+                            Ok(nn_core::save_model(
+                                &folder.join(name),
+                                &network,
+                                &self.model_info,
+                            )?)
+                        });
+                    if let Err(e) = saved {
+                        self.counters.lost.fetch_add(1, Ordering::Relaxed);
+                        if !std::mem::replace(&mut self.snapshot_failed, true) {
+                            let _ = self.problems.send(e);
+                        }
+                    }
                 }
                 Job::Snapshot(network, record) => {
                     let path = self.dir.join(SNAPSHOT_FILE);
@@ -870,6 +920,57 @@ mod tests {
             model,
             nn_core::model_to_bytes(&network, &ModelInfo::default())
         );
+    }
+
+    #[test]
+    fn the_history_keeps_snapshots_at_epochs_on_a_log_scale() {
+        let marks: Vec<usize> = (0..20)
+            .filter(|&e| super::super::is_history_epoch(e))
+            .collect();
+        assert_eq!(marks, [0, 1, 2, 3, 4, 5, 7, 9, 12, 15, 19]);
+        let (dir, mut w, start) = writer(WriterOptions::default());
+        let network = Arc::new(Network::new(architecture(), 1).unwrap());
+        // A snapshot every epoch for 10,000 epochs, then a reset and 3 more epochs.
+        for epoch in 0..10_000usize {
+            let at = ms(start, epoch as u64);
+            w.observe_at(&progress(epoch, epoch as u64 * 40, 0.1, 10), at);
+            w.observe_at(&Event::Snapshot(Arc::clone(&network)), at);
+        }
+        for epoch in 0..3usize {
+            let at = ms(start, 20_000 + epoch as u64);
+            w.observe_at(&progress(epoch, epoch as u64 * 40, 0.1, 10), at);
+            w.observe_at(&Event::Snapshot(Arc::clone(&network)), at);
+        }
+        w.finish(Some(&network), None).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join(HISTORY_DIR))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let epochs: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                n.trim_end_matches(".safetensors")
+                    .rsplit('-')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        // 0, 1, 2, ... then each mark a quarter past the last, 5 + log(10000 / 5) / log(1.25) in all;
+        // after the reset the history starts again.
+        assert_eq!(&epochs[..8], &[0, 1, 2, 3, 4, 5, 7, 9]);
+        assert_eq!(&epochs[epochs.len() - 4..], &[8_279, 0, 1, 2]);
+        assert_eq!(names.len(), 38 + 3, "{names:?}");
+        for pair in epochs[..epochs.len() - 3].windows(2) {
+            assert!(
+                pair[1] as f64 >= pair[0] as f64 * super::super::HISTORY_RATIO,
+                "{pair:?}"
+            );
+        }
+        let first = crate::Model::load(&dir.path().join(HISTORY_DIR).join(&names[0])).unwrap();
+        assert_eq!(first.network.parameters(), network.parameters());
     }
 
     #[test]

@@ -1,0 +1,494 @@
+//! The decision boundary: the network's output over the input plane as the
+//! Playground colours it (orange -1, grey 0, blue +1; a colour per class beyond
+//! two; a regression's value on the same scale, with a colour bar), the
+//! training points filled and the test points outlined, on labelled axes.
+
+use nn_core::Workspace;
+use nn_train::{Model, predicted_class};
+
+use crate::colors::{Rgb, class_region_rgb, class_rgb, mix, playground_rgb};
+use crate::source::{Point, Points};
+use crate::svg::{Anchor, Svg, tick_label, ticks};
+use crate::{Picture, PlotError, raster};
+
+/// Text and axis colours.
+pub(crate) const INK: Rgb = [40, 40, 40];
+pub(crate) const DIM: Rgb = [110, 110, 110];
+pub(crate) const RULE: Rgb = [200, 200, 200];
+
+/// How to draw a boundary.
+#[derive(Debug, Clone)]
+pub struct BoundaryOptions {
+    /// Picture width in pixels.
+    pub width: u32,
+    /// Picture height in pixels.
+    pub height: u32,
+    /// Hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
+    pub discretize: bool,
+    /// The title's first line (the data set's name, say).
+    pub title: String,
+}
+
+/// A rectangle of the raw input plane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extent {
+    /// Left and right edge (x1).
+    pub x: (f32, f32),
+    /// Bottom and top edge (x2).
+    pub y: (f32, f32),
+}
+
+impl Extent {
+    /// The points' bounding box with a margin, widened to the aspect `width / height`
+    /// so that both axes have the same scale; the Playground's `[-6, 6]` square without points.
+    pub fn around(points: &[Point], width: f32, height: f32) -> Self {
+        let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        for p in points {
+            x0 = x0.min(p.x);
+            x1 = x1.max(p.x);
+            y0 = y0.min(p.y);
+            y1 = y1.max(p.y);
+        }
+        if points.is_empty() {
+            (x0, x1, y0, y1) = (-6.0, 6.0, -6.0, 6.0);
+        }
+        let margin = 0.06 * (x1 - x0).max(y1 - y0).max(1e-3);
+        let (mut w, mut h) = (x1 - x0 + 2.0 * margin, y1 - y0 + 2.0 * margin);
+        let (cx, cy) = (f32::midpoint(x0, x1), f32::midpoint(y0, y1));
+        let aspect = width.max(1.0) / height.max(1.0);
+        if w / h < aspect {
+            w = h * aspect;
+        } else {
+            h = w / aspect;
+        }
+        Self {
+            x: (cx - w / 2.0, cx + w / 2.0),
+            y: (cy - h / 2.0, cy + h / 2.0),
+        }
+    }
+
+    /// The raw point at the centre of pixel `(column, row)` of a `width x height` grid.
+    fn at(&self, column: usize, row: usize, width: usize, height: usize) -> (f32, f32) {
+        (
+            self.x.0 + (column as f32 + 0.5) / width as f32 * (self.x.1 - self.x.0),
+            self.y.1 - (row as f32 + 0.5) / height as f32 * (self.y.1 - self.y.0),
+        )
+    }
+}
+
+/// Where the plane sits in a picture: its extent and the rectangle of pixels that shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaneArea {
+    /// The part of the raw plane shown.
+    pub extent: Extent,
+    /// Left, top, width and height in pixels.
+    pub pixels: (f32, f32, f32, f32),
+}
+
+impl PlaneArea {
+    /// The picture's pixel (column, row) where the raw point `(x, y)` is drawn.
+    pub fn pixel(&self, x: f32, y: f32) -> (f32, f32) {
+        place(self.extent, self.pixels, x, y)
+    }
+}
+
+/// The network over a `width x height` grid of `extent`: every layer's outputs,
+/// `[pixels, neurons]` per layer (the last is the output layer).
+pub fn grid_layers(
+    model: &Model,
+    extent: Extent,
+    width: usize,
+    height: usize,
+) -> Result<Vec<Vec<f32>>, PlotError> {
+    check_plane(model)?;
+    let layers = model.network.layers().len();
+    let sizes: Vec<usize> = (0..layers)
+        .map(|l| model.network.architecture().sizes[l + 1])
+        .collect();
+    let mut out: Vec<Vec<f32>> = sizes
+        .iter()
+        .map(|s| Vec::with_capacity(s * width * height))
+        .collect();
+    let raw_all = grid_raw(extent, width, height);
+    let mut workspace = Workspace::default();
+    for raw in raw_all.chunks(2 * ROWS_PER_PASS) {
+        model.predict(raw, &mut workspace)?;
+        for (l, values) in out.iter_mut().enumerate() {
+            values.extend_from_slice(workspace.layer_output(l));
+        }
+    }
+    Ok(out)
+}
+
+/// The raw points `[x1, x2]` at the centres of a `width x height` grid of `extent`, row by row from the top.
+pub fn grid_raw(extent: Extent, width: usize, height: usize) -> Vec<f32> {
+    let mut raw = Vec::with_capacity(2 * width * height);
+    for row in 0..height {
+        for column in 0..width {
+            let (x, y) = extent.at(column, row, width, height);
+            raw.extend_from_slice(&[x, y]);
+        }
+    }
+    raw
+}
+
+/// Rows per forward pass over a grid: the workspace stays a few megabytes whatever the picture's size.
+const ROWS_PER_PASS: usize = 16_384;
+
+/// Why `model` cannot be drawn over the plane, if it cannot.
+pub fn check_plane(model: &Model) -> Result<(), PlotError> {
+    let columns = model.raw_columns();
+    if columns == 2 {
+        return Ok(());
+    }
+    let names = if model.info.feature_names.is_empty() {
+        String::new()
+    } else {
+        let shown: Vec<&str> = model
+            .info
+            .feature_names
+            .iter()
+            .take(4)
+            .map(String::as_str)
+            .collect();
+        format!(
+            " ({}{})",
+            shown.join(", "),
+            if columns > 4 { ", ..." } else { "" }
+        )
+    };
+    Err(PlotError::Unsuitable(format!(
+        "the model reads {columns} input columns{names}; a picture over the plane needs 2-D data (x1, x2)"
+    )))
+}
+
+/// How outputs become colours.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Coloring {
+    /// One output: a probability of class 1 (`> 0.5`), on the Playground's scale.
+    Binary,
+    /// One output per class.
+    Classes(usize),
+    /// A regression's value divided by `scale`, on the Playground's scale.
+    Value { scale: f32 },
+}
+
+impl Coloring {
+    pub(crate) fn of(model: &Model, points: &Points, outputs: &[f32]) -> Self {
+        let width = model.network.architecture().outputs();
+        if model.info.class_names.is_empty() {
+            let largest = |p: &[Point]| p.iter().fold(0f32, |m, p| m.max(p.label.abs()));
+            let mut scale = largest(&points.train).max(largest(&points.test));
+            if scale == 0.0 {
+                scale = outputs
+                    .iter()
+                    .step_by(width)
+                    .fold(0f32, |m, v| m.max(v.abs()));
+            }
+            Self::Value {
+                scale: scale.max(1e-6),
+            }
+        } else if width == 1 {
+            Self::Binary
+        } else {
+            Self::Classes(width)
+        }
+    }
+
+    /// The colour of an output row.
+    pub(crate) fn pixel(self, row: &[f32], discretize: bool) -> Rgb {
+        let signed = |t: f32| {
+            playground_rgb(if discretize {
+                if t >= 0.0 { 1.0 } else { -1.0 }
+            } else {
+                t
+            })
+        };
+        match self {
+            Self::Value { scale } => signed(row[0] / scale),
+            Self::Binary => {
+                // As `predicted_class` decides: class 1 above 0.5.
+                let t = (2.0 * row[0] - 1.0).clamp(-1.0, 1.0);
+                signed(if t == 0.0 { -0.0 } else { t })
+            }
+            Self::Classes(k) => {
+                let class = predicted_class(row);
+                let p = row[class];
+                let k = k as f32;
+                let strength = if discretize {
+                    1.0
+                } else {
+                    ((p - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 1.0)
+                };
+                if k == 2.0 {
+                    signed(if class == 1 { strength } else { -strength })
+                } else {
+                    class_region_rgb(class, strength)
+                }
+            }
+        }
+    }
+
+    /// A data point's colour.
+    pub(crate) fn point(self, label: f32) -> Rgb {
+        match self {
+            Self::Value { scale } => playground_rgb(label / scale),
+            Self::Binary | Self::Classes(_) => class_rgb(label as usize),
+        }
+    }
+}
+
+/// The architecture in a few words: `2-8-8-1 tanh, sigmoid out`.
+pub(crate) fn describe(model: &Model) -> String {
+    let arch = model.network.architecture();
+    let sizes: Vec<String> = arch.sizes.iter().map(ToString::to_string).collect();
+    format!(
+        "{} {}, {} out, {} loss",
+        sizes.join("-"),
+        arch.hidden,
+        arch.output,
+        arch.loss
+    )
+}
+
+/// The Playground's heatmap opacity.
+const REGION_ALPHA: f32 = 160.0 / 255.0;
+
+/// Margins around the plot area: left, top, right, bottom.
+const MARGINS: (f32, f32, f32, f32) = (64.0, 64.0, 24.0, 52.0);
+/// The colour bar's room to the right of a regression's plane.
+const BAR_ROOM: f32 = 76.0;
+
+/// The decision boundary of `model` with `points` over it.
+pub fn boundary(
+    model: &Model,
+    points: &Points,
+    options: &BoundaryOptions,
+) -> Result<Picture, PlotError> {
+    check_plane(model)?;
+    let (w, h) = (options.width as f32, options.height as f32);
+    let regression = model.info.class_names.is_empty();
+    let (left, top, mut right, bottom) = MARGINS;
+    if regression {
+        right += BAR_ROOM;
+    }
+    let (pw, ph) = ((w - left - right).floor(), (h - top - bottom).floor());
+    if pw < 16.0 || ph < 16.0 {
+        return Err(PlotError::Unsuitable(format!(
+            "{}x{} pixels is too small for a boundary plot; expected at least 160x160",
+            options.width, options.height
+        )));
+    }
+    let all: Vec<Point> = points.train.iter().chain(&points.test).copied().collect();
+    let extent = Extent::around(&all, pw, ph);
+    let mut svg = Svg::new(options.width, options.height);
+    // One grid cell per 2x2 pixels, smoothed when drawn: a quarter of the forward
+    // pass and of the image to encode, and the Playground's soft edges.
+    let (gw, gh) = ((pw / 2.0) as usize, (ph / 2.0) as usize);
+    let layers = grid_layers(model, extent, gw, gh)?;
+    let outputs = layers.last().map_or(&[][..], Vec::as_slice);
+    let coloring = Coloring::of(model, points, outputs);
+    let width = model.network.architecture().outputs();
+    // Over white at the Playground's alpha (160 of 255, `heatmap.ts`): regions pale
+    // enough for the points on them to stand out.
+    let rgb: Vec<Rgb> = outputs
+        .chunks_exact(width)
+        .map(|row| {
+            mix(
+                [255, 255, 255],
+                coloring.pixel(row, options.discretize),
+                REGION_ALPHA,
+            )
+        })
+        .collect();
+    svg.png(
+        left,
+        top,
+        pw,
+        ph,
+        &raster::png_of_rgb(&rgb, gw as u32, gh as u32)?,
+    );
+    draw_points(&mut svg, points, coloring, extent, (left, top, pw, ph), w);
+    draw_axes(&mut svg, model, extent, (left, top, pw, ph));
+    // Title and legend.
+    let what = if regression {
+        "output"
+    } else {
+        "decision boundary"
+    };
+    let discretized = if options.discretize {
+        ", discretized"
+    } else {
+        ""
+    };
+    svg.bold(
+        (left, 24.0),
+        16.0,
+        Anchor::Start,
+        INK,
+        &format!("{}: {what}{discretized}", options.title),
+    );
+    let mut caption = describe(model);
+    if !points.origin.is_empty() {
+        caption = format!("{caption}; points: {}", points.origin);
+    }
+    svg.text((left, 44.0), 12.0, Anchor::Start, DIM, &caption);
+    legend(&mut svg, model, coloring, points, (left + pw, 44.0));
+    if let Coloring::Value { scale } = coloring {
+        color_bar(&mut svg, scale, (left + pw + 20.0, top, ph));
+    }
+    let mut picture = svg.finish();
+    picture.plane = Some(PlaneArea {
+        extent,
+        pixels: (left, top, pw, ph),
+    });
+    Ok(picture)
+}
+
+/// Where a raw point falls in the plot area `(left, top, width, height)`.
+fn place(extent: Extent, area: (f32, f32, f32, f32), x: f32, y: f32) -> (f32, f32) {
+    let (left, top, pw, ph) = area;
+    (
+        left + (x - extent.x.0) / (extent.x.1 - extent.x.0) * pw,
+        top + (extent.y.1 - y) / (extent.y.1 - extent.y.0) * ph,
+    )
+}
+
+fn draw_points(
+    svg: &mut Svg,
+    points: &Points,
+    coloring: Coloring,
+    extent: Extent,
+    area: (f32, f32, f32, f32),
+    width: f32,
+) {
+    let r = (width / 200.0).clamp(2.0, 6.0);
+    for p in &points.train {
+        svg.circle(
+            place(extent, area, p.x, p.y),
+            r,
+            Some(coloring.point(p.label)),
+            Some(([255, 255, 255], 1.0)),
+        );
+    }
+    for p in &points.test {
+        let at = place(extent, area, p.x, p.y);
+        svg.circle(
+            at,
+            r,
+            Some([255, 255, 255]),
+            Some((coloring.point(p.label), r * 0.5)),
+        );
+    }
+}
+
+fn draw_axes(svg: &mut Svg, model: &Model, extent: Extent, area: (f32, f32, f32, f32)) {
+    let (left, top, pw, ph) = area;
+    svg.frame(left, top, pw, ph, DIM, 1.0);
+    let name = |i: usize, default: &str| {
+        model
+            .info
+            .feature_names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let xs = ticks(f64::from(extent.x.0), f64::from(extent.x.1), 6);
+    let step = |t: &[f64]| if t.len() > 1 { t[1] - t[0] } else { 1.0 };
+    for &t in &xs {
+        let (x, _) = place(extent, area, t as f32, 0.0);
+        svg.line((x, top + ph), (x, top + ph + 5.0), DIM, 1.0);
+        svg.text(
+            (x, top + ph + 19.0),
+            12.0,
+            Anchor::Middle,
+            DIM,
+            &tick_label(t, step(&xs)),
+        );
+    }
+    let ys = ticks(f64::from(extent.y.0), f64::from(extent.y.1), 6);
+    for &t in &ys {
+        let (_, y) = place(extent, area, 0.0, t as f32);
+        svg.line((left - 5.0, y), (left, y), DIM, 1.0);
+        svg.text(
+            (left - 8.0, y + 4.0),
+            12.0,
+            Anchor::End,
+            DIM,
+            &tick_label(t, step(&ys)),
+        );
+    }
+    svg.text(
+        (left + pw / 2.0, top + ph + 40.0),
+        14.0,
+        Anchor::Middle,
+        INK,
+        &name(0, "x1"),
+    );
+    svg.vertical_text((18.0, top + ph / 2.0), 14.0, INK, &name(1, "x2"));
+}
+
+/// The classes' colours (or the regression's note) and the train/test markers, right-aligned at `at`.
+fn legend(svg: &mut Svg, model: &Model, coloring: Coloring, points: &Points, at: (f32, f32)) {
+    let (mut x, y) = at;
+    let mut item = |svg: &mut Svg, label: &str, draw: &dyn Fn(&mut Svg, (f32, f32))| {
+        // DejaVu Sans at 12 px: about 7 px per character.
+        x -= label.chars().count() as f32 * 7.0;
+        svg.text((x, y), 12.0, Anchor::Start, INK, label);
+        x -= 12.0;
+        draw(svg, (x, y - 4.0));
+        x -= 14.0;
+    };
+    if !points.test.is_empty() {
+        item(svg, "test", &|svg, c| {
+            svg.circle(c, 4.5, Some([255, 255, 255]), Some((INK, 2.0)));
+        });
+    }
+    if !points.train.is_empty() {
+        item(svg, "train", &|svg, c| svg.circle(c, 4.5, Some(INK), None));
+    }
+    if let Coloring::Value { .. } = coloring {
+        return;
+    }
+    let classes = model.network.architecture().outputs().max(2);
+    for class in (0..classes).rev() {
+        let name = model
+            .info
+            .class_names
+            .get(class)
+            .cloned()
+            .unwrap_or_else(|| class.to_string());
+        let color = coloring.point(class as f32);
+        item(svg, &name, &|svg, c| {
+            svg.rect(c.0 - 5.0, c.1 - 5.0, 10.0, 10.0, color);
+        });
+    }
+}
+
+/// A vertical colour bar for a regression: `-scale` at the bottom, `+scale` at the top.
+fn color_bar(svg: &mut Svg, scale: f32, (x, top, height): (f32, f32, f32)) {
+    let steps = 60;
+    let band = height / steps as f32;
+    for i in 0..steps {
+        let t = 1.0 - 2.0 * (i as f32 + 0.5) / steps as f32;
+        svg.rect(
+            x,
+            top + i as f32 * band,
+            16.0,
+            band + 0.5,
+            playground_rgb(t),
+        );
+    }
+    svg.frame(x, top, 16.0, height, DIM, 1.0);
+    for (t, label) in [(1.0, scale), (0.0, 0.0), (-1.0, -scale)] {
+        let y = top + (1.0 - t) / 2.0 * height;
+        svg.line((x + 16.0, y), (x + 20.0, y), DIM, 1.0);
+        svg.text(
+            (x + 23.0, y + 4.0),
+            12.0,
+            Anchor::Start,
+            DIM,
+            &format!("{label:.3}"),
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! `nn-tui plot` and `nn-tui replay` through the binary: files written in the
+//! format their name says, decoded; bad input refused with one line and no file.
+
+use std::fmt::Write as _;
+
+use crate::common::{run, tempdir, text};
+
+/// A short gauss run recorded in `runs/gauss` of `dir`.
+fn gauss_run(dir: &std::path::Path) {
+    let out = run(
+        dir,
+        &[
+            "train",
+            "--data",
+            "gauss",
+            "--samples",
+            "200",
+            "--epochs",
+            "30",
+            "--run-dir",
+            "runs/gauss",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn plot_writes_pngs_and_svgs_of_boundary_network_and_curves() {
+    let dir = tempdir();
+    gauss_run(dir.path());
+    for (kind, file, size) in [
+        ("boundary", "b.png", (800, 800)),
+        ("network", "n.png", (1000, 600)),
+        ("curves", "c.png", (900, 500)),
+    ] {
+        let out = run(
+            dir.path(),
+            &["plot", "runs/gauss", "--kind", kind, "--out", file],
+        );
+        assert!(out.status.success(), "{kind}: {}", text(&out.stderr));
+        let pixmap =
+            nn_plot::raster::Pixmap::decode_png(&std::fs::read(dir.path().join(file)).unwrap())
+                .unwrap();
+        assert_eq!((pixmap.width(), pixmap.height()), size, "{kind}");
+    }
+    let out = run(
+        dir.path(),
+        &[
+            "plot",
+            "runs/gauss",
+            "--out",
+            "b.svg",
+            "--discretize",
+            "--size",
+            "400x300",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(dir.path().join("b.svg")).unwrap();
+    let pixmap = nn_plot::raster::rasterize(&svg).unwrap();
+    assert_eq!((pixmap.width(), pixmap.height()), (400, 300));
+    assert!(svg.contains("decision boundary, discretized"));
+}
+
+#[test]
+fn replay_writes_one_gif_frame_per_snapshot_kept() {
+    let dir = tempdir();
+    gauss_run(dir.path());
+    let kept = std::fs::read_dir(dir.path().join("runs/gauss/snapshots"))
+        .unwrap()
+        .count();
+    // Epochs 0, 1, 2, 3, 4, 5, 7, 9, 12, 15, 19, 24 and 30 (the last, also the final model).
+    assert_eq!(kept, 13);
+    let out = run(
+        dir.path(),
+        &[
+            "replay",
+            "runs/gauss",
+            "--out",
+            "r.gif",
+            "--size",
+            "200x160",
+            "--fps",
+            "4",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = std::fs::File::open(dir.path().join("r.gif")).unwrap();
+    let mut decoder = gif::DecodeOptions::new().read_info(file).unwrap();
+    assert_eq!((decoder.width(), decoder.height()), (200, 160));
+    let mut frames = 0;
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        assert_eq!(frame.delay, if frames + 1 == kept { 200 } else { 25 });
+        frames += 1;
+    }
+    assert_eq!(frames, kept);
+}
+
+#[test]
+fn bad_input_is_one_line_and_no_file() {
+    let dir = tempdir();
+    gauss_run(dir.path());
+    let fails = |args: &[&str], expected: &str| {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    };
+    fails(
+        &["plot", "runs/gauss", "--out", "b.jpg"],
+        "b.jpg: unknown picture format; expected a file name ending in .png or .svg",
+    );
+    fails(
+        &["replay", "runs/gauss", "--out", "r.png"],
+        "expected a file name ending in .gif",
+    );
+    fails(
+        &[
+            "plot",
+            "runs/gauss/model.safetensors",
+            "--kind",
+            "curves",
+            "--out",
+            "c.svg",
+        ],
+        "a model file records no curves",
+    );
+    std::fs::remove_dir_all(dir.path().join("runs/gauss/snapshots")).unwrap();
+    fails(
+        &["replay", "runs/gauss", "--out", "r.gif"],
+        "no snapshots to replay",
+    );
+    // A model of four input columns (iris-like CSV) has no plane to draw.
+    let mut csv = "a,b,c,d,label\n".to_string();
+    for i in 0..40 {
+        let _ = writeln!(csv, "{i},1,2,3,{}", i % 2);
+    }
+    std::fs::write(dir.path().join("four.csv"), csv).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "four.csv",
+            "--epochs",
+            "1",
+            "--save",
+            "four.safetensors",
+            "--no-run-dir",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    fails(
+        &["plot", "four.safetensors", "--out", "f.png"],
+        "the model reads 4 input columns (a, b, c, d); a picture over the plane needs 2-D data (x1, x2)",
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    for name in ["b.jpg", "r.png", "c.svg", "r.gif", "f.png"] {
+        assert!(!left.iter().any(|n| n == name), "{name} written");
+    }
+}
