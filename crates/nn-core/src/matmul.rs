@@ -43,6 +43,7 @@ impl<'a> MatRef<'a> {
     }
 
     /// The transpose, without copying.
+    #[must_use]
     pub fn t(self) -> Self {
         Self {
             data: self.data,
