@@ -4,8 +4,16 @@
 //! `shared/bench/torch_bench.py` (when a Python with torch is given) for several
 //! rounds in one session, then prints the medians and the ratios the trainer is
 //! judged by: ours on two threads against PyTorch's best thread count, and two
-//! threads against one. The machine is noisy; alternation and medians are what
-//! make the ratios fair.
+//! threads against one. Beside them: the machine's own GEMM peak (the gemm crate
+//! at 2048^3 on 1 and 2 threads, measured by the same bench), each workload's
+//! GFLOP/s and its fraction of that peak, the fraction of each step that ran in
+//! parallel (Amdahl, from the 1- and 2-thread figures) and what that fraction
+//! predicts for 8, 16 and 64 cores. The machine is noisy; alternation and
+//! medians are what make the ratios fair.
+//!
+//! `--widths 128,256,...` adds the width sweep: 784-H-H-10 trained through the
+//! real `nn-tui train --data mnist` path (its `samples_per_second`), against the
+//! same network in PyTorch (`xtask/torch_widths.py`), at each `--width-batches`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -33,10 +41,33 @@ pub struct Bench {
     /// The PyTorch script (default: shared/bench/torch_bench.py beside the workspace).
     #[arg(long, value_name = "FILE")]
     torch_script: Option<PathBuf>,
+    /// Also sweep these hidden widths H of 784-H-H-10 through `nn-tui train --data mnist`
+    /// (comma separated, e.g. 128,256,512,1024,2048).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    widths: Vec<usize>,
+    /// Batch sizes of the width sweep.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "512"
+    )]
+    width_batches: Vec<usize>,
+    /// Threads of the width sweep (ours and PyTorch's).
+    #[arg(long, default_value_t = 2)]
+    width_threads: usize,
 }
 
 /// Samples/s (W4: steps/s) per (workload, threads), one value per round.
 type Runs = BTreeMap<(String, usize), Vec<f64>>;
+
+/// What one tool printed over the rounds: the rates the ratios use and the GFLOP/s
+/// (workloads, and `GEMM` for the peak).
+#[derive(Debug, Default)]
+struct Measures {
+    rates: Runs,
+    gflops: Runs,
+}
 
 pub fn bench(args: &Bench) -> anyhow::Result<()> {
     let root = super::workspace_root();
@@ -50,7 +81,7 @@ pub fn bench(args: &Bench) -> anyhow::Result<()> {
             script.display()
         );
     }
-    let (mut ours, mut torch) = (Runs::new(), Runs::new());
+    let (mut ours, mut torch) = (Measures::default(), Measures::default());
     for round in 1..=args.rounds {
         eprintln!("round {round}/{}: nn-train", args.rounds);
         let reps = args.reps.to_string();
@@ -83,7 +114,127 @@ pub fn bench(args: &Bench) -> anyhow::Result<()> {
         }
     }
     print!("{}", report(&ours, &torch, args.rounds));
+    if !args.widths.is_empty() {
+        print!("{}", widths(args, &root)?);
+    }
     Ok(())
+}
+
+/// Samples/s per (H, batch), one value per round.
+type Sweep = BTreeMap<(usize, usize), Vec<f64>>;
+
+/// The width sweep: ours through `nn-tui train`, PyTorch through `torch_widths.py`,
+/// alternating for `rounds` rounds; a Markdown table of medians and ratios.
+fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(&cargo)
+        .args(["build", "-q", "--release", "-p", "nn-tui"])
+        .current_dir(root))?;
+    let tui = root.join("target/release/nn-tui");
+    let torch_script = root.join("xtask/torch_widths.py");
+    let list = |v: &[usize]| {
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let threads = args.width_threads.to_string();
+    let (mut ours, mut torch) = (Sweep::new(), Sweep::new());
+    for round in 1..=args.rounds {
+        eprintln!("width sweep, round {round}/{}", args.rounds);
+        for &batch in &args.width_batches {
+            for &h in &args.widths {
+                let out = run(Command::new(&tui)
+                    .args(["train", "--data", "mnist", "--layers"])
+                    .arg(format!("784,{h},{h},10"))
+                    .args([
+                        "--activation",
+                        "relu",
+                        "--output",
+                        "softmax",
+                        "--loss",
+                        "ce",
+                    ])
+                    .args([
+                        "--optimizer",
+                        "sgd",
+                        "--lr",
+                        "0.01",
+                        "--epochs",
+                        "1",
+                        "--json",
+                    ])
+                    .args(["--batch", &batch.to_string(), "--threads", &threads])
+                    .current_dir(root))?;
+                let rate = json_number(&out, "samples_per_second")
+                    .with_context(|| format!("no samples_per_second in nn-tui's output: {out}"))?;
+                ours.entry((h, batch)).or_default().push(rate);
+            }
+        }
+        if let Some(python) = &args.torch_python {
+            let out = run(Command::new(python).arg(&torch_script).args([
+                "--widths",
+                &list(&args.widths),
+                "--batches",
+                &list(&args.width_batches),
+                "--threads",
+                &threads,
+            ]))?;
+            for line in out.lines() {
+                let field = |name: &str| {
+                    line.split_whitespace()
+                        .find_map(|f| f.strip_prefix(name))
+                        .and_then(|v| v.parse::<f64>().ok())
+                };
+                if let (Some(h), Some(b), Some(rate)) =
+                    (field("H="), field("batch="), field("samples/s="))
+                {
+                    torch
+                        .entry((h as usize, b as usize))
+                        .or_default()
+                        .push(rate);
+                }
+            }
+        }
+    }
+    Ok(sweep_report(&ours, &torch, args.width_threads))
+}
+
+/// The first number after `"key":` in a JSON text.
+fn json_number(text: &str, key: &str) -> Option<f64> {
+    let at = text.find(&format!("\"{key}\""))?;
+    let rest = text[at + key.len() + 2..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+')))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn sweep_report(ours: &Sweep, torch: &Sweep, threads: usize) -> String {
+    let mut out = format!(
+        "\nwidth sweep: 784-H-H-10 relu/softmax, cross-entropy, SGD 0.01, {threads} threads; \
+         ours through `nn-tui train --data mnist --epochs 1` (samples_per_second), PyTorch \
+         best of 3 passes over 20,480 samples; medians over rounds\n\n\
+         | batch | H | ours | PyTorch | ratio |\n|---|---|---|---|---|\n"
+    );
+    for (&(h, batch), values) in ours {
+        let o = median(values);
+        let t = torch.get(&(h, batch)).and_then(|v| median(v));
+        let _ = writeln!(
+            out,
+            "| {batch} | {h} | {} | {} | {} |",
+            o.map_or_else(|| "-".into(), |v| format!("{v:.0}")),
+            t.map_or_else(|| "-".into(), |v| format!("{v:.0}")),
+            match (o, t) {
+                (Some(o), Some(t)) if t > 0.0 => format!("{:.2}x", o / t),
+                _ => "-".into(),
+            }
+        );
+    }
+    out
 }
 
 /// Runs `command`; its stdout, or an error with its stderr.
@@ -100,15 +251,16 @@ pub(crate) fn run(command: &mut Command) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// Reads lines like `W1 threads=2 samples/s=223,650 steps/s=6,989 ...` (both tools print them).
-fn collect(text: &str, runs: &mut Runs) {
+/// Reads lines like `W1 threads=2 samples/s=223,650 steps/s=6,989 GFLOP/s=98.1 ...` (both
+/// tools print them) and the GEMM peak's `GEMM threads=2 GFLOP/s=300.2`.
+fn collect(text: &str, runs: &mut Measures) {
     for line in text.lines() {
         let mut fields = line.split_whitespace();
-        let Some(name) = fields.next().filter(|n| n.starts_with('W')) else {
+        let Some(name) = fields.next().filter(|n| n.starts_with('W') || *n == "GEMM") else {
             continue;
         };
         let mut threads = None;
-        let (mut samples, mut steps) = (None, None);
+        let (mut samples, mut steps, mut gflops) = (None, None, None);
         for field in fields {
             let number = |prefix: &str| {
                 field
@@ -118,15 +270,30 @@ fn collect(text: &str, runs: &mut Runs) {
             threads = threads.or_else(|| number("threads=").map(|t| t as usize));
             samples = samples.or_else(|| number("samples/s="));
             steps = steps.or_else(|| number("steps/s="));
+            gflops = gflops.or_else(|| number("GFLOP/s="));
+        }
+        let Some(threads) = threads else { continue };
+        let key = (name.to_string(), threads);
+        if let Some(g) = gflops {
+            runs.gflops.entry(key.clone()).or_default().push(g);
         }
         // W4 is judged in optimizer steps per second, the others in samples per second.
         let value = if name == "W4" { steps } else { samples };
-        if let (Some(threads), Some(value)) = (threads, value) {
-            runs.entry((name.to_string(), threads))
-                .or_default()
-                .push(value);
+        if let Some(value) = value {
+            runs.rates.entry(key).or_default().push(value);
         }
     }
+}
+
+/// The fraction `p` of a step that runs in parallel, by Amdahl's law from the
+/// speed-up `s` that 2 threads give over 1: `s = 1 / ((1 - p) + p / 2)`.
+fn parallel_fraction(one: f64, two: f64) -> f64 {
+    (2.0 * (1.0 - one / two)).clamp(0.0, 1.0)
+}
+
+/// Amdahl's speed-up on `cores` cores for a parallel fraction `p`.
+fn amdahl(p: f64, cores: f64) -> f64 {
+    1.0 / ((1.0 - p) + p / cores)
 }
 
 fn median(values: &[f64]) -> Option<f64> {
@@ -136,7 +303,7 @@ fn median(values: &[f64]) -> Option<f64> {
 }
 
 /// The medians and ratios as a Markdown table.
-fn report(ours: &Runs, torch: &Runs, rounds: usize) -> String {
+fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
     let get =
         |runs: &Runs, w: &str, t: usize| runs.get(&(w.to_string(), t)).and_then(|v| median(v));
     let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.0}"));
@@ -144,29 +311,60 @@ fn report(ours: &Runs, torch: &Runs, rounds: usize) -> String {
         (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
         _ => "-".into(),
     };
-    let mut names: Vec<&String> = ours.keys().map(|(w, _)| w).collect();
+    let (peak1, peak2) = (get(&ours.gflops, "GEMM", 1), get(&ours.gflops, "GEMM", 2));
+    let mut names: Vec<&String> = ours
+        .rates
+        .keys()
+        .map(|(w, _)| w)
+        .filter(|w| *w != "GEMM")
+        .collect();
     names.dedup();
     let mut out = format!(
-        "medians of {rounds} alternating rounds; samples/s (W4: steps/s)\n\n\
-         | | ours 1t | ours 2t | torch 1t | torch 2t | ours 2t / torch best | ours 2t / 1t |\n\
-         |---|---|---|---|---|---|---|\n"
+        "medians of {rounds} alternating rounds; samples/s (W4: steps/s)\n\
+         GEMM peak (gemm, 2048^3): {} GFLOP/s on 1 thread, {} on 2\n\n\
+         | | ours 1t | ours 2t | torch 1t | torch 2t | ours 2t / torch best | ours 2t / 1t \
+         | GFLOP/s 2t | of peak 2t | parallel fraction | model 8 / 16 / 64 cores |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
+        fmt(peak1),
+        fmt(peak2)
     );
     for w in names {
-        let (o1, o2) = (get(ours, w, 1), get(ours, w, 2));
-        let (t1, t2) = (get(torch, w, 1), get(torch, w, 2));
+        let (o1, o2) = (get(&ours.rates, w, 1), get(&ours.rates, w, 2));
+        let (t1, t2) = (get(&torch.rates, w, 1), get(&torch.rates, w, 2));
         let best = match (t1, t2) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        let g2 = get(&ours.gflops, w, 2);
+        let of_peak = match (g2, peak2) {
+            (Some(g), Some(p)) if p > 0.0 => format!("{:.0}%", 100.0 * g / p),
+            _ => "-".into(),
+        };
+        let (fraction, model) = match (o1, o2) {
+            (Some(a), Some(b)) if a > 0.0 && b > 0.0 => {
+                let p = parallel_fraction(a, b);
+                (
+                    format!("{p:.2}"),
+                    format!(
+                        "{:.1} / {:.1} / {:.1}",
+                        amdahl(p, 8.0),
+                        amdahl(p, 16.0),
+                        amdahl(p, 64.0)
+                    ),
+                )
+            }
+            _ => ("-".into(), "-".into()),
+        };
         let _ = writeln!(
             out,
-            "| {w} | {} | {} | {} | {} | {} | {} |",
+            "| {w} | {} | {} | {} | {} | {} | {} | {} | {of_peak} | {fraction} | {model} |",
             fmt(o1),
             fmt(o2),
             fmt(t1),
             fmt(t2),
             ratio(o2, best),
-            ratio(o2, o1)
+            ratio(o2, o1),
+            g2.map_or_else(|| "-".into(), |g| format!("{g:.1}")),
         );
     }
     out
@@ -178,10 +376,10 @@ mod tests {
 
     #[test]
     fn reads_both_tools_lines_and_reports_ratios() {
-        let mut ours = Runs::new();
-        let mut torch = Runs::new();
+        let mut ours = Measures::default();
+        let mut torch = Measures::default();
         collect(
-            "nn-train workloads: median of 3\nW1 threads=1 samples/s=100000 steps/s=3125 GFLOP/s=1\n\
+            "nn-train workloads: median of 3\nGEMM threads=1 GFLOP/s=100\nGEMM threads=2 GFLOP/s=200\nW1 threads=1 samples/s=100000 steps/s=3125 GFLOP/s=1\n\
              W1 threads=2 samples/s=200000 steps/s=6250 GFLOP/s=2\nW4 threads=2 samples/s=9 steps/s=450000 GFLOP/s=0\n",
             &mut ours,
         );
@@ -191,12 +389,40 @@ mod tests {
             &mut torch,
         );
         let table = report(&ours, &torch, 1);
+        assert!(table.contains("GEMM peak (gemm, 2048^3): 100 GFLOP/s on 1 thread, 200 on 2"));
+        // 2 threads twice as fast as 1: all of the step ran in parallel.
         assert!(
-            table.contains("| W1 | 100000 | 200000 | 64000 | 50000 | 3.12x | 2.00x |"),
+            table.contains(
+                "| W1 | 100000 | 200000 | 64000 | 50000 | 3.12x | 2.00x | 2.0 | 1% | 1.00 | 8.0 / 16.0 / 64.0 |"
+            ),
             "{table}"
         );
         assert!(
-            table.contains("| W4 | - | 450000 | - | 3000 | 150.00x | - |"),
+            table.contains("| W4 | - | 450000 | - | 3000 | 150.00x | - | 0.0 | 0% | - | - |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn amdahl_fraction_from_one_and_two_threads() {
+        // 1.6x on 2 threads: p = 2 (1 - 1/1.6) = 0.75; on 8 cores 1 / (0.25 + 0.75/8).
+        let p = parallel_fraction(100.0, 160.0);
+        assert!((p - 0.75).abs() < 1e-12);
+        assert!((amdahl(p, 8.0) - 1.0 / (0.25 + 0.75 / 8.0)).abs() < 1e-12);
+        assert_eq!(parallel_fraction(100.0, 90.0), 0.0);
+    }
+
+    #[test]
+    fn width_sweep_reads_nn_tui_json_and_torch_lines() {
+        let json = r#"{"seconds": 1.5, "samples_per_second": 12345.5, "stopped_early": false}"#;
+        assert_eq!(json_number(json, "samples_per_second"), Some(12345.5));
+        let mut ours = Sweep::new();
+        ours.entry((256, 512)).or_default().push(200.0);
+        let mut torch = Sweep::new();
+        torch.entry((256, 512)).or_default().push(100.0);
+        let table = sweep_report(&ours, &torch, 2);
+        assert!(
+            table.contains("| 512 | 256 | 200 | 100 | 2.00x |"),
             "{table}"
         );
     }

@@ -2,8 +2,14 @@
 //!
 //! `gemm` takes raw pointers and strides; this module is the only place in the
 //! workspace allowed `unsafe`, and it earns it by checking every dimension and
-//! stride against the slices' lengths before the call. Single-threaded by
-//! design: the trainer parallelises over shards of a batch, not inside a product.
+//! stride against the slices' lengths before the call.
+//!
+//! A product may run on several threads (`threads > 1`: gemm's own rayon
+//! split, on the caller's current pool). gemm splits the *destination* into
+//! blocks across threads; every value's sum over the inner dimension runs in
+//! the same order whatever the thread count (the inner blocking depends only
+//! on the shapes), so the bits do not depend on `threads`
+//! (`crates/nn-train/tests/training.rs` checks 1 to 4 threads).
 #![allow(unsafe_code)]
 
 /// A read-only matrix view: `rows x cols` over a slice with explicit strides.
@@ -37,6 +43,7 @@ impl<'a> MatRef<'a> {
     }
 
     /// The transpose, without copying.
+    #[must_use]
     pub fn t(self) -> Self {
         Self {
             data: self.data,
@@ -48,12 +55,20 @@ impl<'a> MatRef<'a> {
     }
 }
 
-/// `dst = beta * (a . b) + (accumulate ? dst : 0)`, with `dst` row-major `[a.rows, b.cols]`.
+/// `dst = beta * (a . b) + (accumulate ? dst : 0)`, with `dst` row-major `[a.rows, b.cols]`,
+/// on up to `threads` threads of the current rayon pool (1: this thread alone).
 ///
 /// # Panics
 /// If the shapes disagree or `dst` is too short: callers size everything from
 /// the architecture, so a mismatch is a bug in nn-core, not bad user input.
-pub fn matmul(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, beta: f32, accumulate: bool) {
+pub fn matmul(
+    dst: &mut [f32],
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    accumulate: bool,
+    threads: usize,
+) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(
         k, b.rows,
@@ -106,7 +121,11 @@ pub fn matmul(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, beta: f32, accumula
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            if threads > 1 {
+                gemm::Parallelism::Rayon(threads)
+            } else {
+                gemm::Parallelism::None
+            },
         );
     }
 }
@@ -127,8 +146,9 @@ mod tests {
 
     #[test]
     fn products_and_transposes_match_naive_loops() {
-        // A tiny shape (gemm's small-matrix kernels) and a larger one (its packed path).
-        for (m, k, n) in [(5, 7, 3), (37, 29, 41)] {
+        // A tiny shape (gemm's small-matrix kernels), a larger one (its packed path)
+        // and one large enough for gemm to split across threads.
+        for (m, k, n) in [(5, 7, 3), (37, 29, 41), (200, 300, 150)] {
             check_shape(m, k, n);
         }
     }
@@ -144,6 +164,7 @@ mod tests {
             MatRef::row_major(&b, k, n),
             1.0,
             false,
+            1,
         );
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() < 1e-4);
@@ -156,6 +177,7 @@ mod tests {
             MatRef::row_major(&a, m, k).t(),
             -2.0,
             false,
+            1,
         );
         for i in 0..m {
             for j in 0..n {
@@ -169,9 +191,30 @@ mod tests {
             MatRef::row_major(&b, k, n),
             1.0,
             true,
+            1,
         );
         for (g, w) in got.iter().zip(&want) {
             assert!((g - 2.0 * w).abs() < 1e-4);
         }
+        // Several threads: the same bits as one.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let mut threaded = vec![0.0; m * n];
+        let mut single = vec![0.0; m * n];
+        for (dst, threads) in [(&mut single, 1), (&mut threaded, 3)] {
+            pool.install(|| {
+                matmul(
+                    dst,
+                    MatRef::row_major(&a, m, k),
+                    MatRef::row_major(&b, k, n),
+                    1.0,
+                    false,
+                    threads,
+                );
+            });
+        }
+        assert_eq!(single, threaded);
     }
 }

@@ -102,6 +102,8 @@ pub struct Workspace {
     offsets: Vec<usize>,
     delta: Vec<f32>,
     delta_prev: Vec<f32>,
+    /// Threads each matrix product may use (of the caller's rayon pool); 1 by default.
+    threads: usize,
 }
 
 impl Workspace {
@@ -147,6 +149,18 @@ impl Workspace {
     /// Samples in the last pass.
     pub fn batch(&self) -> usize {
         self.batch
+    }
+
+    /// Lets every matrix product of later passes use up to `threads` threads of
+    /// the current rayon pool (split over the products' outputs, so the bits do
+    /// not depend on `threads`). 0 and 1 both mean this thread alone.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads;
+    }
+
+    /// Threads each product may use.
+    pub fn threads(&self) -> usize {
+        self.threads.max(1)
     }
 }
 
@@ -266,6 +280,7 @@ impl Network {
 
     fn forward_unchecked(&self, inputs: &[f32], batch: usize, ws: &mut Workspace, backward: bool) {
         ws.prepare(&self.architecture, batch, backward);
+        let threads = ws.threads();
         for (l, shape) in self.layers.iter().enumerate() {
             let start = ws.offsets[l];
             let (before, rest) = ws.outputs.split_at_mut(start);
@@ -285,6 +300,7 @@ impl Network {
                 MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs).t(),
                 1.0,
                 true,
+                threads,
             );
             self.architecture.activation(l).apply(z, shape.outputs);
         }
@@ -332,6 +348,7 @@ impl Network {
         }
         self.forward_unchecked(inputs, batch, workspace, true);
         let ws = workspace;
+        let threads = ws.threads();
         let last = self.layers.len() - 1;
         let out_width = arch.outputs();
 
@@ -371,6 +388,7 @@ impl Network {
                 MatRef::row_major(layer_in, batch, shape.inputs),
                 -1.0,
                 false,
+                threads,
             );
             // The bias is the weight of a constant -1 input: Delta w_0 = r * (-1) * delta,
             // and b = -w_0, so dL/db = -sum delta.
@@ -391,6 +409,7 @@ impl Network {
                     MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs),
                     1.0,
                     false,
+                    threads,
                 );
                 let hidden = arch.activation(l - 1);
                 for (dp, &o) in delta_prev.iter_mut().zip(layer_in) {

@@ -3,6 +3,10 @@
 //!
 //! `cargo bench -p nn-train --bench workloads -- [--reps 3] [--threads 1,2] [--only W1,W3]`
 //!
+//! First, for each thread count, the machine's own GEMM peak: the same gemm
+//! crate through nn-core's `matmul`, a 2048 x 2048 x 2048 product (`GEMM threads=T
+//! GFLOP/s=X`), the figure `cargo xtask bench` divides each workload's GFLOP/s by.
+//!
 //! Random data of the right shape, as the PyTorch script uses: timing does not
 //! depend on the values. Run `torch_bench.py` in the same session to compare.
 //! W1 and W4 train the seed's loss, as `torch_bench.py` does (see `support/`).
@@ -10,7 +14,7 @@
 
 use std::time::Instant;
 
-use nn_core::Architecture;
+use nn_core::{Architecture, MatRef, matmul};
 use nn_train::{TrainConfig, Trainer};
 
 #[path = "support/workloads.rs"]
@@ -34,6 +38,9 @@ fn main() {
         .collect();
     let only = value("--only").unwrap_or_else(|| "W1,W2,W3,W4".into());
     println!("nn-train workloads: median of {reps} full passes after one warm-up");
+    for &t in &threads {
+        println!("GEMM threads={t} GFLOP/s={:.1}", gemm_peak(t, reps));
+    }
     for &t in &threads {
         for w in WORKLOADS
             .iter()
@@ -76,4 +83,36 @@ fn main() {
             );
         }
     }
+}
+
+/// GFLOP/s of a 2048^3 product (`2 n^3` operations) on `threads` threads: the
+/// median of `reps` products after one warm-up.
+fn gemm_peak(threads: usize, reps: usize) -> f64 {
+    const N: usize = 2048;
+    let a: Vec<f32> = (0..N * N).map(|i| (i % 7) as f32 * 0.1).collect();
+    let b: Vec<f32> = (0..N * N).map(|i| (i % 5) as f32 * 0.1).collect();
+    let mut c = vec![0.0f32; N * N];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let mut times: Vec<f64> = pool.install(|| {
+        (0..=reps.max(1))
+            .map(|_| {
+                let started = Instant::now();
+                matmul(
+                    &mut c,
+                    MatRef::row_major(&a, N, N),
+                    MatRef::row_major(&b, N, N),
+                    1.0,
+                    false,
+                    threads,
+                );
+                started.elapsed().as_secs_f64()
+            })
+            .skip(1)
+            .collect()
+    });
+    times.sort_by(f64::total_cmp);
+    2.0 * (N * N * N) as f64 / times[times.len() / 2] / 1e9
 }

@@ -1,10 +1,17 @@
 //! Data-parallel gradient computation: a mini-batch cut into fixed-size shards.
 //!
 //! Each shard gathers its samples, runs nn-core's batched forward/backward into
-//! its own gradient buffer on a rayon worker, and the shard gradients are then
-//! added in shard order (0 + 1 + 2 + ...), split by parameter range across the
-//! threads. Shard size depends only on the batch size and the order of the sum
-//! never changes, so any thread count gives bit-identical weights.
+//! its own gradient buffer, and the shard gradients are then added in shard
+//! order (0 + 1 + 2 + ...), split by parameter range across the threads. Shard
+//! size depends only on the batch size and the order of the sum never changes,
+//! so any thread count gives bit-identical weights.
+//!
+//! Where the work runs is a [`ThreadPlan`]: a small step stays on one thread;
+//! otherwise shards go to the threads side by side, and when there are more
+//! threads than shards and the shards are large, each shard's products are also
+//! split across threads inside the GEMM (over the outputs, which leaves every
+//! value's inner sum in its order). So the threads a step can use grow with the
+//! layer sizes and the batch, not only with the shard count.
 //!
 //! Which shards this process computes, and how the results of all processes
 //! meet, is the engine's [`GradientReduction`] ([`LocalSum`] by default: all of
@@ -23,6 +30,57 @@ use crate::reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 
 /// Parameters per chunk when adding shard gradients across threads.
 const SUM_CHUNK: usize = 16 * 1024;
+
+/// Floating-point operations (forward + backward) of a whole step below which
+/// the step runs on one thread: handing shards to other threads costs more than
+/// it saves. Measured on 2 cores (2 threads, parallel shards against one after
+/// another, samples/s): 10-64-64-2 at batch 128 (3.7 MFLOP a step) ran 10-30%
+/// faster on one thread, W1 (15 MFLOP a step) 23% faster on two.
+pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
+
+/// Floating-point operations of one shard above which its matrix products are
+/// also split across threads inside the GEMM, when there are more threads than
+/// shards. Measured on 2 cores, one shard of 16 samples: 784-256-256-10
+/// (26 MFLOP) gained 11% from the split, 784-128-128-10 (11 MFLOP) lost.
+pub(crate) const SPLIT_PRODUCTS_ABOVE_FLOPS: usize = 20_000_000;
+
+/// How a step's local shards use the pool's threads. Never changes the bits:
+/// shards are summed in order whatever runs where, and a product's split across
+/// threads leaves each value's inner sum in the same order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ThreadPlan {
+    /// Whole shards go to different threads (otherwise one after another here).
+    pub(crate) shards_in_parallel: bool,
+    /// Threads each matrix product of a shard may use.
+    pub(crate) threads_per_product: usize,
+}
+
+impl ThreadPlan {
+    /// The plan for a step of `samples` local samples in `shards` shards of
+    /// `shard_size`, on `threads` threads.
+    pub(crate) fn for_step(
+        flops_per_sample: usize,
+        shard_size: usize,
+        samples: usize,
+        shards: usize,
+        threads: usize,
+    ) -> Self {
+        let step = flops_per_sample.saturating_mul(samples);
+        let shard = flops_per_sample.saturating_mul(shard_size.min(samples));
+        if threads <= 1 || step < SERIAL_BELOW_FLOPS {
+            return Self {
+                shards_in_parallel: false,
+                threads_per_product: 1,
+            };
+        }
+        let per_shard = threads / shards.max(1);
+        let split = shard >= SPLIT_PRODUCTS_ABOVE_FLOPS;
+        Self {
+            shards_in_parallel: shards > 1,
+            threads_per_product: if split { per_shard.max(1) } else { 1 },
+        }
+    }
+}
 
 /// Samples per shard when evaluating (no gradients, so larger is fine).
 const EVAL_SHARD: usize = 256;
@@ -265,19 +323,36 @@ impl ShardEngine {
             Ok(())
         };
         let part = |k: usize| &indices[k * shard_size..((k + 1) * shard_size).min(indices.len())];
+        let threads = self.threads();
         let shards = &mut self.shards[..count];
         let mine = &indices[(local.start * shard_size).min(indices.len())
             ..(local.end * shard_size).min(indices.len())];
-        match local.len() {
-            0 => {}
-            // One shard: no thread hand-off at all.
-            1 => work(&mut shards[local.start], mine)?,
-            _ => self.pool.install(|| {
+        let plan = ThreadPlan::for_step(
+            network.architecture().flops_per_sample(),
+            shard_size,
+            mine.len(),
+            local.len(),
+            threads,
+        );
+        if plan.shards_in_parallel {
+            self.pool.install(|| {
                 shards[local.clone()]
                     .par_iter_mut()
                     .zip(mine.par_chunks(shard_size))
-                    .try_for_each(|(s, part)| work(s, part))
-            })?,
+                    .try_for_each(|(s, part)| {
+                        s.workspace.set_threads(plan.threads_per_product);
+                        work(s, part)
+                    })
+            })?;
+        } else {
+            // One shard after another on this thread: no hand-off for small work.
+            for (s, part) in shards[local.clone()]
+                .iter_mut()
+                .zip(mine.chunks(shard_size))
+            {
+                s.workspace.set_threads(plan.threads_per_product);
+                work(s, part)?;
+            }
         }
         for (k, shard) in shards.iter_mut().enumerate() {
             if !local.contains(&k) {
@@ -400,4 +475,56 @@ pub(crate) fn sum_in_order(shards: &mut [Shard], params: Range<usize>, pool: &ra
                 }
             });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(flops_per_sample: usize, batch: usize, shard: usize, threads: usize) -> ThreadPlan {
+        ThreadPlan::for_step(
+            flops_per_sample,
+            shard,
+            batch,
+            batch.div_ceil(shard),
+            threads,
+        )
+    }
+
+    #[test]
+    fn small_steps_stay_on_one_thread_and_wide_shards_split_their_products() {
+        let serial = ThreadPlan {
+            shards_in_parallel: false,
+            threads_per_product: 1,
+        };
+        // The Playground's 2-8-8-1 (528 FLOP per sample) at batch 64: one thread.
+        assert_eq!(plan(528, 64, 16, 2), serial);
+        // One thread is one thread, whatever the size.
+        assert_eq!(plan(10_000_000, 512, 128, 1), serial);
+        // W3 (9.6 MFLOP per sample), batch 512 in 4 shards on 2 threads: shards side by side.
+        let w3 = 6 * (784 * 1024 + 1024 * 1024 + 1024 * 10);
+        assert_eq!(
+            plan(w3, 512, 128, 2),
+            ThreadPlan {
+                shards_in_parallel: true,
+                threads_per_product: 1
+            }
+        );
+        // ... on 16 threads: 4 shards, each product on 4 threads.
+        assert_eq!(
+            plan(w3, 512, 128, 16),
+            ThreadPlan {
+                shards_in_parallel: true,
+                threads_per_product: 4
+            }
+        );
+        // One wide shard (batch 16) on 2 threads: its products use both.
+        assert_eq!(
+            plan(w3, 16, 16, 2),
+            ThreadPlan {
+                shards_in_parallel: false,
+                threads_per_product: 2
+            }
+        );
+    }
 }

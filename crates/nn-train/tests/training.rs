@@ -80,7 +80,8 @@ fn one_two_and_eight_threads_give_bit_identical_weights() {
     let runs: Vec<Vec<u32>> = [1, 2, 8]
         .into_iter()
         .map(|threads| {
-            // Batch 100 makes 4 shards of 25: the parallel sum is exercised.
+            // Batch 100 makes 4 shards of 25: the parallel sum is exercised (the
+            // step is below nn-train's serial threshold, so they run on one thread).
             let mut t = Trainer::new(
                 TrainConfig {
                     epochs: 3,
@@ -143,6 +144,38 @@ fn hostile_checkpoints_are_errors() {
         err.contains("/dev/zero") && err.contains("not a checkpoint"),
         "{err}"
     );
+}
+
+#[test]
+fn any_thread_count_gives_the_same_bits_when_products_are_split_across_threads() {
+    // Wide layers (1.6 MFLOP per sample): batch 16 is one shard of 25 MFLOP,
+    // whose products gemm splits across every thread; batch 64 is four such
+    // shards, run side by side, each product split again with 8 threads.
+    // Thread counts 1 to 4 and 8 take every path of nn-train's thread plan.
+    let data = data("spiral", 300);
+    for batch in [16, 64] {
+        let runs: Vec<Vec<u32>> = [1, 2, 3, 4, 8]
+            .into_iter()
+            .map(|threads| {
+                let mut t = Trainer::new(
+                    TrainConfig {
+                        epochs: 2,
+                        ..config(&[512, 512], 2, batch, threads)
+                    },
+                    data.clone(),
+                )
+                .unwrap();
+                t.run_epochs(2).unwrap();
+                bits(&t)
+            })
+            .collect();
+        for (k, threads) in [2, 3, 4, 8].into_iter().enumerate() {
+            assert!(
+                runs[0] == runs[k + 1],
+                "batch {batch}: 1 vs {threads} threads differ"
+            );
+        }
+    }
 }
 
 #[test]
