@@ -31,8 +31,8 @@ use std::path::PathBuf;
 
 use nn_train::{DataOptions, DataSpec, Imported, StateLineError, TrainError, TrainRequest};
 
-pub use frames::DEFAULT_FPS;
 pub use compare::labels as run_labels;
+pub use frames::DEFAULT_FPS;
 pub use runtime::recovery_path;
 
 /// How plots are drawn: braille dots where the font has them, else blocks or plain ASCII.
