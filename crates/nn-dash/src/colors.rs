@@ -3,6 +3,7 @@
 //! Drawing code asks for colours by meaning (class, weight, heat); this module
 //! turns them into truecolor, the 256-colour cube or the 16 ANSI colours.
 
+pub use nn_palette::{CLASS_RGB, Rgb, mix, playground_rgb};
 use ratatui::style::Color;
 
 /// How many colours the terminal can show.
@@ -40,23 +41,6 @@ impl ColorDepth {
     }
 }
 
-/// An RGB triple.
-pub type Rgb = [u8; 3];
-
-/// Class colours, Playground's orange and blue first.
-pub const CLASS_RGB: [Rgb; 10] = [
-    [245, 147, 34],
-    [8, 119, 189],
-    [44, 160, 44],
-    [171, 99, 213],
-    [214, 39, 40],
-    [23, 190, 207],
-    [227, 119, 194],
-    [188, 189, 34],
-    [140, 86, 75],
-    [150, 150, 150],
-];
-
 /// The 16-colour stand-ins for [`CLASS_RGB`]: (region, point).
 const CLASS_16: [(Color, Color); 10] = [
     (Color::Yellow, Color::LightYellow),
@@ -70,33 +54,6 @@ const CLASS_16: [(Color, Color); 10] = [
     (Color::Red, Color::LightRed),
     (Color::Gray, Color::White),
 ];
-
-/// The TensorFlow Playground's colour ramp (`playground.ts`): orange for -1, grey
-/// for 0, blue for +1.
-pub const PLAYGROUND_RAMP: [Rgb; 3] = [[245, 147, 34], [232, 234, 235], [8, 119, 189]];
-
-/// Shades of the Playground's heatmaps (`NUM_SHADES + 1` in `heatmap.ts`).
-const PLAYGROUND_SHADES: usize = 31;
-
-/// The Playground's heatmap colour for `v`: its ramp in 31 equal shades over
-/// `[-1, 1]` (d3's `quantize`), values beyond the ends clamped, NaN grey.
-pub fn playground_rgb(v: f32) -> Rgb {
-    let k = if v.is_nan() {
-        PLAYGROUND_SHADES / 2
-    } else {
-        ((PLAYGROUND_SHADES as f32 / 2.0) * (v + 1.0))
-            .floor()
-            .clamp(0.0, (PLAYGROUND_SHADES - 1) as f32) as usize
-    };
-    // Shade k sits at k/30 along the ramp, interpolated in RGB as d3 does.
-    let t = k as f32 / (PLAYGROUND_SHADES - 1) as f32;
-    let (from, to, u) = if t <= 0.5 {
-        (PLAYGROUND_RAMP[0], PLAYGROUND_RAMP[1], t * 2.0)
-    } else {
-        (PLAYGROUND_RAMP[1], PLAYGROUND_RAMP[2], t * 2.0 - 1.0)
-    };
-    mix(from, to, u)
-}
 
 /// The heatmap's neutral colour (where the network is undecided).
 const NEUTRAL: Rgb = [30, 30, 34];
@@ -209,12 +166,6 @@ impl Palette {
 
 fn scale(c: Rgb, f: f32) -> Rgb {
     c.map(|v| (f32::from(v) * f).round().clamp(0.0, 255.0) as u8)
-}
-
-/// Linear blend from `a` (t = 0) to `b` (t = 1).
-pub fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
-    let t = t.clamp(0.0, 1.0);
-    [0, 1, 2].map(|i| (f32::from(a[i]) + (f32::from(b[i]) - f32::from(a[i])) * t).round() as u8)
 }
 
 /// The nearest xterm-256 index: the 6x6x6 cube or the grey ramp, whichever is closer.
