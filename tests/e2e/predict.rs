@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
+use nn_test_support::peak_rss_kb;
 
 /// A moons model the tests keep: columns x1, x2, classes 0 and 1.
 fn moons_model() -> String {
@@ -20,17 +21,6 @@ fn moons_model() -> String {
 
 /// The most memory predict may use on any input: 64 MB.
 const BOUND_BYTES: u64 = 64 << 20;
-
-/// `VmHWM` of the running process `pid` in bytes, while it runs.
-fn peak_rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().strip_suffix("kB"))
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|kb| kb * 1024)
-}
 
 /// A CSV of `mb` megabytes (256 by default, `NN_TUI_PREDICT_MB` to change: 1024 for the
 /// README's figure) goes through predict into a file; its peak resident set, sampled from
@@ -80,7 +70,7 @@ fn a_large_csv_streams_in_bounded_memory() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        peak = peak.max(peak_rss(child.id()).unwrap_or(0));
+        peak = peak.max(peak_rss_kb(Some(child.id())).unwrap_or(0) * 1024);
         std::thread::sleep(Duration::from_millis(5));
     };
     let elapsed = start.elapsed();

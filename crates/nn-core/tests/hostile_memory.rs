@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::Command;
 
 use nn_core::{
     Activation, Architecture, Loss, METADATA_KEY, ModelInfo, Network, load_model, model_to_bytes,
 };
+use nn_test_support::{hostile_bound, report_from_child, run_in_child};
 use safetensors::{Dtype, tensor::TensorView};
 
 const FILE: &str = "NN_CORE_HOSTILE_FILE";
@@ -19,27 +19,7 @@ fn child() {
     let Some(path) = std::env::var_os(FILE) else {
         return;
     };
-    let result = load_model(&PathBuf::from(path));
-    let peak = peak_rss_kb();
-    match result {
-        Ok(_) => println!("error=<none>"),
-        Err(e) => println!("error={e}"),
-    }
-    println!("maxrss_kb={peak}");
-}
-
-/// This process's peak resident set in kB: `VmHWM`, the high-water mark of its
-/// own address space. (`getrusage`'s `ru_maxrss` would do, but on Linux a child
-/// spawned with vfork + exec inherits the spawning process's high-water mark
-/// in it: every child then reported the test harness's peak.)
-fn peak_rss_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().strip_suffix("kB"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("a VmHWM line in /proc/self/status")
+    report_from_child(load_model(&PathBuf::from(path)).map(drop));
 }
 
 /// Loads `bytes` from a file in a child process; returns its error text and
@@ -48,27 +28,10 @@ fn load_in_child(case: &str, bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hostile.safetensors");
     std::fs::write(&path, bytes).unwrap();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(FILE, &path)
-        .output()
-        .expect("the test binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{case}: child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let field = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.split_once(key).map(|(_, value)| value))
-            .unwrap_or_else(|| panic!("no {key} in {stdout}"))
-            .to_owned()
-    };
-    let rss = field("maxrss_kb=").parse::<u64>().unwrap() * 1024;
+    let report = run_in_child("child", &[(FILE, &path)]);
+    let rss = report.peak_rss;
     let size = bytes.len() as u64;
-    let bound = (2 * size).max(256 << 20);
+    let bound = hostile_bound(size);
     eprintln!(
         "{case}: file {:.1} MB, peak RSS {:.1} MB (bound {:.0} MB)",
         size as f64 / 1e6,
@@ -76,7 +39,7 @@ fn load_in_child(case: &str, bytes: &[u8]) -> String {
         bound as f64 / 1e6
     );
     assert!(rss <= bound, "{case}: peak RSS {rss} > {bound}");
-    field("error=")
+    report.error
 }
 
 fn small_network() -> Network {

@@ -5,11 +5,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use nn_data::{CsvOptions, DataError, load_csv};
+use nn_test_support::{hostile_bound, report_from_child, run_in_child};
 
 const CASE: &str = "NN_DATA_HOSTILE_CASE";
 const DIR: &str = "NN_DATA_HOSTILE_DIR";
@@ -20,28 +20,7 @@ fn child() {
     let (Ok(case), Some(dir)) = (std::env::var(CASE), std::env::var_os(DIR)) else {
         return;
     };
-    let dir = PathBuf::from(dir);
-    let result = run(&case, &dir);
-    let peak = peak_rss_kb();
-    match result {
-        Ok(()) => println!("error=<none>"),
-        Err(e) => println!("error={e}"),
-    }
-    println!("maxrss_kb={peak}");
-}
-
-/// This process's peak resident set in kB: `VmHWM`, the high-water mark of its
-/// own address space. (`getrusage`'s `ru_maxrss` would do, but on Linux a child
-/// spawned with vfork + exec inherits the spawning process's high-water mark
-/// in it: every child then reported the test harness's peak.)
-fn peak_rss_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().strip_suffix("kB"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("a VmHWM line in /proc/self/status")
+    report_from_child(run(&case, &PathBuf::from(dir)));
 }
 
 fn run(case: &str, dir: &Path) -> Result<(), DataError> {
@@ -55,27 +34,11 @@ fn run(case: &str, dir: &Path) -> Result<(), DataError> {
 
 /// Runs `case` on the files in `dir` in a child; returns its error text and peak RSS in bytes.
 fn measure(case: &str, dir: &Path) -> (String, u64) {
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CASE, case)
-        .env(DIR, dir)
-        .output()
-        .expect("the test binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = run_in_child(
+        "child",
+        &[(CASE, std::ffi::OsStr::new(case)), (DIR, dir.as_os_str())],
     );
-    let field = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.split_once(key).map(|(_, value)| value))
-            .unwrap_or_else(|| panic!("no {key} in {stdout}"))
-            .to_owned()
-    };
-    let kb: u64 = field("maxrss_kb=").parse().unwrap();
-    (field("error="), kb * 1024)
+    (report.error, report.peak_rss)
 }
 
 const IMAGES: &str = "train-images-idx3-ubyte.gz";
@@ -104,7 +67,7 @@ fn size_of(dir: &Path) -> u64 {
 
 fn assert_bounded(case: &str, dir: &Path, rss: u64) {
     let size = size_of(dir);
-    let bound = (2 * size).max(256 << 20);
+    let bound = hostile_bound(size);
     eprintln!(
         "{case}: files {:.1} MB, peak RSS {:.1} MB (bound {:.0} MB)",
         size as f64 / 1e6,

@@ -14,7 +14,7 @@
 //! sums in an order of its own (`(g0 + g1) + (g2 + g3)`), which changes the last
 //! bits of the weights. Steps 1-3 move `(S/N + 1) (N-1)/N P` values per rank
 //! against the ring allreduce's `2 (N-1)/N P`: the same when each rank has one
-//! shard, 1.5 times for two (figures in ARCHITECTURE.md).
+//! shard, 1.5 times for two (figures in docs/scaling.md).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
