@@ -87,7 +87,7 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 10] = [
+    const SUBCOMMANDS: [&str; 12] = [
         "dash",
         "train",
         "eval",
@@ -96,6 +96,8 @@ mod tests {
         "explain",
         "runs",
         "watch",
+        "plot",
+        "replay",
         "export",
         "completions",
     ];
