@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nn_core::{Activation, Network};
-use nn_data::{Feature, Features, Task};
+use nn_data::{Feature, Features, Problem, Task};
 use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState, RunStatus, Stall};
 
 use crate::PlotMode;
@@ -46,11 +46,11 @@ pub const ACTIVATIONS: [Activation; 4] = [
     Activation::Linear,
 ];
 
-/// Classification data sets cycled by `d`.
-pub const CLASSIFICATION_SETS: [&str; 6] = ["circle", "xor", "gauss", "spiral", "moons", "blobs"];
-
-/// Regression data sets cycled by `d`.
-pub const REGRESSION_SETS: [&str; 3] = ["plane", "reg-gauss", "sine"];
+/// The data sets `d` cycles through for one kind of problem: nn-data's
+/// generators of that problem, in the Playground's order.
+pub fn data_sets(problem: Problem) -> Vec<&'static str> {
+    nn_data::generators_of(problem).collect()
+}
 
 /// Most hidden layers `]` adds (the Playground's limit).
 pub const MAX_HIDDEN_LAYERS: usize = 6;
@@ -755,29 +755,30 @@ impl App {
                 self.restart(message)
             }
             Action::CycleDataset => {
-                let sets: &[&str] = if s.is_regression() {
-                    &REGRESSION_SETS
+                let sets = data_sets(if s.is_regression() {
+                    Problem::Regression
                 } else {
-                    &CLASSIFICATION_SETS
-                };
+                    Problem::Classification
+                });
                 let i = sets.iter().position(|&d| d == s.dataset);
                 let next = sets[i.map_or(0, |i| (i + 1) % sets.len())];
                 self.switch_data(next)
             }
             Action::ToggleProblem => {
-                let sets: &[&str] = if s.is_regression() {
-                    &CLASSIFICATION_SETS
+                let sets = data_sets(if s.is_regression() {
+                    Problem::Classification
                 } else {
-                    &REGRESSION_SETS
-                };
+                    Problem::Regression
+                });
                 let back = self.other_problem_dataset.take();
                 let next = back
                     .as_deref()
                     .and_then(|d| sets.iter().find(|&&set| set == d))
                     .map_or(sets[0], |d| *d);
                 let current = &self.settings.dataset;
-                if CLASSIFICATION_SETS.contains(&current.as_str())
-                    || REGRESSION_SETS.contains(&current.as_str())
+                if nn_data::PLAYGROUND_GENERATORS
+                    .iter()
+                    .any(|&(name, _)| name == current)
                 {
                     self.other_problem_dataset = Some(current.clone());
                 }

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
 use nn_core::{ModelInfo, Workspace};
-use nn_data::Features;
 use nn_train::{
     Command, DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunReader, RunState, RunStatus,
     RunWriter, SessionOptions, StateLine, TrainConfig, TrainData, TrainRequest, Trainer,
@@ -285,7 +284,7 @@ fn settings_for(
         own_test_set: matches!(spec, DataSpec::Mnist | DataSpec::IdxFolder(_)),
         data_seed: options.seed,
         raw_columns: raw_columns(spec, options, data)?,
-        features: features_of(data),
+        features: data.input_features(),
         inputs: data.train.dim(),
         task: data.train.task(),
         hidden: sizes[1..sizes.len() - 1].to_vec(),
@@ -325,17 +324,6 @@ fn raw_columns(
     Ok(load_data(spec, &raw)?.train.dim())
 }
 
-/// The features of the data: those it was computed with, else its own columns
-/// when they are x1 (and x2); `None` for data that has no such columns.
-fn features_of(data: &TrainData) -> Option<Features> {
-    data.features.clone().or_else(|| {
-        let raw = Features::raw(data.train.dim());
-        raw.misfit(data.train.feature_names())
-            .is_none()
-            .then_some(raw)
-    })
-}
-
 impl Runtime {
     /// The data spec and options the settings ask for.
     fn wanted_data(&self) -> (DataSpec, DataOptions) {
@@ -370,7 +358,7 @@ impl Runtime {
         let s = &mut self.app.settings;
         s.inputs = data.train.dim();
         s.task = data.train.task();
-        s.features = features_of(&data);
+        s.features = data.input_features();
         s.own_test_set = matches!(self.data_spec, DataSpec::Mnist | DataSpec::IdxFolder(_));
         // The user's request with what the keys have changed since.
         let request = TrainRequest {

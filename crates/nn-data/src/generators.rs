@@ -33,6 +33,37 @@ pub const GENERATORS: &[&str] = &[
     "sine",
 ];
 
+/// The kind of problem a generator's data poses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// Points labelled with classes.
+    Classification,
+    /// Points with a real-valued target.
+    Regression,
+}
+
+/// Every generator with its problem, in the order TensorFlow Playground lists
+/// its data sets (the dashboard's `d` cycles through them in this order).
+pub const PLAYGROUND_GENERATORS: &[(&str, Problem)] = &[
+    ("circle", Problem::Classification),
+    ("xor", Problem::Classification),
+    ("gauss", Problem::Classification),
+    ("spiral", Problem::Classification),
+    ("moons", Problem::Classification),
+    ("blobs", Problem::Classification),
+    ("plane", Problem::Regression),
+    ("reg-gauss", Problem::Regression),
+    ("sine", Problem::Regression),
+];
+
+/// The generators of one kind of problem, in the Playground's order.
+pub fn generators_of(problem: Problem) -> impl Iterator<Item = &'static str> {
+    PLAYGROUND_GENERATORS
+        .iter()
+        .filter(move |&&(_, p)| p == problem)
+        .map(|&(name, _)| name)
+}
+
 /// The seed of the committed CSVs in `datasets/`.
 pub const DEFAULT_SEED: u64 = 42;
 
@@ -412,6 +443,12 @@ mod tests {
             let d = generate(name, 301, default_noise(name).unwrap(), 5).unwrap();
             assert_eq!(d.len(), 301, "{name}");
             assert_eq!(d.name(), name);
+            let problem = PLAYGROUND_GENERATORS.iter().find(|&&(n, _)| n == name);
+            let expected = match d.task() {
+                Task::Classification { .. } => Problem::Classification,
+                Task::Regression { .. } => Problem::Regression,
+            };
+            assert_eq!(problem.map(|&(_, p)| p), Some(expected), "{name}");
             match d.task() {
                 Task::Classification { classes } => {
                     assert_eq!(d.dim(), 2);
@@ -429,6 +466,15 @@ mod tests {
             let Inputs::F32(x) = d.inputs() else { panic!() };
             assert!(x.iter().all(|v| v.is_finite()));
         }
+    }
+
+    #[test]
+    fn the_playground_lists_every_generator_once() {
+        let mut listed: Vec<&str> = PLAYGROUND_GENERATORS.iter().map(|&(n, _)| n).collect();
+        let mut all = GENERATORS.to_vec();
+        listed.sort_unstable();
+        all.sort_unstable();
+        assert_eq!(listed, all);
     }
 
     #[test]

@@ -44,9 +44,9 @@ pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
 pub use features::{Feature, Features, RAW_COLUMNS};
 pub use generators::{
-    DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, blobs, blobs_with_classes, circle, default_noise,
-    gauss, generate, generator_columns, is_generator, moons, plane, reg_gauss, reg_gauss_target,
-    sine, spiral, xor,
+    DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, PLAYGROUND_GENERATORS, Problem, blobs,
+    blobs_with_classes, circle, default_noise, gauss, generate, generator_columns, generators_of,
+    is_generator, moons, plane, reg_gauss, reg_gauss_target, sine, spiral, xor,
 };
 pub use idx::{IdxArray, MAX_DATA_BYTES, MAX_ITEMS, parse_idx};
 pub use mnist::{Mnist, load_mnist, mnist_dir};

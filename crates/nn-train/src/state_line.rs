@@ -152,13 +152,7 @@ impl StateLine {
         let generated = matches!(spec, DataSpec::Generator(_));
         let arch = &config.architecture;
         let sizes = &arch.sizes;
-        let features = data.features.clone().or_else(|| {
-            // Data whose columns are x1 (and x2): its features are those columns.
-            let raw = Features::raw(data.train.dim());
-            raw.misfit(data.train.feature_names())
-                .is_none()
-                .then_some(raw)
-        });
+        let features = data.input_features();
         let (momentum, weight_decay) = match config.optimizer {
             OptimizerKind::Momentum { momentum, .. } => (Some(momentum), None),
             OptimizerKind::AdamW { weight_decay, .. } => (None, Some(weight_decay)),

@@ -36,6 +36,21 @@ pub struct TrainData {
     pub features: Option<Features>,
 }
 
+impl TrainData {
+    /// The input features of the data: those it was computed with, else its
+    /// own columns when they are the raw `x1` (and `x2`), as they then are
+    /// those features; `None` for data that has no such columns.
+    #[must_use]
+    pub fn input_features(&self) -> Option<Features> {
+        self.features.clone().or_else(|| {
+            let raw = Features::raw(self.train.dim());
+            raw.misfit(self.train.feature_names())
+                .is_none()
+                .then_some(raw)
+        })
+    }
+}
+
 /// What one epoch achieved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {

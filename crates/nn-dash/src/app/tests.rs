@@ -253,6 +253,19 @@ fn d_cycles_within_the_problem_and_p_switches_it() {
     assert_eq!(app.settings.dataset, "circle");
 }
 
+/// `d`'s order is the Playground's, as it was before nn-data held the lists.
+#[test]
+fn d_cycles_in_the_playground_order() {
+    assert_eq!(
+        data_sets(Problem::Classification),
+        ["circle", "xor", "gauss", "spiral", "moons", "blobs"]
+    );
+    assert_eq!(
+        data_sets(Problem::Regression),
+        ["plane", "reg-gauss", "sine"]
+    );
+}
+
 #[test]
 fn d_from_images_goes_to_toy_data() {
     let mut app = app();
@@ -778,7 +791,7 @@ fn p_returns_to_the_data_set_of_each_kind() {
         };
     };
     app.update(Action::ToggleProblem);
-    assert_eq!(app.settings.dataset, crate::app::REGRESSION_SETS[0]);
+    assert_eq!(app.settings.dataset, "plane");
     task(&mut app, 0);
     app.update(Action::CycleDataset);
     let regression = app.settings.dataset.clone();
