@@ -25,31 +25,12 @@ impl Extent {
         width: usize,
         height: usize,
     ) -> Self {
-        let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
-        let mut any = false;
-        for p in points {
-            any = true;
-            x0 = x0.min(p.x);
-            x1 = x1.max(p.x);
-            y0 = y0.min(p.y);
-            y1 = y1.max(p.y);
-        }
-        if !any {
-            (x0, x1, y0, y1) = (-1.0, 1.0, -1.0, 1.0);
-        }
-        let margin = 0.06 * (x1 - x0).max(y1 - y0).max(1e-3);
-        let (mut w, mut h) = (x1 - x0 + 2.0 * margin, y1 - y0 + 2.0 * margin);
-        let (cx, cy) = (f32::midpoint(x0, x1), f32::midpoint(y0, y1));
-        let aspect = width.max(1) as f32 / height.max(1) as f32;
-        if w / h < aspect {
-            w = h * aspect;
-        } else {
-            h = w / aspect;
-        }
-        Self {
-            x: (cx - w / 2.0, cx + w / 2.0),
-            y: (cy - h / 2.0, cy + h / 2.0),
-        }
+        let (x, y) = nn_data::frame_plane(
+            points.into_iter().map(|p| (p.x, p.y)),
+            width.max(1) as f32 / height.max(1) as f32,
+            ((-1.0, 1.0), (-1.0, 1.0)),
+        );
+        Self { x, y }
     }
 
     /// The pixel (column, row from the top) holding `(x, y)` in a `width x height` grid.

@@ -29,6 +29,7 @@ mod generators;
 mod idx;
 mod mnist;
 mod normalize;
+mod plane;
 mod quote;
 mod random;
 mod split;
@@ -51,6 +52,7 @@ pub use generators::{
 pub use idx::{IdxArray, MAX_DATA_BYTES, MAX_ITEMS, parse_idx};
 pub use mnist::{Mnist, load_mnist, mnist_dir};
 pub use normalize::{Normalization, NormalizationKind};
+pub use plane::{PlaneEdges, frame_plane};
 pub use quote::excerpt;
 pub use random::shuffle;
 pub use split::{Split, SplitIndices};

@@ -42,29 +42,12 @@ impl Extent {
     /// The points' bounding box with a margin, widened to the aspect `width / height`
     /// so that both axes have the same scale; the Playground's `[-6, 6]` square without points.
     pub fn around(points: &[Point], width: f32, height: f32) -> Self {
-        let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
-        for p in points {
-            x0 = x0.min(p.x);
-            x1 = x1.max(p.x);
-            y0 = y0.min(p.y);
-            y1 = y1.max(p.y);
-        }
-        if points.is_empty() {
-            (x0, x1, y0, y1) = (-6.0, 6.0, -6.0, 6.0);
-        }
-        let margin = 0.06 * (x1 - x0).max(y1 - y0).max(1e-3);
-        let (mut w, mut h) = (x1 - x0 + 2.0 * margin, y1 - y0 + 2.0 * margin);
-        let (cx, cy) = (f32::midpoint(x0, x1), f32::midpoint(y0, y1));
-        let aspect = width.max(1.0) / height.max(1.0);
-        if w / h < aspect {
-            w = h * aspect;
-        } else {
-            h = w / aspect;
-        }
-        Self {
-            x: (cx - w / 2.0, cx + w / 2.0),
-            y: (cy - h / 2.0, cy + h / 2.0),
-        }
+        let (x, y) = nn_data::frame_plane(
+            points.iter().map(|p| (p.x, p.y)),
+            width.max(1.0) / height.max(1.0),
+            ((-6.0, 6.0), (-6.0, 6.0)),
+        );
+        Self { x, y }
     }
 
     /// The raw point at the centre of pixel `(column, row)` of a `width x height` grid.
