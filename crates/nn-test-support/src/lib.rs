@@ -103,9 +103,12 @@ mod tests {
     fn this_process_has_a_peak() {
         let kb = peak_rss_kb(None).unwrap();
         assert!(kb > 0);
-        assert_eq!(
-            peak_rss_kb(Some(std::process::id())).map(|k| k >= kb),
-            Some(true)
+        // The same process by its pid. Not `>= kb`: the kernel's RSS counters are per-CPU
+        // approximations, so two reads of VmHWM can differ a little either way (seen in CI).
+        let by_pid = peak_rss_kb(Some(std::process::id())).unwrap();
+        assert!(
+            by_pid.abs_diff(kb) <= kb / 4 + 1024,
+            "{by_pid} kB against {kb} kB"
         );
     }
 
