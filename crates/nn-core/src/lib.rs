@@ -48,4 +48,4 @@ pub use model_file::{
     load_model, load_model_without_metadata, model_from_bytes, model_from_bytes_without_metadata,
     model_to_bytes, read_safetensors, save_model,
 };
-pub use network::{Gradients, Network, Workspace};
+pub use network::{Gradients, Network, ShardPass, Workspace, rows_never_change_a_value};

@@ -37,6 +37,15 @@ impl Targets<'_> {
         }
     }
 
+    /// The targets of rows `rows` (of `outputs` output neurons each).
+    #[must_use]
+    pub fn rows(&self, rows: std::ops::Range<usize>, outputs: usize) -> Self {
+        match self {
+            Targets::Classes(c) => Targets::Classes(&c[rows]),
+            Targets::Values(v) => Targets::Values(&v[rows.start * outputs..rows.end * outputs]),
+        }
+    }
+
     /// Checks the targets against a batch of `batch` samples and `outputs` output neurons.
     pub fn check(&self, batch: usize, outputs: usize) -> Result<()> {
         match self {

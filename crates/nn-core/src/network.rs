@@ -421,6 +421,172 @@ impl Network {
         Ok(loss_sum)
     }
 
+    /// Backpropagation of a batch made of consecutive shards, each with its own
+    /// gradient buffer: the same bits as [`Network::backward`] run on each
+    /// shard alone, with the whole batch's products done at once where that
+    /// cannot change a value.
+    ///
+    /// `inputs` and `targets` hold every shard's rows, shard after shard;
+    /// `shards[s]` gives shard `s`'s row count, receives its gradient of
+    /// `scale * (sum of its losses)` and its unscaled loss sum. `smallest` is
+    /// the row count of the smallest shard of the whole mini-batch (other
+    /// processes' shards included), on which the choice below depends.
+    ///
+    /// Rows of a product are independent, so a layer's forward product and its
+    /// delta product run over all rows in one call (the weights are packed once
+    /// instead of once per shard) whenever gemm's arithmetic for a row cannot
+    /// depend on how many rows the call has ([`rows_never_change_a_value`]);
+    /// otherwise shard by shard, as [`Network::backward`] does. The weight
+    /// gradient sums over the samples, so it stays one product per shard, its
+    /// order fixed by the kernel. Products use [`Workspace::threads`] threads.
+    pub fn backward_shards(
+        &self,
+        inputs: &[f32],
+        targets: &Targets<'_>,
+        shards: &mut [ShardPass],
+        smallest: usize,
+        scale: f32,
+        workspace: &mut Workspace,
+    ) -> Result<()> {
+        let batch = self.batch_size(inputs)?;
+        let arch = &self.architecture;
+        let out_width = arch.outputs();
+        targets.check(batch, out_width)?;
+        let rows: usize = shards.iter().map(|s| s.rows).sum();
+        if rows != batch || shards.iter().any(|s| s.rows == 0) {
+            return Err(CoreError::TargetWidth {
+                expected: batch,
+                got: rows,
+            });
+        }
+        if let Some(s) = shards
+            .iter()
+            .find(|s| s.gradients.values.len() != self.params.len())
+        {
+            return Err(CoreError::GradientShape {
+                expected: self.params.len(),
+                got: s.gradients.values.len(),
+            });
+        }
+        let smallest = smallest.min(shards.iter().map(|s| s.rows).min().unwrap_or(0));
+        let ws = workspace;
+        ws.prepare(arch, batch, true);
+        let threads = ws.threads();
+        // Forward, the whole batch's rows.
+        for (l, shape) in self.layers.iter().enumerate() {
+            let start = ws.offsets[l];
+            let (before, rest) = ws.outputs.split_at_mut(start);
+            let layer_in: &[f32] = if l == 0 {
+                inputs
+            } else {
+                &before[ws.offsets[l - 1]..]
+            };
+            let z = &mut rest[..batch * shape.outputs];
+            for row in z.chunks_exact_mut(shape.outputs) {
+                row.copy_from_slice(&self.params[shape.bias()]);
+            }
+            let weights_t =
+                MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs).t();
+            let whole = rows_never_change_a_value(shape.outputs, shape.inputs, smallest);
+            for_row_blocks(shards, whole, |range| {
+                matmul(
+                    &mut z[range.start * shape.outputs..range.end * shape.outputs],
+                    MatRef::row_major(
+                        &layer_in[range.start * shape.inputs..range.end * shape.inputs],
+                        range.len(),
+                        shape.inputs,
+                    ),
+                    weights_t,
+                    1.0,
+                    true,
+                    threads,
+                );
+            });
+            arch.activation(l).apply(z, shape.outputs);
+        }
+        // Output deltas and losses, shard by shard.
+        let last = self.layers.len() - 1;
+        let output_start = ws.offsets[last];
+        let outputs = &ws.outputs[output_start..output_start + batch * out_width];
+        let mut start = 0;
+        for shard in shards.iter_mut() {
+            let range = start..start + shard.rows;
+            start = range.end;
+            let part = targets.rows(range.clone(), out_width);
+            let cells = range.start * out_width..range.end * out_width;
+            shard.loss_sum = arch.loss.sum(&outputs[cells.clone()], &part, out_width);
+            arch.loss.output_delta(
+                arch.output,
+                &outputs[cells.clone()],
+                &part,
+                out_width,
+                scale,
+                &mut ws.delta[cells],
+            );
+        }
+        for l in (0..=last).rev() {
+            let shape = self.layers[l];
+            let layer_in: &[f32] = if l == 0 {
+                inputs
+            } else {
+                &ws.outputs[ws.offsets[l - 1]..ws.offsets[l]]
+            };
+            let delta = &ws.delta[..batch * shape.outputs];
+            let mut start = 0;
+            for shard in shards.iter_mut() {
+                let range = start..start + shard.rows;
+                start = range.end;
+                let delta_s = &delta[range.start * shape.outputs..range.end * shape.outputs];
+                let gradients = &mut shard.gradients.values;
+                matmul(
+                    &mut gradients[shape.weights()],
+                    MatRef::row_major(delta_s, range.len(), shape.outputs).t(),
+                    MatRef::row_major(
+                        &layer_in[range.start * shape.inputs..range.end * shape.inputs],
+                        range.len(),
+                        shape.inputs,
+                    ),
+                    -1.0,
+                    false,
+                    threads,
+                );
+                let bias_grad = &mut gradients[shape.bias()];
+                bias_grad.fill(0.0);
+                for row in delta_s.chunks_exact(shape.outputs) {
+                    for (g, d) in bias_grad.iter_mut().zip(row) {
+                        *g -= d;
+                    }
+                }
+            }
+            if l > 0 {
+                let delta_prev = &mut ws.delta_prev[..batch * shape.inputs];
+                let weights =
+                    MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs);
+                let whole = rows_never_change_a_value(shape.inputs, shape.outputs, smallest);
+                for_row_blocks(shards, whole, |range| {
+                    matmul(
+                        &mut delta_prev[range.start * shape.inputs..range.end * shape.inputs],
+                        MatRef::row_major(
+                            &delta[range.start * shape.outputs..range.end * shape.outputs],
+                            range.len(),
+                            shape.outputs,
+                        ),
+                        weights,
+                        1.0,
+                        false,
+                        threads,
+                    );
+                });
+                let hidden = arch.activation(l - 1);
+                for (dp, &o) in delta_prev.iter_mut().zip(layer_in) {
+                    *dp *= hidden.derivative_from_output(o);
+                }
+                std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
+            }
+        }
+        Ok(())
+    }
+
     /// Mean loss over a batch, without gradients.
     pub fn loss(
         &self,
@@ -442,6 +608,51 @@ impl Network {
     pub fn apply_gradient_descent(&mut self, gradients: &Gradients, learning_rate: f32) {
         for (w, g) in self.params.iter_mut().zip(&gradients.values) {
             *w -= learning_rate * g;
+        }
+    }
+}
+
+/// One shard of [`Network::backward_shards`]: its rows, its gradient buffer
+/// (overwritten) and its loss sum (written).
+#[derive(Debug)]
+pub struct ShardPass {
+    /// Consecutive rows of the batch this shard covers (at least one).
+    pub rows: usize,
+    /// Receives the shard's gradient of `scale * (sum of its losses)`.
+    pub gradients: Gradients,
+    /// Receives the shard's unscaled loss sum.
+    pub loss_sum: f64,
+}
+
+/// Whether a row-major product `[rows, inner] . [inner, width]` gives every
+/// row the same bits whether it runs over one shard's rows (at least
+/// `smallest`) or over many shards' at once.
+///
+/// gemm (0.19) sums each value in blocks of its inner dimension whose size
+/// depends on `inner` alone, except on three paths picked by the shape: a
+/// dot-product kernel when `width x rows <= 256`, a vector kernel when `rows`
+/// is 1, and blocks of 512 instead of balanced ones when `width` and `rows`
+/// are both at most 64 (which only matters when `inner > 512`). (It computes
+/// `dst^T`, so our `width` is its `m` and our `rows` its `n`.) Shapes clear of
+/// all three take the same path for any number of rows.
+pub fn rows_never_change_a_value(width: usize, inner: usize, smallest: usize) -> bool {
+    smallest >= 2 && width * smallest > 256 && (width > 64 || inner <= 512)
+}
+
+/// Runs `product` over the row ranges of a row-independent product: the
+/// whole batch at once, or shard by shard.
+fn for_row_blocks(
+    shards: &[ShardPass],
+    whole: bool,
+    mut product: impl FnMut(std::ops::Range<usize>),
+) {
+    if whole {
+        product(0..shards.iter().map(|s| s.rows).sum());
+    } else {
+        let mut start = 0;
+        for shard in shards {
+            product(start..start + shard.rows);
+            start += shard.rows;
         }
     }
 }

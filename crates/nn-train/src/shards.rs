@@ -7,11 +7,17 @@
 //! so any thread count gives bit-identical weights.
 //!
 //! Where the work runs is a [`ThreadPlan`]: a small step stays on one thread;
-//! otherwise shards go to the threads side by side, and when there are more
-//! threads than shards and the shards are large, each shard's products are also
-//! split across threads inside the GEMM (over the outputs, which leaves every
-//! value's inner sum in its order). So the threads a step can use grow with the
-//! layer sizes and the batch, not only with the shard count.
+//! a medium one sends its shards to the threads side by side; a large one
+//! (shards over 20 MFLOP) runs its local shards as one batch
+//! ([`Network::backward_shards`]): each layer's forward and delta products over
+//! all their rows in one call, the weights packed once per step instead of once
+//! per shard, and every product split across all threads inside the GEMM (over
+//! the outputs, which leaves every value's inner sum in its order). Only the
+//! weight gradients stay one product per shard, so their sum keeps its order.
+//! So the threads a step can use grow with the layer sizes and the batch, not
+//! with the shard count, and no choice of plan changes a bit
+//! (`crates/nn-core/tests/shard_passes.rs`, and the thread-count tests in
+//! `crates/nn-train/tests/training.rs`).
 //!
 //! Which shards this process computes, and how the results of all processes
 //! meet, is the engine's [`GradientReduction`] ([`LocalSum`] by default: all of
@@ -20,7 +26,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use nn_core::{Gradients, Network, Targets, Workspace};
+use nn_core::{Gradients, Network, ShardPass, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
@@ -38,11 +44,13 @@ const SUM_CHUNK: usize = 16 * 1024;
 /// faster on one thread, W1 (15 MFLOP a step) 23% faster on two.
 pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 
-/// Floating-point operations of one shard above which its matrix products are
-/// also split across threads inside the GEMM, when there are more threads than
-/// shards. Measured on 2 cores, one shard of 16 samples: 784-256-256-10
-/// (26 MFLOP) gained 11% from the split, 784-128-128-10 (11 MFLOP) lost.
-pub(crate) const SPLIT_PRODUCTS_ABOVE_FLOPS: usize = 20_000_000;
+/// Floating-point operations of one shard from which a step runs its local
+/// shards as one batch ([`ThreadPlan::whole_batch`]), every product split
+/// across all threads. Measured on 2 cores: W3 (784-1024-1024-10, shards of
+/// 128, 1.2 GFLOP) used 10% less CPU on one thread; splitting a product across
+/// threads inside gemm gained 11% on a shard of 26 MFLOP (784-256-256-10 at
+/// 16 samples) and lost on one of 11 MFLOP (784-128-128-10).
+pub(crate) const WHOLE_BATCH_ABOVE_FLOPS: usize = 20_000_000;
 
 /// How a step's local shards use the pool's threads. Never changes the bits:
 /// shards are summed in order whatever runs where, and a product's split across
@@ -51,8 +59,12 @@ pub(crate) const SPLIT_PRODUCTS_ABOVE_FLOPS: usize = 20_000_000;
 pub(crate) struct ThreadPlan {
     /// Whole shards go to different threads (otherwise one after another here).
     pub(crate) shards_in_parallel: bool,
-    /// Threads each matrix product of a shard may use.
+    /// Threads each matrix product may use (all of them in a whole batch).
     pub(crate) threads_per_product: usize,
+    /// The local shards run as one batch ([`Network::backward_shards`]): each
+    /// layer's products over all their rows at once on every thread, the
+    /// weights packed once per step instead of once per shard.
+    pub(crate) whole_batch: bool,
 }
 
 impl ThreadPlan {
@@ -67,17 +79,27 @@ impl ThreadPlan {
     ) -> Self {
         let step = flops_per_sample.saturating_mul(samples);
         let shard = flops_per_sample.saturating_mul(shard_size.min(samples));
+        // Packing the weights once instead of once per shard pays once a shard's
+        // products are large; the bits are the same either way.
+        let whole_batch = shard >= WHOLE_BATCH_ABOVE_FLOPS;
         if threads <= 1 || step < SERIAL_BELOW_FLOPS {
             return Self {
                 shards_in_parallel: false,
                 threads_per_product: 1,
+                whole_batch,
             };
         }
-        let per_shard = threads / shards.max(1);
-        let split = shard >= SPLIT_PRODUCTS_ABOVE_FLOPS;
+        if whole_batch {
+            return Self {
+                shards_in_parallel: false,
+                threads_per_product: threads,
+                whole_batch,
+            };
+        }
         Self {
             shards_in_parallel: shards > 1,
-            threads_per_product: if split { per_shard.max(1) } else { 1 },
+            threads_per_product: 1,
+            whole_batch,
         }
     }
 }
@@ -240,6 +262,17 @@ fn grow<T: Default + Clone>(buffer: &mut Vec<T>, len: usize) {
 #[derive(Debug)]
 pub(crate) struct ShardEngine {
     shards: Vec<Shard>,
+    /// All local samples of a step gathered together, for [`ThreadPlan::whole_batch`].
+    whole: Shard,
+    /// `NN_TRAIN_WHOLE_BATCH=0` or `1` forces [`ThreadPlan::whole_batch`] off or
+    /// on, to compare the two side by side (they give the same bits).
+    whole_batch_override: Option<bool>,
+    /// Rows of the first shard when the last step ran as one batch (its
+    /// outputs are then the first rows of `whole`'s workspace).
+    whole_first_rows: Option<usize>,
+    /// The local shards' gradient buffers, lent to [`Network::backward_shards`]
+    /// for a step (kept to reuse its allocation).
+    passes: Vec<ShardPass>,
     pool: Arc<rayon::ThreadPool>,
     eval_indices: Vec<usize>,
     reduction: Box<dyn GradientReduction>,
@@ -254,6 +287,14 @@ impl ShardEngine {
             .build()?;
         Ok(Self {
             shards: Vec::new(),
+            whole: Shard::default(),
+            whole_batch_override: match std::env::var("NN_TRAIN_WHOLE_BATCH").as_deref() {
+                Ok("0") => Some(false),
+                Ok("1") => Some(true),
+                _ => None,
+            },
+            whole_first_rows: None,
+            passes: Vec::new(),
             pool: Arc::new(pool),
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
@@ -327,14 +368,64 @@ impl ShardEngine {
         let shards = &mut self.shards[..count];
         let mine = &indices[(local.start * shard_size).min(indices.len())
             ..(local.end * shard_size).min(indices.len())];
-        let plan = ThreadPlan::for_step(
+        let mut plan = ThreadPlan::for_step(
             network.architecture().flops_per_sample(),
             shard_size,
             mine.len(),
             local.len(),
             threads,
         );
-        if plan.shards_in_parallel {
+        plan.whole_batch = self.whole_batch_override.unwrap_or(plan.whole_batch);
+        self.whole_first_rows = None;
+        if plan.whole_batch && !local.is_empty() {
+            // The last shard is the smallest of the batch, on every process.
+            let smallest = indices.len() - (count - 1) * shard_size;
+            let whole = &mut self.whole;
+            whole.gather(data, normalization, mine);
+            whole.workspace.set_threads(plan.threads_per_product);
+            let passes = &mut self.passes;
+            passes.clear();
+            for (s, part) in shards[local.clone()]
+                .iter_mut()
+                .zip(mine.chunks(shard_size))
+            {
+                passes.push(ShardPass {
+                    rows: part.len(),
+                    gradients: s
+                        .gradients
+                        .take()
+                        .unwrap_or_else(|| Gradients::zeros(network.architecture())),
+                    loss_sum: 0.0,
+                });
+            }
+            let (inputs, targets, workspace) = whole.inference_parts(task, dim);
+            let result = self.pool.install(|| {
+                network.backward_shards(inputs, &targets, passes, smallest, scale, workspace)
+            });
+            let last = network.layers().len() - 1;
+            let width = network.architecture().outputs();
+            let all_outputs = whole.workspace.layer_output(last);
+            let mut row = 0;
+            for ((s, part), pass) in shards[local.clone()]
+                .iter_mut()
+                .zip(mine.chunks(shard_size))
+                .zip(passes.drain(..))
+            {
+                s.gradients = Some(pass.gradients);
+                s.gather_targets(data, part);
+                s.loss_sum = pass.loss_sum;
+                s.outputs_sized(network);
+                if result.is_ok() {
+                    s.outputs
+                        .copy_from_slice(&all_outputs[row * width..(row + part.len()) * width]);
+                }
+                row += part.len();
+            }
+            result?;
+            if local.start == 0 {
+                self.whole_first_rows = Some(mine.len().min(shard_size));
+            }
+        } else if plan.shards_in_parallel {
             self.pool.install(|| {
                 shards[local.clone()]
                     .par_iter_mut()
@@ -377,6 +468,11 @@ impl ShardEngine {
     /// Weight layer `layer`'s outputs `[n, width]` for the first shard of the last
     /// training step (empty before any).
     pub(crate) fn last_outputs(&self, layer: usize) -> &[f32] {
+        if let Some(rows) = self.whole_first_rows {
+            let all = self.whole.workspace.layer_output(layer);
+            let width = all.len() / self.whole.workspace.batch().max(1);
+            return &all[..rows * width];
+        }
         self.shards
             .first()
             .map_or(&[], |s| s.workspace.layer_output(layer))
@@ -496,34 +592,42 @@ mod tests {
         let serial = ThreadPlan {
             shards_in_parallel: false,
             threads_per_product: 1,
+            whole_batch: false,
         };
         // The Playground's 2-8-8-1 (528 FLOP per sample) at batch 64: one thread.
         assert_eq!(plan(528, 64, 16, 2), serial);
-        // One thread is one thread, whatever the size.
-        assert_eq!(plan(10_000_000, 512, 128, 1), serial);
-        // W3 (9.6 MFLOP per sample), batch 512 in 4 shards on 2 threads: shards side by side.
+        // One thread is one thread (a small shard: no whole batch either).
+        assert_eq!(plan(100_000, 512, 128, 1), serial);
+        // W3 (9.6 MFLOP per sample), batch 512 in 4 shards on 2 threads: one
+        // batch, every product on both threads.
         let w3 = 6 * (784 * 1024 + 1024 * 1024 + 1024 * 10);
+        let whole = |threads| ThreadPlan {
+            shards_in_parallel: false,
+            threads_per_product: threads,
+            whole_batch: true,
+        };
+        assert_eq!(plan(w3, 512, 128, 2), whole(2));
+        // ... on 16 threads, all 16; on one, one (still packing the weights once).
+        assert_eq!(plan(w3, 512, 128, 16), whole(16));
+        assert_eq!(plan(w3, 512, 128, 1), whole(1));
+        // W1 (784-100-10, 0.48 MFLOP per sample) at batch 32: two shards of 16
+        // (7.6 MFLOP each) side by side.
+        let w1 = 6 * (784 * 100 + 100 * 10);
         assert_eq!(
-            plan(w3, 512, 128, 2),
+            plan(w1, 32, 16, 2),
             ThreadPlan {
                 shards_in_parallel: true,
-                threads_per_product: 1
+                threads_per_product: 1,
+                whole_batch: false
             }
         );
-        // ... on 16 threads: 4 shards, each product on 4 threads.
+        // Two such shards on 4 threads: under the split threshold, one thread each.
         assert_eq!(
-            plan(w3, 512, 128, 16),
+            plan(w1, 32, 16, 4),
             ThreadPlan {
                 shards_in_parallel: true,
-                threads_per_product: 4
-            }
-        );
-        // One wide shard (batch 16) on 2 threads: its products use both.
-        assert_eq!(
-            plan(w3, 16, 16, 2),
-            ThreadPlan {
-                shards_in_parallel: false,
-                threads_per_product: 2
+                threads_per_product: 1,
+                whole_batch: false
             }
         );
     }

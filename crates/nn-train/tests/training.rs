@@ -148,19 +148,21 @@ fn hostile_checkpoints_are_errors() {
 
 #[test]
 fn any_thread_count_gives_the_same_bits_when_products_are_split_across_threads() {
-    // Wide layers (1.6 MFLOP per sample): batch 16 is one shard of 25 MFLOP,
-    // whose products gemm splits across every thread; batch 64 is four such
-    // shards, run side by side, each product split again with 8 threads.
-    // Thread counts 1 to 4 and 8 take every path of nn-train's thread plan.
+    // Every path of nn-train's thread plan, on 1 to 4 and 8 threads. Wide
+    // layers (1.6 MFLOP per sample): batch 16 is one shard of 25 MFLOP and
+    // batch 64 four such shards, both run as one batch with every product split
+    // across the threads. Narrow ones (26 KFLOP per sample) at batch 256: four
+    // shards of 1.7 MFLOP side by side, one thread each (and the epoch's last
+    // batch of 44, one thread for all).
     let data = data("spiral", 300);
-    for batch in [16, 64] {
+    for (hidden, batch) in [(512, 16), (512, 64), (64, 256)] {
         let runs: Vec<Vec<u32>> = [1, 2, 3, 4, 8]
             .into_iter()
             .map(|threads| {
                 let mut t = Trainer::new(
                     TrainConfig {
                         epochs: 2,
-                        ..config(&[512, 512], 2, batch, threads)
+                        ..config(&[hidden, hidden], 2, batch, threads)
                     },
                     data.clone(),
                 )
@@ -172,7 +174,7 @@ fn any_thread_count_gives_the_same_bits_when_products_are_split_across_threads()
         for (k, threads) in [2, 3, 4, 8].into_iter().enumerate() {
             assert!(
                 runs[0] == runs[k + 1],
-                "batch {batch}: 1 vs {threads} threads differ"
+                "hidden {hidden}, batch {batch}: 1 vs {threads} threads differ"
             );
         }
     }
