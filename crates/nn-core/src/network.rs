@@ -28,6 +28,7 @@
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
+use rayon::prelude::*;
 
 use crate::Activation;
 use crate::architecture::{Architecture, LayerShape};
@@ -482,9 +483,12 @@ impl Network {
                 &before[ws.offsets[l - 1]..]
             };
             let z = &mut rest[..batch * shape.outputs];
-            for row in z.chunks_exact_mut(shape.outputs) {
-                row.copy_from_slice(&self.params[shape.bias()]);
-            }
+            let bias = &self.params[shape.bias()];
+            by_rows(threads, z, shape.outputs, |rows| {
+                for row in rows.chunks_exact_mut(bias.len()) {
+                    row.copy_from_slice(bias);
+                }
+            });
             let weights_t =
                 MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs).t();
             let whole = rows_never_change_a_value(shape.outputs, shape.inputs, smallest);
@@ -502,7 +506,10 @@ impl Network {
                     threads,
                 );
             });
-            arch.activation(l).apply(z, shape.outputs);
+            let activation = arch.activation(l);
+            by_rows(threads, z, shape.outputs, |rows| {
+                activation.apply(rows, shape.outputs);
+            });
         }
         // Output deltas and losses, shard by shard.
         let last = self.layers.len() - 1;
@@ -578,8 +585,14 @@ impl Network {
                     );
                 });
                 let hidden = arch.activation(l - 1);
-                for (dp, &o) in delta_prev.iter_mut().zip(layer_in) {
-                    *dp *= hidden.derivative_from_output(o);
+                let width = shape.inputs;
+                if threads > 1 {
+                    delta_prev
+                        .par_chunks_mut(ROWS_PER_TASK * width)
+                        .zip(layer_in.par_chunks(ROWS_PER_TASK * width))
+                        .for_each(|(dp, o)| times_derivative(hidden, dp, o));
+                } else {
+                    times_derivative(hidden, delta_prev, layer_in);
                 }
                 std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
             }
@@ -637,6 +650,27 @@ pub struct ShardPass {
 /// all three take the same path for any number of rows.
 pub fn rows_never_change_a_value(width: usize, inner: usize, smallest: usize) -> bool {
     smallest >= 2 && width * smallest > 256 && (width > 64 || inner <= 512)
+}
+
+/// Rows per rayon task for the elementwise work of a whole batch.
+const ROWS_PER_TASK: usize = 32;
+
+/// `f` over `values` (`width` per row), in blocks of whole rows on up to
+/// `threads` threads of the current rayon pool: each value is computed alone,
+/// so the split changes no bit.
+fn by_rows(threads: usize, values: &mut [f32], width: usize, f: impl Fn(&mut [f32]) + Sync + Send) {
+    if threads > 1 {
+        values.par_chunks_mut(ROWS_PER_TASK * width).for_each(f);
+    } else {
+        f(values);
+    }
+}
+
+/// The seed's hidden delta: `delta *= f'(o)`.
+fn times_derivative(hidden: Activation, delta: &mut [f32], outputs: &[f32]) {
+    for (d, &o) in delta.iter_mut().zip(outputs) {
+        *d *= hidden.derivative_from_output(o);
+    }
 }
 
 /// Runs `product` over the row ranges of a row-independent product: the
