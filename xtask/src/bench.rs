@@ -45,12 +45,12 @@ pub struct Bench {
     /// (comma separated, e.g. 128,256,512,1024,2048).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     widths: Vec<usize>,
-    /// Batch sizes of the width sweep.
+    /// Batch sizes of the width sweep (small batches are where per-step costs show).
     #[arg(
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "512"
+        default_value = "32,128,512"
     )]
     width_batches: Vec<usize>,
     /// Threads of the width sweep (ours and PyTorch's).

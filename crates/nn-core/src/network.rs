@@ -531,6 +531,15 @@ impl Network {
                 &mut ws.delta[cells],
             );
         }
+        // Each shard's first row (the gradient products below may run side by side).
+        let starts: Vec<usize> = shards
+            .iter()
+            .scan(0, |start, s| {
+                let first = *start;
+                *start += s.rows;
+                Some(first)
+            })
+            .collect();
         for l in (0..=last).rev() {
             let shape = self.layers[l];
             let layer_in: &[f32] = if l == 0 {
@@ -539,10 +548,11 @@ impl Network {
                 &ws.outputs[ws.offsets[l - 1]..ws.offsets[l]]
             };
             let delta = &ws.delta[..batch * shape.outputs];
-            let mut start = 0;
-            for shard in shards.iter_mut() {
+            // One product per shard: side by side, one thread each, when there
+            // are shards enough for the threads; else one after another, each
+            // split across the threads. Either way each value's sum keeps its order.
+            let weight_gradient = |shard: &mut ShardPass, start: usize, threads: usize| {
                 let range = start..start + shard.rows;
-                start = range.end;
                 let delta_s = &delta[range.start * shape.outputs..range.end * shape.outputs];
                 let gradients = &mut shard.gradients.values;
                 matmul(
@@ -563,6 +573,16 @@ impl Network {
                     for (g, d) in bias_grad.iter_mut().zip(row) {
                         *g -= d;
                     }
+                }
+            };
+            if threads > 1 && shards.len() >= threads {
+                shards
+                    .par_iter_mut()
+                    .zip(starts.par_iter().copied())
+                    .for_each(|(shard, start)| weight_gradient(shard, start, 1));
+            } else {
+                for (shard, &start) in shards.iter_mut().zip(&starts) {
+                    weight_gradient(shard, start, threads);
                 }
             }
             if l > 0 {
