@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
 use nn_core::{ModelInfo, Workspace};
-use nn_train::{
+use nn_run::{
     Command, DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunReader, RunState, RunStatus,
-    RunWriter, SessionOptions, StateLine, TrainConfig, TrainData, TrainRequest, Trainer,
-    TrainerHandle, WriterOptions, load_data, spawn,
+    RunWriter, SessionOptions, StateLine, TrainRequest, TrainerHandle, WriterOptions, load_data,
+    spawn,
 };
+use nn_train::{TrainConfig, TrainData, Trainer};
 use ratatui::layout::Rect;
 
 use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};

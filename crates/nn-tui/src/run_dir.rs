@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use nn_train::{DataOptions, DataSpec, Pace, RunInfo, RunWriter, Trainer, WriterOptions};
+use nn_run::{DataOptions, DataSpec, Pace, RunInfo, RunWriter, WriterOptions};
+use nn_train::Trainer;
 
 use crate::setup;
 use nn_tui::RunDirArgs;
@@ -21,7 +22,7 @@ pub fn check(args: &RunDirArgs) -> Result<()> {
         return Ok(());
     };
     setup::check_writable_dir("--run-dir", dir)?;
-    if dir.join(nn_train::EVENTS_FILE).is_file() {
+    if dir.join(nn_run::EVENTS_FILE).is_file() {
         bail!(
             "--run-dir {}: already holds a run (events.jsonl); choose another folder",
             dir.display()
@@ -40,7 +41,7 @@ pub fn folder(args: &RunDirArgs, spec: &DataSpec, warn: impl Fn(&str)) -> Option
     if let Some(dir) = &args.run_dir {
         return Some(dir.clone());
     }
-    nn_train::new_run_dir(Path::new(RUNS_ROOT), spec)
+    nn_run::new_run_dir(Path::new(RUNS_ROOT), spec)
         .map_err(|e| warn(&unrecorded(&e)))
         .ok()
 }

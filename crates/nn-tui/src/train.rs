@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use nn_dist::Job;
-use nn_train::{
-    DataOptions, DataSpec, EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary,
-    TrainConfig, TrainRequest, Trainer, WriterOptions,
+use nn_run::{
+    DataOptions, DataSpec, Event, Purpose, RunHeadless, SessionOptions, StateLine, Summary,
+    TrainRequest, WriterOptions,
 };
+use nn_train::{EpochRow, Metrics, TrainConfig, Trainer};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -48,7 +49,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         let request = line.request_over(request);
         let mut options = line.data_options();
         if t.early_stop.is_some() && line.validation_fraction.is_none() {
-            options.validation_fraction = nn_train::DataOptions::EARLY_STOP_VALIDATION;
+            options.validation_fraction = nn_run::DataOptions::EARLY_STOP_VALIDATION;
         }
         (line.data, request, options)
     } else {
