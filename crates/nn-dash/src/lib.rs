@@ -34,7 +34,6 @@ use nn_train::TrainError;
 
 pub use compare::labels as run_labels;
 pub use frames::DEFAULT_FPS;
-pub use runtime::recovery_path;
 
 /// How plots are drawn: braille dots where the font has them, else blocks or plain ASCII.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -229,18 +228,6 @@ mod tests {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
-    }
-
-    #[test]
-    fn recovery_path_sits_beside_the_model() {
-        assert_eq!(
-            recovery_path(std::path::Path::new("out/model.safetensors")),
-            PathBuf::from("out/model.recovery.safetensors")
-        );
-        assert_eq!(
-            recovery_path(std::path::Path::new("m")),
-            PathBuf::from("m.recovery")
-        );
     }
 
     #[test]

@@ -2,14 +2,18 @@
 //!
 //! What a run is (the settings table, requests and their defaults, data specs, the
 //! state line and Playground URLs), how it is paced and driven on its own thread
-//! (sessions: [`spawn`], [`Command`]s in, [`Event`]s out; this is the dashboard's
-//! API), and how it is recorded (run directories: [`RunWriter`], [`RunReader`]).
+//! (sessions: [`spawn`], [`Command`]s in, [`Event`]s out), how it is recorded (run
+//! directories: [`RunWriter`], [`RunReader`]) and where its work goes when something
+//! fails (`rescue.rs`). [`Run`] puts them together: start, record, train or spawn,
+//! interrupt, rescue; `nn-tui train`, the dashboard and sweeps all go through it.
 //! The engine that trains (`nn_train::Trainer`) knows none of this.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod pace;
 mod playground;
 mod request;
+mod rescue;
+mod run;
 mod run_dir;
 mod session;
 mod settings;
@@ -19,6 +23,11 @@ mod state_line;
 pub use pace::Pace;
 pub use request::{
     DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
+};
+pub use rescue::{INTERRUPTED_CHECKPOINT, recovery_path};
+pub use run::{
+    CheckpointFailure, FinalMetrics, Happening, Recorded, Recording, RecordingEnd, Run,
+    SaveFailure, Start, StartError,
 };
 pub use run_dir::{
     EVENTS_FILE, EndStatus, Entry, HISTORY_DIR, HISTORY_LIMIT, HISTORY_RATIO, MODEL_FILE, Part,
