@@ -22,7 +22,8 @@ mod state_line;
 
 pub use pace::Pace;
 pub use request::{
-    DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, ScheduleChoice, TrainRequest, defaults,
+    DEFAULTS, Defaults, OptimizerChoice, Purpose, Rates, SMALL_INPUTS, ScheduleChoice,
+    TrainRequest, defaults,
 };
 pub use rescue::{INTERRUPTED_CHECKPOINT, recovery_path};
 pub use run::{

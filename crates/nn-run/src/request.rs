@@ -4,7 +4,7 @@
 //! [`TrainRequest::resolve`] turns it into a [`TrainConfig`] for some data,
 //! taking each missing choice from the one table of defaults, [`DEFAULTS`]:
 //! one row per [`Purpose`] (headless training or the dashboard) and data size
-//! (at most [`nn_train::SMALL_INPUTS`] features, or wider). The command line and the
+//! (at most [`SMALL_INPUTS`] features, or wider). The command line and the
 //! dashboard both go through here, so they cannot drift apart.
 
 use std::path::PathBuf;
@@ -15,9 +15,16 @@ use nn_data::Task;
 use crate::pace::Pace;
 use nn_train::TrainData;
 use nn_train::TrainError;
-use nn_train::{
-    OptimizerKind, Schedule, Setting, SettingError, TrainConfig, is_small, misfit, rules,
-};
+use nn_train::{OptimizerKind, Schedule, Setting, SettingError, TrainConfig, misfit, rules};
+
+/// Inputs at most this wide count as small (the 2-D generators) and get the
+/// small-data defaults.
+pub const SMALL_INPUTS: usize = 8;
+
+/// Whether data with `inputs` features gets the small-data defaults.
+pub fn is_small(inputs: usize) -> bool {
+    inputs <= SMALL_INPUTS
+}
 
 /// What a run is for; each has its own defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -569,7 +576,7 @@ fn join(sizes: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nn_train::SMALL_INPUTS;
+    use crate::request::SMALL_INPUTS;
 
     #[test]
     fn every_purpose_and_size_has_one_row() {

@@ -12,15 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::TrainError;
 use crate::trainer::TrainData;
 
-/// Inputs at most this wide count as small (the 2-D generators) and get the
-/// small-data defaults (see nn-run's `defaults`).
-pub const SMALL_INPUTS: usize = 8;
-
-/// Whether data with `inputs` features gets the small-data defaults.
-pub fn is_small(inputs: usize) -> bool {
-    inputs <= SMALL_INPUTS
-}
-
 /// A choice a user makes; a [`SettingError`] names the one that is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Setting {

@@ -27,15 +27,12 @@ mod shards;
 mod trainer;
 
 pub use checkpoint::{CheckpointContents, checkpoint_path, parse_checkpoint};
-pub use config::{
-    OptimizerKind, SMALL_INPUTS, Schedule, Setting, SettingError, TrainConfig, is_small, misfit,
-    rules,
-};
+pub use config::{OptimizerKind, Schedule, Setting, SettingError, TrainConfig, misfit, rules};
 pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};
 pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
-pub use model::{Model, PredictScratch, model_info};
-pub use reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
+pub use model::{Model, PredictScratch};
+pub use reduction::{BatchShards, GradientReduction, ShardView};
 pub use sample::{Desired, SampleError, SamplePart};
 pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

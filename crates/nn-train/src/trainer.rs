@@ -276,7 +276,7 @@ impl Trainer {
     }
 
     /// Replaces how each mini-batch's shard gradients are computed and summed
-    /// ([`crate::LocalSum`] by default): e.g. across MPI ranks, each computing
+    /// (the one process's sum by default): e.g. across MPI ranks, each computing
     /// some of the shards. Set it before the first step.
     pub fn set_gradient_reduction(&mut self, reduction: Box<dyn GradientReduction>) {
         self.engine.set_reduction(reduction);

@@ -164,9 +164,9 @@ fn defaults_text(purpose: Purpose) -> String {
          generators): {}. Wider inputs (e.g. mnist): {}. Classification uses a softmax output \
          with cross-entropy (a sigmoid, tanh, relu or linear --output: the seed's loss), \
          regression a linear output with mse. Any flag you give wins.",
-        nn_train::SMALL_INPUTS,
+        nn_run::SMALL_INPUTS,
         describe(2),
-        describe(nn_train::SMALL_INPUTS + 1),
+        describe(nn_run::SMALL_INPUTS + 1),
     )
 }
 
