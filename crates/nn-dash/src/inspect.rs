@@ -9,7 +9,7 @@ use nn_core::{BatchChanges, Breakdown, Network};
 use nn_data::Targets;
 use nn_train::{OptimizerKind, Schedule, TrainConfig, TrainData, TrainError};
 
-use crate::app::Settings;
+use crate::settings::Settings;
 
 /// The inspector's numbers for one sample and one snapshot of the weights.
 #[derive(Debug, Clone)]
