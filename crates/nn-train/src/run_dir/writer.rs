@@ -211,7 +211,7 @@ impl RunWriter {
             return Err(RunDirError::Taken(dir.to_path_buf()));
         }
         let json = serde_json::to_vec_pretty(info).expect("run info serialises: plain data");
-        nn_core::write_atomically(&dir.join(RUN_INFO_FILE), &json)?;
+        nn_atomic_write::write_atomically(&dir.join(RUN_INFO_FILE), &json)?;
 
         let counters = Arc::new(Counters::default());
         let (problem_tx, problems) = mpsc::channel();
@@ -601,7 +601,7 @@ impl Log {
                         let json = serde_json::to_vec_pretty(info)
                             .expect("run info serialises: plain data");
                         if let Err(e) =
-                            nn_core::write_atomically(&self.dir.join(RUN_INFO_FILE), &json)
+                            nn_atomic_write::write_atomically(&self.dir.join(RUN_INFO_FILE), &json)
                         {
                             let _ = self.problems.send(e.into());
                         }
