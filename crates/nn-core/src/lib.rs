@@ -36,7 +36,7 @@ pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
 pub use breakdown::{
     BatchChanges, Breakdown, DeltaRule, DeltaTerm, Derivative, Incoming, LayerBreakdown,
-    NeuronBreakdown, Notation, OutputScale, Source, format_number,
+    NeuronBreakdown, OutputScale, Source,
 };
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};

@@ -94,7 +94,7 @@ fn label(data: &TrainData, sample: usize) -> String {
                 .unwrap_or(&[]);
             let shown: Vec<String> = row
                 .iter()
-                .map(|&v| nn_core::format_number(v.into(), 4))
+                .map(|&v| nn_formula::format_number(v.into(), 4))
                 .collect();
             format!("{head}, target {}", shown.join(", "))
         }

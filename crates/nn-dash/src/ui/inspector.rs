@@ -7,7 +7,8 @@
 //! never inside a number; what does not fit scrolls, and table columns that do
 //! not fit are left out whole.
 
-use nn_core::{Breakdown, NeuronBreakdown, Notation};
+use nn_core::{Breakdown, NeuronBreakdown};
+use nn_formula::{BreakdownText, NeuronText, Notation, RuleText, SourceText};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
