@@ -3,6 +3,7 @@
 //! the noise, the training share.
 
 use nn_data::{Feature, Features, Problem};
+use nn_train::Setting;
 
 use super::App;
 use crate::action::Effect;
@@ -54,7 +55,10 @@ impl App {
         };
         let percent = step_within(percent, 5, &NOISE_PERCENT, up);
         s.noise = Some(percent as f32 / 100.0);
-        self.restart(format!("noise {percent}%: new data, restarting"))
+        self.changed(
+            Setting::Noise,
+            Some(format!("noise {percent}%: new data, restarting")),
+        )
     }
 
     /// `(` and `)`.
@@ -69,10 +73,15 @@ impl App {
         // From the whole percentage, so the fraction is the nearest f32 to
         // 0.2 (printed `0.2`), not 1 - 0.8 (`0.19999999`).
         s.test_fraction = (100 - percent) as f32 / 100.0;
-        self.restart(format!("training data {percent}%: restarting"))
+        self.changed(
+            Setting::TestFraction,
+            Some(format!("training data {percent}%: restarting")),
+        )
     }
 
-    /// `g`: new points from the next data seed, the weights kept.
+    /// `g`: new points from the next data seed, the weights kept: the
+    /// Playground's "regenerate", not a new run (which a line with another data
+    /// seed would be, as the table's `restart` for it says).
     pub(super) fn regenerate(&mut self) -> Vec<Effect> {
         let s = &mut self.settings;
         if s.noise.is_none() {
@@ -109,7 +118,7 @@ impl App {
                 .unwrap_or_else(|| nn_data::default_noise(name).unwrap_or(0.0)),
         );
         let message = format!("data {name}: restarting");
-        self.restart(message)
+        self.changed(Setting::Data, Some(message))
     }
 
     pub(super) fn toggle_feature(&mut self, feature: Feature) -> Vec<Effect> {
@@ -135,6 +144,6 @@ impl App {
             if on { "on" } else { "off" },
             s.layout()
         );
-        self.restart(message)
+        self.changed(Setting::Features, Some(message))
     }
 }

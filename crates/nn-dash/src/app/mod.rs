@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use nn_core::Network;
-use nn_train::{Event, RunState, Stall};
+use nn_train::{Command, Event, RunState, Setting, Stall};
 
 use crate::PlotMode;
 use crate::action::{Action, Effect};
@@ -148,11 +148,11 @@ impl App {
             Action::Regenerate => self.regenerate(),
             Action::ToggleTestPoints => {
                 self.settings.test_points = !self.settings.test_points;
-                vec![]
+                self.changed(Setting::TestPoints, None)
             }
             Action::ToggleDiscretize => {
                 self.settings.discretize = !self.settings.discretize;
-                vec![]
+                self.changed(Setting::Discretize, None)
             }
             Action::RemoveLayer => self.remove_layer(),
             Action::AddLayer => self.add_layer(),
@@ -182,7 +182,7 @@ impl App {
             Action::Save => {
                 let path = self.model_path.clone();
                 self.log(format!("saving the model to {}", path.display()));
-                vec![Effect::Send(nn_train::Command::SaveModel(path))]
+                vec![Effect::Send(Command::SaveModel(path))]
             }
             Action::ToggleHelp => {
                 self.view.toggle(Overlay::Help);
@@ -193,6 +193,36 @@ impl App {
                 self.quit = true;
                 vec![Effect::Quit]
             }
+        }
+    }
+
+    /// A key changed `setting`: when the run settings table says a change
+    /// needs a restart (its `restart` column), a new run, saying `message`;
+    /// otherwise `message` (if any) and the command that applies it live, if
+    /// the trainer has one (the ways of showing the run have none).
+    fn changed(&mut self, setting: Setting, message: Option<String>) -> Vec<Effect> {
+        if nn_train::row(setting).restart {
+            let message = message.unwrap_or_else(|| format!("{}: restarting", setting.name()));
+            return self.restart(message);
+        }
+        if let Some(message) = message {
+            self.log(message);
+        }
+        self.live_command(setting)
+            .map(Effect::Send)
+            .into_iter()
+            .collect()
+    }
+
+    /// The command that applies `setting`'s new value to the running trainer.
+    fn live_command(&self, setting: Setting) -> Option<Command> {
+        let s = &self.settings;
+        match setting {
+            Setting::LearningRate => Some(Command::SetLearningRate(s.learning_rate)),
+            Setting::BatchSize => Some(Command::SetBatchSize(s.batch_size)),
+            Setting::L1 | Setting::L2 => Some(Command::SetPenalties { l1: s.l1, l2: s.l2 }),
+            Setting::Speed => Some(Command::SetPace(s.pace)),
+            _ => None,
         }
     }
 

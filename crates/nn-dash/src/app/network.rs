@@ -1,6 +1,8 @@
 //! Keys that change the network's shape, each a restart: the hidden
 //! activation, hidden layers and the last hidden layer's neurons.
 
+use nn_train::Setting;
+
 use super::App;
 use crate::action::Effect;
 use crate::ladders::{ACTIVATIONS, MAX_HIDDEN_LAYERS, neurons_step};
@@ -13,7 +15,7 @@ impl App {
         let i = ACTIVATIONS.iter().position(|&a| a == s.activation);
         s.activation = ACTIVATIONS[i.map_or(0, |i| (i + 1) % ACTIVATIONS.len())];
         let message = format!("activation {}: restarting", s.activation.name());
-        self.restart(message)
+        self.changed(Setting::Activation, Some(message))
     }
 
     /// `[`.
@@ -24,7 +26,7 @@ impl App {
             return vec![];
         }
         let message = format!("network {}: restarting", s.layout());
-        self.restart(message)
+        self.changed(Setting::Hidden, Some(message))
     }
 
     /// `]`.
@@ -37,7 +39,7 @@ impl App {
         let width = s.hidden.last().copied().unwrap_or(4);
         s.hidden.push(width);
         let message = format!("network {}: restarting", s.layout());
-        self.restart(message)
+        self.changed(Setting::Hidden, Some(message))
     }
 
     /// `,` and `.`.
@@ -55,6 +57,6 @@ impl App {
             return vec![];
         }
         let message = format!("network {}: restarting", s.layout());
-        self.restart(message)
+        self.changed(Setting::Hidden, Some(message))
     }
 }

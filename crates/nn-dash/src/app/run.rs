@@ -1,7 +1,7 @@
 //! Keys that steer the running training: pause, step, reset, pace, learning
 //! rate, batch size and regularisation.
 
-use nn_train::{Command, RunState};
+use nn_train::{Command, RunState, Setting};
 
 use super::App;
 use crate::action::Effect;
@@ -46,14 +46,14 @@ impl App {
             self.status.state = RunState::Paused;
         }
         let message = format!("new weights (seed {})", s.seed);
-        self.restart(message)
+        self.changed(Setting::Seed, Some(message))
     }
 
     /// `<` and `>`.
     pub(super) fn step_pace(&mut self, faster: bool) -> Vec<Effect> {
         let s = &mut self.settings;
         s.pace = ladders::step_pace(s.pace, faster);
-        vec![Effect::Send(Command::SetPace(s.pace))]
+        self.changed(Setting::Speed, None)
     }
 
     /// `+` and `-`.
@@ -66,7 +66,7 @@ impl App {
             i.saturating_sub(1)
         };
         s.learning_rate = LEARNING_RATES[j];
-        vec![Effect::Send(Command::SetLearningRate(s.learning_rate))]
+        self.changed(Setting::LearningRate, None)
     }
 
     /// `b` and `B`.
@@ -78,7 +78,7 @@ impl App {
             self.log(format!("batch {old} is the limit"));
             return vec![];
         }
-        vec![Effect::Send(Command::SetBatchSize(s.batch_size))]
+        self.changed(Setting::BatchSize, None)
     }
 
     /// `l`: none, L1, L2.
@@ -125,10 +125,9 @@ impl App {
         self.penalties()
     }
 
+    /// L1 and L2 changed together (one row each in the table, applied by one command).
     fn penalties(&mut self) -> Vec<Effect> {
-        let (l1, l2) = (self.settings.l1, self.settings.l2);
         let text = self.settings.regularization();
-        self.log(format!("regularisation {text}"));
-        vec![Effect::Send(Command::SetPenalties { l1, l2 })]
+        self.changed(Setting::L1, Some(format!("regularisation {text}")))
     }
 }

@@ -861,3 +861,39 @@ fn outputs_are_named_by_class() {
     app.settings.task = nn_data::Task::Regression { outputs: 1 };
     assert_eq!(app.settings.node_name(output(0)), "output 1");
 }
+
+/// Whether a key restarts the run comes from the run settings table's `restart`
+/// column, for every key that changes one setting; the others apply live.
+#[test]
+fn keys_restart_exactly_when_the_settings_table_says() {
+    use nn_train::Setting;
+    let cases = [
+        (Action::Reset, Setting::Seed),
+        (Action::SpeedUp, Setting::Speed),
+        (Action::LearningRateUp, Setting::LearningRate),
+        (Action::BatchUp, Setting::BatchSize),
+        (Action::CycleRegularization, Setting::L1),
+        (Action::CycleActivation, Setting::Activation),
+        (Action::CycleDataset, Setting::Data),
+        (Action::ToggleFeature(Feature::X1Squared), Setting::Features),
+        (Action::NoiseUp, Setting::Noise),
+        (Action::TrainShareUp, Setting::TestFraction),
+        (Action::AddLayer, Setting::Hidden),
+        (Action::ToggleTestPoints, Setting::TestPoints),
+        (Action::ToggleDiscretize, Setting::Discretize),
+    ];
+    for (action, setting) in cases {
+        let mut app = app();
+        let effects = app.update(action);
+        assert!(
+            !effects.is_empty() || !nn_train::row(setting).restart,
+            "{action:?}"
+        );
+        assert_eq!(
+            effects.contains(&Effect::Restart),
+            nn_train::row(setting).restart,
+            "{action:?} changes {}: {effects:?}",
+            setting.name()
+        );
+    }
+}
