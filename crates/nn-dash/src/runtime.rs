@@ -18,7 +18,8 @@ use nn_run::{
 use nn_train::{TrainConfig, TrainData, Trainer};
 use ratatui::layout::Rect;
 
-use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};
+use crate::action::{Action, Effect};
+use crate::app::App;
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
 use crate::follow::Follower;
@@ -26,6 +27,9 @@ use crate::frames::{Pacer, Panel, Urgency};
 use crate::inspect::InspectorView;
 use crate::keys::handle_key;
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
+use crate::selection::Target;
+use crate::settings::{Settings, Shape};
+use crate::status::Watch;
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, PlotMode, ui};
 
@@ -86,7 +90,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     for notice in &options.notices {
         app.log(notice.clone());
     }
-    app.notices.clone_from(&options.notices);
+    app.view.notices.clone_from(&options.notices);
     let mouse = options.mouse;
     let mut rt = Runtime {
         options,
@@ -139,7 +143,7 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), Da
         dir: dir.display().to_string(),
         status: RunStatus::Running,
     });
-    app.state_line.clone_from(&info.state_line);
+    app.view.state_line.clone_from(&info.state_line);
     let options = DashOptions {
         mouse,
         fps,
@@ -414,7 +418,7 @@ impl Runtime {
         self.set_points();
         self.app.train_samples = self.data.train.len();
         self.started = Instant::now();
-        self.app.state_line = self.state_line();
+        self.app.view.state_line = self.state_line();
         Ok(())
     }
 
@@ -455,7 +459,7 @@ impl Runtime {
         settings.test_points = self.app.settings.test_points;
         self.app.settings = settings;
         self.app.clear_run();
-        self.app.state_line.clone_from(&info.state_line);
+        self.app.view.state_line.clone_from(&info.state_line);
         self.app.log(format!(
             "the writer restarted: {} {}",
             info.dataset, info.config.architecture
@@ -474,7 +478,7 @@ impl Runtime {
     /// The followed run's state line changed: its rates and pace, and new points
     /// when the writer drew new ones (another data seed, noise, ...).
     fn follow_state_line(&mut self, text: &str) {
-        self.app.state_line = text.to_string();
+        self.app.view.state_line = text.to_string();
         let Ok(imported) = StateLine::read(text) else {
             return;
         };
@@ -526,8 +530,8 @@ impl Runtime {
         } else {
             data
         };
-        self.app.train_points = points_of(&source.train);
-        self.app.test_points = source
+        self.app.view.train_points = points_of(&source.train);
+        self.app.view.test_points = source
             .test
             .as_ref()
             .or(source.validation.as_ref())
@@ -558,7 +562,7 @@ impl Runtime {
                 }
                 self.set_points();
                 self.app.train_samples = self.data.train.len();
-                self.app.inspection = None;
+                self.app.view.inspection = None;
             }
             Err(e) => self.app.log(format!("could not generate new points: {e}")),
         }
@@ -611,9 +615,9 @@ impl Runtime {
                 Effect::Quit => {}
             }
         }
-        self.app.state_line = self.state_line();
+        self.app.view.state_line = self.state_line();
         if let Some(writer) = &mut self.writer {
-            writer.state_line(&self.app.state_line);
+            writer.state_line(&self.app.view.state_line);
         }
         fresh
     }
@@ -706,7 +710,7 @@ impl Runtime {
             {
                 let test = self.data.test.as_ref().unwrap_or(&self.data.train);
                 if let Some(net) = &self.app.network {
-                    self.app.digits = digits_view(
+                    self.app.view.digits = digits_view(
                         net,
                         test,
                         &self.data.normalization,
@@ -720,7 +724,7 @@ impl Runtime {
             }
             dirty |= self.refresh_inspection();
             if let Some(limit) = ui::inspector_scroll_limit(area, &self.app) {
-                let scroll = &mut self.app.inspector.scroll;
+                let scroll = &mut self.app.selection.inspector.scroll;
                 *scroll = (*scroll).min(limit);
             }
             if dirty && pacer.due(now) {
@@ -775,7 +779,7 @@ impl Runtime {
                         match mouse.kind {
                             MouseEventKind::Down(MouseButton::Left) => target.map(Action::Click),
                             MouseEventKind::Moved | MouseEventKind::Drag(_)
-                                if looked_at != self.app.hover =>
+                                if looked_at != self.app.selection.hover =>
                             {
                                 Some(Action::Hover(looked_at))
                             }
@@ -814,8 +818,8 @@ impl Runtime {
     /// or settings changed; true if anything changed.
     fn refresh_inspection(&mut self) -> bool {
         let app = &mut self.app;
-        if !app.inspector.open {
-            return app.inspection.take().is_some();
+        if !app.selection.inspector.open {
+            return app.view.inspection.take().is_some();
         }
         let (Some(network), Some(config)) = (&app.network, &self.config) else {
             return false;
@@ -824,8 +828,9 @@ impl Runtime {
         if n == 0 {
             return false;
         }
-        let sample = app.inspector.sample.min(n - 1);
+        let sample = app.selection.inspector.sample.min(n - 1);
         if app
+            .view
             .inspection
             .as_ref()
             .is_some_and(|v| v.shows(network, sample, &app.settings, config))
@@ -839,10 +844,10 @@ impl Runtime {
             &app.settings,
             config,
         ) {
-            Ok(view) => app.inspection = Some(view),
+            Ok(view) => app.view.inspection = Some(view),
             Err(e) => {
-                app.inspection = None;
-                app.inspector.open = false;
+                app.view.inspection = None;
+                app.selection.inspector.open = false;
                 app.log(format!("cannot inspect sample {}: {e}", sample + 1));
             }
         }
@@ -865,12 +870,13 @@ impl Runtime {
                     Some((ew, eh, e)) if (ew, eh) == (w, h) => e,
                     _ => self
                         .app
+                        .view
                         .points_extent(w, h)
                         .unwrap_or_else(|| Extent::around([], w, h)),
                 };
                 *extent = Some((w, h, e));
                 let shown = s.available_features();
-                self.app.plane = PlaneView::compute(
+                self.app.view.plane = PlaneView::compute(
                     &net,
                     &self.data.normalization,
                     features,
@@ -885,7 +891,7 @@ impl Runtime {
                 let Some(points) = ui::curve_points(area, &self.app) else {
                     return;
                 };
-                self.app.curve = CurveView::compute(
+                self.app.view.curve = CurveView::compute(
                     &net,
                     &self.data.normalization,
                     features,
