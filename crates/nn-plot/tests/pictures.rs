@@ -218,3 +218,41 @@ fn files_are_written_whole_in_the_format_their_name_says() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// Whether the pixel is text's dark ink (the white margin's text, not a colour).
+fn is_ink([r, g, b]: [u8; 3]) -> bool {
+    r < 150 && g < 150 && b < 150
+}
+
+#[test]
+fn a_small_frame_keeps_its_title_inside_and_its_caption_clear_of_the_legend() {
+    let (model, points, _) = gauss(4);
+    // A replay's frame at 360x360 with its long title: before fitting, the title ran off
+    // the right edge and the caption ran under the legend.
+    let opts = BoundaryOptions {
+        title: "gauss at epoch 1000, loss 0.0123".into(),
+        ..options(360, 360)
+    };
+    let picture = nn_plot::boundary(&model, &points, &opts).unwrap();
+    let pixmap = picture.pixels().unwrap();
+    let ink_in = |xs: std::ops::Range<u32>, ys: std::ops::Range<u32>| {
+        xs.flat_map(|x| ys.clone().map(move |y| (x, y)))
+            .filter(|&(x, y)| is_ink(rgb(&pixmap, (x as f32, y as f32))))
+            .count()
+    };
+    // The title's row: ink across, none in the last 6 columns.
+    assert!(ink_in(64..300, 8..30) > 100, "no title drawn");
+    assert_eq!(ink_in(354..360, 0..52), 0, "text runs off the right edge");
+    // The caption's row: the legend begins with class 0's orange swatch; the caption's ink
+    // ends before it, with a gap.
+    let swatch = (64..360)
+        .find(|&x| (34..46).any(|y| is_orange(rgb(&pixmap, (x as f32, y as f32)))))
+        .expect("the legend's orange swatch");
+    assert!(ink_in(64..swatch - 8, 32..50) > 50, "no caption drawn");
+    assert_eq!(
+        ink_in(swatch - 6..swatch, 32..50),
+        0,
+        "the caption touches the legend at x = {swatch}"
+    );
+    assert!(picture.svg.contains('…'), "the caption is shortened");
+}
