@@ -79,7 +79,7 @@ fn replay_writes_one_gif_frame_per_snapshot_kept() {
             "--out",
             "r.gif",
             "--size",
-            "200x160",
+            "560x280",
             "--fps",
             "4",
         ],
@@ -87,7 +87,7 @@ fn replay_writes_one_gif_frame_per_snapshot_kept() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let file = std::fs::File::open(dir.path().join("r.gif")).unwrap();
     let mut decoder = gif::DecodeOptions::new().read_info(file).unwrap();
-    assert_eq!((decoder.width(), decoder.height()), (200, 160));
+    assert_eq!((decoder.width(), decoder.height()), (560, 280));
     let mut frames = 0;
     while let Some(frame) = decoder.read_next_frame().unwrap() {
         assert_eq!(frame.delay, if frames + 1 == kept { 200 } else { 25 });
@@ -125,6 +125,17 @@ fn bad_input_is_one_line_and_no_file() {
             "c.svg",
         ],
         "a model file records no curves",
+    );
+    fails(
+        &[
+            "replay",
+            "runs/gauss",
+            "--out",
+            "r.gif",
+            "--size",
+            "400x400",
+        ],
+        "400x400 pixels is too small for a replay's frame (the boundary and the network)",
     );
     std::fs::remove_dir_all(dir.path().join("runs/gauss/snapshots")).unwrap();
     fails(

@@ -239,8 +239,8 @@ const REGION_ALPHA: f32 = 160.0 / 255.0;
 
 /// Widths of an average character of DejaVu Sans, in ems (about 7 px at 12 px), and
 /// of its bold.
-const REGULAR_EM: f32 = 0.58;
-const BOLD_EM: f32 = 0.64;
+pub(crate) const REGULAR_EM: f32 = 0.58;
+pub(crate) const BOLD_EM: f32 = 0.64;
 /// The smallest text a line shrinks to before it is shortened.
 const SMALLEST_TEXT: f32 = 11.0;
 
@@ -258,6 +258,19 @@ pub(crate) fn fit_text(text: &str, size: f32, em: f32, room: f32) -> (f32, Strin
     let keep = ((room / (SMALLEST_TEXT * em)).floor() as usize).saturating_sub(1);
     let cut: String = text.chars().take(keep).collect();
     (SMALLEST_TEXT, format!("{}…", cut.trim_end()))
+}
+
+/// A picture's title: "`title`: `what`", or `what` alone (capitalised) when there is no
+/// title (a replay's frame says the data set once, above its panels).
+pub(crate) fn titled(title: &str, what: &str) -> String {
+    if title.is_empty() {
+        let mut chars = what.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
+    } else {
+        format!("{title}: {what}")
+    }
 }
 
 /// Margins around the plot area: left, top, right, bottom.
@@ -329,7 +342,7 @@ pub fn boundary(
     };
     // The title may use the whole width; the caption ends where the legend begins.
     // Small pictures (a replay's frames) shrink, then shorten, what does not fit.
-    let title = format!("{}: {what}{discretized}", options.title);
+    let title = titled(&options.title, &format!("{what}{discretized}"));
     let (size, title) = fit_text(&title, 16.0, BOLD_EM, w - left - 8.0);
     svg.bold((left, 24.0), size, Anchor::Start, INK, &title);
     let legend_start = legend(&mut svg, model, coloring, points, (left + pw, 44.0));
