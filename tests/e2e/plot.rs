@@ -174,3 +174,51 @@ fn bad_input_is_one_line_and_no_file() {
         assert!(!left.iter().any(|n| n == name), "{name} written");
     }
 }
+
+#[test]
+fn plot_of_an_mnist_run_draws_digits_and_the_confusion_matrix() {
+    let dir = tempdir();
+    let out = run(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "mnist",
+            "--hidden",
+            "16",
+            "--epochs",
+            "1",
+            "--run-dir",
+            "runs/mnist",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A run of images: the digits by default; the model file finds its data set again.
+    for source in ["runs/mnist", "runs/mnist/model.safetensors"] {
+        let out = run(dir.path(), &["plot", source, "--out", "d.png"]);
+        assert!(out.status.success(), "{source}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("d.png: digits, 1000x560 pixels"));
+        let pixmap =
+            nn_plot::raster::Pixmap::decode_png(&std::fs::read(dir.path().join("d.png")).unwrap())
+                .unwrap();
+        assert_eq!((pixmap.width(), pixmap.height()), (1000, 560));
+        // After one epoch of a small network some digits are wrong: framed in red.
+        let [r, g, b] = nn_plot::digits::WRONG;
+        let red = pixmap
+            .pixels()
+            .iter()
+            .filter(|p| p.red() == r && p.green() == g && p.blue() == b)
+            .count();
+        assert!(red > 100, "{source}: {red} red pixels");
+    }
+    let out = run(
+        dir.path(),
+        &["plot", "runs/mnist", "--kind", "boundary", "--out", "b.png"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("needs 2-D data"),
+        "{}",
+        text(&out.stderr)
+    );
+}

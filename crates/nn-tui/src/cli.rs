@@ -645,10 +645,11 @@ pub struct PlotArgs {
     /// Write the picture here (atomically); its extension picks the format: .png or .svg.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// What to draw; the boundary for one source, the curves for several.
+    /// What to draw; the boundary for one source (the digits for a model of images), the
+    /// curves for several.
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<PlotKind>,
-    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500).
+    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500; digits 1000x560).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
     /// Show hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
@@ -685,6 +686,9 @@ pub enum PlotKind {
     Network,
     /// Loss and accuracy over epochs, from the runs' events.jsonl.
     Curves,
+    /// For images (MNIST): held-out digits with their predictions, the misclassified
+    /// marked, and the confusion matrix.
+    Digits,
 }
 
 /// `800x600` as `(800, 600)`.
