@@ -187,25 +187,37 @@ pub fn replay(source: &Source, options: &ReplayOptions) -> Result<Vec<u8>, PlotE
         )));
     }
     frame_layout(w, h)?;
-    // Frames drawn and quantised in parallel; the GIF written in order.
+    let draw = |frame: &Frame| -> Result<Vec<u8>, PlotError> {
+        let model = Model::load(&frame.path)?;
+        let score = score_at(&source.epochs, frame.epoch)
+            .filter(|_| frame.epoch > 0)
+            .unwrap_or_else(|| "its initial weights".into());
+        let header = format!("{name} at epoch {}: {score}", frame.epoch);
+        let picture = frame_picture(&model, &points, &header, options)?;
+        Ok(picture.pixels()?.take())
+    };
+    // One palette for the whole GIF, learnt from the first, middle and last frames
+    // (the pale start and the saturated end); then each frame's pixels are looked up
+    // in a table instead of each frame being quantised on its own (a third of the time).
+    let samples = [0, frames.len() / 2, frames.len() - 1]
+        .par_iter()
+        .map(|&i| draw(&frames[i]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let palette = Palette::learn(&samples.concat());
+    // Frames drawn, mapped and compressed in parallel; the GIF written in order.
     let encoded: Vec<Result<gif::Frame<'static>, PlotError>> = frames
         .par_iter()
         .map(|frame| {
-            let model = Model::load(&frame.path)?;
-            let score = score_at(&source.epochs, frame.epoch)
-                .filter(|_| frame.epoch > 0)
-                .unwrap_or_else(|| "its initial weights".into());
-            let header = format!("{name} at epoch {}: {score}", frame.epoch);
-            let picture = frame_picture(&model, &points, &header, options)?;
-            let mut rgba = picture.pixels()?.take();
-            Ok(gif::Frame::from_rgba_speed(
-                w as u16, h as u16, &mut rgba, 20,
-            ))
+            let rgba = draw(frame)?;
+            let mut frame =
+                gif::Frame::from_indexed_pixels(w as u16, h as u16, palette.indices(&rgba), None);
+            frame.make_lzw_pre_encoded();
+            Ok(frame)
         })
         .collect();
     let mut bytes = Vec::new();
     {
-        let mut encoder = gif::Encoder::new(&mut bytes, w as u16, h as u16, &[])
+        let mut encoder = gif::Encoder::new(&mut bytes, w as u16, h as u16, &palette.rgb)
             .map_err(|e| PlotError::Render(e.to_string()))?;
         encoder
             .set_repeat(gif::Repeat::Infinite)
@@ -221,11 +233,52 @@ pub fn replay(source: &Source, options: &ReplayOptions) -> Result<Vec<u8>, PlotE
                 delay
             };
             encoder
-                .write_frame(&frame)
+                .write_lzw_pre_encoded_frame(&frame)
                 .map_err(|e| PlotError::Render(e.to_string()))?;
         }
     }
     Ok(bytes)
+}
+
+/// A GIF's 256 colours and, for every colour at 5 bits a channel, the nearest of them.
+struct Palette {
+    /// The colours, `[r, g, b]` each.
+    rgb: Vec<u8>,
+    /// Index `r5 << 10 | g5 << 5 | b5` -> palette entry.
+    nearest: Vec<u8>,
+}
+
+impl Palette {
+    /// NeuQuant's 256 colours for the RGBA pixels `rgba` (every 10th sampled).
+    fn learn(rgba: &[u8]) -> Self {
+        let quant = color_quant::NeuQuant::new(10, 256, rgba);
+        let nearest = (0..1u32 << 15)
+            .map(|key| {
+                // The 5-bit value spread over 0..=255, so that white stays white.
+                let channel = |shift: u32| {
+                    let v = (key >> shift) & 31;
+                    ((v << 3) | (v >> 2)) as u8
+                };
+                quant.index_of(&[channel(10), channel(5), channel(0), 255]) as u8
+            })
+            .collect();
+        Self {
+            rgb: quant.color_map_rgb(),
+            nearest,
+        }
+    }
+
+    /// The palette index of each RGBA pixel.
+    fn indices(&self, rgba: &[u8]) -> Vec<u8> {
+        rgba.chunks_exact(4)
+            .map(|p| {
+                let key = (usize::from(p[0] >> 3) << 10)
+                    | (usize::from(p[1] >> 3) << 5)
+                    | usize::from(p[2] >> 3);
+                self.nearest[key]
+            })
+            .collect()
+    }
 }
 
 /// Writes the replay of the run at `dir` to `out` atomically.
