@@ -13,10 +13,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use nn_core::{Activation, Architecture, Loss, ModelInfo};
 use nn_plot::source::Points;
 use nn_plot::{BoundaryOptions, Format, ReplayOptions, Source};
-use nn_train::{
-    DataOptions, DataSpec, HISTORY_DIR, Model, Pace, RunInfo, RunWriter, SessionOptions,
-    TrainConfig, Trainer, WriterOptions, load_data,
+use nn_run::{
+    DataOptions, DataSpec, HISTORY_DIR, Pace, RunHeadless, RunInfo, RunWriter, SessionOptions,
+    WriterOptions, load_data,
 };
+use nn_train::{Model, TrainConfig, Trainer};
 
 /// A trainer of the spiral network the dashboard trains by default (2-8-8-2 tanh).
 fn spiral_trainer(epochs: usize) -> (DataSpec, Arc<nn_train::TrainData>, Trainer) {
