@@ -153,7 +153,7 @@ fn the_readme_pictures_are_what_its_commands_make() {
         if update {
             // Updating writes the pictures as made here, to the byte.
             if std::fs::read(&committed).ok().as_ref() != Some(&bytes) {
-                nn_core::write_atomically(&committed, &bytes).unwrap();
+                nn_atomic_write::write_atomically(&committed, &bytes).unwrap();
                 eprintln!("{PICTURES}/{name}: written");
             }
         } else if let Some(why) = difference(path, &committed) {
