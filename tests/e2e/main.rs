@@ -15,6 +15,7 @@ mod model_files;
 #[cfg(feature = "mpi")]
 mod mpi;
 mod onnx;
+mod pictures;
 mod pipes;
 mod playground;
 mod plot;

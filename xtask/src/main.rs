@@ -5,7 +5,8 @@
 //! `cargo xtask bench-predict` measures `nn-tui predict` against pandas + ONNX Runtime;
 //! `cargo xtask soak` leaves the dashboard running and samples its memory;
 //! `cargo xtask man` writes the manual pages; `cargo xtask gen-onnx [--check]`
-//! regenerates (or checks) the ONNX protobuf types.
+//! regenerates (or checks) the ONNX protobuf types; `cargo xtask pictures` makes the
+//! README's pictures again.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ mod bench_mpi;
 mod bench_predict;
 mod gen_onnx;
 mod man;
+mod pictures;
 mod plot;
 mod soak;
 
@@ -51,6 +53,8 @@ enum Command {
     Man(man::Man),
     /// Regenerate nn-onnx's Rust types from the committed onnx.proto, or check them.
     GenOnnx(gen_onnx::GenOnnx),
+    /// Make the README's pictures (docs/pictures/) again by the commands it gives.
+    Pictures(pictures::Pictures),
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Command::Soak(args) => soak::soak(&args),
         Command::Man(args) => man::man(&args),
         Command::GenOnnx(args) => gen_onnx::gen_onnx(&args),
+        Command::Pictures(args) => pictures::pictures(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

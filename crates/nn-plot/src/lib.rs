@@ -1,6 +1,7 @@
 //! Pictures of a model or a run, to keep and share: the decision boundary over
 //! the input plane, the network with a small heatmap per node, and the loss and
-//! accuracy curves of one run or several, as SVG or PNG.
+//! accuracy curves of one run or several, as SVG or PNG; for a classifier of
+//! images (MNIST), held-out digits with their predictions and the confusion matrix.
 //!
 //! Every picture is drawn once, as SVG ([`svg::Svg`]); a PNG is that SVG
 //! rasterised by resvg ([`raster`]), so both formats show the same picture. Text
@@ -15,6 +16,7 @@
 pub mod boundary;
 pub mod colors;
 pub mod curves;
+pub mod digits;
 pub mod network;
 pub mod raster;
 pub mod replay;
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use boundary::{BoundaryOptions, Extent, PlaneArea, boundary};
 pub use curves::{Curve, RunCurves, curves};
+pub use digits::{digits, image_side};
 pub use network::network;
 pub use replay::{ReplayOptions, replay, save_replay};
 pub use source::Source;

@@ -152,6 +152,29 @@ impl Source {
         }
     }
 
+    /// The held-out data (test, else validation) and where it came from, as the
+    /// model sees it: a run's own split, or for a model file its data set loaded
+    /// again with the default options; `None` when there is none to load.
+    pub fn held_out(&self) -> Option<(Dataset, String)> {
+        let (data, origin) = if let Some(run) = &self.run {
+            let (_, data) = run.data.load().ok()?;
+            (data, format!("{} held out", run.dataset))
+        } else {
+            let name = self.model.as_ref()?.info.dataset.clone()?;
+            // An IDX folder's training part names itself `<name>-train` (`mnist-train`).
+            let spec = DataSpec::parse(&name)
+                .or_else(|e| DataSpec::parse(name.strip_suffix("-train").ok_or(e)?))
+                .ok()?;
+            if matches!(spec, DataSpec::Stdin) {
+                return None;
+            }
+            let data = load_data(&spec, &DataOptions::default()).ok()?;
+            (data, format!("{name} held out, loaded again"))
+        };
+        let held_out = data.test.or(data.validation)?;
+        Some((held_out, origin))
+    }
+
     /// The points to draw: a run's own data (same samples, same split); for a model
     /// file, its data set loaded again with the default options, if it is a
     /// generator or a file still there; no points otherwise.

@@ -73,8 +73,9 @@ pub enum Command {
     /// or the loss and accuracy curves of one run or several.
     #[command(after_help = PLOT_AFTER_HELP)]
     Plot(PlotArgs),
-    /// Replay a recorded run as an animated GIF: the decision boundary at each snapshot the
-    /// run directory kept (epochs on a log scale), with the epoch and loss on each frame.
+    /// Replay a recorded run as an animated GIF: the decision boundary and the network at each
+    /// snapshot the run directory kept (epochs on a log scale), with the epoch, loss and
+    /// accuracy on each frame.
     #[command(after_help = REPLAY_AFTER_HELP)]
     Replay(ReplayArgs),
 }
@@ -82,7 +83,7 @@ pub enum Command {
 const REPLAY_AFTER_HELP: &str = "\
 Examples:
   nn-tui replay runs/spiral-20260101-120000 --out spiral.gif
-  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif --fps 4 --size 400x400
+  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif --fps 4 --size 720x360
 
 A run directory keeps at most 100 snapshots, at epochs each a quarter past the last
 (0, 1, 2, 3, 4, 5, 7, 9, 12, ...), in its snapshots/ folder.";
@@ -645,10 +646,11 @@ pub struct PlotArgs {
     /// Write the picture here (atomically); its extension picks the format: .png or .svg.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// What to draw; the boundary for one source, the curves for several.
+    /// What to draw; the boundary for one source (the digits for a model of images), the
+    /// curves for several.
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<PlotKind>,
-    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500).
+    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500; digits 1000x560).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
     /// Show hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
@@ -668,8 +670,8 @@ pub struct ReplayArgs {
     /// Frames per second.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub fps: u32,
-    /// The frames' size in pixels, WIDTHxHEIGHT.
-    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "480x480")]
+    /// The frames' size in pixels, WIDTHxHEIGHT: the boundary and the network side by side (one above the other in a tall frame).
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "960x480")]
     pub size: (u32, u32),
     /// Show hard classes instead of shades of confidence.
     #[arg(long)]
@@ -685,6 +687,9 @@ pub enum PlotKind {
     Network,
     /// Loss and accuracy over epochs, from the runs' events.jsonl.
     Curves,
+    /// For images (MNIST): held-out digits with their predictions, the misclassified
+    /// marked, and the confusion matrix.
+    Digits,
 }
 
 /// `800x600` as `(800, 600)`.
