@@ -55,6 +55,7 @@ pub use sample::{Desired, SampleError, SamplePart};
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
 };
+pub use shards::useful_threads;
 pub use settings::{
     DefaultValue, RunSettings, SETTINGS, SettingRow, by_key, flag_of, float as float_text, help,
     keys, row,

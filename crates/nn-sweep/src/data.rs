@@ -1,0 +1,155 @@
+//! Data loaded once per distinct data setting and shared by every trial on it,
+//! with the test part held back: trials see the training and validation parts
+//! only, and the test part is used once, for the winner. With K folds, fold `f`
+//! trains on the other folds and validates on fold `f` (normalisation fitted on
+//! the training folds alone, as a run fits it on its training part).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use nn_data::{Dataset, Normalization};
+use nn_train::{DataOptions, DataSpec, StateLine, TrainData, TrainError};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+
+/// The data of a sweep's trials, loaded once per distinct data settings.
+#[derive(Default)]
+pub struct SharedData {
+    loaded: BTreeMap<String, Loaded>,
+}
+
+/// One data setting's parts.
+pub struct Loaded {
+    /// The spec it was loaded from.
+    pub spec: DataSpec,
+    /// The options it was loaded with.
+    pub options: DataOptions,
+    /// Training and validation parts, no test part: what trials train on.
+    pub trials: Arc<TrainData>,
+    /// Each fold's data (training folds, validation fold), when the sweep uses folds.
+    pub folds: Vec<Arc<TrainData>>,
+    /// Everything, test part included: for the winner's one test.
+    pub full: Arc<TrainData>,
+}
+
+/// The key that tells data settings apart: the spec and every option.
+fn key_of(spec: &DataSpec, options: &DataOptions) -> String {
+    format!(
+        "{}\u{0}{}",
+        spec.name(),
+        serde_json::to_string(options).unwrap_or_default()
+    )
+}
+
+impl SharedData {
+    /// The data of `line` (loaded on first use), with `folds` folds if asked.
+    ///
+    /// # Errors
+    /// The data cannot be loaded, or has too few samples for the folds.
+    pub fn of(
+        &mut self,
+        line: &StateLine,
+        folds: Option<usize>,
+        fold_seed: u64,
+    ) -> Result<&Loaded, TrainError> {
+        let spec = line.data_spec().map_err(|e| TrainError::Setting(nn_train::SettingError::new(nn_train::Setting::Data, &line.data, e.problem)))?;
+        let options = line.data_options();
+        let key = key_of(&spec, &options);
+        if !self.loaded.contains_key(&key) {
+            let full = nn_train::load_data(&spec, &options)?;
+            let trials = TrainData {
+                test: None,
+                ..full.clone()
+            };
+            let folds = match folds {
+                Some(k) => k_folds(&trials, k, fold_seed)?,
+                None => Vec::new(),
+            };
+            self.loaded.insert(
+                key.clone(),
+                Loaded {
+                    spec,
+                    options,
+                    trials: Arc::new(trials),
+                    folds: folds.into_iter().map(Arc::new).collect(),
+                    full: Arc::new(full),
+                },
+            );
+        }
+        Ok(&self.loaded[&key])
+    }
+
+    /// Data settings loaded so far.
+    pub fn len(&self) -> usize {
+        self.loaded.len()
+    }
+
+    /// Whether nothing is loaded yet.
+    pub fn is_empty(&self) -> bool {
+        self.loaded.is_empty()
+    }
+}
+
+/// `k` folds of `data`'s training part: its samples shuffled with `seed` and dealt
+/// into `k` parts of sizes differing by at most one; fold `f` validates on part `f`.
+///
+/// # Errors
+/// Fewer than two folds, or fewer samples than folds.
+pub fn k_folds(data: &TrainData, k: usize, seed: u64) -> Result<Vec<TrainData>, TrainError> {
+    let n = data.train.len();
+    if k < 2 || k > n {
+        return Err(TrainError::Setting(nn_train::SettingError::new(
+            nn_train::Setting::ValidationFraction,
+            k.to_string(),
+            format!("expected from 2 to {n} folds (one sample at least in each)"),
+        )));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    nn_data::shuffle(&mut order, &mut ChaCha8Rng::seed_from_u64(seed));
+    Ok((0..k)
+        .map(|f| {
+            let (lo, hi) = (f * n / k, (f + 1) * n / k);
+            let mut train_idx: Vec<usize> = order[..lo].iter().chain(&order[hi..]).copied().collect();
+            let mut val_idx: Vec<usize> = order[lo..hi].to_vec();
+            train_idx.sort_unstable();
+            val_idx.sort_unstable();
+            let train: Dataset = data.train.subset(&train_idx);
+            let validation = data.train.subset(&val_idx);
+            let normalization = Normalization::fit(data.normalization.kind, &train);
+            TrainData {
+                train,
+                validation: Some(validation),
+                test: None,
+                normalization,
+                features: data.features.clone(),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_cover_the_training_part_once_and_repeat_with_their_seed() {
+        let line = StateLine::new("xor");
+        let data = nn_train::load_data(&line.data_spec().unwrap(), &DataOptions {
+            validation_fraction: 0.0,
+            ..line.data_options()
+        })
+        .unwrap();
+        let folds = k_folds(&data, 5, 3).unwrap();
+        let n = data.train.len();
+        let held: usize = folds.iter().map(|f| f.validation.as_ref().unwrap().len()).sum();
+        assert_eq!(held, n);
+        for f in &folds {
+            assert_eq!(f.train.len() + f.validation.as_ref().unwrap().len(), n);
+        }
+        let again = k_folds(&data, 5, 3).unwrap();
+        assert_eq!(folds[2].validation, again[2].validation);
+        let other = k_folds(&data, 5, 4).unwrap();
+        assert_ne!(folds[2].validation, other[2].validation);
+        assert!(k_folds(&data, 1, 3).is_err());
+    }
+}
