@@ -13,8 +13,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 /// The data of a sweep's trials, loaded once per distinct data settings.
-#[derive(Default)]
 pub struct SharedData {
+    target: Option<String>,
+    folds: Option<usize>,
+    fold_seed: u64,
     loaded: BTreeMap<String, Loaded>,
 }
 
@@ -42,41 +44,76 @@ fn key_of(spec: &DataSpec, options: &DataOptions) -> String {
 }
 
 impl SharedData {
-    /// The data of `line` (loaded on first use), with `folds` folds if asked.
+    /// Nothing loaded yet; CSV data read with `target` as its target column; each data setting will be cut into `folds` folds
+    /// (shuffled with `fold_seed`) if given.
+    pub fn new(target: Option<String>, folds: Option<usize>, fold_seed: u64) -> Self {
+        Self {
+            target,
+            folds,
+            fold_seed,
+            loaded: BTreeMap::new(),
+        }
+    }
+
+    /// The data of `line` (loaded on first use).
     ///
     /// # Errors
     /// The data cannot be loaded, or has too few samples for the folds.
-    pub fn of(
-        &mut self,
-        line: &StateLine,
-        folds: Option<usize>,
-        fold_seed: u64,
-    ) -> Result<&Loaded, TrainError> {
-        let spec = line.data_spec().map_err(|e| TrainError::Setting(nn_train::SettingError::new(nn_train::Setting::Data, &line.data, e.problem)))?;
-        let options = line.data_options();
+    pub fn of(&mut self, line: &StateLine) -> Result<&Loaded, TrainError> {
+        let spec = line.data_spec().map_err(|e| {
+            TrainError::Setting(nn_train::SettingError::new(
+                nn_train::Setting::Data,
+                &line.data,
+                e.problem,
+            ))
+        })?;
+        let options = self.options_of(line);
         let key = key_of(&spec, &options);
         if !self.loaded.contains_key(&key) {
             let full = nn_train::load_data(&spec, &options)?;
-            let trials = TrainData {
-                test: None,
-                ..full.clone()
-            };
-            let folds = match folds {
-                Some(k) => k_folds(&trials, k, fold_seed)?,
-                None => Vec::new(),
-            };
-            self.loaded.insert(
-                key.clone(),
-                Loaded {
-                    spec,
-                    options,
-                    trials: Arc::new(trials),
-                    folds: folds.into_iter().map(Arc::new).collect(),
-                    full: Arc::new(full),
-                },
-            );
+            self.insert(spec, options, full)?;
         }
         Ok(&self.loaded[&key])
+    }
+
+    /// The data options of `line` in this sweep (the line's, and the target column).
+    pub fn options_of(&self, line: &StateLine) -> DataOptions {
+        DataOptions {
+            target: self.target.clone(),
+            ..line.data_options()
+        }
+    }
+
+    /// Data the caller loaded already (`spec` with `options`): trials on it use it.
+    ///
+    /// # Errors
+    /// Too few samples for the folds.
+    pub fn insert(
+        &mut self,
+        spec: DataSpec,
+        options: DataOptions,
+        full: TrainData,
+    ) -> Result<(), TrainError> {
+        let key = key_of(&spec, &options);
+        let trials = TrainData {
+            test: None,
+            ..full.clone()
+        };
+        let folds = match self.folds {
+            Some(k) => k_folds(&trials, k, self.fold_seed)?,
+            None => Vec::new(),
+        };
+        self.loaded.insert(
+            key,
+            Loaded {
+                spec,
+                options,
+                trials: Arc::new(trials),
+                folds: folds.into_iter().map(Arc::new).collect(),
+                full: Arc::new(full),
+            },
+        );
+        Ok(())
     }
 
     /// Data settings loaded so far.

@@ -19,7 +19,7 @@ mod spec;
 use std::path::{Path, PathBuf};
 
 pub use axis::{AxisError, Draw, GridAxis, RandomAxis, sweepable};
-pub use data::{SharedData, k_folds};
+pub use data::{Loaded, SharedData, k_folds};
 pub use record::{Best, JobResult, JobStatus, RESULTS_FILE, read_results};
 pub use run::{
     Finished, RunOptions, SPEC_FILE, Sweep, TRIALS_DIR, read_spec, train_command, trial_request,

@@ -81,7 +81,8 @@ pub struct JobResult {
     pub best: Option<Best>,
     /// Wall-clock seconds of its run (set-up and recording included).
     pub seconds: f64,
-    /// Seconds of training alone (the trainer's own count).
+    /// Wall-clock seconds inside the trainer's run (its epochs and their
+    /// evaluation); the rest of `seconds` is the job's set-up and recording.
     pub train_seconds: f64,
     /// Threads it ran on.
     pub threads: usize,

@@ -104,6 +104,19 @@ impl Sweep {
         &self.dir
     }
 
+    /// The data of its trials, folds cut as the spec says (none loaded yet).
+    ///
+    /// # Errors
+    /// The base line does not read.
+    pub fn shared_data(&self) -> Result<SharedData, SweepError> {
+        let base: StateLine = self.spec.base.parse()?;
+        Ok(SharedData::new(
+            self.spec.target.clone(),
+            self.spec.folds,
+            base.data_seed.unwrap_or_default(),
+        ))
+    }
+
     /// The spec.
     pub fn spec(&self) -> &SweepSpec {
         &self.spec
@@ -121,6 +134,7 @@ impl Sweep {
     /// loaded, a job that fails, or results that cannot be written.
     pub fn run(
         &self,
+        shared: &mut SharedData,
         options: &RunOptions,
         on_result: &mut dyn FnMut(&JobResult),
     ) -> Result<Finished, SweepError> {
@@ -129,13 +143,10 @@ impl Sweep {
         // A line cut short by a kill goes before new lines are appended.
         rewrite_results(&self.dir, &results)?;
         let kept = results.len();
-        let mut shared = SharedData::default();
-        let base: StateLine = self.spec.base.parse()?;
-        let fold_seed = base.data_seed.unwrap_or_default();
         // Every trial's run is set up (and refused) before any starts.
         let mut plans = Vec::with_capacity(self.trials.len());
         for trial in &self.trials {
-            plans.push(self.plan(trial, &mut shared, fold_seed, options.cores)?);
+            plans.push(self.plan(trial, shared, options.cores)?);
         }
         let done: BTreeSet<(Job, usize)> = results.iter().map(|r| (r.job(), r.rung)).collect();
         let rungs = match self.spec.halving {
@@ -217,12 +228,11 @@ impl Sweep {
         &self,
         trial: &Trial,
         shared: &mut SharedData,
-        fold_seed: u64,
         cores: usize,
     ) -> Result<Plan, SweepError> {
         let line: StateLine = trial.line.parse()?;
         let loaded = shared
-            .of(&line, self.spec.folds, fold_seed)
+            .of(&line)
             .map_err(|e| SweepError::trial(trial, &e))?;
         let request = trial_request(&line, self.spec.epochs);
         let config = request
@@ -238,7 +248,6 @@ impl Sweep {
             options: loaded.options.clone(),
             data: Arc::clone(&loaded.trials),
             folds: loaded.folds.clone(),
-            full: Arc::clone(&loaded.full),
             line: trial.line.clone(),
         })
     }
@@ -338,7 +347,7 @@ impl Sweep {
                     &plan.options,
                     &trainer,
                     Pace::Max,
-                    train_command(&plan.line, self.spec.epochs),
+                    train_command(&plan.line, self.spec.epochs, self.spec.target.as_deref()),
                 );
                 let writer = RunWriter::create(
                     &self.dir.join(&dir_rel),
@@ -368,6 +377,7 @@ impl Sweep {
             best,
             ..
         } = &mut live;
+        let training = Instant::now();
         let summary = trainer.run(stop, &session, &mut |event: Event| {
             if let Event::EpochEnd(report) = &event
                 && let Some(v) = &report.validation
@@ -385,8 +395,8 @@ impl Sweep {
                 w.observe(&event);
             }
         });
-        let summary = summary.map_err(|e| SweepError::trial(trial, &e))?;
-        live.train_seconds += summary.seconds;
+        summary.map_err(|e| SweepError::trial(trial, &e))?;
+        live.train_seconds += training.elapsed().as_secs_f64();
         live.seconds += started.elapsed().as_secs_f64();
         if stop.load(Ordering::SeqCst) && !live.trainer.is_finished() {
             // Not a result: `--resume` runs it again.
@@ -430,8 +440,6 @@ struct Plan {
     options: DataOptions,
     data: Arc<TrainData>,
     folds: Vec<Arc<TrainData>>,
-    #[allow(dead_code)]
-    full: Arc<TrainData>,
     line: String,
 }
 
@@ -507,16 +515,20 @@ pub fn trial_request(line: &StateLine, epochs: usize) -> TrainRequest {
     })
 }
 
-/// The command that trains `line` alone for `epochs`, as words.
-pub fn train_command(line: &str, epochs: usize) -> Vec<String> {
-    vec![
+/// The command that trains `line` alone for `epochs` (on CSV data's `target` column), as words.
+pub fn train_command(line: &str, epochs: usize, target: Option<&str>) -> Vec<String> {
+    let mut words: Vec<String> = vec![
         "nn-tui".into(),
         "train".into(),
         "--state".into(),
         line.into(),
         "--epochs".into(),
         epochs.to_string(),
-    ]
+    ];
+    if let Some(t) = target {
+        words.extend(["--target".into(), t.into()]);
+    }
+    words
 }
 
 /// Reads `dir/sweep.json`.

@@ -24,6 +24,9 @@ pub struct SweepSpec {
     pub base: String,
     /// Epochs per trial (the state line does not hold them).
     pub epochs: usize,
+    /// The target column of a CSV file (`--target`; the state line does not hold it).
+    #[serde(default)]
+    pub target: Option<String>,
     /// The grid's axes (their product; none: one point).
     pub grid: Vec<GridAxis>,
     /// Random configurations drawn (0: none), each combined with every grid point.
@@ -204,6 +207,7 @@ mod tests {
             format: SPEC_FORMAT,
             base: format!("{base} seed=5"),
             epochs: 10,
+            target: None,
             grid: vec![
                 GridAxis::parse("lr=0.01,0.03", &base).unwrap(),
                 GridAxis::parse("hidden=4,8:8", &base).unwrap(),
