@@ -130,10 +130,14 @@ impl RandomAxis {
             };
             let (low, high) = (end(lo).map_err(err)?, end(hi).map_err(err)?);
             if low >= high {
-                return Err(err(format!("{key}: expected the lower end first ({lo} >= {hi})")));
+                return Err(err(format!(
+                    "{key}: expected the lower end first ({lo} >= {hi})"
+                )));
             }
             if log && low <= 0.0 {
-                return Err(err(format!("{key}: a log range needs a positive lower end, not {lo}")));
+                return Err(err(format!(
+                    "{key}: a log range needs a positive lower end, not {lo}"
+                )));
             }
             let whole = is_whole(lo) && is_whole(hi);
             for v in [lo, hi] {
@@ -145,7 +149,9 @@ impl RandomAxis {
                 Draw::Uniform { low, high, whole }
             }
         } else if log {
-            return Err(err(format!("{key}: expected a range after log:, e.g. {key}=log:1e-4..1")));
+            return Err(err(format!(
+                "{key}: expected a range after log:, e.g. {key}=log:1e-4..1"
+            )));
         } else {
             let mut values = Vec::new();
             for v in spec.split(',') {
@@ -180,7 +186,9 @@ impl RandomAxis {
                 let top = if *whole { high + 1.0 } else { *high };
                 number((low.ln() + unit * (top.ln() - low.ln())).exp(), *whole)
             }
-            Draw::OneOf(values) => values[((unit * values.len() as f64) as usize).min(values.len() - 1)].clone(),
+            Draw::OneOf(values) => {
+                values[((unit * values.len() as f64) as usize).min(values.len() - 1)].clone()
+            }
         }
     }
 }
@@ -217,7 +225,9 @@ fn split_axis(text: &str) -> Result<(&str, &str), String> {
 
 /// The keys an axis may name: every state-line key that changes a run's model.
 pub fn sweepable() -> Vec<&'static str> {
-    nn_train::keys().filter(|k| !NOT_SWEPT.contains(k)).collect()
+    nn_train::keys()
+        .filter(|k| !NOT_SWEPT.contains(k))
+        .collect()
 }
 
 /// `value` read by `key`'s parser and checked with the rest of `base`: the value
@@ -249,20 +259,36 @@ mod tests {
 
     #[test]
     fn a_bad_axis_names_the_key_and_what_was_expected() {
-        let e = GridAxis::parse("rate=0.1", &base()).unwrap_err().to_string();
-        assert!(e.starts_with("--grid rate=0.1: unknown setting rate; expected one of data,"), "{e}");
-        let e = GridAxis::parse("lr=0.1,abc", &base()).unwrap_err().to_string();
+        let e = GridAxis::parse("rate=0.1", &base())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--grid rate=0.1: unknown setting rate; expected one of data,"),
+            "{e}"
+        );
+        let e = GridAxis::parse("lr=0.1,abc", &base())
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "--grid lr=0.1,abc: lr=abc: expected a number, e.g. 0.03");
-        let e = GridAxis::parse("activation=relu,softmax", &base()).unwrap_err().to_string();
+        let e = GridAxis::parse("activation=relu,softmax", &base())
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "--grid activation=relu,softmax: activation=softmax: expected sigmoid, tanh, relu or linear"
         );
         let e = GridAxis::parse("lr=0", &base()).unwrap_err().to_string();
         assert!(e.starts_with("--grid lr=0: lr=0: "), "{e}");
-        let e = RandomAxis::parse("lr=log:0..1", &base()).unwrap_err().to_string();
-        assert_eq!(e, "--random lr=log:0..1: lr: a log range needs a positive lower end, not 0");
-        let e = GridAxis::parse("speed=max", &base()).unwrap_err().to_string();
+        let e = RandomAxis::parse("lr=log:0..1", &base())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "--random lr=log:0..1: lr: a log range needs a positive lower end, not 0"
+        );
+        let e = GridAxis::parse("speed=max", &base())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("speed does not change a trial's model"), "{e}");
     }
 

@@ -146,7 +146,8 @@ pub fn k_folds(data: &TrainData, k: usize, seed: u64) -> Result<Vec<TrainData>, 
     Ok((0..k)
         .map(|f| {
             let (lo, hi) = (f * n / k, (f + 1) * n / k);
-            let mut train_idx: Vec<usize> = order[..lo].iter().chain(&order[hi..]).copied().collect();
+            let mut train_idx: Vec<usize> =
+                order[..lo].iter().chain(&order[hi..]).copied().collect();
             let mut val_idx: Vec<usize> = order[lo..hi].to_vec();
             train_idx.sort_unstable();
             val_idx.sort_unstable();
@@ -171,14 +172,20 @@ mod tests {
     #[test]
     fn folds_cover_the_training_part_once_and_repeat_with_their_seed() {
         let line = StateLine::new("xor");
-        let data = nn_train::load_data(&line.data_spec().unwrap(), &DataOptions {
-            validation_fraction: 0.0,
-            ..line.data_options()
-        })
+        let data = nn_train::load_data(
+            &line.data_spec().unwrap(),
+            &DataOptions {
+                validation_fraction: 0.0,
+                ..line.data_options()
+            },
+        )
         .unwrap();
         let folds = k_folds(&data, 5, 3).unwrap();
         let n = data.train.len();
-        let held: usize = folds.iter().map(|f| f.validation.as_ref().unwrap().len()).sum();
+        let held: usize = folds
+            .iter()
+            .map(|f| f.validation.as_ref().unwrap().len())
+            .sum();
         assert_eq!(held, n);
         for f in &folds {
             assert_eq!(f.train.len() + f.validation.as_ref().unwrap().len(), n);

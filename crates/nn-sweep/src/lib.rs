@@ -22,7 +22,8 @@ pub use axis::{AxisError, Draw, GridAxis, RandomAxis, sweepable};
 pub use data::{Loaded, SharedData, k_folds};
 pub use record::{Best, JobResult, JobStatus, RESULTS_FILE, read_results};
 pub use run::{
-    Finished, RunOptions, SPEC_FILE, Sweep, TRIALS_DIR, read_spec, train_command, trial_request,
+    Finished, RunOptions, SPEC_FILE, Sweep, SweepSummary, TRIALS_DIR, list_sweeps, read_spec,
+    train_command, trial_request,
 };
 pub use select::{ConfigScore, Marginal, Standings, TrialScore, csv, standings};
 pub use spec::{Halving, Job, SPEC_FORMAT, SweepSpec, Trial};

@@ -230,7 +230,11 @@ mod tests {
 
     #[test]
     fn a_classifier_ranks_by_accuracy_then_loss_and_nan_is_last() {
-        let b = |accuracy, loss| Best { epoch: 1, accuracy, loss };
+        let b = |accuracy, loss| Best {
+            epoch: 1,
+            accuracy,
+            loss,
+        };
         assert!(b(Some(0.9), 1.0).better_than(&b(Some(0.8), 0.1)));
         assert!(b(Some(0.9), 0.1).better_than(&b(Some(0.9), 0.2)));
         assert!(b(None, 0.1).better_than(&b(None, 0.2)));

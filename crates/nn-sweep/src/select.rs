@@ -146,7 +146,9 @@ pub fn trial_scores(results: &[JobResult], trials: &[Trial], folds: usize) -> Ve
         out.push(TrialScore {
             trial,
             config: first.config,
-            axes: trials.get(trial).map_or_else(|| first.axes.clone(), |t| t.axes.clone()),
+            axes: trials
+                .get(trial)
+                .map_or_else(|| first.axes.clone(), |t| t.axes.clone()),
             rung,
             score,
             accuracy,
@@ -159,7 +161,12 @@ pub fn trial_scores(results: &[JobResult], trials: &[Trial], folds: usize) -> Ve
             dir: first.dir.display().to_string(),
         });
     }
-    out.sort_by(|a, b| b.rung.cmp(&a.rung).then(by_score(a.score, b.score)).then(a.trial.cmp(&b.trial)));
+    out.sort_by(|a, b| {
+        b.rung
+            .cmp(&a.rung)
+            .then(by_score(a.score, b.score))
+            .then(a.trial.cmp(&b.trial))
+    });
     out
 }
 
@@ -193,7 +200,12 @@ pub fn config_scores(trials: &[TrialScore]) -> Vec<ConfigScore> {
             }
         })
         .collect();
-    out.sort_by(|a, b| b.rung.cmp(&a.rung).then(by_score(a.mean, b.mean)).then(a.config.cmp(&b.config)));
+    out.sort_by(|a, b| {
+        b.rung
+            .cmp(&a.rung)
+            .then(by_score(a.mean, b.mean))
+            .then(a.config.cmp(&b.config))
+    });
     out
 }
 
@@ -227,7 +239,12 @@ pub fn marginals(trials: &[TrialScore], keys: &[String]) -> Vec<Marginal> {
 }
 
 /// The standings of `results`.
-pub fn standings(results: &[JobResult], trials: &[Trial], folds: usize, keys: &[String]) -> Standings {
+pub fn standings(
+    results: &[JobResult],
+    trials: &[Trial],
+    folds: usize,
+    keys: &[String],
+) -> Standings {
     let scored = trial_scores(results, trials, folds);
     let metric = if scored.iter().any(|t| t.accuracy.is_some()) {
         "accuracy"
@@ -256,7 +273,11 @@ pub fn promoted(
         .filter(|r| r.rung == rung && alive.contains(&r.trial))
         .cloned()
         .collect();
-    let folds = here.iter().filter_map(|r| r.fold).max().map_or(1, |f| f + 1);
+    let folds = here
+        .iter()
+        .filter_map(|r| r.fold)
+        .max()
+        .map_or(1, |f| f + 1);
     let configs = config_scores(&trial_scores(&here, trials, folds));
     let keep = configs.len().div_ceil(eta.max(1));
     let kept: Vec<usize> = configs
@@ -330,7 +351,11 @@ mod tests {
             ]),
             status: JobStatus::Finished,
             epochs: 5,
-            best: Some(Best { epoch: 3, accuracy: Some(acc), loss: 1.0 - acc }),
+            best: Some(Best {
+                epoch: 3,
+                accuracy: Some(acc),
+                loss: 1.0 - acc,
+            }),
             seconds: 1.0,
             train_seconds: 0.9,
             threads: 1,
@@ -369,7 +394,13 @@ mod tests {
     fn halving_keeps_the_best_third_of_the_configurations() {
         let results = [result(0, 0, "1", 0.8), result(1, 1, "1", 0.9)];
         let trials: Vec<Trial> = (0..2)
-            .map(|i| Trial { id: i, config: i, repeat: 0, axes: BTreeMap::new(), line: String::new() })
+            .map(|i| Trial {
+                id: i,
+                config: i,
+                repeat: 0,
+                axes: BTreeMap::new(),
+                line: String::new(),
+            })
             .collect();
         assert_eq!(promoted(&results, 0, &[0, 1], &trials, 3), [1]);
         assert_eq!(promoted(&results, 0, &[0, 1], &trials, 1), [0, 1]);

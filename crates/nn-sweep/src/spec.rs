@@ -191,7 +191,12 @@ impl SweepSpec {
         (0..trials)
             .flat_map(|trial| match self.folds {
                 None => vec![Job { trial, fold: None }],
-                Some(k) => (0..k).map(|f| Job { trial, fold: Some(f) }).collect(),
+                Some(k) => (0..k)
+                    .map(|f| Job {
+                        trial,
+                        fold: Some(f),
+                    })
+                    .collect(),
             })
             .collect()
     }
@@ -249,7 +254,10 @@ mod tests {
 
     #[test]
     fn halving_rungs_end_at_the_sweep_epochs() {
-        let h = Halving { eta: 3, min_epochs: 10 };
+        let h = Halving {
+            eta: 3,
+            min_epochs: 10,
+        };
         assert_eq!(h.rungs(90), [10, 30, 90]);
         assert_eq!(h.rungs(100), [11, 33, 100]);
         assert_eq!(h.rungs(5), [5]);

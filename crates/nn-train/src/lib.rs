@@ -55,11 +55,11 @@ pub use sample::{Desired, SampleError, SamplePart};
 pub use session::{
     Command, Event, ProgressReport, RunState, SessionOptions, Summary, TrainerHandle, spawn,
 };
-pub use shards::useful_threads;
 pub use settings::{
     DefaultValue, RunSettings, SETTINGS, SettingRow, by_key, flag_of, float as float_text, help,
     keys, row,
 };
 pub use setup::{DataOptions, DataSpec, load_data};
+pub use shards::useful_threads;
 pub use state_line::{Imported, StateLine, StateLineError};
 pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

@@ -510,6 +510,30 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_gives_small_runs_one_thread_and_wide_ones_a_thread_per_shard() {
+        use nn_core::{Activation, Architecture, Loss};
+        let config = |sizes: Vec<usize>, batch: usize| {
+            let arch = Architecture::new(
+                sizes,
+                Activation::Relu,
+                Activation::Softmax,
+                Loss::CrossEntropy,
+            )
+            .unwrap();
+            crate::TrainConfig {
+                batch_size: batch,
+                ..crate::TrainConfig::new(arch)
+            }
+        };
+        // The Playground's nets: one thread each, however many cores.
+        assert_eq!(useful_threads(&config(vec![2, 8, 8, 2], 16), 8), 1);
+        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step in 4 shards.
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 2), 2);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 4);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 1), 1);
+    }
+
+    #[test]
     fn small_steps_stay_on_one_thread_and_wide_shards_split_their_products() {
         let serial = ThreadPlan {
             shards_in_parallel: false,

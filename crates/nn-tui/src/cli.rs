@@ -465,7 +465,12 @@ pub struct SweepArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub cores: Option<u32>,
     /// The sweep directory [default: a new folder runs/DATA-TIME].
-    #[arg(long, value_name = "DIR", help_heading = "Output", conflicts_with = "resume")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Output",
+        conflicts_with = "resume"
+    )]
     pub dir: Option<PathBuf>,
     /// Finish the sweep in this directory: the trials without a result run, the others
     /// are kept (its sweep.json says what it is; give no other sweep flags).

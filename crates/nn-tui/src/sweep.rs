@@ -11,8 +11,8 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use nn_sweep::{
-    GridAxis, Halving, JobResult, RandomAxis, RunOptions, SPEC_FORMAT, Standings, Sweep,
-    SweepSpec, TRIALS_DIR, TrialScore,
+    GridAxis, Halving, JobResult, RandomAxis, RunOptions, SPEC_FORMAT, Standings, Sweep, SweepSpec,
+    TRIALS_DIR, TrialScore,
 };
 use nn_train::{Metrics, Pace, Purpose, StateLine, TrainConfig, Trainer};
 use serde_json::{Value, json};
@@ -34,8 +34,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     let (sweep, mut shared) = match &args.resume {
         Some(dir) => {
             refuse_with_resume(args)?;
-            let sweep =
-                Sweep::open(dir).with_context(|| format!("--resume {}", dir.display()))?;
+            let sweep = Sweep::open(dir).with_context(|| format!("--resume {}", dir.display()))?;
             let shared = sweep.shared_data()?;
             (sweep, shared)
         }
@@ -49,12 +48,20 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         "sweep {}: {} trials ({} configurations x {} seeds{}), {} epochs each{}, on {cores} cores",
         sweep.dir().display(),
         sweep.trials().len(),
-        sweep.trials().iter().map(|t| t.config).max().map_or(0, |c| c + 1),
+        sweep
+            .trials()
+            .iter()
+            .map(|t| t.config)
+            .max()
+            .map_or(0, |c| c + 1),
         spec.seeds,
-        spec.folds.map_or_else(String::new, |k| format!(" x {k} folds")),
+        spec.folds
+            .map_or_else(String::new, |k| format!(" x {k} folds")),
         spec.epochs,
-        spec.halving
-            .map_or_else(String::new, |h| format!(" at most (halving: rungs of {:?} epochs)", h.rungs(spec.epochs))),
+        spec.halving.map_or_else(String::new, |h| format!(
+            " at most (halving: rungs of {:?} epochs)",
+            h.rungs(spec.epochs)
+        )),
     ));
     let mut done = 0;
     let options = RunOptions {
@@ -66,7 +73,12 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         say(&progress_line(r, done, jobs));
     })?;
     let keys = spec.axis_keys();
-    let standings = nn_sweep::standings(&finished.results, sweep.trials(), spec.folds.unwrap_or(1), &keys);
+    let standings = nn_sweep::standings(
+        &finished.results,
+        sweep.trials(),
+        spec.folds.unwrap_or(1),
+        &keys,
+    );
     let csv_path = sweep.dir().join("results.csv");
     nn_core::write_atomically(&csv_path, nn_sweep::csv(&standings, &keys).as_bytes())
         .with_context(|| format!("writing {}", csv_path.display()))?;
@@ -93,7 +105,10 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         None => None,
     };
     let out = if args.json {
-        format!("{}\n", json_report(&sweep, &standings, winner.as_ref(), &finished, cores))
+        format!(
+            "{}\n",
+            json_report(&sweep, &standings, winner.as_ref(), &finished, cores)
+        )
     } else {
         text_report(&sweep, &standings, &keys, winner.as_ref())
     };
@@ -137,7 +152,9 @@ fn refuse_unswept(args: &SweepArgs) -> Result<()> {
         bail!("--early-stop: {why}; trials rank by their best validation epoch anyway");
     }
     if t.threads != 0 {
-        bail!("--threads: a sweep gives each trial the threads its work can use; --cores limits the cores");
+        bail!(
+            "--threads: a sweep gives each trial the threads its work can use; --cores limits the cores"
+        );
     }
     Ok(())
 }
@@ -164,7 +181,9 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
     };
     match args.folds {
         Some(_) => options.validation_fraction = 0.0,
-        None if options.validation_fraction == 0.0 => options.validation_fraction = SWEEP_VALIDATION,
+        None if options.validation_fraction == 0.0 => {
+            options.validation_fraction = SWEEP_VALIDATION
+        }
         None => {}
     }
     request.validate()?;
@@ -202,7 +221,10 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
             bail!("{key}: an axis is given twice; give each setting one axis");
         }
         if *key == "seed" && args.seeds > 1 {
-            bail!("--seeds {}: seed is an axis already; give one or the other", args.seeds);
+            bail!(
+                "--seeds {}: seed is an axis already; give one or the other",
+                args.seeds
+            );
         }
     }
     let sweep_spec = SweepSpec {
@@ -229,7 +251,8 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
         }
         None => nn_train::new_run_dir(Path::new(crate::run_dir::RUNS_ROOT), &spec)?,
     };
-    let sweep = Sweep::create(&dir, sweep_spec).with_context(|| format!("--dir {}", dir.display()))?;
+    let sweep =
+        Sweep::create(&dir, sweep_spec).with_context(|| format!("--dir {}", dir.display()))?;
     let mut shared = sweep.shared_data()?;
     let options = shared.options_of(&base);
     shared.insert(spec, options, data)?;
@@ -305,7 +328,10 @@ fn test_winner(
         words[3],
         words[4],
         words[5],
-        words[6..].iter().map(|w| format!(" {w}")).collect::<String>()
+        words[6..]
+            .iter()
+            .map(|w| format!(" {w}"))
+            .collect::<String>()
     );
     Ok(Winner {
         trial,
@@ -343,7 +369,9 @@ fn progress_line(r: &JobResult, done: usize, jobs: usize) -> String {
         },
         None => "no finite validation score (diverged)".into(),
     };
-    let fold = r.fold.map_or_else(String::new, |f| format!(" fold {}", f + 1));
+    let fold = r
+        .fold
+        .map_or_else(String::new, |f| format!(" fold {}", f + 1));
     let rung = if r.rung > 0 || r.status == nn_sweep::JobStatus::Rung {
         format!(" rung {}", r.rung + 1)
     } else {
@@ -416,7 +444,11 @@ fn text_report(
     header.extend(config_keys.iter().map(|k| (*k).clone()));
     header.push(format!(
         "val {metric}{}",
-        if seeds > 1 { " (mean ± sd over seeds)" } else { "" }
+        if seeds > 1 {
+            " (mean ± sd over seeds)"
+        } else {
+            ""
+        }
     ));
     let halving = sweep.spec().halving.is_some();
     if halving {
@@ -429,11 +461,19 @@ fn text_report(
         .enumerate()
         .map(|(i, c)| {
             let mut row = vec![(i + 1).to_string()];
-            row.extend(config_keys.iter().map(|k| c.axes.get(*k).cloned().unwrap_or_default()));
+            row.extend(
+                config_keys
+                    .iter()
+                    .map(|k| c.axes.get(*k).cloned().unwrap_or_default()),
+            );
             row.push(format!(
                 "{}{}",
                 score_text(metric, c.mean),
-                if seeds > 1 { sd_text(metric, c.sd) } else { String::new() }
+                if seeds > 1 {
+                    sd_text(metric, c.sd)
+                } else {
+                    String::new()
+                }
             ));
             if halving {
                 row.push((c.rung + 1).to_string());
@@ -453,7 +493,12 @@ fn text_report(
     }
     if !standings.marginals.is_empty() {
         let _ = writeln!(s, "\nmean best val {metric} per value of each axis:");
-        let width = standings.marginals.iter().map(|m| m.key.len()).max().unwrap_or(0);
+        let width = standings
+            .marginals
+            .iter()
+            .map(|m| m.key.len())
+            .max()
+            .unwrap_or(0);
         for m in &standings.marginals {
             let cells: Vec<String> = m
                 .values
@@ -464,14 +509,21 @@ fn text_report(
         }
     }
     if let Some(w) = winner {
-        let axes: Vec<String> = w.score.axes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let axes: Vec<String> = w
+            .score
+            .axes
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let _ = writeln!(
             s,
             "\nwinner: trial {} ({}): val {metric} {} at epoch {}",
             w.trial,
             axes.join(" "),
             score_text(metric, w.score.score),
-            w.score.best_epoch.map_or_else(|| "-".into(), |e| e.to_string()),
+            w.score
+                .best_epoch
+                .map_or_else(|| "-".into(), |e| e.to_string()),
         );
         match &w.test {
             Some(m) => {
