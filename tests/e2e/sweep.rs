@@ -302,3 +302,54 @@ fn a_sweep_killed_with_kill_9_finishes_with_resume_without_redoing_finished_tria
         text(&out.stdout)
     );
 }
+
+#[test]
+fn halving_trains_less_than_the_grid_and_its_winner_is_the_model_train_trains_alone() {
+    let dir = tempdir();
+    let d = dir.path();
+    let report = run_json(
+        d,
+        &[
+            "sweep",
+            "--data",
+            "xor",
+            "--epochs",
+            "9",
+            "--grid",
+            "lr=0.003,0.01,0.1",
+            "--grid",
+            "hidden=2,4,8",
+            "--halving",
+            "--dir",
+            "h",
+            "--json",
+        ],
+    );
+    // 9 configurations, eta 3: 9 at 1 epoch, 3 more to 3 epochs, 1 more to 9.
+    assert_eq!(report["jobs_run"], 13, "{report}");
+    assert_eq!(report["grid_epochs"], 81);
+    assert_eq!(report["epochs_trained"], 6 * 1 + 2 * 3 + 9, "{report}");
+    let winner = &report["winner"];
+    assert_eq!(report["configs"][0]["rung"], 2);
+    let line = winner["line"].as_str().unwrap();
+    let out = run(
+        d,
+        &[
+            "train",
+            "--state",
+            line,
+            "--epochs",
+            "9",
+            "--save",
+            "alone.safetensors",
+            "--no-run-dir",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let alone = std::fs::read(d.join("alone.safetensors")).unwrap();
+    let model = std::fs::read(d.join(winner["model"].as_str().unwrap())).unwrap();
+    assert!(
+        alone == model,
+        "the winner, trained rung by rung, differs from one run of 9 epochs"
+    );
+}

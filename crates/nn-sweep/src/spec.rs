@@ -56,6 +56,34 @@ pub struct Halving {
 }
 
 impl Halving {
+    /// Halving for `configs` configurations trained up to `epochs`: as many rungs
+    /// as cuts by `eta` leave at least one configuration, the first at `epochs /
+    /// eta^(rungs - 1)` (at least one epoch).
+    pub fn for_sweep(configs: usize, epochs: usize, eta: usize) -> Self {
+        let eta = eta.max(2);
+        let (mut left, mut min_epochs) = (configs, epochs);
+        while left >= eta && min_epochs / eta >= 1 {
+            left /= eta;
+            min_epochs /= eta;
+        }
+        Self {
+            eta,
+            min_epochs: min_epochs.max(1),
+        }
+    }
+
+    /// Jobs run at each rung when every cut keeps `ceil(n / eta)` of `configs`
+    /// configurations, each with `per_config` jobs.
+    pub fn jobs(&self, configs: usize, per_config: usize, epochs: usize) -> usize {
+        let mut n = configs;
+        let mut total = 0;
+        for _ in self.rungs(epochs) {
+            total += n * per_config;
+            n = n.div_ceil(self.eta);
+        }
+        total
+    }
+
     /// The epochs each rung trains to, ending at `epochs`.
     pub fn rungs(&self, epochs: usize) -> Vec<usize> {
         let mut rungs = vec![epochs];
@@ -261,5 +289,11 @@ mod tests {
         assert_eq!(h.rungs(90), [10, 30, 90]);
         assert_eq!(h.rungs(100), [11, 33, 100]);
         assert_eq!(h.rungs(5), [5]);
+        // 9 configurations, eta 3: 9 -> 3 -> 1 over 10, 30, 90 epochs.
+        let h = Halving::for_sweep(9, 90, 3);
+        assert_eq!(h.rungs(90), [10, 30, 90]);
+        assert_eq!(h.jobs(9, 2, 90), (9 + 3 + 1) * 2);
+        assert_eq!(Halving::for_sweep(2, 90, 3).rungs(90), [90]);
+        assert_eq!(Halving::for_sweep(100, 4, 3).rungs(4), [1, 4]);
     }
 }

@@ -43,9 +43,19 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     let stop = Arc::new(AtomicBool::new(false));
     crate::train::register_interrupt(&stop)?;
     let spec = sweep.spec();
-    let jobs = sweep.trials().len() * spec.folds.unwrap_or(1);
+    let configs = sweep
+        .trials()
+        .iter()
+        .map(|t| t.config)
+        .max()
+        .map_or(0, |c| c + 1);
+    let per_config = spec.seeds * spec.folds.unwrap_or(1);
+    let jobs = match spec.halving {
+        Some(h) => h.jobs(configs, per_config, spec.epochs),
+        None => configs * per_config,
+    };
     say(&format!(
-        "sweep {}: {} trials ({} configurations x {} seeds{}), {} epochs each{}, on {cores} cores",
+        "sweep {}: {} trials ({} configurations x {} seed{}{}), {} epochs each{}, on {cores} cores",
         sweep.dir().display(),
         sweep.trials().len(),
         sweep
@@ -55,6 +65,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
             .max()
             .map_or(0, |c| c + 1),
         spec.seeds,
+        if spec.seeds == 1 { "" } else { "s" },
         spec.folds
             .map_or_else(String::new, |k| format!(" x {k} folds")),
         spec.epochs,
@@ -92,6 +103,17 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         if finished.data_loaded == 1 { "" } else { "s" },
         threads_text(&threads, cores),
     ));
+    let (trained, grid) = epochs_trained(
+        &finished.results,
+        sweep.trials().len() * spec.folds.unwrap_or(1),
+        spec.epochs,
+    );
+    if spec.halving.is_some() {
+        say(&format!(
+            "halving trained {trained} epochs in all, {:.1}% of the full grid's {grid}",
+            100.0 * trained as f64 / grid.max(1) as f64
+        ));
+    }
     if finished.interrupted {
         say(&format!(
             "interrupted: {} of {jobs} jobs finished; continue with nn-tui sweep --resume {}",
@@ -105,10 +127,10 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         None => None,
     };
     let out = if args.json {
-        format!(
-            "{}\n",
-            json_report(&sweep, &standings, winner.as_ref(), &finished, cores)
-        )
+        let mut report = json_report(&sweep, &standings, winner.as_ref(), &finished, cores);
+        report["epochs_trained"] = trained.into();
+        report["grid_epochs"] = grid.into();
+        format!("{report}\n")
     } else {
         text_report(&sweep, &standings, &keys, winner.as_ref())
     };
@@ -227,7 +249,7 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
             );
         }
     }
-    let sweep_spec = SweepSpec {
+    let mut sweep_spec = SweepSpec {
         format: SPEC_FORMAT,
         base: base.to_string(),
         epochs: config.epochs,
@@ -238,12 +260,17 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
         random_seed: config.seed,
         seeds: args.seeds as usize,
         folds: args.folds.map(|k| k as usize),
-        halving: args.halving.then(|| Halving {
-            eta: args.eta as usize,
-            min_epochs: 1,
-        }),
+        halving: None,
         command: std::env::args().collect(),
     };
+    if args.halving {
+        let configs = sweep_spec.configurations().len();
+        sweep_spec.halving = Some(Halving::for_sweep(
+            configs,
+            config.epochs,
+            args.eta as usize,
+        ));
+    }
     let dir = match &args.dir {
         Some(dir) => {
             setup::check_writable_dir("--dir", dir)?;
@@ -341,6 +368,17 @@ fn test_winner(
         test,
         command,
     })
+}
+
+/// Epochs trained over all jobs (each job's latest result counts its epochs so
+/// far), and what the full grid trains: every job to the sweep's epochs.
+fn epochs_trained(results: &[JobResult], jobs: usize, epochs: usize) -> (usize, usize) {
+    let mut latest = std::collections::BTreeMap::new();
+    for r in results {
+        let e = latest.entry(r.job()).or_insert(0);
+        *e = (*e).max(r.epochs);
+    }
+    (latest.values().sum(), jobs * epochs)
 }
 
 /// A score as the tables show it: a percentage, or the loss.
