@@ -10,6 +10,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod axis;
+mod cpu;
 mod data;
 mod record;
 mod run;
@@ -19,6 +20,7 @@ mod spec;
 use std::path::{Path, PathBuf};
 
 pub use axis::{AxisError, Draw, GridAxis, RandomAxis, sweepable};
+pub use cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 pub use data::{Loaded, SharedData, k_folds};
 pub use record::{Best, JobResult, JobStatus, RESULTS_FILE, read_results};
 pub use run::{

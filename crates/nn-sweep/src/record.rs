@@ -84,6 +84,9 @@ pub struct JobResult {
     /// Wall-clock seconds inside the trainer's run (its epochs and their
     /// evaluation); the rest of `seconds` is the job's set-up and recording.
     pub train_seconds: f64,
+    /// CPU seconds of its training (Linux, one-thread runs: the worker's own account).
+    #[serde(default)]
+    pub train_cpu_seconds: Option<f64>,
     /// Threads it ran on.
     pub threads: usize,
     /// Its run directory, relative to the sweep directory.
@@ -205,6 +208,7 @@ mod tests {
             }),
             seconds: 0.1,
             train_seconds: 0.09,
+            train_cpu_seconds: None,
             threads: 1,
             dir: PathBuf::from("trials/t0000"),
         }

@@ -19,11 +19,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use nn_train::{
-    DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunWriter, SessionOptions, StateLine,
-    TrainConfig, TrainData, TrainRequest, Trainer, WriterOptions,
+    DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunState, RunWriter, SessionOptions,
+    StateLine, TrainConfig, TrainData, TrainRequest, Trainer, WriterOptions,
 };
 
 use crate::SweepError;
+use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 use crate::data::SharedData;
 use crate::record::{Best, JobResult, JobStatus, ResultsLog, read_results, rewrite_results};
 use crate::spec::{Job, SweepSpec, Trial};
@@ -62,6 +63,11 @@ pub struct Finished {
     pub seconds: f64,
     /// Stopped before all jobs finished.
     pub interrupted: bool,
+    /// The worker threads' time on a CPU and ready to run waiting for one
+    /// (Linux; their busy share of the cores is this over wall time x cores).
+    pub workers: Option<ThreadTimes>,
+    /// The process's CPU seconds over this run, every thread's (Linux).
+    pub cpu_seconds: Option<f64>,
 }
 
 impl Sweep {
@@ -139,6 +145,8 @@ impl Sweep {
         on_result: &mut dyn FnMut(&JobResult),
     ) -> Result<Finished, SweepError> {
         let started = Instant::now();
+        let cpu_start = process_cpu_seconds();
+        let workers = Mutex::new(Some(ThreadTimes::default()));
         let mut results = read_results(&self.dir)?;
         // A line cut short by a kill goes before new lines are appended.
         rewrite_results(&self.dir, &results)?;
@@ -178,16 +186,23 @@ impl Sweep {
                 .into_iter()
                 .map(|job| (job, live.remove(&job)))
                 .collect();
-            let batch = self.run_jobs(work, &plans, epochs, rung, last, options, &mut |r, l| {
-                if let Some(l) = l {
-                    live.insert(r.job(), l);
-                }
-                log.append(r)?;
-                on_result(r);
-                results.push(r.clone());
-                ran += 1;
-                Ok(())
-            })?;
+            let batch = self.run_jobs(
+                work,
+                &plans,
+                (epochs, rung, last),
+                options,
+                &workers,
+                &mut |r, l| {
+                    if let Some(l) = l {
+                        live.insert(r.job(), l);
+                    }
+                    log.append(r)?;
+                    on_result(r);
+                    results.push(r.clone());
+                    ran += 1;
+                    Ok(())
+                },
+            )?;
             if batch {
                 return Ok(Finished {
                     results,
@@ -196,6 +211,8 @@ impl Sweep {
                     data_loaded: shared.len(),
                     seconds: started.elapsed().as_secs_f64(),
                     interrupted: true,
+                    workers: workers.into_inner().expect("worker times"),
+                    cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
                 });
             }
             if let (Some(h), false) = (self.spec.halving, last) {
@@ -220,6 +237,8 @@ impl Sweep {
             data_loaded: shared.len(),
             seconds: started.elapsed().as_secs_f64(),
             interrupted: false,
+            workers: workers.into_inner().expect("worker times"),
+            cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
         })
     }
 
@@ -250,16 +269,15 @@ impl Sweep {
         })
     }
 
-    /// Runs `work` on the cores; returns whether it was stopped.
-    #[allow(clippy::too_many_arguments)]
+    /// Runs `work` on the cores; returns whether it was stopped. Each worker
+    /// adds its thread's times to `workers` as it ends.
     fn run_jobs(
         &self,
         work: Vec<(Job, Option<Live>)>,
         plans: &[Plan],
-        epochs: usize,
-        rung: usize,
-        last: bool,
+        (epochs, rung, last): (usize, usize, bool),
         options: &RunOptions,
+        workers: &Mutex<Option<ThreadTimes>>,
         report: &mut dyn FnMut(&JobResult, Option<Live>) -> Result<(), SweepError>,
     ) -> Result<bool, SweepError> {
         let cores = options.cores.max(1);
@@ -269,21 +287,38 @@ impl Sweep {
         let (tx, rx) = mpsc::channel::<Out>();
         let failed = AtomicBool::new(false);
         std::thread::scope(|scope| -> Result<(), SweepError> {
-            for _ in 0..cores {
+            // More workers than cores: a worker setting up or closing a run
+            // directory waits on the disk without a core's token, while others train.
+            for _ in 0..cores * 2 + 2 {
                 let tx = tx.clone();
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
+                    let start = thread_times();
+                    let add_times = || {
+                        let mut total = workers.lock().expect("worker times");
+                        match (total.as_mut(), start, thread_times()) {
+                            (Some(total), Some(a), Some(b)) => *total += b - a,
+                            _ => *total = None,
+                        }
+                    };
                     loop {
                         if options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst) {
+                            add_times();
                             return;
                         }
                         let Some((job, live)) = queue.lock().expect("queue").pop_front() else {
+                            add_times();
                             return;
                         };
                         let plan = &plans[job.trial];
-                        let threads = plan.config.threads;
-                        let _held = pool.take(threads);
-                        let out = self.run_job(job, plan, live, epochs, rung, last, &options.stop);
+                        let out = self.run_job(
+                            job,
+                            plan,
+                            live,
+                            (epochs, rung, last),
+                            (pool, workers),
+                            &options.stop,
+                        );
                         if out.is_err() {
                             failed.store(true, Ordering::SeqCst);
                         }
@@ -315,16 +350,16 @@ impl Sweep {
     }
 
     /// Trains one job to `epochs` (continuing `live` if given): its run directory,
-    /// its best validation epoch. An interrupted job reports nothing.
-    #[allow(clippy::too_many_arguments)]
+    /// its best validation epoch. It holds its threads' worth of `cores` while it
+    /// trains, not while its run directory is set up or closed. An interrupted
+    /// job reports nothing.
     fn run_job(
         &self,
         job: Job,
         plan: &Plan,
         live: Option<Live>,
-        epochs: usize,
-        rung: usize,
-        last: bool,
+        (epochs, rung, last): (usize, usize, bool),
+        (cores, workers): (&Cores, &Mutex<Option<ThreadTimes>>),
         stop: &AtomicBool,
     ) -> Result<Option<(JobResult, Option<Live>)>, SweepError> {
         let started = Instant::now();
@@ -360,6 +395,7 @@ impl Sweep {
                     best: None,
                     seconds: 0.0,
                     train_seconds: 0.0,
+                    train_cpu_seconds: None,
                 }
             }
         };
@@ -375,8 +411,16 @@ impl Sweep {
             best,
             ..
         } = &mut live;
+        let held = cores.take(plan.config.threads);
         let training = Instant::now();
+        // The run happens on the trainer's own thread, which emits the events:
+        // its times from the first event to the last are the training's.
+        let (mut first, mut latest) = (None, None);
+        let mut ended = false;
         let summary = trainer.run(stop, &session, &mut |event: Event| {
+            if first.is_none() {
+                first = thread_times();
+            }
             if let Event::EpochEnd(report) = &event
                 && let Some(v) = &report.validation
             {
@@ -389,12 +433,38 @@ impl Sweep {
                     *best = Some(here);
                 }
             }
-            if let Some(w) = writer.as_mut() {
+            if let Event::State(state) = &event {
+                ended |= *state != RunState::Running;
+            }
+            // A trial's weights are recorded once, at its end (the latest snapshot,
+            // the replay history's one entry, the final model): a snapshot per
+            // history epoch, each a file written and synced, would cost more than
+            // a small trial's training. `nn-tui train --state` records the full history.
+            let snapshot = matches!(event, Event::Snapshot(_));
+            if let Some(w) = writer.as_mut()
+                && (!snapshot || ended)
+            {
                 w.observe(&event);
             }
+            if matches!(event, Event::Finished(_)) {
+                latest = thread_times();
+            }
         });
-        summary.map_err(|e| SweepError::trial(trial, &e))?;
         live.train_seconds += training.elapsed().as_secs_f64();
+        drop(held);
+        let run_times = first.zip(latest).map(|(a, b)| b - a);
+        {
+            let mut total = workers.lock().expect("worker times");
+            match (total.as_mut(), run_times) {
+                (Some(total), Some(t)) => *total += t,
+                _ => *total = None,
+            }
+        }
+        // One thread: the trainer's thread did all the training's work.
+        if let (1, Some(t)) = (plan.config.threads, run_times) {
+            *live.train_cpu_seconds.get_or_insert(0.0) += t.running;
+        }
+        summary.map_err(|e| SweepError::trial(trial, &e))?;
         live.seconds += started.elapsed().as_secs_f64();
         if stop.load(Ordering::SeqCst) && !live.trainer.is_finished() {
             // Not a result: `--resume` runs it again.
@@ -424,6 +494,7 @@ impl Sweep {
             best: live.best.filter(|b| b.score().is_some()),
             seconds: live.seconds,
             train_seconds: live.train_seconds,
+            train_cpu_seconds: live.train_cpu_seconds,
             threads: plan.config.threads,
             dir: dir_rel,
         };
@@ -448,6 +519,7 @@ pub(crate) struct Live {
     best: Option<Best>,
     seconds: f64,
     train_seconds: f64,
+    train_cpu_seconds: Option<f64>,
 }
 
 impl Live {

@@ -358,6 +358,7 @@ mod tests {
             }),
             seconds: 1.0,
             train_seconds: 0.9,
+            train_cpu_seconds: None,
             threads: 1,
             dir: format!("trials/t{trial:04}").into(),
         }

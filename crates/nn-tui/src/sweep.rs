@@ -103,6 +103,9 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         if finished.data_loaded == 1 { "" } else { "s" },
         threads_text(&threads, cores),
     ));
+    if let Some(line) = busy_line(&finished, cores) {
+        say(&line);
+    }
     let (trained, grid) = epochs_trained(
         &finished.results,
         sweep.trials().len() * spec.folds.unwrap_or(1),
@@ -368,6 +371,43 @@ fn test_winner(
         test,
         command,
     })
+}
+
+/// How busy the cores were and what each trial cost beyond its training: the
+/// process's CPU time (utime + stime) over wall time x cores; the threads' demand
+/// for the cores (time on a CPU or ready to run and waiting for one: over 100%,
+/// the cores always had a trial's work waiting); the process's CPU time beyond
+/// the trials' training (set-up, recording, scheduling) per trial, against a
+/// median trial's training CPU time (one-thread trials).
+fn busy_line(finished: &nn_sweep::Finished, cores: usize) -> Option<String> {
+    let (workers, cpu) = (finished.workers?, finished.cpu_seconds?);
+    if finished.ran == 0 {
+        return None;
+    }
+    let capacity = finished.seconds * cores as f64;
+    let mut line = format!(
+        "CPU {cpu:.2} s over {:.2} s x {cores} cores: {:.0}% busy; demand {:.0}% (on a CPU {:.0}%, ready and waiting for one {:.0}%)",
+        finished.seconds,
+        100.0 * cpu / capacity,
+        100.0 * (workers.running + workers.waiting) / capacity,
+        100.0 * workers.running / capacity,
+        100.0 * workers.waiting / capacity,
+    );
+    let ran = &finished.results[finished.results.len() - finished.ran..];
+    let mut train: Vec<f64> = ran.iter().filter_map(|r| r.train_cpu_seconds).collect();
+    if train.len() == ran.len() {
+        let overhead = (cpu - train.iter().sum::<f64>()).max(0.0) / ran.len() as f64;
+        train.sort_by(f64::total_cmp);
+        let median = train[train.len() / 2];
+        let _ = write!(
+            line,
+            "; {:.2} ms CPU a trial beyond its training, {:.1}% of a median trial's {:.2} ms",
+            overhead * 1e3,
+            100.0 * overhead / median,
+            median * 1e3
+        );
+    }
+    Some(line)
 }
 
 /// Epochs trained over all jobs (each job's latest result counts its epochs so
