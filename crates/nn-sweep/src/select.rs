@@ -56,6 +56,8 @@ pub struct ConfigScore {
     pub mean: Option<f64>,
     /// Sample standard deviation over its seeds (0 with one seed).
     pub sd: Option<f64>,
+    /// Mean best validation loss over its seeds: breaks ties of `mean`.
+    pub mean_loss: Option<f64>,
     /// Trials counted.
     pub trials: Vec<usize>,
     /// Its best trial (the seed with the best score).
@@ -183,7 +185,11 @@ pub fn config_scores(trials: &[TrialScore]) -> Vec<ConfigScore> {
             let scores: Option<Vec<f64>> = ts.iter().map(|t| t.score).collect();
             let best = ts
                 .iter()
-                .min_by(|a, b| by_score(a.score, b.score).then(a.trial.cmp(&b.trial)))
+                .min_by(|a, b| {
+                    by_score(a.score, b.score)
+                        .then(by_score(b.loss, a.loss))
+                        .then(a.trial.cmp(&b.trial))
+                })
                 .expect("a configuration has a trial");
             let mut axes = best.axes.clone();
             if ts.len() > 1 {
@@ -195,6 +201,11 @@ pub fn config_scores(trials: &[TrialScore]) -> Vec<ConfigScore> {
                 rung,
                 mean: scores.as_ref().map(|s| mean(s)),
                 sd: scores.as_ref().map(|s| sample_sd(s)),
+                mean_loss: ts
+                    .iter()
+                    .map(|t| t.loss)
+                    .collect::<Option<Vec<f64>>>()
+                    .map(|l| mean(&l)),
                 trials: ts.iter().map(|t| t.trial).collect(),
                 best_trial: best.trial,
             }
