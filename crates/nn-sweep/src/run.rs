@@ -278,13 +278,12 @@ impl Sweep {
         (epochs, rung, last): (usize, usize, bool),
         options: &RunOptions,
         workers: &Mutex<Option<ThreadTimes>>,
-        report: &mut dyn FnMut(&JobResult, Option<Live>) -> Result<(), SweepError>,
+        report: &mut Report<'_>,
     ) -> Result<bool, SweepError> {
         let cores = options.cores.max(1);
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
         let pool = Cores::new(cores);
-        type Out = Result<Option<(JobResult, Option<Live>)>, SweepError>;
-        let (tx, rx) = mpsc::channel::<Out>();
+        let (tx, rx) = mpsc::channel::<JobOutcome>();
         let failed = AtomicBool::new(false);
         std::thread::scope(|scope| -> Result<(), SweepError> {
             // More workers than cores: a worker setting up or closing a run
@@ -361,42 +360,41 @@ impl Sweep {
         (epochs, rung, last): (usize, usize, bool),
         (cores, workers): (&Cores, &Mutex<Option<ThreadTimes>>),
         stop: &AtomicBool,
-    ) -> Result<Option<(JobResult, Option<Live>)>, SweepError> {
+    ) -> JobOutcome {
         let started = Instant::now();
         let trial = &self.trials[job.trial];
         let name = job.dir_name();
         let dir_rel = Path::new(TRIALS_DIR).join(&name);
-        let mut live = match live {
-            Some(l) => l,
-            None => {
-                let data = match job.fold {
-                    Some(f) => Arc::clone(&plan.folds[f]),
-                    None => Arc::clone(&plan.data),
-                };
-                let trainer = Trainer::new(plan.config.clone(), data)
-                    .map_err(|e| SweepError::trial(trial, &e))?;
-                let info = RunInfo::new(
-                    &plan.spec,
-                    &plan.options,
-                    &trainer,
-                    Pace::Max,
-                    train_command(&plan.line, self.spec.epochs, self.spec.target.as_deref()),
-                );
-                let writer = RunWriter::create(
-                    &self.dir.join(&dir_rel),
-                    &info,
-                    trainer.model_info(),
-                    WriterOptions::default(),
-                )
-                .map_err(|e| SweepError::Record(e.to_string()))?;
-                Live {
-                    trainer,
-                    writer: Some(writer),
-                    best: None,
-                    seconds: 0.0,
-                    train_seconds: 0.0,
-                    train_cpu_seconds: None,
-                }
+        let mut live = if let Some(l) = live {
+            l
+        } else {
+            let data = match job.fold {
+                Some(f) => Arc::clone(&plan.folds[f]),
+                None => Arc::clone(&plan.data),
+            };
+            let trainer = Trainer::new(plan.config.clone(), data)
+                .map_err(|e| SweepError::trial(trial, &e))?;
+            let info = RunInfo::new(
+                &plan.spec,
+                &plan.options,
+                &trainer,
+                Pace::Max,
+                train_command(&plan.line, self.spec.epochs, self.spec.target.as_deref()),
+            );
+            let writer = RunWriter::create(
+                &self.dir.join(&dir_rel),
+                &info,
+                trainer.model_info(),
+                WriterOptions::default(),
+            )
+            .map_err(|e| SweepError::Record(e.to_string()))?;
+            Live {
+                trainer,
+                writer: Some(writer),
+                best: None,
+                seconds: 0.0,
+                train_seconds: 0.0,
+                train_cpu_seconds: None,
             }
         };
         live.trainer.set_epochs(epochs);
@@ -501,6 +499,13 @@ impl Sweep {
         Ok(Some((result, (!finishing).then_some(live))))
     }
 }
+
+/// What one job ends with: its result and, between halving's rungs, its open run
+/// (`None`: stopped before the end, not a result).
+type JobOutcome = Result<Option<(JobResult, Option<Live>)>, SweepError>;
+
+/// Hears of each result (and keeps the open run of a job that goes on).
+type Report<'a> = dyn FnMut(&JobResult, Option<Live>) -> Result<(), SweepError> + 'a;
 
 /// A trial's run, ready to train.
 struct Plan {

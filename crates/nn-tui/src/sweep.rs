@@ -207,7 +207,7 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
     match args.folds {
         Some(_) => options.validation_fraction = 0.0,
         None if options.validation_fraction == 0.0 => {
-            options.validation_fraction = SWEEP_VALIDATION
+            options.validation_fraction = SWEEP_VALIDATION;
         }
         None => {}
     }
@@ -350,19 +350,17 @@ fn test_winner(
     .find(|s| s.trial == trial)
     .context("the winner has no result")?;
     let words = nn_sweep::train_command(&t.line, spec.epochs, spec.target.as_deref());
-    let command = format!(
-        "{} {} {} '{}' {} {}{} --save model.safetensors",
-        words[0],
-        words[1],
-        words[2],
-        words[3],
-        words[4],
-        words[5],
-        words[6..]
-            .iter()
-            .map(|w| format!(" {w}"))
-            .collect::<String>()
-    );
+    // The line is the one word to quote: its values hold no quote or space.
+    let mut command = String::new();
+    for (i, w) in words.iter().enumerate() {
+        let sep = if i == 0 { "" } else { " " };
+        if i == 3 {
+            let _ = write!(command, "{sep}'{w}'");
+        } else {
+            let _ = write!(command, "{sep}{w}");
+        }
+    }
+    command.push_str(" --save model.safetensors");
     Ok(Winner {
         trial,
         line: t.line.clone(),
