@@ -45,7 +45,7 @@ pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 pub(crate) const SPLIT_PRODUCTS_ABOVE_FLOPS: usize = 20_000_000;
 
 /// The threads a run of `config` can keep busy, at most `cores`: one while its
-/// steps are below [`SERIAL_BELOW_FLOPS`] (the [`ThreadPlan`] runs them on one
+/// steps are below 6 MFLOP (`SERIAL_BELOW_FLOPS`: the thread plan runs them on one
 /// thread whatever the pool holds), else one per shard of a batch, or more when
 /// each shard is big enough to split its products too. A sweep uses it to run
 /// small trials one thread each, side by side, and wider ones on several threads.
