@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use nn_train::StateLine;
+use nn_run::StateLine;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -174,7 +174,7 @@ impl RandomAxis {
             } else {
                 // Four significant digits: the text is what the line and the table show.
                 let rounded: f64 = format!("{v:.3e}").parse().unwrap_or(v);
-                nn_train::float_text(rounded as f32)
+                nn_run::float_text(rounded as f32)
             }
         };
         match &self.draw {
@@ -211,7 +211,7 @@ fn split_axis(text: &str) -> Result<(&str, &str), String> {
             sweepable().join(", ")
         ));
     }
-    if nn_train::by_key(key).is_none() {
+    if nn_run::by_key(key).is_none() {
         return Err(format!(
             "unknown setting {key}; expected one of {}",
             sweepable().join(", ")
@@ -225,9 +225,7 @@ fn split_axis(text: &str) -> Result<(&str, &str), String> {
 
 /// The keys an axis may name: every state-line key that changes a run's model.
 pub fn sweepable() -> Vec<&'static str> {
-    nn_train::keys()
-        .filter(|k| !NOT_SWEPT.contains(k))
-        .collect()
+    nn_run::keys().filter(|k| !NOT_SWEPT.contains(k)).collect()
 }
 
 /// `value` read by `key`'s parser and checked with the rest of `base`: the value

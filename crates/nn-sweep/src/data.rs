@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nn_data::{Dataset, Normalization};
-use nn_train::{DataOptions, DataSpec, StateLine, TrainData, TrainError};
+use nn_run::{DataOptions, DataSpec, StateLine};
+use nn_train::{TrainData, TrainError};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -70,7 +71,7 @@ impl SharedData {
         let options = self.options_of(line);
         let key = key_of(&spec, &options);
         if !self.loaded.contains_key(&key) {
-            let full = nn_train::load_data(&spec, &options)?;
+            let full = nn_run::load_data(&spec, &options)?;
             self.insert(spec, options, full)?;
         }
         Ok(&self.loaded[&key])
@@ -172,7 +173,7 @@ mod tests {
     #[test]
     fn folds_cover_the_training_part_once_and_repeat_with_their_seed() {
         let line = StateLine::new("xor");
-        let data = nn_train::load_data(
+        let data = nn_run::load_data(
             &line.data_spec().unwrap(),
             &DataOptions {
                 validation_fraction: 0.0,

@@ -64,7 +64,7 @@ pub enum SweepError {
     },
     /// A trial's line does not read.
     #[error(transparent)]
-    Line(#[from] nn_train::StateLineError),
+    Line(#[from] nn_run::StateLineError),
     /// A trial cannot be set up or fails.
     #[error("trial {trial} ({axes}): {problem}")]
     Trial {
@@ -77,7 +77,7 @@ pub enum SweepError {
     },
     /// A file cannot be written atomically.
     #[error(transparent)]
-    Write(#[from] nn_core::CoreError),
+    Write(#[from] nn_atomic_write::WriteError),
     /// A trial's run directory cannot be started.
     #[error("recording a trial: {0}")]
     Record(String),

@@ -185,7 +185,7 @@ pub fn rewrite_results(dir: &Path, results: &[JobResult]) -> Result<(), SweepErr
         text.push('\n');
     }
     let path = dir.join(RESULTS_FILE);
-    Ok(nn_core::write_atomically(&path, text.as_bytes())?)
+    Ok(nn_atomic_write::write_atomically(&path, text.as_bytes())?)
 }
 
 #[cfg(test)]

@@ -18,10 +18,11 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use nn_train::{
-    DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunState, RunWriter, SessionOptions,
-    StateLine, TrainConfig, TrainData, TrainRequest, Trainer, WriterOptions,
+use nn_run::{
+    DataOptions, DataSpec, Event, Pace, Purpose, RunHeadless, RunInfo, RunState, RunWriter,
+    SessionOptions, StateLine, TrainRequest, WriterOptions,
 };
+use nn_train::{TrainConfig, TrainData, Trainer};
 
 use crate::SweepError;
 use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
@@ -78,12 +79,12 @@ impl Sweep {
     pub fn create(dir: &Path, spec: SweepSpec) -> Result<Self, SweepError> {
         let trials = spec.trials()?;
         std::fs::create_dir_all(dir).map_err(|e| SweepError::io(dir, e))?;
-        if dir.join(SPEC_FILE).exists() || dir.join(nn_train::RUN_INFO_FILE).exists() {
+        if dir.join(SPEC_FILE).exists() || dir.join(nn_run::RUN_INFO_FILE).exists() {
             return Err(SweepError::Taken(dir.to_path_buf()));
         }
         let json = serde_json::to_vec_pretty(&spec).expect("a spec serialises: plain data");
         let path = dir.join(SPEC_FILE);
-        nn_core::write_atomically(&path, &json)?;
+        nn_atomic_write::write_atomically(&path, &json)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             spec,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use nn_train::StateLine;
+use nn_run::StateLine;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -186,7 +186,7 @@ impl SweepSpec {
     ///
     /// # Errors
     /// The base line or a value that no longer reads (a hand-edited sweep.json).
-    pub fn trials(&self) -> Result<Vec<Trial>, nn_train::StateLineError> {
+    pub fn trials(&self) -> Result<Vec<Trial>, nn_run::StateLineError> {
         let base: StateLine = self.base.parse()?;
         let seed = base.seed.unwrap_or_default();
         let mut trials = Vec::new();

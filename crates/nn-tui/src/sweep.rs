@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
+use nn_run::{Pace, Purpose, StateLine};
 use nn_sweep::{
     GridAxis, Halving, JobResult, RandomAxis, RunOptions, SPEC_FORMAT, Standings, Sweep, SweepSpec,
     TRIALS_DIR, TrialScore,
 };
-use nn_train::{Metrics, Pace, Purpose, StateLine, TrainConfig, Trainer};
+use nn_train::{Metrics, TrainConfig, Trainer};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -91,7 +92,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         &keys,
     );
     let csv_path = sweep.dir().join("results.csv");
-    nn_core::write_atomically(&csv_path, nn_sweep::csv(&standings, &keys).as_bytes())
+    nn_atomic_write::write_atomically(&csv_path, nn_sweep::csv(&standings, &keys).as_bytes())
         .with_context(|| format!("writing {}", csv_path.display()))?;
     let threads: Vec<usize> = finished.results.iter().map(|r| r.threads).collect();
     say(&format!(
@@ -279,7 +280,7 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
             setup::check_writable_dir("--dir", dir)?;
             dir.clone()
         }
-        None => nn_train::new_run_dir(Path::new(crate::run_dir::RUNS_ROOT), &spec)?,
+        None => nn_run::new_run_dir(Path::new(crate::run_dir::RUNS_ROOT), &spec)?,
     };
     let sweep =
         Sweep::create(&dir, sweep_spec).with_context(|| format!("--dir {}", dir.display()))?;
@@ -327,7 +328,7 @@ fn test_winner(
             .dir()
             .join(TRIALS_DIR)
             .join(nn_sweep::Job { trial, fold: None }.dir_name())
-            .join(nn_train::MODEL_FILE);
+            .join(nn_run::MODEL_FILE);
         let (network, _) = nn_core::load_model(&path)
             .with_context(|| format!("the winner's model {}", path.display()))?;
         (network, path)
