@@ -22,6 +22,7 @@ mod plot;
 mod predict;
 mod python_interop;
 mod runs;
+mod sweep;
 mod tmux;
 mod training;
 mod watch;

@@ -24,6 +24,7 @@ use nn_data::{
 mod bench;
 mod bench_mpi;
 mod bench_predict;
+mod bench_sweep;
 mod gen_onnx;
 mod man;
 mod pictures;
@@ -45,6 +46,8 @@ enum Command {
     Bench(bench::Bench),
     /// Time `nn-tui predict` and the forward pass against pandas + ONNX Runtime, alternating.
     BenchPredict(bench_predict::BenchPredict),
+    /// Time `nn-tui sweep --folds` against scikit-learn's GridSearchCV, alternating.
+    BenchSweep(bench_sweep::BenchSweep),
     /// Time W1-W3 on `mpirun -np 2` against one process with two threads (needs Open MPI).
     BenchMpi(bench_mpi::BenchMpi),
     /// Leave the dashboard running in tmux and sample its memory.
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::GenData(args) => gen_data(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::BenchMpi(args) => bench_mpi::bench_mpi(&args),
+        Command::BenchSweep(args) => bench_sweep::bench_sweep(&args),
         Command::BenchPredict(args) => bench_predict::bench_predict(&args),
         Command::Soak(args) => soak::soak(&args),
         Command::Man(args) => man::man(&args),

@@ -35,4 +35,5 @@ pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::{Model, PredictScratch};
 pub use reduction::{BatchShards, GradientReduction, ShardView};
 pub use sample::{Desired, SampleError, SamplePart};
+pub use shards::useful_threads;
 pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

@@ -64,7 +64,13 @@ pub enum Command {
     /// Print a shell completion script (see the README for where each shell reads it).
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions(CompletionsArgs),
-    /// List the run directories under runs/: data set, network, status, best accuracy, age.
+    /// Train many runs at once, on every core, over a grid or a random search of settings,
+    /// and rank them on a validation split (or K folds): the winner's state line, its test
+    /// score (the test set used once) and the command that trains it.
+    #[command(after_help = SWEEP_AFTER_HELP, allow_negative_numbers = true)]
+    Sweep(Box<SweepArgs>),
+    /// List the run directories and sweeps under runs/: data set, network, status, best
+    /// accuracy, age.
     Runs(RunsArgs),
     /// Watch a run that another process records, in the dashboard (read-only); several
     /// run directories are compared side by side.
@@ -79,6 +85,23 @@ pub enum Command {
     #[command(after_help = REPLAY_AFTER_HELP)]
     Replay(ReplayArgs),
 }
+
+const SWEEP_AFTER_HELP: &str = "\
+Examples:
+  nn-tui sweep --data spiral --epochs 100 --grid lr=0.003,0.01,0.03 --grid hidden=8:8,16 \\
+      --grid activation=relu,tanh --seeds 3
+  nn-tui sweep --state 'nn-tui/1 data=xor ...' --random 60 lr=log:1e-4..1 batch=8..64 l2=0,0.001
+  nn-tui sweep --data datasets/iris.csv --folds 5 --grid lr=0.01,0.03 --grid hidden=4,8
+  nn-tui sweep --resume runs/spiral-20260101-120000     finish a sweep that was stopped
+
+An axis is a state-line key (nn-tui train --help lists the settings) and its values: a
+grid's comma-separated list (':' inside a value is the line's ',': hidden=8:8,16 is two
+shapes), or for --random a range lo..hi, log:lo..hi, or a list to pick from. Each trial is
+the base run with its axes set; nn-tui train --state '<its line>' --epochs N trains it
+alone, to the same bits. Trials rank by their best validation epoch: a validation split of
+the training data (--val-split, 0.2 unless given), or the mean over --folds K folds. The
+test split is used once, on the winner. Small networks run one trial per core; wider ones
+get several threads each (as many as a step can use) and fewer run at once.";
 
 const REPLAY_AFTER_HELP: &str = "\
 Examples:
@@ -394,6 +417,70 @@ pub struct TrainArgs {
     /// Where the run is recorded (--run-dir, --no-run-dir).
     #[command(flatten)]
     pub run_dir: RunDirArgs,
+}
+
+/// `nn-tui sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// Dataset of the base run (as for train).
+    #[arg(long, value_name = "SPEC", required_unless_present_any = ["state", "resume"])]
+    pub data: Option<String>,
+    /// The base run as a state line (or a TensorFlow Playground URL), instead of flags.
+    #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
+    pub state: Option<String>,
+    /// How the data is generated and split.
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// The network's shape.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// How the network is trained.
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// A grid axis: a setting and its values, e.g. lr=0.003,0.01,0.03 or hidden=8:8,16
+    /// (repeat for more axes; trials are their product).
+    #[arg(long = "grid", value_name = "KEY=V1,V2", help_heading = "Sweep")]
+    pub grid: Vec<String>,
+    /// A random search: N configurations, each axis drawn as given (lr=log:1e-4..1,
+    /// batch=8..64, activation=relu,tanh), e.g. --random 60 lr=log:1e-4..1 l2=0..0.01.
+    #[arg(long, num_args = 2.., value_names = ["N", "KEY=RANGE"], help_heading = "Sweep")]
+    pub random: Option<Vec<String>>,
+    /// Repeats of each configuration, with training seeds --seed, --seed + 1, ...
+    #[arg(long, value_name = "K", default_value_t = 1, help_heading = "Sweep",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub seeds: u32,
+    /// K-fold cross-validation on the training part instead of a validation split
+    /// (seeded by --seed): each trial trains K times.
+    #[arg(long, value_name = "K", help_heading = "Sweep", conflicts_with = "val_split",
+          value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub folds: Option<u32>,
+    /// Successive halving: every configuration trains --epochs / eta^k epochs, the best
+    /// 1/eta go on, and so on up to --epochs.
+    #[arg(long, help_heading = "Sweep")]
+    pub halving: bool,
+    /// Halving's factor: the share kept at each rung is 1/eta.
+    #[arg(long, value_name = "N", default_value_t = 3, requires = "halving", help_heading = "Sweep",
+          value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub eta: u32,
+    /// Cores to use [default: all].
+    #[arg(long, value_name = "N", help_heading = "Sweep",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub cores: Option<u32>,
+    /// The sweep directory [default: a new folder runs/DATA-TIME].
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Output",
+        conflicts_with = "resume"
+    )]
+    pub dir: Option<PathBuf>,
+    /// Finish the sweep in this directory: the trials without a result run, the others
+    /// are kept (its sweep.json says what it is; give no other sweep flags).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub resume: Option<PathBuf>,
+    /// Print one JSON object with the standings and the winner on stdout.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
 }
 
 /// Where a run is recorded as it goes.

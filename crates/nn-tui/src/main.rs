@@ -18,6 +18,7 @@ mod ranks;
 mod run_dir;
 mod runs;
 mod setup;
+mod sweep;
 mod train;
 
 use std::io::{IsTerminal, Write as _};
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(args),
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Completions(args)) => completions::run(args),
+        Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Runs(args)) => runs::list(args),
         Some(Command::Watch(args)) => watch(args),
         Some(Command::Plot(args)) => plot::run(args),

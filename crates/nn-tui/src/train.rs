@@ -294,7 +294,7 @@ fn train(args: &TrainArgs, job: &Job, mut run: Run) -> Result<Outcome> {
 /// Ctrl-C, SIGTERM and SIGHUP (an SSH session that drops) set `stop`; the
 /// trainer finishes its step and returns, and the run ends as after Ctrl-C:
 /// checkpoint, summary, `--save`. A second one exits at once with status 130.
-fn register_interrupt(stop: &Arc<AtomicBool>) -> Result<()> {
+pub(crate) fn register_interrupt(stop: &Arc<AtomicBool>) -> Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     for signal in [SIGINT, SIGTERM, SIGHUP] {
         signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))
