@@ -15,12 +15,14 @@ mod model_files;
 #[cfg(feature = "mpi")]
 mod mpi;
 mod onnx;
+mod pictures;
 mod pipes;
 mod playground;
 mod plot;
 mod predict;
 mod python_interop;
 mod runs;
+mod sweep;
 mod tmux;
 mod training;
 mod watch;

@@ -79,7 +79,7 @@ fn replay_writes_one_gif_frame_per_snapshot_kept() {
             "--out",
             "r.gif",
             "--size",
-            "200x160",
+            "560x280",
             "--fps",
             "4",
         ],
@@ -87,7 +87,7 @@ fn replay_writes_one_gif_frame_per_snapshot_kept() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let file = std::fs::File::open(dir.path().join("r.gif")).unwrap();
     let mut decoder = gif::DecodeOptions::new().read_info(file).unwrap();
-    assert_eq!((decoder.width(), decoder.height()), (200, 160));
+    assert_eq!((decoder.width(), decoder.height()), (560, 280));
     let mut frames = 0;
     while let Some(frame) = decoder.read_next_frame().unwrap() {
         assert_eq!(frame.delay, if frames + 1 == kept { 200 } else { 25 });
@@ -126,6 +126,17 @@ fn bad_input_is_one_line_and_no_file() {
         ],
         "a model file records no curves",
     );
+    fails(
+        &[
+            "replay",
+            "runs/gauss",
+            "--out",
+            "r.gif",
+            "--size",
+            "400x400",
+        ],
+        "400x400 pixels is too small for a replay's frame (the boundary and the network)",
+    );
     std::fs::remove_dir_all(dir.path().join("runs/gauss/snapshots")).unwrap();
     fails(
         &["replay", "runs/gauss", "--out", "r.gif"],
@@ -162,4 +173,52 @@ fn bad_input_is_one_line_and_no_file() {
     for name in ["b.jpg", "r.png", "c.svg", "r.gif", "f.png"] {
         assert!(!left.iter().any(|n| n == name), "{name} written");
     }
+}
+
+#[test]
+fn plot_of_an_mnist_run_draws_digits_and_the_confusion_matrix() {
+    let dir = tempdir();
+    let out = run(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "mnist",
+            "--hidden",
+            "16",
+            "--epochs",
+            "1",
+            "--run-dir",
+            "runs/mnist",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A run of images: the digits by default; the model file finds its data set again.
+    for source in ["runs/mnist", "runs/mnist/model.safetensors"] {
+        let out = run(dir.path(), &["plot", source, "--out", "d.png"]);
+        assert!(out.status.success(), "{source}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("d.png: digits, 1000x560 pixels"));
+        let pixmap =
+            nn_plot::raster::Pixmap::decode_png(&std::fs::read(dir.path().join("d.png")).unwrap())
+                .unwrap();
+        assert_eq!((pixmap.width(), pixmap.height()), (1000, 560));
+        // After one epoch of a small network some digits are wrong: framed in red.
+        let [r, g, b] = nn_plot::digits::WRONG;
+        let red = pixmap
+            .pixels()
+            .iter()
+            .filter(|p| p.red() == r && p.green() == g && p.blue() == b)
+            .count();
+        assert!(red > 100, "{source}: {red} red pixels");
+    }
+    let out = run(
+        dir.path(),
+        &["plot", "runs/mnist", "--kind", "boundary", "--out", "b.png"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("needs 2-D data"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -5,7 +5,8 @@
 //! `cargo xtask bench-predict` measures `nn-tui predict` against pandas + ONNX Runtime;
 //! `cargo xtask soak` leaves the dashboard running and samples its memory;
 //! `cargo xtask man` writes the manual pages; `cargo xtask gen-onnx [--check]`
-//! regenerates (or checks) the ONNX protobuf types.
+//! regenerates (or checks) the ONNX protobuf types; `cargo xtask pictures` makes the
+//! README's pictures again.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 /// The project's atomic writer (temp file, fsync, rename), as every crate uses it.
-use nn_core::write_atomically;
+use nn_atomic_write::write_atomically;
 use nn_data::{
     DEFAULT_SAMPLES, DEFAULT_SEED, Dataset, GENERATORS, Inputs, Targets, default_noise,
     to_csv_string,
@@ -23,8 +24,10 @@ use nn_data::{
 mod bench;
 mod bench_mpi;
 mod bench_predict;
+mod bench_sweep;
 mod gen_onnx;
 mod man;
+mod pictures;
 mod plot;
 mod soak;
 
@@ -43,6 +46,8 @@ enum Command {
     Bench(bench::Bench),
     /// Time `nn-tui predict` and the forward pass against pandas + ONNX Runtime, alternating.
     BenchPredict(bench_predict::BenchPredict),
+    /// Time `nn-tui sweep --folds` against scikit-learn's GridSearchCV, alternating.
+    BenchSweep(bench_sweep::BenchSweep),
     /// Time W1-W3 on `mpirun -np 2` against one process with two threads (needs Open MPI).
     BenchMpi(bench_mpi::BenchMpi),
     /// Leave the dashboard running in tmux and sample its memory.
@@ -51,6 +56,8 @@ enum Command {
     Man(man::Man),
     /// Regenerate nn-onnx's Rust types from the committed onnx.proto, or check them.
     GenOnnx(gen_onnx::GenOnnx),
+    /// Make the README's pictures (docs/pictures/) again by the commands it gives.
+    Pictures(pictures::Pictures),
 }
 
 #[derive(Debug, Args)]
@@ -81,10 +88,12 @@ fn main() -> ExitCode {
         Command::GenData(args) => gen_data(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::BenchMpi(args) => bench_mpi::bench_mpi(&args),
+        Command::BenchSweep(args) => bench_sweep::bench_sweep(&args),
         Command::BenchPredict(args) => bench_predict::bench_predict(&args),
         Command::Soak(args) => soak::soak(&args),
         Command::Man(args) => man::man(&args),
         Command::GenOnnx(args) => gen_onnx::gen_onnx(&args),
+        Command::Pictures(args) => pictures::pictures(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -87,7 +87,7 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 12] = [
+    const SUBCOMMANDS: [&str; 13] = [
         "dash",
         "train",
         "eval",
@@ -100,6 +100,7 @@ mod tests {
         "replay",
         "export",
         "completions",
+        "sweep",
     ];
 
     #[test]

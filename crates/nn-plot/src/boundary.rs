@@ -237,6 +237,42 @@ pub(crate) fn describe(model: &Model) -> String {
 /// The Playground's heatmap opacity.
 const REGION_ALPHA: f32 = 160.0 / 255.0;
 
+/// Widths of an average character of DejaVu Sans, in ems (about 7 px at 12 px), and
+/// of its bold.
+pub(crate) const REGULAR_EM: f32 = 0.58;
+pub(crate) const BOLD_EM: f32 = 0.64;
+/// The smallest text a line shrinks to before it is shortened.
+const SMALLEST_TEXT: f32 = 11.0;
+
+/// `text` at `size`, or smaller (down to [`SMALLEST_TEXT`]) and then cut with `…`, so
+/// that it fits in `room` pixels at `em` ems a character.
+pub(crate) fn fit_text(text: &str, size: f32, em: f32, room: f32) -> (f32, String) {
+    let chars = text.chars().count() as f32;
+    let fits_at = room / (chars * em).max(1.0);
+    if fits_at >= size {
+        return (size, text.to_owned());
+    }
+    if fits_at >= SMALLEST_TEXT {
+        return (fits_at.floor(), text.to_owned());
+    }
+    let keep = ((room / (SMALLEST_TEXT * em)).floor() as usize).saturating_sub(1);
+    let cut: String = text.chars().take(keep).collect();
+    (SMALLEST_TEXT, format!("{}…", cut.trim_end()))
+}
+
+/// A picture's title: "`title`: `what`", or `what` alone (capitalised) when there is no
+/// title (a replay's frame says the data set once, above its panels).
+pub(crate) fn titled(title: &str, what: &str) -> String {
+    if title.is_empty() {
+        let mut chars = what.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
+    } else {
+        format!("{title}: {what}")
+    }
+}
+
 /// Margins around the plot area: left, top, right, bottom.
 const MARGINS: (f32, f32, f32, f32) = (64.0, 64.0, 24.0, 52.0);
 /// The colour bar's room to the right of a regression's plane.
@@ -304,19 +340,18 @@ pub fn boundary(
     } else {
         ""
     };
-    svg.bold(
-        (left, 24.0),
-        16.0,
-        Anchor::Start,
-        INK,
-        &format!("{}: {what}{discretized}", options.title),
-    );
+    // The title may use the whole width; the caption ends where the legend begins.
+    // Small pictures (a replay's frames) shrink, then shorten, what does not fit.
+    let title = titled(&options.title, &format!("{what}{discretized}"));
+    let (size, title) = fit_text(&title, 16.0, BOLD_EM, w - left - 8.0);
+    svg.bold((left, 24.0), size, Anchor::Start, INK, &title);
+    let legend_start = legend(&mut svg, model, coloring, points, (left + pw, 44.0));
     let mut caption = describe(model);
     if !points.origin.is_empty() {
         caption = format!("{caption}; points: {}", points.origin);
     }
-    svg.text((left, 44.0), 12.0, Anchor::Start, DIM, &caption);
-    legend(&mut svg, model, coloring, points, (left + pw, 44.0));
+    let (size, caption) = fit_text(&caption, 12.0, REGULAR_EM, legend_start - 12.0 - left);
+    svg.text((left, 44.0), size, Anchor::Start, DIM, &caption);
     if let Coloring::Value { scale } = coloring {
         color_bar(&mut svg, scale, (left + pw + 20.0, top, ph));
     }
@@ -412,11 +447,17 @@ fn draw_axes(svg: &mut Svg, model: &Model, extent: Extent, area: (f32, f32, f32,
 }
 
 /// The classes' colours (or the regression's note) and the train/test markers, right-aligned at `at`.
-fn legend(svg: &mut Svg, model: &Model, coloring: Coloring, points: &Points, at: (f32, f32)) {
+/// Draws the legend leftwards from `at` (its right end) and returns where it begins.
+fn legend(
+    svg: &mut Svg,
+    model: &Model,
+    coloring: Coloring,
+    points: &Points,
+    at: (f32, f32),
+) -> f32 {
     let (mut x, y) = at;
     let mut item = |svg: &mut Svg, label: &str, draw: &dyn Fn(&mut Svg, (f32, f32))| {
-        // DejaVu Sans at 12 px: about 7 px per character.
-        x -= label.chars().count() as f32 * 7.0;
+        x -= label.chars().count() as f32 * 12.0 * REGULAR_EM;
         svg.text((x, y), 12.0, Anchor::Start, INK, label);
         x -= 12.0;
         draw(svg, (x, y - 4.0));
@@ -431,7 +472,7 @@ fn legend(svg: &mut Svg, model: &Model, coloring: Coloring, points: &Points, at:
         item(svg, "train", &|svg, c| svg.circle(c, 4.5, Some(INK), None));
     }
     if let Coloring::Value { .. } = coloring {
-        return;
+        return x;
     }
     let classes = model.network.architecture().outputs().max(2);
     for class in (0..classes).rev() {
@@ -446,6 +487,7 @@ fn legend(svg: &mut Svg, model: &Model, coloring: Coloring, points: &Points, at:
             svg.rect(c.0 - 5.0, c.1 - 5.0, 10.0, 10.0, color);
         });
     }
+    x
 }
 
 /// A vertical colour bar for a regression: `-scale` at the bottom, `+scale` at the top.

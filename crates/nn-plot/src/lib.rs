@@ -1,6 +1,7 @@
 //! Pictures of a model or a run, to keep and share: the decision boundary over
 //! the input plane, the network with a small heatmap per node, and the loss and
-//! accuracy curves of one run or several, as SVG or PNG.
+//! accuracy curves of one run or several, as SVG or PNG; for a classifier of
+//! images (MNIST), held-out digits with their predictions and the confusion matrix.
 //!
 //! Every picture is drawn once, as SVG ([`svg::Svg`]); a PNG is that SVG
 //! rasterised by resvg ([`raster`]), so both formats show the same picture. Text
@@ -15,6 +16,7 @@
 pub mod boundary;
 pub mod colors;
 pub mod curves;
+pub mod digits;
 pub mod network;
 pub mod raster;
 pub mod replay;
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use boundary::{BoundaryOptions, Extent, PlaneArea, boundary};
 pub use curves::{Curve, RunCurves, curves};
+pub use digits::{digits, image_side};
 pub use network::network;
 pub use replay::{ReplayOptions, replay, save_replay};
 pub use source::Source;
@@ -46,10 +49,10 @@ pub enum PlotError {
     Train(#[from] nn_train::TrainError),
     /// Reading the run directory failed.
     #[error(transparent)]
-    RunDir(#[from] nn_train::RunDirError),
+    RunDir(#[from] nn_run::RunDirError),
     /// Writing the file failed.
     #[error(transparent)]
-    Write(#[from] nn_core::CoreError),
+    Write(#[from] nn_atomic_write::WriteError),
 }
 
 /// A picture file's format, from its extension.
@@ -105,7 +108,7 @@ impl Picture {
     /// Writes the picture to `path` atomically, in the format its extension names.
     pub fn save(&self, path: &Path) -> Result<(), PlotError> {
         let bytes = self.encode(Format::of(path)?)?;
-        nn_core::write_atomically(path, &bytes)?;
+        nn_atomic_write::write_atomically(path, &bytes)?;
         Ok(())
     }
 }

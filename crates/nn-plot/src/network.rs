@@ -7,7 +7,8 @@
 use nn_train::Model;
 
 use crate::boundary::{
-    BoundaryOptions, DIM, Extent, INK, check_plane, describe, grid_layers, grid_raw,
+    BOLD_EM, BoundaryOptions, DIM, Extent, INK, REGULAR_EM, check_plane, describe, fit_text,
+    grid_layers, grid_raw, titled,
 };
 use crate::colors::{class_rgb, playground_rgb};
 use crate::source::{Point, Points};
@@ -54,6 +55,7 @@ pub fn network(
             0.0
         }
     };
+    let column_gap = column_x(1) - column_x(0);
     let node_y = |l: usize, j: usize| {
         let count = shown[l].len() as f32;
         top + (ph - count * step) / 2.0 + j as f32 * step + (step - node) / 2.0
@@ -126,12 +128,17 @@ pub fn network(
                 );
             }
         }
-        let header = match (l, sizes[l] > nodes.len()) {
+        let mut header = match (l, sizes[l] > nodes.len()) {
             (0, _) => "inputs".to_string(),
             (_, true) => format!("{} of {}", nodes.len(), sizes[l]),
             (l, false) if l == sizes.len() - 1 => "output".to_string(),
             _ => format!("{} neurons", sizes[l]),
         };
+        // Hidden columns too close for the words (a small picture): the layer's size alone.
+        let hidden = l > 0 && l + 1 < sizes.len();
+        if hidden && header.chars().count() as f32 * 12.0 * REGULAR_EM + 8.0 > column_gap {
+            header = sizes[l].to_string();
+        }
         svg.text(
             (column_x(l) + node / 2.0, top - 10.0),
             12.0,
@@ -140,21 +147,19 @@ pub fn network(
             &header,
         );
     }
-    svg.bold(
-        (20.0, 26.0),
-        16.0,
-        Anchor::Start,
-        INK,
-        &format!("{}: network", options.title),
-    );
-    svg.text((20.0, 46.0), 12.0, Anchor::Start, DIM, &describe(model));
-    svg.text(
-        (20.0, 64.0),
-        12.0,
-        Anchor::Start,
-        DIM,
+    // Small pictures (a replay's panel) shrink, then shorten, what does not fit.
+    let room = w - 28.0;
+    let (size, title) = fit_text(&titled(&options.title, "network"), 16.0, BOLD_EM, room);
+    svg.bold((20.0, 26.0), size, Anchor::Start, INK, &title);
+    let (size, caption) = fit_text(&describe(model), 12.0, REGULAR_EM, room);
+    svg.text((20.0, 46.0), size, Anchor::Start, DIM, &caption);
+    let (size, notation) = fit_text(
         "each neuron: o = f(Σ w·o_in), its bias the weight w of a constant input -1; blue w > 0, orange w < 0, width |w|",
+        12.0,
+        REGULAR_EM,
+        room,
     );
+    svg.text((20.0, 64.0), size, Anchor::Start, DIM, &notation);
     Ok(svg.finish())
 }
 

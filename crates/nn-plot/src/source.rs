@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use nn_data::{Dataset, Inputs, Targets};
-use nn_train::{
-    DataOptions, DataSpec, Entry, EpochReport, MODEL_FILE, Model, RunInfo, RunReader,
-    SNAPSHOT_FILE, TrainData, load_data,
+use nn_run::{
+    DataOptions, DataSpec, Entry, MODEL_FILE, RunInfo, RunReader, SNAPSHOT_FILE, load_data,
 };
+use nn_train::{EpochReport, Model, TrainData};
 
 use crate::PlotError;
 
@@ -150,6 +150,29 @@ impl Source {
             (None, Some(model)) => model.info.dataset.clone(),
             _ => None,
         }
+    }
+
+    /// The held-out data (test, else validation) and where it came from, as the
+    /// model sees it: a run's own split, or for a model file its data set loaded
+    /// again with the default options; `None` when there is none to load.
+    pub fn held_out(&self) -> Option<(Dataset, String)> {
+        let (data, origin) = if let Some(run) = &self.run {
+            let (_, data) = run.data.load().ok()?;
+            (data, format!("{} held out", run.dataset))
+        } else {
+            let name = self.model.as_ref()?.info.dataset.clone()?;
+            // An IDX folder's training part names itself `<name>-train` (`mnist-train`).
+            let spec = DataSpec::parse(&name)
+                .or_else(|e| DataSpec::parse(name.strip_suffix("-train").ok_or(e)?))
+                .ok()?;
+            if matches!(spec, DataSpec::Stdin) {
+                return None;
+            }
+            let data = load_data(&spec, &DataOptions::default()).ok()?;
+            (data, format!("{name} held out, loaded again"))
+        };
+        let held_out = data.test.or(data.validation)?;
+        Some((held_out, origin))
     }
 
     /// The points to draw: a run's own data (same samples, same split); for a model

@@ -181,6 +181,19 @@ impl Svg {
         );
     }
 
+    /// Another picture drawn whole with its top-left corner at `(x, y)` (a panel of a
+    /// larger picture): its document nested as it is, so it renders as it would alone.
+    pub fn embed(&mut self, x: f32, y: f32, picture: &crate::Picture) {
+        // What follows the outer tag: the shapes and the closing `</svg>`.
+        let inner = picture.svg.split_once('>').map_or("", |(_, rest)| rest);
+        let _ = write!(
+            self.body,
+            r#"<svg x="{x:.1}" y="{y:.1}" width="{w}" height="{h}" viewBox="0 0 {w} {h}">{inner}"#,
+            w = picture.width,
+            h = picture.height
+        );
+    }
+
     /// The finished document.
     pub fn finish(self) -> crate::Picture {
         let svg = format!(

@@ -7,7 +7,8 @@ use nn_core::{Activation, Architecture, Loss, ModelInfo};
 use nn_plot::raster::{Pixmap, rasterize};
 use nn_plot::source::Points;
 use nn_plot::{BoundaryOptions, Format, PlotError, RunCurves};
-use nn_train::{DataOptions, DataSpec, EpochReport, Model, TrainConfig, Trainer, load_data};
+use nn_run::{DataOptions, DataSpec, load_data};
+use nn_train::{EpochReport, Model, TrainConfig, Trainer};
 
 /// A network trained on `gauss` (class 1 around (2, 2), class 0 around (-2, -2)), its data's points,
 /// and its epochs.
@@ -217,4 +218,118 @@ fn files_are_written_whole_in_the_format_their_name_says() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// Whether the pixel is text's dark ink (the white margin's text, not a colour).
+fn is_ink([r, g, b]: [u8; 3]) -> bool {
+    r < 150 && g < 150 && b < 150
+}
+
+#[test]
+fn a_small_frame_keeps_its_title_inside_and_its_caption_clear_of_the_legend() {
+    let (model, points, _) = gauss(4);
+    // A replay's frame at 360x360 with its long title: before fitting, the title ran off
+    // the right edge and the caption ran under the legend.
+    let opts = BoundaryOptions {
+        title: "gauss at epoch 1000, loss 0.0123".into(),
+        ..options(360, 360)
+    };
+    let picture = nn_plot::boundary(&model, &points, &opts).unwrap();
+    let pixmap = picture.pixels().unwrap();
+    let ink_in = |xs: std::ops::Range<u32>, ys: std::ops::Range<u32>| {
+        xs.flat_map(|x| ys.clone().map(move |y| (x, y)))
+            .filter(|&(x, y)| is_ink(rgb(&pixmap, (x as f32, y as f32))))
+            .count()
+    };
+    // The title's row: ink across, none in the last 6 columns.
+    assert!(ink_in(64..300, 8..30) > 100, "no title drawn");
+    assert_eq!(ink_in(354..360, 0..52), 0, "text runs off the right edge");
+    // The caption's row: the legend begins with class 0's orange swatch; the caption's ink
+    // ends before it, with a gap.
+    let swatch = (64..360)
+        .find(|&x| (34..46).any(|y| is_orange(rgb(&pixmap, (x as f32, y as f32)))))
+        .expect("the legend's orange swatch");
+    assert!(ink_in(64..swatch - 8, 32..50) > 50, "no caption drawn");
+    assert_eq!(
+        ink_in(swatch - 6..swatch, 32..50),
+        0,
+        "the caption touches the legend at x = {swatch}"
+    );
+    assert!(picture.svg.contains('…'), "the caption is shortened");
+}
+
+#[test]
+fn a_replay_frame_shows_the_epoch_and_score_over_the_boundary_and_the_network() {
+    let (model, points, _) = gauss(4);
+    let header = "gauss at epoch 10: test loss 0.0123, accuracy 100.0%";
+    for (width, height) in [(720, 360), (400, 800)] {
+        let options = nn_plot::ReplayOptions {
+            width,
+            height,
+            fps: 8,
+            discretize: false,
+        };
+        let picture = nn_plot::replay::frame_picture(&model, &points, header, &options).unwrap();
+        assert!(picture.svg.contains(header), "the header is said whole");
+        assert!(picture.svg.contains(">Decision boundary</text>"));
+        assert!(picture.svg.contains(">Network</text>"));
+        let pixmap = picture.pixels().unwrap();
+        assert_eq!((pixmap.width(), pixmap.height()), (width, height));
+        let count =
+            |xs: std::ops::Range<u32>, ys: std::ops::Range<u32>, test: fn([u8; 3]) -> bool| {
+                xs.flat_map(|x| ys.clone().map(move |y| (x, y)))
+                    .filter(|&(x, y)| test(rgb(&pixmap, (x as f32, y as f32))))
+                    .count()
+            };
+        // The header's ink in the band at the top.
+        assert!(
+            count(16..300, 8..36, is_ink) > 150,
+            "{width}x{height}: no header"
+        );
+        // The boundary's panel: its plane blue at (2, 2) and orange at (-2, -2).
+        let plane = picture.plane.unwrap();
+        let (px, py) = plane.pixel(2.0, 2.0);
+        assert!(px < width as f32 && py < height as f32 && py > 40.0);
+        let [blue, orange] = [(2.0, 2.0), (-2.0, -2.0)].map(|(x, y)| {
+            let (px, py) = plane.pixel(x, y);
+            // Beside any point's marker: the mode of a 9x9 window.
+            let window = (px as u32 - 4..px as u32 + 5)
+                .flat_map(|x| (py as u32 - 4..py as u32 + 5).map(move |y| (x, y)));
+            let blues = window
+                .clone()
+                .filter(|&(x, y)| is_blue(rgb(&pixmap, (x as f32, y as f32))))
+                .count();
+            let oranges = window
+                .filter(|&(x, y)| is_orange(rgb(&pixmap, (x as f32, y as f32))))
+                .count();
+            (blues, oranges)
+        });
+        assert!(
+            blue.0 > 40 && orange.1 > 40,
+            "{width}x{height}: {blue:?} {orange:?}"
+        );
+        // The network's panel (right or below): nodes' heatmaps in both colours.
+        let (xs, ys) = if width > height {
+            (width / 2..width, 40..height)
+        } else {
+            (0..width, height * 6 / 10..height)
+        };
+        let network_blue = count(xs.clone(), ys.clone(), is_blue);
+        let network_orange = count(xs, ys, is_orange);
+        assert!(
+            network_blue > 500 && network_orange > 500,
+            "{width}x{height}: the network's panel has {network_blue} blue and {network_orange} orange pixels"
+        );
+    }
+    let small = nn_plot::ReplayOptions {
+        width: 480,
+        height: 480,
+        fps: 8,
+        discretize: false,
+    };
+    let err = nn_plot::replay::frame_picture(&model, &points, header, &small).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "480x480 pixels is too small for a replay's frame (the boundary and the network); expected at least 550x270, or 300x560 for a tall one"
+    );
 }

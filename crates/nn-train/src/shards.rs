@@ -52,6 +52,24 @@ pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 /// 16 samples) and lost on one of 11 MFLOP (784-128-128-10).
 pub(crate) const WHOLE_BATCH_ABOVE_FLOPS: usize = 20_000_000;
 
+/// The threads a run of `config` can keep busy, at most `cores`: one while its
+/// steps are below 6 MFLOP (`SERIAL_BELOW_FLOPS`: the thread plan runs them on one
+/// thread whatever the pool holds), else one per shard of a batch, or more when
+/// each shard is big enough to split its products too. A sweep uses it to run
+/// small trials one thread each, side by side, and wider ones on several threads.
+pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
+    let flops = config.architecture.flops_per_sample();
+    let batch = config.batch_size.max(1);
+    let shard = config.shard_size_for(batch);
+    let shards = batch.div_ceil(shard);
+    let cores = cores.max(1);
+    let plan = ThreadPlan::for_step(flops, shard, batch, shards, cores);
+    if !plan.shards_in_parallel && plan.threads_per_product <= 1 {
+        return 1;
+    }
+    (shards * plan.threads_per_product).clamp(1, cores)
+}
+
 /// How a step's local shards use the pool's threads. Never changes the bits:
 /// shards are summed in order whatever runs where, and a product's split across
 /// threads leaves each value's inner sum in the same order.
@@ -585,6 +603,30 @@ mod tests {
             batch.div_ceil(shard),
             threads,
         )
+    }
+
+    #[test]
+    fn a_sweep_gives_small_runs_one_thread_and_wide_ones_a_thread_per_shard() {
+        use nn_core::{Activation, Architecture, Loss};
+        let config = |sizes: Vec<usize>, batch: usize| {
+            let arch = Architecture::new(
+                sizes,
+                Activation::Relu,
+                Activation::Softmax,
+                Loss::CrossEntropy,
+            )
+            .unwrap();
+            crate::TrainConfig {
+                batch_size: batch,
+                ..crate::TrainConfig::new(arch)
+            }
+        };
+        // The Playground's nets: one thread each, however many cores.
+        assert_eq!(useful_threads(&config(vec![2, 8, 8, 2], 16), 8), 1);
+        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step in 4 shards.
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 2), 2);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 4);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 1), 1);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_core::{Activation, Loss, ModelAssumptions};
-use nn_train::{DataOptions, OptimizerChoice, Purpose, ScheduleChoice, Setting, TrainRequest};
+use nn_run::{DataOptions, OptimizerChoice, Purpose, ScheduleChoice, TrainRequest};
+use nn_train::Setting;
 
 const ABOUT: &str =
     "Train, evaluate and run small neural networks, or watch one learn in the terminal dashboard.";
@@ -63,7 +64,13 @@ pub enum Command {
     /// Print a shell completion script (see the README for where each shell reads it).
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions(CompletionsArgs),
-    /// List the run directories under runs/: data set, network, status, best accuracy, age.
+    /// Train many runs at once, on every core, over a grid or a random search of settings,
+    /// and rank them on a validation split (or K folds): the winner's state line, its test
+    /// score (the test set used once) and the command that trains it.
+    #[command(after_help = SWEEP_AFTER_HELP, allow_negative_numbers = true)]
+    Sweep(Box<SweepArgs>),
+    /// List the run directories and sweeps under runs/: data set, network, status, best
+    /// accuracy, age.
     Runs(RunsArgs),
     /// Watch a run that another process records, in the dashboard (read-only); several
     /// run directories are compared side by side.
@@ -72,16 +79,34 @@ pub enum Command {
     /// or the loss and accuracy curves of one run or several.
     #[command(after_help = PLOT_AFTER_HELP)]
     Plot(PlotArgs),
-    /// Replay a recorded run as an animated GIF: the decision boundary at each snapshot the
-    /// run directory kept (epochs on a log scale), with the epoch and loss on each frame.
+    /// Replay a recorded run as an animated GIF: the decision boundary and the network at each
+    /// snapshot the run directory kept (epochs on a log scale), with the epoch, loss and
+    /// accuracy on each frame.
     #[command(after_help = REPLAY_AFTER_HELP)]
     Replay(ReplayArgs),
 }
 
+const SWEEP_AFTER_HELP: &str = "\
+Examples:
+  nn-tui sweep --data spiral --epochs 100 --grid lr=0.003,0.01,0.03 --grid hidden=8:8,16 \\
+      --grid activation=relu,tanh --seeds 3
+  nn-tui sweep --state 'nn-tui/1 data=xor ...' --random 60 lr=log:1e-4..1 batch=8..64 l2=0,0.001
+  nn-tui sweep --data datasets/iris.csv --folds 5 --grid lr=0.01,0.03 --grid hidden=4,8
+  nn-tui sweep --resume runs/spiral-20260101-120000     finish a sweep that was stopped
+
+An axis is a state-line key (nn-tui train --help lists the settings) and its values: a
+grid's comma-separated list (':' inside a value is the line's ',': hidden=8:8,16 is two
+shapes), or for --random a range lo..hi, log:lo..hi, or a list to pick from. Each trial is
+the base run with its axes set; nn-tui train --state '<its line>' --epochs N trains it
+alone, to the same bits. Trials rank by their best validation epoch: a validation split of
+the training data (--val-split, 0.2 unless given), or the mean over --folds K folds. The
+test split is used once, on the winner. Small networks run one trial per core; wider ones
+get several threads each (as many as a step can use) and fewer run at once.";
+
 const REPLAY_AFTER_HELP: &str = "\
 Examples:
   nn-tui replay runs/spiral-20260101-120000 --out spiral.gif
-  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif --fps 4 --size 400x400
+  nn-tui replay runs/spiral-20260101-120000 --out spiral.gif --fps 4 --size 720x360
 
 A run directory keeps at most 100 snapshots, at epochs each a quarter past the last
 (0, 1, 2, 3, 4, 5, 7, 9, 12, ...), in its snapshots/ folder.";
@@ -135,13 +160,13 @@ fn dash_after_help() -> String {
 /// The defaults of one purpose, in words, for `--help`.
 fn defaults_text(purpose: Purpose) -> String {
     let describe = |inputs: usize| {
-        let d = nn_train::defaults(purpose, inputs);
+        let d = nn_run::defaults(purpose, inputs);
         let hidden: Vec<String> = d.hidden.iter().map(ToString::to_string).collect();
         let epochs = d
             .epochs
             .map_or_else(|| "until stopped".to_string(), |e| format!("{e} epochs"));
         let epochs = match (purpose, d.pace) {
-            (Purpose::Dashboard, nn_train::Pace::Max) => format!("{epochs} at full speed"),
+            (Purpose::Dashboard, nn_run::Pace::Max) => format!("{epochs} at full speed"),
             (Purpose::Dashboard, pace) => format!("{epochs} at {pace} epochs/s"),
             (Purpose::Headless, _) => epochs,
         };
@@ -163,31 +188,31 @@ fn defaults_text(purpose: Purpose) -> String {
          generators): {}. Wider inputs (e.g. mnist): {}. Classification uses a softmax output \
          with cross-entropy (a sigmoid, tanh, relu or linear --output: the seed's loss), \
          regression a linear output with mse. Any flag you give wins.",
-        nn_train::SMALL_INPUTS,
+        nn_run::SMALL_INPUTS,
         describe(2),
-        describe(nn_train::SMALL_INPUTS + 1),
+        describe(nn_run::SMALL_INPUTS + 1),
     )
 }
 
-/// The flag that sets `setting` (from nn-train's table of settings, [`nn_train::SETTINGS`]).
+/// The flag that sets `setting` (from nn-train's table of settings, [`nn_run::SETTINGS`]).
 pub fn flag(setting: Setting) -> &'static str {
-    nn_train::flag_of(setting)
+    nn_run::flag_of(setting)
 }
 
 /// The help text of `setting`, from the table of settings.
 fn help(setting: Setting) -> &'static str {
-    nn_train::help(setting)
+    nn_run::help(setting)
 }
 
 /// The help text of `setting` and its fixed default, for a flag clap shows no default for.
 fn help_and_default(setting: Setting) -> String {
-    let default = nn_train::row(setting)
+    let default = nn_run::row(setting)
         .default_for(Purpose::Headless, 2)
         .expect("a fixed default");
     format!("{} [default: {default}]", help(setting))
 }
 
-fn parse_speed(text: &str) -> Result<nn_train::Pace, String> {
+fn parse_speed(text: &str) -> Result<nn_run::Pace, String> {
     text.parse().map_err(|e: nn_train::SettingError| e.problem)
 }
 
@@ -394,6 +419,70 @@ pub struct TrainArgs {
     pub run_dir: RunDirArgs,
 }
 
+/// `nn-tui sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// Dataset of the base run (as for train).
+    #[arg(long, value_name = "SPEC", required_unless_present_any = ["state", "resume"])]
+    pub data: Option<String>,
+    /// The base run as a state line (or a TensorFlow Playground URL), instead of flags.
+    #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
+    pub state: Option<String>,
+    /// How the data is generated and split.
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// The network's shape.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// How the network is trained.
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// A grid axis: a setting and its values, e.g. lr=0.003,0.01,0.03 or hidden=8:8,16
+    /// (repeat for more axes; trials are their product).
+    #[arg(long = "grid", value_name = "KEY=V1,V2", help_heading = "Sweep")]
+    pub grid: Vec<String>,
+    /// A random search: N configurations, each axis drawn as given (lr=log:1e-4..1,
+    /// batch=8..64, activation=relu,tanh), e.g. --random 60 lr=log:1e-4..1 l2=0..0.01.
+    #[arg(long, num_args = 2.., value_names = ["N", "KEY=RANGE"], help_heading = "Sweep")]
+    pub random: Option<Vec<String>>,
+    /// Repeats of each configuration, with training seeds --seed, --seed + 1, ...
+    #[arg(long, value_name = "K", default_value_t = 1, help_heading = "Sweep",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub seeds: u32,
+    /// K-fold cross-validation on the training part instead of a validation split
+    /// (seeded by --seed): each trial trains K times.
+    #[arg(long, value_name = "K", help_heading = "Sweep", conflicts_with = "val_split",
+          value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub folds: Option<u32>,
+    /// Successive halving: every configuration trains --epochs / eta^k epochs, the best
+    /// 1/eta go on, and so on up to --epochs.
+    #[arg(long, help_heading = "Sweep")]
+    pub halving: bool,
+    /// Halving's factor: the share kept at each rung is 1/eta.
+    #[arg(long, value_name = "N", default_value_t = 3, requires = "halving", help_heading = "Sweep",
+          value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub eta: u32,
+    /// Cores to use [default: all].
+    #[arg(long, value_name = "N", help_heading = "Sweep",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub cores: Option<u32>,
+    /// The sweep directory [default: a new folder runs/DATA-TIME].
+    #[arg(
+        long,
+        value_name = "DIR",
+        help_heading = "Output",
+        conflicts_with = "resume"
+    )]
+    pub dir: Option<PathBuf>,
+    /// Finish the sweep in this directory: the trials without a result run, the others
+    /// are kept (its sweep.json says what it is; give no other sweep flags).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub resume: Option<PathBuf>,
+    /// Print one JSON object with the standings and the winner on stdout.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
 /// Where a run is recorded as it goes.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Output")]
@@ -420,7 +509,7 @@ pub struct DashArgs {
     pub state: Option<String>,
     /// Epochs per second.
     #[arg(long, value_name = "SPEED", value_parser = parse_speed, help = help(Setting::Speed))]
-    pub speed: Option<nn_train::Pace>,
+    pub speed: Option<nn_run::Pace>,
     /// Ignore the mouse (so the terminal can select text as usual).
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,
@@ -644,10 +733,11 @@ pub struct PlotArgs {
     /// Write the picture here (atomically); its extension picks the format: .png or .svg.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// What to draw; the boundary for one source, the curves for several.
+    /// What to draw; the boundary for one source (the digits for a model of images), the
+    /// curves for several.
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<PlotKind>,
-    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500).
+    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500; digits 1000x560).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
     /// Show hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
@@ -667,8 +757,8 @@ pub struct ReplayArgs {
     /// Frames per second.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub fps: u32,
-    /// The frames' size in pixels, WIDTHxHEIGHT.
-    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "480x480")]
+    /// The frames' size in pixels, WIDTHxHEIGHT: the boundary and the network side by side (one above the other in a tall frame).
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "960x480")]
     pub size: (u32, u32),
     /// Show hard classes instead of shades of confidence.
     #[arg(long)]
@@ -684,6 +774,9 @@ pub enum PlotKind {
     Network,
     /// Loss and accuracy over epochs, from the runs' events.jsonl.
     Curves,
+    /// For images (MNIST): held-out digits with their predictions, the misclassified
+    /// marked, and the confusion matrix.
+    Digits,
 }
 
 /// `800x600` as `(800, 600)`.

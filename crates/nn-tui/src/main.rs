@@ -18,6 +18,7 @@ mod ranks;
 mod run_dir;
 mod runs;
 mod setup;
+mod sweep;
 mod train;
 
 use std::io::{IsTerminal, Write as _};
@@ -28,7 +29,8 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use nn_dash::DashError;
-use nn_train::{SettingError, StateLine, TrainError, TrainRequest};
+use nn_run::{StateLine, TrainRequest};
+use nn_train::{SettingError, TrainError};
 use nn_tui::{Cli, Command, DashArgs, WatchArgs};
 
 /// How a command ended, when it did not fail.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Some(Command::Explain(args)) => explain::run(args),
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Completions(args)) => completions::run(args),
+        Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Runs(args)) => runs::list(args),
         Some(Command::Watch(args)) => watch(args),
         Some(Command::Plot(args)) => plot::run(args),
@@ -142,7 +145,7 @@ fn watch(args: &WatchArgs) -> Result<Outcome> {
         );
     }
     for dir in &args.dirs {
-        if !dir.join(nn_train::RUN_INFO_FILE).is_file() {
+        if !dir.join(nn_run::RUN_INFO_FILE).is_file() {
             anyhow::bail!(
                 "{}: not a run directory (no run.json); nn-tui runs lists them",
                 dir.display()

@@ -13,10 +13,15 @@ use crate::{Outcome, setup};
 pub fn run(args: &PlotArgs) -> Result<Outcome> {
     Format::of(&args.out).context("--out")?;
     setup::check_writable_file("--out", &args.out)?;
-    let kind = args.kind.unwrap_or(if args.sources.len() > 1 {
-        PlotKind::Curves
-    } else {
-        PlotKind::Boundary
+    let sources = args
+        .sources
+        .iter()
+        .map(|path| Source::open(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let kind = args.kind.unwrap_or(match sources.as_slice() {
+        [one] if one.model.as_ref().is_some_and(reads_images) => PlotKind::Digits,
+        [_] => PlotKind::Boundary,
+        _ => PlotKind::Curves,
     });
     if args.sources.len() > 1 && kind != PlotKind::Curves {
         bail!(
@@ -25,12 +30,28 @@ pub fn run(args: &PlotArgs) -> Result<Outcome> {
             args.sources.len()
         );
     }
-    let sources = args
-        .sources
-        .iter()
-        .map(|path| Source::open(path))
-        .collect::<Result<Vec<_>, _>>()?;
     let picture = match kind {
+        PlotKind::Digits => {
+            let source = &sources[0];
+            let model = source
+                .model()
+                .with_context(|| source.path.display().to_string())?;
+            let Some((held_out, origin)) = source.held_out() else {
+                bail!(
+                    "{}: no held-out images to show (the run's data, or the data set the model names, could not be loaded, or has no test part)",
+                    source.path.display()
+                );
+            };
+            let (width, height) = args.size.unwrap_or((1000, 560));
+            let options = BoundaryOptions {
+                width,
+                height,
+                discretize: false,
+                title: source.dataset().unwrap_or_else(|| source.name()),
+            };
+            nn_plot::digits(model, &held_out, &origin, &options)
+                .with_context(|| source.path.display().to_string())?
+        }
         PlotKind::Boundary | PlotKind::Network => {
             let source = &sources[0];
             let model = source
@@ -109,7 +130,15 @@ fn kind_name(kind: PlotKind) -> &'static str {
         PlotKind::Boundary => "boundary",
         PlotKind::Network => "network",
         PlotKind::Curves => "curves",
+        PlotKind::Digits => "digits",
     }
+}
+
+/// Whether `model` reads square images (MNIST's 784 pixels) rather than a plane or a table.
+fn reads_images(model: &nn_train::Model) -> bool {
+    let inputs = model.network.architecture().inputs();
+    let side = (inputs as f64).sqrt().round() as usize;
+    model.features.is_none() && side >= 8 && side * side == inputs
 }
 
 /// Runs `nn-tui replay`.

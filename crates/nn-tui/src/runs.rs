@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use nn_train::{RunDirError, RunSummary, Score};
+use nn_run::{RunDirError, RunSummary, Score};
+use nn_sweep::SweepSummary;
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -17,7 +18,7 @@ use nn_tui::RunsArgs;
 /// Runs `nn-tui runs`.
 pub fn list(args: &RunsArgs) -> Result<Outcome> {
     let runs = if args.root.is_dir() {
-        nn_train::list_runs(&args.root)?
+        nn_run::list_runs(&args.root)?
     } else {
         Vec::new()
     };
@@ -27,9 +28,24 @@ pub fn list(args: &RunsArgs) -> Result<Outcome> {
     let (good, bad): (Vec<_>, Vec<_>) = runs.into_iter().partition(Result::is_ok);
     let good: Vec<RunSummary> = good.into_iter().filter_map(Result::ok).collect();
     let bad: Vec<RunDirError> = bad.into_iter().filter_map(Result::err).collect();
+    let sweeps = if args.root.is_dir() {
+        nn_sweep::list_sweeps(&args.root)?
+    } else {
+        Vec::new()
+    };
+    let (sweeps, bad_sweeps): (Vec<_>, Vec<_>) = sweeps.into_iter().partition(Result::is_ok);
+    let sweeps: Vec<SweepSummary> = sweeps.into_iter().filter_map(Result::ok).collect();
     let out = if args.json {
-        let list: Vec<Value> = good.iter().map(|r| run_json(r, now)).collect();
+        let mut list: Vec<Value> = good.iter().map(|r| run_json(r, now)).collect();
+        list.extend(sweeps.iter().map(|s| sweep_json(s, now)));
         format!("{}\n", Value::Array(list))
+    } else if !sweeps.is_empty() {
+        let runs = if good.is_empty() {
+            String::new()
+        } else {
+            format!("{}\n", table(&good, &args.root, now))
+        };
+        format!("{runs}{}", sweep_table(&sweeps, &args.root, now))
     } else if good.is_empty() {
         format!(
             "no run directories under {} (nn-tui train records its runs there)\n",
@@ -49,6 +65,9 @@ pub fn list(args: &RunsArgs) -> Result<Outcome> {
         }
     }
     for error in &bad {
+        say(&format!("warning: {error}"));
+    }
+    for error in bad_sweeps.into_iter().filter_map(Result::err) {
         say(&format!("warning: {error}"));
     }
     Ok(Outcome::Done)
@@ -98,6 +117,64 @@ fn table(runs: &[RunSummary], root: &Path, now: f64) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One row per sweep: its axes, trials done and best validation figure.
+fn sweep_table(sweeps: &[SweepSummary], root: &Path, now: f64) -> String {
+    let header = ["SWEEP", "DATA", "AXES", "DONE", "BEST", "AGE"];
+    let rows: Vec<[String; 6]> = sweeps
+        .iter()
+        .map(|s| {
+            [
+                s.dir
+                    .strip_prefix(root)
+                    .unwrap_or(&s.dir)
+                    .display()
+                    .to_string(),
+                s.data.clone(),
+                s.axes.join(" "),
+                format!("{}/{} jobs", s.done, s.jobs),
+                match (s.metric, s.best) {
+                    (_, None) => "-".into(),
+                    ("accuracy", Some(b)) => format!("{:.1}% validation", b * 100.0),
+                    (_, Some(b)) => format!("loss {:.4} validation", -b),
+                },
+                age_text(now - s.started),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header.map(String::from)).chain(rows) {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(widths) {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn sweep_json(s: &SweepSummary, now: f64) -> Value {
+    json!({
+        "kind": "sweep",
+        "dir": s.dir.display().to_string(),
+        "dataset": s.data,
+        "axes": s.axes,
+        "trials": s.trials,
+        "jobs": s.jobs,
+        "done": s.done,
+        "metric": s.metric,
+        "best": s.best,
+        "started": s.started,
+        "age_seconds": now - s.started,
+    })
 }
 
 /// `98.0% test (epoch 412)`, or for regression `loss 0.0123 test (epoch 412)`.

@@ -1,0 +1,595 @@
+//! The state line: one printable line that defines a run, as the TensorFlow
+//! Playground keeps its state in its URL.
+//!
+//! ```text
+//! nn-tui/1 data=spiral samples=500 noise=0.2 test=0.2 data-seed=42 features=x1,x2 hidden=8,8
+//! activation=tanh output=softmax loss=ce optimizer=sgd lr=0.03 l1=0 l2=0 batch=10 seed=42 speed=60
+//! ```
+//!
+//! (one line, wrapped here). [`StateLine::from_run`] writes every field from a
+//! resolved run, so the line recreates the same data and the same initial
+//! weights whatever the defaults of a later version are. Read back
+//! ([`StateLine::read`]), a field left out takes its default, so a hand-written
+//! line can be short: `nn-tui/1 data=circle features=x1^2,x2^2`. The line also
+//! carries how the dashboard shows the run (`discretize`, `test-points`), as the
+//! Playground's URL does. [`StateLine::read`] takes a Playground URL too
+//! ([`crate::playground`]).
+
+use std::fmt;
+use std::str::FromStr;
+
+use nn_core::{Activation, Loss};
+
+use nn_data::Features;
+
+use crate::pace::Pace;
+use crate::request::{OptimizerChoice, Purpose, TrainRequest};
+use crate::settings::SETTINGS;
+use crate::setup::{DataOptions, DataSpec};
+use nn_train::TrainData;
+use nn_train::{OptimizerKind, Setting, SettingError, TrainConfig};
+
+/// The first word of every state line (and its format's version).
+pub const VERSION: &str = "nn-tui/1";
+
+/// Everything that defines a run, each field optional (`None`: the default).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StateLine {
+    /// The data, as `--data` takes it (`spiral`, `mnist`, a CSV path).
+    pub data: String,
+    /// Samples a generator draws.
+    pub samples: Option<usize>,
+    /// Generator noise (in the generator's units; the Playground's percentage / 100).
+    pub noise: Option<f32>,
+    /// Fraction held out for testing.
+    pub test_fraction: Option<f32>,
+    /// Fraction held out for validation.
+    pub validation_fraction: Option<f32>,
+    /// Seed of the data (generation and split).
+    pub data_seed: Option<u64>,
+    /// Input features computed from the columns x1 and x2.
+    pub features: Option<Features>,
+    /// Hidden layer sizes (possibly none).
+    pub hidden: Option<Vec<usize>>,
+    /// Hidden activation.
+    pub activation: Option<Activation>,
+    /// Output activation.
+    pub output: Option<Activation>,
+    /// Loss.
+    pub loss: Option<Loss>,
+    /// Update rule.
+    pub optimizer: Option<OptimizerChoice>,
+    /// Momentum (momentum and Nesterov).
+    pub momentum: Option<f32>,
+    /// AdamW's weight decay.
+    pub weight_decay: Option<f32>,
+    /// Learning rate.
+    pub learning_rate: Option<f32>,
+    /// L1 penalty.
+    pub l1: Option<f32>,
+    /// L2 penalty.
+    pub l2: Option<f32>,
+    /// Gradient-norm clipping.
+    pub clip: Option<f32>,
+    /// Samples per mini-batch.
+    pub batch_size: Option<usize>,
+    /// Seed of the initial weights and the shuffles.
+    pub seed: Option<u64>,
+    /// How fast the dashboard trains.
+    pub pace: Option<Pace>,
+    /// The dashboard shows the output discretized (sign or class, not shades).
+    pub discretize: Option<bool>,
+    /// The dashboard shows the test points.
+    pub test_points: Option<bool>,
+    /// Whose defaults fill in the fields left out (`None`: those of where the line is used).
+    pub defaults: Option<Purpose>,
+}
+
+/// A state line, or a Playground URL, read back: the line and what the reader should know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The run it defines.
+    pub line: StateLine,
+    /// Remarks for the user: fields that could not be mapped, what differs.
+    pub notices: Vec<String>,
+}
+
+/// A state line that cannot be read: the field (`lr=abc`) and what was expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}{problem}", field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
+pub struct StateLineError {
+    /// The field as written, `key=value`, when one field is at fault.
+    pub field: Option<String>,
+    /// What is wrong, and what is expected.
+    pub problem: String,
+}
+
+impl StateLineError {
+    /// `key=value: problem`.
+    pub fn field(key: &str, value: &str, problem: impl Into<String>) -> Self {
+        Self {
+            field: Some(format!("{key}={value}")),
+            problem: problem.into(),
+        }
+    }
+
+    /// A problem with the line as a whole.
+    pub fn line(problem: impl Into<String>) -> Self {
+        Self {
+            field: None,
+            problem: problem.into(),
+        }
+    }
+
+    /// A setting's check failing, named by the line's key for it (`keys(setting)`).
+    pub(crate) fn setting(e: &SettingError, key: impl Fn(Setting) -> &'static str) -> Self {
+        Self::field(
+            key(e.setting),
+            e.value.as_deref().unwrap_or(""),
+            e.problem.clone(),
+        )
+    }
+}
+
+impl StateLine {
+    /// A line naming only the data; everything else takes its default.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            data: data.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Every field of a resolved run: the data spec and options it was loaded
+    /// with, the data itself (for its features), its configuration and its pace.
+    pub fn from_run(
+        spec: &DataSpec,
+        options: &DataOptions,
+        data: &TrainData,
+        config: &TrainConfig,
+        pace: Pace,
+    ) -> Self {
+        let generated = matches!(spec, DataSpec::Generator(_));
+        let arch = &config.architecture;
+        let sizes = &arch.sizes;
+        let features = data.input_features();
+        let (momentum, weight_decay) = match config.optimizer {
+            OptimizerKind::Momentum { momentum, .. } => (Some(momentum), None),
+            OptimizerKind::AdamW { weight_decay, .. } => (None, Some(weight_decay)),
+            OptimizerKind::Sgd | OptimizerKind::Adam { .. } => (None, None),
+        };
+        Self {
+            data: spec.name(),
+            samples: generated.then_some(options.samples),
+            noise: options.noise_for(spec),
+            test_fraction: Some(options.test_fraction),
+            validation_fraction: (options.validation_fraction > 0.0)
+                .then_some(options.validation_fraction),
+            data_seed: Some(options.seed),
+            features,
+            hidden: Some(sizes[1..sizes.len() - 1].to_vec()),
+            activation: Some(arch.hidden),
+            output: Some(arch.output),
+            loss: Some(arch.loss),
+            optimizer: Some(OptimizerChoice::of(&config.optimizer)),
+            momentum,
+            weight_decay,
+            learning_rate: Some(config.learning_rate),
+            l1: Some(config.l1),
+            l2: Some(config.l2),
+            clip: config.clip_norm,
+            batch_size: Some(config.batch_size),
+            seed: Some(config.seed),
+            pace: Some(pace),
+            discretize: None,
+            test_points: None,
+            defaults: None,
+        }
+    }
+
+    /// The data spec it names.
+    pub fn data_spec(&self) -> Result<DataSpec, StateLineError> {
+        DataSpec::parse(&self.data)
+            .map_err(|e| StateLineError::field("data", &encode(&self.data), strip_setting(&e)))
+    }
+
+    /// The data options it defines (defaults for the fields left out).
+    pub fn data_options(&self) -> DataOptions {
+        let d = DataOptions::default();
+        DataOptions {
+            samples: self.samples.unwrap_or(d.samples),
+            noise: self.noise,
+            seed: self.data_seed.unwrap_or(d.seed),
+            validation_fraction: self.validation_fraction.unwrap_or(d.validation_fraction),
+            test_fraction: self.test_fraction.unwrap_or(d.test_fraction),
+            features: self.features.clone(),
+            ..d
+        }
+    }
+
+    /// The training request it defines (defaults for the fields left out).
+    pub fn request(&self) -> TrainRequest {
+        self.request_over(TrainRequest::default())
+    }
+
+    /// `base` with the line's fields in place of its own: what the line defines,
+    /// with the settings a line does not hold (epochs, schedule, threads, shuffle,
+    /// checkpoints) taken from `base`.
+    pub fn request_over(&self, base: TrainRequest) -> TrainRequest {
+        let d = base;
+        TrainRequest {
+            hidden: self.hidden.clone(),
+            activation: self.activation,
+            output: self.output,
+            loss: self.loss,
+            optimizer: self.optimizer,
+            learning_rate: self.learning_rate,
+            momentum: self.momentum,
+            weight_decay: self.weight_decay,
+            l1: self.l1.unwrap_or(d.l1),
+            l2: self.l2.unwrap_or(d.l2),
+            clip_norm: self.clip,
+            batch_size: self.batch_size,
+            seed: self.seed.unwrap_or(d.seed),
+            pace: self.pace,
+            defaults: self.defaults.or(d.defaults),
+            ..d
+        }
+    }
+
+    /// What to tell a user who runs this line for `purpose` when it leaves out
+    /// settings whose defaults differ between headless training and the dashboard,
+    /// and names no `defaults=`: which defaults apply, and how to pick the other's.
+    pub fn defaults_notice(&self, purpose: Purpose) -> Option<String> {
+        if self.defaults.is_some() {
+            return None;
+        }
+        let differ = |r: &&crate::SettingRow| {
+            let [a, b] = Purpose::ALL.map(|p| r.default_for(p, 2));
+            matches!(r.default, crate::DefaultValue::PerPurpose(_)) && a != b
+        };
+        let missing: Vec<&str> = SETTINGS
+            .iter()
+            .filter(differ)
+            .filter_map(|r| r.key)
+            .filter(|key| self.get(key).is_none())
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let other = Purpose::ALL.into_iter().find(|p| *p != purpose)?;
+        let whose = |p: Purpose| match p {
+            Purpose::Headless => "nn-tui train's",
+            Purpose::Dashboard => "the dashboard's",
+        };
+        Some(format!(
+            "the line leaves out {}: {} defaults apply (on small data); add defaults={} for {}",
+            missing.join(", "),
+            whose(purpose),
+            other.name(),
+            whose(other),
+        ))
+    }
+
+    /// Checks every value, naming the line's field: `lr=0: expected a positive ...`.
+    pub fn validate(&self) -> Result<(), StateLineError> {
+        self.data_spec()?;
+        self.data_options()
+            .validate()
+            .map_err(|e| StateLineError::setting(&e, key_of))?;
+        self.request()
+            .validate()
+            .map_err(|e| StateLineError::setting(&e, key_of))
+    }
+
+    /// Reads a state line or a TensorFlow Playground URL (or just its `#...` part).
+    pub fn read(text: &str) -> Result<Imported, StateLineError> {
+        let text = text.trim();
+        if text.split_whitespace().next() == Some(VERSION) {
+            let line: StateLine = text.parse()?;
+            return Ok(Imported {
+                line,
+                notices: Vec::new(),
+            });
+        }
+        if text.contains('#') || text.starts_with("http") {
+            return crate::playground::import(text);
+        }
+        Err(StateLineError::line(format!(
+            "expected a state line starting with {VERSION}, or a TensorFlow Playground URL \
+             (https://playground.tensorflow.org/#activation=...) or its #... part"
+        )))
+    }
+}
+
+/// The line's key for a setting, in validation errors (its name when a line does not hold it).
+fn key_of(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Layers => "hidden",
+        setting => crate::settings::row(setting).key.unwrap_or(setting.name()),
+    }
+}
+
+/// The problem of a data-spec error without the setting's name in front.
+fn strip_setting(e: &nn_train::TrainError) -> String {
+    match e {
+        nn_train::TrainError::Setting(s) => s.problem.clone(),
+        e => e.to_string(),
+    }
+}
+
+fn encode(value: &str) -> String {
+    value.replace('%', "%25").replace(' ', "%20")
+}
+
+impl fmt::Display for StateLine {
+    /// The line: `nn-tui/1`, then `key=value` for every field that is set, in
+    /// [`SETTINGS`]' order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(VERSION)?;
+        for (key, value) in self.fields() {
+            write!(f, " {key}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for StateLine {
+    type Err = StateLineError;
+
+    /// Parses `nn-tui/1` and `key=value` fields separated by spaces, then checks the values.
+    fn from_str(text: &str) -> Result<Self, StateLineError> {
+        let mut words = text.split_whitespace();
+        match words.next() {
+            Some(VERSION) => {}
+            Some(other) if other.starts_with("nn-tui/") => {
+                return Err(StateLineError::line(format!(
+                    "version {other}: this build reads {VERSION}"
+                )));
+            }
+            _ => {
+                return Err(StateLineError::line(format!(
+                    "expected the line to start with {VERSION}"
+                )));
+            }
+        }
+        let mut line = StateLine::default();
+        let mut seen: Vec<&str> = Vec::new();
+        for word in words {
+            let Some((key, value)) = word.split_once('=') else {
+                return Err(StateLineError::line(format!(
+                    "`{word}`: expected key=value, e.g. lr=0.03"
+                )));
+            };
+            if seen.contains(&key) {
+                return Err(StateLineError::field(key, value, "given twice"));
+            }
+            seen.push(key);
+            line.set(key, value)?;
+        }
+        if !seen.contains(&"data") {
+            return Err(StateLineError::line(
+                "no data=...: expected the data, e.g. data=spiral",
+            ));
+        }
+        line.validate()?;
+        Ok(line)
+    }
+}
+
+impl StateLine {
+    /// Sets the field `key` from its text (any key of [`SETTINGS`] a line holds).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), StateLineError> {
+        let Some(parse) = crate::settings::by_key(key).and_then(|r| r.parse) else {
+            let keys: Vec<&str> = crate::settings::keys().collect();
+            return Err(StateLineError::field(
+                key,
+                value,
+                format!("unknown field: expected one of {}", keys.join(", ")),
+            ));
+        };
+        parse(self, value).map_err(|problem| StateLineError::field(key, value, problem))
+    }
+
+    /// The value of the field `key` as the line prints it (`None`: not set, or no such key).
+    pub fn get(&self, key: &str) -> Option<String> {
+        crate::settings::by_key(key)
+            .and_then(|r| r.print)
+            .and_then(|print| print(self))
+    }
+
+    /// Every field that is set, `(key, value)`, in the order the line writes them;
+    /// run.json's `settings`.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        SETTINGS
+            .iter()
+            .filter_map(|r| Some((r.key?, (r.print?)(self)?)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Purpose, load_data};
+
+    fn resolved(line: &StateLine) -> (TrainData, TrainConfig, Pace) {
+        let data = load_data(&line.data_spec().unwrap(), &line.data_options()).unwrap();
+        let request = line.request();
+        let config = request.resolve(Purpose::Dashboard, &data).unwrap();
+        let pace = request.pace(Purpose::Dashboard, data.train.dim());
+        (data, config, pace)
+    }
+
+    #[test]
+    fn the_default_dashboard_run_as_a_line() {
+        let line = StateLine::new("spiral");
+        let (data, config, pace) = resolved(&line);
+        let full = StateLine::from_run(
+            &line.data_spec().unwrap(),
+            &line.data_options(),
+            &data,
+            &config,
+            pace,
+        );
+        assert_eq!(
+            full.to_string(),
+            "nn-tui/1 data=spiral samples=500 noise=0.2 test=0.2 data-seed=42 features=x1,x2 \
+             hidden=8,8 activation=tanh output=softmax loss=ce optimizer=sgd lr=0.03 l1=0 l2=0 \
+             batch=10 seed=42 speed=60"
+        );
+    }
+
+    /// Printed and read back, a run gives the same line, the same data and the
+    /// same initial weights, bit for bit.
+    #[test]
+    fn a_line_recreates_its_run() {
+        let text = "nn-tui/1 data=circle noise=0.35 test=0.3 data-seed=7 features=x1^2,x2^2,sinx1 \
+                    hidden=5,3 activation=relu optimizer=momentum momentum=0.5 lr=0.1 l2=0.003 \
+                    batch=17 seed=99 speed=max discretize=true test-points=false";
+        let line: StateLine = text.parse().unwrap();
+        let (data, config, pace) = resolved(&line);
+        assert_eq!(config.architecture.to_string(), "3-5-3-2");
+        let full = StateLine::from_run(
+            &line.data_spec().unwrap(),
+            &line.data_options(),
+            &data,
+            &config,
+            pace,
+        );
+        let again: StateLine = full.to_string().parse().unwrap();
+        assert_eq!(again, full);
+        let (data2, config2, _) = resolved(&again);
+        assert_eq!(data2, data);
+        assert_eq!(config2, config);
+        let net = |c: &TrainConfig| nn_core::Network::new(c.architecture.clone(), c.seed).unwrap();
+        assert_eq!(net(&config).parameters(), net(&config2).parameters());
+        assert_eq!(line.discretize, Some(true));
+        assert_eq!(line.test_points, Some(false));
+    }
+
+    #[test]
+    fn bad_lines_name_the_field() {
+        let err = |text: &str| text.parse::<StateLine>().unwrap_err().to_string();
+        assert_eq!(
+            err("nn-tui/1 data=spiral lr=abc"),
+            "lr=abc: expected a number, e.g. 0.03"
+        );
+        assert_eq!(
+            err("nn-tui/1 data=spiral lr=0"),
+            "lr=0: expected a positive learning rate such as 0.01"
+        );
+        assert_eq!(
+            err("nn-tui/1 data=spiral batch=0"),
+            "batch=0: expected at least 1 sample per mini-batch"
+        );
+        assert_eq!(
+            err("nn-tui/1 data=spiral test=1.5"),
+            "test=1.5: expected a fraction from 0 up to (not including) 1"
+        );
+        assert_eq!(
+            err("nn-tui/1 data=spiral speed=0"),
+            "speed=0: expected max or a number of epochs per second of at least 1, e.g. 60"
+        );
+        assert_eq!(
+            err("nn-tui/1 data=spiral features=x1,x9"),
+            "features=x1,x9: unknown feature `x9`: expected names from \
+             x1, x2, x1^2, x2^2, x1x2, sinx1, sinx2, cosx1, cosx2"
+        );
+        assert!(err("nn-tui/1 data=nosuch").starts_with("data=nosuch: expected one of xor,"));
+        assert!(err("nn-tui/1 data=spiral colour=red").starts_with("colour=red: unknown field"));
+        assert_eq!(
+            err("nn-tui/1 data=spiral lr=0.1 lr=0.2"),
+            "lr=0.2: given twice"
+        );
+        assert_eq!(
+            err("nn-tui/1 lr=0.1"),
+            "no data=...: expected the data, e.g. data=spiral"
+        );
+        assert_eq!(
+            err("nn-tui/2 data=spiral"),
+            "version nn-tui/2: this build reads nn-tui/1"
+        );
+        assert_eq!(
+            err("nn-tui/1 data=spiral hidden"),
+            "`hidden`: expected key=value, e.g. lr=0.03"
+        );
+        assert_eq!(
+            err("nn-tui/1 data=spiral activation=softmax"),
+            "activation=softmax: expected sigmoid, tanh, relu or linear"
+        );
+        let read = StateLine::read("spiral please").unwrap_err().to_string();
+        assert!(
+            read.starts_with("expected a state line starting with nn-tui/1"),
+            "{read}"
+        );
+    }
+
+    #[test]
+    fn short_lines_take_the_defaults_and_paths_keep_their_spaces() {
+        let line: StateLine = "nn-tui/1 data=circle hidden= features=x1^2,x2^2"
+            .parse()
+            .unwrap();
+        assert_eq!(line.hidden, Some(vec![]));
+        let (_, config, pace) = resolved(&line);
+        assert_eq!(config.architecture.to_string(), "2-2");
+        assert_eq!(config.batch_size, 10);
+        assert_eq!(pace, Pace::PLAYGROUND);
+        let spaced = StateLine::new("my data.csv");
+        assert_eq!(spaced.to_string(), "nn-tui/1 data=my%20data.csv");
+        let mut back = StateLine::default();
+        back.set("data", "my%20data.csv").unwrap();
+        assert_eq!(back.data, "my data.csv");
+    }
+
+    /// Issue 26 item 11: a partial line says whose defaults fill it in, and
+    /// `defaults=` makes it one run wherever it is used (epochs aside: headless
+    /// training ends, the dashboard's runs until stopped).
+    #[test]
+    fn a_partial_line_says_whose_defaults_apply_and_defaults_picks_them() {
+        let partial: StateLine = "nn-tui/1 data=circle hidden=".parse().unwrap();
+        assert_eq!(
+            partial.defaults_notice(Purpose::Headless).unwrap(),
+            "the line leaves out activation, optimizer, lr, batch, speed: nn-tui train's \
+             defaults apply (on small data); add defaults=dashboard for the dashboard's"
+        );
+        assert!(
+            partial
+                .defaults_notice(Purpose::Dashboard)
+                .unwrap()
+                .contains("add defaults=headless")
+        );
+        let data = load_data(&partial.data_spec().unwrap(), &partial.data_options()).unwrap();
+        let resolve = |line: &StateLine, purpose| line.request().resolve(purpose, &data).unwrap();
+        let headless = resolve(&partial, Purpose::Headless);
+        let dashboard = resolve(&partial, Purpose::Dashboard);
+        assert_ne!(headless.batch_size, dashboard.batch_size);
+
+        let pinned: StateLine = "nn-tui/1 data=circle hidden= defaults=dashboard"
+            .parse()
+            .unwrap();
+        assert_eq!(pinned.defaults_notice(Purpose::Headless), None);
+        let trained = resolve(&pinned, Purpose::Headless);
+        assert_eq!(
+            TrainConfig {
+                epochs: dashboard.epochs,
+                ..trained.clone()
+            },
+            dashboard
+        );
+        assert_eq!(trained.epochs, 100);
+        assert_eq!(
+            pinned.request().pace(Purpose::Headless, 2),
+            Pace::PLAYGROUND
+        );
+        assert_eq!(
+            pinned.to_string(),
+            "nn-tui/1 data=circle hidden= defaults=dashboard"
+        );
+        // A full line names every setting: nothing to say.
+        let (data, config, pace) = resolved(&StateLine::new("spiral"));
+        let spec = DataSpec::parse("spiral").unwrap();
+        let full = StateLine::from_run(&spec, &DataOptions::default(), &data, &config, pace);
+        assert_eq!(full.defaults_notice(Purpose::Headless), None);
+    }
+}

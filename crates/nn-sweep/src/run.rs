@@ -1,0 +1,700 @@
+//! Running a sweep: every trial's run checked before any starts, the data
+//! loaded once per data setting, and the jobs spread over the cores.
+//!
+//! Scheduling: each job asks [`nn_train::useful_threads`] how many threads its
+//! run can keep busy. A small network's step runs on one thread whatever the
+//! pool holds (below 6 MFLOP a step), so it gets one thread and as many such
+//! trials run at once as there are cores; a wider one gets a thread per shard of
+//! its batch (up to the cores) and fewer run beside it. A job starts when its
+//! threads are free, taking jobs in order from one queue, so a slow trial never
+//! holds the others back. Thread counts never change a run's bits, so every
+//! trial's model is the one `nn-tui train --state <its line> --epochs <epochs>`
+//! trains alone.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use nn_run::{
+    DataOptions, DataSpec, Event, Pace, Purpose, RunHeadless, RunInfo, RunState, RunWriter,
+    SessionOptions, StateLine, TrainRequest, WriterOptions,
+};
+use nn_train::{TrainConfig, TrainData, Trainer};
+
+use crate::SweepError;
+use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
+use crate::data::SharedData;
+use crate::record::{Best, JobResult, JobStatus, ResultsLog, read_results, rewrite_results};
+use crate::spec::{Job, SweepSpec, Trial};
+
+/// The spec's file in a sweep directory.
+pub const SPEC_FILE: &str = "sweep.json";
+/// The folder of the trials' run directories.
+pub const TRIALS_DIR: &str = "trials";
+
+/// A sweep directory and what it holds.
+pub struct Sweep {
+    dir: PathBuf,
+    spec: SweepSpec,
+    trials: Vec<Trial>,
+}
+
+/// How to run a sweep.
+pub struct RunOptions {
+    /// Cores to use.
+    pub cores: usize,
+    /// Set to stop: running jobs end (and are run again by `--resume`).
+    pub stop: Arc<AtomicBool>,
+}
+
+/// What a sweep's run ends with.
+pub struct Finished {
+    /// Every result, those of earlier runs of the sweep included.
+    pub results: Vec<JobResult>,
+    /// Jobs run this time.
+    pub ran: usize,
+    /// Jobs found finished (a resumed sweep).
+    pub kept: usize,
+    /// Distinct data settings loaded.
+    pub data_loaded: usize,
+    /// Wall-clock seconds of this run.
+    pub seconds: f64,
+    /// Stopped before all jobs finished.
+    pub interrupted: bool,
+    /// The worker threads' time on a CPU and ready to run waiting for one
+    /// (Linux; their busy share of the cores is this over wall time x cores).
+    pub workers: Option<ThreadTimes>,
+    /// The process's CPU seconds over this run, every thread's (Linux).
+    pub cpu_seconds: Option<f64>,
+}
+
+impl Sweep {
+    /// Starts a sweep directory: `dir` (created; it must not hold a sweep) gets `sweep.json`.
+    ///
+    /// # Errors
+    /// The folder holds a sweep or a run, or cannot be written; the spec's lines do not read.
+    pub fn create(dir: &Path, spec: SweepSpec) -> Result<Self, SweepError> {
+        let trials = spec.trials()?;
+        std::fs::create_dir_all(dir).map_err(|e| SweepError::io(dir, e))?;
+        if dir.join(SPEC_FILE).exists() || dir.join(nn_run::RUN_INFO_FILE).exists() {
+            return Err(SweepError::Taken(dir.to_path_buf()));
+        }
+        let json = serde_json::to_vec_pretty(&spec).expect("a spec serialises: plain data");
+        let path = dir.join(SPEC_FILE);
+        nn_atomic_write::write_atomically(&path, &json)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            spec,
+            trials,
+        })
+    }
+
+    /// Opens the sweep in `dir`.
+    ///
+    /// # Errors
+    /// No `sweep.json` there, or one that does not read.
+    pub fn open(dir: &Path) -> Result<Self, SweepError> {
+        let spec = read_spec(dir)?;
+        let trials = spec.trials()?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            spec,
+            trials,
+        })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The data of its trials, folds cut as the spec says (none loaded yet).
+    ///
+    /// # Errors
+    /// The base line does not read.
+    pub fn shared_data(&self) -> Result<SharedData, SweepError> {
+        let base: StateLine = self.spec.base.parse()?;
+        Ok(SharedData::new(
+            self.spec.target.clone(),
+            self.spec.folds,
+            base.data_seed.unwrap_or_default(),
+        ))
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &SweepSpec {
+        &self.spec
+    }
+
+    /// The trials.
+    pub fn trials(&self) -> &[Trial] {
+        &self.trials
+    }
+
+    /// Runs every job without a result yet; `on_result` hears of each as it ends.
+    ///
+    /// # Errors
+    /// A trial's run cannot be set up (before anything runs), data that cannot be
+    /// loaded, a job that fails, or results that cannot be written.
+    pub fn run(
+        &self,
+        shared: &mut SharedData,
+        options: &RunOptions,
+        on_result: &mut dyn FnMut(&JobResult),
+    ) -> Result<Finished, SweepError> {
+        let started = Instant::now();
+        let cpu_start = process_cpu_seconds();
+        let workers = Mutex::new(Some(ThreadTimes::default()));
+        let mut results = read_results(&self.dir)?;
+        // A line cut short by a kill goes before new lines are appended.
+        rewrite_results(&self.dir, &results)?;
+        let kept = results.len();
+        // Every trial's run is set up (and refused) before any starts.
+        let mut plans = Vec::with_capacity(self.trials.len());
+        for trial in &self.trials {
+            plans.push(self.plan(trial, shared, options.cores)?);
+        }
+        let done: BTreeSet<(Job, usize)> = results.iter().map(|r| (r.job(), r.rung)).collect();
+        let rungs = match self.spec.halving {
+            Some(h) => h.rungs(self.spec.epochs),
+            None => vec![self.spec.epochs],
+        };
+        let mut log = ResultsLog::open(&self.dir)?;
+        let mut ran = 0;
+        let mut live: BTreeMap<Job, Live> = BTreeMap::new();
+        let mut alive: Vec<usize> = (0..self.trials.len()).collect();
+        for (rung, &epochs) in rungs.iter().enumerate() {
+            let jobs: Vec<Job> = self
+                .spec
+                .jobs(self.trials.len())
+                .into_iter()
+                .filter(|j| alive.contains(&j.trial) && !done.contains(&(*j, rung)))
+                .collect();
+            for job in &jobs {
+                if !live.contains_key(job) {
+                    // Whatever a killed sweep left of this job goes: it runs again whole.
+                    let dir = self.dir.join(TRIALS_DIR).join(job.dir_name());
+                    if dir.exists() {
+                        std::fs::remove_dir_all(&dir).map_err(|e| SweepError::io(&dir, e))?;
+                    }
+                }
+            }
+            let last = rung + 1 == rungs.len();
+            let work = jobs
+                .into_iter()
+                .map(|job| (job, live.remove(&job)))
+                .collect();
+            let batch = self.run_jobs(
+                work,
+                &plans,
+                (epochs, rung, last),
+                options,
+                &workers,
+                &mut |r, l| {
+                    if let Some(l) = l {
+                        live.insert(r.job(), l);
+                    }
+                    log.append(r)?;
+                    on_result(r);
+                    results.push(r.clone());
+                    ran += 1;
+                    Ok(())
+                },
+            )?;
+            if batch {
+                return Ok(Finished {
+                    results,
+                    ran,
+                    kept,
+                    data_loaded: shared.len(),
+                    seconds: started.elapsed().as_secs_f64(),
+                    interrupted: true,
+                    workers: workers.into_inner().expect("worker times"),
+                    cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
+                });
+            }
+            if let (Some(h), false) = (self.spec.halving, last) {
+                alive = crate::select::promoted(&results, rung, &alive, &self.trials, h.eta);
+                // Trials halted here end their recording.
+                let halted: Vec<Job> = live
+                    .keys()
+                    .filter(|j| !alive.contains(&j.trial))
+                    .copied()
+                    .collect();
+                for job in halted {
+                    if let Some(l) = live.remove(&job) {
+                        l.finish(None);
+                    }
+                }
+            }
+        }
+        Ok(Finished {
+            results,
+            ran,
+            kept,
+            data_loaded: shared.len(),
+            seconds: started.elapsed().as_secs_f64(),
+            interrupted: false,
+            workers: workers.into_inner().expect("worker times"),
+            cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
+        })
+    }
+
+    /// A trial's run, resolved against its data (every fold's, with folds).
+    fn plan(
+        &self,
+        trial: &Trial,
+        shared: &mut SharedData,
+        cores: usize,
+    ) -> Result<Plan, SweepError> {
+        let line: StateLine = trial.line.parse()?;
+        let loaded = shared.of(&line).map_err(|e| SweepError::trial(trial, &e))?;
+        let request = trial_request(&line, self.spec.epochs);
+        let config = request
+            .resolve(Purpose::Headless, &loaded.trials)
+            .map_err(|e| SweepError::trial(trial, &e))?;
+        config
+            .check_against(&loaded.trials)
+            .map_err(|e| SweepError::trial(trial, &e))?;
+        let threads = nn_train::useful_threads(&config, cores);
+        Ok(Plan {
+            config: TrainConfig { threads, ..config },
+            spec: loaded.spec.clone(),
+            options: loaded.options.clone(),
+            data: Arc::clone(&loaded.trials),
+            folds: loaded.folds.clone(),
+            line: trial.line.clone(),
+        })
+    }
+
+    /// Runs `work` on the cores; returns whether it was stopped. Each worker
+    /// adds its thread's times to `workers` as it ends.
+    fn run_jobs(
+        &self,
+        work: Vec<(Job, Option<Live>)>,
+        plans: &[Plan],
+        (epochs, rung, last): (usize, usize, bool),
+        options: &RunOptions,
+        workers: &Mutex<Option<ThreadTimes>>,
+        report: &mut Report<'_>,
+    ) -> Result<bool, SweepError> {
+        let cores = options.cores.max(1);
+        let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
+        let pool = Cores::new(cores);
+        let (tx, rx) = mpsc::channel::<JobOutcome>();
+        let failed = AtomicBool::new(false);
+        std::thread::scope(|scope| -> Result<(), SweepError> {
+            // More workers than cores: a worker setting up or closing a run
+            // directory waits on the disk without a core's token, while others train.
+            for _ in 0..cores * 2 + 2 {
+                let tx = tx.clone();
+                let (queue, pool, failed) = (&queue, &pool, &failed);
+                scope.spawn(move || {
+                    let start = thread_times();
+                    let add_times = || {
+                        let mut total = workers.lock().expect("worker times");
+                        match (total.as_mut(), start, thread_times()) {
+                            (Some(total), Some(a), Some(b)) => *total += b - a,
+                            _ => *total = None,
+                        }
+                    };
+                    loop {
+                        if options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst) {
+                            add_times();
+                            return;
+                        }
+                        let Some((job, live)) = queue.lock().expect("queue").pop_front() else {
+                            add_times();
+                            return;
+                        };
+                        let plan = &plans[job.trial];
+                        let out = self.run_job(
+                            job,
+                            plan,
+                            live,
+                            (epochs, rung, last),
+                            (pool, workers),
+                            &options.stop,
+                        );
+                        if out.is_err() {
+                            failed.store(true, Ordering::SeqCst);
+                        }
+                        if tx.send(out).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut first_error = None;
+            for out in rx {
+                match out {
+                    Ok(None) => {}
+                    Ok(Some((r, l))) => {
+                        if let Err(e) = report(&r, l) {
+                            failed.store(true, Ordering::SeqCst);
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        })?;
+        Ok(options.stop.load(Ordering::SeqCst))
+    }
+
+    /// Trains one job to `epochs` (continuing `live` if given): its run directory,
+    /// its best validation epoch. It holds its threads' worth of `cores` while it
+    /// trains, not while its run directory is set up or closed. An interrupted
+    /// job reports nothing.
+    fn run_job(
+        &self,
+        job: Job,
+        plan: &Plan,
+        live: Option<Live>,
+        (epochs, rung, last): (usize, usize, bool),
+        (cores, workers): (&Cores, &Mutex<Option<ThreadTimes>>),
+        stop: &AtomicBool,
+    ) -> JobOutcome {
+        let started = Instant::now();
+        let trial = &self.trials[job.trial];
+        let name = job.dir_name();
+        let dir_rel = Path::new(TRIALS_DIR).join(&name);
+        let mut live = if let Some(l) = live {
+            l
+        } else {
+            let data = match job.fold {
+                Some(f) => Arc::clone(&plan.folds[f]),
+                None => Arc::clone(&plan.data),
+            };
+            let trainer = Trainer::new(plan.config.clone(), data)
+                .map_err(|e| SweepError::trial(trial, &e))?;
+            let info = RunInfo::new(
+                &plan.spec,
+                &plan.options,
+                &trainer,
+                Pace::Max,
+                train_command(&plan.line, self.spec.epochs, self.spec.target.as_deref()),
+            );
+            let writer = RunWriter::create(
+                &self.dir.join(&dir_rel),
+                &info,
+                trainer.model_info(),
+                WriterOptions::default(),
+            )
+            .map_err(|e| SweepError::Record(e.to_string()))?;
+            Live {
+                trainer,
+                writer: Some(writer),
+                best: None,
+                seconds: 0.0,
+                train_seconds: 0.0,
+                train_cpu_seconds: None,
+            }
+        };
+        live.trainer.set_epochs(epochs);
+        let session = SessionOptions {
+            progress_interval: Duration::from_millis(250),
+            snapshot_interval: WriterOptions::default().snapshot_interval,
+            ..SessionOptions::default()
+        };
+        let Live {
+            trainer,
+            writer,
+            best,
+            ..
+        } = &mut live;
+        let held = cores.take(plan.config.threads);
+        let training = Instant::now();
+        // The run happens on the trainer's own thread, which emits the events:
+        // its times from the first event to the last are the training's.
+        let (mut first, mut latest) = (None, None);
+        let mut ended = false;
+        let summary = trainer.run(stop, &session, &mut |event: Event| {
+            if first.is_none() {
+                first = thread_times();
+            }
+            if let Event::EpochEnd(report) = &event
+                && let Some(v) = &report.validation
+            {
+                let here = Best {
+                    epoch: report.epoch,
+                    accuracy: v.accuracy(),
+                    loss: v.loss,
+                };
+                if best.is_none_or(|b| here.better_than(&b)) {
+                    *best = Some(here);
+                }
+            }
+            if let Event::State(state) = &event {
+                ended |= *state != RunState::Running;
+            }
+            // A trial's weights are recorded once, at its end (the latest snapshot,
+            // the replay history's one entry, the final model): a snapshot per
+            // history epoch, each a file written and synced, would cost more than
+            // a small trial's training. `nn-tui train --state` records the full history.
+            let snapshot = matches!(event, Event::Snapshot(_));
+            if let Some(w) = writer.as_mut()
+                && (!snapshot || ended)
+            {
+                w.observe(&event);
+            }
+            if matches!(event, Event::Finished(_)) {
+                latest = thread_times();
+            }
+        });
+        live.train_seconds += training.elapsed().as_secs_f64();
+        drop(held);
+        let run_times = first.zip(latest).map(|(a, b)| b - a);
+        {
+            let mut total = workers.lock().expect("worker times");
+            match (total.as_mut(), run_times) {
+                (Some(total), Some(t)) => *total += t,
+                _ => *total = None,
+            }
+        }
+        // One thread: the trainer's thread did all the training's work.
+        if let (1, Some(t)) = (plan.config.threads, run_times) {
+            *live.train_cpu_seconds.get_or_insert(0.0) += t.running;
+        }
+        summary.map_err(|e| SweepError::trial(trial, &e))?;
+        live.seconds += started.elapsed().as_secs_f64();
+        if stop.load(Ordering::SeqCst) && !live.trainer.is_finished() {
+            // Not a result: `--resume` runs it again.
+            live.finish(None);
+            return Ok(None);
+        }
+        let diverged = live.trainer.has_diverged();
+        let status = match (diverged, last) {
+            (true, _) => JobStatus::Diverged,
+            (false, true) => JobStatus::Finished,
+            (false, false) => JobStatus::Rung,
+        };
+        let finishing = last || diverged;
+        if finishing {
+            let t = Instant::now();
+            live.finish_recording();
+            live.seconds += t.elapsed().as_secs_f64();
+        }
+        let result = JobResult {
+            trial: job.trial,
+            fold: job.fold,
+            config: trial.config,
+            rung,
+            axes: trial.axes.clone(),
+            status,
+            epochs: live.trainer.epoch(),
+            best: live.best.filter(|b| b.score().is_some()),
+            seconds: live.seconds,
+            train_seconds: live.train_seconds,
+            train_cpu_seconds: live.train_cpu_seconds,
+            threads: plan.config.threads,
+            dir: dir_rel,
+        };
+        Ok(Some((result, (!finishing).then_some(live))))
+    }
+}
+
+/// What one job ends with: its result and, between halving's rungs, its open run
+/// (`None`: stopped before the end, not a result).
+type JobOutcome = Result<Option<(JobResult, Option<Live>)>, SweepError>;
+
+/// Hears of each result (and keeps the open run of a job that goes on).
+type Report<'a> = dyn FnMut(&JobResult, Option<Live>) -> Result<(), SweepError> + 'a;
+
+/// A trial's run, ready to train.
+struct Plan {
+    config: TrainConfig,
+    spec: DataSpec,
+    options: DataOptions,
+    data: Arc<TrainData>,
+    folds: Vec<Arc<TrainData>>,
+    line: String,
+}
+
+/// A job between halving's rungs: its trainer and recording stay open.
+pub(crate) struct Live {
+    trainer: Trainer,
+    writer: Option<RunWriter>,
+    best: Option<Best>,
+    seconds: f64,
+    train_seconds: f64,
+    train_cpu_seconds: Option<f64>,
+}
+
+impl Live {
+    fn finish_recording(&mut self) {
+        if let Some(w) = self.writer.take() {
+            // The recording is a record: a failure costs it, not the sweep.
+            let _ = w.finish(Some(self.trainer.network()), None);
+        }
+    }
+
+    fn finish(mut self, failure: Option<String>) {
+        if let Some(w) = self.writer.take() {
+            let _ = w.finish(Some(self.trainer.network()), failure);
+        }
+    }
+}
+
+/// Cores as tokens: a job takes its threads' worth before it starts.
+struct Cores {
+    free: Mutex<usize>,
+    freed: Condvar,
+    total: usize,
+}
+
+/// Threads held until dropped.
+struct Held<'a> {
+    cores: &'a Cores,
+    n: usize,
+}
+
+impl Cores {
+    fn new(total: usize) -> Self {
+        Self {
+            free: Mutex::new(total),
+            freed: Condvar::new(),
+            total,
+        }
+    }
+
+    fn take(&self, n: usize) -> Held<'_> {
+        let n = n.clamp(1, self.total);
+        let mut free = self.free.lock().expect("cores");
+        while *free < n {
+            free = self.freed.wait(free).expect("cores");
+        }
+        *free -= n;
+        Held { cores: self, n }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        *self.cores.free.lock().expect("cores") += self.n;
+        self.cores.freed.notify_all();
+    }
+}
+
+/// The request `nn-tui train --state <line> --epochs <epochs>` makes.
+pub fn trial_request(line: &StateLine, epochs: usize) -> TrainRequest {
+    line.request_over(TrainRequest {
+        epochs: Some(epochs),
+        ..TrainRequest::default()
+    })
+}
+
+/// The command that trains `line` alone for `epochs` (on CSV data's `target` column), as words.
+pub fn train_command(line: &str, epochs: usize, target: Option<&str>) -> Vec<String> {
+    let mut words: Vec<String> = vec![
+        "nn-tui".into(),
+        "train".into(),
+        "--state".into(),
+        line.into(),
+        "--epochs".into(),
+        epochs.to_string(),
+    ];
+    if let Some(t) = target {
+        words.extend(["--target".into(), t.into()]);
+    }
+    words
+}
+
+/// Reads `dir/sweep.json`.
+///
+/// # Errors
+/// No such file, or one that does not read.
+pub fn read_spec(dir: &Path) -> Result<SweepSpec, SweepError> {
+    let path = dir.join(SPEC_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| SweepError::io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| SweepError::Spec {
+        path,
+        problem: e.to_string(),
+    })
+}
+
+/// A sweep directory at a glance, as `nn-tui runs` lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SweepSummary {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The base run's data.
+    pub data: String,
+    /// The axes, `key=values` as given.
+    pub axes: Vec<String>,
+    /// Trials.
+    pub trials: usize,
+    /// Jobs (trials times folds).
+    pub jobs: usize,
+    /// Jobs with a result.
+    pub done: usize,
+    /// The best trial's ranking figure (accuracy, or minus the loss).
+    pub best: Option<f64>,
+    /// `accuracy` or `loss`.
+    pub metric: &'static str,
+    /// When sweep.json was written (seconds since 1970).
+    pub started: f64,
+}
+
+/// Every sweep directory directly under `root` (a folder holding `sweep.json`),
+/// oldest first; those that cannot be read come last, as errors.
+///
+/// # Errors
+/// `root` cannot be listed.
+pub fn list_sweeps(root: &Path) -> Result<Vec<Result<SweepSummary, SweepError>>, SweepError> {
+    let entries = std::fs::read_dir(root).map_err(|e| SweepError::io(root, e))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join(SPEC_FILE).is_file())
+        .collect();
+    dirs.sort();
+    let mut out: Vec<Result<SweepSummary, SweepError>> =
+        dirs.iter().map(|d| summarise(d)).collect();
+    out.sort_by(|a, b| match (a, b) {
+        (Ok(a), Ok(b)) => a.started.total_cmp(&b.started),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => std::cmp::Ordering::Equal,
+    });
+    Ok(out)
+}
+
+fn summarise(dir: &Path) -> Result<SweepSummary, SweepError> {
+    let sweep = Sweep::open(dir)?;
+    let spec = sweep.spec();
+    let results = read_results(dir)?;
+    let folds = spec.folds.unwrap_or(1);
+    let standings = crate::select::standings(&results, &sweep.trials, folds, &[]);
+    let started = std::fs::metadata(dir.join(SPEC_FILE))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0.0, |d| d.as_secs_f64());
+    let base: StateLine = spec.base.parse()?;
+    let mut axes: Vec<String> = spec.grid.iter().map(ToString::to_string).collect();
+    if spec.random_count > 0 {
+        axes.push(format!("random {}", spec.random_count));
+    }
+    Ok(SweepSummary {
+        dir: dir.to_path_buf(),
+        data: base.data,
+        axes,
+        trials: sweep.trials.len(),
+        jobs: sweep.trials.len() * folds,
+        done: results
+            .iter()
+            .filter(|r| r.status != JobStatus::Rung || spec.halving.is_none())
+            .count(),
+        best: standings.trials.first().and_then(|t| t.score),
+        metric: standings.metric,
+        started,
+    })
+}

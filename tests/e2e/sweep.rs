@@ -1,0 +1,356 @@
+//! `nn-tui sweep`: bad axes refused before anything runs, every trial the model
+//! `train --state` trains alone, K folds repeat, and a sweep killed with
+//! `kill -9` finishes with `--resume` without redoing its finished trials.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+#[test]
+fn a_bad_axis_is_one_line_naming_the_key_before_anything_runs() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--grid", "rate=0.1"],
+            "error: --grid rate=0.1: unknown setting rate; expected one of data, samples,",
+        ),
+        (
+            &["--grid", "lr=0.1,abc"],
+            "error: --grid lr=0.1,abc: lr=abc: expected a number, e.g. 0.03",
+        ),
+        (
+            &["--grid", "activation=relu,softmax"],
+            "error: --grid activation=relu,softmax: activation=softmax: expected sigmoid, tanh, relu or linear",
+        ),
+        (
+            &["--random", "5", "lr=log:0..1"],
+            "error: --random lr=log:0..1: lr: a log range needs a positive lower end, not 0",
+        ),
+        (
+            &["--random", "five", "lr=0.1..1"],
+            "error: --random five: expected the number of configurations first",
+        ),
+    ];
+    for (axis, expected) in cases {
+        let out = run(
+            d,
+            &[&["sweep", "--data", "xor", "--epochs", "2"], axis].concat(),
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{axis:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{axis:?}: {stderr}");
+        assert!(stderr.starts_with(expected), "{axis:?}: {stderr}");
+        assert!(!d.join("runs").exists(), "{axis:?} made a sweep directory");
+    }
+}
+
+fn state_line(run_dir: &Path) -> String {
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("run.json")).unwrap()).unwrap();
+    info["state_line"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn every_trial_is_the_model_train_state_trains_alone_and_runs_lists_the_sweep() {
+    let dir = tempdir();
+    let d = dir.path();
+    let report = run_json(
+        d,
+        &[
+            "sweep",
+            "--data",
+            "xor",
+            "--epochs",
+            "6",
+            "--grid",
+            "lr=0.01,0.1",
+            "--grid",
+            "hidden=4,8:8",
+            "--dir",
+            "runs/s",
+            "--json",
+        ],
+    );
+    assert_eq!(report["trials"], 4);
+    assert_eq!(report["jobs_run"], 4);
+    let trials = d.join("runs/s/trials");
+    let mut names: Vec<String> = std::fs::read_dir(&trials)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["t0000", "t0001", "t0002", "t0003"]);
+    for name in &names {
+        let line = state_line(&trials.join(name));
+        let out = run(
+            d,
+            &[
+                "train",
+                "--state",
+                &line,
+                "--epochs",
+                "6",
+                "--save",
+                "alone.safetensors",
+                "--no-run-dir",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let alone = std::fs::read(d.join("alone.safetensors")).unwrap();
+        let trial = std::fs::read(trials.join(name).join("model.safetensors")).unwrap();
+        assert!(
+            alone == trial,
+            "trial {name} differs from train --state '{line}'"
+        );
+    }
+    // The winner: its line, the command that trains it, its one test.
+    let winner = &report["winner"];
+    let line = winner["line"].as_str().unwrap();
+    assert!(line.starts_with("nn-tui/1 data=xor"), "{winner}");
+    assert!(
+        line.contains(" val=0.2 "),
+        "the validation split is carved: {line}"
+    );
+    let command = winner["command"].as_str().unwrap();
+    assert!(
+        command.starts_with(&format!("nn-tui train --state '{line}' --epochs 6")),
+        "{command}"
+    );
+    assert!(
+        winner["test"]["accuracy"].as_f64().unwrap() > 0.5,
+        "{winner}"
+    );
+    assert_eq!(report["configs"][0]["best_trial"], winner["trial"]);
+    // Ranked on validation: the first configuration's mean is the highest.
+    let means: Vec<f64> = report["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["mean"].as_f64().unwrap())
+        .collect();
+    assert!(means.windows(2).all(|w| w[0] >= w[1]), "{means:?}");
+    assert_eq!(report["marginals"][0]["key"], "lr");
+    let csv = std::fs::read_to_string(d.join("runs/s/results.csv")).unwrap();
+    assert!(
+        csv.starts_with("rank,trial,config,lr,hidden,status,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    let jsonl = std::fs::read_to_string(d.join("runs/s/results.jsonl")).unwrap();
+    assert_eq!(jsonl.lines().count(), 4);
+    let listed = run(d, &["runs"]);
+    let listed = text(&listed.stdout);
+    assert!(
+        listed.contains("SWEEP") && listed.contains("lr=0.01,0.1 hidden=4,8:8"),
+        "{listed}"
+    );
+    assert!(listed.contains("4/4 jobs"), "{listed}");
+}
+
+#[test]
+fn folds_are_seeded_and_repeat() {
+    let dir = tempdir();
+    let d = dir.path();
+    let sweep = |name: &str| {
+        run_json(
+            d,
+            &[
+                "sweep",
+                "--data",
+                "xor",
+                "--epochs",
+                "3",
+                "--grid",
+                "lr=0.01,0.1",
+                "--folds",
+                "3",
+                "--dir",
+                name,
+                "--json",
+            ],
+        )
+    };
+    let (a, b) = (sweep("a"), sweep("b"));
+    assert_eq!(a["jobs_run"], 6, "2 trials x 3 folds");
+    for report in [&a, &b] {
+        assert!(
+            report["winner"]["line"]
+                .as_str()
+                .unwrap()
+                .contains(" test=0.2 ")
+        );
+        assert!(!report["winner"]["line"].as_str().unwrap().contains(" val="));
+        assert!(
+            report["winner"]["model"]
+                .as_str()
+                .unwrap()
+                .ends_with("winner.safetensors")
+        );
+    }
+    assert_eq!(a["configs"], b["configs"]);
+    assert_eq!(a["winner"]["test"], b["winner"]["test"]);
+    let scores = |dir: &str| -> Vec<Value> {
+        std::fs::read_to_string(d.join(dir).join("results.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["best"].clone())
+            .collect()
+    };
+    let (mut sa, mut sb) = (scores("a"), scores("b"));
+    sa.sort_by_key(ToString::to_string);
+    sb.sort_by_key(ToString::to_string);
+    assert_eq!(sa, sb);
+}
+
+#[test]
+fn a_sweep_killed_with_kill_9_finishes_with_resume_without_redoing_finished_trials() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut child = Command::new(BIN)
+        .args([
+            "sweep",
+            "--data",
+            "spiral",
+            "--epochs",
+            "200",
+            "--grid",
+            "lr=0.003,0.01,0.02,0.03",
+            "--seeds",
+            "2",
+            "--cores",
+            "1",
+            "--dir",
+            "s",
+        ])
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let results = d.join("s/results.jsonl");
+    let started = Instant::now();
+    let lines = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
+    while lines(&results) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no result in a minute"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sweep ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = std::fs::read_to_string(&results).unwrap();
+    let kept: Vec<Value> = before
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(kept.len() < 8, "killed too late: {before}");
+    let modified = |trial: &Value| {
+        let dir = d.join("s").join(trial["dir"].as_str().unwrap());
+        std::fs::metadata(dir.join("model.safetensors"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let times: Vec<_> = kept.iter().map(modified).collect();
+
+    let out = run(d, &["sweep", "--resume", "s"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("ran {} jobs", 8 - kept.len())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("({} kept from before)", kept.len())),
+        "{stderr}"
+    );
+    let after = std::fs::read_to_string(&results).unwrap();
+    let all: Vec<Value> = after
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(all.len(), 8, "{after}");
+    let mut trials: Vec<u64> = all.iter().map(|r| r["trial"].as_u64().unwrap()).collect();
+    trials.sort_unstable();
+    assert_eq!(trials, (0..8).collect::<Vec<u64>>());
+    assert_eq!(
+        &all[..kept.len()],
+        &kept[..],
+        "finished results kept as they were"
+    );
+    for (trial, time) in kept.iter().zip(times) {
+        assert_eq!(
+            modified(trial),
+            time,
+            "finished trial {trial} was trained again"
+        );
+    }
+    assert!(
+        text(&out.stdout).contains("winner: trial"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn halving_trains_less_than_the_grid_and_its_winner_is_the_model_train_trains_alone() {
+    let dir = tempdir();
+    let d = dir.path();
+    let report = run_json(
+        d,
+        &[
+            "sweep",
+            "--data",
+            "xor",
+            "--epochs",
+            "9",
+            "--grid",
+            "lr=0.003,0.01,0.1",
+            "--grid",
+            "hidden=2,4,8",
+            "--halving",
+            "--dir",
+            "h",
+            "--json",
+        ],
+    );
+    // 9 configurations, eta 3: 9 at 1 epoch, 3 more to 3 epochs, 1 more to 9.
+    assert_eq!(report["jobs_run"], 13, "{report}");
+    assert_eq!(report["grid_epochs"], 81);
+    // Six stop after 1 epoch, two after 3, one trains all 9: 6 + 6 + 9.
+    assert_eq!(report["epochs_trained"], 21, "{report}");
+    let winner = &report["winner"];
+    assert_eq!(report["configs"][0]["rung"], 2);
+    let line = winner["line"].as_str().unwrap();
+    let out = run(
+        d,
+        &[
+            "train",
+            "--state",
+            line,
+            "--epochs",
+            "9",
+            "--save",
+            "alone.safetensors",
+            "--no-run-dir",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let alone = std::fs::read(d.join("alone.safetensors")).unwrap();
+    let model = std::fs::read(d.join(winner["model"].as_str().unwrap())).unwrap();
+    assert!(
+        alone == model,
+        "the winner, trained rung by rung, differs from one run of 9 epochs"
+    );
+}

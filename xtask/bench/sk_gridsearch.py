@@ -1,0 +1,86 @@
+"""scikit-learn's side of `cargo xtask bench-sweep`: GridSearchCV over MLPClassifier on
+the same CSV, grid, epochs, folds and cores as `nn-tui sweep --folds`; prints one JSON
+object (wall seconds of the search and refit, the winner, its CV and test accuracy).
+
+The models match nn-tui's defaults for 2-D data: standardised inputs (a StandardScaler in
+the pipeline, fitted per fold like nn-tui's normalisation), Adam at the given rate,
+mini-batches of 16, shuffled, no L2 penalty, and exactly `--epochs` passes (tol=0 and
+n_iter_no_change above the epochs: no early stop)."""
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, KFold, train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+p = argparse.ArgumentParser()
+p.add_argument("--csv", required=True)
+p.add_argument("--epochs", type=int, required=True)
+p.add_argument("--folds", type=int, required=True)
+p.add_argument("--cores", type=int, required=True)
+p.add_argument("--seed", type=int, default=42)
+p.add_argument("--lr", required=True, help="comma separated")
+p.add_argument("--hidden", required=True, help="shapes separated by ';', layers by ','")
+p.add_argument("--activation", required=True, help="comma separated")
+a = p.parse_args()
+
+table = np.loadtxt(a.csv, delimiter=",", skiprows=1)
+x = table[:, :-1].astype(np.float32)
+y = table[:, -1].astype(np.int64)
+x_train, x_test, y_train, y_test = train_test_split(
+    x, y, test_size=0.2, stratify=y, random_state=a.seed
+)
+grid = {
+    "mlpclassifier__learning_rate_init": [float(v) for v in a.lr.split(",")],
+    "mlpclassifier__hidden_layer_sizes": [
+        tuple(int(n) for n in shape.split(",")) for shape in a.hidden.split(";")
+    ],
+    "mlpclassifier__activation": a.activation.split(","),
+}
+model = make_pipeline(
+    StandardScaler(),
+    MLPClassifier(
+        solver="adam",
+        batch_size=16,
+        max_iter=a.epochs,
+        tol=0.0,
+        n_iter_no_change=a.epochs + 1,
+        alpha=0.0,
+        shuffle=True,
+        random_state=a.seed,
+    ),
+)
+search = GridSearchCV(
+    model,
+    grid,
+    cv=KFold(a.folds, shuffle=True, random_state=a.seed),
+    n_jobs=a.cores,
+    refit=True,
+)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    start = time.perf_counter()
+    search.fit(x_train, y_train)
+    seconds = time.perf_counter() - start
+best = search.best_params_
+print(
+    json.dumps(
+        {
+            "seconds": seconds,
+            "winner": {
+                "lr": best["mlpclassifier__learning_rate_init"],
+                "hidden": list(best["mlpclassifier__hidden_layer_sizes"]),
+                "activation": best["mlpclassifier__activation"],
+            },
+            "cv_accuracy": search.best_score_,
+            "test_accuracy": float(search.score(x_test, y_test)),
+            "fits": len(search.cv_results_["params"]) * a.folds + 1,
+        }
+    )
+)
