@@ -182,15 +182,22 @@ impl Quantity {
         }
     }
 
-    /// A value of it as the panel shows it.
+    /// A value of it as the panel shows it: fractions in percent, at most four decimals.
     fn show(self, v: f64) -> String {
         if self.is_fraction() {
-            format!("{:.1}%", v * 100.0)
-        } else if v.fract() == 0.0 && v.abs() < 1e9 {
-            format!("{v:.0}")
+            format!("{}%", trim_zeros(&format!("{:.1}", v * 100.0)))
         } else {
-            format!("{v:.4}")
+            trim_zeros(&format!("{v:.4}"))
         }
+    }
+}
+
+/// `0.3000` as `0.3`, `3.0000` as `3`.
+fn trim_zeros(text: &str) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text.to_string()
     }
 }
 
@@ -343,7 +350,7 @@ mod tests {
         assert_eq!(c.quantity, Quantity::TestAccuracy);
         assert_eq!(c.comparison, Comparison::AtLeast);
         assert!((c.target - 0.95).abs() < 1e-12);
-        assert_eq!(c.to_string(), "test-accuracy >= 95.0%");
+        assert_eq!(c.to_string(), "test-accuracy >= 95%");
         let c = Condition::parse("hidden-neurons<=3").unwrap();
         assert_eq!((c.comparison, c.target), (Comparison::AtMost, 3.0));
         assert_eq!(c.to_string(), "hidden-neurons <= 3");
@@ -398,7 +405,7 @@ mod tests {
         };
         o.observe(&epoch(0.97));
         assert!(goal.met(&o));
-        assert_eq!(goal.conditions[0].now(&o), "97.0%");
+        assert_eq!(goal.conditions[0].now(&o), "97%");
         o.observe(&Fact::Shape(RunShape {
             hidden: vec![4],
             ..o.shape.clone()
