@@ -16,11 +16,13 @@
 mod app;
 mod colors;
 mod compare;
+mod controls;
 mod follow;
 mod frames;
 mod history;
 mod inspect;
 mod keys;
+mod lesson;
 mod plot;
 mod runtime;
 mod terminal;
@@ -32,7 +34,9 @@ use std::path::PathBuf;
 use nn_train::{DataOptions, DataSpec, Imported, StateLineError, TrainError, TrainRequest};
 
 pub use compare::labels as run_labels;
+pub use controls::key_labels;
 pub use frames::DEFAULT_FPS;
+pub use lesson::{LessonEnd, LessonRun};
 pub use runtime::recovery_path;
 
 /// How plots are drawn: braille dots where the font has them, else blocks or plain ASCII.
@@ -74,6 +78,9 @@ pub struct DashOptions {
     /// Record the run in this folder as it goes (see [`nn_train::RunWriter`]): what
     /// each trainer did, restarts included, for `nn-tui watch` and `nn-tui runs`.
     pub run_dir: Option<PathBuf>,
+    /// TensorFlow Playground controls its link hides (`learningRate` for
+    /// `learningRate_hide=true`): their keys are left out and refused.
+    pub hidden_controls: Vec<String>,
 }
 
 /// The dataset when none is named: a two-arm spiral, hard enough to be worth watching.
@@ -102,6 +109,7 @@ impl DashOptions {
             fps: DEFAULT_FPS,
             notices: Vec::new(),
             run_dir: None,
+            hidden_controls: Vec::new(),
         })
     }
 
@@ -184,6 +192,21 @@ pub fn compare(dirs: &[PathBuf], plot: PlotMode, fps: u32) -> Result<(), DashErr
 /// (`nn-tui --state '<line>'` recreates the run).
 pub fn run(options: DashOptions) -> Result<String, DashError> {
     run_observed(options, &mut |_| {})
+}
+
+/// Opens the dashboard on a lesson (`nn-tui learn`): its preset run (`options`),
+/// its panel, its keys, its goal checked live. `on_done` is called once when the
+/// goal is met (to keep the progress; its error goes to the log line). Returns
+/// whether the learner quit or asked for the next lesson.
+pub fn learn(
+    options: DashOptions,
+    lesson: LessonRun,
+    on_done: &mut dyn FnMut() -> Result<(), String>,
+) -> Result<LessonEnd, DashError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(DashError::NotATerminal);
+    }
+    runtime::run_lesson(options, (lesson, on_done))
 }
 
 /// [`run`], showing `observer` every trainer event as the dashboard receives it
