@@ -810,3 +810,53 @@ fn regression_training_points_stand_out_80x24() {
         assert_ne!(cell.fg, cell.bg);
     }
 }
+
+/// The spiral with lesson `number` of the built-in course open, showing `showing`.
+fn lesson_app(number: usize, showing: crate::lesson::Showing) -> App {
+    let course = nn_lessons::Course::builtin();
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    let run = crate::lesson::LessonRun {
+        lesson: course.lessons[number - 1].clone(),
+        number,
+        count: course.lessons.len(),
+        next: course.lessons.get(number).map(|l| l.title.clone()),
+    };
+    let mut panel = crate::lesson::LessonPanel::new(run, &app.settings);
+    panel.showing = showing;
+    app.lesson = Some(panel);
+    app
+}
+
+#[test]
+fn lesson_panel_80x24() {
+    let app = lesson_app(3, crate::lesson::Showing::Text);
+    assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+#[test]
+fn every_lessons_texts_read_whole_at_80x24() {
+    use crate::lesson::Showing;
+    let course = nn_lessons::Course::builtin();
+    for (i, lesson) in course.lessons.iter().enumerate() {
+        for showing in [Showing::Text, Showing::Hint, Showing::Done] {
+            let terminal = render(&lesson_app(i + 1, showing), 80, 24);
+            let screen: Vec<String> = (0..24).map(|y| row(&terminal, y)).collect();
+            let screen = screen.join("\n");
+            let text = match showing {
+                Showing::Text => &lesson.text,
+                Showing::Hint => &lesson.hint,
+                Showing::Done => &lesson.done,
+            };
+            let mut wanted = nn_lessons::wrap(text, nn_lessons::TEXT_WIDTH);
+            wanted.push(format!("lesson {}/10: {}", i + 1, lesson.title));
+            wanted.extend(lesson.goal.conditions.iter().map(ToString::to_string));
+            for line in wanted {
+                assert!(
+                    screen.contains(&line),
+                    "lesson {} ({showing:?}): `{line}` is cut or missing:\n{screen}",
+                    i + 1
+                );
+            }
+        }
+    }
+}
