@@ -120,3 +120,33 @@ fn lesson_three_walked_at_80x24() {
     let three = list.lines().find(|l| l.contains("output-delta")).unwrap();
     assert!(three.trim_end().ends_with("done"), "{list}");
 }
+
+#[test]
+fn a_playground_link_hides_its_controls_and_says_what_it_cannot_map() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempdir();
+    let tmux = Tmux::start("hide", 80, 24, dir.path());
+    let url = "#learningRate_hide=true&inputs_hide=true&tutorial=dp-neurons";
+    tmux.send(&[
+        &format!("{BIN} --state '{url}' --speed 1; echo EXIT=$?"),
+        "Enter",
+    ]);
+    let long = Duration::from_secs(15);
+    tmux.wait_for("the dashboard", long, |s| s.contains("epoch"));
+    tmux.send(&["+"]);
+    let refused = tmux.wait_for("the refusal", long, |s| {
+        s.contains("+ -: hidden by the Playground link")
+    });
+    assert!(refused.contains("lr 0.03"), "{refused}");
+    tmux.send(&["c"]);
+    tmux.wait_for("the state line's notes", long, |s| {
+        s.contains("not mapped: inputs_hide")
+    });
+    let overlay = tmux.joined_screen();
+    assert!(overlay.contains("inputs_hide"), "{overlay}");
+    assert!(overlay.contains("tutorial=dp-neurons"), "{overlay}");
+    tmux.send(&["Escape", "q"]);
+    tmux.wait_for("the exit", long, |s| s.contains("EXIT=0"));
+}

@@ -127,6 +127,13 @@ impl DashOptions {
         options
             .notices
             .extend(line.defaults_notice(nn_train::Purpose::Dashboard));
+        options.hidden_controls = imported.hidden_controls;
+        if let Some(tutorial) = imported.tutorial {
+            options.notices.push(format!(
+                "not mapped: tutorial={tutorial} (the Playground's tutorial pages are not \
+                 here; nn-tui learn lists lessons whose goals are checked live)"
+            ));
+        }
         Ok(options)
     }
 
@@ -278,6 +285,23 @@ mod tests {
         assert_eq!(config.optimizer, nn_train::OptimizerKind::Sgd);
         assert_eq!((config.learning_rate, config.batch_size), (0.03, 10));
         assert!(nn_train::Trainer::new(config, std::sync::Arc::new(data)).is_ok());
+    }
+
+    #[test]
+    fn a_playground_links_page_options_reach_the_dashboard() {
+        let imported = nn_train::StateLine::read(
+            "#learningRate_hide=true&noise_hide=false&tutorial=dp-neurons",
+        )
+        .unwrap();
+        let o = DashOptions::from_state(imported, &TrainRequest::default()).unwrap();
+        assert_eq!(o.hidden_controls, ["learningRate"]);
+        assert!(
+            o.notices.iter().any(|n| n.starts_with(
+                "not mapped: tutorial=dp-neurons (the Playground's tutorial pages are not here"
+            )),
+            "{:?}",
+            o.notices
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! read, its example file reads, and its lesson table names each built-in
 //! lesson with its goal.
 
+use std::fmt::Write as _;
+
 use nn_lessons::{Course, Quantity};
 
 fn readme() -> String {
@@ -19,10 +21,12 @@ fn between(text: &str, name: &str) -> String {
 
 #[test]
 fn the_readme_lists_every_quantity() {
-    let table: String = Quantity::ALL
+    let table = Quantity::ALL
         .iter()
-        .map(|(_, name, what)| format!("| `{name}` | {what} |\n"))
-        .collect();
+        .fold(String::new(), |mut table, (_, name, what)| {
+            let _ = writeln!(table, "| `{name}` | {what} |");
+            table
+        });
     let readme = readme();
     let shown = between(&readme, "quantities");
     assert!(

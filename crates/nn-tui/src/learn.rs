@@ -40,7 +40,7 @@ pub fn run(args: &LearnArgs) -> Result<Outcome> {
         let lesson = &course.lessons[index];
         let imported = nn_train::Imported {
             line: lesson.state_line(),
-            notices: Vec::new(),
+            ..nn_train::Imported::default()
         };
         let mut options =
             nn_dash::DashOptions::from_state(imported, &nn_train::TrainRequest::default())
