@@ -87,7 +87,7 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 12] = [
+    const SUBCOMMANDS: [&str; 13] = [
         "dash",
         "train",
         "eval",
@@ -98,6 +98,7 @@ mod tests {
         "watch",
         "plot",
         "replay",
+        "learn",
         "export",
         "completions",
     ];

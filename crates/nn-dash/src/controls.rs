@@ -86,27 +86,49 @@ impl KeyFocus {
 }
 
 impl KeyFocus {
-    /// The hint line: the table's hints for the keys shown; in a lesson every key
-    /// it names, with what it does when the table has no hint for it.
+    /// The hint line: the table's hints for the keys shown; in a lesson its keys in
+    /// its order, with what they do when the table has no hint, then help and quit,
+    /// as many as fit.
     pub fn hint_line(&self, width: usize, read_only: bool) -> String {
-        if *self == KeyFocus::default() {
-            return crate::keys::hint_line(width, read_only);
-        }
-        let mut text = String::new();
-        for binding in crate::keys::usable_bindings(read_only).filter(|b| self.shows(b)) {
-            let hint = match (binding.hint, &self.only) {
-                (Some(hint), _) => hint.to_string(),
-                (None, Some(_)) => format!("{} {}", binding.label, binding.help),
-                (None, None) => continue,
-            };
-            if text.chars().count() + hint.chars().count() + 2 > width {
+        let Some(only) = &self.only else {
+            if self.hidden.is_empty() {
+                return crate::keys::hint_line(width, read_only);
+            }
+            let hints = crate::keys::usable_bindings(read_only)
+                .filter(|b| self.shows(b))
+                .filter_map(|b| b.hint.map(str::to_string));
+            return fit(hints, width, true);
+        };
+        let usable: Vec<&Binding> = crate::keys::usable_bindings(read_only)
+            .filter(|b| self.shows(b))
+            .collect();
+        let hints = only
+            .iter()
+            .map(String::as_str)
+            .chain(ALWAYS_SHOWN)
+            .filter_map(|label| usable.iter().find(|b| b.label == label))
+            .map(|b| {
+                b.hint
+                    .map_or_else(|| format!("{} {}", b.label, b.help), str::to_string)
+            });
+        fit(hints, width, false)
+    }
+}
+
+/// Hints two spaces apart within `width`: a prefix (`stop_at_first`), or every one that fits.
+fn fit(hints: impl Iterator<Item = String>, width: usize, stop_at_first: bool) -> String {
+    let mut text = String::new();
+    for hint in hints {
+        if text.chars().count() + hint.chars().count() + 2 > width {
+            if stop_at_first {
                 break;
             }
-            text.push_str(&hint);
-            text.push_str("  ");
+            continue;
         }
-        text
+        text.push_str(&hint);
+        text.push_str("  ");
     }
+    text
 }
 
 /// Every label of the key table (what lesson files name keys by).
@@ -162,7 +184,7 @@ mod tests {
         assert!(focus.shows(e) && !focus.shows(space) && !focus.hides(space));
         assert_eq!(
             focus.hint_line(80, false),
-            "? help  q quit  e step on that sample alone  "
+            "e step on that sample alone  ? help  q quit  "
         );
         let hidden = KeyFocus {
             only: None,

@@ -87,13 +87,13 @@ fn list(course: &Course, progress: &Progress) -> Result<()> {
         } else {
             ""
         };
-        writeln!(
-            out,
+        let line = format!(
             "{:>3}  {:<width$}  {:<46} {done}",
             i + 1,
             lesson.name,
             lesson.title
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
     let done = course
         .lessons
