@@ -118,7 +118,7 @@ impl Quantity {
         (
             Quantity::Divergences,
             "divergences",
-            "times the loss diverged (NaN, or 10x its best)",
+            "times the loss diverged (NaN, or 10x its best and past its start)",
         ),
         (
             Quantity::Saturations,

@@ -92,12 +92,15 @@ pub struct Observed {
     pub restarts: usize,
     /// The current run's lowest training loss.
     pub best_loss: Option<f64>,
+    /// The current run's first epoch's training loss.
+    pub first_loss: Option<f64>,
     /// Whether the current run has diverged (counted once per run).
     pub diverged: bool,
 }
 
-/// A training loss this many times the run's best counts as diverged: the steps
-/// overshoot and the loss climbs, whether or not it reaches infinity.
+/// A training loss this many times the run's best, and above its first epoch's,
+/// counts as diverged: the steps overshoot and the loss climbs past where the
+/// untrained network stood, whether or not it reaches infinity.
 pub const DIVERGED_FACTOR: f64 = 10.0;
 
 impl Observed {
@@ -111,14 +114,18 @@ impl Observed {
             Fact::Shape(shape) => self.shape.clone_from(shape),
             Fact::Epoch(e) => {
                 let loss = e.train_loss;
-                let blown_up =
-                    !loss.is_finite() || self.best_loss.is_some_and(|b| loss > DIVERGED_FACTOR * b);
+                let blown_up = !loss.is_finite()
+                    || (self.best_loss.is_some_and(|b| loss > DIVERGED_FACTOR * b)
+                        && self.first_loss.is_some_and(|f| loss > f));
                 if blown_up && !self.diverged {
                     self.diverged = true;
                     self.divergences += 1;
                 }
                 if loss.is_finite() && self.best_loss.is_none_or(|b| loss < b) {
                     self.best_loss = Some(loss);
+                }
+                if self.first_loss.is_none() && loss.is_finite() {
+                    self.first_loss = Some(loss);
                 }
                 self.epoch = e.epoch;
                 self.train_loss = Some(e.train_loss);
@@ -154,6 +161,7 @@ impl Observed {
     fn forget_metrics(&mut self) {
         self.diverged = false;
         self.best_loss = None;
+        self.first_loss = None;
         self.epoch = 0;
         self.train_loss = None;
         self.train_accuracy = None;
@@ -259,10 +267,13 @@ mod tests {
             })
         };
         o.observe(&epoch(1, 0.5));
-        o.observe(&epoch(2, 0.1));
-        o.observe(&epoch(3, 0.9));
-        assert_eq!(o.divergences, 0, "9 times the best is not yet");
-        o.observe(&epoch(4, 1.1));
+        o.observe(&epoch(2, 0.01));
+        o.observe(&epoch(3, 0.2));
+        assert_eq!(
+            o.divergences, 0,
+            "20 times the best, but below the start: noise"
+        );
+        o.observe(&epoch(4, 0.6));
         o.observe(&epoch(5, 40.0));
         o.observe(&Fact::Diverged);
         assert_eq!(o.divergences, 1);
