@@ -88,7 +88,8 @@ fn goal_lines(app: &App, lesson: &LessonPanel, width: usize) -> Vec<Line<'static
     let mut line = vec![Span::styled(" goal ", Style::default().fg(p.dim()))];
     let mut used = 6;
     for c in &lesson.run.lesson.goal.conditions {
-        let met = c.met(&lesson.observed);
+        // Once met, the goal stays met: its conditions as they were then.
+        let met = lesson.met || c.met(&lesson.observed);
         let text = if met {
             format!("✓ {c}")
         } else {
