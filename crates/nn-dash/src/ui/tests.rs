@@ -860,3 +860,52 @@ fn every_lessons_texts_read_whole_at_80x24() {
         }
     }
 }
+
+/// The hooks tell the lesson what the learner did, as `nn-lessons`' scripted tests
+/// assume: the inspector opened (on an output, then a hidden neuron), `e` on a
+/// sample, a restart, a new learning rate; `H` and `N` are the lesson's keys.
+#[test]
+fn the_lesson_hooks_tell_the_goal_what_the_learner_did() {
+    use crate::app::{Action, Effect};
+    use crate::lesson::{LessonKey, Showing};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use nn_train::Command;
+
+    let mut app = lesson_app(5, Showing::Text);
+    let mut lesson = app.lesson.take().unwrap();
+    let mut act = |app: &mut App, lesson: &mut crate::lesson::LessonPanel, action| {
+        let effects = app.update(action);
+        lesson.after_update(action, &effects, app);
+        effects
+    };
+    act(&mut app, &mut lesson, Action::ToggleInspector);
+    assert_eq!(
+        (
+            lesson.observed.inspections,
+            lesson.observed.hidden_inspections
+        ),
+        (1, 0)
+    );
+    act(&mut app, &mut lesson, Action::PreviousNeuron);
+    assert_eq!(lesson.observed.hidden_inspections, 1, "{:?}", app.selected);
+    app.status.state = RunState::Paused;
+    let sample = app.inspector.sample;
+    let effects = act(&mut app, &mut lesson, Action::SampleStep);
+    assert_eq!(effects, [Effect::Send(Command::StepOn(vec![sample]))]);
+    assert_eq!(lesson.observed.same_sample_steps, 1);
+    assert!(!lesson.met);
+    act(&mut app, &mut lesson, Action::SampleStep);
+    assert!(lesson.met && lesson.take_just_met(), "lesson 5's goal");
+    assert_eq!(lesson.showing, Showing::Done);
+
+    act(&mut app, &mut lesson, Action::LearningRateUp);
+    assert!((lesson.observed.shape.learning_rate - 0.1).abs() < 1e-6);
+    act(&mut app, &mut lesson, Action::Reset);
+    assert_eq!(lesson.observed.restarts, 1);
+
+    let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT);
+    assert_eq!(lesson.key(key('H')), Some(LessonKey::Handled));
+    assert_eq!(lesson.showing, Showing::Hint);
+    assert_eq!(lesson.key(key('N')), Some(LessonKey::Next));
+    assert_eq!(lesson.key(key('x')), None);
+}
