@@ -873,7 +873,7 @@ fn the_lesson_hooks_tell_the_goal_what_the_learner_did() {
 
     let mut app = lesson_app(5, Showing::Text);
     let mut lesson = app.lesson.take().unwrap();
-    let mut act = |app: &mut App, lesson: &mut crate::lesson::LessonPanel, action| {
+    let act = |app: &mut App, lesson: &mut crate::lesson::LessonPanel, action| {
         let effects = app.update(action);
         lesson.after_update(action, &effects, app);
         effects
