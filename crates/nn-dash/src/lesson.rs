@@ -155,6 +155,12 @@ impl LessonPanel {
     }
 }
 
+/// Opens `run` on the dashboard: its panel, and its keys shown (the others dimmed).
+pub fn open(app: &mut App, run: LessonRun) {
+    app.keys.only = Some(run.lesson.keys.clone());
+    app.lesson = Some(LessonPanel::new(run, &app.settings));
+}
+
 /// The run's shape as goals see it, from what the dashboard shows.
 fn shape_of(s: &Settings) -> RunShape {
     RunShape {

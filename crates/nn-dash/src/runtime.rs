@@ -25,7 +25,7 @@ use crate::follow::Follower;
 use crate::frames::{Pacer, Panel, Urgency};
 use crate::inspect::InspectorView;
 use crate::keys::handle_key;
-use crate::lesson::{LessonEnd, LessonKey, LessonPanel, LessonRun};
+use crate::lesson::{LessonEnd, LessonKey, LessonRun};
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, PlotMode, ui};
@@ -115,9 +115,8 @@ fn run_with(
     }
     let (paused, mut on_done) = match lesson {
         Some((run, on_done)) => {
-            app.keys.only = Some(run.lesson.keys.clone());
             let paused = run.lesson.paused;
-            app.lesson = Some(LessonPanel::new(run, &app.settings));
+            crate::lesson::open(&mut app, run);
             (paused, Some(on_done))
         }
         None => (false, None),

@@ -821,9 +821,10 @@ fn lesson_app(number: usize, showing: crate::lesson::Showing) -> App {
         count: course.lessons.len(),
         next: course.lessons.get(number).map(|l| l.title.clone()),
     };
-    let mut panel = crate::lesson::LessonPanel::new(run, &app.settings);
-    panel.showing = showing;
-    app.lesson = Some(panel);
+    crate::lesson::open(&mut app, run);
+    if let Some(panel) = &mut app.lesson {
+        panel.showing = showing;
+    }
     app
 }
 
@@ -908,4 +909,32 @@ fn the_lesson_hooks_tell_the_goal_what_the_learner_did() {
     assert_eq!(lesson.showing, Showing::Hint);
     assert_eq!(lesson.key(key('N')), Some(LessonKey::Next));
     assert_eq!(lesson.key(key('x')), None);
+}
+
+/// In a lesson the help overlay dims the keys it does not name; they still work.
+#[test]
+fn a_lessons_help_dims_the_other_keys() {
+    let mut app = lesson_app(3, crate::lesson::Showing::Text);
+    app.overlay = Some(Overlay::Help);
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let style_of = |text: &str| {
+        let (x, y) = (0..24)
+            .find_map(|y| row(&terminal, y).find(text).map(|i| (i, y)))
+            .unwrap_or_else(|| panic!("{text} is not on the help"));
+        // Columns, not bytes: the rows hold box-drawing characters.
+        let x = row(&terminal, y)[..x].chars().count() as u16;
+        buffer[(x, y)].fg
+    };
+    let dim = app.palette.dim();
+    assert_eq!(
+        style_of("step on that sample alone"),
+        ratatui::style::Color::Reset
+    );
+    assert_eq!(style_of("pause / resume"), dim);
+    assert_eq!(
+        app.update(crate::app::Action::TogglePause).len(),
+        1,
+        "a dimmed key still works"
+    );
 }
