@@ -77,7 +77,7 @@ impl KeyFocus {
     }
 
     /// The binding a key's action belongs to, if it is hidden.
-    pub fn hidden_binding(&self, action: crate::app::Action) -> Option<&'static Binding> {
+    pub fn hidden_binding(&self, action: crate::action::Action) -> Option<&'static Binding> {
         BINDINGS
             .iter()
             .find(|b| b.keys.iter().any(|(_, a)| *a == action))
@@ -163,12 +163,12 @@ mod tests {
         assert!(focus.shows(space));
         assert!(
             focus
-                .hidden_binding(crate::app::Action::LearningRateUp)
+                .hidden_binding(crate::action::Action::LearningRateUp)
                 .is_some()
         );
         assert!(
             focus
-                .hidden_binding(crate::app::Action::TogglePause)
+                .hidden_binding(crate::action::Action::TogglePause)
                 .is_none()
         );
     }

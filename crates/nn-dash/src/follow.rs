@@ -11,9 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nn_core::Architecture;
-use nn_train::{
-    Entry, Event, Model, Record, RunDirError, RunInfo, RunReader, RunStatus, SNAPSHOT_FILE,
-};
+use nn_run::{Entry, Event, Record, RunDirError, RunInfo, RunReader, RunStatus, SNAPSHOT_FILE};
+use nn_train::Model;
 
 use crate::app::App;
 
@@ -177,15 +176,16 @@ fn ended(status: RunStatus) -> Option<String> {
 mod tests {
     use std::sync::Arc;
 
-    use nn_train::{
-        DataOptions, DataSpec, Pace, Purpose, RunState, RunWriter, TrainRequest, Trainer,
-        WriterOptions, load_data,
+    use nn_run::{
+        DataOptions, DataSpec, Pace, Purpose, RunState, RunWriter, TrainRequest, WriterOptions,
+        load_data,
     };
+    use nn_train::Trainer;
 
     use super::*;
     use crate::PlotMode;
-    use crate::app::Watch;
     use crate::colors::ColorDepth;
+    use crate::status::Watch;
 
     /// The dashboard's default trainer on the spiral, and a writer recording it in `dir`.
     fn recorded(dir: &Path) -> (Trainer, RunWriter) {
@@ -253,7 +253,7 @@ mod tests {
         );
 
         drop(writer); // gone without an end: killed
-        let log = dir.path().join(nn_train::EVENTS_FILE);
+        let log = dir.path().join(nn_run::EVENTS_FILE);
         let bytes = std::fs::read(&log).unwrap();
         std::fs::write(&log, &bytes[..bytes.len() - 3]).unwrap();
         let mut torn = Follower::open(dir.path()).unwrap();
@@ -261,17 +261,18 @@ mod tests {
         torn.poll(&mut app).unwrap();
         assert_eq!(app.watch.map(|w| w.status), Some(RunStatus::StoppedWriting));
         let torn_warnings = app
+            .view
             .log
             .iter()
             .filter(|l| l.contains("skipped a torn record"))
             .count();
-        assert_eq!(torn_warnings, 1, "{:?}", app.log);
+        assert_eq!(torn_warnings, 1, "{:?}", app.view.log);
         assert!(
-            app.log[app.log.len() - 2].starts_with("the writer stopped writing"),
+            app.view.log[app.view.log.len() - 2].starts_with("the writer stopped writing"),
             "{:?}",
-            app.log
+            app.view.log
         );
-        let last = app.log.last().unwrap();
+        let last = app.view.log.last().unwrap();
         assert!(
             last.starts_with("events.jsonl: skipped a torn record at line "),
             "{last}"

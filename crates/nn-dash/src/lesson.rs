@@ -7,9 +7,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use nn_lessons::{Fact, Lesson, Observed, RunShape, facts_of};
-use nn_train::{Command, Event};
+use nn_run::{Command, Event};
 
-use crate::app::{Action, App, Effect, NodeId, Settings};
+use crate::action::{Action, Effect};
+use crate::app::App;
+use crate::selection::NodeId;
+use crate::settings::Settings;
 
 /// A lesson to open: the lesson, where it stands in its course, what comes next.
 #[derive(Debug, Clone)]
@@ -98,10 +101,10 @@ impl LessonPanel {
                 self.observe(&Fact::SampleStep { sample });
             }
         }
-        let inspected = (app.inspector.open, app.selected);
+        let inspected = (app.selection.inspector.open, app.selection.selected);
         if inspected.0 && inspected != self.inspected {
             let hidden = matches!(
-                app.selected,
+                app.selection.selected,
                 Some(NodeId::Neuron { layer, .. }) if layer <= app.settings.hidden.len()
             );
             self.observe(&Fact::Inspected { hidden });

@@ -9,15 +9,17 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
-use nn_core::{ModelInfo, Workspace};
-use nn_train::{
-    Command, DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunReader, RunState, RunStatus,
-    RunWriter, SessionOptions, StateLine, TrainConfig, TrainData, TrainRequest, Trainer,
-    TrainerHandle, WriterOptions, load_data, spawn,
+use nn_core::Workspace;
+use nn_run::{
+    Command, DataOptions, DataSpec, Event, Pace, Purpose, Recording, Run, RunInfo, RunReader,
+    RunState, RunStatus, RunWriter, SessionOptions, StateLine, TrainRequest, TrainerHandle,
+    load_data, recovery_path,
 };
+use nn_train::{TrainConfig, TrainData, Trainer};
 use ratatui::layout::Rect;
 
-use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};
+use crate::action::{Action, Effect};
+use crate::app::App;
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
 use crate::controls::KeyFocus;
@@ -27,6 +29,9 @@ use crate::inspect::InspectorView;
 use crate::keys::handle_key;
 use crate::lesson::{LessonEnd, LessonKey, LessonRun};
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
+use crate::selection::Target;
+use crate::settings::{Settings, Shape};
+use crate::status::Watch;
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, PlotMode, ui};
 
@@ -106,12 +111,12 @@ fn run_with(
     for notice in &options.notices {
         app.log(notice.clone());
     }
-    app.notices.clone_from(&options.notices);
+    app.view.notices.clone_from(&options.notices);
     let (keys, notice) = KeyFocus::from_playground(&options.hidden_controls);
     app.keys = keys;
     if let Some(notice) = notice {
         app.log(notice.clone());
-        app.notices.push(notice);
+        app.view.notices.push(notice);
     }
     let (paused, mut on_done) = match lesson {
         Some((run, on_done)) => {
@@ -179,7 +184,7 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), Da
         dir: dir.display().to_string(),
         status: RunStatus::Running,
     });
-    app.state_line.clone_from(&info.state_line);
+    app.view.state_line.clone_from(&info.state_line);
     let options = DashOptions {
         mouse,
         fps,
@@ -415,34 +420,37 @@ impl Runtime {
             pace: Some(s.pace),
             ..self.options.request.clone()
         };
-        let config = request.resolve(Purpose::Dashboard, &data)?;
-        let trainer = Trainer::new(config.clone(), Arc::clone(&data))?;
-        s.threads = trainer.threads();
+        let mut run = Run::on_data(
+            self.data_spec.clone(),
+            self.data_options.clone(),
+            data,
+            &request,
+            Purpose::Dashboard,
+        )?;
+        let config = run.trainer().config().clone();
+        s.threads = run.trainer().threads();
         s.optimizer = config.optimizer.name();
-        let recording = self.options.run_dir.is_some().then(|| {
-            let command = std::env::args().collect();
-            let info = RunInfo::new(
-                &self.data_spec,
-                &self.data_options,
-                &trainer,
-                s.pace,
-                command,
-            );
-            (info, trainer.model_info())
-        });
-        self.handle = Some(spawn(
-            trainer,
-            SessionOptions {
-                start_paused: paused,
-                progress_interval: Duration::from_millis(50),
-                snapshot_interval: Duration::from_millis(100),
-                exit_when_finished: false,
-                pace: s.pace,
-            },
-        ));
-        if let Some((info, model_info)) = recording {
-            self.record(&info, model_info);
+        let pace = s.pace;
+        // Recording: a new trainer after a restart goes on in the same folder; a
+        // folder that cannot be written costs a line in the log, not the run.
+        match (self.writer.take(), &self.options.run_dir) {
+            (Some(writer), _) => run.record_again(writer, pace),
+            (None, Some(dir)) => {
+                if let Err(e) = run.record(&Recording::Into(dir.clone()), pace) {
+                    self.app.log(format!("not recording the run: {e}"));
+                }
+            }
+            (None, None) => {}
         }
+        let (handle, writer) = run.spawn(SessionOptions {
+            start_paused: paused,
+            progress_interval: Duration::from_millis(50),
+            snapshot_interval: Duration::from_millis(100),
+            exit_when_finished: false,
+            pace,
+        });
+        self.handle = Some(handle);
+        self.writer = writer;
         self.config = Some(config);
         self.app.status.state = if paused {
             RunState::Paused
@@ -452,7 +460,7 @@ impl Runtime {
         self.set_points();
         self.app.train_samples = self.data.train.len();
         self.started = Instant::now();
-        self.app.state_line = self.state_line();
+        self.app.view.state_line = self.state_line();
         Ok(())
     }
 
@@ -493,7 +501,7 @@ impl Runtime {
         settings.test_points = self.app.settings.test_points;
         self.app.settings = settings;
         self.app.clear_run();
-        self.app.state_line.clone_from(&info.state_line);
+        self.app.view.state_line.clone_from(&info.state_line);
         self.app.log(format!(
             "the writer restarted: {} {}",
             info.dataset, info.config.architecture
@@ -512,7 +520,7 @@ impl Runtime {
     /// The followed run's state line changed: its rates and pace, and new points
     /// when the writer drew new ones (another data seed, noise, ...).
     fn follow_state_line(&mut self, text: &str) {
-        self.app.state_line = text.to_string();
+        self.app.view.state_line = text.to_string();
         let Ok(imported) = StateLine::read(text) else {
             return;
         };
@@ -544,21 +552,6 @@ impl Runtime {
         }
     }
 
-    /// Starts recording the run (or, after a restart, records the new trainer in the
-    /// same folder). A folder that cannot be written costs a line in the log, not the run.
-    fn record(&mut self, info: &RunInfo, model_info: ModelInfo) {
-        let Some(dir) = &self.options.run_dir else {
-            return;
-        };
-        match &mut self.writer {
-            Some(writer) => writer.restart(info, model_info),
-            None => match RunWriter::create(dir, info, model_info, WriterOptions::default()) {
-                Ok(writer) => self.writer = Some(writer),
-                Err(e) => self.app.log(format!("not recording the run: {e}")),
-            },
-        }
-    }
-
     /// The points the panels draw, from the current data.
     fn set_points(&mut self) {
         let data = &self.data;
@@ -579,8 +572,8 @@ impl Runtime {
         } else {
             data
         };
-        self.app.train_points = points_of(&source.train);
-        self.app.test_points = source
+        self.app.view.train_points = points_of(&source.train);
+        self.app.view.test_points = source
             .test
             .as_ref()
             .or(source.validation.as_ref())
@@ -611,7 +604,7 @@ impl Runtime {
                 }
                 self.set_points();
                 self.app.train_samples = self.data.train.len();
-                self.app.inspection = None;
+                self.app.view.inspection = None;
             }
             Err(e) => self.app.log(format!("could not generate new points: {e}")),
         }
@@ -664,9 +657,9 @@ impl Runtime {
                 Effect::Quit => {}
             }
         }
-        self.app.state_line = self.state_line();
+        self.app.view.state_line = self.state_line();
         if let Some(writer) = &mut self.writer {
-            writer.state_line(&self.app.state_line);
+            writer.state_line(&self.app.view.state_line);
         }
         fresh
     }
@@ -764,7 +757,7 @@ impl Runtime {
             {
                 let test = self.data.test.as_ref().unwrap_or(&self.data.train);
                 if let Some(net) = &self.app.network {
-                    self.app.digits = digits_view(
+                    self.app.view.digits = digits_view(
                         net,
                         test,
                         &self.data.normalization,
@@ -778,7 +771,7 @@ impl Runtime {
             }
             dirty |= self.refresh_inspection();
             if let Some(limit) = ui::inspector_scroll_limit(area, &self.app) {
-                let scroll = &mut self.app.inspector.scroll;
+                let scroll = &mut self.app.selection.inspector.scroll;
                 *scroll = (*scroll).min(limit);
             }
             if dirty && pacer.due(now) {
@@ -846,7 +839,7 @@ impl Runtime {
                         match mouse.kind {
                             MouseEventKind::Down(MouseButton::Left) => target.map(Action::Click),
                             MouseEventKind::Moved | MouseEventKind::Drag(_)
-                                if looked_at != self.app.hover =>
+                                if looked_at != self.app.selection.hover =>
                             {
                                 Some(Action::Hover(looked_at))
                             }
@@ -914,8 +907,8 @@ impl Runtime {
     /// or settings changed; true if anything changed.
     fn refresh_inspection(&mut self) -> bool {
         let app = &mut self.app;
-        if !app.inspector.open {
-            return app.inspection.take().is_some();
+        if !app.selection.inspector.open {
+            return app.view.inspection.take().is_some();
         }
         let (Some(network), Some(config)) = (&app.network, &self.config) else {
             return false;
@@ -924,8 +917,9 @@ impl Runtime {
         if n == 0 {
             return false;
         }
-        let sample = app.inspector.sample.min(n - 1);
+        let sample = app.selection.inspector.sample.min(n - 1);
         if app
+            .view
             .inspection
             .as_ref()
             .is_some_and(|v| v.shows(network, sample, &app.settings, config))
@@ -939,10 +933,10 @@ impl Runtime {
             &app.settings,
             config,
         ) {
-            Ok(view) => app.inspection = Some(view),
+            Ok(view) => app.view.inspection = Some(view),
             Err(e) => {
-                app.inspection = None;
-                app.inspector.open = false;
+                app.view.inspection = None;
+                app.selection.inspector.open = false;
                 app.log(format!("cannot inspect sample {}: {e}", sample + 1));
             }
         }
@@ -965,12 +959,13 @@ impl Runtime {
                     Some((ew, eh, e)) if (ew, eh) == (w, h) => e,
                     _ => self
                         .app
+                        .view
                         .points_extent(w, h)
                         .unwrap_or_else(|| Extent::around([], w, h)),
                 };
                 *extent = Some((w, h, e));
                 let shown = s.available_features();
-                self.app.plane = PlaneView::compute(
+                self.app.view.plane = PlaneView::compute(
                     &net,
                     &self.data.normalization,
                     features,
@@ -985,7 +980,7 @@ impl Runtime {
                 let Some(points) = ui::curve_points(area, &self.app) else {
                     return;
                 };
-                self.app.curve = CurveView::compute(
+                self.app.view.curve = CurveView::compute(
                     &net,
                     &self.data.normalization,
                     features,
@@ -1052,16 +1047,4 @@ fn since_unix(unix: f64) -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
     Duration::from_secs_f64((now - unix).max(0.0))
-}
-
-/// Where the model goes when the dashboard is killed: `model.safetensors` -> `model.recovery.safetensors`.
-pub fn recovery_path(model: &Path) -> PathBuf {
-    let stem = model
-        .file_stem()
-        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
-    let name = match model.extension() {
-        Some(ext) => format!("{stem}.recovery.{}", ext.to_string_lossy()),
-        None => format!("{stem}.recovery"),
-    };
-    model.with_file_name(name)
 }

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use nn_train::StateLine;
+use nn_run::StateLine;
 
 use crate::goal::{Condition, Goal};
 

@@ -199,8 +199,9 @@ impl EpochFacts {
 
 /// The facts in a trainer's event: an epoch's figures (and saturated units, when
 /// the epoch found them), or a divergence.
-pub fn facts_of(event: &nn_train::Event) -> Vec<Fact> {
-    use nn_train::{Event, RunState, UnitTrouble};
+pub fn facts_of(event: &nn_run::Event) -> Vec<Fact> {
+    use nn_run::{Event, RunState};
+    use nn_train::UnitTrouble;
     match event {
         Event::EpochEnd(report) => {
             let mut facts = vec![Fact::Epoch(EpochFacts::of(report))];

@@ -97,7 +97,7 @@ impl Progress {
         }
         let mut bytes = serde_json::to_vec_pretty(&self.done).map_err(|e| error(e.to_string()))?;
         bytes.push(b'\n');
-        nn_core::write_atomically(&self.path, &bytes).map_err(|e| error(e.to_string()))
+        nn_atomic_write::write_atomically(&self.path, &bytes).map_err(|e| error(e.to_string()))
     }
 }
 

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nn_lessons::{Course, Fact, Lesson, Observed, RunShape, facts_of};
-use nn_train::{
-    Command, Event, Pace, Purpose, SessionOptions, StateLine, Trainer, TrainerHandle, load_data,
+use nn_run::{
+    Command, Event, Pace, Purpose, SessionOptions, StateLine, TrainerHandle, load_data, spawn,
 };
+use nn_train::Trainer;
 
 /// A lesson's run, as a learner at the dashboard drives it.
 struct Learner {
@@ -55,7 +56,7 @@ impl Learner {
             .unwrap();
         self.observed.observe(&Fact::Shape(RunShape::of(&config)));
         let trainer = Trainer::new(config, Arc::new(data)).unwrap();
-        self.handle = Some(nn_train::spawn(
+        self.handle = Some(spawn(
             trainer,
             SessionOptions {
                 start_paused: true,

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use nn_train::{EpochReport, HISTORY_DIR, MODEL_FILE, Model, SNAPSHOT_FILE, Score};
+use nn_run::{HISTORY_DIR, MODEL_FILE, SNAPSHOT_FILE, Score};
+use nn_train::{EpochReport, Model};
 use rayon::prelude::*;
 
 use crate::PlotError;
@@ -169,6 +170,6 @@ pub fn save_replay(dir: &Path, out: &Path, options: &ReplayOptions) -> Result<us
     let source = Source::open(dir)?;
     let count = frames(&source)?.len();
     let bytes = replay(&source, options)?;
-    nn_core::write_atomically(out, &bytes)?;
+    nn_atomic_write::write_atomically(out, &bytes)?;
     Ok(count)
 }

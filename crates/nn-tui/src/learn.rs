@@ -38,12 +38,12 @@ pub fn run(args: &LearnArgs) -> Result<Outcome> {
     }
     loop {
         let lesson = &course.lessons[index];
-        let imported = nn_train::Imported {
+        let imported = nn_run::Imported {
             line: lesson.state_line(),
-            ..nn_train::Imported::default()
+            ..nn_run::Imported::default()
         };
         let mut options =
-            nn_dash::DashOptions::from_state(imported, &nn_train::TrainRequest::default())
+            nn_dash::DashOptions::from_state(imported, &nn_run::TrainRequest::default())
                 .with_context(|| {
                     format!("lesson {} ({}): field `preset`", index + 1, lesson.name)
                 })?;

@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         height,
     );
     let key_style = Style::default()
-        .fg(app.palette.accent())
+        .fg(app.view.palette.accent())
         .add_modifier(Modifier::BOLD);
     let mut lines: Vec<Line> = (0..rows)
         .map(|row| {
@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 let (keys, help) = if app.keys.shows(b) {
                     (key_style, Style::default())
                 } else {
-                    let dim = Style::default().fg(app.palette.dim());
+                    let dim = Style::default().fg(app.view.palette.dim());
                     (dim, dim)
                 };
                 spans.push(Span::styled(format!(" {:>KEYS_WIDTH$} ", b.label), keys));
@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     for text in footer {
         lines.push(Line::styled(
             format!(" {text}"),
-            Style::default().fg(app.palette.dim()),
+            Style::default().fg(app.view.palette.dim()),
         ));
     }
     frame.render_widget(Clear, r);

@@ -76,14 +76,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, lesson: &LessonPanel) {
 
 fn key_style(app: &App) -> Style {
     Style::default()
-        .fg(app.palette.accent())
+        .fg(app.view.palette.accent())
         .add_modifier(Modifier::BOLD)
 }
 
 /// `goal ✓ inspections >= 1 · ✗ test-accuracy >= 95.0% (now 50.0%)`, wrapped
 /// between conditions onto at most [`GOAL_LINES`] rows.
 fn goal_lines(app: &App, lesson: &LessonPanel, width: usize) -> Vec<Line<'static>> {
-    let p = app.palette;
+    let p = app.view.palette;
     let mut lines = Vec::new();
     let mut line = vec![Span::styled(" goal ", Style::default().fg(p.dim()))];
     let mut used = 6;

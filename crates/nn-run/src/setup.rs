@@ -11,9 +11,9 @@ use nn_data::{
     NormalizationKind, default_noise, generate, is_generator,
 };
 
-use crate::config::{Setting, SettingError, rules};
-use crate::error::TrainError;
-use crate::trainer::TrainData;
+use nn_train::TrainData;
+use nn_train::TrainError;
+use nn_train::{Setting, SettingError, rules};
 
 /// Where the data comes from.
 #[derive(Debug, Clone, PartialEq)]
