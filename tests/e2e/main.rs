@@ -10,6 +10,7 @@ mod flags;
 mod health;
 mod inspector;
 mod interrupts;
+mod learn;
 mod losses;
 mod model_files;
 #[cfg(feature = "mpi")]

@@ -98,6 +98,7 @@ mod tests {
         "watch",
         "plot",
         "replay",
+        "learn",
         "export",
         "completions",
         "sweep",

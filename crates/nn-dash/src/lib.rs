@@ -18,12 +18,14 @@ mod action;
 mod app;
 mod colors;
 mod compare;
+mod controls;
 mod follow;
 mod frames;
 mod history;
 mod inspect;
 mod keys;
 mod ladders;
+mod lesson;
 mod plot;
 mod runtime;
 mod selection;
@@ -40,7 +42,9 @@ use nn_run::{DataOptions, DataSpec, Imported, StateLineError, TrainRequest};
 use nn_train::TrainError;
 
 pub use compare::labels as run_labels;
+pub use controls::key_labels;
 pub use frames::DEFAULT_FPS;
+pub use lesson::{LessonEnd, LessonRun};
 
 /// How plots are drawn: braille dots where the font has them, else blocks or plain ASCII.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,6 +85,9 @@ pub struct DashOptions {
     /// Record the run in this folder as it goes (see [`nn_run::RunWriter`]): what
     /// each trainer did, restarts included, for `nn-tui watch` and `nn-tui runs`.
     pub run_dir: Option<PathBuf>,
+    /// TensorFlow Playground controls its link hides (`learningRate` for
+    /// `learningRate_hide=true`): their keys are left out and refused.
+    pub hidden_controls: Vec<String>,
 }
 
 /// The dataset when none is named: a two-arm spiral, hard enough to be worth watching.
@@ -109,6 +116,7 @@ impl DashOptions {
             fps: DEFAULT_FPS,
             notices: Vec::new(),
             run_dir: None,
+            hidden_controls: Vec::new(),
         })
     }
 
@@ -126,6 +134,13 @@ impl DashOptions {
         options
             .notices
             .extend(line.defaults_notice(nn_run::Purpose::Dashboard));
+        options.hidden_controls = imported.hidden_controls;
+        if let Some(tutorial) = imported.tutorial {
+            options.notices.push(format!(
+                "not mapped: tutorial={tutorial} (the Playground's tutorial pages are not \
+                 here; nn-tui learn lists lessons whose goals are checked live)"
+            ));
+        }
         Ok(options)
     }
 
@@ -193,6 +208,21 @@ pub fn run(options: DashOptions) -> Result<String, DashError> {
     run_observed(options, &mut |_| {})
 }
 
+/// Opens the dashboard on a lesson (`nn-tui learn`): its preset run (`options`),
+/// its panel, its keys, its goal checked live. `on_done` is called once when the
+/// goal is met (to keep the progress; its error goes to the log line). Returns
+/// whether the learner quit or asked for the next lesson.
+pub fn learn(
+    options: DashOptions,
+    lesson: LessonRun,
+    on_done: &mut dyn FnMut() -> Result<(), String>,
+) -> Result<LessonEnd, DashError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(DashError::NotATerminal);
+    }
+    runtime::run_lesson(options, (lesson, on_done))
+}
+
 /// [`run`], showing `observer` every trainer event as the dashboard receives it
 /// (measurements such as `examples/overhead.rs` are built on this).
 pub fn run_observed(
@@ -250,6 +280,22 @@ mod tests {
         assert_eq!(config.optimizer, nn_train::OptimizerKind::Sgd);
         assert_eq!((config.learning_rate, config.batch_size), (0.03, 10));
         assert!(nn_train::Trainer::new(config, std::sync::Arc::new(data)).is_ok());
+    }
+
+    #[test]
+    fn a_playground_links_page_options_reach_the_dashboard() {
+        let imported =
+            nn_run::StateLine::read("#learningRate_hide=true&noise_hide=false&tutorial=dp-neurons")
+                .unwrap();
+        let o = DashOptions::from_state(imported, &TrainRequest::default()).unwrap();
+        assert_eq!(o.hidden_controls, ["learningRate"]);
+        assert!(
+            o.notices.iter().any(|n| n.starts_with(
+                "not mapped: tutorial=dp-neurons (the Playground's tutorial pages are not here"
+            )),
+            "{:?}",
+            o.notices
+        );
     }
 
     #[test]

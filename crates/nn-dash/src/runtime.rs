@@ -22,10 +22,12 @@ use crate::action::{Action, Effect};
 use crate::app::App;
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
+use crate::controls::KeyFocus;
 use crate::follow::Follower;
 use crate::frames::{Pacer, Panel, Urgency};
 use crate::inspect::InspectorView;
 use crate::keys::handle_key;
+use crate::lesson::{LessonEnd, LessonKey, LessonRun};
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
 use crate::selection::Target;
 use crate::settings::{Settings, Shape};
@@ -67,10 +69,29 @@ struct Runtime {
     follower: Option<Follower>,
     started: Instant,
     workspace: Workspace,
+    /// How a lesson ended (`N`: the next one).
+    lesson_end: LessonEnd,
 }
+
+/// A lesson to run, and what to do when its goal is met (keep the progress).
+pub type LessonHooks<'a> = (LessonRun, &'a mut dyn FnMut() -> Result<(), String>);
 
 /// Runs the dashboard on the real terminal; returns the run's state line.
 pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<String, DashError> {
+    run_with(options, observer, None).map(|(line, _)| line)
+}
+
+/// Runs the dashboard with a lesson panel; returns how the lesson ended.
+pub fn run_lesson(options: DashOptions, hooks: LessonHooks<'_>) -> Result<LessonEnd, DashError> {
+    run_with(options, &mut |_| {}, Some(hooks)).map(|(_, end)| end)
+}
+
+/// The dashboard, with a lesson or without.
+fn run_with(
+    options: DashOptions,
+    observer: &mut dyn FnMut(&Event),
+    lesson: Option<LessonHooks<'_>>,
+) -> Result<(String, LessonEnd), DashError> {
     let signals = Signals::register()?;
     let data_spec = options.data_spec.clone();
     let data_options = options.data_options.clone();
@@ -91,6 +112,20 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
         app.log(notice.clone());
     }
     app.view.notices.clone_from(&options.notices);
+    let (keys, notice) = KeyFocus::from_playground(&options.hidden_controls);
+    app.keys = keys;
+    if let Some(notice) = notice {
+        app.log(notice.clone());
+        app.view.notices.push(notice);
+    }
+    let (paused, mut on_done) = match lesson {
+        Some((run, on_done)) => {
+            let paused = run.lesson.paused;
+            crate::lesson::open(&mut app, run);
+            (paused, Some(on_done))
+        }
+        None => (false, None),
+    };
     let mouse = options.mouse;
     let mut rt = Runtime {
         options,
@@ -104,11 +139,17 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
         follower: None,
         started: Instant::now(),
         workspace: Workspace::new(),
+        lesson_end: LessonEnd::Quit,
     };
     // Fails before the terminal is touched if the configuration does not fit the data.
-    rt.start(false)?;
+    rt.start(paused)?;
     let mut guard = TerminalGuard::new(mouse)?;
-    let result = rt.event_loop(&mut guard, &signals, observer);
+    let mut no_lesson = || Ok(());
+    let on_done: &mut dyn FnMut() -> Result<(), String> = match &mut on_done {
+        Some(f) => *f,
+        None => &mut no_lesson,
+    };
+    let result = rt.event_loop(&mut guard, &signals, observer, on_done);
     let trainer = rt.handle.take().map(TrainerHandle::join);
     if let Some(mut writer) = rt.writer.take() {
         if rt.app.quit {
@@ -118,7 +159,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
         let _ = writer.finish(trainer.as_ref().map(Trainer::network), None);
     }
     drop(guard);
-    result.map(|()| rt.state_line())
+    result.map(|()| (rt.state_line(), rt.lesson_end))
 }
 
 /// Shows the run that another process records in `dir`, read-only, following
@@ -165,12 +206,13 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), Da
         follower: Some(follower),
         started: Instant::now(),
         workspace: Workspace::new(),
+        lesson_end: LessonEnd::Quit,
     };
     rt.set_points();
     // Everything written so far, before the terminal is touched.
     rt.follow()?;
     let mut guard = TerminalGuard::new(mouse)?;
-    let result = rt.event_loop(&mut guard, &signals, &mut |_| {});
+    let result = rt.event_loop(&mut guard, &signals, &mut |_| {}, &mut || Ok(()));
     drop(guard);
     result
 }
@@ -627,6 +669,7 @@ impl Runtime {
         guard: &mut TerminalGuard,
         signals: &Signals,
         observer: &mut dyn FnMut(&Event),
+        on_lesson_done: &mut dyn FnMut() -> Result<(), String>,
     ) -> Result<(), DashError> {
         let mut pacer = Pacer::new(self.options.fps, guard.bytes.clone());
         let terminal = &mut guard.terminal;
@@ -660,9 +703,13 @@ impl Runtime {
                         writer.observe(&event);
                     }
                     network_changed |= matches!(event, Event::Snapshot(_));
+                    if let Some(lesson) = &mut self.app.lesson {
+                        lesson.on_event(&event);
+                    }
                     dirty |= self.app.apply_event(event);
                 }
             }
+            dirty |= self.lesson_met(on_lesson_done);
             if self.follower.is_some() && last_follow.is_none_or(|t| t.elapsed() >= FOLLOW_EVERY) {
                 match self.follow() {
                     Ok((changed, network)) => {
@@ -771,7 +818,20 @@ impl Runtime {
             while event::poll(timeout)? {
                 timeout = Duration::ZERO;
                 let action = match event::read()? {
-                    TermEvent::Key(key) => handle_key(key),
+                    TermEvent::Key(key) => {
+                        match self.app.lesson.as_mut().and_then(|l| l.key(key)) {
+                            Some(LessonKey::Next) => {
+                                self.lesson_end = LessonEnd::Next;
+                                self.app.quit = true;
+                                None
+                            }
+                            Some(LessonKey::Handled) => {
+                                (dirty, force) = (true, true);
+                                None
+                            }
+                            None => handle_key(key),
+                        }
+                    }
                     TermEvent::Mouse(mouse) => {
                         let target = ui::hit(area, &self.app, mouse.column, mouse.row);
                         // Only a click picks a training point; over the plane the pointer looks at nothing.
@@ -798,8 +858,17 @@ impl Runtime {
                 };
                 let Some(action) = action else { continue };
                 (dirty, force) = (true, true);
+                if let Some(binding) = self.app.keys.hidden_binding(action) {
+                    self.app
+                        .log(format!("{}: hidden by the Playground link", binding.label));
+                    continue;
+                }
                 // A different node shown large needs no new pass, only a redraw.
                 let effects = self.app.update(action);
+                if let Some(mut lesson) = self.app.lesson.take() {
+                    lesson.after_update(action, &effects, &self.app);
+                    self.app.lesson = Some(lesson);
+                }
                 if self.carry_out(effects) {
                     network_changed = true;
                     extent = None;
@@ -812,6 +881,26 @@ impl Runtime {
             }
         }
         Ok(())
+    }
+
+    /// Keeps the progress once a lesson's goal is met, and says so; true if it was just met.
+    fn lesson_met(&mut self, on_done: &mut dyn FnMut() -> Result<(), String>) -> bool {
+        let Some(lesson) = &mut self.app.lesson else {
+            return false;
+        };
+        if !lesson.take_just_met() {
+            return false;
+        }
+        let next = match &lesson.run.next {
+            Some(_) => "N: the next lesson",
+            None => "that was the last lesson",
+        };
+        let message = match on_done() {
+            Ok(()) => format!("goal met: lesson done ({next})"),
+            Err(e) => format!("goal met, but the progress was not kept: {e}"),
+        };
+        self.app.log(message);
+        true
     }
 
     /// Works out what the inspector shows when it is open and its weights, sample
@@ -943,6 +1032,7 @@ fn panels(area: Rect, app: &App, frame: Duration) -> Vec<Panel> {
     out.extend(areas.network.map(maps));
     out.extend(areas.inspector.map(figures));
     out.extend(areas.confusion.map(figures));
+    out.extend(areas.lesson.map(figures));
     out.extend(areas.digits.map(|area| Panel {
         area,
         every: DIGITS_EVERY,

@@ -231,7 +231,19 @@ pub fn import(url: &str) -> Result<Imported, StateLineError> {
     if !not_mapped.is_empty() {
         notices.push(format!("not mapped: {}", not_mapped.join(", ")));
     }
-    Ok(Imported { line, notices })
+    // Page options: which controls the page hides (as `state.ts`, only `true` hides).
+    let hidden_controls = map
+        .iter()
+        .filter(|(_, v)| **v == "true")
+        .filter_map(|(k, _)| k.strip_suffix("_hide"))
+        .map(str::to_string)
+        .collect();
+    Ok(Imported {
+        line,
+        notices,
+        hidden_controls,
+        tutorial: given("tutorial").map(str::to_string),
+    })
 }
 
 /// Whether `key` is a field of the Playground's state.
@@ -331,8 +343,12 @@ mod tests {
             (line.discretize, line.test_points),
             (Some(true), Some(true))
         );
+        // Page options are handed on for the dashboard.
+        let imported = StateLine::read(hash).unwrap();
+        assert_eq!(imported.hidden_controls, ["learningRate"]);
+        assert_eq!(imported.tutorial.as_deref(), Some("example"));
         // Page options and fields the Playground ignores change nothing: no note.
-        let notices = StateLine::read(hash).unwrap().notices;
+        let notices = imported.notices;
         assert!(
             !notices.iter().any(|n| n.contains("not mapped")),
             "{notices:?}"

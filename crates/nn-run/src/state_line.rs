@@ -86,12 +86,17 @@ pub struct StateLine {
 }
 
 /// A state line, or a Playground URL, read back: the line and what the reader should know.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Imported {
     /// The run it defines.
     pub line: StateLine,
     /// Remarks for the user: fields that could not be mapped, what differs.
     pub notices: Vec<String>,
+    /// A Playground URL's page options, for the dashboard to honour: the controls
+    /// its `*_hide` fields hide (`learningRate` for `learningRate_hide=true`).
+    pub hidden_controls: Vec<String>,
+    /// A Playground URL's `tutorial` (a page of its site).
+    pub tutorial: Option<String>,
 }
 
 /// A state line that cannot be read: the field (`lr=abc`) and what was expected.
@@ -289,7 +294,7 @@ impl StateLine {
             let line: StateLine = text.parse()?;
             return Ok(Imported {
                 line,
-                notices: Vec::new(),
+                ..Imported::default()
             });
         }
         if text.contains('#') || text.starts_with("http") {

@@ -84,6 +84,11 @@ pub enum Command {
     /// accuracy on each frame.
     #[command(after_help = REPLAY_AFTER_HELP)]
     Replay(ReplayArgs),
+    /// Lessons: the seed's backpropagation taught in the dashboard one idea at a time, each
+    /// with a preset run and a goal checked live. With no lesson named, lists them and which
+    /// are done.
+    #[command(after_help = LEARN_AFTER_HELP)]
+    Learn(LearnArgs),
 }
 
 const SWEEP_AFTER_HELP: &str = "\
@@ -102,6 +107,16 @@ alone, to the same bits. Trials rank by their best validation epoch: a validatio
 the training data (--val-split, 0.2 unless given), or the mean over --folds K folds. The
 test split is used once, on the winner. Small networks run one trial per core; wider ones
 get several threads each (as many as a step can use) and fewer run at once.";
+
+const LEARN_AFTER_HELP: &str = "\
+Examples:
+  nn-tui learn                      the lessons, and which you have done
+  nn-tui learn 3                    lesson 3 (or by name: nn-tui learn output-delta)
+  nn-tui learn --file course.toml   a teacher's lessons (the format is in the README)
+  nn-tui learn --reset              forget which lessons are done
+
+In a lesson, H shows a hint and, once the goal is met, N opens the next lesson.
+Progress is kept in $XDG_DATA_HOME/nn-tui/lessons.json (~/.local/share by default).";
 
 const REPLAY_AFTER_HELP: &str = "\
 Examples:
@@ -743,6 +758,30 @@ pub struct PlotArgs {
     /// Show hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
     #[arg(long)]
     pub discretize: bool,
+}
+
+/// `nn-tui learn`.
+#[derive(Debug, Clone, Args)]
+pub struct LearnArgs {
+    /// The lesson to open: its number or its name (e.g. 3 or output-delta); none: list them.
+    #[arg(value_name = "LESSON")]
+    pub lesson: Option<String>,
+    /// Lessons from this TOML file instead of the built-in ones.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Forget which lessons are done (of every course), then list or open as asked.
+    #[arg(long)]
+    pub reset: bool,
+    /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "braille")]
+    pub plot: PlotArg,
+    /// Ignore the mouse (lets the terminal select text).
+    #[arg(long = "no-mouse")]
+    pub no_mouse: bool,
+    /// At most N frames a second; fewer, on their own, when the link is slower.
+    #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
 }
 
 /// `nn-tui replay`.

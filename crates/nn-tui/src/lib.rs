@@ -6,9 +6,9 @@ mod cli;
 
 pub use cli::{
     Cli, Command, CompletionsArgs, DashArgs, DataArgs, EvalArgs, ExplainArgs, ExportArgs,
-    HiddenActivation, InfoArgs, LossArg, ModelArgs, NetworkArgs, OptimizerArg, OutputActivation,
-    PlotArg, PlotArgs, PlotKind, PredictArgs, PredictFormat, ReplayArgs, RunDirArgs, RunsArgs,
-    ScheduleArg, SweepArgs, TrainArgs, TrainingArgs, WatchArgs, flag,
+    HiddenActivation, InfoArgs, LearnArgs, LossArg, ModelArgs, NetworkArgs, OptimizerArg,
+    OutputActivation, PlotArg, PlotArgs, PlotKind, PredictArgs, PredictFormat, ReplayArgs,
+    RunDirArgs, RunsArgs, ScheduleArg, SweepArgs, TrainArgs, TrainingArgs, WatchArgs, flag,
 };
 
 /// The program's name, as completions and manual pages call it.

@@ -10,6 +10,7 @@
 mod completions;
 mod explain;
 mod export;
+mod learn;
 mod model;
 mod plot;
 mod predict;
@@ -64,6 +65,7 @@ fn main() -> ExitCode {
         Some(Command::Watch(args)) => watch(args),
         Some(Command::Plot(args)) => plot::run(args),
         Some(Command::Replay(args)) => plot::replay(args),
+        Some(Command::Learn(args)) => learn::run(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -59,6 +59,10 @@ pub struct App {
     pub other_problem_dataset: Option<String>,
     /// Set when watching a run another process writes: read-only.
     pub watch: Option<Watch>,
+    /// The lesson, in `nn-tui learn` (its panel and its goal).
+    pub lesson: Option<crate::lesson::LessonPanel>,
+    /// Which keys are shown, and which a Playground link hid.
+    pub keys: crate::controls::KeyFocus,
 }
 
 impl App {
@@ -77,6 +81,8 @@ impl App {
             quit: false,
             other_problem_dataset: None,
             watch: None,
+            lesson: None,
+            keys: crate::controls::KeyFocus::default(),
         }
     }
 

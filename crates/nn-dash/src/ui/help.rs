@@ -19,7 +19,10 @@ const HELP_WIDTH: usize = 28;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let column = KEYS_WIDTH + 2 + HELP_WIDTH;
     let read_only = app.watch.is_some();
-    let bindings: Vec<&Binding> = usable_bindings(read_only).collect();
+    // A Playground link's hidden controls are left out; a lesson's other keys dimmed.
+    let bindings: Vec<&Binding> = usable_bindings(read_only)
+        .filter(|b| !app.keys.hides(b))
+        .collect();
     let footer: &[&str] = if read_only {
         &[
             "watching: another process trains this run, so only",
@@ -58,11 +61,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 let Some(b) = bindings.get(c * rows + row) else {
                     break;
                 };
-                spans.push(Span::styled(
-                    format!(" {:>KEYS_WIDTH$} ", b.label),
-                    key_style,
-                ));
-                spans.push(Span::raw(format!("{:<HELP_WIDTH$}", b.help)));
+                let (keys, help) = if app.keys.shows(b) {
+                    (key_style, Style::default())
+                } else {
+                    let dim = Style::default().fg(app.view.palette.dim());
+                    (dim, dim)
+                };
+                spans.push(Span::styled(format!(" {:>KEYS_WIDTH$} ", b.label), keys));
+                spans.push(Span::styled(format!("{:<HELP_WIDTH$}", b.help), help));
             }
             Line::from(spans)
         })

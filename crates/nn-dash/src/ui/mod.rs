@@ -8,6 +8,7 @@ mod curves;
 mod digits;
 mod help;
 mod inspector;
+mod lesson;
 mod network;
 mod state_line;
 mod status;
@@ -53,6 +54,8 @@ pub struct Areas {
     pub confusion: Option<Rect>,
     /// The inspector, in place of the curves (and the confusion matrix), when open.
     pub inspector: Option<Rect>,
+    /// The lesson panel (`nn-tui learn`), a band under the others.
+    pub lesson: Option<Rect>,
 }
 
 /// Lays out the panels for `area`; `None` below the minimum size.
@@ -62,12 +65,22 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     }
     let status = Rect::new(area.x, area.y, area.width, 2);
     let log = Rect::new(area.x, area.bottom() - 1, area.width, 1);
-    let body = Rect::new(area.x, area.y + 2, area.width, area.height - 3);
+    let mut body = Rect::new(area.x, area.y + 2, area.width, area.height - 3);
     let mut out = Areas {
         status,
         log,
         ..Areas::default()
     };
+    if app.lesson.is_some() {
+        let band = Rect::new(
+            body.x,
+            body.bottom() - lesson::HEIGHT,
+            body.width,
+            lesson::HEIGHT,
+        );
+        out.lesson = Some(band);
+        body.height -= lesson::HEIGHT;
+    }
     let inspecting = app.selection.inspector.open;
     if app.settings.shape() == Shape::Wide {
         let right_w = 45.min(body.width / 2);
@@ -291,6 +304,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(r) = a.confusion {
         digits::draw_confusion(frame, r, app);
+    }
+    if let (Some(r), Some(panel)) = (a.lesson, &app.lesson) {
+        lesson::draw(frame, r, app, panel);
     }
     match app.view.overlay {
         Some(Overlay::Help) => help::draw(frame, area, app),

@@ -131,7 +131,8 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
         ])
     } else {
         Line::from(label_owned(
-            crate::keys::hint_line(usize::from(bottom.width), app.watch.is_some()),
+            app.keys
+                .hint_line(usize::from(bottom.width), app.watch.is_some()),
             p.dim(),
         ))
     };

@@ -815,3 +815,135 @@ fn regression_training_points_stand_out_80x24() {
         assert_ne!(cell.fg, cell.bg);
     }
 }
+
+/// The spiral with lesson `number` of the built-in course open, showing `showing`.
+fn lesson_app(number: usize, showing: crate::lesson::Showing) -> App {
+    let course = nn_lessons::Course::builtin();
+    let mut app = planar_app(80, 24, PlotMode::Braille);
+    let run = crate::lesson::LessonRun {
+        lesson: course.lessons[number - 1].clone(),
+        number,
+        count: course.lessons.len(),
+        next: course.lessons.get(number).map(|l| l.title.clone()),
+    };
+    crate::lesson::open(&mut app, run);
+    if let Some(panel) = &mut app.lesson {
+        panel.showing = showing;
+    }
+    app
+}
+
+#[test]
+fn lesson_panel_80x24() {
+    let app = lesson_app(3, crate::lesson::Showing::Text);
+    assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+#[test]
+fn every_lessons_texts_read_whole_at_80x24() {
+    use crate::lesson::Showing;
+    let course = nn_lessons::Course::builtin();
+    for (i, lesson) in course.lessons.iter().enumerate() {
+        for showing in [Showing::Text, Showing::Hint, Showing::Done] {
+            let terminal = render(&lesson_app(i + 1, showing), 80, 24);
+            let screen: Vec<String> = (0..24).map(|y| row(&terminal, y)).collect();
+            let screen = screen.join("\n");
+            let text = match showing {
+                Showing::Text => &lesson.text,
+                Showing::Hint => &lesson.hint,
+                Showing::Done => &lesson.done,
+            };
+            let mut wanted = nn_lessons::wrap(text, nn_lessons::TEXT_WIDTH);
+            wanted.push(format!("lesson {}/10: {}", i + 1, lesson.title));
+            wanted.extend(lesson.goal.conditions.iter().map(ToString::to_string));
+            for line in wanted {
+                assert!(
+                    screen.contains(&line),
+                    "lesson {} ({showing:?}): `{line}` is cut or missing:\n{screen}",
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+/// The hooks tell the lesson what the learner did, as `nn-lessons`' scripted tests
+/// assume: the inspector opened (on an output, then a hidden neuron), `e` on a
+/// sample, a restart, a new learning rate; `H` and `N` are the lesson's keys.
+#[test]
+fn the_lesson_hooks_tell_the_goal_what_the_learner_did() {
+    use crate::action::{Action, Effect};
+    use crate::lesson::{LessonKey, Showing};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use nn_run::Command;
+
+    let mut app = lesson_app(5, Showing::Text);
+    let mut lesson = app.lesson.take().unwrap();
+    let act = |app: &mut App, lesson: &mut crate::lesson::LessonPanel, action| {
+        let effects = app.update(action);
+        lesson.after_update(action, &effects, app);
+        effects
+    };
+    act(&mut app, &mut lesson, Action::ToggleInspector);
+    assert_eq!(
+        (
+            lesson.observed.inspections,
+            lesson.observed.hidden_inspections
+        ),
+        (1, 0)
+    );
+    act(&mut app, &mut lesson, Action::PreviousNeuron);
+    assert_eq!(
+        lesson.observed.hidden_inspections, 1,
+        "{:?}",
+        app.selection.selected
+    );
+    app.status.state = RunState::Paused;
+    let sample = app.selection.inspector.sample;
+    let effects = act(&mut app, &mut lesson, Action::SampleStep);
+    assert_eq!(effects, [Effect::Send(Command::StepOn(vec![sample]))]);
+    assert_eq!(lesson.observed.same_sample_steps, 1);
+    assert!(!lesson.met);
+    act(&mut app, &mut lesson, Action::SampleStep);
+    assert!(lesson.met && lesson.take_just_met(), "lesson 5's goal");
+    assert_eq!(lesson.showing, Showing::Done);
+
+    act(&mut app, &mut lesson, Action::LearningRateUp);
+    assert!((lesson.observed.shape.learning_rate - 0.1).abs() < 1e-6);
+    act(&mut app, &mut lesson, Action::Reset);
+    assert_eq!(lesson.observed.restarts, 1);
+
+    let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT);
+    assert_eq!(lesson.key(key('H')), Some(LessonKey::Handled));
+    assert_eq!(lesson.showing, Showing::Hint);
+    assert_eq!(lesson.key(key('N')), Some(LessonKey::Next));
+    assert_eq!(lesson.key(key('x')), None);
+}
+
+/// In a lesson the help overlay dims the keys it does not name; they still work.
+#[test]
+fn a_lessons_help_dims_the_other_keys() {
+    let mut app = lesson_app(3, crate::lesson::Showing::Text);
+    app.view.overlay = Some(Overlay::Help);
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let style_of = |text: &str| {
+        let (x, y) = (0..24)
+            .find_map(|y| row(&terminal, y).find(text).map(|i| (i, y)))
+            .unwrap_or_else(|| panic!("{text} is not on the help"));
+        // Columns, not bytes: the rows hold box-drawing characters.
+        let x = row(&terminal, y)[..x].chars().count() as u16;
+        buffer[(x, y)].fg
+    };
+    let dim = app.view.palette.dim();
+    assert_eq!(
+        style_of("step on that sample alone"),
+        ratatui::style::Color::Reset
+    );
+    assert_eq!(style_of("pause / resume"), dim);
+    assert_eq!(
+        app.update(crate::action::Action::TogglePause).len(),
+        1,
+        "a dimmed key still works"
+    );
+}
