@@ -73,13 +73,14 @@ pub const DEFAULT_SAMPLES: usize = 500;
 /// Classes made by [`blobs`] (scikit-learn's default).
 pub const DEFAULT_BLOBS: usize = 3;
 
-/// True if `name` is one of [`GENERATORS`].
+/// True if `name` is one of [`GENERATORS`] or a formula (`formula:x1*x2 > 0`, not
+/// checked here: [`generate`] parses it).
 pub fn is_generator(name: &str) -> bool {
-    GENERATORS.contains(&name)
+    GENERATORS.contains(&name) || crate::is_formula(name)
 }
 
 /// The raw columns a generator's points have: 1 (`x1`) for `sine`, 2 (`x1`, `x2`)
-/// for the others; `None` for a name not in [`GENERATORS`].
+/// for the others and formulas; `None` for a name [`is_generator`] refuses.
 pub fn generator_columns(name: &str) -> Option<usize> {
     is_generator(name).then_some(if name == "sine" { 1 } else { 2 })
 }
@@ -96,10 +97,12 @@ pub fn default_noise(name: &str) -> Option<f32> {
     })
 }
 
-/// Runs the generator called `name`.
+/// Runs the generator called `name`, or the formula it spells (`formula:...`, see
+/// [`crate::formula()`]).
 ///
 /// # Errors
-/// [`DataError::UnknownGenerator`] for a name not in [`GENERATORS`], and
+/// [`DataError::UnknownGenerator`] for a name not in [`GENERATORS`],
+/// [`DataError::Formula`] for a formula that does not work, and
 /// [`DataError::InvalidDataset`] for a negative or non-finite `noise`.
 pub fn generate(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dataset, DataError> {
     if !(noise.is_finite() && noise >= 0.0) {
@@ -118,6 +121,7 @@ pub fn generate(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dat
         "plane" => plane(samples, noise, seed),
         "reg-gauss" => reg_gauss(samples, noise, seed),
         "sine" => sine(samples, noise, seed),
+        formula if crate::is_formula(formula) => crate::formula(formula, samples, noise, seed)?,
         _ => {
             return Err(DataError::UnknownGenerator {
                 name: name.to_owned(),

@@ -1,4 +1,5 @@
-//! Datasets for the trainer: synthetic 2-D generators, CSV and IDX (MNIST)
+//! Datasets for the trainer: synthetic 2-D generators, formula data sets
+//! (`formula:x1*x2 > 0`), CSV and IDX (MNIST)
 //! loaders, seeded stratified splits and per-feature normalisation.
 //!
 //! A [`Dataset`] holds one contiguous `[n, dim]` input matrix (`f32`, or `u8`
@@ -25,6 +26,7 @@ mod csv_io;
 mod dataset;
 mod error;
 mod features;
+mod formula;
 mod generators;
 mod idx;
 mod mnist;
@@ -44,6 +46,7 @@ pub use csv_io::{
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
 pub use features::{Feature, Features, RAW_COLUMNS};
+pub use formula::{FORMULA_PREFIX, FORMULA_RANGE, Formula, formula, is_formula};
 pub use generators::{
     DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, PLAYGROUND_GENERATORS, Problem, blobs,
     blobs_with_classes, circle, default_noise, gauss, generate, generator_columns, generators_of,
