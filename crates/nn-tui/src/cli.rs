@@ -342,7 +342,7 @@ const STATE_FIELDS: [&str; 20] = [
 /// `nn-tui train`.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
-    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine),
+    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, spiral4, plane, reg-gauss, sine),
     /// a formula ('formula:x1*x2 > 0' classifies points of [-6, 6]² by a rule,
     /// 'formula:reg sin(x1)*cos(x2)' gives them values; --noise blurs them), mnist,
     /// a CSV file with a header row, - for a CSV file on stdin, or a folder of MNIST-format
