@@ -15,6 +15,7 @@ mod model_files;
 #[cfg(feature = "mpi")]
 mod mpi;
 mod onnx;
+mod own_data;
 mod pipes;
 mod playground;
 mod plot;

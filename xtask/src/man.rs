@@ -87,7 +87,7 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 12] = [
+    const SUBCOMMANDS: [&str; 13] = [
         "dash",
         "train",
         "eval",
@@ -97,6 +97,7 @@ mod tests {
         "runs",
         "watch",
         "plot",
+        "data",
         "replay",
         "export",
         "completions",

@@ -41,7 +41,8 @@ pub use csv_features::{
     CopiedFields, FeatureColumns, FeatureRows, FeatureStream, MAX_LINE_BYTES, parse_features,
 };
 pub use csv_io::{
-    CsvOptions, MAX_CLASSES, TaskHint, column_list, load_csv, parse_csv, to_csv_string,
+    CsvOptions, MAX_CLASSES, SPLIT_COLUMN, TaskHint, column_list, load_csv, parse_csv,
+    to_csv_string, write_csv,
 };
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;

@@ -72,11 +72,27 @@ pub enum Command {
     /// or the loss and accuracy curves of one run or several.
     #[command(after_help = PLOT_AFTER_HELP)]
     Plot(PlotArgs),
+    /// Write a data set as CSV with a split column: a generator, a formula, a CSV file,
+    /// mnist, as train, eval and the dashboard would load and split it.
+    #[command(after_help = DATA_AFTER_HELP, allow_negative_numbers = true)]
+    Data(Box<DataCommandArgs>),
     /// Replay a recorded run as an animated GIF: the decision boundary at each snapshot the
     /// run directory kept (epochs on a log scale), with the epoch and loss on each frame.
     #[command(after_help = REPLAY_AFTER_HELP)]
     Replay(ReplayArgs),
 }
+
+const DATA_AFTER_HELP: &str = "\
+Examples:
+  nn-tui data --data spiral --noise 0.2 --samples 500 --out spiral.csv
+  nn-tui data --data 'formula:x1*x2 > 0' --noise 0.05 --out rule.csv
+  nn-tui data --data spiral --features x1,x2,x1x2 --out - | head
+
+Columns: the features (with --features, the computed ones), the target (label or y), and
+split: train, validation or test, the part each row falls in for these flags and --seed.
+Rows are written train first, then validation, then test. Loading the file back leaves the
+split column out of the features (and splits by --seed again). The file is written
+atomically.";
 
 const REPLAY_AFTER_HELP: &str = "\
 Examples:
@@ -408,6 +424,24 @@ pub struct RunDirArgs {
     /// Record nothing.
     #[arg(long = "no-run-dir")]
     pub no_run_dir: bool,
+}
+
+/// `nn-tui data`.
+#[derive(Debug, Clone, Args)]
+pub struct DataCommandArgs {
+    /// Dataset, as for train: a generator, a formula ('formula:x1*x2 > 0'), mnist, a CSV file,
+    /// - for a CSV file on stdin, or a folder of MNIST-format IDX files.
+    #[arg(long, value_name = "SPEC")]
+    pub data: String,
+    /// How the data is generated and split.
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// Input features computed from the columns x1 and x2 of 2-D data, written instead of them.
+    #[arg(long, value_name = "LIST", value_parser = parse_features, help = help(Setting::Features))]
+    pub features: Option<nn_data::Features>,
+    /// The CSV file to write, or - for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `nn-tui dash` (and `nn-tui` alone).
