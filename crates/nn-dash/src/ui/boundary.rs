@@ -141,6 +141,9 @@ fn ring([r, g, b]: [u8; 3]) -> [u8; 3] {
     }
 }
 
+/// Classes the legend shows a glyph for (the colours a drawing or a CSV file gets).
+const LEGEND_CLASSES: usize = 8;
+
 /// The glyph that marks the inspector's sample.
 const MARK: &str = "◎";
 
@@ -205,18 +208,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         (false, true) => (RINGED, "◆"),
         (false, false) => ("▀", "◆"),
     };
-    let mut legend = vec![
-        Span::raw(" "),
-        Span::styled(train_glyph, Style::default().fg(p.point(0))),
-        Span::styled(train_glyph, Style::default().fg(p.point(1))),
-        Span::raw(" train "),
-    ];
+    // One glyph per class in its colour (two for a regression's ends), at most eight.
+    let shown_classes = match s.task {
+        nn_data::Task::Classification { classes } => classes.clamp(2, LEGEND_CLASSES),
+        nn_data::Task::Regression { .. } => 2,
+    };
+    let glyphs = |glyph: &'static str| {
+        (0..shown_classes).map(move |k| Span::styled(glyph, Style::default().fg(p.point(k))))
+    };
+    let mut legend = vec![Span::raw(" ")];
+    legend.extend(glyphs(train_glyph));
+    legend.push(Span::raw(" train "));
     if s.test_points {
-        legend.extend([
-            Span::styled(test_glyph, Style::default().fg(p.point(0))),
-            Span::styled(test_glyph, Style::default().fg(p.point(1))),
-            Span::raw(" test "),
-        ]);
+        legend.extend(glyphs(test_glyph));
+        legend.push(Span::raw(" test "));
     }
     if s.discretize {
         legend.push(Span::styled("discretized ", Style::default().fg(p.dim())));

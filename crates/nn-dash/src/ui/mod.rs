@@ -198,6 +198,7 @@ fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R
         name: &name,
         input_names: &input_names,
         sample: &view.label,
+        sample_color: view.class.map(|class| app.palette.point(class)),
         batch: mean.as_deref().map(|mean| inspector::BatchView {
             samples: view
                 .batch
