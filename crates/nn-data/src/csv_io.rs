@@ -152,9 +152,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
                 })?;
                 label_text.push_str(text);
                 label_ends.push(label_text.len());
-            } else if Some(j) == split {
-                continue;
-            } else {
+            } else if Some(j) != split {
                 inputs.push(parse_number(field, path, line, &header[j])?);
             }
         }
