@@ -1,7 +1,57 @@
 //! The user's own data (issue 23) through the binary: formula data sets, `nn-tui data`
 //! writing any data set as CSV with its split column, and that file loaded back.
 
+use std::time::Duration;
+
 use crate::common::*;
+use crate::tmux::{Tmux, skip_without_tmux};
+
+/// Each cell of a `capture-pane -e` screen: its text and its foreground and
+/// background colours as the escape sequences set them (`38;5;N`, `48;5;N`).
+fn cells(colored: &str) -> Vec<Vec<(char, Option<String>, Option<String>)>> {
+    colored
+        .lines()
+        .map(|line| {
+            let (mut fg, mut bg) = (None, None);
+            let mut row = Vec::new();
+            let mut chars = line.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c != '\x1b' {
+                    row.push((c, fg.clone(), bg.clone()));
+                    continue;
+                }
+                let mut code = String::new();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                    code.push(c);
+                }
+                let parts: Vec<&str> = code.trim_start_matches('[').split(';').collect();
+                let mut i = 0;
+                while i < parts.len() {
+                    match parts[i] {
+                        "0" | "" => (fg, bg) = (None, None),
+                        "39" => fg = None,
+                        "49" => bg = None,
+                        "38" | "48" if i + 2 < parts.len() && parts[i + 1] == "5" => {
+                            let color = Some(parts[i + 2].to_owned());
+                            if parts[i] == "38" {
+                                fg = color
+                            } else {
+                                bg = color
+                            }
+                            i += 2;
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            row
+        })
+        .collect()
+}
 
 /// A rule a small network can learn (two crossing lines) trains to 95% on the
 /// points it never saw, and the run names its formula.
@@ -120,4 +170,62 @@ fn data_writes_any_data_set_with_its_split_and_it_loads_back() {
         ],
     );
     assert!(report["test"]["accuracy"].is_number(), "{report}");
+}
+
+/// A four-class CSV file in the dashboard at 80x24: the legend has a colour per
+/// class, and points of all four colours are on the plane (read from the colours
+/// of the capture, `capture-pane -e`).
+#[test]
+fn a_four_class_csv_shows_four_colours() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempdir();
+    let out = run(
+        dir.path(),
+        &[
+            "data",
+            "--data",
+            "spiral4",
+            "--samples",
+            "200",
+            "--out",
+            "four.csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let tmux = Tmux::start("four", 80, 24, dir.path());
+    tmux.send(&[&format!("{BIN} --data four.csv --no-run-dir"), "Enter"]);
+    tmux.wait_for("the run", Duration::from_secs(20), |s| {
+        s.contains("RUNNING")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = cells(&tmux.colored_screen());
+    // The legend on the boundary panel's bottom edge: four `▀` before " train".
+    let (row, at) = screen
+        .iter()
+        .enumerate()
+        .find_map(|(r, cells)| {
+            let text: String = cells.iter().map(|c| c.0).collect();
+            let at = text.find("▀ train ")? + "▀".len();
+            Some((r, text[..at].chars().count()))
+        })
+        .expect("a legend");
+    let legend: Vec<String> = screen[row][at - 4..at]
+        .iter()
+        .map(|c| c.1.clone().expect("a coloured glyph"))
+        .collect();
+    let mut distinct = legend.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4, "legend colours {legend:?}");
+    // Training points are pixels of a class's point colour on the plane (left panel).
+    for colour in &legend {
+        let on_plane = screen[3..row]
+            .iter()
+            .flat_map(|cells| cells.iter().take(38))
+            .any(|c| c.1.as_ref() == Some(colour) || c.2.as_ref() == Some(colour));
+        assert!(on_plane, "no point of colour {colour} on the plane");
+    }
+    tmux.send(&["q"]);
 }
