@@ -8,7 +8,10 @@ use crate::tmux::{Tmux, skip_without_tmux};
 
 /// Each cell of a `capture-pane -e` screen: its text and its foreground and
 /// background colours as the escape sequences set them (`38;5;N`, `48;5;N`).
-fn cells(colored: &str) -> Vec<Vec<(char, Option<String>, Option<String>)>> {
+/// A screen cell: its character, foreground and background (256-colour indices).
+type Cell = (char, Option<String>, Option<String>);
+
+fn cells(colored: &str) -> Vec<Vec<Cell>> {
     colored
         .lines()
         .map(|line| {
@@ -37,9 +40,9 @@ fn cells(colored: &str) -> Vec<Vec<(char, Option<String>, Option<String>)>> {
                         "38" | "48" if i + 2 < parts.len() && parts[i + 1] == "5" => {
                             let color = Some(parts[i + 2].to_owned());
                             if parts[i] == "38" {
-                                fg = color
+                                fg = color;
                             } else {
-                                bg = color
+                                bg = color;
                             }
                             i += 2;
                         }

@@ -201,6 +201,12 @@ pub enum Action {
     CloseOverlay,
     /// `q`, Ctrl-C: leave.
     Quit,
+    /// `D`: drawing mode on or off (the drawn points become the data).
+    ToggleDrawing,
+    /// `w`: write the data on screen as CSV (the drawing, in drawing mode).
+    WriteData,
+    /// A key or click of drawing mode (see `crate::drawing`).
+    Draw(crate::drawing::DrawAction),
 }
 
 impl Action {
@@ -248,6 +254,10 @@ pub enum Effect {
     Regenerate,
     /// Leave the dashboard.
     Quit,
+    /// Train on the drawn points (they changed).
+    TrainOnDrawing,
+    /// Write the data on screen (or the drawing) as CSV.
+    WriteData,
 }
 
 /// What the user steers: the run's definition as the dashboard shows and changes it.
@@ -556,6 +566,8 @@ pub struct App {
     pub other_problem_dataset: Option<String>,
     /// Set when watching a run another process writes: read-only.
     pub watch: Option<Watch>,
+    /// The points drawn in drawing mode (`D`), kept after it until saved or quit.
+    pub drawing: Option<crate::drawing::Drawing>,
 }
 
 impl App {
@@ -588,12 +600,16 @@ impl App {
             notices: Vec::new(),
             other_problem_dataset: None,
             watch: None,
+            drawing: None,
         }
     }
 
     /// The plane around every training and test point, for `width x height` pixels
     /// (`None` before there are points).
     pub fn points_extent(&self, width: usize, height: usize) -> Option<crate::plot::Extent> {
+        if let Some(extent) = crate::drawing::extent(self, width, height) {
+            return Some(extent);
+        }
         let all = self.train_points.iter().chain(&self.test_points);
         (!self.train_points.is_empty() || !self.test_points.is_empty())
             .then(|| crate::plot::Extent::around(all, width, height))
@@ -995,9 +1011,13 @@ impl App {
                 }
                 vec![]
             }
+            Action::Quit if crate::drawing::hold_quit(self) => vec![],
             Action::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
+            }
+            Action::ToggleDrawing | Action::WriteData | Action::Draw(_) => {
+                crate::drawing::update(self, action)
             }
         }
     }

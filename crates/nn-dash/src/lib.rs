@@ -16,6 +16,7 @@
 mod app;
 mod colors;
 mod compare;
+mod drawing;
 mod follow;
 mod frames;
 mod history;

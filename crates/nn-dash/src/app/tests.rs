@@ -258,7 +258,9 @@ fn d_cycles_within_the_problem_and_p_switches_it() {
 fn d_cycles_in_the_playground_order() {
     assert_eq!(
         data_sets(Problem::Classification),
-        ["circle", "xor", "gauss", "spiral", "moons", "blobs", "spiral4"]
+        [
+            "circle", "xor", "gauss", "spiral", "moons", "blobs", "spiral4"
+        ]
     );
     assert_eq!(
         data_sets(Problem::Regression),

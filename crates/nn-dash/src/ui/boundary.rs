@@ -380,4 +380,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             );
         }
     }
+    if let Some(extent) = extent {
+        crate::drawing::draw_cursor(frame.buffer_mut(), inner, app, &extent, (w, h, ascii));
+    }
+}
+
+/// The point of the plane under the cell `(column, row)` of the panel at `area`
+/// (a click in drawing mode).
+pub fn point_at(area: Rect, app: &App, column: u16, row: u16) -> Option<(f32, f32)> {
+    let (inner, w, h, per_cell) = geometry(area, app);
+    if !inner.contains(Position::new(column, row)) || w == 0 || h == 0 {
+        return None;
+    }
+    let extent = app.points_extent(w, h)?;
+    let u = (f32::from(column - inner.x) + 0.5) / w as f32;
+    let v = (f32::from(row - inner.y) + 0.5) * per_cell as f32 / h as f32;
+    Some((
+        extent.x.0 + u * (extent.x.1 - extent.x.0),
+        extent.y.1 - v * (extent.y.1 - extent.y.0),
+    ))
 }
