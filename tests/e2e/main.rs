@@ -4,6 +4,7 @@
 mod common;
 mod completions;
 mod dashboard;
+mod drawing;
 mod explain;
 mod faults;
 mod flags;
