@@ -36,6 +36,13 @@ fn draw_twenty_points_train_save_and_load_them_back() {
     ]);
     let long = Duration::from_secs(20);
     tmux.wait_for("the dashboard", long, |s| s.contains("RUNNING"));
+    // Outside drawing mode, w writes the data on screen with its split column.
+    tmux.send(&["w"]);
+    tmux.wait_for("the data written", long, |s| {
+        s.contains("wrote 500 rows to xor-data.csv")
+    });
+    let written = std::fs::read_to_string(dir.path().join("xor-data.csv")).unwrap();
+    assert!(written.starts_with("x1,x2,label,split\n"), "{written:.80}");
     draw_two_columns(&tmux);
     // Trained on what is drawn: the data is named after its file, and it learns it.
     tmux.wait_for("training on the drawing", long, |s| {
@@ -43,6 +50,13 @@ fn draw_twenty_points_train_save_and_load_them_back() {
             && value(s, "epoch").is_some_and(|e| e >= 30.0)
             && value(s, "acc").is_some_and(|a| a >= 100.0)
     });
+    // One new run, at the 11th point (the second class); the nine after it joined
+    // the running trainer, its weights kept.
+    assert!(
+        tmux.screen().contains("training on 11 drawn points"),
+        "{}",
+        tmux.screen()
+    );
     // Unsaved points: the first q asks instead of quitting.
     tmux.send(&["q"]);
     let screen = tmux.wait_for("the question", long, |s| s.contains("not saved"));
