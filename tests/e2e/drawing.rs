@@ -109,7 +109,10 @@ fn a_dropped_terminal_writes_the_drawn_points_beside_the_recovery_model() {
     tmux.wait_for("the dashboard", Duration::from_secs(20), |s| {
         s.contains("RUNNING")
     });
-    tmux.send(&["D", "1", "Right", "Right", "Right", "2"]);
+    // A click puts a point of the last class (1) there, left of the centre.
+    tmux.send(&["D"]);
+    tmux.click(10, 12);
+    tmux.send(&["Right", "Right", "Right", "2"]);
     tmux.wait_for("the points", Duration::from_secs(20), |s| {
         s.contains("training on 2 drawn points")
     });
@@ -131,4 +134,7 @@ fn a_dropped_terminal_writes_the_drawn_points_beside_the_recovery_model() {
     let (header, rows) = csv_rows(&csv);
     assert_eq!(header, ["x1", "x2", "label"]);
     assert_eq!(rows.len(), 2);
+    let clicked = &rows[0];
+    assert_eq!(clicked[2], "0", "{rows:?}");
+    assert!(clicked[0].parse::<f32>().unwrap() < -1.0, "{rows:?}");
 }

@@ -96,6 +96,26 @@ fn a_formula_data_set_trains_to_95_percent() {
     assert!(loss < 0.05, "test loss {loss}: {report}");
 }
 
+/// A formula in a state line (spaces as %20) is the run it names.
+#[test]
+fn a_state_line_names_a_formula() {
+    let dir = tempdir();
+    let report = run_json(
+        dir.path(),
+        &[
+            "train",
+            "--state",
+            "nn-tui/1 data=formula:x1%20>%20x2 samples=200 hidden=4",
+            "--epochs",
+            "30",
+            "--no-run-dir",
+            "--json",
+        ],
+    );
+    assert_eq!(report["dataset"], "formula:x1 > x2", "{report}");
+    assert_eq!(report["train"]["samples"], 160, "{report}");
+}
+
 #[test]
 fn a_bad_formula_is_one_line_with_its_position() {
     let dir = tempdir();
