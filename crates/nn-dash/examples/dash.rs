@@ -20,7 +20,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn mnist(mut options: nn_dash::DashOptions) -> nn_dash::DashOptions {
-    options.data_spec = nn_train::DataSpec::Mnist;
+    options.data_spec = nn_run::DataSpec::Mnist;
     options.request.epochs = Some(100);
     options
 }

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nn_dash::DashOptions;
-use nn_train::{Event, Purpose, SessionOptions, Trainer, load_data};
+use nn_run::{Event, Purpose, RunHeadless, SessionOptions, load_data};
+use nn_train::Trainer;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -119,7 +120,7 @@ fn headless(options: &DashOptions, seconds: u64) -> Figures {
 
 /// The same session the dashboard uses (`spawn`), drained every 8 ms, nothing drawn.
 fn spawned(options: &DashOptions, seconds: u64) -> Figures {
-    let handle = nn_train::spawn(
+    let handle = nn_run::spawn(
         trainer(options),
         SessionOptions {
             progress_interval: Duration::from_millis(50),
@@ -160,7 +161,7 @@ fn main() {
     let rounds = args.get(1).copied().unwrap_or(3);
     // Flat out: the default pace (60 epochs/s on the spiral) would measure the pace.
     let mut options = DashOptions::default_start();
-    options.request.pace = Some(nn_train::Pace::Max);
+    options.request.pace = Some(nn_run::Pace::Max);
     let mut lines = Vec::new();
     for round in 1..=rounds {
         for (name, figures) in [

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nn_dash::DashOptions;
-use nn_train::{Event, Pace, Purpose, SessionOptions, Trainer, load_data, spawn};
+use nn_run::{Event, Pace, Purpose, SessionOptions, load_data, spawn};
+use nn_train::Trainer;
 
 /// Give up on a run after this long.
 const LIMIT: Duration = Duration::from_secs(120);
@@ -113,7 +114,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(3);
-    let default = nn_train::defaults(Purpose::Dashboard, 2).pace;
+    let default = nn_run::defaults(Purpose::Dashboard, 2).pace;
     let terminal = std::io::stdout().is_terminal();
     let mut runs: Vec<(String, Option<Pace>, Run)> = vec![
         (format!("session, default speed ({default})"), None, spawned),

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use nn_core::{Activation, Network};
 use nn_data::{Feature, Features, Problem, Task};
-use nn_train::{Command, EpochReport, Event, Metrics, Pace, RunState, RunStatus, Stall};
+use nn_run::{Command, Event, Pace, RunState, RunStatus};
+use nn_train::{EpochReport, Metrics, Stall};
 
 use crate::PlotMode;
 use crate::colors::{ColorDepth, Palette};
@@ -1082,7 +1083,7 @@ impl App {
         let columns = nn_data::generator_columns(name).unwrap_or(2);
         if s.shape() == Shape::Wide {
             // From images or a table to the toy data: the dashboard's 2-D defaults.
-            let planar = nn_train::defaults(nn_train::Purpose::Dashboard, columns);
+            let planar = nn_run::defaults(nn_run::Purpose::Dashboard, columns);
             s.hidden = planar.hidden.to_vec();
             s.activation = planar.activation;
             s.batch_size = planar.batch_size;

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use nn_train::{Entry, Record, RunInfo, RunStatus, RunSummary, Score};
+use nn_run::{Entry, Record, RunInfo, RunStatus, RunSummary, Score};
 
 use crate::PlotMode;
 use crate::colors::{ColorDepth, Palette};

@@ -9,8 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
-use nn_data::{DataError, Dataset, Inputs, Normalization, NormalizationKind, Targets};
-use nn_train::{Command, RunState, TrainData};
+use nn_data::{DataError, Dataset, Inputs, Targets};
+use nn_run::{Command, RunState};
+use nn_train::TrainData;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -468,47 +469,20 @@ pub fn draw_cursor(
     }
 }
 
-/// The drawing as data to train on: split as `options` split a CSV file (the
-/// same seed and fractions, so the saved file loads back as the same run), the
-/// settings' input features computed, inputs standardised.
+/// The drawing as data to train on, as `nn_run::load_data` would make it from the
+/// saved file (the same split, features and normalisation), so the file loads back
+/// as the same run.
 ///
 /// # Errors
 /// A drawing that cannot be trained on yet, or features that do not apply.
-pub fn train_data(drawing: &Drawing, options: &nn_train::DataOptions) -> Result<TrainData, String> {
+pub fn train_data(drawing: &Drawing, options: &nn_run::DataOptions) -> Result<TrainData, String> {
     if let Some(missing) = drawing.missing() {
         return Err(missing);
     }
-    let name = drawing.path.display().to_string();
-    let all = drawing.dataset(&name).map_err(|e| e.to_string())?;
-    let split = all
-        .split(
-            options.validation_fraction,
-            options.test_fraction,
-            options.seed,
-        )
+    let all = drawing
+        .dataset(&drawing.path.display().to_string())
         .map_err(|e| e.to_string())?;
-    let features = options
-        .features
-        .as_ref()
-        .filter(|f| !(f.is_raw(2) && f.misfit(all.feature_names()).is_none()));
-    let apply = |d: Dataset| -> Result<Option<Dataset>, String> {
-        if d.is_empty() {
-            return Ok(None);
-        }
-        match features {
-            Some(f) => f.apply(&d).map(Some).map_err(|e| e.to_string()),
-            None => Ok(Some(d)),
-        }
-    };
-    let train = apply(split.train)?.ok_or("every drawn point fell in the test part")?;
-    let normalization = Normalization::fit(NormalizationKind::Standardize, &train);
-    Ok(TrainData {
-        train,
-        validation: apply(split.validation)?,
-        test: apply(split.test)?,
-        normalization,
-        features: features.cloned(),
-    })
+    nn_run::prepare_data(&all, options).map_err(|e| e.to_string())
 }
 
 /// On SIGTERM or SIGHUP: unsaved drawn points beside the recovery model.
@@ -535,7 +509,7 @@ pub fn write_points(dataset: &Dataset, path: &Path) -> Result<(), String> {
 /// Where drawn points go when the dashboard is killed with points unsaved: beside
 /// the recovery model, `model.safetensors` -> `model.recovery.csv`.
 pub fn recovery_points_path(model: &Path) -> PathBuf {
-    crate::runtime::recovery_path(model).with_extension("csv")
+    nn_run::recovery_path(model).with_extension("csv")
 }
 
 #[cfg(test)]

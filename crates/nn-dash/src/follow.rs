@@ -11,9 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nn_core::Architecture;
-use nn_train::{
-    Entry, Event, Model, Record, RunDirError, RunInfo, RunReader, RunStatus, SNAPSHOT_FILE,
-};
+use nn_run::{Entry, Event, Record, RunDirError, RunInfo, RunReader, RunStatus, SNAPSHOT_FILE};
+use nn_train::Model;
 
 use crate::app::App;
 
@@ -177,10 +176,11 @@ fn ended(status: RunStatus) -> Option<String> {
 mod tests {
     use std::sync::Arc;
 
-    use nn_train::{
-        DataOptions, DataSpec, Pace, Purpose, RunState, RunWriter, TrainRequest, Trainer,
-        WriterOptions, load_data,
+    use nn_run::{
+        DataOptions, DataSpec, Pace, Purpose, RunState, RunWriter, TrainRequest, WriterOptions,
+        load_data,
     };
+    use nn_train::Trainer;
 
     use super::*;
     use crate::PlotMode;
@@ -253,7 +253,7 @@ mod tests {
         );
 
         drop(writer); // gone without an end: killed
-        let log = dir.path().join(nn_train::EVENTS_FILE);
+        let log = dir.path().join(nn_run::EVENTS_FILE);
         let bytes = std::fs::read(&log).unwrap();
         std::fs::write(&log, &bytes[..bytes.len() - 3]).unwrap();
         let mut torn = Follower::open(dir.path()).unwrap();

@@ -30,11 +30,11 @@ mod ui;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use nn_train::{DataOptions, DataSpec, Imported, StateLineError, TrainError, TrainRequest};
+use nn_run::{DataOptions, DataSpec, Imported, StateLineError, TrainRequest};
+use nn_train::TrainError;
 
 pub use compare::labels as run_labels;
 pub use frames::DEFAULT_FPS;
-pub use runtime::recovery_path;
 
 /// How plots are drawn: braille dots where the font has them, else blocks or plain ASCII.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,7 +56,7 @@ pub struct DashOptions {
     /// How the data is generated and split.
     pub data_options: DataOptions,
     /// What the user asked for; the rest comes from nn-train's dashboard defaults
-    /// ([`nn_train::DEFAULTS`], [`nn_train::Purpose::Dashboard`]).
+    /// ([`nn_run::DEFAULTS`], [`nn_run::Purpose::Dashboard`]).
     pub request: TrainRequest,
     /// Where `s` saves the model.
     pub model_path: PathBuf,
@@ -72,7 +72,7 @@ pub struct DashOptions {
     pub fps: u32,
     /// Messages for the log line when the dashboard opens (e.g. about an imported URL).
     pub notices: Vec<String>,
-    /// Record the run in this folder as it goes (see [`nn_train::RunWriter`]): what
+    /// Record the run in this folder as it goes (see [`nn_run::RunWriter`]): what
     /// each trainer did, restarts included, for `nn-tui watch` and `nn-tui runs`.
     pub run_dir: Option<PathBuf>,
 }
@@ -119,7 +119,7 @@ impl DashOptions {
         options.notices = imported.notices;
         options
             .notices
-            .extend(line.defaults_notice(nn_train::Purpose::Dashboard));
+            .extend(line.defaults_notice(nn_run::Purpose::Dashboard));
         Ok(options)
     }
 
@@ -146,7 +146,7 @@ pub enum DashError {
     Train(#[from] nn_train::TrainError),
     /// A run directory could not be read.
     #[error(transparent)]
-    Run(#[from] nn_train::RunDirError),
+    Run(#[from] nn_run::RunDirError),
     /// The terminal could not be driven.
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
@@ -156,7 +156,7 @@ pub enum DashError {
 }
 
 /// Opens the dashboard on the run that another process records in `dir` (see
-/// [`nn_train::RunWriter`]): read-only, following it live, saying when its
+/// [`nn_run::RunWriter`]): read-only, following it live, saying when its
 /// writer finished or stopped writing. Quitting never touches the run.
 /// At most `fps` frames a second (fewer when the link is slower).
 pub fn watch(
@@ -191,7 +191,7 @@ pub fn run(options: DashOptions) -> Result<String, DashError> {
 /// (measurements such as `examples/overhead.rs` are built on this).
 pub fn run_observed(
     options: DashOptions,
-    observer: &mut dyn FnMut(&nn_train::Event),
+    observer: &mut dyn FnMut(&nn_run::Event),
 ) -> Result<String, DashError> {
     if !std::io::stdout().is_terminal() {
         return Err(DashError::NotATerminal);
@@ -232,24 +232,12 @@ mod tests {
     }
 
     #[test]
-    fn recovery_path_sits_beside_the_model() {
-        assert_eq!(
-            recovery_path(std::path::Path::new("out/model.safetensors")),
-            PathBuf::from("out/model.recovery.safetensors")
-        );
-        assert_eq!(
-            recovery_path(std::path::Path::new("m")),
-            PathBuf::from("m.recovery")
-        );
-    }
-
-    #[test]
     fn default_start_is_the_playground_network() {
         let o = DashOptions::default_start();
-        let data = nn_train::load_data(&o.data_spec, &o.data_options).unwrap();
+        let data = nn_run::load_data(&o.data_spec, &o.data_options).unwrap();
         let config = o
             .request
-            .resolve(nn_train::Purpose::Dashboard, &data)
+            .resolve(nn_run::Purpose::Dashboard, &data)
             .unwrap();
         assert_eq!(config.architecture.to_string(), "2-8-8-2");
         assert_eq!(config.architecture.hidden, nn_core::Activation::Tanh);

@@ -9,12 +9,13 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
-use nn_core::{ModelInfo, Workspace};
-use nn_train::{
-    Command, DataOptions, DataSpec, Event, Pace, Purpose, RunInfo, RunReader, RunState, RunStatus,
-    RunWriter, SessionOptions, StateLine, TrainConfig, TrainData, TrainRequest, Trainer,
-    TrainerHandle, WriterOptions, load_data, spawn,
+use nn_core::Workspace;
+use nn_run::{
+    Command, DataOptions, DataSpec, Event, Pace, Purpose, Recording, Run, RunInfo, RunReader,
+    RunState, RunStatus, RunWriter, SessionOptions, StateLine, TrainRequest, TrainerHandle,
+    load_data, recovery_path,
 };
+use nn_train::{TrainConfig, TrainData, Trainer};
 use ratatui::layout::Rect;
 
 use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};
@@ -377,34 +378,37 @@ impl Runtime {
             pace: Some(s.pace),
             ..self.options.request.clone()
         };
-        let config = request.resolve(Purpose::Dashboard, &data)?;
-        let trainer = Trainer::new(config.clone(), Arc::clone(&data))?;
-        s.threads = trainer.threads();
+        let mut run = Run::on_data(
+            self.data_spec.clone(),
+            self.data_options.clone(),
+            data,
+            &request,
+            Purpose::Dashboard,
+        )?;
+        let config = run.trainer().config().clone();
+        s.threads = run.trainer().threads();
         s.optimizer = config.optimizer.name();
-        let recording = self.options.run_dir.is_some().then(|| {
-            let command = std::env::args().collect();
-            let info = RunInfo::new(
-                &self.data_spec,
-                &self.data_options,
-                &trainer,
-                s.pace,
-                command,
-            );
-            (info, trainer.model_info())
-        });
-        self.handle = Some(spawn(
-            trainer,
-            SessionOptions {
-                start_paused: paused,
-                progress_interval: Duration::from_millis(50),
-                snapshot_interval: Duration::from_millis(100),
-                exit_when_finished: false,
-                pace: s.pace,
-            },
-        ));
-        if let Some((info, model_info)) = recording {
-            self.record(&info, model_info);
+        let pace = s.pace;
+        // Recording: a new trainer after a restart goes on in the same folder; a
+        // folder that cannot be written costs a line in the log, not the run.
+        match (self.writer.take(), &self.options.run_dir) {
+            (Some(writer), _) => run.record_again(writer, pace),
+            (None, Some(dir)) => {
+                if let Err(e) = run.record(&Recording::Into(dir.clone()), pace) {
+                    self.app.log(format!("not recording the run: {e}"));
+                }
+            }
+            (None, None) => {}
         }
+        let (handle, writer) = run.spawn(SessionOptions {
+            start_paused: paused,
+            progress_interval: Duration::from_millis(50),
+            snapshot_interval: Duration::from_millis(100),
+            exit_when_finished: false,
+            pace,
+        });
+        self.handle = Some(handle);
+        self.writer = writer;
         self.config = Some(config);
         self.app.status.state = if paused {
             RunState::Paused
@@ -503,21 +507,6 @@ impl Runtime {
                 }
                 Err(e) => self.app.log(format!("could not load the new points: {e}")),
             }
-        }
-    }
-
-    /// Starts recording the run (or, after a restart, records the new trainer in the
-    /// same folder). A folder that cannot be written costs a line in the log, not the run.
-    fn record(&mut self, info: &RunInfo, model_info: ModelInfo) {
-        let Some(dir) = &self.options.run_dir else {
-            return;
-        };
-        match &mut self.writer {
-            Some(writer) => writer.restart(info, model_info),
-            None => match RunWriter::create(dir, info, model_info, WriterOptions::default()) {
-                Ok(writer) => self.writer = Some(writer),
-                Err(e) => self.app.log(format!("not recording the run: {e}")),
-            },
         }
     }
 
@@ -1088,16 +1077,4 @@ fn since_unix(unix: f64) -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
     Duration::from_secs_f64((now - unix).max(0.0))
-}
-
-/// Where the model goes when the dashboard is killed: `model.safetensors` -> `model.recovery.safetensors`.
-pub fn recovery_path(model: &Path) -> PathBuf {
-    let stem = model
-        .file_stem()
-        .map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
-    let name = match model.extension() {
-        Some(ext) => format!("{stem}.recovery.{}", ext.to_string_lossy()),
-        None => format!("{stem}.recovery"),
-    };
-    model.with_file_name(name)
 }

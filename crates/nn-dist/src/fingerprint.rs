@@ -135,7 +135,7 @@ mod tests {
     use std::sync::Arc;
 
     use nn_core::{Activation, Architecture, Loss};
-    use nn_train::{DataOptions, DataSpec, load_data};
+    use nn_run::{DataOptions, DataSpec, load_data};
 
     use super::*;
 

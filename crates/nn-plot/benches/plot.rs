@@ -9,7 +9,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use nn_core::{Activation, Architecture, Loss, ModelInfo};
 use nn_plot::source::Points;
 use nn_plot::{BoundaryOptions, Format};
-use nn_train::{DataOptions, DataSpec, Model, TrainConfig, Trainer, load_data};
+use nn_run::{DataOptions, DataSpec, load_data};
+use nn_train::{Model, TrainConfig, Trainer};
 
 /// A spiral network as the dashboard trains it by default (2-8-8-2 tanh), trained a little.
 fn spiral() -> (Model, Points) {

@@ -46,7 +46,7 @@ pub enum PlotError {
     Train(#[from] nn_train::TrainError),
     /// Reading the run directory failed.
     #[error(transparent)]
-    RunDir(#[from] nn_train::RunDirError),
+    RunDir(#[from] nn_run::RunDirError),
     /// Writing the file failed.
     #[error(transparent)]
     Write(#[from] nn_core::CoreError),

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use nn_train::{EpochReport, HISTORY_DIR, MODEL_FILE, Model, SNAPSHOT_FILE, Score};
+use nn_run::{HISTORY_DIR, MODEL_FILE, SNAPSHOT_FILE, Score};
+use nn_train::{EpochReport, Model};
 use rayon::prelude::*;
 
 use crate::PlotError;

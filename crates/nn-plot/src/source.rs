@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use nn_data::{Dataset, Inputs, Targets};
-use nn_train::{
-    DataOptions, DataSpec, Entry, EpochReport, MODEL_FILE, Model, RunInfo, RunReader,
-    SNAPSHOT_FILE, TrainData, load_data,
+use nn_run::{
+    DataOptions, DataSpec, Entry, MODEL_FILE, RunInfo, RunReader, SNAPSHOT_FILE, load_data,
 };
+use nn_train::{EpochReport, Model, TrainData};
 
 use crate::PlotError;
 

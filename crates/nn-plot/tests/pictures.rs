@@ -7,7 +7,8 @@ use nn_core::{Activation, Architecture, Loss, ModelInfo};
 use nn_plot::raster::{Pixmap, rasterize};
 use nn_plot::source::Points;
 use nn_plot::{BoundaryOptions, Format, PlotError, RunCurves};
-use nn_train::{DataOptions, DataSpec, EpochReport, Model, TrainConfig, Trainer, load_data};
+use nn_run::{DataOptions, DataSpec, load_data};
+use nn_train::{EpochReport, Model, TrainConfig, Trainer};
 
 /// A network trained on `gauss` (class 1 around (2, 2), class 0 around (-2, -2)), its data's points,
 /// and its epochs.

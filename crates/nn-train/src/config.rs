@@ -12,15 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::TrainError;
 use crate::trainer::TrainData;
 
-/// Inputs at most this wide count as small (the 2-D generators) and get the
-/// small-data defaults (see [`crate::defaults`]).
-pub const SMALL_INPUTS: usize = 8;
-
-/// Whether data with `inputs` features gets the small-data defaults.
-pub fn is_small(inputs: usize) -> bool {
-    inputs <= SMALL_INPUTS
-}
-
 /// A choice a user makes; a [`SettingError`] names the one that is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Setting {
@@ -93,7 +84,7 @@ pub enum Setting {
 }
 
 impl Setting {
-    /// Every setting ([`crate::SETTINGS`] has one row for each).
+    /// Every setting (nn-run's `SETTINGS` has one row for each).
     pub const ALL: [Setting; 33] = [
         Self::Data,
         Self::Samples,
@@ -210,11 +201,12 @@ impl SettingError {
 }
 
 /// The checks of single values, one rule each, shared by [`TrainConfig::check`],
-/// [`crate::TrainRequest::validate`] and [`crate::DataOptions::validate`].
-pub(crate) mod rules {
+/// nn-run's `TrainRequest::validate` and `DataOptions::validate`.
+pub mod rules {
     use super::{Setting, SettingError};
 
-    pub(crate) fn learning_rate(rate: f32) -> Result<(), SettingError> {
+    /// A positive, finite learning rate.
+    pub fn learning_rate(rate: f32) -> Result<(), SettingError> {
         positive(
             Setting::LearningRate,
             rate,
@@ -222,7 +214,8 @@ pub(crate) mod rules {
         )
     }
 
-    pub(crate) fn positive(setting: Setting, v: f32, expected: &str) -> Result<(), SettingError> {
+    /// A positive, finite value; `expected` says what was wanted.
+    pub fn positive(setting: Setting, v: f32, expected: &str) -> Result<(), SettingError> {
         if v.is_finite() && v > 0.0 {
             Ok(())
         } else {
@@ -230,7 +223,8 @@ pub(crate) mod rules {
         }
     }
 
-    pub(crate) fn non_negative(setting: Setting, v: f32) -> Result<(), SettingError> {
+    /// A finite value of at least 0.
+    pub fn non_negative(setting: Setting, v: f32) -> Result<(), SettingError> {
         if v.is_finite() && v >= 0.0 {
             Ok(())
         } else {
@@ -239,7 +233,7 @@ pub(crate) mod rules {
     }
 
     /// A fraction from 0 up to, not including, 1.
-    pub(crate) fn fraction(setting: Setting, v: f32, example: &str) -> Result<(), SettingError> {
+    pub fn fraction(setting: Setting, v: f32, example: &str) -> Result<(), SettingError> {
         if (0.0..1.0).contains(&v) {
             Ok(())
         } else {
@@ -251,7 +245,8 @@ pub(crate) mod rules {
         }
     }
 
-    pub(crate) fn at_least_one(setting: Setting, n: usize, unit: &str) -> Result<(), SettingError> {
+    /// A count of at least one `unit`.
+    pub fn at_least_one(setting: Setting, n: usize, unit: &str) -> Result<(), SettingError> {
         if n >= 1 {
             Ok(())
         } else {
@@ -265,7 +260,7 @@ pub(crate) mod rules {
 
     /// The L1 and L2 penalties and the clipping norm, which a request and a
     /// configuration both hold.
-    pub(crate) fn penalties(l1: f32, l2: f32, clip: Option<f32>) -> Result<(), SettingError> {
+    pub fn penalties(l1: f32, l2: f32, clip: Option<f32>) -> Result<(), SettingError> {
         non_negative(Setting::L1, l1)?;
         non_negative(Setting::L2, l2)?;
         if let Some(clip) = clip {
@@ -278,19 +273,22 @@ pub(crate) mod rules {
         Ok(())
     }
 
-    pub(crate) fn batch_size(batch: usize) -> Result<(), SettingError> {
+    /// At least one sample per mini-batch.
+    pub fn batch_size(batch: usize) -> Result<(), SettingError> {
         at_least_one(Setting::BatchSize, batch, "sample per mini-batch")
     }
 
-    pub(crate) fn momentum(m: f32) -> Result<(), SettingError> {
+    /// A momentum from 0 up to, not including, 1.
+    pub fn momentum(m: f32) -> Result<(), SettingError> {
         fraction(Setting::Momentum, m, ", e.g. 0.9")
     }
 
-    pub(crate) const SPEED_EXPECTED: &str =
+    /// What a pace should look like, in errors.
+    pub const SPEED_EXPECTED: &str =
         "expected max or a number of epochs per second of at least 1, e.g. 60";
 
     /// A pace of at least one epoch per second ("max" is the other choice).
-    pub(crate) fn speed(rate: f32) -> Result<(), SettingError> {
+    pub fn speed(rate: f32) -> Result<(), SettingError> {
         if rate.is_finite() && rate >= 1.0 {
             Ok(())
         } else {

@@ -13,8 +13,10 @@ use serde::de::{self, Visitor};
 use serde::{Deserializer, Serializer};
 
 /// A float type written through this module (`f64` or `f32`).
-pub(crate) trait JsonFloat: Copy {
+pub trait JsonFloat: Copy {
+    /// Widened to `f64` (exact).
     fn to_f64(self) -> f64;
+    /// Narrowed from `f64` (exact for values written from `Self`).
     fn from_f64(v: f64) -> Self;
 }
 
@@ -38,7 +40,7 @@ impl JsonFloat for f32 {
 }
 
 /// Writes `v` as a number, or as `"NaN"`, `"inf"`, `"-inf"`.
-pub(crate) fn serialize<T: JsonFloat, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+pub fn serialize<T: JsonFloat, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     let v = *v;
     let f = v.to_f64();
     if f.is_nan() {
@@ -56,7 +58,7 @@ pub(crate) fn serialize<T: JsonFloat, S: Serializer>(v: &T, s: S) -> Result<S::O
 }
 
 /// Reads a number, `"NaN"`, `"inf"`, `"-inf"`, or `null` (NaN).
-pub(crate) fn deserialize<'de, T: JsonFloat, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+pub fn deserialize<'de, T: JsonFloat, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
     d.deserialize_any(FloatVisitor).map(T::from_f64)
 }
 
@@ -96,7 +98,7 @@ impl Visitor<'_> for FloatVisitor {
 }
 
 /// The same for an optional float: `null` is `None`, as before.
-pub(crate) mod option {
+pub mod option {
     use serde::{Deserialize, Deserializer, Serializer};
 
     use super::JsonFloat;
@@ -112,15 +114,14 @@ pub(crate) mod option {
         T,
     );
 
+    /// Writes `None` as `null`, a value as the parent module does.
     #[allow(clippy::ref_option)] // serde's `with` hands the field by reference
-    pub(crate) fn serialize<T: JsonFloat, S: Serializer>(
-        v: &Option<T>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: JsonFloat, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
         serde::Serialize::serialize(&v.map(Float), s)
     }
 
-    pub(crate) fn deserialize<'de, T: JsonFloat, D: Deserializer<'de>>(
+    /// Reads `null` as `None`, a value as the parent module does.
+    pub fn deserialize<'de, T: JsonFloat, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<T>, D::Error> {
         Ok(Option::<Float<T>>::deserialize(d)?.map(|f| f.0))

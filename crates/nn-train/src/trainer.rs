@@ -1,16 +1,18 @@
 //! The synchronous trainer: one mini-batch per [`Trainer::step`], epochs,
-//! evaluation, early stopping. [`crate::session`] runs it on its own thread.
+//! evaluation, early stopping. nn-run's session runs it on its own thread.
 
 use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use nn_core::Network;
+use nn_core::{ModelInfo, Network};
 use nn_data::{Dataset, Features, Normalization, Task};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::checkpoint_path;
 use crate::config::{TrainConfig, rules};
 use crate::error::TrainError;
 use crate::health::{HealthMonitor, Stall};
@@ -274,7 +276,7 @@ impl Trainer {
     }
 
     /// Replaces how each mini-batch's shard gradients are computed and summed
-    /// ([`crate::LocalSum`] by default): e.g. across MPI ranks, each computing
+    /// (the one process's sum by default): e.g. across MPI ranks, each computing
     /// some of the shards. Set it before the first step.
     pub fn set_gradient_reduction(&mut self, reduction: Box<dyn GradientReduction>) {
         self.engine.set_reduction(reduction);
@@ -309,6 +311,11 @@ impl Trainer {
     /// Whether the loss became non-finite (until the next [`Trainer::reset`]).
     pub fn has_diverged(&self) -> bool {
         self.diverged
+    }
+
+    /// Whether early stopping ended the run.
+    pub fn stopped_early(&self) -> bool {
+        self.position.stopped_early
     }
 
     /// Whether the run is over: all epochs done, or stopped early.
@@ -390,7 +397,7 @@ impl Trainer {
     /// for a whole epoch or run, rather than for every parallel section of every
     /// step, is what lets tiny steps (the Playground's networks) run at hundreds
     /// of thousands per second. Inside the pool, `install` runs inline.
-    pub(crate) fn in_pool<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R {
+    pub fn in_pool<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R {
         let pool = self.engine.pool();
         if pool.current_thread_index().is_some() {
             f(self)
@@ -643,6 +650,34 @@ impl Trainer {
         if let Some(best) = &self.best_params {
             self.network.parameters_mut().copy_from_slice(best);
         }
+    }
+
+    /// What a model file needs besides the weights: normalisation, names, data source.
+    pub fn model_info(&self) -> ModelInfo {
+        crate::model::model_info(&self.data)
+    }
+
+    /// Saves the current network with [`Trainer::model_info`], atomically.
+    pub fn save_model(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        if self.diverged {
+            return Err(TrainError::AfterDivergence("save the model"));
+        }
+        nn_core::save_model(path, &self.network, &self.model_info())?;
+        Ok(())
+    }
+
+    /// Writes the rolling checkpoint, if a folder is set. After a divergence it
+    /// refuses, so the last good checkpoint survives.
+    pub fn write_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
+        let Some(dir) = &self.config.checkpoint_dir else {
+            return Ok(None);
+        };
+        if self.diverged {
+            return Err(TrainError::AfterDivergence("write a checkpoint"));
+        }
+        let path = checkpoint_path(dir);
+        self.save_checkpoint(&path)?;
+        Ok(Some(path))
     }
 
     /// Replaces the network's weights (same architecture), e.g. when resuming.

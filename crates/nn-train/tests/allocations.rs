@@ -13,9 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nn_core::{Activation, Architecture, Loss};
-use nn_train::{
-    DataOptions, DataSpec, Model, OptimizerKind, PredictScratch, TrainConfig, Trainer, load_data,
-};
+use nn_run::{DataOptions, DataSpec, load_data};
+use nn_train::{Model, OptimizerKind, PredictScratch, TrainConfig, Trainer};
 
 struct Counting;
 

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use nn_core::{Activation, Architecture, Loss};
+use nn_run::{DataOptions, DataSpec, load_data};
 use nn_train::{
-    BatchShards, DataOptions, DataSpec, EpochReport, GradientReduction, OptimizerKind, TrainConfig,
-    TrainData, TrainError, Trainer, load_data,
+    BatchShards, EpochReport, GradientReduction, OptimizerKind, TrainConfig, TrainData, TrainError,
+    Trainer,
 };
 
 /// One shard's results, from the rank that computed it.

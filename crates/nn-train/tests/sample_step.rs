@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nn_core::{Activation, Architecture, Breakdown, Loss, Network};
+use nn_run::{Command, DataOptions, DataSpec, Event, SessionOptions, load_data, spawn};
 use nn_train::{
-    Command, DataOptions, DataSpec, Event, OptimizerKind, SessionOptions, TrainConfig, TrainData,
-    TrainError, Trainer, batch_changes, load_data, sample_breakdown, spawn,
+    OptimizerKind, TrainConfig, TrainData, TrainError, Trainer, batch_changes, sample_breakdown,
 };
 
 fn data(name: &str) -> Arc<TrainData> {
@@ -209,7 +209,7 @@ fn the_sample_step_command_applies_what_the_snapshot_shows() {
     };
     let trainer = Trainer::new(config, data.clone()).unwrap();
     let handle = spawn(trainer, SessionOptions::default());
-    let latest = |handle: &nn_train::TrainerHandle, wait: Duration| {
+    let latest = |handle: &nn_run::TrainerHandle, wait: Duration| {
         let mut snapshot = None;
         let deadline = std::time::Instant::now() + wait;
         while std::time::Instant::now() < deadline {

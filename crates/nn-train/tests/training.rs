@@ -4,10 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use nn_core::{Activation, Architecture, Loss};
-use nn_train::{
-    Command, DataOptions, DataSpec, Event, OptimizerKind, Pace, RunState, SessionOptions,
-    TrainConfig, TrainData, TrainError, Trainer, load_data, spawn,
+use nn_run::{
+    Command, DataOptions, DataSpec, Event, Pace, RunHeadless, RunState, SessionOptions, load_data,
+    spawn,
 };
+use nn_train::{OptimizerKind, TrainConfig, TrainData, TrainError, Trainer};
 
 fn data(name: &str, samples: usize) -> Arc<TrainData> {
     let options = DataOptions {
@@ -271,7 +272,7 @@ fn early_stopping_keeps_the_best_weights() {
             &AtomicBool::new(false),
             &SessionOptions::default(),
             &mut |event| {
-                if let nn_train::Event::EpochEnd(r) = event {
+                if let nn_run::Event::EpochEnd(r) = event {
                     reports.push(r);
                 }
             },
@@ -337,7 +338,7 @@ fn bad_settings_are_refused_before_training() {
 }
 
 /// Waits up to ten seconds for an event that `wanted` accepts.
-fn wait_for(handle: &nn_train::TrainerHandle, mut wanted: impl FnMut(&Event) -> bool) -> bool {
+fn wait_for(handle: &nn_run::TrainerHandle, mut wanted: impl FnMut(&Event) -> bool) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::time::Instant::now() < deadline {
         if let Ok(event) = handle
@@ -352,7 +353,7 @@ fn wait_for(handle: &nn_train::TrainerHandle, mut wanted: impl FnMut(&Event) -> 
 }
 
 /// A session on `data` that trains until stopped, started paused.
-fn paused_session(data: Arc<TrainData>) -> nn_train::TrainerHandle {
+fn paused_session(data: Arc<TrainData>) -> nn_run::TrainerHandle {
     let cfg = TrainConfig {
         epochs: usize::MAX,
         ..config(&[8], 2, 10, 1)

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_core::{Activation, Loss, ModelAssumptions};
-use nn_train::{DataOptions, OptimizerChoice, Purpose, ScheduleChoice, Setting, TrainRequest};
+use nn_run::{DataOptions, OptimizerChoice, Purpose, ScheduleChoice, TrainRequest};
+use nn_train::Setting;
 
 const ABOUT: &str =
     "Train, evaluate and run small neural networks, or watch one learn in the terminal dashboard.";
@@ -151,13 +152,13 @@ fn dash_after_help() -> String {
 /// The defaults of one purpose, in words, for `--help`.
 fn defaults_text(purpose: Purpose) -> String {
     let describe = |inputs: usize| {
-        let d = nn_train::defaults(purpose, inputs);
+        let d = nn_run::defaults(purpose, inputs);
         let hidden: Vec<String> = d.hidden.iter().map(ToString::to_string).collect();
         let epochs = d
             .epochs
             .map_or_else(|| "until stopped".to_string(), |e| format!("{e} epochs"));
         let epochs = match (purpose, d.pace) {
-            (Purpose::Dashboard, nn_train::Pace::Max) => format!("{epochs} at full speed"),
+            (Purpose::Dashboard, nn_run::Pace::Max) => format!("{epochs} at full speed"),
             (Purpose::Dashboard, pace) => format!("{epochs} at {pace} epochs/s"),
             (Purpose::Headless, _) => epochs,
         };
@@ -179,31 +180,31 @@ fn defaults_text(purpose: Purpose) -> String {
          generators): {}. Wider inputs (e.g. mnist): {}. Classification uses a softmax output \
          with cross-entropy (a sigmoid, tanh, relu or linear --output: the seed's loss), \
          regression a linear output with mse. Any flag you give wins.",
-        nn_train::SMALL_INPUTS,
+        nn_run::SMALL_INPUTS,
         describe(2),
-        describe(nn_train::SMALL_INPUTS + 1),
+        describe(nn_run::SMALL_INPUTS + 1),
     )
 }
 
-/// The flag that sets `setting` (from nn-train's table of settings, [`nn_train::SETTINGS`]).
+/// The flag that sets `setting` (from nn-train's table of settings, [`nn_run::SETTINGS`]).
 pub fn flag(setting: Setting) -> &'static str {
-    nn_train::flag_of(setting)
+    nn_run::flag_of(setting)
 }
 
 /// The help text of `setting`, from the table of settings.
 fn help(setting: Setting) -> &'static str {
-    nn_train::help(setting)
+    nn_run::help(setting)
 }
 
 /// The help text of `setting` and its fixed default, for a flag clap shows no default for.
 fn help_and_default(setting: Setting) -> String {
-    let default = nn_train::row(setting)
+    let default = nn_run::row(setting)
         .default_for(Purpose::Headless, 2)
         .expect("a fixed default");
     format!("{} [default: {default}]", help(setting))
 }
 
-fn parse_speed(text: &str) -> Result<nn_train::Pace, String> {
+fn parse_speed(text: &str) -> Result<nn_run::Pace, String> {
     text.parse().map_err(|e: nn_train::SettingError| e.problem)
 }
 
@@ -456,7 +457,7 @@ pub struct DashArgs {
     pub state: Option<String>,
     /// Epochs per second.
     #[arg(long, value_name = "SPEED", value_parser = parse_speed, help = help(Setting::Speed))]
-    pub speed: Option<nn_train::Pace>,
+    pub speed: Option<nn_run::Pace>,
     /// Ignore the mouse (so the terminal can select text as usual).
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,

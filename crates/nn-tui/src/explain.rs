@@ -7,7 +7,8 @@ use std::io::Write as _;
 
 use anyhow::{Context, Result, anyhow};
 use nn_core::{Breakdown, NeuronBreakdown, Notation};
-use nn_train::{Desired, Model, Purpose, SamplePart};
+use nn_run::Purpose;
+use nn_train::{Desired, Model, SamplePart};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -34,7 +35,7 @@ pub fn run(args: &ExplainArgs) -> Result<Outcome> {
     let (rate, rate_source) = match args.lr {
         Some(r) => (r, "--lr"),
         None => (
-            nn_train::defaults(Purpose::Headless, inputs).rates.sgd,
+            nn_run::defaults(Purpose::Headless, inputs).rates.sgd,
             "train's plain-SGD default; --lr sets it",
         ),
     };

@@ -29,7 +29,8 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use nn_dash::DashError;
-use nn_train::{SettingError, StateLine, TrainError, TrainRequest};
+use nn_run::{StateLine, TrainRequest};
+use nn_train::{SettingError, TrainError};
 use nn_tui::{Cli, Command, DashArgs, WatchArgs};
 
 /// How a command ended, when it did not fail.
@@ -144,7 +145,7 @@ fn watch(args: &WatchArgs) -> Result<Outcome> {
         );
     }
     for dir in &args.dirs {
-        if !dir.join(nn_train::RUN_INFO_FILE).is_file() {
+        if !dir.join(nn_run::RUN_INFO_FILE).is_file() {
             anyhow::bail!(
                 "{}: not a run directory (no run.json); nn-tui runs lists them",
                 dir.display()

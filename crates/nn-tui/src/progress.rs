@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nn_train::{EpochReport, Event, Metrics, Stall, UnitTrouble};
+use nn_run::Event;
+use nn_train::{EpochReport, Metrics, Stall, UnitTrouble};
 
 /// Set once stderr refused a write: progress is then dropped, training goes on.
 static STDERR_GONE: AtomicBool = AtomicBool::new(false);

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use nn_train::{DataOptions, DataSpec, Pace, RunInfo, RunWriter, Trainer, WriterOptions};
+use nn_run::{DataSpec, Recording};
 
 use crate::setup;
 use nn_tui::RunDirArgs;
@@ -21,7 +21,7 @@ pub fn check(args: &RunDirArgs) -> Result<()> {
         return Ok(());
     };
     setup::check_writable_dir("--run-dir", dir)?;
-    if dir.join(nn_train::EVENTS_FILE).is_file() {
+    if dir.join(nn_run::EVENTS_FILE).is_file() {
         bail!(
             "--run-dir {}: already holds a run (events.jsonl); choose another folder",
             dir.display()
@@ -40,57 +40,27 @@ pub fn folder(args: &RunDirArgs, spec: &DataSpec, warn: impl Fn(&str)) -> Option
     if let Some(dir) = &args.run_dir {
         return Some(dir.clone());
     }
-    nn_train::new_run_dir(Path::new(RUNS_ROOT), spec)
+    nn_run::new_run_dir(Path::new(RUNS_ROOT), spec)
         .map_err(|e| warn(&unrecorded(&e)))
         .ok()
 }
 
-fn unrecorded(e: &impl std::fmt::Display) -> String {
+/// Where `nn-tui train` records its run: `--run-dir` (which must take it), else a
+/// new folder under `runs/` (a warning if it cannot), or nowhere with `--no-run-dir`.
+pub fn recording(args: &RunDirArgs) -> Recording {
+    if args.no_run_dir {
+        Recording::Off
+    } else if let Some(dir) = &args.run_dir {
+        Recording::Into(dir.clone())
+    } else {
+        Recording::Under(PathBuf::from(RUNS_ROOT))
+    }
+}
+
+/// The warning when a run goes on without its default run directory.
+pub fn unrecorded(e: &impl std::fmt::Display) -> String {
     format!(
         "warning: cannot record the run under {RUNS_ROOT}/ ({e}); training goes on \
          without a run directory (--no-run-dir turns it off)"
     )
-}
-
-/// Starts recording `trainer`'s run at `pace` on data `spec` (see [`folder`]). An
-/// explicit `--run-dir` that cannot be written is an error.
-pub fn start(
-    args: &RunDirArgs,
-    spec: &DataSpec,
-    options: &DataOptions,
-    trainer: &Trainer,
-    pace: Pace,
-    warn: impl Fn(&str),
-) -> Result<Option<RunWriter>> {
-    let Some(dir) = folder(args, spec, &warn) else {
-        return Ok(None);
-    };
-    let info = RunInfo::new(spec, options, trainer, pace, std::env::args().collect());
-    let created = RunWriter::create(&dir, &info, trainer.model_info(), WriterOptions::default());
-    match created {
-        Ok(writer) => Ok(Some(writer)),
-        Err(e) if args.run_dir.is_some() => {
-            Err(anyhow::Error::new(e).context(format!("--run-dir {}", dir.display())))
-        }
-        Err(e) => {
-            warn(&unrecorded(&e));
-            Ok(None)
-        }
-    }
-}
-
-/// Ends the recording with the final `trainer` (and the error that ended the
-/// run, if one did); returns the run directory.
-pub fn finish(
-    writer: Option<RunWriter>,
-    trainer: &Trainer,
-    failure: Option<String>,
-    warn: impl Fn(&str),
-) -> Option<PathBuf> {
-    let writer = writer?;
-    let dir = writer.dir().to_path_buf();
-    if let Err(e) = writer.finish(Some(trainer.network()), failure) {
-        warn(&format!("warning: the run directory is incomplete: {e}"));
-    }
-    Some(dir)
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use nn_train::{RunDirError, RunSummary, Score};
+use nn_run::{RunDirError, RunSummary, Score};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -17,7 +17,7 @@ use nn_tui::RunsArgs;
 /// Runs `nn-tui runs`.
 pub fn list(args: &RunsArgs) -> Result<Outcome> {
     let runs = if args.root.is_dir() {
-        nn_train::list_runs(&args.root)?
+        nn_run::list_runs(&args.root)?
     } else {
         Vec::new()
     };

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use nn_train::{DataOptions, DataSpec, TrainData, TrainRequest};
+use nn_run::{DataOptions, DataSpec, TrainRequest};
+use nn_train::TrainData;
 
 use nn_tui::{DataArgs, NetworkArgs, TrainingArgs};
 
@@ -35,7 +36,7 @@ pub fn data_options(
 /// Parses `--data` and loads, splits and normalises the data.
 pub fn load(spec: &str, options: &DataOptions) -> Result<(DataSpec, TrainData)> {
     let parsed = DataSpec::parse(spec)?;
-    let data = nn_train::load_data(&parsed, options).with_context(|| format!("--data {spec}"))?;
+    let data = nn_run::load_data(&parsed, options).with_context(|| format!("--data {spec}"))?;
     Ok((parsed, data))
 }
 
@@ -122,7 +123,8 @@ fn probe(flag: &str, path: &Path, dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use clap::Parser;
-    use nn_train::{SETTINGS, Setting, StateLine};
+    use nn_run::{SETTINGS, StateLine};
+    use nn_train::Setting;
     use proptest::prelude::*;
 
     use super::{data_options, request};
@@ -157,8 +159,8 @@ mod tests {
             speed=max discretize=true test-points=false defaults=dashboard"
             .parse()
             .unwrap();
-        let settings = nn_train::RunSettings::of(&line);
-        let keys: Vec<&str> = nn_train::keys().collect();
+        let settings = nn_run::RunSettings::of(&line);
+        let keys: Vec<&str> = nn_run::keys().collect();
         let weight_decay = ["weight-decay"]; // set with adamw only
         for key in keys.iter().filter(|k| !weight_decay.contains(k)) {
             assert!(settings.0.contains_key(*key), "{key} in run.json");
@@ -253,7 +255,7 @@ mod tests {
                 if *key == "data-seed" {
                     continue; // --seed sets both
                 }
-                let row = nn_train::by_key(key).unwrap();
+                let row = nn_run::by_key(key).unwrap();
                 args.push(row.flag.unwrap().into());
                 args.push(value.clone());
             }

@@ -1,20 +1,20 @@
-//! `nn-tui train`: flags to a [`Trainer`], progress on stderr, results on
+//! `nn-tui train`: flags to an nn-run [`Run`], progress on stderr, results on
 //! stdout (or one JSON object), Ctrl-C handled as a clean stop. Under
 //! `mpirun` (the `mpi` feature) every rank trains and rank 0 reports.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use nn_dist::Job;
-use nn_train::{
-    DataOptions, DataSpec, EpochRow, Event, Metrics, Purpose, SessionOptions, StateLine, Summary,
-    TrainConfig, TrainRequest, Trainer, WriterOptions,
+use nn_run::{
+    DataOptions, DataSpec, FinalMetrics, Happening, Purpose, Recorded, Run, Start, StartError,
+    StateLine, Summary, TrainRequest,
 };
+use nn_train::{EpochRow, Metrics, Trainer};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -22,9 +22,6 @@ use crate::progress::{self, Reporter, metrics_text, thousands};
 use crate::ranks::{self, Verdict};
 use crate::{run_dir, setup};
 use nn_tui::TrainArgs;
-
-/// The checkpoint an interrupted run writes when no `--checkpoint-dir` was given.
-pub const INTERRUPTED_CHECKPOINT: &str = "nn-tui-interrupted.safetensors";
 
 /// Runs `nn-tui train`: on this process alone, or as one rank of an MPI job.
 pub fn run(args: &TrainArgs) -> Result<Outcome> {
@@ -48,7 +45,7 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
         let request = line.request_over(request);
         let mut options = line.data_options();
         if t.early_stop.is_some() && line.validation_fraction.is_none() {
-            options.validation_fraction = nn_train::DataOptions::EARLY_STOP_VALIDATION;
+            options.validation_fraction = nn_run::DataOptions::EARLY_STOP_VALIDATION;
         }
         (line.data, request, options)
     } else {
@@ -64,27 +61,27 @@ pub fn run(args: &TrainArgs) -> Result<Outcome> {
     options.validate()?;
 
     let mut job = Job::start()?;
-    let Verdict::Go((spec, mut trainer)) =
+    let Verdict::Go(mut run) =
         ranks::verdict(&job, prepare(args, &job, &data_spec, &request, &options))?
     else {
         return Ok(Outcome::FailedElsewhere);
     };
-    if let Verdict::FailedElsewhere = ranks::join(&mut job, &mut trainer)? {
+    if let Verdict::FailedElsewhere = ranks::join(&mut job, run.trainer_mut())? {
         return Ok(Outcome::FailedElsewhere);
     }
-    let result = train(args, &job, &spec, &options, trainer);
+    let result = train(args, &job, run);
     ranks::end(&job, result)
 }
 
-/// This rank's trainer: output paths checked (rank 0 alone writes files), the
-/// data loaded, the network built or resumed, `--threads` threads per rank.
+/// This rank's run: output paths checked (rank 0 alone writes files), the data
+/// loaded, the network built or resumed, `--threads` threads per rank.
 fn prepare(
     args: &TrainArgs,
     job: &Job,
     data_spec: &str,
     request: &TrainRequest,
     options: &DataOptions,
-) -> Result<(DataSpec, Trainer)> {
+) -> Result<Run> {
     let t = &args.training;
     if job.is_root() {
         if let Some(path) = &args.save {
@@ -105,40 +102,30 @@ fn prepare(
     }
     register_interrupt(job.interrupt())?;
 
-    let (spec, data) = setup::load(data_spec, options)?;
-    let data = Arc::new(data);
-    let threads = job.threads(t.threads);
-    let mut trainer = if let Some(path) = &args.resume {
-        let mut trainer = Trainer::resume(path, Arc::clone(&data), Some(threads))
-            .with_context(|| format!("--resume {}", path.display()))?;
-        if let Some(epochs) = t.epochs {
-            trainer.set_epochs(epochs);
-        }
-        if args.checkpoint_dir.is_some() {
-            trainer.set_checkpoint_dir(args.checkpoint_dir.clone());
-        }
-        trainer
-    } else {
-        let config = TrainConfig {
-            threads,
-            ..request.resolve(Purpose::Headless, &data)?
-        };
-        Trainer::new(config, Arc::clone(&data))?
+    let spec = DataSpec::parse(data_spec)?;
+    let start = Start {
+        threads: Some(job.threads(t.threads)),
+        resume: args.resume.clone(),
     };
+    let mut run = Run::start(spec, options.clone(), request, Purpose::Headless, &start).map_err(
+        |e| match e {
+            StartError::Data(e) => anyhow::Error::new(e).context(format!("--data {data_spec}")),
+            StartError::Resume(e) => {
+                let path = args.resume.as_deref().unwrap_or(Path::new(""));
+                anyhow::Error::new(e).context(format!("--resume {}", path.display()))
+            }
+            StartError::Trainer(e) => e.into(),
+        },
+    )?;
     if !job.is_root() {
-        trainer.set_checkpoint_dir(None);
+        run.trainer_mut().set_checkpoint_dir(None);
     }
-    Ok((spec, trainer))
+    Ok(run)
 }
 
 /// Trains on this rank; rank 0 reports progress and results and writes the files.
-fn train(
-    args: &TrainArgs,
-    job: &Job,
-    spec: &DataSpec,
-    options: &DataOptions,
-    mut trainer: Trainer,
-) -> Result<Outcome> {
+fn train(args: &TrainArgs, job: &Job, mut run: Run) -> Result<Outcome> {
+    let trainer = run.trainer();
     let data = Arc::clone(trainer.data());
     let epochs = trainer.config().epochs;
     let mut reporter = job
@@ -158,7 +145,7 @@ fn train(
     if let Some(reporter) = &reporter {
         reporter.println(&format!(
             "training {arch} on {} ({} train / {} val / {} test samples): {hidden}{} output, {} loss, {} lr {}, batch {}, {} epochs, {workers}",
-            spec.name(),
+            run.spec().name(),
             data.train.len(),
             data.validation.as_ref().map_or(0, nn_data::Dataset::len),
             data.test.as_ref().map_or(0, nn_data::Dataset::len),
@@ -170,39 +157,34 @@ fn train(
             epochs,
         ));
     }
-    // Headless runs go flat out (the session's default pace). Rank 0 alone records.
-    let pace = SessionOptions::default().pace;
-    let mut writer = match &reporter {
-        Some(reporter) => run_dir::start(&args.run_dir, spec, options, &trainer, pace, |line| {
-            reporter.println(line);
-        })?,
-        None => None,
-    };
-    if let (Some(w), Some(reporter)) = (&writer, &reporter) {
-        reporter.println(&format!("recording the run in {}", w.dir().display()));
+    // Rank 0 alone records.
+    if let Some(reporter) = &reporter {
+        let recording = run_dir::recording(&args.run_dir);
+        match run.record(&recording, Run::headless_pace()) {
+            Ok(Recorded::Off) => {}
+            Ok(Recorded::In(dir)) => {
+                reporter.println(&format!("recording the run in {}", dir.display()));
+            }
+            Ok(Recorded::Unrecorded(e)) => reporter.println(&run_dir::unrecorded(&e)),
+            Err(e) => {
+                let dir = args.run_dir.run_dir.as_deref().unwrap_or(Path::new(""));
+                return Err(anyhow::Error::new(e).context(format!("--run-dir {}", dir.display())));
+            }
+        }
     }
-    let session = SessionOptions {
-        progress_interval: Duration::from_millis(100),
-        // Snapshots feed the run directory's snapshot file (which takes at most one a
-        // second) and the dashboard's plots; without either they are not needed.
-        snapshot_interval: if writer.is_some() {
-            WriterOptions::default().snapshot_interval
-        } else {
-            Duration::from_secs(3600)
-        },
-        ..SessionOptions::default()
-    };
-    let result = trainer.run(job.stop(), &session, &mut |event: Event| {
-        if let Some(w) = writer.as_mut() {
-            w.observe(&event);
-            if let (Some(problem), Some(reporter)) = (w.problem(), &reporter) {
+    let session = run.headless_session();
+    let result = run.train(job.stop(), &session, &mut |happening| match happening {
+        Happening::RecordingProblem(problem) => {
+            if let Some(reporter) = &reporter {
                 reporter.println(&format!(
                     "warning: recording the run: {problem}; training goes on"
                 ));
             }
         }
-        if let Some(reporter) = &mut reporter {
-            reporter.handle(&event);
+        Happening::Event(event) => {
+            if let Some(reporter) = &mut reporter {
+                reporter.handle(event);
+            }
         }
     });
     let Some(reporter) = reporter else {
@@ -224,37 +206,32 @@ fn train(
     reporter.finish();
     let interrupted = job.stop().load(Ordering::SeqCst);
     let failure = result.as_ref().err().map(ToString::to_string);
-    let recorded = run_dir::finish(writer, &trainer, failure, progress::say);
+    let recorded = run.end_recording(failure).map(|end| {
+        if let Some(e) = end.problem {
+            progress::say(&format!("warning: the run directory is incomplete: {e}"));
+        }
+        end.dir
+    });
 
     // Metrics are written whatever happened: they explain a divergence too.
     let metrics_written = args
         .metrics_out
         .as_deref()
-        .map(|path| write_metrics_csv(path, trainer.history()))
+        .map(|path| write_metrics_csv(path, run.trainer().history()))
         .transpose();
     let summary = result?;
     metrics_written?;
 
     let mut checkpoint = summary.checkpoint.clone();
     if interrupted && checkpoint.is_none() {
-        let path = args.save.as_deref().map_or_else(
-            || PathBuf::from(INTERRUPTED_CHECKPOINT),
-            |save| folder_of(save).join(INTERRUPTED_CHECKPOINT),
-        );
-        trainer.save_checkpoint(&path).with_context(|| {
-            format!(
-                "writing the interrupted run's checkpoint {}",
-                path.display()
-            )
-        })?;
-        checkpoint = Some(path);
+        checkpoint = Some(run.save_interrupted(args.save.as_deref())?);
     }
     if let Some(path) = &args.save
-        && let Err(e) = trainer.save_model(path)
+        && let Err(failure) = run.save_model(path, args.checkpoint_dir.as_deref())
     {
-        // The trained weights are the point of the run: keep them somewhere.
-        let kept = rescue_model(&trainer, path, args.checkpoint_dir.as_deref());
-        return Err(match kept {
+        // The trained weights are the point of the run: the layer kept them somewhere.
+        let e = failure.error;
+        return Err(match failure.kept {
             Some(kept) => anyhow!(
                 "--save {}: {e}; the trained model was saved to {} instead",
                 path.display(),
@@ -267,11 +244,12 @@ fn train(
         });
     }
 
-    let finals = final_metrics(&mut trainer)?;
+    let finals = run.final_metrics()?;
+    let trainer = run.trainer();
     if args.json {
         let report = json_report(
-            &trainer,
-            &spec.name(),
+            trainer,
+            &run.spec().name(),
             &summary,
             &finals,
             Outputs {
@@ -327,54 +305,6 @@ fn register_interrupt(stop: &Arc<AtomicBool>) -> Result<()> {
     Ok(())
 }
 
-fn folder_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Saves the model somewhere else after `--save` failed: the checkpoint folder,
-/// else the system's temporary folder. Returns where it went.
-fn rescue_model(trainer: &Trainer, save: &Path, checkpoint_dir: Option<&Path>) -> Option<PathBuf> {
-    let name = save.file_name().map_or_else(
-        || format!("nn-tui-rescued-{}.safetensors", std::process::id()),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let candidates =
-        checkpoint_dir.map(|d| d.join(&name)).into_iter().chain([
-            std::env::temp_dir().join(format!("nn-tui-rescued-{}-{name}", std::process::id()))
-        ]);
-    candidates
-        .filter(|c| c != save)
-        .find(|c| trainer.save_model(c).is_ok())
-}
-
-/// The final network measured on each part of the data (early stopping may
-/// have put back an earlier epoch's weights, so the last epoch's figures are not enough).
-struct Finals {
-    train: Metrics,
-    validation: Option<Metrics>,
-    test: Option<Metrics>,
-}
-
-fn final_metrics(trainer: &mut Trainer) -> Result<Finals> {
-    let data = Arc::clone(trainer.data());
-    Ok(Finals {
-        train: trainer.evaluate(&data.train)?,
-        validation: data
-            .validation
-            .as_ref()
-            .map(|v| trainer.evaluate(v))
-            .transpose()?,
-        test: data
-            .test
-            .as_ref()
-            .map(|t| trainer.evaluate(t))
-            .transpose()?,
-    })
-}
-
 fn metrics_json(m: &Metrics) -> Value {
     json!({
         "loss": m.loss,
@@ -397,7 +327,7 @@ fn json_report(
     trainer: &Trainer,
     dataset: &str,
     summary: &Summary,
-    finals: &Finals,
+    finals: &FinalMetrics,
     outputs: Outputs,
     interrupted: bool,
 ) -> Value {
@@ -425,7 +355,12 @@ fn json_report(
     })
 }
 
-fn summary_text(summary: &Summary, finals: &Finals, outputs: Outputs, interrupted: bool) -> String {
+fn summary_text(
+    summary: &Summary,
+    finals: &FinalMetrics,
+    outputs: Outputs,
+    interrupted: bool,
+) -> String {
     let mut s = String::new();
     let how = if interrupted {
         "interrupted after"

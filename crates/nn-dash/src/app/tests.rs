@@ -2,7 +2,7 @@
 //! state and the effects out.
 
 use super::*;
-use nn_train::ProgressReport;
+use nn_run::ProgressReport;
 
 pub(crate) fn settings() -> Settings {
     Settings {
@@ -351,14 +351,14 @@ fn noise_and_the_share_of_training_data_step_and_restart() {
 #[test]
 fn the_share_of_training_data_steps_to_exact_fractions() {
     let mut app = app();
-    assert_eq!(nn_train::float_text(app.settings.test_fraction), "0.2");
+    assert_eq!(nn_run::float_text(app.settings.test_fraction), "0.2");
     app.update(Action::TrainShareUp);
-    assert_eq!(nn_train::float_text(app.settings.test_fraction), "0.1");
+    assert_eq!(nn_run::float_text(app.settings.test_fraction), "0.1");
     app.update(Action::TrainShareDown);
-    assert_eq!(nn_train::float_text(app.settings.test_fraction), "0.2");
+    assert_eq!(nn_run::float_text(app.settings.test_fraction), "0.2");
     for _ in 0..10 {
         app.update(Action::TrainShareDown);
-        let text = nn_train::float_text(app.settings.test_fraction);
+        let text = nn_run::float_text(app.settings.test_fraction);
         assert!(text.len() <= 3, "test={text}");
     }
 }

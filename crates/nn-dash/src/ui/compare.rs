@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 
 use super::curves::chart;
 use super::{MIN_HEIGHT, MIN_WIDTH};
-use nn_train::Part;
+use nn_run::Part;
 
 use crate::compare::{Compared, Comparison};
 
@@ -190,10 +190,8 @@ mod tests {
 
     use insta::assert_snapshot;
     use nn_core::{Activation, Architecture, Loss};
-    use nn_train::{
-        DataOptions, EndStatus, Entry, EpochReport, Metrics, Record, RunData, RunEnd, RunInfo,
-        RunStatus, TrainConfig,
-    };
+    use nn_run::{DataOptions, EndStatus, Entry, Record, RunData, RunEnd, RunInfo, RunStatus};
+    use nn_train::{EpochReport, Metrics, TrainConfig};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -219,7 +217,7 @@ mod tests {
             parts: [400, 0, 100],
             config: TrainConfig::new(arch),
             state_line: line.into(),
-            settings: nn_train::RunSettings::default(),
+            settings: nn_run::RunSettings::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use nn_train::{Pace, RunState, RunStatus};
+use nn_run::{Pace, RunState, RunStatus};
 
 use super::{human, rate};
 use crate::app::App;

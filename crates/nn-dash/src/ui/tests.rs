@@ -6,7 +6,8 @@ use std::sync::Arc;
 use insta::assert_snapshot;
 use nn_core::{Activation, Architecture, Loss, Network, Workspace};
 use nn_data::Task;
-use nn_train::{ConfusionMatrix, EpochReport, Metrics, RunState};
+use nn_run::RunState;
+use nn_train::{ConfusionMatrix, EpochReport, Metrics};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -17,7 +18,7 @@ use crate::app::{App, Link, NodeId, Overlay, Settings, Target};
 use crate::colors::ColorDepth;
 use crate::plot::{CurveView, Digit, DigitsView, PlaneView, points_of};
 use nn_data::{Feature, Features};
-use nn_train::Pace;
+use nn_run::Pace;
 
 fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -72,25 +73,25 @@ fn built_with(
     height: u16,
     plot: PlotMode,
 ) -> App {
-    let spec = nn_train::DataSpec::Generator(data.into());
-    let options = nn_train::DataOptions {
+    let spec = nn_run::DataSpec::Generator(data.into());
+    let options = nn_run::DataOptions {
         features: features.map(|f| f.parse().unwrap()),
-        ..nn_train::DataOptions::default()
+        ..nn_run::DataOptions::default()
     };
-    let loaded = nn_train::load_data(&spec, &options).unwrap();
-    let raw = nn_train::load_data(
+    let loaded = nn_run::load_data(&spec, &options).unwrap();
+    let raw = nn_run::load_data(
         &spec,
-        &nn_train::DataOptions {
+        &nn_run::DataOptions {
             features: None,
             ..options.clone()
         },
     )
     .unwrap();
-    let config = nn_train::TrainRequest {
+    let config = nn_run::TrainRequest {
         hidden,
-        ..nn_train::TrainRequest::default()
+        ..nn_run::TrainRequest::default()
     }
-    .resolve(nn_train::Purpose::Dashboard, &loaded)
+    .resolve(nn_run::Purpose::Dashboard, &loaded)
     .unwrap();
     let columns = raw.train.dim();
     let settings = Settings {
@@ -331,7 +332,7 @@ fn help_overlay_while_watching_80x24() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
     app.watch = Some(crate::app::Watch {
         dir: "runs/spiral-20261129-010148".into(),
-        status: nn_train::RunStatus::Running,
+        status: nn_run::RunStatus::Running,
     });
     app.overlay = Some(Overlay::Help);
     let terminal = render(&app, 80, 24);
@@ -534,7 +535,7 @@ fn state_line_overlay_80x24() {
 #[test]
 fn state_line_overlay_keeps_the_notes_80x24() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    let imported = nn_train::StateLine::read(
+    let imported = nn_run::StateLine::read(
         "#activation=tanh&batchSize=10&dataset=circle&initZero=true&networkShape=4,2&seed=0.1",
     )
     .unwrap();

@@ -13,9 +13,9 @@
 //!   flat out) recorded for some minutes; prints the folder's size over time and
 //!   the rate per hour.
 //!
-//! `cargo bench -p nn-train --bench run_dir -- cost [--rounds 9] [--threads 2]`
-//! `cargo bench -p nn-train --bench run_dir -- read [--records 100000] [--keep DIR]`
-//! `cargo bench -p nn-train --bench run_dir -- disk [--minutes 60] [--max]`
+//! `cargo bench -p nn-run --bench run_dir -- cost [--rounds 9] [--threads 2]`
+//! `cargo bench -p nn-run --bench run_dir -- read [--records 100000] [--keep DIR]`
+//! `cargo bench -p nn-run --bench run_dir -- disk [--minutes 60] [--max]`
 #![allow(clippy::print_stdout)]
 
 use std::path::Path;
@@ -24,13 +24,14 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use nn_core::{Architecture, ModelInfo};
-use nn_train::{
-    ConfusionMatrix, DataOptions, DataSpec, EVENTS_FILE, EpochReport, Event, Metrics, Pace,
-    ProgressReport, Purpose, RUN_INFO_FILE, Record, RunInfo, RunReader, RunSummary, RunWriter,
-    SessionOptions, TrainConfig, TrainRequest, Trainer, WriterOptions, load_data,
+use nn_run::{
+    DataOptions, DataSpec, EVENTS_FILE, Event, Pace, ProgressReport, Purpose, RUN_INFO_FILE,
+    Record, RunHeadless, RunInfo, RunReader, RunSummary, RunWriter, SessionOptions, TrainRequest,
+    WriterOptions, load_data,
 };
+use nn_train::{ConfusionMatrix, EpochReport, Metrics, TrainConfig, Trainer};
 
-#[path = "support/workloads.rs"]
+#[path = "../../nn-train/benches/support/workloads.rs"]
 mod support;
 
 use support::{WORKLOADS, Workload, data};
@@ -304,7 +305,7 @@ fn synthetic_log(dir: &Path, records: usize, classes: usize) {
     for i in 0..records {
         let t = i as f64 * 0.1;
         let entry = if i % 10 == 9 {
-            nn_train::Entry::Progress(ProgressReport {
+            nn_run::Entry::Progress(ProgressReport {
                 epoch: i,
                 step_in_epoch: 12,
                 steps_per_epoch: 40,
@@ -316,7 +317,7 @@ fn synthetic_log(dir: &Path, records: usize, classes: usize) {
                 batch_size: 10,
             })
         } else {
-            nn_train::Entry::Epoch(report(i + 1, classes))
+            nn_run::Entry::Epoch(report(i + 1, classes))
         };
         log.push_str(&serde_json::to_string(&Record { t, entry }).expect("serialises"));
         log.push('\n');
@@ -380,7 +381,7 @@ fn disk(minutes: usize, max: bool) {
     let mut writer = RunWriter::create(&dir, &info, trainer.model_info(), WriterOptions::default())
         .expect("a run directory");
     // The dashboard's session options and drain loop (nn-dash's runtime.rs).
-    let handle = nn_train::spawn(
+    let handle = nn_run::spawn(
         trainer,
         SessionOptions {
             progress_interval: Duration::from_millis(50),

@@ -4,7 +4,7 @@
 //! [`TrainRequest::resolve`] turns it into a [`TrainConfig`] for some data,
 //! taking each missing choice from the one table of defaults, [`DEFAULTS`]:
 //! one row per [`Purpose`] (headless training or the dashboard) and data size
-//! (at most [`crate::SMALL_INPUTS`] features, or wider). The command line and the
+//! (at most [`SMALL_INPUTS`] features, or wider). The command line and the
 //! dashboard both go through here, so they cannot drift apart.
 
 use std::path::PathBuf;
@@ -12,12 +12,19 @@ use std::path::PathBuf;
 use nn_core::{Activation, Architecture, Loss};
 use nn_data::Task;
 
-use crate::config::{
-    OptimizerKind, Schedule, Setting, SettingError, TrainConfig, is_small, misfit, rules,
-};
-use crate::error::TrainError;
 use crate::pace::Pace;
-use crate::trainer::TrainData;
+use nn_train::TrainData;
+use nn_train::TrainError;
+use nn_train::{OptimizerKind, Schedule, Setting, SettingError, TrainConfig, misfit, rules};
+
+/// Inputs at most this wide count as small (the 2-D generators) and get the
+/// small-data defaults.
+pub const SMALL_INPUTS: usize = 8;
+
+/// Whether data with `inputs` features gets the small-data defaults.
+pub fn is_small(inputs: usize) -> bool {
+    inputs <= SMALL_INPUTS
+}
 
 /// What a run is for; each has its own defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -569,7 +576,7 @@ fn join(sizes: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SMALL_INPUTS;
+    use crate::request::SMALL_INPUTS;
 
     #[test]
     fn every_purpose_and_size_has_one_row() {

@@ -22,12 +22,12 @@ use nn_core::{Activation, Loss};
 
 use nn_data::Features;
 
-use crate::config::{OptimizerKind, Setting, SettingError, TrainConfig};
 use crate::pace::Pace;
 use crate::request::{OptimizerChoice, Purpose, TrainRequest};
 use crate::settings::SETTINGS;
 use crate::setup::{DataOptions, DataSpec};
-use crate::trainer::TrainData;
+use nn_train::TrainData;
+use nn_train::{OptimizerKind, Setting, SettingError, TrainConfig};
 
 /// The first word of every state line (and its format's version).
 pub const VERSION: &str = "nn-tui/1";
@@ -311,9 +311,9 @@ fn key_of(setting: Setting) -> &'static str {
 }
 
 /// The problem of a data-spec error without the setting's name in front.
-fn strip_setting(e: &crate::TrainError) -> String {
+fn strip_setting(e: &nn_train::TrainError) -> String {
     match e {
-        crate::TrainError::Setting(s) => s.problem.clone(),
+        nn_train::TrainError::Setting(s) => s.problem.clone(),
         e => e.to_string(),
     }
 }

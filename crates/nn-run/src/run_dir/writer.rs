@@ -36,7 +36,7 @@ use super::{
     history_file_name, next_history_epoch,
 };
 use crate::session::{Event, ProgressReport, RunState, Summary};
-use crate::trainer::EpochReport;
+use nn_train::EpochReport;
 
 /// How often each kind of record may be written.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,11 +78,11 @@ const QUEUE: usize = 1024;
 /// Writes a run directory from a trainer's events; see the module docs.
 ///
 /// ```no_run
-/// # fn demo(mut trainer: nn_train::Trainer, spec: nn_train::DataSpec, options: nn_train::DataOptions)
+/// # fn demo(mut trainer: nn_train::Trainer, spec: nn_run::DataSpec, options: nn_run::DataOptions)
 /// # -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::atomic::AtomicBool;
-/// use nn_train::{RunInfo, RunWriter, SessionOptions, WriterOptions};
-/// let dir = nn_train::new_run_dir("runs".as_ref(), &spec)?;
+/// use nn_run::{RunHeadless, RunInfo, RunWriter, SessionOptions, WriterOptions};
+/// let dir = nn_run::new_run_dir("runs".as_ref(), &spec)?;
 /// let session = SessionOptions::default();
 /// let info = RunInfo::new(&spec, &options, &trainer, session.pace, std::env::args().collect());
 /// let mut writer = RunWriter::create(&dir, &info, trainer.model_info(), WriterOptions::default())?;
@@ -183,7 +183,7 @@ struct Log {
 impl RunWriter {
     /// Starts writing the run described by `info` into `dir` (created if needed;
     /// it must not hold a run already). `model_info` goes into the snapshots and
-    /// the final model, as into any saved model ([`crate::Trainer::model_info`]).
+    /// the final model, as into any saved model ([`nn_train::Trainer::model_info`]).
     pub fn create(
         dir: &Path,
         info: &RunInfo,
@@ -672,10 +672,10 @@ mod tests {
     use nn_core::{Activation, Architecture, Loss};
 
     use super::*;
-    use crate::config::TrainConfig;
     use crate::run_dir::record::RunData;
     use crate::run_dir::record::tests::report;
     use crate::run_dir::{RunReader, RunStatus};
+    use nn_train::TrainConfig;
 
     pub(super) fn architecture() -> Architecture {
         Architecture::new(
@@ -807,14 +807,14 @@ mod tests {
         for e in 1..=50u64 {
             let mut report = epoch(e as usize, 50);
             if e == 17 {
-                report.stalled = Some(crate::Stall {
+                report.stalled = Some(nn_train::Stall {
                     epoch: 17,
                     loss: 0.69,
                     accuracy: Some(0.5),
                     layer: 0,
                     output_layer: false,
                     activation: Activation::Tanh,
-                    trouble: crate::UnitTrouble::Saturated,
+                    trouble: nn_train::UnitTrouble::Saturated,
                     units: vec![0, 1, 2],
                     width: 3,
                 });
@@ -913,7 +913,7 @@ mod tests {
             .filter(|e| matches!(e, Entry::Snapshot(_)))
             .count();
         assert_eq!(snapshots, 3, "at 0, 1 and 2 s: {entries:?}");
-        let snapshot = crate::Model::load(&dir.path().join(SNAPSHOT_FILE)).unwrap();
+        let snapshot = nn_train::Model::load(&dir.path().join(SNAPSHOT_FILE)).unwrap();
         assert_eq!(snapshot.network.parameters(), network.parameters());
         let model = std::fs::read(dir.path().join(MODEL_FILE)).unwrap();
         assert_eq!(
@@ -969,7 +969,7 @@ mod tests {
                 "{pair:?}"
             );
         }
-        let first = crate::Model::load(&dir.path().join(HISTORY_DIR).join(&names[0])).unwrap();
+        let first = nn_train::Model::load(&dir.path().join(HISTORY_DIR).join(&names[0])).unwrap();
         assert_eq!(first.network.parameters(), network.parameters());
     }
 
@@ -1145,9 +1145,9 @@ mod round_trip {
 
     use super::tests::{architecture, info};
     use super::*;
-    use crate::health::{Stall, UnitTrouble};
-    use crate::metrics::{ConfusionMatrix, Metrics};
     use crate::run_dir::RunReader;
+    use nn_train::{ConfusionMatrix, Metrics};
+    use nn_train::{Stall, UnitTrouble};
 
     fn float() -> impl Strategy<Value = f64> {
         prop_oneof![

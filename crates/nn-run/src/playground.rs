@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use nn_core::Activation;
 use nn_data::{Feature, Features};
 
-use crate::config::{Setting, SettingError};
 use crate::request::OptimizerChoice;
 use crate::state_line::{Imported, StateLine, StateLineError};
+use nn_train::{Setting, SettingError};
 
 /// The Playground's feature flags and the features they stand for, in its order.
 /// (`cosX` and `cosY` are in its URLs but not in its `INPUTS`: it ignores them.)

@@ -6,7 +6,7 @@
 //! `RECORD_RUN_DEFINITIONS=1` to write them again (only when a change of meaning is
 //! intended, and say so in the commit).
 
-use nn_train::{Purpose, StateLine, load_data};
+use nn_run::{Purpose, StateLine, load_data};
 use serde_json::{Value, json};
 
 const RECORDED: &str = "tests/fixtures/run_definitions.json";

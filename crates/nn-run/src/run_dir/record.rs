@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::TrainConfig;
-use crate::error::TrainError;
 use crate::pace::Pace;
 use crate::session::{ProgressReport, RunState, Summary};
 use crate::settings::RunSettings;
 use crate::setup::{DataOptions, DataSpec, load_data};
 use crate::state_line::StateLine;
-use crate::trainer::{EpochReport, TrainData, Trainer};
+use nn_train::TrainConfig;
+use nn_train::TrainError;
+use nn_train::{EpochReport, TrainData, Trainer};
 
 /// The run-directory format this build writes and reads.
 pub const FORMAT: u32 = 1;
@@ -201,7 +201,7 @@ pub struct SettingsChange {
     /// Epochs completed when the change took effect.
     pub epoch: usize,
     /// The learning rate in force from now on.
-    #[serde(with = "crate::json_float")]
+    #[serde(with = "nn_train::json_float")]
     pub learning_rate: f32,
     /// The batch size in force from now on.
     pub batch_size: usize,
@@ -211,7 +211,7 @@ pub struct SettingsChange {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WeightsReset {
     /// The learning rate in force.
-    #[serde(with = "crate::json_float")]
+    #[serde(with = "nn_train::json_float")]
     pub learning_rate: f32,
 }
 
@@ -376,7 +376,7 @@ impl Score {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::metrics::{ConfusionMatrix, Metrics};
+    use nn_train::{ConfusionMatrix, Metrics};
 
     /// An epoch with `(right, wrong)` test and train predictions (none: a regression) and `loss`.
     pub(in crate::run_dir) fn report(

@@ -8,11 +8,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, atomic::Ordering};
 
 use nn_core::{Activation, Architecture, Loss};
-use nn_train::{
-    DataOptions, DataSpec, EVENTS_FILE, Entry, MODEL_FILE, Pace, Part, RUN_INFO_FILE, RunInfo,
-    RunReader, RunState, RunStatus, RunSummary, RunWriter, SessionOptions, TrainConfig, Trainer,
-    WriterOptions, list_runs, load_data, new_run_dir,
+use nn_run::{
+    DataOptions, DataSpec, EVENTS_FILE, Entry, MODEL_FILE, Pace, Part, RUN_INFO_FILE, RunHeadless,
+    RunInfo, RunReader, RunState, RunStatus, RunSummary, RunWriter, SessionOptions, WriterOptions,
+    list_runs, load_data, new_run_dir,
 };
+use nn_train::{TrainConfig, Trainer};
 
 /// A small spiral run and what it was made from.
 fn trainer(epochs: usize) -> (DataSpec, DataOptions, Trainer) {
@@ -171,7 +172,7 @@ fn a_torn_last_line_is_skipped_with_a_warning() {
 fn an_unreadable_line_is_skipped_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let (_trainer, mut writer) = writer_for(dir.path(), 5);
-    writer.observe(&nn_train::Event::State(RunState::Paused));
+    writer.observe(&nn_run::Event::State(RunState::Paused));
     writer.finish(None, None).unwrap();
     let log = dir.path().join(EVENTS_FILE);
     let text = std::fs::read_to_string(&log).unwrap();
@@ -233,7 +234,7 @@ fn a_stop_request_ends_as_interrupted_with_the_model() {
     };
     trainer
         .run(&stop, &session, &mut |event| {
-            if matches!(&event, nn_train::Event::EpochEnd(r) if r.epoch == 50) {
+            if matches!(&event, nn_run::Event::EpochEnd(r) if r.epoch == 50) {
                 stop.store(true, Ordering::Relaxed);
             }
             writer.observe(&event);
@@ -258,7 +259,7 @@ fn a_long_log_reads_in_order() {
         if i == 7000 {
             log.push_str("{\"t\":\n");
         } else {
-            let record = nn_train::Record {
+            let record = nn_run::Record {
                 t: f64::from(i),
                 entry: Entry::Log(format!("message {i}")),
             };

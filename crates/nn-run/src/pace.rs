@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use crate::config::{Setting, SettingError, rules};
+use nn_train::{Setting, SettingError, rules};
 
 /// A session's speed.
 #[derive(Debug, Clone, Copy, PartialEq)]

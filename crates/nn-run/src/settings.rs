@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use nn_core::{Activation, Loss};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{OptimizerKind, Setting};
 use crate::request::{DEFAULT_MOMENTUM, Defaults, OptimizerChoice, Purpose, TrainRequest};
 use crate::setup::DataOptions;
 use crate::state_line::{StateLine, StateLineError};
+use nn_train::{OptimizerKind, Setting};
 
 /// A setting's default.
 #[derive(Debug, Clone, Copy)]
@@ -392,7 +392,7 @@ pub const SETTINGS: &[SettingRow] = &[
         default: DefaultValue::PerPurpose(|d| d.pace.to_string()),
         restart: false,
         parse: Some(|l, v| {
-            l.pace = Some(v.parse().map_err(|e: crate::SettingError| e.problem)?);
+            l.pace = Some(v.parse().map_err(|e: nn_train::SettingError| e.problem)?);
             Ok(())
         }),
         print: Some(|l| l.pace.map(|p| p.to_string())),

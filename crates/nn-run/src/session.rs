@@ -5,11 +5,11 @@
 //! drain [`Event`]s (progress, epoch reports, weight snapshots, state changes).
 //! Commands are obeyed between mini-batches. Progress and snapshots are
 //! published at a bounded rate, so a fast run cannot flood its observer.
-//! [`Trainer::run`] is the same loop on the caller's thread, for headless use.
+//! [`RunHeadless::run`] is the same loop on the caller's thread, for headless use.
 //!
 //! ```no_run
 //! # fn demo(trainer: nn_train::Trainer) {
-//! use nn_train::{Command, Event, SessionOptions, spawn};
+//! use nn_run::{Command, Event, SessionOptions, spawn};
 //! let handle = spawn(trainer, SessionOptions::default());
 //! handle.send(Command::SetLearningRate(0.03));
 //! for event in handle.events().try_iter() {
@@ -29,13 +29,12 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryS
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nn_core::{ModelInfo, Network};
+use nn_core::Network;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::checkpoint_path;
-use crate::error::TrainError;
 use crate::pace::{Pace, Pacer};
-use crate::trainer::{EpochReport, TrainData, Trainer};
+use nn_train::TrainError;
+use nn_train::{EpochReport, TrainData, Trainer};
 
 /// What an observer can ask of a running trainer.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,13 +108,13 @@ pub struct ProgressReport {
     #[serde(default)]
     pub steps: usize,
     /// Mean loss of the steps since the previous progress event.
-    #[serde(with = "crate::json_float")]
+    #[serde(with = "nn_train::json_float")]
     pub loss: f64,
     /// Training samples per second since the previous progress event.
-    #[serde(with = "crate::json_float")]
+    #[serde(with = "nn_train::json_float")]
     pub samples_per_second: f64,
     /// Learning rate in force.
-    #[serde(with = "crate::json_float")]
+    #[serde(with = "nn_train::json_float")]
     pub learning_rate: f32,
     /// Mini-batch size in force.
     pub batch_size: usize,
@@ -129,10 +128,10 @@ pub struct Summary {
     /// Steps taken.
     pub total_steps: u64,
     /// Wall time of the run, in seconds.
-    #[serde(with = "crate::json_float")]
+    #[serde(with = "nn_train::json_float")]
     pub seconds: f64,
     /// Training samples per second over the run's steps.
-    #[serde(with = "crate::json_float")]
+    #[serde(with = "nn_train::json_float")]
     pub samples_per_second: f64,
     /// The last epoch's report.
     pub last_epoch: Option<EpochReport>,
@@ -207,10 +206,20 @@ trait Control {
     fn emit(&mut self, event: Event, droppable: bool);
 }
 
-impl Trainer {
+/// A [`Trainer`] run to the end on the caller's thread: the headless session.
+pub trait RunHeadless {
     /// Runs to the end on this thread, calling `on_event` for each event; `stop`
     /// (set from a Ctrl-C handler, say) ends the run cleanly between steps.
-    pub fn run(
+    fn run(
+        &mut self,
+        stop: &AtomicBool,
+        options: &SessionOptions,
+        on_event: &mut (dyn FnMut(Event) + Send),
+    ) -> Result<Summary, TrainError>;
+}
+
+impl RunHeadless for Trainer {
+    fn run(
         &mut self,
         stop: &AtomicBool,
         options: &SessionOptions,
@@ -252,37 +261,9 @@ impl Trainer {
         // The whole run on a worker thread: no hand-off per step.
         self.in_pool(|t| drive(t, &options, &mut Headless { stop, on_event }))
     }
-
-    /// What a model file needs besides the weights: normalisation, names, data source.
-    pub fn model_info(&self) -> ModelInfo {
-        crate::model::model_info(&self.data)
-    }
-
-    /// Saves the current network with [`Trainer::model_info`], atomically.
-    pub fn save_model(&self, path: &std::path::Path) -> Result<(), TrainError> {
-        if self.diverged {
-            return Err(TrainError::AfterDivergence("save the model"));
-        }
-        nn_core::save_model(path, &self.network, &self.model_info())?;
-        Ok(())
-    }
-
-    /// Writes the rolling checkpoint, if a folder is set. After a divergence it
-    /// refuses, so the last good checkpoint survives.
-    fn write_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
-        let Some(dir) = &self.config.checkpoint_dir else {
-            return Ok(None);
-        };
-        if self.diverged {
-            return Err(TrainError::AfterDivergence("write a checkpoint"));
-        }
-        let path = checkpoint_path(dir);
-        self.save_checkpoint(&path)?;
-        Ok(Some(path))
-    }
 }
 
-/// The training loop shared by [`Trainer::run`] and [`spawn`].
+/// The training loop shared by [`RunHeadless::run`] and [`spawn`].
 fn drive(
     trainer: &mut Trainer,
     options: &SessionOptions,
@@ -465,7 +446,7 @@ fn drive(
         seconds: started.elapsed().as_secs_f64(),
         samples_per_second: samples_total as f64 / busy.max(1e-9),
         last_epoch: trainer.last_epoch().cloned(),
-        stopped_early: trainer.position.stopped_early,
+        stopped_early: trainer.stopped_early(),
         stopped_by_user: stopped,
         checkpoint,
     };
