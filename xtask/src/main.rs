@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 /// The project's atomic writer (temp file, fsync, rename), as every crate uses it.
-use nn_core::write_atomically;
+use nn_atomic_write::write_atomically;
 use nn_data::{
     DEFAULT_SAMPLES, DEFAULT_SEED, Dataset, GENERATORS, Inputs, Targets, default_noise,
     to_csv_string,

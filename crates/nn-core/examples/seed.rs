@@ -7,9 +7,8 @@
 
 use std::fmt::Write as _;
 
-use nn_core::{
-    Activation, Architecture, Breakdown, Gradients, Loss, Network, Notation, Targets, Workspace,
-};
+use nn_core::{Activation, Architecture, Breakdown, Gradients, Loss, Network, Targets, Workspace};
+use nn_formula::{NeuronText, Notation};
 
 /// The sample: inputs `x_1, x_2`.
 pub const INPUT: [f32; 2] = [1.0, 0.5];

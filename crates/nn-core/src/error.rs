@@ -64,15 +64,9 @@ pub enum CoreError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// A write target that exists and is not a regular file (a symlink, FIFO,
-    /// device node or folder), which an atomic rename would silently replace.
-    #[error("{path}: exists and is {kind}, not a regular file; refusing to replace it")]
-    NotRegularFile {
-        /// The target path.
-        path: PathBuf,
-        /// What is there: "a symbolic link", "a FIFO (named pipe)", ...
-        kind: &'static str,
-    },
+    /// A model file could not be written atomically (see nn-atomic-write).
+    #[error(transparent)]
+    Write(#[from] nn_atomic_write::WriteError),
     /// A model file that is not a valid model of ours.
     #[error("{path}: {reason}")]
     ModelFile {

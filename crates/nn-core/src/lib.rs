@@ -24,7 +24,6 @@
 
 mod activation;
 mod architecture;
-mod atomic_write;
 mod breakdown;
 mod error;
 mod loss;
@@ -35,10 +34,9 @@ mod network;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
-pub use atomic_write::{AtomicFile, SimulatedFullDisk, write_atomically};
 pub use breakdown::{
     BatchChanges, Breakdown, DeltaRule, DeltaTerm, Derivative, Incoming, LayerBreakdown,
-    NeuronBreakdown, Notation, OutputScale, Source, format_number,
+    NeuronBreakdown, OutputScale, Source,
 };
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};

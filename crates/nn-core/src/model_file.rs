@@ -14,10 +14,10 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic_write::write_atomically;
 use crate::error::{CoreError, ModelFileError, Result, excerpt};
 use crate::model_metadata::Metadata;
 use crate::{Activation, Architecture, Loss, Network};
+use nn_atomic_write::write_atomically;
 
 /// The model-file format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -130,7 +130,7 @@ pub fn model_to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
 ///
 /// A crash at any moment leaves either the old file or the new one, never half of one.
 pub fn save_model(path: &Path, network: &Network, info: &ModelInfo) -> Result<()> {
-    write_atomically(path, &model_to_bytes(network, info))
+    Ok(write_atomically(path, &model_to_bytes(network, info))?)
 }
 
 /// Loads and validates a model file.

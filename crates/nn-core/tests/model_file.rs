@@ -337,7 +337,10 @@ fn saving_into_a_missing_folder_is_an_error_that_keeps_the_old_file() {
         &info(),
     )
     .unwrap_err();
-    assert!(matches!(err, CoreError::Io { .. }));
+    assert!(matches!(
+        err,
+        CoreError::Write(nn_atomic_write::WriteError::Io { .. })
+    ));
     // Overwriting an existing model replaces it whole.
     let path = dir.path().join("m.safetensors");
     save_model(&path, &network(), &ModelInfo::default()).unwrap();

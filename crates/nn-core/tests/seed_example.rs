@@ -8,7 +8,7 @@
 #[path = "../examples/seed.rs"]
 mod seed_example;
 
-use nn_core::{Notation, format_number};
+use nn_formula::{Notation, format_number};
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())

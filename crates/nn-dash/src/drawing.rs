@@ -16,7 +16,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::app::{Action, App, Effect};
+use crate::action::{Action, Effect};
+use crate::app::App;
 use crate::plot::{Extent, Point};
 
 /// Classes a drawing can hold (keys 1-8).
@@ -276,7 +277,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::WriteData => vec![Effect::WriteData],
         Action::ToggleDrawing => toggle(app),
         Action::Draw(draw) => {
-            let Some(drawing) = app.drawing.as_mut().filter(|d| d.active) else {
+            let Some(drawing) = app.view.drawing.as_mut().filter(|d| d.active) else {
                 return vec![];
             };
             let changed = match draw {
@@ -307,7 +308,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 
 /// `D`: into drawing mode (a new drawing, or the one kept), or out of it.
 fn toggle(app: &mut App) -> Vec<Effect> {
-    if let Some(drawing) = app.drawing.as_mut().filter(|d| d.active) {
+    if let Some(drawing) = app.view.drawing.as_mut().filter(|d| d.active) {
         drawing.active = false;
         let note = if drawing.unsaved {
             format!(
@@ -322,7 +323,7 @@ fn toggle(app: &mut App) -> Vec<Effect> {
     }
     let regression = app.settings.is_regression();
     let model_path = app.model_path.clone();
-    let drawing = app.drawing.get_or_insert_with(|| {
+    let drawing = app.view.drawing.get_or_insert_with(|| {
         let mut d = Drawing::new(regression, None);
         d.path = drawing_path(&model_path);
         d
@@ -339,10 +340,10 @@ fn toggle(app: &mut App) -> Vec<Effect> {
 
 /// The drawing's points as the plane's training points (it has no test points).
 pub fn show_points(app: &mut App) {
-    let Some(drawing) = &app.drawing else {
+    let Some(drawing) = &app.view.drawing else {
         return;
     };
-    app.train_points = drawing
+    app.view.train_points = drawing
         .points
         .iter()
         .map(|p| Point {
@@ -351,7 +352,7 @@ pub fn show_points(app: &mut App) {
             label: p.target,
         })
         .collect();
-    app.test_points.clear();
+    app.view.test_points.clear();
 }
 
 /// Writes the parts of `data` as CSV at `path` (atomically), with the split column;
@@ -365,7 +366,8 @@ pub fn write_data(data: &TrainData, path: &Path) -> Result<usize, String> {
     parts.extend(data.test.as_ref().map(|d| ("test", d)));
     let mut text = Vec::new();
     nn_data::write_csv(&mut text, &parts, true).map_err(|e| e.to_string())?;
-    nn_core::write_atomically(path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+    nn_atomic_write::write_atomically(path, &text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(parts.iter().map(|(_, d)| d.len()).sum())
 }
 
@@ -373,7 +375,7 @@ pub fn write_data(data: &TrainData, path: &Path) -> Result<usize, String> {
 /// else pause and say what is missing.
 fn changed_points(app: &mut App) -> Vec<Effect> {
     show_points(app);
-    let Some(drawing) = &app.drawing else {
+    let Some(drawing) = &app.view.drawing else {
         return vec![];
     };
     match drawing.missing() {
@@ -392,7 +394,7 @@ fn changed_points(app: &mut App) -> Vec<Effect> {
 
 /// Whether `q` waits: the first `q` with unsaved drawn points warns instead of quitting.
 pub fn hold_quit(app: &mut App) -> bool {
-    let Some(drawing) = app.drawing.as_mut() else {
+    let Some(drawing) = app.view.drawing.as_mut() else {
         return false;
     };
     if !drawing.unsaved || drawing.points.is_empty() || drawing.quit_warned {
@@ -409,8 +411,8 @@ pub fn hold_quit(app: &mut App) -> bool {
 }
 
 /// The plane in drawing mode: the drawing's box, fixed while points come and go.
-pub fn extent(app: &App, width: usize, height: usize) -> Option<Extent> {
-    let drawing = app.drawing.as_ref().filter(|d| d.active)?;
+pub fn extent(drawing: Option<&Drawing>, width: usize, height: usize) -> Option<Extent> {
+    let drawing = drawing.filter(|d| d.active)?;
     let (x0, x1, y0, y1) = drawing.bounds;
     let corners = [(x0, y0), (x1, y1)].map(|(x, y)| Point { x, y, label: 0.0 });
     Some(Extent::around(&corners, width, height))
@@ -420,8 +422,8 @@ pub fn extent(app: &App, width: usize, height: usize) -> Option<Extent> {
 /// otherwise, or for any other key (which keeps its meaning).
 pub fn handle_key(app: &App, key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release
-        || app.overlay.is_some()
-        || !app.drawing.as_ref().is_some_and(|d| d.active)
+        || app.view.overlay.is_some()
+        || !app.view.drawing.as_ref().is_some_and(|d| d.active)
     {
         return None;
     }
@@ -447,7 +449,7 @@ pub fn draw_cursor(
     extent: &Extent,
     (w, h, ascii): (usize, usize, bool),
 ) {
-    let Some(drawing) = app.drawing.as_ref().filter(|d| d.active) else {
+    let Some(drawing) = app.view.drawing.as_ref().filter(|d| d.active) else {
         return;
     };
     let Some((c, r)) = extent.pixel(drawing.cursor.0, drawing.cursor.1, w, h) else {
@@ -455,9 +457,9 @@ pub fn draw_cursor(
     };
     let row = if ascii { r } else { r / 2 };
     let color = if drawing.regression {
-        app.palette.playground(key_value(drawing.last_key))
+        app.view.palette.playground(key_value(drawing.last_key))
     } else {
-        app.palette.point(usize::from(drawing.last_key - 1))
+        app.view.palette.point(usize::from(drawing.last_key - 1))
     };
     if let Some(cell) = buf.cell_mut((inner.x + c as u16, inner.y + row as u16)) {
         cell.set_symbol("+").set_style(
@@ -488,6 +490,7 @@ pub fn train_data(drawing: &Drawing, options: &nn_run::DataOptions) -> Result<Tr
 /// On SIGTERM or SIGHUP: unsaved drawn points beside the recovery model.
 pub fn rescue(app: &App, model: &Path) {
     if let Some(drawing) = app
+        .view
         .drawing
         .as_ref()
         .filter(|d| d.unsaved && !d.points.is_empty())
@@ -503,7 +506,8 @@ pub fn rescue(app: &App, model: &Path) {
 /// What the file system said, naming the file.
 pub fn write_points(dataset: &Dataset, path: &Path) -> Result<(), String> {
     let text = nn_data::to_csv_string(dataset);
-    nn_core::write_atomically(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+    nn_atomic_write::write_atomically(path, text.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Where drawn points go when the dashboard is killed with points unsaved: beside

@@ -184,8 +184,8 @@ mod tests {
 
     use super::*;
     use crate::PlotMode;
-    use crate::app::Watch;
     use crate::colors::ColorDepth;
+    use crate::status::Watch;
 
     /// The dashboard's default trainer on the spiral, and a writer recording it in `dir`.
     fn recorded(dir: &Path) -> (Trainer, RunWriter) {
@@ -261,17 +261,18 @@ mod tests {
         torn.poll(&mut app).unwrap();
         assert_eq!(app.watch.map(|w| w.status), Some(RunStatus::StoppedWriting));
         let torn_warnings = app
+            .view
             .log
             .iter()
             .filter(|l| l.contains("skipped a torn record"))
             .count();
-        assert_eq!(torn_warnings, 1, "{:?}", app.log);
+        assert_eq!(torn_warnings, 1, "{:?}", app.view.log);
         assert!(
-            app.log[app.log.len() - 2].starts_with("the writer stopped writing"),
+            app.view.log[app.view.log.len() - 2].starts_with("the writer stopped writing"),
             "{:?}",
-            app.log
+            app.view.log
         );
-        let last = app.log.last().unwrap();
+        let last = app.view.log.last().unwrap();
         assert!(
             last.starts_with("events.jsonl: skipped a torn record at line "),
             "{last}"

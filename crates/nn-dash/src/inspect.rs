@@ -3,13 +3,13 @@
 //! gathered as the trainer gathers it), the mean change of a mini-batch of `B`
 //! samples starting with it, and what could make the applied step differ.
 
+use nn_train::{OptimizerKind, Schedule, TrainConfig, TrainData, TrainError};
 use std::sync::Arc;
 
 use nn_core::{BatchChanges, Breakdown, Network};
 use nn_data::Targets;
-use nn_train::{OptimizerKind, Schedule, TrainConfig, TrainData, TrainError};
 
-use crate::app::Settings;
+use crate::settings::Settings;
 
 /// The inspector's numbers for one sample and one snapshot of the weights.
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ fn label(data: &TrainData, sample: usize) -> String {
                 .unwrap_or(&[]);
             let shown: Vec<String> = row
                 .iter()
-                .map(|&v| nn_core::format_number(v.into(), 4))
+                .map(|&v| nn_formula::format_number(v.into(), 4))
                 .collect();
             format!("{head}, target {}", shown.join(", "))
         }

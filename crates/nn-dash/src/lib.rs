@@ -7,12 +7,14 @@
 //! confusion matrix; and, on request, the inspector: the seed's backpropagation
 //! for one neuron and one training sample, with its numbers, and a step on that
 //! sample alone. Keys and the mouse steer the run. The state lives in
-//! `app::App`, keys (`keys::BINDINGS`) and clicks (`ui::hit`) become
-//! `app::Action`s applied by a pure `update`, and `ui::draw` renders a state
+//! `app::App` (grouped as `settings`, `status`, `view` and `selection`), keys
+//! (`keys::BINDINGS`) and clicks (`ui::hit`) become `action::Action`s applied
+//! by a pure `update`, and `ui::draw` renders a state
 //! without I/O; `runtime` is the only part that touches the terminal and the
 //! trainer. When the user quits, [`run`] returns the run's state line.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod action;
 mod app;
 mod colors;
 mod compare;
@@ -22,10 +24,15 @@ mod frames;
 mod history;
 mod inspect;
 mod keys;
+mod ladders;
 mod plot;
 mod runtime;
+mod selection;
+mod settings;
+mod status;
 mod terminal;
 mod ui;
+mod view;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

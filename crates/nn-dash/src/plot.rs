@@ -189,10 +189,10 @@ impl PlaneView {
     /// (`values[i * stride]` is pixel `i`), given the network's input `features`.
     pub fn node_values(
         &self,
-        node: crate::app::NodeId,
+        node: crate::selection::NodeId,
         features: Option<&Features>,
     ) -> Option<(&[f32], usize)> {
-        use crate::app::NodeId;
+        use crate::selection::NodeId;
         let pixels = (self.width * self.height).max(1);
         match node {
             NodeId::Feature(f) => self
@@ -460,7 +460,7 @@ mod tests {
         assert!((direct[0] - view.outputs[0]).abs() < 1e-6);
         let (values, stride) = view
             .node_values(
-                crate::app::NodeId::Feature(Feature::X1Squared),
+                crate::selection::NodeId::Feature(Feature::X1Squared),
                 Some(&features),
             )
             .unwrap();

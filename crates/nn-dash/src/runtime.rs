@@ -18,7 +18,8 @@ use nn_run::{
 use nn_train::{TrainConfig, TrainData, Trainer};
 use ratatui::layout::Rect;
 
-use crate::app::{Action, App, Effect, Settings, Shape, Target, Watch};
+use crate::action::{Action, Effect};
+use crate::app::App;
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
 use crate::drawing::DrawAction;
@@ -27,6 +28,9 @@ use crate::frames::{Pacer, Panel, Urgency};
 use crate::inspect::InspectorView;
 use crate::keys::handle_key;
 use crate::plot::{CurveView, Extent, PlaneView, digits_view, image_side, points_of};
+use crate::selection::Target;
+use crate::settings::{Settings, Shape};
+use crate::status::Watch;
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, PlotMode, ui};
 
@@ -87,7 +91,7 @@ pub fn run(options: DashOptions, observer: &mut dyn FnMut(&Event)) -> Result<Str
     for notice in &options.notices {
         app.log(notice.clone());
     }
-    app.notices.clone_from(&options.notices);
+    app.view.notices.clone_from(&options.notices);
     let mouse = options.mouse;
     let mut rt = Runtime {
         options,
@@ -140,7 +144,7 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), Da
         dir: dir.display().to_string(),
         status: RunStatus::Running,
     });
-    app.state_line.clone_from(&info.state_line);
+    app.view.state_line.clone_from(&info.state_line);
     let options = DashOptions {
         mouse,
         fps,
@@ -418,7 +422,7 @@ impl Runtime {
         self.set_points();
         self.app.train_samples = self.data.train.len();
         self.started = Instant::now();
-        self.app.state_line = self.state_line();
+        self.app.view.state_line = self.state_line();
         Ok(())
     }
 
@@ -459,7 +463,7 @@ impl Runtime {
         settings.test_points = self.app.settings.test_points;
         self.app.settings = settings;
         self.app.clear_run();
-        self.app.state_line.clone_from(&info.state_line);
+        self.app.view.state_line.clone_from(&info.state_line);
         self.app.log(format!(
             "the writer restarted: {} {}",
             info.dataset, info.config.architecture
@@ -478,7 +482,7 @@ impl Runtime {
     /// The followed run's state line changed: its rates and pace, and new points
     /// when the writer drew new ones (another data seed, noise, ...).
     fn follow_state_line(&mut self, text: &str) {
-        self.app.state_line = text.to_string();
+        self.app.view.state_line = text.to_string();
         let Ok(imported) = StateLine::read(text) else {
             return;
         };
@@ -534,8 +538,8 @@ impl Runtime {
         } else {
             data
         };
-        self.app.train_points = points_of(&source.train);
-        self.app.test_points = source
+        self.app.view.train_points = points_of(&source.train);
+        self.app.view.test_points = source
             .test
             .as_ref()
             .or(source.validation.as_ref())
@@ -566,7 +570,7 @@ impl Runtime {
                 }
                 self.set_points();
                 self.app.train_samples = self.data.train.len();
-                self.app.inspection = None;
+                self.app.view.inspection = None;
             }
             Err(e) => self.app.log(format!("could not generate new points: {e}")),
         }
@@ -574,7 +578,7 @@ impl Runtime {
 
     /// Whether `spec` is the drawing's file (the data is what is drawn).
     fn is_drawing_data(&self, spec: &DataSpec) -> bool {
-        matches!((spec, &self.app.drawing), (DataSpec::Csv(path), Some(d)) if *path == d.path)
+        matches!((spec, &self.app.view.drawing), (DataSpec::Csv(path), Some(d)) if *path == d.path)
     }
 
     /// The drawing's points as data, when `spec` is the drawing's file.
@@ -582,7 +586,7 @@ impl Runtime {
         if !self.is_drawing_data(spec) {
             return None;
         }
-        let drawing = self.app.drawing.as_ref()?;
+        let drawing = self.app.view.drawing.as_ref()?;
         match crate::drawing::train_data(drawing, options) {
             Ok(data) => Some(data),
             Err(e) => {
@@ -595,7 +599,7 @@ impl Runtime {
     /// The drawn points changed: train on them, with the same weights while the
     /// network still fits them (classes drawn, features), else from new weights.
     fn train_on_drawing(&mut self) {
-        let Some(path) = self.app.drawing.as_ref().map(|d| d.path.clone()) else {
+        let Some(path) = self.app.view.drawing.as_ref().map(|d| d.path.clone()) else {
             return;
         };
         let spec = DataSpec::Csv(path);
@@ -622,7 +626,7 @@ impl Runtime {
                 }
             }
             self.app.train_samples = self.data.train.len();
-            self.app.inspection = None;
+            self.app.view.inspection = None;
         } else {
             self.data = Arc::new(data);
             self.data_spec = spec;
@@ -630,7 +634,7 @@ impl Runtime {
             self.app.status.state = RunState::Running;
             self.app.clear_run();
             self.restart();
-            let count = self.app.drawing.as_ref().map_or(0, |d| d.points.len());
+            let count = self.app.view.drawing.as_ref().map_or(0, |d| d.points.len());
             self.app.log(format!("training on {count} drawn points"));
         }
         crate::drawing::show_points(&mut self.app);
@@ -639,7 +643,7 @@ impl Runtime {
     /// `w`: the drawing saved (in drawing mode), else the data on screen written as
     /// CSV beside the model, with its split column.
     fn write_data(&mut self) {
-        if let Some(drawing) = self.app.drawing.as_mut().filter(|d| d.active) {
+        if let Some(drawing) = self.app.view.drawing.as_mut().filter(|d| d.active) {
             let path = drawing.path.clone();
             let count = drawing.points.len();
             let message = match drawing.save(&path) {
@@ -728,9 +732,9 @@ impl Runtime {
                 Effect::WriteData => self.write_data(),
             }
         }
-        self.app.state_line = self.state_line();
+        self.app.view.state_line = self.state_line();
         if let Some(writer) = &mut self.writer {
-            writer.state_line(&self.app.state_line);
+            writer.state_line(&self.app.view.state_line);
         }
         fresh
     }
@@ -823,7 +827,7 @@ impl Runtime {
             {
                 let test = self.data.test.as_ref().unwrap_or(&self.data.train);
                 if let Some(net) = &self.app.network {
-                    self.app.digits = digits_view(
+                    self.app.view.digits = digits_view(
                         net,
                         test,
                         &self.data.normalization,
@@ -837,7 +841,7 @@ impl Runtime {
             }
             dirty |= self.refresh_inspection();
             if let Some(limit) = ui::inspector_scroll_limit(area, &self.app) {
-                let scroll = &mut self.app.inspector.scroll;
+                let scroll = &mut self.app.selection.inspector.scroll;
                 *scroll = (*scroll).min(limit);
             }
             if dirty && pacer.due(now) {
@@ -893,14 +897,14 @@ impl Runtime {
                         let looked_at = target.filter(|t| !matches!(t, Target::Sample(_)));
                         match mouse.kind {
                             MouseEventKind::Down(MouseButton::Left)
-                                if self.app.drawing.as_ref().is_some_and(|d| d.active) =>
+                                if self.app.view.drawing.as_ref().is_some_and(|d| d.active) =>
                             {
                                 ui::plane_point(area, &self.app, mouse.column, mouse.row)
                                     .map(|(x1, x2)| Action::Draw(DrawAction::At(x1, x2)))
                             }
                             MouseEventKind::Down(MouseButton::Left) => target.map(Action::Click),
                             MouseEventKind::Moved | MouseEventKind::Drag(_)
-                                if looked_at != self.app.hover =>
+                                if looked_at != self.app.selection.hover =>
                             {
                                 Some(Action::Hover(looked_at))
                             }
@@ -939,8 +943,8 @@ impl Runtime {
     /// or settings changed; true if anything changed.
     fn refresh_inspection(&mut self) -> bool {
         let app = &mut self.app;
-        if !app.inspector.open {
-            return app.inspection.take().is_some();
+        if !app.selection.inspector.open {
+            return app.view.inspection.take().is_some();
         }
         let (Some(network), Some(config)) = (&app.network, &self.config) else {
             return false;
@@ -949,8 +953,9 @@ impl Runtime {
         if n == 0 {
             return false;
         }
-        let sample = app.inspector.sample.min(n - 1);
+        let sample = app.selection.inspector.sample.min(n - 1);
         if app
+            .view
             .inspection
             .as_ref()
             .is_some_and(|v| v.shows(network, sample, &app.settings, config))
@@ -964,10 +969,10 @@ impl Runtime {
             &app.settings,
             config,
         ) {
-            Ok(view) => app.inspection = Some(view),
+            Ok(view) => app.view.inspection = Some(view),
             Err(e) => {
-                app.inspection = None;
-                app.inspector.open = false;
+                app.view.inspection = None;
+                app.selection.inspector.open = false;
                 app.log(format!("cannot inspect sample {}: {e}", sample + 1));
             }
         }
@@ -990,12 +995,13 @@ impl Runtime {
                     Some((ew, eh, e)) if (ew, eh) == (w, h) => e,
                     _ => self
                         .app
+                        .view
                         .points_extent(w, h)
                         .unwrap_or_else(|| Extent::around([], w, h)),
                 };
                 *extent = Some((w, h, e));
                 let shown = s.available_features();
-                self.app.plane = PlaneView::compute(
+                self.app.view.plane = PlaneView::compute(
                     &net,
                     &self.data.normalization,
                     features,
@@ -1010,7 +1016,7 @@ impl Runtime {
                 let Some(points) = ui::curve_points(area, &self.app) else {
                     return;
                 };
-                self.app.curve = CurveView::compute(
+                self.app.view.curve = CurveView::compute(
                     &net,
                     &self.data.normalization,
                     features,

@@ -49,7 +49,7 @@ pub enum PlotError {
     RunDir(#[from] nn_run::RunDirError),
     /// Writing the file failed.
     #[error(transparent)]
-    Write(#[from] nn_core::CoreError),
+    Write(#[from] nn_atomic_write::WriteError),
 }
 
 /// A picture file's format, from its extension.
@@ -105,7 +105,7 @@ impl Picture {
     /// Writes the picture to `path` atomically, in the format its extension names.
     pub fn save(&self, path: &Path) -> Result<(), PlotError> {
         let bytes = self.encode(Format::of(path)?)?;
-        nn_core::write_atomically(path, &bytes)?;
+        nn_atomic_write::write_atomically(path, &bytes)?;
         Ok(())
     }
 }

@@ -170,6 +170,6 @@ pub fn save_replay(dir: &Path, out: &Path, options: &ReplayOptions) -> Result<us
     let source = Source::open(dir)?;
     let count = frames(&source)?.len();
     let bytes = replay(&source, options)?;
-    nn_core::write_atomically(out, &bytes)?;
+    nn_atomic_write::write_atomically(out, &bytes)?;
     Ok(count)
 }

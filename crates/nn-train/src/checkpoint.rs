@@ -89,7 +89,7 @@ impl Trainer {
         });
         let out = safetensors::serialize(views, Some(HashMap::from([(KEY.to_string(), json)])))
             .map_err(|e| checkpoint_error(path, e.to_string()))?;
-        nn_core::write_atomically(path, &out)?;
+        nn_atomic_write::write_atomically(path, &out)?;
         Ok(())
     }
 

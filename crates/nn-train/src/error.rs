@@ -80,6 +80,9 @@ pub enum TrainError {
     /// An error from the network (shapes, model files).
     #[error(transparent)]
     Core(#[from] nn_core::CoreError),
+    /// A file (a checkpoint) could not be written atomically.
+    #[error(transparent)]
+    Write(#[from] nn_atomic_write::WriteError),
     /// The thread pool could not start.
     #[error("cannot start {threads} worker threads: {message}")]
     Threads {

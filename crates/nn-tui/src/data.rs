@@ -28,7 +28,8 @@ pub fn run(args: &DataCommandArgs) -> Result<Outcome> {
         return Ok(Outcome::Done);
     }
     let what = format!("--out {}", args.out.display());
-    let mut file = BufWriter::with_capacity(1 << 16, nn_core::AtomicFile::create(&args.out)?);
+    let mut file =
+        BufWriter::with_capacity(1 << 16, nn_atomic_write::AtomicFile::create(&args.out)?);
     nn_data::write_csv(&mut file, &parts, true).with_context(|| what.clone())?;
     let file = file
         .into_inner()

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::{Context, Result, anyhow};
-use nn_core::{Breakdown, NeuronBreakdown, Notation};
+use nn_core::{Breakdown, NeuronBreakdown};
+use nn_formula::{BreakdownText, NeuronText, Notation, RuleText, SourceText};
 use nn_run::Purpose;
 use nn_train::{Desired, Model, SamplePart};
 use serde_json::{Value, json};

@@ -20,7 +20,7 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
     let model = model::load(&args.model)?;
     let bytes = nn_onnx::to_onnx(&model)
         .with_context(|| format!("--model {}: cannot export", args.model.path.display()))?;
-    nn_core::write_atomically(&args.onnx, &bytes)
+    nn_atomic_write::write_atomically(&args.onnx, &bytes)
         .with_context(|| format!("--onnx {}", args.onnx.display()))?;
     let arch = model.network.architecture();
     let mut stdout = std::io::stdout().lock();

@@ -91,7 +91,7 @@ fn predict<R: Read + Send>(
 
     match (output, args.format) {
         (Some(path), PredictFormat::Npy) => {
-            let mut file = nn_core::AtomicFile::create(path)?;
+            let mut file = nn_atomic_write::AtomicFile::create(path)?;
             let what = format!("--output {}", path.display());
             let mut npy = Npy::new(&mut file, &layout).context(what.clone())?;
             stream_rows(model, stream, rows, &mut npy, &what)?;
@@ -99,7 +99,8 @@ fn predict<R: Read + Send>(
             file.commit()?;
         }
         (Some(path), format) => {
-            let mut file = BufWriter::with_capacity(1 << 16, nn_core::AtomicFile::create(path)?);
+            let mut file =
+                BufWriter::with_capacity(1 << 16, nn_atomic_write::AtomicFile::create(path)?);
             let what = format!("--output {}", path.display());
             let mut text = Text::new(&mut file, &layout, format);
             stream_rows(model, stream, rows, &mut text, &what)?;

@@ -422,6 +422,6 @@ fn write_metrics_csv<'a>(path: &Path, rows: impl IntoIterator<Item = &'a EpochRo
             r.seconds,
         );
     }
-    nn_core::write_atomically(path, csv.as_bytes())
+    nn_atomic_write::write_atomically(path, csv.as_bytes())
         .with_context(|| format!("--metrics-out {}", path.display()))
 }

@@ -1,8 +1,14 @@
 //! Every key and click as a pure state transition: an action in, the new
 //! state and the effects out.
 
+use nn_core::Activation;
+use nn_data::{Feature, Features, Problem, Task};
+use nn_run::{Command, Event, Pace, ProgressReport, RunState, RunStatus};
+
 use super::*;
-use nn_run::ProgressReport;
+use crate::ladders::{MAX_HIDDEN_LAYERS, data_sets};
+use crate::selection::{Link, NodeId, SCROLL_PAGE, Target};
+use crate::settings::Settings;
 
 pub(crate) fn settings() -> Settings {
     Settings {
@@ -72,7 +78,7 @@ fn space_pauses_and_resumes() {
     assert_eq!(app.status.state, RunState::Running);
     app.status.state = RunState::Diverged("boom".into());
     assert!(app.update(Action::TogglePause).is_empty());
-    assert!(app.log.last().unwrap().contains("r resets"));
+    assert!(app.view.log.last().unwrap().contains("r resets"));
 }
 
 #[test]
@@ -95,7 +101,7 @@ fn r_moves_the_seed_on_and_restarts() {
     app.status.state = RunState::Diverged("boom".into());
     app.update(Action::Reset);
     assert_eq!(app.status.state, RunState::Paused);
-    assert_eq!(app.log.last().unwrap(), "new weights (seed 44)");
+    assert_eq!(app.view.log.last().unwrap(), "new weights (seed 44)");
 }
 
 #[test]
@@ -165,7 +171,7 @@ fn b_and_shift_b_step_the_batch_within_the_playgrounds_range() {
         app.update(Action::BatchUp).is_empty(),
         "30 is the 2-D limit"
     );
-    assert_eq!(app.log.last().unwrap(), "batch 30 is the limit");
+    assert_eq!(app.view.log.last().unwrap(), "batch 30 is the limit");
     app.settings.batch_size = 1;
     assert!(app.update(Action::BatchDown).is_empty());
     // Wider data doubles past 30.
@@ -211,7 +217,7 @@ fn l_cycles_the_regularisation_and_the_rate_keys_walk_the_ladder() {
     // Off, the rate keys only move the rate that l will use.
     assert!(app.update(Action::RegularizationRateDown).is_empty());
     assert_eq!(app.settings.regularization_rate, 3.0);
-    assert!(app.log.last().unwrap().contains("l turns L1 or L2 on"));
+    assert!(app.view.log.last().unwrap().contains("l turns L1 or L2 on"));
     app.update(Action::CycleRegularization);
     assert_eq!(app.settings.l1, 3.0);
 }
@@ -233,7 +239,7 @@ fn d_cycles_within_the_problem_and_p_switches_it() {
     app.settings.dataset = "spiral4".into();
     app.update(Action::CycleDataset);
     assert_eq!(app.settings.dataset, "circle");
-    assert_eq!(app.log.last().unwrap(), "data circle: restarting");
+    assert_eq!(app.view.log.last().unwrap(), "data circle: restarting");
 
     assert_eq!(app.update(Action::ToggleProblem), vec![Effect::Restart]);
     assert_eq!(app.settings.dataset, "plane");
@@ -294,7 +300,7 @@ fn digits_toggle_features_and_restart() {
     );
     assert_eq!(app.settings.layout(), "3-8-8-2");
     assert_eq!(
-        app.log.last().unwrap(),
+        app.view.log.last().unwrap(),
         "x1² on: network 3-8-8-2, restarting"
     );
     app.update(Action::ToggleFeature(Feature::X1));
@@ -304,12 +310,15 @@ fn digits_toggle_features_and_restart() {
         app.update(Action::ToggleFeature(Feature::X1Squared))
             .is_empty()
     );
-    assert_eq!(app.log.last().unwrap(), "at least one feature stays on");
+    assert_eq!(
+        app.view.log.last().unwrap(),
+        "at least one feature stays on"
+    );
     // The sine has no x2.
     app.settings.raw_columns = 1;
     app.settings.features = Some(Features::raw(1));
     assert!(app.update(Action::ToggleFeature(Feature::SinX2)).is_empty());
-    assert_eq!(app.log.last().unwrap(), "sin x2 needs the column x2");
+    assert_eq!(app.view.log.last().unwrap(), "sin x2 needs the column x2");
     mnist(&mut app);
     assert!(app.update(Action::ToggleFeature(Feature::X1)).is_empty());
 }
@@ -342,7 +351,7 @@ fn noise_and_the_share_of_training_data_step_and_restart() {
     mnist(&mut app);
     assert!(app.update(Action::NoiseUp).is_empty());
     assert!(app.update(Action::TrainShareUp).is_empty());
-    assert_eq!(app.log.last().unwrap(), "mnist has its own test set");
+    assert_eq!(app.view.log.last().unwrap(), "mnist has its own test set");
 }
 
 /// Issue 26 item 12: one `)` and one `(` give back the test fraction 0.2 exactly, as
@@ -425,14 +434,14 @@ fn tab_walks_the_nodes_and_the_arrows_their_connections() {
     let mut app = app();
     let neuron = |layer, index| NodeId::Neuron { layer, index };
     app.update(Action::SelectNext);
-    assert_eq!(app.selected, Some(NodeId::Feature(Feature::X1)));
+    assert_eq!(app.selection.selected, Some(NodeId::Feature(Feature::X1)));
     app.update(Action::SelectNext);
     app.update(Action::SelectNext);
-    assert_eq!(app.selected, Some(neuron(1, 0)));
+    assert_eq!(app.selection.selected, Some(neuron(1, 0)));
     assert_eq!(app.shown_node(), Some(neuron(1, 0)));
     app.update(Action::NextLink);
     assert_eq!(
-        app.selected_link,
+        app.selection.selected_link,
         Some(Link {
             layer: 0,
             from: 0,
@@ -442,16 +451,17 @@ fn tab_walks_the_nodes_and_the_arrows_their_connections() {
     app.update(Action::PreviousLink);
     app.update(Action::PreviousLink);
     assert_eq!(
-        app.selected_link.unwrap().from,
+        app.selection.selected_link.unwrap().from,
         0,
         "two inputs: wraps around"
     );
     app.update(Action::SelectPrevious);
-    assert_eq!(app.selected, Some(NodeId::Feature(Feature::X2)));
-    assert_eq!(app.selected_link, None);
+    assert_eq!(app.selection.selected, Some(NodeId::Feature(Feature::X2)));
+    assert_eq!(app.selection.selected_link, None);
     assert!(app.update(Action::NextLink).is_empty());
     assert!(
-        app.log
+        app.view
+            .log
             .last()
             .unwrap()
             .starts_with("Tab selects a neuron first")
@@ -459,14 +469,18 @@ fn tab_walks_the_nodes_and_the_arrows_their_connections() {
     // Back past the first node: nothing selected, the output's decision again.
     app.update(Action::SelectPrevious);
     app.update(Action::SelectPrevious);
-    assert_eq!(app.selected, None);
+    assert_eq!(app.selection.selected, None);
     app.update(Action::SelectPrevious);
-    assert_eq!(app.selected, Some(neuron(3, 1)), "the last output");
+    assert_eq!(
+        app.selection.selected,
+        Some(neuron(3, 1)),
+        "the last output"
+    );
     // Images: the inputs are not walked.
     mnist(&mut app);
-    app.selected = None;
+    app.selection.selected = None;
     app.update(Action::SelectNext);
-    assert_eq!(app.selected, Some(neuron(1, 0)));
+    assert_eq!(app.selection.selected, Some(neuron(1, 0)));
 }
 
 #[test]
@@ -480,16 +494,19 @@ fn clicks_toggle_inputs_select_neurons_and_connections() {
     );
     let neuron = Target::Node(NodeId::Neuron { layer: 2, index: 3 });
     assert!(app.update(Action::Click(neuron)).is_empty());
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 2, index: 3 }));
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 2, index: 3 })
+    );
     app.update(Action::Click(neuron));
-    assert_eq!(app.selected, None, "a second click lets go");
+    assert_eq!(app.selection.selected, None, "a second click lets go");
     let link = Link {
         layer: 1,
         from: 2,
         to: 5,
     };
     app.update(Action::Click(Target::Link(link)));
-    assert_eq!(app.selected_link, Some(link));
+    assert_eq!(app.selection.selected_link, Some(link));
     assert_eq!(app.shown_link(), Some(link));
 }
 
@@ -525,14 +542,14 @@ fn hovering_shows_without_selecting() {
 fn overlays_open_and_close() {
     let mut app = app();
     app.update(Action::ToggleHelp);
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.view.overlay, Some(Overlay::Help));
     app.update(Action::ToggleStateLine);
-    assert_eq!(app.overlay, Some(Overlay::StateLine));
+    assert_eq!(app.view.overlay, Some(Overlay::StateLine));
     app.update(Action::ToggleStateLine);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.view.overlay, None);
     app.update(Action::ToggleHelp);
     app.update(Action::CloseOverlay);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.view.overlay, None);
 }
 
 /// Esc closes the innermost thing open (the help over the inspector, then the
@@ -550,10 +567,10 @@ fn esc_closes_the_innermost_and_never_quits() {
         let action = crate::keys::handle_key(esc).unwrap();
         assert_eq!(app.update(action), vec![]);
     }
-    assert_eq!(app.overlay, None);
-    assert!(!app.inspector.open);
+    assert_eq!(app.view.overlay, None);
+    assert!(!app.selection.inspector.open);
     assert!(!app.quit);
-    assert_eq!(app.log.last().unwrap(), "nothing to close: q quits");
+    assert_eq!(app.view.log.last().unwrap(), "nothing to close: q quits");
 }
 
 #[test]
@@ -563,7 +580,7 @@ fn s_saves_q_quits() {
         app.update(Action::Save),
         vec![Effect::Send(Command::SaveModel("model.safetensors".into()))]
     );
-    assert!(app.log.last().unwrap().contains("model.safetensors"));
+    assert!(app.view.log.last().unwrap().contains("model.safetensors"));
     assert_eq!(app.update(Action::Quit), vec![Effect::Quit]);
     assert!(app.quit);
 }
@@ -572,10 +589,10 @@ fn s_saves_q_quits() {
 fn events_update_the_status() {
     let mut app = app();
     app.apply_event(Event::Log("model saved to m.safetensors".into()));
-    assert_eq!(app.log.last().unwrap(), "model saved to m.safetensors");
+    assert_eq!(app.view.log.last().unwrap(), "model saved to m.safetensors");
     app.apply_event(Event::State(RunState::Diverged("loss is NaN".into())));
     assert_eq!(app.status.state, RunState::Diverged("loss is NaN".into()));
-    assert_eq!(app.log.last().unwrap(), "loss is NaN");
+    assert_eq!(app.view.log.last().unwrap(), "loss is NaN");
     assert!(app.apply_event(Event::Progress(ProgressReport {
         epoch: 2,
         step_in_epoch: 3,
@@ -608,7 +625,7 @@ fn a_stall_goes_to_the_log_with_advice_in_keys() {
     });
     app.apply_event(Event::EpochEnd(report));
     assert_eq!(
-        app.log.last().unwrap(),
+        app.view.log.last().unwrap(),
         "stalled at epoch 3: 75% of hidden layer 1 saturated ✕ (try - or a)"
     );
     // The stuck units stay marked until the run restarts.
@@ -625,40 +642,61 @@ fn i_opens_the_inspector_on_the_selected_neuron_or_the_first_output() {
     let mut app = app();
     app.train_samples = 240;
     assert!(app.update(Action::ToggleInspector).is_empty());
-    assert!(app.inspector.open);
+    assert!(app.selection.inspector.open);
     // Nothing was selected: the first output neuron (layer 3 of 2-8-8-2).
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 3, index: 0 }));
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 3, index: 0 })
+    );
     app.update(Action::ToggleInspector);
-    assert!(!app.inspector.open);
+    assert!(!app.selection.inspector.open);
     // A selected hidden neuron stays the one inspected; an input gives way to the output.
-    app.selected = Some(NodeId::Neuron { layer: 1, index: 4 });
+    app.selection.selected = Some(NodeId::Neuron { layer: 1, index: 4 });
     app.update(Action::ToggleInspector);
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 1, index: 4 }));
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 1, index: 4 })
+    );
     app.update(Action::ToggleInspector);
-    app.selected = Some(NodeId::Feature(Feature::X1));
+    app.selection.selected = Some(NodeId::Feature(Feature::X1));
     app.update(Action::ToggleInspector);
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 3, index: 0 }));
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 3, index: 0 })
+    );
 }
 
 #[test]
 fn left_and_right_walk_the_neurons_only() {
     let mut app = app();
     app.update(Action::NextNeuron);
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 1, index: 0 }));
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 1, index: 0 })
+    );
     app.update(Action::PreviousNeuron);
     // Before the first hidden neuron: the last output (no inputs on the way).
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 3, index: 1 }));
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 3, index: 1 })
+    );
     app.update(Action::NextNeuron);
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 1, index: 0 }));
-    app.selected = Some(NodeId::Neuron { layer: 1, index: 7 });
-    app.selected_link = Some(Link {
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 1, index: 0 })
+    );
+    app.selection.selected = Some(NodeId::Neuron { layer: 1, index: 7 });
+    app.selection.selected_link = Some(Link {
         layer: 0,
         from: 1,
         to: 7,
     });
     app.update(Action::NextNeuron);
-    assert_eq!(app.selected, Some(NodeId::Neuron { layer: 2, index: 0 }));
-    assert_eq!(app.selected_link, None);
+    assert_eq!(
+        app.selection.selected,
+        Some(NodeId::Neuron { layer: 2, index: 0 })
+    );
+    assert_eq!(app.selection.selected_link, None);
 }
 
 #[test]
@@ -666,37 +704,47 @@ fn x_and_a_click_on_the_plane_choose_the_sample() {
     let mut app = app();
     app.train_samples = 3;
     app.update(Action::NextSample);
-    assert!(app.inspector.open, "choosing a sample opens the inspector");
-    assert_eq!(app.inspector.sample, 1);
+    assert!(
+        app.selection.inspector.open,
+        "choosing a sample opens the inspector"
+    );
+    assert_eq!(app.selection.inspector.sample, 1);
     app.update(Action::NextSample);
     app.update(Action::NextSample);
-    assert_eq!(app.inspector.sample, 0);
+    assert_eq!(app.selection.inspector.sample, 0);
     app.update(Action::PreviousSample);
-    assert_eq!(app.inspector.sample, 2);
+    assert_eq!(app.selection.inspector.sample, 2);
     app.update(Action::Click(Target::Sample(1)));
-    assert_eq!(app.inspector.sample, 1);
+    assert_eq!(app.selection.inspector.sample, 1);
     // Hovering over the plane changes nothing.
     app.update(Action::Hover(Some(Target::Sample(2))));
-    assert_eq!((app.inspector.sample, app.hover), (1, None));
+    assert_eq!(
+        (app.selection.inspector.sample, app.selection.hover),
+        (1, None)
+    );
     app.train_samples = 0;
     assert!(app.update(Action::NextSample).is_empty());
-    assert_eq!(app.log.last().unwrap(), "no training samples to inspect");
+    assert_eq!(
+        app.view.log.last().unwrap(),
+        "no training samples to inspect"
+    );
 }
 
 #[test]
 fn e_pauses_first_then_steps_on_the_sample_alone() {
     let mut app = app();
     app.train_samples = 240;
-    app.inspector.sample = 16;
+    app.selection.inspector.sample = 16;
     // Running: a pause, so the inspector shows the weights the step starts from.
     assert_eq!(
         app.update(Action::SampleStep),
         vec![Effect::Send(Command::Pause)]
     );
-    assert!(app.inspector.open);
+    assert!(app.selection.inspector.open);
     assert_eq!(app.status.state, RunState::Paused);
     assert!(
-        app.log
+        app.view
+            .log
             .last()
             .unwrap()
             .contains("e again steps on sample 17")
@@ -706,7 +754,7 @@ fn e_pauses_first_then_steps_on_the_sample_alone() {
         vec![Effect::Send(Command::StepOn(vec![16]))]
     );
     assert_eq!(
-        app.log.last().unwrap(),
+        app.view.log.last().unwrap(),
         "sample step on sample 17 (batch 1)"
     );
     app.status.state = RunState::Finished;
@@ -724,16 +772,16 @@ fn the_inspector_scrolls_by_pages_and_follows_the_selected_connection() {
     app.update(Action::ToggleInspector);
     app.update(Action::ScrollDown);
     app.update(Action::ScrollDown);
-    assert_eq!(app.inspector.scroll, 2 * SCROLL_PAGE);
+    assert_eq!(app.selection.inspector.scroll, 2 * SCROLL_PAGE);
     app.update(Action::ScrollUp);
-    assert_eq!(app.inspector.scroll, SCROLL_PAGE);
-    assert!(!app.inspector.follow_link);
+    assert_eq!(app.selection.inspector.scroll, SCROLL_PAGE);
+    assert!(!app.selection.inspector.follow_link);
     app.update(Action::NextLink);
-    assert!(app.inspector.follow_link);
+    assert!(app.selection.inspector.follow_link);
     app.update(Action::ScrollUp);
     app.update(Action::ScrollUp);
-    assert_eq!(app.inspector.scroll, 0);
-    assert!(!app.inspector.follow_link);
+    assert_eq!(app.selection.inspector.scroll, 0);
+    assert!(!app.selection.inspector.follow_link);
 }
 
 /// Watching a run another process trains: what changes the run is refused with a
@@ -761,7 +809,7 @@ fn watching_is_read_only() {
     ] {
         assert_eq!(watching.update(action), Vec::new(), "{action:?}");
         assert_eq!(
-            watching.log.last().map(String::as_str),
+            watching.view.log.last().map(String::as_str),
             Some("read-only: another process trains this run (q leaves)"),
             "{action:?}"
         );
@@ -770,11 +818,11 @@ fn watching_is_read_only() {
     assert_eq!(watching.status.state, RunState::Running);
 
     watching.update(Action::SelectNext);
-    assert!(watching.selected.is_some());
+    assert!(watching.selection.selected.is_some());
     watching.update(Action::ToggleTestPoints);
     assert!(!watching.settings.test_points);
     watching.update(Action::ToggleHelp);
-    assert_eq!(watching.overlay, Some(Overlay::Help));
+    assert_eq!(watching.view.overlay, Some(Overlay::Help));
     assert_eq!(watching.update(Action::Quit), vec![Effect::Quit]);
 }
 
@@ -814,4 +862,40 @@ fn outputs_are_named_by_class() {
     assert_eq!(app.settings.node_name(output(1)), "output class 1");
     app.settings.task = nn_data::Task::Regression { outputs: 1 };
     assert_eq!(app.settings.node_name(output(0)), "output 1");
+}
+
+/// Whether a key restarts the run comes from the run settings table's `restart`
+/// column, for every key that changes one setting; the others apply live.
+#[test]
+fn keys_restart_exactly_when_the_settings_table_says() {
+    use nn_train::Setting;
+    let cases = [
+        (Action::Reset, Setting::Seed),
+        (Action::SpeedUp, Setting::Speed),
+        (Action::LearningRateUp, Setting::LearningRate),
+        (Action::BatchUp, Setting::BatchSize),
+        (Action::CycleRegularization, Setting::L1),
+        (Action::CycleActivation, Setting::Activation),
+        (Action::CycleDataset, Setting::Data),
+        (Action::ToggleFeature(Feature::X1Squared), Setting::Features),
+        (Action::NoiseUp, Setting::Noise),
+        (Action::TrainShareUp, Setting::TestFraction),
+        (Action::AddLayer, Setting::Hidden),
+        (Action::ToggleTestPoints, Setting::TestPoints),
+        (Action::ToggleDiscretize, Setting::Discretize),
+    ];
+    for (action, setting) in cases {
+        let mut app = app();
+        let effects = app.update(action);
+        assert!(
+            !effects.is_empty() || !nn_run::row(setting).restart,
+            "{action:?}"
+        );
+        assert_eq!(
+            effects.contains(&Effect::Restart),
+            nn_run::row(setting).restart,
+            "{action:?} changes {}: {effects:?}",
+            setting.name()
+        );
+    }
 }

@@ -12,9 +12,10 @@ use ratatui::text::{Line, Span};
 
 use super::panel;
 use crate::PlotMode;
-use crate::app::{App, NodeId};
+use crate::app::App;
 use crate::colors::playground_rgb;
 use crate::plot::{decide, is_classification};
+use crate::selection::NodeId;
 
 /// ASCII shades per class, weakest first (ASCII mode).
 const SHADES: [[char; 3]; 4] = [
@@ -77,7 +78,7 @@ enum Pixel {
 
 impl Pixel {
     fn color(self, app: &App) -> Color {
-        let p = app.palette;
+        let p = app.view.palette;
         match self {
             Pixel::Blank => p.heat(0, 0.0),
             Pixel::Class(class, strength) => p.heat(class, strength),
@@ -122,7 +123,7 @@ fn title(app: &App, room: usize) -> Line<'static> {
     if !data.is_empty() {
         spans.push(Span::styled(
             format!("{} ", data.join(" ")),
-            Style::default().fg(app.palette.dim()),
+            Style::default().fg(app.view.palette.dim()),
         ));
     }
     Line::from(spans)
@@ -155,7 +156,11 @@ const PICK_REACH: f32 = 3.0;
 /// rows per cell.
 fn geometry(area: Rect, app: &App) -> (Rect, usize, usize, usize) {
     let inner = panel(app, "").inner(area);
-    let per_cell = if app.plot == PlotMode::Ascii { 1 } else { 2 };
+    let per_cell = if app.view.plot == PlotMode::Ascii {
+        1
+    } else {
+        2
+    };
     (
         inner,
         inner.width as usize,
@@ -172,15 +177,17 @@ pub fn sample_at(area: Rect, app: &App, column: u16, row: u16) -> Option<usize> 
         return None;
     }
     let extent = app
+        .view
         .plane
         .as_ref()
         .map(|v| v.extent)
-        .or_else(|| app.points_extent(w, h))?;
+        .or_else(|| app.view.points_extent(w, h))?;
     let (x, y) = (
         f32::from(column - inner.x) + 0.5,
         f32::from(row - inner.y) + 0.5,
     );
-    app.train_points
+    app.view
+        .train_points
         .iter()
         .enumerate()
         .filter_map(|(i, pt)| {
@@ -196,9 +203,9 @@ pub fn sample_at(area: Rect, app: &App, column: u16, row: u16) -> Option<usize> 
 
 /// Draws the boundary panel in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let p = app.palette;
+    let p = app.view.palette;
     let s = &app.settings;
-    let ascii = app.plot == PlotMode::Ascii;
+    let ascii = app.view.plot == PlotMode::Ascii;
     let classification = is_classification(s.task);
     // A regression's points share the heatmap's colour scale, where a well-fitted
     // point would vanish: they are a dot in a contrasting ring (a cell of black or white).
@@ -238,7 +245,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     // Pixels: the shown node's map, or the output's decision.
     let mut pixels = vec![Pixel::Blank; w * h];
-    if let Some(plane) = &app.plane {
+    if let Some(plane) = &app.view.plane {
         let at = |c: usize, r: usize| {
             plane.sample_index((c as f32 + 0.5) / w as f32, (r as f32 + 0.5) / h as f32)
         };
@@ -286,13 +293,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
     };
     let extent = app
+        .view
         .plane
         .as_ref()
         .map(|v| v.extent)
-        .or_else(|| app.points_extent(w, h));
+        .or_else(|| app.view.points_extent(w, h));
     let mut train_marks: Vec<Option<usize>> = vec![None; w * h];
     if let Some(extent) = extent.filter(|_| !ringed) {
-        for pt in &app.train_points {
+        for pt in &app.view.train_points {
             if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h) {
                 colors[r * w + c] = point_color(pt.label);
                 train_marks[r * w + c] = Some(class_of(pt.label));
@@ -313,7 +321,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     cell.set_char(glyph).set_fg(p.point(k)).set_bg(Color::Reset);
                 } else {
                     let shades = SHADES[class % SHADES.len()];
-                    let level = if app.plane.is_none() {
+                    let level = if app.view.plane.is_none() {
                         0
                     } else if strength > 0.66 {
                         2
@@ -331,7 +339,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     if let Some(extent) = extent.filter(|_| ringed) {
-        for pt in &app.train_points {
+        for pt in &app.view.train_points {
             if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h)
                 && let Some(cell) = buf.cell_mut((inner.x + c as u16, inner.y + (r / 2) as u16))
             {
@@ -344,7 +352,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     if let Some(extent) = extent.filter(|_| s.test_points) {
-        for pt in &app.test_points {
+        for pt in &app.view.test_points {
             if let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h) {
                 let row = if ascii { r } else { r / 2 };
                 let class = class_of(pt.label);
@@ -366,8 +374,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     // The inspector's sample, over everything else.
-    if let (Some(extent), true) = (extent, app.inspector.open)
-        && let Some(pt) = app.train_points.get(app.inspector.sample)
+    if let (Some(extent), true) = (extent, app.selection.inspector.open)
+        && let Some(pt) = app.view.train_points.get(app.selection.inspector.sample)
         && let Some((c, r)) = extent.pixel(pt.x, pt.y, w, h)
     {
         let row = if ascii { r } else { r / 2 };
@@ -392,7 +400,7 @@ pub fn point_at(area: Rect, app: &App, column: u16, row: u16) -> Option<(f32, f3
     if !inner.contains(Position::new(column, row)) || w == 0 || h == 0 {
         return None;
     }
-    let extent = app.points_extent(w, h)?;
+    let extent = app.view.points_extent(w, h)?;
     let u = (f32::from(column - inner.x) + 0.5) / w as f32;
     let v = (f32::from(row - inner.y) + 0.5) * per_cell as f32 / h as f32;
     Some((

@@ -15,9 +15,10 @@ use crate::app::App;
 /// The x range a curve covers for these points: theirs, or `-1..1` without points.
 pub fn x_range(app: &App) -> (f32, f32) {
     let (lo, hi) = app
+        .view
         .train_points
         .iter()
-        .chain(&app.test_points)
+        .chain(&app.view.test_points)
         .fold((f32::MAX, f32::MIN), |(lo, hi), p| {
             (lo.min(p.x), hi.max(p.x))
         });
@@ -26,7 +27,7 @@ pub fn x_range(app: &App) -> (f32, f32) {
 
 /// Draws the curve panel in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let p = app.palette;
+    let p = app.view.palette;
     let s = &app.settings;
     let mut title = vec![Span::raw(format!(" fit: {} ", s.dataset))];
     if let Some(noise) = s.noise_percent() {
@@ -56,13 +57,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .map(|q| (f64::from(q.x), f64::from(q.y)))
             .collect()
     };
-    let train = as_points(&app.train_points);
+    let train = as_points(&app.view.train_points);
     let test = if s.test_points {
-        as_points(&app.test_points)
+        as_points(&app.view.test_points)
     } else {
         Vec::new()
     };
-    let curve: Vec<(f64, f64)> = app.curve.as_ref().map_or_else(Vec::new, |c| {
+    let curve: Vec<(f64, f64)> = app.view.curve.as_ref().map_or_else(Vec::new, |c| {
         c.xs.iter()
             .zip(c.outputs.chunks_exact(c.output_width.max(1)))
             .map(|(&x, out)| {
@@ -89,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         (-1.0, 1.0)
     };
-    let marker = match app.plot {
+    let marker = match app.view.plot {
         PlotMode::Braille => Marker::Braille,
         PlotMode::Block => Marker::HalfBlock,
         PlotMode::Ascii => Marker::Dot,

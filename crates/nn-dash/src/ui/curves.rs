@@ -16,7 +16,7 @@ use crate::plot::is_classification;
 
 /// Draws the curves panel in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let p = app.palette;
+    let p = app.view.palette;
     let train_color = p.point(0);
     let test_color = p.point(1);
     let title = Line::from(vec![
@@ -74,8 +74,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         chart(
             frame,
             r,
-            app.palette,
-            app.plot,
+            app.view.palette,
+            app.view.plot,
             name,
             &[(train, train_color), (test, test_color)],
             unit,

@@ -20,12 +20,12 @@ pub fn draw_digits(frame: &mut Frame, area: Rect, app: &App) {
     let block = panel(app, " test images: predicted / true ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(view) = &app.digits else {
+    let Some(view) = &app.view.digits else {
         frame.buffer_mut().set_string(
             inner.x + 1,
             inner.y,
             "waiting for the first weights…",
-            Style::default().fg(app.palette.dim()),
+            Style::default().fg(app.view.palette.dim()),
         );
         return;
     };
@@ -51,7 +51,12 @@ pub fn draw_digits(frame: &mut Frame, area: Rect, app: &App) {
         if y + h + 2 > inner.bottom() {
             break;
         }
-        buf.set_string(inner.x, y, &title, Style::default().fg(app.palette.dim()));
+        buf.set_string(
+            inner.x,
+            y,
+            &title,
+            Style::default().fg(app.view.palette.dim()),
+        );
         y += 1;
         for (i, d) in digits.iter().take(per_row).enumerate() {
             let x = inner.x + i as u16 * (w + 2);
@@ -97,15 +102,15 @@ fn draw_digit(buf: &mut Buffer, app: &App, d: &Digit, r: Rect, scale: u16) {
             let Some(cell) = buf.cell_mut((r.x + c, r.y + row)) else {
                 continue;
             };
-            if app.plot == PlotMode::Ascii {
+            if app.view.plot == PlotMode::Ascii {
                 let level = u32::midpoint(u32::from(top), u32::from(bottom))
                     * (SHADES.len() as u32 - 1)
                     / 255;
                 cell.set_char(SHADES[level as usize] as char);
             } else {
                 cell.set_symbol("▀")
-                    .set_fg(app.palette.rgb([top; 3]))
-                    .set_bg(app.palette.rgb([bottom; 3]));
+                    .set_fg(app.view.palette.rgb([top; 3]))
+                    .set_bg(app.view.palette.rgb([bottom; 3]));
             }
         }
     }
@@ -113,7 +118,7 @@ fn draw_digit(buf: &mut Buffer, app: &App, d: &Digit, r: Rect, scale: u16) {
 
 /// Draws the latest held-out confusion matrix in `area`: rows true, columns predicted, % of each row.
 pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
-    let p = app.palette;
+    let p = app.view.palette;
     let report = app.status.last_epoch.as_ref();
     let metrics = report.and_then(|r| r.test.as_ref().or(r.validation.as_ref()).or(Some(&r.train)));
     let inner = panel(app, "").inner(area);

@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         height,
     );
     let key_style = Style::default()
-        .fg(app.palette.accent())
+        .fg(app.view.palette.accent())
         .add_modifier(Modifier::BOLD);
     let mut lines: Vec<Line> = (0..rows)
         .map(|row| {
@@ -71,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     for text in footer {
         lines.push(Line::styled(
             format!(" {text}"),
-            Style::default().fg(app.palette.dim()),
+            Style::default().fg(app.view.palette.dim()),
         ));
     }
     frame.render_widget(Clear, r);

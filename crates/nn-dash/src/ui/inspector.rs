@@ -7,7 +7,8 @@
 //! never inside a number; what does not fit scrolls, and table columns that do
 //! not fit are left out whole.
 
-use nn_core::{Breakdown, NeuronBreakdown, Notation};
+use nn_core::{Breakdown, NeuronBreakdown};
+use nn_formula::{BreakdownText, NeuronText, Notation, RuleText, SourceText};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -79,7 +80,7 @@ pub fn notation(plot: PlotMode) -> Notation {
 
 /// Draws the inspector in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, inspection: &Inspection<'_>) {
-    let n = notation(app.plot);
+    let n = notation(app.view.plot);
     let b = inspection.breakdown;
     let title = match b.layers.get(inspection.layer) {
         Some(layer) if inspection.layer + 1 == b.layers.len() => {
@@ -95,7 +96,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, inspection: &Inspection<'_
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let dim = Style::default().fg(app.palette.dim());
+    let dim = Style::default().fg(app.view.palette.dim());
     let (all, row) = lines(inspection, inner.width as usize, &n, dim);
     let height = inner.height as usize;
     let scroll = match row {
@@ -113,7 +114,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, inspection: &Inspection<'_
 /// Lines the text can be scrolled by in a panel at `area` (as far as PgDn goes).
 pub fn scroll_limit(area: Rect, app: &App, inspection: &Inspection<'_>) -> usize {
     let inner = panel(app, "").inner(area);
-    let n = notation(app.plot);
+    let n = notation(app.view.plot);
     let (all, _) = lines(inspection, inner.width as usize, &n, Style::default());
     (all.len() + 1).saturating_sub(inner.height as usize)
 }

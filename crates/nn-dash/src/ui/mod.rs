@@ -21,7 +21,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::PlotMode;
-use crate::app::{App, NodeId, Overlay, Shape, Target};
+use crate::app::App;
+use crate::selection::{NodeId, Target};
+use crate::settings::Shape;
+use crate::view::Overlay;
 
 pub use compare::draw as draw_comparison;
 pub use curve::x_range as curve_range;
@@ -65,7 +68,7 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
         log,
         ..Areas::default()
     };
-    let inspecting = app.inspector.open;
+    let inspecting = app.selection.inspector.open;
     if app.settings.shape() == Shape::Wide {
         let right_w = 45.min(body.width / 2);
         let left = Rect::new(body.x, body.y, body.width - right_w, body.height);
@@ -127,7 +130,11 @@ pub fn boundary_pixels(area: Rect, app: &App) -> Option<(usize, usize)> {
         return None;
     }
     let inner = panel(app, "").inner(areas(area, app)?.boundary?);
-    let rows = if app.plot == PlotMode::Ascii { 1 } else { 2 };
+    let rows = if app.view.plot == PlotMode::Ascii {
+        1
+    } else {
+        2
+    };
     Some((inner.width as usize, inner.height as usize * rows))
 }
 
@@ -143,7 +150,7 @@ pub fn curve_points(area: Rect, app: &App) -> Option<usize> {
 /// The node or connection of the network panel at the cell `(column, row)` of
 /// `area`, if any (what a click or the mouse pointer is on).
 pub fn hit(area: Rect, app: &App, column: u16, row: u16) -> Option<Target> {
-    if app.overlay.is_some() {
+    if app.view.overlay.is_some() {
         return None;
     }
     let a = areas(area, app)?;
@@ -158,7 +165,7 @@ pub fn hit(area: Rect, app: &App, column: u16, row: u16) -> Option<Target> {
 
 /// The point of the input plane under the cell `(column, row)`, if the plane is there.
 pub fn plane_point(area: Rect, app: &App, column: u16, row: u16) -> Option<(f32, f32)> {
-    if app.overlay.is_some() {
+    if app.view.overlay.is_some() {
         return None;
     }
     let boundary = areas(area, app)?
@@ -170,10 +177,10 @@ pub fn plane_point(area: Rect, app: &App, column: u16, row: u16) -> Option<(f32,
 /// The inspector's view of the selected neuron (the first output if no neuron is
 /// selected) handed to `f`; `None` while there is nothing to inspect.
 fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R) -> Option<R> {
-    let view = app.inspection.as_ref()?;
+    let view = app.view.inspection.as_ref()?;
     let s = &app.settings;
     let layers = view.breakdown.layers.len();
-    let (layer, index) = match app.selected {
+    let (layer, index) = match app.selection.selected {
         Some(NodeId::Neuron { layer, index }) if layer >= 1 && layer <= layers => {
             (layer - 1, index)
         }
@@ -188,7 +195,9 @@ fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R
                 NodeId::Neuron { layer, index: i }
             };
             match node {
-                NodeId::Feature(feature) if app.plot == PlotMode::Ascii => feature.name().into(),
+                NodeId::Feature(feature) if app.view.plot == PlotMode::Ascii => {
+                    feature.name().into()
+                }
                 node => s.node_name(node),
             }
         })
@@ -199,6 +208,7 @@ fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R
     });
     let mean = view.batch.as_ref().and_then(|b| b.neuron(layer, index));
     let highlight = app
+        .selection
         .selected_link
         .filter(|l| l.layer == layer && l.to == index)
         .map(|l| l.from + 1);
@@ -209,7 +219,7 @@ fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R
         name: &name,
         input_names: &input_names,
         sample: &view.label,
-        sample_color: view.class.map(|class| app.palette.point(class)),
+        sample_color: view.class.map(|class| app.view.palette.point(class)),
         batch: mean.as_deref().map(|mean| inspector::BatchView {
             samples: view
                 .batch
@@ -218,9 +228,9 @@ fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R
             mean,
         }),
         note: view.note.as_deref(),
-        scroll: app.inspector.scroll,
+        scroll: app.selection.inspector.scroll,
         highlight,
-        follow_highlight: app.inspector.follow_link,
+        follow_highlight: app.selection.inspector.follow_link,
     };
     Some(f(&inspection))
 }
@@ -246,7 +256,7 @@ fn draw_inspector(frame: &mut Frame, area: Rect, app: &App) {
         };
         frame.render_widget(
             Paragraph::new(text)
-                .style(Style::default().fg(app.palette.dim()))
+                .style(Style::default().fg(app.view.palette.dim()))
                 .block(panel(app, " inspector ")),
             area,
         );
@@ -294,19 +304,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(r) = a.confusion {
         digits::draw_confusion(frame, r, app);
     }
-    match app.overlay {
+    match app.view.overlay {
         Some(Overlay::Help) => help::draw(frame, area, app),
         Some(Overlay::StateLine) => state_line::draw(frame, area, app),
         None => {}
     }
-    if app.plot == PlotMode::Ascii {
+    if app.view.plot == PlotMode::Ascii {
         asciify(frame.buffer_mut());
     }
 }
 
 /// A bordered panel with a title, in the plot mode's border style.
 fn panel<'a>(app: &App, title: impl Into<Line<'a>>) -> Block<'a> {
-    let set = if app.plot == PlotMode::Ascii {
+    let set = if app.view.plot == PlotMode::Ascii {
         border::Set {
             top_left: "+",
             top_right: "+",
@@ -323,7 +333,7 @@ fn panel<'a>(app: &App, title: impl Into<Line<'a>>) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_set(set)
-        .border_style(Style::default().fg(app.palette.dim()))
+        .border_style(Style::default().fg(app.view.palette.dim()))
         .title(title)
         .title_style(Style::default().add_modifier(Modifier::BOLD))
 }

@@ -16,7 +16,8 @@ use ratatui::widgets::canvas::{Canvas, Line as CanvasLine};
 use super::boundary::Shading;
 use super::panel;
 use crate::PlotMode;
-use crate::app::{App, Link, NodeId, Target};
+use crate::app::App;
+use crate::selection::{Link, NodeId, Target};
 
 /// Node sizes tried, largest first: (width, height) in cells; (1, 1) is a plain dot.
 const NODE_SIZES: [(u16, u16); 3] = [(6, 3), (4, 2), (1, 1)];
@@ -49,7 +50,7 @@ fn input_nodes(app: &App, inputs: usize) -> Vec<(NodeId, Option<usize>)> {
 
 /// A feature's label: `x1²`, `sin x1`; in ASCII mode its name, `x1^2`.
 fn feature_label(app: &App, f: nn_data::Feature) -> &'static str {
-    if app.plot == PlotMode::Ascii {
+    if app.view.plot == PlotMode::Ascii {
         f.name()
     } else {
         f.label()
@@ -160,7 +161,7 @@ impl NetLayout {
             .chain([inputs.len()])
             .max()
             .unwrap_or(1) as u16;
-        let heatmaps = app.settings.is_planar() && app.plane.is_some();
+        let heatmaps = app.settings.is_planar() && app.view.plane.is_some();
         let room = inner.width - label_width;
         let (bw, bh) = NODE_SIZES
             .into_iter()
@@ -330,7 +331,7 @@ fn info(app: &App) -> Option<String> {
 
 /// Draws the network panel in `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let p = app.palette;
+    let p = app.view.palette;
     let layout_text = app
         .network
         .as_ref()
@@ -399,12 +400,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     lines.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (w, h) = (f64::from(inner.width), f64::from(inner.height));
-    if app.plot == PlotMode::Ascii {
+    if app.view.plot == PlotMode::Ascii {
         for (_, from, to, color) in &lines {
             ascii_line(buf, inner, *from, *to, *color);
         }
     } else {
-        let marker = if app.plot == PlotMode::Braille {
+        let marker = if app.view.plot == PlotMode::Braille {
             Marker::Braille
         } else {
             Marker::HalfBlock
@@ -451,7 +452,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         if stuck(app, spot.id) {
             // A unit the stall report names: a red cross on its top-left cell.
-            let mark = if app.plot == PlotMode::Ascii {
+            let mark = if app.view.plot == PlotMode::Ascii {
                 "x"
             } else {
                 "✕"
@@ -490,7 +491,7 @@ fn stuck(app: &App, node: NodeId) -> bool {
 /// A node as one dot: inputs in the accent colour (off: a hollow dot), hidden
 /// neurons by their bias, outputs in their class colour.
 fn draw_dot(buf: &mut Buffer, app: &App, spot: &Spot, on: bool) {
-    let p = app.palette;
+    let p = app.view.palette;
     let last = app.settings.hidden.len() + 1;
     let (symbol, color) = match (spot.id, &app.network) {
         (NodeId::Feature(_) | NodeId::Input(_), _) if on => ("●", p.accent()),
@@ -518,8 +519,8 @@ fn draw_dot(buf: &mut Buffer, app: &App, spot: &Spot, on: bool) {
 /// A node as a small heatmap of what it outputs over the input plane (a
 /// feature that is off: faded).
 fn draw_map(buf: &mut Buffer, app: &App, spot: &Spot, r: Rect) {
-    let Some(plane) = &app.plane else { return };
-    let p = app.palette;
+    let Some(plane) = &app.view.plane else { return };
+    let p = app.view.palette;
     let s = &app.settings;
     let Some((values, stride)) = plane.node_values(spot.id, s.features.as_ref()) else {
         return;
@@ -566,7 +567,7 @@ fn draw_map(buf: &mut Buffer, app: &App, spot: &Spot, r: Rect) {
             let top = color_at(u, (f32::from(row) * 2.0 + 0.5) / h);
             let bottom = color_at(u, (f32::from(row) * 2.0 + 1.5) / h);
             if let Some(cell) = buf.cell_mut((r.x + c, r.y + row)) {
-                if app.plot == PlotMode::Ascii {
+                if app.view.plot == PlotMode::Ascii {
                     cell.set_symbol("#").set_fg(top).set_bg(Color::Reset);
                 } else {
                     cell.set_symbol("▀").set_fg(top).set_bg(bottom);

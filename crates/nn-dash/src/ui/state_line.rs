@@ -17,12 +17,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let rows = |text: &str| text.chars().count().div_ceil(text_width).max(1) as u16;
     // A row more per note: words wrap before the last column.
     let notes: u16 = app
+        .view
         .notices
         .iter()
         .map(|n| rows(&format!("note: {n}")) + 1)
         .sum();
-    let notes_rows = if app.notices.is_empty() { 0 } else { notes + 1 };
-    let wrapped = rows(&app.state_line);
+    let notes_rows = if app.view.notices.is_empty() {
+        0
+    } else {
+        notes + 1
+    };
+    let wrapped = rows(&app.view.state_line);
     let height = (wrapped + notes_rows + 5).min(area.height);
     let r = Rect::new(
         area.x + (area.width - width) / 2,
@@ -30,9 +35,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         width,
         height,
     );
-    let dim = Style::default().fg(app.palette.dim());
+    let dim = Style::default().fg(app.view.palette.dim());
     let mut lines = vec![
-        Line::raw(app.state_line.clone()),
+        Line::raw(app.view.state_line.clone()),
         Line::raw(""),
         Line::styled(
             "nn-tui --state '<line>' recreates this run (data and initial",
@@ -40,9 +45,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ),
         Line::styled("weights); it is printed again when you quit.", dim),
     ];
-    if !app.notices.is_empty() {
+    if !app.view.notices.is_empty() {
         lines.push(Line::raw(""));
-        lines.extend(app.notices.iter().map(|n| Line::raw(format!("note: {n}"))));
+        lines.extend(
+            app.view
+                .notices
+                .iter()
+                .map(|n| Line::raw(format!("note: {n}"))),
+        );
     }
     frame.render_widget(Clear, r);
     frame.render_widget(

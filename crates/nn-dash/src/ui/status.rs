@@ -13,7 +13,7 @@ use crate::app::App;
 
 /// Draws the two status lines in `top` and the log line in `bottom`.
 pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
-    let p = app.palette;
+    let p = app.view.palette;
     let s = &app.status;
     let label = |t: &'static str| Span::styled(t, Style::default().fg(p.dim()));
     let value = |t: String| Span::styled(t, Style::default().add_modifier(Modifier::BOLD));
@@ -124,7 +124,7 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
     }
     frame.render_widget(Paragraph::new(Line::from(second)), row2);
 
-    let log = if let Some(message) = app.log.last() {
+    let log = if let Some(message) = app.view.log.last() {
         Line::from(vec![
             Span::styled("» ", Style::default().fg(p.accent())),
             Span::raw(message.clone()),

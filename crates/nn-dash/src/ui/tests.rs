@@ -1,22 +1,26 @@
 //! Snapshot tests of every panel at 80x24 and 160x48, from constructed states
 //! (no live trainer: a seeded network, generated points, made-up curves).
 
+use nn_train::{ConfusionMatrix, EpochReport, Metrics};
 use std::sync::Arc;
 
 use insta::assert_snapshot;
 use nn_core::{Activation, Architecture, Loss, Network, Workspace};
 use nn_data::Task;
 use nn_run::RunState;
-use nn_train::{ConfusionMatrix, EpochReport, Metrics};
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
 use super::{boundary_pixels, draw};
 use crate::PlotMode;
-use crate::app::{App, Link, NodeId, Overlay, Settings, Target};
+use crate::app::App;
 use crate::colors::ColorDepth;
 use crate::plot::{CurveView, Digit, DigitsView, PlaneView, points_of};
+use crate::selection::{Link, NodeId, Target};
+use crate::settings::Settings;
+use crate::view::Overlay;
 use nn_data::{Feature, Features};
 use nn_run::Pace;
 
@@ -116,12 +120,12 @@ fn built_with(
         ColorDepth::TrueColor,
     );
     let network = Network::new(config.architecture.clone(), 7).unwrap();
-    app.train_points = points_of(&raw.train);
-    app.test_points = points_of(raw.test.as_ref().unwrap());
+    app.view.train_points = points_of(&raw.train);
+    app.view.test_points = points_of(raw.test.as_ref().unwrap());
     let area = Rect::new(0, 0, width, height);
     if let Some((w, h)) = boundary_pixels(area, &app) {
-        let extent = app.points_extent(w, h).unwrap();
-        app.plane = PlaneView::compute(
+        let extent = app.view.points_extent(w, h).unwrap();
+        app.view.plane = PlaneView::compute(
             &network,
             &loaded.normalization,
             loaded.features.as_ref(),
@@ -131,10 +135,10 @@ fn built_with(
             h,
             &mut Workspace::new(),
         );
-        assert!(app.plane.is_some());
+        assert!(app.view.plane.is_some());
     }
     if let Some(points) = super::curve_points(area, &app) {
-        app.curve = CurveView::compute(
+        app.view.curve = CurveView::compute(
             &network,
             &loaded.normalization,
             loaded.features.as_ref(),
@@ -142,13 +146,13 @@ fn built_with(
             points,
             &mut Workspace::new(),
         );
-        assert!(app.curve.is_some());
+        assert!(app.view.curve.is_some());
     }
     let network = Arc::new(network);
     // What the inspector shows for training sample 17, should a test open it.
     app.train_samples = loaded.train.len();
-    app.inspector.sample = 16;
-    app.inspection = Some(
+    app.selection.inspector.sample = 16;
+    app.view.inspection = Some(
         crate::inspect::InspectorView::compute(
             Arc::clone(&network),
             &loaded,
@@ -164,7 +168,7 @@ fn built_with(
     if app.settings.is_regression() {
         app.status.last_epoch = None;
     }
-    app.state_line = "nn-tui/1 data=spiral samples=500 noise=0.2 test=0.2 data-seed=42 \
+    app.view.state_line = "nn-tui/1 data=spiral samples=500 noise=0.2 test=0.2 data-seed=42 \
         features=x1,x2 hidden=8,8 activation=tanh output=softmax loss=ce optimizer=sgd lr=0.03 \
         l1=0 l2=0 batch=10 seed=42 speed=60"
         .into();
@@ -253,7 +257,7 @@ fn image_app(plot: PlotMode) -> App {
     );
     app.network = Some(Arc::new(Network::new(arch, 1).unwrap()));
     fill_status(&mut app, 10);
-    app.digits = Some(DigitsView {
+    app.view.digits = Some(DigitsView {
         samples: (0..6).map(|k| digit(k, k)).collect(),
         misclassified: (0..6).map(|k| digit(k, (k + 3) % 10)).collect(),
         wrong: (17, 500),
@@ -321,7 +325,7 @@ fn images_160x48() {
 #[test]
 fn help_overlay_80x24_and_160x48() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.overlay = Some(Overlay::Help);
+    app.view.overlay = Some(Overlay::Help);
     assert_snapshot!("help_80x24", render(&app, 80, 24).backend());
     assert_snapshot!("help_160x48", render(&app, 160, 48).backend());
 }
@@ -330,11 +334,11 @@ fn help_overlay_80x24_and_160x48() {
 #[test]
 fn help_overlay_while_watching_80x24() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.watch = Some(crate::app::Watch {
+    app.watch = Some(crate::status::Watch {
         dir: "runs/spiral-20261129-010148".into(),
         status: nn_run::RunStatus::Running,
     });
-    app.overlay = Some(Overlay::Help);
+    app.view.overlay = Some(Overlay::Help);
     let terminal = render(&app, 80, 24);
     let screen = format!("{}", terminal.backend());
     assert!(
@@ -361,11 +365,11 @@ fn paused_and_diverged_states_show_in_the_status_line() {
 #[test]
 fn before_the_first_snapshot() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.plane = None;
+    app.view.plane = None;
     app.network = None;
-    app.status = crate::app::Status::default();
+    app.status = crate::status::Status::default();
     app.history.clear();
-    app.log.clear();
+    app.view.log.clear();
     assert_snapshot!(render(&app, 80, 24).backend());
 }
 
@@ -384,9 +388,9 @@ fn colours_follow_the_depth() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
     let cell = |app: &App| render(app, 80, 24).backend().buffer()[(5, 5)].bg;
     assert!(matches!(cell(&app), Color::Rgb(..)));
-    app.palette = crate::colors::Palette::new(ColorDepth::Ansi256);
+    app.view.palette = crate::colors::Palette::new(ColorDepth::Ansi256);
     assert!(matches!(cell(&app), Color::Indexed(_)));
-    app.palette = crate::colors::Palette::new(ColorDepth::Ansi16);
+    app.view.palette = crate::colors::Palette::new(ColorDepth::Ansi16);
     assert!(!matches!(cell(&app), Color::Rgb(..) | Color::Indexed(_)));
 }
 
@@ -426,8 +430,8 @@ fn regression_colours_and_discretize() {
     use ratatui::style::Color;
     let mut app = built("plane", None, 80, 24, PlotMode::Braille);
     // The heatmap alone: points take their targets' colours.
-    app.train_points.clear();
-    app.test_points.clear();
+    app.view.train_points.clear();
+    app.view.test_points.clear();
     let colours = |app: &App| {
         let t = render(app, 80, 24);
         let buffer = t.backend().buffer().clone();
@@ -449,7 +453,7 @@ fn regression_colours_and_discretize() {
 #[test]
 fn line_80x24() {
     let app = built("sine", Some("x1,sinx1"), 80, 24, PlotMode::Braille);
-    assert!(app.settings.shape() == crate::app::Shape::Line);
+    assert!(app.settings.shape() == crate::settings::Shape::Line);
     assert_snapshot!(render(&app, 80, 24).backend());
 }
 
@@ -457,8 +461,8 @@ fn line_80x24() {
 #[test]
 fn selection_160x48() {
     let mut app = planar_app(160, 48, PlotMode::Braille);
-    app.selected = Some(NodeId::Neuron { layer: 2, index: 3 });
-    app.selected_link = Some(Link {
+    app.selection.selected = Some(NodeId::Neuron { layer: 2, index: 3 });
+    app.selection.selected_link = Some(Link {
         layer: 1,
         from: 0,
         to: 3,
@@ -523,7 +527,7 @@ fn hits_find_nodes_and_connections() {
 #[test]
 fn state_line_overlay_80x24() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.overlay = Some(Overlay::StateLine);
+    app.view.overlay = Some(Overlay::StateLine);
     let terminal = render(&app, 80, 24);
     let text = format!("{}", terminal.backend());
     assert!(text.contains("nn-tui --state"), "{text}");
@@ -539,9 +543,9 @@ fn state_line_overlay_keeps_the_notes_80x24() {
         "#activation=tanh&batchSize=10&dataset=circle&initZero=true&networkShape=4,2&seed=0.1",
     )
     .unwrap();
-    app.notices = imported.notices;
+    app.view.notices = imported.notices;
     app.log("a later message");
-    app.overlay = Some(Overlay::StateLine);
+    app.view.overlay = Some(Overlay::StateLine);
     let terminal = render(&app, 80, 24);
     let text = format!("{}", terminal.backend());
     assert!(text.contains("note: not mapped: initZero"), "{text}");
@@ -553,7 +557,7 @@ fn state_line_overlay_keeps_the_notes_80x24() {
 #[test]
 fn the_help_lists_every_key_at_80x24() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.overlay = Some(Overlay::Help);
+    app.view.overlay = Some(Overlay::Help);
     let text = format!("{}", render(&app, 80, 24).backend());
     for binding in crate::keys::BINDINGS {
         assert!(text.contains(binding.help), "{}\n{text}", binding.help);
@@ -604,7 +608,7 @@ fn stalled_units_marked_160x48() {
 #[test]
 fn inspector_80x24() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.update(crate::app::Action::ToggleInspector);
+    app.update(crate::action::Action::ToggleInspector);
     let terminal = render(&app, 80, 24);
     let text = format!("{}", terminal.backend());
     assert!(
@@ -620,6 +624,7 @@ fn inspector_80x24() {
     assert!(!text.contains("curves"), "{text}");
     // The sample's line takes its class's colour.
     let class = app
+        .view
         .inspection
         .as_ref()
         .and_then(|v| v.class)
@@ -634,11 +639,11 @@ fn inspector_80x24() {
                 .map(|i| (row[..i].chars().count() as u16, y))
         })
         .expect("the sample line");
-    assert_eq!(buffer[at].fg, app.palette.point(class));
+    assert_eq!(buffer[at].fg, app.view.palette.point(class));
     assert_snapshot!(terminal.backend());
     // ASCII mode: the inspector in ASCII too, the mark included.
     let mut ascii = planar_app(80, 24, PlotMode::Ascii);
-    ascii.update(crate::app::Action::ToggleInspector);
+    ascii.update(crate::action::Action::ToggleInspector);
     let text = format!("{}", render(&ascii, 80, 24).backend());
     assert!(text.is_ascii(), "{text}");
     assert!(
@@ -652,9 +657,9 @@ fn inspector_80x24() {
 #[test]
 fn inspector_160x48() {
     let mut app = planar_app(160, 48, PlotMode::Braille);
-    app.selected = Some(NodeId::Neuron { layer: 2, index: 3 });
-    app.update(crate::app::Action::ToggleInspector);
-    app.update(crate::app::Action::NextLink);
+    app.selection.selected = Some(NodeId::Neuron { layer: 2, index: 3 });
+    app.update(crate::action::Action::ToggleInspector);
+    app.update(crate::action::Action::NextLink);
     let terminal = render(&app, 160, 48);
     let text = format!("{}", terminal.backend());
     assert!(text.contains("inspector: 2.4 (hidden, tanh)"), "{text}");
@@ -667,10 +672,10 @@ fn inspector_160x48() {
 #[test]
 fn a_click_on_the_plane_picks_the_nearest_training_point() {
     let mut app = planar_app(80, 24, PlotMode::Braille);
-    app.inspector.open = true;
+    app.selection.inspector.open = true;
     let area = Rect::new(0, 0, 80, 24);
     for sample in [0, 16, 123] {
-        app.inspector.sample = sample;
+        app.selection.inspector.sample = sample;
         let terminal = render(&app, 80, 24);
         let buffer = terminal.backend().buffer();
         let at = buffer
@@ -684,7 +689,7 @@ fn a_click_on_the_plane_picks_the_nearest_training_point() {
         };
         // Points can share a cell: the one picked is drawn in the same cell.
         let mut same_cell = |i: usize| {
-            app.inspector.sample = i;
+            app.selection.inspector.sample = i;
             let t = render(&app, 80, 24);
             t.backend()
                 .buffer()
@@ -702,7 +707,7 @@ fn a_click_on_the_plane_picks_the_nearest_training_point() {
 fn the_inspector_takes_the_right_column_on_images() {
     let mut app = image_app(PlotMode::Braille);
     app.train_samples = 60_000;
-    app.update(crate::app::Action::ToggleInspector);
+    app.update(crate::action::Action::ToggleInspector);
     let area = Rect::new(0, 0, 80, 24);
     let areas = super::areas(area, &app).unwrap();
     assert!(areas.confusion.is_none() && areas.inspector.is_some());
@@ -812,7 +817,7 @@ fn the_minimum_size_60x20() {
 fn regression_training_points_stand_out_80x24() {
     use ratatui::style::Color;
     let app = built("plane", None, 80, 24, PlotMode::Braille);
-    assert!(!app.train_points.is_empty());
+    assert!(!app.view.train_points.is_empty());
     let terminal = render(&app, 80, 24);
     let buffer = terminal.backend().buffer();
     let dots: Vec<_> = (3..22)

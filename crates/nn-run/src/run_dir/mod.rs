@@ -97,9 +97,12 @@ pub enum RunDirError {
         /// What is wrong with it.
         message: String,
     },
-    /// A file of the run could not be written atomically, or a model file read.
+    /// A model file of the run could not be written or read.
     #[error(transparent)]
     File(#[from] nn_core::CoreError),
+    /// A file of the run could not be written atomically.
+    #[error(transparent)]
+    Write(#[from] nn_atomic_write::WriteError),
 }
 
 impl RunDirError {

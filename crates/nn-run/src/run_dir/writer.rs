@@ -211,7 +211,7 @@ impl RunWriter {
             return Err(RunDirError::Taken(dir.to_path_buf()));
         }
         let json = serde_json::to_vec_pretty(info).expect("run info serialises: plain data");
-        nn_core::write_atomically(&dir.join(RUN_INFO_FILE), &json)?;
+        nn_atomic_write::write_atomically(&dir.join(RUN_INFO_FILE), &json)?;
 
         let counters = Arc::new(Counters::default());
         let (problem_tx, problems) = mpsc::channel();
@@ -580,6 +580,16 @@ fn all_finite(network: &Network) -> bool {
     network.parameters().iter().all(|v| v.is_finite())
 }
 
+impl Drop for Log {
+    /// Releases the lock explicitly rather than by closing the file: a process
+    /// forked meanwhile (any `Command::spawn` of this process, before its `exec`)
+    /// holds a copy of the descriptor, and the lock would live on with that copy,
+    /// so that readers would still see the writer alive.
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
 impl Log {
     fn serve(mut self, jobs: &Receiver<Job>) -> Self {
         for job in jobs {
@@ -591,7 +601,7 @@ impl Log {
                         let json = serde_json::to_vec_pretty(info)
                             .expect("run info serialises: plain data");
                         if let Err(e) =
-                            nn_core::write_atomically(&self.dir.join(RUN_INFO_FILE), &json)
+                            nn_atomic_write::write_atomically(&self.dir.join(RUN_INFO_FILE), &json)
                         {
                             let _ = self.problems.send(e.into());
                         }
@@ -1108,6 +1118,36 @@ mod tests {
             end(Some(RunState::Running), Some("out of memory")),
             (EndStatus::Failed, Some("out of memory".into()), true)
         );
+    }
+
+    /// A process spawned while the writer lives holds a copy of its log's
+    /// descriptor until its `exec`; a writer that is gone must not look alive
+    /// meanwhile (`nn-dash`'s follow test once saw it under load).
+    #[test]
+    fn a_gone_writer_is_not_kept_alive_by_a_copy_of_its_descriptor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(EVENTS_FILE);
+        let file = File::create(&path).unwrap();
+        file.try_lock().unwrap();
+        // What a child forked at this moment holds: the same open file description.
+        let inherited = file.try_clone().unwrap();
+        let (problems, _) = mpsc::channel();
+        drop(Log {
+            file,
+            path: path.clone(),
+            dir: dir.path().to_path_buf(),
+            model_info: ModelInfo::default(),
+            counters: Arc::default(),
+            problems,
+            append_failed: false,
+            snapshot_failed: false,
+        });
+        let reader = File::open(&path).unwrap();
+        assert!(
+            reader.try_lock_shared().is_ok(),
+            "the writer's lock outlived it in a copy of its descriptor"
+        );
+        drop(inherited);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The atomic writer: what it refuses to replace, the temporary files it cleans
-//! up (ours, abandoned, and nothing else), and how it fails on a full disk,
-//! simulated and real (a tmpfs, when run as root).
+//! up (ours, abandoned, and nothing else), and how it fails on a real full disk
+//! (a tmpfs, when run as root); the simulated one is tested in `src/full_disk.rs`.
 
 use std::ffi::OsString;
 use std::fs::{self, File};
@@ -9,7 +9,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use nn_core::{CoreError, SimulatedFullDisk, write_atomically};
+use nn_atomic_write::{WriteError, write_atomically};
 
 fn names_in(dir: &Path) -> Vec<OsString> {
     let mut names: Vec<_> = fs::read_dir(dir)
@@ -20,10 +20,10 @@ fn names_in(dir: &Path) -> Vec<OsString> {
     names
 }
 
-fn io_kind(err: &CoreError) -> ErrorKind {
+fn io_kind(err: &WriteError) -> ErrorKind {
     match err {
-        CoreError::Io { source, .. } => source.kind(),
-        other => panic!("expected an I/O error, got {other}"),
+        WriteError::Io { source, .. } => source.kind(),
+        other @ WriteError::NotRegularFile { .. } => panic!("expected an I/O error, got {other}"),
     }
 }
 
@@ -48,7 +48,7 @@ fn refuses_a_symlink_and_leaves_it_and_its_target_alone() {
     assert!(
         matches!(
             err,
-            CoreError::NotRegularFile {
+            WriteError::NotRegularFile {
                 kind: "a symbolic link",
                 ..
             }
@@ -74,7 +74,7 @@ fn refuses_a_symlink_and_leaves_it_and_its_target_alone() {
     std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
     assert!(matches!(
         write_atomically(&dangling, b"x"),
-        Err(CoreError::NotRegularFile { .. })
+        Err(WriteError::NotRegularFile { .. })
     ));
     assert!(!dir.path().join("nowhere").exists());
 }
@@ -234,30 +234,6 @@ fn concurrent_writers_never_remove_each_others_temp_files() {
         names_in(dir.path()),
         ["own0", "own1", "own2", "own3", "shared"]
     );
-}
-
-#[test]
-fn simulated_full_disk_fails_the_write_and_keeps_the_old_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let other = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
-    fs::write(&path, "old model").unwrap();
-    let full = SimulatedFullDisk::new(dir.path(), 100).unwrap();
-    let err = write_atomically(&path, &[7; 101]).unwrap_err();
-    assert_eq!(io_kind(&err), ErrorKind::StorageFull);
-    assert_eq!(
-        err.to_string(),
-        format!("{}: no space left on device (simulated)", path.display())
-    );
-    assert_eq!(fs::read(&path).unwrap(), b"old model");
-    assert_eq!(names_in(dir.path()), ["model.safetensors"]);
-    // What fits is written; other folders are not affected.
-    write_atomically(&path, &[7; 100]).unwrap();
-    assert_eq!(fs::read(&path).unwrap(), [7; 100]);
-    write_atomically(&other.path().join("m"), &[7; 1000]).unwrap();
-    drop(full);
-    write_atomically(&path, &[8; 1000]).unwrap();
-    assert_eq!(fs::read(&path).unwrap(), [8; 1000]);
 }
 
 fn is_root() -> bool {
