@@ -90,7 +90,7 @@ fn bad_flags_fail_with_one_clear_line() {
         (
             vec!["train", "--data", "nosuch"],
             1,
-            "expected one of xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine, mnist",
+            "expected one of xor, circle, gauss, spiral, moons, blobs, spiral4, plane, reg-gauss, sine, mnist",
         ),
         (vec!["train"], 2, "--data <SPEC>"),
         (

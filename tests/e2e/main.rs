@@ -4,6 +4,7 @@
 mod common;
 mod completions;
 mod dashboard;
+mod drawing;
 mod explain;
 mod faults;
 mod flags;
@@ -16,6 +17,7 @@ mod model_files;
 #[cfg(feature = "mpi")]
 mod mpi;
 mod onnx;
+mod own_data;
 mod pictures;
 mod pipes;
 mod playground;

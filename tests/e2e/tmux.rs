@@ -72,6 +72,12 @@ impl Tmux {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
     }
 
+    /// The screen with its colours, as escape sequences (`capture-pane -e`).
+    pub fn colored_screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-e", "-t", "e2e"]).stdout)
+            .into_owned()
+    }
+
     /// The screen with wrapped lines joined (a long printed line reads whole).
     pub fn joined_screen(&self) -> String {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-J", "-t", "e2e"]).stdout)

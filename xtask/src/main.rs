@@ -74,7 +74,7 @@ struct GenData {
     /// Noise for every generator (default: each generator's own, see datasets/README.md).
     #[arg(long)]
     noise: Option<f32>,
-    /// Only these generators, comma separated.
+    /// Only these generators, comma separated; a formula (`'formula:x1*x2 > 0'`) too.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Regenerate in memory and fail, naming the file, if anything differs from what is in the folder.
@@ -108,6 +108,23 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// The file a data set is written to: its name, a formula's characters that do
+/// not belong in a file name as `_` (`formula:x1*x2 > 0` -> `formula_x1_x2___0.csv`).
+fn csv_name(dataset: &Dataset) -> String {
+    let stem: String = dataset
+        .name()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{stem}.csv")
 }
 
 /// The generated datasets and their CSV text, in [`GENERATORS`] order.
@@ -152,7 +169,7 @@ fn gen_data(args: &GenData) -> anyhow::Result<()> {
     }
     fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     for (dataset, text) in &generated {
-        let path = out.join(format!("{}.csv", dataset.name()));
+        let path = out.join(csv_name(dataset));
         write_atomically(&path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
         println!("{}", summary(dataset));
@@ -168,7 +185,7 @@ fn stale_files(dir: &Path, generated: &[(Dataset, String)]) -> Vec<String> {
     generated
         .iter()
         .filter_map(|(dataset, text)| {
-            let path = dir.join(format!("{}.csv", dataset.name()));
+            let path = dir.join(csv_name(dataset));
             let fresh = fs::read(&path).is_ok_and(|bytes| bytes == text.as_bytes());
             (!fresh).then(|| path.display().to_string())
         })
@@ -179,7 +196,7 @@ fn stale_files(dir: &Path, generated: &[(Dataset, String)]) -> Vec<String> {
 fn summary(dataset: &Dataset) -> String {
     let head = format!(
         "{:<12} {:>5} rows  {} feature{}",
-        format!("{}.csv", dataset.name()),
+        csv_name(dataset),
         dataset.len(),
         dataset.dim(),
         if dataset.dim() == 1 { " " } else { "s" }
@@ -293,6 +310,18 @@ mod tests {
                 .to_string()
                 .contains("unknown dataset generator `nope`")
         );
+    }
+
+    #[test]
+    fn a_formula_is_generated_into_a_plain_file_name() {
+        let args = GenData {
+            only: vec!["formula:x1*x2 > 0".into()],
+            samples: 20,
+            ..defaults()
+        };
+        let generated = generate_all(&args).unwrap();
+        assert_eq!(csv_name(&generated[0].0), "formula_x1_x2___0.csv");
+        assert_eq!(generated[0].0.len(), 20);
     }
 
     #[test]

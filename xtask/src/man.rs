@@ -97,6 +97,7 @@ mod tests {
         "runs",
         "watch",
         "plot",
+        "data",
         "replay",
         "learn",
         "export",

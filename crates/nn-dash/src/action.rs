@@ -101,6 +101,12 @@ pub enum Action {
     CloseOverlay,
     /// `q`, Ctrl-C: leave.
     Quit,
+    /// `D`: drawing mode on or off (the drawn points become the data).
+    ToggleDrawing,
+    /// `w`: write the data on screen as CSV (the drawing, in drawing mode).
+    WriteData,
+    /// A key or click of drawing mode (see `crate::drawing`).
+    Draw(crate::drawing::DrawAction),
 }
 
 impl Action {
@@ -138,4 +144,8 @@ pub enum Effect {
     Regenerate,
     /// Leave the dashboard.
     Quit,
+    /// Train on the drawn points (they changed).
+    TrainOnDrawing,
+    /// Write the data on screen (or the drawing) as CSV.
+    WriteData,
 }

@@ -24,6 +24,8 @@ pub struct InspectorView {
     pub batch: Option<BatchChanges>,
     /// The sample in words: `sample 17 of 240, class 1`.
     pub label: String,
+    /// The sample's class (classification), which colours its line.
+    pub class: Option<usize>,
     /// Why the applied step may differ from `Δw` (optimizer, penalties, clipping, schedule).
     pub note: Option<String>,
 }
@@ -49,6 +51,10 @@ impl InspectorView {
         };
         Ok(Self {
             label: label(data, sample),
+            class: match data.train.targets() {
+                Targets::Classes(classes) => classes.get(sample).map(|&c| c as usize),
+                Targets::Values(_) => None,
+            },
             note: note(settings, config),
             network,
             sample,

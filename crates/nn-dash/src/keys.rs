@@ -270,6 +270,18 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("s save"),
         keys: &[(Char('s'), Action::Save)],
     },
+    Binding {
+        label: "D",
+        help: "draw points (1-8, x, C)",
+        hint: Some("D draw"),
+        keys: &[(Char('D'), Action::ToggleDrawing)],
+    },
+    Binding {
+        label: "w",
+        help: "write the data as CSV",
+        hint: None,
+        keys: &[(Char('w'), Action::WriteData)],
+    },
 ];
 
 /// The action a key press stands for, if any.
@@ -412,7 +424,7 @@ mod tests {
     #[test]
     fn the_hint_line_is_a_prefix_of_the_table() {
         assert_eq!(hint_line(33, false), "space pause  n step  < > speed  ");
-        assert!(hint_line(400, false).ends_with("s save  "));
+        assert!(hint_line(400, false).ends_with("s save  D draw  "));
         assert_eq!(hint_line(5, false), "");
         // Watching another process's run: only the keys that change what is shown.
         assert_eq!(hint_line(400, true), "? help  q quit  c state  ");

@@ -19,6 +19,7 @@ mod app;
 mod colors;
 mod compare;
 mod controls;
+mod drawing;
 mod follow;
 mod frames;
 mod history;

@@ -23,6 +23,7 @@ use crate::app::App;
 use crate::colors::ColorDepth;
 use crate::compare::Comparison;
 use crate::controls::KeyFocus;
+use crate::drawing::DrawAction;
 use crate::follow::Follower;
 use crate::frames::{Pacer, Panel, Urgency};
 use crate::inspect::InspectorView;
@@ -394,7 +395,10 @@ impl Runtime {
     fn start(&mut self, paused: bool) -> Result<(), DashError> {
         let (spec, options) = self.wanted_data();
         if spec != self.data_spec || options != self.data_options {
-            let data = load_data(&spec, &options)?;
+            let data = match self.drawn_data(&spec, &options) {
+                Some(data) => data,
+                None => load_data(&spec, &options)?,
+            };
             let columns = raw_columns(&spec, &options, &data)?;
             self.data = Arc::new(data);
             self.data_spec = spec;
@@ -554,6 +558,10 @@ impl Runtime {
 
     /// The points the panels draw, from the current data.
     fn set_points(&mut self) {
+        if self.is_drawing_data(&self.data_spec) {
+            crate::drawing::show_points(&mut self.app);
+            return;
+        }
         let data = &self.data;
         let raw = DataOptions {
             features: None,
@@ -610,6 +618,110 @@ impl Runtime {
         }
     }
 
+    /// Whether `spec` is the drawing's file (the data is what is drawn).
+    fn is_drawing_data(&self, spec: &DataSpec) -> bool {
+        matches!((spec, &self.app.view.drawing), (DataSpec::Csv(path), Some(d)) if *path == d.path)
+    }
+
+    /// The drawing's points as data, when `spec` is the drawing's file.
+    fn drawn_data(&mut self, spec: &DataSpec, options: &DataOptions) -> Option<TrainData> {
+        if !self.is_drawing_data(spec) {
+            return None;
+        }
+        let drawing = self.app.view.drawing.as_ref()?;
+        match crate::drawing::train_data(drawing, options) {
+            Ok(data) => Some(data),
+            Err(e) => {
+                self.app.log(format!("cannot train on the drawing: {e}"));
+                None
+            }
+        }
+    }
+
+    /// The drawn points changed: train on them, with the same weights while the
+    /// network still fits them (classes drawn, features), else from new weights.
+    fn train_on_drawing(&mut self) {
+        let Some(path) = self.app.view.drawing.as_ref().map(|d| d.path.clone()) else {
+            return;
+        };
+        let spec = DataSpec::Csv(path);
+        let fits = |old: &TrainData, new: &TrainData| {
+            old.train.task() == new.train.task() && old.train.dim() == new.train.dim()
+        };
+        self.options.data_spec = spec.clone();
+        self.app.settings.dataset = spec.name();
+        self.app.settings.noise = None;
+        self.app.settings.raw_columns = 2;
+        let (_, options) = self.wanted_data();
+        let Some(data) = self.drawn_data(&spec, &options) else {
+            return;
+        };
+        let same_run = self.is_drawing_data(&self.data_spec) && self.handle.is_some();
+        if same_run && fits(&self.data, &data) {
+            self.data = Arc::new(data);
+            self.data_options = options;
+            if let Some(h) = &self.handle {
+                h.send(Command::SetData(Arc::clone(&self.data)));
+                if self.app.status.state == RunState::Paused {
+                    h.send(Command::Resume);
+                    self.app.status.state = RunState::Running;
+                }
+            }
+            self.app.train_samples = self.data.train.len();
+            self.app.view.inspection = None;
+        } else {
+            self.data = Arc::new(data);
+            self.data_spec = spec;
+            self.data_options = options;
+            self.app.status.state = RunState::Running;
+            self.app.clear_run();
+            self.restart();
+            let count = self.app.view.drawing.as_ref().map_or(0, |d| d.points.len());
+            self.app.log(format!("training on {count} drawn points"));
+        }
+        crate::drawing::show_points(&mut self.app);
+    }
+
+    /// `w`: the drawing saved (in drawing mode), else the data on screen written as
+    /// CSV beside the model, with its split column.
+    fn write_data(&mut self) {
+        if let Some(drawing) = self.app.view.drawing.as_mut().filter(|d| d.active) {
+            let path = drawing.path.clone();
+            let count = drawing.points.len();
+            let message = match drawing.save(&path) {
+                Ok(()) => format!("saved {count} drawn points to {}", path.display()),
+                Err(e) => format!("could not save the drawing: {e}"),
+            };
+            self.app.log(message);
+            return;
+        }
+        let name: String = self
+            .data_spec
+            .name()
+            .rsplit('/')
+            .next()
+            .unwrap_or("data")
+            .trim_end_matches(".csv")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = self
+            .options
+            .model_path
+            .with_file_name(format!("{name}-data.csv"));
+        let message = match crate::drawing::write_data(&self.data, &path) {
+            Ok(rows) => format!("wrote {rows} rows to {}", path.display()),
+            Err(e) => format!("could not write the data: {e}"),
+        };
+        self.app.log(message);
+    }
+
     /// The state line of the run as it stands (with the changes made by keys since it started).
     fn state_line(&self) -> String {
         let Some(config) = &self.config else {
@@ -655,6 +767,11 @@ impl Runtime {
                     fresh = true;
                 }
                 Effect::Quit => {}
+                Effect::TrainOnDrawing => {
+                    self.train_on_drawing();
+                    fresh = true;
+                }
+                Effect::WriteData => self.write_data(),
             }
         }
         self.app.view.state_line = self.state_line();
@@ -829,7 +946,8 @@ impl Runtime {
                                 (dirty, force) = (true, true);
                                 None
                             }
-                            None => handle_key(key),
+                            None => crate::drawing::handle_key(&self.app, key)
+                                .or_else(|| handle_key(key)),
                         }
                     }
                     TermEvent::Mouse(mouse) => {
@@ -837,6 +955,12 @@ impl Runtime {
                         // Only a click picks a training point; over the plane the pointer looks at nothing.
                         let looked_at = target.filter(|t| !matches!(t, Target::Sample(_)));
                         match mouse.kind {
+                            MouseEventKind::Down(MouseButton::Left)
+                                if self.app.view.drawing.as_ref().is_some_and(|d| d.active) =>
+                            {
+                                ui::plane_point(area, &self.app, mouse.column, mouse.row)
+                                    .map(|(x1, x2)| Action::Draw(DrawAction::At(x1, x2)))
+                            }
                             MouseEventKind::Down(MouseButton::Left) => target.map(Action::Click),
                             MouseEventKind::Moved | MouseEventKind::Drag(_)
                                 if looked_at != self.app.selection.hover =>
@@ -995,6 +1119,7 @@ impl Runtime {
 
     /// On SIGTERM or SIGHUP: a checkpoint (if a folder is set) and the model at the recovery path.
     fn save_for_recovery(&mut self) {
+        crate::drawing::rescue(&self.app, &self.options.model_path);
         let Some(handle) = &self.handle else { return };
         if self.options.request.checkpoint_dir.is_some() {
             handle.send(Command::Checkpoint);

@@ -48,6 +48,8 @@ pub struct View {
     pub plot: PlotMode,
     /// Colours.
     pub palette: Palette,
+    /// The points drawn in drawing mode (`D`), kept after it until saved or quit.
+    pub drawing: Option<crate::drawing::Drawing>,
 }
 
 impl View {
@@ -66,12 +68,16 @@ impl View {
             state_line: String::new(),
             plot,
             palette: Palette::new(depth),
+            drawing: None,
         }
     }
 
     /// The plane around every training and test point, for `width x height` pixels
     /// (`None` before there are points).
     pub fn points_extent(&self, width: usize, height: usize) -> Option<crate::plot::Extent> {
+        if let Some(extent) = crate::drawing::extent(self.drawing.as_ref(), width, height) {
+            return Some(extent);
+        }
         let all = self.train_points.iter().chain(&self.test_points);
         (!self.train_points.is_empty() || !self.test_points.is_empty())
             .then(|| crate::plot::Extent::around(all, width, height))

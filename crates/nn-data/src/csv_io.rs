@@ -83,19 +83,26 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .collect();
 
+    // A `split` column (as `write_csv` adds) names parts, it is no feature.
+    let split = header
+        .iter()
+        .position(|h| h == SPLIT_COLUMN)
+        .filter(|_| options.target.as_deref() != Some(SPLIT_COLUMN));
     let target = match &options.target {
         Some(t) => header.iter().position(|h| h == t).ok_or_else(|| t.clone()),
-        None => Ok(header
-            .iter()
-            .position(|h| h == "label")
-            .unwrap_or(header.len().saturating_sub(1))),
+        None => Ok(header.iter().position(|h| h == "label").unwrap_or(
+            (0..header.len())
+                .rev()
+                .find(|&j| Some(j) != split)
+                .unwrap_or_default(),
+        )),
     }
     .map_err(|target| DataError::MissingTarget {
         path: path.to_owned(),
         target: excerpt(&target),
         columns: column_list(&header),
     })?;
-    if header.len() < 2 {
+    if header.len() < 2 + usize::from(split.is_some()) {
         return Err(DataError::NoFeatures {
             path: path.to_owned(),
             target: header.get(target).map(|t| excerpt(t)).unwrap_or_default(),
@@ -104,7 +111,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
     let feature_names: Vec<String> = header
         .iter()
         .enumerate()
-        .filter(|&(j, _)| j != target)
+        .filter(|&(j, _)| j != target && Some(j) != split)
         .map(|(_, h)| h.clone())
         .collect();
 
@@ -145,7 +152,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Data
                 })?;
                 label_text.push_str(text);
                 label_ends.push(label_text.len());
-            } else {
+            } else if Some(j) != split {
                 inputs.push(parse_number(field, path, line, &header[j])?);
             }
         }
@@ -284,43 +291,79 @@ pub fn column_list(header: &[String]) -> String {
 /// integers, class labels as their class names, `\n` line ends. The output is
 /// a pure function of the dataset, so regenerated files compare byte for byte.
 pub fn to_csv_string(dataset: &Dataset) -> String {
-    let dim = dataset.dim();
-    let mut out = String::with_capacity(dataset.len() * (dim + 1) * 11 + 64);
-    let header: Vec<String> = dataset
+    let mut out = Vec::with_capacity(dataset.len() * (dataset.dim() + 1) * 11 + 64);
+    write_csv(&mut out, &[("", dataset)], false).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("CSV text is UTF-8")
+}
+
+/// The column [`write_csv`] adds to say which part a row belongs to, and which
+/// [`load_csv`] leaves out of the features.
+pub const SPLIT_COLUMN: &str = "split";
+
+/// Writes parts of one data set (same columns) as one CSV file, in the format of
+/// [`to_csv_string`]: the first part's header, then every part's rows in order;
+/// with `split_column`, a last column [`SPLIT_COLUMN`] holding each row's part name
+/// (`train`, `validation`, `test`).
+///
+/// # Errors
+/// What `out` says when written to.
+pub fn write_csv<W: std::io::Write>(
+    out: &mut W,
+    parts: &[(&str, &Dataset)],
+    split_column: bool,
+) -> std::io::Result<()> {
+    let Some((_, first)) = parts.first() else {
+        return Ok(());
+    };
+    let mut header: Vec<String> = first
         .feature_names()
         .iter()
-        .chain(dataset.target_names())
+        .chain(first.target_names())
         .map(|h| quote(h))
         .collect();
-    out.push_str(&header.join(","));
-    out.push('\n');
-    let width = dataset.task().outputs();
-    for i in 0..dataset.len() {
-        match dataset.inputs() {
-            Inputs::F32(v) => {
-                for x in &v[i * dim..(i + 1) * dim] {
-                    let _ = write!(out, "{x:.6},");
-                }
-            }
-            Inputs::U8(v) => {
-                for x in &v[i * dim..(i + 1) * dim] {
-                    let _ = write!(out, "{x},");
-                }
-            }
-        }
-        match dataset.targets() {
-            Targets::Classes(c) => out.push_str(&quote(&dataset.class_names()[c[i] as usize])),
-            Targets::Values(v) => {
-                let row: Vec<String> = v[i * width..(i + 1) * width]
-                    .iter()
-                    .map(|y| format!("{y:.6}"))
-                    .collect();
-                out.push_str(&row.join(","));
-            }
-        }
-        out.push('\n');
+    if split_column {
+        header.push(SPLIT_COLUMN.to_owned());
     }
-    out
+    let mut row = String::with_capacity(256);
+    writeln!(out, "{}", header.join(","))?;
+    for (part, dataset) in parts {
+        let dim = dataset.dim();
+        let width = dataset.task().outputs();
+        let part = quote(part);
+        for i in 0..dataset.len() {
+            row.clear();
+            match dataset.inputs() {
+                Inputs::F32(v) => {
+                    for x in &v[i * dim..(i + 1) * dim] {
+                        let _ = write!(row, "{x:.6},");
+                    }
+                }
+                Inputs::U8(v) => {
+                    for x in &v[i * dim..(i + 1) * dim] {
+                        let _ = write!(row, "{x},");
+                    }
+                }
+            }
+            match dataset.targets() {
+                Targets::Classes(c) => row.push_str(&quote(&dataset.class_names()[c[i] as usize])),
+                Targets::Values(v) => {
+                    for (k, y) in v[i * width..(i + 1) * width].iter().enumerate() {
+                        if k > 0 {
+                            row.push(',');
+                        }
+                        let _ = write!(row, "{y:.6}");
+                    }
+                }
+            }
+            if split_column {
+                row.push(',');
+                row.push_str(&part);
+            }
+            row.push('\n');
+            out.write_all(row.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// Quotes a field when CSV needs it (comma, quote, line break, outer space).
@@ -530,6 +573,36 @@ mod tests {
         let label = format!("{}\r\n", "L".repeat(100));
         let err = message(&format!("a,label\n1,\"{label}\"\n"), &none);
         assert!(!err.contains('\n') && err.len() < 200, "{err}");
+    }
+
+    #[test]
+    fn parts_are_written_with_a_split_column_that_loading_leaves_out() {
+        for name in ["spiral4", "plane"] {
+            let all = generate(name, 60, 0.1, 4).unwrap();
+            let split = all.split(0.1, 0.2, 4).unwrap();
+            let parts = [
+                ("train", &split.train),
+                ("validation", &split.validation),
+                ("test", &split.test),
+            ];
+            let mut out = Vec::new();
+            write_csv(&mut out, &parts, true).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let header = text.lines().next().unwrap();
+            assert!(header.ends_with(",split"), "{header}");
+            for (part, d) in parts {
+                let rows = text.lines().filter(|l| l.ends_with(&format!(",{part}")));
+                assert_eq!(rows.count(), d.len(), "{name} {part}");
+            }
+            let back = load(&text, &CsvOptions::default()).unwrap();
+            assert_eq!(back.feature_names(), ["x1", "x2"]);
+            assert_eq!(back.task(), all.task(), "{name}");
+            assert_eq!(back.len(), 60);
+            // One part alone, without the column, is to_csv_string's text.
+            let mut one = Vec::new();
+            write_csv(&mut one, &[("", &split.test)], false).unwrap();
+            assert_eq!(String::from_utf8(one).unwrap(), to_csv_string(&split.test));
+        }
     }
 
     proptest::proptest! {

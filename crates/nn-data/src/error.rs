@@ -249,6 +249,16 @@ pub enum DataError {
         /// What is wrong, and what is expected.
         problem: String,
     },
+    /// A formula data set (`formula:...`) that does not parse, evaluate or split the plane.
+    #[error("formula `{formula}`: {}{expected}", .position.map(|p| format!("at character {p}: ")).unwrap_or_default())]
+    Formula {
+        /// The formula after `formula:` (at most 80 characters, control characters escaped).
+        formula: String,
+        /// 1-based character of the fault in it, when one character is at fault.
+        position: Option<usize>,
+        /// What is wrong, and what was expected.
+        expected: String,
+    },
     /// A generator name that is not in [`crate::GENERATORS`].
     #[error("unknown dataset generator `{}`: expected one of {expected}", crate::quote::excerpt(.name))]
     UnknownGenerator {

@@ -28,6 +28,7 @@ pub const GENERATORS: &[&str] = &[
     "spiral",
     "moons",
     "blobs",
+    "spiral4",
     "plane",
     "reg-gauss",
     "sine",
@@ -51,6 +52,7 @@ pub const PLAYGROUND_GENERATORS: &[(&str, Problem)] = &[
     ("spiral", Problem::Classification),
     ("moons", Problem::Classification),
     ("blobs", Problem::Classification),
+    ("spiral4", Problem::Classification),
     ("plane", Problem::Regression),
     ("reg-gauss", Problem::Regression),
     ("sine", Problem::Regression),
@@ -73,13 +75,14 @@ pub const DEFAULT_SAMPLES: usize = 500;
 /// Classes made by [`blobs`] (scikit-learn's default).
 pub const DEFAULT_BLOBS: usize = 3;
 
-/// True if `name` is one of [`GENERATORS`].
+/// True if `name` is one of [`GENERATORS`] or a formula (`formula:x1*x2 > 0`, not
+/// checked here: [`generate`] parses it).
 pub fn is_generator(name: &str) -> bool {
-    GENERATORS.contains(&name)
+    GENERATORS.contains(&name) || crate::is_formula(name)
 }
 
 /// The raw columns a generator's points have: 1 (`x1`) for `sine`, 2 (`x1`, `x2`)
-/// for the others; `None` for a name not in [`GENERATORS`].
+/// for the others and formulas; `None` for a name [`is_generator`] refuses.
 pub fn generator_columns(name: &str) -> Option<usize> {
     is_generator(name).then_some(if name == "sine" { 1 } else { 2 })
 }
@@ -90,16 +93,18 @@ pub fn generator_columns(name: &str) -> Option<usize> {
 pub fn default_noise(name: &str) -> Option<f32> {
     Some(match name {
         "xor" | "circle" | "gauss" | "moons" | "plane" | "reg-gauss" | "sine" => 0.1,
-        "spiral" => 0.2,
+        "spiral" | "spiral4" => 0.2,
         "blobs" => 1.0,
         _ => return None,
     })
 }
 
-/// Runs the generator called `name`.
+/// Runs the generator called `name`, or the formula it spells (`formula:...`, see
+/// [`crate::formula()`]).
 ///
 /// # Errors
-/// [`DataError::UnknownGenerator`] for a name not in [`GENERATORS`], and
+/// [`DataError::UnknownGenerator`] for a name not in [`GENERATORS`],
+/// [`DataError::Formula`] for a formula that does not work, and
 /// [`DataError::InvalidDataset`] for a negative or non-finite `noise`.
 pub fn generate(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dataset, DataError> {
     if !(noise.is_finite() && noise >= 0.0) {
@@ -115,9 +120,11 @@ pub fn generate(name: &str, samples: usize, noise: f32, seed: u64) -> Result<Dat
         "spiral" => spiral(samples, noise, seed),
         "moons" => moons(samples, noise, seed),
         "blobs" => blobs(samples, noise, seed),
+        "spiral4" => spiral_arms(samples, 4, noise, seed),
         "plane" => plane(samples, noise, seed),
         "reg-gauss" => reg_gauss(samples, noise, seed),
         "sine" => sine(samples, noise, seed),
+        formula if crate::is_formula(formula) => crate::formula(formula, samples, noise, seed)?,
         _ => {
             return Err(DataError::UnknownGenerator {
                 name: name.to_owned(),
@@ -261,6 +268,32 @@ pub fn spiral(samples: usize, noise: f32, seed: u64) -> Dataset {
         }
     }
     points.finish("spiral", 2, &mut rng)
+}
+
+/// `arms` interleaved spiral arms, one class each (`spiral4`: four; our own, in
+/// the Playground's units): arm `c` is [`spiral`]'s curve turned by `2π c / arms`,
+/// `r = 5 i / n`, `t = 1.75 * 2π * i / n + 2π c / arms`, point `(r sin t, r cos t)`;
+/// class `c` gets `samples / arms` points (the first `samples % arms` one more).
+/// Noise: each coordinate moves by `U(-1, 1) * noise`. `arms == 0` is treated as 1.
+pub fn spiral_arms(samples: usize, arms: usize, noise: f32, seed: u64) -> Dataset {
+    let arms = arms.max(1);
+    let mut rng = seeded_rng(seed);
+    let noise = f64::from(noise);
+    let mut points = Points::new(samples);
+    for class in 0..arms {
+        let count = samples / arms + usize::from(class < samples % arms);
+        let delta = 2.0 * PI * class as f64 / arms as f64;
+        let n = count as f64;
+        for i in 0..count {
+            let i = i as f64;
+            let r = i / n * 5.0;
+            let t = 1.75 * i / n * 2.0 * PI + delta;
+            let nx = uniform(&mut rng, -1.0, 1.0) * noise;
+            let ny = uniform(&mut rng, -1.0, 1.0) * noise;
+            points.push(r * t.sin() + nx, r * t.cos() + ny, class as u32);
+        }
+    }
+    points.finish(&format!("spiral{arms}"), arms, &mut rng)
 }
 
 /// Two interleaving half circles (scikit-learn `make_moons`): class 0 is the
@@ -496,7 +529,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown dataset generator `swirl`: expected one of \
-             xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine"
+             xor, circle, gauss, spiral, moons, blobs, spiral4, plane, reg-gauss, sine"
         );
         assert!(generate("xor", 10, f32::NAN, 1).is_err());
         assert!(generate("xor", 10, -1.0, 1).is_err());
@@ -571,6 +604,19 @@ mod tests {
             assert_eq!(mine.len(), 25);
             assert!(mine.iter().all(|p| p.0 == mine[0].0));
             assert!(mine[0].0.iter().all(|v| (-10.0..10.0).contains(v)));
+        }
+    }
+
+    #[test]
+    fn spiral4_arms_are_the_spiral_turned_by_quarters() {
+        let d = spiral_arms(400, 4, 0.0, 3);
+        assert_eq!(d.name(), "spiral4");
+        assert_eq!(d.class_counts(), vec![100; 4]);
+        for ([x, y], c) in points(&d) {
+            let r = f64::from(x.hypot(y));
+            let t = 1.75 * 2.0 * PI * r / 5.0 + PI / 2.0 * f64::from(c);
+            assert!((f64::from(x) - r * t.sin()).abs() < 1e-4, "{x} {y} {c}");
+            assert!((f64::from(y) - r * t.cos()).abs() < 1e-4, "{x} {y} {c}");
         }
     }
 

@@ -1,4 +1,5 @@
-//! Datasets for the trainer: synthetic 2-D generators, CSV and IDX (MNIST)
+//! Datasets for the trainer: synthetic 2-D generators, formula data sets
+//! (`formula:x1*x2 > 0`), CSV and IDX (MNIST)
 //! loaders, seeded stratified splits and per-feature normalisation.
 //!
 //! A [`Dataset`] holds one contiguous `[n, dim]` input matrix (`f32`, or `u8`
@@ -25,6 +26,7 @@ mod csv_io;
 mod dataset;
 mod error;
 mod features;
+mod formula;
 mod generators;
 mod idx;
 mod mnist;
@@ -39,11 +41,13 @@ pub use csv_features::{
     CopiedFields, FeatureColumns, FeatureRows, FeatureStream, MAX_LINE_BYTES, parse_features,
 };
 pub use csv_io::{
-    CsvOptions, MAX_CLASSES, TaskHint, column_list, load_csv, parse_csv, to_csv_string,
+    CsvOptions, MAX_CLASSES, SPLIT_COLUMN, TaskHint, column_list, load_csv, parse_csv,
+    to_csv_string, write_csv,
 };
 pub use dataset::{Dataset, Inputs, Targets, Task};
 pub use error::DataError;
 pub use features::{Feature, Features, RAW_COLUMNS};
+pub use formula::{FORMULA_PREFIX, FORMULA_RANGE, Formula, formula, is_formula};
 pub use generators::{
     DEFAULT_SAMPLES, DEFAULT_SEED, GENERATORS, PLAYGROUND_GENERATORS, Problem, blobs,
     blobs_with_classes, circle, default_noise, gauss, generate, generator_columns, generators_of,

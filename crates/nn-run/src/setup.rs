@@ -250,6 +250,29 @@ pub fn load_data(spec: &DataSpec, options: &DataOptions) -> Result<TrainData, Tr
             split3(&all, options)?
         }
     };
+    prepare_parts(train, validation, test, options)
+}
+
+/// A whole data set in memory (a drawing, say) as [`load_data`] makes one from a file:
+/// split by `options` as a CSV file of these rows would be, the input features
+/// computed, the normalisation fitted on the training part.
+///
+/// # Errors
+/// Fractions or features that do not fit the data.
+pub fn prepare_data(all: &Dataset, options: &DataOptions) -> Result<TrainData, TrainError> {
+    options.validate()?;
+    let (train, validation, test) = split3(all, options)?;
+    prepare_parts(train, validation, test, options)
+}
+
+/// The parts of a split with the input features computed and the normalisation
+/// fitted on the training part.
+fn prepare_parts(
+    train: Dataset,
+    validation: Option<Dataset>,
+    test: Option<Dataset>,
+    options: &DataOptions,
+) -> Result<TrainData, TrainError> {
     // Features that are just the raw columns change nothing (and are not recorded).
     let features = options
         .features

@@ -79,6 +79,10 @@ pub enum Command {
     /// or the loss and accuracy curves of one run or several.
     #[command(after_help = PLOT_AFTER_HELP)]
     Plot(PlotArgs),
+    /// Write a data set as CSV with a split column: a generator, a formula, a CSV file,
+    /// mnist, as train, eval and the dashboard would load and split it.
+    #[command(after_help = DATA_AFTER_HELP, allow_negative_numbers = true)]
+    Data(Box<DataCommandArgs>),
     /// Replay a recorded run as an animated GIF: the decision boundary and the network at each
     /// snapshot the run directory kept (epochs on a log scale), with the epoch, loss and
     /// accuracy on each frame.
@@ -117,6 +121,18 @@ Examples:
 
 In a lesson, H shows a hint and, once the goal is met, N opens the next lesson.
 Progress is kept in $XDG_DATA_HOME/nn-tui/lessons.json (~/.local/share by default).";
+
+const DATA_AFTER_HELP: &str = "\
+Examples:
+  nn-tui data --data spiral --noise 0.2 --samples 500 --out spiral.csv
+  nn-tui data --data 'formula:x1*x2 > 0' --noise 0.05 --out rule.csv
+  nn-tui data --data spiral --features x1,x2,x1x2 --out - | head
+
+Columns: the features (with --features, the computed ones), the target (label or y), and
+split: train, validation or test, the part each row falls in for these flags and --seed.
+Rows are written train first, then validation, then test. Loading the file back leaves the
+split column out of the features (and splits by --seed again). The file is written
+atomically.";
 
 const REPLAY_AFTER_HELP: &str = "\
 Examples:
@@ -382,7 +398,9 @@ const STATE_FIELDS: [&str; 20] = [
 /// `nn-tui train`.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
-    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, plane, reg-gauss, sine), mnist,
+    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, spiral4, plane, reg-gauss, sine),
+    /// a formula ('formula:x1*x2 > 0' classifies points of [-6, 6]² by a rule,
+    /// 'formula:reg sin(x1)*cos(x2)' gives them values; --noise blurs them), mnist,
     /// a CSV file with a header row, - for a CSV file on stdin, or a folder of MNIST-format
     /// IDX files. Stdin is read once, to its end, so the splits are still seeded: the same
     /// rows and --seed give the same split as the file would.
@@ -510,6 +528,24 @@ pub struct RunDirArgs {
     /// Record nothing.
     #[arg(long = "no-run-dir")]
     pub no_run_dir: bool,
+}
+
+/// `nn-tui data`.
+#[derive(Debug, Clone, Args)]
+pub struct DataCommandArgs {
+    /// Dataset, as for train: a generator, a formula ('formula:x1*x2 > 0'), mnist, a CSV file,
+    /// - for a CSV file on stdin, or a folder of MNIST-format IDX files.
+    #[arg(long, value_name = "SPEC")]
+    pub data: String,
+    /// How the data is generated and split.
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    /// Input features computed from the columns x1 and x2 of 2-D data, written instead of them.
+    #[arg(long, value_name = "LIST", value_parser = parse_features, help = help(Setting::Features))]
+    pub features: Option<nn_data::Features>,
+    /// The CSV file to write, or - for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `nn-tui dash` (and `nn-tui` alone).

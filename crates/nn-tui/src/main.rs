@@ -8,6 +8,7 @@
 //! failure is reported once, by the lowest rank that has it.
 
 mod completions;
+mod data;
 mod explain;
 mod export;
 mod learn;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         Some(Command::Plot(args)) => plot::run(args),
         Some(Command::Replay(args)) => plot::replay(args),
         Some(Command::Learn(args)) => learn::run(args),
+        Some(Command::Data(args)) => data::run(args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -196,9 +196,13 @@ impl App {
                 vec![]
             }
             Action::CloseOverlay => self.close_overlay(),
+            Action::Quit if crate::drawing::hold_quit(self) => vec![],
             Action::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
+            }
+            Action::ToggleDrawing | Action::WriteData | Action::Draw(_) => {
+                crate::drawing::update(self, action)
             }
         }
     }

@@ -236,7 +236,7 @@ fn d_cycles_within_the_problem_and_p_switches_it() {
     let mut app = app();
     assert_eq!(app.update(Action::CycleDataset), vec![Effect::Restart]);
     assert_eq!(app.settings.dataset, "moons");
-    app.settings.dataset = "blobs".into();
+    app.settings.dataset = "spiral4".into();
     app.update(Action::CycleDataset);
     assert_eq!(app.settings.dataset, "circle");
     assert_eq!(app.view.log.last().unwrap(), "data circle: restarting");
@@ -264,7 +264,9 @@ fn d_cycles_within_the_problem_and_p_switches_it() {
 fn d_cycles_in_the_playground_order() {
     assert_eq!(
         data_sets(Problem::Classification),
-        ["circle", "xor", "gauss", "spiral", "moons", "blobs"]
+        [
+            "circle", "xor", "gauss", "spiral", "moons", "blobs", "spiral4"
+        ]
     );
     assert_eq!(
         data_sets(Problem::Regression),

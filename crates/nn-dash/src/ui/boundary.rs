@@ -142,6 +142,9 @@ fn ring([r, g, b]: [u8; 3]) -> [u8; 3] {
     }
 }
 
+/// Classes the legend shows a glyph for (the colours a drawing or a CSV file gets).
+const LEGEND_CLASSES: usize = 8;
+
 /// The glyph that marks the inspector's sample.
 const MARK: &str = "◎";
 
@@ -212,18 +215,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         (false, true) => (RINGED, "◆"),
         (false, false) => ("▀", "◆"),
     };
-    let mut legend = vec![
-        Span::raw(" "),
-        Span::styled(train_glyph, Style::default().fg(p.point(0))),
-        Span::styled(train_glyph, Style::default().fg(p.point(1))),
-        Span::raw(" train "),
-    ];
+    // One glyph per class in its colour (two for a regression's ends), at most eight.
+    let shown_classes = match s.task {
+        nn_data::Task::Classification { classes } => classes.clamp(2, LEGEND_CLASSES),
+        nn_data::Task::Regression { .. } => 2,
+    };
+    let glyphs = |glyph: &'static str| {
+        (0..shown_classes).map(move |k| Span::styled(glyph, Style::default().fg(p.point(k))))
+    };
+    let mut legend = vec![Span::raw(" ")];
+    legend.extend(glyphs(train_glyph));
+    legend.push(Span::raw(" train "));
     if s.test_points {
-        legend.extend([
-            Span::styled(test_glyph, Style::default().fg(p.point(0))),
-            Span::styled(test_glyph, Style::default().fg(p.point(1))),
-            Span::raw(" test "),
-        ]);
+        legend.extend(glyphs(test_glyph));
+        legend.push(Span::raw(" test "));
     }
     if s.discretize {
         legend.push(Span::styled("discretized ", Style::default().fg(p.dim())));
@@ -383,4 +388,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             );
         }
     }
+    if let Some(extent) = extent {
+        crate::drawing::draw_cursor(frame.buffer_mut(), inner, app, &extent, (w, h, ascii));
+    }
+}
+
+/// The point of the plane under the cell `(column, row)` of the panel at `area`
+/// (a click in drawing mode).
+pub fn point_at(area: Rect, app: &App, column: u16, row: u16) -> Option<(f32, f32)> {
+    let (inner, w, h, per_cell) = geometry(area, app);
+    if !inner.contains(Position::new(column, row)) || w == 0 || h == 0 {
+        return None;
+    }
+    let extent = app.view.points_extent(w, h)?;
+    let u = (f32::from(column - inner.x) + 0.5) / w as f32;
+    let v = (f32::from(row - inner.y) + 0.5) * per_cell as f32 / h as f32;
+    Some((
+        extent.x.0 + u * (extent.x.1 - extent.x.0),
+        extent.y.1 - v * (extent.y.1 - extent.y.0),
+    ))
 }

@@ -11,7 +11,7 @@ use nn_core::{Breakdown, NeuronBreakdown};
 use nn_formula::{BreakdownText, NeuronText, Notation, RuleText, SourceText};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -40,6 +40,8 @@ pub struct Inspection<'a> {
     pub input_names: &'a [String],
     /// Which sample this is, in words (`sample 17 of 240, class 1`).
     pub sample: &'a str,
+    /// Its class's colour, which its line takes (`None`: a regression's sample, dim).
+    pub sample_color: Option<Color>,
     /// The mini-batch the sample would be trained in, if larger than one.
     pub batch: Option<BatchView<'a>>,
     /// Anything that makes the applied step differ from `Δw` (another optimizer, a penalty).
@@ -196,7 +198,9 @@ pub fn lines(
             inspection.sample,
             n.number(b.learning_rate.into()),
         ),
-        dim,
+        inspection
+            .sample_color
+            .map_or(dim, |color| Style::default().fg(color)),
     );
     plain(&mut out, &neuron.sum_formula(n, terms), Style::default());
     plain(
@@ -501,6 +505,7 @@ mod tests {
             name: &name,
             input_names: &names,
             sample: "sample 17 of 240, class 1",
+            sample_color: None,
             batch: Some(BatchView {
                 samples: 10,
                 mean: &mean,
@@ -562,6 +567,7 @@ mod tests {
             name: "2.3",
             input_names: &names,
             sample: "sample 17 of 240, class 1",
+            sample_color: None,
             batch: Some(BatchView {
                 samples: 10,
                 mean: &mean,

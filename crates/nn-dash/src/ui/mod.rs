@@ -176,6 +176,17 @@ pub fn hit(area: Rect, app: &App, column: u16, row: u16) -> Option<Target> {
     boundary::sample_at(boundary, app, column, row).map(Target::Sample)
 }
 
+/// The point of the input plane under the cell `(column, row)`, if the plane is there.
+pub fn plane_point(area: Rect, app: &App, column: u16, row: u16) -> Option<(f32, f32)> {
+    if app.view.overlay.is_some() {
+        return None;
+    }
+    let boundary = areas(area, app)?
+        .boundary
+        .filter(|_| app.settings.is_planar())?;
+    boundary::point_at(boundary, app, column, row)
+}
+
 /// The inspector's view of the selected neuron (the first output if no neuron is
 /// selected) handed to `f`; `None` while there is nothing to inspect.
 fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R) -> Option<R> {
@@ -221,6 +232,7 @@ fn with_inspection<R>(app: &App, f: impl FnOnce(&inspector::Inspection<'_>) -> R
         name: &name,
         input_names: &input_names,
         sample: &view.label,
+        sample_color: view.class.map(|class| app.view.palette.point(class)),
         batch: mean.as_deref().map(|mean| inspector::BatchView {
             samples: view
                 .batch

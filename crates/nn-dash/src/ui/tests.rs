@@ -622,6 +622,24 @@ fn inspector_80x24() {
     );
     assert!(text.contains("more lines"), "{text}");
     assert!(!text.contains("curves"), "{text}");
+    // The sample's line takes its class's colour.
+    let class = app
+        .view
+        .inspection
+        .as_ref()
+        .and_then(|v| v.class)
+        .expect("a class");
+    let buffer = terminal.backend().buffer();
+    let at = (0..buffer.area.height)
+        .find_map(|y| {
+            let row: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            row.find("sample 17")
+                .map(|i| (row[..i].chars().count() as u16, y))
+        })
+        .expect("the sample line");
+    assert_eq!(buffer[at].fg, app.view.palette.point(class));
     assert_snapshot!(terminal.backend());
     // ASCII mode: the inspector in ASCII too, the mark included.
     let mut ascii = planar_app(80, 24, PlotMode::Ascii);
