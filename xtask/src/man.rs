@@ -87,7 +87,7 @@ mod tests {
 
     use super::*;
 
-    const SUBCOMMANDS: [&str; 13] = [
+    const SUBCOMMANDS: [&str; 15] = [
         "dash",
         "train",
         "eval",
