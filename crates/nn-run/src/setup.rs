@@ -54,7 +54,7 @@ impl DataSpec {
             Setting::Data,
             spec,
             format!(
-                "expected one of {}, mnist, a CSV file, - (a CSV file on stdin) or a folder of IDX files",
+                "expected one of {}, mnist, formula:EXPR (e.g. 'formula:x1*x2 > 0'), a CSV file, - (a CSV file on stdin) or a folder of IDX files",
                 GENERATORS.join(", ")
             ),
         )
