@@ -354,3 +354,43 @@ fn halving_trains_less_than_the_grid_and_its_winner_is_the_model_train_trains_al
         "the winner, trained rung by rung, differs from one run of 9 epochs"
     );
 }
+
+/// A formula data set is a data setting like a generator's name: a sweep trains
+/// on it, and the winner's state line names the formula (issue 23 asks formulas
+/// to work wherever a generator does).
+#[test]
+fn a_sweep_trains_on_a_formula_data_set() {
+    let dir = tempdir();
+    let out = run(
+        dir.path(),
+        &[
+            "sweep",
+            "--data",
+            "formula:x1*x2 > 0",
+            "--epochs",
+            "30",
+            "--grid",
+            "lr=0.01,0.03",
+            "--grid",
+            "hidden=8",
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("state line: "))
+        .unwrap_or_else(|| panic!("no state line in:\n{stdout}"));
+    assert!(line.contains("data=formula:x1*x2%20>%200"), "{line}");
+    let winner = stdout
+        .lines()
+        .find(|l| l.starts_with("winner:"))
+        .unwrap_or_else(|| panic!("no winner in:\n{stdout}"));
+    let accuracy: f64 = winner
+        .split("val accuracy ")
+        .nth(1)
+        .and_then(|rest| rest.split('%').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy in {winner}"));
+    assert!(accuracy >= 90.0, "{winner}");
+}
