@@ -8,6 +8,8 @@
 //! uses DejaVu Sans, embedded in the binary: nothing is looked up on the machine,
 //! so a picture renders the same with no system fonts and no display.
 //!
+//! A sweep's trials become a marginal plot per axis ([`marginals()`]).
+//!
 //! A run's history of snapshots becomes an animated GIF ([`replay()`]).
 //!
 //! [`source::Source`] reads what a picture is made from: a model file, or a run
@@ -17,6 +19,7 @@ pub mod boundary;
 pub mod colors;
 pub mod curves;
 pub mod digits;
+pub mod marginals;
 pub mod network;
 pub mod raster;
 pub mod replay;
@@ -28,6 +31,7 @@ use std::path::{Path, PathBuf};
 pub use boundary::{BoundaryOptions, Extent, PlaneArea, boundary};
 pub use curves::{Curve, RunCurves, curves};
 pub use digits::{digits, image_side};
+pub use marginals::{AxisScores, marginals, marginals_size};
 pub use network::network;
 pub use replay::{ReplayOptions, replay, save_replay};
 pub use source::Source;

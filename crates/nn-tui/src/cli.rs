@@ -778,17 +778,18 @@ pub struct WatchArgs {
 /// `nn-tui plot`.
 #[derive(Debug, Clone, Args)]
 pub struct PlotArgs {
-    /// Model files or run directories (several: their curves overlaid).
+    /// Model files or run directories (several: their curves overlaid), or one sweep
+    /// directory (made by `nn-tui sweep`).
     #[arg(value_name = "MODEL_OR_RUNDIR", required = true, num_args = 1..)]
     pub sources: Vec<PathBuf>,
     /// Write the picture here (atomically); its extension picks the format: .png or .svg.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// What to draw; the boundary for one source (the digits for a model of images), the
-    /// curves for several.
+    /// curves for several, the marginals for a sweep (curves: its top trials').
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<PlotKind>,
-    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500; digits 1000x560).
+    /// The picture's size in pixels, WIDTHxHEIGHT (default 800x800; network 1000x600; curves 900x500; digits 1000x560; marginals 320x300 a panel).
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
     /// Show hard classes (or signs) instead of shades of confidence, as the dashboard's `d` key.
@@ -852,6 +853,9 @@ pub enum PlotKind {
     /// For images (MNIST): held-out digits with their predictions, the misclassified
     /// marked, and the confusion matrix.
     Digits,
+    /// For a sweep: per axis, each value's best validation scores over its trials
+    /// (min to max, and their mean).
+    Marginals,
 }
 
 /// `800x600` as `(800, 600)`.

@@ -2,9 +2,11 @@
 //! animated GIF (nn-plot draws them).
 
 use std::io::Write as _;
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use nn_plot::{BoundaryOptions, Format, ReplayOptions, RunCurves, Source};
+use nn_plot::{AxisScores, BoundaryOptions, Format, Picture, ReplayOptions, RunCurves, Source};
+use nn_sweep::TrialScore;
 use nn_tui::{PlotArgs, PlotKind, ReplayArgs};
 
 use crate::{Outcome, setup};
@@ -13,6 +15,17 @@ use crate::{Outcome, setup};
 pub fn run(args: &PlotArgs) -> Result<Outcome> {
     Format::of(&args.out).context("--out")?;
     setup::check_writable_file("--out", &args.out)?;
+    if let Some(sweep) = args.sources.iter().find(|p| is_sweep(p)) {
+        if args.sources.len() > 1 {
+            bail!(
+                "{}: a sweep directory is drawn alone, {} sources were given; its top trials' curves are --kind curves",
+                sweep.display(),
+                args.sources.len()
+            );
+        }
+        let (kind, picture) = sweep_picture(sweep, args)?;
+        return save(args, kind, &picture);
+    }
     let sources = args
         .sources
         .iter()
@@ -31,6 +44,10 @@ pub fn run(args: &PlotArgs) -> Result<Outcome> {
         );
     }
     let picture = match kind {
+        PlotKind::Marginals => bail!(
+            "--kind marginals: draws a sweep directory (made by nn-tui sweep); {} is not one",
+            args.sources[0].display()
+        ),
         PlotKind::Digits => {
             let source = &sources[0];
             let model = source
@@ -110,6 +127,11 @@ pub fn run(args: &PlotArgs) -> Result<Outcome> {
             nn_plot::curves(&runs, width, height, &title)?
         }
     };
+    save(args, kind, &picture)
+}
+
+/// Writes `picture` to `--out` and says so.
+fn save(args: &PlotArgs, kind: PlotKind, picture: &Picture) -> Result<Outcome> {
     picture
         .save(&args.out)
         .with_context(|| format!("--out {}", args.out.display()))?;
@@ -131,7 +153,132 @@ fn kind_name(kind: PlotKind) -> &'static str {
         PlotKind::Network => "network",
         PlotKind::Curves => "curves",
         PlotKind::Digits => "digits",
+        PlotKind::Marginals => "marginals",
     }
+}
+
+/// Whether `path` is a sweep directory (`nn-tui sweep` wrote its `sweep.json`).
+fn is_sweep(path: &Path) -> bool {
+    path.join(nn_sweep::SPEC_FILE).is_file()
+}
+
+/// Trials whose curves `--kind curves` overlays for a sweep: the best few.
+const TOP_TRIALS: usize = 5;
+
+/// A sweep directory drawn as `--kind` says: the marginal plot per axis
+/// (default), or its top trials' curves.
+fn sweep_picture(dir: &Path, args: &PlotArgs) -> Result<(PlotKind, Picture)> {
+    let kind = args.kind.unwrap_or(PlotKind::Marginals);
+    if !matches!(kind, PlotKind::Marginals | PlotKind::Curves) {
+        bail!(
+            "--kind {}: {} is a sweep; expected --kind marginals or curves (or plot one of its trials, {}/{}/t0000)",
+            kind_name(kind),
+            dir.display(),
+            dir.display(),
+            nn_sweep::TRIALS_DIR
+        );
+    }
+    let sweep = nn_sweep::Sweep::open(dir)?;
+    let spec = sweep.spec();
+    let results = nn_sweep::read_results(dir)?;
+    let keys: Vec<String> = spec
+        .axis_keys()
+        .into_iter()
+        .filter(|k| k != "seed")
+        .collect();
+    let standings = nn_sweep::standings(&results, sweep.trials(), spec.folds.unwrap_or(1), &keys);
+    let scored: Vec<&TrialScore> = standings
+        .trials
+        .iter()
+        .filter(|t| t.score.is_some())
+        .collect();
+    if scored.is_empty() {
+        bail!(
+            "{}: no finished trials yet, nothing to plot; nn-tui sweep --resume {} runs them",
+            dir.display(),
+            dir.display()
+        );
+    }
+    let data = spec
+        .base
+        .parse::<nn_run::StateLine>()
+        .map_or_else(|_| dir.display().to_string(), |line| line.data);
+    let accuracy = standings.metric == "accuracy";
+    let picture = if kind == PlotKind::Marginals {
+        if keys.is_empty() {
+            bail!(
+                "{}: the sweep has no axis but seeds; its trials' curves are --kind curves",
+                dir.display()
+            );
+        }
+        let axes: Vec<AxisScores> = keys
+            .iter()
+            .map(|key| {
+                let mut values: Vec<(String, Vec<f64>)> = Vec::new();
+                let mut in_order = scored.clone();
+                in_order.sort_by_key(|t| t.trial);
+                for t in in_order {
+                    let Some(value) = t.axes.get(key) else {
+                        continue;
+                    };
+                    let Some(figure) = (if accuracy { t.accuracy } else { t.loss }) else {
+                        continue;
+                    };
+                    match values.iter_mut().find(|(v, _)| v == value) {
+                        Some((_, scores)) => scores.push(figure),
+                        None => values.push((value.clone(), vec![figure])),
+                    }
+                }
+                AxisScores {
+                    key: key.clone(),
+                    values,
+                }
+            })
+            .collect();
+        let metric = format!("best validation {}", standings.metric);
+        let (width, height) = args
+            .size
+            .unwrap_or_else(|| nn_plot::marginals_size(axes.len()));
+        let title = format!("{data} sweep, {} trials: {metric} by axis", scored.len());
+        nn_plot::marginals(&axes, &metric, width, height, &title)?
+    } else {
+        let top: Vec<&TrialScore> = scored.iter().copied().take(TOP_TRIALS).collect();
+        // The legend names the axes whose values differ among the trials shown.
+        let differing: Vec<&String> = top[0]
+            .axes
+            .keys()
+            .filter(|k| top.iter().any(|t| t.axes.get(*k) != top[0].axes.get(*k)))
+            .collect();
+        let runs = top
+            .iter()
+            .enumerate()
+            .map(|(rank, t)| {
+                let path = dir.join(&t.dir);
+                let source = Source::open(&path).with_context(|| format!("trial {}", t.trial))?;
+                let axes: Vec<String> = differing
+                    .iter()
+                    .filter_map(|k| t.axes.get(*k).map(|v| format!("{k}={v}")))
+                    .collect();
+                let label = if axes.is_empty() {
+                    format!("#{} t{:04}", rank + 1, t.trial)
+                } else {
+                    format!("#{} {}", rank + 1, axes.join(" "))
+                };
+                Ok(RunCurves {
+                    label,
+                    epochs: source.epochs,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let title = format!(
+            "{data} sweep: the top {} of {} trials",
+            runs.len(),
+            scored.len()
+        );
+        let (width, height) = args.size.unwrap_or((900, 500));
+        nn_plot::curves(&runs, width, height, &title)?
+    };
+    Ok((kind, picture))
 }
 
 /// Whether `model` reads square images (MNIST's 784 pixels) rather than a plane or a table.
