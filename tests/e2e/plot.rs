@@ -222,3 +222,94 @@ fn plot_of_an_mnist_run_draws_digits_and_the_confusion_matrix() {
         text(&out.stderr)
     );
 }
+
+/// Whether `pixmap` has a pixel of `rgb` (opaque pictures: premultiplied is plain).
+fn has_colour(pixmap: &nn_plot::raster::Pixmap, rgb: [u8; 3]) -> bool {
+    pixmap.data().chunks(4).any(|p| p[..3] == rgb)
+}
+
+#[test]
+fn plot_of_a_sweep_draws_its_marginals_and_its_top_trials_curves() {
+    let dir = tempdir();
+    let out = run(
+        dir.path(),
+        &[
+            "sweep",
+            "--data",
+            "xor",
+            "--epochs",
+            "5",
+            "--grid",
+            "lr=0.01,0.1",
+            "--grid",
+            "hidden=4,8",
+            "--dir",
+            "sw",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Marginals by default: two panels, the means in the Playground's blue.
+    let out = run(dir.path(), &["plot", "sw", "--out", "m.png"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("m.png: marginals, 730x410 pixels"));
+    let png =
+        nn_plot::raster::Pixmap::decode_png(&std::fs::read(dir.path().join("m.png")).unwrap())
+            .unwrap();
+    assert_eq!((png.width(), png.height()), (730, 410));
+    assert!(has_colour(&png, nn_plot::marginals::MEAN_RGB));
+    let out = run(dir.path(), &["plot", "sw", "--out", "m.svg"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(dir.path().join("m.svg")).unwrap();
+    assert!(nn_plot::raster::rasterize(&svg).is_ok());
+    for text in [
+        "xor sweep, 4 trials",
+        ">lr<",
+        ">hidden<",
+        ">0.01<",
+        ">8<",
+        "(n=2)",
+    ] {
+        assert!(svg.contains(text), "{text} missing");
+    }
+    // The top trials' curves: one colour each, the legend naming their axes.
+    let out = run(
+        dir.path(),
+        &["plot", "sw", "--kind", "curves", "--out", "c.svg"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(dir.path().join("c.svg")).unwrap();
+    let pixmap = nn_plot::raster::rasterize(&svg).unwrap();
+    assert_eq!((pixmap.width(), pixmap.height()), (900, 500));
+    assert!(svg.contains("the top 4 of 4 trials"));
+    assert_eq!(svg.matches(">#").count(), 4, "{svg}");
+    assert!(svg.contains("hidden=8 lr=0.1"));
+    let out = run(
+        dir.path(),
+        &["plot", "sw", "--kind", "curves", "--out", "c.png"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let png =
+        nn_plot::raster::Pixmap::decode_png(&std::fs::read(dir.path().join("c.png")).unwrap())
+            .unwrap();
+    assert_eq!((png.width(), png.height()), (900, 500));
+    assert!(has_colour(&png, nn_plot::colors::class_rgb(0)));
+    // A sweep with no finished trial, and a kind a sweep has not: one line, no file.
+    std::fs::write(dir.path().join("sw/results.jsonl"), "").unwrap();
+    for (args, expected) in [
+        (
+            &["plot", "sw", "--out", "e.png"][..],
+            "sw: no finished trials yet, nothing to plot",
+        ),
+        (
+            &["plot", "sw", "--kind", "boundary", "--out", "e.png"][..],
+            "sw is a sweep; expected --kind marginals or curves",
+        ),
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    assert!(!dir.path().join("e.png").exists());
+}
