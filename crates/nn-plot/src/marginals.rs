@@ -2,7 +2,9 @@
 //! every trial's best validation score (a dot), their range over seeds and
 //! trials (a bar from min to max) and their mean (a larger dot, the means
 //! joined by a line). The panels share one vertical scale, so the axis that
-//! matters is the one whose means move most.
+//! matters is the one whose means move most. A random search's axis, with more
+//! values than slots and all of them numbers, is drawn to scale instead: a dot
+//! per trial at its value (a log scale for a `log:` range).
 
 use crate::boundary::{DIM, INK, RULE};
 use crate::colors::Rgb;
@@ -133,6 +135,11 @@ fn panel(
     if first_in_row {
         svg.vertical_text((left - 52.0, top + ph / 2.0), 13.0, INK, metric);
     }
+    svg.bold((left, top - 8.0), 13.0, Anchor::Start, INK, &axis.key);
+    if let Some(numbers) = numeric(axis) {
+        scatter(svg, &numbers, (y0, y1), area);
+        return;
+    }
     let n = axis.values.len().max(1);
     let slot = pw / n as f32;
     let mut means = Vec::new();
@@ -162,19 +169,13 @@ fn panel(
         }
         let m = mean(&finite);
         means.push((x, to_y(m)));
-        // The last value's label goes left of its dot, inside the frame.
-        let last = j + 1 == axis.values.len() && j > 0;
-        let (dx, anchor) = if last {
-            (-9.0, Anchor::End)
-        } else {
-            (9.0, Anchor::Start)
-        };
+        // The mean under the value's name, clear of the dots and the line.
         svg.text(
-            (x + dx, to_y(m) - 6.0),
+            (x, top + ph + 31.0),
             11.0,
-            anchor,
+            Anchor::Middle,
             DIM,
-            &format!("{m:.3} (n={})", finite.len()),
+            &format!("mean {m:.3}, n={}", finite.len()),
         );
     }
     if means.len() > 1 {
@@ -183,7 +184,71 @@ fn panel(
     for &p in &means {
         svg.circle(p, 5.5, Some(MEAN_RGB), Some(([255, 255, 255], 1.2)));
     }
-    svg.bold((left, top - 8.0), 13.0, Anchor::Start, INK, &axis.key);
+}
+
+/// Values past which a numeric axis is drawn to scale rather than one slot a value.
+const MOST_SLOTS: usize = 12;
+
+/// A random search's axis (more values than slots, all numbers): `(value, score)`
+/// of each trial.
+fn numeric(axis: &AxisScores) -> Option<Vec<(f64, f64)>> {
+    if axis.values.len() <= MOST_SLOTS {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (value, scores) in &axis.values {
+        let x: f64 = value.parse().ok()?;
+        out.extend(scores.iter().filter(|s| s.is_finite()).map(|&s| (x, s)));
+    }
+    Some(out)
+}
+
+/// Each trial as a dot at its value, on a log scale when the values are positive
+/// and span a factor of 20 or more (a `log:` range).
+fn scatter(svg: &mut Svg, points: &[(f64, f64)], (y0, y1): (f64, f64), area: (f32, f32, f32, f32)) {
+    let (left, top, pw, ph) = area;
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &(x, _)| {
+            (lo.min(x), hi.max(x))
+        });
+    let log = lo > 0.0 && hi / lo >= 20.0;
+    let scale = |x: f64| if log { x.log10() } else { x };
+    let (x0, x1) = (scale(lo), scale(hi));
+    let pad = ((x1 - x0) * 0.05).max(1e-9);
+    let (x0, x1) = (x0 - pad, x1 + pad);
+    let to_x = |x: f64| left + ((scale(x) - x0) / (x1 - x0)) as f32 * pw;
+    let to_y = |v: f64| top + ((y1 - v) / (y1 - y0)) as f32 * ph;
+    let xs: Vec<f64> = if log {
+        (x0.ceil() as i32..=x1.floor() as i32)
+            .map(|e| 10f64.powi(e))
+            .collect()
+    } else {
+        ticks(x0, x1, 4)
+    };
+    let step = if xs.len() > 1 { xs[1] - xs[0] } else { 1.0 };
+    for &t in &xs {
+        let x = to_x(t);
+        svg.line((x, top), (x, top + ph), RULE, 0.6);
+        let label = if log {
+            format!("{t}")
+        } else {
+            tick_label(t, step)
+        };
+        svg.text((x, top + ph + 17.0), 12.0, Anchor::Middle, INK, &label);
+    }
+    for &(x, s) in points {
+        svg.circle((to_x(x), to_y(s)), 3.5, Some(MEAN_RGB), None);
+    }
+    if log {
+        svg.text(
+            (left + pw, top + ph + 34.0),
+            11.0,
+            Anchor::End,
+            DIM,
+            "log scale",
+        );
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +298,30 @@ mod tests {
             .collect();
         assert_eq!(circles.len(), 4);
         assert!(circles[1].1 < circles[0].1, "{circles:?}");
-        assert!(picture.svg.contains("0.950 (n=2)"));
+        assert!(picture.svg.contains("mean 0.950, n=2"));
+    }
+
+    #[test]
+    fn a_random_axis_of_many_numbers_is_drawn_to_scale() {
+        let lr = AxisScores {
+            key: "lr".into(),
+            values: (0..20)
+                .map(|i| {
+                    (
+                        format!("{}", 1e-4 * 1.5f64.powi(i)),
+                        vec![0.5 + 0.02 * f64::from(i)],
+                    )
+                })
+                .collect(),
+        };
+        let picture = marginals(&[lr], "validation accuracy", 500, 410, "xor").unwrap();
+        assert!(picture.svg.contains("log scale"));
+        assert!(picture.svg.contains(">0.001<"));
+        assert!(!picture.svg.contains("mean "), "no per-value means");
+        assert_eq!(
+            picture.svg.matches(&crate::colors::hex(MEAN_RGB)).count(),
+            21
+        );
     }
 
     #[test]

@@ -229,6 +229,14 @@ fn sweep_picture(dir: &Path, args: &PlotArgs) -> Result<(PlotKind, Picture)> {
                         None => values.push((value.clone(), vec![figure])),
                     }
                 }
+                // Numbers left to right in order (a grid may list them in any order).
+                let numbers: Option<Vec<f64>> =
+                    values.iter().map(|(v, _)| v.parse().ok()).collect();
+                if let Some(numbers) = numbers {
+                    let mut paired: Vec<_> = numbers.into_iter().zip(values).collect();
+                    paired.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    values = paired.into_iter().map(|(_, v)| v).collect();
+                }
                 AxisScores {
                     key: key.clone(),
                     values,
