@@ -88,7 +88,7 @@ pub fn marginals(
     if pw < 100.0 || ph < 80.0 {
         let (mw, mh) = marginals_size(axes.len());
         return Err(PlotError::Unsuitable(format!(
-            "{width}x{height} pixels is too small for {} panels; expected at least {mw}x{mh}",
+            "{width}x{height} pixels is too small for {} panels; expected about {mw}x{mh} (the default)",
             axes.len()
         )));
     }
