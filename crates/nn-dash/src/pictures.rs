@@ -1,0 +1,107 @@
+//! The `S` key: what is on screen saved into the run directory (else the
+//! current folder) — the screen as SVG, the boundary and the network as PNG
+//! (drawn by nn-plot) — under the first number none of them uses yet, and the
+//! log line that says where they went (with an `scp` line over SSH).
+
+use std::path::{Path, PathBuf};
+
+use nn_core::Network;
+use nn_plot::BoundaryOptions;
+use nn_plot::source::Points;
+use nn_train::{Model, TrainData, model_info};
+use ratatui::buffer::Buffer;
+
+/// The three files of one save: `screen-NNN.svg`, `boundary-NNN.png`, `network-NNN.png`.
+pub fn names(dir: &Path, number: u32) -> [PathBuf; 3] {
+    [
+        dir.join(format!("screen-{number:03}.svg")),
+        dir.join(format!("boundary-{number:03}.png")),
+        dir.join(format!("network-{number:03}.png")),
+    ]
+}
+
+/// The first number from 1 whose three files are all free in `dir`.
+pub fn free_number(dir: &Path) -> u32 {
+    (1..)
+        .find(|&k| names(dir, k).iter().all(|p| !p.exists()))
+        .unwrap_or(1)
+}
+
+/// Over SSH (`SSH_CONNECTION` set), how to fetch `dir` from this machine:
+/// `scp user@host:/abs/dir/screen-001.svg .`-style, for a file pattern.
+fn scp_hint(dir: &Path, pattern: &str) -> Option<String> {
+    std::env::var_os("SSH_CONNECTION")?;
+    let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".into());
+    Some(format!(
+        "scp '{user}@{host}:{}' .",
+        dir.join(pattern).display()
+    ))
+}
+
+/// Saves the screen `buffer`, and the boundary and network of `network` trained
+/// on `data`, into `dir` (the current folder if `None`); returns the log line.
+pub fn save(dir: Option<&Path>, buffer: &Buffer, network: Option<&Network>, data: &TrainData) -> String {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    // The absolute folder, for the log line and scp (the folder may be relative).
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let number = free_number(&dir);
+    let [screen, boundary, network_png] = names(&dir, number);
+    let svg = crate::screen_svg::buffer_svg(buffer);
+    if let Err(e) = nn_atomic_write::write_atomically(&screen, svg.as_bytes()) {
+        return format!("could not save the screen to {}: {e}", screen.display());
+    }
+    let mut saved = vec![file_name(&screen)];
+    let mut problems = Vec::new();
+    match network {
+        None => problems.push("no network yet to draw".to_string()),
+        Some(net) => {
+            let model = Model {
+                network: net.clone(),
+                info: model_info(data),
+                normalization: data.normalization.clone(),
+                features: data.features.clone(),
+            };
+            let points = Points::of(data, data.train.name().to_string());
+            let title = data.train.name().to_string();
+            for (path, width, height) in [(&boundary, 800, 800), (&network_png, 1000, 600)] {
+                let options = BoundaryOptions {
+                    width,
+                    height,
+                    discretize: false,
+                    title: title.clone(),
+                };
+                let picture = if path == &boundary {
+                    nn_plot::boundary(&model, &points, &options)
+                } else {
+                    nn_plot::network(&model, &points, &options)
+                };
+                match picture.and_then(|p| p.save(path)) {
+                    Ok(()) => saved.push(file_name(path)),
+                    Err(e) => problems.push(format!("{}: {e}", file_name(path))),
+                }
+            }
+        }
+    }
+    let mut line = format!("saved {} in {}", saved.join(", "), dir.display());
+    if !problems.is_empty() {
+        line.push_str(&format!(" (not drawn: {})", problems.join("; ")));
+    }
+    if let Some(scp) = scp_hint(&dir, &format!("*-{number:03}.*")) {
+        line.push_str(&format!("; fetch with {scp}"));
+    }
+    line
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
