@@ -272,7 +272,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         label: "S",
-        help: "save screen (SVG), boundary, network (PNG)",
+        help: "save the screen and pictures",
         hint: None,
         keys: &[(Char('S'), Action::SavePictures)],
     },

@@ -27,8 +27,8 @@ pub fn free_number(dir: &Path) -> u32 {
         .unwrap_or(1)
 }
 
-/// Over SSH (`SSH_CONNECTION` set), how to fetch `dir` from this machine:
-/// `scp user@host:/abs/dir/screen-001.svg .`-style, for a file pattern.
+/// Over SSH (`SSH_CONNECTION` set), how to fetch `pattern` in `dir` from this
+/// machine: `scp 'user@host:/abs/dir/*-001.*' .`.
 fn scp_hint(dir: &Path, pattern: &str) -> Option<String> {
     std::env::var_os("SSH_CONNECTION")?;
     let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
@@ -38,15 +38,23 @@ fn scp_hint(dir: &Path, pattern: &str) -> Option<String> {
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "host".into());
-    Some(format!(
-        "scp '{user}@{host}:{}' .",
-        dir.join(pattern).display()
-    ))
+    Some(scp_line(&user, &host, &dir.join(pattern)))
+}
+
+/// The `scp` command that copies `path` on `user@host` into the current folder.
+fn scp_line(user: &str, host: &str, path: &Path) -> String {
+    format!("scp '{user}@{host}:{}' .", path.display())
 }
 
 /// Saves the screen `buffer`, and the boundary and network of `network` trained
-/// on `data`, into `dir` (the current folder if `None`); returns the log line.
-pub fn save(dir: Option<&Path>, buffer: &Buffer, network: Option<&Network>, data: &TrainData) -> String {
+/// on `data`, into `dir` (the current folder if `None`); returns the log lines:
+/// what was saved where, then over SSH how to fetch it (the line left showing).
+pub fn save(
+    dir: Option<&Path>,
+    buffer: &Buffer,
+    network: Option<&Network>,
+    data: &TrainData,
+) -> Vec<String> {
     let dir = match dir {
         Some(d) => d.to_path_buf(),
         None => PathBuf::from("."),
@@ -57,7 +65,10 @@ pub fn save(dir: Option<&Path>, buffer: &Buffer, network: Option<&Network>, data
     let [screen, boundary, network_png] = names(&dir, number);
     let svg = crate::screen_svg::buffer_svg(buffer);
     if let Err(e) = nn_atomic_write::write_atomically(&screen, svg.as_bytes()) {
-        return format!("could not save the screen to {}: {e}", screen.display());
+        return vec![format!(
+            "could not save the screen to {}: {e}",
+            screen.display()
+        )];
     }
     let mut saved = vec![file_name(&screen)];
     let mut problems = Vec::new();
@@ -91,17 +102,40 @@ pub fn save(dir: Option<&Path>, buffer: &Buffer, network: Option<&Network>, data
             }
         }
     }
-    let mut line = format!("saved {} in {}", saved.join(", "), dir.display());
+    let mut lines = vec![format!("saved {} in {}", saved.join(" "), dir.display())];
     if !problems.is_empty() {
-        line.push_str(&format!(" (not drawn: {})", problems.join("; ")));
+        lines.push(format!("not drawn: {}", problems.join("; ")));
     }
     if let Some(scp) = scp_hint(&dir, &format!("*-{number:03}.*")) {
-        line.push_str(&format!("; fetch with {scp}"));
+        lines.push(format!("fetch: {scp}"));
     }
-    line
+    lines
 }
 
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_number_is_the_first_free_for_all_three() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_number(dir.path()), 1);
+        std::fs::write(dir.path().join("network-001.png"), b"").unwrap();
+        assert_eq!(free_number(dir.path()), 2);
+        std::fs::write(dir.path().join("screen-002.svg"), b"").unwrap();
+        assert_eq!(free_number(dir.path()), 3);
+    }
+
+    #[test]
+    fn the_scp_line_names_user_host_and_absolute_path() {
+        assert_eq!(
+            scp_line("ann", "box", Path::new("/runs/gauss-1/*-003.*")),
+            "scp 'ann@box:/runs/gauss-1/*-003.*' ."
+        );
+    }
 }

@@ -735,13 +735,14 @@ impl Runtime {
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(area.width, area.height));
         let Ok(frame) = terminal.draw(|frame| ui::draw(frame, &self.app));
         let buffer = frame.buffer.clone();
-        let line = crate::pictures::save(
+        for line in crate::pictures::save(
             self.options.run_dir.as_deref(),
             &buffer,
             self.app.network.as_deref(),
             &self.data,
-        );
-        self.app.log(line);
+        ) {
+            self.app.log(line);
+        }
     }
 
     /// The state line of the run as it stands (with the changes made by keys since it started).

@@ -1,8 +1,8 @@
 //! A ratatui buffer as an SVG document: every cell's symbol in a monospace
 //! font on its background, in the colours (true colour, the 256 indexed ones,
 //! the named ones) and weight the terminal shows, so a saved screen reads as it
-//! looked. Runs of cells in one style become one `<text>` stretched to exactly
-//! their cells (`textLength`), so columns line up whatever font renders it.
+//! looked. Runs of cells in one style become one `<text>` whose characters are
+//! each placed at their cell, so columns line up whatever font renders it.
 
 use std::fmt::Write as _;
 
@@ -98,16 +98,14 @@ fn hex([r, g, b]: [u8; 3]) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-fn escape(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            // Control characters are not allowed in XML; a cell never means one.
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
+fn escape(c: char, out: &mut String) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        // Control characters are not allowed in XML; a cell never means one.
+        c if c.is_control() => out.push(' '),
+        c => out.push(c),
     }
 }
 
@@ -176,17 +174,21 @@ pub fn buffer_svg(buffer: &Buffer) -> String {
                 .rev()
                 .find(|&i| !blank(cells[i]))
                 .map_or(start + 1, |i| i + 1);
+            // Each character at its own cell (an `x` each): columns line up whatever
+            // the font's advances; the cell after a wide character holds none.
             let mut text = String::new();
-            for cell in &cells[start..end] {
-                // The cell after a wide character holds nothing; the wide one spans both.
-                escape(cell.symbol(), &mut text);
+            let mut xs = Vec::new();
+            for (column, cell) in (start..end).zip(&cells[start..end]) {
+                for c in cell.symbol().chars() {
+                    escape(c, &mut text);
+                    xs.push((column as u32 * CELL_WIDTH).to_string());
+                }
             }
             let weight = if bold { r#" font-weight="bold""# } else { "" };
             let _ = write!(
                 out,
-                r#"<text x="{}" y="{baseline}" textLength="{}" lengthAdjust="spacingAndGlyphs" fill="{}"{weight}>{text}</text>"#,
-                start as u32 * CELL_WIDTH,
-                (end - start) as u32 * CELL_WIDTH,
+                r#"<text xml:space="preserve" x="{}" y="{baseline}" fill="{}"{weight}>{text}</text>"#,
+                xs.join(" "),
                 hex(fg)
             );
             start = end;
@@ -231,11 +233,14 @@ mod tests {
             .expect("the first row's text, escaped and read back");
         assert_eq!(hi.attribute("fill"), Some("#ff0000"));
         assert_eq!(hi.attribute("font-weight"), Some("bold"));
-        assert_eq!(hi.attribute("x"), Some("0"));
-        assert_eq!(hi.attribute("textLength"), Some("54"), "six cells");
+        assert_eq!(hi.attribute("x"), Some("0 9 18 27 36 45"), "a cell each");
         let x = texts.iter().find(|t| t.text() == Some("x")).unwrap();
         assert_eq!(x.attribute("x"), Some("27"), "in the fourth column");
-        assert_eq!(x.attribute("fill"), Some("#d0d0d0"), "the default text colour");
+        assert_eq!(
+            x.attribute("fill"),
+            Some("#d0d0d0"),
+            "the default text colour"
+        );
         assert_eq!(x.attribute("font-weight"), None);
         // Indexed colour 21 is the cube's pure blue.
         let blue = root
