@@ -288,9 +288,12 @@ fn capital_s_saves_the_screen_boundary_and_network_into_the_run_directory() {
     tmux.wait_for("the log line", long, |s| s.contains(&line));
     let svg = std::fs::read_to_string(run.join("screen-001.svg")).unwrap();
     assert!(svg.starts_with("<svg"), "{svg:.80}");
-    // The screen as it was: the state in its cells, the first column at x 0.
-    assert!(svg.contains(r#"x="0 9 18 27 36 45 54""#), "{svg:.400}");
-    assert!(svg.contains("RUNNING"), "{svg:.400}");
+    // The screen as it was: the run state in bold in the top row, a cell (9 px) a letter.
+    assert!(
+        svg.contains(r#"x="9 18 27 36 45 54 63" y="14""#)
+            && svg.contains(r#"bold">RUNNING</text>"#),
+        "{svg:.400}"
+    );
     for png in ["boundary-001.png", "network-001.png"] {
         let bytes = std::fs::read(run.join(png)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{png}");
