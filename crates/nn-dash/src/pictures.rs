@@ -20,11 +20,13 @@ pub fn names(dir: &Path, number: u32) -> [PathBuf; 3] {
     ]
 }
 
-/// The first number from 1 whose three files are all free in `dir`.
+/// The first number from 1 whose three files are all free in `dir` (a million
+/// saves in one folder would take the last).
 pub fn free_number(dir: &Path) -> u32 {
-    (1..)
+    const LAST: u32 = 1_000_000;
+    (1..LAST)
         .find(|&k| names(dir, k).iter().all(|p| !p.exists()))
-        .unwrap_or(1)
+        .unwrap_or(LAST)
 }
 
 /// Over SSH (`SSH_CONNECTION` set), how to fetch `pattern` in `dir` from this
