@@ -727,7 +727,8 @@ impl Runtime {
     }
 
     /// Saves what is on screen (drawn afresh at the terminal's size) and the
-    /// pictures of the current network; the log line says where.
+    /// pictures of the current network into the run's folder (the current one if
+    /// it records none); the log line says where.
     fn save_pictures(&mut self) {
         let area = self.screen;
         // The test backend cannot fail (its error type is `Infallible`).
@@ -735,8 +736,10 @@ impl Runtime {
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(area.width, area.height));
         let Ok(frame) = terminal.draw(|frame| ui::draw(frame, &self.app));
         let buffer = frame.buffer.clone();
+        // The run's folder: the one recorded into, else the one watched.
+        let watched = self.app.watch.as_ref().map(|w| PathBuf::from(&w.dir));
         for line in crate::pictures::save(
-            self.options.run_dir.as_deref(),
+            self.options.run_dir.as_deref().or(watched.as_deref()),
             &buffer,
             self.app.network.as_deref(),
             &self.data,
