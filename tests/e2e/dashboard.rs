@@ -264,3 +264,48 @@ fn pass_on_slowly(rate: u64) {
         }
     }
 }
+
+#[test]
+fn capital_s_saves_the_screen_boundary_and_network_into_the_run_directory() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempdir();
+    // Wide enough for the whole log line.
+    let tmux = Tmux::start("save-pictures", 160, 30, dir.path());
+    tmux.send(&[
+        &format!("{BIN} --data gauss --run-dir run; echo EXIT=$?"),
+        "Enter",
+    ]);
+    let long = Duration::from_secs(20);
+    tmux.wait_for("the dashboard", long, |s| s.contains("RUNNING"));
+    tmux.send(&["S"]);
+    let run = std::fs::canonicalize(dir.path().join("run")).unwrap();
+    let line = format!(
+        "saved screen-001.svg boundary-001.png network-001.png in {}",
+        run.display()
+    );
+    tmux.wait_for("the log line", long, |s| s.contains(&line));
+    let svg = std::fs::read_to_string(run.join("screen-001.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg:.80}");
+    // The screen as it was: the run state in bold in the top row, a cell (9 px) a letter.
+    assert!(
+        svg.contains(r#"x="9 18 27 36 45 54 63" y="14""#)
+            && svg.contains(r#"bold">RUNNING</text>"#),
+        "{svg:.400}"
+    );
+    for png in ["boundary-001.png", "network-001.png"] {
+        let bytes = std::fs::read(run.join(png)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{png}");
+        assert!(bytes.len() > 10_000, "{png}: {} bytes", bytes.len());
+    }
+    // No temporary files left beside them.
+    let names: Vec<String> = std::fs::read_dir(&run)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("-001"))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    tmux.send(&["q"]);
+    tmux.wait_for("the exit", long, |s| s.contains("EXIT=0"));
+}

@@ -105,6 +105,8 @@ pub enum Action {
     ToggleDrawing,
     /// `w`: write the data on screen as CSV (the drawing, in drawing mode).
     WriteData,
+    /// `S`: save the screen (SVG), the boundary and the network (PNG) into the run directory.
+    SavePictures,
     /// A key or click of drawing mode (see `crate::drawing`).
     Draw(crate::drawing::DrawAction),
 }
@@ -121,6 +123,7 @@ impl Action {
             | Action::Hover(_)
             | Action::Click(Target::Link(_))
             | Action::ToggleTestPoints
+            | Action::SavePictures
             | Action::ToggleDiscretize
             | Action::ToggleStateLine
             | Action::ToggleHelp
@@ -148,4 +151,6 @@ pub enum Effect {
     TrainOnDrawing,
     /// Write the data on screen (or the drawing) as CSV.
     WriteData,
+    /// Save the screen and the pictures of the network (see `crate::pictures`).
+    SavePictures,
 }

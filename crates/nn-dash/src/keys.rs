@@ -271,6 +271,12 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('s'), Action::Save)],
     },
     Binding {
+        label: "S",
+        help: "save the screen and pictures",
+        hint: None,
+        keys: &[(Char('S'), Action::SavePictures)],
+    },
+    Binding {
         label: "D",
         help: "draw points (1-8, x, C)",
         hint: Some("D draw"),

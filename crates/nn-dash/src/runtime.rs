@@ -72,6 +72,8 @@ struct Runtime {
     workspace: Workspace,
     /// How a lesson ended (`N`: the next one).
     lesson_end: LessonEnd,
+    /// The terminal's area as last drawn (what `S` saves).
+    screen: Rect,
 }
 
 /// A lesson to run, and what to do when its goal is met (keep the progress).
@@ -141,6 +143,7 @@ fn run_with(
         started: Instant::now(),
         workspace: Workspace::new(),
         lesson_end: LessonEnd::Quit,
+        screen: Rect::new(0, 0, 80, 24),
     };
     // Fails before the terminal is touched if the configuration does not fit the data.
     rt.start(paused)?;
@@ -208,6 +211,7 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), Da
         started: Instant::now(),
         workspace: Workspace::new(),
         lesson_end: LessonEnd::Quit,
+        screen: Rect::new(0, 0, 80, 24),
     };
     rt.set_points();
     // Everything written so far, before the terminal is touched.
@@ -722,6 +726,28 @@ impl Runtime {
         self.app.log(message);
     }
 
+    /// Saves what is on screen (drawn afresh at the terminal's size) and the
+    /// pictures of the current network into the run's folder (the current one if
+    /// it records none); the log line says where.
+    fn save_pictures(&mut self) {
+        let area = self.screen;
+        // The test backend cannot fail (its error type is `Infallible`).
+        let Ok(mut terminal) =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(area.width, area.height));
+        let Ok(frame) = terminal.draw(|frame| ui::draw(frame, &self.app));
+        let buffer = frame.buffer.clone();
+        // The run's folder: the one recorded into, else the one watched.
+        let watched = self.app.watch.as_ref().map(|w| PathBuf::from(&w.dir));
+        for line in crate::pictures::save(
+            self.options.run_dir.as_deref().or(watched.as_deref()),
+            &buffer,
+            self.app.network.as_deref(),
+            &self.data,
+        ) {
+            self.app.log(line);
+        }
+    }
+
     /// The state line of the run as it stands (with the changes made by keys since it started).
     fn state_line(&self) -> String {
         let Some(config) = &self.config else {
@@ -772,6 +798,7 @@ impl Runtime {
                     fresh = true;
                 }
                 Effect::WriteData => self.write_data(),
+                Effect::SavePictures => self.save_pictures(),
             }
         }
         self.app.view.state_line = self.state_line();
@@ -861,6 +888,7 @@ impl Runtime {
 
             // Pictures from the latest weights, a few times per second.
             let area = Rect::new(0, 0, size.width, size.height);
+            self.screen = area;
             let now = Instant::now();
             if network_changed && last_plane.is_none_or(|t| now - t >= PLANE_EVERY) {
                 self.compute_pictures(area, &mut extent);

@@ -32,7 +32,7 @@ pub use error::TrainError;
 pub use health::{Stall, UnitTrouble};
 pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
-pub use model::{Model, PredictScratch};
+pub use model::{Model, PredictScratch, model_info};
 pub use reduction::{BatchShards, GradientReduction, ShardView};
 pub use sample::{Desired, SampleError, SamplePart};
 pub use shards::useful_threads;

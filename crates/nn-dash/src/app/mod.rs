@@ -191,6 +191,7 @@ impl App {
                 self.log(format!("saving the model to {}", path.display()));
                 vec![Effect::Send(Command::SaveModel(path))]
             }
+            Action::SavePictures => vec![Effect::SavePictures],
             Action::ToggleHelp => {
                 self.view.toggle(Overlay::Help);
                 vec![]
