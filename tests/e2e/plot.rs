@@ -313,3 +313,17 @@ fn plot_of_a_sweep_draws_its_marginals_and_its_top_trials_curves() {
     }
     assert!(!dir.path().join("e.png").exists());
 }
+
+/// A missing folder is one line that quotes the system's reason once (the run folder's
+/// error prints its source, and the causes after it must not say it again).
+#[test]
+fn a_missing_run_folder_is_one_line_saying_why_once() {
+    let dir = tempdir();
+    let out = run(dir.path(), &["plot", "no-such-run", "--out", "x.png"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: no-such-run: "), "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+    assert!(!dir.path().join("x.png").exists());
+}

@@ -124,8 +124,24 @@ fn render(e: &anyhow::Error) -> String {
             Some(value) => format!("{} {value}: {}", nn_tui::flag(s.setting), s.problem),
             None => format!("{}: {}", nn_tui::flag(s.setting), s.problem),
         },
-        None => format!("{e:#}"),
+        None => with_causes(e),
     }
+}
+
+/// The error and its causes, joined by ": " as anyhow's `{:#}` does, but without a cause
+/// the message before it already quotes (errors that print their source, such as a run
+/// folder's `path: what the system said`, would otherwise say it twice).
+fn with_causes(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let cause = cause.to_string();
+        if text.is_empty() {
+            text = cause;
+        } else if !text.ends_with(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 fn one_line(text: &str) -> String {
