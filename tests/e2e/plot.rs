@@ -267,7 +267,7 @@ fn plot_of_a_sweep_draws_its_marginals_and_its_top_trials_curves() {
         ">hidden<",
         ">0.01<",
         ">8<",
-        ", n=2<",
+        ">n=2<",
     ] {
         assert!(svg.contains(text), "{text} missing");
     }

@@ -169,13 +169,21 @@ fn panel(
         }
         let m = mean(&finite);
         means.push((x, to_y(m)));
-        // The mean under the value's name, clear of the dots and the line.
+        // The mean and the count under the value's name, clear of the dots and the line,
+        // on two short lines so that neighbouring values' captions do not run together.
         svg.text(
             (x, top + ph + 31.0),
             11.0,
             Anchor::Middle,
             DIM,
-            &format!("mean {m:.3}, n={}", finite.len()),
+            &format!("mean {m:.3}"),
+        );
+        svg.text(
+            (x, top + ph + 44.0),
+            11.0,
+            Anchor::Middle,
+            DIM,
+            &format!("n={}", finite.len()),
         );
     }
     if means.len() > 1 {
@@ -298,7 +306,8 @@ mod tests {
             .collect();
         assert_eq!(circles.len(), 4);
         assert!(circles[1].1 < circles[0].1, "{circles:?}");
-        assert!(picture.svg.contains("mean 0.950, n=2"));
+        assert!(picture.svg.contains(">mean 0.950<"));
+        assert!(picture.svg.contains(">n=2<"));
     }
 
     #[test]
