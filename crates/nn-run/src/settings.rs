@@ -67,6 +67,15 @@ impl SettingRow {
             DefaultValue::Derived => None,
         }
     }
+
+    /// Its default when the same for every run (`None`: per purpose, or derived), as
+    /// text: what a flag's `[default: ...]` shows and parses.
+    pub fn fixed_default(&self) -> Option<String> {
+        match self.default {
+            DefaultValue::Fixed(text) => Some(text()),
+            DefaultValue::PerPurpose(_) | DefaultValue::Derived => None,
+        }
+    }
 }
 
 /// Every setting of a run, in the order a state line writes them.

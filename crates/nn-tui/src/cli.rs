@@ -2,10 +2,11 @@
 //! (data, network, training), and the subcommands that combine them.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_core::{Activation, Loss, ModelAssumptions};
-use nn_run::{DataOptions, OptimizerChoice, Purpose, ScheduleChoice, TrainRequest};
+use nn_run::{OptimizerChoice, Purpose, SETTINGS, ScheduleChoice};
 use nn_train::Setting;
 
 const ABOUT: &str =
@@ -171,7 +172,7 @@ Install, for example:
   zsh   nn-tui completions zsh > ~/.zfunc/_nn-tui   (with fpath+=(~/.zfunc) before compinit)
   fish  nn-tui completions fish > ~/.config/fish/completions/nn-tui.fish";
 
-/// `train --help`'s closing text: the defaults, read from nn-train's one table.
+/// `train --help`'s closing text: the defaults, read from nn-run's one table.
 fn train_after_help() -> String {
     format!(
         "{}\n\n\
@@ -225,7 +226,7 @@ fn defaults_text(purpose: Purpose) -> String {
     )
 }
 
-/// The flag that sets `setting` (from nn-train's table of settings, [`nn_run::SETTINGS`]).
+/// The flag that sets `setting` (from the table of settings, [`nn_run::SETTINGS`]).
 pub fn flag(setting: Setting) -> &'static str {
     nn_run::flag_of(setting)
 }
@@ -237,10 +238,46 @@ fn help(setting: Setting) -> &'static str {
 
 /// The help text of `setting` and its fixed default, for a flag clap shows no default for.
 fn help_and_default(setting: Setting) -> String {
-    let default = nn_run::row(setting)
-        .default_for(Purpose::Headless, 2)
-        .expect("a fixed default");
-    format!("{} [default: {default}]", help(setting))
+    format!("{} [default: {}]", help(setting), table_default(setting))
+}
+
+/// The fixed default of `setting` in the table, as the text clap parses for an
+/// absent flag (and `--help` shows): the flags hold no defaults of their own.
+pub fn table_default(setting: Setting) -> &'static str {
+    static TEXTS: LazyLock<Vec<(Setting, String)>> = LazyLock::new(|| {
+        SETTINGS
+            .iter()
+            .filter_map(|row| Some((row.setting, row.fixed_default()?)))
+            .collect()
+    });
+    TEXTS
+        .iter()
+        .find(|(s, _)| *s == setting)
+        .map(|(_, text)| text.as_str())
+        .unwrap_or_else(|| panic!("{setting:?} has a fixed default in nn_run::SETTINGS"))
+}
+
+/// The flags a state line defines, which `--state` therefore replaces (as clap's
+/// argument ids): the flag of every row with a state-line key, but the speed (a
+/// line's pace only fills in what `--speed` does not give), and `--layers`, the
+/// other way to give the network's shape.
+fn state_fields() -> impl Iterator<Item = &'static str> {
+    static IDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut ids: Vec<String> = Vec::new();
+        let rows = SETTINGS
+            .iter()
+            .filter(|row| row.key.is_some() && row.setting != Setting::Speed)
+            .chain([nn_run::row(Setting::Layers)]);
+        for flag in rows.filter_map(|row| row.flag) {
+            let id = flag.trim_start_matches("--").replace('-', "_");
+            // --seed sets both seeds: one id.
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    });
+    IDS.iter().map(String::as_str)
 }
 
 fn parse_speed(text: &str) -> Result<nn_run::Pace, String> {
@@ -259,7 +296,7 @@ fn parse_features(list: &str) -> Result<nn_data::Features, String> {
 #[command(next_help_heading = "Data")]
 pub struct DataArgs {
     /// Samples to generate (generators only).
-    #[arg(long, value_name = "N", default_value_t = DataOptions::default().samples,
+    #[arg(long, value_name = "N", default_value = table_default(Setting::Samples),
           help = help(Setting::Samples))]
     pub samples: usize,
     /// Generator noise.
@@ -270,14 +307,14 @@ pub struct DataArgs {
     pub val_split: Option<f32>,
     /// Fraction held out for testing.
     #[arg(long = "test-split", value_name = "F", help = help(Setting::TestFraction),
-          default_value_t = DataOptions::default().test_fraction)]
+          default_value = table_default(Setting::TestFraction))]
     pub test_split: f32,
     /// CSV target column (default: `label`, else the last column).
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
     /// Seed for data generation, splits, initial weights and shuffling.
     #[arg(long, value_name = "N", help = help(Setting::Seed),
-          default_value_t = DataOptions::default().seed)]
+          default_value = table_default(Setting::Seed))]
     pub seed: u64,
 }
 
@@ -329,17 +366,17 @@ pub struct TrainingArgs {
     pub weight_decay: Option<f32>,
     /// L1 penalty on all parameters.
     #[arg(long, value_name = "F", help = help(Setting::L1),
-          default_value_t = TrainRequest::default().l1)]
+          default_value = table_default(Setting::L1))]
     pub l1: f32,
     /// L2 penalty on all parameters.
     #[arg(long, value_name = "F", help = help(Setting::L2),
-          default_value_t = TrainRequest::default().l2)]
+          default_value = table_default(Setting::L2))]
     pub l2: f32,
     /// Clip the gradient's global norm to this value.
     #[arg(long, value_name = "F", help = help(Setting::Clip))]
     pub clip: Option<f32>,
     /// Learning-rate schedule.
-    #[arg(long, value_enum, value_name = "NAME", default_value = "constant",
+    #[arg(long, value_enum, value_name = "NAME", default_value = table_default(Setting::Schedule),
           help = help(Setting::Schedule))]
     pub schedule: ScheduleArg,
     /// Epochs between decays of --schedule step.
@@ -347,11 +384,11 @@ pub struct TrainingArgs {
     pub step_every: Option<usize>,
     /// Factor per decay of --schedule step.
     #[arg(long = "step-factor", value_name = "F", help = help(Setting::StepFactor),
-          default_value_t = TrainRequest::default().step_factor)]
+          default_value = table_default(Setting::StepFactor))]
     pub step_factor: f32,
     /// The fraction of the rate --schedule cosine ends at.
     #[arg(long = "min-lr-factor", value_name = "F", help = help(Setting::MinLrFactor),
-          default_value_t = TrainRequest::default().min_lr_factor)]
+          default_value = table_default(Setting::MinLrFactor))]
     pub min_lr_factor: f32,
     /// Samples per mini-batch.
     #[arg(long, value_name = "N", help = help(Setting::BatchSize))]
@@ -371,30 +408,6 @@ pub struct TrainingArgs {
     pub early_stop: Option<usize>,
 }
 
-/// The flags a state line defines, which `--state` therefore replaces.
-const STATE_FIELDS: [&str; 20] = [
-    "data",
-    "samples",
-    "noise",
-    "val_split",
-    "test_split",
-    "seed",
-    "features",
-    "hidden",
-    "layers",
-    "activation",
-    "output",
-    "loss",
-    "optimizer",
-    "lr",
-    "momentum",
-    "weight_decay",
-    "l1",
-    "l2",
-    "clip",
-    "batch",
-];
-
 /// `nn-tui train`.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
@@ -408,7 +421,7 @@ pub struct TrainArgs {
     pub data: Option<String>,
     /// The run a state line (as the dashboard prints it) or a TensorFlow Playground URL
     /// defines: data, features, network, optimizer and seeds (its speed is the dashboard's).
-    #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
+    #[arg(long, value_name = "LINE", conflicts_with_all = state_fields())]
     pub state: Option<String>,
     /// How the data is generated and split.
     #[command(flatten)]
@@ -430,7 +443,7 @@ pub struct TrainArgs {
     #[arg(
         long = "checkpoint-every",
         value_name = "N",
-        default_value_t = TrainRequest::default().checkpoint_every,
+        default_value = table_default(Setting::CheckpointEvery),
         help = help(Setting::CheckpointEvery),
         help_heading = "Output"
     )]
@@ -459,7 +472,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "SPEC", required_unless_present_any = ["state", "resume"])]
     pub data: Option<String>,
     /// The base run as a state line (or a TensorFlow Playground URL), instead of flags.
-    #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
+    #[arg(long, value_name = "LINE", conflicts_with_all = state_fields())]
     pub state: Option<String>,
     /// How the data is generated and split.
     #[command(flatten)]
@@ -556,7 +569,7 @@ pub struct DashArgs {
     pub data: Option<String>,
     /// Recreate a run: a state line (c shows it in the dashboard, quitting prints it) or a
     /// TensorFlow Playground URL (or its #... part), whose fields are mapped as far as they go.
-    #[arg(long, value_name = "LINE", conflicts_with_all = STATE_FIELDS)]
+    #[arg(long, value_name = "LINE", conflicts_with_all = state_fields())]
     pub state: Option<String>,
     /// Epochs per second.
     #[arg(long, value_name = "SPEED", value_parser = parse_speed, help = help(Setting::Speed))]

@@ -130,27 +130,49 @@ mod tests {
     use super::{data_options, request};
     use nn_tui::{Cli, Command};
 
-    /// Every row of nn-train's table with a flag is that flag in `train` (or, for
-    /// the speed, `dash`), with the table's help; every state-line key is in run.json.
+    /// Every row of nn-run's table with a flag is that flag, once, in `train`,
+    /// `dash` or `sweep`, and in each command that has it with the row's help and
+    /// the row's fixed default (clap's, or in the help when the flag may be left
+    /// out); every state-line key is in run.json.
     #[test]
     fn state_line_keys_flags_and_run_json_agree() {
         let cli = nn_tui::command();
         for row in SETTINGS {
             let Some(flag) = row.flag else { continue };
-            let sub = if row.setting == Setting::Speed {
-                "dash"
-            } else {
-                "train"
-            };
-            let command = cli.find_subcommand(sub).unwrap();
-            let arg = command
-                .get_arguments()
-                .find(|a| a.get_long() == flag.strip_prefix("--"))
-                .unwrap_or_else(|| panic!("{flag} is a flag of {sub}"));
-            if row.setting != Setting::Data {
+            let mut commands = 0;
+            for sub in ["train", "dash", "sweep"] {
+                let command = cli.find_subcommand(sub).unwrap();
+                let args: Vec<_> = command
+                    .get_arguments()
+                    .filter(|a| a.get_long() == flag.strip_prefix("--"))
+                    .collect();
+                assert!(args.len() <= 1, "{flag} is one flag of {sub}");
+                let Some(arg) = args.first() else { continue };
+                commands += 1;
                 let help = arg.get_help().unwrap().to_string();
-                assert!(help.starts_with(row.help), "{flag}: {help}");
+                // --data's help in each command says more (its formulas, its default).
+                if row.setting != Setting::Data {
+                    assert!(help.starts_with(row.help), "{sub} {flag}: {help}");
+                }
+                let defaults: Vec<String> = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                match row.fixed_default() {
+                    // Its default depends on the command and --early-stop, said in words.
+                    Some(_) if row.setting == Setting::ValidationFraction => {}
+                    Some(text) if defaults.is_empty() => {
+                        assert!(
+                            help.ends_with(&format!("[default: {text}]")),
+                            "{sub} {flag}"
+                        );
+                    }
+                    Some(text) => assert_eq!(defaults, [text], "{sub} {flag}"),
+                    None => assert!(defaults.is_empty(), "{sub} {flag}: {defaults:?}"),
+                }
             }
+            assert!(commands > 0, "{flag} is a flag of train, dash or sweep");
         }
         // run.json holds every key of a full line.
         let line: StateLine = "nn-tui/1 data=spiral samples=300 noise=0.1 test=0.3 val=0.1 \
@@ -166,6 +188,66 @@ mod tests {
             assert!(settings.0.contains_key(*key), "{key} in run.json");
         }
         assert_eq!(settings.line().unwrap(), line);
+    }
+
+    /// A flag with named values takes exactly the names its state-line key reads,
+    /// to the same run: the clap value lists agree with the table's parse.
+    #[test]
+    fn named_values_of_flags_are_the_ones_the_line_reads() {
+        let cli = nn_tui::command();
+        let dash = cli.find_subcommand("dash").unwrap();
+        let engine_names = |setting| match setting {
+            Setting::Activation => nn_core::Activation::ALL
+                .into_iter()
+                .filter(|a| a.hidden_allowed())
+                .map(|a| a.name())
+                .collect::<Vec<_>>(),
+            Setting::Output => nn_core::Activation::ALL.map(|a| a.name()).to_vec(),
+            Setting::Loss => nn_core::Loss::ALL.map(|l| l.name()).to_vec(),
+            Setting::Optimizer => nn_run::OptimizerChoice::ALL.map(|o| o.name()).to_vec(),
+            _ => Vec::new(),
+        };
+        let mut checked = 0;
+        for row in SETTINGS {
+            let (Some(key), Some(flag)) = (row.key, row.flag) else {
+                continue;
+            };
+            let arg = dash
+                .get_arguments()
+                .find(|a| a.get_long() == flag.strip_prefix("--"))
+                .unwrap();
+            let mut values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            let mut names: Vec<String> = engine_names(row.setting)
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            values.sort();
+            names.sort();
+            assert_eq!(values, names, "{flag}");
+            for value in &values {
+                let line: StateLine = format!("nn-tui/1 data=xor {key}={value}").parse().unwrap();
+                let cli =
+                    Cli::try_parse_from(["nn-tui", "dash", "--data", "xor", flag, value]).unwrap();
+                let Some(Command::Dash(dash)) = cli.command else {
+                    panic!("dash")
+                };
+                let asked = request(&dash.network, &dash.training, dash.data_args.seed);
+                assert_eq!(asked, line.request(), "{flag} {value}");
+                checked += 1;
+            }
+        }
+        assert_eq!(
+            checked,
+            4 + 5 + 4 + 5,
+            "activation, output, loss and optimizer"
+        );
     }
 
     /// `key=value` words for a line whose keys all have a flag (one seed for both seeds).
