@@ -114,6 +114,21 @@ fn bad_flags_fail_with_one_clear_line() {
             "error: --momentum: applies only to the momentum and nesterov optimizers",
         ),
         (
+            train(&["--optimizer", "adam", "--betas", "0.9,1"]),
+            1,
+            "error: --betas 0.9,1: expected two fractions from 0 up to (not including) 1, e.g. 0.9,0.999",
+        ),
+        (
+            train(&["--optimizer", "adam", "--betas", "0.9"]),
+            2,
+            "invalid value '0.9' for '--betas <B1,B2>': expected two numbers, e.g. 0.9,0.999",
+        ),
+        (
+            train(&["--betas", "0.5,0.9"]),
+            1,
+            "error: --betas: applies only to the adam and adamw optimizers",
+        ),
+        (
             train(&["--val-split", "1.5"]),
             1,
             "error: --val-split 1.5: expected a fraction",

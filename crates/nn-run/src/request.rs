@@ -261,6 +261,12 @@ pub fn defaults(purpose: Purpose, inputs: usize) -> &'static Defaults {
 /// Momentum when none is asked for (PyTorch users' usual 0.9).
 pub(crate) const DEFAULT_MOMENTUM: f32 = 0.9;
 
+/// Adam's `(beta1, beta2)` when a run names none: the engine's (PyTorch's).
+pub(crate) const DEFAULT_BETAS: (f32, f32) = match OptimizerKind::ADAM {
+    OptimizerKind::Adam { beta1, beta2, .. } => (beta1, beta2),
+    _ => panic!("ADAM is Adam"),
+};
+
 /// What a user asked for. `None` (and the `Default`) means "the default", from [`DEFAULTS`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainRequest {
@@ -282,6 +288,9 @@ pub struct TrainRequest {
     pub momentum: Option<f32>,
     /// Decoupled weight decay (AdamW only).
     pub weight_decay: Option<f32>,
+    /// Adam's decay rates `(beta1, beta2)` of the gradient's running mean and of
+    /// its square's (Adam and AdamW only; `None`: PyTorch's 0.9 and 0.999).
+    pub betas: Option<(f32, f32)>,
     /// L1 penalty.
     pub l1: f32,
     /// L2 penalty.
@@ -332,6 +341,7 @@ impl Default for TrainRequest {
             learning_rate: None,
             momentum: None,
             weight_decay: None,
+            betas: None,
             l1: 0.0,
             l2: 0.0,
             clip_norm: None,
@@ -393,6 +403,18 @@ impl TrainRequest {
                 ));
             }
         }
+        if let Some((beta1, beta2)) = self.betas {
+            rules::betas(beta1, beta2)?;
+            if !matches!(
+                self.optimizer,
+                Some(OptimizerChoice::Adam | OptimizerChoice::AdamW)
+            ) {
+                return Err(SettingError::not_applicable(
+                    Setting::Betas,
+                    "applies only to the adam and adamw optimizers",
+                ));
+            }
+        }
         rules::penalties(self.l1, self.l2, self.clip_norm)?;
         if let Some(every) = self.step_every {
             rules::at_least_one(Setting::StepEvery, every, "epoch")?;
@@ -440,23 +462,32 @@ impl TrainRequest {
                 momentum,
                 nesterov: true,
             },
-            OptimizerChoice::Adam => OptimizerKind::ADAM,
-            OptimizerChoice::AdamW => match (OptimizerKind::ADAMW, self.weight_decay) {
-                (
-                    OptimizerKind::AdamW {
+            OptimizerChoice::Adam => match (OptimizerKind::ADAM, self.betas) {
+                (OptimizerKind::Adam { epsilon, .. }, Some((beta1, beta2))) => {
+                    OptimizerKind::Adam {
                         beta1,
                         beta2,
                         epsilon,
-                        ..
-                    },
-                    Some(weight_decay),
-                ) => OptimizerKind::AdamW {
+                    }
+                }
+                (adam, _) => adam,
+            },
+            OptimizerChoice::AdamW => match OptimizerKind::ADAMW {
+                OptimizerKind::AdamW {
                     beta1,
                     beta2,
                     epsilon,
                     weight_decay,
-                },
-                (adamw, _) => adamw,
+                } => {
+                    let (beta1, beta2) = self.betas.unwrap_or((beta1, beta2));
+                    OptimizerKind::AdamW {
+                        beta1,
+                        beta2,
+                        epsilon,
+                        weight_decay: self.weight_decay.unwrap_or(weight_decay),
+                    }
+                }
+                adamw => adamw,
             },
         };
         let epochs = self.epochs.or(epochs_default).unwrap_or(usize::MAX);
@@ -665,5 +696,77 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(err.setting, Setting::MinLrFactor);
+    }
+
+    /// `betas` (issue 19's one-row setting) reaches Adam's and AdamW's update:
+    /// other betas train to other weights, the defaults to the same as none; they
+    /// are checked, and refused for the optimizers that have none.
+    #[test]
+    fn betas_steer_adams_update() {
+        let data = std::sync::Arc::new(
+            crate::load_data(
+                &crate::DataSpec::parse("xor").unwrap(),
+                &crate::DataOptions::default(),
+            )
+            .unwrap(),
+        );
+        let weights_after_an_epoch = |request: TrainRequest| {
+            let config = request.resolve(Purpose::Headless, &data).unwrap();
+            let mut trainer = nn_train::Trainer::new(config, std::sync::Arc::clone(&data)).unwrap();
+            trainer.run_epoch().unwrap();
+            trainer.network().parameters().to_vec()
+        };
+        for optimizer in [OptimizerChoice::Adam, OptimizerChoice::AdamW] {
+            let adam = TrainRequest {
+                optimizer: Some(optimizer),
+                ..TrainRequest::default()
+            };
+            let config = adam.resolve(Purpose::Headless, &data).unwrap();
+            let with = |betas| TrainRequest {
+                betas: Some(betas),
+                ..adam.clone()
+            };
+            let other = with((0.5, 0.9)).resolve(Purpose::Headless, &data).unwrap();
+            assert!(matches!(
+                other.optimizer,
+                OptimizerKind::Adam {
+                    beta1: 0.5,
+                    beta2: 0.9,
+                    ..
+                } | OptimizerKind::AdamW {
+                    beta1: 0.5,
+                    beta2: 0.9,
+                    ..
+                }
+            ));
+            assert_eq!(OptimizerChoice::of(&other.optimizer), optimizer);
+            assert_eq!(
+                with(DEFAULT_BETAS)
+                    .resolve(Purpose::Headless, &data)
+                    .unwrap(),
+                config
+            );
+            let plain = weights_after_an_epoch(adam.clone());
+            assert_eq!(weights_after_an_epoch(with(DEFAULT_BETAS)), plain);
+            assert_ne!(weights_after_an_epoch(with((0.5, 0.9))), plain);
+            let err = with((0.9, 1.0)).validate().unwrap_err();
+            assert_eq!(err.setting, Setting::Betas);
+            assert_eq!(
+                err.to_string(),
+                "Adam betas 0.9,1: expected two fractions from 0 up to (not including) 1, \
+                 e.g. 0.9,0.999"
+            );
+        }
+        let err = TrainRequest {
+            betas: Some((0.5, 0.9)),
+            optimizer: Some(OptimizerChoice::Momentum),
+            ..TrainRequest::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Adam betas: applies only to the adam and adamw optimizers"
+        );
     }
 }

@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use nn_core::{Activation, Loss};
 use serde::{Deserialize, Serialize};
 
-use crate::request::{DEFAULT_MOMENTUM, Defaults, OptimizerChoice, Purpose, TrainRequest};
+use crate::request::{
+    DEFAULT_BETAS, DEFAULT_MOMENTUM, Defaults, OptimizerChoice, Purpose, TrainRequest,
+};
 use crate::setup::DataOptions;
 use crate::state_line::{StateLine, StateLineError};
 use nn_train::{OptimizerKind, Setting};
@@ -306,6 +308,21 @@ pub const SETTINGS: &[SettingRow] = &[
             Ok(())
         }),
         print: Some(|l| l.weight_decay.map(float)),
+    },
+    SettingRow {
+        setting: Setting::Betas,
+        key: Some("betas"),
+        flag: Some("--betas"),
+        playground: None,
+        help: "Decay rates of the running mean of the gradient and of its square, for \
+               --optimizer adam|adamw (PyTorch's betas)",
+        default: DefaultValue::Fixed(|| betas_text(DEFAULT_BETAS)),
+        restart: true,
+        parse: Some(|l, v| {
+            l.betas = Some(betas(v)?);
+            Ok(())
+        }),
+        print: Some(|l| l.betas.map(betas_text)),
     },
     SettingRow {
         setting: Setting::LearningRate,
@@ -641,6 +658,19 @@ fn seed(value: &str) -> Result<u64, String> {
         .map_err(|_| "expected a whole number from 0 to 18446744073709551615".into())
 }
 
+/// `0.9,0.999`: Adam's two decay rates, as a line and `--betas` write them.
+fn betas_text((beta1, beta2): (f32, f32)) -> String {
+    format!("{},{}", float(beta1), float(beta2))
+}
+
+fn betas(value: &str) -> Result<(f32, f32), String> {
+    let what = "two numbers, e.g. 0.9,0.999";
+    let (beta1, beta2) = value
+        .split_once(',')
+        .ok_or_else(|| format!("expected {what}"))?;
+    Ok((number(beta1, what)?, number(beta2, what)?))
+}
+
 fn one_of(names: &[&str]) -> String {
     format!("expected one of {}", names.join(", "))
 }
@@ -716,6 +746,7 @@ mod tests {
             let optimizer = match r.setting {
                 Setting::Momentum => Some(OptimizerChoice::Momentum),
                 Setting::WeightDecay => Some(OptimizerChoice::AdamW),
+                Setting::Betas => Some(OptimizerChoice::Adam),
                 _ => None,
             };
             let mut without = base.clone();
@@ -775,6 +806,7 @@ mod tests {
             loss in prop::option::of(prop::sample::select(Loss::ALL.to_vec())),
             optimizer in prop::option::of(prop::sample::select(OptimizerChoice::ALL.to_vec())),
             extra in prop::option::of(fraction()),
+            betas in prop::option::of((fraction(), fraction())),
             lr in prop::option::of(positive()),
             l1 in prop::option::of(fraction()),
             l2 in prop::option::of(fraction()),
@@ -792,6 +824,9 @@ mod tests {
                 Some(OptimizerChoice::AdamW) => (None, extra),
                 _ => (None, None),
             };
+            let betas = betas.filter(|_| {
+                matches!(optimizer, Some(OptimizerChoice::Adam | OptimizerChoice::AdamW))
+            });
             StateLine {
                 data: data.into(),
                 samples,
@@ -807,6 +842,7 @@ mod tests {
                 optimizer,
                 momentum,
                 weight_decay,
+                betas,
                 learning_rate: lr,
                 l1,
                 l2,

@@ -23,7 +23,7 @@ use nn_core::{Activation, Loss};
 use nn_data::Features;
 
 use crate::pace::Pace;
-use crate::request::{OptimizerChoice, Purpose, TrainRequest};
+use crate::request::{DEFAULT_BETAS, OptimizerChoice, Purpose, TrainRequest};
 use crate::settings::SETTINGS;
 use crate::setup::{DataOptions, DataSpec};
 use nn_train::TrainData;
@@ -63,6 +63,8 @@ pub struct StateLine {
     pub momentum: Option<f32>,
     /// AdamW's weight decay.
     pub weight_decay: Option<f32>,
+    /// Adam's and AdamW's `(beta1, beta2)`.
+    pub betas: Option<(f32, f32)>,
     /// Learning rate.
     pub learning_rate: Option<f32>,
     /// L1 penalty.
@@ -163,6 +165,15 @@ impl StateLine {
             OptimizerKind::AdamW { weight_decay, .. } => (None, Some(weight_decay)),
             OptimizerKind::Sgd | OptimizerKind::Adam { .. } => (None, None),
         };
+        // Written when not PyTorch's (0.9, 0.999), so the lines of Adam runs that
+        // keep them read as they always have.
+        let betas = match config.optimizer {
+            OptimizerKind::Adam { beta1, beta2, .. }
+            | OptimizerKind::AdamW { beta1, beta2, .. } => {
+                Some((beta1, beta2)).filter(|&b| b != DEFAULT_BETAS)
+            }
+            OptimizerKind::Sgd | OptimizerKind::Momentum { .. } => None,
+        };
         Self {
             data: spec.name(),
             samples: generated.then_some(options.samples),
@@ -179,6 +190,7 @@ impl StateLine {
             optimizer: Some(OptimizerChoice::of(&config.optimizer)),
             momentum,
             weight_decay,
+            betas,
             learning_rate: Some(config.learning_rate),
             l1: Some(config.l1),
             l2: Some(config.l2),
@@ -231,6 +243,7 @@ impl StateLine {
             learning_rate: self.learning_rate,
             momentum: self.momentum,
             weight_decay: self.weight_decay,
+            betas: self.betas,
             l1: self.l1.unwrap_or(d.l1),
             l2: self.l2.unwrap_or(d.l2),
             clip_norm: self.clip,

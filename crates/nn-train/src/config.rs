@@ -47,6 +47,8 @@ pub enum Setting {
     Momentum,
     /// AdamW's decoupled weight decay.
     WeightDecay,
+    /// Adam's and AdamW's decay rates of the running means (PyTorch's `betas`).
+    Betas,
     /// L1 penalty.
     L1,
     /// L2 penalty.
@@ -85,7 +87,7 @@ pub enum Setting {
 
 impl Setting {
     /// Every setting (nn-run's `SETTINGS` has one row for each).
-    pub const ALL: [Setting; 33] = [
+    pub const ALL: [Setting; 34] = [
         Self::Data,
         Self::Samples,
         Self::Noise,
@@ -102,6 +104,7 @@ impl Setting {
         Self::LearningRate,
         Self::Momentum,
         Self::WeightDecay,
+        Self::Betas,
         Self::L1,
         Self::L2,
         Self::Clip,
@@ -140,6 +143,7 @@ impl Setting {
             Self::LearningRate => "learning rate",
             Self::Momentum => "momentum",
             Self::WeightDecay => "weight decay",
+            Self::Betas => "Adam betas",
             Self::L1 => "L1 penalty",
             Self::L2 => "L2 penalty",
             Self::Clip => "gradient clipping norm",
@@ -281,6 +285,20 @@ pub mod rules {
     /// A momentum from 0 up to, not including, 1.
     pub fn momentum(m: f32) -> Result<(), SettingError> {
         fraction(Setting::Momentum, m, ", e.g. 0.9")
+    }
+
+    /// Adam's two decay rates, each from 0 up to, not including, 1.
+    pub fn betas(beta1: f32, beta2: f32) -> Result<(), SettingError> {
+        for beta in [beta1, beta2] {
+            if !(0.0..1.0).contains(&beta) {
+                return Err(SettingError::new(
+                    Setting::Betas,
+                    format!("{beta1},{beta2}"),
+                    "expected two fractions from 0 up to (not including) 1, e.g. 0.9,0.999",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// What a pace should look like, in errors.
@@ -505,10 +523,17 @@ impl TrainConfig {
         rules::penalties(self.l1, self.l2, self.clip_norm)?;
         match self.optimizer {
             OptimizerKind::Momentum { momentum, .. } => rules::momentum(momentum)?,
-            OptimizerKind::AdamW { weight_decay, .. } => {
+            OptimizerKind::AdamW {
+                weight_decay,
+                beta1,
+                beta2,
+                ..
+            } => {
                 rules::non_negative(Setting::WeightDecay, weight_decay)?;
+                rules::betas(beta1, beta2)?;
             }
-            OptimizerKind::Sgd | OptimizerKind::Adam { .. } => {}
+            OptimizerKind::Adam { beta1, beta2, .. } => rules::betas(beta1, beta2)?,
+            OptimizerKind::Sgd => {}
         }
         if let Schedule::Cosine { min_factor, .. } = self.schedule {
             rules::fraction(Setting::MinLrFactor, min_factor, ", e.g. 0.01")?;

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nn_core::{Activation, Loss, ModelAssumptions};
-use nn_run::{OptimizerChoice, Purpose, SETTINGS, ScheduleChoice};
+use nn_run::{OptimizerChoice, Purpose, SETTINGS, ScheduleChoice, StateLine};
 use nn_train::Setting;
 
 const ABOUT: &str =
@@ -280,15 +280,31 @@ fn state_fields() -> impl Iterator<Item = &'static str> {
     IDS.iter().map(String::as_str)
 }
 
+/// Reads a flag's `text` as the state line reads `setting`'s key (the table's
+/// parse, with its message), and `take`s the value: one check for both.
+fn read_as_line<T>(
+    setting: Setting,
+    text: &str,
+    take: fn(StateLine) -> Option<T>,
+) -> Result<T, String> {
+    let parse = nn_run::row(setting)
+        .parse
+        .unwrap_or_else(|| panic!("{setting:?}: a state line holds it"));
+    let mut line = StateLine::default();
+    parse(&mut line, text)?;
+    Ok(take(line).unwrap_or_else(|| panic!("{setting:?}: its parse sets it")))
+}
+
 fn parse_speed(text: &str) -> Result<nn_run::Pace, String> {
-    text.parse().map_err(|e: nn_train::SettingError| e.problem)
+    read_as_line(Setting::Speed, text, |l| l.pace)
 }
 
 fn parse_features(list: &str) -> Result<nn_data::Features, String> {
-    list.parse::<nn_data::Features>().map_err(|e| match e {
-        nn_data::DataError::Features { problem, .. } => problem,
-        e => e.to_string(),
-    })
+    read_as_line(Setting::Features, list, |l| l.features)
+}
+
+fn parse_betas(text: &str) -> Result<(f32, f32), String> {
+    read_as_line(Setting::Betas, text, |l| l.betas)
 }
 
 /// Where the data comes from and how it is split.
@@ -364,6 +380,10 @@ pub struct TrainingArgs {
     /// Decoupled weight decay for --optimizer adamw.
     #[arg(long = "weight-decay", value_name = "F", help = help_and_default(Setting::WeightDecay))]
     pub weight_decay: Option<f32>,
+    /// Adam's decay rates (PyTorch's betas).
+    #[arg(long, value_name = "B1,B2", value_parser = parse_betas,
+          help = help_and_default(Setting::Betas))]
+    pub betas: Option<(f32, f32)>,
     /// L1 penalty on all parameters.
     #[arg(long, value_name = "F", help = help(Setting::L1),
           default_value = table_default(Setting::L1))]

@@ -52,6 +52,7 @@ pub fn request(net: &NetworkArgs, t: &TrainingArgs, seed: u64) -> TrainRequest {
         learning_rate: t.lr,
         momentum: t.momentum,
         weight_decay: t.weight_decay,
+        betas: t.betas,
         l1: t.l1,
         l2: t.l2,
         clip_norm: t.clip,
@@ -183,11 +184,19 @@ mod tests {
             .unwrap();
         let settings = nn_run::RunSettings::of(&line);
         let keys: Vec<&str> = nn_run::keys().collect();
-        let weight_decay = ["weight-decay"]; // set with adamw only
+        let weight_decay = ["weight-decay", "betas"]; // set with adam and adamw only
         for key in keys.iter().filter(|k| !weight_decay.contains(k)) {
             assert!(settings.0.contains_key(*key), "{key} in run.json");
         }
         assert_eq!(settings.line().unwrap(), line);
+        let adamw: StateLine = "nn-tui/1 data=xor optimizer=adamw weight-decay=0.02 betas=0.8,0.99"
+            .parse()
+            .unwrap();
+        let settings = nn_run::RunSettings::of(&adamw);
+        for key in weight_decay {
+            assert!(settings.0.contains_key(key), "{key} in run.json");
+        }
+        assert_eq!(settings.line().unwrap(), adamw);
     }
 
     /// A flag with named values takes exactly the names its state-line key reads,
@@ -267,7 +276,9 @@ mod tests {
             ),
             (
                 prop::option::of(prop::sample::select(vec!["sigmoid", "tanh", "relu"])),
-                prop::option::of(prop::sample::select(vec!["sgd", "momentum", "adamw"])),
+                prop::option::of(prop::sample::select(vec![
+                    "sgd", "momentum", "adam", "adamw",
+                ])),
                 prop::option::of(fraction()),
                 prop::option::of(positive()),
                 prop::option::of(fraction()),
@@ -306,6 +317,9 @@ mod tests {
                     );
                     put("activation", activation.map(Into::into));
                     put("optimizer", optimizer.map(Into::into));
+                    if matches!(optimizer, Some("adam" | "adamw")) {
+                        put("betas", extra.as_ref().map(|b1| format!("{b1},0.99")));
+                    }
                     match optimizer {
                         Some("momentum") => put("momentum", extra),
                         Some("adamw") => put("weight-decay", extra),
