@@ -336,6 +336,65 @@ mod tests {
             )
     }
 
+    /// `nn-tui dash --data xor` and the flags of `words` (each key's flag from the
+    /// table), read by clap into what they ask for: request and data options.
+    fn flags_of(words: &[(&str, String)]) -> (nn_run::TrainRequest, nn_run::DataOptions) {
+        let mut args = vec![
+            "nn-tui".to_string(),
+            "dash".into(),
+            "--data".into(),
+            "xor".into(),
+        ];
+        for (key, value) in words {
+            if *key == "data-seed" {
+                continue; // --seed sets both
+            }
+            let row = nn_run::by_key(key).unwrap();
+            args.push(row.flag.unwrap().into());
+            args.push(value.clone());
+        }
+        let cli = Cli::try_parse_from(&args).unwrap();
+        let Some(Command::Dash(dash)) = cli.command else {
+            panic!("dash")
+        };
+        let mut asked = request(&dash.network, &dash.training, dash.data_args.seed);
+        asked.pace = dash.speed;
+        let options = data_options(&dash.data_args, dash.network.features.clone(), false);
+        (asked, options)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// flags -> line -> flags: the state line a run prints for its flags,
+        /// written back as flags (each key's flag from the table), trains the same
+        /// configuration and prints the same line.
+        #[test]
+        fn flags_survive_their_state_line(words in words()) {
+            let purpose = nn_run::Purpose::Dashboard;
+            let spec = nn_run::DataSpec::parse("xor").unwrap();
+            let run_of = |(asked, options): (nn_run::TrainRequest, nn_run::DataOptions)| {
+                let data = nn_run::load_data(&spec, &options).unwrap();
+                let config = asked.resolve(purpose, &data).unwrap();
+                let pace = asked.pace(purpose, data.train.dim());
+                (options, config, pace, data)
+            };
+            let (options, config, pace, data) = run_of(flags_of(&words));
+            let line = StateLine::from_run(&spec, &options, &data, &config, pace);
+            let read: StateLine = line.to_string().parse().unwrap();
+            prop_assert_eq!(&read, &line);
+            let back: Vec<(&str, String)> =
+                read.fields().into_iter().filter(|(key, _)| *key != "data").collect();
+            // The line names the data's defaults (noise, features) the flags left
+            // out: the options differ in form, the run they load does not.
+            let (options_back, config_back, pace_back, data_back) = run_of(flags_of(&back));
+            prop_assert_eq!(&config_back, &config);
+            prop_assert_eq!(pace_back, pace);
+            let line_back =
+                StateLine::from_run(&spec, &options_back, &data_back, &config_back, pace_back);
+            prop_assert_eq!(line_back, line);
+        }
+    }
+
     proptest! {
         /// line -> flags -> run: the flags the table names for a line's keys ask
         /// for the same run as the line.
