@@ -136,3 +136,69 @@ pub(crate) fn neurons_step(n: usize, more: bool, planar: bool) -> usize {
     };
     n.clamp(1, max)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nn_run::StateLine;
+
+    /// Every value a key can step to is one the settings table accepts: written
+    /// as its state-line key's text, read by the row's parse and checked as a
+    /// line is, so the ladders cannot lead the dashboard to a run the table
+    /// refuses (the checks live in the rows, not here).
+    #[test]
+    fn every_rung_is_a_value_the_table_accepts() {
+        let accepts = |key: &str, value: String| {
+            let line: StateLine = format!("nn-tui/1 data=spiral {key}={value}")
+                .parse()
+                .unwrap_or_else(|e| panic!("{key}={value}: {e}"));
+            line.validate()
+                .unwrap_or_else(|e| panic!("{key}={value}: {e}"));
+        };
+        for rate in LEARNING_RATES {
+            accepts("lr", nn_run::float_text(rate));
+        }
+        for rate in REGULARIZATION_RATES {
+            accepts("l1", nn_run::float_text(rate));
+            accepts("l2", nn_run::float_text(rate));
+        }
+        let mut pace = Pace::EpochsPerSecond(SPEEDS[0]);
+        while pace != Pace::Max {
+            accepts("speed", pace.to_string());
+            pace = step_pace(pace, true);
+        }
+        accepts("speed", pace.to_string());
+        for planar in [true, false] {
+            let mut batch = 1;
+            loop {
+                accepts("batch", batch.to_string());
+                let next = step_batch(batch, true, planar);
+                if next == batch {
+                    break;
+                }
+                batch = next;
+            }
+        }
+        for activation in ACTIVATIONS {
+            accepts("activation", activation.name().to_string());
+        }
+        for planar in [true, false] {
+            let mut n = 1;
+            loop {
+                let hidden = vec![n.to_string(); MAX_HIDDEN_LAYERS].join(",");
+                accepts("hidden", hidden);
+                let next = neurons_step(n, true, planar);
+                if next == n {
+                    break;
+                }
+                n = next;
+            }
+        }
+        for percent in (*NOISE_PERCENT.start()..=*NOISE_PERCENT.end()).step_by(5) {
+            accepts("noise", nn_run::float_text(percent as f32 / 100.0));
+        }
+        for percent in (*TRAIN_PERCENT.start()..=*TRAIN_PERCENT.end()).step_by(10) {
+            accepts("test", nn_run::float_text((100 - percent) as f32 / 100.0));
+        }
+    }
+}

@@ -42,7 +42,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use nn_run::{DataOptions, DataSpec, Imported, StateLineError, TrainRequest};
-use nn_train::TrainError;
+use nn_train::{Setting, TrainError};
 
 pub use compare::labels as run_labels;
 pub use controls::key_labels;
@@ -113,8 +113,8 @@ impl DashOptions {
             request,
             model_path: PathBuf::from("model.safetensors"),
             plot: PlotMode::Braille,
-            discretize: false,
-            test_points: true,
+            discretize: nn_run::default_value(Setting::Discretize),
+            test_points: nn_run::default_value(Setting::TestPoints),
             mouse: true,
             fps: DEFAULT_FPS,
             notices: Vec::new(),
@@ -131,8 +131,8 @@ impl DashOptions {
         // The flags a line does not hold (epochs, threads, schedule, ...) apply.
         let request = line.request_over(base.clone());
         let mut options = Self::new(Some(&line.data), line.data_options(), request)?;
-        options.discretize = line.discretize.unwrap_or(false);
-        options.test_points = line.test_points.unwrap_or(true);
+        options.discretize = line.discretize.unwrap_or(options.discretize);
+        options.test_points = line.test_points.unwrap_or(options.test_points);
         options.notices = imported.notices;
         options
             .notices

@@ -443,7 +443,7 @@ pub const SETTINGS: &[SettingRow] = &[
         flag: None,
         playground: Some("showTestData"),
         help: "The dashboard shows the test points",
-        default: DefaultValue::Derived,
+        default: DefaultValue::Fixed(|| true.to_string()),
         restart: false,
         parse: Some(|l, v| {
             l.test_points = Some(flag(v)?);
@@ -607,6 +607,18 @@ pub fn keys() -> impl Iterator<Item = &'static str> {
     SETTINGS.iter().filter_map(|r| r.key)
 }
 
+/// The fixed default of `setting`, read as a `T`: for front ends that hold the
+/// value rather than its text (the dashboard's `discretize`, `test-points`).
+///
+/// Panics if the row's default is not fixed or does not read as a `T`: a
+/// mistake in the table, which `fixed_defaults_read_as_their_values` catches.
+pub fn default_value<T: std::str::FromStr>(setting: Setting) -> T {
+    row(setting)
+        .fixed_default()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("{setting:?}: SETTINGS has a fixed default of this type"))
+}
+
 /// The help text of `setting`, for the command line.
 pub fn help(setting: Setting) -> &'static str {
     row(setting).help
@@ -758,6 +770,17 @@ mod tests {
                 assert_eq!(resolve(&line), resolve(&without), "{key}");
             }
         }
+    }
+
+    #[test]
+    fn fixed_defaults_read_as_their_values() {
+        assert!(!default_value::<bool>(Setting::Discretize));
+        assert!(default_value::<bool>(Setting::TestPoints));
+        assert_eq!(default_value::<f32>(Setting::L2), 0.0);
+        assert_eq!(
+            default_value::<u64>(Setting::Seed),
+            default_value::<u64>(Setting::DataSeed)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use nn_run::{
     Command, DataOptions, DataSpec, Pace, Purpose, Recording, Run, RunInfo, RunState,
     SessionOptions, StateLine, TrainRequest, load_data, recovery_path,
 };
-use nn_train::{TrainConfig, TrainData};
+use nn_train::{Setting, TrainConfig, TrainData};
 
 use crate::DashError;
 use crate::action::Effect;
@@ -65,8 +65,8 @@ pub(super) fn settings_for(
         pace,
         threads: config.threads,
         optimizer: config.optimizer.name(),
-        discretize: false,
-        test_points: true,
+        discretize: nn_run::default_value(Setting::Discretize),
+        test_points: nn_run::default_value(Setting::TestPoints),
     })
 }
 
