@@ -250,11 +250,10 @@ pub fn table_default(setting: Setting) -> &'static str {
             .filter_map(|row| Some((row.setting, row.fixed_default()?)))
             .collect()
     });
-    TEXTS
-        .iter()
-        .find(|(s, _)| *s == setting)
-        .map(|(_, text)| text.as_str())
-        .unwrap_or_else(|| panic!("{setting:?} has a fixed default in nn_run::SETTINGS"))
+    TEXTS.iter().find(|(s, _)| *s == setting).map_or_else(
+        || panic!("{setting:?} has a fixed default in nn_run::SETTINGS"),
+        |(_, text)| text.as_str(),
+    )
 }
 
 /// The flags a state line defines, which `--state` therefore replaces (as clap's

@@ -209,11 +209,15 @@ mod tests {
             Setting::Activation => nn_core::Activation::ALL
                 .into_iter()
                 .filter(|a| a.hidden_allowed())
-                .map(|a| a.name())
+                .map(nn_core::Activation::name)
                 .collect::<Vec<_>>(),
-            Setting::Output => nn_core::Activation::ALL.map(|a| a.name()).to_vec(),
-            Setting::Loss => nn_core::Loss::ALL.map(|l| l.name()).to_vec(),
-            Setting::Optimizer => nn_run::OptimizerChoice::ALL.map(|o| o.name()).to_vec(),
+            Setting::Output => nn_core::Activation::ALL
+                .map(nn_core::Activation::name)
+                .to_vec(),
+            Setting::Loss => nn_core::Loss::ALL.map(nn_core::Loss::name).to_vec(),
+            Setting::Optimizer => nn_run::OptimizerChoice::ALL
+                .map(nn_run::OptimizerChoice::name)
+                .to_vec(),
             _ => Vec::new(),
         };
         let mut checked = 0;
