@@ -236,6 +236,18 @@ fn help(setting: Setting) -> &'static str {
     nn_run::help(setting)
 }
 
+/// `train --data`'s help, the generators named from nn-data's own list.
+fn train_data_help() -> String {
+    format!(
+        "Dataset: a generator ({}), a formula ('formula:x1*x2 > 0' classifies points of \
+         [-6, 6]² by a rule, 'formula:reg sin(x1)*cos(x2)' gives them values; --noise blurs \
+         them), mnist, a CSV file with a header row, - for a CSV file on stdin, or a folder of \
+         MNIST-format IDX files. Stdin is read once, to its end, so the splits are still \
+         seeded: the same rows and --seed give the same split as the file would",
+        nn_data::GENERATORS.join(", ")
+    )
+}
+
 /// The help text of `setting` and its fixed default, for a flag clap shows no default for.
 fn help_and_default(setting: Setting) -> String {
     format!("{} [default: {}]", help(setting), table_default(setting))
@@ -430,13 +442,8 @@ pub struct TrainingArgs {
 /// `nn-tui train`.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
-    /// Dataset: a generator (xor, circle, gauss, spiral, moons, blobs, spiral4, plane, reg-gauss, sine),
-    /// a formula ('formula:x1*x2 > 0' classifies points of [-6, 6]² by a rule,
-    /// 'formula:reg sin(x1)*cos(x2)' gives them values; --noise blurs them), mnist,
-    /// a CSV file with a header row, - for a CSV file on stdin, or a folder of MNIST-format
-    /// IDX files. Stdin is read once, to its end, so the splits are still seeded: the same
-    /// rows and --seed give the same split as the file would.
-    #[arg(long, value_name = "SPEC", required_unless_present = "state")]
+    /// Dataset: a generator, a formula, mnist, a CSV file, stdin or an IDX folder.
+    #[arg(long, value_name = "SPEC", required_unless_present = "state", help = train_data_help())]
     pub data: Option<String>,
     /// The run a state line (as the dashboard prints it) or a TensorFlow Playground URL
     /// defines: data, features, network, optimizer and seeds (its speed is the dashboard's).
