@@ -783,6 +783,23 @@ mod tests {
         );
     }
 
+    /// The numbers a help text states in words are the engine's (a help is a
+    /// `&'static str`, so these are the only copies, and this test ties them).
+    #[test]
+    fn numbers_in_help_texts_are_the_engines() {
+        let val = row(Setting::ValidationFraction).help;
+        let early = float(DataOptions::EARLY_STOP_VALIDATION);
+        assert!(val.contains(&format!("{early} when --early-stop")), "{val}");
+        let speed = row(Setting::Speed).help;
+        let planar = crate::defaults(Purpose::Dashboard, 2).pace;
+        let wide = crate::defaults(Purpose::Dashboard, crate::SMALL_INPUTS + 1).pace;
+        assert!(
+            speed.contains(&format!("default: {planar} on 2-D data")),
+            "{speed}"
+        );
+        assert!(speed.contains(&format!("{wide} on wider data")), "{speed}");
+    }
+
     #[test]
     fn per_purpose_defaults_come_from_the_defaults_rows() {
         let lr = row(Setting::LearningRate);
