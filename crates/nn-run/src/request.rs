@@ -94,6 +94,17 @@ impl OptimizerChoice {
         Self::ALL.into_iter().find(|o| o.name() == name)
     }
 
+    /// What it is, in a few words (`--optimizer`'s list of values).
+    pub fn describe(self) -> &'static str {
+        match self {
+            OptimizerChoice::Sgd => "Plain gradient descent, the seed's rule",
+            OptimizerChoice::Momentum => "Heavy-ball momentum",
+            OptimizerChoice::Nesterov => "Nesterov momentum",
+            OptimizerChoice::Adam => "Adam",
+            OptimizerChoice::AdamW => "Adam with decoupled weight decay",
+        }
+    }
+
     /// The choice an optimizer was made from.
     pub fn of(kind: &OptimizerKind) -> Self {
         match kind {

@@ -380,8 +380,9 @@ pub struct NetworkArgs {
 #[command(next_help_heading = "Training")]
 pub struct TrainingArgs {
     /// Update rule.
-    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Optimizer))]
-    pub optimizer: Option<OptimizerArg>,
+    #[arg(long, value_name = "NAME", value_parser = optimizer_parser(),
+          help = help(Setting::Optimizer))]
+    pub optimizer: Option<OptimizerChoice>,
     /// Learning rate.
     #[arg(long, value_name = "F", help = help(Setting::LearningRate))]
     pub lr: Option<f32>,
@@ -986,31 +987,15 @@ impl From<LossArg> for Loss {
     }
 }
 
-/// Update rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OptimizerArg {
-    /// Plain gradient descent, the seed's rule.
-    Sgd,
-    /// Heavy-ball momentum.
-    Momentum,
-    /// Nesterov momentum.
-    Nesterov,
-    /// Adam.
-    Adam,
-    /// Adam with decoupled weight decay.
-    Adamw,
-}
-
-impl From<OptimizerArg> for OptimizerChoice {
-    fn from(o: OptimizerArg) -> Self {
-        match o {
-            OptimizerArg::Sgd => OptimizerChoice::Sgd,
-            OptimizerArg::Momentum => OptimizerChoice::Momentum,
-            OptimizerArg::Nesterov => OptimizerChoice::Nesterov,
-            OptimizerArg::Adam => OptimizerChoice::Adam,
-            OptimizerArg::Adamw => OptimizerChoice::AdamW,
-        }
-    }
+/// `--optimizer`'s values: nn-run's choices, by their names and descriptions (no
+/// mirror enum to keep in step).
+fn optimizer_parser() -> impl clap::builder::TypedValueParser<Value = OptimizerChoice> {
+    use clap::builder::TypedValueParser as _;
+    let values = OptimizerChoice::ALL
+        .map(|choice| clap::builder::PossibleValue::new(choice.name()).help(choice.describe()));
+    clap::builder::PossibleValuesParser::new(values).map(|name| {
+        OptimizerChoice::from_name(&name).expect("clap passes only the names it was given")
+    })
 }
 
 /// Learning-rate schedules.

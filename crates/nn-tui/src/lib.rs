@@ -7,9 +7,8 @@ mod cli;
 pub use cli::{
     Cli, Command, CompletionsArgs, DashArgs, DataArgs, DataCommandArgs, EvalArgs, ExplainArgs,
     ExportArgs, HiddenActivation, InfoArgs, LearnArgs, LossArg, ModelArgs, NetworkArgs,
-    OptimizerArg, OutputActivation, PlotArg, PlotArgs, PlotKind, PredictArgs, PredictFormat,
-    ReplayArgs, RunDirArgs, RunsArgs, ScheduleArg, SweepArgs, TrainArgs, TrainingArgs, WatchArgs,
-    flag,
+    OutputActivation, PlotArg, PlotArgs, PlotKind, PredictArgs, PredictFormat, ReplayArgs,
+    RunDirArgs, RunsArgs, ScheduleArg, SweepArgs, TrainArgs, TrainingArgs, WatchArgs, flag,
 };
 
 /// The program's name, as completions and manual pages call it.
