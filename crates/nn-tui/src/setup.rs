@@ -48,7 +48,7 @@ pub fn request(net: &NetworkArgs, t: &TrainingArgs, seed: u64) -> TrainRequest {
         activation: net.activation.map(Into::into),
         output: net.output.map(Into::into),
         loss: net.loss.map(Into::into),
-        optimizer: t.optimizer.map(Into::into),
+        optimizer: t.optimizer,
         learning_rate: t.lr,
         momentum: t.momentum,
         weight_decay: t.weight_decay,
