@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::{Pace, load_data};
+use nn_core::Activation;
 use proptest::prelude::*;
 
 #[test]
