@@ -73,7 +73,7 @@ fn main() {
             let samples = (w.samples * w.passes) as f64;
             let steps = (w.passes * w.samples.div_ceil(w.batch)) as f64;
             println!(
-                "{} threads={t} samples/s={:.0} steps/s={:.0} GFLOP/s={:.1} (pass min {:.3}s max {:.3}s)",
+                "{} threads={t} samples/s={:.0} steps/s={:.0} GFLOP/s={:.1} (pass min {:.5}s max {:.5}s)",
                 w.name,
                 samples / median,
                 steps / median,
