@@ -285,6 +285,10 @@ pub(crate) struct ShardEngine {
     /// `NN_TRAIN_WHOLE_BATCH=0` or `1` forces [`ThreadPlan::whole_batch`] off or
     /// on, to compare the two side by side (they give the same bits).
     whole_batch_override: Option<bool>,
+    /// `NN_TRAIN_SERIAL=0` or `1` forces small steps' shards onto the threads
+    /// side by side, or onto one thread, whatever their size: how
+    /// [`SERIAL_BELOW_FLOPS`] is measured (the bits are the same either way).
+    serial_override: Option<bool>,
     /// Rows of the first shard when the last step ran as one batch (its
     /// outputs are then the first rows of `whole`'s workspace).
     whole_first_rows: Option<usize>,
@@ -307,6 +311,11 @@ impl ShardEngine {
             shards: Vec::new(),
             whole: Shard::default(),
             whole_batch_override: match std::env::var("NN_TRAIN_WHOLE_BATCH").as_deref() {
+                Ok("0") => Some(false),
+                Ok("1") => Some(true),
+                _ => None,
+            },
+            serial_override: match std::env::var("NN_TRAIN_SERIAL").as_deref() {
                 Ok("0") => Some(false),
                 Ok("1") => Some(true),
                 _ => None,
@@ -394,6 +403,12 @@ impl ShardEngine {
             threads,
         );
         plan.whole_batch = self.whole_batch_override.unwrap_or(plan.whole_batch);
+        if let Some(serial) = self.serial_override
+            && threads > 1
+            && !plan.whole_batch
+        {
+            plan.shards_in_parallel = !serial && local.len() > 1;
+        }
         self.whole_first_rows = None;
         if plan.whole_batch && !local.is_empty() {
             // The last shard is the smallest of the batch, on every process.
