@@ -41,7 +41,14 @@ const SUM_CHUNK: usize = 16 * 1024;
 /// the step runs on one thread: handing shards to other threads costs more than
 /// it saves. Measured on 2 cores (2 threads, parallel shards against one after
 /// another, samples/s): 10-64-64-2 at batch 128 (3.7 MFLOP a step) ran 10-30%
-/// faster on one thread, W1 (15 MFLOP a step) 23% faster on two.
+/// faster on one thread, W1 (15 MFLOP a step) 23% faster on two. Measured again
+/// after the tiny networks' loops (`NN_TRAIN_SERIAL=0 cargo bench -p nn-train
+/// --bench workloads -- --threads 1,2 --custom ...`, 3 rounds, medians, load
+/// average 7-9): shards side by side ran at 0.91x one thread at 2.4 MFLOP a
+/// step (784-8-10, batch 64), 0.81x at 3.7 (10-64-64-2, batch 128) and 0.93x at
+/// 4.9 (784-16-10, batch 64); at 9.8 and 12 MFLOP (784-32-10 and 784-40-10,
+/// batch 64) 1.47-1.54x when the second core was free, below 1x while other
+/// builds held it.
 pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 
 /// Floating-point operations of one shard from which a step runs its local
