@@ -139,6 +139,9 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
             .join(",")
     };
     let threads = args.width_threads.to_string();
+    // Each run records its run directory, as `nn-tui train` does for a user, into a
+    // scratch folder emptied after it (not into the workspace's runs/).
+    let scratch = root.join("target/bench-widths");
     let (mut ours, mut torch) = (Sweep::new(), Sweep::new());
     for round in 1..=args.rounds {
         eprintln!("width sweep, round {round}/{}", args.rounds);
@@ -165,7 +168,12 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
                         "--json",
                     ])
                     .args(["--batch", &batch.to_string(), "--threads", &threads])
-                    .current_dir(root))?;
+                    .current_dir({
+                        std::fs::create_dir_all(&scratch)?;
+                        &scratch
+                    }))?;
+                std::fs::remove_dir_all(&scratch)
+                    .with_context(|| format!("cannot remove {}", scratch.display()))?;
                 let rate = json_number(&out, "samples_per_second")
                     .with_context(|| format!("no samples_per_second in nn-tui's output: {out}"))?;
                 ours.entry((h, batch)).or_default().push(rate);

@@ -31,6 +31,8 @@ mod matmul;
 mod model_file;
 mod model_metadata;
 mod network;
+mod products;
+mod shard_pass;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};
@@ -46,4 +48,6 @@ pub use model_file::{
     load_model, load_model_without_metadata, model_from_bytes, model_from_bytes_without_metadata,
     model_to_bytes, read_safetensors, save_model,
 };
-pub use network::{Gradients, Network, ShardPass, Workspace, rows_never_change_a_value};
+pub use network::{Gradients, Network, Workspace};
+pub use products::{LOOPS_WIDTH, rows_never_change_a_value};
+pub use shard_pass::ShardPass;

@@ -28,13 +28,12 @@
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
-use rayon::prelude::*;
 
 use crate::Activation;
 use crate::architecture::{Architecture, LayerShape};
 use crate::error::{CoreError, Result};
 use crate::loss::Targets;
-use crate::matmul::{MatRef, matmul};
+use crate::products::{Kernel, bias_gradient, times_derivative};
 
 /// A multilayer perceptron: its architecture and one flat buffer of parameters.
 ///
@@ -96,13 +95,13 @@ impl Gradients {
 /// training allocates nothing per step.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
-    batch: usize,
+    pub(crate) batch: usize,
     /// All layers' outputs `o`, layer after layer, each `[batch, width]`.
-    outputs: Vec<f32>,
+    pub(crate) outputs: Vec<f32>,
     /// Start of each layer's outputs in `outputs`, plus the end of the last.
-    offsets: Vec<usize>,
-    delta: Vec<f32>,
-    delta_prev: Vec<f32>,
+    pub(crate) offsets: Vec<usize>,
+    pub(crate) delta: Vec<f32>,
+    pub(crate) delta_prev: Vec<f32>,
     /// Threads each matrix product may use (of the caller's rayon pool); 1 by default.
     threads: usize,
 }
@@ -115,7 +114,7 @@ impl Workspace {
 
     /// Sizes the buffers for `batch` samples; the deltas only for backpropagation,
     /// so inference-only workspaces stay small.
-    fn prepare(&mut self, architecture: &Architecture, batch: usize, backward: bool) {
+    pub(crate) fn prepare(&mut self, architecture: &Architecture, batch: usize, backward: bool) {
         let widths = &architecture.sizes[1..];
         let total: usize = widths.iter().sum::<usize>() * batch;
         if self.outputs.len() < total {
@@ -247,7 +246,7 @@ impl Network {
         -self.bias(l)[k]
     }
 
-    fn batch_size(&self, inputs: &[f32]) -> Result<usize> {
+    pub(crate) fn batch_size(&self, inputs: &[f32]) -> Result<usize> {
         let width = self.architecture.inputs();
         if inputs.is_empty() {
             return Err(CoreError::EmptyBatch);
@@ -281,7 +280,7 @@ impl Network {
 
     fn forward_unchecked(&self, inputs: &[f32], batch: usize, ws: &mut Workspace, backward: bool) {
         ws.prepare(&self.architecture, batch, backward);
-        let threads = ws.threads();
+        let kernel = self.kernel(ws.threads());
         for (l, shape) in self.layers.iter().enumerate() {
             let start = ws.offsets[l];
             let (before, rest) = ws.outputs.split_at_mut(start);
@@ -295,16 +294,15 @@ impl Network {
             for row in z.chunks_exact_mut(shape.outputs) {
                 row.copy_from_slice(&self.params[shape.bias()]);
             }
-            matmul(
-                z,
-                MatRef::row_major(layer_in, batch, shape.inputs),
-                MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs).t(),
-                1.0,
-                true,
-                threads,
-            );
+            kernel.forward(z, layer_in, &self.params[shape.weights()], *shape);
             self.architecture.activation(l).apply(z, shape.outputs);
         }
+    }
+
+    /// How this network's products run with `threads` threads: plain loops for
+    /// a tiny network (see [`crate::LOOPS_WIDTH`]), else gemm.
+    pub(crate) fn kernel(&self, threads: usize) -> Kernel {
+        Kernel::for_layers(&self.layers, threads)
     }
 
     /// Backpropagation: the gradient of `scale * (sum of the batch's losses)`.
@@ -350,6 +348,7 @@ impl Network {
         self.forward_unchecked(inputs, batch, workspace, true);
         let ws = workspace;
         let threads = ws.threads();
+        let kernel = self.kernel(threads);
         let last = self.layers.len() - 1;
         let out_width = arch.outputs();
 
@@ -379,245 +378,32 @@ impl Network {
                 record[l].clear();
                 record[l].extend_from_slice(delta);
             }
-            let delta_m = MatRef::row_major(delta, batch, shape.outputs);
-
+            let weights = &self.params[shape.weights()];
             // Weight change r * o_in * delta, summed over the batch: D^T A. Stored
             // negated, as dL/dw, so that descent w -= r * dL/dw is the seed's rule.
-            matmul(
+            kernel.weight_gradient(
                 &mut gradients.values[shape.weights()],
-                delta_m.t(),
-                MatRef::row_major(layer_in, batch, shape.inputs),
-                -1.0,
-                false,
-                threads,
+                delta,
+                layer_in,
+                shape,
             );
-            // The bias is the weight of a constant -1 input: Delta w_0 = r * (-1) * delta,
-            // and b = -w_0, so dL/db = -sum delta.
-            let bias_grad = &mut gradients.values[shape.bias()];
-            bias_grad.fill(0.0);
-            for row in delta.chunks_exact(shape.outputs) {
-                for (g, d) in bias_grad.iter_mut().zip(row) {
-                    *g -= d;
-                }
-            }
+            bias_gradient(&mut gradients.values[shape.bias()], delta);
 
             if l > 0 {
                 // Hidden layer: delta = o(1 - o) * sum_j w_j delta_j, i.e. (D W) ⊙ f'(O).
                 let delta_prev = &mut ws.delta_prev[..batch * shape.inputs];
-                matmul(
+                kernel.back(delta_prev, delta, weights, shape);
+                times_derivative(
+                    1,
+                    arch.activation(l - 1),
                     delta_prev,
-                    delta_m,
-                    MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs),
-                    1.0,
-                    false,
-                    threads,
+                    layer_in,
+                    shape.inputs,
                 );
-                let hidden = arch.activation(l - 1);
-                for (dp, &o) in delta_prev.iter_mut().zip(layer_in) {
-                    *dp *= hidden.derivative_from_output(o);
-                }
                 std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
             }
         }
         Ok(loss_sum)
-    }
-
-    /// Backpropagation of a batch made of consecutive shards, each with its own
-    /// gradient buffer: the same bits as [`Network::backward`] run on each
-    /// shard alone, with the whole batch's products done at once where that
-    /// cannot change a value.
-    ///
-    /// `inputs` and `targets` hold every shard's rows, shard after shard;
-    /// `shards[s]` gives shard `s`'s row count, receives its gradient of
-    /// `scale * (sum of its losses)` and its unscaled loss sum. `smallest` is
-    /// the row count of the smallest shard of the whole mini-batch (other
-    /// processes' shards included), on which the choice below depends.
-    ///
-    /// Rows of a product are independent, so a layer's forward product and its
-    /// delta product run over all rows in one call (the weights are packed once
-    /// instead of once per shard) whenever gemm's arithmetic for a row cannot
-    /// depend on how many rows the call has ([`rows_never_change_a_value`]);
-    /// otherwise shard by shard, as [`Network::backward`] does. The weight
-    /// gradient sums over the samples, so it stays one product per shard, its
-    /// order fixed by the kernel. Products use [`Workspace::threads`] threads.
-    pub fn backward_shards(
-        &self,
-        inputs: &[f32],
-        targets: &Targets<'_>,
-        shards: &mut [ShardPass],
-        smallest: usize,
-        scale: f32,
-        workspace: &mut Workspace,
-    ) -> Result<()> {
-        let batch = self.batch_size(inputs)?;
-        let arch = &self.architecture;
-        let out_width = arch.outputs();
-        targets.check(batch, out_width)?;
-        let rows: usize = shards.iter().map(|s| s.rows).sum();
-        if rows != batch || shards.iter().any(|s| s.rows == 0) {
-            return Err(CoreError::TargetWidth {
-                expected: batch,
-                got: rows,
-            });
-        }
-        if let Some(s) = shards
-            .iter()
-            .find(|s| s.gradients.values.len() != self.params.len())
-        {
-            return Err(CoreError::GradientShape {
-                expected: self.params.len(),
-                got: s.gradients.values.len(),
-            });
-        }
-        let smallest = smallest.min(shards.iter().map(|s| s.rows).min().unwrap_or(0));
-        let ws = workspace;
-        ws.prepare(arch, batch, true);
-        let threads = ws.threads();
-        // Forward, the whole batch's rows.
-        for (l, shape) in self.layers.iter().enumerate() {
-            let start = ws.offsets[l];
-            let (before, rest) = ws.outputs.split_at_mut(start);
-            let layer_in: &[f32] = if l == 0 {
-                inputs
-            } else {
-                &before[ws.offsets[l - 1]..]
-            };
-            let z = &mut rest[..batch * shape.outputs];
-            let bias = &self.params[shape.bias()];
-            by_rows(threads, z, shape.outputs, |rows| {
-                for row in rows.chunks_exact_mut(bias.len()) {
-                    row.copy_from_slice(bias);
-                }
-            });
-            let weights_t =
-                MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs).t();
-            let whole = rows_never_change_a_value(shape.outputs, shape.inputs, smallest);
-            for_row_blocks(shards, whole, |range| {
-                matmul(
-                    &mut z[range.start * shape.outputs..range.end * shape.outputs],
-                    MatRef::row_major(
-                        &layer_in[range.start * shape.inputs..range.end * shape.inputs],
-                        range.len(),
-                        shape.inputs,
-                    ),
-                    weights_t,
-                    1.0,
-                    true,
-                    threads,
-                );
-            });
-            let activation = arch.activation(l);
-            by_rows(threads, z, shape.outputs, |rows| {
-                activation.apply(rows, shape.outputs);
-            });
-        }
-        // Output deltas and losses, shard by shard.
-        let last = self.layers.len() - 1;
-        let output_start = ws.offsets[last];
-        let outputs = &ws.outputs[output_start..output_start + batch * out_width];
-        let mut start = 0;
-        for shard in shards.iter_mut() {
-            let range = start..start + shard.rows;
-            start = range.end;
-            let part = targets.rows(range.clone(), out_width);
-            let cells = range.start * out_width..range.end * out_width;
-            shard.loss_sum = arch.loss.sum(&outputs[cells.clone()], &part, out_width);
-            arch.loss.output_delta(
-                arch.output,
-                &outputs[cells.clone()],
-                &part,
-                out_width,
-                scale,
-                &mut ws.delta[cells],
-            );
-        }
-        // Each shard's first row (the gradient products below may run side by side).
-        let starts: Vec<usize> = shards
-            .iter()
-            .scan(0, |start, s| {
-                let first = *start;
-                *start += s.rows;
-                Some(first)
-            })
-            .collect();
-        for l in (0..=last).rev() {
-            let shape = self.layers[l];
-            let layer_in: &[f32] = if l == 0 {
-                inputs
-            } else {
-                &ws.outputs[ws.offsets[l - 1]..ws.offsets[l]]
-            };
-            let delta = &ws.delta[..batch * shape.outputs];
-            // One product per shard: side by side, one thread each, when there
-            // are shards enough for the threads; else one after another, each
-            // split across the threads. Either way each value's sum keeps its order.
-            let weight_gradient = |shard: &mut ShardPass, start: usize, threads: usize| {
-                let range = start..start + shard.rows;
-                let delta_s = &delta[range.start * shape.outputs..range.end * shape.outputs];
-                let gradients = &mut shard.gradients.values;
-                matmul(
-                    &mut gradients[shape.weights()],
-                    MatRef::row_major(delta_s, range.len(), shape.outputs).t(),
-                    MatRef::row_major(
-                        &layer_in[range.start * shape.inputs..range.end * shape.inputs],
-                        range.len(),
-                        shape.inputs,
-                    ),
-                    -1.0,
-                    false,
-                    threads,
-                );
-                let bias_grad = &mut gradients[shape.bias()];
-                bias_grad.fill(0.0);
-                for row in delta_s.chunks_exact(shape.outputs) {
-                    for (g, d) in bias_grad.iter_mut().zip(row) {
-                        *g -= d;
-                    }
-                }
-            };
-            if threads > 1 && shards.len() >= threads {
-                shards
-                    .par_iter_mut()
-                    .zip(starts.par_iter().copied())
-                    .for_each(|(shard, start)| weight_gradient(shard, start, 1));
-            } else {
-                for (shard, &start) in shards.iter_mut().zip(&starts) {
-                    weight_gradient(shard, start, threads);
-                }
-            }
-            if l > 0 {
-                let delta_prev = &mut ws.delta_prev[..batch * shape.inputs];
-                let weights =
-                    MatRef::row_major(&self.params[shape.weights()], shape.outputs, shape.inputs);
-                let whole = rows_never_change_a_value(shape.inputs, shape.outputs, smallest);
-                for_row_blocks(shards, whole, |range| {
-                    matmul(
-                        &mut delta_prev[range.start * shape.inputs..range.end * shape.inputs],
-                        MatRef::row_major(
-                            &delta[range.start * shape.outputs..range.end * shape.outputs],
-                            range.len(),
-                            shape.outputs,
-                        ),
-                        weights,
-                        1.0,
-                        false,
-                        threads,
-                    );
-                });
-                let hidden = arch.activation(l - 1);
-                let width = shape.inputs;
-                if threads > 1 {
-                    delta_prev
-                        .par_chunks_mut(ROWS_PER_TASK * width)
-                        .zip(layer_in.par_chunks(ROWS_PER_TASK * width))
-                        .for_each(|(dp, o)| times_derivative(hidden, dp, o));
-                } else {
-                    times_derivative(hidden, delta_prev, layer_in);
-                }
-                std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
-            }
-        }
-        Ok(())
     }
 
     /// Mean loss over a batch, without gradients.
@@ -641,72 +427,6 @@ impl Network {
     pub fn apply_gradient_descent(&mut self, gradients: &Gradients, learning_rate: f32) {
         for (w, g) in self.params.iter_mut().zip(&gradients.values) {
             *w -= learning_rate * g;
-        }
-    }
-}
-
-/// One shard of [`Network::backward_shards`]: its rows, its gradient buffer
-/// (overwritten) and its loss sum (written).
-#[derive(Debug)]
-pub struct ShardPass {
-    /// Consecutive rows of the batch this shard covers (at least one).
-    pub rows: usize,
-    /// Receives the shard's gradient of `scale * (sum of its losses)`.
-    pub gradients: Gradients,
-    /// Receives the shard's unscaled loss sum.
-    pub loss_sum: f64,
-}
-
-/// Whether a row-major product `[rows, inner] . [inner, width]` gives every
-/// row the same bits whether it runs over one shard's rows (at least
-/// `smallest`) or over many shards' at once.
-///
-/// gemm (0.19) sums each value in blocks of its inner dimension whose size
-/// depends on `inner` alone, except on three paths picked by the shape: a
-/// dot-product kernel when `width x rows <= 256`, a vector kernel when `rows`
-/// is 1, and blocks of 512 instead of balanced ones when `width` and `rows`
-/// are both at most 64 (which only matters when `inner > 512`). (It computes
-/// `dst^T`, so our `width` is its `m` and our `rows` its `n`.) Shapes clear of
-/// all three take the same path for any number of rows.
-pub fn rows_never_change_a_value(width: usize, inner: usize, smallest: usize) -> bool {
-    smallest >= 2 && width * smallest > 256 && (width > 64 || inner <= 512)
-}
-
-/// Rows per rayon task for the elementwise work of a whole batch.
-const ROWS_PER_TASK: usize = 32;
-
-/// `f` over `values` (`width` per row), in blocks of whole rows on up to
-/// `threads` threads of the current rayon pool: each value is computed alone,
-/// so the split changes no bit.
-fn by_rows(threads: usize, values: &mut [f32], width: usize, f: impl Fn(&mut [f32]) + Sync + Send) {
-    if threads > 1 {
-        values.par_chunks_mut(ROWS_PER_TASK * width).for_each(f);
-    } else {
-        f(values);
-    }
-}
-
-/// The seed's hidden delta: `delta *= f'(o)`.
-fn times_derivative(hidden: Activation, delta: &mut [f32], outputs: &[f32]) {
-    for (d, &o) in delta.iter_mut().zip(outputs) {
-        *d *= hidden.derivative_from_output(o);
-    }
-}
-
-/// Runs `product` over the row ranges of a row-independent product: the
-/// whole batch at once, or shard by shard.
-fn for_row_blocks(
-    shards: &[ShardPass],
-    whole: bool,
-    mut product: impl FnMut(std::ops::Range<usize>),
-) {
-    if whole {
-        product(0..shards.iter().map(|s| s.rows).sum());
-    } else {
-        let mut start = 0;
-        for shard in shards {
-            product(start..start + shard.rows);
-            start += shard.rows;
         }
     }
 }

@@ -20,7 +20,7 @@ use nn_train::{TrainConfig, Trainer};
 #[path = "support/workloads.rs"]
 mod support;
 
-use support::{WORKLOADS, data};
+use support::{WORKLOADS, Workload, data};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -36,13 +36,44 @@ fn main() {
         .split(',')
         .filter_map(|t| t.parse().ok())
         .collect();
-    let only = value("--only").unwrap_or_else(|| "W1,W2,W3,W4".into());
+    let mut only = value("--only").unwrap_or_else(|| "W1,W2,W3,W4".into());
+    // `--custom 10-64-64-2:128,...`: more networks (ReLU, softmax, cross-entropy,
+    // SGD 0.01, 20,000 samples) at a batch size, named C1, C2, ...
+    let mut workloads: Vec<Workload> = WORKLOADS.into();
+    for (k, spec) in value("--custom")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .enumerate()
+    {
+        let (sizes, batch) = spec.split_once(':').expect("--custom SIZES:BATCH");
+        let sizes: Vec<usize> = sizes
+            .split('-')
+            .map(|s| s.parse().expect("a layer size"))
+            .collect();
+        let name: &'static str = Box::leak(format!("C{}", k + 1).into_boxed_str());
+        println!("{name} = {spec}");
+        only.push(',');
+        only.push_str(name);
+        workloads.push(Workload {
+            name,
+            sizes: Box::leak(sizes.into_boxed_slice()),
+            hidden: nn_core::Activation::Relu,
+            output: nn_core::Activation::Softmax,
+            loss: nn_core::Loss::CrossEntropy,
+            optimizer: nn_train::OptimizerKind::Sgd,
+            lr: 0.01,
+            batch: batch.parse().expect("a batch size"),
+            samples: 20_000,
+            passes: 1,
+        });
+    }
     println!("nn-train workloads: median of {reps} full passes after one warm-up");
     for &t in &threads {
         println!("GEMM threads={t} GFLOP/s={:.1}", gemm_peak(t, reps));
     }
     for &t in &threads {
-        for w in WORKLOADS
+        for w in workloads
             .iter()
             .filter(|w| only.split(',').any(|o| o == w.name))
         {
@@ -73,7 +104,7 @@ fn main() {
             let samples = (w.samples * w.passes) as f64;
             let steps = (w.passes * w.samples.div_ceil(w.batch)) as f64;
             println!(
-                "{} threads={t} samples/s={:.0} steps/s={:.0} GFLOP/s={:.1} (pass min {:.3}s max {:.3}s)",
+                "{} threads={t} samples/s={:.0} steps/s={:.0} GFLOP/s={:.1} (pass min {:.5}s max {:.5}s)",
                 w.name,
                 samples / median,
                 steps / median,
