@@ -16,6 +16,7 @@ mod record;
 mod run;
 mod select;
 mod spec;
+mod spread;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,7 @@ pub use run::{
 };
 pub use select::{ConfigScore, Marginal, Standings, TrialScore, csv, standings};
 pub use spec::{Halving, Job, SPEC_FORMAT, SweepSpec, Trial};
+pub use spread::{TaskHand, TaskHub};
 
 /// Why a sweep cannot go on.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +80,9 @@ pub enum SweepError {
     /// A file cannot be written atomically.
     #[error(transparent)]
     Write(#[from] nn_atomic_write::WriteError),
+    /// A sweep spread over processes cannot go on.
+    #[error("{0}")]
+    Spread(String),
     /// A trial's run directory cannot be started.
     #[error("recording a trial: {0}")]
     Record(String),

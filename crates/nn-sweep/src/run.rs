@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,11 +29,16 @@ use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 use crate::data::SharedData;
 use crate::record::{Best, JobResult, JobStatus, ResultsLog, read_results, rewrite_results};
 use crate::spec::{Job, SweepSpec, Trial};
+use crate::spread::TaskHub;
 
 /// The spec's file in a sweep directory.
 pub const SPEC_FILE: &str = "sweep.json";
 /// The folder of the trials' run directories.
 pub const TRIALS_DIR: &str = "trials";
+
+/// How often the owner of a sweep spread over processes looks for their
+/// requests and results while its own jobs run.
+const HUB_POLL: Duration = Duration::from_micros(250);
 
 /// A sweep directory and what it holds.
 pub struct Sweep {
@@ -106,6 +111,10 @@ impl Sweep {
         })
     }
 
+    pub(crate) fn assemble(dir: PathBuf, spec: SweepSpec, trials: Vec<Trial>) -> Self {
+        Self { dir, spec, trials }
+    }
+
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -145,6 +154,32 @@ impl Sweep {
         options: &RunOptions,
         on_result: &mut dyn FnMut(&JobResult),
     ) -> Result<Finished, SweepError> {
+        self.run_with(shared, options, None, on_result)
+    }
+
+    /// [`Sweep::run`] as the owner of a sweep spread over processes: `hub`'s
+    /// processes take jobs from the same queue as this one's cores (see `spread.rs`).
+    ///
+    /// # Errors
+    /// As [`Sweep::run`]; a sweep with halving; a result sent back that does not read.
+    pub fn run_spread(
+        &self,
+        shared: &mut SharedData,
+        options: &RunOptions,
+        hub: &mut dyn TaskHub,
+        on_result: &mut dyn FnMut(&JobResult),
+    ) -> Result<Finished, SweepError> {
+        self.refuse_halving()?;
+        self.run_with(shared, options, Some(hub), on_result)
+    }
+
+    fn run_with(
+        &self,
+        shared: &mut SharedData,
+        options: &RunOptions,
+        mut hub: Option<&mut dyn TaskHub>,
+        on_result: &mut dyn FnMut(&JobResult),
+    ) -> Result<Finished, SweepError> {
         let started = Instant::now();
         let cpu_start = process_cpu_seconds();
         let workers = Mutex::new(Some(ThreadTimes::default()));
@@ -152,11 +187,7 @@ impl Sweep {
         // A line cut short by a kill goes before new lines are appended.
         rewrite_results(&self.dir, &results)?;
         let kept = results.len();
-        // Every trial's run is set up (and refused) before any starts.
-        let mut plans = Vec::with_capacity(self.trials.len());
-        for trial in &self.trials {
-            plans.push(self.plan(trial, shared, options.cores)?);
-        }
+        let plans = self.plans(shared, options.cores)?;
         let done: BTreeSet<(Job, usize)> = results.iter().map(|r| (r.job(), r.rung)).collect();
         let rungs = match self.spec.halving {
             Some(h) => h.rungs(self.spec.epochs),
@@ -192,7 +223,7 @@ impl Sweep {
                 &plans,
                 (epochs, rung, last),
                 options,
-                &workers,
+                (&workers, hub.as_mut().map(|h| &mut **h as &mut dyn TaskHub)),
                 &mut |r, l| {
                     if let Some(l) = l {
                         live.insert(r.job(), l);
@@ -243,6 +274,18 @@ impl Sweep {
         })
     }
 
+    /// Every trial's run, set up (and refused) before any starts.
+    pub(crate) fn plans(
+        &self,
+        shared: &mut SharedData,
+        cores: usize,
+    ) -> Result<Vec<Plan>, SweepError> {
+        self.trials
+            .iter()
+            .map(|trial| self.plan(trial, shared, cores))
+            .collect()
+    }
+
     /// A trial's run, resolved against its data (every fold's, with folds).
     fn plan(
         &self,
@@ -278,10 +321,13 @@ impl Sweep {
         plans: &[Plan],
         (epochs, rung, last): (usize, usize, bool),
         options: &RunOptions,
-        workers: &Mutex<Option<ThreadTimes>>,
+        (workers, mut hub): (&Mutex<Option<ThreadTimes>>, Option<&mut dyn TaskHub>),
         report: &mut Report<'_>,
     ) -> Result<bool, SweepError> {
         let cores = options.cores.max(1);
+        // Spread over processes, a job waiting here for a core is one another
+        // process cannot take: one thread more than cores, not twice as many.
+        let threads = if hub.is_some() { cores + 1 } else { cores * 2 + 2 };
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
         let pool = Cores::new(cores);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
@@ -289,7 +335,7 @@ impl Sweep {
         std::thread::scope(|scope| -> Result<(), SweepError> {
             // More workers than cores: a worker setting up or closing a run
             // directory waits on the disk without a core's token, while others train.
-            for _ in 0..cores * 2 + 2 {
+            for _ in 0..threads {
                 let tx = tx.clone();
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
@@ -330,7 +376,43 @@ impl Sweep {
             }
             drop(tx);
             let mut first_error = None;
-            for out in rx {
+            let mut local_open = true;
+            while local_open || hub.as_ref().is_some_and(|h| !h.all_done()) {
+                let mut outs = Vec::new();
+                match &mut hub {
+                    None => match rx.recv() {
+                        Ok(out) => outs.push(out),
+                        Err(_) => local_open = false,
+                    },
+                    Some(hub) => {
+                        match rx.recv_timeout(HUB_POLL) {
+                            Ok(out) => outs.push(out),
+                            Err(RecvTimeoutError::Timeout) => {}
+                            Err(RecvTimeoutError::Disconnected) => {
+                                local_open = false;
+                                std::thread::sleep(HUB_POLL);
+                            }
+                        }
+                        let stopped = options.stop.load(Ordering::SeqCst)
+                            || failed.load(Ordering::SeqCst);
+                        let mut next = || {
+                            let (job, _) = queue.lock().expect("queue").pop_front()?;
+                            Some(self.job_index(job))
+                        };
+                        let mut none = || None;
+                        let next: &mut dyn FnMut() -> Option<usize> =
+                            if stopped { &mut none } else { &mut next };
+                        for packed in hub.serve(next) {
+                            outs.push(self.unpack(&packed).map(|r| Some((r, None))));
+                        }
+                        if stopped && !local_open {
+                            // A stop (a signal: mpirun's, when a rank died) does not
+                            // wait for ranks that may never answer.
+                            break;
+                        }
+                    }
+                }
+                for out in outs {
                 match out {
                     Ok(None) => {}
                     Ok(Some((r, l))) => {
@@ -340,8 +422,10 @@ impl Sweep {
                         }
                     }
                     Err(e) => {
+                        failed.store(true, Ordering::SeqCst);
                         first_error.get_or_insert(e);
                     }
+                }
                 }
             }
             first_error.map_or(Ok(()), Err)
@@ -353,7 +437,7 @@ impl Sweep {
     /// its best validation epoch. It holds its threads' worth of `cores` while it
     /// trains, not while its run directory is set up or closed. An interrupted
     /// job reports nothing.
-    fn run_job(
+    pub(crate) fn run_job(
         &self,
         job: Job,
         plan: &Plan,
@@ -509,7 +593,7 @@ type JobOutcome = Result<Option<(JobResult, Option<Live>)>, SweepError>;
 type Report<'a> = dyn FnMut(&JobResult, Option<Live>) -> Result<(), SweepError> + 'a;
 
 /// A trial's run, ready to train.
-struct Plan {
+pub(crate) struct Plan {
     config: TrainConfig,
     spec: DataSpec,
     options: DataOptions,
@@ -544,7 +628,7 @@ impl Live {
 }
 
 /// Cores as tokens: a job takes its threads' worth before it starts.
-struct Cores {
+pub(crate) struct Cores {
     free: Mutex<usize>,
     freed: Condvar,
     total: usize,
@@ -557,7 +641,7 @@ struct Held<'a> {
 }
 
 impl Cores {
-    fn new(total: usize) -> Self {
+    pub(crate) fn new(total: usize) -> Self {
         Self {
             free: Mutex::new(total),
             freed: Condvar::new(),

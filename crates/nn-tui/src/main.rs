@@ -17,6 +17,8 @@ mod plot;
 mod predict;
 mod progress;
 mod ranks;
+#[cfg(feature = "mpi")]
+mod sweep_ranks;
 mod run_dir;
 mod runs;
 mod setup;

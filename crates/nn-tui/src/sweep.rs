@@ -26,21 +26,58 @@ use nn_tui::{ScheduleArg, SweepArgs};
 /// The validation split a sweep carves from the training data when none is given.
 pub const SWEEP_VALIDATION: f32 = 0.2;
 
-/// Runs `nn-tui sweep`.
+/// Runs `nn-tui sweep`: in one process, or as a rank of `mpirun -np N`
+/// (the `mpi` feature; `sweep_ranks.rs`).
 pub fn run(args: &SweepArgs) -> Result<Outcome> {
+    // Kept to the end: with the `mpi` feature, dropping it ends MPI.
+    let job = nn_dist::Job::start()?;
+    #[cfg(feature = "mpi")]
+    if job.ranks() > 1 {
+        return crate::sweep_ranks::run(args, &job);
+    }
     let cores = args.cores.map_or_else(
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         |c| c as usize,
     );
-    let (sweep, mut shared) = match &args.resume {
+    let (sweep, shared) = open_or_create(args)?;
+    let outcome = drive(&sweep, shared, cores, 1, args.json, &mut |shared, options, on_result| {
+        sweep.run(shared, options, on_result)
+    });
+    drop(job);
+    outcome
+}
+
+/// The sweep `--resume` names, or a new one from the flags.
+pub fn open_or_create(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
+    match &args.resume {
         Some(dir) => {
             refuse_with_resume(args)?;
             let sweep = Sweep::open(dir).with_context(|| format!("--resume {}", dir.display()))?;
             let shared = sweep.shared_data()?;
-            (sweep, shared)
+            Ok((sweep, shared))
         }
-        None => new_sweep(args)?,
-    };
+        None => new_sweep(args),
+    }
+}
+
+/// Runs a sweep's jobs: in this process ([`Sweep::run`]) or spread over ranks.
+pub type Runner<'a> = dyn FnMut(
+        &mut nn_sweep::SharedData,
+        &RunOptions,
+        &mut dyn FnMut(&JobResult),
+    ) -> Result<nn_sweep::Finished, nn_sweep::SweepError>
+    + 'a;
+
+/// Runs `sweep` with `runner` on `cores` cores (of each of `ranks` processes)
+/// and reports: progress on stderr, the standings, the winner's test, as text or JSON.
+pub fn drive(
+    sweep: &Sweep,
+    mut shared: nn_sweep::SharedData,
+    cores: usize,
+    ranks: usize,
+    json: bool,
+    runner: &mut Runner<'_>,
+) -> Result<Outcome> {
     let stop = Arc::new(AtomicBool::new(false));
     crate::train::register_interrupt(&stop)?;
     let spec = sweep.spec();
@@ -55,8 +92,13 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         Some(h) => h.jobs(configs, per_config, spec.epochs),
         None => configs * per_config,
     };
+    let on = if ranks > 1 {
+        format!("on {ranks} MPI ranks x {cores} cores")
+    } else {
+        format!("on {cores} cores")
+    };
     say(&format!(
-        "sweep {}: {} trials ({} configurations x {} seed{}{}), {} epochs each{}, on {cores} cores",
+        "sweep {}: {} trials ({} configurations x {} seed{}{}), {} epochs each{}, {on}",
         sweep.dir().display(),
         sweep.trials().len(),
         sweep
@@ -80,7 +122,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         cores,
         stop: Arc::clone(&stop),
     };
-    let finished = sweep.run(&mut shared, &options, &mut |r: &JobResult| {
+    let finished = runner(&mut shared, &options, &mut |r: &JobResult| {
         done += 1;
         say(&progress_line(r, done, jobs));
     })?;
@@ -104,7 +146,8 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         if finished.data_loaded == 1 { "" } else { "s" },
         threads_text(&threads, cores),
     ));
-    if let Some(line) = busy_line(&finished, cores) {
+    // With ranks, this process's CPU time is not the sweep's.
+    if let (1, Some(line)) = (ranks, busy_line(&finished, cores)) {
         say(&line);
     }
     let (trained, grid) = epochs_trained(
@@ -120,9 +163,14 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     }
     if finished.interrupted {
         say(&format!(
-            "interrupted: {} of {jobs} jobs finished; continue with nn-tui sweep --resume {}",
+            "interrupted: {} of {jobs} jobs finished; continue with nn-tui sweep --resume {}{}",
             finished.results.len(),
-            sweep.dir().display()
+            sweep.dir().display(),
+            if ranks > 1 {
+                " (on any number of ranks; when a rank dies, mpirun stops every rank and its message names the rank)"
+            } else {
+                ""
+            }
         ));
         return Ok(Outcome::Interrupted);
     }
@@ -130,7 +178,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         Some(c) => Some(test_winner(&sweep, &mut shared, c.best_trial, cores)?),
         None => None,
     };
-    let out = if args.json {
+    let out = if json {
         let mut report = json_report(&sweep, &standings, winner.as_ref(), &finished, cores);
         report["epochs_trained"] = trained.into();
         report["grid_epochs"] = grid.into();
