@@ -34,6 +34,8 @@ pub enum Heard {
     Result {
         /// The rank that ran it.
         rank: usize,
+        /// The task.
+        task: u64,
         /// Its bytes.
         bytes: Vec<u8>,
     },
@@ -44,6 +46,8 @@ pub struct Hub {
     world: SimpleCommunicator,
     /// Ranks that have sent their last result.
     done: Vec<bool>,
+    /// Tasks handed to each rank and not sent back yet.
+    unfinished: Vec<std::collections::BTreeSet<u64>>,
 }
 
 impl Hub {
@@ -53,6 +57,7 @@ impl Hub {
         Self {
             world: SimpleCommunicator::world(),
             done,
+            unfinished: vec![std::collections::BTreeSet::new(); ranks],
         }
     }
 
@@ -66,11 +71,21 @@ impl Hub {
             match status.tag() {
                 REQUEST => {
                     let task = next().unwrap_or(NO_MORE);
+                    if task != NO_MORE {
+                        self.unfinished[rank].insert(task);
+                    }
                     self.world
                         .process_at_rank(rank as i32)
                         .send_with_tag(&task, TASK);
                 }
-                RESULT => heard.push(Heard::Result { rank, bytes }),
+                RESULT => {
+                    let (task, bytes) = match bytes.split_first_chunk::<8>() {
+                        Some((task, rest)) => (u64::from_le_bytes(*task), rest.to_vec()),
+                        None => (NO_MORE, Vec::new()),
+                    };
+                    self.unfinished[rank].remove(&task);
+                    heard.push(Heard::Result { rank, task, bytes });
+                }
                 DONE => self.done[rank] = true,
                 // Only this module sends on this communicator outside training.
                 other => unreachable!("an unexpected message (tag {other:#x}) from rank {rank}"),
@@ -82,6 +97,17 @@ impl Hub {
     /// Whether every other rank has sent its last result.
     pub fn all_done(&self) -> bool {
         self.done.iter().all(|&d| d)
+    }
+
+    /// The tasks each rank was handed and has not sent back (ranks holding none left out):
+    /// after a stop, what a rank that died took with it.
+    pub fn unfinished(&self) -> Vec<(usize, Vec<u64>)> {
+        self.unfinished
+            .iter()
+            .enumerate()
+            .filter(|(_, tasks)| !tasks.is_empty())
+            .map(|(rank, tasks)| (rank, tasks.iter().copied().collect()))
+            .collect()
     }
 }
 
@@ -125,9 +151,14 @@ impl Hand {
         task.first().copied().filter(|&t| t != NO_MORE)
     }
 
-    /// Sends a task's result to rank 0.
-    pub fn send(&mut self, bytes: &[u8]) {
-        self.world.process_at_rank(0).send_with_tag(bytes, RESULT);
+    /// Sends `task`'s result to rank 0.
+    pub fn send(&mut self, task: u64, bytes: &[u8]) {
+        let mut message = Vec::with_capacity(8 + bytes.len());
+        message.extend_from_slice(&task.to_le_bytes());
+        message.extend_from_slice(bytes);
+        self.world
+            .process_at_rank(0)
+            .send_with_tag(&message[..], RESULT);
     }
 
     /// Tells rank 0 this rank has sent its last result.

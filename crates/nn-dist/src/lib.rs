@@ -25,9 +25,9 @@ pub mod layout;
 mod ordered;
 
 pub use error::DistError;
-pub use fingerprint::fingerprint;
 #[cfg(feature = "mpi")]
 pub use farm::{Hand, Heard, Hub};
+pub use fingerprint::fingerprint;
 #[cfg(feature = "mpi")]
 pub use job::Farm;
 pub use job::{Job, ReduceStats, StopFlags};

@@ -327,7 +327,11 @@ impl Sweep {
         let cores = options.cores.max(1);
         // Spread over processes, a job waiting here for a core is one another
         // process cannot take: one thread more than cores, not twice as many.
-        let threads = if hub.is_some() { cores + 1 } else { cores * 2 + 2 };
+        let threads = if hub.is_some() {
+            cores + 1
+        } else {
+            cores * 2 + 2
+        };
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
         let pool = Cores::new(cores);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
@@ -393,8 +397,8 @@ impl Sweep {
                                 std::thread::sleep(HUB_POLL);
                             }
                         }
-                        let stopped = options.stop.load(Ordering::SeqCst)
-                            || failed.load(Ordering::SeqCst);
+                        let stopped =
+                            options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst);
                         let mut next = || {
                             let (job, _) = queue.lock().expect("queue").pop_front()?;
                             Some(self.job_index(job))
@@ -413,19 +417,19 @@ impl Sweep {
                     }
                 }
                 for out in outs {
-                match out {
-                    Ok(None) => {}
-                    Ok(Some((r, l))) => {
-                        if let Err(e) = report(&r, l) {
+                    match out {
+                        Ok(None) => {}
+                        Ok(Some((r, l))) => {
+                            if let Err(e) = report(&r, l) {
+                                failed.store(true, Ordering::SeqCst);
+                                first_error.get_or_insert(e);
+                            }
+                        }
+                        Err(e) => {
                             failed.store(true, Ordering::SeqCst);
                             first_error.get_or_insert(e);
                         }
                     }
-                    Err(e) => {
-                        failed.store(true, Ordering::SeqCst);
-                        first_error.get_or_insert(e);
-                    }
-                }
                 }
             }
             first_error.map_or(Ok(()), Err)

@@ -34,8 +34,8 @@ pub trait TaskHub {
 pub trait TaskHand {
     /// The next job's index, or `None` when none are left.
     fn request(&mut self) -> Option<usize>;
-    /// Sends a job's packed result to the owner.
-    fn send(&mut self, packed: &[u8]);
+    /// Sends the packed result of the job of index `job` to the owner.
+    fn send(&mut self, job: usize, packed: &[u8]);
 }
 
 /// What a worker thread tells the thread that talks to the owner.
@@ -43,7 +43,7 @@ enum ToOwner {
     /// It wants a job (the answer goes back on the sender).
     Want(mpsc::Sender<Option<Job>>),
     /// A job ended: its packed result (`None`: interrupted, not a result).
-    Ended(Result<Option<Vec<u8>>, SweepError>),
+    Ended(Job, Result<Option<Vec<u8>>, SweepError>),
 }
 
 impl Sweep {
@@ -101,7 +101,7 @@ impl Sweep {
                             Ok(None) => Ok(None),
                             Err(e) => Err(e),
                         };
-                        if tx.send(ToOwner::Ended(packed)).is_err() {
+                        if tx.send(ToOwner::Ended(job, packed)).is_err() {
                             return;
                         }
                     }
@@ -121,12 +121,12 @@ impl Sweep {
                         no_more |= next.is_none();
                         let _ = answer.send(next);
                     }
-                    ToOwner::Ended(Ok(Some(packed))) => {
-                        hand.send(&packed);
+                    ToOwner::Ended(job, Ok(Some(packed))) => {
+                        hand.send(self.job_index(job), &packed);
                         sent += 1;
                     }
-                    ToOwner::Ended(Ok(None)) => {}
-                    ToOwner::Ended(Err(e)) => {
+                    ToOwner::Ended(_, Ok(None)) => {}
+                    ToOwner::Ended(_, Err(e)) => {
                         first_error.get_or_insert(e);
                     }
                 }
@@ -274,7 +274,9 @@ mod tests {
 
     #[test]
     fn only_plain_relative_names_are_accepted() {
-        assert!(is_plain_relative(Path::new("trials/t0001/model.safetensors")));
+        assert!(is_plain_relative(Path::new(
+            "trials/t0001/model.safetensors"
+        )));
         assert!(!is_plain_relative(Path::new("../x")));
         assert!(!is_plain_relative(Path::new("/etc/passwd")));
         assert!(!is_plain_relative(Path::new("")));

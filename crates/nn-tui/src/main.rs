@@ -17,12 +17,12 @@ mod plot;
 mod predict;
 mod progress;
 mod ranks;
-#[cfg(feature = "mpi")]
-mod sweep_ranks;
 mod run_dir;
 mod runs;
 mod setup;
 mod sweep;
+#[cfg(feature = "mpi")]
+mod sweep_ranks;
 mod train;
 
 use std::io::{IsTerminal, Write as _};

@@ -40,9 +40,14 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         |c| c as usize,
     );
     let (sweep, shared) = open_or_create(args)?;
-    let outcome = drive(&sweep, shared, cores, 1, args.json, &mut |shared, options, on_result| {
-        sweep.run(shared, options, on_result)
-    });
+    let outcome = drive(
+        &sweep,
+        shared,
+        cores,
+        1,
+        args.json,
+        &mut |shared, options, on_result| sweep.run(shared, options, on_result),
+    );
     drop(job);
     outcome
 }

@@ -54,7 +54,7 @@ pub fn run(args: &SweepArgs, job: &Job) -> Result<Outcome> {
     let result = match (job.farm(), started) {
         (Farm::Hub(hub), Some((sweep, shared))) => {
             let mut hub = HubLink(hub);
-            crate::sweep::drive(
+            let outcome = crate::sweep::drive(
                 &sweep,
                 shared,
                 cores,
@@ -63,12 +63,34 @@ pub fn run(args: &SweepArgs, job: &Job) -> Result<Outcome> {
                 &mut |shared, options, on_result| {
                     sweep.run_spread(shared, options, &mut hub, on_result)
                 },
-            )
+            );
+            if let Ok(Outcome::Interrupted) = outcome {
+                say_unfinished(&sweep, &hub.0);
+            }
+            outcome
         }
         (Farm::Hand(hand), None) => work(job, &spec_bytes, cores, hand),
         _ => unreachable!("rank 0 alone holds the sweep"),
     };
     ranks::end(job, result)
+}
+
+/// After a stop: the ranks that still held jobs. A rank that dies makes
+/// mpirun stop the others; the rank holding jobs it never sent back is the one.
+fn say_unfinished(sweep: &Sweep, hub: &nn_dist::Hub) {
+    let jobs = sweep.spec().jobs(sweep.trials().len());
+    for (rank, tasks) in hub.unfinished() {
+        let names: Vec<String> = tasks
+            .iter()
+            .filter_map(|&t| jobs.get(t as usize))
+            .map(nn_sweep::Job::dir_name)
+            .collect();
+        crate::progress::say(&format!(
+            "rank {rank} did not send back {} (a rank that died, if mpirun says one did; --resume runs {} again)",
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" }
+        ));
+    }
 }
 
 /// A rank other than 0: runs the jobs it is given until none are left.
@@ -126,8 +148,8 @@ impl TaskHand for HandLink {
         self.hand.request().map(|t| t as usize)
     }
 
-    fn send(&mut self, packed: &[u8]) {
-        self.hand.send(packed);
+    fn send(&mut self, job: usize, packed: &[u8]) {
+        self.hand.send(job as u64, packed);
         self.sent += 1;
         if self.die_after == Some(self.sent) {
             std::process::exit(DIES_WITH);
