@@ -182,6 +182,11 @@ impl Sweep {
     ) -> Result<Finished, SweepError> {
         let started = Instant::now();
         let cpu_start = process_cpu_seconds();
+        // A trial's files are synced with one sync of the file system per batch of
+        // results (below), not one per file: they were ten a trial, more than a
+        // small trial's training. A result's line is appended only after its
+        // files are durable, so a resume after any crash trusts only whole trials.
+        let _deferred = nn_atomic_write::defer_syncs();
         let workers = Mutex::new(Some(ThreadTimes::default()));
         let mut results = read_results(&self.dir)?;
         // A line cut short by a kill goes before new lines are appended.
@@ -224,15 +229,19 @@ impl Sweep {
                 (epochs, rung, last),
                 options,
                 (&workers, hub.as_mut().map(|h| &mut **h as &mut dyn TaskHub)),
-                &mut |r, l| {
-                    if let Some(l) = l {
-                        live.insert(r.job(), l);
+                &mut |batch| {
+                    nn_atomic_write::sync_filesystem(&self.dir)
+                        .map_err(|e| SweepError::io(&self.dir, e))?;
+                    for (r, l) in batch {
+                        if let Some(l) = l {
+                            live.insert(r.job(), l);
+                        }
+                        log.append(&r)?;
+                        on_result(&r);
+                        results.push(r);
+                        ran += 1;
                     }
-                    log.append(r)?;
-                    on_result(r);
-                    results.push(r.clone());
-                    ran += 1;
-                    Ok(())
+                    log.sync()
                 },
             )?;
             if batch {
@@ -385,7 +394,11 @@ impl Sweep {
                 let mut outs = Vec::new();
                 match &mut hub {
                     None => match rx.recv() {
-                        Ok(out) => outs.push(out),
+                        Ok(out) => {
+                            // With every result that has ended meanwhile: one sync for all.
+                            outs.push(out);
+                            outs.extend(rx.try_iter());
+                        }
                         Err(_) => local_open = false,
                     },
                     Some(hub) => {
@@ -416,20 +429,22 @@ impl Sweep {
                         }
                     }
                 }
+                let mut batch = Vec::new();
                 for out in outs {
                     match out {
                         Ok(None) => {}
-                        Ok(Some((r, l))) => {
-                            if let Err(e) = report(&r, l) {
-                                failed.store(true, Ordering::SeqCst);
-                                first_error.get_or_insert(e);
-                            }
-                        }
+                        Ok(Some(ended)) => batch.push(ended),
                         Err(e) => {
                             failed.store(true, Ordering::SeqCst);
                             first_error.get_or_insert(e);
                         }
                     }
+                }
+                if !batch.is_empty()
+                    && let Err(e) = report(batch)
+                {
+                    failed.store(true, Ordering::SeqCst);
+                    first_error.get_or_insert(e);
                 }
             }
             first_error.map_or(Ok(()), Err)
@@ -593,8 +608,8 @@ impl Sweep {
 /// (`None`: stopped before the end, not a result).
 type JobOutcome = Result<Option<(JobResult, Option<Live>)>, SweepError>;
 
-/// Hears of each result (and keeps the open run of a job that goes on).
-type Report<'a> = dyn FnMut(&JobResult, Option<Live>) -> Result<(), SweepError> + 'a;
+/// Hears of results that ended together (and keeps the open run of a job that goes on).
+type Report<'a> = dyn FnMut(Vec<(JobResult, Option<Live>)>) -> Result<(), SweepError> + 'a;
 
 /// A trial's run, ready to train.
 pub(crate) struct Plan {

@@ -70,6 +70,8 @@ impl Sweep {
         hand: &mut dyn TaskHand,
     ) -> Result<usize, SweepError> {
         self.refuse_halving()?;
+        // The scratch folder's files are read back and sent: never worth a sync.
+        let _deferred = nn_atomic_write::defer_syncs();
         let plans = self.plans(shared, options.cores)?;
         let jobs = self.spec().jobs(self.trials().len());
         let cores = Cores::new(options.cores.max(1));
