@@ -96,9 +96,17 @@ fn say_unfinished(sweep: &Sweep, hub: &nn_dist::Hub) {
 /// A rank other than 0: runs the jobs it is given until none are left.
 fn work(job: &Job, spec: &[u8], cores: usize, hand: nn_dist::Hand) -> Result<Outcome> {
     let spec: SweepSpec = serde_json::from_slice(spec).context("the sweep spec from rank 0")?;
-    let scratch = tempfile::Builder::new()
-        .prefix("nn-tui-sweep-rank")
-        .tempdir()
+    // In memory where the system offers it (/dev/shm): the trials' files are
+    // only read back and sent, and creating files on a busy disk costs more than
+    // a small trial's training.
+    let mut scratch = tempfile::Builder::new();
+    scratch.prefix("nn-tui-sweep-rank");
+    let shm = std::path::Path::new("/dev/shm");
+    let scratch = shm
+        .is_dir()
+        .then(|| scratch.tempdir_in(shm).ok())
+        .flatten()
+        .map_or_else(|| scratch.tempdir(), Ok)
         .context("a scratch folder for this rank's trials")?;
     let sweep = Sweep::elsewhere(spec, scratch.path())?;
     let mut shared = sweep.shared_data()?;
