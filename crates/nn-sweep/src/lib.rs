@@ -10,8 +10,10 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod axis;
+mod cores;
 mod cpu;
 mod data;
+mod listing;
 mod record;
 mod run;
 mod select;
@@ -23,11 +25,9 @@ use std::path::{Path, PathBuf};
 pub use axis::{AxisError, Draw, GridAxis, RandomAxis, sweepable};
 pub use cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 pub use data::{Loaded, SharedData, k_folds};
+pub use listing::{SweepSummary, list_sweeps, read_spec};
 pub use record::{Best, JobResult, JobStatus, RESULTS_FILE, read_results};
-pub use run::{
-    Finished, RunOptions, SPEC_FILE, Sweep, SweepSummary, TRIALS_DIR, list_sweeps, read_spec,
-    train_command, trial_request,
-};
+pub use run::{Finished, RunOptions, SPEC_FILE, Sweep, TRIALS_DIR, train_command, trial_request};
 pub use select::{ConfigScore, Marginal, Standings, TrialScore, csv, standings};
 pub use spec::{Halving, Job, SPEC_FORMAT, SweepSpec, Trial};
 pub use spread::{TaskHand, TaskHub};

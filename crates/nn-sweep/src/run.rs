@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nn_run::{
@@ -25,8 +25,10 @@ use nn_run::{
 use nn_train::{TrainConfig, TrainData, Trainer};
 
 use crate::SweepError;
+use crate::cores::Cores;
 use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 use crate::data::SharedData;
+use crate::listing::read_spec;
 use crate::record::{Best, JobResult, JobStatus, ResultsLog, read_results, rewrite_results};
 use crate::spec::{Job, SweepSpec, Trial};
 use crate::spread::TaskHub;
@@ -39,6 +41,8 @@ pub const TRIALS_DIR: &str = "trials";
 /// How often the owner of a sweep spread over processes looks for their
 /// requests and results while its own jobs run.
 const HUB_POLL: Duration = Duration::from_micros(250);
+/// How long the owner goes on answering the other processes after a stop.
+const STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// A sweep directory and what it holds.
 pub struct Sweep {
@@ -390,6 +394,7 @@ impl Sweep {
             drop(tx);
             let mut first_error = None;
             let mut local_open = true;
+            let mut stop_deadline = None;
             while local_open || hub.as_ref().is_some_and(|h| !h.all_done()) {
                 let mut outs = Vec::new();
                 match &mut hub {
@@ -423,9 +428,14 @@ impl Sweep {
                             outs.push(self.unpack(&packed).map(|r| Some((r, None))));
                         }
                         if stopped && !local_open {
-                            // A stop (a signal: mpirun's, when a rank died) does not
-                            // wait for ranks that may never answer.
-                            break;
+                            // After a stop the others' requests are answered "none"
+                            // until they are done, but not for long: a rank that
+                            // died (mpirun's signal is the stop) never will be.
+                            let deadline =
+                                *stop_deadline.get_or_insert_with(|| Instant::now() + STOP_GRACE);
+                            if Instant::now() >= deadline {
+                                break;
+                            }
                         }
                     }
                 }
@@ -646,46 +656,6 @@ impl Live {
     }
 }
 
-/// Cores as tokens: a job takes its threads' worth before it starts.
-pub(crate) struct Cores {
-    free: Mutex<usize>,
-    freed: Condvar,
-    total: usize,
-}
-
-/// Threads held until dropped.
-struct Held<'a> {
-    cores: &'a Cores,
-    n: usize,
-}
-
-impl Cores {
-    pub(crate) fn new(total: usize) -> Self {
-        Self {
-            free: Mutex::new(total),
-            freed: Condvar::new(),
-            total,
-        }
-    }
-
-    fn take(&self, n: usize) -> Held<'_> {
-        let n = n.clamp(1, self.total);
-        let mut free = self.free.lock().expect("cores");
-        while *free < n {
-            free = self.freed.wait(free).expect("cores");
-        }
-        *free -= n;
-        Held { cores: self, n }
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        *self.cores.free.lock().expect("cores") += self.n;
-        self.cores.freed.notify_all();
-    }
-}
-
 /// The request `nn-tui train --state <line> --epochs <epochs>` makes.
 pub fn trial_request(line: &StateLine, epochs: usize) -> TrainRequest {
     line.request_over(TrainRequest {
@@ -708,96 +678,4 @@ pub fn train_command(line: &str, epochs: usize, target: Option<&str>) -> Vec<Str
         words.extend(["--target".into(), t.into()]);
     }
     words
-}
-
-/// Reads `dir/sweep.json`.
-///
-/// # Errors
-/// No such file, or one that does not read.
-pub fn read_spec(dir: &Path) -> Result<SweepSpec, SweepError> {
-    let path = dir.join(SPEC_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| SweepError::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| SweepError::Spec {
-        path,
-        problem: e.to_string(),
-    })
-}
-
-/// A sweep directory at a glance, as `nn-tui runs` lists it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SweepSummary {
-    /// The directory.
-    pub dir: PathBuf,
-    /// The base run's data.
-    pub data: String,
-    /// The axes, `key=values` as given.
-    pub axes: Vec<String>,
-    /// Trials.
-    pub trials: usize,
-    /// Jobs (trials times folds).
-    pub jobs: usize,
-    /// Jobs with a result.
-    pub done: usize,
-    /// The best trial's ranking figure (accuracy, or minus the loss).
-    pub best: Option<f64>,
-    /// `accuracy` or `loss`.
-    pub metric: &'static str,
-    /// When sweep.json was written (seconds since 1970).
-    pub started: f64,
-}
-
-/// Every sweep directory directly under `root` (a folder holding `sweep.json`),
-/// oldest first; those that cannot be read come last, as errors.
-///
-/// # Errors
-/// `root` cannot be listed.
-pub fn list_sweeps(root: &Path) -> Result<Vec<Result<SweepSummary, SweepError>>, SweepError> {
-    let entries = std::fs::read_dir(root).map_err(|e| SweepError::io(root, e))?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join(SPEC_FILE).is_file())
-        .collect();
-    dirs.sort();
-    let mut out: Vec<Result<SweepSummary, SweepError>> =
-        dirs.iter().map(|d| summarise(d)).collect();
-    out.sort_by(|a, b| match (a, b) {
-        (Ok(a), Ok(b)) => a.started.total_cmp(&b.started),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => std::cmp::Ordering::Equal,
-    });
-    Ok(out)
-}
-
-fn summarise(dir: &Path) -> Result<SweepSummary, SweepError> {
-    let sweep = Sweep::open(dir)?;
-    let spec = sweep.spec();
-    let results = read_results(dir)?;
-    let folds = spec.folds.unwrap_or(1);
-    let standings = crate::select::standings(&results, &sweep.trials, folds, &[]);
-    let started = std::fs::metadata(dir.join(SPEC_FILE))
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0.0, |d| d.as_secs_f64());
-    let base: StateLine = spec.base.parse()?;
-    let mut axes: Vec<String> = spec.grid.iter().map(ToString::to_string).collect();
-    if spec.random_count > 0 {
-        axes.push(format!("random {}", spec.random_count));
-    }
-    Ok(SweepSummary {
-        dir: dir.to_path_buf(),
-        data: base.data,
-        axes,
-        trials: sweep.trials.len(),
-        jobs: sweep.trials.len() * folds,
-        done: results
-            .iter()
-            .filter(|r| r.status != JobStatus::Rung || spec.halving.is_none())
-            .count(),
-        best: standings.trials.first().and_then(|t| t.score),
-        metric: standings.metric,
-        started,
-    })
 }

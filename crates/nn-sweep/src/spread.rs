@@ -14,9 +14,10 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, mpsc};
 
+use crate::cores::Cores;
 use crate::data::SharedData;
 use crate::record::JobResult;
-use crate::run::{Cores, RunOptions, Sweep};
+use crate::run::{RunOptions, Sweep};
 use crate::spec::{Job, SweepSpec};
 use crate::{SweepError, TRIALS_DIR};
 

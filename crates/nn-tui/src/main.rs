@@ -23,6 +23,7 @@ mod setup;
 mod sweep;
 #[cfg(feature = "mpi")]
 mod sweep_ranks;
+mod sweep_report;
 mod train;
 
 use std::io::{IsTerminal, Write as _};
