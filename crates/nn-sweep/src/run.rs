@@ -41,8 +41,10 @@ pub const TRIALS_DIR: &str = "trials";
 /// How often the owner of a sweep spread over processes looks for their
 /// requests and results while its own jobs run.
 const HUB_POLL: Duration = Duration::from_micros(250);
-/// How long the owner goes on answering the other processes after a stop.
-const STOP_GRACE: Duration = Duration::from_secs(1);
+/// How long the owner goes on answering the other processes after a stop: a
+/// request already sent is answered at once; after a rank died, mpirun kills
+/// the others about a second after its signal, and the owner has yet to say so.
+const STOP_GRACE: Duration = Duration::from_millis(100);
 
 /// A sweep directory and what it holds.
 pub struct Sweep {
