@@ -9,6 +9,7 @@
 //! process's sweep time over the ranks'. Medians over the rounds; the load
 //! average is printed, since other work on the machine takes cores too.
 
+use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
 
@@ -50,9 +51,10 @@ fn number_after(text: &str, before: &str) -> Option<f64> {
 }
 
 fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".into(),
+        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }
 
 /// One sweep: its JSON report and stderr, and the command's wall time.
@@ -71,19 +73,18 @@ fn sweep(mut command: Command, dir: &std::path::Path) -> anyhow::Result<(Value, 
 
 pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
     let root = super::workspace_root();
-    let bin = match &args.bin {
-        Some(bin) => bin.clone(),
-        None => {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut build = Command::new(&cargo);
-            build.args(["build", "-q", "--release", "-p", "nn-tui"]);
-            if args.mpi.is_some() {
-                build.args(["--features", "mpi"]);
-            }
-            eprintln!("building the release nn-tui");
-            run(build.current_dir(&root))?;
-            root.join("target/release/nn-tui")
+    let bin = if let Some(bin) = &args.bin {
+        bin.clone()
+    } else {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(&cargo);
+        build.args(["build", "-q", "--release", "-p", "nn-tui"]);
+        if args.mpi.is_some() {
+            build.args(["--features", "mpi"]);
         }
+        eprintln!("building the release nn-tui");
+        run(build.current_dir(&root))?;
+        root.join("target/release/nn-tui")
     };
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let base = root.join("target/bench-sweep-cores");
@@ -142,10 +143,11 @@ pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
             let s = report["seconds"].as_f64().unwrap_or(f64::NAN);
             ranks_s.push(s);
             efficiency.push(seconds / s);
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "\n         {ranks} ranks {s:.2} s (command {wall:.2} s), efficiency {:.2}",
                 seconds / s
-            ));
+            );
         }
         eprintln!("{text}");
     }

@@ -75,7 +75,7 @@ fn summarise(dir: &Path) -> Result<SweepSummary, SweepError> {
     let spec = sweep.spec();
     let results = read_results(dir)?;
     let folds = spec.folds.unwrap_or(1);
-    let standings = crate::select::standings(&results, &sweep.trials(), folds, &[]);
+    let standings = crate::select::standings(&results, sweep.trials(), folds, &[]);
     let started = std::fs::metadata(dir.join(SPEC_FILE))
         .and_then(|m| m.modified())
         .ok()

@@ -180,16 +180,16 @@ pub fn drive(
         return Ok(Outcome::Interrupted);
     }
     let winner = match standings.configs.first().filter(|c| c.mean.is_some()) {
-        Some(c) => Some(test_winner(&sweep, &mut shared, c.best_trial, cores)?),
+        Some(c) => Some(test_winner(sweep, &mut shared, c.best_trial, cores)?),
         None => None,
     };
     let out = if json {
-        let mut report = json_report(&sweep, &standings, winner.as_ref(), &finished, cores);
+        let mut report = json_report(sweep, &standings, winner.as_ref(), &finished, cores);
         report["epochs_trained"] = trained.into();
         report["grid_epochs"] = grid.into();
         format!("{report}\n")
     } else {
-        text_report(&sweep, &standings, &keys, winner.as_ref())
+        text_report(sweep, &standings, &keys, winner.as_ref())
     };
     let mut stdout = std::io::stdout().lock();
     stdout
