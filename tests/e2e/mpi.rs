@@ -539,3 +539,33 @@ fn mpi_sweep_stops_when_a_rank_dies_and_resume_finishes_it() {
         sweep_outcome(&dir.path().join("one"))
     );
 }
+
+#[test]
+fn mpi_sweep_refuses_halving_once_before_making_its_folder() {
+    let dir = tempdir();
+    let out = mpirun(2)
+        .arg(BIN)
+        .args([
+            "sweep",
+            "--data",
+            "xor",
+            "--grid",
+            "lr=0.01,0.1",
+            "--epochs",
+            "4",
+            "--halving",
+            "--dir",
+            "halving",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("mpirun runs");
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.matches("--halving: a sweep over MPI ranks").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!dir.path().join("halving").exists());
+}

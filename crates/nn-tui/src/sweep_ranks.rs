@@ -31,16 +31,24 @@ const DIES_WITH: i32 = 3;
 /// Runs this rank's part of the sweep.
 pub fn run(args: &SweepArgs, job: &Job) -> Result<Outcome> {
     let cores = args.cores.map_or_else(|| job.threads(0), |c| c as usize);
+    let halving = || {
+        bail!(
+            "--halving: a sweep over MPI ranks runs without halving (a trial's trainer lives \
+             between rungs on the rank that trained it); run it in one process"
+        )
+    };
     let started = if job.is_root() {
-        crate::sweep::open_or_create(args).and_then(|(sweep, shared)| {
-            if sweep.spec().halving.is_some() {
-                bail!(
-                    "--halving: a sweep over MPI ranks runs without halving (a trial's trainer lives \
-                     between rungs on the rank that trained it); run it in one process"
-                );
-            }
-            Ok(Some((sweep, shared)))
-        })
+        if args.halving {
+            // Refused before the sweep directory is made.
+            halving()
+        } else {
+            crate::sweep::open_or_create(args).and_then(|(sweep, shared)| {
+                if sweep.spec().halving.is_some() {
+                    return halving();
+                }
+                Ok(Some((sweep, shared)))
+            })
+        }
     } else {
         Ok(None)
     };
