@@ -129,6 +129,7 @@ fn work(job: &Job, spec: &[u8], cores: usize, hand: nn_dist::Hand) -> Result<Out
         hand,
         sent: 0,
         die_after,
+        scratch: scratch.path().to_path_buf(),
     };
     sweep.work_for(&mut shared, &options, &mut link)?;
     link.hand.done();
@@ -157,6 +158,8 @@ struct HandLink {
     hand: nn_dist::Hand,
     sent: usize,
     die_after: Option<usize>,
+    /// Removed before a test's death, which skips the `TempDir`'s own removal.
+    scratch: std::path::PathBuf,
 }
 
 impl TaskHand for HandLink {
@@ -168,6 +171,7 @@ impl TaskHand for HandLink {
         self.hand.send(job as u64, packed);
         self.sent += 1;
         if self.die_after == Some(self.sent) {
+            let _ = std::fs::remove_dir_all(&self.scratch);
             std::process::exit(DIES_WITH);
         }
     }
