@@ -1,6 +1,8 @@
 //! `mpirun -np N nn-tui train` on loopback (the binary's `mpi` feature): the
 //! model of one process for any N, a resume under another N, a killed rank
-//! ending the job, ranks started with different flags refused.
+//! ending the job, ranks started with different flags refused; `mpirun -np N
+//! nn-tui sweep`: the results and trials of one process for 2 and 4 ranks, and a
+//! rank that dies stopping the sweep, which `--resume` finishes.
 //!
 //! Needs Open MPI's `mpirun` (`.ci/run` installs it). As root, Open MPI wants
 //! `OMPI_ALLOW_RUN_AS_ROOT*` set; the tests set them for their own runs.
@@ -395,4 +397,175 @@ fn mpi_ctrl_c_stops_every_rank_after_the_same_step_with_a_checkpoint() {
             == std::fs::read(d.join("straight.safetensors")).unwrap(),
         "the interrupted job's checkpoint, resumed, differs from a straight run"
     );
+}
+
+/// A sweep directory's results in job order with their timings left out, and
+/// every trial's run directory: its files' names, and its model's bytes.
+type SweepOutcome = (
+    Vec<serde_json::Value>,
+    std::collections::BTreeMap<String, (Vec<String>, Vec<u8>)>,
+);
+
+fn sweep_outcome(dir: &Path) -> SweepOutcome {
+    let text = std::fs::read_to_string(dir.join("results.jsonl")).expect("results.jsonl");
+    let mut results: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a whole result"))
+        .collect();
+    for r in &mut results {
+        let fields = r.as_object_mut().expect("a result is an object");
+        for timing in ["seconds", "train_seconds", "train_cpu_seconds"] {
+            assert!(fields.remove(timing).is_some(), "{timing} in {fields:?}");
+        }
+    }
+    results.sort_by_key(|r| (r["trial"].as_u64(), r["fold"].as_u64()));
+    let mut trials = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir.join("trials")).expect("trials/") {
+        let path = entry.unwrap().path();
+        let mut names: Vec<String> = std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let model = std::fs::read(path.join("model.safetensors")).expect("a trial's model");
+        trials.insert(
+            path.file_name().unwrap().to_string_lossy().into_owned(),
+            (names, model),
+        );
+    }
+    (results, trials)
+}
+
+/// A sweep's report with its folder's name taken out.
+fn report_of(out: &Output, dir: &str) -> String {
+    text(&out.stdout).replace(&format!("{dir}/"), "DIR/")
+}
+
+#[test]
+fn mpi_sweep_on_two_and_four_ranks_gives_the_one_process_results() {
+    let dir = tempdir();
+    let specs: [&[&str]; 2] = [
+        &[
+            "sweep",
+            "--data",
+            "xor",
+            "--grid",
+            "lr=0.01,0.1",
+            "--grid",
+            "hidden=4,8",
+            "--seeds",
+            "2",
+            "--epochs",
+            "4",
+        ],
+        // Folds: every trial a job per fold, and the winner trained again on rank 0.
+        &[
+            "sweep",
+            "--data",
+            "circle",
+            "--grid",
+            "lr=0.03,0.3",
+            "--folds",
+            "2",
+            "--epochs",
+            "3",
+        ],
+    ];
+    for (s, spec) in specs.iter().enumerate() {
+        let one_dir = format!("one{s}");
+        let one = run(dir.path(), &[spec, &["--dir", &one_dir][..]].concat());
+        assert!(one.status.success(), "{}", text(&one.stderr));
+        let expected = sweep_outcome(&dir.path().join(&one_dir));
+        assert!(!expected.0.is_empty());
+        for n in [2, 4] {
+            let np_dir = format!("np{n}-{s}");
+            let out = run_ranks(n, dir.path(), &[spec, &["--dir", &np_dir][..]].concat());
+            let stderr = text(&out.stderr);
+            assert!(stderr.contains(&format!("on {n} MPI ranks")), "{stderr}");
+            assert_eq!(
+                sweep_outcome(&dir.path().join(&np_dir)),
+                expected,
+                "{n} ranks: results or trials differ from one process's ({spec:?})"
+            );
+            // Rank 0 alone reports, and the report is one process's.
+            assert_eq!(report_of(&out, &np_dir), report_of(&one, &one_dir));
+        }
+    }
+}
+
+#[test]
+fn mpi_sweep_stops_when_a_rank_dies_and_resume_finishes_it() {
+    let dir = tempdir();
+    let spec = [
+        "sweep",
+        "--data",
+        "xor",
+        "--grid",
+        "lr=0.01,0.03,0.1",
+        "--seeds",
+        "4",
+        "--epochs",
+        "30",
+    ];
+    let one = run(dir.path(), &[&spec[..], &["--dir", "one"]].concat());
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    // Rank 1 exits right after sending its first result, holding the job its
+    // second thread had already asked for.
+    let died = mpirun(2)
+        .env("NN_TUI_TEST_SWEEP_RANK_DIES", "1:1")
+        .arg(BIN)
+        .args([&spec[..], &["--dir", "died"]].concat())
+        .current_dir(dir.path())
+        .output()
+        .expect("mpirun runs");
+    assert!(!died.status.success());
+    let stderr = text(&died.stderr);
+    assert!(stderr.contains("rank 1 did not send back t0"), "{stderr}");
+    assert!(
+        stderr.contains("continue with nn-tui sweep --resume died"),
+        "{stderr}"
+    );
+    let recorded = sweep_outcome(&dir.path().join("died")).0.len();
+    assert!((1..12).contains(&recorded), "{recorded} of 12 recorded");
+    // Resumed on two ranks (no rank dies now): the sweep ends as one process's.
+    let resumed = run_ranks(2, dir.path(), &["sweep", "--resume", "died"]);
+    assert!(
+        text(&resumed.stderr).contains(&format!("({recorded} kept from before)")),
+        "{}",
+        text(&resumed.stderr)
+    );
+    assert_eq!(
+        sweep_outcome(&dir.path().join("died")),
+        sweep_outcome(&dir.path().join("one"))
+    );
+}
+
+#[test]
+fn mpi_sweep_refuses_halving_once_before_making_its_folder() {
+    let dir = tempdir();
+    let out = mpirun(2)
+        .arg(BIN)
+        .args([
+            "sweep",
+            "--data",
+            "xor",
+            "--grid",
+            "lr=0.01,0.1",
+            "--epochs",
+            "4",
+            "--halving",
+            "--dir",
+            "halving",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("mpirun runs");
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.matches("--halving: a sweep over MPI ranks").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(!dir.path().join("halving").exists());
 }

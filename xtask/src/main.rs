@@ -25,6 +25,7 @@ mod bench;
 mod bench_mpi;
 mod bench_predict;
 mod bench_sweep;
+mod bench_sweep_cores;
 mod gen_onnx;
 mod man;
 mod pictures;
@@ -48,6 +49,8 @@ enum Command {
     BenchPredict(bench_predict::BenchPredict),
     /// Time `nn-tui sweep --folds` against scikit-learn's GridSearchCV, alternating.
     BenchSweep(bench_sweep::BenchSweep),
+    /// A sweep of many small trials: cores busy, overhead a trial, and over `mpirun -np R`.
+    BenchSweepCores(bench_sweep_cores::BenchSweepCores),
     /// Time W1-W3 on `mpirun -np 2` against one process with two threads (needs Open MPI).
     BenchMpi(bench_mpi::BenchMpi),
     /// Leave the dashboard running in tmux and sample its memory.
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(&args),
         Command::BenchMpi(args) => bench_mpi::bench_mpi(&args),
         Command::BenchSweep(args) => bench_sweep::bench_sweep(&args),
+        Command::BenchSweepCores(args) => bench_sweep_cores::bench_sweep_cores(&args),
         Command::BenchPredict(args) => bench_predict::bench_predict(&args),
         Command::Soak(args) => soak::soak(&args),
         Command::Man(args) => man::man(&args),

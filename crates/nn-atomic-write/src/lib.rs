@@ -11,10 +11,13 @@
 //! folders) are refused. With the feature `simulated-full-disk`,
 //! `SimulatedFullDisk` makes the writes into one folder fail as a full disk
 //! would, so callers' recovery paths can be tested without root; production
-//! builds do not have it, and their writes consult nothing.
+//! builds do not have it, and their writes consult nothing. A program writing
+//! many small files can defer their syncs to one point (`defer_syncs`,
+//! `sync_filesystem`; `deferred.rs`).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod deferred;
 #[cfg(any(test, feature = "simulated-full-disk"))]
 mod full_disk;
 mod temp_files;
@@ -25,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+pub use deferred::{DeferredSyncs, defer_syncs, sync_filesystem, syncs_deferred};
 #[cfg(any(test, feature = "simulated-full-disk"))]
 pub use full_disk::SimulatedFullDisk;
 
@@ -130,11 +134,14 @@ impl AtomicFile {
                 .set_permissions(fs::Permissions::from_mode(0o644))
                 .map_err(io)?;
         }
-        self.tmp.as_file().sync_all().map_err(io)?;
+        let sync = !syncs_deferred();
+        if sync {
+            self.tmp.as_file().sync_all().map_err(io)?;
+        }
         // The file stays open, so locked, until the rename is done.
         let _locked = self.tmp.persist(&self.path).map_err(|e| io(e.error))?;
         // Make the rename itself durable; not all platforms can open a folder.
-        if let Ok(d) = File::open(&self.dir) {
+        if sync && let Ok(d) = File::open(&self.dir) {
             let _ = d.sync_all();
         }
         Ok(())

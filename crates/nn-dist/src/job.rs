@@ -57,6 +57,16 @@ impl ReduceStats {
     }
 }
 
+/// A rank's side of a task farm: rank 0 hands out tasks, the others run them.
+#[cfg(feature = "mpi")]
+#[derive(Debug)]
+pub enum Farm {
+    /// Rank 0.
+    Hub(crate::farm::Hub),
+    /// Any other rank.
+    Hand(crate::farm::Hand),
+}
+
 /// This process's place in a training job.
 #[derive(Debug)]
 pub struct Job {
@@ -162,6 +172,25 @@ impl Job {
     /// Time spent in the exchange between ranks (`None` in a job of one).
     pub fn exchange(&self) -> Option<&ReduceStats> {
         self.stats.as_deref()
+    }
+
+    /// Rank 0's `bytes` on every rank (one broadcast; the others' `bytes` are ignored).
+    pub fn broadcast(&self, bytes: Vec<u8>) -> Vec<u8> {
+        #[cfg(feature = "mpi")]
+        if self.ranks > 1 {
+            return crate::farm::broadcast(self.rank, bytes);
+        }
+        bytes
+    }
+
+    /// This rank's side of a task farm over the job's ranks (see [`Farm`]).
+    #[cfg(feature = "mpi")]
+    pub fn farm(&self) -> Farm {
+        if self.is_root() {
+            Farm::Hub(crate::farm::Hub::new(self.ranks))
+        } else {
+            Farm::Hand(crate::farm::Hand::new())
+        }
     }
 
     /// Ends every rank of the job with exit status `code`: the way out when

@@ -6,7 +6,9 @@
 //! across its threads, so any number of ranks gives the weights of one process,
 //! bit for bit. Every rank then applies the same optimizer step.
 //!
-//! [`Job`] is the binary's entry point. The MPI part needs the `mpi` feature
+//! [`Job`] is the binary's entry point. A job of independent tasks (a sweep's
+//! trials) spreads them over the ranks with the task farm (`Job::farm`: `Hub` on
+//! rank 0, `Hand` on the others). The MPI part needs the `mpi` feature
 //! (and an MPI installation); without it a job is always one process, and
 //! the workspace builds and tests on machines without MPI.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -14,6 +16,8 @@
 #[cfg(feature = "mpi")]
 mod cluster;
 mod error;
+#[cfg(feature = "mpi")]
+mod farm;
 mod fingerprint;
 mod job;
 pub mod layout;
@@ -21,5 +25,9 @@ pub mod layout;
 mod ordered;
 
 pub use error::DistError;
+#[cfg(feature = "mpi")]
+pub use farm::{Hand, Heard, Hub};
 pub use fingerprint::fingerprint;
+#[cfg(feature = "mpi")]
+pub use job::Farm;
 pub use job::{Job, ReduceStats, StopFlags};

@@ -10,25 +10,27 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod axis;
+mod cores;
 mod cpu;
 mod data;
+mod listing;
 mod record;
 mod run;
 mod select;
 mod spec;
+mod spread;
 
 use std::path::{Path, PathBuf};
 
 pub use axis::{AxisError, Draw, GridAxis, RandomAxis, sweepable};
 pub use cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 pub use data::{Loaded, SharedData, k_folds};
+pub use listing::{SweepSummary, list_sweeps, read_spec};
 pub use record::{Best, JobResult, JobStatus, RESULTS_FILE, read_results};
-pub use run::{
-    Finished, RunOptions, SPEC_FILE, Sweep, SweepSummary, TRIALS_DIR, list_sweeps, read_spec,
-    train_command, trial_request,
-};
+pub use run::{Finished, RunOptions, SPEC_FILE, Sweep, TRIALS_DIR, train_command, trial_request};
 pub use select::{ConfigScore, Marginal, Standings, TrialScore, csv, standings};
 pub use spec::{Halving, Job, SPEC_FORMAT, SweepSpec, Trial};
+pub use spread::{TaskHand, TaskHub};
 
 /// Why a sweep cannot go on.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +80,9 @@ pub enum SweepError {
     /// A file cannot be written atomically.
     #[error(transparent)]
     Write(#[from] nn_atomic_write::WriteError),
+    /// A sweep spread over processes cannot go on.
+    #[error("{0}")]
+    Spread(String),
     /// A trial's run directory cannot be started.
     #[error("recording a trial: {0}")]
     Record(String),

@@ -1,5 +1,6 @@
 //! What a sweep writes as it goes: one [`JobResult`] per finished job, a line of
-//! `results.jsonl` each, appended and flushed to disk as the job ends. A sweep
+//! `results.jsonl` each, appended as the job ends and synced with the lines of
+//! the jobs that ended with it. A sweep
 //! killed at any point keeps every line written whole; `--resume` reads them
 //! back ([`read_results`]), drops a line cut short, and runs only the jobs
 //! without one.
@@ -103,7 +104,7 @@ impl JobResult {
     }
 }
 
-/// Appends results to `results.jsonl`, each line flushed to disk before the next job is reported.
+/// Appends results to `results.jsonl`; [`ResultsLog::sync`] makes them durable.
 pub struct ResultsLog {
     file: File,
     path: PathBuf,
@@ -124,16 +125,26 @@ impl ResultsLog {
         Ok(Self { file, path })
     }
 
-    /// Appends one result as one line and syncs it.
+    /// Appends one result as one line (one `write`: a reader or a kill never
+    /// sees part of it, and a line cut short by a crash is dropped when read).
     ///
     /// # Errors
-    /// The write or the sync fails.
+    /// The write fails.
     pub fn append(&mut self, result: &JobResult) -> Result<(), SweepError> {
         let mut line = serde_json::to_string(result).expect("a result serialises: plain data");
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
-            .and_then(|()| self.file.sync_data())
+            .map_err(|e| SweepError::io(&self.path, e))
+    }
+
+    /// Makes the lines appended so far durable.
+    ///
+    /// # Errors
+    /// The sync fails.
+    pub fn sync(&mut self) -> Result<(), SweepError> {
+        self.file
+            .sync_data()
             .map_err(|e| SweepError::io(&self.path, e))
     }
 }

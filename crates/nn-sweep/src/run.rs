@@ -14,8 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nn_run::{
@@ -25,15 +25,26 @@ use nn_run::{
 use nn_train::{TrainConfig, TrainData, Trainer};
 
 use crate::SweepError;
+use crate::cores::Cores;
 use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 use crate::data::SharedData;
+use crate::listing::read_spec;
 use crate::record::{Best, JobResult, JobStatus, ResultsLog, read_results, rewrite_results};
 use crate::spec::{Job, SweepSpec, Trial};
+use crate::spread::TaskHub;
 
 /// The spec's file in a sweep directory.
 pub const SPEC_FILE: &str = "sweep.json";
 /// The folder of the trials' run directories.
 pub const TRIALS_DIR: &str = "trials";
+
+/// How often the owner of a sweep spread over processes looks for their
+/// requests and results while its own jobs run.
+const HUB_POLL: Duration = Duration::from_micros(250);
+/// How long the owner goes on answering the other processes after a stop: a
+/// request already sent is answered at once; after a rank died, mpirun kills
+/// the others about a second after its signal, and the owner has yet to say so.
+const STOP_GRACE: Duration = Duration::from_millis(100);
 
 /// A sweep directory and what it holds.
 pub struct Sweep {
@@ -106,6 +117,10 @@ impl Sweep {
         })
     }
 
+    pub(crate) fn assemble(dir: PathBuf, spec: SweepSpec, trials: Vec<Trial>) -> Self {
+        Self { dir, spec, trials }
+    }
+
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -145,18 +160,45 @@ impl Sweep {
         options: &RunOptions,
         on_result: &mut dyn FnMut(&JobResult),
     ) -> Result<Finished, SweepError> {
+        self.run_with(shared, options, None, on_result)
+    }
+
+    /// [`Sweep::run`] as the owner of a sweep spread over processes: `hub`'s
+    /// processes take jobs from the same queue as this one's cores (see `spread.rs`).
+    ///
+    /// # Errors
+    /// As [`Sweep::run`]; a sweep with halving; a result sent back that does not read.
+    pub fn run_spread(
+        &self,
+        shared: &mut SharedData,
+        options: &RunOptions,
+        hub: &mut dyn TaskHub,
+        on_result: &mut dyn FnMut(&JobResult),
+    ) -> Result<Finished, SweepError> {
+        self.refuse_halving()?;
+        self.run_with(shared, options, Some(hub), on_result)
+    }
+
+    fn run_with(
+        &self,
+        shared: &mut SharedData,
+        options: &RunOptions,
+        mut hub: Option<&mut dyn TaskHub>,
+        on_result: &mut dyn FnMut(&JobResult),
+    ) -> Result<Finished, SweepError> {
         let started = Instant::now();
         let cpu_start = process_cpu_seconds();
+        // A trial's files are synced with one sync of the file system per batch of
+        // results (below), not one per file: they were ten a trial, more than a
+        // small trial's training. A result's line is appended only after its
+        // files are durable, so a resume after any crash trusts only whole trials.
+        let _deferred = nn_atomic_write::defer_syncs();
         let workers = Mutex::new(Some(ThreadTimes::default()));
         let mut results = read_results(&self.dir)?;
         // A line cut short by a kill goes before new lines are appended.
         rewrite_results(&self.dir, &results)?;
         let kept = results.len();
-        // Every trial's run is set up (and refused) before any starts.
-        let mut plans = Vec::with_capacity(self.trials.len());
-        for trial in &self.trials {
-            plans.push(self.plan(trial, shared, options.cores)?);
-        }
+        let plans = self.plans(shared, options.cores)?;
         let done: BTreeSet<(Job, usize)> = results.iter().map(|r| (r.job(), r.rung)).collect();
         let rungs = match self.spec.halving {
             Some(h) => h.rungs(self.spec.epochs),
@@ -192,16 +234,20 @@ impl Sweep {
                 &plans,
                 (epochs, rung, last),
                 options,
-                &workers,
-                &mut |r, l| {
-                    if let Some(l) = l {
-                        live.insert(r.job(), l);
+                (&workers, hub.as_mut().map(|h| &mut **h as &mut dyn TaskHub)),
+                &mut |batch| {
+                    nn_atomic_write::sync_filesystem(&self.dir)
+                        .map_err(|e| SweepError::io(&self.dir, e))?;
+                    for (r, l) in batch {
+                        if let Some(l) = l {
+                            live.insert(r.job(), l);
+                        }
+                        log.append(&r)?;
+                        on_result(&r);
+                        results.push(r);
+                        ran += 1;
                     }
-                    log.append(r)?;
-                    on_result(r);
-                    results.push(r.clone());
-                    ran += 1;
-                    Ok(())
+                    log.sync()
                 },
             )?;
             if batch {
@@ -243,6 +289,18 @@ impl Sweep {
         })
     }
 
+    /// Every trial's run, set up (and refused) before any starts.
+    pub(crate) fn plans(
+        &self,
+        shared: &mut SharedData,
+        cores: usize,
+    ) -> Result<Vec<Plan>, SweepError> {
+        self.trials
+            .iter()
+            .map(|trial| self.plan(trial, shared, cores))
+            .collect()
+    }
+
     /// A trial's run, resolved against its data (every fold's, with folds).
     fn plan(
         &self,
@@ -278,10 +336,17 @@ impl Sweep {
         plans: &[Plan],
         (epochs, rung, last): (usize, usize, bool),
         options: &RunOptions,
-        workers: &Mutex<Option<ThreadTimes>>,
+        (workers, mut hub): (&Mutex<Option<ThreadTimes>>, Option<&mut dyn TaskHub>),
         report: &mut Report<'_>,
     ) -> Result<bool, SweepError> {
         let cores = options.cores.max(1);
+        // Spread over processes, a job waiting here for a core is one another
+        // process cannot take: one thread more than cores, not twice as many.
+        let threads = if hub.is_some() {
+            cores + 1
+        } else {
+            cores * 2 + 2
+        };
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
         let pool = Cores::new(cores);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
@@ -289,7 +354,7 @@ impl Sweep {
         std::thread::scope(|scope| -> Result<(), SweepError> {
             // More workers than cores: a worker setting up or closing a run
             // directory waits on the disk without a core's token, while others train.
-            for _ in 0..cores * 2 + 2 {
+            for _ in 0..threads {
                 let tx = tx.clone();
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
@@ -330,18 +395,68 @@ impl Sweep {
             }
             drop(tx);
             let mut first_error = None;
-            for out in rx {
-                match out {
-                    Ok(None) => {}
-                    Ok(Some((r, l))) => {
-                        if let Err(e) = report(&r, l) {
+            let mut local_open = true;
+            let mut stop_deadline = None;
+            while local_open || hub.as_ref().is_some_and(|h| !h.all_done()) {
+                let mut outs = Vec::new();
+                match &mut hub {
+                    None => match rx.recv() {
+                        Ok(out) => {
+                            // With every result that has ended meanwhile: one sync for all.
+                            outs.push(out);
+                            outs.extend(rx.try_iter());
+                        }
+                        Err(_) => local_open = false,
+                    },
+                    Some(hub) => {
+                        match rx.recv_timeout(HUB_POLL) {
+                            Ok(out) => outs.push(out),
+                            Err(RecvTimeoutError::Timeout) => {}
+                            Err(RecvTimeoutError::Disconnected) => {
+                                local_open = false;
+                                std::thread::sleep(HUB_POLL);
+                            }
+                        }
+                        let stopped =
+                            options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst);
+                        let mut next = || {
+                            let (job, _) = queue.lock().expect("queue").pop_front()?;
+                            Some(self.job_index(job))
+                        };
+                        let mut none = || None;
+                        let next: &mut dyn FnMut() -> Option<usize> =
+                            if stopped { &mut none } else { &mut next };
+                        for packed in hub.serve(next) {
+                            outs.push(self.unpack(&packed).map(|r| Some((r, None))));
+                        }
+                        if stopped && !local_open {
+                            // After a stop the others' requests are answered "none"
+                            // until they are done, but not for long: a rank that
+                            // died (mpirun's signal is the stop) never will be.
+                            let deadline =
+                                *stop_deadline.get_or_insert_with(|| Instant::now() + STOP_GRACE);
+                            if Instant::now() >= deadline {
+                                break;
+                            }
+                        }
+                    }
+                }
+                let mut batch = Vec::new();
+                for out in outs {
+                    match out {
+                        Ok(None) => {}
+                        Ok(Some(ended)) => batch.push(ended),
+                        Err(e) => {
                             failed.store(true, Ordering::SeqCst);
                             first_error.get_or_insert(e);
                         }
                     }
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
+                }
+                if !batch.is_empty()
+                    && let Err(e) = report(batch)
+                {
+                    failed.store(true, Ordering::SeqCst);
+                    first_error.get_or_insert(e);
                 }
             }
             first_error.map_or(Ok(()), Err)
@@ -353,7 +468,7 @@ impl Sweep {
     /// its best validation epoch. It holds its threads' worth of `cores` while it
     /// trains, not while its run directory is set up or closed. An interrupted
     /// job reports nothing.
-    fn run_job(
+    pub(crate) fn run_job(
         &self,
         job: Job,
         plan: &Plan,
@@ -505,11 +620,11 @@ impl Sweep {
 /// (`None`: stopped before the end, not a result).
 type JobOutcome = Result<Option<(JobResult, Option<Live>)>, SweepError>;
 
-/// Hears of each result (and keeps the open run of a job that goes on).
-type Report<'a> = dyn FnMut(&JobResult, Option<Live>) -> Result<(), SweepError> + 'a;
+/// Hears of results that ended together (and keeps the open run of a job that goes on).
+type Report<'a> = dyn FnMut(Vec<(JobResult, Option<Live>)>) -> Result<(), SweepError> + 'a;
 
 /// A trial's run, ready to train.
-struct Plan {
+pub(crate) struct Plan {
     config: TrainConfig,
     spec: DataSpec,
     options: DataOptions,
@@ -543,46 +658,6 @@ impl Live {
     }
 }
 
-/// Cores as tokens: a job takes its threads' worth before it starts.
-struct Cores {
-    free: Mutex<usize>,
-    freed: Condvar,
-    total: usize,
-}
-
-/// Threads held until dropped.
-struct Held<'a> {
-    cores: &'a Cores,
-    n: usize,
-}
-
-impl Cores {
-    fn new(total: usize) -> Self {
-        Self {
-            free: Mutex::new(total),
-            freed: Condvar::new(),
-            total,
-        }
-    }
-
-    fn take(&self, n: usize) -> Held<'_> {
-        let n = n.clamp(1, self.total);
-        let mut free = self.free.lock().expect("cores");
-        while *free < n {
-            free = self.freed.wait(free).expect("cores");
-        }
-        *free -= n;
-        Held { cores: self, n }
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        *self.cores.free.lock().expect("cores") += self.n;
-        self.cores.freed.notify_all();
-    }
-}
-
 /// The request `nn-tui train --state <line> --epochs <epochs>` makes.
 pub fn trial_request(line: &StateLine, epochs: usize) -> TrainRequest {
     line.request_over(TrainRequest {
@@ -605,96 +680,4 @@ pub fn train_command(line: &str, epochs: usize, target: Option<&str>) -> Vec<Str
         words.extend(["--target".into(), t.into()]);
     }
     words
-}
-
-/// Reads `dir/sweep.json`.
-///
-/// # Errors
-/// No such file, or one that does not read.
-pub fn read_spec(dir: &Path) -> Result<SweepSpec, SweepError> {
-    let path = dir.join(SPEC_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| SweepError::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| SweepError::Spec {
-        path,
-        problem: e.to_string(),
-    })
-}
-
-/// A sweep directory at a glance, as `nn-tui runs` lists it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct SweepSummary {
-    /// The directory.
-    pub dir: PathBuf,
-    /// The base run's data.
-    pub data: String,
-    /// The axes, `key=values` as given.
-    pub axes: Vec<String>,
-    /// Trials.
-    pub trials: usize,
-    /// Jobs (trials times folds).
-    pub jobs: usize,
-    /// Jobs with a result.
-    pub done: usize,
-    /// The best trial's ranking figure (accuracy, or minus the loss).
-    pub best: Option<f64>,
-    /// `accuracy` or `loss`.
-    pub metric: &'static str,
-    /// When sweep.json was written (seconds since 1970).
-    pub started: f64,
-}
-
-/// Every sweep directory directly under `root` (a folder holding `sweep.json`),
-/// oldest first; those that cannot be read come last, as errors.
-///
-/// # Errors
-/// `root` cannot be listed.
-pub fn list_sweeps(root: &Path) -> Result<Vec<Result<SweepSummary, SweepError>>, SweepError> {
-    let entries = std::fs::read_dir(root).map_err(|e| SweepError::io(root, e))?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join(SPEC_FILE).is_file())
-        .collect();
-    dirs.sort();
-    let mut out: Vec<Result<SweepSummary, SweepError>> =
-        dirs.iter().map(|d| summarise(d)).collect();
-    out.sort_by(|a, b| match (a, b) {
-        (Ok(a), Ok(b)) => a.started.total_cmp(&b.started),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => std::cmp::Ordering::Equal,
-    });
-    Ok(out)
-}
-
-fn summarise(dir: &Path) -> Result<SweepSummary, SweepError> {
-    let sweep = Sweep::open(dir)?;
-    let spec = sweep.spec();
-    let results = read_results(dir)?;
-    let folds = spec.folds.unwrap_or(1);
-    let standings = crate::select::standings(&results, &sweep.trials, folds, &[]);
-    let started = std::fs::metadata(dir.join(SPEC_FILE))
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0.0, |d| d.as_secs_f64());
-    let base: StateLine = spec.base.parse()?;
-    let mut axes: Vec<String> = spec.grid.iter().map(ToString::to_string).collect();
-    if spec.random_count > 0 {
-        axes.push(format!("random {}", spec.random_count));
-    }
-    Ok(SweepSummary {
-        dir: dir.to_path_buf(),
-        data: base.data,
-        axes,
-        trials: sweep.trials.len(),
-        jobs: sweep.trials.len() * folds,
-        done: results
-            .iter()
-            .filter(|r| r.status != JobStatus::Rung || spec.halving.is_none())
-            .count(),
-        best: standings.trials.first().and_then(|t| t.score),
-        metric: standings.metric,
-        started,
-    })
 }

@@ -21,6 +21,9 @@ mod run_dir;
 mod runs;
 mod setup;
 mod sweep;
+#[cfg(feature = "mpi")]
+mod sweep_ranks;
+mod sweep_report;
 mod train;
 
 use std::io::{IsTerminal, Write as _};

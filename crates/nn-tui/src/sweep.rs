@@ -12,35 +12,77 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result, bail};
 use nn_run::{Pace, Purpose, StateLine};
 use nn_sweep::{
-    GridAxis, Halving, JobResult, RandomAxis, RunOptions, SPEC_FORMAT, Standings, Sweep, SweepSpec,
+    GridAxis, Halving, JobResult, RandomAxis, RunOptions, SPEC_FORMAT, Sweep, SweepSpec,
     TRIALS_DIR, TrialScore,
 };
 use nn_train::{Metrics, TrainConfig, Trainer};
-use serde_json::{Value, json};
 
 use crate::Outcome;
 use crate::progress::say;
 use crate::setup;
+use crate::sweep_report::{json_report, progress_line, text_report, threads_text};
 use nn_tui::{ScheduleArg, SweepArgs};
 
 /// The validation split a sweep carves from the training data when none is given.
 pub const SWEEP_VALIDATION: f32 = 0.2;
 
-/// Runs `nn-tui sweep`.
+/// Runs `nn-tui sweep`: in one process, or as a rank of `mpirun -np N`
+/// (the `mpi` feature; `sweep_ranks.rs`).
 pub fn run(args: &SweepArgs) -> Result<Outcome> {
+    // Kept to the end: with the `mpi` feature, dropping it ends MPI.
+    let job = nn_dist::Job::start()?;
+    #[cfg(feature = "mpi")]
+    if job.ranks() > 1 {
+        return crate::sweep_ranks::run(args, &job);
+    }
     let cores = args.cores.map_or_else(
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         |c| c as usize,
     );
-    let (sweep, mut shared) = match &args.resume {
+    let (sweep, shared) = open_or_create(args)?;
+    let outcome = drive(
+        &sweep,
+        shared,
+        cores,
+        1,
+        args.json,
+        &mut |shared, options, on_result| sweep.run(shared, options, on_result),
+    );
+    drop(job);
+    outcome
+}
+
+/// The sweep `--resume` names, or a new one from the flags.
+pub fn open_or_create(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
+    match &args.resume {
         Some(dir) => {
             refuse_with_resume(args)?;
             let sweep = Sweep::open(dir).with_context(|| format!("--resume {}", dir.display()))?;
             let shared = sweep.shared_data()?;
-            (sweep, shared)
+            Ok((sweep, shared))
         }
-        None => new_sweep(args)?,
-    };
+        None => new_sweep(args),
+    }
+}
+
+/// Runs a sweep's jobs: in this process ([`Sweep::run`]) or spread over ranks.
+pub type Runner<'a> = dyn FnMut(
+        &mut nn_sweep::SharedData,
+        &RunOptions,
+        &mut dyn FnMut(&JobResult),
+    ) -> Result<nn_sweep::Finished, nn_sweep::SweepError>
+    + 'a;
+
+/// Runs `sweep` with `runner` on `cores` cores (of each of `ranks` processes)
+/// and reports: progress on stderr, the standings, the winner's test, as text or JSON.
+pub fn drive(
+    sweep: &Sweep,
+    mut shared: nn_sweep::SharedData,
+    cores: usize,
+    ranks: usize,
+    json: bool,
+    runner: &mut Runner<'_>,
+) -> Result<Outcome> {
     let stop = Arc::new(AtomicBool::new(false));
     crate::train::register_interrupt(&stop)?;
     let spec = sweep.spec();
@@ -55,8 +97,13 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         Some(h) => h.jobs(configs, per_config, spec.epochs),
         None => configs * per_config,
     };
+    let on = if ranks > 1 {
+        format!("on {ranks} MPI ranks x {cores} cores")
+    } else {
+        format!("on {cores} cores")
+    };
     say(&format!(
-        "sweep {}: {} trials ({} configurations x {} seed{}{}), {} epochs each{}, on {cores} cores",
+        "sweep {}: {} trials ({} configurations x {} seed{}{}), {} epochs each{}, {on}",
         sweep.dir().display(),
         sweep.trials().len(),
         sweep
@@ -80,7 +127,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         cores,
         stop: Arc::clone(&stop),
     };
-    let finished = sweep.run(&mut shared, &options, &mut |r: &JobResult| {
+    let finished = runner(&mut shared, &options, &mut |r: &JobResult| {
         done += 1;
         say(&progress_line(r, done, jobs));
     })?;
@@ -104,7 +151,8 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         if finished.data_loaded == 1 { "" } else { "s" },
         threads_text(&threads, cores),
     ));
-    if let Some(line) = busy_line(&finished, cores) {
+    // With ranks, this process's CPU time is not the sweep's.
+    if let (1, Some(line)) = (ranks, busy_line(&finished, cores)) {
         say(&line);
     }
     let (trained, grid) = epochs_trained(
@@ -120,23 +168,28 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     }
     if finished.interrupted {
         say(&format!(
-            "interrupted: {} of {jobs} jobs finished; continue with nn-tui sweep --resume {}",
+            "interrupted: {} of {jobs} jobs finished; continue with nn-tui sweep --resume {}{}",
             finished.results.len(),
-            sweep.dir().display()
+            sweep.dir().display(),
+            if ranks > 1 {
+                " (on any number of ranks; when a rank dies, mpirun stops every rank and its message names the rank)"
+            } else {
+                ""
+            }
         ));
         return Ok(Outcome::Interrupted);
     }
     let winner = match standings.configs.first().filter(|c| c.mean.is_some()) {
-        Some(c) => Some(test_winner(&sweep, &mut shared, c.best_trial, cores)?),
+        Some(c) => Some(test_winner(sweep, &mut shared, c.best_trial, cores)?),
         None => None,
     };
-    let out = if args.json {
-        let mut report = json_report(&sweep, &standings, winner.as_ref(), &finished, cores);
+    let out = if json {
+        let mut report = json_report(sweep, &standings, winner.as_ref(), &finished, cores);
         report["epochs_trained"] = trained.into();
         report["grid_epochs"] = grid.into();
         format!("{report}\n")
     } else {
-        text_report(&sweep, &standings, &keys, winner.as_ref())
+        text_report(sweep, &standings, &keys, winner.as_ref())
     };
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -291,13 +344,13 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
 }
 
 /// The winner: its trial, model and one measurement on the test set.
-struct Winner {
-    trial: usize,
-    line: String,
-    score: TrialScore,
-    model: PathBuf,
-    test: Option<Metrics>,
-    command: String,
+pub(crate) struct Winner {
+    pub(crate) trial: usize,
+    pub(crate) line: String,
+    pub(crate) score: TrialScore,
+    pub(crate) model: PathBuf,
+    pub(crate) test: Option<Metrics>,
+    pub(crate) command: String,
 }
 
 /// Measures the winning trial's model on the test set, once. With folds no
@@ -418,249 +471,4 @@ fn epochs_trained(results: &[JobResult], jobs: usize, epochs: usize) -> (usize, 
         *e = (*e).max(r.epochs);
     }
     (latest.values().sum(), jobs * epochs)
-}
-
-/// A score as the tables show it: a percentage, or the loss.
-fn score_text(metric: &str, score: Option<f64>) -> String {
-    match (metric, score) {
-        (_, None) => "-".into(),
-        ("accuracy", Some(s)) => format!("{:.2}%", s * 100.0),
-        (_, Some(s)) => format!("{:.4}", -s),
-    }
-}
-
-fn sd_text(metric: &str, sd: Option<f64>) -> String {
-    match (metric, sd) {
-        (_, None) => String::new(),
-        ("accuracy", Some(s)) => format!(" ± {:.2}%", s * 100.0),
-        (_, Some(s)) => format!(" ± {s:.4}"),
-    }
-}
-
-fn progress_line(r: &JobResult, done: usize, jobs: usize) -> String {
-    let axes: Vec<String> = r.axes.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let best = match &r.best {
-        Some(b) => match b.accuracy {
-            Some(a) => format!("val accuracy {:.2}% at epoch {}", a * 100.0, b.epoch),
-            None => format!("val loss {:.4} at epoch {}", b.loss, b.epoch),
-        },
-        None => "no finite validation score (diverged)".into(),
-    };
-    let fold = r
-        .fold
-        .map_or_else(String::new, |f| format!(" fold {}", f + 1));
-    let rung = if r.rung > 0 || r.status == nn_sweep::JobStatus::Rung {
-        format!(" rung {}", r.rung + 1)
-    } else {
-        String::new()
-    };
-    format!(
-        "[{done}/{jobs}] trial {}{fold}{rung} {}: {best}, {} epochs in {:.2} s",
-        r.trial,
-        axes.join(" "),
-        r.epochs,
-        r.seconds
-    )
-}
-
-/// How the jobs shared the cores: threads per trial and trials at once.
-fn threads_text(threads: &[usize], cores: usize) -> String {
-    let mut counts: Vec<usize> = threads.to_vec();
-    counts.sort_unstable();
-    counts.dedup();
-    let parts: Vec<String> = counts
-        .iter()
-        .map(|&t| {
-            format!(
-                "{t} thread{} per trial ({} at once)",
-                if t == 1 { "" } else { "s" },
-                (cores / t).max(1)
-            )
-        })
-        .collect();
-    if parts.is_empty() {
-        "no jobs run".into()
-    } else {
-        parts.join(", ")
-    }
-}
-
-/// Columns as wide as their widest cell.
-fn table(header: &[String], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut s = String::new();
-    for row in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        let _ = writeln!(s, "{}", cells.join("  ").trim_end());
-    }
-    s
-}
-
-/// Configurations shown in the text report.
-const SHOWN: usize = 10;
-
-fn text_report(
-    sweep: &Sweep,
-    standings: &Standings,
-    keys: &[String],
-    winner: Option<&Winner>,
-) -> String {
-    let metric = standings.metric;
-    let seeds = sweep.spec().seeds;
-    let config_keys: Vec<&String> = keys.iter().filter(|k| seeds == 1 || *k != "seed").collect();
-    let mut header: Vec<String> = vec!["rank".into()];
-    header.extend(config_keys.iter().map(|k| (*k).clone()));
-    header.push(format!(
-        "val {metric}{}",
-        if seeds > 1 {
-            " (mean ± sd over seeds)"
-        } else {
-            ""
-        }
-    ));
-    let halving = sweep.spec().halving.is_some();
-    if halving {
-        header.push("rung".into());
-    }
-    let rows: Vec<Vec<String>> = standings
-        .configs
-        .iter()
-        .take(SHOWN)
-        .enumerate()
-        .map(|(i, c)| {
-            let mut row = vec![(i + 1).to_string()];
-            row.extend(
-                config_keys
-                    .iter()
-                    .map(|k| c.axes.get(*k).cloned().unwrap_or_default()),
-            );
-            row.push(format!(
-                "{}{}",
-                score_text(metric, c.mean),
-                if seeds > 1 {
-                    sd_text(metric, c.sd)
-                } else {
-                    String::new()
-                }
-            ));
-            if halving {
-                row.push((c.rung + 1).to_string());
-            }
-            row
-        })
-        .collect();
-    let mut s = String::new();
-    s.push_str(&table(&header, &rows));
-    if standings.configs.len() > SHOWN {
-        let _ = writeln!(
-            s,
-            "... {} configurations more in {}",
-            standings.configs.len() - SHOWN,
-            sweep.dir().join("results.csv").display()
-        );
-    }
-    if !standings.marginals.is_empty() {
-        let _ = writeln!(s, "\nmean best val {metric} per value of each axis:");
-        let width = standings
-            .marginals
-            .iter()
-            .map(|m| m.key.len())
-            .max()
-            .unwrap_or(0);
-        for m in &standings.marginals {
-            let cells: Vec<String> = m
-                .values
-                .iter()
-                .map(|(v, mean, _)| format!("{v}: {}", score_text(metric, *mean)))
-                .collect();
-            let _ = writeln!(s, "  {:<width$}  {}", m.key, cells.join("   "));
-        }
-    }
-    if let Some(w) = winner {
-        let axes: Vec<String> = w
-            .score
-            .axes
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let _ = writeln!(
-            s,
-            "\nwinner: trial {} ({}): val {metric} {} at epoch {}",
-            w.trial,
-            axes.join(" "),
-            score_text(metric, w.score.score),
-            w.score
-                .best_epoch
-                .map_or_else(|| "-".into(), |e| e.to_string()),
-        );
-        match &w.test {
-            Some(m) => {
-                let figure = m.accuracy().map_or_else(
-                    || format!("loss {:.4}", m.loss),
-                    |a| format!("accuracy {:.2}%, loss {:.4}", a * 100.0, m.loss),
-                );
-                let _ = writeln!(
-                    s,
-                    "test {figure} ({} samples; the test set used once, on the winner's model {})",
-                    m.samples,
-                    w.model.display()
-                );
-            }
-            None => {
-                let _ = writeln!(s, "no test split (test=0): the winner is not tested");
-            }
-        }
-        let _ = writeln!(s, "state line: {}", w.line);
-        let _ = writeln!(s, "train it:   {}", w.command);
-    }
-    let _ = writeln!(
-        s,
-        "results:    {}, {}",
-        sweep.dir().join(nn_sweep::RESULTS_FILE).display(),
-        sweep.dir().join("results.csv").display()
-    );
-    s
-}
-
-fn json_report(
-    sweep: &Sweep,
-    standings: &Standings,
-    winner: Option<&Winner>,
-    finished: &nn_sweep::Finished,
-    cores: usize,
-) -> Value {
-    let winner = winner.map(|w| {
-        json!({
-            "trial": w.trial,
-            "axes": w.score.axes,
-            "line": w.line,
-            "validation": {"score": w.score.score, "accuracy": w.score.accuracy, "loss": w.score.loss, "epoch": w.score.best_epoch},
-            "test": w.test.as_ref().map(|m| json!({"accuracy": m.accuracy(), "loss": m.loss, "samples": m.samples})),
-            "model": w.model.display().to_string(),
-            "command": w.command,
-        })
-    });
-    json!({
-        "dir": sweep.dir().display().to_string(),
-        "trials": sweep.trials().len(),
-        "epochs": sweep.spec().epochs,
-        "cores": cores,
-        "jobs_run": finished.ran,
-        "jobs_kept": finished.kept,
-        "seconds": finished.seconds,
-        "metric": standings.metric,
-        "configs": standings.configs,
-        "ranked_trials": standings.trials,
-        "marginals": standings.marginals,
-        "winner": winner,
-    })
 }

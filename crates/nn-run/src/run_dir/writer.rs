@@ -353,6 +353,10 @@ impl RunWriter {
                 entry: Entry::End(end.clone()),
             })
             .and_then(|()| {
+                // Deferred, the syncs are the caller's (one for many runs: a sweep).
+                if nn_atomic_write::syncs_deferred() {
+                    return Ok(());
+                }
                 log.file
                     .sync_data()
                     .map_err(|e| RunDirError::io(&log.path, e))

@@ -1,0 +1,176 @@
+//! `cargo xtask bench-sweep-cores`: what a sweep of many small trials costs
+//! beyond their training, and what spreading it over MPI ranks gains. Each round
+//! runs `nn-tui sweep --data spiral --random N lr=log:1e-3..0.1` (N default 2-D
+//! trials of 100 epochs) in one process on every core and reads the sweep's own
+//! account: CPU time (utime + stime of every thread) against wall time x cores,
+//! and CPU time a trial beyond its training against a median trial's training.
+//! With `--mpi R` the same sweep also runs on `mpirun -np R` (each rank its share
+//! of the cores), alternating with the one process; the efficiency is the one
+//! process's sweep time over the ranks'. Medians over the rounds; the load
+//! average is printed, since other work on the machine takes cores too.
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::Value;
+
+use crate::bench::run;
+
+/// Options of `cargo xtask bench-sweep-cores`.
+#[derive(Debug, Args)]
+pub struct BenchSweepCores {
+    /// Trials per sweep.
+    #[arg(long, default_value_t = 200)]
+    trials: usize,
+    /// Rounds (each: one process, then the ranks).
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Also run the sweep on `mpirun -np RANKS` (builds nn-tui with its `mpi` feature).
+    #[arg(long, value_name = "RANKS")]
+    mpi: Option<usize>,
+    /// Use this nn-tui instead of building the release one.
+    #[arg(long, value_name = "PATH")]
+    bin: Option<std::path::PathBuf>,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The number after `before` in `text` (up to the next space, `%` or comma).
+fn number_after(text: &str, before: &str) -> Option<f64> {
+    let rest = &text[text.find(before)? + before.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".into(),
+        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
+}
+
+/// One sweep: its JSON report and stderr, and the command's wall time.
+fn sweep(mut command: Command, dir: &std::path::Path) -> anyhow::Result<(Value, String, f64)> {
+    let _ = std::fs::remove_dir_all(dir);
+    let start = Instant::now();
+    let out = command.output().context("running the sweep")?;
+    let wall = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        bail!("the sweep failed: {stderr}");
+    }
+    let report = serde_json::from_slice(&out.stdout).context("nn-tui sweep --json")?;
+    Ok((report, stderr, wall))
+}
+
+pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
+    let root = super::workspace_root();
+    let bin = if let Some(bin) = &args.bin {
+        bin.clone()
+    } else {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(&cargo);
+        build.args(["build", "-q", "--release", "-p", "nn-tui"]);
+        if args.mpi.is_some() {
+            build.args(["--features", "mpi"]);
+        }
+        eprintln!("building the release nn-tui");
+        run(build.current_dir(&root))?;
+        root.join("target/release/nn-tui")
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let base = root.join("target/bench-sweep-cores");
+    std::fs::create_dir_all(&base)?;
+    let words = |dir: &std::path::Path| -> Vec<String> {
+        [
+            "sweep",
+            "--data",
+            "spiral",
+            "--random",
+            &args.trials.to_string(),
+            "lr=log:1e-3..0.1",
+            "--json",
+            "--dir",
+            &dir.display().to_string(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let (mut busy, mut overhead, mut share, mut trial) = (vec![], vec![], vec![], vec![]);
+    let (mut one_s, mut ranks_s, mut efficiency) = (vec![], vec![], vec![]);
+    eprintln!("load average before: {}", load());
+    for round in 0..args.rounds {
+        let dir = base.join("one");
+        let mut command = Command::new(&bin);
+        command.args(words(&dir));
+        let (report, stderr, wall) = sweep(command, &dir)?;
+        let seconds = report["seconds"].as_f64().unwrap_or(f64::NAN);
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("CPU "))
+            .context("the sweep's CPU line (Linux only)")?;
+        busy.push(number_after(line, "cores: ").unwrap_or(f64::NAN));
+        overhead.push(number_after(line, "%); ").unwrap_or(f64::NAN));
+        share.push(number_after(line, "beyond its training, ").unwrap_or(f64::NAN));
+        trial.push(number_after(line, "median trial's ").unwrap_or(f64::NAN));
+        one_s.push(seconds);
+        let mut text = format!(
+            "round {}: one process {seconds:.2} s (command {wall:.2} s): {line}",
+            round + 1
+        );
+        if let Some(ranks) = args.mpi {
+            let dir = base.join("ranks");
+            let mut command = Command::new("mpirun");
+            command
+                .args([
+                    "-np",
+                    &ranks.to_string(),
+                    "--oversubscribe",
+                    "--bind-to",
+                    "none",
+                ])
+                .arg(&bin)
+                .args(words(&dir));
+            let (report, _, wall) = sweep(command, &dir)?;
+            let s = report["seconds"].as_f64().unwrap_or(f64::NAN);
+            ranks_s.push(s);
+            efficiency.push(seconds / s);
+            let _ = write!(
+                text,
+                "\n         {ranks} ranks {s:.2} s (command {wall:.2} s), efficiency {:.2}",
+                seconds / s
+            );
+        }
+        eprintln!("{text}");
+    }
+    println!(
+        "{} default 2-D spiral trials of 100 epochs, {cores} cores, {} rounds, load average after: {}",
+        args.trials,
+        args.rounds,
+        load()
+    );
+    println!(
+        "one process: sweep {:.2} s, cores {:.0}% busy (CPU time over wall x cores), {:.2} ms CPU a trial beyond its training = {:.1}% of a median trial's {:.2} ms",
+        median(&mut one_s),
+        median(&mut busy),
+        median(&mut overhead),
+        median(&mut share),
+        median(&mut trial)
+    );
+    if let Some(ranks) = args.mpi {
+        println!(
+            "mpirun -np {ranks}: sweep {:.2} s, efficiency {:.2} (one process's time over the ranks')",
+            median(&mut ranks_s),
+            median(&mut efficiency)
+        );
+    }
+    Ok(())
+}
