@@ -73,7 +73,7 @@ pub enum Command {
     /// accuracy, age.
     Runs(RunsArgs),
     /// Watch a run that another process records, in the dashboard (read-only); several
-    /// run directories are compared side by side.
+    /// run directories are compared side by side; a sweep directory shows its trials ranked.
     Watch(WatchArgs),
     /// Draw a model or a run as a picture (PNG or SVG): its decision boundary, its network,
     /// or the loss and accuracy curves of one run or several.
@@ -760,7 +760,8 @@ pub struct RunsArgs {
 /// `nn-tui watch`.
 #[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
-    /// Run directories (`nn-tui runs` lists them); with two or more, their curves side by side.
+    /// Run directories (`nn-tui runs` lists them); with two or more, their curves side by
+    /// side; or one sweep directory: its trials ranked in a live table.
     #[arg(value_name = "DIR", required = true, num_args = 1..)]
     pub dirs: Vec<PathBuf>,
     /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.

@@ -1,0 +1,362 @@
+//! Reading a sweep directory as its sweep writes it, cheaply enough to do a
+//! few times a second: `sweep.json` once; `results.jsonl` again only when it
+//! grew; `trials/` listed again only when its modification time moved (a job's
+//! run directory appeared or went); and each trial's `events.jsonl` read on from
+//! where the last look stopped, only while its writer is alive. A finished
+//! job's file is closed, so a sweep of hundreds of trials holds few files open.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use nn_run::{Entry, RunReader, RunStatus};
+use nn_sweep::{Best, JobResult, JobStatus, RESULTS_FILE, Sweep, TRIALS_DIR, Trial};
+
+use crate::DashError;
+use crate::history::{CURVE_POINTS, Series};
+use crate::sweep_view::{SweepView, TrialStatus};
+
+/// What one job's run directory showed so far.
+#[derive(Debug)]
+struct JobLive {
+    /// The trial it belongs to.
+    trial: usize,
+    /// Its folder.
+    dir: PathBuf,
+    /// Reads it on while its writer lives; `None` once it ended.
+    reader: Option<RunReader>,
+    /// The identity of its log, to tell a folder made again (`--resume`) from the old one.
+    log_id: Option<(u64, u64)>,
+    status: RunStatus,
+    /// Anything recorded yet: a job's folder is made before it gets a core, its
+    /// first record comes when it starts training.
+    started: bool,
+    best: Option<Best>,
+    epochs: usize,
+    seconds: f64,
+    loss: Series,
+    accuracy: Series,
+}
+
+impl JobLive {
+    fn open(trial: usize, dir: PathBuf) -> Option<Self> {
+        // Not yet a run: its writer makes the folder before run.json.
+        let reader = RunReader::open(&dir).ok()?;
+        Some(Self {
+            trial,
+            log_id: log_id(&dir),
+            dir,
+            reader: Some(reader),
+            status: RunStatus::Running,
+            started: false,
+            best: None,
+            epochs: 0,
+            seconds: 0.0,
+            loss: Series::new(CURVE_POINTS),
+            accuracy: Series::new(CURVE_POINTS),
+        })
+    }
+
+    /// Reads what was written since the last look; true if anything was.
+    fn poll(&mut self) -> bool {
+        let Some(reader) = &mut self.reader else {
+            return false;
+        };
+        let Ok((records, status)) = reader.poll() else {
+            // Gone from under us (a resumed sweep removes it): the next listing finds its successor.
+            self.reader = None;
+            self.status = RunStatus::StoppedWriting;
+            return true;
+        };
+        // Torn or unreadable lines are the run's own view's to report.
+        reader.take_warnings();
+        let changed = !records.is_empty() || status != self.status;
+        self.started |= !records.is_empty();
+        for record in records {
+            self.seconds = self.seconds.max(record.t);
+            if let Entry::Epoch(report) = record.entry {
+                self.epochs = report.epoch;
+                let Some(v) = &report.validation else {
+                    continue;
+                };
+                let here = Best {
+                    epoch: report.epoch,
+                    accuracy: v.accuracy(),
+                    loss: v.loss,
+                };
+                if here.score().is_some() && self.best.is_none_or(|b| here.better_than(&b)) {
+                    self.best = Some(here);
+                }
+                let x = report.epoch as f64;
+                self.loss.push(x, v.loss);
+                if let Some(a) = v.accuracy() {
+                    self.accuracy.push(x, a);
+                }
+            }
+        }
+        self.status = status;
+        if status != RunStatus::Running {
+            // Ended: nothing more will come; the file is closed.
+            self.reader = None;
+        }
+        changed
+    }
+}
+
+/// The identity (device, inode) of a run directory's log.
+fn log_id(dir: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let m = std::fs::metadata(dir.join(nn_run::EVENTS_FILE)).ok()?;
+    Some((m.dev(), m.ino()))
+}
+
+/// Follows a sweep directory; see the module docs.
+#[derive(Debug)]
+pub struct SweepFollower {
+    dir: PathBuf,
+    trials: Vec<Trial>,
+    /// Jobs per trial (its folds, or one).
+    folds: usize,
+    /// The rung that finishes a trial (0 without halving).
+    last_rung: usize,
+    /// Each job's run directory's name, to its trial.
+    names: BTreeMap<String, usize>,
+    jobs: BTreeMap<String, JobLive>,
+    /// Folders listed that were not runs yet.
+    unopened: BTreeSet<String>,
+    results: Vec<JobResult>,
+    results_len: u64,
+    trials_modified: Option<SystemTime>,
+}
+
+impl SweepFollower {
+    /// Opens the sweep in `dir` (its `sweep.json`) and the view of its trials, nothing read yet.
+    pub fn open(
+        dir: &Path,
+        plot: crate::PlotMode,
+        depth: crate::colors::ColorDepth,
+    ) -> Result<(Self, SweepView), DashError> {
+        let sweep = Sweep::open(dir)?;
+        let spec = sweep.spec();
+        let axes = spec.axis_keys();
+        let trials = sweep.trials().to_vec();
+        let names = spec
+            .jobs(trials.len())
+            .into_iter()
+            .map(|j| (j.dir_name(), j.trial))
+            .collect();
+        let last_rung = spec
+            .halving
+            .map_or(0, |h| h.rungs(spec.epochs).len().saturating_sub(1));
+        let values = trials
+            .iter()
+            .map(|t| {
+                axes.iter()
+                    .map(|k| t.axes.get(k).cloned().unwrap_or_else(|| "-".into()))
+                    .collect()
+            })
+            .collect();
+        let view = SweepView::new(dir.display().to_string(), axes, values, plot, depth);
+        let follower = Self {
+            dir: dir.to_path_buf(),
+            trials,
+            folds: spec.folds.unwrap_or(1).max(1),
+            last_rung,
+            names,
+            jobs: BTreeMap::new(),
+            unopened: BTreeSet::new(),
+            results: Vec::new(),
+            results_len: 0,
+            trials_modified: None,
+        };
+        Ok((follower, view))
+    }
+
+    /// Whether nothing more can change: no writer alive and every trial finished.
+    pub fn settled(&self, view: &SweepView) -> bool {
+        !view.live
+            && view.trials.iter().all(|t| {
+                matches!(
+                    t.status,
+                    TrialStatus::Finished | TrialStatus::Halved | TrialStatus::Diverged
+                )
+            })
+    }
+
+    /// Reads what changed since the last look into `view`; true if anything did.
+    pub fn poll(&mut self, view: &mut SweepView) -> Result<bool, DashError> {
+        let mut changed = self.read_results()?;
+        changed |= self.list_trials();
+        for job in self.jobs.values_mut() {
+            changed |= job.poll();
+        }
+        if changed {
+            self.fold_into(view);
+        }
+        Ok(changed)
+    }
+
+    /// `results.jsonl` read again if it grew.
+    fn read_results(&mut self) -> Result<bool, DashError> {
+        let len = std::fs::metadata(self.dir.join(RESULTS_FILE)).map_or(0, |m| m.len());
+        if len == self.results_len {
+            return Ok(false);
+        }
+        self.results = nn_sweep::read_results(&self.dir)?;
+        self.results_len = len;
+        Ok(true)
+    }
+
+    /// The trials' run directories: new ones opened, ones made again reopened.
+    fn list_trials(&mut self) -> bool {
+        let trials_dir = self.dir.join(TRIALS_DIR);
+        let modified = std::fs::metadata(&trials_dir)
+            .and_then(|m| m.modified())
+            .ok();
+        let mut changed = false;
+        if modified != self.trials_modified {
+            self.trials_modified = modified;
+            let listed: Vec<String> = std::fs::read_dir(&trials_dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            // Folders removed (a resumed sweep clears what a kill left) are forgotten.
+            let before = self.jobs.len();
+            self.jobs.retain(|name, _| listed.contains(name));
+            self.unopened.retain(|name| listed.contains(name));
+            changed |= self.jobs.len() != before;
+            for name in listed {
+                if let Some(job) = self.jobs.get(&name)
+                    && job.log_id == log_id(&job.dir)
+                {
+                    continue;
+                }
+                changed |= self.jobs.remove(&name).is_some();
+                changed |= self.open_job(&name);
+            }
+        } else {
+            // Folders made but not yet runs (run.json comes just after the folder).
+            let waiting: Vec<String> = self.unopened.iter().cloned().collect();
+            for name in waiting {
+                changed |= self.open_job(&name);
+            }
+        }
+        changed
+    }
+
+    fn open_job(&mut self, name: &str) -> bool {
+        let Some(&trial) = self.names.get(name) else {
+            return false;
+        };
+        let dir = self.dir.join(TRIALS_DIR).join(name);
+        match JobLive::open(trial, dir) {
+            Some(job) => {
+                self.unopened.remove(name);
+                self.jobs.insert(name.to_string(), job);
+                true
+            }
+            None => {
+                self.unopened.insert(name.to_string());
+                false
+            }
+        }
+    }
+
+    /// Each trial's row from its results and its jobs' run directories.
+    fn fold_into(&self, view: &mut SweepView) {
+        let keys: Vec<String> = Vec::new();
+        let standings = nn_sweep::standings(&self.results, &self.trials, self.folds, &keys);
+        // A classifier's trials are ranked by accuracy from their first epoch on.
+        let classifier = self.jobs.values().any(|j| j.accuracy.last().is_some());
+        view.metric = if classifier {
+            "accuracy"
+        } else {
+            standings.metric
+        };
+        let scores: BTreeMap<usize, &nn_sweep::TrialScore> =
+            standings.trials.iter().map(|s| (s.trial, s)).collect();
+        let mut jobs: BTreeMap<usize, Vec<&JobLive>> = BTreeMap::new();
+        for job in self.jobs.values() {
+            jobs.entry(job.trial).or_default().push(job);
+        }
+        view.live = self.jobs.values().any(|j| j.status == RunStatus::Running);
+        for row in &mut view.trials {
+            let jobs = jobs.remove(&row.id).unwrap_or_default();
+            // The job to show: the one training, else the latest fold.
+            let shown = jobs
+                .iter()
+                .find(|j| j.status == RunStatus::Running)
+                .or_else(|| jobs.last())
+                .copied();
+            let score = scores.get(&row.id).copied();
+            row.status = status(score, shown, self.last_rung);
+            // Training past a rung: in the next one.
+            row.rung = score.map_or(0, |s| {
+                s.rung + usize::from(row.status == TrialStatus::Running)
+            });
+            row.dir = shown.map(|j| j.dir.clone());
+            if let Some(j) = shown {
+                row.loss.clone_from(&j.loss);
+                row.accuracy.clone_from(&j.accuracy);
+            }
+            // With folds, the mean over them once all are done; else the run's own
+            // record (every epoch, halving's rungs included).
+            let final_score = score.filter(|s| s.status != JobStatus::Rung);
+            let from_score = |s: &nn_sweep::TrialScore| {
+                let best = s.loss.map(|loss| Best {
+                    epoch: s.best_epoch.unwrap_or(0),
+                    accuracy: s.accuracy,
+                    loss,
+                });
+                (best, s.epochs, s.seconds)
+            };
+            (row.best, row.epochs, row.seconds) = match (shown, final_score) {
+                (Some(_), Some(s)) if self.folds > 1 => from_score(s),
+                (Some(j), _) => {
+                    let done = score.map_or(0.0, |s| s.seconds);
+                    (j.best, j.epochs, j.seconds.max(done))
+                }
+                (None, Some(s)) => from_score(s),
+                (None, None) => (None, 0, 0.0),
+            };
+        }
+    }
+}
+
+/// A trial's status from its latest rung's result (all folds) and the job shown.
+fn status(
+    score: Option<&nn_sweep::TrialScore>,
+    shown: Option<&JobLive>,
+    last_rung: usize,
+) -> TrialStatus {
+    let from_dir = |status: RunStatus| match status {
+        RunStatus::Running => TrialStatus::Running,
+        RunStatus::Finished => TrialStatus::Finished,
+        RunStatus::Diverged => TrialStatus::Diverged,
+        RunStatus::Failed => TrialStatus::Failed,
+        RunStatus::Interrupted | RunStatus::Stopped | RunStatus::StoppedWriting => {
+            TrialStatus::Stopped
+        }
+    };
+    match (score, shown) {
+        (Some(s), _) if s.status == JobStatus::Diverged => TrialStatus::Diverged,
+        (Some(s), _) if s.rung >= last_rung => TrialStatus::Finished,
+        // Between rungs: its run stays open while it may go on.
+        (Some(s), Some(j)) => match j.status {
+            RunStatus::Running if j.epochs > s.epochs => TrialStatus::Running,
+            RunStatus::Running => TrialStatus::Waiting,
+            // Closed after a rung without an error: the cut stopped it.
+            RunStatus::Finished => TrialStatus::Halved,
+            other => from_dir(other),
+        },
+        (Some(_), None) => TrialStatus::Stopped,
+        // Set up, waiting for a core.
+        (None, Some(j)) if j.status == RunStatus::Running && !j.started => TrialStatus::Queued,
+        (None, Some(j)) => from_dir(j.status),
+        (None, None) => TrialStatus::Queued,
+    }
+}
