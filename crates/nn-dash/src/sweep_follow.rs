@@ -360,3 +360,139 @@ fn status(
         (None, None) => TrialStatus::Queued,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    use nn_run::StateLine;
+    use nn_sweep::{GridAxis, Halving, RunOptions, SPEC_FORMAT, SweepSpec};
+
+    use super::*;
+    use crate::PlotMode;
+    use crate::colors::ColorDepth;
+
+    /// Nine xor configurations (lr x hidden), 9 epochs, halving by 3 if asked.
+    fn spec(halving: bool) -> SweepSpec {
+        let mut base = StateLine::new("xor");
+        // The validation split the trials are ranked on, as `nn-tui sweep` carves it.
+        base.set("val", "0.2").unwrap();
+        base.set("samples", "200").unwrap();
+        SweepSpec {
+            format: SPEC_FORMAT,
+            base: format!("{base} seed=5"),
+            epochs: 9,
+            target: None,
+            grid: vec![
+                GridAxis::parse("lr=0.003,0.01,0.1", &base).unwrap(),
+                GridAxis::parse("hidden=2,4,8", &base).unwrap(),
+            ],
+            random_count: 0,
+            random: Vec::new(),
+            random_seed: 0,
+            seeds: 1,
+            folds: None,
+            halving: halving.then(|| Halving::for_sweep(9, 9, 3)),
+            command: Vec::new(),
+        }
+    }
+
+    /// Runs the sweep of `spec` in `dir` to its end; its results.
+    fn run(dir: &Path, spec: SweepSpec) -> Vec<JobResult> {
+        let sweep = Sweep::create(dir, spec).unwrap();
+        let mut shared = sweep.shared_data().unwrap();
+        let options = RunOptions {
+            cores: 2,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        sweep
+            .run(&mut shared, &options, &mut |_| {})
+            .unwrap()
+            .results
+    }
+
+    fn follow(dir: &Path) -> (SweepFollower, SweepView) {
+        let (mut follower, mut view) =
+            SweepFollower::open(dir, PlotMode::Ascii, ColorDepth::TrueColor).unwrap();
+        assert!(follower.poll(&mut view).unwrap());
+        (follower, view)
+    }
+
+    #[test]
+    fn a_finished_sweep_reads_as_its_results_and_ranks_as_its_standings() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = run(dir.path(), spec(false));
+        let (mut follower, view) = follow(dir.path());
+        assert_eq!(view.axes, ["lr", "hidden"]);
+        assert_eq!(view.metric, "accuracy");
+        assert!(!view.live);
+        assert!(follower.settled(&view));
+        for r in &results {
+            let row = &view.trials[r.trial];
+            assert_eq!(row.status, TrialStatus::Finished, "trial {}", r.trial);
+            assert_eq!(row.best, r.best, "trial {}", r.trial);
+            assert_eq!(row.epochs, 9);
+            assert_eq!(row.axes, [r.axes["lr"].clone(), r.axes["hidden"].clone()]);
+            assert_eq!(row.loss.points().len(), 9, "a point per epoch");
+            assert_eq!(row.dir.as_deref(), Some(dir.path().join(&r.dir).as_path()));
+        }
+        let standings = nn_sweep::standings(&results, &follower.trials, 1, &[]);
+        let ranked: Vec<usize> = standings.trials.iter().map(|t| t.trial).collect();
+        assert_eq!(view.ranking(), ranked);
+        // Nothing changed: nothing is read again.
+        let mut again = view.clone();
+        assert!(!follower.poll(&mut again).unwrap());
+    }
+
+    #[test]
+    fn halving_shows_which_trials_it_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = run(dir.path(), spec(true));
+        let (_, view) = follow(dir.path());
+        let count = |s| view.trials.iter().filter(|t| t.status == s).count();
+        // 9 at 1 epoch, 3 go on to 3 epochs, 1 to 9.
+        assert_eq!(count(TrialStatus::Halved), 8, "{:?}", view.trials);
+        assert_eq!(count(TrialStatus::Finished), 1);
+        let winner = view.ranking()[0];
+        assert_eq!(view.trials[winner].epochs, 9);
+        assert_eq!(view.trials[winner].rung, 2);
+        let standings = nn_sweep::standings(&results, &sweep_trials(dir.path()), 1, &[]);
+        assert_eq!(winner, standings.trials[0].trial);
+    }
+
+    fn sweep_trials(dir: &Path) -> Vec<Trial> {
+        Sweep::open(dir).unwrap().trials().to_vec()
+    }
+
+    #[test]
+    fn a_sweep_not_started_is_queued_and_a_killed_one_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        Sweep::create(dir.path(), spec(false)).unwrap();
+        let (mut follower, mut view) =
+            SweepFollower::open(dir.path(), PlotMode::Ascii, ColorDepth::TrueColor).unwrap();
+        follower.poll(&mut view).unwrap();
+        assert!(view.trials.iter().all(|t| t.status == TrialStatus::Queued));
+        assert!(!follower.settled(&view));
+
+        // A job's folder left by a kill: written, never ended, no result.
+        let job = dir.path().join(TRIALS_DIR).join("t0004");
+        let other = tempfile::tempdir().unwrap();
+        run(other.path(), spec(false));
+        std::fs::create_dir_all(&job).unwrap();
+        for file in [nn_run::RUN_INFO_FILE, nn_run::EVENTS_FILE] {
+            let from = other.path().join(TRIALS_DIR).join("t0004").join(file);
+            let mut text = std::fs::read_to_string(from).unwrap();
+            if file == nn_run::EVENTS_FILE {
+                // Cut before its end record.
+                let end = text.rfind("{\"t\"").unwrap();
+                text.truncate(end);
+            }
+            std::fs::write(job.join(file), text).unwrap();
+        }
+        assert!(follower.poll(&mut view).unwrap());
+        assert_eq!(view.trials[4].status, TrialStatus::Stopped);
+        assert!(view.trials[4].best.is_some(), "its epochs so far");
+        assert_eq!(view.trials[0].status, TrialStatus::Queued);
+    }
+}

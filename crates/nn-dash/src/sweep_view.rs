@@ -541,16 +541,17 @@ impl SweepView {
 }
 
 /// Better trials first: a later rung of halving, then the best validation
-/// epoch, then the number.
+/// score (accuracy, or minus the loss), then the number: the order of the
+/// sweep's own standings (`results.csv`).
 fn by_best(a: &TrialRow, b: &TrialRow) -> Ordering {
+    let score = |t: &TrialRow| t.best.and_then(|b| b.score());
     b.rung
         .cmp(&a.rung)
-        .then_with(|| match (&a.best, &b.best) {
-            (Some(x), Some(y)) if x.better_than(y) => Ordering::Less,
-            (Some(x), Some(y)) if y.better_than(x) => Ordering::Greater,
+        .then_with(|| match (score(a), score(b)) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            _ => Ordering::Equal,
+            (None, None) => Ordering::Equal,
         })
         .then(a.id.cmp(&b.id))
 }

@@ -13,6 +13,8 @@ mod network;
 mod state_line;
 mod status;
 mod sweep_table;
+#[cfg(test)]
+mod sweep_table_tests;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

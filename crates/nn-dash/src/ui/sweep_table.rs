@@ -28,6 +28,18 @@ const SIDE_BY_SIDE: u16 = 130;
 /// Widest an axis column gets (a longer value is cut with `~`).
 const AXIS_WIDTH: usize = 14;
 
+/// Borders in plain ASCII, for any font.
+const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
 /// Where each part goes.
 struct Layout {
     title: Rect,
@@ -44,7 +56,8 @@ fn layout(area: Rect, v: &SweepView) -> Option<Layout> {
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
     let (table, curves) = if area.width >= SIDE_BY_SIDE {
         // As wide as its columns, at most three fifths: the curves get the rest.
-        let needed: usize = MARK_WIDTH + columns(v).iter().map(|c| c.1 + 2).sum::<usize>();
+        let columns = columns(v, &all_cells(v));
+        let needed: usize = MARK_WIDTH + columns.iter().map(|c| c.1 + 1).sum::<usize>();
         let table_width = (needed.min(usize::from(area.width) * 3 / 5)) as u16;
         (
             Rect::new(body.x, body.y, table_width, body.height),
@@ -99,7 +112,7 @@ pub fn draw(frame: &mut Frame, v: &SweepView) {
     let bottom = match &v.message {
         Some(m) => Span::styled(m.clone(), Style::default().fg(Color::Yellow)),
         None => Span::styled(
-            sweep_hint_line(usize::from(l.bottom.width)),
+            ascii_if(v.plot, &sweep_hint_line(usize::from(l.bottom.width))),
             Style::default().fg(v.palette.dim()),
         ),
     };
@@ -147,32 +160,46 @@ fn title(frame: &mut Frame, r: Rect, v: &SweepView) {
     );
 }
 
-/// The table's columns: heading, width, numbers to the right.
-fn columns(v: &SweepView) -> Vec<(String, usize, bool)> {
+/// The table's columns: heading, width, numbers to the right. Each is as wide as
+/// its widest cell among `cells` (every trial's) and its heading with room for
+/// the sort arrow; an axis at most [`AXIS_WIDTH`].
+fn columns(v: &SweepView, cells: &[Vec<String>]) -> Vec<(String, usize, bool)> {
     let best = if v.metric == "accuracy" {
         "VAL ACC"
     } else {
         "VAL LOSS"
     };
-    let mut columns = vec![
-        ("#".to_string(), 3, true),
-        ("TRIAL".into(), 5, true),
-        ("STATUS".into(), 8, false),
-        (best.into(), 12, false),
-        ("EPOCHS".into(), 6, true),
-        ("TIME".into(), 7, true),
+    let mut headings: Vec<(String, bool)> = vec![
+        ("#".into(), true),
+        ("TRIAL".into(), true),
+        ("STATUS".into(), false),
+        (best.into(), false),
+        ("EPOCHS".into(), true),
+        ("TIME".into(), true),
     ];
-    for (i, key) in v.axes.iter().enumerate() {
-        let widest = v
-            .trials
-            .iter()
-            .map(|t| t.axes[i].chars().count())
-            .max()
-            .unwrap_or(1);
-        let width = widest.max(key.chars().count()).min(AXIS_WIDTH);
-        columns.push((key.clone(), width, false));
-    }
-    columns
+    headings.extend(v.axes.iter().map(|k| (k.clone(), false)));
+    headings
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, right))| {
+            let widest = cells
+                .iter()
+                .map(|row| row.get(i).map_or(0, |c| c.chars().count()))
+                .max()
+                .unwrap_or(0);
+            let mut width = widest.max(name.chars().count() + 1);
+            if i >= 6 {
+                width = width.min(AXIS_WIDTH);
+            }
+            (name, width, right)
+        })
+        .collect()
+}
+
+/// Every trial's cells, by number.
+fn all_cells(v: &SweepView) -> Vec<Vec<String>> {
+    let ranks = v.ranks();
+    v.trials.iter().map(|t| row(t, ranks[t.id], v)).collect()
 }
 
 /// The column a sort column is drawn in.
@@ -205,12 +232,13 @@ fn cell(text: &str, width: usize, right: bool) -> String {
     }
 }
 
-/// The width of the mark and the curve's colour before each row: ` * ── `.
-const MARK_WIDTH: usize = 6;
+/// The width of the mark and the curve's colour before each row: `*── `.
+const MARK_WIDTH: usize = 4;
 
 fn table(frame: &mut Frame, r: Rect, v: &SweepView, shown: &[usize]) {
     let p = v.palette;
-    let columns = columns(v);
+    let cells = all_cells(v);
+    let columns = columns(v, &cells);
     let sorted = column_index(v.sort);
     let arrow = match (v.plot, v.reversed) {
         (PlotMode::Ascii, false) => "v",
@@ -221,35 +249,44 @@ fn table(frame: &mut Frame, r: Rect, v: &SweepView, shown: &[usize]) {
     let mut header = vec![Span::raw(" ".repeat(MARK_WIDTH))];
     for (i, (name, width, right)) in columns.iter().enumerate() {
         let (text, style) = if i == sorted {
+            // The arrow a space after the name where the column has room.
+            let gap = if name.chars().count() + 2 <= *width {
+                " "
+            } else {
+                ""
+            };
             (
-                format!("{name}{arrow}"),
+                format!("{name}{gap}{arrow}"),
                 Style::default().fg(p.accent()).add_modifier(Modifier::BOLD),
             )
         } else {
             (name.clone(), Style::default().fg(p.dim()))
         };
-        header.push(Span::styled(cell(&text, *width + 1, *right), style));
+        header.push(Span::styled(cell(&text, *width, *right), style));
         header.push(Span::raw(" "));
     }
     frame.render_widget(
         Paragraph::new(Line::from(header)),
         Rect::new(r.x, r.y, r.width, 1),
     );
-    let ranks = v.ranks();
     let order = v.order();
     let visible = usize::from(r.height.saturating_sub(1));
+    let legend = if v.plot == PlotMode::Ascii {
+        "-- "
+    } else {
+        "── "
+    };
     for (line, &id) in order.iter().skip(v.offset).take(visible).enumerate() {
         let t = &v.trials[id];
         let mut spans = Vec::with_capacity(columns.len() * 2 + 2);
-        let mark = if v.marked.contains(&id) { " *" } else { "  " };
+        let mark = if v.marked.contains(&id) { "*" } else { " " };
         spans.push(Span::styled(mark, Style::default().fg(p.accent())));
         spans.push(match shown.iter().position(|&s| s == id) {
-            Some(i) => Span::styled(" ── ", Style::default().fg(p.point(i))),
-            None => Span::raw("    "),
+            Some(i) => Span::styled(legend, Style::default().fg(p.point(i))),
+            None => Span::raw("   "),
         });
-        let cells = row(t, ranks[id], v);
-        for ((text, (_, width, right)), style) in cells.iter().zip(&columns).zip(styles(t, v)) {
-            spans.push(Span::styled(cell(text, *width + 1, *right), style));
+        for ((text, (_, width, right)), style) in cells[id].iter().zip(&columns).zip(styles(t, v)) {
+            spans.push(Span::styled(cell(text, *width, *right), style));
             spans.push(Span::raw(" "));
         }
         let mut row_line = Line::from(spans);
@@ -348,10 +385,13 @@ fn curves(frame: &mut Frame, r: Rect, v: &SweepView, shown: &[usize]) {
     } else {
         format!(" validation curves: {} marked ", shown.len())
     };
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::TOP)
         .border_style(Style::default().fg(p.dim()))
         .title(Span::styled(what, Style::default().fg(p.dim())));
+    if v.plot == PlotMode::Ascii {
+        block = block.border_set(ASCII_BORDER);
+    }
     let inner = block.inner(r);
     frame.render_widget(block, r);
     if inner.height < 3 || inner.width < 20 {
@@ -454,7 +494,10 @@ fn help(frame: &mut Frame, area: Rect, v: &SweepView) {
         .iter()
         .map(|b| {
             Line::from(vec![
-                Span::styled(format!(" {:>KEYS$}  ", b.label), key_style),
+                Span::styled(
+                    format!(" {:>KEYS$}  ", ascii_if(v.plot, b.label)),
+                    key_style,
+                ),
                 Span::raw(b.help),
             ])
         })
@@ -466,10 +509,24 @@ fn help(frame: &mut Frame, area: Rect, v: &SweepView) {
             Style::default().fg(v.palette.dim()),
         ));
     }
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(v.palette.dim()))
         .title(" sweep keys (? or Esc closes) ");
+    if v.plot == PlotMode::Ascii {
+        block = block.border_set(ASCII_BORDER);
+    }
     frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(block), r);
+}
+
+/// `text` with its arrows spelled out in ASCII when plots are drawn in ASCII (for any font).
+fn ascii_if(plot: PlotMode, text: &str) -> String {
+    if plot == PlotMode::Ascii {
+        text.replace("↑↓", "Up/Dn")
+            .replace('↑', "Up")
+            .replace('↓', "Dn")
+    } else {
+        text.to_string()
+    }
 }
