@@ -391,7 +391,7 @@ fn halving_killed_with_kill_9_and_resumed_finds_what_one_run_finds() {
             "--data",
             "spiral",
             "--epochs",
-            "900",
+            "2700",
             "--grid",
             "lr=0.003,0.01,0.03",
             "--grid",
