@@ -18,6 +18,7 @@ Examples:
   nn-tui train --data moons --save m.safetensors
   nn-tui runs                              the runs written under runs/, with their status
   nn-tui watch runs/spiral-20260101-120000 a run another process trains, live (read-only)
+  nn-tui watch runs/spiral-sweep           a sweep's trials ranked live; Enter opens one
   nn-tui eval --model m.safetensors --data moons
   nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
