@@ -103,7 +103,12 @@ pub fn draw(frame: &mut Frame, v: &SweepView) {
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), area);
         return;
     };
-    title(frame, l.title, v);
+    title(
+        frame,
+        l.title,
+        v,
+        usize::from(l.table.height.saturating_sub(1)),
+    );
     let shown = v.shown();
     table(frame, l.table, v, &shown);
     if let Some(r) = l.curves {
@@ -122,7 +127,9 @@ pub fn draw(frame: &mut Frame, v: &SweepView) {
     }
 }
 
-fn title(frame: &mut Frame, r: Rect, v: &SweepView) {
+/// The sweep's progress; on the right, the rows shown of how many (when not all
+/// fit in `visible`) and whether it runs.
+fn title(frame: &mut Frame, r: Rect, v: &SweepView, visible: usize) {
     let (running, done, queued) = v.counts();
     let mut text = format!("  {}: {} trials", v.dir, v.trials.len());
     for (n, what) in [(running, "running"), (done, "done"), (queued, "queued")] {
@@ -152,7 +159,16 @@ fn title(frame: &mut Frame, r: Rect, v: &SweepView) {
     );
     frame.render_widget(
         Paragraph::new(Span::styled(
-            format!("{state} "),
+            if v.trials.len() > visible {
+                let last = (v.offset + visible).min(v.trials.len());
+                format!(
+                    "rows {}-{last} of {}, {state} ",
+                    v.offset + 1,
+                    v.trials.len()
+                )
+            } else {
+                format!("{state} ")
+            },
             Style::default().fg(v.palette.dim()),
         ))
         .alignment(Alignment::Right),
@@ -295,16 +311,6 @@ fn table(frame: &mut Frame, r: Rect, v: &SweepView, shown: &[usize]) {
         }
         let y = r.y + 1 + line as u16;
         frame.render_widget(Paragraph::new(row_line), Rect::new(r.x, y, r.width, 1));
-    }
-    if order.len() > visible && visible > 0 {
-        // Where the rows shown are in the whole table.
-        let last = (v.offset + visible).min(order.len());
-        let text = format!(" {}-{} of {} ", v.offset + 1, last, order.len());
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, Style::default().fg(p.dim())))
-                .alignment(Alignment::Right),
-            Rect::new(r.x, r.y, r.width, 1),
-        );
     }
 }
 

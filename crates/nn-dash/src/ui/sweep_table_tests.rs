@@ -133,7 +133,7 @@ fn a_long_sweep_scrolls_to_the_selection() {
     let mut v = sweep(PlotMode::Braille);
     v.update(SweepAction::Last, 10);
     let text = render(&mut v, 80, 12).backend().to_string();
-    assert!(text.contains("4-12 of 12"), "{text}");
+    assert!(text.contains("rows 4-12 of 12"), "{text}");
     assert!(
         !text.contains("validation curves"),
         "no room for them: {text}"
