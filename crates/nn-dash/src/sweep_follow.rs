@@ -172,17 +172,6 @@ impl SweepFollower {
         Ok((follower, view))
     }
 
-    /// Whether nothing more can change: no writer alive and every trial finished.
-    pub fn settled(&self, view: &SweepView) -> bool {
-        !view.live
-            && view.trials.iter().all(|t| {
-                matches!(
-                    t.status,
-                    TrialStatus::Finished | TrialStatus::Halved | TrialStatus::Diverged
-                )
-            })
-    }
-
     /// Reads what changed since the last look into `view`; true if anything did.
     pub fn poll(&mut self, view: &mut SweepView) -> Result<bool, DashError> {
         let mut changed = self.read_results()?;
@@ -214,7 +203,13 @@ impl SweepFollower {
             .and_then(|m| m.modified())
             .ok();
         let mut changed = false;
-        if modified != self.trials_modified {
+        if modified == self.trials_modified {
+            // Folders made but not yet runs (run.json comes just after the folder).
+            let waiting: Vec<String> = self.unopened.iter().cloned().collect();
+            for name in waiting {
+                changed |= self.open_job(&name);
+            }
+        } else {
             self.trials_modified = modified;
             let listed: Vec<String> = std::fs::read_dir(&trials_dir)
                 .map(|entries| {
@@ -238,12 +233,6 @@ impl SweepFollower {
                 changed |= self.jobs.remove(&name).is_some();
                 changed |= self.open_job(&name);
             }
-        } else {
-            // Folders made but not yet runs (run.json comes just after the folder).
-            let waiting: Vec<String> = self.unopened.iter().cloned().collect();
-            for name in waiting {
-                changed |= self.open_job(&name);
-            }
         }
         changed
     }
@@ -253,16 +242,13 @@ impl SweepFollower {
             return false;
         };
         let dir = self.dir.join(TRIALS_DIR).join(name);
-        match JobLive::open(trial, dir) {
-            Some(job) => {
-                self.unopened.remove(name);
-                self.jobs.insert(name.to_string(), job);
-                true
-            }
-            None => {
-                self.unopened.insert(name.to_string());
-                false
-            }
+        if let Some(job) = JobLive::open(trial, dir) {
+            self.unopened.remove(name);
+            self.jobs.insert(name.to_string(), job);
+            true
+        } else {
+            self.unopened.insert(name.to_string());
+            false
         }
     }
 
@@ -427,7 +413,7 @@ mod tests {
         assert_eq!(view.axes, ["lr", "hidden"]);
         assert_eq!(view.metric, "accuracy");
         assert!(!view.live);
-        assert!(follower.settled(&view));
+        assert!(view.settled());
         for r in &results {
             let row = &view.trials[r.trial];
             assert_eq!(row.status, TrialStatus::Finished, "trial {}", r.trial);
@@ -473,7 +459,7 @@ mod tests {
             SweepFollower::open(dir.path(), PlotMode::Ascii, ColorDepth::TrueColor).unwrap();
         follower.poll(&mut view).unwrap();
         assert!(view.trials.iter().all(|t| t.status == TrialStatus::Queued));
-        assert!(!follower.settled(&view));
+        assert!(!view.settled());
 
         // A job's folder left by a kill: written, never ended, no result.
         let job = dir.path().join(TRIALS_DIR).join("t0004");

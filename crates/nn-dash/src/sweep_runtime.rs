@@ -39,7 +39,7 @@ pub fn watch_sweep(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<
         if signals.interrupt.load(Ordering::Relaxed) || signals.terminate.load(Ordering::Relaxed) {
             break;
         }
-        let every = if follower.settled(&view) {
+        let every = if view.settled() {
             SETTLED_EVERY
         } else {
             FOLLOW_EVERY

@@ -307,12 +307,10 @@ pub struct SweepView {
     pub sort: SortColumn,
     /// Reversed from the column's own order.
     pub reversed: bool,
-    /// The selected trial's number.
-    pub selected: usize,
+    /// The selected trial's number; `None`: the top row's, until a key moves the selection.
+    pub selected: Option<usize>,
     /// The first row shown (kept so that the selection is visible).
     pub offset: usize,
-    /// The selection stays on the top row until a key moves it.
-    pub follow_top: bool,
     /// Marked trials: their curves are shown.
     pub marked: BTreeSet<usize>,
     /// The help overlay is open.
@@ -347,9 +345,8 @@ impl SweepView {
             metric: "accuracy",
             sort: SortColumn::Best,
             reversed: false,
-            selected: 0,
+            selected: None,
             offset: 0,
-            follow_top: true,
             marked: BTreeSet::new(),
             help: false,
             live: false,
@@ -422,21 +419,24 @@ impl SweepView {
         columns
     }
 
+    /// The selected trial's number.
+    pub fn selected_id(&self) -> usize {
+        self.selected
+            .or_else(|| self.order().first().copied())
+            .unwrap_or(0)
+    }
+
     /// The selected row's place in the table's order.
     pub fn selected_row(&self) -> usize {
+        let selected = self.selected_id();
         self.order()
             .iter()
-            .position(|&id| id == self.selected)
+            .position(|&id| id == selected)
             .unwrap_or(0)
     }
 
     /// Moves `offset` so that the selected row is among `rows` rows shown.
     pub fn keep_visible(&mut self, rows: usize) {
-        if self.follow_top
-            && let Some(&top) = self.order().first()
-        {
-            self.selected = top;
-        }
         let at = self.selected_row();
         let rows = rows.max(1);
         if at < self.offset {
@@ -452,11 +452,11 @@ impl SweepView {
         self.message = None;
         let order = self.order();
         let at = self.selected_row();
+        let selected = self.selected_id();
         let last = order.len().saturating_sub(1);
         let mut select = |row: usize| {
-            self.follow_top = false;
             if let Some(&id) = order.get(row.min(last)) {
-                self.selected = id;
+                self.selected = Some(id);
             }
         };
         match action {
@@ -467,25 +467,21 @@ impl SweepView {
             SweepAction::First => select(0),
             SweepAction::Last => select(last),
             SweepAction::Open => {
-                return match self.trials.get(self.selected).and_then(|t| t.dir.clone()) {
-                    Some(dir) => SweepEffect::Open(dir),
-                    None => {
-                        self.message = Some(format!(
-                            "trial {} has not started: nothing to open yet",
-                            self.selected
-                        ));
-                        SweepEffect::None
-                    }
-                };
+                if let Some(dir) = self.trials.get(selected).and_then(|t| t.dir.clone()) {
+                    return SweepEffect::Open(dir);
+                }
+                self.message = Some(format!(
+                    "trial {selected} has not started: nothing to open yet"
+                ));
             }
             SweepAction::Mark => {
-                if !self.marked.remove(&self.selected) {
+                if !self.marked.remove(&selected) {
                     if self.marked.len() >= MAX_MARKED {
                         self.message = Some(format!(
                             "at most {MAX_MARKED} marked trials (c clears the marks)"
                         ));
                     } else {
-                        self.marked.insert(self.selected);
+                        self.marked.insert(selected);
                     }
                 }
             }
@@ -524,6 +520,17 @@ impl SweepView {
             SortColumn::Time => "time".into(),
             SortColumn::Axis(i) => self.axes.get(i).cloned().unwrap_or_default(),
         }
+    }
+
+    /// Whether nothing more can change: no writer alive and every trial done.
+    pub fn settled(&self) -> bool {
+        !self.live
+            && self.trials.iter().all(|t| {
+                matches!(
+                    t.status,
+                    TrialStatus::Finished | TrialStatus::Halved | TrialStatus::Diverged
+                )
+            })
     }
 
     /// How many trials are in each state: (running or waiting, done, queued).
@@ -569,12 +576,12 @@ fn by_value(a: &str, b: &str) -> Ordering {
 mod tests {
     use super::*;
 
-    fn best(accuracy: f64, loss: f64) -> Option<Best> {
-        Some(Best {
+    fn best(accuracy: f64, loss: f64) -> Best {
+        Best {
             epoch: 1,
             accuracy: Some(accuracy),
             loss,
-        })
+        }
     }
 
     /// Four trials over `lr`: 2 the best, 0 second, 1 third, 3 queued.
@@ -589,7 +596,7 @@ mod tests {
         );
         for (id, b, epochs) in [(0, 0.8, 10), (1, 0.7, 20), (2, 0.9, 5)] {
             let t = &mut v.trials[id];
-            t.best = best(b, 0.3);
+            t.best = Some(best(b, 0.3));
             t.epochs = epochs;
             t.status = TrialStatus::Finished;
             t.dir = Some(format!("s/trials/t{id:04}").into());
@@ -632,11 +639,15 @@ mod tests {
     fn the_selection_follows_its_trial_and_opens_it() {
         let mut v = view();
         v.keep_visible(10);
-        assert_eq!(v.selected, 2, "the top row until a key moves the selection");
+        assert_eq!(
+            v.selected_id(),
+            2,
+            "the top row until a key moves the selection"
+        );
         v.update(SweepAction::Down, 10);
-        assert_eq!(v.selected, 0, "second in the ranking");
+        assert_eq!(v.selected_id(), 0, "second in the ranking");
         v.keep_visible(10);
-        assert_eq!(v.selected, 0, "stays where the key put it");
+        assert_eq!(v.selected_id(), 0, "stays where the key put it");
         v.update(SweepAction::SortNext, 10); // by number: trial 0 is first now
         assert_eq!(v.selected_row(), 0);
         assert_eq!(
@@ -644,23 +655,23 @@ mod tests {
             SweepEffect::Open("s/trials/t0000".into())
         );
         v.update(SweepAction::Last, 10);
-        assert_eq!(v.selected, 3);
+        assert_eq!(v.selected_id(), 3);
         assert_eq!(v.update(SweepAction::Open, 10), SweepEffect::None);
         assert_eq!(
             v.message.as_deref(),
             Some("trial 3 has not started: nothing to open yet")
         );
         v.update(SweepAction::PageUp, 2);
-        assert_eq!(v.selected, 1);
+        assert_eq!(v.selected_id(), 1);
         assert_eq!(v.update(SweepAction::Quit, 10), SweepEffect::Quit);
     }
 
     #[test]
     fn marked_trials_replace_the_top_in_the_curves() {
         let mut v = view();
-        v.selected = 1;
+        v.selected = Some(1);
         v.update(SweepAction::Mark, 10);
-        v.selected = 3;
+        v.selected = Some(3);
         v.update(SweepAction::Mark, 10);
         assert_eq!(v.shown(), [1, 3]);
         v.update(SweepAction::Mark, 10);

@@ -286,6 +286,7 @@ fn table(frame: &mut Frame, r: Rect, v: &SweepView, shown: &[usize]) {
         Rect::new(r.x, r.y, r.width, 1),
     );
     let order = v.order();
+    let selected = v.selected_id();
     let visible = usize::from(r.height.saturating_sub(1));
     let legend = if v.plot == PlotMode::Ascii {
         "-- "
@@ -306,7 +307,7 @@ fn table(frame: &mut Frame, r: Rect, v: &SweepView, shown: &[usize]) {
             spans.push(Span::raw(" "));
         }
         let mut row_line = Line::from(spans);
-        if id == v.selected {
+        if id == selected {
             row_line = row_line.style(Style::default().add_modifier(Modifier::REVERSED));
         }
         let y = r.y + 1 + line as u16;

@@ -14,6 +14,7 @@ use crate::sweep_view::{SweepAction, SweepView, TrialStatus};
 /// Twelve trials over lr x hidden x activation in every state a sweep shows:
 /// finished, running, waiting between rungs, halved, stopped, diverged, queued.
 fn sweep(plot: PlotMode) -> SweepView {
+    use TrialStatus::{Diverged, Finished, Halved, Queued, Running, Stopped, Waiting};
     let mut axes = Vec::new();
     for lr in ["0.003", "0.01", "0.03"] {
         for hidden in ["8", "16,16"] {
@@ -33,7 +34,6 @@ fn sweep(plot: PlotMode) -> SweepView {
         plot,
         ColorDepth::TrueColor,
     );
-    use TrialStatus::{Diverged, Finished, Halved, Queued, Running, Stopped, Waiting};
     // (status, final accuracy, epochs, seconds, rung)
     let trials = [
         (Finished, 0.91, 120, 14.2, 2),
@@ -107,7 +107,7 @@ fn sweep_table_sorted_by_an_axis_marked_with_help_ascii_80x24() {
         v.update(SweepAction::SortNext, 10);
     }
     for id in [4, 8] {
-        v.selected = id;
+        v.selected = Some(id);
         v.update(SweepAction::Mark, 10);
     }
     assert_eq!(v.shown(), [4, 8]);
