@@ -35,6 +35,7 @@ mod selection;
 mod settings;
 mod status;
 mod sweep_follow;
+mod sweep_keys;
 mod sweep_runtime;
 mod sweep_view;
 mod terminal;

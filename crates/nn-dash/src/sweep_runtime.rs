@@ -13,7 +13,8 @@ use crossterm::event::{self, Event as TermEvent};
 use crate::colors::ColorDepth;
 use crate::frames::{Pacer, Panel, Urgency};
 use crate::sweep_follow::SweepFollower;
-use crate::sweep_view::{SweepEffect, handle_sweep_key};
+use crate::sweep_keys::handle_sweep_key;
+use crate::sweep_view::SweepEffect;
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, PlotMode, runtime, ui};
 

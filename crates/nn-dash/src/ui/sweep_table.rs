@@ -15,9 +15,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::curves::chart;
 use crate::PlotMode;
 use crate::history::Series;
-use crate::sweep_view::{
-    SWEEP_BINDINGS, SortColumn, SweepView, TrialRow, TrialStatus, sweep_hint_line,
-};
+use crate::sweep_keys::{SWEEP_BINDINGS, sweep_hint_line};
+use crate::sweep_view::{SortColumn, SweepView, TrialRow, TrialStatus};
 
 /// Smallest terminal the sweep's view draws in.
 const MIN_WIDTH: u16 = 60;

@@ -9,7 +9,8 @@ use ratatui::backend::TestBackend;
 
 use crate::PlotMode;
 use crate::colors::ColorDepth;
-use crate::sweep_view::{SweepAction, SweepView, TrialStatus};
+use crate::sweep_keys::SweepAction;
+use crate::sweep_view::{SweepView, TrialStatus};
 
 /// Twelve trials over lr x hidden x activation in every state a sweep shows:
 /// finished, running, waiting between rungs, halved, stopped, diverged, queued.
