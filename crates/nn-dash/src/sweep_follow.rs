@@ -26,7 +26,7 @@ struct JobLive {
     /// Reads it on while its writer lives; `None` once it ended.
     reader: Option<RunReader>,
     /// The identity of its log, to tell a folder made again (`--resume`) from the old one.
-    log_id: Option<(u64, u64)>,
+    log_id: Option<(u64, u64, i64, i64)>,
     status: RunStatus,
     /// Anything recorded yet: a job's folder is made before it gets a core, its
     /// first record comes when it starts training.
@@ -103,11 +103,14 @@ impl JobLive {
     }
 }
 
-/// The identity (device, inode) of a run directory's log.
-fn log_id(dir: &Path) -> Option<(u64, u64)> {
+/// The identity of a run directory's recording: its log's device and inode, and
+/// when its `run.json` was written (an inode number can be reused at once by a
+/// folder made again).
+fn log_id(dir: &Path) -> Option<(u64, u64, i64, i64)> {
     use std::os::unix::fs::MetadataExt as _;
-    let m = std::fs::metadata(dir.join(nn_run::EVENTS_FILE)).ok()?;
-    Some((m.dev(), m.ino()))
+    let log = std::fs::metadata(dir.join(nn_run::EVENTS_FILE)).ok()?;
+    let info = std::fs::metadata(dir.join(nn_run::RUN_INFO_FILE)).ok()?;
+    Some((log.dev(), log.ino(), info.mtime(), info.mtime_nsec()))
 }
 
 /// Follows a sweep directory; see the module docs.
@@ -452,6 +455,94 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_resumed_while_watched_replaces_what_its_kill_left() {
+        let dir = tempfile::tempdir().unwrap();
+        Sweep::create(dir.path(), spec(false)).unwrap();
+        let (mut follower, mut view) =
+            SweepFollower::open(dir.path(), PlotMode::Ascii, ColorDepth::TrueColor).unwrap();
+        killed_job(dir.path(), "t0004");
+        follower.poll(&mut view).unwrap();
+        assert_eq!(view.trials[4].status, TrialStatus::Stopped);
+        let stale = view.trials[4].epochs;
+
+        // `--resume`: the folder goes and is made again, the trial trained whole.
+        let sweep = Sweep::open(dir.path()).unwrap();
+        let mut shared = sweep.shared_data().unwrap();
+        let options = RunOptions {
+            cores: 2,
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let results = sweep
+            .run(&mut shared, &options, &mut |_| {})
+            .unwrap()
+            .results;
+        assert!(follower.poll(&mut view).unwrap());
+        assert!(view.settled(), "{:?}", view.trials);
+        let r = results.iter().find(|r| r.trial == 4).unwrap();
+        assert_eq!(view.trials[4].best, r.best);
+        assert_eq!(view.trials[4].epochs, 9);
+        assert!(stale < 9, "the kill's copy stopped early");
+        assert_eq!(
+            view.trials[4].loss.points().len(),
+            9,
+            "one run's epochs, not two"
+        );
+    }
+
+    #[test]
+    fn with_folds_a_trial_shows_its_mean_over_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = run(
+            dir.path(),
+            SweepSpec {
+                folds: Some(2),
+                ..spec(false)
+            },
+        );
+        let (follower, view) = follow(dir.path());
+        let standings = nn_sweep::standings(&results, &follower.trials, 2, &[]);
+        assert_eq!(
+            view.ranking(),
+            standings.trials.iter().map(|t| t.trial).collect::<Vec<_>>()
+        );
+        for t in &standings.trials {
+            let row = &view.trials[t.trial];
+            assert_eq!(row.status, TrialStatus::Finished);
+            assert_eq!(row.best.and_then(|b| b.accuracy), t.accuracy);
+            assert!(
+                row.dir
+                    .as_ref()
+                    .is_some_and(|d| d.ends_with(format!("t{:04}-fold2", t.trial))),
+                "{:?}",
+                row.dir
+            );
+        }
+    }
+
+    /// A copy of job `name`'s folder as a kill leaves it (written, never ended)
+    /// into the sweep in `dir`, from the same sweep run whole elsewhere.
+    fn killed_job(dir: &Path, name: &str) {
+        let other = tempfile::tempdir().unwrap();
+        run(other.path(), spec(false));
+        let job = dir.join(TRIALS_DIR).join(name);
+        std::fs::create_dir_all(&job).unwrap();
+        for file in [nn_run::RUN_INFO_FILE, nn_run::EVENTS_FILE] {
+            let from = other.path().join(TRIALS_DIR).join(name).join(file);
+            let mut text = std::fs::read_to_string(from).unwrap();
+            if file == nn_run::EVENTS_FILE {
+                // Cut in its fifth epoch's records, before its end.
+                let lines: Vec<&str> = text.lines().collect();
+                let fifth = lines
+                    .iter()
+                    .position(|l| l.contains("\"epoch\":{\"epoch\":5"))
+                    .unwrap();
+                text = lines[..fifth].join("\n") + "\n";
+            }
+            std::fs::write(job.join(file), text).unwrap();
+        }
+    }
+
+    #[test]
     fn a_sweep_not_started_is_queued_and_a_killed_one_stopped() {
         let dir = tempfile::tempdir().unwrap();
         Sweep::create(dir.path(), spec(false)).unwrap();
@@ -462,20 +553,7 @@ mod tests {
         assert!(!view.settled());
 
         // A job's folder left by a kill: written, never ended, no result.
-        let job = dir.path().join(TRIALS_DIR).join("t0004");
-        let other = tempfile::tempdir().unwrap();
-        run(other.path(), spec(false));
-        std::fs::create_dir_all(&job).unwrap();
-        for file in [nn_run::RUN_INFO_FILE, nn_run::EVENTS_FILE] {
-            let from = other.path().join(TRIALS_DIR).join("t0004").join(file);
-            let mut text = std::fs::read_to_string(from).unwrap();
-            if file == nn_run::EVENTS_FILE {
-                // Cut before its end record.
-                let end = text.rfind("{\"t\"").unwrap();
-                text.truncate(end);
-            }
-            std::fs::write(job.join(file), text).unwrap();
-        }
+        killed_job(dir.path(), "t0004");
         assert!(follower.poll(&mut view).unwrap());
         assert_eq!(view.trials[4].status, TrialStatus::Stopped);
         assert!(view.trials[4].best.is_some(), "its epochs so far");
