@@ -287,11 +287,17 @@ impl SweepFollower {
             row.rung = score.map_or(0, |s| {
                 s.rung + usize::from(row.status == TrialStatus::Running)
             });
-            row.dir = shown.map(|j| j.dir.clone());
             if let Some(j) = shown {
-                row.loss.clone_from(&j.loss);
-                row.accuracy.clone_from(&j.accuracy);
+                // Copied only when they moved on: a poll of a big sweep changes few trials.
+                let moved = row.dir.as_ref() != Some(&j.dir)
+                    || row.loss.last() != j.loss.last()
+                    || row.accuracy.last() != j.accuracy.last();
+                if moved {
+                    row.loss.clone_from(&j.loss);
+                    row.accuracy.clone_from(&j.accuracy);
+                }
             }
+            row.dir = shown.map(|j| j.dir.clone());
             // With folds, the mean over them once all are done; else the run's own
             // record (every epoch, halving's rungs included).
             let final_score = score.filter(|s| s.status != JobStatus::Rung);
