@@ -122,10 +122,12 @@ fn a_sweep_watched_at_80x24_ranks_sorts_and_opens_its_trials() {
     });
     tmux.send(&["Escape"]);
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("the shell again", WAIT, |s| {
+    tmux.wait_for("the shell again", WAIT, |s| {
         !s.contains("SWEEP") && s.trim_end().ends_with('$')
     });
-    // Nothing was printed behind the screen: the command, then the prompt.
+    // Nothing was printed behind the screen: the command (however long the
+    // binary's path, one line when joined), then the prompt.
+    let screen = tmux.joined_screen();
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 2, "{screen}");
     assert!(lines[0].ends_with("watch s"), "{screen}");
