@@ -26,6 +26,7 @@ mod predict;
 mod python_interop;
 mod runs;
 mod sweep;
+mod sweep_view;
 mod tmux;
 mod training;
 mod watch;

@@ -1,6 +1,7 @@
 //! `nn-tui sweep`: bad axes refused before anything runs, every trial the model
 //! `train --state` trains alone, K folds repeat, and a sweep killed with
-//! `kill -9` finishes with `--resume` without redoing its finished trials.
+//! `kill -9` finishes with `--resume` without redoing its finished trials, with
+//! successive halving too.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -352,6 +353,123 @@ fn halving_trains_less_than_the_grid_and_its_winner_is_the_model_train_trains_al
     assert!(
         alone == model,
         "the winner, trained rung by rung, differs from one run of 9 epochs"
+    );
+}
+
+/// Results without their timings, by (trial, rung): what a sweep found.
+fn found(results: &str) -> Vec<(u64, u64, Value, Value, Value)> {
+    let mut found: Vec<_> = results
+        .lines()
+        .map(|l| {
+            let r: Value = serde_json::from_str(l).unwrap();
+            (
+                r["trial"].as_u64().unwrap(),
+                r["rung"].as_u64().unwrap(),
+                r["epochs"].clone(),
+                r["best"].clone(),
+                r["status"].clone(),
+            )
+        })
+        .collect();
+    found.sort_by_key(|f| (f.0, f.1));
+    found
+}
+
+/// Successive halving killed with `kill -9` after its first results and resumed: the
+/// results written before are kept as they were and not run again, the rest
+/// run, and the sweep ends with what one uninterrupted run finds (every rung's
+/// results but timings, and the winner's model byte for byte).
+#[test]
+fn halving_killed_with_kill_9_and_resumed_finds_what_one_run_finds() {
+    let dir = tempdir();
+    let d = dir.path();
+    // 9 configurations, rungs of 300, 900 and 2700 epochs: 9 + 3 + 1 jobs, about
+    // a second on one loaded core (enough to be killed well before its end).
+    let args = |out: &'static str| {
+        vec![
+            "sweep",
+            "--data",
+            "spiral",
+            "--epochs",
+            "2700",
+            "--grid",
+            "lr=0.003,0.01,0.03",
+            "--grid",
+            "hidden=4,8,16",
+            "--halving",
+            "--cores",
+            "1",
+            "--dir",
+            out,
+        ]
+    };
+    let mut child = Command::new(BIN)
+        .args(args("killed"))
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let results = d.join("killed/results.jsonl");
+    let started = Instant::now();
+    let lines = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
+    while lines(&results) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no result in a minute"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sweep ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = std::fs::read_to_string(&results).unwrap();
+    let kept = before.lines().filter(|l| l.ends_with('}')).count();
+    assert!((2..13).contains(&kept), "killed too late: {before}");
+
+    let out = run(d, &["sweep", "--resume", "killed"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("ran {} jobs", 13 - kept))
+            && stderr.contains(&format!("({kept} kept from before)")),
+        "{stderr}"
+    );
+    let after = std::fs::read_to_string(&results).unwrap();
+    assert_eq!(after.lines().count(), 13, "{after}");
+    let kept_lines: Vec<&str> = before.lines().take(kept).collect();
+    assert_eq!(
+        after.lines().take(kept).collect::<Vec<_>>(),
+        kept_lines,
+        "the results from before the kill, kept as they were"
+    );
+
+    let reference = run(d, &args("whole"));
+    assert!(reference.status.success(), "{}", text(&reference.stderr));
+    let whole = std::fs::read_to_string(d.join("whole/results.jsonl")).unwrap();
+    assert_eq!(
+        found(&after),
+        found(&whole),
+        "nothing lost, nothing different"
+    );
+    // results.csv ranks the trials: its first row is the winner.
+    let winner = |out: &str| {
+        let standings = std::fs::read_to_string(d.join(out).join("results.csv")).unwrap();
+        let first = standings.lines().nth(1).unwrap().to_string();
+        let trial: usize = first.split(',').nth(1).unwrap().parse().unwrap();
+        std::fs::read(
+            d.join(out)
+                .join(format!("trials/t{trial:04}/model.safetensors")),
+        )
+        .unwrap()
+    };
+    assert!(
+        winner("killed") == winner("whole"),
+        "the winner's model differs from the uninterrupted sweep's"
     );
 }
 

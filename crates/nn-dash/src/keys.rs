@@ -32,6 +32,8 @@ pub enum Key {
     PageUp,
     /// Page down.
     PageDown,
+    /// Enter (the sweep's table: open a trial).
+    Enter,
 }
 
 /// One line of the key table.
@@ -47,7 +49,7 @@ pub struct Binding {
     pub keys: &'static [(Key, Action)],
 }
 
-use Key::{BackTab, Char, Ctrl, Down, Esc, Left, PageDown, PageUp, Right, Tab, Up};
+use Key::{BackTab, Char, Ctrl, Down, Enter, Esc, Left, PageDown, PageUp, Right, Tab, Up};
 
 /// Every key binding, most useful first (the hint line shows a prefix of them).
 pub const BINDINGS: &[Binding] = &[
@@ -292,10 +294,20 @@ pub const BINDINGS: &[Binding] = &[
 
 /// The action a key press stands for, if any.
 pub fn handle_key(key: KeyEvent) -> Option<Action> {
+    let key = key_of(key)?;
+    BINDINGS
+        .iter()
+        .flat_map(|b| b.keys)
+        .find(|(k, _)| *k == key)
+        .map(|&(_, action)| action)
+}
+
+/// A key press as the key tables name it (`None`: a release, or a key no table uses).
+pub fn key_of(key: KeyEvent) -> Option<Key> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
-    let key = match key.code {
+    Some(match key.code {
         KeyCode::Esc => Esc,
         KeyCode::Tab => Tab,
         KeyCode::BackTab => BackTab,
@@ -309,13 +321,9 @@ pub fn handle_key(key: KeyEvent) -> Option<Action> {
             Ctrl(c.to_ascii_lowercase())
         }
         KeyCode::Char(c) => Char(c),
+        KeyCode::Enter => Enter,
         _ => return None,
-    };
-    BINDINGS
-        .iter()
-        .flat_map(|b| b.keys)
-        .find(|(k, _)| *k == key)
-        .map(|&(_, action)| action)
+    })
 }
 
 /// The bindings that work: all of them, or, read-only (watching another process's
@@ -375,6 +383,7 @@ mod tests {
                     Right => press(KeyCode::Right, KeyModifiers::NONE),
                     PageUp => press(KeyCode::PageUp, KeyModifiers::NONE),
                     PageDown => press(KeyCode::PageDown, KeyModifiers::NONE),
+                    Enter => press(KeyCode::Enter, KeyModifiers::NONE),
                 };
                 assert_eq!(handle_key(event), Some(action), "{key:?}");
             }

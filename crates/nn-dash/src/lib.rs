@@ -34,6 +34,10 @@ mod screen_svg;
 mod selection;
 mod settings;
 mod status;
+mod sweep_follow;
+mod sweep_keys;
+mod sweep_runtime;
+mod sweep_view;
 mod terminal;
 mod ui;
 mod view;
@@ -177,6 +181,9 @@ pub enum DashError {
     /// A state line that cannot be read.
     #[error(transparent)]
     StateLine(#[from] StateLineError),
+    /// A sweep directory could not be read.
+    #[error(transparent)]
+    Sweep(#[from] nn_sweep::SweepError),
 }
 
 /// Opens the dashboard on the run that another process records in `dir` (see
@@ -203,6 +210,27 @@ pub fn compare(dirs: &[PathBuf], plot: PlotMode, fps: u32) -> Result<(), DashErr
         return Err(DashError::NotATerminal);
     }
     runtime::compare(dirs, plot, fps)
+}
+
+/// Shows the sweep in `dir` (made by `nn-tui sweep`, running or done) as a
+/// table of its trials ranked by best validation score, with the curves of the
+/// top few or of the marked ones; Enter opens a trial in [`watch`]'s view and
+/// quitting that comes back. Follows the sweep live until the user quits.
+pub fn watch_sweep(
+    dir: &std::path::Path,
+    plot: PlotMode,
+    mouse: bool,
+    fps: u32,
+) -> Result<(), DashError> {
+    if !std::io::stdout().is_terminal() {
+        return Err(DashError::NotATerminal);
+    }
+    sweep_runtime::watch_sweep(dir, plot, mouse, fps)
+}
+
+/// Whether `dir` holds a sweep (its `sweep.json`), for `nn-tui watch` to choose the view.
+pub fn is_sweep_dir(dir: &std::path::Path) -> bool {
+    dir.join(nn_sweep::SPEC_FILE).is_file()
 }
 
 /// Runs the dashboard until the user quits; returns the run's state line

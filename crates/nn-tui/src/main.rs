@@ -167,10 +167,22 @@ fn watch(args: &WatchArgs) -> Result<Outcome> {
              gives each run's status and best score, and events.jsonl is plain JSON lines"
         );
     }
+    if let [dir] = args.dirs.as_slice()
+        && nn_dash::is_sweep_dir(dir)
+    {
+        nn_dash::watch_sweep(dir, args.plot.into(), !args.no_mouse, args.fps)?;
+        return Ok(Outcome::Done);
+    }
     for dir in &args.dirs {
+        if nn_dash::is_sweep_dir(dir) {
+            anyhow::bail!(
+                "{}: a sweep directory; watch it alone (nn-tui watch {0}) to see its trials ranked",
+                dir.display()
+            );
+        }
         if !dir.join(nn_run::RUN_INFO_FILE).is_file() {
             anyhow::bail!(
-                "{}: not a run directory (no run.json); nn-tui runs lists them",
+                "{}: not a run directory (no run.json) nor a sweep's (no sweep.json); nn-tui runs lists them",
                 dir.display()
             );
         }

@@ -12,6 +12,9 @@ mod lesson;
 mod network;
 mod state_line;
 mod status;
+mod sweep_table;
+#[cfg(test)]
+mod sweep_table_tests;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -29,6 +32,7 @@ use crate::view::Overlay;
 
 pub use compare::draw as draw_comparison;
 pub use curve::x_range as curve_range;
+pub use sweep_table::{draw as draw_sweep, rows as sweep_table_rows};
 
 /// Smallest terminal the dashboard draws in.
 pub const MIN_WIDTH: u16 = 60;

@@ -33,6 +33,7 @@ Examples:
   nn-tui train --data moons --save m.safetensors
   nn-tui runs                              the runs written under runs/, with their status
   nn-tui watch runs/spiral-20260101-120000 a run another process trains, live (read-only)
+  nn-tui watch runs/spiral-sweep           a sweep's trials ranked live; Enter opens one
   nn-tui eval --model m.safetensors --data moons
   nn-tui explain --model m.safetensors --input 'x1=0.5,x2=-1' --target 1
   nn-tui train --data mnist --layers 784,100,10 --activation sigmoid --output sigmoid \\
@@ -88,7 +89,7 @@ pub enum Command {
     /// accuracy, age.
     Runs(RunsArgs),
     /// Watch a run that another process records, in the dashboard (read-only); several
-    /// run directories are compared side by side.
+    /// run directories are compared side by side; a sweep directory shows its trials ranked.
     Watch(WatchArgs),
     /// Draw a model or a run as a picture (PNG or SVG): its decision boundary, its network,
     /// or the loss and accuracy curves of one run or several.

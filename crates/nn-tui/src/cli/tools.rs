@@ -171,7 +171,8 @@ pub struct RunsArgs {
 /// `nn-tui watch`.
 #[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
-    /// Run directories (`nn-tui runs` lists them); with two or more, their curves side by side.
+    /// Run directories (`nn-tui runs` lists them); with two or more, their curves side by
+    /// side; or one sweep directory: its trials ranked in a live table.
     #[arg(value_name = "DIR", required = true, num_args = 1..)]
     pub dirs: Vec<PathBuf>,
     /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
