@@ -147,10 +147,14 @@ fn mouse_and_controls_at_160x48() {
     let dir = workdir("controls");
     let tmux = Tmux::start("controls", 160, 48, &dir);
     tmux.send(&[&format!("{BIN} --data circle; echo EXIT=$?"), "Enter"]);
-    // The nodes become 4-wide maps once the first picture of the plane exists; until
-    // then they are single cells at other places, so positions are read after that.
+    // Positions are read from the final layout: the nodes become 4-wide maps once the
+    // first picture of the plane exists, and the network panel shrinks once the curves
+    // panel appears below it (before that, x2 sits 15 rows lower).
     let screen = tmux.wait_for("the maps", LONG, |s| {
-        s.contains("network 2-8-8-2") && s.contains("x1 ▀▀▀▀") && s.contains("x2 ▀▀▀▀")
+        s.contains("network 2-8-8-2")
+            && s.contains("x1 ▀▀▀▀")
+            && s.contains("x2 ▀▀▀▀")
+            && s.contains("╭ curves")
     });
 
     // The mouse over a node shows its map; over a connection, its weight.
