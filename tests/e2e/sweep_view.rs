@@ -62,6 +62,14 @@ fn a_sweep_watched_at_80x24_ranks_sorts_and_opens_its_trials() {
     assert_eq!(ranked.len(), 6, "{report}");
 
     let tmux = Tmux::start("sweep-view", 80, 24, d);
+    // Every byte the views send to the terminal, to count screen switches.
+    let sent = d.join("terminal-bytes");
+    let record = format!("cat >> '{}'", sent.display());
+    assert!(
+        tmux.run(&["pipe-pane", "-o", "-t", "e2e", &record])
+            .status
+            .success()
+    );
     tmux.send(&[&format!("{BIN} watch s"), "Enter"]);
     let screen = tmux.wait_for("the ranked table", WAIT, |s| {
         s.contains("SWEEP") && s.contains("6 done") && rows(s).len() == 6
@@ -131,4 +139,10 @@ fn a_sweep_watched_at_80x24_ranks_sorts_and_opens_its_trials() {
     let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 2, "{screen}");
     assert!(lines[0].ends_with("watch s"), "{screen}");
+    // The trial's view borrowed the sweep view's terminal: the alternate screen was
+    // entered once and left once, so the shell never showed in between.
+    let bytes = std::fs::read(&sent).unwrap();
+    let count = |what: &[u8]| bytes.windows(what.len()).filter(|w| *w == what).count();
+    assert_eq!(count(b"\x1b[?1049h"), 1, "alternate screen entered");
+    assert_eq!(count(b"\x1b[?1049l"), 1, "alternate screen left");
 }

@@ -2,7 +2,8 @@
 //! directory a few times a second while its trials train (once a second when
 //! nothing can change any more), draws only when something changed, and
 //! sleeps in the wait for a key in between. Enter hands the terminal to the
-//! single-run view (`runtime::watch`) and takes it back when that quits.
+//! single-run view (`runtime::watch_on`, on the same terminal: the shell never
+//! shows in between) and takes it back when that quits.
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -95,10 +96,10 @@ pub fn watch_sweep(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<
                     match view.update(action, page) {
                         SweepEffect::Quit => break,
                         SweepEffect::Open(run) => {
-                            // The run's own view takes the terminal, then gives it back.
-                            drop(guard);
-                            let shown = runtime::watch(&run, plot, mouse, fps);
-                            guard = TerminalGuard::new(false)?;
+                            // The run's own view borrows the terminal (no trip to the
+                            // shell in between), then the table is drawn whole again.
+                            let shown =
+                                runtime::watch_on(&mut guard, &signals, &run, plot, mouse, fps);
                             pacer = Pacer::new(fps, guard.bytes.clone());
                             if let Err(e) = shown {
                                 view.message = Some(format!("{}: {e}", run.display()));

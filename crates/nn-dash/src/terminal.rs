@@ -75,6 +75,22 @@ impl TerminalGuard {
     }
 }
 
+impl TerminalGuard {
+    /// Hands the set-up terminal to another view: mouse reports on or off as
+    /// that view wants them, and the screen cleared for it to draw whole.
+    pub fn hand_over(&mut self, mouse: bool) -> io::Result<()> {
+        if MOUSE.swap(mouse, Ordering::SeqCst) != mouse {
+            let mut out = io::stdout();
+            if mouse {
+                execute!(out, EnableMouseCapture)?;
+            } else {
+                execute!(out, DisableMouseCapture)?;
+            }
+        }
+        self.terminal.clear()
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();

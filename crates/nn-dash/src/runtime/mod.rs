@@ -151,6 +151,35 @@ fn run_with(
 /// it live until the user quits.
 pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), DashError> {
     let signals = Signals::register()?;
+    let mut rt = watching(dir, plot, mouse, fps)?;
+    let mut guard = TerminalGuard::new(mouse)?;
+    let result = rt.event_loop(&mut guard, &signals, &mut |_| {}, &mut || Ok(()));
+    drop(guard);
+    result
+}
+
+/// [`watch`] on a terminal that is already set up (the sweep view's, lent while
+/// one of its trials is open), so the screen goes from one view to the other
+/// without the shell showing in between. The terminal is cleared on return, for
+/// the lender to draw whole again; mouse reports are on only while the run shows.
+pub fn watch_on(
+    guard: &mut TerminalGuard,
+    signals: &Signals,
+    dir: &Path,
+    plot: PlotMode,
+    mouse: bool,
+    fps: u32,
+) -> Result<(), DashError> {
+    let mut rt = watching(dir, plot, mouse, fps)?;
+    guard.hand_over(mouse)?;
+    let result = rt.event_loop(guard, signals, &mut |_| {}, &mut || Ok(()));
+    guard.hand_over(false)?;
+    result
+}
+
+/// The runtime of a read-only view of the run recorded in `dir`, with
+/// everything written so far read in.
+fn watching(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<Runtime, DashError> {
     let follower = Follower::open(dir)?;
     let info = follower.info().clone();
     let (data_spec, data) = info.data.load()?;
@@ -197,8 +226,5 @@ pub fn watch(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<(), Da
     rt.set_points();
     // Everything written so far, before the terminal is touched.
     rt.follow()?;
-    let mut guard = TerminalGuard::new(mouse)?;
-    let result = rt.event_loop(&mut guard, &signals, &mut |_| {}, &mut || Ok(()));
-    drop(guard);
-    result
+    Ok(rt)
 }
