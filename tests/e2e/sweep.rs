@@ -208,12 +208,43 @@ fn folds_are_seeded_and_repeat() {
     assert_eq!(sa, sb);
 }
 
+/// Starts `nn-tui ARGS` in `d`, kills it with SIGKILL once `results` holds two
+/// lines, and returns what `results` held then.
+fn kill_9_after_two_results(d: &Path, args: &[&str], results: &Path) -> String {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let lines = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
+    while lines(results) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no result in a minute"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the sweep ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    std::fs::read_to_string(results).unwrap()
+}
+
 #[test]
 fn a_sweep_killed_with_kill_9_finishes_with_resume_without_redoing_finished_trials() {
     let dir = tempdir();
     let d = dir.path();
-    let mut child = Command::new(BIN)
-        .args([
+    let results = d.join("s/results.jsonl");
+    let before = kill_9_after_two_results(
+        d,
+        &[
             "sweep",
             "--data",
             "spiral",
@@ -227,30 +258,9 @@ fn a_sweep_killed_with_kill_9_finishes_with_resume_without_redoing_finished_tria
             "1",
             "--dir",
             "s",
-        ])
-        .current_dir(d)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let results = d.join("s/results.jsonl");
-    let started = Instant::now();
-    let lines = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
-    while lines(&results) < 2 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no result in a minute"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the sweep ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let before = std::fs::read_to_string(&results).unwrap();
+        ],
+        &results,
+    );
     let kept: Vec<Value> = before
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -403,31 +413,8 @@ fn halving_killed_with_kill_9_and_resumed_finds_what_one_run_finds() {
             out,
         ]
     };
-    let mut child = Command::new(BIN)
-        .args(args("killed"))
-        .current_dir(d)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let results = d.join("killed/results.jsonl");
-    let started = Instant::now();
-    let lines = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
-    while lines(&results) < 2 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no result in a minute"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the sweep ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let before = std::fs::read_to_string(&results).unwrap();
+    let before = kill_9_after_two_results(d, &args("killed"), &results);
     let kept = before.lines().filter(|l| l.ends_with('}')).count();
     assert!((2..13).contains(&kept), "killed too late: {before}");
 

@@ -196,9 +196,7 @@ pub fn watch(
     mouse: bool,
     fps: u32,
 ) -> Result<(), DashError> {
-    if !std::io::stdout().is_terminal() {
-        return Err(DashError::NotATerminal);
-    }
+    require_terminal()?;
     runtime::watch(dir, plot, mouse, fps)
 }
 
@@ -206,9 +204,7 @@ pub fn watch(
 /// curves overlaid with a legend naming what differs, and a table of their best
 /// score, epochs and time.
 pub fn compare(dirs: &[PathBuf], plot: PlotMode, fps: u32) -> Result<(), DashError> {
-    if !std::io::stdout().is_terminal() {
-        return Err(DashError::NotATerminal);
-    }
+    require_terminal()?;
     runtime::compare(dirs, plot, fps)
 }
 
@@ -222,10 +218,17 @@ pub fn watch_sweep(
     mouse: bool,
     fps: u32,
 ) -> Result<(), DashError> {
-    if !std::io::stdout().is_terminal() {
-        return Err(DashError::NotATerminal);
-    }
+    require_terminal()?;
     sweep_runtime::watch_sweep(dir, plot, mouse, fps)
+}
+
+/// Every view draws on a terminal; piped or redirected, it refuses with one line.
+fn require_terminal() -> Result<(), DashError> {
+    if std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(DashError::NotATerminal)
+    }
 }
 
 /// Whether `dir` holds a sweep (its `sweep.json`), for `nn-tui watch` to choose the view.
@@ -248,9 +251,7 @@ pub fn learn(
     lesson: LessonRun,
     on_done: &mut dyn FnMut() -> Result<(), String>,
 ) -> Result<LessonEnd, DashError> {
-    if !std::io::stdout().is_terminal() {
-        return Err(DashError::NotATerminal);
-    }
+    require_terminal()?;
     runtime::run_lesson(options, (lesson, on_done))
 }
 
@@ -260,9 +261,7 @@ pub fn run_observed(
     options: DashOptions,
     observer: &mut dyn FnMut(&nn_run::Event),
 ) -> Result<String, DashError> {
-    if !std::io::stdout().is_terminal() {
-        return Err(DashError::NotATerminal);
-    }
+    require_terminal()?;
     runtime::run(options, observer)
 }
 
