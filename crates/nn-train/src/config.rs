@@ -49,6 +49,8 @@ pub enum Setting {
     WeightDecay,
     /// Adam's and AdamW's decay rates of the running means (PyTorch's `betas`).
     Betas,
+    /// Adam's and AdamW's denominator guard (PyTorch's `eps`).
+    Eps,
     /// L1 penalty.
     L1,
     /// L2 penalty.
@@ -87,7 +89,7 @@ pub enum Setting {
 
 impl Setting {
     /// Every setting (nn-run's `SETTINGS` has one row for each).
-    pub const ALL: [Setting; 34] = [
+    pub const ALL: [Setting; 35] = [
         Self::Data,
         Self::Samples,
         Self::Noise,
@@ -105,6 +107,7 @@ impl Setting {
         Self::Momentum,
         Self::WeightDecay,
         Self::Betas,
+        Self::Eps,
         Self::L1,
         Self::L2,
         Self::Clip,
@@ -144,6 +147,7 @@ impl Setting {
             Self::Momentum => "momentum",
             Self::WeightDecay => "weight decay",
             Self::Betas => "Adam betas",
+            Self::Eps => "Adam eps",
             Self::L1 => "L1 penalty",
             Self::L2 => "L2 penalty",
             Self::Clip => "gradient clipping norm",
@@ -299,6 +303,11 @@ pub mod rules {
             }
         }
         Ok(())
+    }
+
+    /// Adam's denominator guard: positive and finite.
+    pub fn eps(eps: f32) -> Result<(), SettingError> {
+        positive(Setting::Eps, eps, "expected a positive number such as 1e-8")
     }
 
     /// What a pace should look like, in errors.
@@ -527,12 +536,20 @@ impl TrainConfig {
                 weight_decay,
                 beta1,
                 beta2,
-                ..
+                epsilon,
             } => {
                 rules::non_negative(Setting::WeightDecay, weight_decay)?;
                 rules::betas(beta1, beta2)?;
+                rules::eps(epsilon)?;
             }
-            OptimizerKind::Adam { beta1, beta2, .. } => rules::betas(beta1, beta2)?,
+            OptimizerKind::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                rules::betas(beta1, beta2)?;
+                rules::eps(epsilon)?;
+            }
             OptimizerKind::Sgd => {}
         }
         if let Schedule::Cosine { min_factor, .. } = self.schedule {
