@@ -149,13 +149,12 @@ fn named_values_of_flags_are_the_ones_the_line_reads() {
         for value in &values {
             // A key's value as a line reads it; a flag's without a key (--schedule)
             // as the row reads it.
-            let line = match row.key {
-                Some(key) => format!("nn-tui/1 data=xor {key}={value}").parse().unwrap(),
-                None => {
-                    let mut line = StateLine::new("xor");
-                    (row.parse.unwrap())(&mut line, value).unwrap();
-                    line
-                }
+            let line = if let Some(key) = row.key {
+                format!("nn-tui/1 data=xor {key}={value}").parse().unwrap()
+            } else {
+                let mut line = StateLine::new("xor");
+                (row.parse.unwrap())(&mut line, value).unwrap();
+                line
             };
             let (asked, _) = asked(&strings(&["nn-tui", "dash", "--data", "xor", flag, value]));
             assert_eq!(asked, line.request(), "{flag} {value}");
