@@ -224,6 +224,21 @@ impl StateLine {
         }
     }
 
+    /// `base` with the line's data fields in place of its own: the data the line
+    /// defines, with what a line does not hold (the CSV target, the
+    /// normalisation) taken from `base`, as [`StateLine::request_over`] does for training.
+    pub fn data_options_over(&self, base: DataOptions) -> DataOptions {
+        DataOptions {
+            samples: self.samples.unwrap_or(base.samples),
+            noise: self.noise,
+            seed: self.data_seed.unwrap_or(base.seed),
+            validation_fraction: self.validation_fraction.unwrap_or(base.validation_fraction),
+            test_fraction: self.test_fraction.unwrap_or(base.test_fraction),
+            features: self.features.clone(),
+            ..base
+        }
+    }
+
     /// The training request it defines (defaults for the fields left out).
     pub fn request(&self) -> TrainRequest {
         self.request_over(TrainRequest::default())

@@ -41,7 +41,7 @@ impl Runtime {
             &info.config,
             pace_of(info),
         )?;
-        settings.dataset.clone_from(&info.dataset);
+        settings.run.data.clone_from(&info.dataset);
         settings.threads = threads_of(&info.config);
         settings.discretize = self.app.settings.discretize;
         settings.test_points = self.app.settings.test_points;
@@ -72,12 +72,14 @@ impl Runtime {
         };
         let line = imported.line;
         let s = &mut self.app.settings;
-        s.learning_rate = line.learning_rate.unwrap_or(s.learning_rate);
-        s.batch_size = line.batch_size.unwrap_or(s.batch_size);
-        s.l1 = line.l1.unwrap_or(s.l1);
-        s.l2 = line.l2.unwrap_or(s.l2);
-        s.regularization_rate = s.l1.max(s.l2).max(s.regularization_rate);
-        s.pace = line.pace.unwrap_or(s.pace);
+        // The rates and the pace change live; the rest comes with a restart record.
+        let run = &mut s.run;
+        run.learning_rate = line.learning_rate.or(run.learning_rate);
+        run.batch_size = line.batch_size.or(run.batch_size);
+        run.l1 = line.l1.or(run.l1);
+        run.l2 = line.l2.or(run.l2);
+        run.pace = line.pace.or(run.pace);
+        s.regularization_rate = s.l1().max(s.l2()).max(s.regularization_rate);
         if !matches!(self.data_spec, DataSpec::Generator(_)) {
             return;
         }

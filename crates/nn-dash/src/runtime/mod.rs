@@ -191,7 +191,7 @@ fn watching(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<Runtime
         &info.config,
         pace_of(&info),
     )?;
-    settings.dataset.clone_from(&info.dataset);
+    settings.run.data.clone_from(&info.dataset);
     settings.threads = threads_of(&info.config);
     let mut app = App::new(settings, PathBuf::new(), plot, ColorDepth::detect());
     app.watch = Some(Watch {
