@@ -146,3 +146,35 @@ pub fn value(screen: &str, label: &str) -> Option<f64> {
         .collect();
     number.parse().ok()
 }
+
+impl Tmux {
+    /// The process id of the program in the pane (the shell's, or what it `exec`ed).
+    pub fn pane_pid(&self) -> u32 {
+        let out = self.run(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("tmux prints the pane's pid")
+    }
+}
+
+/// CPU time a process has used, all its threads, in clock ticks (utime + stime of `/proc/PID/stat`).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process lives");
+    // The command name may hold spaces; the fields after it are space separated.
+    let after_name = &stat[stat.rfind(')').expect("a stat line") + 2..];
+    let fields: Vec<&str> = after_name.split(' ').collect();
+    // utime and stime are the 14th and 15th fields of the whole line, 12th and 13th here.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Resident memory of a process in KB (`VmRSS` of `/proc/PID/status`).
+pub fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process lives");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("a VmRSS line")
+}

@@ -21,6 +21,8 @@ use crate::sweep_view::{SweepView, TrialStatus};
 struct JobLive {
     /// The trial it belongs to.
     trial: usize,
+    /// The fold it holds out (0 without folds): folders sort `fold10` before `fold2`.
+    fold: usize,
     /// Its folder.
     dir: PathBuf,
     /// Reads it on while its writer lives; `None` once it ended.
@@ -39,11 +41,12 @@ struct JobLive {
 }
 
 impl JobLive {
-    fn open(trial: usize, dir: PathBuf) -> Option<Self> {
+    fn open((trial, fold): (usize, usize), dir: PathBuf) -> Option<Self> {
         // Not yet a run: its writer makes the folder before run.json.
         let reader = RunReader::open(&dir).ok()?;
         Some(Self {
             trial,
+            fold,
             log_id: log_id(&dir),
             dir,
             reader: Some(reader),
@@ -122,8 +125,8 @@ pub struct SweepFollower {
     folds: usize,
     /// The rung that finishes a trial (0 without halving).
     last_rung: usize,
-    /// Each job's run directory's name, to its trial.
-    names: BTreeMap<String, usize>,
+    /// Each job's run directory's name, to its trial and fold.
+    names: BTreeMap<String, (usize, usize)>,
     jobs: BTreeMap<String, JobLive>,
     /// Folders listed that were not runs yet.
     unopened: BTreeSet<String>,
@@ -146,7 +149,7 @@ impl SweepFollower {
         let names = spec
             .jobs(trials.len())
             .into_iter()
-            .map(|j| (j.dir_name(), j.trial))
+            .map(|j| (j.dir_name(), (j.trial, j.fold.unwrap_or(0))))
             .collect();
         let last_rung = spec
             .halving
@@ -241,11 +244,11 @@ impl SweepFollower {
     }
 
     fn open_job(&mut self, name: &str) -> bool {
-        let Some(&trial) = self.names.get(name) else {
+        let Some(&job) = self.names.get(name) else {
             return false;
         };
         let dir = self.dir.join(TRIALS_DIR).join(name);
-        if let Some(job) = JobLive::open(trial, dir) {
+        if let Some(job) = JobLive::open(job, dir) {
             self.unopened.remove(name);
             self.jobs.insert(name.to_string(), job);
             true
@@ -271,6 +274,9 @@ impl SweepFollower {
         let mut jobs: BTreeMap<usize, Vec<&JobLive>> = BTreeMap::new();
         for job in self.jobs.values() {
             jobs.entry(job.trial).or_default().push(job);
+        }
+        for trial_jobs in jobs.values_mut() {
+            trial_jobs.sort_by_key(|j| j.fold);
         }
         view.live = self.jobs.values().any(|j| j.status == RunStatus::Running);
         for row in &mut view.trials {
@@ -496,17 +502,18 @@ mod tests {
     }
 
     #[test]
-    fn with_folds_a_trial_shows_its_mean_over_them() {
+    fn with_folds_a_trial_shows_its_mean_over_them_and_its_last_fold() {
         let dir = tempfile::tempdir().unwrap();
+        // Ten folds: the last one's folder, `fold10`, sorts before `fold2`.
         let results = run(
             dir.path(),
             SweepSpec {
-                folds: Some(2),
+                folds: Some(10),
                 ..spec(false)
             },
         );
         let (follower, view) = follow(dir.path());
-        let standings = nn_sweep::standings(&results, &follower.trials, 2, &[]);
+        let standings = nn_sweep::standings(&results, &follower.trials, 10, &[]);
         assert_eq!(
             view.ranking(),
             standings.trials.iter().map(|t| t.trial).collect::<Vec<_>>()
@@ -518,7 +525,7 @@ mod tests {
             assert!(
                 row.dir
                     .as_ref()
-                    .is_some_and(|d| d.ends_with(format!("t{:04}-fold2", t.trial))),
+                    .is_some_and(|d| d.ends_with(format!("t{:04}-fold10", t.trial))),
                 "{:?}",
                 row.dir
             );

@@ -254,19 +254,25 @@ impl StateLine {
     /// stopping without a validation fraction holds out
     /// [`DataOptions::EARLY_STOP_VALIDATION`] to watch.
     pub fn data_options(&self) -> DataOptions {
-        let d = DataOptions::default();
-        let validation = match self.flag_only.early_stop {
-            Some(_) => DataOptions::EARLY_STOP_VALIDATION,
-            None => d.validation_fraction,
-        };
+        let mut base = DataOptions::default();
+        if self.flag_only.early_stop.is_some() {
+            base.validation_fraction = DataOptions::EARLY_STOP_VALIDATION;
+        }
+        self.data_options_over(base)
+    }
+
+    /// `base` with the line's data fields in place of its own: the data the line
+    /// defines, with what a line does not hold (the CSV target, the
+    /// normalisation) taken from `base`, as [`StateLine::request_over`] does for training.
+    pub fn data_options_over(&self, base: DataOptions) -> DataOptions {
         DataOptions {
-            samples: self.samples.unwrap_or(d.samples),
+            samples: self.samples.unwrap_or(base.samples),
             noise: self.noise,
-            seed: self.data_seed.unwrap_or(d.seed),
-            validation_fraction: self.validation_fraction.unwrap_or(validation),
-            test_fraction: self.test_fraction.unwrap_or(d.test_fraction),
+            seed: self.data_seed.unwrap_or(base.seed),
+            validation_fraction: self.validation_fraction.unwrap_or(base.validation_fraction),
+            test_fraction: self.test_fraction.unwrap_or(base.test_fraction),
             features: self.features.clone(),
-            ..d
+            ..base
         }
     }
 
