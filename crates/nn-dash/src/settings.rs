@@ -55,7 +55,7 @@ impl Settings {
     /// run's line in its place ([`StateLine::request_over`]), except what each run
     /// resolves afresh from the user's request because it follows the data: the
     /// output and loss (the data's task), the optimizer and its momentum, weight
-    /// decay and betas (the default optimizer depends on the data's width).
+    /// decay, betas and eps (the default optimizer depends on the data's width).
     pub fn next_request(&self, request: &TrainRequest) -> TrainRequest {
         TrainRequest {
             layers: None,
@@ -65,6 +65,7 @@ impl Settings {
             momentum: request.momentum,
             weight_decay: request.weight_decay,
             betas: request.betas,
+            eps: request.eps,
             ..self.run.request_over(request.clone())
         }
     }
