@@ -89,6 +89,10 @@ pub struct StateLine {
     pub defaults: Option<Purpose>,
     /// Adam's and AdamW's `eps`.
     pub eps: Option<f32>,
+    /// The CSV column that holds the target (`None`: `label`, else the last column).
+    pub target: Option<String>,
+    /// `Some(false)`: every epoch takes the training samples in the data's order.
+    pub shuffle: Option<bool>,
     /// The settings below have no key: a line's text never holds them, flags
     /// (`--epochs`) do. They travel with the line from the flags to the request.
     pub flag_only: FlagOnly,
@@ -240,6 +244,9 @@ impl StateLine {
             test_points: None,
             defaults: None,
             eps,
+            target: options.target.clone(),
+            // Written only when off, so the lines of shuffled runs read as they always have.
+            shuffle: (!config.shuffle).then_some(false),
             flag_only: FlagOnly::default(),
         }
     }
@@ -272,6 +279,7 @@ impl StateLine {
             validation_fraction: self.validation_fraction.unwrap_or(base.validation_fraction),
             test_fraction: self.test_fraction.unwrap_or(base.test_fraction),
             features: self.features.clone(),
+            target: self.target.clone().or(base.target),
             ..base
         }
     }
@@ -297,6 +305,7 @@ impl StateLine {
             early_stop_patience: run.early_stop.or(d.early_stop_patience),
             checkpoint_every: run.checkpoint_every.unwrap_or(d.checkpoint_every),
             eps: self.eps.or(d.eps),
+            shuffle: self.shuffle.unwrap_or(d.shuffle),
             hidden: self.hidden.clone(),
             activation: self.activation,
             output: self.output,

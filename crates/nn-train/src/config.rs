@@ -51,6 +51,10 @@ pub enum Setting {
     Betas,
     /// Adam's and AdamW's denominator guard (PyTorch's `eps`).
     Eps,
+    /// The CSV column that holds the target.
+    Target,
+    /// Whether each epoch takes the training samples in a seeded shuffle.
+    Shuffle,
     /// L1 penalty.
     L1,
     /// L2 penalty.
@@ -89,7 +93,7 @@ pub enum Setting {
 
 impl Setting {
     /// Every setting (nn-run's `SETTINGS` has one row for each).
-    pub const ALL: [Setting; 35] = [
+    pub const ALL: [Setting; 37] = [
         Self::Data,
         Self::Samples,
         Self::Noise,
@@ -108,6 +112,8 @@ impl Setting {
         Self::WeightDecay,
         Self::Betas,
         Self::Eps,
+        Self::Target,
+        Self::Shuffle,
         Self::L1,
         Self::L2,
         Self::Clip,
@@ -148,6 +154,8 @@ impl Setting {
             Self::WeightDecay => "weight decay",
             Self::Betas => "Adam betas",
             Self::Eps => "Adam eps",
+            Self::Target => "target column",
+            Self::Shuffle => "shuffle",
             Self::L1 => "L1 penalty",
             Self::L2 => "L2 penalty",
             Self::Clip => "gradient clipping norm",

@@ -314,7 +314,9 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
         format: SPEC_FORMAT,
         base: base.to_string(),
         epochs: config.epochs,
-        target: options.target.clone(),
+        // The base line holds it (`target=`), and so every trial's line; the field
+        // is read for sweeps made before lines held it.
+        target: None,
         grid,
         random_count,
         random,

@@ -165,6 +165,8 @@ prop_compose! {
         test_points in prop::option::of(any::<bool>()),
         defaults in prop::option::of(prop::sample::select(Purpose::ALL.to_vec())),
         eps in prop::option::of(positive()),
+        target in prop::option::of(prop::sample::select(vec!["label", "my col", "y%"])),
+        shuffle in prop::option::of(any::<bool>()),
     ) -> StateLine {
         let (momentum, weight_decay) = match optimizer {
             Some(OptimizerChoice::Momentum | OptimizerChoice::Nesterov) => (extra, None),
@@ -204,6 +206,8 @@ prop_compose! {
             test_points,
             defaults,
             eps,
+            target: target.map(String::from),
+            shuffle,
             flag_only: crate::FlagOnly::default(),
         }
     }

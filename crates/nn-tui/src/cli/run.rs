@@ -20,9 +20,6 @@ pub struct RunArgs<S: Selection + Send + Sync> {
     /// The settings of the table: data, network, training.
     #[command(flatten)]
     pub settings: SettingFlags<S>,
-    /// CSV target column (default: `label`, else the last column).
-    #[arg(long, value_name = "COL", help_heading = "Data")]
-    pub target: Option<String>,
     /// Take the training samples in the data set's order every epoch instead of a seeded
     /// shuffle (PyTorch's DataLoader(shuffle=False)).
     #[arg(long = "no-shuffle", help_heading = "Training")]
@@ -33,10 +30,9 @@ pub struct RunArgs<S: Selection + Send + Sync> {
 }
 
 impl<S: Selection + Send + Sync> RunArgs<S> {
-    /// `base` with what no line holds: threads and shuffle.
+    /// `base` with what no line holds: the threads.
     pub fn base(&self, base: TrainRequest) -> TrainRequest {
         TrainRequest {
-            shuffle: !self.no_shuffle,
             threads: self.threads,
             ..base
         }
@@ -44,7 +40,7 @@ impl<S: Selection + Send + Sync> RunArgs<S> {
 
     /// The run the flags define: `--state`'s line when given (else a line naming
     /// `data`) with the flags given over it, and the request it defines over what
-    /// no line holds (threads, shuffle; `base` supplies the rest, e.g. the
+    /// no line holds (the threads; `base` supplies the rest, e.g. the
     /// checkpoint folder). One path for flags and state lines.
     pub fn run(
         &self,
@@ -52,12 +48,14 @@ impl<S: Selection + Send + Sync> RunArgs<S> {
         state: Option<StateLine>,
         base: TrainRequest,
     ) -> (StateLine, TrainRequest, DataOptions) {
-        let line = self
+        let mut line = self
             .settings
             .over(state.unwrap_or_else(|| StateLine::new(data.unwrap_or_default())));
+        if self.no_shuffle {
+            line.shuffle = Some(false);
+        }
         let request = line.request_over(self.base(base));
-        let mut options = line.data_options();
-        options.target.clone_from(&self.target);
+        let options = line.data_options();
         (line, request, options)
     }
 }
@@ -68,9 +66,6 @@ pub struct DataArgs {
     /// The settings of the table's `Data` heading.
     #[command(flatten)]
     pub settings: SettingFlags<DataSettings>,
-    /// CSV target column (default: `label`, else the last column).
-    #[arg(long, value_name = "COL", help_heading = "Data")]
-    pub target: Option<String>,
 }
 
 impl DataArgs {
@@ -78,10 +73,7 @@ impl DataArgs {
     pub fn options(&self, features: Option<nn_data::Features>) -> DataOptions {
         let mut line = self.settings.line();
         line.features = features;
-        DataOptions {
-            target: self.target.clone(),
-            ..line.data_options()
-        }
+        line.data_options()
     }
 }
 

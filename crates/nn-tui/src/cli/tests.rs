@@ -76,7 +76,7 @@ fn state_line_keys_flags_and_run_json_agree() {
     let line: StateLine = "nn-tui/1 data=spiral samples=300 noise=0.1 test=0.3 val=0.1 \
         data-seed=3 features=x1,x2,x1x2 hidden=4 activation=relu output=softmax loss=ce \
         optimizer=momentum momentum=0.5 lr=0.1 l1=0.001 l2=0.002 clip=2 batch=7 seed=3 \
-        speed=max discretize=true test-points=false defaults=dashboard"
+        speed=max discretize=true test-points=false defaults=dashboard target=y shuffle=false"
         .parse()
         .unwrap();
     let settings = nn_run::RunSettings::of(&line);

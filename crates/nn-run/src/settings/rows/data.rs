@@ -120,3 +120,22 @@ pub(super) const DATA_SEED: SettingRow = SettingRow {
     }),
     print: Some(|l| l.data_seed.map(|v| v.to_string())),
 };
+
+/// The row of [`Setting::Target`].
+pub(super) const TARGET: SettingRow = SettingRow {
+    setting: Setting::Target,
+    key: Some("target"),
+    flag: Some("--target"),
+    value_name: "COL",
+    heading: Some("Data"),
+    values: &[],
+    playground: None,
+    help: "CSV target column (default: `label`, else the last column)",
+    default: DefaultValue::Derived,
+    restart: true,
+    parse: Some(|l, v| {
+        l.target = Some(decode(v));
+        Ok(())
+    }),
+    print: Some(|l| l.target.as_deref().map(encode)),
+};

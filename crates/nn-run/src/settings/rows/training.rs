@@ -2,7 +2,7 @@
 //! (`--help`'s Training).
 
 use crate::request::{DEFAULT_BETAS, DEFAULT_EPS, DEFAULT_MOMENTUM, OptimizerChoice, TrainRequest};
-use crate::settings::values::{betas, betas_text, count, float, number, one_of, seed};
+use crate::settings::values::{betas, betas_text, count, flag, float, number, one_of, seed};
 use crate::settings::{DefaultValue, NamedValue, SettingRow};
 use nn_train::{OptimizerKind, Setting};
 
@@ -228,4 +228,25 @@ pub(super) const SEED: SettingRow = SettingRow {
         Ok(())
     }),
     print: Some(|l| l.seed.map(|v| v.to_string())),
+};
+
+/// The row of [`Setting::Shuffle`]. Its flag is the switch `--no-shuffle` (a
+/// flag of the table takes a value), declared beside the table's flags.
+pub(super) const SHUFFLE: SettingRow = SettingRow {
+    setting: Setting::Shuffle,
+    key: Some("shuffle"),
+    flag: None,
+    value_name: "",
+    heading: None,
+    values: &[],
+    playground: None,
+    help: "Each epoch takes the training samples in a seeded shuffle (PyTorch's \
+           DataLoader(shuffle=True)); false: in the data set's order",
+    default: DefaultValue::Fixed(|| true.to_string()),
+    restart: true,
+    parse: Some(|l, v| {
+        l.shuffle = Some(flag(v)?);
+        Ok(())
+    }),
+    print: Some(|l| l.shuffle.map(|v| v.to_string())),
 };
