@@ -26,7 +26,7 @@ use nn_train::{TrainConfig, TrainData, Trainer};
 
 use crate::SweepError;
 use crate::cores::Cores;
-use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
+use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_cpu_seconds, thread_times};
 use crate::data::SharedData;
 use crate::listing::read_spec;
 use crate::record::{Best, JobResult, JobStatus, ResultsLog, read_results, rewrite_results};
@@ -528,12 +528,16 @@ impl Sweep {
         let held = cores.take(plan.config.threads);
         let training = Instant::now();
         // The run happens on the trainer's own thread, which emits the events:
-        // its times from the first event to the last are the training's.
+        // its times from the first event to the last are the training's (the
+        // exact CPU clock for its CPU time; schedstat, which lags up to a tick,
+        // for its share of the cores' demand).
         let (mut first, mut latest) = (None, None);
+        let (mut first_cpu, mut latest_cpu) = (None, None);
         let mut ended = false;
         let summary = trainer.run(stop, &session, &mut |event: Event| {
             if first.is_none() {
                 first = thread_times();
+                first_cpu = thread_cpu_seconds();
             }
             if let Event::EpochEnd(report) = &event
                 && let Some(v) = &report.validation
@@ -561,6 +565,7 @@ impl Sweep {
                 w.observe(&event);
             }
             if matches!(event, Event::Finished(_)) {
+                latest_cpu = thread_cpu_seconds();
                 latest = thread_times();
             }
         });
@@ -575,8 +580,8 @@ impl Sweep {
             }
         }
         // One thread: the trainer's thread did all the training's work.
-        if let (1, Some(t)) = (plan.config.threads, run_times) {
-            *live.train_cpu_seconds.get_or_insert(0.0) += t.running;
+        if let (1, Some((a, b))) = (plan.config.threads, first_cpu.zip(latest_cpu)) {
+            *live.train_cpu_seconds.get_or_insert(0.0) += b - a;
         }
         summary.map_err(|e| SweepError::trial(trial, &e))?;
         live.seconds += started.elapsed().as_secs_f64();
