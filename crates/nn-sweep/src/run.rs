@@ -39,8 +39,10 @@ pub const SPEC_FILE: &str = "sweep.json";
 pub const TRIALS_DIR: &str = "trials";
 
 /// How often the owner of a sweep spread over processes looks for their
-/// requests and results while its own jobs run.
-const HUB_POLL: Duration = Duration::from_micros(250);
+/// requests and results while its own jobs run. Each look runs the message
+/// layer's progress engine; a process asks for its next job while it still
+/// has one to train, so a millisecond's wait for the answer is hidden.
+const HUB_POLL: Duration = Duration::from_millis(1);
 /// How long the owner goes on answering the other processes after a stop: a
 /// request already sent is answered at once; after a rank died, mpirun kills
 /// the others about a second after its signal, and the owner has yet to say so.
