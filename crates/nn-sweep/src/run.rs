@@ -427,7 +427,9 @@ impl Sweep {
                         let next = if batch.is_empty() {
                             rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
                         } else {
-                            rx.recv_timeout((reported + GATHER).saturating_duration_since(Instant::now()))
+                            rx.recv_timeout(
+                                (reported + GATHER).saturating_duration_since(Instant::now()),
+                            )
                         };
                         match next {
                             Ok(out) => {

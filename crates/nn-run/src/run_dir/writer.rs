@@ -612,7 +612,11 @@ impl RunWriter {
         let batch = std::mem::take(&mut self.pending);
         let n = batch.len() as u64;
         self.counters.queued.fetch_add(n, Ordering::Relaxed);
-        if self.jobs.as_ref().is_none_or(|jobs| jobs.send(batch).is_err()) {
+        if self
+            .jobs
+            .as_ref()
+            .is_none_or(|jobs| jobs.send(batch).is_err())
+        {
             self.counters.queued.fetch_sub(n, Ordering::Relaxed);
             self.counters.lost.fetch_add(n, Ordering::Relaxed);
         }
@@ -950,7 +954,9 @@ mod tests {
                     }
                 }
             }
-            let before_end = std::fs::metadata(dir.path().join(EVENTS_FILE)).unwrap().len();
+            let before_end = std::fs::metadata(dir.path().join(EVENTS_FILE))
+                .unwrap()
+                .len();
             w.finish(None, None).unwrap();
             (read_back(dir.path()).0, seen_early, before_end)
         };
