@@ -48,6 +48,8 @@ pub fn thread_times() -> Option<ThreadTimes> {
 /// brought up to date only at a scheduler tick or switch: read by a running
 /// thread it lags by up to a tick (4 ms at 250 Hz), as much as a small trial's
 /// training, so a span of a trial's CPU time is read from this clock.
+// `None` off Linux.
+#[cfg_attr(target_os = "linux", allow(clippy::unnecessary_wraps))]
 pub fn thread_cpu_seconds() -> Option<f64> {
     #[cfg(target_os = "linux")]
     {
@@ -61,6 +63,8 @@ pub fn thread_cpu_seconds() -> Option<f64> {
 /// The process's user + system CPU seconds, every thread's, exited ones
 /// included, exact to the moment of the call (`CLOCK_PROCESS_CPUTIME_ID`; the
 /// ticks of `/proc/self/stat` are 10 ms and lag behind running threads).
+// `None` off Linux.
+#[cfg_attr(target_os = "linux", allow(clippy::unnecessary_wraps))]
 pub fn process_cpu_seconds() -> Option<f64> {
     #[cfg(target_os = "linux")]
     {

@@ -584,30 +584,26 @@ impl RunWriter {
     }
 
     /// Hands the gathered records to the writing thread, started at the first
-    /// hand-off (if it cannot start, they are written here).
+    /// hand-off (if it cannot start, they are counted as lost).
     fn hand_off(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         if let Some(log) = self.log.take() {
             let (jobs, job_rx) = mpsc::channel();
-            match std::thread::Builder::new()
+            let Ok(thread) = std::thread::Builder::new()
                 .name("nn-run-dir".into())
                 .spawn(move || log.serve(&job_rx))
-            {
-                Ok(thread) => {
-                    self.jobs = Some(jobs);
-                    self.thread = Some(thread);
-                }
-                Err(_) => {
-                    // The log went with the failed closure: nothing can be written.
-                    self.counters
-                        .lost
-                        .fetch_add(self.pending.len() as u64, Ordering::Relaxed);
-                    self.pending.clear();
-                    return;
-                }
-            }
+            else {
+                // The log went with the closure that failed to start: nothing can be written.
+                self.counters
+                    .lost
+                    .fetch_add(self.pending.len() as u64, Ordering::Relaxed);
+                self.pending.clear();
+                return;
+            };
+            self.jobs = Some(jobs);
+            self.thread = Some(thread);
         }
         let batch = std::mem::take(&mut self.pending);
         let n = batch.len() as u64;
