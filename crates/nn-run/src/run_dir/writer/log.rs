@@ -1,0 +1,163 @@
+//! The writing thread's side of [`super::RunWriter`]: the jobs it is handed and
+//! the log it appends them to, snapshots and history files written beside it.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, Sender};
+
+use nn_core::{ModelInfo, Network};
+
+use super::Counters;
+use crate::run_dir::record::{Entry, Record};
+use crate::run_dir::{HISTORY_DIR, RUN_INFO_FILE, RunDirError, SNAPSHOT_FILE};
+
+/// Work for the writing thread.
+#[derive(Debug)]
+pub(super) enum Job {
+    /// Append this record.
+    Line(Record),
+    /// Replace the snapshot with these weights, then append the record.
+    Snapshot(Arc<Network>, Record),
+    /// Keep these weights in the history, under this file name.
+    History(Arc<Network>, String),
+    /// A new trainer: replace `run.json` and the snapshots' model info, then append the record.
+    Restart(ModelInfo, Record),
+}
+
+/// The writing thread's side: the log file (locked for the writer's life) and
+/// what it needs to write snapshots.
+#[derive(Debug)]
+pub(super) struct Log {
+    pub(super) file: File,
+    pub(super) path: PathBuf,
+    pub(super) dir: PathBuf,
+    pub(super) model_info: ModelInfo,
+    pub(super) counters: Arc<Counters>,
+    pub(super) problems: Sender<RunDirError>,
+    /// An append and a snapshot have each failed already (reported once each).
+    pub(super) append_failed: bool,
+    pub(super) snapshot_failed: bool,
+}
+
+impl Drop for Log {
+    /// Releases the lock explicitly rather than by closing the file: a process
+    /// forked meanwhile (any `Command::spawn` of this process, before its `exec`)
+    /// holds a copy of the descriptor, and the lock would live on with that copy,
+    /// so that readers would still see the writer alive.
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl Log {
+    pub(super) fn serve(mut self, jobs: &Receiver<Vec<Job>>) -> Self {
+        for batch in jobs {
+            let n = batch.len() as u64;
+            self.write_batch(batch);
+            self.counters.queued.fetch_sub(n, Ordering::Relaxed);
+        }
+        self
+    }
+
+    /// Writes a batch of jobs in order: the lines between two files in one append.
+    pub(super) fn write_batch(&mut self, batch: Vec<Job>) {
+        let mut lines = Vec::new();
+        for job in batch {
+            if !matches!(job, Job::Line(_)) {
+                // A file's record follows the file, and the lines before it precede it.
+                self.append_all(&std::mem::take(&mut lines));
+            }
+            match job {
+                Job::Line(record) => lines.push(record),
+                Job::Restart(model_info, record) => {
+                    self.model_info = model_info;
+                    if let Entry::Restart(info) = &record.entry {
+                        let json = serde_json::to_vec_pretty(info)
+                            .expect("run info serialises: plain data");
+                        if let Err(e) =
+                            nn_atomic_write::write_atomically(&self.dir.join(RUN_INFO_FILE), &json)
+                        {
+                            let _ = self.problems.send(e.into());
+                        }
+                    }
+                    lines.push(record);
+                }
+                Job::History(network, name) => {
+                    let folder = self.dir.join(HISTORY_DIR);
+                    let saved = std::fs::create_dir_all(&folder)
+                        .map_err(|source| RunDirError::Io {
+                            path: folder.clone(),
+                            source,
+                        })
+                        .and_then(|()| {
+                            Ok(nn_core::save_model(
+                                &folder.join(name),
+                                &network,
+                                &self.model_info,
+                            )?)
+                        });
+                    if let Err(e) = saved {
+                        self.counters.lost.fetch_add(1, Ordering::Relaxed);
+                        if !std::mem::replace(&mut self.snapshot_failed, true) {
+                            let _ = self.problems.send(e);
+                        }
+                    }
+                }
+                Job::Snapshot(network, record) => {
+                    let path = self.dir.join(SNAPSHOT_FILE);
+                    match nn_core::save_model(&path, &network, &self.model_info) {
+                        Ok(()) => lines.push(record),
+                        Err(e) => {
+                            self.counters.lost.fetch_add(1, Ordering::Relaxed);
+                            if !std::mem::replace(&mut self.snapshot_failed, true) {
+                                let _ = self.problems.send(e.into());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.append_all(&lines);
+    }
+
+    /// Appends records, a line each, in one write; a failure is counted and reported once.
+    fn append_all(&mut self, records: &[Record]) {
+        if records.is_empty() {
+            return;
+        }
+        if let Err(e) = self.append_now(records) {
+            self.counters
+                .lost
+                .fetch_add(records.len() as u64, Ordering::Relaxed);
+            if !std::mem::replace(&mut self.append_failed, true) {
+                let _ = self.problems.send(e);
+            }
+        }
+    }
+
+    /// Appends records as whole lines in one write. A write that fails half way
+    /// is cut off again, so the next record starts on a line of its own.
+    pub(super) fn append_now(&mut self, records: &[Record]) -> Result<(), RunDirError> {
+        let mut line = Vec::new();
+        for record in records {
+            serde_json::to_writer(&mut line, record).expect("records serialise: plain data");
+            line.push(b'\n');
+        }
+        let before = self.counters.bytes.load(Ordering::Relaxed);
+        match self.file.write_all(&line) {
+            Ok(()) => {
+                self.counters
+                    .bytes
+                    .fetch_add(line.len() as u64, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.file.set_len(before);
+                Err(RunDirError::io(&self.path, e))
+            }
+        }
+    }
+}
