@@ -63,6 +63,7 @@ pub fn bench_mpi(args: &BenchMpi) -> anyhow::Result<()> {
     }
     let example = root.join("target/release/examples/workloads");
     let reps = args.reps.to_string();
+    let load_before = super::bench_sweep_cores::load();
     let mut runs = Runs::new();
     for round in 1..=args.rounds {
         for (mode, (name, flags)) in MODES.iter().enumerate() {
@@ -85,6 +86,10 @@ pub fn bench_mpi(args: &BenchMpi) -> anyhow::Result<()> {
         }
     }
     print!("{}", report(&runs, args.rounds));
+    println!(
+        "\nload average before: {load_before}; after: {}",
+        super::bench_sweep_cores::load()
+    );
     Ok(())
 }
 
@@ -145,7 +150,7 @@ fn report(runs: &Runs, rounds: usize) -> String {
         _ => "-".into(),
     };
     let mut out = format!(
-        "medians of {rounds} alternating rounds; samples/s, exchange in us per step\n\n\
+        "medians of {rounds} alternating rounds; samples/s; exchange: the us per step a rank spends in it (sends, sums, gathers, waits: none of it hidden behind compute)\n\n\
          | | {} | {} | efficiency | exchange | same weights | {} | efficiency | exchange | same weights |\n\
          |---|---|---|---|---|---|---|---|---|---|\n",
         MODES[0].0, MODES[1].0, MODES[2].0

@@ -50,7 +50,7 @@ fn number_after(text: &str, before: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
-fn load() -> String {
+pub(crate) fn load() -> String {
     std::fs::read_to_string("/proc/loadavg").map_or_else(
         |_| "unknown".into(),
         |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),

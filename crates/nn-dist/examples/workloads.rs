@@ -7,6 +7,8 @@
 //! mpirun -np 2 --bind-to core target/release/examples/workloads --threads 1
 //! target/release/examples/workloads --threads 2        # one process, for the ratio
 //! ```
+//! Besides samples/s over whole passes, it prints the 10th and 50th percentile of
+//! the step's wall time (`step_us_p10`, `step_us_p50`).
 //! Options: `--threads T` per rank, `--reps R` timed passes after one warm-up,
 //! `--only W1,W2`, `--allreduce` to compare with MPI's own allreduce of each
 //! rank's partial sum (fewer bytes, but not the weights of one process).
@@ -69,14 +71,15 @@ fn main() {
                 .or(job.exchange())
                 .map(|stats| (stats.mean(), stats.steps()))
         };
-        let (mut times, mut exchange) = (Vec::new(), Vec::new());
+        let (mut times, mut exchange, mut steps) = (Vec::new(), Vec::new(), Vec::new());
         for rep in 0..=reps {
             let before = exchange_so_far(&job);
             let started = Instant::now();
-            trainer.run_epochs(w.passes).expect("trains");
+            let step_times = timed_epochs(&mut trainer, w.passes);
             let took = started.elapsed().as_secs_f64();
             if rep > 0 {
                 times.push(took);
+                steps.extend(step_times);
                 if let Some((mean, steps)) = exchange_so_far(&job) {
                     // This pass's share of the running total.
                     let (earlier, earlier_steps) =
@@ -90,11 +93,13 @@ fn main() {
         }
         times.sort_by(f64::total_cmp);
         exchange.sort_by(f64::total_cmp);
+        steps.sort_by(f64::total_cmp);
+        let step_us = |q: usize| steps.get(steps.len() * q / 100).map_or(0.0, |s| s * 1e6);
         let median = times[times.len() / 2];
         let samples = (w.samples * w.passes) as f64;
         if job.is_root() {
             println!(
-                "{} ranks={} threads={threads} samples/s={:.0} exchange_us/step={} weights={:016x} (pass min {:.3}s max {:.3}s)",
+                "{} ranks={} threads={threads} samples/s={:.0} exchange_us/step={} weights={:016x} step_us_p10={:.0} step_us_p50={:.0} (pass min {:.3}s max {:.3}s)",
                 w.name,
                 job.ranks(),
                 samples / median,
@@ -102,11 +107,30 @@ fn main() {
                     .get(exchange.len() / 2)
                     .map_or_else(|| "-".into(), |e| format!("{:.1}", e * 1e6)),
                 fingerprint(&trainer),
+                step_us(10),
+                step_us(50),
                 times[0],
                 times[times.len() - 1],
             );
         }
     }
+}
+
+/// Trains `epochs` epochs in one entry into the worker pool, as
+/// `Trainer::run_epochs` does, and returns each step's wall time in seconds:
+/// on a loaded machine the fastest steps, those no other process interrupted,
+/// still show what a step costs.
+fn timed_epochs(trainer: &mut Trainer, epochs: usize) -> Vec<f64> {
+    trainer.in_pool(|t| {
+        let (mut done, mut times) = (0, Vec::new());
+        while done < epochs && !t.is_finished() {
+            let started = Instant::now();
+            let outcome = t.step().expect("trains");
+            times.push(started.elapsed().as_secs_f64());
+            done += usize::from(outcome.epoch_end.is_some());
+        }
+        times
+    })
 }
 
 /// The usual data-parallel step, for comparison: each rank adds its own shards,

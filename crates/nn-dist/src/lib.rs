@@ -4,7 +4,8 @@
 //! run of every mini-batch's shards ([`layout`]). The shard gradients then meet
 //! in an exchange that adds them in shard order, exactly as one process does
 //! across its threads, so any number of ranks gives the weights of one process,
-//! bit for bit. Every rank then applies the same optimizer step.
+//! bit for bit. Each rank sums one piece of the parameter vector and takes the
+//! optimizer step for that piece; the ranks then gather the stepped parameters.
 //!
 //! [`Job`] is the binary's entry point. A job of independent tasks (a sweep's
 //! trials) spreads them over the ranks with the task farm (`Job::farm`: `Hub` on

@@ -10,6 +10,17 @@
 //! 4. gathers every shard's loss and outputs (for the metrics) with one more
 //!    small allgather, which also carries each rank's stop request.
 //!
+//! The optimizer step is shared the same way ([`GradientReduction::step_range`]):
+//! unless the run clips the gradient's norm, step 3 is skipped, each rank steps
+//! the parameters of its own piece (every parameter's update reads only its
+//! own values, so the bits are one process's), and the allgather moves the
+//! stepped parameters instead of the summed gradient: as many bytes, and each
+//! rank runs the optimizer over `1/N` of the parameters instead of all of them
+//! (for W2's Adam, a third of a rank's step). The optimizer's state stays
+//! current only in a rank's own piece, so at the epoch's last step, and after a
+//! step in which the ranks agreed to stop, two more allgathers make it whole on
+//! every rank: whatever a rank then writes to a checkpoint is one process's.
+//!
 //! A plain allreduce would move fewer bytes, but MPI adds the ranks' partial
 //! sums in an order of its own (`(g0 + g1) + (g2 + g3)`), which changes the last
 //! bits of the weights. Steps 1-3 move `(S/N + 1) (N-1)/N P` values per rank
@@ -18,13 +29,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mpi::Count;
 use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Source};
-use nn_train::{BatchShards, GradientReduction, ShardView, TrainError};
+use nn_train::{BatchShards, GradientReduction, ShardView, SharedStep, TrainError};
 
 use crate::job::{ReduceStats, StopFlags};
 use crate::layout;
@@ -43,6 +54,10 @@ pub(crate) struct OrderedReduction {
     pieces: (Vec<Count>, Vec<Count>),
     records_out: Vec<f64>,
     records_in: Vec<f64>,
+    /// Whether the last `reduce` agreed a stop (the state is then made whole).
+    stop_agreed: bool,
+    /// The last `reduce`'s time, when its step is shared and not yet complete.
+    pending: Option<Duration>,
 }
 
 impl OrderedReduction {
@@ -57,6 +72,8 @@ impl OrderedReduction {
             pieces: (Vec::new(), Vec::new()),
             records_out: Vec::new(),
             records_in: Vec::new(),
+            stop_agreed: false,
+            pending: None,
         }
     }
 
@@ -103,18 +120,22 @@ impl OrderedReduction {
 
     /// Step 3: every rank's summed piece to every rank, into shard 0's buffer.
     fn gather_sum(&mut self, world: &SimpleCommunicator, batch: &mut BatchShards<'_>) {
-        let (ranks, params) = (self.ranks, batch.parameters());
+        self.gather_pieces(world, batch.sum());
+    }
+
+    /// Every rank's piece of `values` (one per parameter) to every rank.
+    fn gather_pieces(&mut self, world: &SimpleCommunicator, values: &mut [f32]) {
+        let (ranks, params) = (self.ranks, values.len());
         let (counts, offsets) = &mut self.pieces;
         if offsets.len() != ranks || counts.iter().map(|&c| c as usize).sum::<usize>() != params {
             let blocks = (0..ranks).map(|j| layout::block(j, ranks, params));
             *counts = blocks.clone().map(|b| b.len() as Count).collect();
             *offsets = blocks.map(|b| b.start as Count).collect();
         }
-        let sum = batch.sum();
         self.piece.clear();
         self.piece
-            .extend_from_slice(&sum[layout::block(self.rank, ranks, params)]);
-        let mut all = PartitionMut::new(sum, &counts[..], &offsets[..]);
+            .extend_from_slice(&values[layout::block(self.rank, ranks, params)]);
+        let mut all = PartitionMut::new(values, &counts[..], &offsets[..]);
         world.all_gather_varcount_into(&self.piece[..], &mut all);
     }
 
@@ -176,6 +197,7 @@ impl OrderedReduction {
         if stop {
             self.stop.agreed.store(true, Ordering::Relaxed);
         }
+        self.stop_agreed = stop;
     }
 }
 
@@ -188,9 +210,33 @@ impl GradientReduction for OrderedReduction {
         let started = Instant::now();
         let world = SimpleCommunicator::world();
         self.sum_pieces(&world, batch);
-        self.gather_sum(&world, batch);
+        if !batch.step_shared() {
+            self.gather_sum(&world, batch);
+        }
         self.share_records(&world, batch);
-        self.stats.add(started.elapsed());
+        if batch.step_shared() {
+            self.pending = Some(started.elapsed());
+        } else {
+            self.stats.add(started.elapsed());
+        }
+        Ok(())
+    }
+
+    fn step_range(&self, parameters: usize) -> Option<std::ops::Range<usize>> {
+        Some(layout::block(self.rank, self.ranks, parameters))
+    }
+
+    fn share_step(&mut self, step: SharedStep<'_>) -> Result<(), TrainError> {
+        let started = Instant::now();
+        let world = SimpleCommunicator::world();
+        self.gather_pieces(&world, step.params);
+        if step.whole_state || self.stop_agreed {
+            for buffer in step.state.into_iter().filter(|b| !b.is_empty()) {
+                self.gather_pieces(&world, buffer);
+            }
+        }
+        let reduce = self.pending.take().unwrap_or_default();
+        self.stats.add(reduce + started.elapsed());
         Ok(())
     }
 }

@@ -35,6 +35,6 @@ pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::{Model, PredictScratch, model_info};
 pub use plan::useful_threads;
-pub use reduction::{BatchShards, GradientReduction, ShardView};
+pub use reduction::{BatchShards, GradientReduction, ShardView, SharedStep};
 pub use sample::{Desired, SampleError, SamplePart};
 pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

@@ -4,6 +4,8 @@
 //! is a single pass (split into chunks across threads for large networks; the
 //! result does not depend on the split).
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +82,21 @@ impl Optimizer {
 
     /// Applies one update to `params` from the mean gradient `grads` (which may be modified by regularisation).
     pub fn step(&mut self, params: &mut [f32], grads: &mut [f32], settings: StepSettings) {
+        let all = 0..params.len();
+        self.step_part(params, grads, all, settings);
+    }
+
+    /// One update of the parameters `part` only, from `grads[part]`; the others,
+    /// and their state, are left as they were. Every element's update reads only
+    /// that element, so stepping the parts of a split one by one (on different
+    /// processes, say) gives the bits of one [`Optimizer::step`]. Counts as a step.
+    pub fn step_part(
+        &mut self,
+        params: &mut [f32],
+        grads: &mut [f32],
+        part: Range<usize>,
+        settings: StepSettings,
+    ) {
         self.steps += 1;
         let t = self.steps as i32;
         let StepSettings {
@@ -101,18 +118,37 @@ impl Optimizer {
                 v,
             });
         };
+        let (first, second) = (
+            state_part(&mut self.first, &part),
+            state_part(&mut self.second, &part),
+        );
+        let (params, grads) = (&mut params[part.clone()], &mut grads[part.clone()]);
         let n = params.len();
         if n < 2 * CHUNK {
-            run(params, grads, &mut self.first, &mut self.second);
+            run(params, grads, first, second);
             return;
         }
-        let first = chunks_or_empty(&mut self.first, n);
-        let second = chunks_or_empty(&mut self.second, n);
+        let first = chunks_or_empty(first, n);
+        let second = chunks_or_empty(second, n);
         params
             .par_chunks_mut(CHUNK)
             .zip(grads.par_chunks_mut(CHUNK))
             .zip(first.into_par_iter().zip(second))
             .for_each(|((p, g), (m, v))| run(p, g, m, v));
+    }
+
+    /// The state buffers to fill in from other processes: (first moment, second moment).
+    pub(crate) fn buffers_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        (&mut self.first, &mut self.second)
+    }
+}
+
+/// The `part` of a state buffer (empty if unused).
+fn state_part<'a>(buffer: &'a mut [f32], part: &Range<usize>) -> &'a mut [f32] {
+    if buffer.is_empty() {
+        buffer
+    } else {
+        &mut buffer[part.clone()]
     }
 }
 
@@ -265,6 +301,80 @@ mod tests {
             learning_rate: r,
             l1: 0.0,
             l2: 0.0,
+        }
+    }
+
+    /// Processes that share a step each step their part (`step_part`), then
+    /// exchange parameters and state: every kind of optimizer, with penalties,
+    /// must give the bits of one whole step, whatever the split.
+    #[test]
+    fn parts_stepped_apart_give_the_whole_step_bit_for_bit() {
+        let n = 2 * CHUNK + 1001;
+        let kinds = [
+            OptimizerKind::Sgd,
+            OptimizerKind::Momentum {
+                momentum: 0.9,
+                nesterov: true,
+            },
+            OptimizerKind::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-8,
+            },
+            OptimizerKind::AdamW {
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-8,
+                weight_decay: 0.01,
+            },
+        ];
+        let settings = StepSettings {
+            learning_rate: 0.01,
+            l1: 1e-4,
+            l2: 1e-3,
+        };
+        for kind in kinds {
+            let start: Vec<f32> = (0..n)
+                .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+                .collect();
+            let mut whole = Optimizer::new(kind, n);
+            let mut whole_params = start.clone();
+            // Three "processes", each with its own copy, one part each.
+            let cuts = [0, 1234, CHUNK + 77, n];
+            let mut apart: Vec<(Optimizer, Vec<f32>)> = (0..3)
+                .map(|_| (Optimizer::new(kind, n), start.clone()))
+                .collect();
+            for t in 0..3 {
+                let grads: Vec<f32> = (0..n)
+                    .map(|i| ((i * 104_729 + t * 31) % 2001) as f32 / 1000.0 - 1.0)
+                    .collect();
+                whole.step(&mut whole_params, &mut grads.clone(), settings);
+                for (p, (optimizer, params)) in apart.iter_mut().enumerate() {
+                    let part = cuts[p]..cuts[p + 1];
+                    optimizer.step_part(params, &mut grads.clone(), part, settings);
+                }
+                // The exchange: each part's parameters and state to every copy.
+                for p in 0..3 {
+                    let part = cuts[p]..cuts[p + 1];
+                    let (from, state) = (apart[p].1.clone(), apart[p].0.clone());
+                    for (optimizer, params) in &mut apart {
+                        params[part.clone()].copy_from_slice(&from[part.clone()]);
+                        let (first, second) = optimizer.buffers_mut();
+                        let (m, v) = state.buffers();
+                        if !first.is_empty() {
+                            first[part.clone()].copy_from_slice(&m[part.clone()]);
+                        }
+                        if !second.is_empty() {
+                            second[part.clone()].copy_from_slice(&v[part.clone()]);
+                        }
+                    }
+                }
+            }
+            for (optimizer, params) in &apart {
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(params), bits(&whole_params), "{kind:?}");
+                assert_eq!(optimizer, &whole, "{kind:?}");
+            }
         }
     }
 

@@ -27,6 +27,39 @@ pub trait GradientReduction: Send + fmt::Debug {
     /// Completes the batch: brings in the shards computed elsewhere and leaves
     /// their in-order gradient sum in [`BatchShards::sum`].
     fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError>;
+
+    /// The parameters whose optimizer step this process takes when the
+    /// processes share the step, or `None` (the default) when each takes all
+    /// of it. In a step shared so ([`BatchShards::step_shared`]), `reduce` need
+    /// leave the sum only over this range; the trainer steps these parameters,
+    /// then [`GradientReduction::share_step`] brings in the others.
+    fn step_range(&self, parameters: usize) -> Option<Range<usize>> {
+        let _ = parameters;
+        None
+    }
+
+    /// After a shared step: every process's stepped parameters to every
+    /// process, and the optimizer's state too when [`SharedStep::whole_state`]
+    /// or a stop was agreed in this step (whenever a checkpoint may follow),
+    /// so that any process holds the one-process run's whole state then.
+    fn share_step(&mut self, step: SharedStep<'_>) -> Result<(), TrainError> {
+        let _ = step;
+        Ok(())
+    }
+}
+
+/// The optimizer step of one batch, after this process stepped its
+/// [`GradientReduction::step_range`] of it.
+#[derive(Debug)]
+pub struct SharedStep<'a> {
+    /// The network's parameters, current in this process's range.
+    pub params: &'a mut [f32],
+    /// The optimizer's state buffers (first and second moment), each empty or
+    /// one value per parameter, current in this process's range.
+    pub state: [&'a mut [f32]; 2],
+    /// Whether the state must be whole on every process after this step (the
+    /// epoch's last step): a checkpoint may be written.
+    pub whole_state: bool,
 }
 
 /// Today's single-process step: this process computes every shard and adds
@@ -65,6 +98,7 @@ pub struct BatchShards<'a> {
     pub(crate) local: Range<usize>,
     pub(crate) parameters: usize,
     pub(crate) pool: &'a rayon::ThreadPool,
+    pub(crate) step_shared: bool,
 }
 
 impl fmt::Debug for BatchShards<'_> {
@@ -73,6 +107,7 @@ impl fmt::Debug for BatchShards<'_> {
             .field("shards", &self.shards.len())
             .field("local", &self.local)
             .field("parameters", &self.parameters)
+            .field("step_shared", &self.step_shared)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +131,13 @@ impl BatchShards<'_> {
     /// Values in each gradient buffer: the network's parameter count.
     pub fn parameters(&self) -> usize {
         self.parameters
+    }
+
+    /// Whether the processes share this batch's optimizer step
+    /// ([`GradientReduction::step_range`]): the sum is then needed only over
+    /// this process's range.
+    pub fn step_shared(&self) -> bool {
+        self.step_shared
     }
 
     /// Every shard, in shard order.

@@ -214,6 +214,8 @@ pub(crate) struct ShardEngine {
     pool: Arc<rayon::ThreadPool>,
     eval_indices: Vec<usize>,
     reduction: Box<dyn GradientReduction>,
+    /// Set by [`ShardEngine::share_steps`].
+    step_shared: bool,
 }
 
 impl ShardEngine {
@@ -241,7 +243,25 @@ impl ShardEngine {
             pool: Arc::new(pool),
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
+            step_shared: false,
         })
+    }
+
+    /// The parameters this process steps when the processes share the
+    /// optimizer step ([`GradientReduction::step_range`]).
+    pub(crate) fn step_range(&self, parameters: usize) -> Option<Range<usize>> {
+        self.reduction.step_range(parameters)
+    }
+
+    /// Whether the next steps' optimizer step is shared between the processes:
+    /// their reduction then sums the gradients only over this process's range.
+    pub(crate) fn share_steps(&mut self, shared: bool) {
+        self.step_shared = shared;
+    }
+
+    /// Completes a step shared between the processes ([`GradientReduction::share_step`]).
+    pub(crate) fn share_step(&mut self, step: crate::SharedStep<'_>) -> Result<(), TrainError> {
+        self.reduction.share_step(step)
     }
 
     /// Replaces how shard results are combined (e.g. across MPI ranks).
@@ -277,7 +297,8 @@ impl ShardEngine {
     /// and leaves the gradients in the first shard ([`ShardEngine::pool_and_gradients`]).
     ///
     /// Every shard is scaled by `1 / indices.len()`, so the sum of shard gradients
-    /// is the gradient of the batch mean. This process computes the shards its
+    /// is the gradient of the batch mean (only over this process's
+    /// [`ShardEngine::step_range`] after [`ShardEngine::share_steps`]). This process computes the shards its
     /// reduction assigns it; the reduction brings in the rest. Every shard's
     /// outputs are then added to `metrics`, in shard order.
     pub(crate) fn compute(
@@ -404,6 +425,7 @@ impl ShardEngine {
             local,
             parameters: network.parameters().len(),
             pool: &self.pool,
+            step_shared: self.step_shared,
         })?;
         let width = network.architecture().outputs();
         let mut loss_sum = 0.0;

@@ -18,7 +18,7 @@ use crate::error::TrainError;
 use crate::health::{HealthMonitor, Stall};
 use crate::metrics::{Metrics, MetricsAccumulator};
 use crate::optimizer::{Optimizer, StepSettings, clip_global_norm};
-use crate::reduction::GradientReduction;
+use crate::reduction::{GradientReduction, SharedStep};
 use crate::shards::ShardEngine;
 
 /// The data of a run: the training part, and optionally validation and test parts,
@@ -509,6 +509,16 @@ impl Trainer {
             &mut scratch
         };
         let shard_size = self.config.shard_size_for(indices.len());
+        // Processes may share the optimizer step, each stepping its range of the
+        // parameters; not with clipping, whose norm needs the whole gradient.
+        let parameters = self.network.parameters().len();
+        let shared = self
+            .config
+            .clip_norm
+            .is_none()
+            .then(|| self.engine.step_range(parameters))
+            .flatten();
+        self.engine.share_steps(shared.is_some());
         let loss_sum = self.engine.compute(
             &self.network,
             &data.train,
@@ -545,8 +555,22 @@ impl Trainer {
             if let Some(max_norm) = clip {
                 clip_global_norm(gradients, max_norm);
             }
-            optimizer.step(params, gradients, settings);
+            match shared.clone() {
+                Some(range) => optimizer.step_part(params, gradients, range, settings),
+                None => optimizer.step(params, gradients, settings),
+            }
         });
+        if shared.is_some() {
+            // The epoch's last step (or a step outside the epoch's order): a
+            // checkpoint may follow, so the optimizer's state becomes whole.
+            let whole_state = !running || self.position.step_in_epoch + 1 >= self.steps_per_epoch();
+            let (first, second) = self.optimizer.buffers_mut();
+            self.engine.share_step(SharedStep {
+                params: self.network.parameters_mut(),
+                state: [first, second],
+                whole_state,
+            })?;
+        }
         Ok(loss)
     }
 
