@@ -27,6 +27,15 @@ pub trait GradientReduction: Send + fmt::Debug {
     /// Completes the batch: brings in the shards computed elsewhere and leaves
     /// their in-order gradient sum in [`BatchShards::sum`].
     fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError>;
+
+    /// Whether `reduce` needs each shard's gradient in its own buffer. A
+    /// reduction that answers `false` computes every shard here and only adds
+    /// them in order: the trainer may then add them as it computes them (a
+    /// large step, `Network::backward_shards` with `ShardGradients::Summed`),
+    /// the same bits without a buffer per shard, and skip `reduce` for that step.
+    fn needs_each_shard(&self) -> bool {
+        true
+    }
 }
 
 /// Today's single-process step: this process computes every shard and adds
@@ -43,6 +52,10 @@ impl GradientReduction for LocalSum {
         let all = 0..batch.parameters();
         batch.sum_in_order(all);
         Ok(())
+    }
+
+    fn needs_each_shard(&self) -> bool {
+        false
     }
 }
 

@@ -26,7 +26,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use nn_core::{Gradients, Network, ShardPass, Targets, Workspace};
+use nn_core::{Gradients, Network, ShardGradients, ShardPass, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
@@ -208,9 +208,16 @@ pub(crate) struct ShardEngine {
     /// Rows of the first shard when the last step ran as one batch (its
     /// outputs are then the first rows of `whole`'s workspace).
     whole_first_rows: Option<usize>,
-    /// The local shards' gradient buffers, lent to [`Network::backward_shards`]
-    /// for a step (kept to reuse its allocation).
+    /// The local shards' rows and losses for [`Network::backward_shards`]
+    /// (kept to reuse its allocation).
     passes: Vec<ShardPass>,
+    /// The local shards' gradient buffers, lent to [`Network::backward_shards`]
+    /// for a step (shard 0's alone when it sums them).
+    buffers: Vec<Gradients>,
+    /// `NN_TRAIN_SHARD_BUFFERS=1` keeps a gradient buffer per shard and adds
+    /// them after the pass even where the pass could sum them as it goes, to
+    /// compare the two side by side (they give the same bits).
+    shard_buffers_override: bool,
     pool: Arc<rayon::ThreadPool>,
     eval_indices: Vec<usize>,
     reduction: Box<dyn GradientReduction>,
@@ -238,6 +245,8 @@ impl ShardEngine {
             },
             whole_first_rows: None,
             passes: Vec::new(),
+            buffers: Vec::new(),
+            shard_buffers_override: std::env::var("NN_TRAIN_SHARD_BUFFERS").as_deref() == Ok("1"),
             pool: Arc::new(pool),
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
@@ -326,6 +335,11 @@ impl ShardEngine {
             plan.shards_in_parallel = !serial && local.len() > 1;
         }
         self.whole_first_rows = None;
+        // Summed as computed: all shards are here and nothing needs them apart.
+        let summed = plan.whole_batch
+            && !self.reduction.needs_each_shard()
+            && !self.shard_buffers_override
+            && local == (0..count);
         if plan.whole_batch && !local.is_empty() {
             // The last shard is the smallest of the batch, on every process.
             let smallest = indices.len() - (count - 1) * shard_size;
@@ -334,23 +348,39 @@ impl ShardEngine {
             whole.workspace.set_threads(plan.threads_per_product);
             let passes = &mut self.passes;
             passes.clear();
-            for (s, part) in shards[local.clone()]
-                .iter_mut()
-                .zip(mine.chunks(shard_size))
-            {
-                passes.push(ShardPass {
-                    rows: part.len(),
-                    gradients: s
-                        .gradients
-                        .take()
-                        .unwrap_or_else(|| Gradients::zeros(network.architecture())),
-                    loss_sum: 0.0,
-                });
-            }
+            passes.extend(mine.chunks(shard_size).map(|part| ShardPass {
+                rows: part.len(),
+                loss_sum: 0.0,
+            }));
+            // Each shard's buffer, lent for the pass (or shard 0's, for the sum).
+            let buffers = &mut self.buffers;
+            buffers.clear();
+            let lenders = if summed { 0..1 } else { local.clone() };
+            buffers.extend(shards[lenders.clone()].iter_mut().map(|s| {
+                s.gradients
+                    .take()
+                    .unwrap_or_else(|| Gradients::zeros(network.architecture()))
+            }));
             let (inputs, targets, workspace) = whole.inference_parts(task, dim);
             let result = self.pool.install(|| {
-                network.backward_shards(inputs, &targets, passes, smallest, scale, workspace)
+                let gradients = if summed {
+                    ShardGradients::Summed(&mut buffers[0])
+                } else {
+                    ShardGradients::Each(buffers)
+                };
+                network.backward_shards(
+                    inputs, &targets, passes, gradients, smallest, scale, workspace,
+                )
             });
+            for (s, g) in shards[lenders].iter_mut().zip(buffers.drain(..)) {
+                s.gradients = Some(g);
+            }
+            if summed {
+                // Their memory back: at 784-2048-2048-10, 23 MB a shard.
+                for s in &mut shards[1..] {
+                    s.gradients = None;
+                }
+            }
             let last = network.layers().len() - 1;
             let width = network.architecture().outputs();
             let all_outputs = whole.workspace.layer_output(last);
@@ -358,9 +388,8 @@ impl ShardEngine {
             for ((s, part), pass) in shards[local.clone()]
                 .iter_mut()
                 .zip(mine.chunks(shard_size))
-                .zip(passes.drain(..))
+                .zip(passes.iter())
             {
-                s.gradients = Some(pass.gradients);
                 s.gather_targets(data, part);
                 s.loss_sum = pass.loss_sum;
                 s.outputs_sized(network);
@@ -399,12 +428,15 @@ impl ShardEngine {
                 shard.expect_remote(data, part(k), network);
             }
         }
-        self.reduction.reduce(&mut BatchShards {
-            shards: &mut *shards,
-            local,
-            parameters: network.parameters().len(),
-            pool: &self.pool,
-        })?;
+        // Summed, the sum is in shard 0 already (the others hold no gradients).
+        if !summed {
+            self.reduction.reduce(&mut BatchShards {
+                shards: &mut *shards,
+                local,
+                parameters: network.parameters().len(),
+                pool: &self.pool,
+            })?;
+        }
         let width = network.architecture().outputs();
         let mut loss_sum = 0.0;
         for shard in &*shards {
