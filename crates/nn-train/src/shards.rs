@@ -13,7 +13,12 @@
 //! all their rows in one call, the weights packed once per step instead of once
 //! per shard, and every product split across all threads inside the GEMM (over
 //! the outputs, which leaves every value's inner sum in its order). Only the
-//! weight gradients stay one product per shard, so their sum keeps its order.
+//! weight gradients stay one product per shard, so their sum keeps its order;
+//! when every shard is computed here ([`LocalSum`]), each shard's product is
+//! added in place into one buffer as it is computed
+//! ([`nn_core::ShardGradients::Summed`]): the same bits as a buffer per shard
+//! added afterwards, without those buffers or the pass that adds them. A
+//! reduction that sends shards to other processes gets a buffer per shard.
 //! So the threads a step can use grow with the layer sizes and the batch, not
 //! with the shard count, and no choice of plan changes a bit
 //! (`crates/nn-core/tests/shard_passes.rs`, and the thread-count tests in
