@@ -159,7 +159,6 @@ impl Network {
                 &ws.outputs[ws.offsets[l - 1]..ws.offsets[l]]
             };
             let delta = &ws.delta[..batch * shape.outputs];
-            let layer_in_all = layer_in;
             match &mut gradients {
                 // All shards into one buffer, block after block of output rows.
                 ShardGradients::Summed(sum) => {
@@ -171,7 +170,7 @@ impl Network {
                         weights_part,
                         bias_part,
                         delta,
-                        layer_in_all,
+                        layer_in,
                         shape,
                         &rows,
                         &mut ws.scratch,
