@@ -26,6 +26,7 @@ mod activation;
 mod architecture;
 mod breakdown;
 mod error;
+mod gradient_sum;
 mod loss;
 mod matmul;
 mod model_file;
@@ -50,4 +51,4 @@ pub use model_file::{
 };
 pub use network::{Gradients, Network, Workspace};
 pub use products::{LOOPS_WIDTH, rows_never_change_a_value};
-pub use shard_pass::ShardPass;
+pub use shard_pass::{ShardGradients, ShardPass};

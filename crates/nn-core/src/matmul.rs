@@ -42,6 +42,27 @@ impl<'a> MatRef<'a> {
         }
     }
 
+    /// A `rows x cols` view of `data` whose rows start `row_stride` values
+    /// apart (a block of columns of a wider row-major matrix).
+    ///
+    /// # Panics
+    /// If `row_stride < cols` or `data` ends before the last row (an internal
+    /// invariant, never user input).
+    pub fn row_major_strided(data: &'a [f32], rows: usize, cols: usize, row_stride: usize) -> Self {
+        assert!(
+            row_stride >= cols && (rows == 0 || data.len() >= (rows - 1) * row_stride + cols),
+            "matrix view {rows}x{cols} (rows {row_stride} apart) over {} values",
+            data.len()
+        );
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride,
+            col_stride: 1,
+        }
+    }
+
     /// The transpose, without copying.
     #[must_use]
     pub fn t(self) -> Self {

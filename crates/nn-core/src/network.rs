@@ -102,6 +102,9 @@ pub struct Workspace {
     pub(crate) offsets: Vec<usize>,
     pub(crate) delta: Vec<f32>,
     pub(crate) delta_prev: Vec<f32>,
+    /// A shard's gradient of a layer while it is added to the others' sum
+    /// (`gradient_sum.rs`), where gemm cannot add it in place.
+    pub(crate) scratch: Vec<f32>,
     /// Threads each matrix product may use (of the caller's rayon pool); 1 by default.
     threads: usize,
 }

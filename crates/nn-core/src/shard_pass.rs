@@ -1,22 +1,39 @@
 //! Backpropagation of a whole batch of shards in one pass: the trainer's plan
-//! for large steps, with every shard's gradient in its own buffer.
+//! for large steps, with every shard's gradient in its own buffer or all of
+//! them added up in one ([`ShardGradients`]).
 
 use rayon::prelude::*;
 
+use crate::architecture::LayerShape;
 use crate::error::{CoreError, Result};
+use crate::gradient_sum::add_shard_gradients;
 use crate::loss::Targets;
 use crate::network::{Gradients, Network, Workspace};
 use crate::products::{Kernel, bias_gradient, by_rows, times_derivative};
 
+/// Where [`Network::backward_shards`] leaves the shards' gradients.
+#[derive(Debug)]
+pub enum ShardGradients<'a> {
+    /// Shard `s`'s gradient in `buffers[s]` (overwritten): for a reduction
+    /// that sends the shards' gradients apart (to other processes).
+    Each(&'a mut [Gradients]),
+    /// Their sum in shard order, `((g_0 + g_1) + g_2) + ...`, in one buffer
+    /// (overwritten): bit for bit what adding [`ShardGradients::Each`]'s
+    /// buffers in order gives, without a buffer per shard or a pass to add
+    /// them (`gradient_sum.rs`).
+    Summed(&'a mut Gradients),
+}
+
 impl Network {
-    /// Backpropagation of a batch made of consecutive shards, each with its own
-    /// gradient buffer: the same bits as [`Network::backward`] run on each
-    /// shard alone, with the whole batch's products done at once where that
-    /// cannot change a value.
+    /// Backpropagation of a batch made of consecutive shards: the same bits as
+    /// [`Network::backward`] run on each shard alone (and, for
+    /// [`ShardGradients::Summed`], their gradients added in shard order), with
+    /// the whole batch's products done at once where that cannot change a value.
     ///
     /// `inputs` and `targets` hold every shard's rows, shard after shard;
-    /// `shards[s]` gives shard `s`'s row count, receives its gradient of
-    /// `scale * (sum of its losses)` and its unscaled loss sum. `smallest` is
+    /// `shards[s]` gives shard `s`'s row count and receives its unscaled loss
+    /// sum; `gradients` receives each shard's gradient of `scale * (sum of its
+    /// losses)`, or their sum. `smallest` is
     /// the row count of the smallest shard of the whole mini-batch (other
     /// processes' shards included), on which the choice below depends.
     ///
@@ -26,12 +43,16 @@ impl Network {
     /// depend on how many rows the call has ([`crate::rows_never_change_a_value`]);
     /// otherwise shard by shard, as [`Network::backward`] does. The weight
     /// gradient sums over the samples, so it stays one product per shard, its
-    /// order fixed by the kernel. Products use [`Workspace::threads`] threads.
+    /// order fixed by the kernel; summed, each block of a layer's gradient goes
+    /// through every shard's product in turn. Products use
+    /// [`Workspace::threads`] threads.
+    #[allow(clippy::too_many_arguments)] // the batch, its shards, where the gradients go, the scale and the buffers
     pub fn backward_shards(
         &self,
         inputs: &[f32],
         targets: &Targets<'_>,
         shards: &mut [ShardPass],
+        mut gradients: ShardGradients<'_>,
         smallest: usize,
         scale: f32,
         workspace: &mut Workspace,
@@ -47,13 +68,21 @@ impl Network {
                 got: rows,
             });
         }
-        if let Some(s) = shards
-            .iter()
-            .find(|s| s.gradients.as_slice().len() != self.parameters().len())
-        {
+        let params = self.parameters().len();
+        let wrong = match &gradients {
+            ShardGradients::Each(buffers) if buffers.len() != shards.len() => {
+                Some(buffers.len() * params)
+            }
+            ShardGradients::Each(buffers) => buffers
+                .iter()
+                .map(|g| g.as_slice().len())
+                .find(|&len| len != params),
+            ShardGradients::Summed(sum) => Some(sum.as_slice().len()).filter(|&len| len != params),
+        };
+        if let Some(got) = wrong {
             return Err(CoreError::GradientShape {
-                expected: self.parameters().len(),
-                got: s.gradients.as_slice().len(),
+                expected: params,
+                got,
             });
         }
         let smallest = smallest.min(shards.iter().map(|s| s.rows).min().unwrap_or(0));
@@ -112,7 +141,8 @@ impl Network {
                 &mut ws.delta[cells],
             );
         }
-        // Each shard's first row (the gradient products below may run side by side).
+        // Each shard's rows and first row (the gradient products below may run side by side).
+        let rows: Vec<usize> = shards.iter().map(|s| s.rows).collect();
         let starts: Vec<usize> = shards
             .iter()
             .scan(0, |start, s| {
@@ -129,30 +159,53 @@ impl Network {
                 &ws.outputs[ws.offsets[l - 1]..ws.offsets[l]]
             };
             let delta = &ws.delta[..batch * shape.outputs];
-            // One product per shard: side by side, one thread each, when there
-            // are shards enough for the threads; else one after another, each
-            // split across the threads. Either way each value's sum keeps its order.
-            let weight_gradient = |shard: &mut ShardPass, start: usize, kernel: Kernel| {
-                let range = start..start + shard.rows;
-                let delta_s = &delta[range.start * shape.outputs..range.end * shape.outputs];
-                let gradients = shard.gradients.as_mut_slice();
-                kernel.weight_gradient(
-                    &mut gradients[shape.weights()],
-                    delta_s,
-                    &layer_in[range.start * shape.inputs..range.end * shape.inputs],
-                    shape,
-                );
-                bias_gradient(&mut gradients[shape.bias()], delta_s);
-            };
-            if threads > 1 && shards.len() >= threads {
-                let one = self.kernel(1);
-                shards
-                    .par_iter_mut()
-                    .zip(starts.par_iter().copied())
-                    .for_each(|(shard, start)| weight_gradient(shard, start, one));
-            } else {
-                for (shard, &start) in shards.iter_mut().zip(&starts) {
-                    weight_gradient(shard, start, kernel);
+            match &mut gradients {
+                // All shards into one buffer, block after block of output rows.
+                ShardGradients::Summed(sum) => {
+                    let sum = sum.as_mut_slice();
+                    let (weights_part, bias_part) = split_layer(sum, shape);
+                    add_shard_gradients(
+                        kernel,
+                        threads,
+                        weights_part,
+                        bias_part,
+                        delta,
+                        layer_in,
+                        shape,
+                        &rows,
+                        &mut ws.scratch,
+                    );
+                }
+                // One product per shard: side by side, one thread each, when there
+                // are shards enough for the threads; else one after another, each
+                // split across the threads. Either way each value's sum keeps its order.
+                ShardGradients::Each(buffers) => {
+                    let weight_gradient =
+                        |gradients: &mut Gradients, start: usize, rows: usize, kernel: Kernel| {
+                            let range = start..start + rows;
+                            let delta_s =
+                                &delta[range.start * shape.outputs..range.end * shape.outputs];
+                            let gradients = gradients.as_mut_slice();
+                            kernel.weight_gradient(
+                                &mut gradients[shape.weights()],
+                                delta_s,
+                                &layer_in[range.start * shape.inputs..range.end * shape.inputs],
+                                shape,
+                            );
+                            bias_gradient(&mut gradients[shape.bias()], delta_s);
+                        };
+                    if threads > 1 && buffers.len() >= threads {
+                        let one = self.kernel(1);
+                        buffers
+                            .par_iter_mut()
+                            .zip(starts.par_iter().copied())
+                            .zip(rows.par_iter().copied())
+                            .for_each(|((g, start), rows)| weight_gradient(g, start, rows, one));
+                    } else {
+                        for ((g, &start), &rows) in buffers.iter_mut().zip(&starts).zip(&rows) {
+                            weight_gradient(g, start, rows, kernel);
+                        }
+                    }
                 }
             }
             if l > 0 {
@@ -176,16 +229,21 @@ impl Network {
     }
 }
 
-/// One shard of [`Network::backward_shards`]: its rows, its gradient buffer
-/// (overwritten) and its loss sum (written).
-#[derive(Debug)]
+/// One shard of [`Network::backward_shards`]: its rows and its loss sum (written).
+#[derive(Debug, Clone, Copy)]
 pub struct ShardPass {
     /// Consecutive rows of the batch this shard covers (at least one).
     pub rows: usize,
-    /// Receives the shard's gradient of `scale * (sum of its losses)`.
-    pub gradients: Gradients,
     /// Receives the shard's unscaled loss sum.
     pub loss_sum: f64,
+}
+
+/// A layer's weights and biases within a whole-network gradient buffer
+/// (the biases follow the weights).
+fn split_layer(gradient: &mut [f32], shape: LayerShape) -> (&mut [f32], &mut [f32]) {
+    debug_assert_eq!(shape.weights().end, shape.bias().start);
+    let layer = &mut gradient[shape.weights().start..shape.bias().end];
+    layer.split_at_mut(shape.inputs * shape.outputs)
 }
 
 /// Runs `product` over the row ranges of a row-independent product: the

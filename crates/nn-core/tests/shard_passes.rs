@@ -2,10 +2,12 @@
 //! rows at once where that cannot change a value) gives every shard the bits
 //! `Network::backward` gives it alone, on 1, 2 and 3 threads: the trainer
 //! picks between the two by speed, so the choice must never show in the weights.
+//! Summed into one buffer (`ShardGradients::Summed`), the shards' gradients
+//! give the bits of adding each shard's own in shard order.
 
 use nn_core::{
-    Activation, Architecture, Gradients, Loss, Network, ShardPass, Targets, Workspace,
-    rows_never_change_a_value,
+    Activation, Architecture, Gradients, Loss, Network, ShardGradients, ShardPass, Targets,
+    Workspace, rows_never_change_a_value,
 };
 
 fn values(n: usize, salt: f32) -> Vec<f32> {
@@ -15,8 +17,9 @@ fn values(n: usize, salt: f32) -> Vec<f32> {
 /// Per shard: gradient bits and loss bits.
 type Shards = Vec<(Vec<u32>, u64)>;
 
-fn one_by_one(network: &Network, inputs: &[f32], classes: &[u32], rows: &[usize]) -> Shards {
+fn one_by_one(network: &Network, inputs: &[f32], targets: &Targets<'_>, rows: &[usize]) -> Shards {
     let width = network.architecture().inputs();
+    let outputs = network.architecture().outputs();
     let mut start = 0;
     let mut out = Vec::new();
     for &n in rows {
@@ -24,7 +27,7 @@ fn one_by_one(network: &Network, inputs: &[f32], classes: &[u32], rows: &[usize]
         let loss = network
             .backward(
                 &inputs[start * width..(start + n) * width],
-                &Targets::Classes(&classes[start..start + n]),
+                &targets.rows(start..start + n, outputs),
                 0.01,
                 &mut Workspace::new(),
                 &mut gradients,
@@ -39,21 +42,25 @@ fn one_by_one(network: &Network, inputs: &[f32], classes: &[u32], rows: &[usize]
     out
 }
 
+/// `backward_shards` on `threads` threads, each shard's gradient in its own
+/// buffer (`summed` false) or all of them in one (then one entry, loss bits 0).
 fn together(
     network: &Network,
     inputs: &[f32],
-    classes: &[u32],
+    targets: &Targets<'_>,
     rows: &[usize],
     threads: usize,
+    summed: bool,
 ) -> Shards {
     let mut passes: Vec<ShardPass> = rows
         .iter()
         .map(|&rows| ShardPass {
             rows,
-            gradients: Gradients::zeros(network.architecture()),
             loss_sum: 0.0,
         })
         .collect();
+    let count = if summed { 1 } else { rows.len() };
+    let mut buffers = vec![Gradients::zeros(network.architecture()); count];
     let mut workspace = Workspace::new();
     workspace.set_threads(threads);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -62,26 +69,70 @@ fn together(
         .unwrap();
     let smallest = *rows.iter().min().unwrap();
     pool.install(|| {
+        let gradients = if summed {
+            ShardGradients::Summed(&mut buffers[0])
+        } else {
+            ShardGradients::Each(&mut buffers)
+        };
         network
             .backward_shards(
                 inputs,
-                &Targets::Classes(classes),
+                targets,
                 &mut passes,
+                gradients,
                 smallest,
                 0.01,
                 &mut workspace,
             )
             .unwrap();
     });
-    passes
+    buffers
         .iter()
-        .map(|p| {
+        .zip(&passes)
+        .map(|(g, p)| {
             (
-                p.gradients.as_slice().iter().map(|v| v.to_bits()).collect(),
-                p.loss_sum.to_bits(),
+                g.as_slice().iter().map(|v| v.to_bits()).collect(),
+                if summed { 0 } else { p.loss_sum.to_bits() },
             )
         })
         .collect()
+}
+
+/// The shards' gradients added in shard order, as the trainer adds them.
+fn in_order_sum(shards: &Shards) -> Vec<u32> {
+    let mut sum: Vec<f32> = shards[0].0.iter().map(|&b| f32::from_bits(b)).collect();
+    for (g, _) in &shards[1..] {
+        for (a, &b) in sum.iter_mut().zip(g) {
+            *a += f32::from_bits(b);
+        }
+    }
+    sum.iter().map(|v| v.to_bits()).collect()
+}
+
+/// A network of `sizes` and a batch of `rows.iter().sum()` samples for it:
+/// classes for a softmax output, values (mse) for an output 1 wide.
+fn case(sizes: &[usize], rows: &[usize]) -> (Network, Vec<f32>, Vec<u32>, Vec<f32>) {
+    let outputs = *sizes.last().unwrap();
+    let (output, loss) = if outputs == 1 {
+        (Activation::Sigmoid, Loss::Mse)
+    } else {
+        (Activation::Softmax, Loss::CrossEntropy)
+    };
+    let arch = Architecture::new(sizes.to_vec(), Activation::Relu, output, loss).unwrap();
+    let network = Network::new(arch, 7).unwrap();
+    let total: usize = rows.iter().sum();
+    let inputs = values(total * sizes[0], 0.5);
+    let classes: Vec<u32> = (0..total).map(|i| (i % outputs) as u32).collect();
+    let targets = values(total * outputs, 0.25);
+    (network, inputs, classes, targets)
+}
+
+fn targets_for<'a>(network: &Network, classes: &'a [u32], values: &'a [f32]) -> Targets<'a> {
+    if network.architecture().outputs() == 1 {
+        Targets::Values(values)
+    } else {
+        Targets::Classes(classes)
+    }
 }
 
 #[test]
@@ -96,27 +147,46 @@ fn a_batch_of_shards_in_one_pass_gives_each_shard_its_own_bits() {
         (&[2, 8, 8, 2], &[10, 10, 3]),
     ];
     for &(sizes, rows) in cases {
-        let classes_n = *sizes.last().unwrap();
-        let arch = Architecture::new(
-            sizes.to_vec(),
-            Activation::Relu,
-            Activation::Softmax,
-            Loss::CrossEntropy,
-        )
-        .unwrap();
-        let network = Network::new(arch, 7).unwrap();
-        let total: usize = rows.iter().sum();
-        let inputs = values(total * sizes[0], 0.5);
-        let classes: Vec<u32> = (0..total).map(|i| (i % classes_n) as u32).collect();
-        let want = one_by_one(&network, &inputs, &classes, rows);
+        let (network, inputs, classes, values) = case(sizes, rows);
+        let targets = targets_for(&network, &classes, &values);
+        let want = one_by_one(&network, &inputs, &targets, rows);
         for threads in [1, 2, 3] {
-            let got = together(&network, &inputs, &classes, rows, threads);
+            let got = together(&network, &inputs, &targets, rows, threads, false);
             for (s, (g, w)) in got.iter().zip(&want).enumerate() {
                 assert!(
                     g == w,
                     "{sizes:?} shards {rows:?} on {threads} threads: shard {s} differs"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn shards_summed_in_one_buffer_give_the_bits_of_adding_each_shards_own() {
+    // gemm adds in place on its main path; the rest goes through a scratch
+    // buffer: shards of 1-2 rows and over 512, layers 1 wide in or out, the
+    // tiny networks' loops, a short last shard, a layer 128 wide cut in blocks.
+    let cases: &[(&[usize], &[usize])] = &[
+        (&[784, 600, 10], &[128, 128, 96]),
+        (&[784, 128, 128, 10], &[32, 32, 32, 32]),
+        (&[784, 200, 10], &[32, 32, 32, 5]),
+        (&[70, 700, 40, 3], &[40, 2, 40, 1]),
+        (&[40, 300, 1], &[600, 30, 520]),
+        (&[1, 64, 1], &[20, 20, 2]),
+        (&[2, 8, 8, 2], &[10, 10, 3]),
+    ];
+    for &(sizes, rows) in cases {
+        let (network, inputs, classes, values) = case(sizes, rows);
+        let targets = targets_for(&network, &classes, &values);
+        let want = in_order_sum(&one_by_one(&network, &inputs, &targets, rows));
+        for threads in [1, 2, 3, 4] {
+            let got = together(&network, &inputs, &targets, rows, threads, true);
+            let differ = got[0].0.iter().zip(&want).filter(|(g, w)| g != w).count();
+            assert!(
+                differ == 0,
+                "{sizes:?} shards {rows:?} on {threads} threads: {differ} values differ"
+            );
         }
     }
 }

@@ -46,6 +46,15 @@ pub trait GradientReduction: Send + fmt::Debug {
         let _ = step;
         Ok(())
     }
+
+    /// Whether `reduce` needs each shard's gradient in its own buffer. A
+    /// reduction that answers `false` computes every shard here and only adds
+    /// them in order: the trainer may then add them as it computes them (a
+    /// large step, `Network::backward_shards` with `ShardGradients::Summed`),
+    /// the same bits without a buffer per shard, and skip `reduce` for that step.
+    fn needs_each_shard(&self) -> bool {
+        true
+    }
 }
 
 /// The optimizer step of one batch, after this process stepped its
@@ -76,6 +85,10 @@ impl GradientReduction for LocalSum {
         let all = 0..batch.parameters();
         batch.sum_in_order(all);
         Ok(())
+    }
+
+    fn needs_each_shard(&self) -> bool {
+        false
     }
 }
 

@@ -13,7 +13,12 @@
 //! all their rows in one call, the weights packed once per step instead of once
 //! per shard, and every product split across all threads inside the GEMM (over
 //! the outputs, which leaves every value's inner sum in its order). Only the
-//! weight gradients stay one product per shard, so their sum keeps its order.
+//! weight gradients stay one product per shard, so their sum keeps its order;
+//! when every shard is computed here ([`LocalSum`]), each shard's product is
+//! added in place into one buffer as it is computed
+//! ([`nn_core::ShardGradients::Summed`]): the same bits as a buffer per shard
+//! added afterwards, without those buffers or the pass that adds them. A
+//! reduction that sends shards to other processes gets a buffer per shard.
 //! So the threads a step can use grow with the layer sizes and the batch, not
 //! with the shard count, and no choice of plan changes a bit
 //! (`crates/nn-core/tests/shard_passes.rs`, and the thread-count tests in
@@ -26,7 +31,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use nn_core::{Gradients, Network, ShardPass, Targets, Workspace};
+use nn_core::{Gradients, Network, ShardGradients, ShardPass, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
@@ -208,9 +213,16 @@ pub(crate) struct ShardEngine {
     /// Rows of the first shard when the last step ran as one batch (its
     /// outputs are then the first rows of `whole`'s workspace).
     whole_first_rows: Option<usize>,
-    /// The local shards' gradient buffers, lent to [`Network::backward_shards`]
-    /// for a step (kept to reuse its allocation).
+    /// The local shards' rows and losses for [`Network::backward_shards`]
+    /// (kept to reuse its allocation).
     passes: Vec<ShardPass>,
+    /// The local shards' gradient buffers, lent to [`Network::backward_shards`]
+    /// for a step (shard 0's alone when it sums them).
+    buffers: Vec<Gradients>,
+    /// `NN_TRAIN_SHARD_BUFFERS=1` keeps a gradient buffer per shard and adds
+    /// them after the pass even where the pass could sum them as it goes, to
+    /// compare the two side by side (they give the same bits).
+    shard_buffers_override: bool,
     pool: Arc<rayon::ThreadPool>,
     eval_indices: Vec<usize>,
     reduction: Box<dyn GradientReduction>,
@@ -240,6 +252,8 @@ impl ShardEngine {
             },
             whole_first_rows: None,
             passes: Vec::new(),
+            buffers: Vec::new(),
+            shard_buffers_override: std::env::var("NN_TRAIN_SHARD_BUFFERS").as_deref() == Ok("1"),
             pool: Arc::new(pool),
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
@@ -347,6 +361,11 @@ impl ShardEngine {
             plan.shards_in_parallel = !serial && local.len() > 1;
         }
         self.whole_first_rows = None;
+        // Summed as computed: all shards are here and nothing needs them apart.
+        let summed = plan.whole_batch
+            && !self.reduction.needs_each_shard()
+            && !self.shard_buffers_override
+            && local == (0..count);
         if plan.whole_batch && !local.is_empty() {
             // The last shard is the smallest of the batch, on every process.
             let smallest = indices.len() - (count - 1) * shard_size;
@@ -355,23 +374,39 @@ impl ShardEngine {
             whole.workspace.set_threads(plan.threads_per_product);
             let passes = &mut self.passes;
             passes.clear();
-            for (s, part) in shards[local.clone()]
-                .iter_mut()
-                .zip(mine.chunks(shard_size))
-            {
-                passes.push(ShardPass {
-                    rows: part.len(),
-                    gradients: s
-                        .gradients
-                        .take()
-                        .unwrap_or_else(|| Gradients::zeros(network.architecture())),
-                    loss_sum: 0.0,
-                });
-            }
+            passes.extend(mine.chunks(shard_size).map(|part| ShardPass {
+                rows: part.len(),
+                loss_sum: 0.0,
+            }));
+            // Each shard's buffer, lent for the pass (or shard 0's, for the sum).
+            let buffers = &mut self.buffers;
+            buffers.clear();
+            let lenders = if summed { 0..1 } else { local.clone() };
+            buffers.extend(shards[lenders.clone()].iter_mut().map(|s| {
+                s.gradients
+                    .take()
+                    .unwrap_or_else(|| Gradients::zeros(network.architecture()))
+            }));
             let (inputs, targets, workspace) = whole.inference_parts(task, dim);
             let result = self.pool.install(|| {
-                network.backward_shards(inputs, &targets, passes, smallest, scale, workspace)
+                let gradients = if summed {
+                    ShardGradients::Summed(&mut buffers[0])
+                } else {
+                    ShardGradients::Each(buffers)
+                };
+                network.backward_shards(
+                    inputs, &targets, passes, gradients, smallest, scale, workspace,
+                )
             });
+            for (s, g) in shards[lenders].iter_mut().zip(buffers.drain(..)) {
+                s.gradients = Some(g);
+            }
+            if summed {
+                // Their memory back: at 784-2048-2048-10, 23 MB a shard.
+                for s in &mut shards[1..] {
+                    s.gradients = None;
+                }
+            }
             let last = network.layers().len() - 1;
             let width = network.architecture().outputs();
             let all_outputs = whole.workspace.layer_output(last);
@@ -379,9 +414,8 @@ impl ShardEngine {
             for ((s, part), pass) in shards[local.clone()]
                 .iter_mut()
                 .zip(mine.chunks(shard_size))
-                .zip(passes.drain(..))
+                .zip(passes.iter())
             {
-                s.gradients = Some(pass.gradients);
                 s.gather_targets(data, part);
                 s.loss_sum = pass.loss_sum;
                 s.outputs_sized(network);
@@ -420,13 +454,17 @@ impl ShardEngine {
                 shard.expect_remote(data, part(k), network);
             }
         }
-        self.reduction.reduce(&mut BatchShards {
-            shards: &mut *shards,
-            local,
-            parameters: network.parameters().len(),
-            pool: &self.pool,
-            step_shared: self.step_shared,
-        })?;
+        // Summed, the sum is in shard 0 already (the others hold no gradients);
+        // only a reduction within one process sums so, and it never shares a step.
+        if !summed {
+            self.reduction.reduce(&mut BatchShards {
+                shards: &mut *shards,
+                local,
+                parameters: network.parameters().len(),
+                pool: &self.pool,
+                step_shared: self.step_shared,
+            })?;
+        }
         let width = network.architecture().outputs();
         let mut loss_sum = 0.0;
         for shard in &*shards {
