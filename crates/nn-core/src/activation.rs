@@ -62,8 +62,8 @@ impl Activation {
 
     /// [`Activation::apply`], inlined into its caller, so that a caller
     /// compiled for a SIMD level (the tiny networks' pass) computes it at that
-    /// level: every function here is branch-free arithmetic, the same bits at
-    /// any vector width.
+    /// level: sigmoid and tanh are branch-free arithmetic, the same bits at any
+    /// vector width.
     #[allow(clippy::inline_always)] // the point: vectorised at the caller's SIMD level
     #[inline(always)]
     pub(crate) fn apply_inline(self, z: &mut [f32], width: usize) {
@@ -163,13 +163,13 @@ pub(crate) fn exp(x: f32) -> f32 {
 }
 
 /// Numerically stable softmax of one row: subtracting the maximum keeps `exp` finite.
-#[allow(clippy::inline_always)] // vectorised at the caller's SIMD level
-#[inline(always)]
+/// It keeps libm's `exp`: a row is a handful of values, and the bits of wide
+/// classifiers' outputs stay as they were.
 fn softmax_in_place(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
     for v in row.iter_mut() {
-        *v = exp(*v - max);
+        *v = (*v - max).exp();
         sum += *v;
     }
     let inv = 1.0 / sum;

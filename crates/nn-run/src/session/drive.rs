@@ -133,16 +133,18 @@ pub(super) fn drive(
             }
             Err(e) => break Err(e),
         };
-        let took = step_started.elapsed().as_secs_f64();
+        // One clock reading after the step serves the step's time, the pacer
+        // and the progress timers (a tiny step takes about a microsecond).
+        let now = Instant::now();
+        let took = now.duration_since(step_started).as_secs_f64();
         pacer.stepped(
             outcome.samples as f64 / trainer.data().train.len().max(1) as f64,
-            Instant::now(),
+            now,
         );
         busy += took;
         samples_total += outcome.samples;
         window.add(outcome.loss, outcome.samples, took);
 
-        let now = Instant::now();
         if step_once
             || now.duration_since(last_progress) >= options.progress_interval
             || outcome.epoch_end.is_some()
