@@ -53,9 +53,10 @@ fn bad_flags_fail_with_one_clear_line() {
             "error: --lr -1: expected a positive",
         ),
         (
+            // Read as a line reads lr=NaN: not a number, a usage error.
             train(&["--lr", "NaN"]),
-            1,
-            "error: --lr NaN: expected a positive",
+            2,
+            "invalid value 'NaN' for '--lr <F>': expected a number, e.g. 0.03",
         ),
         (
             train(&["--lr", "fast"]),

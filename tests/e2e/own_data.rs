@@ -116,6 +116,67 @@ fn a_state_line_names_a_formula() {
     assert_eq!(report["train"]["samples"], 160, "{report}");
 }
 
+/// A run on a CSV file's chosen column, in its order: the state line it records
+/// names both (`target=`, `shuffle=false`), and that line trains the same model.
+#[test]
+fn a_state_line_keeps_the_target_column_and_the_order() {
+    let dir = tempdir();
+    let mut csv = String::from("a,b,y\n");
+    for i in 0..60 {
+        csv.push_str(&format!("{},{},{}\n", i % 7, i % 5, i % 2));
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).unwrap();
+    let first = run_json(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "t.csv",
+            "--target",
+            "a",
+            "--no-shuffle",
+            "--epochs",
+            "3",
+            "--save",
+            "first.safetensors",
+            "--json",
+        ],
+    );
+    let run = first["run_dir"].as_str().expect("a run directory");
+    let info: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(run).join("run.json")).unwrap(),
+    )
+    .unwrap();
+    let line = info["state_line"].as_str().unwrap();
+    assert!(
+        line.contains("target=a") && line.contains("shuffle=false"),
+        "{line}"
+    );
+    let again = run_json(
+        dir.path(),
+        &[
+            "train",
+            "--state",
+            line,
+            "--epochs",
+            "3",
+            "--save",
+            "again.safetensors",
+            "--no-run-dir",
+            "--json",
+        ],
+    );
+    // Column a holds 7 classes; the last column (y) would be 2.
+    assert_eq!(
+        first["layers"],
+        serde_json::json!([2, 16, 16, 7]),
+        "{first}"
+    );
+    assert_eq!(again["layers"], first["layers"], "{again}");
+    let bytes = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    assert!(bytes("first.safetensors") == bytes("again.safetensors"));
+}
+
 #[test]
 fn a_bad_formula_is_one_line_with_its_position() {
     let dir = tempdir();

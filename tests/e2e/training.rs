@@ -176,9 +176,11 @@ fn regression_reports_r2() {
 /// became nn-core's register-wide loops instead of gemm calls (issue 24: each value's sum
 /// in another order, so other last bits); `mnist-short` (784 inputs, still gemm) kept its
 /// bytes, which is the check that wider networks' arithmetic did not change.
-/// `moons-csv` (tanh) was recorded again when tanh and sigmoid took nn-core's own
-/// branch-free `exp` instead of libm's `expf` (issue 24: last bits of `e^x` differ);
-/// the other three use ReLU and softmax (still libm's `exp`) and kept their bytes.
+/// `moons-flags.safetensors` (most of the run's flags at once) was recorded by the
+/// build before the flags were generated from nn-run's settings table (issue 19).
+/// `moons-csv` and `moons-flags` (tanh) were recorded again when tanh and sigmoid took
+/// nn-core's own branch-free `exp` instead of libm's `expf` (issue 24: last bits of
+/// `e^x` differ); the ReLU/softmax runs (libm's `exp` still) kept their bytes.
 #[test]
 fn same_seed_and_flags_give_the_recorded_model_bytes() {
     #[cfg(target_arch = "x86_64")]
@@ -198,7 +200,7 @@ fn same_seed_and_flags_give_the_recorded_model_bytes() {
     let root = workspace();
     let fixtures = root.join("tests/e2e/fixtures");
     let dir = tempdir();
-    let runs: [(&str, &[&str]); 4] = [
+    let runs: [(&str, &[&str]); 5] = [
         (
             "spiral.safetensors",
             &["train", "--data", "spiral", "--epochs", "20", "--seed", "5"],
@@ -235,6 +237,52 @@ fn same_seed_and_flags_give_the_recorded_model_bytes() {
         (
             "sine.safetensors",
             &["train", "--data", "sine", "--epochs", "10", "--seed", "4"],
+        ),
+        (
+            "moons-flags.safetensors",
+            &[
+                "train",
+                "--data",
+                "moons",
+                "--epochs",
+                "6",
+                "--optimizer",
+                "adamw",
+                "--weight-decay",
+                "0.05",
+                "--betas",
+                "0.8,0.99",
+                "--schedule",
+                "step",
+                "--step-every",
+                "2",
+                "--step-factor",
+                "0.5",
+                "--samples",
+                "300",
+                "--noise",
+                "0.3",
+                "--test-split",
+                "0.25",
+                "--val-split",
+                "0.1",
+                "--l1",
+                "0.0005",
+                "--l2",
+                "0.001",
+                "--clip",
+                "1.5",
+                "--hidden",
+                "6,4",
+                "--activation",
+                "tanh",
+                "--batch",
+                "12",
+                "--seed",
+                "7",
+                "--features",
+                "x1,x2,x1x2",
+            ],
         ),
     ];
     for (name, flags) in runs {

@@ -100,13 +100,13 @@ impl Follower {
                     app.apply_event(Event::EpochEnd(report));
                 }
                 Entry::Progress(p) => {
-                    app.settings.learning_rate = p.learning_rate;
-                    app.settings.batch_size = p.batch_size;
+                    app.settings.run.learning_rate = Some(p.learning_rate);
+                    app.settings.run.batch_size = Some(p.batch_size);
                     app.apply_event(Event::Progress(p));
                 }
                 Entry::Settings(change) => {
-                    app.settings.learning_rate = change.learning_rate;
-                    app.settings.batch_size = change.batch_size;
+                    app.settings.run.learning_rate = Some(change.learning_rate);
+                    app.settings.run.batch_size = Some(change.batch_size);
                 }
                 Entry::State(state) => {
                     app.apply_event(Event::State(state));

@@ -40,7 +40,7 @@ impl InspectorView {
         settings: &Settings,
         config: &TrainConfig,
     ) -> Result<Self, TrainError> {
-        let (r, batch) = (settings.learning_rate, settings.batch_size);
+        let (r, batch) = (settings.learning_rate(), settings.batch_size());
         let breakdown = nn_train::sample_breakdown(&network, data, sample, r)?;
         let n = data.train.len();
         let batch = if batch > 1 && n > 1 {
@@ -75,8 +75,8 @@ impl InspectorView {
         let b = self.batch.as_ref().map_or(1, BatchChanges::samples);
         Arc::ptr_eq(&self.network, network)
             && self.sample == sample
-            && self.breakdown.learning_rate == settings.learning_rate
-            && (b == settings.batch_size || (b == 1 && settings.batch_size <= 1))
+            && self.breakdown.learning_rate == settings.learning_rate()
+            && (b == settings.batch_size() || (b == 1 && settings.batch_size() <= 1))
             && self.note == note(settings, config)
     }
 }
@@ -116,7 +116,7 @@ fn note(settings: &Settings, config: &TrainConfig) -> Option<String> {
             config.optimizer.name()
         ));
     }
-    if settings.l1 > 0.0 || settings.l2 > 0.0 {
+    if settings.l1() > 0.0 || settings.l2() > 0.0 {
         notes.push(format!(
             "regularisation {} adds its own term to each step",
             settings.regularization()
@@ -157,7 +157,7 @@ mod tests {
             clip_norm: Some(1.0),
             ..sgd.clone()
         };
-        settings.l2 = 0.01;
+        settings.run.l2 = Some(0.01);
         let said = note(&settings, &adam).unwrap();
         for part in [
             "the optimizer is adam",

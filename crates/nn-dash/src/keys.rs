@@ -1,6 +1,8 @@
 //! The key table: every binding once, with its action, its line in the help
 //! overlay and its hint in the status bar. Key handling, the help and the hint
-//! line are all generated from [`BINDINGS`], so they cannot disagree.
+//! line are all generated from [`BINDINGS`], so they cannot disagree. A
+//! [`Binding`] is generic over the action, so the sweep's table
+//! (`sweep_keys.rs`) is the same kind of table, read by the same functions.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use nn_data::Feature;
@@ -36,9 +38,10 @@ pub enum Key {
     Enter,
 }
 
-/// One line of the key table.
+/// One line of a key table; `A` is what its keys stand for (the dashboard's
+/// [`Action`], or the sweep table's own).
 #[derive(Debug, Clone, Copy)]
-pub struct Binding {
+pub struct Binding<A: 'static = Action> {
     /// The keys as the help overlay shows them: `space`, `+ -`.
     pub label: &'static str,
     /// What they do, for the help overlay.
@@ -46,7 +49,37 @@ pub struct Binding {
     /// The status bar's hint, for the keys worth one (in table order, as many as fit).
     pub hint: Option<&'static str>,
     /// Each key and the action it stands for.
-    pub keys: &'static [(Key, Action)],
+    pub keys: &'static [(Key, A)],
+}
+
+/// The action a key press stands for in `table`, if any.
+pub fn action_in<A: Copy>(table: &[Binding<A>], key: KeyEvent) -> Option<A> {
+    let key = key_of(key)?;
+    table
+        .iter()
+        .flat_map(|b| b.keys)
+        .find(|(k, _)| *k == key)
+        .map(|&(_, action)| action)
+}
+
+/// As many of `hints` as fit in `width` columns, two spaces apart, in order.
+pub fn hints_that_fit<'a>(hints: impl Iterator<Item = &'a str>, width: usize) -> String {
+    let mut text = String::new();
+    for hint in hints {
+        if text.chars().count() + hint.chars().count() + 2 > width {
+            break;
+        }
+        text.push_str(hint);
+        text.push_str("  ");
+    }
+    text
+}
+
+/// A binding's row in the README's Markdown tables: `| `+` `-` | does |`.
+#[cfg(test)]
+pub(crate) fn markdown_row<A>(binding: &Binding<A>) -> String {
+    let keys: Vec<String> = binding.label.split(' ').map(|k| format!("`{k}`")).collect();
+    format!("| {} | {} |", keys.join(" "), binding.help)
 }
 
 use Key::{BackTab, Char, Ctrl, Down, Enter, Esc, Left, PageDown, PageUp, Right, Tab, Up};
@@ -294,12 +327,7 @@ pub const BINDINGS: &[Binding] = &[
 
 /// The action a key press stands for, if any.
 pub fn handle_key(key: KeyEvent) -> Option<Action> {
-    let key = key_of(key)?;
-    BINDINGS
-        .iter()
-        .flat_map(|b| b.keys)
-        .find(|(k, _)| *k == key)
-        .map(|&(_, action)| action)
+    action_in(BINDINGS, key)
 }
 
 /// A key press as the key tables name it (`None`: a release, or a key no table uses).
@@ -336,15 +364,7 @@ pub fn usable_bindings(read_only: bool) -> impl Iterator<Item = &'static Binding
 
 /// As many hints as fit in `width` columns, two spaces apart.
 pub fn hint_line(width: usize, read_only: bool) -> String {
-    let mut text = String::new();
-    for hint in usable_bindings(read_only).filter_map(|b| b.hint) {
-        if text.len() + hint.len() + 2 > width {
-            break;
-        }
-        text.push_str(hint);
-        text.push_str("  ");
-    }
-    text
+    hints_that_fit(usable_bindings(read_only).filter_map(|b| b.hint), width)
 }
 
 #[cfg(test)]
@@ -357,8 +377,7 @@ mod tests {
         use std::fmt::Write as _;
         let mut table = String::from("| key | does |\n|---|---|\n");
         for b in BINDINGS {
-            let keys: Vec<String> = b.label.split(' ').map(|k| format!("`{k}`")).collect();
-            let _ = writeln!(table, "| {} | {} |", keys.join(" "), b.help);
+            let _ = writeln!(table, "{}", markdown_row(b));
         }
         table
     }

@@ -105,7 +105,7 @@ impl LessonPanel {
         if inspected.0 && inspected != self.inspected {
             let hidden = matches!(
                 app.selection.selected,
-                Some(NodeId::Neuron { layer, .. }) if layer <= app.settings.hidden.len()
+                Some(NodeId::Neuron { layer, .. }) if layer <= app.settings.hidden().len()
             );
             self.observe(&Fact::Inspected { hidden });
         }
@@ -167,10 +167,10 @@ pub fn open(app: &mut App, run: LessonRun) {
 /// The run's shape as goals see it, from what the dashboard shows.
 fn shape_of(s: &Settings) -> RunShape {
     RunShape {
-        hidden: s.hidden.clone(),
+        hidden: s.hidden().to_vec(),
         inputs: s.inputs,
-        learning_rate: s.learning_rate,
-        l1: s.l1,
-        l2: s.l2,
+        learning_rate: s.learning_rate(),
+        l1: s.l1(),
+        l2: s.l2(),
     }
 }

@@ -4,7 +4,7 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::keys::{Key, key_of};
+use crate::keys::{Binding, Key, action_in, hints_that_fit};
 
 /// What a key asks of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,21 +43,11 @@ pub enum SweepAction {
 
 /// One line of the sweep table's keys: the help overlay, the hint line and the
 /// README's list come from [`SWEEP_BINDINGS`].
-#[derive(Debug, Clone, Copy)]
-pub struct SweepBinding {
-    /// The keys as the help shows them.
-    pub label: &'static str,
-    /// What they do.
-    pub help: &'static str,
-    /// The hint line's words, for the keys worth one.
-    pub hint: Option<&'static str>,
-    /// Each key and its action.
-    pub keys: &'static [(Key, SweepAction)],
-}
+pub type SweepBinding = Binding<SweepAction>;
 
 /// The sweep table's keys, most useful first (the hint line shows a prefix).
 pub const SWEEP_BINDINGS: &[SweepBinding] = &[
-    SweepBinding {
+    Binding {
         label: "↑ ↓ j k",
         help: "select a trial",
         hint: Some("↑↓ select"),
@@ -68,13 +58,13 @@ pub const SWEEP_BINDINGS: &[SweepBinding] = &[
             (Key::Char('j'), SweepAction::Down),
         ],
     },
-    SweepBinding {
+    Binding {
         label: "Enter",
         help: "open it in the run's view (q back)",
         hint: Some("Enter open"),
         keys: &[(Key::Enter, SweepAction::Open)],
     },
-    SweepBinding {
+    Binding {
         label: "m space",
         help: "mark it: its curves are shown",
         hint: Some("m mark"),
@@ -83,7 +73,7 @@ pub const SWEEP_BINDINGS: &[SweepBinding] = &[
             (Key::Char(' '), SweepAction::Mark),
         ],
     },
-    SweepBinding {
+    Binding {
         label: "s S",
         help: "sort by the next / previous column",
         hint: Some("s sort"),
@@ -92,19 +82,19 @@ pub const SWEEP_BINDINGS: &[SweepBinding] = &[
             (Key::Char('S'), SweepAction::SortPrevious),
         ],
     },
-    SweepBinding {
+    Binding {
         label: "r",
         help: "reverse the order",
         hint: Some("r reverse"),
         keys: &[(Key::Char('r'), SweepAction::Reverse)],
     },
-    SweepBinding {
+    Binding {
         label: "?",
         help: "this help",
         hint: Some("? help"),
         keys: &[(Key::Char('?'), SweepAction::ToggleHelp)],
     },
-    SweepBinding {
+    Binding {
         label: "q Ctrl-C",
         help: "quit",
         hint: Some("q quit"),
@@ -113,13 +103,13 @@ pub const SWEEP_BINDINGS: &[SweepBinding] = &[
             (Key::Ctrl('c'), SweepAction::Quit),
         ],
     },
-    SweepBinding {
+    Binding {
         label: "c",
         help: "clear the marks (top 5 shown)",
         hint: None,
         keys: &[(Key::Char('c'), SweepAction::ClearMarks)],
     },
-    SweepBinding {
+    Binding {
         label: "PgUp PgDn",
         help: "a page up / down",
         hint: None,
@@ -128,7 +118,7 @@ pub const SWEEP_BINDINGS: &[SweepBinding] = &[
             (Key::PageDown, SweepAction::PageDown),
         ],
     },
-    SweepBinding {
+    Binding {
         label: "g G",
         help: "first / last row",
         hint: None,
@@ -137,7 +127,7 @@ pub const SWEEP_BINDINGS: &[SweepBinding] = &[
             (Key::Char('G'), SweepAction::Last),
         ],
     },
-    SweepBinding {
+    Binding {
         label: "Esc",
         help: "close the help",
         hint: None,
@@ -147,25 +137,12 @@ pub const SWEEP_BINDINGS: &[SweepBinding] = &[
 
 /// The action a key press stands for in the sweep table, if any.
 pub fn handle_sweep_key(key: KeyEvent) -> Option<SweepAction> {
-    let key = key_of(key)?;
-    SWEEP_BINDINGS
-        .iter()
-        .flat_map(|b| b.keys)
-        .find(|(k, _)| *k == key)
-        .map(|&(_, action)| action)
+    action_in(SWEEP_BINDINGS, key)
 }
 
 /// As many hints as fit in `width` columns, two spaces apart.
 pub fn sweep_hint_line(width: usize) -> String {
-    let mut text = String::new();
-    for hint in SWEEP_BINDINGS.iter().filter_map(|b| b.hint) {
-        if text.chars().count() + hint.chars().count() + 2 > width {
-            break;
-        }
-        text.push_str(hint);
-        text.push_str("  ");
-    }
-    text
+    hints_that_fit(SWEEP_BINDINGS.iter().filter_map(|b| b.hint), width)
 }
 
 #[cfg(test)]
@@ -200,8 +177,7 @@ mod tests {
             .expect("a <!-- /sweep-keys --> marker");
         let section = &readme[start..end];
         for b in SWEEP_BINDINGS {
-            let keys: Vec<String> = b.label.split(' ').map(|k| format!("`{k}`")).collect();
-            let row = format!("| {} | {} |", keys.join(" "), b.help);
+            let row = crate::keys::markdown_row(b);
             assert!(
                 section.contains(&row),
                 "README.md's sweep keys lack the row\n{row}"

@@ -6,7 +6,11 @@
 //!
 //! Rank 0 never blocks in MPI (Open MPI's blocking calls spin on a core that a
 //! task needs): it probes for messages between its own work. A hand waits for
-//! its answer by probing too, sleeping briefly between probes.
+//! its answer by probing too, and for its result to be taken by testing its
+//! non-blocking send, sleeping between the tries: a blocking send of a result
+//! (larger than Open MPI's eager limit, so it waits for rank 0 to receive it)
+//! spun a core for as long as rank 0 took to look (under `perf`, 14% of a
+//! 2-rank sweep's CPU samples of 8 ms trials were that progress loop).
 
 use std::time::Duration;
 
@@ -24,8 +28,10 @@ const DONE: i32 = 0x5e04;
 /// The answer when the queue is empty.
 const NO_MORE: u64 = u64::MAX;
 
-/// How long a hand sleeps between probes for its answer.
-const ANSWER_POLL: Duration = Duration::from_micros(50);
+/// How long a hand sleeps between probes for its answer, or tests of its sent
+/// result. A hand asks for its next task while it still has one to do, so
+/// the wait is hidden; each probe runs Open MPI's progress engine.
+const ANSWER_POLL: Duration = Duration::from_micros(200);
 
 /// What rank 0 hears from the other ranks.
 #[derive(Debug)]
@@ -156,9 +162,14 @@ impl Hand {
         let mut message = Vec::with_capacity(8 + bytes.len());
         message.extend_from_slice(&task.to_le_bytes());
         message.extend_from_slice(bytes);
-        self.world
-            .process_at_rank(0)
-            .send_with_tag(&message[..], RESULT);
+        let root = self.world.process_at_rank(0);
+        mpi::request::scope(|scope| {
+            let mut sending = root.immediate_send_with_tag(scope, &message[..], RESULT);
+            while let Err(pending) = sending.test() {
+                sending = pending;
+                std::thread::sleep(ANSWER_POLL);
+            }
+        });
     }
 
     /// Tells rank 0 this rank has sent its last result.

@@ -41,8 +41,8 @@ pub use session::{
     spawn,
 };
 pub use settings::{
-    DefaultValue, RunSettings, SETTINGS, SettingRow, by_key, default_value, flag_of,
+    DefaultValue, NamedValue, RunSettings, SETTINGS, SettingRow, by_key, default_value, flag_of,
     float as float_text, help, keys, row,
 };
 pub use setup::{DataOptions, DataSpec, load_data, prepare_data};
-pub use state_line::{Imported, StateLine, StateLineError};
+pub use state_line::{FlagOnly, Imported, StateLine, StateLineError};

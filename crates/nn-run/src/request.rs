@@ -17,6 +17,10 @@ use nn_train::TrainData;
 use nn_train::TrainError;
 use nn_train::{OptimizerKind, Schedule, Setting, SettingError, TrainConfig, misfit, rules};
 
+mod choices;
+
+pub use choices::{OptimizerChoice, Purpose, ScheduleChoice};
+
 /// Inputs at most this wide count as small (the 2-D generators) and get the
 /// small-data defaults.
 pub const SMALL_INPUTS: usize = 8;
@@ -24,111 +28,6 @@ pub const SMALL_INPUTS: usize = 8;
 /// Whether data with `inputs` features gets the small-data defaults.
 pub fn is_small(inputs: usize) -> bool {
     inputs <= SMALL_INPUTS
-}
-
-/// What a run is for; each has its own defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Purpose {
-    /// `nn-tui train`: a fixed number of epochs, as accurate as the defaults allow.
-    Headless,
-    /// The dashboard: trains until stopped, at a pace and with a network worth watching.
-    Dashboard,
-}
-
-/// An update rule by name; its constants come from [`TrainRequest`] or PyTorch's defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OptimizerChoice {
-    /// Plain gradient descent, the seed's rule.
-    Sgd,
-    /// Heavy-ball momentum.
-    Momentum,
-    /// Nesterov momentum.
-    Nesterov,
-    /// Adam.
-    Adam,
-    /// Adam with decoupled weight decay.
-    AdamW,
-}
-
-impl Purpose {
-    /// Both purposes.
-    pub const ALL: [Purpose; 2] = [Purpose::Headless, Purpose::Dashboard];
-
-    /// Its name in a state line: `headless`, `dashboard`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Purpose::Headless => "headless",
-            Purpose::Dashboard => "dashboard",
-        }
-    }
-
-    /// The purpose called `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
-    }
-}
-
-impl OptimizerChoice {
-    /// Every choice, in the order `--help` lists them.
-    pub const ALL: [OptimizerChoice; 5] = [
-        OptimizerChoice::Sgd,
-        OptimizerChoice::Momentum,
-        OptimizerChoice::Nesterov,
-        OptimizerChoice::Adam,
-        OptimizerChoice::AdamW,
-    ];
-
-    /// Its name: `sgd`, `momentum`, `nesterov`, `adam`, `adamw`.
-    pub fn name(self) -> &'static str {
-        match self {
-            OptimizerChoice::Sgd => "sgd",
-            OptimizerChoice::Momentum => "momentum",
-            OptimizerChoice::Nesterov => "nesterov",
-            OptimizerChoice::Adam => "adam",
-            OptimizerChoice::AdamW => "adamw",
-        }
-    }
-
-    /// The choice called `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.name() == name)
-    }
-
-    /// What it is, in a few words (`--optimizer`'s list of values).
-    pub fn describe(self) -> &'static str {
-        match self {
-            OptimizerChoice::Sgd => "Plain gradient descent, the seed's rule",
-            OptimizerChoice::Momentum => "Heavy-ball momentum",
-            OptimizerChoice::Nesterov => "Nesterov momentum",
-            OptimizerChoice::Adam => "Adam",
-            OptimizerChoice::AdamW => "Adam with decoupled weight decay",
-        }
-    }
-
-    /// The choice an optimizer was made from.
-    pub fn of(kind: &OptimizerKind) -> Self {
-        match kind {
-            OptimizerKind::Sgd => OptimizerChoice::Sgd,
-            OptimizerKind::Momentum {
-                nesterov: false, ..
-            } => OptimizerChoice::Momentum,
-            OptimizerKind::Momentum { nesterov: true, .. } => OptimizerChoice::Nesterov,
-            OptimizerKind::Adam { .. } => OptimizerChoice::Adam,
-            OptimizerKind::AdamW { .. } => OptimizerChoice::AdamW,
-        }
-    }
-}
-
-/// A learning-rate schedule by name; its constants come from [`TrainRequest`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ScheduleChoice {
-    /// The same rate throughout.
-    #[default]
-    Constant,
-    /// Multiply by the step factor every few epochs.
-    Step,
-    /// Cosine annealing to 1% of the rate over the run's epochs.
-    Cosine,
 }
 
 /// Default learning rates per optimizer family.
@@ -278,6 +177,12 @@ pub(crate) const DEFAULT_BETAS: (f32, f32) = match OptimizerKind::ADAM {
     _ => panic!("ADAM is Adam"),
 };
 
+/// Adam's `eps` when a run names none: the engine's (PyTorch's 1e-8).
+pub(crate) const DEFAULT_EPS: f32 = match OptimizerKind::ADAM {
+    OptimizerKind::Adam { epsilon, .. } => epsilon,
+    _ => panic!("ADAM is Adam"),
+};
+
 /// What a user asked for. `None` (and the `Default`) means "the default", from [`DEFAULTS`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainRequest {
@@ -302,6 +207,8 @@ pub struct TrainRequest {
     /// Adam's decay rates `(beta1, beta2)` of the gradient's running mean and of
     /// its square's (Adam and AdamW only; `None`: PyTorch's 0.9 and 0.999).
     pub betas: Option<(f32, f32)>,
+    /// Adam's denominator guard `eps` (Adam and AdamW only; `None`: PyTorch's 1e-8).
+    pub eps: Option<f32>,
     /// L1 penalty.
     pub l1: f32,
     /// L2 penalty.
@@ -353,6 +260,7 @@ impl Default for TrainRequest {
             momentum: None,
             weight_decay: None,
             betas: None,
+            eps: None,
             l1: 0.0,
             l2: 0.0,
             clip_norm: None,
@@ -426,6 +334,18 @@ impl TrainRequest {
                 ));
             }
         }
+        if let Some(eps) = self.eps {
+            rules::eps(eps)?;
+            if !matches!(
+                self.optimizer,
+                Some(OptimizerChoice::Adam | OptimizerChoice::AdamW)
+            ) {
+                return Err(SettingError::not_applicable(
+                    Setting::Eps,
+                    "applies only to the adam and adamw optimizers",
+                ));
+            }
+        }
         rules::penalties(self.l1, self.l2, self.clip_norm)?;
         if let Some(every) = self.step_every {
             rules::at_least_one(Setting::StepEvery, every, "epoch")?;
@@ -473,15 +393,20 @@ impl TrainRequest {
                 momentum,
                 nesterov: true,
             },
-            OptimizerChoice::Adam => match (OptimizerKind::ADAM, self.betas) {
-                (OptimizerKind::Adam { epsilon, .. }, Some((beta1, beta2))) => {
+            OptimizerChoice::Adam => match OptimizerKind::ADAM {
+                OptimizerKind::Adam {
+                    beta1,
+                    beta2,
+                    epsilon,
+                } => {
+                    let (beta1, beta2) = self.betas.unwrap_or((beta1, beta2));
                     OptimizerKind::Adam {
                         beta1,
                         beta2,
-                        epsilon,
+                        epsilon: self.eps.unwrap_or(epsilon),
                     }
                 }
-                (adam, _) => adam,
+                adam => adam,
             },
             OptimizerChoice::AdamW => match OptimizerKind::ADAMW {
                 OptimizerKind::AdamW {
@@ -494,7 +419,7 @@ impl TrainRequest {
                     OptimizerKind::AdamW {
                         beta1,
                         beta2,
-                        epsilon,
+                        epsilon: self.eps.unwrap_or(epsilon),
                         weight_decay: self.weight_decay.unwrap_or(weight_decay),
                     }
                 }

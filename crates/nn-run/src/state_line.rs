@@ -23,7 +23,9 @@ use nn_core::{Activation, Loss};
 use nn_data::Features;
 
 use crate::pace::Pace;
-use crate::request::{DEFAULT_BETAS, OptimizerChoice, Purpose, TrainRequest};
+use crate::request::{
+    DEFAULT_BETAS, DEFAULT_EPS, OptimizerChoice, Purpose, ScheduleChoice, TrainRequest,
+};
 use crate::settings::SETTINGS;
 use crate::setup::{DataOptions, DataSpec};
 use nn_train::TrainData;
@@ -85,6 +87,39 @@ pub struct StateLine {
     pub test_points: Option<bool>,
     /// Whose defaults fill in the fields left out (`None`: those of where the line is used).
     pub defaults: Option<Purpose>,
+    /// Adam's and AdamW's `eps`.
+    pub eps: Option<f32>,
+    /// The CSV column that holds the target (`None`: `label`, else the last column).
+    pub target: Option<String>,
+    /// `Some(false)`: every epoch takes the training samples in the data's order.
+    pub shuffle: Option<bool>,
+    /// The settings below have no key: a line's text never holds them, flags
+    /// (`--epochs`) do. They travel with the line from the flags to the request.
+    pub flag_only: FlagOnly,
+}
+
+/// The settings of a run that its state line does not print (rows of
+/// [`SETTINGS`] with a flag but no key): the length of the run, its schedule and
+/// checkpoints, and `--layers` (which the line writes as `hidden`). A sweep's
+/// trial is a line and `--epochs`; a line read from text leaves them all `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FlagOnly {
+    /// All layer sizes, inputs first.
+    pub layers: Option<Vec<usize>>,
+    /// Learning-rate schedule.
+    pub schedule: Option<ScheduleChoice>,
+    /// The fraction of the rate the cosine schedule ends at.
+    pub min_lr_factor: Option<f32>,
+    /// Epochs between decays of the step schedule.
+    pub step_every: Option<usize>,
+    /// Factor per decay of the step schedule.
+    pub step_factor: Option<f32>,
+    /// Epochs.
+    pub epochs: Option<usize>,
+    /// Early-stopping patience.
+    pub early_stop: Option<usize>,
+    /// Epochs between checkpoints.
+    pub checkpoint_every: Option<usize>,
 }
 
 /// A state line, or a Playground URL, read back: the line and what the reader should know.
@@ -174,6 +209,13 @@ impl StateLine {
             }
             OptimizerKind::Sgd | OptimizerKind::Momentum { .. } => None,
         };
+        // Written when not PyTorch's 1e-8, as the betas.
+        let eps = match config.optimizer {
+            OptimizerKind::Adam { epsilon, .. } | OptimizerKind::AdamW { epsilon, .. } => {
+                Some(epsilon).filter(|&e| e != DEFAULT_EPS)
+            }
+            OptimizerKind::Sgd | OptimizerKind::Momentum { .. } => None,
+        };
         Self {
             data: spec.name(),
             samples: generated.then_some(options.samples),
@@ -201,6 +243,11 @@ impl StateLine {
             discretize: None,
             test_points: None,
             defaults: None,
+            eps,
+            target: options.target.clone(),
+            // Written only when off, so the lines of shuffled runs read as they always have.
+            shuffle: (!config.shuffle).then_some(false),
+            flag_only: FlagOnly::default(),
         }
     }
 
@@ -210,17 +257,30 @@ impl StateLine {
             .map_err(|e| StateLineError::field("data", &encode(&self.data), strip_setting(&e)))
     }
 
-    /// The data options it defines (defaults for the fields left out).
+    /// The data options it defines (defaults for the fields left out). Early
+    /// stopping without a validation fraction holds out
+    /// [`DataOptions::EARLY_STOP_VALIDATION`] to watch.
     pub fn data_options(&self) -> DataOptions {
-        let d = DataOptions::default();
+        let mut base = DataOptions::default();
+        if self.flag_only.early_stop.is_some() {
+            base.validation_fraction = DataOptions::EARLY_STOP_VALIDATION;
+        }
+        self.data_options_over(base)
+    }
+
+    /// `base` with the line's data fields in place of its own: the data the line
+    /// defines, with what a line does not hold (the CSV target, the
+    /// normalisation) taken from `base`, as [`StateLine::request_over`] does for training.
+    pub fn data_options_over(&self, base: DataOptions) -> DataOptions {
         DataOptions {
-            samples: self.samples.unwrap_or(d.samples),
+            samples: self.samples.unwrap_or(base.samples),
             noise: self.noise,
-            seed: self.data_seed.unwrap_or(d.seed),
-            validation_fraction: self.validation_fraction.unwrap_or(d.validation_fraction),
-            test_fraction: self.test_fraction.unwrap_or(d.test_fraction),
+            seed: self.data_seed.unwrap_or(base.seed),
+            validation_fraction: self.validation_fraction.unwrap_or(base.validation_fraction),
+            test_fraction: self.test_fraction.unwrap_or(base.test_fraction),
             features: self.features.clone(),
-            ..d
+            target: self.target.clone().or(base.target),
+            ..base
         }
     }
 
@@ -230,11 +290,22 @@ impl StateLine {
     }
 
     /// `base` with the line's fields in place of its own: what the line defines,
-    /// with the settings a line does not hold (epochs, schedule, threads, shuffle,
-    /// checkpoints) taken from `base`.
+    /// with the settings it leaves out (and those no line or flag holds: threads,
+    /// shuffle, the checkpoint folder) taken from `base`.
     pub fn request_over(&self, base: TrainRequest) -> TrainRequest {
         let d = base;
+        let run = &self.flag_only;
         TrainRequest {
+            layers: run.layers.clone().or(d.layers.clone()),
+            schedule: run.schedule.unwrap_or(d.schedule),
+            min_lr_factor: run.min_lr_factor.unwrap_or(d.min_lr_factor),
+            step_every: run.step_every.or(d.step_every),
+            step_factor: run.step_factor.unwrap_or(d.step_factor),
+            epochs: run.epochs.or(d.epochs),
+            early_stop_patience: run.early_stop.or(d.early_stop_patience),
+            checkpoint_every: run.checkpoint_every.unwrap_or(d.checkpoint_every),
+            eps: self.eps.or(d.eps),
+            shuffle: self.shuffle.unwrap_or(d.shuffle),
             hidden: self.hidden.clone(),
             activation: self.activation,
             output: self.output,

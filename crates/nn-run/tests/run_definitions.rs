@@ -40,6 +40,9 @@ const CORPUS: &[&str] = &[
     "nn-tui/1 data=../../datasets/moons.csv hidden=8 activation=tanh optimizer=momentum lr=0.05 batch=8 seed=9",
     "nn-tui/1 data=../../datasets/sine.csv",
     "nn-tui/1 data=spiral speed=1.5",
+    // Lines that hold the target column and the order (issue 19: rows added later).
+    "nn-tui/1 data=../../datasets/moons.csv target=label shuffle=false",
+    "nn-tui/1 data=spiral shuffle=no",
     // Refused lines: the same message.
     "nn-tui/1 data=spiral lr=abc",
     "nn-tui/1 data=spiral lr=0",

@@ -77,11 +77,13 @@ impl SharedData {
         Ok(&self.loaded[&key])
     }
 
-    /// The data options of `line` in this sweep (the line's, and the target column).
+    /// The data options of `line` in this sweep: the line's, with the target column
+    /// of a sweep made before lines held it (`sweep.json`'s `target`).
     pub fn options_of(&self, line: &StateLine) -> DataOptions {
+        let options = line.data_options();
         DataOptions {
-            target: self.target.clone(),
-            ..line.data_options()
+            target: self.target.clone().or(options.target.clone()),
+            ..options
         }
     }
 

@@ -26,7 +26,7 @@ use nn_train::{TrainConfig, TrainData, Trainer};
 
 use crate::SweepError;
 use crate::cores::Cores;
-use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
+use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_cpu_seconds, thread_times};
 use crate::data::SharedData;
 use crate::listing::read_spec;
 use crate::record::{Best, JobResult, JobStatus, ResultsLog, read_results, rewrite_results};
@@ -39,12 +39,22 @@ pub const SPEC_FILE: &str = "sweep.json";
 pub const TRIALS_DIR: &str = "trials";
 
 /// How often the owner of a sweep spread over processes looks for their
-/// requests and results while its own jobs run.
-const HUB_POLL: Duration = Duration::from_micros(250);
+/// requests and results while its own jobs run. Each look runs the message
+/// layer's progress engine; a process asks for its next job while it still
+/// has one to train, so a millisecond's wait for the answer is hidden.
+const HUB_POLL: Duration = Duration::from_millis(1);
 /// How long the owner goes on answering the other processes after a stop: a
 /// request already sent is answered at once; after a rank died, mpirun kills
 /// the others about a second after its signal, and the owner has yet to say so.
 const STOP_GRACE: Duration = Duration::from_millis(100);
+/// How long finished results may wait to be reported together (one sync of
+/// their files and one of `results.jsonl` for all).
+const GATHER: Duration = Duration::from_millis(25);
+/// How often a trial's records go to its run directory's writing thread while it
+/// trains: often enough for a live table, and a trial that ends sooner (most)
+/// writes them all at its end on its worker, with no wake-up of a writing
+/// thread per epoch and no such thread started.
+const HAND_OFF: Duration = Duration::from_millis(100);
 
 /// A sweep directory and what it holds.
 pub struct Sweep {
@@ -397,17 +407,39 @@ impl Sweep {
             let mut first_error = None;
             let mut local_open = true;
             let mut stop_deadline = None;
+            // Results are reported (their files synced, then their lines appended)
+            // together, at most every GATHER: a sync of the file system and of the
+            // results costs about what a small trial's whole recording does.
+            let mut batch = Vec::new();
+            let mut reported = Instant::now();
+            let mut report_batch = |batch: &mut Vec<_>, first_error: &mut Option<SweepError>| {
+                if !batch.is_empty()
+                    && let Err(e) = report(std::mem::take(batch))
+                {
+                    failed.store(true, Ordering::SeqCst);
+                    first_error.get_or_insert(e);
+                }
+            };
             while local_open || hub.as_ref().is_some_and(|h| !h.all_done()) {
                 let mut outs = Vec::new();
                 match &mut hub {
-                    None => match rx.recv() {
-                        Ok(out) => {
-                            // With every result that has ended meanwhile: one sync for all.
-                            outs.push(out);
-                            outs.extend(rx.try_iter());
+                    None => {
+                        let next = if batch.is_empty() {
+                            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+                        } else {
+                            rx.recv_timeout(
+                                (reported + GATHER).saturating_duration_since(Instant::now()),
+                            )
+                        };
+                        match next {
+                            Ok(out) => {
+                                outs.push(out);
+                                outs.extend(rx.try_iter());
+                            }
+                            Err(RecvTimeoutError::Timeout) => {}
+                            Err(RecvTimeoutError::Disconnected) => local_open = false,
                         }
-                        Err(_) => local_open = false,
-                    },
+                    }
                     Some(hub) => {
                         match rx.recv_timeout(HUB_POLL) {
                             Ok(out) => outs.push(out),
@@ -441,7 +473,6 @@ impl Sweep {
                         }
                     }
                 }
-                let mut batch = Vec::new();
                 for out in outs {
                     match out {
                         Ok(None) => {}
@@ -452,13 +483,13 @@ impl Sweep {
                         }
                     }
                 }
-                if !batch.is_empty()
-                    && let Err(e) = report(batch)
-                {
-                    failed.store(true, Ordering::SeqCst);
-                    first_error.get_or_insert(e);
+                let stopping = options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst);
+                if stopping || reported.elapsed() >= GATHER {
+                    report_batch(&mut batch, &mut first_error);
+                    reported = Instant::now();
                 }
             }
+            report_batch(&mut batch, &mut first_error);
             first_error.map_or(Ok(()), Err)
         })?;
         Ok(options.stop.load(Ordering::SeqCst))
@@ -501,7 +532,10 @@ impl Sweep {
                 &self.dir.join(&dir_rel),
                 &info,
                 trainer.model_info(),
-                WriterOptions::default(),
+                WriterOptions {
+                    hand_off_interval: HAND_OFF,
+                    ..WriterOptions::default()
+                },
             )
             .map_err(|e| SweepError::Record(e.to_string()))?;
             Live {
@@ -528,12 +562,16 @@ impl Sweep {
         let held = cores.take(plan.config.threads);
         let training = Instant::now();
         // The run happens on the trainer's own thread, which emits the events:
-        // its times from the first event to the last are the training's.
+        // its times from the first event to the last are the training's (the
+        // exact CPU clock for its CPU time; schedstat, which lags up to a tick,
+        // for its share of the cores' demand).
         let (mut first, mut latest) = (None, None);
+        let (mut first_cpu, mut latest_cpu) = (None, None);
         let mut ended = false;
         let summary = trainer.run(stop, &session, &mut |event: Event| {
             if first.is_none() {
                 first = thread_times();
+                first_cpu = thread_cpu_seconds();
             }
             if let Event::EpochEnd(report) = &event
                 && let Some(v) = &report.validation
@@ -561,6 +599,7 @@ impl Sweep {
                 w.observe(&event);
             }
             if matches!(event, Event::Finished(_)) {
+                latest_cpu = thread_cpu_seconds();
                 latest = thread_times();
             }
         });
@@ -575,8 +614,8 @@ impl Sweep {
             }
         }
         // One thread: the trainer's thread did all the training's work.
-        if let (1, Some(t)) = (plan.config.threads, run_times) {
-            *live.train_cpu_seconds.get_or_insert(0.0) += t.running;
+        if let (1, Some((a, b))) = (plan.config.threads, first_cpu.zip(latest_cpu)) {
+            *live.train_cpu_seconds.get_or_insert(0.0) += b - a;
         }
         summary.map_err(|e| SweepError::trial(trial, &e))?;
         live.seconds += started.elapsed().as_secs_f64();
@@ -592,11 +631,14 @@ impl Sweep {
             (false, false) => JobStatus::Rung,
         };
         let finishing = last || diverged;
+        let t = Instant::now();
         if finishing {
-            let t = Instant::now();
             live.finish_recording();
-            live.seconds += t.elapsed().as_secs_f64();
+        } else if let Some(w) = live.writer.as_mut() {
+            // Waiting for the next rung: its records so far are shown meanwhile.
+            w.publish();
         }
+        live.seconds += t.elapsed().as_secs_f64();
         let result = JobResult {
             trial: job.trial,
             fold: job.fold,

@@ -49,6 +49,12 @@ pub enum Setting {
     WeightDecay,
     /// Adam's and AdamW's decay rates of the running means (PyTorch's `betas`).
     Betas,
+    /// Adam's and AdamW's denominator guard (PyTorch's `eps`).
+    Eps,
+    /// The CSV column that holds the target.
+    Target,
+    /// Whether each epoch takes the training samples in a seeded shuffle.
+    Shuffle,
     /// L1 penalty.
     L1,
     /// L2 penalty.
@@ -87,7 +93,7 @@ pub enum Setting {
 
 impl Setting {
     /// Every setting (nn-run's `SETTINGS` has one row for each).
-    pub const ALL: [Setting; 34] = [
+    pub const ALL: [Setting; 37] = [
         Self::Data,
         Self::Samples,
         Self::Noise,
@@ -105,6 +111,9 @@ impl Setting {
         Self::Momentum,
         Self::WeightDecay,
         Self::Betas,
+        Self::Eps,
+        Self::Target,
+        Self::Shuffle,
         Self::L1,
         Self::L2,
         Self::Clip,
@@ -144,6 +153,9 @@ impl Setting {
             Self::Momentum => "momentum",
             Self::WeightDecay => "weight decay",
             Self::Betas => "Adam betas",
+            Self::Eps => "Adam eps",
+            Self::Target => "target column",
+            Self::Shuffle => "shuffle",
             Self::L1 => "L1 penalty",
             Self::L2 => "L2 penalty",
             Self::Clip => "gradient clipping norm",
@@ -299,6 +311,11 @@ pub mod rules {
             }
         }
         Ok(())
+    }
+
+    /// Adam's denominator guard: positive and finite.
+    pub fn eps(eps: f32) -> Result<(), SettingError> {
+        positive(Setting::Eps, eps, "expected a positive number such as 1e-8")
     }
 
     /// What a pace should look like, in errors.
@@ -527,12 +544,20 @@ impl TrainConfig {
                 weight_decay,
                 beta1,
                 beta2,
-                ..
+                epsilon,
             } => {
                 rules::non_negative(Setting::WeightDecay, weight_decay)?;
                 rules::betas(beta1, beta2)?;
+                rules::eps(epsilon)?;
             }
-            OptimizerKind::Adam { beta1, beta2, .. } => rules::betas(beta1, beta2)?,
+            OptimizerKind::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                rules::betas(beta1, beta2)?;
+                rules::eps(epsilon)?;
+            }
             OptimizerKind::Sgd => {}
         }
         if let Schedule::Cosine { min_factor, .. } = self.schedule {

@@ -325,6 +325,36 @@ mod tests {
         );
     }
 
+    /// eps is added to the denominator as PyTorch's `Adam(eps=...)` adds it: the
+    /// first step (bias-corrected moments g and g^2) is r * g / (|g| + eps). By hand,
+    /// r = 0.1 and g = 1e-4: eps = 1e-4 moves by 0.1 * 1e-4 / 2e-4 = 0.05, eps = 1e-8
+    /// by 0.1 * 1e-4 / (1e-4 + 1e-8) = 0.09999. As in PyTorch:
+    /// `w = torch.zeros(1, requires_grad=True); opt = torch.optim.Adam([w], lr=0.1,
+    /// eps=1e-4); w.grad = torch.tensor([1e-4]); opt.step()` leaves w = -0.05.
+    #[test]
+    fn adams_eps_is_pytorchs() {
+        for (epsilon, moved) in [(1e-4_f32, 0.05_f32), (1e-8, 0.1 * 1e-4 / (1e-4 + 1e-8))] {
+            for kind in [
+                OptimizerKind::Adam {
+                    beta1: 0.9,
+                    beta2: 0.999,
+                    epsilon,
+                },
+                OptimizerKind::AdamW {
+                    beta1: 0.9,
+                    beta2: 0.999,
+                    epsilon,
+                    weight_decay: 0.0,
+                },
+            ] {
+                let mut opt = Optimizer::new(kind, 1);
+                let mut p = [0.0];
+                opt.step(&mut p, &mut [1e-4], settings(0.1));
+                assert!((p[0] + moved).abs() < 1e-6, "{kind:?}: {p:?}");
+            }
+        }
+    }
+
     /// PyTorch's own steps, recorded by `tests/pytorch/record_optimizers.py`: every case
     /// starts from the same parameters and takes the same fixed gradients.
     const PYTORCH_STEPS: &str = include_str!("../../../tests/pytorch/optimizers.json");

@@ -15,7 +15,7 @@ pub fn run(args: &DataCommandArgs) -> Result<Outcome> {
     if !to_stdout {
         setup::check_writable_file("--out", &args.out)?;
     }
-    let options = setup::data_options(&args.data_args, args.features.clone(), false);
+    let options = args.data_args.options(args.features.clone());
     let (_, data) = setup::load(&args.data, &options)?;
     let mut parts = vec![("train", &data.train)];
     parts.extend(data.validation.as_ref().map(|d| ("validation", d)));

@@ -49,9 +49,9 @@ pub fn run(args: &LearnArgs) -> Result<Outcome> {
                 })?;
         // The lesson's preset says all it needs; the defaults' notice would only distract.
         options.notices.clear();
-        options.plot = args.plot.into();
-        options.mouse = !args.no_mouse;
-        options.fps = args.fps;
+        options.plot = args.view.plot.into();
+        options.mouse = !args.view.no_mouse;
+        options.fps = args.view.fps;
         let run = nn_dash::LessonRun {
             lesson: lesson.clone(),
             number: index + 1,

@@ -5,10 +5,10 @@
 mod cli;
 
 pub use cli::{
-    Cli, Command, CompletionsArgs, DashArgs, DataArgs, DataCommandArgs, EvalArgs, ExplainArgs,
-    ExportArgs, HiddenActivation, InfoArgs, LearnArgs, LossArg, ModelArgs, NetworkArgs,
-    OutputActivation, PlotArg, PlotArgs, PlotKind, PredictArgs, PredictFormat, ReplayArgs,
-    RunDirArgs, RunsArgs, ScheduleArg, SweepArgs, TrainArgs, TrainingArgs, WatchArgs, flag,
+    Cli, Command, CompletionsArgs, DashArgs, DashSettings, DataArgs, DataCommandArgs, DataSettings,
+    EvalArgs, ExplainArgs, ExportArgs, InfoArgs, LearnArgs, ModelArgs, PlotArg, PlotArgs, PlotKind,
+    PredictArgs, PredictFormat, ReplayArgs, RunArgs, RunDirArgs, RunsArgs, Selection, SettingFlags,
+    SweepArgs, SweepSettings, TrainArgs, TrainSettings, ViewArgs, WatchArgs, flag,
 };
 
 /// The program's name, as completions and manual pages call it.

@@ -167,10 +167,11 @@ fn watch(args: &WatchArgs) -> Result<Outcome> {
              gives each run's status and best score, and events.jsonl is plain JSON lines"
         );
     }
+    let v = &args.view;
     if let [dir] = args.dirs.as_slice()
         && nn_dash::is_sweep_dir(dir)
     {
-        nn_dash::watch_sweep(dir, args.plot.into(), !args.no_mouse, args.fps)?;
+        nn_dash::watch_sweep(dir, v.plot.into(), !v.no_mouse, v.fps)?;
         return Ok(Outcome::Done);
     }
     for dir in &args.dirs {
@@ -188,8 +189,8 @@ fn watch(args: &WatchArgs) -> Result<Outcome> {
         }
     }
     match args.dirs.as_slice() {
-        [dir] => nn_dash::watch(dir, args.plot.into(), !args.no_mouse, args.fps)?,
-        dirs => nn_dash::compare(dirs, args.plot.into(), args.fps)?,
+        [dir] => nn_dash::watch(dir, v.plot.into(), !v.no_mouse, v.fps)?,
+        dirs => nn_dash::compare(dirs, v.plot.into(), v.fps)?,
     }
     Ok(Outcome::Done)
 }
@@ -203,27 +204,27 @@ fn dash(args: &DashArgs) -> Result<Outcome> {
     if !std::io::stdout().is_terminal() {
         return Err(nn_dash::DashError::NotATerminal.into());
     }
-    let request = TrainRequest {
+    let base = args.run.base(TrainRequest {
         checkpoint_dir: args.checkpoint_dir.clone(),
-        ..setup::request(&args.network, &args.training, args.data_args.seed)
-    };
+        ..TrainRequest::default()
+    });
     let mut options = if let Some(text) = &args.state {
-        let imported = StateLine::read(text).context("--state")?;
-        nn_dash::DashOptions::from_state(imported, &request).context("--state")?
+        let mut imported = StateLine::read(text).context("--state")?;
+        // The flags a line does not hold (epochs, schedule, --speed, ...) apply
+        // over it; the others conflict with --state.
+        let (line, _, data_options) = args.run.run(None, Some(imported.line), base.clone());
+        imported.line = line;
+        let mut options = nn_dash::DashOptions::from_state(imported, &base).context("--state")?;
+        options.data_options = data_options;
+        options
     } else {
-        let data_options = setup::data_options(
-            &args.data_args,
-            args.network.features.clone(),
-            args.training.early_stop.is_some(),
-        );
+        let (_, request, data_options) = args.run.run(args.data.as_deref(), None, base);
         nn_dash::DashOptions::new(args.data.as_deref(), data_options, request)?
     };
-    if let Some(speed) = args.speed {
-        options.request.pace = Some(speed);
-    }
-    options.plot = args.plot.into();
-    options.mouse = !args.no_mouse;
-    options.fps = args.fps;
+    let view = &args.view;
+    options.plot = view.plot.into();
+    options.mouse = !view.no_mouse;
+    options.fps = view.fps;
     if let Some(save) = &args.save {
         options.model_path.clone_from(save);
     }

@@ -45,7 +45,7 @@ pub fn load(args: &ModelArgs) -> Result<Model> {
 pub fn eval(args: &EvalArgs) -> Result<Outcome> {
     let model = load(&args.model)?;
     // Raw columns: the model computes its own input features.
-    let options = setup::data_options(&args.data_args, None, false);
+    let options = args.data_args.options(None);
     options.validate()?;
     let (spec, data) = setup::load(&args.data, &options)?;
     let (set, part) = match data.test {

@@ -10,18 +10,18 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
-use nn_run::{Pace, Purpose, StateLine};
+use nn_run::{Pace, Purpose, StateLine, TrainRequest};
 use nn_sweep::{
     GridAxis, Halving, JobResult, RandomAxis, RunOptions, SPEC_FORMAT, Sweep, SweepSpec,
     TRIALS_DIR, TrialScore,
 };
-use nn_train::{Metrics, TrainConfig, Trainer};
+use nn_train::{Metrics, Setting, TrainConfig, Trainer};
 
 use crate::Outcome;
 use crate::progress::say;
 use crate::setup;
 use crate::sweep_report::{json_report, progress_line, text_report, threads_text};
-use nn_tui::{ScheduleArg, SweepArgs};
+use nn_tui::SweepArgs;
 
 /// The validation split a sweep carves from the training data when none is given.
 pub const SWEEP_VALIDATION: f32 = 0.2;
@@ -209,7 +209,7 @@ fn refuse_with_resume(args: &SweepArgs) -> Result<()> {
         ("--seeds", args.seeds != 1),
         ("--folds", args.folds.is_some()),
         ("--halving", args.halving),
-        ("--epochs", args.training.epochs.is_some()),
+        ("--epochs", args.run.settings.given(Setting::Epochs)),
     ];
     if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
         bail!("--resume: the sweep is defined by its sweep.json; {flag} cannot change it");
@@ -219,18 +219,21 @@ fn refuse_with_resume(args: &SweepArgs) -> Result<()> {
 
 /// The flags a state line does not hold and a sweep does not vary.
 fn refuse_unswept(args: &SweepArgs) -> Result<()> {
-    let t = &args.training;
+    let given = args.run.settings.line().flag_only;
     let why = "a trial is a state line and --epochs";
-    if !matches!(t.schedule, ScheduleArg::Constant) {
+    if given
+        .schedule
+        .is_some_and(|s| s != nn_run::ScheduleChoice::Constant)
+    {
         bail!("--schedule: {why}; a sweep trains with a constant rate");
     }
-    if t.no_shuffle {
+    if args.run.no_shuffle {
         bail!("--no-shuffle: {why}; a sweep's trials shuffle");
     }
-    if t.early_stop.is_some() {
+    if given.early_stop.is_some() {
         bail!("--early-stop: {why}; trials rank by their best validation epoch anyway");
     }
-    if t.threads != 0 {
+    if args.run.threads != 0 {
         bail!(
             "--threads: a sweep gives each trial the threads its work can use; --cores limits the cores"
         );
@@ -242,22 +245,23 @@ fn refuse_unswept(args: &SweepArgs) -> Result<()> {
 /// once, and shared with the trials on it), the axes checked, `sweep.json` written.
 fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
     refuse_unswept(args)?;
-    let t = &args.training;
-    let request = setup::request(&args.network, t, args.data_args.seed);
-    let (data_spec, request, mut options) = if let Some(text) = &args.state {
-        let imported = StateLine::read(text).context("--state")?;
-        for notice in &imported.notices {
-            say(&format!("note: {notice}"));
+    let state = match &args.state {
+        Some(text) => {
+            let imported = StateLine::read(text).context("--state")?;
+            for notice in &imported.notices {
+                say(&format!("note: {notice}"));
+            }
+            Some(imported.line)
         }
-        let line = imported.line;
-        let mut options = line.data_options();
-        options.target.clone_from(&args.data_args.target);
-        (line.data.clone(), line.request_over(request), options)
-    } else {
-        let options = setup::data_options(&args.data_args, args.network.features.clone(), false);
-        let data = args.data.clone().context("--data: expected a data set")?;
-        (data, request, options)
+        None => None,
     };
+    let (line, request, mut options) =
+        args.run
+            .run(args.data.as_deref(), state, TrainRequest::default());
+    if line.data.is_empty() {
+        bail!("--data: expected a data set");
+    }
+    let data_spec = line.data;
     match args.folds {
         Some(_) => options.validation_fraction = 0.0,
         None if options.validation_fraction == 0.0 => {
@@ -310,7 +314,9 @@ fn new_sweep(args: &SweepArgs) -> Result<(Sweep, nn_sweep::SharedData)> {
         format: SPEC_FORMAT,
         base: base.to_string(),
         epochs: config.epochs,
-        target: options.target.clone(),
+        // The base line holds it (`target=`), and so every trial's line; the field
+        // is read for sweeps made before lines held it.
+        target: None,
         grid,
         random_count,
         random,

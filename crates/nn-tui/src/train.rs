@@ -25,38 +25,30 @@ use nn_tui::TrainArgs;
 
 /// Runs `nn-tui train`: on this process alone, or as one rank of an MPI job.
 pub fn run(args: &TrainArgs) -> Result<Outcome> {
-    let t = &args.training;
-    let request = TrainRequest {
+    let base = TrainRequest {
         checkpoint_dir: args.checkpoint_dir.clone(),
-        checkpoint_every: args.checkpoint_every,
-        ..setup::request(&args.network, t, args.data_args.seed)
+        ..TrainRequest::default()
     };
-    let (data_spec, request, options) = if let Some(text) = &args.state {
-        let imported = StateLine::read(text).context("--state")?;
-        for notice in &imported.notices {
-            crate::progress::say(&format!("note: {notice}"));
+    let state = match &args.state {
+        Some(text) => {
+            let imported = StateLine::read(text).context("--state")?;
+            for notice in &imported.notices {
+                crate::progress::say(&format!("note: {notice}"));
+            }
+            if let Some(notice) = imported.line.defaults_notice(Purpose::Headless) {
+                crate::progress::say(&format!("note: {notice}"));
+            }
+            Some(imported.line)
         }
-        let line = imported.line;
-        // The flags a line does not hold (epochs, schedule, ...) apply; the others
-        // conflict with --state.
-        if let Some(notice) = line.defaults_notice(Purpose::Headless) {
-            crate::progress::say(&format!("note: {notice}"));
-        }
-        let request = line.request_over(request);
-        let mut options = line.data_options();
-        if t.early_stop.is_some() && line.validation_fraction.is_none() {
-            options.validation_fraction = nn_run::DataOptions::EARLY_STOP_VALIDATION;
-        }
-        (line.data, request, options)
-    } else {
-        let options = setup::data_options(
-            &args.data_args,
-            args.network.features.clone(),
-            t.early_stop.is_some(),
-        );
-        let data = args.data.clone().context("--data: expected a data set")?;
-        (data, request, options)
+        None => None,
     };
+    // The flags a line does not hold (epochs, schedule, ...) apply over it; the
+    // others conflict with --state.
+    let (line, request, options) = args.run.run(args.data.as_deref(), state, base);
+    if line.data.is_empty() {
+        anyhow::bail!("--data: expected a data set");
+    }
+    let data_spec = line.data;
     request.validate()?;
     options.validate()?;
 
@@ -82,7 +74,6 @@ fn prepare(
     request: &TrainRequest,
     options: &DataOptions,
 ) -> Result<Run> {
-    let t = &args.training;
     if job.is_root() {
         if let Some(path) = &args.save {
             setup::check_writable_file("--save", path)?;
@@ -104,7 +95,7 @@ fn prepare(
 
     let spec = DataSpec::parse(data_spec)?;
     let start = Start {
-        threads: Some(job.threads(t.threads)),
+        threads: Some(job.threads(args.run.threads)),
         resume: args.resume.clone(),
     };
     let mut run = Run::start(spec, options.clone(), request, Purpose::Headless, &start).map_err(

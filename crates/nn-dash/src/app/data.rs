@@ -19,7 +19,7 @@ impl App {
         } else {
             Problem::Classification
         });
-        let i = sets.iter().position(|&d| d == s.dataset);
+        let i = sets.iter().position(|&d| d == s.dataset());
         let next = sets[i.map_or(0, |i| (i + 1) % sets.len())];
         self.switch_data(next)
     }
@@ -36,12 +36,12 @@ impl App {
             .as_deref()
             .and_then(|d| sets.iter().find(|&&set| set == d))
             .map_or(sets[0], |d| *d);
-        let current = &self.settings.dataset;
+        let current = self.settings.dataset();
         if nn_data::PLAYGROUND_GENERATORS
             .iter()
             .any(|&(name, _)| name == current)
         {
-            self.other_problem_dataset = Some(current.clone());
+            self.other_problem_dataset = Some(current.to_string());
         }
         self.switch_data(next)
     }
@@ -54,7 +54,7 @@ impl App {
             return vec![];
         };
         let percent = step_within(percent, 5, &NOISE_PERCENT, up);
-        s.noise = Some(percent as f32 / 100.0);
+        s.run.noise = Some(percent as f32 / 100.0);
         self.changed(
             Setting::Noise,
             Some(format!("noise {percent}%: new data, restarting")),
@@ -65,14 +65,14 @@ impl App {
     pub(super) fn step_train_share(&mut self, up: bool) -> Vec<Effect> {
         let s = &mut self.settings;
         if s.own_test_set {
-            let message = format!("{} has its own test set", s.dataset);
+            let message = format!("{} has its own test set", s.dataset());
             self.log(message);
             return vec![];
         }
         let percent = step_within(s.train_percent(), 10, &TRAIN_PERCENT, up);
         // From the whole percentage, so the fraction is the nearest f32 to
         // 0.2 (printed `0.2`), not 1 - 0.8 (`0.19999999`).
-        s.test_fraction = (100 - percent) as f32 / 100.0;
+        s.run.test_fraction = Some((100 - percent) as f32 / 100.0);
         self.changed(
             Setting::TestFraction,
             Some(format!("training data {percent}%: restarting")),
@@ -84,12 +84,12 @@ impl App {
     /// seed would be, as the table's `restart` for it says).
     pub(super) fn regenerate(&mut self) -> Vec<Effect> {
         let s = &mut self.settings;
-        if s.noise.is_none() {
+        if s.run.noise.is_none() {
             self.log("new points need generated data");
             return vec![];
         }
-        s.data_seed = s.data_seed.wrapping_add(1);
-        let seed = s.data_seed;
+        let seed = s.data_seed().wrapping_add(1);
+        s.run.data_seed = Some(seed);
         self.log(format!("new points (data seed {seed}), same weights"));
         vec![Effect::Regenerate]
     }
@@ -102,19 +102,20 @@ impl App {
         if s.shape() == Shape::Wide {
             // From images or a table to the toy data: the dashboard's 2-D defaults.
             let planar = nn_run::defaults(nn_run::Purpose::Dashboard, columns);
-            s.hidden = planar.hidden.to_vec();
-            s.activation = planar.activation;
-            s.batch_size = planar.batch_size;
-            s.pace = planar.pace;
+            s.run.hidden = Some(planar.hidden.to_vec());
+            s.run.activation = Some(planar.activation);
+            s.run.batch_size = Some(planar.batch_size);
+            s.run.pace = Some(planar.pace);
         }
-        if columns != s.raw_columns || s.features.is_none() {
-            s.features = Some(Features::raw(columns));
+        if columns != s.raw_columns || s.run.features.is_none() {
+            s.run.features = Some(Features::raw(columns));
         }
-        s.dataset = name.to_string();
+        s.run.data = name.to_string();
         s.raw_columns = columns;
         s.own_test_set = false;
-        s.noise = Some(
-            s.noise
+        s.run.noise = Some(
+            s.run
+                .noise
                 .unwrap_or_else(|| nn_data::default_noise(name).unwrap_or(0.0)),
         );
         let message = format!("data {name}: restarting");
@@ -123,7 +124,7 @@ impl App {
 
     pub(super) fn toggle_feature(&mut self, feature: Feature) -> Vec<Effect> {
         let s = &mut self.settings;
-        let Some(features) = &s.features else {
+        let Some(features) = s.features() else {
             self.log("features apply to data with the columns x1 and x2");
             return vec![];
         };
@@ -137,7 +138,7 @@ impl App {
         };
         let on = toggled.contains(feature);
         s.inputs = toggled.len();
-        s.features = Some(toggled);
+        s.run.features = Some(toggled);
         let message = format!(
             "{} {}: network {}, restarting",
             feature.label(),

@@ -230,10 +230,13 @@ impl App {
     fn live_command(&self, setting: Setting) -> Option<Command> {
         let s = &self.settings;
         match setting {
-            Setting::LearningRate => Some(Command::SetLearningRate(s.learning_rate)),
-            Setting::BatchSize => Some(Command::SetBatchSize(s.batch_size)),
-            Setting::L1 | Setting::L2 => Some(Command::SetPenalties { l1: s.l1, l2: s.l2 }),
-            Setting::Speed => Some(Command::SetPace(s.pace)),
+            Setting::LearningRate => Some(Command::SetLearningRate(s.learning_rate())),
+            Setting::BatchSize => Some(Command::SetBatchSize(s.batch_size())),
+            Setting::L1 | Setting::L2 => Some(Command::SetPenalties {
+                l1: s.l1(),
+                l2: s.l2(),
+            }),
+            Setting::Speed => Some(Command::SetPace(s.pace())),
             _ => None,
         }
     }

@@ -12,16 +12,17 @@ impl App {
     /// `a`.
     pub(super) fn cycle_activation(&mut self) -> Vec<Effect> {
         let s = &mut self.settings;
-        let i = ACTIVATIONS.iter().position(|&a| a == s.activation);
-        s.activation = ACTIVATIONS[i.map_or(0, |i| (i + 1) % ACTIVATIONS.len())];
-        let message = format!("activation {}: restarting", s.activation.name());
+        let i = ACTIVATIONS.iter().position(|&a| a == s.activation());
+        let next = ACTIVATIONS[i.map_or(0, |i| (i + 1) % ACTIVATIONS.len())];
+        s.run.activation = Some(next);
+        let message = format!("activation {}: restarting", next.name());
         self.changed(Setting::Activation, Some(message))
     }
 
     /// `[`.
     pub(super) fn remove_layer(&mut self) -> Vec<Effect> {
         let s = &mut self.settings;
-        if s.hidden.pop().is_none() {
+        if s.hidden_mut().pop().is_none() {
             self.log("no hidden layer to remove");
             return vec![];
         }
@@ -32,12 +33,12 @@ impl App {
     /// `]`.
     pub(super) fn add_layer(&mut self) -> Vec<Effect> {
         let s = &mut self.settings;
-        if s.hidden.len() >= MAX_HIDDEN_LAYERS {
+        if s.hidden().len() >= MAX_HIDDEN_LAYERS {
             self.log(format!("at most {MAX_HIDDEN_LAYERS} hidden layers"));
             return vec![];
         }
-        let width = s.hidden.last().copied().unwrap_or(4);
-        s.hidden.push(width);
+        let width = s.hidden().last().copied().unwrap_or(4);
+        s.hidden_mut().push(width);
         let message = format!("network {}: restarting", s.layout());
         self.changed(Setting::Hidden, Some(message))
     }
@@ -46,7 +47,7 @@ impl App {
     pub(super) fn step_neurons(&mut self, more: bool) -> Vec<Effect> {
         let s = &mut self.settings;
         let planar = s.shape() != Shape::Wide;
-        let Some(n) = s.hidden.last_mut() else {
+        let Some(n) = s.hidden_mut().last_mut() else {
             self.log("no hidden layer: ] adds one");
             return vec![];
         };

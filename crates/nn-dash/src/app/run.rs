@@ -39,46 +39,48 @@ impl App {
     /// `r`: new weights from the next seed.
     pub(super) fn reset(&mut self) -> Vec<Effect> {
         let s = &mut self.settings;
-        s.seed = s.seed.wrapping_add(1);
+        let seed = s.seed().wrapping_add(1);
+        s.run.seed = Some(seed);
         if matches!(
             self.status.state,
             RunState::Finished | RunState::Diverged(_)
         ) {
             self.status.state = RunState::Paused;
         }
-        let message = format!("new weights (seed {})", s.seed);
+        let message = format!("new weights (seed {seed})");
         self.changed(Setting::Seed, Some(message))
     }
 
     /// `<` and `>`.
     pub(super) fn step_pace(&mut self, faster: bool) -> Vec<Effect> {
         let s = &mut self.settings;
-        s.pace = ladders::step_pace(s.pace, faster);
+        s.run.pace = Some(ladders::step_pace(s.pace(), faster));
         self.changed(Setting::Speed, None)
     }
 
     /// `+` and `-`.
     pub(super) fn step_learning_rate(&mut self, up: bool) -> Vec<Effect> {
         let s = &mut self.settings;
-        let i = nearest_index(&LEARNING_RATES, s.learning_rate);
+        let i = nearest_index(&LEARNING_RATES, s.learning_rate());
         let j = if up {
             (i + 1).min(LEARNING_RATES.len() - 1)
         } else {
             i.saturating_sub(1)
         };
-        s.learning_rate = LEARNING_RATES[j];
+        s.run.learning_rate = Some(LEARNING_RATES[j]);
         self.changed(Setting::LearningRate, None)
     }
 
     /// `b` and `B`.
     pub(super) fn step_batch(&mut self, up: bool) -> Vec<Effect> {
         let s = &mut self.settings;
-        let old = s.batch_size;
-        s.batch_size = ladders::step_batch(old, up, s.is_planar());
-        if s.batch_size == old {
+        let old = s.batch_size();
+        let new = ladders::step_batch(old, up, s.is_planar());
+        if new == old {
             self.log(format!("batch {old} is the limit"));
             return vec![];
         }
+        s.run.batch_size = Some(new);
         self.changed(Setting::BatchSize, None)
     }
 
@@ -90,11 +92,12 @@ impl App {
         } else {
             REGULARIZATION_RATES[1]
         };
-        (s.l1, s.l2) = match (s.l1 > 0.0, s.l2 > 0.0) {
+        let (l1, l2) = match (s.l1() > 0.0, s.l2() > 0.0) {
             (false, false) => (rate, 0.0),
             (true, false) => (0.0, rate),
             _ => (0.0, 0.0),
         };
+        (s.run.l1, s.run.l2) = (Some(l1), Some(l2));
         s.regularization_rate = rate;
         self.penalties()
     }
@@ -103,7 +106,7 @@ impl App {
     pub(super) fn step_regularization_rate(&mut self, up: bool) -> Vec<Effect> {
         let s = &mut self.settings;
         let i = nearest_index(&REGULARIZATION_RATES, s.regularization_rate);
-        let on = s.l1 > 0.0 || s.l2 > 0.0;
+        let on = s.l1() > 0.0 || s.l2() > 0.0;
         // While on, the rate stays above 0 (l turns regularisation off).
         let lowest = usize::from(on);
         let j = if up {
@@ -117,11 +120,11 @@ impl App {
             self.log(format!("regularisation rate {rate}: l turns L1 or L2 on"));
             return vec![];
         }
-        if s.l1 > 0.0 {
-            s.l1 = rate;
+        if s.l1() > 0.0 {
+            s.run.l1 = Some(rate);
         }
-        if s.l2 > 0.0 {
-            s.l2 = rate;
+        if s.l2() > 0.0 {
+            s.run.l2 = Some(rate);
         }
         self.penalties()
     }

@@ -165,7 +165,7 @@ impl App {
         let sel = &mut self.selection;
         if !matches!(sel.selected, Some(NodeId::Neuron { .. })) {
             sel.selected = Some(NodeId::Neuron {
-                layer: self.settings.hidden.len() + 1,
+                layer: self.settings.hidden().len() + 1,
                 index: 0,
             });
             sel.selected_link = None;

@@ -12,26 +12,17 @@ use crate::settings::Settings;
 
 pub(crate) fn settings() -> Settings {
     Settings {
-        dataset: "spiral".into(),
-        noise: Some(0.2),
-        test_fraction: 0.2,
+        run: "nn-tui/1 data=spiral samples=500 noise=0.2 test=0.2 data-seed=42 features=x1,x2 \
+              hidden=8,8 activation=tanh output=softmax loss=ce optimizer=sgd lr=0.03 l1=0 l2=0 \
+              batch=10 seed=42 speed=60"
+            .parse()
+            .unwrap(),
         own_test_set: false,
-        data_seed: 42,
         raw_columns: 2,
-        features: Some(Features::raw(2)),
         inputs: 2,
         task: Task::Classification { classes: 2 },
-        hidden: vec![8, 8],
-        activation: Activation::Tanh,
-        learning_rate: 0.03,
-        batch_size: 10,
-        l1: 0.0,
-        l2: 0.0,
-        regularization_rate: 0.0,
-        seed: 42,
-        pace: Pace::PLAYGROUND,
         threads: 2,
-        optimizer: "sgd",
+        regularization_rate: 0.0,
         discretize: false,
         test_points: true,
     }
@@ -50,17 +41,18 @@ fn app() -> App {
 
 fn mnist(app: &mut App) {
     let s = &mut app.settings;
-    s.dataset = "mnist".into();
-    s.noise = None;
+    s.run.data = "mnist".into();
+    s.run.noise = None;
+    s.run.samples = None;
+    s.run.features = None;
+    s.run.hidden = Some(vec![100]);
+    s.run.activation = Some(Activation::Relu);
+    s.run.batch_size = Some(128);
+    s.run.pace = Some(Pace::Max);
     s.own_test_set = true;
     s.raw_columns = 784;
-    s.features = None;
     s.inputs = 784;
     s.task = Task::Classification { classes: 10 };
-    s.hidden = vec![100];
-    s.activation = Activation::Relu;
-    s.batch_size = 128;
-    s.pace = Pace::Max;
 }
 
 #[test]
@@ -94,7 +86,7 @@ fn r_moves_the_seed_on_and_restarts() {
     app.history.train_loss.push(1.0, 0.5);
     app.status.total_steps = 99;
     assert_eq!(app.update(Action::Reset), vec![Effect::Restart]);
-    assert_eq!(app.settings.seed, 43);
+    assert_eq!(app.settings.seed(), 43);
     assert!(app.history.train_loss.last().is_none());
     assert_eq!(app.status.total_steps, 0);
     assert_eq!(app.status.state, RunState::Running);
@@ -113,24 +105,24 @@ fn speed_walks_its_ladder_to_max() {
     );
     app.update(Action::SpeedDown);
     app.update(Action::SpeedDown);
-    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(30.0));
-    app.settings.pace = Pace::EpochsPerSecond(1000.0);
+    assert_eq!(app.settings.pace(), Pace::EpochsPerSecond(30.0));
+    app.settings.run.pace = Some(Pace::EpochsPerSecond(1000.0));
     app.update(Action::SpeedUp);
-    assert_eq!(app.settings.pace, Pace::Max);
+    assert_eq!(app.settings.pace(), Pace::Max);
     app.update(Action::SpeedUp);
-    assert_eq!(app.settings.pace, Pace::Max);
+    assert_eq!(app.settings.pace(), Pace::Max);
     app.update(Action::SpeedDown);
-    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(1000.0));
-    app.settings.pace = Pace::EpochsPerSecond(1.0);
+    assert_eq!(app.settings.pace(), Pace::EpochsPerSecond(1000.0));
+    app.settings.run.pace = Some(Pace::EpochsPerSecond(1.0));
     app.update(Action::SpeedDown);
-    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(1.0));
+    assert_eq!(app.settings.pace(), Pace::EpochsPerSecond(1.0));
     // Off the ladder (--speed 45): the next step on the asked side.
-    app.settings.pace = Pace::EpochsPerSecond(45.0);
+    app.settings.run.pace = Some(Pace::EpochsPerSecond(45.0));
     app.update(Action::SpeedUp);
-    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(60.0));
-    app.settings.pace = Pace::EpochsPerSecond(45.0);
+    assert_eq!(app.settings.pace(), Pace::EpochsPerSecond(60.0));
+    app.settings.run.pace = Some(Pace::EpochsPerSecond(45.0));
     app.update(Action::SpeedDown);
-    assert_eq!(app.settings.pace, Pace::EpochsPerSecond(30.0));
+    assert_eq!(app.settings.pace(), Pace::EpochsPerSecond(30.0));
 }
 
 #[test]
@@ -140,20 +132,20 @@ fn learning_rate_walks_the_ladder() {
         app.update(Action::LearningRateUp),
         vec![Effect::Send(Command::SetLearningRate(0.1))]
     );
-    assert_eq!(app.settings.learning_rate, 0.1);
+    assert_eq!(app.settings.learning_rate(), 0.1);
     app.update(Action::LearningRateDown);
     app.update(Action::LearningRateDown);
-    assert_eq!(app.settings.learning_rate, 0.01);
-    app.settings.learning_rate = 10.0;
+    assert_eq!(app.settings.learning_rate(), 0.01);
+    app.settings.run.learning_rate = Some(10.0);
     app.update(Action::LearningRateUp);
-    assert_eq!(app.settings.learning_rate, 10.0);
-    app.settings.learning_rate = 0.00001;
+    assert_eq!(app.settings.learning_rate(), 10.0);
+    app.settings.run.learning_rate = Some(0.00001);
     app.update(Action::LearningRateDown);
-    assert_eq!(app.settings.learning_rate, 0.00001);
+    assert_eq!(app.settings.learning_rate(), 0.00001);
     // An off-ladder rate snaps to its neighbour.
-    app.settings.learning_rate = 0.05;
+    app.settings.run.learning_rate = Some(0.05);
     app.update(Action::LearningRateUp);
-    assert_eq!(app.settings.learning_rate, 0.1);
+    assert_eq!(app.settings.learning_rate(), 0.1);
 }
 
 #[test]
@@ -165,23 +157,23 @@ fn b_and_shift_b_step_the_batch_within_the_playgrounds_range() {
     );
     app.update(Action::BatchDown);
     app.update(Action::BatchDown);
-    assert_eq!(app.settings.batch_size, 9);
-    app.settings.batch_size = 30;
+    assert_eq!(app.settings.batch_size(), 9);
+    app.settings.run.batch_size = Some(30);
     assert!(
         app.update(Action::BatchUp).is_empty(),
         "30 is the 2-D limit"
     );
     assert_eq!(app.view.log.last().unwrap(), "batch 30 is the limit");
-    app.settings.batch_size = 1;
+    app.settings.run.batch_size = Some(1);
     assert!(app.update(Action::BatchDown).is_empty());
     // Wider data doubles past 30.
     mnist(&mut app);
     app.update(Action::BatchUp);
-    assert_eq!(app.settings.batch_size, 256);
-    app.settings.batch_size = 32;
+    assert_eq!(app.settings.batch_size(), 256);
+    app.settings.run.batch_size = Some(32);
     app.update(Action::BatchDown);
-    assert_eq!(app.settings.batch_size, 30);
-    app.settings.batch_size = 1024;
+    assert_eq!(app.settings.batch_size(), 30);
+    app.settings.run.batch_size = Some(1024);
     assert!(app.update(Action::BatchUp).is_empty());
 }
 
@@ -204,11 +196,11 @@ fn l_cycles_the_regularisation_and_the_rate_keys_walk_the_ladder() {
     // While on, the rate stops above 0.
     app.update(Action::RegularizationRateDown);
     app.update(Action::RegularizationRateDown);
-    assert_eq!(app.settings.l2, 0.001);
-    app.settings.l2 = 10.0;
+    assert_eq!(app.settings.l2(), 0.001);
+    app.settings.run.l2 = Some(10.0);
     app.settings.regularization_rate = 10.0;
     app.update(Action::RegularizationRateUp);
-    assert_eq!(app.settings.l2, 10.0);
+    assert_eq!(app.settings.l2(), 10.0);
     assert_eq!(
         app.update(Action::CycleRegularization),
         vec![Effect::Send(Command::SetPenalties { l1: 0.0, l2: 0.0 })]
@@ -219,7 +211,7 @@ fn l_cycles_the_regularisation_and_the_rate_keys_walk_the_ladder() {
     assert_eq!(app.settings.regularization_rate, 3.0);
     assert!(app.view.log.last().unwrap().contains("l turns L1 or L2 on"));
     app.update(Action::CycleRegularization);
-    assert_eq!(app.settings.l1, 3.0);
+    assert_eq!(app.settings.l1(), 3.0);
 }
 
 #[test]
@@ -227,7 +219,7 @@ fn a_cycles_the_activation_and_restarts() {
     let mut app = app();
     app.history.test_loss.push(1.0, 0.3);
     assert_eq!(app.update(Action::CycleActivation), vec![Effect::Restart]);
-    assert_eq!(app.settings.activation, Activation::Relu);
+    assert_eq!(app.settings.activation(), Activation::Relu);
     assert!(app.history.test_loss.last().is_none());
 }
 
@@ -235,28 +227,28 @@ fn a_cycles_the_activation_and_restarts() {
 fn d_cycles_within_the_problem_and_p_switches_it() {
     let mut app = app();
     assert_eq!(app.update(Action::CycleDataset), vec![Effect::Restart]);
-    assert_eq!(app.settings.dataset, "moons");
-    app.settings.dataset = "spiral4".into();
+    assert_eq!(app.settings.dataset(), "moons");
+    app.settings.run.data = "spiral4".into();
     app.update(Action::CycleDataset);
-    assert_eq!(app.settings.dataset, "circle");
+    assert_eq!(app.settings.dataset(), "circle");
     assert_eq!(app.view.log.last().unwrap(), "data circle: restarting");
 
     assert_eq!(app.update(Action::ToggleProblem), vec![Effect::Restart]);
-    assert_eq!(app.settings.dataset, "plane");
+    assert_eq!(app.settings.dataset(), "plane");
     app.settings.task = Task::Regression { outputs: 1 };
     app.update(Action::CycleDataset);
-    assert_eq!(app.settings.dataset, "reg-gauss");
+    assert_eq!(app.settings.dataset(), "reg-gauss");
     // The sine has one column: the features follow.
-    app.settings.features = Some("x1,x2,x1^2".parse().unwrap());
+    app.settings.run.features = Some("x1,x2,x1^2".parse().unwrap());
     app.update(Action::CycleDataset);
-    assert_eq!(app.settings.dataset, "sine");
+    assert_eq!(app.settings.dataset(), "sine");
     assert_eq!(app.settings.raw_columns, 1);
-    assert_eq!(app.settings.features, Some(Features::raw(1)));
+    assert_eq!(app.settings.run.features, Some(Features::raw(1)));
     app.update(Action::CycleDataset);
-    assert_eq!(app.settings.dataset, "plane");
-    assert_eq!(app.settings.features, Some(Features::raw(2)));
+    assert_eq!(app.settings.dataset(), "plane");
+    assert_eq!(app.settings.run.features, Some(Features::raw(2)));
     app.update(Action::ToggleProblem);
-    assert_eq!(app.settings.dataset, "circle");
+    assert_eq!(app.settings.dataset(), "circle");
 }
 
 /// `d`'s order is the Playground's, as it was before nn-data held the lists.
@@ -279,11 +271,11 @@ fn d_from_images_goes_to_toy_data() {
     let mut app = app();
     mnist(&mut app);
     app.update(Action::CycleDataset);
-    assert_eq!(app.settings.dataset, "circle");
-    assert_eq!(app.settings.hidden, vec![8, 8]);
-    assert_eq!(app.settings.features, Some(Features::raw(2)));
-    assert_eq!(app.settings.noise, Some(0.1));
-    assert_eq!(app.settings.pace, Pace::PLAYGROUND);
+    assert_eq!(app.settings.dataset(), "circle");
+    assert_eq!(app.settings.hidden(), vec![8, 8]);
+    assert_eq!(app.settings.run.features, Some(Features::raw(2)));
+    assert_eq!(app.settings.run.noise, Some(0.1));
+    assert_eq!(app.settings.pace(), Pace::PLAYGROUND);
     assert!(!app.settings.own_test_set);
 }
 
@@ -295,7 +287,7 @@ fn digits_toggle_features_and_restart() {
         vec![Effect::Restart]
     );
     assert_eq!(
-        app.settings.features.as_ref().unwrap().to_string(),
+        app.settings.run.features.as_ref().unwrap().to_string(),
         "x1,x2,x1^2"
     );
     assert_eq!(app.settings.layout(), "3-8-8-2");
@@ -316,7 +308,7 @@ fn digits_toggle_features_and_restart() {
     );
     // The sine has no x2.
     app.settings.raw_columns = 1;
-    app.settings.features = Some(Features::raw(1));
+    app.settings.run.features = Some(Features::raw(1));
     assert!(app.update(Action::ToggleFeature(Feature::SinX2)).is_empty());
     assert_eq!(app.view.log.last().unwrap(), "sin x2 needs the column x2");
     mnist(&mut app);
@@ -332,10 +324,10 @@ fn noise_and_the_share_of_training_data_step_and_restart() {
         app.update(Action::NoiseUp);
     }
     assert_eq!(app.settings.noise_percent(), Some(50));
-    app.settings.noise = Some(0.12);
+    app.settings.run.noise = Some(0.12);
     app.update(Action::NoiseDown);
     assert_eq!(app.settings.noise_percent(), Some(10));
-    app.settings.noise = Some(0.0);
+    app.settings.run.noise = Some(0.0);
     app.update(Action::NoiseDown);
     assert_eq!(app.settings.noise_percent(), Some(0));
 
@@ -347,7 +339,7 @@ fn noise_and_the_share_of_training_data_step_and_restart() {
         app.update(Action::TrainShareDown);
     }
     assert_eq!(app.settings.train_percent(), 10);
-    assert!((app.settings.test_fraction - 0.9).abs() < 1e-6);
+    assert!((app.settings.test_fraction() - 0.9).abs() < 1e-6);
     mnist(&mut app);
     assert!(app.update(Action::NoiseUp).is_empty());
     assert!(app.update(Action::TrainShareUp).is_empty());
@@ -360,14 +352,14 @@ fn noise_and_the_share_of_training_data_step_and_restart() {
 #[test]
 fn the_share_of_training_data_steps_to_exact_fractions() {
     let mut app = app();
-    assert_eq!(nn_run::float_text(app.settings.test_fraction), "0.2");
+    assert_eq!(nn_run::float_text(app.settings.test_fraction()), "0.2");
     app.update(Action::TrainShareUp);
-    assert_eq!(nn_run::float_text(app.settings.test_fraction), "0.1");
+    assert_eq!(nn_run::float_text(app.settings.test_fraction()), "0.1");
     app.update(Action::TrainShareDown);
-    assert_eq!(nn_run::float_text(app.settings.test_fraction), "0.2");
+    assert_eq!(nn_run::float_text(app.settings.test_fraction()), "0.2");
     for _ in 0..10 {
         app.update(Action::TrainShareDown);
-        let text = nn_run::float_text(app.settings.test_fraction);
+        let text = nn_run::float_text(app.settings.test_fraction());
         assert!(text.len() <= 3, "test={text}");
     }
 }
@@ -377,7 +369,7 @@ fn g_regenerates_with_the_next_data_seed() {
     let mut app = app();
     app.history.train_loss.push(1.0, 0.5);
     assert_eq!(app.update(Action::Regenerate), vec![Effect::Regenerate]);
-    assert_eq!(app.settings.data_seed, 43);
+    assert_eq!(app.settings.data_seed(), 43);
     assert!(app.history.train_loss.last().is_some(), "the run goes on");
     mnist(&mut app);
     assert!(app.update(Action::Regenerate).is_empty());
@@ -396,26 +388,26 @@ fn t_and_o_change_only_the_view() {
 fn brackets_change_layers() {
     let mut app = app();
     assert_eq!(app.update(Action::AddLayer), vec![Effect::Restart]);
-    assert_eq!(app.settings.hidden, vec![8, 8, 8]);
+    assert_eq!(app.settings.hidden(), vec![8, 8, 8]);
     app.update(Action::RemoveLayer);
     app.update(Action::RemoveLayer);
     app.update(Action::RemoveLayer);
-    assert!(app.settings.hidden.is_empty());
+    assert!(app.settings.hidden().is_empty());
     assert!(app.update(Action::RemoveLayer).is_empty());
     assert!(app.update(Action::MoreNeurons).is_empty());
     app.update(Action::AddLayer);
-    assert_eq!(app.settings.hidden, vec![4]);
+    assert_eq!(app.settings.hidden(), vec![4]);
     for _ in 0..MAX_HIDDEN_LAYERS {
         app.update(Action::AddLayer);
     }
-    assert_eq!(app.settings.hidden.len(), MAX_HIDDEN_LAYERS);
+    assert_eq!(app.settings.hidden().len(), MAX_HIDDEN_LAYERS);
 }
 
 #[test]
 fn comma_and_period_change_the_last_layer() {
     let mut app = app();
     assert_eq!(app.update(Action::FewerNeurons), vec![Effect::Restart]);
-    assert_eq!(app.settings.hidden, vec![8, 7]);
+    assert_eq!(app.settings.hidden(), vec![8, 7]);
     app.update(Action::MoreNeurons);
     assert!(
         app.update(Action::MoreNeurons).is_empty(),
@@ -424,8 +416,8 @@ fn comma_and_period_change_the_last_layer() {
     assert_eq!(app.settings.layout(), "2-8-8-2");
     mnist(&mut app);
     app.update(Action::MoreNeurons);
-    assert_eq!(app.settings.hidden, vec![125]);
-    app.settings.hidden = vec![1];
+    assert_eq!(app.settings.hidden(), vec![125]);
+    app.settings.run.hidden = Some(vec![1]);
     assert!(app.update(Action::FewerNeurons).is_empty());
 }
 
@@ -489,7 +481,7 @@ fn clicks_toggle_inputs_select_neurons_and_connections() {
     let sin = Target::Node(NodeId::Feature(Feature::SinX1));
     assert_eq!(app.update(Action::Click(sin)), vec![Effect::Restart]);
     assert_eq!(
-        app.settings.features.as_ref().unwrap().to_string(),
+        app.settings.run.features.as_ref().unwrap().to_string(),
         "x1,x2,sinx1"
     );
     let neuron = Target::Node(NodeId::Neuron { layer: 2, index: 3 });
@@ -831,7 +823,7 @@ fn watching_is_read_only() {
 #[test]
 fn p_returns_to_the_data_set_of_each_kind() {
     let mut app = app();
-    assert_eq!(app.settings.dataset, "spiral");
+    assert_eq!(app.settings.dataset(), "spiral");
     // The runtime sets the task once the new data is loaded.
     let task = |app: &mut App, classes| {
         app.settings.task = if classes > 0 {
@@ -841,15 +833,15 @@ fn p_returns_to_the_data_set_of_each_kind() {
         };
     };
     app.update(Action::ToggleProblem);
-    assert_eq!(app.settings.dataset, "plane");
+    assert_eq!(app.settings.dataset(), "plane");
     task(&mut app, 0);
     app.update(Action::CycleDataset);
-    let regression = app.settings.dataset.clone();
+    let regression = app.settings.dataset().to_string();
     app.update(Action::ToggleProblem);
-    assert_eq!(app.settings.dataset, "spiral");
+    assert_eq!(app.settings.dataset(), "spiral");
     task(&mut app, 2);
     app.update(Action::ToggleProblem);
-    assert_eq!(app.settings.dataset, regression);
+    assert_eq!(app.settings.dataset(), regression);
 }
 
 /// A classifier's outputs are named by class, as its samples are labelled: the

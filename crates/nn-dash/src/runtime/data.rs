@@ -81,8 +81,8 @@ impl Runtime {
             old.train.task() == new.train.task() && old.train.dim() == new.train.dim()
         };
         self.options.data_spec = spec.clone();
-        self.app.settings.dataset = spec.name();
-        self.app.settings.noise = None;
+        self.app.settings.run.data = spec.name();
+        self.app.settings.run.noise = None;
         self.app.settings.raw_columns = 2;
         let (_, options) = self.wanted_data();
         let Some(data) = self.drawn_data(&spec, &options) else {

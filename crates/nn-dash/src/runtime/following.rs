@@ -4,11 +4,27 @@
 use std::sync::Arc;
 
 use nn_run::{DataOptions, DataSpec, RunInfo, StateLine, load_data};
+use nn_train::TrainData;
 
 use crate::DashError;
+use crate::settings::Settings;
 
 use super::Runtime;
 use super::trainer::{pace_of, settings_for, threads_of};
+
+/// What the dashboard shows of a run another process records: its line as
+/// the writer resolved it, named by the data's short name (the titles'; the
+/// state line shown is the writer's own), with the threads its trainer has.
+pub(super) fn watched_settings(
+    info: &RunInfo,
+    spec: &DataSpec,
+    data: &TrainData,
+) -> Result<Settings, DashError> {
+    let mut settings = settings_for(spec, &info.data.options, data, &info.config, pace_of(info))?;
+    settings.run.data.clone_from(&info.dataset);
+    settings.threads = threads_of(&info.config);
+    Ok(settings)
+}
 
 impl Runtime {
     /// anything shown changed and whether the network did.
@@ -34,15 +50,7 @@ impl Runtime {
     /// A new trainer in the followed run: its data, settings and network.
     pub(super) fn follow_restart(&mut self, info: &RunInfo) -> Result<(), DashError> {
         let (spec, data) = info.data.load()?;
-        let mut settings = settings_for(
-            &spec,
-            &info.data.options,
-            &data,
-            &info.config,
-            pace_of(info),
-        )?;
-        settings.dataset.clone_from(&info.dataset);
-        settings.threads = threads_of(&info.config);
+        let mut settings = watched_settings(info, &spec, &data)?;
         settings.discretize = self.app.settings.discretize;
         settings.test_points = self.app.settings.test_points;
         self.app.settings = settings;
@@ -72,12 +80,14 @@ impl Runtime {
         };
         let line = imported.line;
         let s = &mut self.app.settings;
-        s.learning_rate = line.learning_rate.unwrap_or(s.learning_rate);
-        s.batch_size = line.batch_size.unwrap_or(s.batch_size);
-        s.l1 = line.l1.unwrap_or(s.l1);
-        s.l2 = line.l2.unwrap_or(s.l2);
-        s.regularization_rate = s.l1.max(s.l2).max(s.regularization_rate);
-        s.pace = line.pace.unwrap_or(s.pace);
+        // The rates and the pace change live; the rest comes with a restart record.
+        let run = &mut s.run;
+        run.learning_rate = line.learning_rate.or(run.learning_rate);
+        run.batch_size = line.batch_size.or(run.batch_size);
+        run.l1 = line.l1.or(run.l1);
+        run.l2 = line.l2.or(run.l2);
+        run.pace = line.pace.or(run.pace);
+        s.regularization_rate = s.l1().max(s.l2()).max(s.regularization_rate);
         if !matches!(self.data_spec, DataSpec::Generator(_)) {
             return;
         }

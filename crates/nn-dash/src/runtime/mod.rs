@@ -33,7 +33,8 @@ use crate::status::Watch;
 use crate::terminal::{Signals, TerminalGuard};
 use crate::{DashError, DashOptions, PlotMode};
 
-use trainer::{pace_of, settings_for, threads_of};
+use following::watched_settings;
+use trainer::settings_for;
 
 /// The dashboard's run: state, trainer and data.
 struct Runtime {
@@ -184,15 +185,7 @@ fn watching(dir: &Path, plot: PlotMode, mouse: bool, fps: u32) -> Result<Runtime
     let info = follower.info().clone();
     let (data_spec, data) = info.data.load()?;
     let data_options = info.data.options.clone();
-    let mut settings = settings_for(
-        &data_spec,
-        &data_options,
-        &data,
-        &info.config,
-        pace_of(&info),
-    )?;
-    settings.dataset.clone_from(&info.dataset);
-    settings.threads = threads_of(&info.config);
+    let settings = watched_settings(&info, &data_spec, &data)?;
     let mut app = App::new(settings, PathBuf::new(), plot, ColorDepth::detect());
     app.watch = Some(Watch {
         dir: dir.display().to_string(),

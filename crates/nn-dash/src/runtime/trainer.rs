@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use nn_run::{
     Command, DataOptions, DataSpec, Pace, Purpose, Recording, Run, RunInfo, RunState,
-    SessionOptions, StateLine, TrainRequest, load_data, recovery_path,
+    SessionOptions, StateLine, load_data, recovery_path,
 };
 use nn_train::{Setting, TrainConfig, TrainData};
 
@@ -34,7 +34,8 @@ pub(super) fn pace_of(info: &RunInfo) -> Pace {
 }
 
 /// What the dashboard shows of a run on `data` (loaded from `spec` with
-/// `options`) with `config` at `pace`: the settings the keys then change.
+/// `options`) with `config` at `pace`: the run's line, which the keys then
+/// change, and what the dashboard derives from the data.
 pub(super) fn settings_for(
     spec: &DataSpec,
     options: &DataOptions,
@@ -42,32 +43,22 @@ pub(super) fn settings_for(
     config: &TrainConfig,
     pace: Pace,
 ) -> Result<Settings, DashError> {
-    let arch = &config.architecture;
-    let sizes = &arch.sizes;
     Ok(Settings {
-        dataset: spec.name(),
-        noise: options.noise_for(spec),
-        test_fraction: options.test_fraction,
-        own_test_set: matches!(spec, DataSpec::Mnist | DataSpec::IdxFolder(_)),
-        data_seed: options.seed,
+        run: StateLine::from_run(spec, options, data, config, pace),
+        own_test_set: has_own_test_set(spec),
         raw_columns: raw_columns(spec, options, data)?,
-        features: data.input_features(),
         inputs: data.train.dim(),
         task: data.train.task(),
-        hidden: sizes[1..sizes.len() - 1].to_vec(),
-        activation: arch.hidden,
-        learning_rate: config.learning_rate,
-        batch_size: config.batch_size,
-        l1: config.l1,
-        l2: config.l2,
-        regularization_rate: config.l1.max(config.l2),
-        seed: config.seed,
-        pace,
         threads: config.threads,
-        optimizer: config.optimizer.name(),
+        regularization_rate: config.l1.max(config.l2),
         discretize: nn_run::default_value(Setting::Discretize),
         test_points: nn_run::default_value(Setting::TestPoints),
     })
+}
+
+/// The data comes with its own test set (MNIST), so the split is not the user's.
+fn has_own_test_set(spec: &DataSpec) -> bool {
+    matches!(spec, DataSpec::Mnist | DataSpec::IdxFolder(_))
 }
 
 /// The raw columns of the data behind `data` (before its features).
@@ -94,19 +85,13 @@ pub(super) fn raw_columns(
 impl Runtime {
     /// The data spec and options the settings ask for.
     pub(super) fn wanted_data(&self) -> (DataSpec, DataOptions) {
-        let s = &self.app.settings;
-        let spec = if nn_data::is_generator(&s.dataset) {
-            DataSpec::Generator(s.dataset.clone())
+        let line = &self.app.settings.run;
+        let spec = if nn_data::is_generator(&line.data) {
+            DataSpec::Generator(line.data.clone())
         } else {
             self.options.data_spec.clone()
         };
-        let options = DataOptions {
-            noise: s.noise,
-            seed: s.data_seed,
-            test_fraction: s.test_fraction,
-            features: s.features.clone(),
-            ..self.options.data_options.clone()
-        };
+        let options = line.data_options_over(self.options.data_options.clone());
         (spec, options)
     }
 
@@ -128,21 +113,10 @@ impl Runtime {
         let s = &mut self.app.settings;
         s.inputs = data.train.dim();
         s.task = data.train.task();
-        s.features = data.input_features();
-        s.own_test_set = matches!(self.data_spec, DataSpec::Mnist | DataSpec::IdxFolder(_));
-        // The user's request with what the keys have changed since.
-        let request = TrainRequest {
-            layers: None,
-            hidden: Some(s.hidden.clone()),
-            activation: Some(s.activation),
-            learning_rate: Some(s.learning_rate),
-            batch_size: Some(s.batch_size),
-            l1: s.l1,
-            l2: s.l2,
-            seed: s.seed,
-            pace: Some(s.pace),
-            ..self.options.request.clone()
-        };
+        s.run.features = data.input_features();
+        s.own_test_set = has_own_test_set(&self.data_spec);
+        let request = s.next_request(&self.options.request);
+        let pace = s.pace();
         let mut run = Run::on_data(
             self.data_spec.clone(),
             self.data_options.clone(),
@@ -152,8 +126,14 @@ impl Runtime {
         )?;
         let config = run.trainer().config().clone();
         s.threads = run.trainer().threads();
-        s.optimizer = config.optimizer.name();
-        let pace = s.pace;
+        // The run's line, every setting resolved: what it shows and records.
+        s.run = StateLine::from_run(
+            &self.data_spec,
+            &self.data_options,
+            &self.data,
+            &config,
+            pace,
+        );
         // Recording: a new trainer after a restart goes on in the same folder; a
         // folder that cannot be written costs a line in the log, not the run.
         match (self.writer.take(), &self.options.run_dir) {
@@ -218,28 +198,10 @@ impl Runtime {
 
     /// The state line of the run as it stands (with the changes made by keys since it started).
     pub(super) fn state_line(&self) -> String {
-        let Some(config) = &self.config else {
+        if self.config.is_none() {
             return String::new();
-        };
-        let s = &self.app.settings;
-        let config = TrainConfig {
-            learning_rate: s.learning_rate,
-            batch_size: s.batch_size,
-            l1: s.l1,
-            l2: s.l2,
-            seed: s.seed,
-            ..config.clone()
-        };
-        let mut line = StateLine::from_run(
-            &self.data_spec,
-            &self.data_options,
-            &self.data,
-            &config,
-            s.pace,
-        );
-        line.discretize = s.discretize.then_some(true);
-        line.test_points = (!s.test_points).then_some(false);
-        line.to_string()
+        }
+        self.app.settings.line().to_string()
     }
 
     /// Carries out what an update asks for; true if the pictures must be recomputed.
@@ -269,7 +231,10 @@ impl Runtime {
                 Effect::SavePictures => self.save_pictures(),
             }
         }
-        self.app.view.state_line = self.state_line();
+        // A watched run's line is its writer's (`follow_state_line` shows it).
+        if self.follower.is_none() {
+            self.app.view.state_line = self.state_line();
+        }
         if let Some(writer) = &mut self.writer {
             writer.state_line(&self.app.view.state_line);
         }

@@ -103,8 +103,8 @@ fn title(app: &App, room: usize) -> Line<'static> {
     let s = &app.settings;
     let what = match app.shown_node() {
         Some(node) => format!(" {} map ", s.node_name(node)),
-        None if s.is_regression() => format!(" output: {} ", s.dataset),
-        None => format!(" decision: {} ", s.dataset),
+        None if s.is_regression() => format!(" output: {} ", s.dataset()),
+        None => format!(" decision: {} ", s.dataset()),
     };
     let mut spans = vec![Span::raw(what)];
     let mut data = Vec::new();
@@ -251,7 +251,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         };
         let node = app
             .shown_node()
-            .and_then(|n| Some((n, plane.node_values(n, s.features.as_ref())?)));
+            .and_then(|n| Some((n, plane.node_values(n, s.features())?)));
         if let Some((node, (values, stride))) = node {
             let stretch = matches!(node, NodeId::Neuron { .. });
             let shading = Shading::of(values, stride, stretch, s.discretize);

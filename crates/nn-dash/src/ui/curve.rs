@@ -29,7 +29,7 @@ pub fn x_range(app: &App) -> (f32, f32) {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let p = app.view.palette;
     let s = &app.settings;
-    let mut title = vec![Span::raw(format!(" fit: {} ", s.dataset))];
+    let mut title = vec![Span::raw(format!(" fit: {} ", s.dataset()))];
     if let Some(noise) = s.noise_percent() {
         title.push(Span::styled(
             format!("noise {noise}% train {}% ", s.train_percent()),

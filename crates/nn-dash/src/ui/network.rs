@@ -41,7 +41,7 @@ fn input_nodes(app: &App, inputs: usize) -> Vec<(NodeId, Option<usize>)> {
     if available.is_empty() {
         return (0..inputs).map(|i| (NodeId::Input(i), Some(i))).collect();
     }
-    let on = s.features.as_ref().map_or(&[][..], |f| f.as_slice());
+    let on = s.features().map_or(&[][..], |f| f.as_slice());
     available
         .into_iter()
         .map(|f| (NodeId::Feature(f), on.iter().position(|&g| g == f)))
@@ -336,7 +336,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .network
         .as_ref()
         .map_or_else(|| app.settings.layout(), |n| n.architecture().to_string());
-    let activation = app.settings.activation.name();
+    let activation = app.settings.activation().name();
     let stall = app
         .stall
         .as_ref()
@@ -492,7 +492,7 @@ fn stuck(app: &App, node: NodeId) -> bool {
 /// neurons by their bias, outputs in their class colour.
 fn draw_dot(buf: &mut Buffer, app: &App, spot: &Spot, on: bool) {
     let p = app.view.palette;
-    let last = app.settings.hidden.len() + 1;
+    let last = app.settings.hidden().len() + 1;
     let (symbol, color) = match (spot.id, &app.network) {
         (NodeId::Feature(_) | NodeId::Input(_), _) if on => ("●", p.accent()),
         (NodeId::Feature(_) | NodeId::Input(_), _) => ("○", p.dim()),
@@ -522,10 +522,10 @@ fn draw_map(buf: &mut Buffer, app: &App, spot: &Spot, r: Rect) {
     let Some(plane) = &app.view.plane else { return };
     let p = app.view.palette;
     let s = &app.settings;
-    let Some((values, stride)) = plane.node_values(spot.id, s.features.as_ref()) else {
+    let Some((values, stride)) = plane.node_values(spot.id, s.features()) else {
         return;
     };
-    let output = matches!(spot.id, NodeId::Neuron { layer, .. } if layer > s.hidden.len());
+    let output = matches!(spot.id, NodeId::Neuron { layer, .. } if layer > s.hidden().len());
     let shading = Shading::of(
         values,
         stride,

@@ -33,11 +33,11 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
     };
     let secs = s.elapsed.as_secs();
     let set = &app.settings;
-    let speed = match set.pace {
+    let speed = match set.pace() {
         Pace::Max => "max".to_string(),
         Pace::EpochsPerSecond(rate) => format!("{rate} epochs/s"),
     };
-    let speed_short = match set.pace {
+    let speed_short = match set.pace() {
         Pace::Max => None,
         Pace::EpochsPerSecond(rate) => Some(format!("{rate}")),
     };
@@ -76,16 +76,19 @@ pub fn draw(frame: &mut Frame, top: Rect, bottom: Rect, app: &App) {
         Group::new(
             1,
             vec![Span::styled(
-                set.dataset.clone(),
+                set.dataset().to_string(),
                 Style::default().fg(p.accent()).add_modifier(Modifier::BOLD),
             )],
         ),
         Group::new(2, vec![value(set.layout())]).tight(),
-        Group::new(0, vec![value(set.activation.name().to_string())]).tight(),
-        Group::new(3, vec![label("lr "), value(rate(set.learning_rate))]),
-        Group::new(3, vec![label("batch "), value(set.batch_size.to_string())]),
+        Group::new(0, vec![value(set.activation().name().to_string())]).tight(),
+        Group::new(3, vec![label("lr "), value(rate(set.learning_rate()))]),
+        Group::new(
+            3,
+            vec![label("batch "), value(set.batch_size().to_string())],
+        ),
     ];
-    if set.l1 > 0.0 || set.l2 > 0.0 {
+    if set.l1() > 0.0 || set.l2() > 0.0 {
         second.push(Group::new(3, vec![value(set.regularization())]));
     }
     let loss_label = if s.batch_loss { "batch loss " } else { "loss " };

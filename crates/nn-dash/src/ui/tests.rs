@@ -98,21 +98,22 @@ fn built_with(
     .resolve(nn_run::Purpose::Dashboard, &loaded)
     .unwrap();
     let columns = raw.train.dim();
-    let settings = Settings {
-        dataset: data.into(),
-        noise: options.noise_for(&spec),
+    let mut settings = Settings {
         raw_columns: columns,
-        features: Some(
-            loaded
-                .features
-                .clone()
-                .unwrap_or_else(|| Features::raw(columns)),
-        ),
         inputs: loaded.train.dim(),
         task: loaded.train.task(),
-        hidden: config.architecture.sizes[1..config.architecture.sizes.len() - 1].to_vec(),
         ..crate::app::tests::settings()
     };
+    let run = &mut settings.run;
+    run.data = data.into();
+    run.noise = options.noise_for(&spec);
+    run.features = Some(
+        loaded
+            .features
+            .clone()
+            .unwrap_or_else(|| Features::raw(columns)),
+    );
+    run.hidden = Some(config.architecture.sizes[1..config.architecture.sizes.len() - 1].to_vec());
     let mut app = App::new(
         settings,
         "model.safetensors".into(),
@@ -234,21 +235,22 @@ fn image_app(plot: PlotMode) -> App {
         Loss::CrossEntropy,
     )
     .unwrap();
-    let settings = Settings {
-        dataset: "mnist".into(),
-        noise: None,
+    let mut settings = Settings {
         own_test_set: true,
         raw_columns: 784,
-        features: None,
         inputs: 784,
         task: Task::Classification { classes: 10 },
-        hidden: vec![100],
-        activation: Activation::Relu,
-        learning_rate: 0.1,
-        batch_size: 32,
-        pace: Pace::Max,
         ..crate::app::tests::settings()
     };
+    let run = &mut settings.run;
+    run.data = "mnist".into();
+    run.noise = None;
+    run.features = None;
+    run.hidden = Some(vec![100]);
+    run.activation = Some(Activation::Relu);
+    run.learning_rate = Some(0.1);
+    run.batch_size = Some(32);
+    run.pace = Some(Pace::Max);
     let mut app = App::new(
         settings,
         "model.safetensors".into(),
@@ -730,7 +732,7 @@ fn row(terminal: &Terminal<TestBackend>, y: u16) -> String {
 fn the_status_line_keeps_every_figure_at_80_columns() {
     for (name, hidden) in [("default", None), ("deep", Some(vec![4; 6]))] {
         let mut app = built_with("spiral", None, hidden, 80, 24, PlotMode::Braille);
-        app.settings.l2 = 0.001;
+        app.settings.run.l2 = Some(0.001);
         let terminal = render(&app, 80, 24);
         let (first, second) = (row(&terminal, 0), row(&terminal, 1));
         for figure in ["epoch 1200", "step 48012", "412k", "00:01:15"] {

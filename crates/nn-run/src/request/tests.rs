@@ -164,3 +164,58 @@ fn betas_steer_adams_update() {
         "Adam betas: applies only to the adam and adamw optimizers"
     );
 }
+
+/// `eps` (the setting added to show that a new setting is one row plus its effect
+/// in the engine) reaches Adam's and AdamW's denominator: the resolved optimizer
+/// holds it, other values train to other weights and PyTorch's 1e-8 to the same as
+/// none; it is checked, and refused for the optimizers that have none.
+#[test]
+fn eps_reaches_adams_denominator() {
+    let data = std::sync::Arc::new(
+        crate::load_data(
+            &crate::DataSpec::parse("xor").unwrap(),
+            &crate::DataOptions::default(),
+        )
+        .unwrap(),
+    );
+    let weights_after_an_epoch = |request: TrainRequest| {
+        let config = request.resolve(Purpose::Headless, &data).unwrap();
+        let mut trainer = nn_train::Trainer::new(config, std::sync::Arc::clone(&data)).unwrap();
+        trainer.run_epoch().unwrap();
+        trainer.network().parameters().to_vec()
+    };
+    for optimizer in [OptimizerChoice::Adam, OptimizerChoice::AdamW] {
+        let adam = TrainRequest {
+            optimizer: Some(optimizer),
+            ..TrainRequest::default()
+        };
+        let with = |eps| TrainRequest {
+            eps: Some(eps),
+            ..adam.clone()
+        };
+        let config = with(1e-3).resolve(Purpose::Headless, &data).unwrap();
+        assert!(matches!(
+            config.optimizer,
+            OptimizerKind::Adam { epsilon, .. } | OptimizerKind::AdamW { epsilon, .. }
+                if epsilon == 1e-3
+        ));
+        let plain = weights_after_an_epoch(adam.clone());
+        assert_eq!(weights_after_an_epoch(with(DEFAULT_EPS)), plain);
+        assert_ne!(weights_after_an_epoch(with(1e-3)), plain);
+        let err = with(0.0).validate().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Adam eps 0: expected a positive number such as 1e-8"
+        );
+    }
+    let err = TrainRequest {
+        eps: Some(1e-6),
+        ..TrainRequest::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Adam eps: applies only to the adam and adamw optimizers"
+    );
+}

@@ -2,9 +2,15 @@
 //!
 //! On the observer's thread it only decides what to keep, with a few time
 //! comparisons per event; a thread of its own serialises and writes, so the
-//! trainer never waits on the disk. Each record is one `write` of one whole line
-//! to a file opened for appending (flushed line by line: a reader never sees
-//! half a record). The snapshot is a model file replaced atomically.
+//! trainer never waits on the disk. Records are handed to that thread as they
+//! come, or gathered and handed over at most every
+//! [`WriterOptions::hand_off_interval`] (a sweep's many short runs: a wake-up of
+//! the thread per record cost more than serialising it); a run that ends
+//! before its first hand-off writes on the caller's thread at
+//! [`RunWriter::finish`] and never starts one. The lines handed over together go
+//! to a file opened for appending in one `write`, whole lines only (a reader
+//! keeps a partial last line for its next look). The snapshot is a model file
+//! replaced atomically.
 //!
 //! Disk use is bounded by thinning, whatever the trainer's pace: at most one
 //! progress record a second, every epoch up to the 1,000th (a short run keeps
@@ -22,7 +28,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -56,6 +62,11 @@ pub struct WriterOptions {
     pub log_interval: Duration,
     /// The intervals double each time the log grows by this many bytes.
     pub doubling_bytes: u64,
+    /// Records are gathered and handed to the writing thread at most this often
+    /// (zero: each at once). Whatever is gathered is written at
+    /// [`RunWriter::finish`], [`RunWriter::publish`] and on drop; an observer
+    /// that can go quiet (a paused dashboard) keeps it zero.
+    pub hand_off_interval: Duration,
 }
 
 impl Default for WriterOptions {
@@ -68,11 +79,12 @@ impl Default for WriterOptions {
             snapshot_bytes_per_second: 1_000_000,
             log_interval: Duration::from_millis(200),
             doubling_bytes: 16 << 20,
+            hand_off_interval: Duration::ZERO,
         }
     }
 }
 
-/// Records waiting for the writing thread before new ones are dropped (and counted).
+/// Records gathered or waiting for the writing thread before new ones are dropped (and counted).
 const QUEUE: usize = 1024;
 
 /// Writes a run directory from a trainer's events; see the module docs.
@@ -96,7 +108,12 @@ pub struct RunWriter {
     options: WriterOptions,
     model_info: ModelInfo,
     started: Instant,
-    jobs: Option<SyncSender<Job>>,
+    /// The log until the writing thread starts (at the first hand-off).
+    log: Option<Log>,
+    /// Records gathered since the last hand-off, and when that was.
+    pending: Vec<Job>,
+    handed_at: Instant,
+    jobs: Option<Sender<Vec<Job>>>,
     thread: Option<JoinHandle<Log>>,
     counters: Arc<Counters>,
     problems: Receiver<RunDirError>,
@@ -151,9 +168,12 @@ struct Counters {
     bytes: AtomicU64,
     /// Records that could not be written.
     lost: AtomicU64,
+    /// Records handed to the writing thread and not yet written.
+    queued: AtomicU64,
 }
 
 /// Work for the writing thread.
+#[derive(Debug)]
 enum Job {
     /// Append this record.
     Line(Record),
@@ -225,19 +245,18 @@ impl RunWriter {
             append_failed: false,
             snapshot_failed: false,
         };
-        let (jobs, job_rx) = mpsc::sync_channel(QUEUE);
-        let thread = std::thread::Builder::new()
-            .name("nn-run-dir".into())
-            .spawn(move || log.serve(&job_rx))
-            .map_err(|e| RunDirError::io(dir, e))?;
+        let started = Instant::now();
         Ok(Self {
             dir: dir.to_path_buf(),
             snapshot_bytes: info.config.architecture.parameter_count() as u64 * 4,
             options,
             model_info,
-            started: Instant::now(),
-            jobs: Some(jobs),
-            thread: Some(thread),
+            started,
+            log: Some(log),
+            pending: Vec::new(),
+            handed_at: started,
+            jobs: None,
+            thread: None,
             counters,
             problems,
             thinning: Thinning::default(),
@@ -260,6 +279,13 @@ impl RunWriter {
     /// Takes note of one trainer event; call it for every event, in order.
     pub fn observe(&mut self, event: &Event) {
         self.observe_at(event, Instant::now());
+    }
+
+    /// Hands what is gathered to the writing thread now (see
+    /// [`WriterOptions::hand_off_interval`]): a run that will be quiet for a
+    /// while (between halving's rungs) is shown as far as it went.
+    pub fn publish(&mut self) {
+        self.hand_off();
     }
 
     /// A new trainer takes over the run directory (the dashboard restarting with
@@ -290,14 +316,17 @@ impl RunWriter {
             entry: Entry::Restart(Box::new(info)),
         };
         self.send(Job::Restart(model_info, record));
+        self.hand_off_if_due(now);
     }
 
     /// Records the run's state line if it changed (a key changed the pace, the
     /// penalties, the points, ...).
     pub fn state_line(&mut self, line: &str) {
         if line != self.state_line {
+            let now = Instant::now();
             self.state_line = line.to_string();
-            self.write(Instant::now(), Entry::StateLine(line.to_string()));
+            self.write(now, Entry::StateLine(line.to_string()));
+            self.hand_off_if_due(now);
         }
     }
 
@@ -330,12 +359,7 @@ impl RunWriter {
             (_, None) => (EndStatus::Interrupted, None),
         };
         let t = self.seconds(Instant::now());
-        drop(self.jobs.take());
-        let mut log = match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(log)) => log,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => unreachable!("the thread lives until finish or drop"),
-        };
+        let mut log = self.write_pending();
         let model = network.filter(|n| status != EndStatus::Diverged && all_finite(n));
         let saved = model
             .map(|n| nn_core::save_model(&self.dir.join(MODEL_FILE), n, &self.model_info))
@@ -348,10 +372,10 @@ impl RunWriter {
             lost_records: self.counters.lost.load(Ordering::Relaxed),
         };
         let written = log
-            .append_now(&Record {
+            .append_now(&[Record {
                 t,
                 entry: Entry::End(end.clone()),
-            })
+            }])
             .and_then(|()| {
                 // Deferred, the syncs are the caller's (one for many runs: a sweep).
                 if nn_atomic_write::syncs_deferred() {
@@ -396,6 +420,7 @@ impl RunWriter {
                 self.summary = Some(summary.clone());
             }
         }
+        self.hand_off_if_due(now);
     }
 
     fn on_progress(&mut self, p: &ProgressReport, now: Instant, factor: u32) {
@@ -541,14 +566,71 @@ impl RunWriter {
         self.send(Job::Line(record));
     }
 
-    fn send(&self, job: Job) {
+    fn send(&mut self, job: Job) {
         // A full queue means the disk fell behind: the record is lost, not waited for.
-        let sent = self
+        let queued = self.counters.queued.load(Ordering::Relaxed) as usize;
+        if self.pending.len() + queued >= QUEUE {
+            self.counters.lost.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.pending.push(job);
+        }
+    }
+
+    fn hand_off_if_due(&mut self, now: Instant) {
+        if now.saturating_duration_since(self.handed_at) >= self.options.hand_off_interval {
+            self.handed_at = now;
+            self.hand_off();
+        }
+    }
+
+    /// Hands the gathered records to the writing thread, started at the first
+    /// hand-off (if it cannot start, they are counted as lost).
+    fn hand_off(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Some(log) = self.log.take() {
+            let (jobs, job_rx) = mpsc::channel();
+            let Ok(thread) = std::thread::Builder::new()
+                .name("nn-run-dir".into())
+                .spawn(move || log.serve(&job_rx))
+            else {
+                // The log went with the closure that failed to start: nothing can be written.
+                self.counters
+                    .lost
+                    .fetch_add(self.pending.len() as u64, Ordering::Relaxed);
+                self.pending.clear();
+                return;
+            };
+            self.jobs = Some(jobs);
+            self.thread = Some(thread);
+        }
+        let batch = std::mem::take(&mut self.pending);
+        let n = batch.len() as u64;
+        self.counters.queued.fetch_add(n, Ordering::Relaxed);
+        if self
             .jobs
             .as_ref()
-            .is_some_and(|jobs| jobs.try_send(job).is_ok());
-        if !sent {
-            self.counters.lost.fetch_add(1, Ordering::Relaxed);
+            .is_none_or(|jobs| jobs.send(batch).is_err())
+        {
+            self.counters.queued.fetch_sub(n, Ordering::Relaxed);
+            self.counters.lost.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Writes every record not yet written (on this thread if the writing
+    /// thread never started) and returns the log.
+    fn write_pending(&mut self) -> Log {
+        if let Some(mut log) = self.log.take() {
+            log.write_batch(std::mem::take(&mut self.pending));
+            return log;
+        }
+        self.hand_off();
+        drop(self.jobs.take());
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(log)) => log,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => unreachable!("the log is the writer's or its thread's until finish or drop"),
         }
     }
 
@@ -569,6 +651,11 @@ impl Drop for RunWriter {
     /// Without [`RunWriter::finish`] the queued records are written but no `end`
     /// record: readers then see a run that stopped writing.
     fn drop(&mut self) {
+        if let Some(mut log) = self.log.take() {
+            log.write_batch(std::mem::take(&mut self.pending));
+            return;
+        }
+        self.hand_off();
         drop(self.jobs.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -595,10 +682,25 @@ impl Drop for Log {
 }
 
 impl Log {
-    fn serve(mut self, jobs: &Receiver<Job>) -> Self {
-        for job in jobs {
+    fn serve(mut self, jobs: &Receiver<Vec<Job>>) -> Self {
+        for batch in jobs {
+            let n = batch.len() as u64;
+            self.write_batch(batch);
+            self.counters.queued.fetch_sub(n, Ordering::Relaxed);
+        }
+        self
+    }
+
+    /// Writes a batch of jobs in order: the lines between two files in one append.
+    fn write_batch(&mut self, batch: Vec<Job>) {
+        let mut lines = Vec::new();
+        for job in batch {
+            if !matches!(job, Job::Line(_)) {
+                // A file's record follows the file, and the lines before it precede it.
+                self.append_all(&std::mem::take(&mut lines));
+            }
             match job {
-                Job::Line(record) => self.append(&record),
+                Job::Line(record) => lines.push(record),
                 Job::Restart(model_info, record) => {
                     self.model_info = model_info;
                     if let Entry::Restart(info) = &record.entry {
@@ -610,7 +712,7 @@ impl Log {
                             let _ = self.problems.send(e.into());
                         }
                     }
-                    self.append(&record);
+                    lines.push(record);
                 }
                 Job::History(network, name) => {
                     let folder = self.dir.join(HISTORY_DIR);
@@ -636,7 +738,7 @@ impl Log {
                 Job::Snapshot(network, record) => {
                     let path = self.dir.join(SNAPSHOT_FILE);
                     match nn_core::save_model(&path, &network, &self.model_info) {
-                        Ok(()) => self.append(&record),
+                        Ok(()) => lines.push(record),
                         Err(e) => {
                             self.counters.lost.fetch_add(1, Ordering::Relaxed);
                             if !std::mem::replace(&mut self.snapshot_failed, true) {
@@ -647,24 +749,32 @@ impl Log {
                 }
             }
         }
-        self
+        self.append_all(&lines);
     }
 
-    /// Appends one record; a failure is counted and reported once.
-    fn append(&mut self, record: &Record) {
-        if let Err(e) = self.append_now(record) {
-            self.counters.lost.fetch_add(1, Ordering::Relaxed);
+    /// Appends records, a line each, in one write; a failure is counted and reported once.
+    fn append_all(&mut self, records: &[Record]) {
+        if records.is_empty() {
+            return;
+        }
+        if let Err(e) = self.append_now(records) {
+            self.counters
+                .lost
+                .fetch_add(records.len() as u64, Ordering::Relaxed);
             if !std::mem::replace(&mut self.append_failed, true) {
                 let _ = self.problems.send(e);
             }
         }
     }
 
-    /// Appends one record as one line in one write. A write that fails half way
+    /// Appends records as whole lines in one write. A write that fails half way
     /// is cut off again, so the next record starts on a line of its own.
-    fn append_now(&mut self, record: &Record) -> Result<(), RunDirError> {
-        let mut line = serde_json::to_vec(record).expect("records serialise: plain data");
-        line.push(b'\n');
+    fn append_now(&mut self, records: &[Record]) -> Result<(), RunDirError> {
+        let mut line = Vec::new();
+        for record in records {
+            serde_json::to_writer(&mut line, record).expect("records serialise: plain data");
+            line.push(b'\n');
+        }
         let before = self.counters.bytes.load(Ordering::Relaxed);
         match self.file.write_all(&line) {
             Ok(()) => {
@@ -810,6 +920,54 @@ mod tests {
         let epochs = epochs_of(&read_back(dir.path()).0);
         assert_eq!(epochs[..300], (1..=300).collect::<Vec<_>>()[..]);
         assert_eq!(epochs[300..], [1000], "then the last, at the end");
+    }
+
+    #[test]
+    fn gathered_records_are_written_at_publish_and_at_the_end_as_handed_at_once() {
+        let events: Vec<Event> = (1..=50)
+            .flat_map(|e| {
+                [
+                    progress(e, e as u64 * 40, 0.01, 16),
+                    Event::EpochEnd(epoch(e, 40 + e as u64)),
+                ]
+            })
+            .collect();
+        let run = |interval: Duration, publish_at: usize| {
+            let (dir, mut w, start) = writer(WriterOptions {
+                hand_off_interval: interval,
+                ..WriterOptions::default()
+            });
+            let mut seen_early = 0;
+            for (i, event) in events.iter().enumerate() {
+                w.observe_at(event, start + Duration::from_micros(i as u64 * 10));
+                if i + 1 == publish_at {
+                    w.publish();
+                    w.observe_at(&Event::State(RunState::Paused), start);
+                    // The writing thread has the records: wait for them to land.
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    while seen_early == 0 && Instant::now() < deadline {
+                        seen_early = RunReader::open(dir.path()).unwrap().poll().unwrap().0.len();
+                    }
+                }
+            }
+            let before_end = std::fs::metadata(dir.path().join(EVENTS_FILE))
+                .unwrap()
+                .len();
+            w.finish(None, None).unwrap();
+            (read_back(dir.path()).0, seen_early, before_end)
+        };
+        let (at_once, _, _) = run(Duration::ZERO, usize::MAX);
+        // An hour: nothing is handed over by time, only by publish and finish.
+        let (gathered, _, unwritten) = run(Duration::from_secs(3600), usize::MAX);
+        assert_eq!(unwritten, 0, "nothing written before the end");
+        assert_eq!(gathered.len(), at_once.len());
+        for (a, b) in gathered.iter().zip(&at_once) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        assert_eq!(epochs_of(&gathered), (1..=50).collect::<Vec<_>>());
+        let (published, early, _) = run(Duration::from_secs(3600), 20);
+        assert!(early > 0, "publish hands the records over at once");
+        assert!(published.len() > at_once.len(), "the pause record besides");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! line as properties.
 
 use super::*;
-use crate::{Pace, load_data};
-use nn_core::Activation;
+use crate::{DataOptions, OptimizerChoice, Pace, load_data};
+use nn_core::{Activation, Loss};
 use proptest::prelude::*;
 
 #[test]
@@ -19,10 +19,23 @@ fn every_setting_has_one_row_and_keys_and_flags_are_unique() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), keys.len(), "{keys:?}");
-    // A line's key reads and prints; a row without a key does neither.
+    // A line's key reads and prints; a flag reads (by the same parse); a row
+    // with neither does neither. A flag has a value name; named values are a flag's.
     for r in SETTINGS {
-        assert_eq!(r.key.is_some(), r.parse.is_some(), "{:?}", r.setting);
+        let reads = r.key.is_some() || r.flag.is_some();
+        assert_eq!(reads, r.parse.is_some(), "{:?}", r.setting);
         assert_eq!(r.key.is_some(), r.print.is_some(), "{:?}", r.setting);
+        assert_eq!(
+            r.flag.is_some(),
+            !r.value_name.is_empty(),
+            "{:?}",
+            r.setting
+        );
+        assert!(r.flag.is_some() || r.values.is_empty(), "{:?}", r.setting);
+        for value in r.values {
+            let mut line = StateLine::default();
+            (r.parse.unwrap())(&mut line, value.name).unwrap();
+        }
         assert!(
             r.flag.is_none_or(|f| f.starts_with("--")),
             "{:?}",
@@ -51,7 +64,7 @@ fn fixed_defaults_are_the_engines() {
         let optimizer = match r.setting {
             Setting::Momentum => Some(OptimizerChoice::Momentum),
             Setting::WeightDecay => Some(OptimizerChoice::AdamW),
-            Setting::Betas => Some(OptimizerChoice::Adam),
+            Setting::Betas | Setting::Eps => Some(OptimizerChoice::Adam),
             _ => None,
         };
         let mut without = base.clone();
@@ -151,12 +164,18 @@ prop_compose! {
         discretize in prop::option::of(any::<bool>()),
         test_points in prop::option::of(any::<bool>()),
         defaults in prop::option::of(prop::sample::select(Purpose::ALL.to_vec())),
+        eps in prop::option::of(positive()),
+        target in prop::option::of(prop::sample::select(vec!["label", "my col", "y%"])),
+        shuffle in prop::option::of(any::<bool>()),
     ) -> StateLine {
         let (momentum, weight_decay) = match optimizer {
             Some(OptimizerChoice::Momentum | OptimizerChoice::Nesterov) => (extra, None),
             Some(OptimizerChoice::AdamW) => (None, extra),
             _ => (None, None),
         };
+        let eps = eps.filter(|_| {
+            matches!(optimizer, Some(OptimizerChoice::Adam | OptimizerChoice::AdamW))
+        });
         let betas = betas.filter(|_| {
             matches!(optimizer, Some(OptimizerChoice::Adam | OptimizerChoice::AdamW))
         });
@@ -186,6 +205,10 @@ prop_compose! {
             discretize,
             test_points,
             defaults,
+            eps,
+            target: target.map(String::from),
+            shuffle,
+            flag_only: crate::FlagOnly::default(),
         }
     }
 }

@@ -34,6 +34,16 @@ pub(super) fn number(value: &str, what: &str) -> Result<f32, String> {
         .ok_or_else(|| format!("expected {what}"))
 }
 
+/// Layer sizes separated by commas (empty parts skipped: `` is none).
+pub(super) fn sizes(value: &str, expected: &str) -> Result<Vec<usize>, String> {
+    value
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect::<Result<Vec<usize>, _>>()
+        .map_err(|_| expected.to_string())
+}
+
 pub(super) fn count(value: &str, what: &str) -> Result<usize, String> {
     value.parse().map_err(|_| format!("expected {what}"))
 }

@@ -183,3 +183,35 @@ fn a_partial_line_says_whose_defaults_apply_and_defaults_picks_them() {
     let full = StateLine::from_run(&spec, &DataOptions::default(), &data, &config, pace);
     assert_eq!(full.defaults_notice(Purpose::Headless), None);
 }
+
+/// Over a base, a line's data fields replace the base's, those it leaves out
+/// keep the base's, and what a line never holds (target, normalisation) stays.
+#[test]
+fn data_options_over_a_base_keep_what_the_line_does_not_hold() {
+    let base = DataOptions {
+        samples: 300,
+        validation_fraction: 0.1,
+        target: Some("y".into()),
+        normalization: Some(nn_data::NormalizationKind::MinMax),
+        ..DataOptions::default()
+    };
+    let line: StateLine = "nn-tui/1 data=circle noise=0.35 test=0.3 data-seed=7 features=x1^2"
+        .parse()
+        .unwrap();
+    let over = line.data_options_over(base.clone());
+    assert_eq!(over.samples, 300);
+    assert_eq!(over.validation_fraction, 0.1);
+    assert_eq!(over.noise, Some(0.35));
+    assert_eq!(over.test_fraction, 0.3);
+    assert_eq!(over.seed, 7);
+    assert_eq!(over.features.map(|f| f.to_string()), Some("x1^2".into()));
+    assert_eq!(
+        (over.target, over.normalization),
+        (base.target, base.normalization)
+    );
+    // Over the defaults, it is the line's own data options.
+    assert_eq!(
+        line.data_options_over(DataOptions::default()),
+        line.data_options()
+    );
+}

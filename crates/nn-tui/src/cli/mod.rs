@@ -1,24 +1,20 @@
-//! The command line: clap derive structs, grouped as the crates see them
-//! (data, network, training), and the subcommands that combine them. By
-//! concern: `run` the flags that define a run (train, dash, sweep, data),
-//! `tools` the other commands' flags, `values` the named values, `table` what
-//! the flags read from nn-run's settings table (help, defaults, parsers).
+//! The command line: the subcommands and their flags. By concern: `flags` the
+//! flags of a run's settings, generated from nn-run's one table (no clap field
+//! per setting); `run` the commands that define a run (train, dash, sweep,
+//! data), which flatten them; `tools` the other commands' flags.
 
+mod flags;
 mod run;
-mod table;
 mod tools;
-mod values;
 
-pub use run::{
-    DashArgs, DataArgs, DataCommandArgs, NetworkArgs, RunDirArgs, SweepArgs, TrainArgs,
-    TrainingArgs,
+pub use flags::{
+    DashSettings, DataSettings, Selection, SettingFlags, SweepSettings, TrainSettings, flag,
 };
-pub use table::flag;
+pub use run::{DashArgs, DataArgs, DataCommandArgs, RunArgs, RunDirArgs, SweepArgs, TrainArgs};
 pub use tools::{
-    CompletionsArgs, EvalArgs, ExplainArgs, ExportArgs, InfoArgs, LearnArgs, ModelArgs, PlotArgs,
-    PlotKind, PredictArgs, PredictFormat, ReplayArgs, RunsArgs, WatchArgs,
+    CompletionsArgs, EvalArgs, ExplainArgs, ExportArgs, InfoArgs, LearnArgs, ModelArgs, PlotArg,
+    PlotArgs, PlotKind, PredictArgs, PredictFormat, ReplayArgs, RunsArgs, ViewArgs, WatchArgs,
 };
-pub use values::{HiddenActivation, LossArg, OutputActivation, PlotArg, ScheduleArg};
 
 use clap::{Parser, Subcommand};
 use nn_run::Purpose;
@@ -240,3 +236,6 @@ fn defaults_text(purpose: Purpose) -> String {
         describe(nn_run::SMALL_INPUTS + 1),
     )
 }
+
+#[cfg(test)]
+mod tests;

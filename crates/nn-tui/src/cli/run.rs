@@ -4,135 +4,77 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use nn_run::OptimizerChoice;
-use nn_train::Setting;
+use nn_run::{DataOptions, StateLine, TrainRequest};
 
-use super::table::{
-    help, help_and_default, optimizer_parser, parse_betas, parse_features, parse_speed,
-    state_fields, table_default, train_data_help,
+use super::flags::{
+    DashSettings, DataSettings, Selection, SettingFlags, SweepSettings, TrainSettings,
+    state_fields, train_data_help,
 };
-use super::values::{HiddenActivation, LossArg, OutputActivation, PlotArg, ScheduleArg};
+use super::tools::ViewArgs;
 
-/// Where the data comes from and how it is split.
+/// The flags that define a run, but its data: the table's (generated, for the
+/// rows `S` selects) and the few no line holds. `train`, `dash` and `sweep`
+/// flatten it.
 #[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Data")]
-pub struct DataArgs {
-    /// Samples to generate (generators only).
-    #[arg(long, value_name = "N", default_value = table_default(Setting::Samples),
-          help = help(Setting::Samples))]
-    pub samples: usize,
-    /// Generator noise.
-    #[arg(long, value_name = "F", help = help(Setting::Noise))]
-    pub noise: Option<f32>,
-    /// Fraction held out for validation.
-    #[arg(long = "val-split", value_name = "F", help = help(Setting::ValidationFraction))]
-    pub val_split: Option<f32>,
-    /// Fraction held out for testing.
-    #[arg(long = "test-split", value_name = "F", help = help(Setting::TestFraction),
-          default_value = table_default(Setting::TestFraction))]
-    pub test_split: f32,
-    /// CSV target column (default: `label`, else the last column).
-    #[arg(long, value_name = "COL")]
-    pub target: Option<String>,
-    /// Seed for data generation, splits, initial weights and shuffling.
-    #[arg(long, value_name = "N", help = help(Setting::Seed),
-          default_value = table_default(Setting::Seed))]
-    pub seed: u64,
-}
-
-/// The network's shape.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Network")]
-pub struct NetworkArgs {
-    /// Input features computed from the columns x1 and x2 of 2-D data.
-    #[arg(long, value_name = "LIST", value_parser = parse_features, help = help(Setting::Features))]
-    pub features: Option<nn_data::Features>,
-    /// Hidden layer sizes.
-    #[arg(
-        long,
-        value_name = "SIZES",
-        value_delimiter = ',',
-        conflicts_with = "layers",
-        help = help(Setting::Hidden)
-    )]
-    pub hidden: Option<Vec<usize>>,
-    /// All layer sizes, inputs first.
-    #[arg(long, value_name = "SIZES", value_delimiter = ',', help = help(Setting::Layers))]
-    pub layers: Option<Vec<usize>>,
-    /// Hidden-layer activation.
-    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Activation))]
-    pub activation: Option<HiddenActivation>,
-    /// Output-layer activation.
-    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Output))]
-    pub output: Option<OutputActivation>,
-    /// Loss.
-    #[arg(long, value_enum, value_name = "NAME", help = help(Setting::Loss))]
-    pub loss: Option<LossArg>,
-}
-
-/// How the network is trained.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Training")]
-pub struct TrainingArgs {
-    /// Update rule.
-    #[arg(long, value_name = "NAME", value_parser = optimizer_parser(),
-          help = help(Setting::Optimizer))]
-    pub optimizer: Option<OptimizerChoice>,
-    /// Learning rate.
-    #[arg(long, value_name = "F", help = help(Setting::LearningRate))]
-    pub lr: Option<f32>,
-    /// Momentum for --optimizer momentum|nesterov.
-    #[arg(long, value_name = "F", help = help_and_default(Setting::Momentum))]
-    pub momentum: Option<f32>,
-    /// Decoupled weight decay for --optimizer adamw.
-    #[arg(long = "weight-decay", value_name = "F", help = help_and_default(Setting::WeightDecay))]
-    pub weight_decay: Option<f32>,
-    /// Adam's decay rates (PyTorch's betas).
-    #[arg(long, value_name = "B1,B2", value_parser = parse_betas,
-          help = help_and_default(Setting::Betas))]
-    pub betas: Option<(f32, f32)>,
-    /// L1 penalty on all parameters.
-    #[arg(long, value_name = "F", help = help(Setting::L1),
-          default_value = table_default(Setting::L1))]
-    pub l1: f32,
-    /// L2 penalty on all parameters.
-    #[arg(long, value_name = "F", help = help(Setting::L2),
-          default_value = table_default(Setting::L2))]
-    pub l2: f32,
-    /// Clip the gradient's global norm to this value.
-    #[arg(long, value_name = "F", help = help(Setting::Clip))]
-    pub clip: Option<f32>,
-    /// Learning-rate schedule.
-    #[arg(long, value_enum, value_name = "NAME", default_value = table_default(Setting::Schedule),
-          help = help(Setting::Schedule))]
-    pub schedule: ScheduleArg,
-    /// Epochs between decays of --schedule step.
-    #[arg(long = "step-every", value_name = "N", help = help(Setting::StepEvery))]
-    pub step_every: Option<usize>,
-    /// Factor per decay of --schedule step.
-    #[arg(long = "step-factor", value_name = "F", help = help(Setting::StepFactor),
-          default_value = table_default(Setting::StepFactor))]
-    pub step_factor: f32,
-    /// The fraction of the rate --schedule cosine ends at.
-    #[arg(long = "min-lr-factor", value_name = "F", help = help(Setting::MinLrFactor),
-          default_value = table_default(Setting::MinLrFactor))]
-    pub min_lr_factor: f32,
-    /// Samples per mini-batch.
-    #[arg(long, value_name = "N", help = help(Setting::BatchSize))]
-    pub batch: Option<usize>,
+pub struct RunArgs<S: Selection + Send + Sync> {
+    /// The settings of the table: data, network, training.
+    #[command(flatten)]
+    pub settings: SettingFlags<S>,
     /// Take the training samples in the data set's order every epoch instead of a seeded
     /// shuffle (PyTorch's DataLoader(shuffle=False)).
-    #[arg(long = "no-shuffle")]
+    #[arg(long = "no-shuffle", help_heading = "Training")]
     pub no_shuffle: bool,
-    /// Epochs.
-    #[arg(long, value_name = "N", help = help(Setting::Epochs))]
-    pub epochs: Option<usize>,
     /// Worker threads; 0 = one per core (results are the same for any count).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Training")]
     pub threads: usize,
-    /// Early-stopping patience.
-    #[arg(long = "early-stop", value_name = "N", help = help(Setting::EarlyStop))]
-    pub early_stop: Option<usize>,
+}
+
+impl<S: Selection + Send + Sync> RunArgs<S> {
+    /// `base` with what no line holds: the threads.
+    pub fn base(&self, base: TrainRequest) -> TrainRequest {
+        TrainRequest {
+            threads: self.threads,
+            ..base
+        }
+    }
+
+    /// The run the flags define: `--state`'s line when given (else a line naming
+    /// `data`) with the flags given over it, and the request it defines over what
+    /// no line holds (the threads; `base` supplies the rest, e.g. the
+    /// checkpoint folder). One path for flags and state lines.
+    pub fn run(
+        &self,
+        data: Option<&str>,
+        state: Option<StateLine>,
+        base: TrainRequest,
+    ) -> (StateLine, TrainRequest, DataOptions) {
+        let mut line = self
+            .settings
+            .over(state.unwrap_or_else(|| StateLine::new(data.unwrap_or_default())));
+        if self.no_shuffle {
+            line.shuffle = Some(false);
+        }
+        let request = line.request_over(self.base(base));
+        let options = line.data_options();
+        (line, request, options)
+    }
+}
+
+/// How the data is generated and split (`eval`, `data`): the table's `Data` rows.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// The settings of the table's `Data` heading.
+    #[command(flatten)]
+    pub settings: SettingFlags<DataSettings>,
+}
+
+impl DataArgs {
+    /// The data options the flags define (`features`: the input features to compute).
+    pub fn options(&self, features: Option<nn_data::Features>) -> DataOptions {
+        let mut line = self.settings.line();
+        line.features = features;
+        line.data_options()
+    }
 }
 
 /// `nn-tui train`.
@@ -145,15 +87,9 @@ pub struct TrainArgs {
     /// defines: data, features, network, optimizer and seeds (its speed is the dashboard's).
     #[arg(long, value_name = "LINE", conflicts_with_all = state_fields())]
     pub state: Option<String>,
-    /// How the data is generated and split.
+    /// The run's settings.
     #[command(flatten)]
-    pub data_args: DataArgs,
-    /// The network's shape.
-    #[command(flatten)]
-    pub network: NetworkArgs,
-    /// How the network is trained.
-    #[command(flatten)]
-    pub training: TrainingArgs,
+    pub run: RunArgs<TrainSettings>,
     /// Save the trained model (safetensors) here.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub save: Option<PathBuf>,
@@ -161,15 +97,6 @@ pub struct TrainArgs {
     /// epochs and when interrupted.
     #[arg(long = "checkpoint-dir", value_name = "DIR", help_heading = "Output")]
     pub checkpoint_dir: Option<PathBuf>,
-    /// Epochs between checkpoints.
-    #[arg(
-        long = "checkpoint-every",
-        value_name = "N",
-        default_value = table_default(Setting::CheckpointEvery),
-        help = help(Setting::CheckpointEvery),
-        help_heading = "Output"
-    )]
-    pub checkpoint_every: usize,
     /// Continue the run stored in this checkpoint (network, optimizer and schedule come from
     /// it; give the same data flags; --epochs sets the total to reach).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
@@ -196,15 +123,9 @@ pub struct SweepArgs {
     /// The base run as a state line (or a TensorFlow Playground URL), instead of flags.
     #[arg(long, value_name = "LINE", conflicts_with_all = state_fields())]
     pub state: Option<String>,
-    /// How the data is generated and split.
+    /// The base run's settings.
     #[command(flatten)]
-    pub data_args: DataArgs,
-    /// The network's shape.
-    #[command(flatten)]
-    pub network: NetworkArgs,
-    /// How the network is trained.
-    #[command(flatten)]
-    pub training: TrainingArgs,
+    pub run: RunArgs<SweepSettings>,
     /// A grid axis: a setting and its values, e.g. lr=0.003,0.01,0.03 or hidden=8:8,16
     /// (repeat for more axes; trials are their product).
     #[arg(long = "grid", value_name = "KEY=V1,V2", help_heading = "Sweep")]
@@ -219,7 +140,7 @@ pub struct SweepArgs {
     pub seeds: u32,
     /// K-fold cross-validation on the training part instead of a validation split
     /// (seeded by --seed): each trial trains K times.
-    #[arg(long, value_name = "K", help_heading = "Sweep", conflicts_with = "val_split",
+    #[arg(long, value_name = "K", help_heading = "Sweep", conflicts_with = "val-split",
           value_parser = clap::value_parser!(u32).range(2..=100))]
     pub folds: Option<u32>,
     /// Successive halving: every configuration trains --epochs / eta^k epochs, the best
@@ -265,6 +186,16 @@ pub struct RunDirArgs {
     pub no_run_dir: bool,
 }
 
+/// `--features` read as a state line's `features=` (the table's parse).
+fn parse_features(text: &str) -> Result<nn_data::Features, String> {
+    let parse = nn_run::row(nn_train::Setting::Features)
+        .parse
+        .expect("features= reads");
+    let mut line = StateLine::default();
+    parse(&mut line, text)?;
+    Ok(line.features.expect("its parse sets it"))
+}
+
 /// `nn-tui data`.
 #[derive(Debug, Clone, Args)]
 pub struct DataCommandArgs {
@@ -276,7 +207,8 @@ pub struct DataCommandArgs {
     #[command(flatten)]
     pub data_args: DataArgs,
     /// Input features computed from the columns x1 and x2 of 2-D data, written instead of them.
-    #[arg(long, value_name = "LIST", value_parser = parse_features, help = help(Setting::Features))]
+    #[arg(long, value_name = "LIST", value_parser = parse_features,
+          help = nn_run::help(nn_train::Setting::Features))]
     pub features: Option<nn_data::Features>,
     /// The CSV file to write, or - for standard output.
     #[arg(long, value_name = "FILE")]
@@ -293,35 +225,12 @@ pub struct DashArgs {
     /// TensorFlow Playground URL (or its #... part), whose fields are mapped as far as they go.
     #[arg(long, value_name = "LINE", conflicts_with_all = state_fields())]
     pub state: Option<String>,
-    /// Epochs per second.
-    #[arg(long, value_name = "SPEED", value_parser = parse_speed, help = help(Setting::Speed))]
-    pub speed: Option<nn_run::Pace>,
-    /// Ignore the mouse (so the terminal can select text as usual).
-    #[arg(long = "no-mouse")]
-    pub no_mouse: bool,
-    /// At most N frames a second; fewer, on their own, when the link is slower (the status
-    /// line then says `slow link: N fps`).
-    #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
-          value_parser = clap::value_parser!(u32).range(1..=60))]
-    pub fps: u32,
-    /// How the data is generated and split.
+    /// The run's settings (`--speed` among them).
     #[command(flatten)]
-    pub data_args: DataArgs,
-    /// The network's shape.
+    pub run: RunArgs<DashSettings>,
+    /// How the dashboard draws and takes input.
     #[command(flatten)]
-    pub network: NetworkArgs,
-    /// How the network is trained.
-    #[command(flatten)]
-    pub training: TrainingArgs,
-    /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "MODE",
-        default_value = "braille",
-        help_heading = "Output"
-    )]
-    pub plot: PlotArg,
+    pub view: ViewArgs,
     /// Where the dashboard's save key writes the model.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub save: Option<PathBuf>,

@@ -7,7 +7,43 @@ use clap::{Args, ValueEnum};
 use nn_core::{Activation, Loss, ModelAssumptions};
 
 use super::run::DataArgs;
-use super::values::PlotArg;
+
+/// How a dashboard view draws and takes input: `dash`, `watch` and `learn` share them.
+#[derive(Debug, Clone, Args)]
+pub struct ViewArgs {
+    /// Ignore the mouse (so the terminal can select text as usual).
+    #[arg(long = "no-mouse")]
+    pub no_mouse: bool,
+    /// At most N frames a second; fewer, on their own, when the link is slower (the status
+    /// line then says `slow link: N fps`).
+    #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
+          value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
+    /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "braille")]
+    pub plot: PlotArg,
+}
+
+/// Plot drawing modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotArg {
+    /// Unicode braille dots.
+    Braille,
+    /// Block characters.
+    Block,
+    /// Plain ASCII.
+    Ascii,
+}
+
+impl From<PlotArg> for nn_dash::PlotMode {
+    fn from(p: PlotArg) -> Self {
+        match p {
+            PlotArg::Braille => nn_dash::PlotMode::Braille,
+            PlotArg::Block => nn_dash::PlotMode::Block,
+            PlotArg::Ascii => nn_dash::PlotMode::Ascii,
+        }
+    }
+}
 
 /// A model file, and how to read one that has no nn-tui metadata.
 #[derive(Debug, Clone, Args)]
@@ -175,16 +211,9 @@ pub struct WatchArgs {
     /// side; or one sweep directory: its trials ranked in a live table.
     #[arg(value_name = "DIR", required = true, num_args = 1..)]
     pub dirs: Vec<PathBuf>,
-    /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
-    #[arg(long, value_enum, value_name = "MODE", default_value = "braille")]
-    pub plot: PlotArg,
-    /// Ignore the mouse (lets the terminal select text).
-    #[arg(long = "no-mouse")]
-    pub no_mouse: bool,
-    /// At most N frames a second; fewer, on their own, when the link is slower.
-    #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
-          value_parser = clap::value_parser!(u32).range(1..=60))]
-    pub fps: u32,
+    /// How the view draws and takes input.
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 /// `nn-tui plot`.
@@ -221,16 +250,9 @@ pub struct LearnArgs {
     /// Forget which lessons are done (of every course), then list or open as asked.
     #[arg(long)]
     pub reset: bool,
-    /// How plots are drawn: braille dots, blocks, or plain ASCII for any font.
-    #[arg(long, value_enum, value_name = "MODE", default_value = "braille")]
-    pub plot: PlotArg,
-    /// Ignore the mouse (lets the terminal select text).
-    #[arg(long = "no-mouse")]
-    pub no_mouse: bool,
-    /// At most N frames a second; fewer, on their own, when the link is slower.
-    #[arg(long, value_name = "N", default_value_t = nn_dash::DEFAULT_FPS,
-          value_parser = clap::value_parser!(u32).range(1..=60))]
-    pub fps: u32,
+    /// How the view draws and takes input.
+    #[command(flatten)]
+    pub view: ViewArgs,
 }
 
 /// `nn-tui replay`.
