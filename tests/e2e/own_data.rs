@@ -123,7 +123,8 @@ fn a_state_line_keeps_the_target_column_and_the_order() {
     let dir = tempdir();
     let mut csv = String::from("a,b,y\n");
     for i in 0..60 {
-        csv.push_str(&format!("{},{},{}\n", i % 7, i % 5, i % 2));
+        csv += &[i % 7, i % 5, i % 2].map(|v: i32| v.to_string()).join(",");
+        csv.push('\n');
     }
     std::fs::write(dir.path().join("t.csv"), csv).unwrap();
     let first = run_json(

@@ -178,6 +178,9 @@ fn regression_reports_r2() {
 /// bytes, which is the check that wider networks' arithmetic did not change.
 /// `moons-flags.safetensors` (most of the run's flags at once) was recorded by the
 /// build before the flags were generated from nn-run's settings table (issue 19).
+/// `moons-csv` and `moons-flags` (tanh) were recorded again when tanh and sigmoid took
+/// nn-core's own branch-free `exp` instead of libm's `expf` (issue 24: last bits of
+/// `e^x` differ); the ReLU/softmax runs (libm's `exp` still) kept their bytes.
 #[test]
 fn same_seed_and_flags_give_the_recorded_model_bytes() {
     #[cfg(target_arch = "x86_64")]

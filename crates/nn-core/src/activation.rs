@@ -57,6 +57,16 @@ impl Activation {
 
     /// Applies the activation in place to a `[rows, width]` matrix of sums `z`.
     pub fn apply(self, z: &mut [f32], width: usize) {
+        self.apply_inline(z, width);
+    }
+
+    /// [`Activation::apply`], inlined into its caller, so that a caller
+    /// compiled for a SIMD level (the tiny networks' pass) computes it at that
+    /// level: sigmoid and tanh are branch-free arithmetic, the same bits at any
+    /// vector width.
+    #[allow(clippy::inline_always)] // the point: vectorised at the caller's SIMD level
+    #[inline(always)]
+    pub(crate) fn apply_inline(self, z: &mut [f32], width: usize) {
         match self {
             Activation::Sigmoid => z.iter_mut().for_each(|v| *v = sigmoid(*v)),
             Activation::Tanh => z.iter_mut().for_each(|v| *v = tanh(*v)),
@@ -94,9 +104,10 @@ impl std::fmt::Display for Activation {
 }
 
 /// The seed's sigmoid `1 / (1 + e^-z)`.
-#[inline]
+#[allow(clippy::inline_always)] // vectorised at the caller's SIMD level
+#[inline(always)]
 pub fn sigmoid(z: f32) -> f32 {
-    1.0 / (1.0 + (-z).exp())
+    1.0 / (1.0 + exp(-z))
 }
 
 /// `tanh z` through one `exp`: libm's `tanhf` (via `expm1f`) is several times
@@ -104,19 +115,56 @@ pub fn sigmoid(z: f32) -> f32 {
 ///
 /// `tanh |z| = (1 - e) / (1 + e)` with `e = exp(-2|z|)` is accurate to a few ulps
 /// except near 0, where `1 - e` cancels; there the odd Taylor series
-/// `z - z^3/3 + 2z^5/15 - 17z^7/315` is exact to f32 precision.
-#[inline]
+/// `z - z^3/3 + 2z^5/15 - 17z^7/315` is exact to f32 precision. Both are
+/// computed and one is chosen, without a branch, so a row vectorises.
+#[allow(clippy::inline_always)] // vectorised at the caller's SIMD level
+#[inline(always)]
 pub fn tanh(z: f32) -> f32 {
     let a = z.abs();
-    if a < 0.125 {
-        let z2 = z * z;
-        return z * (1.0 + z2 * (-1.0 / 3.0 + z2 * (2.0 / 15.0 - z2 * (17.0 / 315.0))));
-    }
-    let e = (-2.0 * a).exp();
-    ((1.0 - e) / (1.0 + e)).copysign(z)
+    let z2 = z * z;
+    let series = z * (1.0 + z2 * (-1.0 / 3.0 + z2 * (2.0 / 15.0 - z2 * (17.0 / 315.0))));
+    let e = exp(-2.0 * a);
+    let far = ((1.0 - e) / (1.0 + e)).copysign(z);
+    if a < 0.125 { series } else { far }
+}
+
+/// `e^x` to about 1 ulp in plain arithmetic (no libm call, no fused
+/// multiply-add), so the compiler vectorises a row of it and the bits are the
+/// same at every vector width and on every machine. libm's scalar `expf` was
+/// a quarter of a Playground-size network's step.
+///
+/// Cephes' `expf`: `x = k ln 2 + r` with `k` the nearest integer to
+/// `x / ln 2` (rounded by adding and removing `1.5 * 2^23`, in -126..=127
+/// after the clamp) and `|r| <= ln 2 / 2`
+/// (`ln 2` in two parts, so `r` is exact), `e^r` by its degree-7 minimax
+/// polynomial, and `2^k` built in the exponent bits. `x` is clamped to where
+/// `2^k` is a normal float: `e^x` overflows to infinity above 88.7 and is
+/// below `1.2e-38` (a sum of it with anything else is that other thing) under
+/// -87.3. NaN stays NaN.
+#[allow(clippy::inline_always)] // vectorised at the caller's SIMD level
+#[inline(always)]
+pub(crate) fn exp(x: f32) -> f32 {
+    const ROUND: f32 = 12_582_912.0; // 1.5 * 2^23
+    let huge = x > 88.72;
+    let x = x.clamp(-87.33, 88.37);
+    let rounded = x * std::f32::consts::LOG2_E + ROUND;
+    let k = rounded - ROUND;
+    let r = x - k * 0.693_359_4 - k * -2.121_944_4e-4;
+    let p = ((((1.987_569_2e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
+        + 1.666_666_5e-1)
+        * r
+        + 0.5;
+    let y = p * (r * r) + r + 1.0;
+    // k sits in the low bits of `rounded`; taken from there (integer lanes),
+    // not by a float-to-int conversion, which does not vectorise.
+    let k_bits = rounded.to_bits().wrapping_sub(ROUND.to_bits());
+    let scale = f32::from_bits(k_bits.wrapping_add(127) << 23);
+    if huge { f32::INFINITY } else { y * scale }
 }
 
 /// Numerically stable softmax of one row: subtracting the maximum keeps `exp` finite.
+/// It keeps libm's `exp`: a row is a handful of values, and the bits of wide
+/// classifiers' outputs stay as they were.
 fn softmax_in_place(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
@@ -172,6 +220,29 @@ mod tests {
         assert_eq!(tanh(50.0), 1.0);
         assert_eq!(tanh(-50.0), -1.0);
         assert!(tanh(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn exp_is_within_two_ulps_of_libm() {
+        let mut worst = 0.0f64;
+        for i in -87_000..=88_000 {
+            let x = i as f32 * 1e-3 + 1.234e-4;
+            let exact = f64::from(x).exp();
+            worst = worst.max((f64::from(exp(x)) - exact).abs() / exact);
+        }
+        assert!(worst < 2.5e-7, "worst relative error {worst}");
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(100.0), f32::INFINITY);
+        assert!(exp(-100.0) < 1.2e-38);
+        assert!(exp(f32::NAN).is_nan());
+    }
+
+    #[test]
+    fn sigmoid_saturates_without_nan() {
+        assert_eq!(sigmoid(-100.0), 0.0);
+        assert_eq!(sigmoid(100.0), 1.0);
+        assert!((sigmoid(0.0) - 0.5).abs() < f32::EPSILON);
+        assert!(sigmoid(f32::NAN).is_nan());
     }
 
     #[test]

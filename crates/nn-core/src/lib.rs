@@ -34,6 +34,7 @@ mod model_metadata;
 mod network;
 mod products;
 mod shard_pass;
+mod tiny;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};

@@ -33,7 +33,8 @@ use crate::Activation;
 use crate::architecture::{Architecture, LayerShape};
 use crate::error::{CoreError, Result};
 use crate::loss::Targets;
-use crate::products::{Kernel, bias_gradient, times_derivative};
+use crate::products::{Kernel, LOOPS_WIDTH, bias_gradient, times_derivative};
+use crate::tiny::{TinyNet, TinyScratch};
 
 /// A multilayer perceptron: its architecture and one flat buffer of parameters.
 ///
@@ -107,6 +108,8 @@ pub struct Workspace {
     pub(crate) scratch: Vec<f32>,
     /// Threads each matrix product may use (of the caller's rayon pool); 1 by default.
     threads: usize,
+    /// A tiny network's padded buffers (`tiny.rs`).
+    tiny: TinyScratch,
 }
 
 impl Workspace {
@@ -284,6 +287,17 @@ impl Network {
     fn forward_unchecked(&self, inputs: &[f32], batch: usize, ws: &mut Workspace, backward: bool) {
         ws.prepare(&self.architecture, batch, backward);
         let kernel = self.kernel(ws.threads());
+        if kernel == Kernel::Loops {
+            // Rows are written whole registers at a time: room past the last.
+            let end = ws.offsets[self.layers.len()] + LOOPS_WIDTH;
+            if ws.outputs.len() < end {
+                ws.outputs.resize(end, 0.0);
+            }
+            let net = self.tiny_net();
+            ws.tiny
+                .forward(net, inputs, batch, &mut ws.outputs, &ws.offsets);
+            return;
+        }
         for (l, shape) in self.layers.iter().enumerate() {
             let start = ws.offsets[l];
             let (before, rest) = ws.outputs.split_at_mut(start);
@@ -299,6 +313,14 @@ impl Network {
             }
             kernel.forward(z, layer_in, &self.params[shape.weights()], *shape);
             self.architecture.activation(l).apply(z, shape.outputs);
+        }
+    }
+
+    fn tiny_net(&self) -> TinyNet<'_> {
+        TinyNet {
+            layers: &self.layers,
+            params: &self.params,
+            architecture: &self.architecture,
         }
     }
 
@@ -368,6 +390,18 @@ impl Network {
             scale,
             &mut ws.delta[..batch * out_width],
         );
+        if kernel == Kernel::Loops && deltas.is_none() {
+            // The same bits as the layer-by-layer loops below, in one pass.
+            let net = self.tiny_net();
+            ws.tiny.backward(
+                net,
+                inputs,
+                batch,
+                &ws.delta[..batch * out_width],
+                &mut gradients.values,
+            );
+            return Ok(loss_sum);
+        }
 
         for l in (0..=last).rev() {
             let shape = self.layers[l];
