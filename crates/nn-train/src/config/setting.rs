@@ -208,7 +208,7 @@ impl SettingError {
     }
 }
 
-/// The checks of single values, one rule each, shared by [`TrainConfig::check`],
+/// The checks of single values, one rule each, shared by [`TrainConfig::check`](crate::TrainConfig::check),
 /// nn-run's `TrainRequest::validate` and `DataOptions::validate`.
 pub mod rules {
     use super::{Setting, SettingError};

@@ -105,7 +105,7 @@ impl From<&EpochReport> for EpochRow {
 /// running for days stays flat, and enough for any headless run's metrics file.
 pub const HISTORY_ROWS: usize = 10_000;
 
-/// The outcome of one [`Trainer::step`].
+/// The outcome of one [`Trainer::step`](crate::Trainer::step).
 #[derive(Debug, Clone)]
 pub struct StepOutcome {
     /// Mean loss of the mini-batch.
