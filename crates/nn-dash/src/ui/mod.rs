@@ -334,19 +334,23 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// Borders in plain ASCII, for fonts without box drawing (`--plot ascii`); every
+/// view's panels use them then.
+pub(crate) const ASCII_BORDER: border::Set = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
 /// A bordered panel with a title, in the plot mode's border style.
 fn panel<'a>(app: &App, title: impl Into<Line<'a>>) -> Block<'a> {
     let set = if app.view.plot == PlotMode::Ascii {
-        border::Set {
-            top_left: "+",
-            top_right: "+",
-            bottom_left: "+",
-            bottom_right: "+",
-            vertical_left: "|",
-            vertical_right: "|",
-            horizontal_top: "-",
-            horizontal_bottom: "-",
-        }
+        ASCII_BORDER
     } else {
         border::ROUNDED
     };

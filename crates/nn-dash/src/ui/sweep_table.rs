@@ -12,6 +12,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use super::ASCII_BORDER;
 use super::curves::chart;
 use crate::PlotMode;
 use crate::history::Series;
@@ -26,18 +27,6 @@ const MIN_HEIGHT: u16 = 12;
 const SIDE_BY_SIDE: u16 = 130;
 /// Widest an axis column gets (a longer value is cut with `~`).
 const AXIS_WIDTH: usize = 14;
-
-/// Borders in plain ASCII, for any font.
-const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
-    top_left: "+",
-    top_right: "+",
-    bottom_left: "+",
-    bottom_right: "+",
-    vertical_left: "|",
-    vertical_right: "|",
-    horizontal_top: "-",
-    horizontal_bottom: "-",
-};
 
 /// Where each part goes.
 struct Layout {
