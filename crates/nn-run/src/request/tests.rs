@@ -93,24 +93,35 @@ fn the_cosine_schedule_ends_at_the_min_lr_factor() {
     assert_eq!(err.setting, Setting::MinLrFactor);
 }
 
-/// `betas` (issue 19's one-row setting) reaches Adam's and AdamW's update:
-/// other betas train to other weights, the defaults to the same as none; they
-/// are checked, and refused for the optimizers that have none.
-#[test]
-fn betas_steer_adams_update() {
-    let data = std::sync::Arc::new(
+/// The xor data set with the default options.
+fn xor() -> std::sync::Arc<nn_train::TrainData> {
+    std::sync::Arc::new(
         crate::load_data(
             &crate::DataSpec::parse("xor").unwrap(),
             &crate::DataOptions::default(),
         )
         .unwrap(),
-    );
-    let weights_after_an_epoch = |request: TrainRequest| {
-        let config = request.resolve(Purpose::Headless, &data).unwrap();
-        let mut trainer = nn_train::Trainer::new(config, std::sync::Arc::clone(&data)).unwrap();
-        trainer.run_epoch().unwrap();
-        trainer.network().parameters().to_vec()
-    };
+    )
+}
+
+/// The weights after one headless epoch of `request` on `data`.
+fn weights_after_an_epoch(
+    request: &TrainRequest,
+    data: &std::sync::Arc<nn_train::TrainData>,
+) -> Vec<f32> {
+    let config = request.resolve(Purpose::Headless, data).unwrap();
+    let mut trainer = nn_train::Trainer::new(config, std::sync::Arc::clone(data)).unwrap();
+    trainer.run_epoch().unwrap();
+    trainer.network().parameters().to_vec()
+}
+
+/// `betas` (issue 19's one-row setting) reaches Adam's and AdamW's update:
+/// other betas train to other weights, the defaults to the same as none; they
+/// are checked, and refused for the optimizers that have none.
+#[test]
+fn betas_steer_adams_update() {
+    let data = xor();
+    let weights_after_an_epoch = |request: TrainRequest| weights_after_an_epoch(&request, &data);
     for optimizer in [OptimizerChoice::Adam, OptimizerChoice::AdamW] {
         let adam = TrainRequest {
             optimizer: Some(optimizer),
@@ -171,19 +182,8 @@ fn betas_steer_adams_update() {
 /// none; it is checked, and refused for the optimizers that have none.
 #[test]
 fn eps_reaches_adams_denominator() {
-    let data = std::sync::Arc::new(
-        crate::load_data(
-            &crate::DataSpec::parse("xor").unwrap(),
-            &crate::DataOptions::default(),
-        )
-        .unwrap(),
-    );
-    let weights_after_an_epoch = |request: TrainRequest| {
-        let config = request.resolve(Purpose::Headless, &data).unwrap();
-        let mut trainer = nn_train::Trainer::new(config, std::sync::Arc::clone(&data)).unwrap();
-        trainer.run_epoch().unwrap();
-        trainer.network().parameters().to_vec()
-    };
+    let data = xor();
+    let weights_after_an_epoch = |request: TrainRequest| weights_after_an_epoch(&request, &data);
     for optimizer in [OptimizerChoice::Adam, OptimizerChoice::AdamW] {
         let adam = TrainRequest {
             optimizer: Some(optimizer),
