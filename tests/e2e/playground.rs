@@ -137,13 +137,23 @@ fn features_regression_and_a_state_line_at_80x24() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Moves the mouse to `cell` until the screen shows `what`: on a loaded machine a
-/// motion report can reach the dashboard before the frame that put the node there
-/// (the layout settles as panels appear), so a single report may land elsewhere.
-fn hover_until(tmux: &Tmux, cell: (usize, usize), what: &str, check: impl Fn(&str) -> bool) {
+/// Moves the mouse to the cell `locate` finds on the current screen until the
+/// screen shows `what`. The cell is found afresh each time: on a loaded machine
+/// the layout may still be settling (panels appear, the nodes grow into maps),
+/// and a motion report can reach the dashboard before the frame that put the
+/// node there.
+fn hover_until(
+    tmux: &Tmux,
+    locate: impl Fn(&str) -> Option<(usize, usize)>,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) {
     let started = std::time::Instant::now();
     loop {
-        tmux.hover(cell.0, cell.1);
+        let screen = tmux.screen();
+        if let Some((column, row)) = locate(&screen) {
+            tmux.hover(column, row);
+        }
         let tried = std::time::Instant::now();
         while tried.elapsed() < Duration::from_secs(2) {
             if check(&tmux.screen()) {
@@ -159,6 +169,14 @@ fn hover_until(tmux: &Tmux, cell: (usize, usize), what: &str, check: impl Fn(&st
     }
 }
 
+/// The cell halfway between input x1's map and the first hidden node on its row.
+fn x1s_first_connection(screen: &str) -> Option<(usize, usize)> {
+    let (x, y) = find(screen, "x1 ▀")?;
+    let row: Vec<char> = screen.lines().nth(y)?.chars().collect();
+    let hidden = (x + 7..row.len()).find(|&c| row[c] == '▀')?;
+    Some(((x + 7 + hidden) / 2, y))
+}
+
 /// At 160x48: a click on an input toggles it, Tab and the arrows select a neuron
 /// and a connection, and every data and regularisation control shows its effect.
 #[test]
@@ -172,7 +190,7 @@ fn mouse_and_controls_at_160x48() {
     // Positions are read from the final layout: the nodes become 4-wide maps once the
     // first picture of the plane exists, and the network panel shrinks once the curves
     // panel appears below it (before that, x2 sits 15 rows lower).
-    let screen = tmux.wait_for("the maps", LONG, |s| {
+    tmux.wait_for("the maps", LONG, |s| {
         s.contains("network 2-8-8-2")
             && s.contains("x1 ▀▀▀▀")
             && s.contains("x2 ▀▀▀▀")
@@ -180,21 +198,15 @@ fn mouse_and_controls_at_160x48() {
     });
 
     // The mouse over a node shows its map; over a connection, its weight.
-    let (x, y) = find(&screen, "x2 ▀").unwrap();
-    hover_until(&tmux, (x + 4, y), "x2's map", |s| s.contains(" x2 map "));
-    let (x, y) = find(&screen, "x1 ▀").unwrap();
-    let row: Vec<char> = screen.lines().nth(y).unwrap().chars().collect();
-    let hidden = (x + 7..row.len()).find(|&c| row[c] == '▀').unwrap();
-    hover_until(
-        &tmux,
-        ((x + 7 + hidden) / 2, y),
-        "a hovered connection",
-        |s| s.contains("x1 → 1.1: weight"),
-    );
+    let x2s_map = |s: &str| find(s, "x2 ▀").map(|(x, y)| (x + 4, y));
+    hover_until(&tmux, x2s_map, "x2's map", |s| s.contains(" x2 map "));
+    hover_until(&tmux, x1s_first_connection, "a hovered connection", |s| {
+        s.contains("x1 → 1.1: weight")
+    });
     tmux.hover(2, 2);
     tmux.wait_for("the pointer gone", LONG, |s| !s.contains("x1 → 1.1"));
 
-    let (x, y) = find(&screen, "x1²").unwrap();
+    let (x, y) = find(&tmux.screen(), "x1²").unwrap();
     tmux.click(x, y);
     tmux.wait_for("a click on x1²", LONG, |s| s.contains("network 3-8-8-2"));
     // Tab: x1, x2, x1², then neuron 1.1; Down: its first connection.
