@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::OptimizerKind;
 
+mod adam;
+
 /// Parameters per parallel chunk; below two chunks the step runs on one thread.
 const CHUNK: usize = 32 * 1024;
 
@@ -235,7 +237,13 @@ fn update(
             beta1,
             beta2,
             epsilon,
-        } => adam(p, g, m, v, t, r, beta1, beta2, epsilon),
+        } => adam::update(
+            p,
+            g,
+            m,
+            v,
+            adam::Constants::new(t, r, beta1, beta2, epsilon),
+        ),
         OptimizerKind::AdamW {
             beta1,
             beta2,
@@ -245,33 +253,14 @@ fn update(
             for w in p.iter_mut() {
                 *w -= r * weight_decay * *w;
             }
-            adam(p, g, m, v, t, r, beta1, beta2, epsilon);
+            adam::update(
+                p,
+                g,
+                m,
+                v,
+                adam::Constants::new(t, r, beta1, beta2, epsilon),
+            );
         }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-#[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
-#[inline(always)]
-fn adam(
-    p: &mut [f32],
-    g: &[f32],
-    m: &mut [f32],
-    v: &mut [f32],
-    t: i32,
-    r: f32,
-    beta1: f32,
-    beta2: f32,
-    epsilon: f32,
-) {
-    let correction1 = 1.0 - beta1.powi(t);
-    let correction2 = 1.0 - beta2.powi(t);
-    let step = r / correction1;
-    let inv_sqrt_c2 = 1.0 / correction2.sqrt();
-    for (((w, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-        *m = beta1 * *m + (1.0 - beta1) * g;
-        *v = beta2 * *v + (1.0 - beta2) * g * g;
-        *w -= step * *m / (v.sqrt() * inv_sqrt_c2 + epsilon);
     }
 }
 
