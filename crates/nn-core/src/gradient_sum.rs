@@ -54,25 +54,29 @@ fn adds_exactly(kernel: Kernel, rows: usize, block: usize, inputs: usize) -> boo
         && inputs >= 2
 }
 
-/// Output-row ranges of a layer `outputs` wide: even, of at most
-/// [`BLOCK_ROWS`], two per thread where they keep [`FEWEST_ROWS`], and each
-/// at least 2 rows unless the layer is 1 wide. (The bits do not depend on it.)
-fn blocks(outputs: usize, threads: usize) -> Vec<std::ops::Range<usize>> {
+/// How many blocks of output rows a layer `outputs` wide is cut into: blocks
+/// of at most [`BLOCK_ROWS`], two per thread where they keep [`FEWEST_ROWS`].
+/// Block `b` of `count` is [`block`]`(b, count, outputs)`: even, each at least
+/// 2 rows unless the layer is 1 wide. (The bits do not depend on it.)
+fn block_count(outputs: usize, threads: usize) -> usize {
     let shared = if threads > 1 { 2 * threads } else { 1 };
-    let count = outputs
+    outputs
         .div_ceil(BLOCK_ROWS)
         .max((outputs / FEWEST_ROWS).min(shared))
-        .max(1);
-    (0..count)
-        .map(|b| b * outputs / count..(b + 1) * outputs / count)
-        .collect()
+        .max(1)
+}
+
+/// The output rows of block `b` of `count` over a layer `outputs` wide.
+fn block(b: usize, count: usize, outputs: usize) -> std::ops::Range<usize> {
+    b * outputs / count..(b + 1) * outputs / count
 }
 
 /// `gradient = g_0 + g_1 + ...` in shard order, `g_s` the weight gradient
 /// ([`Kernel::weight_gradient`]) of shard `s`'s rows of `delta` and `x`, and
-/// `bias` the same sum of the shards' bias gradients. `rows[s]` is shard `s`'s
-/// row count; `scratch` is grown as needed. Runs on up to `threads` threads of
-/// the current rayon pool.
+/// `bias` the same sum of the shards' bias gradients. Shard `s` has `rows[s]`
+/// rows from row `starts[s]`; `scratch` is grown as needed. Runs on up to
+/// `threads` threads of the current rayon pool, and allocates nothing once
+/// `scratch` is large enough.
 #[allow(clippy::too_many_arguments)] // one layer's product: its operands, shape, shards, buffers
 pub(crate) fn add_shard_gradients(
     kernel: Kernel,
@@ -83,21 +87,15 @@ pub(crate) fn add_shard_gradients(
     x: &[f32],
     shape: LayerShape,
     rows: &[usize],
+    starts: &[usize],
     scratch: &mut Vec<f32>,
 ) {
     let (inputs, outputs) = (shape.inputs, shape.outputs);
-    let blocks = blocks(outputs, threads);
-    let narrowest = blocks.iter().map(ExactSizeIterator::len).min().unwrap_or(0);
-    let firsts: Vec<usize> = rows
-        .iter()
-        .scan(0, |start, &n| {
-            let first = *start;
-            *start += n;
-            Some(first)
-        })
-        .collect();
-    let shard_x = |s: usize| &x[firsts[s] * inputs..(firsts[s] + rows[s]) * inputs];
-    let shard_delta = |s: usize| &delta[firsts[s] * outputs..(firsts[s] + rows[s]) * outputs];
+    let count = block_count(outputs, threads);
+    // Blocks spread evenly: the narrowest has the floor of the mean.
+    let narrowest = outputs / count;
+    let shard_x = |s: usize| &x[starts[s] * inputs..(starts[s] + rows[s]) * inputs];
+    let shard_delta = |s: usize| &delta[starts[s] * outputs..(starts[s] + rows[s]) * outputs];
     let mut s = 0;
     while s < rows.len() {
         // A run of shards gemm can add in place, block by block ...
@@ -106,9 +104,9 @@ pub(crate) fn add_shard_gradients(
             .unwrap_or(rows.len());
         if run_end > s {
             let run = s..run_end;
-            let block_products = |(range, dst): (std::ops::Range<usize>, &mut [f32])| {
+            let block_products = |range: std::ops::Range<usize>, dst: &mut [f32]| {
                 for t in run.clone() {
-                    let d = &delta[firsts[t] * outputs + range.start..];
+                    let d = &delta[starts[t] * outputs + range.start..];
                     matmul(
                         dst,
                         MatRef::row_major_strided(d, rows[t], range.len(), outputs).t(),
@@ -119,12 +117,13 @@ pub(crate) fn add_shard_gradients(
                     );
                 }
             };
-            let parts = split_rows(gradient, &blocks, inputs);
-            if threads > 1 {
-                parts.into_par_iter().for_each(block_products);
-            } else {
-                parts.into_iter().for_each(block_products);
-            }
+            let blocks = Blocks {
+                count,
+                outputs,
+                inputs,
+                parallel: threads > 1,
+            };
+            blocks.each(gradient, 0..count, &block_products);
             s = run_end;
             continue;
         }
@@ -155,19 +154,46 @@ pub(crate) fn add_shard_gradients(
     }
 }
 
-/// `gradient` (`[outputs, inputs]`) cut into the blocks of output rows.
-fn split_rows<'g>(
-    mut gradient: &'g mut [f32],
-    blocks: &[std::ops::Range<usize>],
+/// A layer's gradient (`[outputs, inputs]`) cut into `count` blocks of output rows.
+#[derive(Clone, Copy)]
+struct Blocks {
+    count: usize,
+    outputs: usize,
     inputs: usize,
-) -> Vec<(std::ops::Range<usize>, &'g mut [f32])> {
-    let mut parts = Vec::with_capacity(blocks.len());
-    for range in blocks {
-        let (part, rest) = gradient.split_at_mut(range.len() * inputs);
-        parts.push((range.clone(), part));
-        gradient = rest;
+    /// The blocks side by side on the current rayon pool (else one after another).
+    parallel: bool,
+}
+
+impl Blocks {
+    /// `f(rows, part)` for each block of `which`, `part` being the block's rows
+    /// of `gradient` (which starts at block `which.start`): halves split
+    /// recursively, so no list of parts is allocated.
+    fn each(
+        self,
+        gradient: &mut [f32],
+        which: std::ops::Range<usize>,
+        f: &(impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync),
+    ) {
+        if which.len() <= 1 {
+            if !which.is_empty() {
+                f(block(which.start, self.count, self.outputs), gradient);
+            }
+            return;
+        }
+        let mid = which.start + which.len() / 2;
+        let first = block(which.start, self.count, self.outputs).start;
+        let split = (block(mid, self.count, self.outputs).start - first) * self.inputs;
+        let (left, right) = gradient.split_at_mut(split);
+        if self.parallel {
+            rayon::join(
+                || self.each(left, which.start..mid, f),
+                || self.each(right, mid..which.end, f),
+            );
+        } else {
+            self.each(left, which.start..mid, f);
+            self.each(right, mid..which.end, f);
+        }
     }
-    parts
 }
 
 /// `sum += more`, value by value (on up to `threads` threads: each value alone).
@@ -201,22 +227,52 @@ mod tests {
     fn blocks_cover_the_layer_evenly_and_never_leave_one_row_alone() {
         for outputs in [1, 2, 3, 10, 16, 17, 100, 128, 784, 1024, 2048, 2049] {
             for threads in [1, 2, 3, 16] {
-                let b = blocks(outputs, threads);
+                let count = block_count(outputs, threads);
+                let b: Vec<_> = (0..count).map(|b| block(b, count, outputs)).collect();
                 assert_eq!(b.first().map(|r| r.start), Some(0));
                 assert_eq!(b.last().map(|r| r.end), Some(outputs));
                 assert!(b.windows(2).all(|w| w[0].end == w[1].start));
                 assert!(b.iter().all(|r| r.len() <= BLOCK_ROWS));
+                assert_eq!(
+                    b.iter().map(ExactSizeIterator::len).min(),
+                    Some(outputs / count)
+                );
                 if outputs >= 2 {
                     assert!(b.iter().all(|r| r.len() >= 2), "{outputs}: {b:?}");
+                }
+                // `Blocks::each` visits each block once, with its own rows.
+                let inputs = 3;
+                let mut gradient = vec![0.0; outputs * inputs];
+                let seen = std::sync::Mutex::new(Vec::new());
+                let blocks = Blocks {
+                    count,
+                    outputs,
+                    inputs,
+                    parallel: threads > 1,
+                };
+                blocks.each(&mut gradient, 0..count, &|rows, part: &mut [f32]| {
+                    assert_eq!(part.len(), rows.len() * inputs);
+                    part.fill(rows.start as f32);
+                    seen.lock().unwrap().push(rows);
+                });
+                let mut seen = seen.into_inner().unwrap();
+                seen.sort_by_key(|r| r.start);
+                assert_eq!(seen, b);
+                for r in &b {
+                    assert!(
+                        gradient[r.start * inputs..r.end * inputs]
+                            .iter()
+                            .all(|&v| v == r.start as f32)
+                    );
                 }
             }
         }
         // One thread: a layer up to 256 wide in one block; two: four blocks
         // of 1024 rows, 256 each; narrow layers shared while blocks keep 16 rows.
-        assert_eq!(blocks(256, 1).len(), 1);
-        assert_eq!(blocks(1024, 2).len(), 4);
-        assert_eq!(blocks(128, 2).len(), 4);
-        assert_eq!(blocks(128, 16).len(), 8);
-        assert_eq!(blocks(10, 2).len(), 1);
+        assert_eq!(block_count(256, 1), 1);
+        assert_eq!(block_count(1024, 2), 4);
+        assert_eq!(block_count(128, 2), 4);
+        assert_eq!(block_count(128, 16), 8);
+        assert_eq!(block_count(10, 2), 1);
     }
 }

@@ -106,6 +106,10 @@ pub struct Workspace {
     /// A shard's gradient of a layer while it is added to the others' sum
     /// (`gradient_sum.rs`), where gemm cannot add it in place.
     pub(crate) scratch: Vec<f32>,
+    /// Row count and first row of each shard of a [`Network::backward_shards`]
+    /// pass (kept to reuse their allocations: steady steps allocate nothing).
+    pub(crate) shard_rows: Vec<usize>,
+    pub(crate) shard_starts: Vec<usize>,
     /// Threads each matrix product may use (of the caller's rayon pool); 1 by default.
     threads: usize,
     /// A tiny network's padded buffers (`tiny.rs`).

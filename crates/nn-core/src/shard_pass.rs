@@ -142,15 +142,15 @@ impl Network {
             );
         }
         // Each shard's rows and first row (the gradient products below may run side by side).
-        let rows: Vec<usize> = shards.iter().map(|s| s.rows).collect();
-        let starts: Vec<usize> = shards
-            .iter()
-            .scan(0, |start, s| {
-                let first = *start;
-                *start += s.rows;
-                Some(first)
-            })
-            .collect();
+        ws.shard_rows.clear();
+        ws.shard_rows.extend(shards.iter().map(|s| s.rows));
+        ws.shard_starts.clear();
+        ws.shard_starts.extend(shards.iter().scan(0, |start, s| {
+            let first = *start;
+            *start += s.rows;
+            Some(first)
+        }));
+        let (rows, starts) = (&ws.shard_rows[..], &ws.shard_starts[..]);
         for l in (0..=last).rev() {
             let shape = self.layers()[l];
             let layer_in: &[f32] = if l == 0 {
@@ -172,7 +172,8 @@ impl Network {
                         delta,
                         layer_in,
                         shape,
-                        &rows,
+                        rows,
+                        starts,
                         &mut ws.scratch,
                     );
                 }
@@ -202,7 +203,7 @@ impl Network {
                             .zip(rows.par_iter().copied())
                             .for_each(|((g, start), rows)| weight_gradient(g, start, rows, one));
                     } else {
-                        for ((g, &start), &rows) in buffers.iter_mut().zip(&starts).zip(&rows) {
+                        for ((g, &start), &rows) in buffers.iter_mut().zip(starts).zip(rows) {
                             weight_gradient(g, start, rows, kernel);
                         }
                     }

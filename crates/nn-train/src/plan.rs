@@ -16,18 +16,11 @@
 /// builds held it.
 pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 
-/// Floating-point operations of one shard from which a step runs its local
-/// shards as one batch ([`ThreadPlan::whole_batch`]), every product split
-/// across all threads. Measured on 2 cores: W3 (784-1024-1024-10, shards of
-/// 128, 1.2 GFLOP) used 10% less CPU on one thread; splitting a product across
-/// threads inside gemm gained 11% on a shard of 26 MFLOP (784-256-256-10 at
-/// 16 samples) and lost on one of 11 MFLOP (784-128-128-10).
-pub(crate) const WHOLE_BATCH_ABOVE_FLOPS: usize = 20_000_000;
-
 /// The threads a run of `config` can keep busy, at most `cores`: one while its
 /// steps are below 6 MFLOP (`SERIAL_BELOW_FLOPS`: the thread plan runs them on one
-/// thread whatever the pool holds), else one per shard of a batch, or more when
-/// each shard is big enough to split its products too. A sweep uses it to run
+/// thread whatever the pool holds), else one per 6 MFLOP of the step for a
+/// network of gemm products (each product split across the threads), or one
+/// per shard for a tiny network (nn-core's loops, shards side by side). A sweep uses it to run
 /// small trials one thread each, side by side, and wider ones on several threads.
 pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let flops = config.architecture.flops_per_sample();
@@ -35,11 +28,13 @@ pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let shard = config.shard_size_for(batch);
     let shards = batch.div_ceil(shard);
     let cores = cores.max(1);
-    let plan = ThreadPlan::for_step(flops, shard, batch, shards, cores);
-    if !plan.shards_in_parallel && plan.threads_per_product <= 1 {
-        return 1;
+    let loops = runs_as_loops(&config.architecture.layer_shapes());
+    let plan = ThreadPlan::for_step(flops, batch, shards, cores, loops);
+    if plan.shards_in_parallel {
+        shards.min(cores)
+    } else {
+        plan.threads_per_product
     }
-    (shards * plan.threads_per_product).clamp(1, cores)
 }
 
 /// How a step's local shards use the pool's threads. Never changes the bits:
@@ -57,21 +52,34 @@ pub(crate) struct ThreadPlan {
     pub(crate) whole_batch: bool,
 }
 
+// Why every network of gemm products runs its local shards as one batch
+// (`ThreadPlan::whole_batch`), whatever the step's size: each layer's
+// weights are packed once per step instead of once per shard, and the shards'
+// weight gradients are added in place as they are computed (no buffer per
+// shard, no pass adding them). It used to start at 20 MFLOP a shard (W3's
+// 1.2 GFLOP used 10% less CPU on one thread; a product split inside gemm lost
+// on an 11 MFLOP shard before the in-place sum existed). Measured again
+// (`NN_TRAIN_WHOLE_BATCH=1 cargo bench -p nn-train --bench workloads --
+// --threads 1,2 --custom ...`, medians of 4-6 alternating rounds, load
+// average 4-5 on 2 cores): on one thread W1 (784-100-10, batch 32, shards of
+// 16: 7.6 MFLOP) went from 136,600 to 163,000 samples/s; on two threads,
+// against its shards side by side, W1 from 121,000 to 147,000, 784-32-10 at
+// batch 64 (2.4 MFLOP shards) +9%, 784-64-10 at 64 +12%, 784-128-128-10 at
+// 64 +55%. Tiny networks (nn-core's loops) keep their one-pass backward.
 impl ThreadPlan {
-    /// The plan for a step of `samples` local samples in `shards` shards of
-    /// `shard_size`, on `threads` threads.
+    /// The plan for a step of `samples` local samples in `shards` shards on
+    /// `threads` threads; `loops`: the network runs its products as nn-core's
+    /// loops ([`runs_as_loops`]).
     pub(crate) fn for_step(
         flops_per_sample: usize,
-        shard_size: usize,
         samples: usize,
         shards: usize,
         threads: usize,
+        loops: bool,
     ) -> Self {
         let step = flops_per_sample.saturating_mul(samples);
-        let shard = flops_per_sample.saturating_mul(shard_size.min(samples));
-        // Packing the weights once instead of once per shard pays once a shard's
-        // products are large; the bits are the same either way.
-        let whole_batch = shard >= WHOLE_BATCH_ABOVE_FLOPS;
+        // The bits are the same either way (the measurements are above).
+        let whole_batch = !loops;
         if threads <= 1 || step < SERIAL_BELOW_FLOPS {
             return Self {
                 shards_in_parallel: false,
@@ -80,9 +88,10 @@ impl ThreadPlan {
             };
         }
         if whole_batch {
+            // Every thread gets at least a serial step's worth of the work.
             return Self {
                 shards_in_parallel: false,
-                threads_per_product: threads,
+                threads_per_product: (step / SERIAL_BELOW_FLOPS).clamp(1, threads),
                 whole_batch,
             };
         }
@@ -94,6 +103,15 @@ impl ThreadPlan {
     }
 }
 
+/// Whether a network of these layers runs its products as nn-core's loops
+/// (every layer at most [`nn_core::LOOPS_WIDTH`] wide), whose backward pass
+/// is one pass over a shard's rows.
+pub(crate) fn runs_as_loops(layers: &[nn_core::LayerShape]) -> bool {
+    layers
+        .iter()
+        .all(|l| l.inputs <= nn_core::LOOPS_WIDTH && l.outputs <= nn_core::LOOPS_WIDTH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,10 +119,10 @@ mod tests {
     fn plan(flops_per_sample: usize, batch: usize, shard: usize, threads: usize) -> ThreadPlan {
         ThreadPlan::for_step(
             flops_per_sample,
-            shard,
             batch,
             batch.div_ceil(shard),
             threads,
+            false,
         )
     }
 
@@ -126,25 +144,39 @@ mod tests {
         };
         // The Playground's nets: one thread each, however many cores.
         assert_eq!(useful_threads(&config(vec![2, 8, 8, 2], 16), 8), 1);
-        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step in 4 shards.
+        // Shards side by side for a tiny network, one thread each.
+        assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 2), 2);
+        assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 8), 8);
+        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step, one
+        // thread per 6 MFLOP of it.
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 2), 2);
-        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 4);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 5);
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 1), 1);
     }
 
     #[test]
-    fn small_steps_stay_on_one_thread_and_wide_shards_split_their_products() {
-        let serial = ThreadPlan {
+    fn small_steps_stay_on_one_thread_and_gemm_networks_run_as_one_batch() {
+        let one = |whole_batch| ThreadPlan {
             shards_in_parallel: false,
             threads_per_product: 1,
-            whole_batch: false,
+            whole_batch,
         };
-        // The Playground's 2-8-8-1 (528 FLOP per sample) at batch 64: one thread.
-        assert_eq!(plan(528, 64, 16, 2), serial);
-        // One thread is one thread (a small shard: no whole batch either).
-        assert_eq!(plan(100_000, 512, 128, 1), serial);
+        // The Playground's 2-8-8-1 (528 FLOP per sample) at batch 64: one
+        // thread, shard after shard (nn-core's loops, one pass each).
+        assert_eq!(ThreadPlan::for_step(528, 64, 4, 2, true), one(false));
+        // A tiny network's large step: its shards side by side.
+        assert_eq!(
+            ThreadPlan::for_step(528, 16_384, 4, 2, true),
+            ThreadPlan {
+                shards_in_parallel: true,
+                threads_per_product: 1,
+                whole_batch: false
+            }
+        );
+        // One thread is one thread, the shards still one batch.
+        assert_eq!(plan(100_000, 512, 128, 1), one(true));
         // W3 (9.6 MFLOP per sample), batch 512 in 4 shards on 2 threads: one
-        // batch, every product on both threads.
+        // batch, every product on both threads; on 16, all 16.
         let w3 = 6 * (784 * 1024 + 1024 * 1024 + 1024 * 10);
         let whole = |threads| ThreadPlan {
             shards_in_parallel: false,
@@ -152,28 +184,13 @@ mod tests {
             whole_batch: true,
         };
         assert_eq!(plan(w3, 512, 128, 2), whole(2));
-        // ... on 16 threads, all 16; on one, one (still packing the weights once).
         assert_eq!(plan(w3, 512, 128, 16), whole(16));
-        assert_eq!(plan(w3, 512, 128, 1), whole(1));
-        // W1 (784-100-10, 0.48 MFLOP per sample) at batch 32: two shards of 16
-        // (7.6 MFLOP each) side by side.
+        // W1 (784-100-10, 0.48 MFLOP per sample) at batch 32 (15 MFLOP a step):
+        // one batch on two threads, and on two of four.
         let w1 = 6 * (784 * 100 + 100 * 10);
-        assert_eq!(
-            plan(w1, 32, 16, 2),
-            ThreadPlan {
-                shards_in_parallel: true,
-                threads_per_product: 1,
-                whole_batch: false
-            }
-        );
-        // Two such shards on 4 threads: under the split threshold, one thread each.
-        assert_eq!(
-            plan(w1, 32, 16, 4),
-            ThreadPlan {
-                shards_in_parallel: true,
-                threads_per_product: 1,
-                whole_batch: false
-            }
-        );
+        assert_eq!(plan(w1, 32, 16, 2), whole(2));
+        assert_eq!(plan(w1, 32, 16, 4), whole(2));
+        // Below 6 MFLOP a step: one thread, one batch.
+        assert_eq!(plan(w1, 8, 2, 4), one(true));
     }
 }

@@ -6,12 +6,12 @@
 //! size depends only on the batch size and the order of the sum never changes,
 //! so any thread count gives bit-identical weights.
 //!
-//! Where the work runs is a [`ThreadPlan`] (`plan.rs`): a small step stays on one thread;
-//! a medium one sends its shards to the threads side by side; a large one
-//! (shards over 20 MFLOP) runs its local shards as one batch
+//! Where the work runs is a [`ThreadPlan`] (`plan.rs`): a small step stays on
+//! one thread; a tiny network's (nn-core's loops) larger one sends its shards
+//! to the threads side by side; every other network runs its local shards as one batch
 //! ([`Network::backward_shards`]): each layer's forward and delta products over
 //! all their rows in one call, the weights packed once per step instead of once
-//! per shard, and every product split across all threads inside the GEMM (over
+//! per shard, and every product split across the threads inside the GEMM (over
 //! the outputs, which leaves every value's inner sum in its order). Only the
 //! weight gradients stay one product per shard, so their sum keeps its order;
 //! when every shard is computed here ([`LocalSum`]), each shard's product is
@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
-use crate::plan::ThreadPlan;
+use crate::plan::{ThreadPlan, runs_as_loops};
 use crate::reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 
 /// Parameters per chunk when adding shard gradients across threads.
@@ -206,9 +206,10 @@ pub(crate) struct ShardEngine {
     /// `NN_TRAIN_WHOLE_BATCH=0` or `1` forces [`ThreadPlan::whole_batch`] off or
     /// on, to compare the two side by side (they give the same bits).
     whole_batch_override: Option<bool>,
-    /// `NN_TRAIN_SERIAL=0` or `1` forces small steps' shards onto the threads
-    /// side by side, or onto one thread, whatever their size: how
-    /// [`crate::plan::SERIAL_BELOW_FLOPS`] is measured (the bits are the same either way).
+    /// `NN_TRAIN_SERIAL=0` or `1` forces a step onto all the threads (its
+    /// products split across them in one batch, or its shards side by side), or
+    /// onto one thread, whatever its size: how [`crate::plan::SERIAL_BELOW_FLOPS`]
+    /// is measured (the bits are the same either way).
     serial_override: Option<bool>,
     /// Rows of the first shard when the last step ran as one batch (its
     /// outputs are then the first rows of `whole`'s workspace).
@@ -348,17 +349,21 @@ impl ShardEngine {
             ..(local.end * shard_size).min(indices.len())];
         let mut plan = ThreadPlan::for_step(
             network.architecture().flops_per_sample(),
-            shard_size,
             mine.len(),
             local.len(),
             threads,
+            runs_as_loops(network.layers()),
         );
         plan.whole_batch = self.whole_batch_override.unwrap_or(plan.whole_batch);
         if let Some(serial) = self.serial_override
             && threads > 1
-            && !plan.whole_batch
         {
-            plan.shards_in_parallel = !serial && local.len() > 1;
+            plan.shards_in_parallel = !serial && !plan.whole_batch && local.len() > 1;
+            plan.threads_per_product = if serial || !plan.whole_batch {
+                1
+            } else {
+                threads
+            };
         }
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
