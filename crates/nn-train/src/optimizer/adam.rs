@@ -258,7 +258,7 @@ mod tests {
                 x.iter()
                     .enumerate()
                     .map(|(i, &x)| {
-                        if (i / LANES) % 3 == 0 {
+                        if (i / LANES).is_multiple_of(3) {
                             0.25 + (i % 5) as f32
                         } else {
                             x
