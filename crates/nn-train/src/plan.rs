@@ -62,10 +62,15 @@ pub(crate) struct ThreadPlan {
 // (`NN_TRAIN_WHOLE_BATCH=1 cargo bench -p nn-train --bench workloads --
 // --threads 1,2 --custom ...`, medians of 4-6 alternating rounds, load
 // average 4-5 on 2 cores): on one thread W1 (784-100-10, batch 32, shards of
-// 16: 7.6 MFLOP) went from 136,600 to 163,000 samples/s; on two threads,
-// against its shards side by side, W1 from 121,000 to 147,000, 784-32-10 at
-// batch 64 (2.4 MFLOP shards) +9%, 784-64-10 at 64 +12%, 784-128-128-10 at
-// 64 +55%. Tiny networks (nn-core's loops) keep their one-pass backward.
+// 16: 7.6 MFLOP) went from 136,600 to 163,000 samples/s. On a pool of two,
+// one batch with its products on one thread against the shards side by side:
+// W1 147,000 against 121,000 samples/s, 784-32-10 at batch 64 (2.4 MFLOP
+// shards) +9%, 784-64-10 at 64 +12%, 784-128-128-10 at 64 +55%. W1's best
+// passes over 4 rounds: 0.348 s shards side by side, 0.316 s one batch with
+// its products on both threads, 0.292 s on one (the second core was mostly
+// taken by other work: how many threads a product gets, one per 6 MFLOP of
+// the step, is the serial threshold carried over, to measure again on a quiet
+// machine). Tiny networks (nn-core's loops) keep their one-pass backward.
 impl ThreadPlan {
     /// The plan for a step of `samples` local samples in `shards` shards on
     /// `threads` threads; `loops`: the network runs its products as nn-core's
