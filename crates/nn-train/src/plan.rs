@@ -18,9 +18,9 @@ pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 
 /// The threads a run of `config` can keep busy, at most `cores`: one while its
 /// steps are below 6 MFLOP (`SERIAL_BELOW_FLOPS`: the thread plan runs them on one
-/// thread whatever the pool holds), else one per 6 MFLOP of the step for a
-/// network of gemm products (each product split across the threads), or one
-/// per shard for a tiny network (nn-core's loops, shards side by side). A sweep uses it to run
+/// thread whatever the pool holds), else one per shard (shards side by side),
+/// or one per 6 MFLOP of the step once its shards are over 20 MFLOP (each
+/// product split across the threads). A sweep uses it to run
 /// small trials one thread each, side by side, and wider ones on several threads.
 pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let flops = config.architecture.flops_per_sample();
@@ -29,7 +29,7 @@ pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let shards = batch.div_ceil(shard);
     let cores = cores.max(1);
     let loops = runs_as_loops(&config.architecture.layer_shapes());
-    let plan = ThreadPlan::for_step(flops, batch, shards, cores, loops);
+    let plan = ThreadPlan::for_step(flops, shard, batch, shards, cores, loops);
     if plan.shards_in_parallel {
         shards.min(cores)
     } else {
@@ -52,40 +52,50 @@ pub(crate) struct ThreadPlan {
     pub(crate) whole_batch: bool,
 }
 
-// Why every network of gemm products runs its local shards as one batch
-// (`ThreadPlan::whole_batch`), whatever the step's size: each layer's
-// weights are packed once per step instead of once per shard, and the shards'
-// weight gradients are added in place as they are computed (no buffer per
-// shard, no pass adding them). It used to start at 20 MFLOP a shard (W3's
-// 1.2 GFLOP used 10% less CPU on one thread; a product split inside gemm lost
-// on an 11 MFLOP shard before the in-place sum existed). Measured again
+/// Floating-point operations of one shard from which a step on several
+/// threads runs its local shards as one batch ([`ThreadPlan::whole_batch`]),
+/// every product split across the threads; below it the shards go to the
+/// threads side by side. (On one thread every gemm network's step runs as one
+/// batch.) Measured on 2 cores: W3 (784-1024-1024-10, shards of 128, 1.2
+/// GFLOP) used 10% less CPU on one thread; splitting a product across threads
+/// inside gemm gained 11% on a shard of 26 MFLOP (784-256-256-10 at 16
+/// samples) and lost on one of 11 MFLOP (784-128-128-10). Measured again for
+/// W1 (7.6 MFLOP shards) under load (load average 2-3, other builds on the 2
+/// cores), best passes of alternating runs: one batch with its products split
+/// across both threads took 0.30 s in one series of 6 (the shards side by
+/// side 0.34-0.40 s) and 0.44 s in three of 4 in the next (side by side
+/// 0.27-0.35 s): bimodal, since a split product joins its threads a dozen
+/// times a step and every join waits for a descheduled thread. So the
+/// threshold stays until a quiet machine says otherwise.
+pub(crate) const WHOLE_BATCH_ABOVE_FLOPS: usize = 20_000_000;
+
+// Why one thread runs every step of a network of gemm products as one batch,
+// whatever its size: each layer's weights are packed once per step instead of
+// once per shard, and the shards' weight gradients are added in place as they
+// are computed (no buffer per shard, no pass adding them). Measured
 // (`NN_TRAIN_WHOLE_BATCH=1 cargo bench -p nn-train --bench workloads --
-// --threads 1,2 --custom ...`, medians of 4-6 alternating rounds, load
-// average 4-5 on 2 cores): on one thread W1 (784-100-10, batch 32, shards of
-// 16: 7.6 MFLOP) went from 136,600 to 163,000 samples/s. On a pool of two,
-// one batch with its products on one thread against the shards side by side:
-// W1 147,000 against 121,000 samples/s, 784-32-10 at batch 64 (2.4 MFLOP
-// shards) +9%, 784-64-10 at 64 +12%, 784-128-128-10 at 64 +55%. W1's best
-// passes over 4 rounds: 0.348 s shards side by side, 0.316 s one batch with
-// its products on both threads, 0.292 s on one (the second core was mostly
-// taken by other work: how many threads a product gets, one per 6 MFLOP of
-// the step, is the serial threshold carried over, to measure again on a quiet
-// machine). Tiny networks (nn-core's loops) keep their one-pass backward.
+// --threads 1 ...`, alternating rounds, load average 4-5 on 2 cores): W1
+// (784-100-10, batch 32, shards of 16: 7.6 MFLOP) went from 136,600 to 163,000
+// samples/s (medians of 4), best passes 0.364 s against 0.330 s. Tiny networks
+// (nn-core's loops) keep their one-pass backward.
 impl ThreadPlan {
-    /// The plan for a step of `samples` local samples in `shards` shards on
-    /// `threads` threads; `loops`: the network runs its products as nn-core's
-    /// loops ([`runs_as_loops`]).
+    /// The plan for a step of `samples` local samples in `shards` shards of
+    /// `shard_size` on `threads` threads; `loops`: the network runs its
+    /// products as nn-core's loops ([`runs_as_loops`]).
     pub(crate) fn for_step(
         flops_per_sample: usize,
+        shard_size: usize,
         samples: usize,
         shards: usize,
         threads: usize,
         loops: bool,
     ) -> Self {
         let step = flops_per_sample.saturating_mul(samples);
-        // The bits are the same either way (the measurements are above).
-        let whole_batch = !loops;
-        if threads <= 1 || step < SERIAL_BELOW_FLOPS {
+        let shard = flops_per_sample.saturating_mul(shard_size.min(samples));
+        let serial = threads <= 1 || step < SERIAL_BELOW_FLOPS;
+        // The bits are the same whichever way (the measurements are above).
+        let whole_batch = !loops && (serial || shard >= WHOLE_BATCH_ABOVE_FLOPS);
+        if serial {
             return Self {
                 shards_in_parallel: false,
                 threads_per_product: 1,
@@ -124,6 +134,7 @@ mod tests {
     fn plan(flops_per_sample: usize, batch: usize, shard: usize, threads: usize) -> ThreadPlan {
         ThreadPlan::for_step(
             flops_per_sample,
+            shard,
             batch,
             batch.div_ceil(shard),
             threads,
@@ -152,15 +163,21 @@ mod tests {
         // Shards side by side for a tiny network, one thread each.
         assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 2), 2);
         assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 8), 8);
-        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step, one
-        // thread per 6 MFLOP of it.
+        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step in 4
+        // shards, side by side.
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 2), 2);
-        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 5);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 4);
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 1), 1);
+        // 784-256-256-10 at batch 512: shards of 128 (64 MFLOP), 1 GFLOP a
+        // step, one batch on every core of 16.
+        assert_eq!(
+            useful_threads(&config(vec![784, 256, 256, 10], 512), 16),
+            16
+        );
     }
 
     #[test]
-    fn small_steps_stay_on_one_thread_and_gemm_networks_run_as_one_batch() {
+    fn small_steps_stay_on_one_thread_and_large_shards_run_as_one_batch() {
         let one = |whole_batch| ThreadPlan {
             shards_in_parallel: false,
             threads_per_product: 1,
@@ -168,17 +185,17 @@ mod tests {
         };
         // The Playground's 2-8-8-1 (528 FLOP per sample) at batch 64: one
         // thread, shard after shard (nn-core's loops, one pass each).
-        assert_eq!(ThreadPlan::for_step(528, 64, 4, 2, true), one(false));
+        assert_eq!(ThreadPlan::for_step(528, 16, 64, 4, 2, true), one(false));
         // A tiny network's large step: its shards side by side.
         assert_eq!(
-            ThreadPlan::for_step(528, 16_384, 4, 2, true),
+            ThreadPlan::for_step(528, 256, 16_384, 64, 2, true),
             ThreadPlan {
                 shards_in_parallel: true,
                 threads_per_product: 1,
                 whole_batch: false
             }
         );
-        // One thread is one thread, the shards still one batch.
+        // One thread is one thread, the shards one batch whatever their size.
         assert_eq!(plan(100_000, 512, 128, 1), one(true));
         // W3 (9.6 MFLOP per sample), batch 512 in 4 shards on 2 threads: one
         // batch, every product on both threads; on 16, all 16.
@@ -190,12 +207,23 @@ mod tests {
         };
         assert_eq!(plan(w3, 512, 128, 2), whole(2));
         assert_eq!(plan(w3, 512, 128, 16), whole(16));
-        // W1 (784-100-10, 0.48 MFLOP per sample) at batch 32 (15 MFLOP a step):
-        // one batch on two threads, and on two of four.
+        // W1 (784-100-10, 0.48 MFLOP per sample) at batch 32: two shards of 16
+        // (7.6 MFLOP each) side by side on two threads or more, one batch on one.
         let w1 = 6 * (784 * 100 + 100 * 10);
-        assert_eq!(plan(w1, 32, 16, 2), whole(2));
-        assert_eq!(plan(w1, 32, 16, 4), whole(2));
+        let side_by_side = ThreadPlan {
+            shards_in_parallel: true,
+            threads_per_product: 1,
+            whole_batch: false,
+        };
+        assert_eq!(plan(w1, 32, 16, 2), side_by_side);
+        assert_eq!(plan(w1, 32, 16, 4), side_by_side);
+        assert_eq!(plan(w1, 32, 16, 1), one(true));
         // Below 6 MFLOP a step: one thread, one batch.
         assert_eq!(plan(w1, 8, 2, 4), one(true));
+        // W2 (1.4 MFLOP per sample) at batch 128, shards of 32 (45 MFLOP): one
+        // batch; 180 MFLOP a step gives each of 16 threads its 6 MFLOP.
+        let w2 = 6 * (784 * 256 + 256 * 128 + 128 * 10);
+        assert_eq!(plan(w2, 128, 32, 2), whole(2));
+        assert_eq!(plan(w2, 128, 32, 16), whole(16));
     }
 }

@@ -7,8 +7,9 @@
 //! so any thread count gives bit-identical weights.
 //!
 //! Where the work runs is a [`ThreadPlan`] (`plan.rs`): a small step stays on
-//! one thread; a tiny network's (nn-core's loops) larger one sends its shards
-//! to the threads side by side; every other network runs its local shards as one batch
+//! one thread; a medium one sends its shards to the threads side by side; a
+//! large one (shards over 20 MFLOP), and any step on one thread (unless the
+//! network is tiny: nn-core's loops), runs its local shards as one batch
 //! ([`Network::backward_shards`]): each layer's forward and delta products over
 //! all their rows in one call, the weights packed once per step instead of once
 //! per shard, and every product split across the threads inside the GEMM (over
@@ -349,6 +350,7 @@ impl ShardEngine {
             ..(local.end * shard_size).min(indices.len())];
         let mut plan = ThreadPlan::for_step(
             network.architecture().flops_per_sample(),
+            shard_size,
             mine.len(),
             local.len(),
             threads,
