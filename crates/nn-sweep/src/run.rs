@@ -369,6 +369,7 @@ impl Sweep {
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
                     let start = thread_times();
+                    let mut kept = None;
                     let add_times = || {
                         let mut total = workers.lock().expect("worker times");
                         match (total.as_mut(), start, thread_times()) {
@@ -391,7 +392,7 @@ impl Sweep {
                             plan,
                             live,
                             (epochs, rung, last),
-                            (pool, workers),
+                            (pool, workers, &mut kept),
                             &options.stop,
                         );
                         if out.is_err() {
