@@ -358,7 +358,8 @@ impl Sweep {
             cores * 2 + 2
         };
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
-        let pool = Cores::new(cores);
+        // Spread over processes, some may share this machine: no pinning.
+        let pool = Cores::new(cores, hub.is_none());
         let (tx, rx) = mpsc::channel::<JobOutcome>();
         let failed = AtomicBool::new(false);
         std::thread::scope(|scope| -> Result<(), SweepError> {

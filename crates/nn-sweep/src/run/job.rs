@@ -111,6 +111,8 @@ impl Sweep {
         let mut ended = false;
         let summary = trainer.run(stop, &session, &mut |event: Event| {
             if first.is_none() {
+                // The training's thread, on its tokens' CPUs (see `cores.rs`).
+                held.pin_here();
                 first = thread_times();
                 first_cpu = thread_cpu_seconds();
             }
