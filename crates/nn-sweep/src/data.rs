@@ -200,4 +200,23 @@ mod tests {
         assert_ne!(folds[2].validation, other[2].validation);
         assert!(k_folds(&data, 1, 3).is_err());
     }
+
+    /// `cargo xtask bench-sweep` gives scikit-learn the folds of a training file as a
+    /// sweep cuts them: the file's samples in the order of a split with no test and no
+    /// validation part, dealt by `fold_indices`.
+    #[test]
+    fn a_file_without_a_test_part_is_ordered_as_its_split_says() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/spiral.csv");
+        let options = DataOptions {
+            test_fraction: 0.0,
+            validation_fraction: 0.0,
+            seed: 42,
+            ..DataOptions::default()
+        };
+        let data = nn_run::load_data(&DataSpec::Csv(path.clone()), &options).unwrap();
+        let all = nn_data::load_csv(&path, &nn_data::CsvOptions::default()).unwrap();
+        let order = all.split_indices(0.0, 0.0, 42).unwrap().train;
+        assert_eq!(data.train, all.subset(&order));
+    }
 }
