@@ -1,7 +1,8 @@
 """scikit-learn's side of `cargo xtask bench-sweep`: GridSearchCV over MLPClassifier on
 the same training file, folds, grid, epochs and cores as `nn-tui sweep --folds`, its
 winner scored on the same test file; prints one JSON object (wall seconds of the search
-and refit, the winner, its CV and test accuracy).
+and refit, the winner, its CV and test accuracy, and with --refit-seeds the test accuracy
+of the winner refitted with other seeds: how much one seed's luck weighs).
 
 The xtask wrote the files: train.csv and test.csv (the split), and the fold of each row
 of train.csv (the sweep's folds), given here as a PredefinedSplit.
@@ -17,6 +18,7 @@ import time
 import warnings
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.neural_network import MLPClassifier
@@ -33,6 +35,12 @@ p.add_argument("--seed", type=int, default=42)
 p.add_argument("--lr", required=True, help="comma separated")
 p.add_argument("--hidden", required=True, help="shapes separated by ';', layers by ','")
 p.add_argument("--activation", required=True, help="comma separated")
+p.add_argument(
+    "--refit-seeds",
+    type=int,
+    default=0,
+    help="also refit the winner with seeds --seed, --seed + 1, ... (untimed) and score each on --test",
+)
 a = p.parse_args()
 
 
@@ -80,6 +88,12 @@ with warnings.catch_warnings():
     search.fit(x_train, y_train)
     seconds = time.perf_counter() - start
 best = search.best_params_
+refits = []
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    for seed in range(a.seed, a.seed + a.refit_seeds):
+        refit = clone(search.best_estimator_).set_params(mlpclassifier__random_state=seed)
+        refits.append(float(refit.fit(x_train, y_train).score(x_test, y_test)))
 print(
     json.dumps(
         {
@@ -92,6 +106,7 @@ print(
             "cv_accuracy": search.best_score_,
             "test_accuracy": float(search.score(x_test, y_test)),
             "test_samples": len(y_test),
+            "refit_test_accuracies": refits,
             "fits": len(search.cv_results_["params"]) * folds.get_n_splits() + 1,
         }
     )

@@ -10,6 +10,7 @@
 //! `python3 -m venv /root/sk-venv && /root/sk-venv/bin/pip install scikit-learn`, then
 //! `cargo xtask bench-sweep --python /root/sk-venv/bin/python`.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -36,6 +37,11 @@ pub struct BenchSweep {
     /// Folds of the cross-validation.
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// After the rounds, each winner's configuration trained again on all the training
+    /// rows with this many seeds (the first the search's own) and scored on the test rows,
+    /// untimed: how much one seed's luck weighs in the test figures.
+    #[arg(long, default_value_t = 10)]
+    refit_seeds: u64,
 }
 
 /// The grid: 3 rates x 3 shapes x 2 activations.
@@ -58,6 +64,75 @@ fn points(accuracy: f64, samples: usize) -> usize {
     (accuracy * samples as f64).round() as usize
 }
 
+/// Our winner's state line trained again on all of `train` with training seeds `seeds`
+/// (`nn-tui train --state`, the command the sweep prints) and each model's accuracy on
+/// `test` (`nn-tui eval`).
+fn our_refits(
+    bin: &Path,
+    line: &str,
+    epochs: &str,
+    seeds: std::ops::Range<u64>,
+    test: &Path,
+    model: &Path,
+) -> anyhow::Result<Vec<f64>> {
+    let mut accuracies = Vec::new();
+    for seed in seeds {
+        let line: Vec<String> = line
+            .split(' ')
+            .map(|w| {
+                if w.starts_with("seed=") {
+                    format!("seed={seed}")
+                } else {
+                    w.to_owned()
+                }
+            })
+            .collect();
+        run(Command::new(bin).args([
+            "train",
+            "--state",
+            &line.join(" "),
+            "--epochs",
+            epochs,
+            "--save",
+            &model.display().to_string(),
+        ]))?;
+        accuracies.push(test_accuracy(bin, model, test)?);
+    }
+    Ok(accuracies)
+}
+
+/// `nn-tui eval`'s accuracy of `model` on all of `test`.
+fn test_accuracy(bin: &Path, model: &Path, test: &Path) -> anyhow::Result<f64> {
+    let out = run(Command::new(bin).args([
+        "eval",
+        "--model",
+        &model.display().to_string(),
+        "--data",
+        &test.display().to_string(),
+        "--test-split",
+        "0",
+        "--json",
+    ]))?;
+    let report: Value = serde_json::from_str(&out).context("nn-tui eval --json")?;
+    report["accuracy"]
+        .as_f64()
+        .context("nn-tui eval --json: no accuracy")
+}
+
+/// Test accuracies as points: median (min-max) over `n` seeds.
+fn spread(accuracies: &[f64], samples: usize) -> String {
+    let mut p: Vec<usize> = accuracies.iter().map(|&a| points(a, samples)).collect();
+    p.sort_unstable();
+    match (p.first(), p.last()) {
+        (Some(lo), Some(hi)) => format!(
+            "median {}/{samples} ({lo}-{hi}) over {} seeds",
+            p[p.len() / 2],
+            p.len()
+        ),
+        _ => "no refits".into(),
+    }
+}
+
 pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
     let root = super::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -74,10 +149,9 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
         args.folds,
         SEED,
     )?;
-    let path = |p: &std::path::Path| p.display().to_string();
-    let rows = |p: &std::path::Path| -> anyhow::Result<usize> {
-        Ok(std::fs::read_to_string(p)?.lines().count() - 1)
-    };
+    let path = |p: &Path| p.display().to_string();
+    let rows =
+        |p: &Path| -> anyhow::Result<usize> { Ok(std::fs::read_to_string(p)?.lines().count() - 1) };
     let (train_rows, test_rows) = (rows(&split.train)?, rows(&split.test)?);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let dir = root.join("target/bench-sweep");
@@ -89,7 +163,8 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
     let hidden_ours = HIDDEN.map(|h| h.replace(',', ":")).join(",");
     let load_before = load();
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    let (mut our_last, mut our_test, mut their_last) = (Value::Null, Value::Null, Value::Null);
+    let (mut our_last, mut their_last) = (Value::Null, Value::Null);
+    let mut our_test = f64::NAN;
     for round in 0..args.rounds {
         let _ = std::fs::remove_dir_all(&dir);
         let start = Instant::now();
@@ -120,17 +195,7 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
         ours.push(start.elapsed().as_secs_f64());
         our_last = serde_json::from_str(&out).context("nn-tui sweep --json")?;
         // The winner, refitted on all of train.csv by the sweep, on test.csv.
-        let out = run(Command::new(&bin).args([
-            "eval",
-            "--model",
-            &path(&dir.join("winner.safetensors")),
-            "--data",
-            &path(&split.test),
-            "--test-split",
-            "0",
-            "--json",
-        ]))?;
-        our_test = serde_json::from_str(&out).context("nn-tui eval --json")?;
+        our_test = test_accuracy(&bin, &dir.join("winner.safetensors"), &split.test)?;
         let out = run(Command::new(&args.python).args([
             path(&root.join("xtask/bench/sk_gridsearch.py")),
             "--train".into(),
@@ -151,6 +216,12 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
             HIDDEN.join(";"),
             "--activation".into(),
             ACTIVATION.into(),
+            "--refit-seeds".into(),
+            if round + 1 == args.rounds {
+                args.refit_seeds.to_string()
+            } else {
+                "0".into()
+            },
         ]))?;
         their_last = serde_json::from_str(&out).context("sk_gridsearch.py")?;
         theirs.push(their_last["seconds"].as_f64().unwrap_or(f64::NAN));
@@ -170,7 +241,7 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
     let (all_ours, all_theirs) = (rounds(&ours), rounds(&theirs));
     let (o, t) = (median(&mut ours), median(&mut theirs));
     let w = &our_last["winner"];
-    let our_accuracy = our_test["accuracy"].as_f64().unwrap_or(f64::NAN);
+    let our_accuracy = our_test;
     let their_accuracy = their_last["test_accuracy"].as_f64().unwrap_or(f64::NAN);
     let (our_points, their_points) = (
         points(our_accuracy, test_rows),
@@ -211,6 +282,41 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
     println!(
         "nn-tui is {:.1}x faster; test accuracy on the same {test_rows} points: {verdict}",
         t / o
+    );
+    let refit_seeds = SEED..SEED + args.refit_seeds;
+    eprintln!("training each winner again with {} seeds", args.refit_seeds);
+    let ours_refitted = our_refits(
+        &bin,
+        w["line"]
+            .as_str()
+            .context("nn-tui sweep --json: no winner line")?,
+        &epochs,
+        refit_seeds.clone(),
+        &split.test,
+        &dir.join("refit.safetensors"),
+    )?;
+    let theirs_refitted: Vec<f64> = their_last["refit_test_accuracies"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    // The first seed is the search's own: its refit is the winner's model again.
+    for (tool, refits, winner) in [
+        ("nn-tui", &ours_refitted, our_accuracy),
+        ("scikit-learn", &theirs_refitted, their_accuracy),
+    ] {
+        if refits.first().is_some_and(|&a| a != winner) {
+            eprintln!(
+                "warning: {tool}'s refit with seed {SEED} scores {refits:?}, its winner {winner}"
+            );
+        }
+    }
+    println!(
+        "each winner trained again with seeds {}..{} (untimed), test accuracy on the same points: \
+         nn-tui {}, scikit-learn {}",
+        refit_seeds.start,
+        refit_seeds.end - 1,
+        spread(&ours_refitted, test_rows),
+        spread(&theirs_refitted, test_rows)
     );
     println!("load average before: {load_before}, after: {}", load());
     Ok(())

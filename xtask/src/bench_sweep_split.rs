@@ -89,7 +89,7 @@ pub fn write_split(
     }
     let folds = write(
         "folds.txt",
-        fold_of.iter().map(|f| format!("{f}\n")).collect(),
+        fold_of.iter().map(|f| f.to_string() + "\n").collect(),
     )?;
     Ok(BenchSplit { train, test, folds })
 }
