@@ -239,12 +239,12 @@ fn kill_9_after_two_results(d: &Path, args: &[&str], results: &Path) -> String {
 
 #[test]
 fn a_sweep_killed_with_kill_9_finishes_with_resume_without_redoing_finished_trials() {
-    let dir = tempdir();
-    let d = dir.path();
-    let results = d.join("s/results.jsonl");
     // 20 trials of 400 epochs on one core (about 1 s): on a loaded machine the
     // poll below may sleep through several results, never through all of them.
     const TRIALS: usize = 20;
+    let dir = tempdir();
+    let d = dir.path();
+    let results = d.join("s/results.jsonl");
     let before = kill_9_after_two_results(
         d,
         &[
