@@ -2,8 +2,9 @@
 //! them back when it ends, so trials of any width share the cores without
 //! running more threads than there are.
 //!
-//! A token is a core of its own: when the sweep has every CPU it may run on,
-//! a trial's training thread is pinned to its tokens' CPUs (Linux). Unpinned,
+//! A token is a core of its own: when the sweep's processes on a machine (one,
+//! or its MPI ranks there) have every CPU they may run on, a trial's training
+//! thread is pinned to its tokens' CPUs, each process's its own share (Linux). Unpinned,
 //! the kernel's scheduler often woke a trial's thread on the CPU where another
 //! trial trained, and left it waiting there while the other CPU was idle until
 //! its next balancing (a few milliseconds, measured on an idle 2-core machine:
@@ -28,11 +29,15 @@ pub(crate) struct Held<'a> {
 }
 
 impl Cores {
-    /// `total` tokens; with `pin`, each a CPU of this process's (if it may run
-    /// on exactly `total`: fewer, it is not the sweep's to divide; more, other
-    /// work on the machine, e.g. another rank of the sweep, may use the rest).
-    pub(crate) fn new(total: usize, pin: bool) -> Self {
-        let cpus = allowed_cpus().filter(|c| pin && c.len() == total);
+    /// `total` tokens; with a `share` `(index, of)`, each a CPU of this
+    /// process's: the `index`th `total` of the CPUs it may run on, if there are
+    /// exactly `total x of` (fewer, they are not the sweep's to divide; more,
+    /// other work on the machine may use the rest).
+    pub(crate) fn new(total: usize, share: Option<(usize, usize)>) -> Self {
+        let cpus = share.zip(allowed_cpus()).and_then(|((index, of), all)| {
+            (index < of && all.len() == total * of)
+                .then(|| all[index * total..(index + 1) * total].to_vec())
+        });
         Self {
             free: Mutex::new((0..total).rev().collect()),
             freed: Condvar::new(),
@@ -114,7 +119,7 @@ mod tests {
         let Some(all) = allowed_cpus() else {
             return; // Not Linux: nothing to pin.
         };
-        let cores = Cores::new(all.len(), true);
+        let cores = Cores::new(all.len(), Some((0, 1)));
         let held = cores.take(1);
         held.pin_here();
         let mine = allowed_cpus().unwrap();
@@ -122,11 +127,22 @@ mod tests {
         drop(held);
         assert_eq!(cores.free.lock().unwrap().len(), all.len());
         pin_to(all.iter().copied());
-        // Given fewer cores than its CPUs, the sweep does not pin.
+        // Given fewer cores than its CPUs, or no share, the sweep does not pin.
         if all.len() > 1 {
-            let cores = Cores::new(all.len() - 1, true);
+            let cores = Cores::new(all.len() - 1, Some((0, 1)));
             cores.take(1).pin_here();
             assert_eq!(allowed_cpus().unwrap(), all);
+            // The second of two processes with one core each: the second CPU.
+            if all.len() == 2 {
+                let cores = Cores::new(1, Some((1, 2)));
+                let held = cores.take(1);
+                held.pin_here();
+                assert_eq!(allowed_cpus().unwrap(), vec![all[1]]);
+                drop(held);
+                pin_to(all.iter().copied());
+            }
         }
+        Cores::new(all.len(), None).take(1).pin_here();
+        assert_eq!(allowed_cpus().unwrap(), all);
     }
 }

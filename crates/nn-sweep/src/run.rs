@@ -69,6 +69,11 @@ pub struct RunOptions {
     pub cores: usize,
     /// Set to stop: running jobs end (and are run again by `--resume`).
     pub stop: Arc<AtomicBool>,
+    /// This process's share of the machine's CPUs, `(index, of)`: with
+    /// `of` processes of the sweep on the machine and `cores x of` CPUs to
+    /// run on, its trials are pinned to the `index`th `cores` of them (see
+    /// `cores.rs`); `None`, never pinned.
+    pub cpu_share: Option<(usize, usize)>,
 }
 
 /// What a sweep's run ends with.
@@ -358,8 +363,7 @@ impl Sweep {
             cores * 2 + 2
         };
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
-        // Spread over processes, some may share this machine: no pinning.
-        let pool = Cores::new(cores, hub.is_none());
+        let pool = Cores::new(cores, options.cpu_share);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
         let failed = AtomicBool::new(false);
         std::thread::scope(|scope| -> Result<(), SweepError> {

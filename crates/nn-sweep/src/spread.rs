@@ -75,8 +75,7 @@ impl Sweep {
         let _deferred = nn_atomic_write::defer_syncs();
         let plans = self.plans(shared, options.cores)?;
         let jobs = self.spec().jobs(self.trials().len());
-        // Other ranks may share this machine: no pinning.
-        let cores = Cores::new(options.cores.max(1), false);
+        let cores = Cores::new(options.cores.max(1), options.cpu_share);
         let times = Mutex::new(None);
         let epochs = self.spec().epochs;
         let (tx, rx) = mpsc::channel::<ToOwner>();
