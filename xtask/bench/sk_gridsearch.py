@@ -1,6 +1,11 @@
 """scikit-learn's side of `cargo xtask bench-sweep`: GridSearchCV over MLPClassifier on
-the same CSV, grid, epochs, folds and cores as `nn-tui sweep --folds`; prints one JSON
-object (wall seconds of the search and refit, the winner, its CV and test accuracy).
+the same training file, folds, grid, epochs and cores as `nn-tui sweep --folds`, its
+winner scored on the same test file; prints one JSON object (wall seconds of the search
+and refit, the winner, its CV and test accuracy, and with --refit-seeds the test accuracy
+of the winner refitted with other seeds: how much one seed's luck weighs).
+
+The xtask wrote the files: train.csv and test.csv (the split), and the fold of each row
+of train.csv (the sweep's folds), given here as a PredefinedSplit.
 
 The models match nn-tui's defaults for 2-D data: standardised inputs (a StandardScaler in
 the pipeline, fitted per fold like nn-tui's normalisation), Adam at the given rate,
@@ -13,29 +18,43 @@ import time
 import warnings
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 p = argparse.ArgumentParser()
-p.add_argument("--csv", required=True)
+p.add_argument("--train", required=True, help="CSV with a header row, the label last")
+p.add_argument("--test", required=True, help="CSV with a header row, the label last")
+p.add_argument("--fold-of", required=True, help="the fold of each row of --train, a line each")
 p.add_argument("--epochs", type=int, required=True)
-p.add_argument("--folds", type=int, required=True)
 p.add_argument("--cores", type=int, required=True)
 p.add_argument("--seed", type=int, default=42)
 p.add_argument("--lr", required=True, help="comma separated")
 p.add_argument("--hidden", required=True, help="shapes separated by ';', layers by ','")
 p.add_argument("--activation", required=True, help="comma separated")
+p.add_argument(
+    "--refit-seeds",
+    type=int,
+    default=0,
+    help="also refit the winner with seeds --seed, --seed + 1, ... (untimed) and score each on --test",
+)
 a = p.parse_args()
 
-table = np.loadtxt(a.csv, delimiter=",", skiprows=1)
-x = table[:, :-1].astype(np.float32)
-y = table[:, -1].astype(np.int64)
-x_train, x_test, y_train, y_test = train_test_split(
-    x, y, test_size=0.2, stratify=y, random_state=a.seed
-)
+
+def read(path):
+    table = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    return table[:, :-1].astype(np.float32), table[:, -1].astype(np.int64)
+
+
+x_train, y_train = read(a.train)
+x_test, y_test = read(a.test)
+fold_of = np.loadtxt(a.fold_of, dtype=np.int64, ndmin=1)
+if len(fold_of) != len(y_train):
+    raise SystemExit(f"--fold-of: {len(fold_of)} folds for {len(y_train)} training rows")
+folds = PredefinedSplit(fold_of)
 grid = {
     "mlpclassifier__learning_rate_init": [float(v) for v in a.lr.split(",")],
     "mlpclassifier__hidden_layer_sizes": [
@@ -59,7 +78,7 @@ model = make_pipeline(
 search = GridSearchCV(
     model,
     grid,
-    cv=KFold(a.folds, shuffle=True, random_state=a.seed),
+    cv=folds,
     n_jobs=a.cores,
     refit=True,
 )
@@ -69,6 +88,12 @@ with warnings.catch_warnings():
     search.fit(x_train, y_train)
     seconds = time.perf_counter() - start
 best = search.best_params_
+refits = []
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    for seed in range(a.seed, a.seed + a.refit_seeds):
+        refit = clone(search.best_estimator_).set_params(mlpclassifier__random_state=seed)
+        refits.append(float(refit.fit(x_train, y_train).score(x_test, y_test)))
 print(
     json.dumps(
         {
@@ -80,7 +105,9 @@ print(
             },
             "cv_accuracy": search.best_score_,
             "test_accuracy": float(search.score(x_test, y_test)),
-            "fits": len(search.cv_results_["params"]) * a.folds + 1,
+            "test_samples": len(y_test),
+            "refit_test_accuracies": refits,
+            "fits": len(search.cv_results_["params"]) * folds.get_n_splits() + 1,
         }
     )
 )

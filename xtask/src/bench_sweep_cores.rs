@@ -6,8 +6,11 @@
 //! and CPU time a trial beyond its training against a median trial's training.
 //! With `--mpi R` the same sweep also runs on `mpirun -np R` (each rank its share
 //! of the cores), alternating with the one process; the efficiency is the one
-//! process's sweep time over the ranks'. Medians over the rounds; the load
-//! average is printed, since other work on the machine takes cores too.
+//! process's sweep time over the ranks'. With `--against OTHER` another build
+//! runs in every round too, the two alternating, for figures side by side.
+//! Medians over the rounds; the load average is printed, since other work on
+//! the machine takes cores too. Every sweep writes a folder of its own, all
+//! removed at the end.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -34,6 +37,46 @@ pub struct BenchSweepCores {
     /// Use this nn-tui instead of building the release one.
     #[arg(long, value_name = "PATH")]
     bin: Option<std::path::PathBuf>,
+    /// Also run this nn-tui (another build) in every round, alternating with the
+    /// first, for figures side by side.
+    #[arg(long, value_name = "PATH")]
+    against: Option<std::path::PathBuf>,
+}
+
+/// One build's figures over the rounds.
+#[derive(Default)]
+struct Figures {
+    seconds: Vec<f64>,
+    cpu: Vec<f64>,
+    busy: Vec<f64>,
+    overhead: Vec<f64>,
+    share: Vec<f64>,
+    trial: Vec<f64>,
+}
+
+impl Figures {
+    /// A round: the sweep's seconds and its `CPU ...` line.
+    fn add(&mut self, seconds: f64, line: &str) {
+        let read = |before| number_after(line, before).unwrap_or(f64::NAN);
+        self.seconds.push(seconds);
+        self.cpu.push(read("CPU "));
+        self.busy.push(read("cores: "));
+        self.overhead.push(read("%); "));
+        self.share.push(read("beyond its training, "));
+        self.trial.push(read("median trial's "));
+    }
+
+    fn medians(&mut self) -> String {
+        format!(
+            "one process: sweep {:.2} s, CPU {:.2} s, cores {:.0}% busy (CPU time over wall x cores), {:.2} ms CPU a trial beyond its training = {:.1}% of a median trial's {:.2} ms",
+            median(&mut self.seconds),
+            median(&mut self.cpu),
+            median(&mut self.busy),
+            median(&mut self.overhead),
+            median(&mut self.share),
+            median(&mut self.trial)
+        )
+    }
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -57,9 +100,8 @@ pub(crate) fn load() -> String {
     )
 }
 
-/// One sweep: its JSON report and stderr, and the command's wall time.
-fn sweep(mut command: Command, dir: &std::path::Path) -> anyhow::Result<(Value, String, f64)> {
-    let _ = std::fs::remove_dir_all(dir);
+/// One sweep into `dir` (new): its JSON report and stderr, and the command's wall time.
+fn sweep(mut command: Command) -> anyhow::Result<(Value, String, f64)> {
     let start = Instant::now();
     let out = command.output().context("running the sweep")?;
     let wall = start.elapsed().as_secs_f64();
@@ -87,7 +129,12 @@ pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
         root.join("target/release/nn-tui")
     };
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // Each sweep writes a folder of its own, all removed at the end. Removing
+    // the last round's 1,600 files just before the next round made that round's
+    // file creations slow on an ext4 without a journal (this machine's): it
+    // skips inodes freed in the last minute, one at a time, under the folder's lock.
     let base = root.join("target/bench-sweep-cores");
+    let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base)?;
     let words = |dir: &std::path::Path| -> Vec<String> {
         [
@@ -104,67 +151,72 @@ pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
         .map(String::from)
         .to_vec()
     };
-    let (mut busy, mut overhead, mut share, mut trial) = (vec![], vec![], vec![], vec![]);
-    let (mut one_s, mut ranks_s, mut efficiency) = (vec![], vec![], vec![]);
+    let mut builds = vec![("this build", bin.clone(), Figures::default())];
+    if let Some(against) = &args.against {
+        builds.push(("--against", against.clone(), Figures::default()));
+    }
+    let (mut ranks_s, mut efficiency) = (vec![], vec![]);
     eprintln!("load average before: {}", load());
     for round in 0..args.rounds {
-        let dir = base.join("one");
-        let mut command = Command::new(&bin);
-        command.args(words(&dir));
-        let (report, stderr, wall) = sweep(command, &dir)?;
-        let seconds = report["seconds"].as_f64().unwrap_or(f64::NAN);
-        let line = stderr
-            .lines()
-            .find(|l| l.starts_with("CPU "))
-            .context("the sweep's CPU line (Linux only)")?;
-        busy.push(number_after(line, "cores: ").unwrap_or(f64::NAN));
-        overhead.push(number_after(line, "%); ").unwrap_or(f64::NAN));
-        share.push(number_after(line, "beyond its training, ").unwrap_or(f64::NAN));
-        trial.push(number_after(line, "median trial's ").unwrap_or(f64::NAN));
-        one_s.push(seconds);
-        let mut text = format!(
-            "round {}: one process {seconds:.2} s (command {wall:.2} s): {line}",
-            round + 1
-        );
-        if let Some(ranks) = args.mpi {
-            let dir = base.join("ranks");
-            let mut command = Command::new("mpirun");
-            command
-                .args([
-                    "-np",
-                    &ranks.to_string(),
-                    "--oversubscribe",
-                    "--bind-to",
-                    "none",
-                ])
-                .arg(&bin)
-                .args(words(&dir));
-            let (report, _, wall) = sweep(command, &dir)?;
-            let s = report["seconds"].as_f64().unwrap_or(f64::NAN);
-            ranks_s.push(s);
-            efficiency.push(seconds / s);
-            let _ = write!(
-                text,
-                "\n         {ranks} ranks {s:.2} s (command {wall:.2} s), efficiency {:.2}",
-                seconds / s
+        // Alternating which build goes first, so neither always follows the other.
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..builds.len()).collect()
+        } else {
+            (0..builds.len()).rev().collect()
+        };
+        for b in order {
+            let (label, bin, figures) = &mut builds[b];
+            let dir = base.join(format!("one-{round}-{b}"));
+            let mut command = Command::new(&*bin);
+            command.args(words(&dir));
+            let (report, stderr, wall) = sweep(command)?;
+            let seconds = report["seconds"].as_f64().unwrap_or(f64::NAN);
+            let line = stderr
+                .lines()
+                .find(|l| l.starts_with("CPU "))
+                .context("the sweep's CPU line (Linux only)")?;
+            figures.add(seconds, line);
+            let mut text = format!(
+                "round {} ({label}): one process {seconds:.2} s (command {wall:.2} s): {line}",
+                round + 1
             );
+            if let (Some(ranks), 0) = (args.mpi, b) {
+                let dir = base.join(format!("ranks-{round}"));
+                let mut command = Command::new("mpirun");
+                command
+                    .args([
+                        "-np",
+                        &ranks.to_string(),
+                        "--oversubscribe",
+                        "--bind-to",
+                        "none",
+                    ])
+                    .arg(&*bin)
+                    .args(words(&dir));
+                let (report, _, wall) = sweep(command)?;
+                let s = report["seconds"].as_f64().unwrap_or(f64::NAN);
+                ranks_s.push(s);
+                efficiency.push(seconds / s);
+                let _ = write!(
+                    text,
+                    "\n         {ranks} ranks {s:.2} s (command {wall:.2} s), efficiency {:.2}",
+                    seconds / s
+                );
+            }
+            eprintln!("{text}");
         }
-        eprintln!("{text}");
     }
+    let _ = std::fs::remove_dir_all(&base);
     println!(
         "{} default 2-D spiral trials of 100 epochs, {cores} cores, {} rounds, load average after: {}",
         args.trials,
         args.rounds,
         load()
     );
-    println!(
-        "one process: sweep {:.2} s, cores {:.0}% busy (CPU time over wall x cores), {:.2} ms CPU a trial beyond its training = {:.1}% of a median trial's {:.2} ms",
-        median(&mut one_s),
-        median(&mut busy),
-        median(&mut overhead),
-        median(&mut share),
-        median(&mut trial)
-    );
+    for (label, bin, figures) in &mut builds {
+        println!("{label} ({}):", bin.display());
+        println!("{}", figures.medians());
+    }
     if let Some(ranks) = args.mpi {
         println!(
             "mpirun -np {ranks}: sweep {:.2} s, efficiency {:.2} (one process's time over the ranks')",

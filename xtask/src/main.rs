@@ -26,6 +26,7 @@ mod bench_mpi;
 mod bench_predict;
 mod bench_sweep;
 mod bench_sweep_cores;
+mod bench_sweep_split;
 mod gen_onnx;
 mod man;
 mod pictures;

@@ -13,7 +13,8 @@
 //! would, so callers' recovery paths can be tested without root; production
 //! builds do not have it, and their writes consult nothing. A program writing
 //! many small files can defer their syncs to one point (`defer_syncs`,
-//! `sync_filesystem`; `deferred.rs`).
+//! `sync_filesystem`; `deferred.rs`). The same bytes under a second name can be
+//! a hard link (`link_atomically`).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -72,6 +73,30 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         source,
     })?;
     file.commit()
+}
+
+/// Puts a hard link to `existing` (a file written whole before, e.g. by
+/// [`write_atomically`]) at `path`, which must not exist, then syncs the
+/// folder (unless syncs are deferred). The name appears whole or not at all,
+/// so this is as atomic as a write, without a second file to allocate and
+/// write: for the same bytes saved under several names.
+///
+/// # Errors
+/// `path` exists, the file system has no hard links (or not across these
+/// folders), or `existing` is gone: the I/O error naming `path`. Nothing was made.
+pub fn link_atomically(existing: &Path, path: &Path) -> Result<()> {
+    let io = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    fs::hard_link(existing, path).map_err(io)?;
+    if !syncs_deferred()
+        && let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(d) = File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 /// A file written as a stream, then put in place atomically by [`AtomicFile::commit`]:

@@ -9,7 +9,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use nn_atomic_write::{WriteError, write_atomically};
+use nn_atomic_write::{WriteError, link_atomically, write_atomically};
 
 fn names_in(dir: &Path) -> Vec<OsString> {
     let mut names: Vec<_> = fs::read_dir(dir)
@@ -25,6 +25,33 @@ fn io_kind(err: &WriteError) -> ErrorKind {
         WriteError::Io { source, .. } => source.kind(),
         other @ WriteError::NotRegularFile { .. } => panic!("expected an I/O error, got {other}"),
     }
+}
+
+#[test]
+fn a_link_names_the_written_bytes_and_never_replaces_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    write_atomically(&a, b"weights").unwrap();
+    link_atomically(&a, &b).unwrap();
+    assert_eq!(fs::read(&b).unwrap(), b"weights");
+    // A later atomic write of one name replaces that name only.
+    write_atomically(&a, b"newer").unwrap();
+    assert_eq!(fs::read(&b).unwrap(), b"weights");
+    // An existing file is left as it was; a missing source makes nothing.
+    let err = link_atomically(&a, &b).unwrap_err();
+    assert_eq!(io_kind(&err), ErrorKind::AlreadyExists);
+    assert!(
+        err.to_string().starts_with(&b.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(fs::read(&b).unwrap(), b"weights");
+    let c = dir.path().join("c");
+    assert_eq!(
+        io_kind(&link_atomically(&dir.path().join("gone"), &c).unwrap_err()),
+        ErrorKind::NotFound
+    );
+    assert!(!c.exists());
+    assert_eq!(names_in(dir.path()), ["a", "b"]);
 }
 
 #[test]

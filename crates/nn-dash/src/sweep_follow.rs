@@ -406,6 +406,7 @@ mod tests {
         let options = RunOptions {
             cores: 2,
             stop: Arc::new(AtomicBool::new(false)),
+            cpu_share: None,
         };
         sweep
             .run(&mut shared, &options, &mut |_| {})
@@ -483,6 +484,7 @@ mod tests {
         let options = RunOptions {
             cores: 2,
             stop: Arc::new(AtomicBool::new(false)),
+            cpu_share: None,
         };
         let results = sweep
             .run(&mut shared, &options, &mut |_| {})

@@ -59,5 +59,5 @@ pub use normalize::{Normalization, NormalizationKind};
 pub use plane::{PlaneEdges, frame_plane};
 pub use quote::excerpt;
 pub use random::shuffle;
-pub use split::{Split, SplitIndices};
+pub use split::{Split, SplitIndices, fold_indices};
 pub use stdin::load_csv_from_stdin;

@@ -105,8 +105,33 @@ impl Dataset {
     }
 }
 
+/// K-fold cross-validation's folds of `n` samples: `0..n` shuffled with `seed` and
+/// dealt into `k` runs of consecutive positions, of sizes differing by at most one;
+/// fold `f` is run `f`, sorted. Not stratified. One definition, so that a sweep's
+/// folds (`nn-sweep`) can be handed to another tool (`cargo xtask bench-sweep`).
+///
+/// # Errors
+/// [`DataError::InvalidSplit`] for fewer than two folds or more folds than samples.
+pub fn fold_indices(n: usize, k: usize, seed: u64) -> Result<Vec<Vec<usize>>, DataError> {
+    if k < 2 || k > n {
+        return Err(DataError::InvalidSplit(format!(
+            "{k} folds of {n} samples: expected from 2 to {n} folds"
+        )));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    shuffle(&mut order, &mut seeded_rng(seed));
+    Ok((0..k)
+        .map(|f| {
+            let mut fold = order[f * n / k..(f + 1) * n / k].to_vec();
+            fold.sort_unstable();
+            fold
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
+    use super::fold_indices;
     use crate::{blobs, plane, xor};
 
     #[test]
@@ -165,5 +190,21 @@ mod tests {
             "invalid split: validation 0.6 + test 0.4 leave nothing to train on"
         );
         assert!(d.split(-0.1, 0.0, 1).is_err());
+    }
+
+    #[test]
+    fn folds_partition_the_samples_evenly_and_repeat_with_their_seed() {
+        let folds = fold_indices(103, 5, 7).unwrap();
+        let sizes: Vec<usize> = folds.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![20, 21, 20, 21, 21]);
+        let mut all: Vec<usize> = folds.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..103).collect::<Vec<_>>(), "disjoint and covering");
+        assert!(folds.iter().all(|f| f.windows(2).all(|w| w[0] < w[1])));
+        assert_ne!(folds[0], (0..20).collect::<Vec<_>>(), "shuffled");
+        assert_eq!(folds, fold_indices(103, 5, 7).unwrap());
+        assert_ne!(folds, fold_indices(103, 5, 8).unwrap());
+        assert!(fold_indices(10, 1, 7).is_err());
+        assert!(fold_indices(3, 4, 7).is_err());
     }
 }

@@ -21,6 +21,7 @@ pub(crate) struct Cluster {
     rank: usize,
     ranks: usize,
     ranks_on_this_node: usize,
+    rank_on_this_node: usize,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -49,6 +50,7 @@ impl Cluster {
             rank: world.rank() as usize,
             ranks: world.size() as usize,
             ranks_on_this_node: node.size() as usize,
+            rank_on_this_node: node.rank() as usize,
             universe,
         })
     }
@@ -65,6 +67,11 @@ impl Cluster {
 
     /// Worker threads for this rank: `requested`, or for 0 ("one per core")
     /// this node's cores shared among the ranks running on it.
+    /// This rank's index among the job's ranks on this machine, and their number.
+    pub(crate) fn place_on_node(&self) -> (usize, usize) {
+        (self.rank_on_this_node, self.ranks_on_this_node)
+    }
+
     pub(crate) fn threads_per_rank(&self, requested: usize) -> usize {
         if requested > 0 {
             return requested;

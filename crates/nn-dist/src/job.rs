@@ -117,6 +117,15 @@ impl Job {
         self.rank == 0
     }
 
+    /// This rank's index among the job's ranks running on this machine, and
+    /// their number (`(0, 1)` alone): which share of the machine's CPUs is its.
+    pub fn place_on_node(&self) -> (usize, usize) {
+        #[cfg(feature = "mpi")]
+        return self.cluster.place_on_node();
+        #[cfg(not(feature = "mpi"))]
+        (0, 1)
+    }
+
     /// Worker threads for this rank: `requested`, or for 0 ("one per core")
     /// this machine's cores shared among the job's ranks running on it.
     pub fn threads(&self, requested: usize) -> usize {

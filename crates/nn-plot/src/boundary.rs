@@ -221,17 +221,26 @@ impl Coloring {
     }
 }
 
-/// The architecture in a few words: `2-8-8-1 tanh, sigmoid out`.
+/// The architecture in a few words: `2-8-8-1 tanh, sigmoid out, mse loss`.
 pub(crate) fn describe(model: &Model) -> String {
+    descriptions(model).swap_remove(0)
+}
+
+/// The architecture in fewer and fewer words, for [`fit_first`]: from
+/// `2-8-8-1 tanh, sigmoid out, mse loss` down to `2-8-8-1`.
+pub(crate) fn descriptions(model: &Model) -> Vec<String> {
     let arch = model.network.architecture();
     let sizes: Vec<String> = arch.sizes.iter().map(ToString::to_string).collect();
-    format!(
-        "{} {}, {} out, {} loss",
-        sizes.join("-"),
-        arch.hidden,
-        arch.output,
-        arch.loss
-    )
+    let sizes = sizes.join("-");
+    vec![
+        format!(
+            "{sizes} {}, {} out, {} loss",
+            arch.hidden, arch.output, arch.loss
+        ),
+        format!("{sizes} {}, {} out", arch.hidden, arch.output),
+        format!("{sizes} {}", arch.hidden),
+        sizes,
+    ]
 }
 
 /// The Playground's heatmap opacity.
@@ -258,6 +267,23 @@ pub(crate) fn fit_text(text: &str, size: f32, em: f32, room: f32) -> (f32, Strin
     let keep = ((room / (SMALLEST_TEXT * em)).floor() as usize).saturating_sub(1);
     let cut: String = text.chars().take(keep).collect();
     (SMALLEST_TEXT, format!("{}…", cut.trim_end()))
+}
+
+/// Whether `text` fits in `room` pixels whole, at [`SMALLEST_TEXT`] or larger.
+pub(crate) fn fits_whole(text: &str, em: f32, room: f32) -> bool {
+    room / (text.chars().count() as f32 * em).max(1.0) >= SMALLEST_TEXT
+}
+
+/// The first of `candidates` (longest first) that fits whole in `room`, shrunk as
+/// [`fit_text`] shrinks; the last one cut if none does. A shorter whole phrase
+/// reads better than a long one cut in the middle.
+pub(crate) fn fit_first(candidates: &[String], size: f32, em: f32, room: f32) -> (f32, String) {
+    let text = candidates
+        .iter()
+        .find(|text| fits_whole(text, em, room))
+        .or(candidates.last())
+        .map_or("", String::as_str);
+    fit_text(text, size, em, room)
 }
 
 /// A picture's title: "`title`: `what`", or `what` alone (capitalised) when there is no
@@ -342,16 +368,27 @@ pub fn boundary(
     };
     // The title may use the whole width; the caption ends where the legend begins.
     // Small pictures (a replay's frames) shrink, then shorten, what does not fit.
-    let title = titled(&options.title, &format!("{what}{discretized}"));
-    let (size, title) = fit_text(&title, 16.0, BOLD_EM, w - left - 8.0);
+    let mut titles = vec![titled(&options.title, &format!("{what}{discretized}"))];
+    if !options.title.is_empty() {
+        titles.push(options.title.clone());
+    }
+    let (size, title) = fit_first(&titles, 16.0, BOLD_EM, w - left - 8.0);
     svg.bold((left, 24.0), size, Anchor::Start, INK, &title);
     let legend_start = legend(&mut svg, model, coloring, points, (left + pw, 44.0));
-    let mut caption = describe(model);
+    let mut captions = descriptions(model);
     if !points.origin.is_empty() {
-        caption = format!("{caption}; points: {}", points.origin);
+        captions.insert(0, format!("{}; points: {}", captions[0], points.origin));
     }
-    let (size, caption) = fit_text(&caption, 12.0, REGULAR_EM, legend_start - 12.0 - left);
-    svg.text((left, 44.0), size, Anchor::Start, DIM, &caption);
+    // Beside a wide legend in a small frame not even the layer sizes may fit: no
+    // caption then (a replay's network panel says the architecture) rather than "6-8-…".
+    let room = legend_start - 12.0 - left;
+    if captions
+        .last()
+        .is_some_and(|sizes| fits_whole(sizes, REGULAR_EM, room))
+    {
+        let (size, caption) = fit_first(&captions, 12.0, REGULAR_EM, room);
+        svg.text((left, 44.0), size, Anchor::Start, DIM, &caption);
+    }
     if let Coloring::Value { scale } = coloring {
         color_bar(&mut svg, scale, (left + pw + 20.0, top, ph));
     }

@@ -7,8 +7,8 @@
 use nn_train::Model;
 
 use crate::boundary::{
-    BOLD_EM, BoundaryOptions, DIM, Extent, INK, REGULAR_EM, check_plane, describe, fit_text,
-    grid_layers, grid_raw, titled,
+    BOLD_EM, BoundaryOptions, DIM, Extent, INK, REGULAR_EM, check_plane, descriptions, fit_first,
+    fit_text, grid_layers, grid_raw, titled,
 };
 use crate::colors::{class_rgb, playground_rgb};
 use crate::source::{Point, Points};
@@ -151,17 +151,20 @@ pub fn network(
     let room = w - 28.0;
     let (size, title) = fit_text(&titled(&options.title, "network"), 16.0, BOLD_EM, room);
     svg.bold((20.0, 26.0), size, Anchor::Start, INK, &title);
-    let (size, caption) = fit_text(&describe(model), 12.0, REGULAR_EM, room);
+    let (size, caption) = fit_first(&descriptions(model), 12.0, REGULAR_EM, room);
     svg.text((20.0, 46.0), size, Anchor::Start, DIM, &caption);
-    let (size, notation) = fit_text(
-        "each neuron: o = f(Σ w·o_in), its bias the weight w of a constant input -1; blue w > 0, orange w < 0, width |w|",
-        12.0,
-        REGULAR_EM,
-        room,
-    );
+    let (size, notation) = fit_first(&NOTATION.map(String::from), 12.0, REGULAR_EM, room);
     svg.text((20.0, 64.0), size, Anchor::Start, DIM, &notation);
     Ok(svg.finish())
 }
+
+/// The seed's neuron and the colours of the connections, in fewer words for
+/// smaller pictures.
+const NOTATION: [&str; 3] = [
+    "each neuron: o = f(Σ w·o_in), its bias the weight w of a constant input -1; blue w > 0, orange w < 0, width |w|",
+    "o = f(Σ w·o_in), bias: w of input -1; blue w > 0, orange w < 0",
+    "o = f(Σ w·o_in), bias: w of input -1",
+];
 
 /// Which of `n` nodes are drawn: all, or `MAX_NODES` evenly spaced ones (first and last included).
 fn sample(n: usize) -> Vec<usize> {

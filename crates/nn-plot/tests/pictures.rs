@@ -255,7 +255,15 @@ fn a_small_frame_keeps_its_title_inside_and_its_caption_clear_of_the_legend() {
         0,
         "the caption touches the legend at x = {swatch}"
     );
-    assert!(picture.svg.contains('…'), "the caption is shortened");
+    // Shortened by whole phrases (the title without "decision boundary", the
+    // architecture without its loss), never cut in the middle of a word.
+    assert!(!picture.svg.contains('…'), "a text cut mid-word");
+    assert!(
+        picture
+            .svg
+            .contains(">gauss at epoch 1000, loss 0.0123</text>")
+    );
+    assert!(picture.svg.contains(">2-4-"), "the layer sizes whole");
 }
 
 #[test]
@@ -273,6 +281,13 @@ fn a_replay_frame_shows_the_epoch_and_score_over_the_boundary_and_the_network() 
         assert!(picture.svg.contains(header), "the header is said whole");
         assert!(picture.svg.contains(">Decision boundary</text>"));
         assert!(picture.svg.contains(">Network</text>"));
+        // The panels' captions are shortened by whole phrases: the layer sizes and the
+        // seed's neuron stay readable in the smallest frame.
+        assert!(
+            !picture.svg.contains('…'),
+            "{width}x{height}: a caption cut mid-word"
+        );
+        assert!(picture.svg.contains("o = f(Σ w·o_in)"), "{width}x{height}");
         let pixmap = picture.pixels().unwrap();
         assert_eq!((pixmap.width(), pixmap.height()), (width, height));
         let count =

@@ -10,8 +10,6 @@ use std::sync::Arc;
 use nn_data::{Dataset, Normalization};
 use nn_run::{DataOptions, DataSpec, StateLine};
 use nn_train::{TrainData, TrainError};
-use rand_chacha::ChaCha8Rng;
-use rand_chacha::rand_core::SeedableRng;
 
 /// The data of a sweep's trials, loaded once per distinct data settings.
 pub struct SharedData {
@@ -130,8 +128,9 @@ impl SharedData {
     }
 }
 
-/// `k` folds of `data`'s training part: its samples shuffled with `seed` and dealt
-/// into `k` parts of sizes differing by at most one; fold `f` validates on part `f`.
+/// `k` folds of `data`'s training part ([`nn_data::fold_indices`]: its samples
+/// shuffled with `seed` and dealt into `k` parts of sizes differing by at most one);
+/// fold `f` validates on part `f`.
 ///
 /// # Errors
 /// Fewer than two folds, or fewer samples than folds.
@@ -144,16 +143,14 @@ pub fn k_folds(data: &TrainData, k: usize, seed: u64) -> Result<Vec<TrainData>, 
             format!("expected from 2 to {n} folds (one sample at least in each)"),
         )));
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    nn_data::shuffle(&mut order, &mut ChaCha8Rng::seed_from_u64(seed));
-    Ok((0..k)
-        .map(|f| {
-            let (lo, hi) = (f * n / k, (f + 1) * n / k);
-            let mut train_idx: Vec<usize> =
-                order[..lo].iter().chain(&order[hi..]).copied().collect();
-            let mut val_idx: Vec<usize> = order[lo..hi].to_vec();
-            train_idx.sort_unstable();
-            val_idx.sort_unstable();
+    Ok(nn_data::fold_indices(n, k, seed)?
+        .into_iter()
+        .map(|val_idx| {
+            let mut held = vec![false; n];
+            for &i in &val_idx {
+                held[i] = true;
+            }
+            let train_idx: Vec<usize> = (0..n).filter(|&i| !held[i]).collect();
             let train: Dataset = data.train.subset(&train_idx);
             let validation = data.train.subset(&val_idx);
             let normalization = Normalization::fit(data.normalization.kind, &train);
@@ -193,10 +190,33 @@ mod tests {
         for f in &folds {
             assert_eq!(f.train.len() + f.validation.as_ref().unwrap().len(), n);
         }
+        // The folds are nn-data's, which `cargo xtask bench-sweep` hands to scikit-learn.
+        for (fold, rows) in folds.iter().zip(nn_data::fold_indices(n, 5, 3).unwrap()) {
+            assert_eq!(fold.validation, Some(data.train.subset(&rows)));
+        }
         let again = k_folds(&data, 5, 3).unwrap();
         assert_eq!(folds[2].validation, again[2].validation);
         let other = k_folds(&data, 5, 4).unwrap();
         assert_ne!(folds[2].validation, other[2].validation);
         assert!(k_folds(&data, 1, 3).is_err());
+    }
+
+    /// `cargo xtask bench-sweep` gives scikit-learn the folds of a training file as a
+    /// sweep cuts them: the file's samples in the order of a split with no test and no
+    /// validation part, dealt by `fold_indices`.
+    #[test]
+    fn a_file_without_a_test_part_is_ordered_as_its_split_says() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/spiral.csv");
+        let options = DataOptions {
+            test_fraction: 0.0,
+            validation_fraction: 0.0,
+            seed: 42,
+            ..DataOptions::default()
+        };
+        let data = nn_run::load_data(&DataSpec::Csv(path.clone()), &options).unwrap();
+        let all = nn_data::load_csv(&path, &nn_data::CsvOptions::default()).unwrap();
+        let order = all.split_indices(0.0, 0.0, 42).unwrap().train;
+        assert_eq!(data.train, all.subset(&order));
     }
 }

@@ -70,6 +70,11 @@ pub struct RunOptions {
     pub cores: usize,
     /// Set to stop: running jobs end (and are run again by `--resume`).
     pub stop: Arc<AtomicBool>,
+    /// This process's share of the machine's CPUs, `(index, of)`: with
+    /// `of` processes of the sweep on the machine and `cores x of` CPUs to
+    /// run on, its trials are pinned to the `index`th `cores` of them (see
+    /// `cores.rs`); `None`, never pinned.
+    pub cpu_share: Option<(usize, usize)>,
 }
 
 /// What a sweep's run ends with.
@@ -359,7 +364,7 @@ impl Sweep {
             cores * 2 + 2
         };
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
-        let pool = Cores::new(cores);
+        let pool = Cores::new(cores, options.cpu_share);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
         let failed = AtomicBool::new(false);
         std::thread::scope(|scope| -> Result<(), SweepError> {
@@ -370,6 +375,7 @@ impl Sweep {
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
                     let start = thread_times();
+                    let mut kept = None;
                     let add_times = || {
                         let mut total = workers.lock().expect("worker times");
                         match (total.as_mut(), start, thread_times()) {
@@ -392,7 +398,7 @@ impl Sweep {
                             plan,
                             live,
                             (epochs, rung, last),
-                            (pool, workers),
+                            (pool, workers, &mut kept),
                             &options.stop,
                         );
                         if out.is_err() {

@@ -75,7 +75,7 @@ impl Sweep {
         let _deferred = nn_atomic_write::defer_syncs();
         let plans = self.plans(shared, options.cores)?;
         let jobs = self.spec().jobs(self.trials().len());
-        let cores = Cores::new(options.cores.max(1));
+        let cores = Cores::new(options.cores.max(1), options.cpu_share);
         let times = Mutex::new(None);
         let epochs = self.spec().epochs;
         let (tx, rx) = mpsc::channel::<ToOwner>();
@@ -85,6 +85,7 @@ impl Sweep {
                 let tx = tx.clone();
                 let (plans, cores, times) = (&plans, &cores, &times);
                 scope.spawn(move || {
+                    let mut kept = None;
                     loop {
                         let (answer, job) = mpsc::channel();
                         if tx.send(ToOwner::Want(answer)).is_err() {
@@ -96,7 +97,7 @@ impl Sweep {
                             &plans[job.trial],
                             None,
                             (epochs, 0, true),
-                            (cores, times),
+                            (cores, times, &mut kept),
                             &options.stop,
                         );
                         let packed = match out {

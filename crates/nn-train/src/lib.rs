@@ -7,6 +7,7 @@
 //! [`GradientReduction`] is the seam where that sum can span processes.
 //!
 //! - [`Trainer`]: the synchronous run (step, epoch, evaluation, early stopping, checkpoints).
+//! - [`TrainPool`]: worker threads kept for the next trainer (many short runs in turn).
 //!
 //! What a run is and how it is driven, paced and recorded (settings, state lines,
 //! sessions, run directories) is nn-run's, the layer above this one.
@@ -22,6 +23,7 @@ mod metrics;
 mod model;
 mod optimizer;
 mod plan;
+mod pool;
 mod reduction;
 mod sample;
 mod shards;
@@ -35,6 +37,7 @@ pub use inspect::{batch_changes, sample_breakdown};
 pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::{Model, PredictScratch, model_info};
 pub use plan::useful_threads;
+pub use pool::TrainPool;
 pub use reduction::{BatchShards, GradientReduction, ShardView, SharedStep};
 pub use sample::{Desired, SampleError, SamplePart};
 pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

@@ -198,6 +198,14 @@ fn grow<T: Default + Clone>(buffer: &mut Vec<T>, len: usize) {
     }
 }
 
+/// A pool of `threads` workers (0: one per core) named `nn-train-<i>`.
+pub(crate) fn build_pool(threads: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("nn-train-{i}"))
+        .build()
+}
+
 /// The shards and the thread pool that runs them.
 #[derive(Debug)]
 pub(crate) struct ShardEngine {
@@ -235,11 +243,12 @@ pub(crate) struct ShardEngine {
 impl ShardEngine {
     /// An engine on `threads` workers (0: one per core).
     pub(crate) fn new(threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("nn-train-{i}"))
-            .build()?;
-        Ok(Self {
+        Ok(Self::on(Arc::new(build_pool(threads)?)))
+    }
+
+    /// An engine on the threads of `pool`, which other engines may use in turn.
+    pub(crate) fn on(pool: Arc<rayon::ThreadPool>) -> Self {
+        Self {
             shards: Vec::new(),
             whole: Shard::default(),
             whole_batch_override: match std::env::var("NN_TRAIN_WHOLE_BATCH").as_deref() {
@@ -256,11 +265,11 @@ impl ShardEngine {
             passes: Vec::new(),
             buffers: Vec::new(),
             shard_buffers_override: std::env::var("NN_TRAIN_SHARD_BUFFERS").as_deref() == Ok("1"),
-            pool: Arc::new(pool),
+            pool,
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
             step_shared: false,
-        })
+        }
     }
 
     /// The parameters this process steps when the processes share the

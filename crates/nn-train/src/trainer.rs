@@ -103,11 +103,23 @@ impl Trainer {
         data: Arc<TrainData>,
         network: Network,
     ) -> Result<Self, TrainError> {
+        // Checked before the threads are started.
         config.check_against(&data)?;
         let engine = ShardEngine::new(config.threads).map_err(|e| TrainError::Threads {
             threads: config.threads,
             message: e.to_string(),
         })?;
+        Self::with_engine(config, data, network, engine)
+    }
+
+    /// A run on `engine`'s threads (see [`crate::TrainPool`]).
+    pub(crate) fn with_engine(
+        config: TrainConfig,
+        data: Arc<TrainData>,
+        network: Network,
+        engine: ShardEngine,
+    ) -> Result<Self, TrainError> {
+        config.check_against(&data)?;
         let optimizer = Optimizer::new(config.optimizer, network.parameters().len());
         let position = Position::start(config.learning_rate, config.batch_size, 0);
         let health = HealthMonitor::new(&data.train);

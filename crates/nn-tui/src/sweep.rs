@@ -44,7 +44,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         &sweep,
         shared,
         cores,
-        1,
+        (1, (0, 1)),
         args.json,
         &mut |shared, options, on_result| sweep.run(shared, options, on_result),
     );
@@ -73,13 +73,14 @@ pub type Runner<'a> = dyn FnMut(
     ) -> Result<nn_sweep::Finished, nn_sweep::SweepError>
     + 'a;
 
-/// Runs `sweep` with `runner` on `cores` cores (of each of `ranks` processes)
-/// and reports: progress on stderr, the standings, the winner's test, as text or JSON.
+/// Runs `sweep` with `runner` on `cores` cores (of each of `ranks` processes;
+/// this one's share of its machine's CPUs `cpu_share`, see [`RunOptions`]) and
+/// reports: progress on stderr, the standings, the winner's test, as text or JSON.
 pub fn drive(
     sweep: &Sweep,
     mut shared: nn_sweep::SharedData,
     cores: usize,
-    ranks: usize,
+    (ranks, cpu_share): (usize, (usize, usize)),
     json: bool,
     runner: &mut Runner<'_>,
 ) -> Result<Outcome> {
@@ -126,6 +127,7 @@ pub fn drive(
     let options = RunOptions {
         cores,
         stop: Arc::clone(&stop),
+        cpu_share: Some(cpu_share),
     };
     let finished = runner(&mut shared, &options, &mut |r: &JobResult| {
         done += 1;

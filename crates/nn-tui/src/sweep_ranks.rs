@@ -66,7 +66,7 @@ pub fn run(args: &SweepArgs, job: &Job) -> Result<Outcome> {
                 &sweep,
                 shared,
                 cores,
-                job.ranks(),
+                (job.ranks(), job.place_on_node()),
                 args.json,
                 &mut |shared, options, on_result| {
                     sweep.run_spread(shared, options, &mut hub, on_result)
@@ -120,7 +120,11 @@ fn work(job: &Job, spec: &[u8], cores: usize, hand: nn_dist::Hand) -> Result<Out
     let mut shared = sweep.shared_data()?;
     let stop = Arc::new(AtomicBool::new(false));
     crate::train::register_interrupt(&stop)?;
-    let options = RunOptions { cores, stop };
+    let options = RunOptions {
+        cores,
+        stop,
+        cpu_share: Some(job.place_on_node()),
+    };
     let die_after = std::env::var(DIE_AFTER_VAR).ok().and_then(|v| {
         let (rank, after) = v.split_once(':')?;
         (rank.parse::<usize>().ok()? == job.rank()).then_some(after.parse::<usize>().ok()?)

@@ -218,6 +218,7 @@ impl RunWriter {
             problems: problem_tx,
             append_failed: false,
             snapshot_failed: false,
+            last_saved: None,
         };
         let started = Instant::now();
         Ok(Self {
@@ -336,7 +337,7 @@ impl RunWriter {
         let mut log = self.write_pending();
         let model = network.filter(|n| status != EndStatus::Diverged && all_finite(n));
         let saved = model
-            .map(|n| nn_core::save_model(&self.dir.join(MODEL_FILE), n, &self.model_info))
+            .map(|n| log.save(&self.dir.join(MODEL_FILE), n))
             .transpose();
         let end = RunEnd {
             status,

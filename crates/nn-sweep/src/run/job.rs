@@ -11,7 +11,7 @@ use nn_run::{
     Event, Pace, RunHeadless, RunInfo, RunState, RunWriter, SessionOptions, StateLine,
     TrainRequest, WriterOptions,
 };
-use nn_train::Trainer;
+use nn_train::{TrainPool, Trainer};
 
 use super::{HAND_OFF, JobOutcome, Live, Plan, Sweep, TRIALS_DIR};
 use crate::SweepError;
@@ -31,7 +31,7 @@ impl Sweep {
         plan: &Plan,
         live: Option<Live>,
         (epochs, rung, last): (usize, usize, bool),
-        (cores, workers): (&Cores, &Mutex<Option<ThreadTimes>>),
+        (cores, workers, kept): (&Cores, &Mutex<Option<ThreadTimes>>, &mut Option<TrainPool>),
         stop: &AtomicBool,
     ) -> JobOutcome {
         let started = Instant::now();
@@ -45,8 +45,23 @@ impl Sweep {
                 Some(f) => Arc::clone(&plan.folds[f]),
                 None => Arc::clone(&plan.data),
             };
-            let trainer = Trainer::new(plan.config.clone(), data)
-                .map_err(|e| SweepError::trial(trial, &e))?;
+            let trainer = if last {
+                // A run that ends in this job trains on the worker's kept threads:
+                // starting and ending a pool of its own cost ~0.1 ms a trial. A run
+                // that goes on to the next rung keeps its own, since it may go on
+                // beside the worker's next job.
+                let threads = plan.config.threads;
+                let pool = match kept.take().filter(|p| p.threads() == threads) {
+                    Some(pool) => pool,
+                    None => TrainPool::new(threads).map_err(|e| SweepError::trial(trial, &e))?,
+                };
+                let trainer = Trainer::new_in(&pool, plan.config.clone(), data);
+                *kept = Some(pool);
+                trainer
+            } else {
+                Trainer::new(plan.config.clone(), data)
+            }
+            .map_err(|e| SweepError::trial(trial, &e))?;
             let info = RunInfo::new(
                 &plan.spec,
                 &plan.options,
@@ -96,6 +111,8 @@ impl Sweep {
         let mut ended = false;
         let summary = trainer.run(stop, &session, &mut |event: Event| {
             if first.is_none() {
+                // The training's thread, on its tokens' CPUs (see `cores.rs`).
+                held.pin_here();
                 first = thread_times();
                 first_cpu = thread_cpu_seconds();
             }

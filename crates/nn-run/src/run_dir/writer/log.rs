@@ -3,12 +3,12 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 
-use nn_core::{ModelInfo, Network};
+use nn_core::{CoreError, ModelInfo, Network};
 
 use super::Counters;
 use crate::run_dir::record::{Entry, Record};
@@ -40,7 +40,14 @@ pub(super) struct Log {
     /// An append and a snapshot have each failed already (reported once each).
     pub(super) append_failed: bool,
     pub(super) snapshot_failed: bool,
+    /// The model file saved last and its bytes (a small one's: see [`Log::save`]).
+    pub(super) last_saved: Option<(PathBuf, Vec<u8>)>,
 }
+
+/// Model files up to this size are kept in memory after they are saved, so the
+/// same bytes saved again under another name become a link to them: for a small
+/// network a file made costs more than its bytes.
+const LINKED_AT_MOST: usize = 1 << 20;
 
 impl Drop for Log {
     /// Releases the lock explicitly rather than by closing the file: a process
@@ -92,13 +99,7 @@ impl Log {
                             path: folder.clone(),
                             source,
                         })
-                        .and_then(|()| {
-                            Ok(nn_core::save_model(
-                                &folder.join(name),
-                                &network,
-                                &self.model_info,
-                            )?)
-                        });
+                        .and_then(|()| Ok(self.save(&folder.join(name), &network)?));
                     if let Err(e) = saved {
                         self.counters.lost.fetch_add(1, Ordering::Relaxed);
                         if !std::mem::replace(&mut self.snapshot_failed, true) {
@@ -108,7 +109,7 @@ impl Log {
                 }
                 Job::Snapshot(network, record) => {
                     let path = self.dir.join(SNAPSHOT_FILE);
-                    match nn_core::save_model(&path, &network, &self.model_info) {
+                    match self.save(&path, &network) {
                         Ok(()) => lines.push(record),
                         Err(e) => {
                             self.counters.lost.fetch_add(1, Ordering::Relaxed);
@@ -121,6 +122,24 @@ impl Log {
             }
         }
         self.append_all(&lines);
+    }
+
+    /// Saves `network` as a model file at `path`. When the model file saved last
+    /// holds the same bytes (a run's end saves its weights up to three times: the
+    /// history's entry, the snapshot, the final model), `path` becomes a hard
+    /// link to it, as atomic as a write and without a file to allocate and
+    /// write; where that cannot be done (`path` exists, no hard links), it is written.
+    pub(super) fn save(&mut self, path: &Path, network: &Network) -> Result<(), CoreError> {
+        let bytes = nn_core::model_to_bytes(network, &self.model_info);
+        if let Some((last, kept)) = &self.last_saved
+            && *kept == bytes
+            && nn_atomic_write::link_atomically(last, path).is_ok()
+        {
+            return Ok(());
+        }
+        nn_atomic_write::write_atomically(path, &bytes)?;
+        self.last_saved = (bytes.len() <= LINKED_AT_MOST).then(|| (path.to_path_buf(), bytes));
+        Ok(())
     }
 
     /// Appends records, a line each, in one write; a failure is counted and reported once.

@@ -303,6 +303,43 @@ fn snapshots_are_rate_limited_loadable_and_never_diverged() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn the_same_weights_saved_again_are_one_file_and_other_weights_their_own() {
+    use std::os::unix::fs::MetadataExt;
+    let inode = |p: &Path| std::fs::metadata(p).map(|m| (m.ino(), m.nlink())).unwrap();
+    let network = Arc::new(Network::new(architecture(), 1).unwrap());
+    let bytes = nn_core::model_to_bytes(&network, &ModelInfo::default());
+    // The end of a short run: its one history entry, its snapshot and its model.
+    let (dir, mut w, start) = writer(WriterOptions::default());
+    w.observe_at(&progress(1, 10, 0.1, 10), ms(start, 1));
+    w.observe_at(&Event::Snapshot(Arc::clone(&network)), ms(start, 2));
+    w.finish(Some(&network), None).unwrap();
+    let history = dir.path().join(HISTORY_DIR).join(history_file_name(0, 1));
+    let files = [
+        history,
+        dir.path().join(SNAPSHOT_FILE),
+        dir.path().join(MODEL_FILE),
+    ];
+    for f in &files {
+        assert_eq!(std::fs::read(f).unwrap(), bytes, "{}", f.display());
+        assert_eq!(inode(f), (inode(&files[0]).0, 3), "{}", f.display());
+    }
+    // Other final weights are a file of their own; the snapshot stays as it was.
+    let (dir, mut w, start) = writer(WriterOptions::default());
+    w.observe_at(&Event::Snapshot(Arc::clone(&network)), ms(start, 2));
+    let other = Network::new(architecture(), 2).unwrap();
+    w.finish(Some(&other), None).unwrap();
+    let model = dir.path().join(MODEL_FILE);
+    let other_bytes = nn_core::model_to_bytes(&other, &ModelInfo::default());
+    assert_eq!(std::fs::read(&model).unwrap(), other_bytes);
+    assert_eq!(inode(&model).1, 1);
+    assert_eq!(
+        std::fs::read(dir.path().join(SNAPSHOT_FILE)).unwrap(),
+        bytes
+    );
+}
+
 #[test]
 fn the_history_keeps_snapshots_at_epochs_on_a_log_scale() {
     let marks: Vec<usize> = (0..20)
@@ -512,6 +549,7 @@ fn a_gone_writer_is_not_kept_alive_by_a_copy_of_its_descriptor() {
         problems,
         append_failed: false,
         snapshot_failed: false,
+        last_saved: None,
     });
     let reader = File::open(&path).unwrap();
     assert!(
