@@ -12,6 +12,9 @@ use nn_core::{
 };
 use proptest::prelude::*;
 
+/// Each layer's activation and total stimuli `z`.
+type Stimuli = Vec<(Activation, Vec<f64>)>;
+
 /// A per-sample, per-neuron network in the seed's terms: `w[l][n]` holds neuron
 /// `n`'s weights, `w[l][n][0]` the weight of the constant `-1` bias input.
 struct Reference {
@@ -74,7 +77,13 @@ impl Reference {
 
     /// Every layer's outputs, input first.
     fn forward(&self, x: &[f64]) -> Vec<Vec<f64>> {
+        self.forward_with_stimuli(x).0
+    }
+
+    /// Each layer's outputs (the input first) and each layer's total stimuli `z`.
+    fn forward_with_stimuli(&self, x: &[f64]) -> (Vec<Vec<f64>>, Stimuli) {
         let mut outs = vec![x.to_vec()];
+        let mut stimuli = Vec::new();
         for (l, layer) in self.w.iter().enumerate() {
             let input = outs.last().unwrap();
             // Total stimulus: the bias input -1 times w_0, plus each input times its weight.
@@ -88,8 +97,9 @@ impl Reference {
                 self.hidden
             };
             outs.push(act(a, &z));
+            stimuli.push((a, z));
         }
-        outs
+        (outs, stimuli)
     }
 
     /// One sample's loss, written out per output: the seed's `1/2 sum (d - o)^2`, and
@@ -339,6 +349,18 @@ fn finite_differences(case: &Case) -> Vec<f64> {
     g
 }
 
+/// Whether a ReLU's stimulus is so near 0 that f32 and f64 may put it on either
+/// side: its derivative (1 or 0) is then not a rounding difference.
+fn near_relu_kink(case: &Case) -> bool {
+    let reference = Reference::from_network(&case.net);
+    case.xs.iter().any(|x| {
+        let (_, stimuli) = reference.forward_with_stimuli(x);
+        stimuli
+            .iter()
+            .any(|(a, z)| *a == Activation::Relu && z.iter().any(|z| z.abs() < 1e-4))
+    })
+}
+
 fn has_relu_kink(case: &Case) -> bool {
     // ReLU is not differentiable at 0; skip finite differences that straddle it.
     let arch = case.net.architecture();
@@ -459,7 +481,9 @@ fn reference_matches_finite_differences_for_every_pairing() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Batched GEMM backpropagation equals the seed's per-sample loops (relative error <= 1e-5).
+    /// Batched GEMM backpropagation equals the seed's per-sample loops (to 1e-4 of the
+    /// samples' gradients' size; away from a ReLU's kink, where f32 and f64 may differ in
+    /// the derivative itself).
     #[test]
     fn batched_path_equals_per_sample_reference(
         pairing in prop::sample::select(pairings()),
@@ -473,16 +497,34 @@ proptest! {
         all.extend(sizes);
         all.push(outputs);
         let case = make_case(all, pairing, batch, seed);
+        prop_assume!(!near_relu_kink(&case));
         let reference = Reference::from_network(&case.net);
         let want = changes_to_gradients(&case.net, &reference.weight_changes(&case.xs, &case.ds));
         let (loss, got) = case.batched_gradients();
         let got: Vec<f64> = got.iter().map(|&g| f64::from(g)).collect();
-        let norm: f64 = want.iter().map(|v| v * v).sum::<f64>().sqrt();
-        prop_assume!(norm > 1e-6); // a dead ReLU network has nothing to compare
-        let err = relative_error(&got, &want);
-        prop_assert!(err <= 1e-5, "relative error {} for {:?}", err, pairing);
+        // The error is measured against the size of the samples' own gradients, not
+        // of their mean: samples pulling opposite ways cancel in the mean, and f32's
+        // rounding of each term then weighs more (up to 3e-4 of the mean's size in
+        // 200,000 cases). A ReLU output near its target cancels within a sample too
+        // (o - d), which leaves up to 3e-5 of the terms' size; a wrong delta is O(1).
+        let mut terms = vec![0.0; want.len()];
+        for (x, d) in case.xs.iter().zip(&case.ds) {
+            let one = changes_to_gradients(
+                &case.net,
+                &reference.weight_changes(std::slice::from_ref(x), std::slice::from_ref(d)),
+            );
+            for (t, g) in terms.iter_mut().zip(one) {
+                *t += g.abs() / case.xs.len() as f64;
+            }
+        }
+        let size: f64 = terms.iter().map(|v| v * v).sum::<f64>().sqrt();
+        prop_assume!(size > 1e-6); // a dead ReLU network has nothing to compare
+        let diff: f64 = got.iter().zip(&want).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+        let err = diff / size;
+        prop_assert!(err <= 1e-4, "error {} of the gradients' size for {:?}", err, pairing);
+        // Binary cross-entropy's log(1 - o) in f32 loses digits as o nears 1 (2e-5 seen).
         let want_loss = reference.mean_loss(&case.xs, &case.ds);
-        prop_assert!((loss - want_loss).abs() <= 1e-5 * want_loss.abs().max(1.0), "loss {} vs {}", loss, want_loss);
+        prop_assert!((loss - want_loss).abs() <= 1e-4 * want_loss.abs().max(1.0), "loss {} vs {}", loss, want_loss);
     }
 
     /// Backpropagation in the batched f32 network agrees with finite differences of its own loss.
