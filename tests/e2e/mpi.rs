@@ -16,19 +16,7 @@ use crate::common::*;
 
 /// `mpirun` with `ranks` copies of the binary, all given `args`, in `dir`.
 fn mpirun(ranks: usize) -> Command {
-    let mut command = Command::new("mpirun");
-    command
-        .args([
-            "-np",
-            &ranks.to_string(),
-            "--oversubscribe",
-            "--bind-to",
-            "none",
-        ])
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .stdin(Stdio::null());
-    command
+    nn_test_support::mpirun(ranks, "none")
 }
 
 fn run_ranks(ranks: usize, dir: &Path, args: &[&str]) -> Output {

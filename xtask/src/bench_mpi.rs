@@ -71,12 +71,8 @@ pub fn bench_mpi(args: &BenchMpi) -> anyhow::Result<()> {
             let mut command = if mode == 0 {
                 Command::new(&example)
             } else {
-                let mut mpirun = Command::new("mpirun");
-                mpirun
-                    .args(["-np", "2", "--bind-to", "core"])
-                    .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-                    .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-                    .arg(&example);
+                let mut mpirun = nn_test_support::mpirun(2, "core");
+                mpirun.arg(&example);
                 mpirun
             };
             command

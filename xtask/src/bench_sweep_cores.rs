@@ -182,17 +182,8 @@ pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
             );
             if let (Some(ranks), 0) = (args.mpi, b) {
                 let dir = base.join(format!("ranks-{round}"));
-                let mut command = Command::new("mpirun");
-                command
-                    .args([
-                        "-np",
-                        &ranks.to_string(),
-                        "--oversubscribe",
-                        "--bind-to",
-                        "none",
-                    ])
-                    .arg(&*bin)
-                    .args(words(&dir));
+                let mut command = nn_test_support::mpirun(ranks, "none");
+                command.arg(&*bin).args(words(&dir));
                 let (report, _, wall) = sweep(command)?;
                 let s = report["seconds"].as_f64().unwrap_or(f64::NAN);
                 ranks_s.push(s);

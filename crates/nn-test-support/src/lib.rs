@@ -7,6 +7,7 @@
 //!   case in a child process, whose error text and peak memory come back on its stdout, so a
 //!   bound on memory measures that case alone.
 //! - [`hostile_bound`]: the memory a hostile input may cost (issue 14's rule).
+//! - [`mpirun`]: the `mpirun` command the MPI tests and xtask's MPI benchmarks start ranks with.
 
 use std::ffi::OsStr;
 use std::fmt::Display;
@@ -93,6 +94,26 @@ pub fn run_in_child<K: AsRef<OsStr>, V: AsRef<OsStr>>(test: &str, env: &[(K, V)]
         error: field("error="),
         peak_rss: kb * 1024,
     }
+}
+
+/// `mpirun -np RANKS --oversubscribe --bind-to BIND_TO`, allowed to run as root (CI's
+/// containers are root) and with stdin closed; the program and its arguments are the
+/// caller's to add. `BIND_TO` is `none` where the ranks place their threads themselves
+/// (sweeps pin their trials) and `core` for one training rank a core.
+pub fn mpirun(ranks: usize, bind_to: &str) -> Command {
+    let mut command = Command::new("mpirun");
+    command
+        .args([
+            "-np",
+            &ranks.to_string(),
+            "--oversubscribe",
+            "--bind-to",
+            bind_to,
+        ])
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .stdin(std::process::Stdio::null());
+    command
 }
 
 #[cfg(test)]
