@@ -44,7 +44,7 @@ pub use breakdown::{
 };
 pub use error::{CoreError, ModelFileError, Result};
 pub use loss::{Loss, Targets};
-pub use matmul::{MatRef, matmul};
+pub use matmul::{MatRef, column_blocks, matmul, matmul_by_columns};
 pub use model_file::{
     FORMAT_VERSION, InputTransform, MAX_HEADER_BYTES, METADATA_KEY, ModelAssumptions, ModelInfo,
     load_model, load_model_without_metadata, model_from_bytes, model_from_bytes_without_metadata,

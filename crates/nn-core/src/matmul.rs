@@ -4,12 +4,14 @@
 //! workspace allowed `unsafe`, and it earns it by checking every dimension and
 //! stride against the slices' lengths before the call.
 //!
-//! A product may run on several threads (`threads > 1`: gemm's own rayon
-//! split, on the caller's current pool). gemm splits the *destination* into
-//! blocks across threads; every value's sum over the inner dimension runs in
-//! the same order whatever the thread count (the inner blocking depends only
-//! on the shapes), so the bits do not depend on `threads`
-//! (`crates/nn-train/tests/training.rs` checks 1 to 4 threads).
+//! A product may run on several threads (`threads > 1`), on the caller's
+//! current pool: [`matmul`] through gemm's own rayon split, and
+//! [`matmul_by_columns`] (the trainer's products) as one single-threaded gemm
+//! call per block of the destination's columns. Either way the *destination*
+//! is split; every value's sum over the inner dimension runs in the same order
+//! whatever the thread count (the inner blocking depends only on the shapes),
+//! so the bits do not depend on `threads` (`crates/nn-train/tests/training.rs`
+//! checks 1 to 4 threads, the tests below every path).
 #![allow(unsafe_code)]
 
 /// A read-only matrix view: `rows x cols` over a slice with explicit strides.
@@ -90,6 +92,148 @@ pub fn matmul(
     accumulate: bool,
     threads: usize,
 ) {
+    if !checked(dst, a, b, accumulate) {
+        return;
+    }
+    let parallelism = if threads > 1 {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    let n = b.cols;
+    // SAFETY: `checked` verified that every index gemm touches lies inside each
+    // slice and that dst holds m x n values; the slices cannot alias: dst is
+    // borrowed mutably.
+    unsafe { product(dst.as_mut_ptr(), n, a, b, 0..n, beta, accumulate, parallelism) };
+}
+
+/// The same product as [`matmul`], the same bits, with `dst`'s columns cut
+/// into one block per thread (at most `threads`), each block one gemm call on
+/// one thread of the current rayon pool.
+///
+/// gemm computes a row-major `dst` as its transpose, so our columns are the
+/// rows of its result: its own split on several threads packs a layer's whole
+/// weight matrix on one thread before the others start when the layer is at
+/// most 1024 wide (its "prepacked" left operand), and every thread packs all
+/// of it otherwise. A block of columns needs only its own part of `b` (a
+/// layer's weights), packed by the thread that uses it.
+///
+/// Each value is one chain of multiply-adds over the inner dimension, cut into
+/// blocks of a size that depends on the inner size alone once gemm's result is
+/// more than 64 rows wide ([`column_blocks`] keeps every block wider), and
+/// stored the same way on any tile: so no block, and no thread count, changes a
+/// bit. Shapes that cannot be split so fall back to [`matmul`].
+///
+/// # Panics
+/// As [`matmul`].
+pub fn matmul_by_columns(
+    dst: &mut [f32],
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    accumulate: bool,
+    threads: usize,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let blocks = column_blocks(m, k, n, threads);
+    if blocks < 2 {
+        matmul(dst, a, b, beta, accumulate, threads);
+        return;
+    }
+    if !checked(dst, a, b, accumulate) {
+        return;
+    }
+    let dst = SharedDst(dst.as_mut_ptr());
+    split(blocks, 0..blocks, n, &|columns| {
+        // SAFETY: `checked` verified the whole product; a block reads a subset of
+        // `b`'s columns and writes only its own columns of `dst`, which no other
+        // block writes, and every block ends before this function returns.
+        unsafe {
+            product(
+                dst.get(),
+                n,
+                a,
+                b,
+                columns,
+                beta,
+                accumulate,
+                gemm::Parallelism::None,
+            );
+        }
+    });
+}
+
+/// Columns a block of [`matmul_by_columns`] keeps at least: two of gemm's
+/// AVX-512 tiles (64 values tall), and over the 64 at which gemm picks its
+/// inner blocking another way.
+const FEWEST_COLUMNS: usize = 128;
+
+/// Blocks start at multiples of this: whole vectors of 16 `f32`s.
+const COLUMN_ALIGN: usize = 16;
+
+/// How many column blocks [`matmul_by_columns`] cuts an `m x k . k x n`
+/// product into on `threads` threads: 1 (not split) unless each block can be
+/// at least [`FEWEST_COLUMNS`] wide and the product takes gemm's main path
+/// (more than 2 inner values, more than one row, more than 256 values per
+/// block: its vector and tiny-matrix kernels order their sums otherwise).
+pub fn column_blocks(m: usize, k: usize, n: usize, threads: usize) -> usize {
+    let blocks = threads.min(n / FEWEST_COLUMNS);
+    if blocks < 2 || k <= 2 || m < 2 || m * (n / blocks) <= 256 {
+        1
+    } else {
+        blocks
+    }
+}
+
+/// Columns of block `index` of `blocks` over `n` columns: starts at multiples
+/// of [`COLUMN_ALIGN`], the last block ending at `n`.
+fn block_columns(index: usize, blocks: usize, n: usize) -> std::ops::Range<usize> {
+    let start = |i: usize| {
+        if i >= blocks {
+            n
+        } else {
+            n * i / blocks / COLUMN_ALIGN * COLUMN_ALIGN
+        }
+    };
+    start(index)..start(index + 1)
+}
+
+/// Runs `f` on each block's columns, halves side by side on the current rayon pool.
+fn split(
+    blocks: usize,
+    which: std::ops::Range<usize>,
+    n: usize,
+    f: &(impl Fn(std::ops::Range<usize>) + Sync),
+) {
+    if which.len() == 1 {
+        f(block_columns(which.start, blocks, n));
+        return;
+    }
+    let mid = which.start + which.len() / 2;
+    rayon::join(
+        || split(blocks, which.start..mid, n, f),
+        || split(blocks, mid..which.end, n, f),
+    );
+}
+
+/// `dst`'s base pointer, shared by blocks that write disjoint columns.
+#[derive(Clone, Copy)]
+struct SharedDst(*mut f32);
+
+// SAFETY: the blocks of `matmul_by_columns` write disjoint columns through it.
+unsafe impl Send for SharedDst {}
+// SAFETY: as above.
+unsafe impl Sync for SharedDst {}
+
+impl SharedDst {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// Checks shapes and bounds; handles the empty cases. Returns whether a gemm
+/// call is still needed.
+fn checked(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bool) -> bool {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(
         k, b.rows,
@@ -102,13 +246,13 @@ pub fn matmul(
         dst.len()
     );
     if m == 0 || n == 0 {
-        return;
+        return false;
     }
     if k == 0 {
         if !accumulate {
             dst[..m * n].fill(0.0);
         }
-        return;
+        return false;
     }
     for view in [a, b] {
         let last = (view.rows - 1) * view.row_stride + (view.cols - 1) * view.col_stride;
@@ -118,23 +262,44 @@ pub fn matmul(
             view.data.len()
         );
     }
+    true
+}
+
+/// Columns `columns` of the product, through gemm: `dst` is row-major with
+/// rows `row_stride` apart.
+///
+/// # Safety
+/// `checked(dst, a, b, ..)` returned true for the whole `dst` (at least
+/// `a.rows x row_stride` values from `dst`, `row_stride == b.cols`), and no
+/// other thread touches these columns of `dst` meanwhile.
+#[allow(clippy::too_many_arguments)] // gemm's own arguments, checked
+unsafe fn product(
+    dst: *mut f32,
+    row_stride: usize,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    columns: std::ops::Range<usize>,
+    beta: f32,
+    accumulate: bool,
+    parallelism: gemm::Parallelism,
+) {
+    debug_assert!(columns.end <= b.cols && row_stride == b.cols);
     // SAFETY: every index gemm touches is (i * row_stride + j * col_stride) with
-    // i < rows and j < cols, and the largest such index was checked above to lie
-    // inside each slice; dst is row-major m x n and holds at least m * n values.
-    // The three slices cannot alias: dst is borrowed mutably.
+    // i < rows and j < cols of the views (b's columns offset by `columns.start`,
+    // inside b since columns.end <= b.cols), checked to lie inside each slice.
     unsafe {
         gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
+            a.rows,
+            columns.len(),
+            a.cols,
+            dst.add(columns.start),
             1,
-            n as isize,
+            row_stride as isize,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,
             a.row_stride as isize,
-            b.data.as_ptr(),
+            b.data.as_ptr().add(columns.start * b.col_stride),
             b.col_stride as isize,
             b.row_stride as isize,
             1.0,
@@ -142,11 +307,7 @@ pub fn matmul(
             false,
             false,
             false,
-            if threads > 1 {
-                gemm::Parallelism::Rayon(threads)
-            } else {
-                gemm::Parallelism::None
-            },
+            parallelism,
         );
     }
 }
@@ -237,5 +398,80 @@ mod tests {
             });
         }
         assert_eq!(single, threaded);
+    }
+
+    #[test]
+    fn column_blocks_give_the_bits_of_one_call_on_one_thread() {
+        // The trainer's shapes: rows of a batch (2 to 512), inner sizes under
+        // and over gemm's 512 (where its inner blocking is picked by size),
+        // widths that split into blocks of whole and partial tiles.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for (m, k, n) in [
+            (2, 784, 1024),
+            (3, 100, 300),
+            (16, 784, 256),
+            (32, 1024, 1024),
+            (33, 1000, 400),
+            (128, 2048, 520),
+            (512, 784, 1024),
+            (64, 3, 256),
+        ] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+            // b as a layer's weights, transposed (the forward product) and not.
+            let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+            for transposed in [false, true] {
+                let b = if transposed {
+                    MatRef::row_major(&w, n, k).t()
+                } else {
+                    MatRef::row_major(&w, k, n)
+                };
+                let start: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.7).sin()).collect();
+                let mut one = start.clone();
+                matmul(&mut one, MatRef::row_major(&a, m, k), b, -1.0, true, 1);
+                for threads in [2, 3, 4] {
+                    let mut split = start.clone();
+                    pool.install(|| {
+                        matmul_by_columns(
+                            &mut split,
+                            MatRef::row_major(&a, m, k),
+                            b,
+                            -1.0,
+                            true,
+                            threads,
+                        );
+                    });
+                    let same = one.iter().zip(&split).all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(same, "{m}x{k}x{n} (b transposed: {transposed}) on {threads} threads");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_are_aligned_cover_the_columns_and_stay_wide() {
+        assert_eq!(column_blocks(512, 1024, 1024, 2), 2);
+        assert_eq!(column_blocks(512, 1024, 1024, 16), 8);
+        // Too narrow to split, too few rows or inner values: one block.
+        assert_eq!(column_blocks(512, 1024, 10, 2), 1);
+        assert_eq!(column_blocks(512, 1024, 255, 2), 1);
+        assert_eq!(column_blocks(1, 1024, 1024, 2), 1);
+        assert_eq!(column_blocks(512, 2, 1024, 2), 1);
+        assert_eq!(column_blocks(2, 784, 256, 2), 1);
+        for n in [256, 300, 520, 1024, 2048, 2049] {
+            for threads in [2, 3, 4, 8, 16] {
+                let blocks = column_blocks(512, 784, n, threads);
+                let all: Vec<_> = (0..blocks).map(|b| block_columns(b, blocks, n)).collect();
+                assert_eq!(all[0].start, 0);
+                assert_eq!(all[blocks - 1].end, n);
+                assert!(all.windows(2).all(|w| w[0].end == w[1].start));
+                assert!(all.iter().all(|r| r.start % COLUMN_ALIGN == 0));
+                if blocks > 1 {
+                    assert!(all.iter().all(|r| r.len() > 64), "{n} on {threads}: {all:?}");
+                }
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::Activation;
 use crate::architecture::LayerShape;
-use crate::matmul::{MatRef, matmul};
+use crate::matmul::{MatRef, matmul_by_columns};
 
 /// Layer width (inputs and outputs) up to which every layer of a network runs
 /// as plain loops: a row of a layer's values fits one AVX-512 register.
@@ -73,7 +73,7 @@ impl Kernel {
                 weights,
                 shape,
             }),
-            Kernel::Gemm { threads } => matmul(
+            Kernel::Gemm { threads } => matmul_by_columns(
                 z,
                 MatRef::row_major(x, rows, inputs),
                 MatRef::row_major(weights, outputs, inputs).t(),
@@ -95,7 +95,7 @@ impl Kernel {
                 weights,
                 shape,
             }),
-            Kernel::Gemm { threads } => matmul(
+            Kernel::Gemm { threads } => matmul_by_columns(
                 back,
                 MatRef::row_major(delta, rows, outputs),
                 MatRef::row_major(weights, outputs, inputs),
@@ -125,7 +125,7 @@ impl Kernel {
                 x,
                 shape,
             }),
-            Kernel::Gemm { threads } => matmul(
+            Kernel::Gemm { threads } => matmul_by_columns(
                 gradient,
                 MatRef::row_major(delta, rows, outputs).t(),
                 MatRef::row_major(x, rows, inputs),
