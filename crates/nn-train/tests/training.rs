@@ -183,6 +183,60 @@ fn any_thread_count_gives_the_same_bits_when_products_are_split_across_threads()
 }
 
 #[test]
+fn wide_inputs_give_the_same_bits_on_any_thread_count() {
+    // Inputs over 512 wide (gemm then sums the inner dimension in blocks picked
+    // by its size) into layers wide enough that every product is cut into
+    // column blocks, one per thread (nn-core's `matmul_by_columns`): 600-300-300-10
+    // at batch 32, two shards of 16 (29 MFLOP each) run as one batch.
+    let (samples, inputs, classes) = (96, 600, 10);
+    let x: Vec<f32> = (0..samples * inputs)
+        .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.5)
+        .collect();
+    let train = nn_data::Dataset::new(
+        "wide",
+        nn_data::Inputs::F32(x),
+        nn_data::Targets::Classes((0..samples).map(|i| (i * 7 % classes) as u32).collect()),
+        (0..inputs).map(|i| format!("x{i}")).collect(),
+        vec!["label".into()],
+        (0..classes).map(|c| c.to_string()).collect(),
+    )
+    .unwrap();
+    let data = Arc::new(TrainData {
+        train,
+        validation: None,
+        test: None,
+        normalization: nn_data::Normalization::identity(inputs),
+        features: None,
+    });
+    let runs: Vec<Vec<u32>> = [1, 2, 3, 4]
+        .into_iter()
+        .map(|threads| {
+            let arch = Architecture::new(
+                vec![inputs, 300, 300, classes],
+                Activation::Relu,
+                Activation::Softmax,
+                Loss::CrossEntropy,
+            )
+            .unwrap();
+            let config = TrainConfig {
+                optimizer: OptimizerKind::Sgd,
+                learning_rate: 0.05,
+                batch_size: 32,
+                threads,
+                epochs: 2,
+                ..TrainConfig::new(arch)
+            };
+            let mut t = Trainer::new(config, data.clone()).unwrap();
+            t.run_epochs(2).unwrap();
+            bits(&t)
+        })
+        .collect();
+    for (k, threads) in [2, 3, 4].into_iter().enumerate() {
+        assert!(runs[0] == runs[k + 1], "1 vs {threads} threads differ");
+    }
+}
+
+#[test]
 fn resuming_from_a_checkpoint_continues_bit_identically() {
     let data = data("circle", 400);
     let cfg = TrainConfig {
