@@ -168,17 +168,27 @@ pub fn matmul_by_columns(
 /// inner blocking another way.
 const FEWEST_COLUMNS: usize = 128;
 
+/// Widest product [`matmul_by_columns`] splits itself. Over it, gemm's own
+/// split already gives each thread its own rows of the weights to pack, and
+/// did better than column blocks: measured on 2 threads (the ignored test
+/// `column_blocks_against_gemms_split`, calls interleaved, best of 30, under
+/// load), 784-2048 forward products ran at 58-109 GFLOP/s in column blocks
+/// against 68-125 in gemm's split, while at 1024 wide column blocks ran at
+/// 103-186 against 62-120 (32 and 128 rows).
+const SPLIT_UP_TO_COLUMNS: usize = 1024;
+
 /// Blocks start at multiples of this: whole vectors of 16 `f32`s.
 const COLUMN_ALIGN: usize = 16;
 
 /// How many column blocks [`matmul_by_columns`] cuts an `m x k . k x n`
-/// product into on `threads` threads: 1 (not split) unless each block can be
-/// at least [`FEWEST_COLUMNS`] wide and the product takes gemm's main path
-/// (more than 2 inner values, more than one row, more than 256 values per
-/// block: its vector and tiny-matrix kernels order their sums otherwise).
+/// product into on `threads` threads: 1 (not split) unless `n` is at most
+/// [`SPLIT_UP_TO_COLUMNS`], each block can be at least [`FEWEST_COLUMNS`]
+/// wide and the product takes gemm's main path (more than 2 inner values,
+/// more than one row, more than 256 values per block: its vector and
+/// tiny-matrix kernels order their sums otherwise).
 pub fn column_blocks(m: usize, k: usize, n: usize, threads: usize) -> usize {
     let blocks = threads.min(n / FEWEST_COLUMNS);
-    if blocks < 2 || k <= 2 || m < 2 || m * (n / blocks) <= 256 {
+    if blocks < 2 || n > SPLIT_UP_TO_COLUMNS || k <= 2 || m < 2 || m * (n / blocks) <= 256 {
         1
     } else {
         blocks
@@ -454,13 +464,15 @@ mod tests {
     fn blocks_are_aligned_cover_the_columns_and_stay_wide() {
         assert_eq!(column_blocks(512, 1024, 1024, 2), 2);
         assert_eq!(column_blocks(512, 1024, 1024, 16), 8);
+        // Wider: gemm's own split.
+        assert_eq!(column_blocks(512, 1024, 2048, 2), 1);
         // Too narrow to split, too few rows or inner values: one block.
         assert_eq!(column_blocks(512, 1024, 10, 2), 1);
         assert_eq!(column_blocks(512, 1024, 255, 2), 1);
         assert_eq!(column_blocks(1, 1024, 1024, 2), 1);
         assert_eq!(column_blocks(512, 2, 1024, 2), 1);
         assert_eq!(column_blocks(2, 784, 256, 2), 1);
-        for n in [256, 300, 520, 1024, 2048, 2049] {
+        for n in [256, 300, 520, 1000, 1024] {
             for threads in [2, 3, 4, 8, 16] {
                 let blocks = column_blocks(512, 784, n, threads);
                 let all: Vec<_> = (0..blocks).map(|b| block_columns(b, blocks, n)).collect();
@@ -470,6 +482,63 @@ mod tests {
                 assert!(all.iter().all(|r| r.start % COLUMN_ALIGN == 0));
                 if blocks > 1 {
                     assert!(all.iter().all(|r| r.len() > 64), "{n} on {threads}: {all:?}");
+                }
+            }
+        }
+    }
+
+    /// Where [`matmul_by_columns`] comes from: each product of a 784-H-H-10
+    /// step on 2 threads, gemm's own split against column blocks, calls
+    /// interleaved (so both meet the same load), best of many, microseconds.
+    /// `cargo test --release -p nn-core --lib -- --ignored --nocapture column_blocks_against_gemms_split`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    #[allow(clippy::print_stdout)]
+    fn column_blocks_against_gemms_split() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for h in [256, 1024, 2048] {
+            for rows in [32, 128, 512] {
+                // (name, m, k, n, b transposed): forward x W^T, back delta W.
+                for (name, k, n, transposed) in [
+                    ("forward 1", 784, h, true),
+                    ("forward 2", h, h, true),
+                    ("back 2", h, h, false),
+                ] {
+                    let a: Vec<f32> = (0..rows * k).map(|i| (i as f32 * 0.37).sin()).collect();
+                    let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+                    let b = if transposed {
+                        MatRef::row_major(&w, n, k).t()
+                    } else {
+                        MatRef::row_major(&w, k, n)
+                    };
+                    let mut dst = vec![0.0; rows * n];
+                    let a = MatRef::row_major(&a, rows, k);
+                    let (mut gemms, mut ours, mut packed) = (f64::MAX, f64::MAX, f64::MAX);
+                    pool.install(|| {
+                        for _ in 0..30 {
+                            let t = std::time::Instant::now();
+                            matmul(&mut dst, a, b, 1.0, false, 2);
+                            gemms = gemms.min(t.elapsed().as_secs_f64());
+                            let t = std::time::Instant::now();
+                            matmul_by_columns(&mut dst, a, b, 1.0, false, 2);
+                            ours = ours.min(t.elapsed().as_secs_f64());
+                            gemm::set_lhs_packing_threshold_single_thread(0);
+                            let t = std::time::Instant::now();
+                            matmul_by_columns(&mut dst, a, b, 1.0, false, 2);
+                            packed = packed.min(t.elapsed().as_secs_f64());
+                            gemm::set_lhs_packing_threshold_single_thread(8);
+                        }
+                    });
+                    let gflop = 2.0 * (rows * k * n) as f64 / 1e9;
+                    println!(
+                        "H {h} rows {rows} {name}: GFLOP/s gemm's split {:.0}, columns {:.0}, columns, lhs always packed {:.0}",
+                        gflop / gemms,
+                        gflop / ours,
+                        gflop / packed,
+                    );
                 }
             }
         }
