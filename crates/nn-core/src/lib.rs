@@ -35,6 +35,7 @@ mod network;
 mod products;
 mod shard_pass;
 mod tiny;
+mod transposed;
 
 pub use activation::Activation;
 pub use architecture::{Architecture, LayerShape};

@@ -104,7 +104,18 @@ pub fn matmul(
     // SAFETY: `checked` verified that every index gemm touches lies inside each
     // slice and that dst holds m x n values; the slices cannot alias: dst is
     // borrowed mutably.
-    unsafe { product(dst.as_mut_ptr(), n, a, b, 0..n, beta, accumulate, parallelism) };
+    unsafe {
+        product(
+            dst.as_mut_ptr(),
+            n,
+            a,
+            b,
+            0..n,
+            beta,
+            accumulate,
+            parallelism,
+        )
+    };
 }
 
 /// The same product as [`matmul`], the same bits, with `dst`'s columns cut
@@ -453,8 +464,14 @@ mod tests {
                             threads,
                         );
                     });
-                    let same = one.iter().zip(&split).all(|(x, y)| x.to_bits() == y.to_bits());
-                    assert!(same, "{m}x{k}x{n} (b transposed: {transposed}) on {threads} threads");
+                    let same = one
+                        .iter()
+                        .zip(&split)
+                        .all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(
+                        same,
+                        "{m}x{k}x{n} (b transposed: {transposed}) on {threads} threads"
+                    );
                 }
             }
         }
@@ -481,7 +498,10 @@ mod tests {
                 assert!(all.windows(2).all(|w| w[0].end == w[1].start));
                 assert!(all.iter().all(|r| r.start % COLUMN_ALIGN == 0));
                 if blocks > 1 {
-                    assert!(all.iter().all(|r| r.len() > 64), "{n} on {threads}: {all:?}");
+                    assert!(
+                        all.iter().all(|r| r.len() > 64),
+                        "{n} on {threads}: {all:?}"
+                    );
                 }
             }
         }
@@ -538,6 +558,70 @@ mod tests {
                         gflop / gemms,
                         gflop / ours,
                         gflop / packed,
+                    );
+                }
+            }
+        }
+    }
+
+    /// The forward product `z = x W^T` as gemm sees it (the weights packed) against
+    /// its transpose `z^T = W x^T` (the weights read in place, the batch packed)
+    /// and a copy back, one thread, interleaved, best of many.
+    /// `cargo test --release -p nn-core --lib -- --ignored --nocapture transposed_forward`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    #[allow(clippy::print_stdout)]
+    fn transposed_forward() {
+        for h in [256, 1024, 2048] {
+            for rows in [16, 32, 128, 512] {
+                for k in [784, h] {
+                    let n = h;
+                    let x: Vec<f32> = (0..rows * k).map(|i| (i as f32 * 0.37).sin()).collect();
+                    let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+                    let bias: Vec<f32> = (0..n).map(|i| (i as f32).sin()).collect();
+                    let mut z = vec![0.0; rows * n];
+                    let mut zt = vec![0.0; rows * n];
+                    let mut z2 = vec![0.0; rows * n];
+                    let (mut plain, mut transposed) = (f64::MAX, f64::MAX);
+                    for _ in 0..30 {
+                        let t = std::time::Instant::now();
+                        for row in z.chunks_exact_mut(n) {
+                            row.copy_from_slice(&bias);
+                        }
+                        matmul(
+                            &mut z,
+                            MatRef::row_major(&x, rows, k),
+                            MatRef::row_major(&w, n, k).t(),
+                            1.0,
+                            true,
+                            1,
+                        );
+                        plain = plain.min(t.elapsed().as_secs_f64());
+                        let t = std::time::Instant::now();
+                        for (row, &b) in zt.chunks_exact_mut(rows).zip(&bias) {
+                            row.fill(b);
+                        }
+                        matmul(
+                            &mut zt,
+                            MatRef::row_major(&w, n, k),
+                            MatRef::row_major(&x, rows, k).t(),
+                            1.0,
+                            true,
+                            1,
+                        );
+                        for (r, row) in z2.chunks_exact_mut(n).enumerate() {
+                            for (o, v) in row.iter_mut().enumerate() {
+                                *v = zt[o * rows + r];
+                            }
+                        }
+                        transposed = transposed.min(t.elapsed().as_secs_f64());
+                    }
+                    let same = z.iter().zip(&z2).all(|(a, b)| a.to_bits() == b.to_bits());
+                    let gflop = 2.0 * (rows * k * n) as f64 / 1e9;
+                    println!(
+                        "{k}x{n} rows {rows}: GFLOP/s plain {:.0}, transposed {:.0}, same bits {same}",
+                        gflop / plain,
+                        gflop / transposed
                     );
                 }
             }

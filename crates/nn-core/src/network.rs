@@ -311,11 +311,15 @@ impl Network {
                 &before[ws.offsets[l - 1]..]
             };
             let z = &mut rest[..batch * shape.outputs];
-            // z = b + A W^T: start every row at the bias, then accumulate the product.
-            for row in z.chunks_exact_mut(shape.outputs) {
-                row.copy_from_slice(&self.params[shape.bias()]);
-            }
-            kernel.forward(z, layer_in, &self.params[shape.weights()], *shape);
+            // z = b + A W^T: every row starts at the bias, then accumulates the product.
+            kernel.forward(
+                z,
+                layer_in,
+                &self.params[shape.weights()],
+                &self.params[shape.bias()],
+                *shape,
+                &mut ws.scratch,
+            );
             self.architecture.activation(l).apply(z, shape.outputs);
         }
     }

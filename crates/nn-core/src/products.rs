@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use crate::Activation;
 use crate::architecture::LayerShape;
 use crate::matmul::{MatRef, matmul_by_columns};
+use crate::transposed;
 
 /// Layer width (inputs and outputs) up to which every layer of a network runs
 /// as plain loops: a row of a layer's values fits one AVX-512 register.
@@ -61,11 +62,37 @@ impl Kernel {
         }
     }
 
-    /// `z += x W^T`: `x` is `[rows, shape.inputs]`, `weights` `[outputs, inputs]`,
-    /// `z` `[rows, outputs]` (holding the biases).
-    pub(crate) fn forward(self, z: &mut [f32], x: &[f32], weights: &[f32], shape: LayerShape) {
+    /// `z = bias + x W^T`: `x` is `[rows, shape.inputs]`, `weights` `[outputs, inputs]`,
+    /// `z` `[rows, outputs]`, every row started at `bias` (the seed's order: the
+    /// bias, the weight of the constant input, first). A few rows of a wide
+    /// layer run as the transposed product (`transposed.rs`, the same bits),
+    /// using `scratch`.
+    pub(crate) fn forward(
+        self,
+        z: &mut [f32],
+        x: &[f32],
+        weights: &[f32],
+        bias: &[f32],
+        shape: LayerShape,
+        scratch: &mut Vec<f32>,
+    ) {
         let (inputs, outputs) = (shape.inputs, shape.outputs);
         let rows = z.len() / outputs;
+        if let Kernel::Gemm { threads } = self
+            && transposed::pays(rows, shape)
+        {
+            transposed::forward(z, x, weights, bias, shape, threads, scratch);
+            return;
+        }
+        let threads = match self {
+            Kernel::Loops => 1,
+            Kernel::Gemm { threads } => threads,
+        };
+        by_rows(threads, z, outputs, |rows| {
+            for row in rows.chunks_exact_mut(outputs) {
+                row.copy_from_slice(bias);
+            }
+        });
         match self {
             Kernel::Loops => pulp::Arch::new().dispatch(Loops::Forward {
                 z,
@@ -338,8 +365,9 @@ mod tests {
         let x = values(rows * shape.inputs, 0.5);
         let w = values(shape.inputs * shape.outputs, 1.5);
         let d = values(rows * shape.outputs, 2.5);
-        let mut z = values(rows * shape.outputs, 3.5);
-        kernel.forward(&mut z, &x, &w, shape);
+        let bias = values(shape.outputs, 3.5);
+        let mut z = vec![7.0; rows * shape.outputs];
+        kernel.forward(&mut z, &x, &w, &bias, shape, &mut Vec::new());
         let mut back = vec![7.0; rows * shape.inputs];
         kernel.back(&mut back, &d, &w, shape);
         let mut g = vec![7.0; shape.inputs * shape.outputs];
@@ -396,6 +424,8 @@ mod tests {
             let x = values(rows * s, 0.5);
             let w = values(s * s, 1.5);
             let d = values(rows * s, 2.5);
+            let bias = values(s, 3.5);
+            let mut scratch = Vec::new();
             let (mut z, mut back, mut g) =
                 (vec![0.0; rows * s], vec![0.0; rows * s], vec![0.0; s * s]);
             let mut time = |kernel: Kernel| {
@@ -404,7 +434,7 @@ mod tests {
                 for _ in 0..5 {
                     let started = std::time::Instant::now();
                     for _ in 0..reps {
-                        kernel.forward(&mut z, &x, &w, shape);
+                        kernel.forward(&mut z, &x, &w, &bias, shape, &mut scratch);
                         kernel.back(&mut back, &d, &w, shape);
                         kernel.weight_gradient(&mut g, &d, &x, shape);
                         std::hint::black_box((&z, &back, &g));

@@ -101,19 +101,17 @@ impl Network {
             };
             let z = &mut rest[..batch * shape.outputs];
             let bias = &self.parameters()[shape.bias()];
-            by_rows(threads, z, shape.outputs, |rows| {
-                for row in rows.chunks_exact_mut(bias.len()) {
-                    row.copy_from_slice(bias);
-                }
-            });
             let weights = &self.parameters()[shape.weights()];
             let whole = kernel.rows_independent(shape.outputs, shape.inputs, smallest);
+            let scratch = &mut ws.scratch;
             for_row_blocks(shards, whole, |range| {
                 kernel.forward(
                     &mut z[range.start * shape.outputs..range.end * shape.outputs],
                     &layer_in[range.start * shape.inputs..range.end * shape.inputs],
                     weights,
+                    bias,
                     *shape,
+                    scratch,
                 );
             });
             let activation = arch.activation(l);

@@ -1,0 +1,222 @@
+//! The forward product of a few rows through wide weights, computed as its
+//! transpose: `z^T = W x^T`, then copied back to `z`'s rows.
+//!
+//! gemm computes a row-major result as its transpose, so for `z = x W^T` it
+//! packs the weights (`[outputs, inputs]`, the side its kernel walks down in
+//! tiles of 64 outputs) on every call: at 32 rows that copy of a 1024 x 1024
+//! layer costs more than the product. Asked for `z^T` instead, it packs the
+//! few rows of `x` and reads the weights where they are. Each value is the
+//! same chain of multiply-adds (`x * w` and `w * x` are one product) from the
+//! same start (the bias), with the inner dimension in the same blocks, so the
+//! bits are those of [`crate::matmul_by_columns`]'s `z = x W^T`
+//! (`crates/nn-core/tests/shard_passes.rs`, the thread-count tests of
+//! `crates/nn-train/tests/training.rs`, and the test below).
+
+use rayon::prelude::*;
+
+use crate::architecture::LayerShape;
+use crate::matmul::{MatRef, matmul};
+
+/// Rows up to which the transposed product runs for any layer it can.
+const FEW_ROWS: usize = 64;
+
+/// Rows up to which it runs when the weights are larger than a core's L2
+/// cache ([`LARGE_WEIGHTS`]).
+const SOME_ROWS: usize = 128;
+
+/// Weights (values) from which a layer counts as large: 2 MB of `f32`.
+const LARGE_WEIGHTS: usize = 1 << 19;
+
+/// Outputs a block of the product keeps at least (on several threads, one
+/// block of outputs per thread): more than the 64 under which gemm picks its
+/// inner blocking another way, so every block sums as the whole product does.
+const FEWEST_OUTPUTS: usize = 128;
+
+/// Rows per rayon task when copying the result back.
+const ROWS_PER_TASK: usize = 32;
+
+// Where the thresholds come from: one thread, `x W^T` against `W x^T` plus the
+// copy back, the bias included (the ignored test `transposed_forward` in
+// `matmul.rs`, interleaved, best of 30, load average 5 on 2 cores), GFLOP/s:
+// 1024x1024 at 16 rows 28 against 74, 32 rows 45 against 115, 128 rows 97
+// against 134, 512 rows 126 against 121; 2048x2048 at 32 rows 44 against 111,
+// 128 rows 92 against 133, 512 rows 119 against 103; 784x256 at 32 rows 89
+// against 135, 128 rows 135 against 136, 512 rows 150 against 133.
+
+/// Whether `z = x W^T` over `rows` rows of a layer of `shape` runs transposed:
+/// few rows, wide outputs, and a product on gemm's main path either way (at
+/// least 3 rows and inputs, blocks over 256 values).
+pub(crate) fn pays(rows: usize, shape: LayerShape) -> bool {
+    let (inputs, outputs) = (shape.inputs, shape.outputs);
+    rows >= 3
+        && inputs >= 3
+        && outputs >= FEWEST_OUTPUTS
+        && (rows <= FEW_ROWS || (rows <= SOME_ROWS && inputs * outputs >= LARGE_WEIGHTS))
+}
+
+/// `z = bias + x W^T` ([`crate::products::Kernel::forward`]'s product, each row
+/// started at `bias`) as `z^T`, in `scratch` (grown as needed), then copied
+/// back; on up to `threads` threads of the current rayon pool, one block of
+/// outputs each.
+pub(crate) fn forward(
+    z: &mut [f32],
+    x: &[f32],
+    weights: &[f32],
+    bias: &[f32],
+    shape: LayerShape,
+    threads: usize,
+    scratch: &mut Vec<f32>,
+) {
+    let (inputs, outputs) = (shape.inputs, shape.outputs);
+    let rows = z.len() / outputs;
+    if scratch.len() < rows * outputs {
+        scratch.resize(rows * outputs, 0.0);
+    }
+    let zt = &mut scratch[..rows * outputs];
+    let x_t = MatRef::row_major(x, rows, inputs).t();
+    let block = |first: usize, zt: &mut [f32]| {
+        let count = zt.len() / rows;
+        for (row, &b) in zt.chunks_exact_mut(rows).zip(&bias[first..first + count]) {
+            row.fill(b);
+        }
+        let w = &weights[first * inputs..(first + count) * inputs];
+        matmul(zt, MatRef::row_major(w, count, inputs), x_t, 1.0, true, 1);
+    };
+    let blocks = threads.min(outputs / FEWEST_OUTPUTS).max(1);
+    each_block(blocks, 0..blocks, outputs, rows, zt, &block);
+    // z[r][o] = zt[o][r], rows of z in parallel.
+    let zt: &[f32] = zt;
+    let copy = |(chunk, part): (usize, &mut [f32])| {
+        let first = chunk * ROWS_PER_TASK;
+        for (r, row) in part.chunks_exact_mut(outputs).enumerate() {
+            for (o, value) in row.iter_mut().enumerate() {
+                *value = zt[o * rows + first + r];
+            }
+        }
+    };
+    if threads > 1 {
+        z.par_chunks_mut(ROWS_PER_TASK * outputs)
+            .enumerate()
+            .for_each(copy);
+    } else {
+        z.chunks_mut(ROWS_PER_TASK * outputs)
+            .enumerate()
+            .for_each(copy);
+    }
+}
+
+/// First output of block `index` of `blocks` over `outputs`: multiples of 16,
+/// the end of the last block being `outputs`.
+fn block_start(index: usize, blocks: usize, outputs: usize) -> usize {
+    if index >= blocks {
+        outputs
+    } else {
+        outputs * index / blocks / 16 * 16
+    }
+}
+
+/// `f(first output, its rows of zt)` for blocks `which`, halves side by side;
+/// `zt` starts at block `which.start`.
+fn each_block(
+    blocks: usize,
+    which: std::ops::Range<usize>,
+    outputs: usize,
+    rows: usize,
+    zt: &mut [f32],
+    f: &(impl Fn(usize, &mut [f32]) + Sync),
+) {
+    let first = block_start(which.start, blocks, outputs);
+    if which.len() <= 1 {
+        f(first, zt);
+        return;
+    }
+    let mid = which.start + which.len() / 2;
+    let (left, right) = zt.split_at_mut((block_start(mid, blocks, outputs) - first) * rows);
+    rayon::join(
+        || each_block(blocks, which.start..mid, outputs, rows, left, f),
+        || each_block(blocks, mid..which.end, outputs, rows, right, f),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matmul::matmul_by_columns;
+
+    #[test]
+    fn transposed_gives_the_bits_of_the_plain_product_on_any_thread_count() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        // Inner sizes under and over 512, widths split into blocks or not.
+        for (rows, inputs, outputs) in [
+            (3, 784, 128),
+            (16, 784, 1024),
+            (32, 1024, 1024),
+            (37, 600, 300),
+            (64, 2048, 256),
+            (128, 1024, 1024),
+        ] {
+            let shape = LayerShape {
+                inputs,
+                outputs,
+                weight_offset: 0,
+                bias_offset: inputs * outputs,
+            };
+            assert!(pays(rows, shape), "{rows} x {inputs} x {outputs}");
+            let x: Vec<f32> = (0..rows * inputs)
+                .map(|i| (i as f32 * 0.37).sin())
+                .collect();
+            let w: Vec<f32> = (0..inputs * outputs)
+                .map(|i| (i as f32 * 0.11).cos() * 0.1)
+                .collect();
+            let bias: Vec<f32> = (0..outputs).map(|o| (o as f32 * 0.3).sin()).collect();
+            let mut plain: Vec<f32> = bias.iter().copied().cycle().take(rows * outputs).collect();
+            matmul_by_columns(
+                &mut plain,
+                MatRef::row_major(&x, rows, inputs),
+                MatRef::row_major(&w, outputs, inputs).t(),
+                1.0,
+                true,
+                1,
+            );
+            for threads in [1, 2, 3] {
+                let mut z = vec![f32::NAN; rows * outputs];
+                let mut scratch = Vec::new();
+                pool.install(|| forward(&mut z, &x, &w, &bias, shape, threads, &mut scratch));
+                let same = plain
+                    .iter()
+                    .zip(&z)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{rows} x {inputs} x {outputs} on {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn few_rows_of_wide_layers_run_transposed() {
+        let shape = |inputs, outputs| LayerShape {
+            inputs,
+            outputs,
+            weight_offset: 0,
+            bias_offset: inputs * outputs,
+        };
+        assert!(pays(32, shape(784, 1024)));
+        assert!(pays(128, shape(1024, 1024)));
+        assert!(!pays(128, shape(784, 256)));
+        assert!(!pays(512, shape(1024, 1024)));
+        assert!(!pays(32, shape(784, 100)));
+        assert!(!pays(2, shape(784, 1024)));
+        assert!(!pays(32, shape(2, 1024)));
+        for blocks in 1..=8 {
+            for outputs in [128, 300, 1024, 2048] {
+                let starts: Vec<_> = (0..=blocks)
+                    .map(|b| block_start(b, blocks, outputs))
+                    .collect();
+                assert_eq!((starts[0], starts[blocks]), (0, outputs));
+                assert!(starts.windows(2).all(|w| w[0] <= w[1]));
+            }
+        }
+    }
+}
