@@ -36,12 +36,15 @@ const FEWEST_OUTPUTS: usize = 128;
 const ROWS_PER_TASK: usize = 32;
 
 // Where the thresholds come from: one thread, `x W^T` against `W x^T` plus the
-// copy back, the bias included (the ignored test `transposed_forward` in
-// `matmul.rs`, interleaved, best of 30, load average 5 on 2 cores), GFLOP/s:
+// copy back, the bias included (the ignored test `transposed_forward` below,
+// interleaved, best of 30, load average 5 on 2 cores), GFLOP/s:
 // 1024x1024 at 16 rows 28 against 74, 32 rows 45 against 115, 128 rows 97
 // against 134, 512 rows 126 against 121; 2048x2048 at 32 rows 44 against 111,
 // 128 rows 92 against 133, 512 rows 119 against 103; 784x256 at 32 rows 89
-// against 135, 128 rows 135 against 136, 512 rows 150 against 133.
+// against 135, 128 rows 135 against 136, 512 rows 150 against 133. The delta
+// product `delta W` gains nothing so (`transposed_back` below: 1024x1024 at
+// 32 rows 63 against 65, at 128 rows 125 against 86): gemm reads its weights
+// in place already, so it stays as it is.
 
 /// Whether `z = x W^T` over `rows` rows of a layer of `shape` runs transposed:
 /// few rows, wide outputs, and a product on gemm's main path either way (at
@@ -216,6 +219,127 @@ mod tests {
                     .collect();
                 assert_eq!((starts[0], starts[blocks]), (0, outputs));
                 assert!(starts.windows(2).all(|w| w[0] <= w[1]));
+            }
+        }
+    }
+
+    /// The forward product `z = x W^T` as gemm sees it (the weights packed) against
+    /// its transpose `z^T = W x^T` (the weights read in place, the batch packed)
+    /// and a copy back, one thread, interleaved, best of many.
+    /// `cargo test --release -p nn-core --lib -- --ignored --nocapture transposed_forward`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    #[allow(clippy::print_stdout)]
+    fn transposed_forward() {
+        for h in [256, 1024, 2048] {
+            for rows in [16, 32, 128, 512] {
+                for k in [784, h] {
+                    let n = h;
+                    let x: Vec<f32> = (0..rows * k).map(|i| (i as f32 * 0.37).sin()).collect();
+                    let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+                    let bias: Vec<f32> = (0..n).map(|i| (i as f32).sin()).collect();
+                    let mut z = vec![0.0; rows * n];
+                    let mut zt = vec![0.0; rows * n];
+                    let mut z2 = vec![0.0; rows * n];
+                    let (mut plain, mut transposed) = (f64::MAX, f64::MAX);
+                    for _ in 0..30 {
+                        let t = std::time::Instant::now();
+                        for row in z.chunks_exact_mut(n) {
+                            row.copy_from_slice(&bias);
+                        }
+                        matmul(
+                            &mut z,
+                            MatRef::row_major(&x, rows, k),
+                            MatRef::row_major(&w, n, k).t(),
+                            1.0,
+                            true,
+                            1,
+                        );
+                        plain = plain.min(t.elapsed().as_secs_f64());
+                        let t = std::time::Instant::now();
+                        for (row, &b) in zt.chunks_exact_mut(rows).zip(&bias) {
+                            row.fill(b);
+                        }
+                        matmul(
+                            &mut zt,
+                            MatRef::row_major(&w, n, k),
+                            MatRef::row_major(&x, rows, k).t(),
+                            1.0,
+                            true,
+                            1,
+                        );
+                        for (r, row) in z2.chunks_exact_mut(n).enumerate() {
+                            for (o, v) in row.iter_mut().enumerate() {
+                                *v = zt[o * rows + r];
+                            }
+                        }
+                        transposed = transposed.min(t.elapsed().as_secs_f64());
+                    }
+                    let same = z.iter().zip(&z2).all(|(a, b)| a.to_bits() == b.to_bits());
+                    let gflop = 2.0 * (rows * k * n) as f64 / 1e9;
+                    println!(
+                        "{k}x{n} rows {rows}: GFLOP/s plain {:.0}, transposed {:.0}, same bits {same}",
+                        gflop / plain,
+                        gflop / transposed
+                    );
+                }
+            }
+        }
+    }
+
+    /// The delta product `back = delta W` against its transpose
+    /// `back^T = W^T delta^T` and a copy back, one thread, as above.
+    /// `cargo test --release -p nn-core --lib -- --ignored --nocapture transposed_back`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    #[allow(clippy::print_stdout)]
+    fn transposed_back() {
+        for h in [256, 1024, 2048] {
+            for rows in [16, 32, 128, 512] {
+                let (out, inp) = (h, h);
+                let d: Vec<f32> = (0..rows * out).map(|i| (i as f32 * 0.37).sin()).collect();
+                let w: Vec<f32> = (0..out * inp).map(|i| (i as f32 * 0.11).cos()).collect();
+                let mut back = vec![0.0; rows * inp];
+                let mut bt = vec![0.0; rows * inp];
+                let mut b2 = vec![0.0; rows * inp];
+                let (mut plain, mut transposed) = (f64::MAX, f64::MAX);
+                for _ in 0..30 {
+                    let t = std::time::Instant::now();
+                    matmul(
+                        &mut back,
+                        MatRef::row_major(&d, rows, out),
+                        MatRef::row_major(&w, out, inp),
+                        1.0,
+                        false,
+                        1,
+                    );
+                    plain = plain.min(t.elapsed().as_secs_f64());
+                    let t = std::time::Instant::now();
+                    matmul(
+                        &mut bt,
+                        MatRef::row_major(&w, out, inp).t(),
+                        MatRef::row_major(&d, rows, out).t(),
+                        1.0,
+                        false,
+                        1,
+                    );
+                    for (r, row) in b2.chunks_exact_mut(inp).enumerate() {
+                        for (i, v) in row.iter_mut().enumerate() {
+                            *v = bt[i * rows + r];
+                        }
+                    }
+                    transposed = transposed.min(t.elapsed().as_secs_f64());
+                }
+                let same = back
+                    .iter()
+                    .zip(&b2)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                let gflop = 2.0 * (rows * out * inp) as f64 / 1e9;
+                println!(
+                    "back {out}x{inp} rows {rows}: GFLOP/s plain {:.0}, transposed {:.0}, same bits {same}",
+                    gflop / plain,
+                    gflop / transposed
+                );
             }
         }
     }
