@@ -114,8 +114,8 @@ pub fn matmul(
             beta,
             accumulate,
             parallelism,
-        )
-    };
+        );
+    }
 }
 
 /// The same product as [`matmul`], the same bits, with `dst`'s columns cut
