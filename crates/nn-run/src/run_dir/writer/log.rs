@@ -40,14 +40,26 @@ pub(super) struct Log {
     /// An append and a snapshot have each failed already (reported once each).
     pub(super) append_failed: bool,
     pub(super) snapshot_failed: bool,
-    /// The model file saved last and its bytes (a small one's: see [`Log::save`]).
-    pub(super) last_saved: Option<(PathBuf, Vec<u8>)>,
+    /// The model file saved last and its weights (a small one's: see [`Log::save`]).
+    pub(super) last_saved: Option<(PathBuf, Network)>,
 }
 
-/// Model files up to this size are kept in memory after they are saved, so the
-/// same bytes saved again under another name become a link to them: for a small
-/// network a file made costs more than its bytes.
+/// Model files up to this size have their weights kept in memory after they are
+/// saved, so the same weights saved again under another name become a link to
+/// them: for a small network a file made costs more than its bytes.
 const LINKED_AT_MOST: usize = 1 << 20;
+
+/// Whether two networks are saved as the same bytes (under the same model info):
+/// the same architecture and bit for bit the same parameters (`==` on floats
+/// would take -0.0 for 0.0).
+fn same_weights(a: &Network, b: &Network) -> bool {
+    a.architecture() == b.architecture()
+        && a.parameters().len() == b.parameters().len()
+        && a.parameters()
+            .iter()
+            .zip(b.parameters())
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+}
 
 impl Drop for Log {
     /// Releases the lock explicitly rather than by closing the file: a process
@@ -81,6 +93,8 @@ impl Log {
                 Job::Line(record) => lines.push(record),
                 Job::Restart(model_info, record) => {
                     self.model_info = model_info;
+                    // Its files hold the old model info: not the same bytes any more.
+                    self.last_saved = None;
                     if let Entry::Restart(info) = &record.entry {
                         let json = serde_json::to_vec_pretty(info)
                             .expect("run info serialises: plain data");
@@ -129,16 +143,19 @@ impl Log {
     /// history's entry, the snapshot, the final model), `path` becomes a hard
     /// link to it, as atomic as a write and without a file to allocate and
     /// write; where that cannot be done (`path` exists, no hard links), it is written.
+    /// The same weights (architecture and every parameter's bits) under the same
+    /// model info are the same bytes, so they are compared rather than serialised again.
     pub(super) fn save(&mut self, path: &Path, network: &Network) -> Result<(), CoreError> {
-        let bytes = nn_core::model_to_bytes(network, &self.model_info);
         if let Some((last, kept)) = &self.last_saved
-            && *kept == bytes
+            && same_weights(kept, network)
             && nn_atomic_write::link_atomically(last, path).is_ok()
         {
             return Ok(());
         }
+        let bytes = nn_core::model_to_bytes(network, &self.model_info);
         nn_atomic_write::write_atomically(path, &bytes)?;
-        self.last_saved = (bytes.len() <= LINKED_AT_MOST).then(|| (path.to_path_buf(), bytes));
+        self.last_saved =
+            (bytes.len() <= LINKED_AT_MOST).then(|| (path.to_path_buf(), network.clone()));
         Ok(())
     }
 
