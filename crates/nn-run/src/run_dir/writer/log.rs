@@ -82,15 +82,17 @@ impl Log {
     }
 
     /// Writes a batch of jobs in order: the lines between two files in one append.
+    /// Each line is serialised as it comes, into one buffer sized for the batch (a
+    /// list of the records would be moved and grown record by record).
     pub(super) fn write_batch(&mut self, batch: Vec<Job>) {
-        let mut lines = Vec::new();
+        let mut lines = Lines::with_room_for(batch.len());
         for job in batch {
             if !matches!(job, Job::Line(_)) {
                 // A file's record follows the file, and the lines before it precede it.
-                self.append_all(&std::mem::take(&mut lines));
+                self.append_all(&mut lines);
             }
             match job {
-                Job::Line(record) => lines.push(record),
+                Job::Line(record) => lines.push(&record),
                 Job::Restart(model_info, record) => {
                     self.model_info = model_info;
                     // Its files hold the old model info: not the same bytes any more.
@@ -104,7 +106,7 @@ impl Log {
                             let _ = self.problems.send(e.into());
                         }
                     }
-                    lines.push(record);
+                    lines.push(&record);
                 }
                 Job::History(network, name) => {
                     let folder = self.dir.join(HISTORY_DIR);
@@ -124,7 +126,7 @@ impl Log {
                 Job::Snapshot(network, record) => {
                     let path = self.dir.join(SNAPSHOT_FILE);
                     match self.save(&path, &network) {
-                        Ok(()) => lines.push(record),
+                        Ok(()) => lines.push(&record),
                         Err(e) => {
                             self.counters.lost.fetch_add(1, Ordering::Relaxed);
                             if !std::mem::replace(&mut self.snapshot_failed, true) {
@@ -135,7 +137,7 @@ impl Log {
                 }
             }
         }
-        self.append_all(&lines);
+        self.append_all(&mut lines);
     }
 
     /// Saves `network` as a model file at `path`. When the model file saved last
@@ -159,31 +161,38 @@ impl Log {
         Ok(())
     }
 
-    /// Appends records, a line each, in one write; a failure is counted and reported once.
-    fn append_all(&mut self, records: &[Record]) {
-        if records.is_empty() {
+    /// Appends the lines gathered, in one write, and empties them; a failure is
+    /// counted (a record a line) and reported once.
+    fn append_all(&mut self, lines: &mut Lines) {
+        if lines.records == 0 {
             return;
         }
-        if let Err(e) = self.append_now(records) {
+        if let Err(e) = self.append_bytes(&lines.bytes) {
             self.counters
                 .lost
-                .fetch_add(records.len() as u64, Ordering::Relaxed);
+                .fetch_add(lines.records as u64, Ordering::Relaxed);
             if !std::mem::replace(&mut self.append_failed, true) {
                 let _ = self.problems.send(e);
             }
         }
+        lines.bytes.clear();
+        lines.records = 0;
     }
 
-    /// Appends records as whole lines in one write. A write that fails half way
-    /// is cut off again, so the next record starts on a line of its own.
+    /// Appends records as whole lines in one write.
     pub(super) fn append_now(&mut self, records: &[Record]) -> Result<(), RunDirError> {
-        let mut line = Vec::new();
+        let mut lines = Lines::with_room_for(records.len());
         for record in records {
-            serde_json::to_writer(&mut line, record).expect("records serialise: plain data");
-            line.push(b'\n');
+            lines.push(record);
         }
+        self.append_bytes(&lines.bytes)
+    }
+
+    /// Appends whole lines in one write. A write that fails half way is cut off
+    /// again, so the next record starts on a line of its own.
+    fn append_bytes(&mut self, line: &[u8]) -> Result<(), RunDirError> {
         let before = self.counters.bytes.load(Ordering::Relaxed);
-        match self.file.write_all(&line) {
+        match self.file.write_all(line) {
             Ok(()) => {
                 self.counters
                     .bytes
@@ -195,5 +204,30 @@ impl Log {
                 Err(RunDirError::io(&self.path, e))
             }
         }
+    }
+}
+
+/// Records serialised as lines of JSON, waiting to be appended together.
+struct Lines {
+    bytes: Vec<u8>,
+    records: usize,
+}
+
+/// Room a record's line is given beforehand: an epoch's record of a classifier
+/// is about 420 bytes; more grows the buffer, less leaves some unused.
+const LINE_ROOM: usize = 512;
+
+impl Lines {
+    fn with_room_for(records: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(records * LINE_ROOM),
+            records: 0,
+        }
+    }
+
+    fn push(&mut self, record: &Record) {
+        serde_json::to_writer(&mut self.bytes, record).expect("records serialise: plain data");
+        self.bytes.push(b'\n');
+        self.records += 1;
     }
 }
