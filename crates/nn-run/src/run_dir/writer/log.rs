@@ -52,7 +52,7 @@ const LINKED_AT_MOST: usize = 1 << 20;
 /// Whether two networks are saved as the same bytes (under the same model info):
 /// the same architecture and bit for bit the same parameters (`==` on floats
 /// would take -0.0 for 0.0).
-fn same_weights(a: &Network, b: &Network) -> bool {
+pub(super) fn same_weights(a: &Network, b: &Network) -> bool {
     a.architecture() == b.architecture()
         && a.parameters().len() == b.parameters().len()
         && a.parameters()

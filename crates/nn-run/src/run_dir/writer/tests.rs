@@ -303,6 +303,12 @@ fn snapshots_are_rate_limited_loadable_and_never_diverged() {
     );
 }
 
+fn history_file_exists(dir: &Path, seq: usize, epoch: usize) -> bool {
+    dir.join(HISTORY_DIR)
+        .join(history_file_name(seq, epoch))
+        .is_file()
+}
+
 #[cfg(unix)]
 #[test]
 fn the_same_weights_saved_again_are_one_file_and_other_weights_their_own() {
@@ -310,21 +316,63 @@ fn the_same_weights_saved_again_are_one_file_and_other_weights_their_own() {
     let inode = |p: &Path| std::fs::metadata(p).map(|m| (m.ino(), m.nlink())).unwrap();
     let network = Arc::new(Network::new(architecture(), 1).unwrap());
     let bytes = nn_core::model_to_bytes(&network, &ModelInfo::default());
-    // The end of a short run: its one history entry, its snapshot and its model.
+    // The end of a sweep's trial: its history's one entry is its final weights,
+    // which its snapshot and its model are, one file under two names and no
+    // snapshots/ folder; the end record says the model is the history's entry.
     let (dir, mut w, start) = writer(WriterOptions::default());
     w.observe_at(&progress(1, 10, 0.1, 10), ms(start, 1));
     w.observe_at(&Event::Snapshot(Arc::clone(&network)), ms(start, 2));
-    w.finish(Some(&network), None).unwrap();
-    let history = dir.path().join(HISTORY_DIR).join(history_file_name(0, 1));
+    let end = w.finish(Some(&network), None).unwrap();
+    assert!(end.history_in_model);
+    assert!(!dir.path().join(HISTORY_DIR).exists());
+    let files = [dir.path().join(SNAPSHOT_FILE), dir.path().join(MODEL_FILE)];
+    for f in &files {
+        assert_eq!(std::fs::read(f).unwrap(), bytes, "{}", f.display());
+        assert_eq!(inode(f), (inode(&files[0]).0, 2), "{}", f.display());
+    }
+    let (entries, _) = read_back(dir.path());
+    assert!(
+        matches!(entries.last(), Some(Entry::End(e)) if e.history_in_model && e.model),
+        "{entries:?}"
+    );
+    // A history of two entries is written whole (the snapshot, replaced, is a
+    // file of its own, and the model a link to it).
+    let (dir, mut w, start) = writer(WriterOptions::default());
+    let first = Arc::new(Network::new(architecture(), 3).unwrap());
+    w.observe_at(&progress(0, 0, 0.1, 10), ms(start, 1));
+    w.observe_at(&Event::Snapshot(Arc::clone(&first)), ms(start, 1));
+    w.observe_at(&progress(1, 10, 0.1, 10), ms(start, 2));
+    w.observe_at(&Event::Snapshot(Arc::clone(&network)), ms(start, 2));
+    let end = w.finish(Some(&network), None).unwrap();
+    assert!(!end.history_in_model);
+    let history = dir.path().join(HISTORY_DIR);
+    assert_eq!(
+        std::fs::read(history.join(history_file_name(0, 0))).unwrap(),
+        nn_core::model_to_bytes(&first, &ModelInfo::default())
+    );
     let files = [
-        history,
+        history.join(history_file_name(1, 1)),
         dir.path().join(SNAPSHOT_FILE),
         dir.path().join(MODEL_FILE),
     ];
     for f in &files {
         assert_eq!(std::fs::read(f).unwrap(), bytes, "{}", f.display());
-        assert_eq!(inode(f), (inode(&files[0]).0, 3), "{}", f.display());
     }
+    assert_eq!(inode(&files[2]), (inode(&files[1]).0, 2));
+    // A history whose one entry is not the final model (or with no model: a
+    // diverged run) keeps its entry as a file.
+    let (dir, mut w, start) = writer(WriterOptions::default());
+    w.observe_at(&progress(0, 0, 0.1, 10), ms(start, 1));
+    w.observe_at(&Event::Snapshot(Arc::clone(&first)), ms(start, 1));
+    let end = w.finish(None, None).unwrap();
+    assert!(!end.history_in_model && !end.model);
+    assert!(history_file_exists(dir.path(), 0, 0));
+    // A writer dropped without its end (a run cut short) writes the entry too.
+    let (dir, mut w, start) = writer(WriterOptions::default());
+    w.observe_at(&progress(0, 0, 0.1, 10), ms(start, 1));
+    w.observe_at(&Event::Snapshot(Arc::clone(&first)), ms(start, 1));
+    drop(w);
+    assert!(history_file_exists(dir.path(), 0, 0));
     // Other final weights are a file of their own; the snapshot stays as it was.
     let (dir, mut w, start) = writer(WriterOptions::default());
     w.observe_at(&Event::Snapshot(Arc::clone(&network)), ms(start, 2));
