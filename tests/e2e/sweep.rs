@@ -114,7 +114,14 @@ fn every_trial_is_the_model_train_state_trains_alone_and_runs_lists_the_sweep() 
     assert!(!trials.join("t0000/snapshots").exists());
     let out = run(
         d,
-        &["replay", "runs/s/trials/t0000", "--out", "t0000.gif", "--size", "560x280"],
+        &[
+            "replay",
+            "runs/s/trials/t0000",
+            "--out",
+            "t0000.gif",
+            "--size",
+            "560x280",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(

@@ -394,14 +394,12 @@ impl Sweep {
                             }
                         };
                         loop {
-                            if options.stop.load(Ordering::SeqCst)
-                                || failed.load(Ordering::SeqCst)
+                            if options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst)
                             {
                                 add_times();
                                 return;
                             }
-                            let Some((job, live)) = queue.lock().expect("queue").pop_front()
-                            else {
+                            let Some((job, live)) = queue.lock().expect("queue").pop_front() else {
                                 add_times();
                                 return;
                             };
