@@ -36,13 +36,11 @@ use nn_core::{ModelInfo, Network};
 use super::record::{
     EndStatus, Entry, Record, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken, WeightsReset,
 };
-use super::{
-    EVENTS_FILE, HISTORY_LIMIT, MODEL_FILE, RUN_INFO_FILE, RunDirError, history_file_name,
-    next_history_epoch,
-};
+use super::{EVENTS_FILE, MODEL_FILE, RUN_INFO_FILE, RunDirError};
 use crate::session::{Event, ProgressReport, RunState, Summary};
 use nn_train::EpochReport;
 
+mod history;
 mod log;
 use log::{Job, Log};
 
@@ -135,7 +133,7 @@ pub struct RunWriter {
     /// The data set trained on now, and those before it.
     dataset: String,
     earlier_datasets: Vec<String>,
-    /// Snapshots kept in the history so far (at most [`HISTORY_LIMIT`]).
+    /// Snapshots kept in the history so far (at most [`super::HISTORY_LIMIT`]).
     history_kept: usize,
     /// The history's first entry, written when a second comes or the run ends:
     /// a run whose history is its final weights alone (a sweep's trial) keeps
@@ -495,35 +493,6 @@ impl RunWriter {
         }
     }
 
-    /// Keeps `network` in the history if its epoch has reached the next mark of
-    /// the log scale (each mark a quarter past the last, so `n` epochs keep about
-    /// `5 + log(n / 5) / log(1.25)` snapshots), and while fewer than [`HISTORY_LIMIT`] are kept.
-    fn keep_in_history(&mut self, network: &Arc<Network>) {
-        let epoch = self.thinning.progress.as_ref().map_or(0, |p| p.epoch);
-        if epoch < self.thinning.history_next
-            || self.history_kept >= HISTORY_LIMIT
-            || !all_finite(network)
-        {
-            return;
-        }
-        self.thinning.history_next = next_history_epoch(epoch);
-        let name = history_file_name(self.history_kept, epoch);
-        self.history_kept += 1;
-        if self.history_kept == 1 {
-            self.held_history = Some((Arc::clone(network), name));
-        } else {
-            self.release_history();
-            self.send(Job::History(Arc::clone(network), name));
-        }
-    }
-
-    /// Sends the history's held first entry to be written, if it is still held.
-    fn release_history(&mut self) {
-        if let Some((network, name)) = self.held_history.take() {
-            self.send(Job::History(network, name));
-        }
-    }
-
     /// Writes everything pending: where training stands before a pause, a stop or the end.
     fn flush(&mut self, now: Instant) {
         let th = &mut self.thinning;
@@ -679,6 +648,9 @@ fn all_finite(network: &Network) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod history_tests;
 
 #[cfg(test)]
 mod round_trip;
