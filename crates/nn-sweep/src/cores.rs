@@ -78,15 +78,6 @@ impl Held<'_> {
             pin_to(self.tokens.iter().map(|&t| cpus[t]));
         }
     }
-
-    /// Lets the calling thread, pinned by [`Held::pin_here`], run on any of the
-    /// sweep's CPUs again (a worker that trained on its own thread, before it
-    /// closes the run directory without a core's token).
-    pub(crate) fn unpin_here(&self) {
-        if let Some(cpus) = &self.cores.cpus {
-            pin_to(cpus.iter().copied());
-        }
-    }
 }
 
 impl Drop for Held<'_> {

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nn_run::{DataOptions, DataSpec, Purpose, RunWriter, StateLine};
-use nn_train::{TrainConfig, TrainData, TrainPool, Trainer};
+use nn_train::{TrainConfig, TrainData, Trainer};
 
 use crate::SweepError;
 use crate::cores::Cores;
@@ -374,59 +374,43 @@ impl Sweep {
         std::thread::scope(|scope| -> Result<(), SweepError> {
             // More workers than cores: a worker setting up or closing a run
             // directory waits on the disk without a core's token, while others train.
-            // A worker whose jobs all end on one thread runs its loop on its kept
-            // pool's one thread: each trial trains on the thread that set it up,
-            // rather than being handed to the pool's thread and waited for (two
-            // wake-ups a trial, and the pool's thread spinning before it sleeps).
-            let on_own_pool = last && plans.iter().all(|p| p.config.threads == 1);
             for _ in 0..threads {
                 let tx = tx.clone();
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
-                    // The loop's thread's times, taken on that thread.
-                    let work = move |kept: &mut Option<TrainPool>| {
-                        let start = thread_times();
-                        let add_times = || {
-                            let mut total = workers.lock().expect("worker times");
-                            match (total.as_mut(), start, thread_times()) {
-                                (Some(total), Some(a), Some(b)) => *total += b - a,
-                                _ => *total = None,
-                            }
-                        };
-                        loop {
-                            if options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst)
-                            {
-                                add_times();
-                                return;
-                            }
-                            let Some((job, live)) = queue.lock().expect("queue").pop_front() else {
-                                add_times();
-                                return;
-                            };
-                            let plan = &plans[job.trial];
-                            let out = self.run_job(
-                                job,
-                                plan,
-                                live,
-                                (epochs, rung, last),
-                                (pool, workers, kept),
-                                &options.stop,
-                            );
-                            if out.is_err() {
-                                failed.store(true, Ordering::SeqCst);
-                            }
-                            if tx.send(out).is_err() {
-                                return;
-                            }
+                    let start = thread_times();
+                    let mut kept = None;
+                    let add_times = || {
+                        let mut total = workers.lock().expect("worker times");
+                        match (total.as_mut(), start, thread_times()) {
+                            (Some(total), Some(a), Some(b)) => *total += b - a,
+                            _ => *total = None,
                         }
                     };
-                    // Without a pool of its own (none could start), its trials start one each.
-                    match on_own_pool.then(|| TrainPool::new(1).ok()).flatten() {
-                        Some(own) => {
-                            let mut kept = Some(own.clone());
-                            own.install(move || work(&mut kept));
+                    loop {
+                        if options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst) {
+                            add_times();
+                            return;
                         }
-                        None => work(&mut None),
+                        let Some((job, live)) = queue.lock().expect("queue").pop_front() else {
+                            add_times();
+                            return;
+                        };
+                        let plan = &plans[job.trial];
+                        let out = self.run_job(
+                            job,
+                            plan,
+                            live,
+                            (epochs, rung, last),
+                            (pool, workers, &mut kept),
+                            &options.stop,
+                        );
+                        if out.is_err() {
+                            failed.store(true, Ordering::SeqCst);
+                        }
+                        if tx.send(out).is_err() {
+                            return;
+                        }
                     }
                 });
             }

@@ -5,9 +5,7 @@
 //! sweep's worker: hundreds of runs of a few milliseconds) starts one pool and
 //! hands it to each run with [`Trainer::new_in`]: starting and ending the
 //! threads cost about a tenth of a millisecond a run. Thread counts never change
-//! a run's bits, so a run on a kept pool trains the weights it would alone. A
-//! loop of one-thread runs can itself run on the pool's one thread
-//! ([`TrainPool::install`]), so that no run is handed to another thread.
+//! a run's bits, so a run on a kept pool trains the weights it would alone.
 
 use std::sync::Arc;
 
@@ -42,15 +40,6 @@ impl TrainPool {
     /// Its worker threads.
     pub fn threads(&self) -> usize {
         self.pool.current_num_threads()
-    }
-
-    /// Runs `f` on one of the pool's threads and waits for it. A trainer made on
-    /// this pool and run inside `f` runs on that thread with no hand-over to
-    /// another ([`Trainer::in_pool`]): a caller that trains many short runs in
-    /// turn runs its whole loop here, rather than waking the pool's thread for
-    /// each run and waiting for it to finish.
-    pub fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
-        self.pool.install(f)
     }
 }
 

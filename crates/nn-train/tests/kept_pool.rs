@@ -71,14 +71,6 @@ fn trainers_in_turn_on_a_kept_pool_train_their_own_bits_on_its_threads() {
     // 0 asks for no particular count: the pool's is taken.
     let any = Trainer::new_in(&pool, config(1, 0), Arc::clone(&data)).unwrap();
     assert_eq!(any.threads(), 1);
-    // A loop run on the pool's thread trains there, without a hand-over.
-    let (inside, here) = pool.install(|| {
-        let trained = train(Trainer::new_in(&pool, config(1, 1), Arc::clone(&data)).unwrap());
-        (trained, std::thread::current().id())
-    });
-    assert_eq!(inside.1, here, "trained on the thread that called it");
-    assert_eq!(inside.1, threads[0], "the pool's thread");
-    assert_eq!(inside.0, train(Trainer::new(config(1, 1), data).unwrap()).0);
 }
 
 #[test]

@@ -108,13 +108,11 @@ impl Sweep {
         // for its share of the cores' demand).
         let (mut first, mut latest) = (None, None);
         let (mut first_cpu, mut latest_cpu) = (None, None);
-        let mut trained_on = None;
         let mut ended = false;
         let summary = trainer.run(stop, &session, &mut |event: Event| {
             if first.is_none() {
                 // The training's thread, on its tokens' CPUs (see `cores.rs`).
                 held.pin_here();
-                trained_on = Some(std::thread::current().id());
                 first = thread_times();
                 first_cpu = thread_cpu_seconds();
             }
@@ -149,15 +147,9 @@ impl Sweep {
             }
         });
         live.train_seconds += training.elapsed().as_secs_f64();
-        // Trained on this thread (a worker running on its own pool): it closes the
-        // run directory on any CPU, and its own times count the training's.
-        let here = trained_on == Some(std::thread::current().id());
-        if here {
-            held.unpin_here();
-        }
         drop(held);
-        if !here {
-            let run_times = first.zip(latest).map(|(a, b)| b - a);
+        let run_times = first.zip(latest).map(|(a, b)| b - a);
+        {
             let mut total = workers.lock().expect("worker times");
             match (total.as_mut(), run_times) {
                 (Some(total), Some(t)) => *total += t,
