@@ -10,7 +10,6 @@
 //! its next balancing (a few milliseconds, measured on an idle 2-core machine:
 //! cores 83-84% busy, 93-94% pinned, with a trial every 3.5 ms).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Cores as tokens: a job takes its threads' worth before it starts.
@@ -18,11 +17,6 @@ pub(crate) struct Cores {
     /// The free tokens (indices into `cpus` when pinning).
     free: Mutex<Vec<usize>>,
     freed: Condvar,
-    /// Some job asked for more than one token: a waiter may need more than are
-    /// given back at once, so every waiter is woken to look (else one, for the
-    /// one token: waking all of a sweep's idle workers for each trial that ended
-    /// cost more wake-ups than trials).
-    wide: AtomicBool,
     total: usize,
     /// The CPU of each token, when trials are pinned.
     cpus: Option<Vec<usize>>,
@@ -47,7 +41,6 @@ impl Cores {
         Self {
             free: Mutex::new((0..total).rev().collect()),
             freed: Condvar::new(),
-            wide: AtomicBool::new(false),
             total,
             cpus,
         }
@@ -55,9 +48,6 @@ impl Cores {
 
     pub(crate) fn take(&self, n: usize) -> Held<'_> {
         let n = n.clamp(1, self.total);
-        if n > 1 {
-            self.wide.store(true, Ordering::Relaxed);
-        }
         let mut free = self.free.lock().expect("cores");
         while free.len() < n {
             free = self.freed.wait(free).expect("cores");
@@ -82,19 +72,12 @@ impl Held<'_> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        let given = self.tokens.len();
         self.cores
             .free
             .lock()
             .expect("cores")
             .extend(self.tokens.drain(..));
-        // A wide job sets `wide` before it takes the lock: whoever gives tokens
-        // back under the lock after it sees it.
-        if given == 1 && !self.cores.wide.load(Ordering::Relaxed) {
-            self.cores.freed.notify_one();
-        } else {
-            self.cores.freed.notify_all();
-        }
+        self.cores.freed.notify_all();
     }
 }
 
