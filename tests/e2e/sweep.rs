@@ -109,6 +109,26 @@ fn every_trial_is_the_model_train_state_trains_alone_and_runs_lists_the_sweep() 
             "trial {name} differs from train --state '{line}'"
         );
     }
+    // A trial's history of weights is its final model alone, kept once (no
+    // snapshots/ folder): its replay is that one frame.
+    assert!(!trials.join("t0000/snapshots").exists());
+    let out = run(
+        d,
+        &[
+            "replay",
+            "runs/s/trials/t0000",
+            "--out",
+            "t0000.gif",
+            "--size",
+            "560x280",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("t0000.gif: 1 frames, 560x280 pixels"),
+        "{}",
+        text(&out.stdout)
+    );
     // The winner: its line, the command that trains it, its one test.
     let winner = &report["winner"];
     let line = winner["line"].as_str().unwrap();

@@ -38,7 +38,8 @@ pub struct Frame {
 }
 
 /// The frames of a run: its history since its last reset, then its final model
-/// (or latest snapshot) if that is later.
+/// (or latest snapshot) if that is later. A run whose final model is its
+/// history's one entry (a sweep's trial) has no `snapshots/`: its one frame is that model.
 pub fn frames(source: &Source) -> Result<Vec<Frame>, PlotError> {
     let Some(_) = &source.run else {
         return Err(PlotError::Unsuitable(format!(
@@ -68,11 +69,14 @@ pub fn frames(source: &Source) -> Result<Vec<Frame>, PlotError> {
         }
         frames.push(Frame { path, epoch });
     }
-    if frames.is_empty() {
-        return Err(PlotError::Unsuitable(format!(
+    let none = || {
+        PlotError::Unsuitable(format!(
             "{}: no snapshots to replay ({HISTORY_DIR}/ is missing or empty: runs recorded by nn-tui before replays existed keep none)",
             source.path.display()
-        )));
+        ))
+    };
+    if frames.is_empty() && !source.history_in_model {
+        return Err(none());
     }
     let last_epoch = source.epochs.last().map_or(0, |e| e.epoch);
     let last = [MODEL_FILE, SNAPSHOT_FILE]
@@ -80,12 +84,15 @@ pub fn frames(source: &Source) -> Result<Vec<Frame>, PlotError> {
         .map(|f| source.path.join(f))
         .find(|p| p.is_file());
     if let Some(path) = last
-        && frames.last().is_some_and(|f| f.epoch < last_epoch)
+        && frames.last().is_none_or(|f| f.epoch < last_epoch)
     {
         frames.push(Frame {
             path,
             epoch: last_epoch,
         });
+    }
+    if frames.is_empty() {
+        return Err(none());
     }
     Ok(frames)
 }

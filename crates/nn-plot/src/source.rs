@@ -86,6 +86,9 @@ pub struct Source {
     pub model: Option<Model>,
     /// Which file the model came from.
     pub model_path: Option<PathBuf>,
+    /// A run directory whose final model is also its history's last entry (see
+    /// [`nn_run::RunEnd::history_in_model`]).
+    pub history_in_model: bool,
 }
 
 impl Source {
@@ -99,15 +102,18 @@ impl Source {
                 epochs: Vec::new(),
                 model: Some(model),
                 model_path: Some(path.to_path_buf()),
+                history_in_model: false,
             });
         }
         let mut reader = RunReader::open(path)?;
         let (records, _) = reader.poll()?;
         let mut epochs = Vec::new();
+        let mut history_in_model = false;
         for record in records {
             match record.entry {
                 Entry::Epoch(report) => epochs.push(report),
                 Entry::Reset(_) | Entry::Restart(_) => epochs.clear(),
+                Entry::End(end) => history_in_model = end.history_in_model,
                 _ => {}
             }
         }
@@ -122,6 +128,7 @@ impl Source {
             epochs,
             model,
             model_path,
+            history_in_model,
         })
     }
 

@@ -290,6 +290,7 @@ mod tests {
             summary: None,
             model: true,
             lost_records: 0,
+            history_in_model: false,
         };
         c.add(1, &record(60.0, Entry::End(end)));
         c.set_status(0, RunStatus::Running);

@@ -10,6 +10,11 @@
 //!   snapshots/            a thinned history of the weights, at epochs on a log scale (for replays)
 //! ```
 //!
+//! A history of one entry that is the final model (a sweep's trial, which keeps
+//! its weights at its end only) is not written again: such a run has no
+//! `snapshots/`, and its `end` record says `history_in_model` (replays take
+//! `model.safetensors` as that entry).
+//!
 //! [`RunWriter`] observes a trainer's [`Event`](crate::Event)s and writes them,
 //! thinned so that disk use stays small however fast the trainer goes; a
 //! separate thread does the writing, so the trainer never waits on the disk.

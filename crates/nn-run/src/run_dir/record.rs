@@ -279,6 +279,12 @@ pub struct RunEnd {
     pub model: bool,
     /// Records that could not be written (a full disk, a disk that fell behind).
     pub lost_records: u64,
+    /// Whether `model.safetensors` is also the last entry of the history of
+    /// weights, not written again in `snapshots/`: a run whose history would
+    /// be its final weights alone (a sweep's trial, which keeps its weights at
+    /// its end only) has no `snapshots/` folder. Absent in older logs: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub history_in_model: bool,
 }
 
 /// How a run ended.
@@ -439,6 +445,7 @@ pub(super) mod tests {
                     summary: None,
                     model: true,
                     lost_records: 0,
+                    history_in_model: false,
                 }),
             },
         ];

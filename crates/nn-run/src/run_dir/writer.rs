@@ -36,13 +36,11 @@ use nn_core::{ModelInfo, Network};
 use super::record::{
     EndStatus, Entry, Record, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken, WeightsReset,
 };
-use super::{
-    EVENTS_FILE, HISTORY_LIMIT, MODEL_FILE, RUN_INFO_FILE, RunDirError, history_file_name,
-    next_history_epoch,
-};
+use super::{EVENTS_FILE, MODEL_FILE, RUN_INFO_FILE, RunDirError};
 use crate::session::{Event, ProgressReport, RunState, Summary};
 use nn_train::EpochReport;
 
+mod history;
 mod log;
 use log::{Job, Log};
 
@@ -135,8 +133,12 @@ pub struct RunWriter {
     /// The data set trained on now, and those before it.
     dataset: String,
     earlier_datasets: Vec<String>,
-    /// Snapshots kept in the history so far (at most [`HISTORY_LIMIT`]).
+    /// Snapshots kept in the history so far (at most [`super::HISTORY_LIMIT`]).
     history_kept: usize,
+    /// The history's first entry, written when a second comes or the run ends:
+    /// a run whose history is its final weights alone (a sweep's trial) keeps
+    /// them once, as its final model, with no `snapshots/` folder to make.
+    held_history: Option<(Arc<Network>, String)>,
 }
 
 /// What the observer has seen and not yet written, and when each kind was last written.
@@ -243,6 +245,7 @@ impl RunWriter {
             dataset: info.dataset.clone(),
             earlier_datasets: info.earlier_datasets.clone(),
             history_kept: 0,
+            held_history: None,
         })
     }
 
@@ -260,6 +263,7 @@ impl RunWriter {
     /// [`WriterOptions::hand_off_interval`]): a run that will be quiet for a
     /// while (between halving's rungs) is shown as far as it went.
     pub fn publish(&mut self) {
+        self.release_history();
         self.hand_off();
     }
 
@@ -269,6 +273,7 @@ impl RunWriter {
     pub fn restart(&mut self, info: &RunInfo, model_info: ModelInfo) {
         let now = Instant::now();
         self.flush(now);
+        self.release_history();
         self.thinning = Thinning::default();
         self.state = RunState::Running;
         self.summary = None;
@@ -334,17 +339,28 @@ impl RunWriter {
             (_, None) => (EndStatus::Interrupted, None),
         };
         let t = self.seconds(Instant::now());
-        let mut log = self.write_pending();
         let model = network.filter(|n| status != EndStatus::Diverged && all_finite(n));
+        // A history of one entry, the final weights: the model file stands for it.
+        let in_model = self
+            .held_history
+            .take_if(|(kept, _)| model.is_some_and(|m| log::same_weights(kept, m)));
+        self.release_history();
+        let mut log = self.write_pending();
         let saved = model
             .map(|n| log.save(&self.dir.join(MODEL_FILE), n))
             .transpose();
+        let model_saved = matches!(saved, Ok(Some(())));
+        if let (Some((network, name)), false) = (&in_model, model_saved) {
+            // No model to stand for it: the history's entry is written after all.
+            log.write_batch(vec![Job::History(Arc::clone(network), name.clone())]);
+        }
         let end = RunEnd {
             status,
             message,
             summary: self.summary.take(),
-            model: matches!(saved, Ok(Some(()))),
+            model: model_saved,
             lost_records: self.counters.lost.load(Ordering::Relaxed),
+            history_in_model: in_model.is_some() && model_saved,
         };
         let written = log
             .append_now(&[Record {
@@ -475,23 +491,6 @@ impl RunWriter {
         } else {
             self.thinning.snapshot = Some(Arc::clone(network));
         }
-    }
-
-    /// Keeps `network` in the history if its epoch has reached the next mark of
-    /// the log scale (each mark a quarter past the last, so `n` epochs keep about
-    /// `5 + log(n / 5) / log(1.25)` snapshots), and while fewer than [`HISTORY_LIMIT`] are kept.
-    fn keep_in_history(&mut self, network: &Arc<Network>) {
-        let epoch = self.thinning.progress.as_ref().map_or(0, |p| p.epoch);
-        if epoch < self.thinning.history_next
-            || self.history_kept >= HISTORY_LIMIT
-            || !all_finite(network)
-        {
-            return;
-        }
-        self.thinning.history_next = next_history_epoch(epoch);
-        let name = history_file_name(self.history_kept, epoch);
-        self.history_kept += 1;
-        self.send(Job::History(Arc::clone(network), name));
     }
 
     /// Writes everything pending: where training stands before a pause, a stop or the end.
@@ -626,6 +625,7 @@ impl Drop for RunWriter {
     /// Without [`RunWriter::finish`] the queued records are written but no `end`
     /// record: readers then see a run that stopped writing.
     fn drop(&mut self) {
+        self.release_history();
         if let Some(mut log) = self.log.take() {
             log.write_batch(std::mem::take(&mut self.pending));
             return;
@@ -648,6 +648,9 @@ fn all_finite(network: &Network) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod history_tests;
 
 #[cfg(test)]
 mod round_trip;

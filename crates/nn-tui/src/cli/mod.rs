@@ -152,7 +152,8 @@ Examples:
   nn-tui replay runs/spiral-20260101-120000 --out spiral.gif --fps 4 --size 720x360
 
 A run directory keeps at most 100 snapshots, at epochs each a quarter past the last
-(0, 1, 2, 3, 4, 5, 7, 9, 12, ...), in its snapshots/ folder.";
+(0, 1, 2, 3, 4, 5, 7, 9, 12, ...), in its snapshots/ folder. A sweep's trial keeps its
+weights at its end only (its model.safetensors, no snapshots/): its replay is one frame.";
 
 const PLOT_AFTER_HELP: &str = "\
 Examples:

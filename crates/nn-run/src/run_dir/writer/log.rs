@@ -40,14 +40,26 @@ pub(super) struct Log {
     /// An append and a snapshot have each failed already (reported once each).
     pub(super) append_failed: bool,
     pub(super) snapshot_failed: bool,
-    /// The model file saved last and its bytes (a small one's: see [`Log::save`]).
-    pub(super) last_saved: Option<(PathBuf, Vec<u8>)>,
+    /// The model file saved last and its weights (a small one's: see [`Log::save`]).
+    pub(super) last_saved: Option<(PathBuf, Network)>,
 }
 
-/// Model files up to this size are kept in memory after they are saved, so the
-/// same bytes saved again under another name become a link to them: for a small
-/// network a file made costs more than its bytes.
+/// Model files up to this size have their weights kept in memory after they are
+/// saved, so the same weights saved again under another name become a link to
+/// them: for a small network a file made costs more than its bytes.
 const LINKED_AT_MOST: usize = 1 << 20;
+
+/// Whether two networks are saved as the same bytes (under the same model info):
+/// the same architecture and bit for bit the same parameters (`==` on floats
+/// would take -0.0 for 0.0).
+pub(super) fn same_weights(a: &Network, b: &Network) -> bool {
+    a.architecture() == b.architecture()
+        && a.parameters().len() == b.parameters().len()
+        && a.parameters()
+            .iter()
+            .zip(b.parameters())
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+}
 
 impl Drop for Log {
     /// Releases the lock explicitly rather than by closing the file: a process
@@ -70,17 +82,21 @@ impl Log {
     }
 
     /// Writes a batch of jobs in order: the lines between two files in one append.
+    /// Each line is serialised as it comes, into one buffer sized for the batch (a
+    /// list of the records would be moved and grown record by record).
     pub(super) fn write_batch(&mut self, batch: Vec<Job>) {
-        let mut lines = Vec::new();
+        let mut lines = Lines::with_room_for(batch.len());
         for job in batch {
             if !matches!(job, Job::Line(_)) {
                 // A file's record follows the file, and the lines before it precede it.
-                self.append_all(&std::mem::take(&mut lines));
+                self.append_all(&mut lines);
             }
             match job {
-                Job::Line(record) => lines.push(record),
+                Job::Line(record) => lines.push(&record),
                 Job::Restart(model_info, record) => {
                     self.model_info = model_info;
+                    // Its files hold the old model info: not the same bytes any more.
+                    self.last_saved = None;
                     if let Entry::Restart(info) = &record.entry {
                         let json = serde_json::to_vec_pretty(info)
                             .expect("run info serialises: plain data");
@@ -90,7 +106,7 @@ impl Log {
                             let _ = self.problems.send(e.into());
                         }
                     }
-                    lines.push(record);
+                    lines.push(&record);
                 }
                 Job::History(network, name) => {
                     let folder = self.dir.join(HISTORY_DIR);
@@ -110,7 +126,7 @@ impl Log {
                 Job::Snapshot(network, record) => {
                     let path = self.dir.join(SNAPSHOT_FILE);
                     match self.save(&path, &network) {
-                        Ok(()) => lines.push(record),
+                        Ok(()) => lines.push(&record),
                         Err(e) => {
                             self.counters.lost.fetch_add(1, Ordering::Relaxed);
                             if !std::mem::replace(&mut self.snapshot_failed, true) {
@@ -121,7 +137,7 @@ impl Log {
                 }
             }
         }
-        self.append_all(&lines);
+        self.append_all(&mut lines);
     }
 
     /// Saves `network` as a model file at `path`. When the model file saved last
@@ -129,44 +145,54 @@ impl Log {
     /// history's entry, the snapshot, the final model), `path` becomes a hard
     /// link to it, as atomic as a write and without a file to allocate and
     /// write; where that cannot be done (`path` exists, no hard links), it is written.
+    /// The same weights (architecture and every parameter's bits) under the same
+    /// model info are the same bytes, so they are compared rather than serialised again.
     pub(super) fn save(&mut self, path: &Path, network: &Network) -> Result<(), CoreError> {
-        let bytes = nn_core::model_to_bytes(network, &self.model_info);
         if let Some((last, kept)) = &self.last_saved
-            && *kept == bytes
+            && same_weights(kept, network)
             && nn_atomic_write::link_atomically(last, path).is_ok()
         {
             return Ok(());
         }
+        let bytes = nn_core::model_to_bytes(network, &self.model_info);
         nn_atomic_write::write_atomically(path, &bytes)?;
-        self.last_saved = (bytes.len() <= LINKED_AT_MOST).then(|| (path.to_path_buf(), bytes));
+        self.last_saved =
+            (bytes.len() <= LINKED_AT_MOST).then(|| (path.to_path_buf(), network.clone()));
         Ok(())
     }
 
-    /// Appends records, a line each, in one write; a failure is counted and reported once.
-    fn append_all(&mut self, records: &[Record]) {
-        if records.is_empty() {
+    /// Appends the lines gathered, in one write, and empties them; a failure is
+    /// counted (a record a line) and reported once.
+    fn append_all(&mut self, lines: &mut Lines) {
+        if lines.records == 0 {
             return;
         }
-        if let Err(e) = self.append_now(records) {
+        if let Err(e) = self.append_bytes(&lines.bytes) {
             self.counters
                 .lost
-                .fetch_add(records.len() as u64, Ordering::Relaxed);
+                .fetch_add(lines.records as u64, Ordering::Relaxed);
             if !std::mem::replace(&mut self.append_failed, true) {
                 let _ = self.problems.send(e);
             }
         }
+        lines.bytes.clear();
+        lines.records = 0;
     }
 
-    /// Appends records as whole lines in one write. A write that fails half way
-    /// is cut off again, so the next record starts on a line of its own.
+    /// Appends records as whole lines in one write.
     pub(super) fn append_now(&mut self, records: &[Record]) -> Result<(), RunDirError> {
-        let mut line = Vec::new();
+        let mut lines = Lines::with_room_for(records.len());
         for record in records {
-            serde_json::to_writer(&mut line, record).expect("records serialise: plain data");
-            line.push(b'\n');
+            lines.push(record);
         }
+        self.append_bytes(&lines.bytes)
+    }
+
+    /// Appends whole lines in one write. A write that fails half way is cut off
+    /// again, so the next record starts on a line of its own.
+    fn append_bytes(&mut self, line: &[u8]) -> Result<(), RunDirError> {
         let before = self.counters.bytes.load(Ordering::Relaxed);
-        match self.file.write_all(&line) {
+        match self.file.write_all(line) {
             Ok(()) => {
                 self.counters
                     .bytes
@@ -178,5 +204,30 @@ impl Log {
                 Err(RunDirError::io(&self.path, e))
             }
         }
+    }
+}
+
+/// Records serialised as lines of JSON, waiting to be appended together.
+struct Lines {
+    bytes: Vec<u8>,
+    records: usize,
+}
+
+/// Room a record's line is given beforehand: an epoch's record of a classifier
+/// is about 420 bytes; more grows the buffer, less leaves some unused.
+const LINE_ROOM: usize = 512;
+
+impl Lines {
+    fn with_room_for(records: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(records * LINE_ROOM),
+            records: 0,
+        }
+    }
+
+    fn push(&mut self, record: &Record) {
+        serde_json::to_writer(&mut self.bytes, record).expect("records serialise: plain data");
+        self.bytes.push(b'\n');
+        self.records += 1;
     }
 }

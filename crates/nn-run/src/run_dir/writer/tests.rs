@@ -7,7 +7,7 @@ use nn_core::{Activation, Architecture, Loss};
 use super::*;
 use crate::run_dir::record::RunData;
 use crate::run_dir::record::tests::report;
-use crate::run_dir::{HISTORY_DIR, RunReader, RunStatus, SNAPSHOT_FILE};
+use crate::run_dir::{RunReader, RunStatus, SNAPSHOT_FILE};
 use nn_train::TrainConfig;
 
 pub(super) fn architecture() -> Architecture {
@@ -40,18 +40,23 @@ pub(super) fn info() -> RunInfo {
 }
 
 /// A writer in a fresh folder, and the instant its synthetic clock starts at.
-fn writer(options: WriterOptions) -> (tempfile::TempDir, RunWriter, Instant) {
+pub(super) fn writer(options: WriterOptions) -> (tempfile::TempDir, RunWriter, Instant) {
     let dir = tempfile::tempdir().unwrap();
     let writer = RunWriter::create(dir.path(), &info(), ModelInfo::default(), options).unwrap();
     let start = writer.started;
     (dir, writer, start)
 }
 
-fn ms(start: Instant, ms: u64) -> Instant {
+pub(super) fn ms(start: Instant, ms: u64) -> Instant {
     start + Duration::from_millis(ms)
 }
 
-fn progress(epoch: usize, total_steps: u64, learning_rate: f32, batch_size: usize) -> Event {
+pub(super) fn progress(
+    epoch: usize,
+    total_steps: u64,
+    learning_rate: f32,
+    batch_size: usize,
+) -> Event {
     Event::Progress(ProgressReport {
         epoch,
         step_in_epoch: 0,
@@ -70,7 +75,7 @@ fn epoch(epoch: usize, right: u64) -> EpochReport {
     report(epoch, Some((right, 100 - right)), 0.1)
 }
 
-fn read_back(dir: &Path) -> (Vec<Entry>, RunStatus) {
+pub(super) fn read_back(dir: &Path) -> (Vec<Entry>, RunStatus) {
     let mut reader = RunReader::open(dir).unwrap();
     let (records, status) = reader.poll().unwrap();
     assert!(reader.take_warnings().is_empty());
@@ -301,94 +306,6 @@ fn snapshots_are_rate_limited_loadable_and_never_diverged() {
         model,
         nn_core::model_to_bytes(&network, &ModelInfo::default())
     );
-}
-
-#[cfg(unix)]
-#[test]
-fn the_same_weights_saved_again_are_one_file_and_other_weights_their_own() {
-    use std::os::unix::fs::MetadataExt;
-    let inode = |p: &Path| std::fs::metadata(p).map(|m| (m.ino(), m.nlink())).unwrap();
-    let network = Arc::new(Network::new(architecture(), 1).unwrap());
-    let bytes = nn_core::model_to_bytes(&network, &ModelInfo::default());
-    // The end of a short run: its one history entry, its snapshot and its model.
-    let (dir, mut w, start) = writer(WriterOptions::default());
-    w.observe_at(&progress(1, 10, 0.1, 10), ms(start, 1));
-    w.observe_at(&Event::Snapshot(Arc::clone(&network)), ms(start, 2));
-    w.finish(Some(&network), None).unwrap();
-    let history = dir.path().join(HISTORY_DIR).join(history_file_name(0, 1));
-    let files = [
-        history,
-        dir.path().join(SNAPSHOT_FILE),
-        dir.path().join(MODEL_FILE),
-    ];
-    for f in &files {
-        assert_eq!(std::fs::read(f).unwrap(), bytes, "{}", f.display());
-        assert_eq!(inode(f), (inode(&files[0]).0, 3), "{}", f.display());
-    }
-    // Other final weights are a file of their own; the snapshot stays as it was.
-    let (dir, mut w, start) = writer(WriterOptions::default());
-    w.observe_at(&Event::Snapshot(Arc::clone(&network)), ms(start, 2));
-    let other = Network::new(architecture(), 2).unwrap();
-    w.finish(Some(&other), None).unwrap();
-    let model = dir.path().join(MODEL_FILE);
-    let other_bytes = nn_core::model_to_bytes(&other, &ModelInfo::default());
-    assert_eq!(std::fs::read(&model).unwrap(), other_bytes);
-    assert_eq!(inode(&model).1, 1);
-    assert_eq!(
-        std::fs::read(dir.path().join(SNAPSHOT_FILE)).unwrap(),
-        bytes
-    );
-}
-
-#[test]
-fn the_history_keeps_snapshots_at_epochs_on_a_log_scale() {
-    let marks: Vec<usize> = (0..20)
-        .filter(|&e| super::super::is_history_epoch(e))
-        .collect();
-    assert_eq!(marks, [0, 1, 2, 3, 4, 5, 7, 9, 12, 15, 19]);
-    let (dir, mut w, start) = writer(WriterOptions::default());
-    let network = Arc::new(Network::new(architecture(), 1).unwrap());
-    // A snapshot every epoch for 10,000 epochs, then a reset and 3 more epochs.
-    for epoch in 0..10_000usize {
-        let at = ms(start, epoch as u64);
-        w.observe_at(&progress(epoch, epoch as u64 * 40, 0.1, 10), at);
-        w.observe_at(&Event::Snapshot(Arc::clone(&network)), at);
-    }
-    for epoch in 0..3usize {
-        let at = ms(start, 20_000 + epoch as u64);
-        w.observe_at(&progress(epoch, epoch as u64 * 40, 0.1, 10), at);
-        w.observe_at(&Event::Snapshot(Arc::clone(&network)), at);
-    }
-    w.finish(Some(&network), None).unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(dir.path().join(HISTORY_DIR))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let epochs: Vec<usize> = names
-        .iter()
-        .map(|n| {
-            n.trim_end_matches(".safetensors")
-                .rsplit('-')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    // 0, 1, 2, ... then each mark a quarter past the last, 5 + log(10000 / 5) / log(1.25) in all;
-    // after the reset the history starts again.
-    assert_eq!(&epochs[..8], &[0, 1, 2, 3, 4, 5, 7, 9]);
-    assert_eq!(&epochs[epochs.len() - 4..], &[8_279, 0, 1, 2]);
-    assert_eq!(names.len(), 38 + 3, "{names:?}");
-    for pair in epochs[..epochs.len() - 3].windows(2) {
-        assert!(
-            pair[1] as f64 >= pair[0] as f64 * super::super::HISTORY_RATIO,
-            "{pair:?}"
-        );
-    }
-    let first = nn_train::Model::load(&dir.path().join(HISTORY_DIR).join(&names[0])).unwrap();
-    assert_eq!(first.network.parameters(), network.parameters());
 }
 
 #[test]
