@@ -10,6 +10,7 @@ use crate::gradient_sum::add_shard_gradients;
 use crate::loss::Targets;
 use crate::network::{Gradients, Network, Workspace};
 use crate::products::{Kernel, bias_gradient, by_rows, times_derivative};
+use crate::row_split::{Rows, blocks_for, by_shard_blocks, for_row_blocks};
 
 /// Where [`Network::backward_shards`] leaves the shards' gradients.
 #[derive(Debug)]
@@ -101,25 +102,41 @@ impl Network {
             };
             let z = &mut rest[..batch * shape.outputs];
             let bias = &self.parameters()[shape.bias()];
-            by_rows(threads, z, shape.outputs, |rows| {
-                for row in rows.chunks_exact_mut(bias.len()) {
-                    row.copy_from_slice(bias);
-                }
-            });
             let weights = &self.parameters()[shape.weights()];
             let whole = kernel.rows_independent(shape.outputs, shape.inputs, smallest);
-            for_row_blocks(shards, whole, |range| {
-                kernel.forward(
-                    &mut z[range.start * shape.outputs..range.end * shape.outputs],
-                    &layer_in[range.start * shape.inputs..range.end * shape.inputs],
-                    weights,
-                    *shape,
-                );
-            });
             let activation = arch.activation(l);
-            by_rows(threads, z, shape.outputs, |rows| {
-                activation.apply(rows, shape.outputs);
-            });
+            // The biases, the product and the activation over some shards' rows.
+            let layer = |shards: &[ShardPass], z: &mut [f32], x: &[f32], kernel: Kernel, threads| {
+                by_rows(threads, z, shape.outputs, |rows| {
+                    for row in rows.chunks_exact_mut(bias.len()) {
+                        row.copy_from_slice(bias);
+                    }
+                });
+                for_row_blocks(shards, whole, |range| {
+                    kernel.forward(
+                        &mut z[range.start * shape.outputs..range.end * shape.outputs],
+                        &x[range.start * shape.inputs..range.end * shape.inputs],
+                        weights,
+                        *shape,
+                    );
+                });
+                by_rows(threads, z, shape.outputs, |rows| {
+                    activation.apply(rows, shape.outputs);
+                });
+            };
+            let blocks = blocks_for(threads, shards.len(), batch * shape.inputs * shape.outputs);
+            if blocks > 1 {
+                let inner = self.kernel(threads / blocks);
+                let x = Rows {
+                    values: &layer_in[..batch * shape.inputs],
+                    width: shape.inputs,
+                };
+                by_shard_blocks(shards, blocks, z, shape.outputs, [x], &|s, z, [x]| {
+                    layer(s, z, x, inner, 1);
+                });
+            } else {
+                layer(shards, z, layer_in, kernel, threads);
+            }
         }
         // Output deltas and losses, shard by shard.
         let last = self.layers().len() - 1;
@@ -213,16 +230,42 @@ impl Network {
                 let delta_prev = &mut ws.delta_prev[..batch * shape.inputs];
                 let weights = &self.parameters()[shape.weights()];
                 let whole = kernel.rows_independent(shape.inputs, shape.outputs, smallest);
-                for_row_blocks(shards, whole, |range| {
-                    kernel.back(
-                        &mut delta_prev[range.start * shape.inputs..range.end * shape.inputs],
-                        &delta[range.start * shape.outputs..range.end * shape.outputs],
-                        weights,
-                        shape,
-                    );
-                });
                 let hidden = arch.activation(l - 1);
-                times_derivative(threads, hidden, delta_prev, layer_in, shape.inputs);
+                // The product and the hidden delta rule over some shards' rows.
+                let layer = |shards: &[ShardPass],
+                             back: &mut [f32],
+                             [delta, o]: [&[f32]; 2],
+                             kernel: Kernel,
+                             threads| {
+                    for_row_blocks(shards, whole, |range| {
+                        kernel.back(
+                            &mut back[range.start * shape.inputs..range.end * shape.inputs],
+                            &delta[range.start * shape.outputs..range.end * shape.outputs],
+                            weights,
+                            shape,
+                        );
+                    });
+                    times_derivative(threads, hidden, back, o, shape.inputs);
+                };
+                let blocks = blocks_for(threads, shards.len(), batch * shape.inputs * shape.outputs);
+                if blocks > 1 {
+                    let inner = self.kernel(threads / blocks);
+                    let rows = [
+                        Rows {
+                            values: delta,
+                            width: shape.outputs,
+                        },
+                        Rows {
+                            values: layer_in,
+                            width: shape.inputs,
+                        },
+                    ];
+                    by_shard_blocks(shards, blocks, delta_prev, shape.inputs, rows, &|s, b, r| {
+                        layer(s, b, r, inner, 1);
+                    });
+                } else {
+                    layer(shards, delta_prev, [delta, layer_in], kernel, threads);
+                }
                 std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
             }
         }
@@ -245,22 +288,4 @@ fn split_layer(gradient: &mut [f32], shape: LayerShape) -> (&mut [f32], &mut [f3
     debug_assert_eq!(shape.weights().end, shape.bias().start);
     let layer = &mut gradient[shape.weights().start..shape.bias().end];
     layer.split_at_mut(shape.inputs * shape.outputs)
-}
-
-/// Runs `product` over the row ranges of a row-independent product: the
-/// whole batch at once, or shard by shard.
-fn for_row_blocks(
-    shards: &[ShardPass],
-    whole: bool,
-    mut product: impl FnMut(std::ops::Range<usize>),
-) {
-    if whole {
-        product(0..shards.iter().map(|s| s.rows).sum());
-    } else {
-        let mut start = 0;
-        for shard in shards {
-            product(start..start + shard.rows);
-            start += shard.rows;
-        }
-    }
 }

@@ -29,7 +29,7 @@ pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let shards = batch.div_ceil(shard);
     let cores = cores.max(1);
     let loops = runs_as_loops(&config.architecture.layer_shapes());
-    let plan = ThreadPlan::for_step(flops, shard, batch, shards, cores, loops);
+    let plan = ThreadPlan::for_step(flops, batch, shards, cores, loops);
     if plan.shards_in_parallel {
         shards.min(cores)
     } else {
@@ -52,22 +52,15 @@ pub(crate) struct ThreadPlan {
     pub(crate) whole_batch: bool,
 }
 
-/// Floating-point operations of one shard from which a step on several
-/// threads runs its local shards as one batch ([`ThreadPlan::whole_batch`]),
-/// every product split across the threads; below it the shards go to the
-/// threads side by side. (On one thread every gemm network's step runs as one
-/// batch.) Measured on 2 cores: W3 (784-1024-1024-10, shards of 128, 1.2
-/// GFLOP) used 10% less CPU on one thread; splitting a product across threads
-/// inside gemm gained 11% on a shard of 26 MFLOP (784-256-256-10 at 16
-/// samples) and lost on one of 11 MFLOP (784-128-128-10). Measured again for
-/// W1 (7.6 MFLOP shards) under load (load average 2-3, other builds on the 2
-/// cores), best passes of alternating runs: one batch with its products split
-/// across both threads took 0.30 s in one series of 6 (the shards side by
-/// side 0.34-0.40 s) and 0.44 s in three of 4 in the next (side by side
-/// 0.27-0.35 s): bimodal, since a split product joins its threads a dozen
-/// times a step and every join waits for a descheduled thread. So the
-/// threshold stays until a quiet machine says otherwise.
-pub(crate) const WHOLE_BATCH_ABOVE_FLOPS: usize = 20_000_000;
+// Why a step of a network of gemm products runs its local shards as one
+// batch on any number of threads (below `SERIAL_BELOW_FLOPS` on one): each
+// layer's weights are packed once per step, the shards' weight gradients are
+// added in place, and the products of a small batch are split over the threads
+// by whole shards, one fork-join per layer (nn-core's `row_split.rs`), where
+// gemm's own split forked several times per product. Until then a step on
+// several threads ran as one batch only when its shards were over 20 MFLOP,
+// and W1 (7.6 MFLOP shards) ran its two shards side by side, 0.94x one thread
+// on a quiet machine. Measured after the change: see `docs/performance-notes.md`.
 
 // Why one thread runs every step of a network of gemm products as one batch,
 // whatever its size: each layer's weights are packed once per step instead of
@@ -79,22 +72,20 @@ pub(crate) const WHOLE_BATCH_ABOVE_FLOPS: usize = 20_000_000;
 // samples/s (medians of 4), best passes 0.364 s against 0.330 s. Tiny networks
 // (nn-core's loops) keep their one-pass backward.
 impl ThreadPlan {
-    /// The plan for a step of `samples` local samples in `shards` shards of
-    /// `shard_size` on `threads` threads; `loops`: the network runs its
-    /// products as nn-core's loops ([`runs_as_loops`]).
+    /// The plan for a step of `samples` local samples in `shards` shards on
+    /// `threads` threads; `loops`: the network runs its products as nn-core's
+    /// loops ([`runs_as_loops`]).
     pub(crate) fn for_step(
         flops_per_sample: usize,
-        shard_size: usize,
         samples: usize,
         shards: usize,
         threads: usize,
         loops: bool,
     ) -> Self {
         let step = flops_per_sample.saturating_mul(samples);
-        let shard = flops_per_sample.saturating_mul(shard_size.min(samples));
         let serial = threads <= 1 || step < SERIAL_BELOW_FLOPS;
         // The bits are the same whichever way (the measurements are above).
-        let whole_batch = !loops && (serial || shard >= WHOLE_BATCH_ABOVE_FLOPS);
+        let whole_batch = !loops;
         if serial {
             return Self {
                 shards_in_parallel: false,
@@ -134,7 +125,6 @@ mod tests {
     fn plan(flops_per_sample: usize, batch: usize, shard: usize, threads: usize) -> ThreadPlan {
         ThreadPlan::for_step(
             flops_per_sample,
-            shard,
             batch,
             batch.div_ceil(shard),
             threads,
@@ -163,10 +153,10 @@ mod tests {
         // Shards side by side for a tiny network, one thread each.
         assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 2), 2);
         assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 8), 8);
-        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step in 4
-        // shards, side by side.
+        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step, one
+        // thread per 6 MFLOP.
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 2), 2);
-        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 4);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 5);
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 1), 1);
         // 784-256-256-10 at batch 512: shards of 128 (64 MFLOP), 1 GFLOP a
         // step, one batch on every core of 16.
@@ -185,10 +175,10 @@ mod tests {
         };
         // The Playground's 2-8-8-1 (528 FLOP per sample) at batch 64: one
         // thread, shard after shard (nn-core's loops, one pass each).
-        assert_eq!(ThreadPlan::for_step(528, 16, 64, 4, 2, true), one(false));
+        assert_eq!(ThreadPlan::for_step(528, 64, 4, 2, true), one(false));
         // A tiny network's large step: its shards side by side.
         assert_eq!(
-            ThreadPlan::for_step(528, 256, 16_384, 64, 2, true),
+            ThreadPlan::for_step(528, 16_384, 64, 2, true),
             ThreadPlan {
                 shards_in_parallel: true,
                 threads_per_product: 1,
@@ -208,15 +198,11 @@ mod tests {
         assert_eq!(plan(w3, 512, 128, 2), whole(2));
         assert_eq!(plan(w3, 512, 128, 16), whole(16));
         // W1 (784-100-10, 0.48 MFLOP per sample) at batch 32: two shards of 16
-        // (7.6 MFLOP each) side by side on two threads or more, one batch on one.
+        // (7.6 MFLOP each), one batch whose products are split over two threads,
+        // on two threads or more (15 MFLOP a step: two threads' worth).
         let w1 = 6 * (784 * 100 + 100 * 10);
-        let side_by_side = ThreadPlan {
-            shards_in_parallel: true,
-            threads_per_product: 1,
-            whole_batch: false,
-        };
-        assert_eq!(plan(w1, 32, 16, 2), side_by_side);
-        assert_eq!(plan(w1, 32, 16, 4), side_by_side);
+        assert_eq!(plan(w1, 32, 16, 2), whole(2));
+        assert_eq!(plan(w1, 32, 16, 4), whole(2));
         assert_eq!(plan(w1, 32, 16, 1), one(true));
         // Below 6 MFLOP a step: one thread, one batch.
         assert_eq!(plan(w1, 8, 2, 4), one(true));

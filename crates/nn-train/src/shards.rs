@@ -124,6 +124,32 @@ impl Shard {
         self.gather_targets(data, indices);
     }
 
+    /// [`Shard::gather`] with the inputs written in two halves side by side on
+    /// the current rayon pool when `split`: each row is written alone, so the
+    /// values are the same.
+    fn gather_split(
+        &mut self,
+        data: &Dataset,
+        normalization: &Normalization,
+        indices: &[usize],
+        split: bool,
+    ) {
+        let n = indices.len();
+        if !split || n < 2 {
+            self.gather(data, normalization, indices);
+            return;
+        }
+        let dim = data.dim();
+        grow(&mut self.inputs, n * dim);
+        let (first, second) = self.inputs[..n * dim].split_at_mut(n / 2 * dim);
+        let (left, right) = indices.split_at(n / 2);
+        rayon::join(
+            || data.write_batch_inputs(left, normalization, first),
+            || data.write_batch_inputs(right, normalization, second),
+        );
+        self.gather_targets(data, indices);
+    }
+
     /// Gathers the targets of `indices` into this shard's buffers.
     fn gather_targets(&mut self, data: &Dataset, indices: &[usize]) {
         let n = indices.len();
@@ -359,7 +385,6 @@ impl ShardEngine {
             ..(local.end * shard_size).min(indices.len())];
         let mut plan = ThreadPlan::for_step(
             network.architecture().flops_per_sample(),
-            shard_size,
             mine.len(),
             local.len(),
             threads,
@@ -386,7 +411,9 @@ impl ShardEngine {
             // The last shard is the smallest of the batch, on every process.
             let smallest = indices.len() - (count - 1) * shard_size;
             let whole = &mut self.whole;
-            whole.gather(data, normalization, mine);
+            let split = plan.threads_per_product > 1;
+            self.pool
+                .install(|| whole.gather_split(data, normalization, mine, split));
             whole.workspace.set_threads(plan.threads_per_product);
             let passes = &mut self.passes;
             passes.clear();
