@@ -531,5 +531,34 @@ mod tests {
         d.write_batch_values(&[1, 0], &mut values);
         assert_eq!(values, [1.5, 0.5]);
     }
-}
 
+    #[test]
+    fn a_batch_gathered_four_rows_at_a_time_is_each_row_gathered_alone() {
+        // 11 rows of 3 bytes, and the same as floats: batches of every length
+        // from 0 to 11 (groups of four and a rest), in a shuffled order.
+        let bytes: Vec<u8> = (0..33u8).map(|v| v.wrapping_mul(37)).collect();
+        let floats: Vec<f32> = bytes.iter().map(|&b| f32::from(b) * 0.5 - 3.0).collect();
+        for inputs in [Inputs::U8(bytes), Inputs::F32(floats)] {
+            let d = Dataset::new(
+                "rows",
+                inputs,
+                Targets::Values((0..11).map(|v| v as f32).collect()),
+                names("p", 3),
+                vec!["y".into()],
+                Vec::new(),
+            )
+            .unwrap();
+            let norm = Normalization::fit(NormalizationKind::Standardize, &d);
+            let order = [7, 2, 10, 0, 5, 5, 9, 1, 3, 8, 6];
+            for n in 0..=order.len() {
+                let mut batch = vec![f32::NAN; n * 3];
+                d.write_batch_inputs(&order[..n], &norm, &mut batch);
+                for (row, &i) in batch.chunks_exact(3).zip(&order) {
+                    let mut alone = [0.0; 3];
+                    d.input_row_f32(i, &norm, &mut alone);
+                    assert_eq!(row, alone, "batch of {n}, row {i}");
+                }
+            }
+        }
+    }
+}
