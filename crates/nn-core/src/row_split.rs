@@ -22,11 +22,17 @@ use crate::shard_pass::ShardPass;
 /// on one thread; their first layers (2.5 and 26 million) are split.
 pub(crate) const SPLIT_FROM_MACS: usize = 1 << 20;
 
+/// Multiply-adds of a product from which gemm's own split is used again: each
+/// thread then packs the weights apart, and for W3's products (512 x 1024 x
+/// 1024, 537 million) that cost more than the forks it saves (best passes 9.8 s
+/// against 8.5 s on 2 threads, under load).
+pub(crate) const SPLIT_BELOW_MACS: usize = 1 << 26;
+
 /// Blocks of whole shards a product of `macs` multiply-adds over `shards`
 /// shards is cut into on `threads` threads (1: not cut, the product and the
 /// elementwise work then use the threads as gemm and [`crate::products`] split them).
 pub(crate) fn blocks_for(threads: usize, shards: usize, macs: usize) -> usize {
-    if threads <= 1 || macs < SPLIT_FROM_MACS {
+    if threads <= 1 || !(SPLIT_FROM_MACS..SPLIT_BELOW_MACS).contains(&macs) {
         1
     } else {
         threads.min(shards)
@@ -163,6 +169,8 @@ mod tests {
     #[test]
     fn small_products_and_one_thread_are_not_split() {
         assert_eq!(blocks_for(1, 4, 1 << 30), 1);
+        // W3's products: gemm's own split.
+        assert_eq!(blocks_for(2, 4, 512 * 1024 * 1024), 1);
         assert_eq!(blocks_for(2, 4, 32 * 100 * 10), 1);
         assert_eq!(blocks_for(2, 2, 32 * 784 * 100), 2);
         assert_eq!(blocks_for(4, 2, 32 * 784 * 100), 2);
