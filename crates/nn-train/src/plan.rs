@@ -18,9 +18,9 @@ pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 
 /// The threads a run of `config` can keep busy, at most `cores`: one while its
 /// steps are below 6 MFLOP (`SERIAL_BELOW_FLOPS`: the thread plan runs them on one
-/// thread whatever the pool holds), else one per shard (shards side by side),
-/// or one per 6 MFLOP of the step once its shards are over 20 MFLOP (each
-/// product split across the threads). A sweep uses it to run
+/// thread whatever the pool holds), else for a network of gemm products one
+/// per 6 MFLOP of the step (its products split across the threads), and for a
+/// tiny network one per shard (shards side by side). A sweep uses it to run
 /// small trials one thread each, side by side, and wider ones on several threads.
 pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let flops = config.architecture.flops_per_sample();
@@ -53,24 +53,24 @@ pub(crate) struct ThreadPlan {
 }
 
 // Why a step of a network of gemm products runs its local shards as one
-// batch on any number of threads (below `SERIAL_BELOW_FLOPS` on one): each
-// layer's weights are packed once per step, the shards' weight gradients are
-// added in place, and the products of a small batch are split over the threads
-// by whole shards, one fork-join per layer (nn-core's `row_split.rs`), where
-// gemm's own split forked several times per product. Until then a step on
-// several threads ran as one batch only when its shards were over 20 MFLOP,
-// and W1 (7.6 MFLOP shards) ran its two shards side by side, 0.94x one thread
-// on a quiet machine. Measured after the change: see `docs/performance-notes.md`.
-
-// Why one thread runs every step of a network of gemm products as one batch,
-// whatever its size: each layer's weights are packed once per step instead of
-// once per shard, and the shards' weight gradients are added in place as they
-// are computed (no buffer per shard, no pass adding them). Measured
-// (`NN_TRAIN_WHOLE_BATCH=1 cargo bench -p nn-train --bench workloads --
-// --threads 1 ...`, alternating rounds, load average 4-5 on 2 cores): W1
-// (784-100-10, batch 32, shards of 16: 7.6 MFLOP) went from 136,600 to 163,000
-// samples/s (medians of 4), best passes 0.364 s against 0.330 s. Tiny networks
-// (nn-core's loops) keep their one-pass backward.
+// batch, on one thread or many: each layer's weights are packed once per step
+// instead of once per shard, and the shards' weight gradients are added in
+// place as they are computed (no buffer per shard, no pass adding them). On
+// one thread (`NN_TRAIN_WHOLE_BATCH=1 cargo bench -p nn-train --bench
+// workloads -- --threads 1 ...`, alternating rounds, load average 4-5 on 2
+// cores) W1 (784-100-10, batch 32, shards of 16: 7.6 MFLOP) went from 136,600
+// to 163,000 samples/s (medians of 4). On several threads a step ran as one
+// batch only once its shards were over 20 MFLOP, since gemm's own split of a
+// product forked and joined its threads a dozen times a step; W1 ran its two
+// shards side by side instead, at 0.94x one thread on a quiet machine. Now
+// the products of a small batch are split over the threads by whole shards
+// in nn-core (`row_split.rs`: one fork-join per layer), so every gemm network
+// runs as one batch: W2 on two threads went from 39,500 to 51,700 samples/s
+// and W1 (with nn-data's four-row gather) from 95,200 to 123,300 (medians
+// of alternating runs under load,
+// load average 4-6; figures on a quiet machine in `docs/performance-notes.md`).
+// Tiny networks (nn-core's loops) keep their one-pass backward, their shards
+// side by side.
 impl ThreadPlan {
     /// The plan for a step of `samples` local samples in `shards` shards on
     /// `threads` threads; `loops`: the network runs its products as nn-core's

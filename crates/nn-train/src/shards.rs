@@ -7,13 +7,13 @@
 //! so any thread count gives bit-identical weights.
 //!
 //! Where the work runs is a [`ThreadPlan`] (`plan.rs`): a small step stays on
-//! one thread; a medium one sends its shards to the threads side by side; a
-//! large one (shards over 20 MFLOP), and any step on one thread (unless the
-//! network is tiny: nn-core's loops), runs its local shards as one batch
+//! one thread; a tiny network (nn-core's loops) sends its shards to the threads
+//! side by side; any other network runs its local shards as one batch
 //! ([`Network::backward_shards`]): each layer's forward and delta products over
-//! all their rows in one call, the weights packed once per step instead of once
-//! per shard, and every product split across the threads inside the GEMM (over
-//! the outputs, which leaves every value's inner sum in its order). Only the
+//! all their rows, the weights packed once per step instead of once per shard,
+//! and every product split across the threads (by whole shards for the
+//! products of small batches, inside the GEMM over the outputs for large ones;
+//! either leaves every value's inner sum in its order). Only the
 //! weight gradients stay one product per shard, so their sum keeps its order;
 //! when every shard is computed here ([`LocalSum`]), each shard's product is
 //! added in place into one buffer as it is computed
