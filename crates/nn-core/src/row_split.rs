@@ -46,7 +46,7 @@ pub(crate) struct Rows<'a> {
     pub(crate) width: usize,
 }
 
-impl<'a> Rows<'a> {
+impl Rows<'_> {
     fn split_at(self, rows: usize) -> (Self, Self) {
         let (a, b) = self.values.split_at(rows * self.width);
         (
@@ -102,7 +102,11 @@ pub(crate) fn by_shard_blocks<const N: usize>(
 
 /// Runs `product` over the row ranges of a row-independent product (`whole`):
 /// all of `shards`' rows at once, or shard by shard.
-pub(crate) fn for_row_blocks(shards: &[ShardPass], whole: bool, mut product: impl FnMut(Range<usize>)) {
+pub(crate) fn for_row_blocks(
+    shards: &[ShardPass],
+    whole: bool,
+    mut product: impl FnMut(Range<usize>),
+) {
     if whole {
         product(0..shards.iter().map(|s| s.rows).sum());
     } else {
@@ -129,7 +133,12 @@ mod tests {
 
     #[test]
     fn blocks_are_whole_shards_and_cover_every_row_once() {
-        for rows in [vec![16, 16], vec![32, 32, 32, 32], vec![5, 5, 5, 2], vec![7]] {
+        for rows in [
+            vec![16, 16],
+            vec![32, 32, 32, 32],
+            vec![5, 5, 5, 2],
+            vec![7],
+        ] {
             let shards = passes(&rows);
             for blocks in 1..=rows.len() {
                 let total: usize = rows.iter().sum();

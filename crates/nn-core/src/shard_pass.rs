@@ -106,24 +106,25 @@ impl Network {
             let whole = kernel.rows_independent(shape.outputs, shape.inputs, smallest);
             let activation = arch.activation(l);
             // The biases, the product and the activation over some shards' rows.
-            let layer = |shards: &[ShardPass], z: &mut [f32], x: &[f32], kernel: Kernel, threads| {
-                by_rows(threads, z, shape.outputs, |rows| {
-                    for row in rows.chunks_exact_mut(bias.len()) {
-                        row.copy_from_slice(bias);
-                    }
-                });
-                for_row_blocks(shards, whole, |range| {
-                    kernel.forward(
-                        &mut z[range.start * shape.outputs..range.end * shape.outputs],
-                        &x[range.start * shape.inputs..range.end * shape.inputs],
-                        weights,
-                        *shape,
-                    );
-                });
-                by_rows(threads, z, shape.outputs, |rows| {
-                    activation.apply(rows, shape.outputs);
-                });
-            };
+            let layer =
+                |shards: &[ShardPass], z: &mut [f32], x: &[f32], kernel: Kernel, threads| {
+                    by_rows(threads, z, shape.outputs, |rows| {
+                        for row in rows.chunks_exact_mut(bias.len()) {
+                            row.copy_from_slice(bias);
+                        }
+                    });
+                    for_row_blocks(shards, whole, |range| {
+                        kernel.forward(
+                            &mut z[range.start * shape.outputs..range.end * shape.outputs],
+                            &x[range.start * shape.inputs..range.end * shape.inputs],
+                            weights,
+                            *shape,
+                        );
+                    });
+                    by_rows(threads, z, shape.outputs, |rows| {
+                        activation.apply(rows, shape.outputs);
+                    });
+                };
             let blocks = blocks_for(threads, shards.len(), batch * shape.inputs * shape.outputs);
             if blocks > 1 {
                 let inner = self.kernel(threads / blocks);
@@ -247,7 +248,8 @@ impl Network {
                     });
                     times_derivative(threads, hidden, back, o, shape.inputs);
                 };
-                let blocks = blocks_for(threads, shards.len(), batch * shape.inputs * shape.outputs);
+                let blocks =
+                    blocks_for(threads, shards.len(), batch * shape.inputs * shape.outputs);
                 if blocks > 1 {
                     let inner = self.kernel(threads / blocks);
                     let rows = [
@@ -260,9 +262,16 @@ impl Network {
                             width: shape.inputs,
                         },
                     ];
-                    by_shard_blocks(shards, blocks, delta_prev, shape.inputs, rows, &|s, b, r| {
-                        layer(s, b, r, inner, 1);
-                    });
+                    by_shard_blocks(
+                        shards,
+                        blocks,
+                        delta_prev,
+                        shape.inputs,
+                        rows,
+                        &|s, b, r| {
+                            layer(s, b, r, inner, 1);
+                        },
+                    );
                 } else {
                     layer(shards, delta_prev, [delta, layer_in], kernel, threads);
                 }

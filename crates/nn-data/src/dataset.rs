@@ -304,7 +304,6 @@ impl Dataset {
         // shuffled batch starts with a cache miss, and several rows' misses in
         // flight at once hide most of that wait (each value is computed as
         // before, so the values are the same).
-        const ROWS_AT_ONCE: usize = 4;
         let mut groups = out
             .chunks_exact_mut(ROWS_AT_ONCE * dim)
             .zip(indices.chunks_exact(ROWS_AT_ONCE));
@@ -414,6 +413,9 @@ fn gather_rows<T: Copy>(values: &[T], width: usize, indices: &[usize]) -> Vec<T>
     }
     out
 }
+
+/// Rows [`Dataset::write_batch_inputs`] reads side by side.
+const ROWS_AT_ONCE: usize = 4;
 
 /// Four consecutive rows of `dim` values of `block` (which holds exactly four).
 fn split4(block: &mut [f32], dim: usize) -> [&mut [f32]; 4] {

@@ -372,7 +372,10 @@ impl Trainer {
     /// end, when steps run back to back within an epoch), else from now;
     /// returns the clock at its end, before any end-of-epoch evaluation. At
     /// W4's 770,000 steps/s a clock read is about 2% of a step.
-    fn step_from(&mut self, started: Option<Instant>) -> Result<(StepOutcome, Instant), TrainError> {
+    fn step_from(
+        &mut self,
+        started: Option<Instant>,
+    ) -> Result<(StepOutcome, Instant), TrainError> {
         self.prepare_order();
         let started = match started {
             Some(clock) if self.epoch_started.is_some() => clock,
