@@ -109,6 +109,78 @@ impl ThreadPlan {
     }
 }
 
+/// Steps between two rounds of [`PlanTimer`]'s probes.
+const PROBE_EVERY: u64 = 512;
+
+/// Steps of each probe round: one thread and the plan, alternating.
+const PROBES: u64 = 8;
+
+/// Times a step that the plan runs on several threads against the same step on
+/// one, and keeps the faster. Every so often ([`PROBE_EVERY`] steps) it runs
+/// [`PROBES`] steps alternately on one thread and as planned, then keeps
+/// whichever took less time per sample (the median of each), until the next
+/// round: when other work holds the cores, a fork-join waits for a
+/// descheduled thread and one thread is faster; when they are free, the
+/// plan is. Both give the same bits, so the choice changes no result. The
+/// probes cost at most [`PROBES`] / 2 steps of the slower way in
+/// [`PROBE_EVERY`].
+#[derive(Debug, Default)]
+pub(crate) struct PlanTimer {
+    steps: u64,
+    /// Seconds per sample of this round's probes: [planned, one thread].
+    probes: [[f64; PROBES as usize / 2]; 2],
+    /// Probes recorded this round: [planned, one thread].
+    probed: [usize; 2],
+    one_thread: bool,
+}
+
+impl PlanTimer {
+    /// Whether the next step runs on one thread.
+    pub(crate) fn one_thread(&self) -> bool {
+        let k = self.steps % PROBE_EVERY;
+        if k < PROBES {
+            k % 2 == 1
+        } else {
+            self.one_thread
+        }
+    }
+
+    /// Records a step of `samples` samples that took `seconds`, run on one
+    /// thread if `one_thread`.
+    pub(crate) fn record(&mut self, one_thread: bool, samples: usize, seconds: f64) {
+        let k = self.steps % PROBE_EVERY;
+        self.steps += 1;
+        if k >= PROBES {
+            return;
+        }
+        let way = usize::from(one_thread);
+        if let Some(slot) = self.probes[way].get_mut(self.probed[way]) {
+            *slot = seconds / samples.max(1) as f64;
+            self.probed[way] += 1;
+        }
+        if k + 1 == PROBES {
+            let [planned, one] = &mut self.probes;
+            let [n_planned, n_one] = self.probed;
+            self.one_thread = median(&mut one[..n_one]) < median(&mut planned[..n_planned]);
+            self.probed = [0, 0];
+        }
+    }
+}
+
+/// The median of `values` (reordered; infinite when empty).
+fn median(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return f64::INFINITY;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 0 {
+        f64::midpoint(values[mid - 1], values[mid])
+    } else {
+        values[mid]
+    }
+}
+
 /// Whether a network of these layers runs its products as nn-core's loops
 /// (every layer at most [`nn_core::LOOPS_WIDTH`] wide), whose backward pass
 /// is one pass over a shard's rows.
@@ -164,6 +236,32 @@ mod tests {
             useful_threads(&config(vec![784, 256, 256, 10], 512), 16),
             16
         );
+    }
+
+    #[test]
+    fn the_timer_keeps_the_faster_way_until_the_next_probes() {
+        let mut timer = PlanTimer::default();
+        // Probes alternate: the plan, one thread, ...; one thread twice as fast.
+        let mut ways = Vec::new();
+        for _ in 0..PROBES {
+            let one = timer.one_thread();
+            ways.push(one);
+            timer.record(one, 32, if one { 1.0 } else { 2.0 });
+        }
+        assert_eq!(ways, [false, true, false, true, false, true, false, true]);
+        // Then one thread until the next round, whatever those steps take.
+        for _ in PROBES..PROBE_EVERY {
+            assert!(timer.one_thread());
+            timer.record(true, 32, 100.0);
+        }
+        // The next round finds the plan faster per sample (a short batch too).
+        for k in 0..PROBES {
+            let one = timer.one_thread();
+            assert_eq!(one, k % 2 == 1);
+            let samples = if k == 0 { 8 } else { 32 };
+            timer.record(one, samples, samples as f64 * if one { 3.0 } else { 1.0 });
+        }
+        assert!(!timer.one_thread());
     }
 
     #[test]

@@ -31,6 +31,7 @@
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::time::Instant;
 
 use nn_core::{Gradients, Network, ShardGradients, ShardPass, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
@@ -38,7 +39,7 @@ use rayon::prelude::*;
 
 use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
-use crate::plan::{ThreadPlan, runs_as_loops};
+use crate::plan::{PlanTimer, ThreadPlan, runs_as_loops};
 use crate::reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 
 /// Parameters per chunk when adding shard gradients across threads.
@@ -264,6 +265,8 @@ pub(crate) struct ShardEngine {
     reduction: Box<dyn GradientReduction>,
     /// Set by [`ShardEngine::share_steps`].
     step_shared: bool,
+    /// Times the planned threads against one ([`PlanTimer`]).
+    timer: PlanTimer,
 }
 
 impl ShardEngine {
@@ -295,6 +298,7 @@ impl ShardEngine {
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
             step_shared: false,
+            timer: PlanTimer::default(),
         }
     }
 
@@ -401,6 +405,16 @@ impl ShardEngine {
                 threads
             };
         }
+        // A step the plan spreads over the threads runs on one instead when
+        // the timer finds that faster (the same bits either way).
+        let spread = plan.shards_in_parallel || plan.threads_per_product > 1;
+        let timed = spread && self.serial_override.is_none();
+        let one_thread = timed && self.timer.one_thread();
+        if one_thread {
+            plan.shards_in_parallel = false;
+            plan.threads_per_product = 1;
+        }
+        let started = timed.then(Instant::now);
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
@@ -497,6 +511,11 @@ impl ShardEngine {
                 shard.expect_remote(data, part(k), network);
             }
         }
+        // Timed before the exchange with other processes, whose waits are theirs.
+        if let Some(started) = started {
+            let seconds = started.elapsed().as_secs_f64();
+            self.timer.record(one_thread, mine.len(), seconds);
+        }
         // Summed, the sum is in shard 0 already (the others hold no gradients);
         // only a reduction within one process sums so, and it never shares a step.
         if !summed {
@@ -508,6 +527,7 @@ impl ShardEngine {
                 step_shared: self.step_shared,
             })?;
         }
+
         let width = network.architecture().outputs();
         let mut loss_sum = 0.0;
         for shard in &*shards {
