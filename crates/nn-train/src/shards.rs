@@ -267,6 +267,8 @@ pub(crate) struct ShardEngine {
     step_shared: bool,
     /// Times the planned threads against one ([`PlanTimer`]).
     timer: PlanTimer,
+    /// The last step ran on one thread by the timer's choice.
+    last_on_one_thread: bool,
 }
 
 impl ShardEngine {
@@ -299,6 +301,7 @@ impl ShardEngine {
             reduction: Box::new(LocalSum),
             step_shared: false,
             timer: PlanTimer::default(),
+            last_on_one_thread: false,
         }
     }
 
@@ -410,6 +413,7 @@ impl ShardEngine {
         let spread = plan.shards_in_parallel || plan.threads_per_product > 1;
         let timed = spread && self.serial_override.is_none();
         let one_thread = timed && self.timer.one_thread();
+        self.last_on_one_thread = one_thread;
         if one_thread {
             plan.shards_in_parallel = false;
             plan.threads_per_product = 1;
@@ -548,6 +552,12 @@ impl ShardEngine {
         self.shards
             .first()
             .map_or(&[], |s| s.workspace.layer_output(layer))
+    }
+
+    /// Whether the timer ran the last [`ShardEngine::compute`] on one thread
+    /// where the plan spread it ([`PlanTimer`]).
+    pub(crate) fn last_step_on_one_thread(&self) -> bool {
+        self.last_on_one_thread
     }
 
     /// The thread pool and the summed gradients of the last [`ShardEngine::compute`].

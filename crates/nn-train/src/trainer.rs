@@ -477,6 +477,8 @@ impl Trainer {
                 suggestion: rate / 10.0,
             });
         }
+        // On one thread when the engine's timer ran the step's gradients so.
+        let spread = !self.engine.last_step_on_one_thread();
         let (pool, gradients) = self.engine.pool_and_gradients();
         let gradients = gradients.as_mut_slice();
         let settings = StepSettings {
@@ -493,10 +495,8 @@ impl Trainer {
             if let Some(max_norm) = clip {
                 clip_global_norm(gradients, max_norm);
             }
-            match shared.clone() {
-                Some(range) => optimizer.step_part(params, gradients, range, settings),
-                None => optimizer.step(params, gradients, settings),
-            }
+            let range = shared.clone().unwrap_or(0..params.len());
+            optimizer.step_part(params, gradients, range, settings, spread);
         });
         if shared.is_some() {
             // The epoch's last step (or a step outside the epoch's order): a
