@@ -22,10 +22,11 @@ use crate::shard_pass::ShardPass;
 /// on one thread; their first layers (2.5 and 26 million) are split.
 pub(crate) const SPLIT_FROM_MACS: usize = 1 << 20;
 
-/// Multiply-adds of a product from which gemm's own split is used again: each
-/// thread then packs the weights apart, and for W3's products (512 x 1024 x
-/// 1024, 537 million) that cost more than the forks it saves (best passes 9.8 s
-/// against 8.5 s on 2 threads, under load).
+/// Multiply-adds of a product from which gemm's own split is used again: cut
+/// by shards, each thread packs the weights apart, and W3's products (512 x
+/// 1024 x 1024, 537 million) gain nothing from fewer forks (one pair of runs
+/// on 2 threads under load: best passes 9.8 s cut by shards against 8.5 s; the
+/// next pair, with the cap, 6.3 s against 9.9: noise), so they keep their path.
 pub(crate) const SPLIT_BELOW_MACS: usize = 1 << 26;
 
 /// Blocks of whole shards a product of `macs` multiply-adds over `shards`
