@@ -33,6 +33,7 @@ mod model_file;
 mod model_metadata;
 mod network;
 mod products;
+mod row_split;
 mod shard_pass;
 mod tiny;
 mod transposed;

@@ -10,6 +10,13 @@ use crate::gradient_sum::add_shard_gradients;
 use crate::loss::Targets;
 use crate::network::{Gradients, Network, Workspace};
 use crate::products::{Kernel, bias_gradient, by_rows, times_derivative};
+use crate::row_split::{Rows, blocks_for, by_shard_blocks, for_row_blocks};
+
+thread_local! {
+    /// The transposed forward product's scratch for a block of shards run on
+    /// this thread (the workspace's own scratch serves the whole batch).
+    static BLOCK_SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Where [`Network::backward_shards`] leaves the shards' gradients.
 #[derive(Debug)]
@@ -103,21 +110,44 @@ impl Network {
             let bias = &self.parameters()[shape.bias()];
             let weights = &self.parameters()[shape.weights()];
             let whole = kernel.rows_independent(shape.outputs, shape.inputs, smallest);
-            let scratch = &mut ws.scratch;
-            for_row_blocks(shards, whole, |range| {
-                kernel.forward(
-                    &mut z[range.start * shape.outputs..range.end * shape.outputs],
-                    &layer_in[range.start * shape.inputs..range.end * shape.inputs],
-                    weights,
-                    bias,
-                    *shape,
-                    scratch,
-                );
-            });
             let activation = arch.activation(l);
-            by_rows(threads, z, shape.outputs, |rows| {
-                activation.apply(rows, shape.outputs);
-            });
+            // The biases and the product (`Kernel::forward` starts each row at
+            // the bias), then the activation, over some shards' rows.
+            let layer = |shards: &[ShardPass],
+                         z: &mut [f32],
+                         x: &[f32],
+                         kernel: Kernel,
+                         threads,
+                         scratch: &mut Vec<f32>| {
+                for_row_blocks(shards, whole, |range| {
+                    kernel.forward(
+                        &mut z[range.start * shape.outputs..range.end * shape.outputs],
+                        &x[range.start * shape.inputs..range.end * shape.inputs],
+                        weights,
+                        bias,
+                        *shape,
+                        scratch,
+                    );
+                });
+                by_rows(threads, z, shape.outputs, |rows| {
+                    activation.apply(rows, shape.outputs);
+                });
+            };
+            let blocks = blocks_for(threads, shards.len(), batch * shape.inputs * shape.outputs);
+            if blocks > 1 {
+                let inner = self.kernel(threads / blocks);
+                let x = Rows {
+                    values: &layer_in[..batch * shape.inputs],
+                    width: shape.inputs,
+                };
+                by_shard_blocks(shards, blocks, z, shape.outputs, [x], &|s, z, [x]| {
+                    // Each block's thread has a scratch of its own for the
+                    // transposed product (grown once, then reused every step).
+                    BLOCK_SCRATCH.with_borrow_mut(|scratch| layer(s, z, x, inner, 1, scratch));
+                });
+            } else {
+                layer(shards, z, layer_in, kernel, threads, &mut ws.scratch);
+            }
         }
         // Output deltas and losses, shard by shard.
         let last = self.layers().len() - 1;
@@ -211,16 +241,50 @@ impl Network {
                 let delta_prev = &mut ws.delta_prev[..batch * shape.inputs];
                 let weights = &self.parameters()[shape.weights()];
                 let whole = kernel.rows_independent(shape.inputs, shape.outputs, smallest);
-                for_row_blocks(shards, whole, |range| {
-                    kernel.back(
-                        &mut delta_prev[range.start * shape.inputs..range.end * shape.inputs],
-                        &delta[range.start * shape.outputs..range.end * shape.outputs],
-                        weights,
-                        shape,
-                    );
-                });
                 let hidden = arch.activation(l - 1);
-                times_derivative(threads, hidden, delta_prev, layer_in, shape.inputs);
+                // The product and the hidden delta rule over some shards' rows.
+                let layer = |shards: &[ShardPass],
+                             back: &mut [f32],
+                             [delta, o]: [&[f32]; 2],
+                             kernel: Kernel,
+                             threads| {
+                    for_row_blocks(shards, whole, |range| {
+                        kernel.back(
+                            &mut back[range.start * shape.inputs..range.end * shape.inputs],
+                            &delta[range.start * shape.outputs..range.end * shape.outputs],
+                            weights,
+                            shape,
+                        );
+                    });
+                    times_derivative(threads, hidden, back, o, shape.inputs);
+                };
+                let blocks =
+                    blocks_for(threads, shards.len(), batch * shape.inputs * shape.outputs);
+                if blocks > 1 {
+                    let inner = self.kernel(threads / blocks);
+                    let rows = [
+                        Rows {
+                            values: delta,
+                            width: shape.outputs,
+                        },
+                        Rows {
+                            values: layer_in,
+                            width: shape.inputs,
+                        },
+                    ];
+                    by_shard_blocks(
+                        shards,
+                        blocks,
+                        delta_prev,
+                        shape.inputs,
+                        rows,
+                        &|s, b, r| {
+                            layer(s, b, r, inner, 1);
+                        },
+                    );
+                } else {
+                    layer(shards, delta_prev, [delta, layer_in], kernel, threads);
+                }
                 std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
             }
         }
@@ -243,22 +307,4 @@ fn split_layer(gradient: &mut [f32], shape: LayerShape) -> (&mut [f32], &mut [f3
     debug_assert_eq!(shape.weights().end, shape.bias().start);
     let layer = &mut gradient[shape.weights().start..shape.bias().end];
     layer.split_at_mut(shape.inputs * shape.outputs)
-}
-
-/// Runs `product` over the row ranges of a row-independent product: the
-/// whole batch at once, or shard by shard.
-fn for_row_blocks(
-    shards: &[ShardPass],
-    whole: bool,
-    mut product: impl FnMut(std::ops::Range<usize>),
-) {
-    if whole {
-        product(0..shards.iter().map(|s| s.rows).sum());
-    } else {
-        let mut start = 0;
-        for shard in shards {
-            product(start..start + shard.rows);
-            start += shard.rows;
-        }
-    }
 }

@@ -83,21 +83,25 @@ impl Optimizer {
     }
 
     /// Applies one update to `params` from the mean gradient `grads` (which may be modified by regularisation).
+    #[cfg(test)]
     pub fn step(&mut self, params: &mut [f32], grads: &mut [f32], settings: StepSettings) {
         let all = 0..params.len();
-        self.step_part(params, grads, all, settings);
+        self.step_part(params, grads, all, settings, true);
     }
 
     /// One update of the parameters `part` only, from `grads[part]`; the others,
     /// and their state, are left as they were. Every element's update reads only
     /// that element, so stepping the parts of a split one by one (on different
-    /// processes, say) gives the bits of one [`Optimizer::step`]. Counts as a step.
+    /// processes, say) gives the bits of one step of them all. Counts as a
+    /// step. On the current rayon pool's threads only if `spread` (the same
+    /// bits either way: each element alone).
     pub fn step_part(
         &mut self,
         params: &mut [f32],
         grads: &mut [f32],
         part: Range<usize>,
         settings: StepSettings,
+        spread: bool,
     ) {
         self.steps += 1;
         let t = self.steps as i32;
@@ -126,7 +130,7 @@ impl Optimizer {
         );
         let (params, grads) = (&mut params[part.clone()], &mut grads[part.clone()]);
         let n = params.len();
-        if n < 2 * CHUNK {
+        if !spread || n < 2 * CHUNK {
             run(params, grads, first, second);
             return;
         }
@@ -340,7 +344,7 @@ mod tests {
                 whole.step(&mut whole_params, &mut grads.clone(), settings);
                 for (p, (optimizer, params)) in apart.iter_mut().enumerate() {
                     let part = cuts[p]..cuts[p + 1];
-                    optimizer.step_part(params, &mut grads.clone(), part, settings);
+                    optimizer.step_part(params, &mut grads.clone(), part, settings, true);
                 }
                 // The exchange: each part's parameters and state to every copy.
                 for p in 0..3 {

@@ -18,9 +18,9 @@ pub(crate) const SERIAL_BELOW_FLOPS: usize = 6_000_000;
 
 /// The threads a run of `config` can keep busy, at most `cores`: one while its
 /// steps are below 6 MFLOP (`SERIAL_BELOW_FLOPS`: the thread plan runs them on one
-/// thread whatever the pool holds), else one per shard (shards side by side),
-/// or one per 6 MFLOP of the step once its shards are over 20 MFLOP (each
-/// product split across the threads). A sweep uses it to run
+/// thread whatever the pool holds), else for a network of gemm products one
+/// per 6 MFLOP of the step (its products split across the threads), and for a
+/// tiny network one per shard (shards side by side). A sweep uses it to run
 /// small trials one thread each, side by side, and wider ones on several threads.
 pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let flops = config.architecture.flops_per_sample();
@@ -29,7 +29,7 @@ pub fn useful_threads(config: &crate::TrainConfig, cores: usize) -> usize {
     let shards = batch.div_ceil(shard);
     let cores = cores.max(1);
     let loops = runs_as_loops(&config.architecture.layer_shapes());
-    let plan = ThreadPlan::for_step(flops, shard, batch, shards, cores, loops);
+    let plan = ThreadPlan::for_step(flops, batch, shards, cores, loops);
     if plan.shards_in_parallel {
         shards.min(cores)
     } else {
@@ -52,49 +52,40 @@ pub(crate) struct ThreadPlan {
     pub(crate) whole_batch: bool,
 }
 
-/// Floating-point operations of one shard from which a step on several
-/// threads runs its local shards as one batch ([`ThreadPlan::whole_batch`]),
-/// every product split across the threads; below it the shards go to the
-/// threads side by side. (On one thread every gemm network's step runs as one
-/// batch.) Measured on 2 cores: W3 (784-1024-1024-10, shards of 128, 1.2
-/// GFLOP) used 10% less CPU on one thread; splitting a product across threads
-/// inside gemm gained 11% on a shard of 26 MFLOP (784-256-256-10 at 16
-/// samples) and lost on one of 11 MFLOP (784-128-128-10). Measured again for
-/// W1 (7.6 MFLOP shards) under load (load average 2-3, other builds on the 2
-/// cores), best passes of alternating runs: one batch with its products split
-/// across both threads took 0.30 s in one series of 6 (the shards side by
-/// side 0.34-0.40 s) and 0.44 s in three of 4 in the next (side by side
-/// 0.27-0.35 s): bimodal, since a split product joins its threads a dozen
-/// times a step and every join waits for a descheduled thread. So the
-/// threshold stays until a quiet machine says otherwise.
-pub(crate) const WHOLE_BATCH_ABOVE_FLOPS: usize = 20_000_000;
-
-// Why one thread runs every step of a network of gemm products as one batch,
-// whatever its size: each layer's weights are packed once per step instead of
-// once per shard, and the shards' weight gradients are added in place as they
-// are computed (no buffer per shard, no pass adding them). Measured
-// (`NN_TRAIN_WHOLE_BATCH=1 cargo bench -p nn-train --bench workloads --
-// --threads 1 ...`, alternating rounds, load average 4-5 on 2 cores): W1
-// (784-100-10, batch 32, shards of 16: 7.6 MFLOP) went from 136,600 to 163,000
-// samples/s (medians of 4), best passes 0.364 s against 0.330 s. Tiny networks
-// (nn-core's loops) keep their one-pass backward.
+// Why a step of a network of gemm products runs its local shards as one
+// batch, on one thread or many: each layer's weights are packed once per step
+// instead of once per shard, and the shards' weight gradients are added in
+// place as they are computed (no buffer per shard, no pass adding them). On
+// one thread (`NN_TRAIN_WHOLE_BATCH=1 cargo bench -p nn-train --bench
+// workloads -- --threads 1 ...`, alternating rounds, load average 4-5 on 2
+// cores) W1 (784-100-10, batch 32, shards of 16: 7.6 MFLOP) went from 136,600
+// to 163,000 samples/s (medians of 4). On several threads a step ran as one
+// batch only once its shards were over 20 MFLOP, since gemm's own split of a
+// product forked and joined its threads a dozen times a step; W1 ran its two
+// shards side by side instead, at 0.94x one thread on a quiet machine. Now
+// the products of a small batch are split over the threads by whole shards
+// in nn-core (`row_split.rs`: one fork-join per layer), so every gemm network
+// runs as one batch: W2 on two threads went from 39,500 to 51,700 samples/s
+// and W1 (with nn-data's four-row gather) from 95,200 to 123,300 (medians
+// of alternating runs under load,
+// load average 4-6; figures on a quiet machine in `docs/performance-notes.md`).
+// Tiny networks (nn-core's loops) keep their one-pass backward, their shards
+// side by side.
 impl ThreadPlan {
-    /// The plan for a step of `samples` local samples in `shards` shards of
-    /// `shard_size` on `threads` threads; `loops`: the network runs its
-    /// products as nn-core's loops ([`runs_as_loops`]).
+    /// The plan for a step of `samples` local samples in `shards` shards on
+    /// `threads` threads; `loops`: the network runs its products as nn-core's
+    /// loops ([`runs_as_loops`]).
     pub(crate) fn for_step(
         flops_per_sample: usize,
-        shard_size: usize,
         samples: usize,
         shards: usize,
         threads: usize,
         loops: bool,
     ) -> Self {
         let step = flops_per_sample.saturating_mul(samples);
-        let shard = flops_per_sample.saturating_mul(shard_size.min(samples));
         let serial = threads <= 1 || step < SERIAL_BELOW_FLOPS;
         // The bits are the same whichever way (the measurements are above).
-        let whole_batch = !loops && (serial || shard >= WHOLE_BATCH_ABOVE_FLOPS);
+        let whole_batch = !loops;
         if serial {
             return Self {
                 shards_in_parallel: false,
@@ -118,6 +109,85 @@ impl ThreadPlan {
     }
 }
 
+/// Steps between two rounds of [`PlanTimer`]'s probes.
+const PROBE_EVERY: u64 = 512;
+
+/// Steps of each probe round: one thread and the plan, alternating.
+const PROBES: u64 = 8;
+
+/// How much faster per sample than one thread a plan's probes must be to be kept.
+const SPREAD_MARGIN: f64 = 1.05;
+
+/// Times a step that the plan runs on several threads against the same step on
+/// one, and keeps the faster. Every so often ([`PROBE_EVERY`] steps) it runs
+/// [`PROBES`] steps alternately on one thread and as planned, then keeps
+/// whichever took less time per sample (the median of each), until the next
+/// round: when other work holds the cores, a fork-join waits for a
+/// descheduled thread and one thread is faster; when they are free, the
+/// plan is. Both give the same bits, so the choice changes no result. The
+/// probes cost at most [`PROBES`] / 2 steps of the slower way in
+/// [`PROBE_EVERY`].
+#[derive(Debug, Default)]
+pub(crate) struct PlanTimer {
+    steps: u64,
+    /// Seconds per sample of this round's probes: [planned, one thread].
+    probes: [[f64; PROBES as usize / 2]; 2],
+    /// Probes recorded this round: [planned, one thread].
+    probed: [usize; 2],
+    one_thread: bool,
+}
+
+impl PlanTimer {
+    /// Whether the next step runs on one thread.
+    pub(crate) fn one_thread(&self) -> bool {
+        let k = self.steps % PROBE_EVERY;
+        if k < PROBES {
+            k % 2 == 1
+        } else {
+            self.one_thread
+        }
+    }
+
+    /// Records a step of `samples` samples that took `seconds`, run on one
+    /// thread if `one_thread`.
+    pub(crate) fn record(&mut self, one_thread: bool, samples: usize, seconds: f64) {
+        let k = self.steps % PROBE_EVERY;
+        self.steps += 1;
+        if k >= PROBES {
+            return;
+        }
+        let way = usize::from(one_thread);
+        if let Some(slot) = self.probes[way].get_mut(self.probed[way]) {
+            *slot = seconds / samples.max(1) as f64;
+            self.probed[way] += 1;
+        }
+        if k + 1 == PROBES {
+            let [planned, one] = &mut self.probes;
+            let [n_planned, n_one] = self.probed;
+            // The plan must win by a margin: four probes each under shifting
+            // load are noisy, and a wrong pick of the threads (a quarter
+            // slower on W1 under load) costs more than a wrong pick of one.
+            self.one_thread =
+                median(&mut one[..n_one]) < SPREAD_MARGIN * median(&mut planned[..n_planned]);
+            self.probed = [0, 0];
+        }
+    }
+}
+
+/// The median of `values` (reordered; infinite when empty).
+fn median(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return f64::INFINITY;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        f64::midpoint(values[mid - 1], values[mid])
+    } else {
+        values[mid]
+    }
+}
+
 /// Whether a network of these layers runs its products as nn-core's loops
 /// (every layer at most [`nn_core::LOOPS_WIDTH`] wide), whose backward pass
 /// is one pass over a shard's rows.
@@ -134,7 +204,6 @@ mod tests {
     fn plan(flops_per_sample: usize, batch: usize, shard: usize, threads: usize) -> ThreadPlan {
         ThreadPlan::for_step(
             flops_per_sample,
-            shard,
             batch,
             batch.div_ceil(shard),
             threads,
@@ -163,10 +232,10 @@ mod tests {
         // Shards side by side for a tiny network, one thread each.
         assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 2), 2);
         assert_eq!(useful_threads(&config(vec![16, 16, 16, 2], 16_384), 8), 8);
-        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step in 4
-        // shards, side by side.
+        // MNIST 784-100-10 at batch 64: 64 * 6 * 79,400 = 30 MFLOP a step, one
+        // thread per 6 MFLOP.
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 2), 2);
-        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 4);
+        assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 8), 5);
         assert_eq!(useful_threads(&config(vec![784, 100, 10], 64), 1), 1);
         // 784-256-256-10 at batch 512: shards of 128 (64 MFLOP), 1 GFLOP a
         // step, one batch on every core of 16.
@@ -174,6 +243,41 @@ mod tests {
             useful_threads(&config(vec![784, 256, 256, 10], 512), 16),
             16
         );
+    }
+
+    #[test]
+    fn the_timer_keeps_the_faster_way_until_the_next_probes() {
+        let mut timer = PlanTimer::default();
+        // Probes alternate: the plan, one thread, ...; one thread twice as fast.
+        let mut ways = Vec::new();
+        for _ in 0..PROBES {
+            let one = timer.one_thread();
+            ways.push(one);
+            timer.record(one, 32, if one { 1.0 } else { 2.0 });
+        }
+        assert_eq!(ways, [false, true, false, true, false, true, false, true]);
+        // Then one thread until the next round, whatever those steps take.
+        for _ in PROBES..PROBE_EVERY {
+            assert!(timer.one_thread());
+            timer.record(true, 32, 100.0);
+        }
+        // The next round finds the plan faster per sample (a short batch too).
+        for k in 0..PROBES {
+            let one = timer.one_thread();
+            assert_eq!(one, k % 2 == 1);
+            let samples = if k == 0 { 8 } else { 32 };
+            timer.record(one, samples, samples as f64 * if one { 3.0 } else { 1.0 });
+        }
+        assert!(!timer.one_thread());
+        // A plan less than 5% faster than one thread is not kept.
+        for _ in PROBES..PROBE_EVERY {
+            timer.record(false, 32, 1.0);
+        }
+        for k in 0..PROBES {
+            let one = timer.one_thread();
+            timer.record(one, 32, if k % 2 == 1 { 1.03 } else { 1.0 });
+        }
+        assert!(timer.one_thread());
     }
 
     #[test]
@@ -185,10 +289,10 @@ mod tests {
         };
         // The Playground's 2-8-8-1 (528 FLOP per sample) at batch 64: one
         // thread, shard after shard (nn-core's loops, one pass each).
-        assert_eq!(ThreadPlan::for_step(528, 16, 64, 4, 2, true), one(false));
+        assert_eq!(ThreadPlan::for_step(528, 64, 4, 2, true), one(false));
         // A tiny network's large step: its shards side by side.
         assert_eq!(
-            ThreadPlan::for_step(528, 256, 16_384, 64, 2, true),
+            ThreadPlan::for_step(528, 16_384, 64, 2, true),
             ThreadPlan {
                 shards_in_parallel: true,
                 threads_per_product: 1,
@@ -208,15 +312,11 @@ mod tests {
         assert_eq!(plan(w3, 512, 128, 2), whole(2));
         assert_eq!(plan(w3, 512, 128, 16), whole(16));
         // W1 (784-100-10, 0.48 MFLOP per sample) at batch 32: two shards of 16
-        // (7.6 MFLOP each) side by side on two threads or more, one batch on one.
+        // (7.6 MFLOP each), one batch whose products are split over two threads,
+        // on two threads or more (15 MFLOP a step: two threads' worth).
         let w1 = 6 * (784 * 100 + 100 * 10);
-        let side_by_side = ThreadPlan {
-            shards_in_parallel: true,
-            threads_per_product: 1,
-            whole_batch: false,
-        };
-        assert_eq!(plan(w1, 32, 16, 2), side_by_side);
-        assert_eq!(plan(w1, 32, 16, 4), side_by_side);
+        assert_eq!(plan(w1, 32, 16, 2), whole(2));
+        assert_eq!(plan(w1, 32, 16, 4), whole(2));
         assert_eq!(plan(w1, 32, 16, 1), one(true));
         // Below 6 MFLOP a step: one thread, one batch.
         assert_eq!(plan(w1, 8, 2, 4), one(true));

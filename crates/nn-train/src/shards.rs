@@ -7,13 +7,13 @@
 //! so any thread count gives bit-identical weights.
 //!
 //! Where the work runs is a [`ThreadPlan`] (`plan.rs`): a small step stays on
-//! one thread; a medium one sends its shards to the threads side by side; a
-//! large one (shards over 20 MFLOP), and any step on one thread (unless the
-//! network is tiny: nn-core's loops), runs its local shards as one batch
+//! one thread; a tiny network (nn-core's loops) sends its shards to the threads
+//! side by side; any other network runs its local shards as one batch
 //! ([`Network::backward_shards`]): each layer's forward and delta products over
-//! all their rows in one call, the weights packed once per step instead of once
-//! per shard, and every product split across the threads inside the GEMM (over
-//! the outputs, which leaves every value's inner sum in its order). Only the
+//! all their rows, the weights packed once per step instead of once per shard,
+//! and every product split across the threads (by whole shards for the
+//! products of small batches, inside the GEMM over the outputs for large ones;
+//! either leaves every value's inner sum in its order). Only the
 //! weight gradients stay one product per shard, so their sum keeps its order;
 //! when every shard is computed here ([`LocalSum`]), each shard's product is
 //! added in place into one buffer as it is computed
@@ -31,6 +31,7 @@
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::time::Instant;
 
 use nn_core::{Gradients, Network, ShardGradients, ShardPass, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
@@ -38,7 +39,7 @@ use rayon::prelude::*;
 
 use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
-use crate::plan::{ThreadPlan, runs_as_loops};
+use crate::plan::{PlanTimer, ThreadPlan, runs_as_loops};
 use crate::reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 
 /// Parameters per chunk when adding shard gradients across threads.
@@ -121,6 +122,32 @@ impl Shard {
         let dim = data.dim();
         grow(&mut self.inputs, n * dim);
         data.write_batch_inputs(indices, normalization, &mut self.inputs[..n * dim]);
+        self.gather_targets(data, indices);
+    }
+
+    /// [`Shard::gather`] with the inputs written in two halves side by side on
+    /// the current rayon pool when `split`: each row is written alone, so the
+    /// values are the same.
+    fn gather_split(
+        &mut self,
+        data: &Dataset,
+        normalization: &Normalization,
+        indices: &[usize],
+        split: bool,
+    ) {
+        let n = indices.len();
+        if !split || n < 2 {
+            self.gather(data, normalization, indices);
+            return;
+        }
+        let dim = data.dim();
+        grow(&mut self.inputs, n * dim);
+        let (first, second) = self.inputs[..n * dim].split_at_mut(n / 2 * dim);
+        let (left, right) = indices.split_at(n / 2);
+        rayon::join(
+            || data.write_batch_inputs(left, normalization, first),
+            || data.write_batch_inputs(right, normalization, second),
+        );
         self.gather_targets(data, indices);
     }
 
@@ -238,6 +265,10 @@ pub(crate) struct ShardEngine {
     reduction: Box<dyn GradientReduction>,
     /// Set by [`ShardEngine::share_steps`].
     step_shared: bool,
+    /// Times the planned threads against one ([`PlanTimer`]).
+    timer: PlanTimer,
+    /// The last step ran on one thread by the timer's choice.
+    last_on_one_thread: bool,
 }
 
 impl ShardEngine {
@@ -269,6 +300,8 @@ impl ShardEngine {
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
             step_shared: false,
+            timer: PlanTimer::default(),
+            last_on_one_thread: false,
         }
     }
 
@@ -359,7 +392,6 @@ impl ShardEngine {
             ..(local.end * shard_size).min(indices.len())];
         let mut plan = ThreadPlan::for_step(
             network.architecture().flops_per_sample(),
-            shard_size,
             mine.len(),
             local.len(),
             threads,
@@ -376,6 +408,17 @@ impl ShardEngine {
                 threads
             };
         }
+        // A step the plan spreads over the threads runs on one instead when
+        // the timer finds that faster (the same bits either way).
+        let spread = plan.shards_in_parallel || plan.threads_per_product > 1;
+        let timed = spread && self.serial_override.is_none();
+        let one_thread = timed && self.timer.one_thread();
+        self.last_on_one_thread = one_thread;
+        if one_thread {
+            plan.shards_in_parallel = false;
+            plan.threads_per_product = 1;
+        }
+        let started = timed.then(Instant::now);
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
@@ -386,7 +429,9 @@ impl ShardEngine {
             // The last shard is the smallest of the batch, on every process.
             let smallest = indices.len() - (count - 1) * shard_size;
             let whole = &mut self.whole;
-            whole.gather(data, normalization, mine);
+            let split = plan.threads_per_product > 1;
+            self.pool
+                .install(|| whole.gather_split(data, normalization, mine, split));
             whole.workspace.set_threads(plan.threads_per_product);
             let passes = &mut self.passes;
             passes.clear();
@@ -470,6 +515,11 @@ impl ShardEngine {
                 shard.expect_remote(data, part(k), network);
             }
         }
+        // Timed before the exchange with other processes, whose waits are theirs.
+        if let Some(started) = started {
+            let seconds = started.elapsed().as_secs_f64();
+            self.timer.record(one_thread, mine.len(), seconds);
+        }
         // Summed, the sum is in shard 0 already (the others hold no gradients);
         // only a reduction within one process sums so, and it never shares a step.
         if !summed {
@@ -481,6 +531,7 @@ impl ShardEngine {
                 step_shared: self.step_shared,
             })?;
         }
+
         let width = network.architecture().outputs();
         let mut loss_sum = 0.0;
         for shard in &*shards {
@@ -501,6 +552,12 @@ impl ShardEngine {
         self.shards
             .first()
             .map_or(&[], |s| s.workspace.layer_output(layer))
+    }
+
+    /// Whether the timer ran the last [`ShardEngine::compute`] on one thread
+    /// where the plan spread it ([`PlanTimer`]).
+    pub(crate) fn last_step_on_one_thread(&self) -> bool {
+        self.last_on_one_thread
     }
 
     /// The thread pool and the summed gradients of the last [`ShardEngine::compute`].

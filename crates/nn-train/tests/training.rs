@@ -153,8 +153,9 @@ fn any_thread_count_gives_the_same_bits_when_products_are_split_across_threads()
     // layers (1.6 MFLOP per sample): batch 16 is one shard of 25 MFLOP and
     // batch 64 four such shards, both run as one batch with every product split
     // across the threads. Narrow ones (26 KFLOP per sample) at batch 256: four
-    // shards of 1.7 MFLOP side by side, one thread each (and the epoch's last
-    // batch of 44, one thread for all). Tiny ones (2-8-8-2, nn-core's
+    // shards of 1.7 MFLOP as one batch, the 64x64 layer's products split over
+    // the threads by whole shards (and the epoch's last batch of 44, one
+    // thread for all). Tiny ones (2-8-8-2, nn-core's
     // register-wide loops instead of gemm) at batch 256: four shards, one thread.
     let data = data("spiral", 300);
     for (hidden, batch) in [(512, 16), (512, 64), (64, 256), (8, 256)] {
