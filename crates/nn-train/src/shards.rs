@@ -37,6 +37,8 @@ use nn_core::{Gradients, Network, ShardGradients, ShardPass, Targets, Workspace}
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
+mod gather;
+
 use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
 use crate::plan::{PlanTimer, ThreadPlan, runs_as_loops};
@@ -114,57 +116,6 @@ impl Shard {
         let len = self.outputs.len();
         self.outputs
             .copy_from_slice(&self.workspace.layer_output(last)[..len]);
-    }
-
-    /// Gathers the samples `indices` into this shard's buffers (grown, never shrunk).
-    fn gather(&mut self, data: &Dataset, normalization: &Normalization, indices: &[usize]) {
-        let n = indices.len();
-        let dim = data.dim();
-        grow(&mut self.inputs, n * dim);
-        data.write_batch_inputs(indices, normalization, &mut self.inputs[..n * dim]);
-        self.gather_targets(data, indices);
-    }
-
-    /// [`Shard::gather`] with the inputs written in two halves side by side on
-    /// the current rayon pool when `split`: each row is written alone, so the
-    /// values are the same.
-    fn gather_split(
-        &mut self,
-        data: &Dataset,
-        normalization: &Normalization,
-        indices: &[usize],
-        split: bool,
-    ) {
-        let n = indices.len();
-        if !split || n < 2 {
-            self.gather(data, normalization, indices);
-            return;
-        }
-        let dim = data.dim();
-        grow(&mut self.inputs, n * dim);
-        let (first, second) = self.inputs[..n * dim].split_at_mut(n / 2 * dim);
-        let (left, right) = indices.split_at(n / 2);
-        rayon::join(
-            || data.write_batch_inputs(left, normalization, first),
-            || data.write_batch_inputs(right, normalization, second),
-        );
-        self.gather_targets(data, indices);
-    }
-
-    /// Gathers the targets of `indices` into this shard's buffers.
-    fn gather_targets(&mut self, data: &Dataset, indices: &[usize]) {
-        let n = indices.len();
-        match data.task() {
-            Task::Classification { .. } => {
-                grow(&mut self.classes, n);
-                data.write_batch_classes(indices, &mut self.classes[..n]);
-            }
-            Task::Regression { outputs } => {
-                grow(&mut self.values, n * outputs);
-                data.write_batch_values(indices, &mut self.values[..n * outputs]);
-            }
-        }
-        self.samples = n;
     }
 
     fn targets(&self, task: Task) -> Targets<'_> {

@@ -2,17 +2,15 @@
 //! evaluation, early stopping. nn-run's session runs it on its own thread.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use nn_core::{ModelInfo, Network};
+use nn_core::Network;
 use nn_data::{Dataset, Task};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::checkpoint_path;
 use crate::config::{TrainConfig, rules};
 use crate::error::TrainError;
 use crate::health::HealthMonitor;
@@ -22,6 +20,7 @@ use crate::reduction::{GradientReduction, SharedStep};
 use crate::shards::ShardEngine;
 
 mod reports;
+mod saving;
 pub use reports::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData};
 
 /// The trainer's position in the run; everything a checkpoint needs besides weights and optimizer.
@@ -597,41 +596,6 @@ impl Trainer {
         self.last_epoch = Some(report.clone());
         self.epoch_started = None;
         Ok(report)
-    }
-
-    /// Puts back the weights of the best validation epoch, if early stopping kept any.
-    pub fn restore_best(&mut self) {
-        if let Some(best) = &self.best_params {
-            self.network.parameters_mut().copy_from_slice(best);
-        }
-    }
-
-    /// What a model file needs besides the weights: normalisation, names, data source.
-    pub fn model_info(&self) -> ModelInfo {
-        crate::model::model_info(&self.data)
-    }
-
-    /// Saves the current network with [`Trainer::model_info`], atomically.
-    pub fn save_model(&self, path: &std::path::Path) -> Result<(), TrainError> {
-        if self.diverged {
-            return Err(TrainError::AfterDivergence("save the model"));
-        }
-        nn_core::save_model(path, &self.network, &self.model_info())?;
-        Ok(())
-    }
-
-    /// Writes the rolling checkpoint, if a folder is set. After a divergence it
-    /// refuses, so the last good checkpoint survives.
-    pub fn write_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
-        let Some(dir) = &self.config.checkpoint_dir else {
-            return Ok(None);
-        };
-        if self.diverged {
-            return Err(TrainError::AfterDivergence("write a checkpoint"));
-        }
-        let path = checkpoint_path(dir);
-        self.save_checkpoint(&path)?;
-        Ok(Some(path))
     }
 
     /// Replaces the network's weights (same architecture), e.g. when resuming.
