@@ -193,7 +193,7 @@ const COLUMN_ALIGN: usize = 16;
 
 /// How many column blocks [`matmul_by_columns`] cuts an `m x k . k x n`
 /// product into on `threads` threads: 1 (not split) unless `n` is at most
-/// [`SPLIT_UP_TO_COLUMNS`], each block can be at least [`FEWEST_COLUMNS`]
+/// `SPLIT_UP_TO_COLUMNS`, each block can be at least `FEWEST_COLUMNS`
 /// wide and the product takes gemm's main path (more than 2 inner values,
 /// more than one row, more than 256 values per block: its vector and
 /// tiny-matrix kernels order their sums otherwise).
