@@ -148,8 +148,14 @@ impl PlanTimer {
         }
     }
 
-    /// Records a step of `samples` samples that took `seconds`, run on one
-    /// thread if `one_thread`.
+    /// Whether the next step is one of this round's probes, whose time
+    /// [`PlanTimer::record`] uses (other steps need no clock read).
+    pub(crate) fn probing(&self) -> bool {
+        self.steps % PROBE_EVERY < PROBES
+    }
+
+    /// Records a step of `samples` samples that took `seconds` (read only
+    /// while [`PlanTimer::probing`]), run on one thread if `one_thread`.
     pub(crate) fn record(&mut self, one_thread: bool, samples: usize, seconds: f64) {
         let k = self.steps % PROBE_EVERY;
         self.steps += 1;
@@ -251,6 +257,7 @@ mod tests {
         // Probes alternate: the plan, one thread, ...; one thread twice as fast.
         let mut ways = Vec::new();
         for _ in 0..PROBES {
+            assert!(timer.probing());
             let one = timer.one_thread();
             ways.push(one);
             timer.record(one, 32, if one { 1.0 } else { 2.0 });
@@ -259,6 +266,7 @@ mod tests {
         // Then one thread until the next round, whatever those steps take.
         for _ in PROBES..PROBE_EVERY {
             assert!(timer.one_thread());
+            assert!(!timer.probing());
             timer.record(true, 32, 100.0);
         }
         // The next round finds the plan faster per sample (a short batch too).

@@ -369,7 +369,8 @@ impl ShardEngine {
             plan.shards_in_parallel = false;
             plan.threads_per_product = 1;
         }
-        let started = timed.then(Instant::now);
+        // The clock is read only for the timer's probes, a few steps in 512.
+        let started = (timed && self.timer.probing()).then(Instant::now);
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
@@ -467,8 +468,8 @@ impl ShardEngine {
             }
         }
         // Timed before the exchange with other processes, whose waits are theirs.
-        if let Some(started) = started {
-            let seconds = started.elapsed().as_secs_f64();
+        if timed {
+            let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
             self.timer.record(one_thread, mine.len(), seconds);
         }
         // Summed, the sum is in shard 0 already (the others hold no gradients);
