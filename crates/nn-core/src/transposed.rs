@@ -18,7 +18,13 @@ use crate::architecture::LayerShape;
 use crate::matmul::{MatRef, matmul};
 
 /// Rows up to which the transposed product runs for any layer it can.
-const FEW_ROWS: usize = 64;
+const FEW_ROWS: usize = 32;
+
+/// Rows up to which it runs when a layer has at least [`MANY_INPUTS`] inputs.
+const FEWISH_ROWS: usize = 64;
+
+/// Inputs from which the product of [`FEWISH_ROWS`] rows gains by it.
+const MANY_INPUTS: usize = 256;
 
 /// Rows up to which it runs when the weights are larger than a core's L2
 /// cache ([`LARGE_WEIGHTS`]).
@@ -27,9 +33,14 @@ const SOME_ROWS: usize = 128;
 /// Weights (values) from which a layer counts as large: 2 MB of `f32`.
 const LARGE_WEIGHTS: usize = 1 << 19;
 
+/// Outputs from which the product runs transposed: more than the 64 under
+/// which gemm picks its inner blocking another way, so the transposed product
+/// sums as the plain one does.
+const TRANSPOSED_OUTPUTS: usize = 65;
+
 /// Outputs a block of the product keeps at least (on several threads, one
-/// block of outputs per thread): more than the 64 under which gemm picks its
-/// inner blocking another way, so every block sums as the whole product does.
+/// block of outputs per thread): more than [`TRANSPOSED_OUTPUTS`] for the
+/// same reason.
 const FEWEST_OUTPUTS: usize = 128;
 
 /// Rows per rayon task when copying the result back.
@@ -41,7 +52,11 @@ const ROWS_PER_TASK: usize = 32;
 // 1024x1024 at 16 rows 28 against 74, 32 rows 45 against 115, 128 rows 97
 // against 134, 512 rows 126 against 121; 2048x2048 at 32 rows 44 against 111,
 // 128 rows 92 against 133, 512 rows 119 against 103; 784x256 at 32 rows 89
-// against 135, 128 rows 135 against 136, 512 rows 150 against 133. The delta
+// against 135, 128 rows 135 against 136, 512 rows 150 against 133. Narrower
+// layers (2026-12-04, load average 2-3): 784x100 at 16 rows 85 against 103, 32
+// rows 119 against 156, 64 rows 151 against 177; 100x100 at 32 rows 103
+// against 105, at 64 rows 131 against 117; 128x128 at 64 rows 148 against
+// 130; 256x256 at 64 rows 145 against 150. The delta
 // product `delta W` gains nothing so (`transposed_back` below: 1024x1024 at
 // 32 rows 63 against 65, at 128 rows 125 against 86): gemm reads its weights
 // in place already, so it stays as it is.
@@ -53,8 +68,10 @@ pub(crate) fn pays(rows: usize, shape: LayerShape) -> bool {
     let (inputs, outputs) = (shape.inputs, shape.outputs);
     rows >= 3
         && inputs >= 3
-        && outputs >= FEWEST_OUTPUTS
-        && (rows <= FEW_ROWS || (rows <= SOME_ROWS && inputs * outputs >= LARGE_WEIGHTS))
+        && outputs >= TRANSPOSED_OUTPUTS
+        && (rows <= FEW_ROWS
+            || (rows <= FEWISH_ROWS && inputs >= MANY_INPUTS)
+            || (rows <= SOME_ROWS && inputs * outputs >= LARGE_WEIGHTS))
 }
 
 /// `z = bias + x W^T` ([`crate::products::Kernel::forward`]'s product, each row
@@ -155,6 +172,9 @@ mod tests {
         // Inner sizes under and over 512, widths split into blocks or not.
         for (rows, inputs, outputs) in [
             (3, 784, 128),
+            (32, 784, 100),
+            (17, 100, 65),
+            (64, 300, 72),
             (16, 784, 1024),
             (32, 1024, 1024),
             (37, 600, 300),
@@ -209,7 +229,10 @@ mod tests {
         assert!(pays(128, shape(1024, 1024)));
         assert!(!pays(128, shape(784, 256)));
         assert!(!pays(512, shape(1024, 1024)));
-        assert!(!pays(32, shape(784, 100)));
+        assert!(pays(32, shape(784, 100)));
+        assert!(pays(64, shape(784, 100)));
+        assert!(!pays(64, shape(100, 100)));
+        assert!(!pays(32, shape(784, 64)));
         assert!(!pays(2, shape(784, 1024)));
         assert!(!pays(32, shape(2, 1024)));
         for blocks in 1..=8 {
