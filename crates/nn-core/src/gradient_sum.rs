@@ -22,6 +22,13 @@
 //! arithmetic for a value does not depend on the block it is in (on the main
 //! path its blocking of the inner dimension depends on the inner size alone),
 //! so neither the block count nor the threads change a bit.
+//!
+//! Given a [`LayerStep`], the optimizer's update of a block's weights runs as
+//! soon as the block's sum is complete, while it is still in cache, instead of
+//! in a pass of its own over every parameter after backpropagation (at
+//! 784-2048-2048-10 and 32 samples that pass read 46 MB and wrote 23 MB a
+//! step). Each value's update reads only that value's weight, gradient and
+//! state, so when it runs changes no bit.
 
 use rayon::prelude::*;
 
@@ -71,12 +78,94 @@ fn block(b: usize, count: usize, outputs: usize) -> std::ops::Range<usize> {
     b * outputs / count..(b + 1) * outputs / count
 }
 
+/// The optimizer's update of some parameters `p` from their complete
+/// gradients `g` and state `m`, `v` (each `m`, `v` the same range, or empty
+/// when the optimizer keeps none), value by value.
+pub type UpdateFn<'a> = &'a (dyn Fn(&mut [f32], &mut [f32], &mut [f32], &mut [f32]) + Sync);
+
+/// A layer's share of an optimizer step taken inside the backward pass: its
+/// parameters and state, laid out as its gradient (weights `[outputs, inputs]`
+/// then biases).
+pub(crate) struct LayerStep<'a> {
+    pub(crate) params: &'a mut [f32],
+    /// The optimizer's two state buffers' ranges for the layer (or empty).
+    pub(crate) state: [&'a mut [f32]; 2],
+    pub(crate) update: UpdateFn<'a>,
+}
+
+/// Parts of one range of a layer: its gradient and, when the pass steps,
+/// its parameters and state.
+struct Part<'a> {
+    gradient: &'a mut [f32],
+    step: Option<StepPart<'a>>,
+}
+
+/// Parameters and state of a [`Part`] (the state empty when unused).
+struct StepPart<'a> {
+    params: &'a mut [f32],
+    first: &'a mut [f32],
+    second: &'a mut [f32],
+}
+
+impl<'a> Part<'a> {
+    fn split_at(self, at: usize) -> (Part<'a>, Part<'a>) {
+        let (g0, g1) = self.gradient.split_at_mut(at);
+        let (s0, s1) = match self.step {
+            Some(step) => {
+                let (p0, p1) = step.params.split_at_mut(at);
+                let (f0, f1) = split_state(step.first, at);
+                let (v0, v1) = split_state(step.second, at);
+                (
+                    Some(StepPart {
+                        params: p0,
+                        first: f0,
+                        second: v0,
+                    }),
+                    Some(StepPart {
+                        params: p1,
+                        first: f1,
+                        second: v1,
+                    }),
+                )
+            }
+            None => (None, None),
+        };
+        (
+            Part {
+                gradient: g0,
+                step: s0,
+            },
+            Part {
+                gradient: g1,
+                step: s1,
+            },
+        )
+    }
+
+    /// The update of this part's parameters from its (complete) gradient.
+    fn update(&mut self, update: Option<UpdateFn<'_>>) {
+        if let (Some(step), Some(update)) = (&mut self.step, update) {
+            update(step.params, self.gradient, step.first, step.second);
+        }
+    }
+}
+
+/// A state buffer split as the parameters are (an unused, empty one stays empty).
+fn split_state(state: &mut [f32], at: usize) -> (&mut [f32], &mut [f32]) {
+    if state.is_empty() {
+        (Default::default(), Default::default())
+    } else {
+        state.split_at_mut(at)
+    }
+}
+
 /// `gradient = g_0 + g_1 + ...` in shard order, `g_s` the weight gradient
 /// ([`Kernel::weight_gradient`]) of shard `s`'s rows of `delta` and `x`, and
 /// `bias` the same sum of the shards' bias gradients. Shard `s` has `rows[s]`
 /// rows from row `starts[s]`; `scratch` is grown as needed. Runs on up to
 /// `threads` threads of the current rayon pool, and allocates nothing once
-/// `scratch` is large enough.
+/// `scratch` is large enough. With a `step`, each block's weights, and then
+/// the biases, are updated as soon as their sum is complete.
 #[allow(clippy::too_many_arguments)] // one layer's product: its operands, shape, shards, buffers
 pub(crate) fn add_shard_gradients(
     kernel: Kernel,
@@ -89,8 +178,35 @@ pub(crate) fn add_shard_gradients(
     rows: &[usize],
     starts: &[usize],
     scratch: &mut Vec<f32>,
+    step: Option<LayerStep<'_>>,
 ) {
     let (inputs, outputs) = (shape.inputs, shape.outputs);
+    let update = step.as_ref().map(|s| s.update);
+    let (mut weights_part, mut bias_part) = match step {
+        Some(LayerStep {
+            params,
+            state: [first, second],
+            ..
+        }) => {
+            let at = inputs * outputs;
+            let (p_w, p_b) = params.split_at_mut(at);
+            let (f_w, f_b) = split_state(first, at);
+            let (s_w, s_b) = split_state(second, at);
+            (
+                Some(StepPart {
+                    params: p_w,
+                    first: f_w,
+                    second: s_w,
+                }),
+                Some(StepPart {
+                    params: p_b,
+                    first: f_b,
+                    second: s_b,
+                }),
+            )
+        }
+        None => (None, None),
+    };
     let count = block_count(outputs, threads);
     // Blocks spread evenly: the narrowest has the floor of the mean.
     let narrowest = outputs / count;
@@ -104,11 +220,13 @@ pub(crate) fn add_shard_gradients(
             .unwrap_or(rows.len());
         if run_end > s {
             let run = s..run_end;
-            let block_products = |range: std::ops::Range<usize>, dst: &mut [f32]| {
+            // Every shard in one run: each block is complete at its end.
+            let all = run == (0..rows.len());
+            let block_products = |range: std::ops::Range<usize>, part: &mut Part<'_>| {
                 for t in run.clone() {
                     let d = &delta[starts[t] * outputs + range.start..];
                     matmul(
-                        dst,
+                        part.gradient,
                         MatRef::row_major_strided(d, rows[t], range.len(), outputs).t(),
                         MatRef::row_major(shard_x(t), rows[t], inputs),
                         -1.0,
@@ -116,6 +234,7 @@ pub(crate) fn add_shard_gradients(
                         1,
                     );
                 }
+                part.update(update);
             };
             let blocks = Blocks {
                 count,
@@ -123,7 +242,11 @@ pub(crate) fn add_shard_gradients(
                 inputs,
                 parallel: threads > 1,
             };
-            blocks.each(gradient, 0..count, &block_products);
+            let part = Part {
+                gradient: &mut *gradient,
+                step: if all { weights_part.take() } else { None },
+            };
+            blocks.each(part, 0..count, &block_products);
             s = run_end;
             continue;
         }
@@ -142,6 +265,12 @@ pub(crate) fn add_shard_gradients(
         }
         s += 1;
     }
+    // Not taken block by block (shards in several runs): the whole layer now.
+    Part {
+        gradient,
+        step: weights_part,
+    }
+    .update(update);
     // The bias gradients: one sum over rows per shard, then added in order.
     for s in 0..rows.len() {
         if s == 0 {
@@ -152,6 +281,11 @@ pub(crate) fn add_shard_gradients(
             add(1, bias, &scratch[..outputs]);
         }
     }
+    Part {
+        gradient: bias,
+        step: bias_part.take(),
+    }
+    .update(update);
 }
 
 /// A layer's gradient (`[outputs, inputs]`) cut into `count` blocks of output rows.
@@ -166,24 +300,25 @@ struct Blocks {
 
 impl Blocks {
     /// `f(rows, part)` for each block of `which`, `part` being the block's rows
-    /// of `gradient` (which starts at block `which.start`): halves split
+    /// of the layer (which `part` starts at block `which.start`): halves split
     /// recursively, so no list of parts is allocated.
     fn each(
         self,
-        gradient: &mut [f32],
+        part: Part<'_>,
         which: std::ops::Range<usize>,
-        f: &(impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync),
+        f: &(impl Fn(std::ops::Range<usize>, &mut Part<'_>) + Sync),
     ) {
         if which.len() <= 1 {
             if !which.is_empty() {
-                f(block(which.start, self.count, self.outputs), gradient);
+                let mut part = part;
+                f(block(which.start, self.count, self.outputs), &mut part);
             }
             return;
         }
         let mid = which.start + which.len() / 2;
         let first = block(which.start, self.count, self.outputs).start;
         let split = (block(mid, self.count, self.outputs).start - first) * self.inputs;
-        let (left, right) = gradient.split_at_mut(split);
+        let (left, right) = part.split_at(split);
         if self.parallel {
             rayon::join(
                 || self.each(left, which.start..mid, f),
@@ -250,9 +385,13 @@ mod tests {
                     inputs,
                     parallel: threads > 1,
                 };
-                blocks.each(&mut gradient, 0..count, &|rows, part: &mut [f32]| {
-                    assert_eq!(part.len(), rows.len() * inputs);
-                    part.fill(rows.start as f32);
+                let part = Part {
+                    gradient: &mut gradient,
+                    step: None,
+                };
+                blocks.each(part, 0..count, &|rows, part: &mut Part<'_>| {
+                    assert_eq!(part.gradient.len(), rows.len() * inputs);
+                    part.gradient.fill(rows.start as f32);
                     seen.lock().unwrap().push(rows);
                 });
                 let mut seen = seen.into_inner().unwrap();

@@ -45,6 +45,7 @@ pub use breakdown::{
     NeuronBreakdown, OutputScale, Source,
 };
 pub use error::{CoreError, ModelFileError, Result};
+pub use gradient_sum::UpdateFn;
 pub use loss::{Loss, Targets};
 pub use matmul::{MatRef, column_blocks, matmul, matmul_by_columns};
 pub use model_file::{
@@ -54,4 +55,4 @@ pub use model_file::{
 };
 pub use network::{Gradients, Network, Workspace};
 pub use products::{LOOPS_WIDTH, rows_never_change_a_value};
-pub use shard_pass::{ShardGradients, ShardPass};
+pub use shard_pass::{InPlaceStep, ShardGradients, ShardPass};

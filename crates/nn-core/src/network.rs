@@ -44,9 +44,9 @@ use crate::tiny::{TinyNet, TinyScratch};
 /// a checkpoint are each one pass over one slice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
-    architecture: Architecture,
-    layers: Vec<LayerShape>,
-    params: Vec<f32>,
+    pub(crate) architecture: Architecture,
+    pub(crate) layers: Vec<LayerShape>,
+    pub(crate) params: Vec<f32>,
 }
 
 /// Gradients of the loss with respect to every parameter, laid out like [`Network::parameters`].
@@ -257,17 +257,7 @@ impl Network {
     }
 
     pub(crate) fn batch_size(&self, inputs: &[f32]) -> Result<usize> {
-        let width = self.architecture.inputs();
-        if inputs.is_empty() {
-            return Err(CoreError::EmptyBatch);
-        }
-        if !inputs.len().is_multiple_of(width) {
-            return Err(CoreError::InputWidth {
-                expected: width,
-                got: inputs.len(),
-            });
-        }
-        Ok(inputs.len() / width)
+        batch_size(&self.architecture, inputs)
     }
 
     /// Runs a batch forward and returns the output layer's `[batch, outputs]` values.
@@ -479,4 +469,20 @@ impl Network {
 /// A float in `[0, 1)` from the top 24 bits of a `u32`: exact and platform-independent.
 fn uniform01(rng: &mut ChaCha8Rng) -> f32 {
     (rng.next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
+}
+
+/// Rows of a batch of `inputs` for a network of `architecture`: an error if
+/// the batch is empty or not whole rows.
+pub(crate) fn batch_size(architecture: &Architecture, inputs: &[f32]) -> Result<usize> {
+    let width = architecture.inputs();
+    if inputs.is_empty() {
+        return Err(CoreError::EmptyBatch);
+    }
+    if !inputs.len().is_multiple_of(width) {
+        return Err(CoreError::InputWidth {
+            expected: width,
+            got: inputs.len(),
+        });
+    }
+    Ok(inputs.len() / width)
 }

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::OptimizerKind;
 
 mod adam;
+mod in_place;
+
+pub(crate) use in_place::StepUpdate;
 
 /// Parameters per parallel chunk; below two chunks the step runs on one thread.
 const CHUNK: usize = 32 * 1024;
@@ -103,26 +106,10 @@ impl Optimizer {
         settings: StepSettings,
         spread: bool,
     ) {
-        self.steps += 1;
-        let t = self.steps as i32;
-        let StepSettings {
-            learning_rate: r,
-            l1,
-            l2,
-        } = settings;
-        let kind = self.kind;
+        let (update, _) = self.next_update(settings);
+        self.count_step();
         let run = |p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]| {
-            pulp::Arch::new().dispatch(Chunk {
-                kind,
-                t,
-                r,
-                l1,
-                l2,
-                p,
-                g,
-                m,
-                v,
-            });
+            update.apply(p, g, m, v);
         };
         let (first, second) = (
             state_part(&mut self.first, &part),

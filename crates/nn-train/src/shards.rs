@@ -33,22 +33,24 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Instant;
 
-use nn_core::{Gradients, Network, ShardGradients, ShardPass, Targets, Workspace};
+use nn_core::{Gradients, InPlaceStep, Network, ShardGradients, ShardPass, Targets, Workspace};
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
+mod evaluate;
 mod gather;
+mod overrides;
+
+use overrides::Overrides;
 
 use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
+use crate::optimizer::StepUpdate;
 use crate::plan::{PlanTimer, ThreadPlan, runs_as_loops};
 use crate::reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
 
 /// Parameters per chunk when adding shard gradients across threads.
 const SUM_CHUNK: usize = 16 * 1024;
-
-/// Samples per shard when evaluating (no gradients, so larger is fine).
-const EVAL_SHARD: usize = 256;
 
 /// One shard's reusable buffers.
 #[derive(Debug, Default)]
@@ -190,14 +192,8 @@ pub(crate) struct ShardEngine {
     shards: Vec<Shard>,
     /// All local samples of a step gathered together, for [`ThreadPlan::whole_batch`].
     whole: Shard,
-    /// `NN_TRAIN_WHOLE_BATCH=0` or `1` forces [`ThreadPlan::whole_batch`] off or
-    /// on, to compare the two side by side (they give the same bits).
-    whole_batch_override: Option<bool>,
-    /// `NN_TRAIN_SERIAL=0` or `1` forces a step onto all the threads (its
-    /// products split across them in one batch, or its shards side by side), or
-    /// onto one thread, whatever its size: how [`crate::plan::SERIAL_BELOW_FLOPS`]
-    /// is measured (the bits are the same either way).
-    serial_override: Option<bool>,
+    /// Side-by-side switches from the environment (`NN_TRAIN_*`).
+    overrides: Overrides,
     /// Rows of the first shard when the last step ran as one batch (its
     /// outputs are then the first rows of `whole`'s workspace).
     whole_first_rows: Option<usize>,
@@ -207,10 +203,6 @@ pub(crate) struct ShardEngine {
     /// The local shards' gradient buffers, lent to [`Network::backward_shards`]
     /// for a step (shard 0's alone when it sums them).
     buffers: Vec<Gradients>,
-    /// `NN_TRAIN_SHARD_BUFFERS=1` keeps a gradient buffer per shard and adds
-    /// them after the pass even where the pass could sum them as it goes, to
-    /// compare the two side by side (they give the same bits).
-    shard_buffers_override: bool,
     pool: Arc<rayon::ThreadPool>,
     eval_indices: Vec<usize>,
     reduction: Box<dyn GradientReduction>,
@@ -233,20 +225,10 @@ impl ShardEngine {
         Self {
             shards: Vec::new(),
             whole: Shard::default(),
-            whole_batch_override: match std::env::var("NN_TRAIN_WHOLE_BATCH").as_deref() {
-                Ok("0") => Some(false),
-                Ok("1") => Some(true),
-                _ => None,
-            },
-            serial_override: match std::env::var("NN_TRAIN_SERIAL").as_deref() {
-                Ok("0") => Some(false),
-                Ok("1") => Some(true),
-                _ => None,
-            },
+            overrides: Overrides::from_env(),
             whole_first_rows: None,
             passes: Vec::new(),
             buffers: Vec::new(),
-            shard_buffers_override: std::env::var("NN_TRAIN_SHARD_BUFFERS").as_deref() == Ok("1"),
             pool,
             eval_indices: Vec::new(),
             reduction: Box::new(LocalSum),
@@ -310,15 +292,23 @@ impl ShardEngine {
     /// [`ShardEngine::step_range`] after [`ShardEngine::share_steps`]). This process computes the shards its
     /// reduction assigns it; the reduction brings in the rest. Every shard's
     /// outputs are then added to `metrics`, in shard order.
+    ///
+    /// With a `step` (the optimizer's next update and its state), a batch
+    /// whose shards are all summed here takes the step as the pass goes
+    /// ([`Network::backward_shards_stepping`]); the second value says whether
+    /// it did (else the caller steps, as it would without one).
+    #[allow(clippy::too_many_arguments)] // the network, the step's data and samples, the step, where metrics go
     pub(crate) fn compute(
         &mut self,
-        network: &Network,
+        network: &mut Network,
         data: &Dataset,
         normalization: &Normalization,
         indices: &[usize],
         shard_size: usize,
         metrics: &mut MetricsAccumulator,
-    ) -> Result<f64, TrainError> {
+        step: Option<(StepUpdate, [&mut [f32]; 2])>,
+    ) -> Result<(f64, bool), TrainError> {
+        let mut stepped = false;
         let count = indices.len().div_ceil(shard_size);
         self.ensure_shards(network, count);
         let local = self.reduction.local_shards(count);
@@ -348,8 +338,8 @@ impl ShardEngine {
             threads,
             runs_as_loops(network.layers()),
         );
-        plan.whole_batch = self.whole_batch_override.unwrap_or(plan.whole_batch);
-        if let Some(serial) = self.serial_override
+        plan.whole_batch = self.overrides.whole_batch.unwrap_or(plan.whole_batch);
+        if let Some(serial) = self.overrides.serial
             && threads > 1
         {
             plan.shards_in_parallel = !serial && !plan.whole_batch && local.len() > 1;
@@ -362,7 +352,7 @@ impl ShardEngine {
         // A step the plan spreads over the threads runs on one instead when
         // the timer finds that faster (the same bits either way).
         let spread = plan.shards_in_parallel || plan.threads_per_product > 1;
-        let timed = spread && self.serial_override.is_none();
+        let timed = spread && self.overrides.serial.is_none();
         let one_thread = timed && self.timer.one_thread();
         self.last_on_one_thread = one_thread;
         if one_thread {
@@ -375,7 +365,7 @@ impl ShardEngine {
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
             && !self.reduction.needs_each_shard()
-            && !self.shard_buffers_override
+            && !self.overrides.shard_buffers
             && local == (0..count);
         if plan.whole_batch && !local.is_empty() {
             // The last shard is the smallest of the batch, on every process.
@@ -401,15 +391,37 @@ impl ShardEngine {
                     .unwrap_or_else(|| Gradients::zeros(network.architecture()))
             }));
             let (inputs, targets, workspace) = whole.inference_parts(task, dim);
+            let step = step.filter(|_| summed && !self.overrides.step_after);
             let result = self.pool.install(|| {
-                let gradients = if summed {
-                    ShardGradients::Summed(&mut buffers[0])
+                if let Some((update, state)) = step {
+                    let update = |p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]| {
+                        update.apply(p, g, m, v);
+                    };
+                    network
+                        .backward_shards_stepping(
+                            inputs,
+                            &targets,
+                            passes,
+                            &mut buffers[0],
+                            smallest,
+                            scale,
+                            workspace,
+                            InPlaceStep {
+                                state,
+                                update: &update,
+                            },
+                        )
+                        .map(|took| stepped = took)
                 } else {
-                    ShardGradients::Each(buffers)
-                };
-                network.backward_shards(
-                    inputs, &targets, passes, gradients, smallest, scale, workspace,
-                )
+                    let gradients = if summed {
+                        ShardGradients::Summed(&mut buffers[0])
+                    } else {
+                        ShardGradients::Each(buffers)
+                    };
+                    network.backward_shards(
+                        inputs, &targets, passes, gradients, smallest, scale, workspace,
+                    )
+                }
             });
             for (s, g) in shards[lenders].iter_mut().zip(buffers.drain(..)) {
                 s.gradients = Some(g);
@@ -490,7 +502,7 @@ impl ShardEngine {
             shard.record(&shard.outputs, width, task, metrics);
             loss_sum += shard.loss_sum;
         }
-        Ok(loss_sum)
+        Ok((loss_sum, stepped))
     }
 
     /// Weight layer `layer`'s outputs `[n, width]` for the first shard of the last
@@ -519,63 +531,6 @@ impl ShardEngine {
             .as_mut()
             .expect("compute ran first");
         (&self.pool, gradients)
-    }
-
-    /// Loss and metrics of `network` over a whole dataset, in parallel, deterministically.
-    pub(crate) fn evaluate(
-        &mut self,
-        network: &Network,
-        data: &Dataset,
-        normalization: &Normalization,
-    ) -> nn_core::Result<crate::Metrics> {
-        let task = data.task();
-        let classes = match task {
-            Task::Classification { classes } => Some(classes),
-            Task::Regression { .. } => None,
-        };
-        let width = network.architecture().outputs();
-        let mut total = MetricsAccumulator::new(classes, width);
-        if data.is_empty() {
-            return Ok(total.finish());
-        }
-        // The identity 0..n, grown to the largest set seen: validation and test
-        // sets of different sizes share one prefix instead of rebuilding it each epoch.
-        if self.eval_indices.len() < data.len() {
-            self.eval_indices = (0..data.len()).collect();
-        }
-        // A bounded number of shard buffers, reused round after round: memory does
-        // not grow with the dataset. Chunks and their merge order are fixed, so the
-        // metrics do not depend on the thread count.
-        let chunks = data.len().div_ceil(EVAL_SHARD);
-        let per_round = 2 * self.threads();
-        self.ensure_shards(network, per_round.min(chunks));
-        let loss = network.architecture().loss;
-        let dim = data.dim();
-        for first in (0..chunks).step_by(per_round) {
-            let round = per_round.min(chunks - first);
-            let start = first * EVAL_SHARD;
-            let end = ((first + round) * EVAL_SHARD).min(data.len());
-            let indices = &self.eval_indices[start..end];
-            let shards = &mut self.shards[..round];
-            self.pool.install(|| {
-                shards
-                    .par_iter_mut()
-                    .zip(indices.par_chunks(EVAL_SHARD))
-                    .try_for_each(|(shard, part)| {
-                        shard.gather(data, normalization, part);
-                        let (inputs, targets, workspace) = shard.inference_parts(task, dim);
-                        let outputs = network.forward(inputs, workspace)?;
-                        shard.loss_sum = loss.sum(outputs, &targets, width);
-                        Ok::<(), nn_core::CoreError>(())
-                    })
-            })?;
-            let last = network.layers().len() - 1;
-            for shard in &self.shards[..round] {
-                let outputs = shard.workspace.layer_output(last);
-                shard.record(outputs, width, task, &mut total);
-            }
-        }
-        Ok(total.finish())
     }
 }
 

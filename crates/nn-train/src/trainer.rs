@@ -436,6 +436,7 @@ impl Trainer {
     /// as they were and marks the run diverged.
     fn descend(&mut self, indices: &[usize], running: bool) -> Result<f64, TrainError> {
         let data = Arc::clone(&self.data);
+        let rate = self.effective_learning_rate();
         let mut scratch;
         let metrics = if running {
             self.position
@@ -456,16 +457,27 @@ impl Trainer {
             .then(|| self.engine.step_range(parameters))
             .flatten();
         self.engine.share_steps(shared.is_some());
-        let loss_sum = self.engine.compute(
-            &self.network,
+        let settings = StepSettings {
+            learning_rate: rate,
+            l1: self.config.l1,
+            l2: self.config.l2,
+        };
+        // The step inside the pass, block by block, unless clipping needs the
+        // whole gradient's norm first or processes share the step.
+        let in_pass = self.config.clip_norm.is_none() && shared.is_none();
+        let (loss_sum, stepped) = self.engine.compute(
+            &mut self.network,
             &data.train,
             &data.normalization,
             indices,
             shard_size,
             metrics,
+            in_pass.then(|| self.optimizer.next_update(settings)),
         )?;
+        if stepped {
+            self.optimizer.count_step();
+        }
         let loss = loss_sum / indices.len() as f64;
-        let rate = self.effective_learning_rate();
         if !loss.is_finite() {
             self.diverged = true;
             return Err(TrainError::Diverged {
@@ -476,15 +488,13 @@ impl Trainer {
                 suggestion: rate / 10.0,
             });
         }
+        if stepped {
+            return Ok(loss);
+        }
         // On one thread when the engine's timer ran the step's gradients so.
         let spread = !self.engine.last_step_on_one_thread();
         let (pool, gradients) = self.engine.pool_and_gradients();
         let gradients = gradients.as_mut_slice();
-        let settings = StepSettings {
-            learning_rate: rate,
-            l1: self.config.l1,
-            l2: self.config.l2,
-        };
         let (params, optimizer, clip) = (
             self.network.parameters_mut(),
             &mut self.optimizer,
