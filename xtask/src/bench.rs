@@ -143,6 +143,9 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
     // scratch folder emptied after it (not into the workspace's runs/).
     let scratch = root.join("target/bench-widths");
     let (mut ours, mut torch) = (Sweep::new(), Sweep::new());
+    // The epoch's training steps alone (no test pass, no start-up), as
+    // PyTorch's side times them, from the run directory's end record.
+    let mut steps_alone = Sweep::new();
     for round in 1..=args.rounds {
         eprintln!("width sweep, round {round}/{}", args.rounds);
         for &batch in &args.width_batches {
@@ -172,6 +175,16 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
                         std::fs::create_dir_all(&scratch)?;
                         &scratch
                     }))?;
+                let events = json_string(&out, "run_dir")
+                    .map(|dir| scratch.join(dir).join("events.jsonl"))
+                    .and_then(|path| std::fs::read_to_string(path).ok())
+                    .unwrap_or_default();
+                if let Some(rate) = events
+                    .rfind("\"last_epoch\"")
+                    .and_then(|at| json_number(&events[at..], "samples_per_second"))
+                {
+                    steps_alone.entry((h, batch)).or_default().push(rate);
+                }
                 std::fs::remove_dir_all(&scratch)
                     .with_context(|| format!("cannot remove {}", scratch.display()))?;
                 let rate = json_number(&out, "samples_per_second")
@@ -205,7 +218,23 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
             }
         }
     }
-    Ok(sweep_report(&ours, &torch, args.width_threads))
+    Ok(sweep_report(
+        &ours,
+        &steps_alone,
+        &torch,
+        args.width_threads,
+    ))
+}
+
+/// The string after `"key":` in a JSON text (no escapes in it).
+fn json_string<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let at = text.find(&format!("\"{key}\""))?;
+    let rest = text[at + key.len() + 2..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
+    rest.find('"').map(|end| &rest[..end])
 }
 
 /// The first number after `"key":` in a JSON text.
@@ -221,25 +250,33 @@ fn json_number(text: &str, key: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
-fn sweep_report(ours: &Sweep, torch: &Sweep, threads: usize) -> String {
+fn sweep_report(ours: &Sweep, steps_alone: &Sweep, torch: &Sweep, threads: usize) -> String {
     let mut out = format!(
         "\nwidth sweep: 784-H-H-10 relu/softmax, cross-entropy, SGD 0.01, {threads} threads; \
-         ours through `nn-tui train --data mnist --epochs 1` (samples_per_second), PyTorch \
-         best of 3 passes over 20,480 samples; medians over rounds\n\n\
-         | batch | H | ours | PyTorch | ratio |\n|---|---|---|---|---|\n"
+         ours through `nn-tui train --data mnist --epochs 1` (samples_per_second: the whole \
+         run, its test pass on 10,000 samples included; and the epoch's training steps \
+         alone), PyTorch best of 3 passes over 20,480 samples (training steps alone); \
+         medians over rounds\n\n\
+         | batch | H | ours | PyTorch | ratio | ours, steps alone | ratio |\n\
+         |---|---|---|---|---|---|---|\n"
     );
+    let number = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.0}"));
+    let ratio = |o: Option<f64>, t: Option<f64>| match (o, t) {
+        (Some(o), Some(t)) if t > 0.0 => format!("{:.2}x", o / t),
+        _ => "-".into(),
+    };
     for (&(h, batch), values) in ours {
         let o = median(values);
+        let alone = steps_alone.get(&(h, batch)).and_then(|v| median(v));
         let t = torch.get(&(h, batch)).and_then(|v| median(v));
         let _ = writeln!(
             out,
-            "| {batch} | {h} | {} | {} | {} |",
-            o.map_or_else(|| "-".into(), |v| format!("{v:.0}")),
-            t.map_or_else(|| "-".into(), |v| format!("{v:.0}")),
-            match (o, t) {
-                (Some(o), Some(t)) if t > 0.0 => format!("{:.2}x", o / t),
-                _ => "-".into(),
-            }
+            "| {batch} | {h} | {} | {} | {} | {} | {} |",
+            number(o),
+            number(t),
+            ratio(o, t),
+            number(alone),
+            ratio(alone, t),
         );
     }
     out
@@ -422,15 +459,18 @@ mod tests {
 
     #[test]
     fn width_sweep_reads_nn_tui_json_and_torch_lines() {
-        let json = r#"{"seconds": 1.5, "samples_per_second": 12345.5, "stopped_early": false}"#;
+        let json = r#"{"run_dir": "runs/mnist-1", "seconds": 1.5, "samples_per_second": 12345.5, "stopped_early": false}"#;
         assert_eq!(json_number(json, "samples_per_second"), Some(12345.5));
+        assert_eq!(json_string(json, "run_dir"), Some("runs/mnist-1"));
         let mut ours = Sweep::new();
         ours.entry((256, 512)).or_default().push(200.0);
+        let mut alone = Sweep::new();
+        alone.entry((256, 512)).or_default().push(250.0);
         let mut torch = Sweep::new();
         torch.entry((256, 512)).or_default().push(100.0);
-        let table = sweep_report(&ours, &torch, 2);
+        let table = sweep_report(&ours, &alone, &torch, 2);
         assert!(
-            table.contains("| 512 | 256 | 200 | 100 | 2.00x |"),
+            table.contains("| 512 | 256 | 200 | 100 | 2.00x | 250 | 2.50x |"),
             "{table}"
         );
     }
