@@ -1,11 +1,11 @@
 //! Backpropagation of a whole batch of shards in one pass: the trainer's plan
 //! for large steps, with every shard's gradient in its own buffer or all of
-//! them added up in one ([`ShardGradients`]).
+//! them added up in one ([`ShardGradients`]), and, when summed, the optimizer's
+//! step taken as each block of the sum is complete ([`InPlaceStep`]).
 
 use rayon::prelude::*;
 
-use crate::architecture::Architecture;
-use crate::architecture::LayerShape;
+use crate::architecture::{Architecture, LayerShape};
 use crate::error::{CoreError, Result};
 use crate::gradient_sum::{LayerStep, UpdateFn, add_shard_gradients};
 use crate::loss::Targets;
@@ -112,6 +112,17 @@ impl Network {
             layers,
             params,
         } = self;
+        if let Some(got) = step
+            .state
+            .iter()
+            .map(|buffer| buffer.len())
+            .find(|&len| len != 0 && len != params.len())
+        {
+            return Err(CoreError::GradientShape {
+                expected: params.len(),
+                got,
+            });
+        }
         pass(
             architecture,
             layers,
