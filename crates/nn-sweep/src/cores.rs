@@ -20,6 +20,9 @@ pub(crate) struct Cores {
     total: usize,
     /// The CPU of each token, when trials are pinned.
     cpus: Option<Vec<usize>>,
+    /// The CPUs this process may run on, when trials are pinned: a thread
+    /// that trained pinned gets them back.
+    allowed: Vec<usize>,
 }
 
 /// Threads held until dropped.
@@ -34,15 +37,17 @@ impl Cores {
     /// exactly `total x of` (fewer, they are not the sweep's to divide; more,
     /// other work on the machine may use the rest).
     pub(crate) fn new(total: usize, share: Option<(usize, usize)>) -> Self {
-        let cpus = share.zip(allowed_cpus()).and_then(|((index, of), all)| {
-            (index < of && all.len() == total * of)
-                .then(|| all[index * total..(index + 1) * total].to_vec())
+        let allowed = share.and(allowed_cpus()).unwrap_or_default();
+        let cpus = share.and_then(|(index, of)| {
+            (index < of && allowed.len() == total * of)
+                .then(|| allowed[index * total..(index + 1) * total].to_vec())
         });
         Self {
             free: Mutex::new((0..total).rev().collect()),
             freed: Condvar::new(),
             total,
             cpus,
+            allowed,
         }
     }
 
@@ -66,6 +71,14 @@ impl Held<'_> {
     pub(crate) fn pin_here(&self) {
         if let Some(cpus) = &self.cores.cpus {
             pin_to(self.tokens.iter().map(|&t| cpus[t]));
+        }
+    }
+
+    /// Lets the calling thread, pinned by [`Held::pin_here`], run on any of
+    /// the process's CPUs again.
+    pub(crate) fn unpin_here(&self) {
+        if self.cores.cpus.is_some() {
+            pin_to(self.cores.allowed.iter().copied());
         }
     }
 }

@@ -7,7 +7,9 @@
 //! [`WriterOptions::hand_off_interval`] (a sweep's many short runs: a wake-up of
 //! the thread per record cost more than serialising it); a run that ends
 //! before its first hand-off writes on the caller's thread at
-//! [`RunWriter::finish`] and never starts one. The lines handed over together go
+//! [`RunWriter::finish`] and never starts one; with
+//! [`WriterOptions::unseen_until_shown`] its folder is then made only there, whole.
+//! The lines handed over together go
 //! to a file opened for appending in one `write`, whole lines only (a reader
 //! keeps a partial last line for its next look). The snapshot is a model file
 //! replaced atomically.
@@ -23,7 +25,6 @@
 //! the logarithm of the time. What happens just before a pause, a stop or the
 //! end is always written.
 
-use std::fs::{OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,13 +37,13 @@ use nn_core::{ModelInfo, Network};
 use super::record::{
     EndStatus, Entry, Record, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken, WeightsReset,
 };
-use super::{EVENTS_FILE, MODEL_FILE, RUN_INFO_FILE, RunDirError};
+use super::{MODEL_FILE, RunDirError};
 use crate::session::{Event, ProgressReport, RunState, Summary};
 use nn_train::EpochReport;
 
 mod history;
 mod log;
-use log::{Job, Log};
+use log::{Job, Log, LogParts};
 
 /// How often each kind of record may be written.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +68,13 @@ pub struct WriterOptions {
     /// [`RunWriter::finish`], [`RunWriter::publish`] and on drop; an observer
     /// that can go quiet (a paused dashboard) keeps it zero.
     pub hand_off_interval: Duration,
+    /// Nothing is on disk until the first hand-off (the folder is then made
+    /// as usual); a run that ends before it is written whole at
+    /// [`RunWriter::finish`] in a scratch folder ([`super::unseen_folder`])
+    /// renamed into place, each file made and written once (a sweep's short
+    /// trials: a temporary file, a lock and a rename per file cost more than
+    /// the bytes). Whether the folder already holds a run is found only then.
+    pub unseen_until_shown: bool,
 }
 
 impl Default for WriterOptions {
@@ -80,6 +88,7 @@ impl Default for WriterOptions {
             log_interval: Duration::from_millis(200),
             doubling_bytes: 16 << 20,
             hand_off_interval: Duration::ZERO,
+            unseen_until_shown: false,
         }
     }
 }
@@ -110,6 +119,9 @@ pub struct RunWriter {
     started: Instant,
     /// The log until the writing thread starts (at the first hand-off).
     log: Option<Log>,
+    /// What the log is made with, until its folder is made
+    /// ([`WriterOptions::unseen_until_shown`]).
+    unmade: Option<LogParts>,
     /// Records gathered since the last hand-off, and when that was.
     pending: Vec<Job>,
     handed_at: Instant,
@@ -186,41 +198,18 @@ impl RunWriter {
         model_info: ModelInfo,
         options: WriterOptions,
     ) -> Result<Self, RunDirError> {
-        std::fs::create_dir_all(dir).map_err(|e| RunDirError::io(dir, e))?;
-        let path = dir.join(EVENTS_FILE);
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|e| RunDirError::io(&path, e))?;
-        // The lock says "the writer is alive" to readers; the OS drops it when we die.
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(RunDirError::Taken(dir.to_path_buf())),
-            Err(TryLockError::Error(e)) => return Err(RunDirError::io(&path, e)),
-        }
-        let length = file
-            .metadata()
-            .map_err(|e| RunDirError::io(&path, e))?
-            .len();
-        if length > 0 {
-            return Err(RunDirError::Taken(dir.to_path_buf()));
-        }
-        let json = serde_json::to_vec_pretty(info).expect("run info serialises: plain data");
-        nn_atomic_write::write_atomically(&dir.join(RUN_INFO_FILE), &json)?;
-
         let counters = Arc::new(Counters::default());
         let (problem_tx, problems) = mpsc::channel();
-        let log = Log {
-            file,
-            path,
-            dir: dir.to_path_buf(),
+        let parts = LogParts {
+            run_info: serde_json::to_vec_pretty(info).expect("run info serialises: plain data"),
             model_info: model_info.clone(),
             counters: Arc::clone(&counters),
             problems: problem_tx,
-            append_failed: false,
-            snapshot_failed: false,
-            last_saved: None,
+        };
+        let (log, unmade) = if options.unseen_until_shown {
+            (None, Some(parts))
+        } else {
+            (Some(Log::open(dir, &parts)?), None)
         };
         let started = Instant::now();
         Ok(Self {
@@ -229,7 +218,8 @@ impl RunWriter {
             options,
             model_info,
             started,
-            log: Some(log),
+            log,
+            unmade,
             pending: Vec::new(),
             handed_at: started,
             jobs: None,
@@ -345,9 +335,20 @@ impl RunWriter {
             .held_history
             .take_if(|(kept, _)| model.is_some_and(|m| log::same_weights(kept, m)));
         self.release_history();
+        if let Some(parts) = self.unmade.take() {
+            // Nothing shown yet: the folder is written whole and renamed into place.
+            self.log = Some(match Log::open_unseen(&self.dir, &parts) {
+                Some(log) => log,
+                None => Log::open(&self.dir, &parts)?,
+            });
+        }
         let mut log = self.write_pending();
         let saved = model
-            .map(|n| log.save(&self.dir.join(MODEL_FILE), n))
+            .map(|n| {
+                // The log's folder: a scratch one until the end.
+                let path = log.dir.join(MODEL_FILE);
+                log.save(&path, n)
+            })
             .transpose();
         let model_saved = matches!(saved, Ok(Some(())));
         if let (Some((network, name)), false) = (&in_model, model_saved) {
@@ -375,7 +376,8 @@ impl RunWriter {
                 log.file
                     .sync_data()
                     .map_err(|e| RunDirError::io(&log.path, e))
-            });
+            })
+            .and_then(|()| log.reveal());
         saved?;
         written?;
         Ok(end)
@@ -563,6 +565,13 @@ impl RunWriter {
         if self.pending.is_empty() {
             return;
         }
+        if !self.make_folder() {
+            self.counters
+                .lost
+                .fetch_add(self.pending.len() as u64, Ordering::Relaxed);
+            self.pending.clear();
+            return;
+        }
         if let Some(log) = self.log.take() {
             let (jobs, job_rx) = mpsc::channel();
             let Ok(thread) = std::thread::Builder::new()
@@ -589,6 +598,26 @@ impl RunWriter {
         {
             self.counters.queued.fetch_sub(n, Ordering::Relaxed);
             self.counters.lost.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Makes the run's folder in place if it is not made yet
+    /// ([`WriterOptions::unseen_until_shown`]); false if it cannot be (reported,
+    /// and tried again at the next hand-off).
+    fn make_folder(&mut self) -> bool {
+        let Some(parts) = &self.unmade else {
+            return true;
+        };
+        match Log::open(&self.dir, parts) {
+            Ok(log) => {
+                self.log = Some(log);
+                self.unmade = None;
+                true
+            }
+            Err(e) => {
+                let _ = parts.problems.send(e);
+                false
+            }
         }
     }
 
@@ -626,6 +655,9 @@ impl Drop for RunWriter {
     /// record: readers then see a run that stopped writing.
     fn drop(&mut self) {
         self.release_history();
+        if !self.pending.is_empty() {
+            self.make_folder();
+        }
         if let Some(mut log) = self.log.take() {
             log.write_batch(std::mem::take(&mut self.pending));
             return;
@@ -654,3 +686,6 @@ mod history_tests;
 
 #[cfg(test)]
 mod round_trip;
+
+#[cfg(test)]
+mod unseen_tests;
