@@ -85,7 +85,10 @@ mod tests {
         let scratch = root.path().join(".run.part");
         std::fs::create_dir(&scratch).unwrap();
         write_new(&scratch.join("a"), b"bytes").unwrap();
-        assert!(write_new(&scratch.join("a"), b"other").is_err(), "no file replaced");
+        assert!(
+            write_new(&scratch.join("a"), b"other").is_err(),
+            "no file replaced"
+        );
         assert_eq!(std::fs::read(scratch.join("a")).unwrap(), b"bytes");
         let run = root.path().join("run");
         rename_folder_new(&scratch, &run).unwrap();

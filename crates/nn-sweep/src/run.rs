@@ -243,7 +243,10 @@ impl Sweep {
             let left: BTreeSet<std::ffi::OsString> = std::fs::read_dir(&trials_dir)
                 .map(|entries| entries.filter_map(|e| Some(e.ok()?.file_name())).collect())
                 .unwrap_or_default();
-            for job in jobs.iter().filter(|j| !left.is_empty() && !live.contains_key(j)) {
+            for job in jobs
+                .iter()
+                .filter(|j| !left.is_empty() && !live.contains_key(j))
+            {
                 let dir = trials_dir.join(job.dir_name());
                 for dir in [nn_run::unseen_folder(&dir), dir] {
                     if dir.file_name().is_some_and(|name| left.contains(name)) {

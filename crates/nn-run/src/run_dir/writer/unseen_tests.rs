@@ -23,7 +23,10 @@ fn observe_trial(w: &mut RunWriter, network: &Arc<Network>, spacing_ms: u64) {
     for e in 1..=5 {
         let at = ms(start, e * spacing_ms);
         w.observe_at(&progress(e as usize, e * 10, 0.1, 10), at);
-        w.observe_at(&Event::EpochEnd(report(e as usize, Some((90, 10)), 0.1)), at);
+        w.observe_at(
+            &Event::EpochEnd(report(e as usize, Some((90, 10)), 0.1)),
+            at,
+        );
     }
     let end = ms(start, 6 * spacing_ms);
     w.observe_at(&Event::State(RunState::Finished), end);
@@ -54,7 +57,10 @@ fn a_run_that_ends_unseen_appears_whole_at_its_end_with_the_same_files() {
     for w in writers {
         assert!(w.finish(Some(&network), None).unwrap().history_in_model);
     }
-    assert!(!unseen_folder(&unseen).exists(), "the scratch folder was renamed");
+    assert!(
+        !unseen_folder(&unseen).exists(),
+        "the scratch folder was renamed"
+    );
     for file in FILES {
         let read = |dir: &Path| {
             let mut bytes = std::fs::read(dir.join(file)).unwrap();
@@ -84,7 +90,11 @@ fn a_run_shown_before_its_end_is_written_in_place() {
     // Epochs 40 ms apart: the first hand-off (at 100 ms) makes the folder.
     observe_trial(&mut w, &network, 40);
     let (_, status) = read_back(&dir);
-    assert_eq!(status, RunStatus::Running, "shown while it runs, its log locked");
+    assert_eq!(
+        status,
+        RunStatus::Running,
+        "shown while it runs, its log locked"
+    );
     w.finish(Some(&network), None).unwrap();
     assert!(!unseen_folder(&dir).exists());
     let (entries, status) = read_back(&dir);
@@ -115,5 +125,8 @@ fn a_scratch_folder_left_by_a_killed_writer_is_passed_by_and_a_run_never_replace
     observe_trial(&mut w, &network, 1);
     assert!(w.finish(Some(&network), None).is_err());
     assert_eq!(std::fs::read(dir.join(EVENTS_FILE)).unwrap(), before);
-    assert!(!unseen_folder(&dir).exists(), "the scratch folder is removed");
+    assert!(
+        !unseen_folder(&dir).exists(),
+        "the scratch folder is removed"
+    );
 }
