@@ -41,6 +41,7 @@ use super::{MODEL_FILE, RunDirError};
 use crate::session::{Event, ProgressReport, RunState, Summary};
 use nn_train::EpochReport;
 
+mod epoch_line;
 mod history;
 mod log;
 use log::{Job, Log, LogParts};

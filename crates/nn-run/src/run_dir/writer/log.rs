@@ -334,7 +334,11 @@ impl Lines {
     }
 
     fn push(&mut self, record: &Record) {
-        serde_json::to_writer(&mut self.bytes, record).expect("records serialise: plain data");
+        if let Entry::Epoch(report) = &record.entry {
+            super::epoch_line::write_epoch_record(&mut self.bytes, record.t, report);
+        } else {
+            serde_json::to_writer(&mut self.bytes, record).expect("records serialise: plain data");
+        }
         self.bytes.push(b'\n');
         self.records += 1;
     }
