@@ -1,7 +1,7 @@
 //! An epoch's record as a line of JSON, written field by field: the bytes
 //! `serde_json` writes for [`Record`] (its derived `Serialize`, the `entry`
 //! flattened), without its map machinery. A sweep's trial writes 100 of them
-//! at its end; through `serde_json` they were about a fifth of what a trial
+//! at its end; through `serde_json` they were about a seventh of what a trial
 //! costs beyond its training. Leaf values (numbers, and the rarer nested
 //! values) still go through `serde_json`, so their text is its own; the test
 //! below holds the whole line to it.
