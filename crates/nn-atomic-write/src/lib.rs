@@ -14,7 +14,9 @@
 //! builds do not have it, and their writes consult nothing. A program writing
 //! many small files can defer their syncs to one point (`defer_syncs`,
 //! `sync_filesystem`; `deferred.rs`). The same bytes under a second name can be
-//! a hard link (`link_atomically`).
+//! a hard link (`link_atomically`). A folder filled under a scratch name and
+//! renamed into place whole needs none of this for its files (`write_new`,
+//! `rename_folder_new`; `unseen.rs`).
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -22,6 +24,7 @@ mod deferred;
 #[cfg(any(test, feature = "simulated-full-disk"))]
 mod full_disk;
 mod temp_files;
+mod unseen;
 
 use std::fs::{self, File};
 use std::io::{self, Seek, SeekFrom, Write};
@@ -32,6 +35,7 @@ use tempfile::NamedTempFile;
 pub use deferred::{DeferredSyncs, defer_syncs, sync_filesystem, syncs_deferred};
 #[cfg(any(test, feature = "simulated-full-disk"))]
 pub use full_disk::SimulatedFullDisk;
+pub use unseen::{rename_folder_new, write_new};
 
 /// Why a file could not be written atomically.
 #[derive(Debug, thiserror::Error)]

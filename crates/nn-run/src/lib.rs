@@ -34,7 +34,7 @@ pub use run_dir::{
     EVENTS_FILE, EndStatus, Entry, HISTORY_DIR, HISTORY_LIMIT, HISTORY_RATIO, MODEL_FILE, Part,
     RUN_INFO_FILE, Record, RunData, RunDirError, RunEnd, RunInfo, RunReader, RunStatus, RunSummary,
     RunWriter, SNAPSHOT_FILE, Score, SettingsChange, SnapshotTaken, WeightsReset, WriterOptions,
-    history_file_name, is_history_epoch, list_runs, new_run_dir,
+    history_file_name, is_history_epoch, list_runs, new_run_dir, unseen_folder,
 };
 pub use session::{
     Command, Event, ProgressReport, RunHeadless, RunState, SessionOptions, Summary, TrainerHandle,

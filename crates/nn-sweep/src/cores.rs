@@ -15,11 +15,20 @@ use std::sync::{Condvar, Mutex};
 /// Cores as tokens: a job takes its threads' worth before it starts.
 pub(crate) struct Cores {
     /// The free tokens (indices into `cpus` when pinning).
-    free: Mutex<Vec<usize>>,
+    free: Mutex<Tokens>,
     freed: Condvar,
     total: usize,
     /// The CPU of each token, when trials are pinned.
     cpus: Option<Vec<usize>>,
+    /// The CPUs this process may run on, when trials are pinned: a thread
+    /// that trained pinned gets them back.
+    allowed: Vec<usize>,
+}
+
+/// The free tokens, and how many waiting jobs want more than one.
+struct Tokens {
+    free: Vec<usize>,
+    wide_waiting: usize,
 }
 
 /// Threads held until dropped.
@@ -34,26 +43,35 @@ impl Cores {
     /// exactly `total x of` (fewer, they are not the sweep's to divide; more,
     /// other work on the machine may use the rest).
     pub(crate) fn new(total: usize, share: Option<(usize, usize)>) -> Self {
-        let cpus = share.zip(allowed_cpus()).and_then(|((index, of), all)| {
-            (index < of && all.len() == total * of)
-                .then(|| all[index * total..(index + 1) * total].to_vec())
+        let allowed = share.and(allowed_cpus()).unwrap_or_default();
+        let cpus = share.and_then(|(index, of)| {
+            (index < of && allowed.len() == total * of)
+                .then(|| allowed[index * total..(index + 1) * total].to_vec())
         });
         Self {
-            free: Mutex::new((0..total).rev().collect()),
+            free: Mutex::new(Tokens {
+                free: (0..total).rev().collect(),
+                wide_waiting: 0,
+            }),
             freed: Condvar::new(),
             total,
             cpus,
+            allowed,
         }
     }
 
     pub(crate) fn take(&self, n: usize) -> Held<'_> {
         let n = n.clamp(1, self.total);
-        let mut free = self.free.lock().expect("cores");
-        while free.len() < n {
-            free = self.freed.wait(free).expect("cores");
+        let mut tokens = self.free.lock().expect("cores");
+        if tokens.free.len() < n {
+            tokens.wide_waiting += usize::from(n > 1);
+            while tokens.free.len() < n {
+                tokens = self.freed.wait(tokens).expect("cores");
+            }
+            tokens.wide_waiting -= usize::from(n > 1);
         }
-        let at = free.len() - n;
-        let tokens = free.split_off(at);
+        let at = tokens.free.len() - n;
+        let tokens = tokens.free.split_off(at);
         Held {
             cores: self,
             tokens,
@@ -68,16 +86,30 @@ impl Held<'_> {
             pin_to(self.tokens.iter().map(|&t| cpus[t]));
         }
     }
+
+    /// Lets the calling thread, pinned by [`Held::pin_here`], run on any of
+    /// the process's CPUs again.
+    pub(crate) fn unpin_here(&self) {
+        if self.cores.cpus.is_some() {
+            pin_to(self.cores.allowed.iter().copied());
+        }
+    }
 }
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        self.cores
-            .free
-            .lock()
-            .expect("cores")
-            .extend(self.tokens.drain(..));
-        self.cores.freed.notify_all();
+        let freed = self.tokens.len();
+        let mut tokens = self.cores.free.lock().expect("cores");
+        tokens.free.append(&mut self.tokens);
+        if tokens.wide_waiting > 0 {
+            self.cores.freed.notify_all();
+        } else {
+            // Each waiting job wants one token: a token freed wakes one of
+            // them, not all (each woken for nothing is a switch to it and back).
+            for _ in 0..freed {
+                self.cores.freed.notify_one();
+            }
+        }
     }
 }
 
@@ -114,6 +146,31 @@ fn pin_to(cpus: impl Iterator<Item = usize>) {
 mod tests {
     use super::*;
 
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn jobs_of_one_token_and_of_two_all_get_theirs_and_never_too_many() {
+        let cores = Cores::new(2, None);
+        let held = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for worker in 0..6 {
+                let (cores, held) = (&cores, &held);
+                s.spawn(move || {
+                    for job in 0..300 {
+                        let n = if (worker + job) % 5 == 0 { 2 } else { 1 };
+                        let tokens = cores.take(n);
+                        let now = held.fetch_add(n, Ordering::SeqCst) + n;
+                        assert!(now <= 2, "{now} tokens held of 2");
+                        std::thread::yield_now();
+                        held.fetch_sub(n, Ordering::SeqCst);
+                        drop(tokens);
+                    }
+                });
+            }
+        });
+        assert_eq!(cores.free.lock().unwrap().free.len(), 2);
+    }
+
     #[test]
     fn tokens_come_back_and_a_pinned_trial_runs_on_its_tokens_cpus() {
         let Some(all) = allowed_cpus() else {
@@ -125,7 +182,7 @@ mod tests {
         let mine = allowed_cpus().unwrap();
         assert_eq!(mine, vec![all[held.tokens[0]]], "pinned to its token's CPU");
         drop(held);
-        assert_eq!(cores.free.lock().unwrap().len(), all.len());
+        assert_eq!(cores.free.lock().unwrap().free.len(), all.len());
         pin_to(all.iter().copied());
         // Given fewer cores than its CPUs, or no share, the sweep does not pin.
         if all.len() > 1 {

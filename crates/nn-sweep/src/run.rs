@@ -32,6 +32,7 @@ use crate::spec::{Job, SweepSpec, Trial};
 use crate::spread::TaskHub;
 
 mod job;
+pub(crate) use job::WorkerPools;
 pub use job::{train_command, trial_request};
 
 /// The spec's file in a sweep directory.
@@ -235,11 +236,20 @@ impl Sweep {
                 .into_iter()
                 .filter(|j| alive.contains(&j.trial) && !done.contains(&(*j, rung)))
                 .collect();
-            for job in &jobs {
-                if !live.contains_key(job) {
-                    // Whatever a killed sweep left of this job goes: it runs again whole.
-                    let dir = self.dir.join(TRIALS_DIR).join(job.dir_name());
-                    if dir.exists() {
+            // Whatever a killed sweep left of a job goes (its folder, or the
+            // scratch folder it was written in): it runs again whole. The
+            // folder is listed once, not looked for twice a job.
+            let trials_dir = self.dir.join(TRIALS_DIR);
+            let left: BTreeSet<std::ffi::OsString> = std::fs::read_dir(&trials_dir)
+                .map(|entries| entries.filter_map(|e| Some(e.ok()?.file_name())).collect())
+                .unwrap_or_default();
+            for job in jobs
+                .iter()
+                .filter(|j| !left.is_empty() && !live.contains_key(j))
+            {
+                let dir = trials_dir.join(job.dir_name());
+                for dir in [nn_run::unseen_folder(&dir), dir] {
+                    if dir.file_name().is_some_and(|name| left.contains(name)) {
                         std::fs::remove_dir_all(&dir).map_err(|e| SweepError::io(&dir, e))?;
                     }
                 }
@@ -379,7 +389,7 @@ impl Sweep {
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
                     let start = thread_times();
-                    let mut kept = None;
+                    let mut kept = WorkerPools::default();
                     let add_times = || {
                         let mut total = workers.lock().expect("worker times");
                         match (total.as_mut(), start, thread_times()) {

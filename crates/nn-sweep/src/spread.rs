@@ -17,7 +17,7 @@ use std::sync::{Mutex, mpsc};
 use crate::cores::Cores;
 use crate::data::SharedData;
 use crate::record::JobResult;
-use crate::run::{RunOptions, Sweep};
+use crate::run::{RunOptions, Sweep, WorkerPools};
 use crate::spec::{Job, SweepSpec};
 use crate::{SweepError, TRIALS_DIR};
 
@@ -85,7 +85,7 @@ impl Sweep {
                 let tx = tx.clone();
                 let (plans, cores, times) = (&plans, &cores, &times);
                 scope.spawn(move || {
-                    let mut kept = None;
+                    let mut kept = WorkerPools::default();
                     loop {
                         let (answer, job) = mpsc::channel();
                         if tx.send(ToOwner::Want(answer)).is_err() {

@@ -86,3 +86,32 @@ fn a_kept_pool_of_another_size_is_refused() {
         "cannot start 1 worker threads: the pool given has 2"
     );
 }
+
+#[test]
+fn a_pool_on_this_thread_trains_the_same_bits_here_and_only_here() {
+    let data = data();
+    std::thread::spawn(move || {
+        let pool = TrainPool::on_this_thread().unwrap();
+        assert_eq!(pool.threads(), 1);
+        let here = std::thread::current().id();
+        for seed in [1, 2] {
+            let alone = train(Trainer::new(config(seed, 1), Arc::clone(&data)).unwrap());
+            let kept = train(Trainer::new_in(&pool, config(seed, 1), Arc::clone(&data)).unwrap());
+            assert_eq!(kept.0, alone.0, "seed {seed}: other weights on this thread");
+            assert_eq!(kept.1, here, "trained on the thread that made the pool");
+        }
+        // A thread is one pool's at most, and its pool is no other thread's.
+        assert!(TrainPool::on_this_thread().is_err());
+        let elsewhere = std::thread::scope(|s| {
+            s.spawn(|| Trainer::new_in(&pool, config(1, 1), Arc::clone(&data)).err())
+                .join()
+                .unwrap()
+        });
+        assert!(
+            matches!(elsewhere, Some(TrainError::Threads { .. })),
+            "{elsewhere:?}"
+        );
+    })
+    .join()
+    .unwrap();
+}

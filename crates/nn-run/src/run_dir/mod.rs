@@ -10,6 +10,10 @@
 //!   snapshots/            a thinned history of the weights, at epochs on a log scale (for replays)
 //! ```
 //!
+//! A run that ends before anything of it is shown (a sweep's short trial,
+//! [`WriterOptions::unseen_until_shown`]) is written whole in a scratch folder
+//! beside its own, [`unseen_folder`], and renamed into place at its end.
+//!
 //! A history of one entry that is the final model (a sweep's trial, which keeps
 //! its weights at its end only) is not written again: such a run has no
 //! `snapshots/`, and its `end` record says `history_in_model` (replays take
@@ -30,7 +34,7 @@ mod record;
 mod summary;
 mod writer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use naming::new_run_dir;
 pub use reader::{RunReader, RunStatus};
@@ -75,6 +79,14 @@ pub(crate) fn next_history_epoch(epoch: usize) -> usize {
 /// The file name of the `seq`-th snapshot of the history, taken at `epoch`: they sort in order.
 pub fn history_file_name(seq: usize, epoch: usize) -> String {
     format!("{seq:03}-epoch-{epoch}.safetensors")
+}
+
+/// The scratch folder a run directory is written in before it appears whole
+/// under its name ([`WriterOptions::unseen_until_shown`]): `.NAME.part` beside
+/// it. One left by a killed writer is the run's to remove.
+pub fn unseen_folder(dir: &Path) -> PathBuf {
+    let name = dir.file_name().unwrap_or_default().to_string_lossy();
+    dir.with_file_name(format!(".{name}.part"))
 }
 
 /// Why a run directory could not be written or read.

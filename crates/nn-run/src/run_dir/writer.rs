@@ -7,7 +7,9 @@
 //! [`WriterOptions::hand_off_interval`] (a sweep's many short runs: a wake-up of
 //! the thread per record cost more than serialising it); a run that ends
 //! before its first hand-off writes on the caller's thread at
-//! [`RunWriter::finish`] and never starts one. The lines handed over together go
+//! [`RunWriter::finish`] and never starts one; with
+//! [`WriterOptions::unseen_until_shown`] its folder is then made only there, whole.
+//! The lines handed over together go
 //! to a file opened for appending in one `write`, whole lines only (a reader
 //! keeps a partial last line for its next look). The snapshot is a model file
 //! replaced atomically.
@@ -23,7 +25,6 @@
 //! the logarithm of the time. What happens just before a pause, a stop or the
 //! end is always written.
 
-use std::fs::{OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,16 +34,16 @@ use std::time::{Duration, Instant};
 
 use nn_core::{ModelInfo, Network};
 
-use super::record::{
-    EndStatus, Entry, Record, RunEnd, RunInfo, Score, SettingsChange, SnapshotTaken, WeightsReset,
-};
-use super::{EVENTS_FILE, MODEL_FILE, RUN_INFO_FILE, RunDirError};
-use crate::session::{Event, ProgressReport, RunState, Summary};
-use nn_train::EpochReport;
+use super::record::{EndStatus, Entry, Record, RunEnd, RunInfo};
+use super::{MODEL_FILE, RunDirError};
+use crate::session::{Event, RunState, Summary};
 
+mod epoch_line;
 mod history;
 mod log;
-use log::{Job, Log};
+mod thinning;
+use log::{Job, Log, LogParts};
+use thinning::Thinning;
 
 /// How often each kind of record may be written.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +68,13 @@ pub struct WriterOptions {
     /// [`RunWriter::finish`], [`RunWriter::publish`] and on drop; an observer
     /// that can go quiet (a paused dashboard) keeps it zero.
     pub hand_off_interval: Duration,
+    /// Nothing is on disk until the first hand-off (the folder is then made
+    /// as usual); a run that ends before it is written whole at
+    /// [`RunWriter::finish`] in a scratch folder ([`super::unseen_folder`])
+    /// renamed into place, each file made and written once (a sweep's short
+    /// trials: a temporary file, a lock and a rename per file cost more than
+    /// the bytes). Whether the folder already holds a run is found only then.
+    pub unseen_until_shown: bool,
 }
 
 impl Default for WriterOptions {
@@ -80,6 +88,7 @@ impl Default for WriterOptions {
             log_interval: Duration::from_millis(200),
             doubling_bytes: 16 << 20,
             hand_off_interval: Duration::ZERO,
+            unseen_until_shown: false,
         }
     }
 }
@@ -110,6 +119,9 @@ pub struct RunWriter {
     started: Instant,
     /// The log until the writing thread starts (at the first hand-off).
     log: Option<Log>,
+    /// What the log is made with, until its folder is made
+    /// ([`WriterOptions::unseen_until_shown`]).
+    unmade: Option<LogParts>,
     /// Records gathered since the last hand-off, and when that was.
     pending: Vec<Job>,
     handed_at: Instant,
@@ -141,30 +153,6 @@ pub struct RunWriter {
     held_history: Option<(Arc<Network>, String)>,
 }
 
-/// What the observer has seen and not yet written, and when each kind was last written.
-#[derive(Debug, Default)]
-struct Thinning {
-    progress_at: Option<Instant>,
-    epoch_at: Option<Instant>,
-    snapshot_at: Option<Instant>,
-    log_at: Option<Instant>,
-    /// The latest progress, and whether it is written.
-    progress: Option<ProgressReport>,
-    progress_written: bool,
-    /// The best headline figure since the start or the last reset.
-    best: Option<Score>,
-    /// A best epoch that was not written yet.
-    held_best: Option<EpochReport>,
-    /// The latest epoch, if not written and not the held best.
-    latest_epoch: Option<EpochReport>,
-    /// The latest weights, if not written.
-    snapshot: Option<Arc<Network>>,
-    /// Messages not recorded since the last recorded one.
-    dropped_logs: usize,
-    /// The epoch from which the next snapshot joins the history (0: the first does).
-    history_next: usize,
-}
-
 /// Counters shared with the writing thread.
 #[derive(Debug, Default)]
 struct Counters {
@@ -186,41 +174,18 @@ impl RunWriter {
         model_info: ModelInfo,
         options: WriterOptions,
     ) -> Result<Self, RunDirError> {
-        std::fs::create_dir_all(dir).map_err(|e| RunDirError::io(dir, e))?;
-        let path = dir.join(EVENTS_FILE);
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|e| RunDirError::io(&path, e))?;
-        // The lock says "the writer is alive" to readers; the OS drops it when we die.
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(RunDirError::Taken(dir.to_path_buf())),
-            Err(TryLockError::Error(e)) => return Err(RunDirError::io(&path, e)),
-        }
-        let length = file
-            .metadata()
-            .map_err(|e| RunDirError::io(&path, e))?
-            .len();
-        if length > 0 {
-            return Err(RunDirError::Taken(dir.to_path_buf()));
-        }
-        let json = serde_json::to_vec_pretty(info).expect("run info serialises: plain data");
-        nn_atomic_write::write_atomically(&dir.join(RUN_INFO_FILE), &json)?;
-
         let counters = Arc::new(Counters::default());
         let (problem_tx, problems) = mpsc::channel();
-        let log = Log {
-            file,
-            path,
-            dir: dir.to_path_buf(),
+        let parts = LogParts {
+            run_info: serde_json::to_vec_pretty(info).expect("run info serialises: plain data"),
             model_info: model_info.clone(),
             counters: Arc::clone(&counters),
             problems: problem_tx,
-            append_failed: false,
-            snapshot_failed: false,
-            last_saved: None,
+        };
+        let (log, unmade) = if options.unseen_until_shown {
+            (None, Some(parts))
+        } else {
+            (Some(Log::open(dir, &parts)?), None)
         };
         let started = Instant::now();
         Ok(Self {
@@ -229,7 +194,8 @@ impl RunWriter {
             options,
             model_info,
             started,
-            log: Some(log),
+            log,
+            unmade,
             pending: Vec::new(),
             handed_at: started,
             jobs: None,
@@ -345,9 +311,20 @@ impl RunWriter {
             .held_history
             .take_if(|(kept, _)| model.is_some_and(|m| log::same_weights(kept, m)));
         self.release_history();
+        if let Some(parts) = self.unmade.take() {
+            // Nothing shown yet: the folder is written whole and renamed into place.
+            self.log = Some(match Log::open_unseen(&self.dir, &parts) {
+                Some(log) => log,
+                None => Log::open(&self.dir, &parts)?,
+            });
+        }
         let mut log = self.write_pending();
         let saved = model
-            .map(|n| log.save(&self.dir.join(MODEL_FILE), n))
+            .map(|n| {
+                // The log's folder: a scratch one until the end.
+                let path = log.dir.join(MODEL_FILE);
+                log.save(&path, n)
+            })
             .transpose();
         let model_saved = matches!(saved, Ok(Some(())));
         if let (Some((network, name)), false) = (&in_model, model_saved) {
@@ -375,161 +352,11 @@ impl RunWriter {
                 log.file
                     .sync_data()
                     .map_err(|e| RunDirError::io(&log.path, e))
-            });
+            })
+            .and_then(|()| log.reveal());
         saved?;
         written?;
         Ok(end)
-    }
-
-    fn observe_at(&mut self, event: &Event, now: Instant) {
-        let factor = self.slowdown();
-        match event {
-            Event::Progress(p) => self.on_progress(p, now, factor),
-            Event::EpochEnd(report) => self.on_epoch(report, now, factor),
-            Event::Snapshot(network) => self.on_snapshot(network, now),
-            Event::State(state) => {
-                self.flush(now);
-                self.write(now, Entry::State(state.clone()));
-                self.state = state.clone();
-            }
-            Event::Log(message) => {
-                let th = &mut self.thinning;
-                if due(th.log_at, self.options.log_interval * factor, now) {
-                    let text = match th.dropped_logs {
-                        0 => message.clone(),
-                        n => format!("{message} ({n} earlier messages not recorded)"),
-                    };
-                    th.log_at = Some(now);
-                    th.dropped_logs = 0;
-                    self.write(now, Entry::Log(text));
-                } else {
-                    th.dropped_logs += 1;
-                }
-            }
-            Event::Finished(summary) => {
-                self.flush(now);
-                self.summary = Some(summary.clone());
-            }
-        }
-        self.hand_off_if_due(now);
-    }
-
-    fn on_progress(&mut self, p: &ProgressReport, now: Instant, factor: u32) {
-        if let Some(previous) = &self.thinning.progress {
-            if p.total_steps < previous.total_steps {
-                // What was pending belongs to the weights before the reset.
-                self.flush(now);
-                self.thinning.best = None;
-                self.thinning.history_next = 0;
-                self.write(
-                    now,
-                    Entry::Reset(WeightsReset {
-                        learning_rate: p.learning_rate,
-                    }),
-                );
-            } else if p.epoch == previous.epoch
-                && (p.learning_rate != previous.learning_rate
-                    || p.batch_size != previous.batch_size)
-            {
-                // Within an epoch only a user changes these; a schedule changes the
-                // rate between epochs, and every epoch record has its rate.
-                self.write(
-                    now,
-                    Entry::Settings(SettingsChange {
-                        epoch: p.epoch,
-                        learning_rate: p.learning_rate,
-                        batch_size: p.batch_size,
-                    }),
-                );
-            }
-        }
-        let th = &mut self.thinning;
-        th.progress = Some(p.clone());
-        th.progress_written = due(th.progress_at, self.options.progress_interval * factor, now);
-        if th.progress_written {
-            th.progress_at = Some(now);
-            self.write(now, Entry::Progress(p.clone()));
-        }
-    }
-
-    fn on_epoch(&mut self, report: &EpochReport, now: Instant, factor: u32) {
-        let th = &mut self.thinning;
-        let score = Score::of(report);
-        let best = th.best.is_none_or(|b| score.better_than(&b));
-        if best {
-            th.best = Some(score);
-        }
-        // An epoch that ends the run early or finds training stalled says something
-        // no later epoch repeats: always recorded.
-        let telling = report.stop_early
-            || report.stalled.is_some()
-            || report.epoch <= self.options.every_epoch_until;
-        if telling || due(th.epoch_at, self.options.epoch_interval * factor, now) {
-            th.epoch_at = Some(now);
-            th.latest_epoch = None;
-            if let Some(held) = th.held_best.take() {
-                self.write(now, Entry::Epoch(held));
-            }
-            self.write(now, Entry::Epoch(report.clone()));
-        } else if best {
-            // Replaces an earlier held best, which this one beats.
-            th.held_best = Some(report.clone());
-            th.latest_epoch = None;
-        } else {
-            th.latest_epoch = Some(report.clone());
-        }
-    }
-
-    fn on_snapshot(&mut self, network: &Arc<Network>, now: Instant) {
-        self.keep_in_history(network);
-        let every = self.options.snapshot_interval.max(Duration::from_secs_f64(
-            self.snapshot_bytes as f64 / self.options.snapshot_bytes_per_second.max(1) as f64,
-        ));
-        if due(self.thinning.snapshot_at, every, now) {
-            self.thinning.snapshot = None;
-            self.write_snapshot(Arc::clone(network), now);
-        } else {
-            self.thinning.snapshot = Some(Arc::clone(network));
-        }
-    }
-
-    /// Writes everything pending: where training stands before a pause, a stop or the end.
-    fn flush(&mut self, now: Instant) {
-        let th = &mut self.thinning;
-        let held = th.held_best.take();
-        let latest = th.latest_epoch.take();
-        let progress = (!th.progress_written)
-            .then(|| th.progress.clone())
-            .flatten();
-        th.progress_written = true;
-        let snapshot = th.snapshot.take();
-        for report in held.into_iter().chain(latest) {
-            self.write(now, Entry::Epoch(report));
-        }
-        if let Some(p) = progress {
-            self.write(now, Entry::Progress(p));
-        }
-        if let Some(network) = snapshot {
-            self.write_snapshot(network, now);
-        }
-    }
-
-    fn write_snapshot(&mut self, network: Arc<Network>, now: Instant) {
-        // Diverged weights would replace the last good snapshot with garbage.
-        if !all_finite(&network) {
-            return;
-        }
-        self.thinning.snapshot_at = Some(now);
-        let (epoch, total_steps) = self
-            .thinning
-            .progress
-            .as_ref()
-            .map_or((0, 0), |p| (p.epoch, p.total_steps));
-        let record = Record {
-            t: self.seconds(now),
-            entry: Entry::Snapshot(SnapshotTaken { epoch, total_steps }),
-        };
-        self.send(Job::Snapshot(network, record));
     }
 
     fn write(&mut self, now: Instant, entry: Entry) {
@@ -563,6 +390,13 @@ impl RunWriter {
         if self.pending.is_empty() {
             return;
         }
+        if !self.make_folder() {
+            self.counters
+                .lost
+                .fetch_add(self.pending.len() as u64, Ordering::Relaxed);
+            self.pending.clear();
+            return;
+        }
         if let Some(log) = self.log.take() {
             let (jobs, job_rx) = mpsc::channel();
             let Ok(thread) = std::thread::Builder::new()
@@ -589,6 +423,26 @@ impl RunWriter {
         {
             self.counters.queued.fetch_sub(n, Ordering::Relaxed);
             self.counters.lost.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Makes the run's folder in place if it is not made yet
+    /// ([`WriterOptions::unseen_until_shown`]); false if it cannot be (reported,
+    /// and tried again at the next hand-off).
+    fn make_folder(&mut self) -> bool {
+        let Some(parts) = &self.unmade else {
+            return true;
+        };
+        match Log::open(&self.dir, parts) {
+            Ok(log) => {
+                self.log = Some(log);
+                self.unmade = None;
+                true
+            }
+            Err(e) => {
+                let _ = parts.problems.send(e);
+                false
+            }
         }
     }
 
@@ -626,6 +480,9 @@ impl Drop for RunWriter {
     /// record: readers then see a run that stopped writing.
     fn drop(&mut self) {
         self.release_history();
+        if !self.pending.is_empty() {
+            self.make_folder();
+        }
         if let Some(mut log) = self.log.take() {
             log.write_batch(std::mem::take(&mut self.pending));
             return;
@@ -636,10 +493,6 @@ impl Drop for RunWriter {
             let _ = thread.join();
         }
     }
-}
-
-fn due(last: Option<Instant>, every: Duration, now: Instant) -> bool {
-    last.is_none_or(|t| now.saturating_duration_since(t) >= every)
 }
 
 fn all_finite(network: &Network) -> bool {
@@ -654,3 +507,6 @@ mod history_tests;
 
 #[cfg(test)]
 mod round_trip;
+
+#[cfg(test)]
+mod unseen_tests;

@@ -31,13 +31,15 @@ impl Sweep {
         plan: &Plan,
         live: Option<Live>,
         (epochs, rung, last): (usize, usize, bool),
-        (cores, workers, kept): (&Cores, &Mutex<Option<ThreadTimes>>, &mut Option<TrainPool>),
+        (cores, workers, kept): (&Cores, &Mutex<Option<ThreadTimes>>, &mut WorkerPools),
         stop: &AtomicBool,
     ) -> JobOutcome {
         let started = Instant::now();
         let trial = &self.trials[job.trial];
         let name = job.dir_name();
         let dir_rel = Path::new(TRIALS_DIR).join(&name);
+        // The run trains on this thread (its kept pool is this thread).
+        let mut here = false;
         let mut live = if let Some(l) = live {
             l
         } else {
@@ -50,14 +52,11 @@ impl Sweep {
                 // starting and ending a pool of its own cost ~0.1 ms a trial. A run
                 // that goes on to the next rung keeps its own, since it may go on
                 // beside the worker's next job.
-                let threads = plan.config.threads;
-                let pool = match kept.take().filter(|p| p.threads() == threads) {
-                    Some(pool) => pool,
-                    None => TrainPool::new(threads).map_err(|e| SweepError::trial(trial, &e))?,
-                };
-                let trainer = Trainer::new_in(&pool, plan.config.clone(), data);
-                *kept = Some(pool);
-                trainer
+                let pool;
+                (pool, here) = kept
+                    .for_threads(plan.config.threads)
+                    .map_err(|e| SweepError::trial(trial, &e))?;
+                Trainer::new_in(&pool, plan.config.clone(), data)
             } else {
                 Trainer::new(plan.config.clone(), data)
             }
@@ -75,6 +74,7 @@ impl Sweep {
                 trainer.model_info(),
                 WriterOptions {
                     hand_off_interval: HAND_OFF,
+                    unseen_until_shown: true,
                     ..WriterOptions::default()
                 },
             )
@@ -102,30 +102,34 @@ impl Sweep {
         } = &mut live;
         let held = cores.take(plan.config.threads);
         let training = Instant::now();
-        // The run happens on the trainer's own thread, which emits the events:
+        // The run happens on the trainer's thread (this one, or its pool's), which emits the events:
         // its times from the first event to the last are the training's (the
         // exact CPU clock for its CPU time; schedstat, which lags up to a tick,
         // for its share of the cores' demand).
         let (mut first, mut latest) = (None, None);
         let (mut first_cpu, mut latest_cpu) = (None, None);
-        let mut ended = false;
+        let (mut began, mut ended) = (false, false);
         let summary = trainer.run(stop, &session, &mut |event: Event| {
-            if first.is_none() {
+            if !began {
+                began = true;
                 // The training's thread, on its tokens' CPUs (see `cores.rs`).
                 held.pin_here();
-                first = thread_times();
+                // On this thread, its times are the worker's own, counted as it ends.
+                if !here {
+                    first = thread_times();
+                }
                 first_cpu = thread_cpu_seconds();
             }
             if let Event::EpochEnd(report) = &event
                 && let Some(v) = &report.validation
             {
-                let here = Best {
+                let this_epoch = Best {
                     epoch: report.epoch,
                     accuracy: v.accuracy(),
                     loss: v.loss,
                 };
-                if best.is_none_or(|b| here.better_than(&b)) {
-                    *best = Some(here);
+                if best.is_none_or(|b| this_epoch.better_than(&b)) {
+                    *best = Some(this_epoch);
                 }
             }
             if let Event::State(state) = &event {
@@ -143,13 +147,19 @@ impl Sweep {
             }
             if matches!(event, Event::Finished(_)) {
                 latest_cpu = thread_cpu_seconds();
-                latest = thread_times();
+                if !here {
+                    latest = thread_times();
+                }
             }
         });
         live.train_seconds += training.elapsed().as_secs_f64();
+        if here {
+            // This thread goes on to set up and close runs: any CPU will do.
+            held.unpin_here();
+        }
         drop(held);
         let run_times = first.zip(latest).map(|(a, b)| b - a);
-        {
+        if !here {
             let mut total = workers.lock().expect("worker times");
             match (total.as_mut(), run_times) {
                 (Some(total), Some(t)) => *total += t,
@@ -198,6 +208,41 @@ impl Sweep {
             dir: dir_rel,
         };
         Ok(Some((result, (!finishing).then_some(live))))
+    }
+}
+
+/// A worker's kept threads for the runs that end in its jobs: its own thread
+/// for runs of one thread (no hand-over to another thread and back: about 1%
+/// of a sweep of small trials went to handing them over, waking the pool's
+/// thread and its spinning before it slept), a pool for wider ones.
+#[derive(Default)]
+pub(crate) struct WorkerPools {
+    /// This thread as a pool ([`TrainPool::on_this_thread`]), once made.
+    own: Option<TrainPool>,
+    /// The last wider run's pool, kept for the next of its size.
+    wider: Option<TrainPool>,
+}
+
+impl WorkerPools {
+    /// A pool of `threads` workers for a run on this thread: its own thread
+    /// for one (made on the first call; a thread that cannot be made one gets a
+    /// pool of one other thread, as before), the kept wider pool if its size
+    /// fits, else a new one kept in its place; and whether it is this thread.
+    fn for_threads(&mut self, threads: usize) -> Result<(TrainPool, bool), nn_train::TrainError> {
+        if threads == 1 {
+            if self.own.is_none() {
+                self.own = TrainPool::on_this_thread().ok();
+            }
+            if let Some(own) = &self.own {
+                return Ok((own.clone(), true));
+            }
+        }
+        let pool = match self.wider.take().filter(|p| p.threads() == threads) {
+            Some(pool) => pool,
+            None => TrainPool::new(threads)?,
+        };
+        self.wider = Some(pool.clone());
+        Ok((pool, false))
     }
 }
 

@@ -1,7 +1,8 @@
-//! The writing thread's side of [`super::RunWriter`]: the jobs it is handed and
-//! the log it appends them to, snapshots and history files written beside it.
+//! The writing thread's side of [`super::RunWriter`]: the run's folder made,
+//! the jobs it is handed and the log it appends them to, snapshots and history
+//! files written beside it.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +13,9 @@ use nn_core::{CoreError, ModelInfo, Network};
 
 use super::Counters;
 use crate::run_dir::record::{Entry, Record};
-use crate::run_dir::{HISTORY_DIR, RUN_INFO_FILE, RunDirError, SNAPSHOT_FILE};
+use crate::run_dir::{
+    EVENTS_FILE, HISTORY_DIR, RUN_INFO_FILE, RunDirError, SNAPSHOT_FILE, unseen_folder,
+};
 
 /// Work for the writing thread.
 #[derive(Debug)]
@@ -42,6 +45,17 @@ pub(super) struct Log {
     pub(super) snapshot_failed: bool,
     /// The model file saved last and its weights (a small one's: see [`Log::save`]).
     pub(super) last_saved: Option<(PathBuf, Network)>,
+    /// The run's folder, while `dir` is its scratch folder ([`Log::open_unseen`]).
+    pub(super) unseen: Option<PathBuf>,
+}
+
+/// What a [`Log`] is made with, besides its folder.
+#[derive(Debug)]
+pub(super) struct LogParts {
+    pub(super) run_info: Vec<u8>,
+    pub(super) model_info: ModelInfo,
+    pub(super) counters: Arc<Counters>,
+    pub(super) problems: Sender<RunDirError>,
 }
 
 /// Model files up to this size have their weights kept in memory after they are
@@ -72,6 +86,87 @@ impl Drop for Log {
 }
 
 impl Log {
+    /// Makes the run's folder `dir` (it must not hold a run) with its `run.json`,
+    /// and opens its log, locked: a reader may look at any time.
+    pub(super) fn open(dir: &Path, parts: &LogParts) -> Result<Self, RunDirError> {
+        std::fs::create_dir_all(dir).map_err(|e| RunDirError::io(dir, e))?;
+        let path = dir.join(EVENTS_FILE);
+        let file = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| RunDirError::io(&path, e))?;
+        // The lock says "the writer is alive" to readers; the OS drops it when we die.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(RunDirError::Taken(dir.to_path_buf())),
+            Err(TryLockError::Error(e)) => return Err(RunDirError::io(&path, e)),
+        }
+        let length = file
+            .metadata()
+            .map_err(|e| RunDirError::io(&path, e))?
+            .len();
+        if length > 0 {
+            return Err(RunDirError::Taken(dir.to_path_buf()));
+        }
+        nn_atomic_write::write_atomically(&dir.join(RUN_INFO_FILE), &parts.run_info)?;
+        Ok(Self::on(file, dir.to_path_buf(), parts, None))
+    }
+
+    /// Makes the run's folder under a scratch name beside `dir`, where no
+    /// reader looks ([`unseen_folder`]): each file is made and written once,
+    /// with no temporary file, rename or lock, and [`Log::reveal`] renames the
+    /// folder into place whole. `None` if the scratch folder cannot be made
+    /// (one left by a killed writer): the caller makes it in place.
+    pub(super) fn open_unseen(dir: &Path, parts: &LogParts) -> Option<Self> {
+        let scratch = unseen_folder(dir);
+        std::fs::create_dir(&scratch).ok()?;
+        let opened = nn_atomic_write::write_new(&scratch.join(RUN_INFO_FILE), &parts.run_info)
+            .ok()
+            .and_then(|()| {
+                OpenOptions::new()
+                    .append(true)
+                    .create_new(true)
+                    .open(scratch.join(EVENTS_FILE))
+                    .ok()
+            });
+        let Some(file) = opened else {
+            let _ = std::fs::remove_dir_all(&scratch);
+            return None;
+        };
+        Some(Self::on(file, scratch, parts, Some(dir.to_path_buf())))
+    }
+
+    fn on(file: File, dir: PathBuf, parts: &LogParts, unseen: Option<PathBuf>) -> Self {
+        Self {
+            file,
+            path: dir.join(EVENTS_FILE),
+            dir,
+            model_info: parts.model_info.clone(),
+            counters: Arc::clone(&parts.counters),
+            problems: parts.problems.clone(),
+            append_failed: false,
+            snapshot_failed: false,
+            last_saved: None,
+            unseen,
+        }
+    }
+
+    /// Renames a scratch folder ([`Log::open_unseen`]) into place, whole; one
+    /// that cannot be (a run is there already) is removed.
+    pub(super) fn reveal(&mut self) -> Result<(), RunDirError> {
+        if let Some(dir) = self.unseen.take() {
+            if let Err(e) = nn_atomic_write::rename_folder_new(&self.dir, &dir) {
+                let _ = std::fs::remove_dir_all(&self.dir);
+                return Err(e.into());
+            }
+            self.path = dir.join(EVENTS_FILE);
+            self.dir = dir;
+            self.last_saved = None;
+        }
+        Ok(())
+    }
+
     pub(super) fn serve(mut self, jobs: &Receiver<Vec<Job>>) -> Self {
         for batch in jobs {
             let n = batch.len() as u64;
@@ -155,7 +250,20 @@ impl Log {
             return Ok(());
         }
         let bytes = nn_core::model_to_bytes(network, &self.model_info);
-        nn_atomic_write::write_atomically(path, &bytes)?;
+        // No reader sees a scratch folder: a new file there is made and written once.
+        let written_new = self.unseen.is_some()
+            && match nn_atomic_write::write_new(path, &bytes) {
+                Ok(()) => true,
+                Err(nn_atomic_write::WriteError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    false
+                }
+                Err(e) => return Err(e.into()),
+            };
+        if !written_new {
+            nn_atomic_write::write_atomically(path, &bytes)?;
+        }
         self.last_saved =
             (bytes.len() <= LINKED_AT_MOST).then(|| (path.to_path_buf(), network.clone()));
         Ok(())
@@ -226,7 +334,11 @@ impl Lines {
     }
 
     fn push(&mut self, record: &Record) {
-        serde_json::to_writer(&mut self.bytes, record).expect("records serialise: plain data");
+        if let Entry::Epoch(report) = &record.entry {
+            super::epoch_line::write_epoch_record(&mut self.bytes, record.t, report);
+        } else {
+            serde_json::to_writer(&mut self.bytes, record).expect("records serialise: plain data");
+        }
         self.bytes.push(b'\n');
         self.records += 1;
     }

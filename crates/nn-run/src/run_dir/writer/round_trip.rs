@@ -6,6 +6,9 @@ use proptest::prelude::*;
 use super::tests::{architecture, info};
 use super::*;
 use crate::run_dir::RunReader;
+use crate::run_dir::record::{SettingsChange, WeightsReset};
+use crate::session::ProgressReport;
+use nn_train::EpochReport;
 use nn_train::{ConfusionMatrix, Metrics};
 use nn_train::{Stall, UnitTrouble};
 

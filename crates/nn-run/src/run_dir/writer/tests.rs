@@ -5,9 +5,11 @@ use std::fs::File;
 use nn_core::{Activation, Architecture, Loss};
 
 use super::*;
-use crate::run_dir::record::RunData;
 use crate::run_dir::record::tests::report;
-use crate::run_dir::{RunReader, RunStatus, SNAPSHOT_FILE};
+use crate::run_dir::record::{RunData, SettingsChange, WeightsReset};
+use crate::run_dir::{EVENTS_FILE, RunReader, RunStatus, SNAPSHOT_FILE};
+use crate::session::ProgressReport;
+use nn_train::EpochReport;
 use nn_train::TrainConfig;
 
 pub(super) fn architecture() -> Architecture {
@@ -467,6 +469,7 @@ fn a_gone_writer_is_not_kept_alive_by_a_copy_of_its_descriptor() {
         append_failed: false,
         snapshot_failed: false,
         last_saved: None,
+        unseen: None,
     });
     let reader = File::open(&path).unwrap();
     assert!(
