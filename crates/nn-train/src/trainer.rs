@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{TrainConfig, rules};
+use crate::config::TrainConfig;
 use crate::error::TrainError;
 use crate::health::HealthMonitor;
 use crate::metrics::{Metrics, MetricsAccumulator};
@@ -19,6 +19,7 @@ use crate::optimizer::{Optimizer, StepSettings, clip_global_norm};
 use crate::reduction::{GradientReduction, SharedStep};
 use crate::shards::ShardEngine;
 
+mod changes;
 mod reports;
 mod saving;
 pub use reports::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData};
@@ -227,74 +228,6 @@ impl Trainer {
     /// Whether the run is over: all epochs done, or stopped early.
     pub fn is_finished(&self) -> bool {
         self.position.stopped_early || self.position.epoch >= self.config.epochs
-    }
-
-    /// Changes the total number of epochs, e.g. to take a resumed run further
-    /// than the run that wrote the checkpoint.
-    pub fn set_epochs(&mut self, epochs: usize) {
-        self.config.epochs = epochs;
-    }
-
-    /// Changes where checkpoints go (e.g. a resumed run writing to a new folder).
-    pub fn set_checkpoint_dir(&mut self, dir: Option<std::path::PathBuf>) {
-        self.config.checkpoint_dir = dir;
-    }
-
-    /// Changes the base learning rate from the next step on.
-    pub fn set_learning_rate(&mut self, rate: f32) -> Result<(), TrainError> {
-        rules::learning_rate(rate)?;
-        self.position.learning_rate = rate;
-        Ok(())
-    }
-
-    /// Changes the mini-batch size from the next step on (the epoch continues where it was).
-    pub fn set_batch_size(&mut self, batch: usize) -> Result<(), TrainError> {
-        rules::batch_size(batch)?;
-        // Keep the position within the epoch in samples, as far as the new size allows.
-        let done = self.position.step_in_epoch * self.position.batch_size;
-        self.position.batch_size = batch;
-        self.position.step_in_epoch = done / batch;
-        Ok(())
-    }
-
-    /// Changes the L1 and L2 penalties from the next step on.
-    pub fn set_penalties(&mut self, l1: f32, l2: f32) -> Result<(), TrainError> {
-        rules::non_negative(crate::Setting::L1, l1)?;
-        rules::non_negative(crate::Setting::L2, l2)?;
-        self.config.l1 = l1;
-        self.config.l2 = l2;
-        Ok(())
-    }
-
-    /// Trains on `data` from now on, keeping the weights: the current epoch starts
-    /// again on the new data. The data must fit the network as the old data did.
-    pub fn set_data(&mut self, data: Arc<TrainData>) -> Result<(), TrainError> {
-        self.config.check_against(&data)?;
-        self.data = data;
-        self.position.step_in_epoch = 0;
-        self.position.running = None;
-        self.order_epoch = None;
-        self.epoch_started = None;
-        Ok(())
-    }
-
-    /// New random weights (a new seed each time), fresh optimizer, back to epoch 0.
-    pub fn reset(&mut self) -> Result<(), TrainError> {
-        let resets = self.position.resets + 1;
-        self.network = Network::new(
-            self.config.architecture.clone(),
-            self.config.seed.wrapping_add(resets),
-        )?;
-        self.optimizer = Optimizer::new(self.config.optimizer, self.network.parameters().len());
-        let (rate, batch) = (self.position.learning_rate, self.position.batch_size);
-        self.position = Position::start(rate, batch, resets);
-        self.last_epoch = None;
-        self.best_params = None;
-        self.diverged = false;
-        self.health.reset();
-        self.order_epoch = None;
-        self.epoch_started = None;
-        Ok(())
     }
 
     /// Runs `f` on one of this run's worker threads.
