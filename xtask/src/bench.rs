@@ -175,19 +175,21 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
                         std::fs::create_dir_all(&scratch)?;
                         &scratch
                     }))?;
-                let events = json_string(&out, "run_dir")
-                    .map(|dir| scratch.join(dir).join("events.jsonl"))
-                    .and_then(|path| std::fs::read_to_string(path).ok())
+                let summary: serde_json::Value = serde_json::from_str(out.trim())
+                    .with_context(|| format!("nn-tui's --json output is not JSON: {out}"))?;
+                let events = summary["run_dir"]
+                    .as_str()
+                    .and_then(|dir| {
+                        std::fs::read_to_string(scratch.join(dir).join("events.jsonl")).ok()
+                    })
                     .unwrap_or_default();
-                if let Some(rate) = events
-                    .rfind("\"last_epoch\"")
-                    .and_then(|at| json_number(&events[at..], "samples_per_second"))
-                {
+                if let Some(rate) = last_epoch_rate(&events) {
                     steps_alone.entry((h, batch)).or_default().push(rate);
                 }
                 std::fs::remove_dir_all(&scratch)
                     .with_context(|| format!("cannot remove {}", scratch.display()))?;
-                let rate = json_number(&out, "samples_per_second")
+                let rate = summary["samples_per_second"]
+                    .as_f64()
                     .with_context(|| format!("no samples_per_second in nn-tui's output: {out}"))?;
                 ours.entry((h, batch)).or_default().push(rate);
             }
@@ -226,28 +228,14 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
     ))
 }
 
-/// The string after `"key":` in a JSON text (no escapes in it).
-fn json_string<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    let at = text.find(&format!("\"{key}\""))?;
-    let rest = text[at + key.len() + 2..]
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start()
-        .strip_prefix('"')?;
-    rest.find('"').map(|end| &rest[..end])
-}
-
-/// The first number after `"key":` in a JSON text.
-fn json_number(text: &str, key: &str) -> Option<f64> {
-    let at = text.find(&format!("\"{key}\""))?;
-    let rest = text[at + key.len() + 2..]
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+')))
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
+/// The training steps' samples/s of the last epoch, from a run directory's
+/// `events.jsonl` (its `end` record's summary).
+fn last_epoch_rate(events: &str) -> Option<f64> {
+    events
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find_map(|record| record["end"]["summary"]["last_epoch"]["samples_per_second"].as_f64())
 }
 
 fn sweep_report(ours: &Sweep, steps_alone: &Sweep, torch: &Sweep, threads: usize) -> String {
@@ -459,9 +447,14 @@ mod tests {
 
     #[test]
     fn width_sweep_reads_nn_tui_json_and_torch_lines() {
-        let json = r#"{"run_dir": "runs/mnist-1", "seconds": 1.5, "samples_per_second": 12345.5, "stopped_early": false}"#;
-        assert_eq!(json_number(json, "samples_per_second"), Some(12345.5));
-        assert_eq!(json_string(json, "run_dir"), Some("runs/mnist-1"));
+        let events = concat!(
+            r#"{"t":0.0,"state":"Running"}"#,
+            "\n",
+            r#"{"t":1.2,"end":{"status":"finished","summary":{"samples_per_second":900.5,"last_epoch":{"epoch":1,"samples_per_second":1000.25}}}}"#,
+            "\n"
+        );
+        assert_eq!(last_epoch_rate(events), Some(1000.25));
+        assert_eq!(last_epoch_rate(r#"{"t":0.0,"state":"Running"}"#), None);
         let mut ours = Sweep::new();
         ours.entry((256, 512)).or_default().push(200.0);
         let mut alone = Sweep::new();

@@ -293,14 +293,13 @@ impl Network {
             return;
         }
         for (l, shape) in self.layers.iter().enumerate() {
-            let start = ws.offsets[l];
-            let (before, rest) = ws.outputs.split_at_mut(start);
-            let layer_in: &[f32] = if l == 0 {
-                inputs
-            } else {
-                &before[ws.offsets[l - 1]..]
-            };
-            let z = &mut rest[..batch * shape.outputs];
+            let (layer_in, z) = layer_rows(
+                &mut ws.outputs,
+                &ws.offsets,
+                l,
+                inputs,
+                batch * shape.outputs,
+            );
             // z = b + A W^T: every row starts at the bias, then accumulates the product.
             kernel.forward(
                 z,
@@ -469,6 +468,25 @@ impl Network {
 /// A float in `[0, 1)` from the top 24 bits of a `u32`: exact and platform-independent.
 fn uniform01(rng: &mut ChaCha8Rng) -> f32 {
     (rng.next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
+}
+
+/// Layer `l`'s input rows (the batch's `inputs` for the first layer, else the
+/// previous layer's outputs) and its `len` output values, both laid out in a
+/// workspace's `outputs` at `offsets`.
+pub(crate) fn layer_rows<'a>(
+    outputs: &'a mut [f32],
+    offsets: &[usize],
+    l: usize,
+    inputs: &'a [f32],
+    len: usize,
+) -> (&'a [f32], &'a mut [f32]) {
+    let (before, rest) = outputs.split_at_mut(offsets[l]);
+    let layer_in: &[f32] = if l == 0 {
+        inputs
+    } else {
+        &before[offsets[l - 1]..]
+    };
+    (layer_in, &mut rest[..len])
 }
 
 /// Rows of a batch of `inputs` for a network of `architecture`: an error if

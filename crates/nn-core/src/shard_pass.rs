@@ -9,7 +9,7 @@ use crate::architecture::{Architecture, LayerShape};
 use crate::error::{CoreError, Result};
 use crate::gradient_sum::{LayerStep, UpdateFn, add_shard_gradients};
 use crate::loss::Targets;
-use crate::network::{Gradients, Network, Workspace};
+use crate::network::{Gradients, Network, Workspace, layer_rows};
 use crate::products::{Kernel, bias_gradient, by_rows, times_derivative};
 use crate::row_split::{Rows, blocks_for, by_shard_blocks, for_row_blocks};
 
@@ -233,14 +233,13 @@ fn pass(
     let kernel = Kernel::for_layers(layers, threads);
     // Forward, the whole batch's rows.
     for (l, shape) in layers.iter().enumerate() {
-        let start = ws.offsets[l];
-        let (before, rest) = ws.outputs.split_at_mut(start);
-        let layer_in: &[f32] = if l == 0 {
-            inputs
-        } else {
-            &before[ws.offsets[l - 1]..]
-        };
-        let z = &mut rest[..batch * shape.outputs];
+        let (layer_in, z) = layer_rows(
+            &mut ws.outputs,
+            &ws.offsets,
+            l,
+            inputs,
+            batch * shape.outputs,
+        );
         let bias = &params.values()[shape.bias()];
         let weights = &params.values()[shape.weights()];
         let whole = kernel.rows_independent(shape.outputs, shape.inputs, smallest);

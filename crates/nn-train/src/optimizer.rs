@@ -106,8 +106,8 @@ impl Optimizer {
         settings: StepSettings,
         spread: bool,
     ) {
-        let (update, _) = self.next_update(settings);
-        self.count_step();
+        self.steps += 1;
+        let update = StepUpdate::new(self.kind, self.steps, settings);
         let run = |p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]| {
             update.apply(p, g, m, v);
         };

@@ -17,6 +17,15 @@ pub(crate) struct StepUpdate {
 }
 
 impl StepUpdate {
+    /// Step `t`'s update (counted from 1) for an optimizer of `kind`.
+    pub(super) fn new(kind: OptimizerKind, t: u64, settings: StepSettings) -> Self {
+        Self {
+            kind,
+            t: t as i32,
+            settings,
+        }
+    }
+
     /// `p`, `g`, `m`, `v`: the same range of the parameters, their gradient and
     /// the two state buffers (empty when the optimizer keeps none).
     pub(crate) fn apply(&self, p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]) {
@@ -44,11 +53,7 @@ impl Optimizer {
     /// ([first, second], each as long as the parameters or empty). The step
     /// counts once taken: [`Optimizer::count_step`].
     pub(crate) fn next_update(&mut self, settings: StepSettings) -> (StepUpdate, [&mut [f32]; 2]) {
-        let update = StepUpdate {
-            kind: self.kind,
-            t: (self.steps + 1) as i32,
-            settings,
-        };
+        let update = StepUpdate::new(self.kind, self.steps + 1, settings);
         (update, [&mut self.first, &mut self.second])
     }
 
