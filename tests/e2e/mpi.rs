@@ -97,11 +97,11 @@ fn same_model_on(ranks: &[usize], dir: &Path, args: &[&str]) {
 #[test]
 fn mpi_spiral_on_two_and_four_ranks_gives_the_one_process_model() {
     let dir = tempdir();
-    // Batch 64: four shards of 16 per batch, so four ranks get one each; the
+    // Batch 128: four shards of 32 per batch, so four ranks get one each; the
     // 400 training samples leave a last batch of 16 (one shard). No --threads:
     // each rank takes its share of the cores.
     let args = [
-        "train", "--data", "spiral", "--batch", "64", "--epochs", "15",
+        "train", "--data", "spiral", "--batch", "128", "--epochs", "15",
     ];
     same_model_on(&[2, 4], dir.path(), &args);
 }

@@ -4,9 +4,9 @@
 //! Scheduling: each job asks [`nn_train::useful_threads`] how many threads its
 //! run can keep busy. A small network's step runs on one thread whatever the
 //! pool holds (below 6 MFLOP a step), so it gets one thread and as many such
-//! trials run at once as there are cores; a wider one gets a thread per shard of
-//! its batch, or one per 6 MFLOP of its step once its shards are over 20 MFLOP
-//! (up to the cores), and fewer run beside it. A job starts when its
+//! trials run at once as there are cores; a wider one gets a thread per 6 MFLOP
+//! of its step (a tiny network, its layers at most 16 wide, one per shard), up
+//! to the cores, and fewer run beside it. A job starts when its
 //! threads are free, taking jobs in order from one queue, so a slow trial never
 //! holds the others back. Thread counts never change a run's bits, so every
 //! trial's model is the one `nn-tui train --state <its line> --epochs <epochs>`

@@ -172,6 +172,9 @@ fn shuffle_by_default() -> bool {
     true
 }
 
+/// The fewest rows of a default shard (see [`TrainConfig::shard_size_for`]).
+pub const MIN_SHARD_ROWS: usize = 32;
+
 impl TrainConfig {
     /// Sensible defaults around an architecture: SGD, constant rate 0.1, batch 32, 10 epochs.
     pub fn new(architecture: Architecture) -> Self {
@@ -197,13 +200,18 @@ impl TrainConfig {
 
     /// Samples per shard for a mini-batch of `batch` samples.
     ///
-    /// A quarter of the batch, at least 16 and at most 256: enough shards for
-    /// two to four cores on medium batches, large enough for efficient GEMMs, and
-    /// a function of the batch alone so the gradient sum is the same for any
-    /// thread count.
+    /// A quarter of the batch, at least 32 and at most 256: enough shards for
+    /// two to four MPI ranks on medium batches, and a function of the batch
+    /// alone so the gradient sum is the same for any thread or rank count.
+    /// The threads no longer need shards (a step's products split over them
+    /// whatever the shard count), so the floor is set by the weight gradient,
+    /// one product per shard: each of its values is loaded and stored once
+    /// per shard. Shards of 16 rows cost 784-100-10 at batch 32 8-10% of its
+    /// speed and 784-H-H-10 at batch 32 12-50% (H = 512 to 2048) against one
+    /// shard of 32, side by side on 2 threads (docs/performance-notes.md).
     pub fn shard_size_for(&self, batch: usize) -> usize {
         self.shard_size
-            .unwrap_or_else(|| batch.div_ceil(4).clamp(16, 256))
+            .unwrap_or_else(|| batch.div_ceil(4).clamp(MIN_SHARD_ROWS, 256))
             .max(1)
     }
 

@@ -109,6 +109,8 @@ fn config(batch: usize, threads: usize) -> TrainConfig {
         batch_size: batch,
         threads,
         epochs: 3,
+        // Shards of 16 (the default is at least 32): several a batch, for the ranks.
+        shard_size: Some(16),
         ..TrainConfig::new(arch)
     }
 }

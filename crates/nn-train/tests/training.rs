@@ -225,6 +225,8 @@ fn wide_inputs_give_the_same_bits_on_any_thread_count() {
                 batch_size: 32,
                 threads,
                 epochs: 2,
+                // Two shards a batch (the default is one of 32).
+                shard_size: Some(16),
                 ..TrainConfig::new(arch)
             };
             let mut t = Trainer::new(config, data.clone()).unwrap();
