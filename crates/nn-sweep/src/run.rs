@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -381,19 +381,13 @@ impl Sweep {
         let pool = Cores::new(cores, options.cpu_share);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
         let failed = AtomicBool::new(false);
-        let running = AtomicUsize::new(threads);
-        let reporter = std::thread::current();
         std::thread::scope(|scope| -> Result<(), SweepError> {
             // More workers than cores: a worker setting up or closing a run
             // directory waits on the disk without a core's token, while others train.
             for _ in 0..threads {
                 let tx = tx.clone();
                 let (queue, pool, failed) = (&queue, &pool, &failed);
-                let (running, reporter) = (&running, &reporter);
                 scope.spawn(move || {
-                    let _ending = WakeWhenLast { running, reporter };
-                    // Dropped before `_ending` wakes the reporter, which then finds the results closed.
-                    let tx = tx;
                     let start = thread_times();
                     let mut kept = WorkerPools::default();
                     let add_times = || {
@@ -421,15 +415,11 @@ impl Sweep {
                             (pool, workers, &mut kept),
                             &options.stop,
                         );
-                        let failure = out.is_err();
-                        if failure {
+                        if out.is_err() {
                             failed.store(true, Ordering::SeqCst);
                         }
                         if tx.send(out).is_err() {
                             return;
-                        }
-                        if failure {
-                            reporter.unpark();
                         }
                     }
                 });
@@ -455,31 +445,20 @@ impl Sweep {
                 let mut outs = Vec::new();
                 match &mut hub {
                     None => {
-                        if batch.is_empty() {
-                            // Nothing to report: the next result wakes this thread.
-                            match rx.recv() {
-                                Ok(out) => outs.push(out),
-                                Err(_) => local_open = false,
-                            }
+                        let next = if batch.is_empty() {
+                            rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
                         } else {
-                            // Results wait until they are due; a result that comes
-                            // meanwhile does not wake this thread (a wake-up per
-                            // result, for nothing, was 5% of what a small trial
-                            // costs beyond its training), the last worker to end
-                            // or a failure does.
-                            std::thread::park_timeout(
+                            rx.recv_timeout(
                                 (reported + GATHER).saturating_duration_since(Instant::now()),
-                            );
-                        }
-                        loop {
-                            match rx.try_recv() {
-                                Ok(out) => outs.push(out),
-                                Err(TryRecvError::Empty) => break,
-                                Err(TryRecvError::Disconnected) => {
-                                    local_open = false;
-                                    break;
-                                }
+                            )
+                        };
+                        match next {
+                            Ok(out) => {
+                                outs.push(out);
+                                outs.extend(rx.try_iter());
                             }
+                            Err(RecvTimeoutError::Timeout) => {}
+                            Err(RecvTimeoutError::Disconnected) => local_open = false,
                         }
                     }
                     Some(hub) => {
@@ -535,21 +514,6 @@ impl Sweep {
             first_error.map_or(Ok(()), Err)
         })?;
         Ok(options.stop.load(Ordering::SeqCst))
-    }
-}
-
-/// A worker's end: the last worker to end wakes the thread that reports results
-/// (it sleeps while results wait to be due, see [`Sweep::run_jobs`]).
-struct WakeWhenLast<'a> {
-    running: &'a AtomicUsize,
-    reporter: &'a std::thread::Thread,
-}
-
-impl Drop for WakeWhenLast<'_> {
-    fn drop(&mut self) {
-        if self.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.reporter.unpark();
-        }
     }
 }
 
