@@ -47,6 +47,12 @@ pub(super) struct Log {
     pub(super) last_saved: Option<(PathBuf, Network)>,
     /// The run's folder, while `dir` is its scratch folder ([`Log::open_unseen`]).
     pub(super) unseen: Option<PathBuf>,
+    /// A scratch folder's lines, appended here and written in one write by
+    /// [`Log::write_held`] before the folder is revealed: no reader sees them
+    /// sooner either way, and a run's end wrote them in three.
+    pub(super) held: Option<Vec<u8>>,
+    /// The file is locked (a log made in place: see [`Log::open`]).
+    pub(super) locked: bool,
 }
 
 /// What a [`Log`] is made with, besides its folder.
@@ -81,6 +87,9 @@ impl Drop for Log {
     /// holds a copy of the descriptor, and the lock would live on with that copy,
     /// so that readers would still see the writer alive.
     fn drop(&mut self) {
+        if !self.locked {
+            return;
+        }
         let _ = self.file.unlock();
     }
 }
@@ -110,7 +119,9 @@ impl Log {
             return Err(RunDirError::Taken(dir.to_path_buf()));
         }
         nn_atomic_write::write_atomically(&dir.join(RUN_INFO_FILE), &parts.run_info)?;
-        Ok(Self::on(file, dir.to_path_buf(), parts, None))
+        let mut log = Self::on(file, dir.to_path_buf(), parts, None);
+        log.locked = true;
+        Ok(log)
     }
 
     /// Makes the run's folder under a scratch name beside `dir`, where no
@@ -134,7 +145,9 @@ impl Log {
             let _ = std::fs::remove_dir_all(&scratch);
             return None;
         };
-        Some(Self::on(file, scratch, parts, Some(dir.to_path_buf())))
+        let mut log = Self::on(file, scratch, parts, Some(dir.to_path_buf()));
+        log.held = Some(Vec::new());
+        Some(log)
     }
 
     fn on(file: File, dir: PathBuf, parts: &LogParts, unseen: Option<PathBuf>) -> Self {
@@ -149,12 +162,28 @@ impl Log {
             snapshot_failed: false,
             last_saved: None,
             unseen,
+            held: None,
+            locked: false,
         }
     }
 
-    /// Renames a scratch folder ([`Log::open_unseen`]) into place, whole; one
-    /// that cannot be (a run is there already) is removed.
+    /// Writes a scratch folder's lines ([`Log::held`]) to its log, in one write
+    /// (a write that fails leaves the log empty).
+    pub(super) fn write_held(&mut self) -> Result<(), RunDirError> {
+        let Some(lines) = self.held.take() else {
+            return Ok(());
+        };
+        self.file.write_all(&lines).map_err(|e| {
+            let _ = self.file.set_len(0);
+            RunDirError::io(&self.path, e)
+        })
+    }
+
+    /// Renames a scratch folder ([`Log::open_unseen`]) into place, whole (its
+    /// lines written first, if they are not yet); one that cannot be (a run is
+    /// there already) is removed.
     pub(super) fn reveal(&mut self) -> Result<(), RunDirError> {
+        self.write_held()?;
         if let Some(dir) = self.unseen.take() {
             if let Err(e) = nn_atomic_write::rename_folder_new(&self.dir, &dir) {
                 let _ = std::fs::remove_dir_all(&self.dir);
@@ -275,7 +304,13 @@ impl Log {
         if lines.records == 0 {
             return;
         }
-        if let Err(e) = self.append_bytes(&lines.bytes) {
+        if let Some(held) = self.held.as_mut().filter(|held| held.is_empty()) {
+            // A scratch folder's first lines: their buffer is kept, not copied.
+            std::mem::swap(held, &mut lines.bytes);
+            self.counters
+                .bytes
+                .fetch_add(held.len() as u64, Ordering::Relaxed);
+        } else if let Err(e) = self.append_bytes(&lines.bytes) {
             self.counters
                 .lost
                 .fetch_add(lines.records as u64, Ordering::Relaxed);
@@ -299,6 +334,13 @@ impl Log {
     /// Appends whole lines in one write. A write that fails half way is cut off
     /// again, so the next record starts on a line of its own.
     fn append_bytes(&mut self, line: &[u8]) -> Result<(), RunDirError> {
+        if let Some(held) = &mut self.held {
+            held.extend_from_slice(line);
+            self.counters
+                .bytes
+                .fetch_add(line.len() as u64, Ordering::Relaxed);
+            return Ok(());
+        }
         let before = self.counters.bytes.load(Ordering::Relaxed);
         match self.file.write_all(line) {
             Ok(()) => {
