@@ -2,6 +2,7 @@
 //! the jobs it is handed and the log it appends them to, snapshots and history
 //! files written beside it.
 
+use std::cell::Cell;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -173,10 +174,12 @@ impl Log {
         let Some(lines) = self.held.take() else {
             return Ok(());
         };
-        self.file.write_all(&lines).map_err(|e| {
+        let written = self.file.write_all(&lines).map_err(|e| {
             let _ = self.file.set_len(0);
             RunDirError::io(&self.path, e)
-        })
+        });
+        keep_spare(lines);
+        written
     }
 
     /// Renames a scratch folder ([`Log::open_unseen`]) into place, whole (its
@@ -363,16 +366,42 @@ struct Lines {
     records: usize,
 }
 
+impl Drop for Lines {
+    fn drop(&mut self) {
+        keep_spare(std::mem::take(&mut self.bytes));
+    }
+}
+
 /// Room a record's line is given beforehand: an epoch's record of a classifier
 /// is about 420 bytes; more grows the buffer, less leaves some unused.
 const LINE_ROOM: usize = 512;
 
+thread_local! {
+    /// The buffer of lines this thread wrote last, for its next: a sweep's
+    /// worker writes a trial's 45 kB of lines at its end, and a buffer made
+    /// anew each time was memory the allocator handed back to the kernel and
+    /// took again, a page fault a page, a tenth of a trial's recording.
+    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// A buffer this thread may keep for its next lines (see [`SPARE`]): the
+/// larger of it and the one kept, up to 1 MiB.
+fn keep_spare(mut bytes: Vec<u8>) {
+    if bytes.capacity() <= 1 << 20 {
+        let kept = SPARE.take();
+        if kept.capacity() > bytes.capacity() {
+            bytes = kept;
+        }
+        bytes.clear();
+        SPARE.set(bytes);
+    }
+}
+
 impl Lines {
     fn with_room_for(records: usize) -> Self {
-        Self {
-            bytes: Vec::with_capacity(records * LINE_ROOM),
-            records: 0,
-        }
+        let mut bytes = SPARE.take();
+        bytes.reserve(records * LINE_ROOM);
+        Self { bytes, records: 0 }
     }
 
     fn push(&mut self, record: &Record) {
