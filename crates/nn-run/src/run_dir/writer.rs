@@ -196,7 +196,7 @@ impl RunWriter {
             started,
             log,
             unmade,
-            pending: Vec::new(),
+            pending: log::spare_jobs(),
             handed_at: started,
             jobs: None,
             thread: None,

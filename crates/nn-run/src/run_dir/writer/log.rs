@@ -211,9 +211,9 @@ impl Log {
     /// Writes a batch of jobs in order: the lines between two files in one append.
     /// Each line is serialised as it comes, into one buffer sized for the batch (a
     /// list of the records would be moved and grown record by record).
-    pub(super) fn write_batch(&mut self, batch: Vec<Job>) {
+    pub(super) fn write_batch(&mut self, mut batch: Vec<Job>) {
         let mut lines = Lines::with_room_for(batch.len());
-        for job in batch {
+        for job in batch.drain(..) {
             if !matches!(job, Job::Line(_)) {
                 // A file's record follows the file, and the lines before it precede it.
                 self.append_all(&mut lines);
@@ -265,6 +265,7 @@ impl Log {
             }
         }
         self.append_all(&mut lines);
+        keep_spare_jobs(batch);
     }
 
     /// Saves `network` as a model file at `path`. When the model file saved last
@@ -382,6 +383,32 @@ thread_local! {
     /// anew each time was memory the allocator handed back to the kernel and
     /// took again, a page fault a page, a tenth of a trial's recording.
     static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+thread_local! {
+    /// The list of jobs this thread wrote last, emptied, for the next run's
+    /// records (see [`spare_jobs`]).
+    static SPARE_JOBS: Cell<Vec<Job>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty list of jobs with room: the one this thread wrote last, if any. A
+/// sweep's trial gathers its 100-odd records in one list, which grew by
+/// doubling, each time in memory new to it, like [`SPARE`]'s lines.
+pub(super) fn spare_jobs() -> Vec<Job> {
+    SPARE_JOBS.take()
+}
+
+/// Keeps `jobs` (written, empty) for [`spare_jobs`]: the larger of it and the
+/// one kept, up to [`super::QUEUE`] jobs.
+fn keep_spare_jobs(jobs: Vec<Job>) {
+    if jobs.capacity() <= super::QUEUE {
+        let kept = SPARE_JOBS.take();
+        SPARE_JOBS.set(if kept.capacity() > jobs.capacity() {
+            kept
+        } else {
+            jobs
+        });
+    }
 }
 
 /// A buffer this thread may keep for its next lines (see [`SPARE`]): the
