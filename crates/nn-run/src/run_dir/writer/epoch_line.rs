@@ -93,6 +93,7 @@ fn confusion_matrix(out: &mut Vec<u8>, c: &ConfusionMatrix) {
 
 /// Appends a constant piece of a line: inlined with its length known, a few
 /// moves rather than a call of `memmove` (a line has twenty such pieces).
+#[allow(clippy::inline_always)] // the point: a constant length where the copy is made
 #[inline(always)]
 fn put<const N: usize>(out: &mut Vec<u8>, piece: &[u8; N]) {
     out.extend(*piece);
