@@ -117,8 +117,13 @@ pub struct RunSettings(pub BTreeMap<String, String>);
 impl RunSettings {
     /// The settings of `line`.
     pub fn of(line: &StateLine) -> Self {
+        Self::of_fields(line.fields())
+    }
+
+    /// The settings of a line's [`StateLine::fields`].
+    pub(crate) fn of_fields(fields: Vec<(&'static str, String)>) -> Self {
         Self(
-            line.fields()
+            fields
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),

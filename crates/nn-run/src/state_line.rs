@@ -415,11 +415,7 @@ impl fmt::Display for StateLine {
     /// The line: `nn-tui/1`, then `key=value` for every field that is set, in
     /// [`SETTINGS`]' order.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(VERSION)?;
-        for (key, value) in self.fields() {
-            write!(f, " {key}={value}")?;
-        }
-        Ok(())
+        f.write_str(&line_of(&self.fields()))
     }
 }
 
@@ -495,6 +491,25 @@ impl StateLine {
             .filter_map(|r| Some((r.key?, (r.print?)(self)?)))
             .collect()
     }
+}
+
+/// The line of [`StateLine::fields`]' `fields`: what the line displays as.
+pub(crate) fn line_of(fields: &[(&'static str, String)]) -> String {
+    let mut line = String::with_capacity(
+        VERSION.len()
+            + fields
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum::<usize>(),
+    );
+    line.push_str(VERSION);
+    for (key, value) in fields {
+        line.push(' ');
+        line.push_str(key);
+        line.push('=');
+        line.push_str(value);
+    }
+    line
 }
 
 #[cfg(test)]

@@ -20,9 +20,6 @@ pub(crate) struct Cores {
     total: usize,
     /// The CPU of each token, when trials are pinned.
     cpus: Option<Vec<usize>>,
-    /// The CPUs this process may run on, when trials are pinned: a thread
-    /// that trained pinned gets them back.
-    allowed: Vec<usize>,
 }
 
 /// The free tokens, and how many waiting jobs want more than one.
@@ -56,7 +53,6 @@ impl Cores {
             freed: Condvar::new(),
             total,
             cpus,
-            allowed,
         }
     }
 
@@ -80,18 +76,15 @@ impl Cores {
 }
 
 impl Held<'_> {
-    /// Pins the calling thread to the CPUs of these tokens, when the sweep pins trials.
+    /// Pins the calling thread to the CPUs of these tokens, when the sweep pins
+    /// trials. The thread stays pinned after its training (it sets up and
+    /// closes runs there, as well as anywhere): unpinned after each trial and
+    /// pinned again before the next, often to the same CPU, a worker made two
+    /// calls of the scheduler a trial, about a twentieth of a small trial's cost
+    /// beyond its training.
     pub(crate) fn pin_here(&self) {
         if let Some(cpus) = &self.cores.cpus {
             pin_to(self.tokens.iter().map(|&t| cpus[t]));
-        }
-    }
-
-    /// Lets the calling thread, pinned by [`Held::pin_here`], run on any of
-    /// the process's CPUs again.
-    pub(crate) fn unpin_here(&self) {
-        if self.cores.cpus.is_some() {
-            pin_to(self.cores.allowed.iter().copied());
         }
     }
 }
@@ -128,15 +121,30 @@ fn allowed_cpus() -> Option<Vec<usize>> {
     None
 }
 
-/// Pins the calling thread to `cpus` (best effort: a refusal leaves it as it was).
+#[cfg(target_os = "linux")]
+thread_local! {
+    /// The CPUs the calling thread was last pinned to by [`pin_to`], if any.
+    static PINNED: std::cell::RefCell<Option<Vec<usize>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Pins the calling thread to `cpus` (best effort: a refusal leaves it as it
+/// was); a thread pinned to them already is left as it is, with no call.
 fn pin_to(cpus: impl Iterator<Item = usize>) {
     #[cfg(target_os = "linux")]
     {
-        let mut set = rustix::thread::CpuSet::new();
-        for c in cpus {
-            set.set(c);
-        }
-        let _ = rustix::thread::sched_setaffinity(None, &set);
+        let cpus: Vec<usize> = cpus.collect();
+        PINNED.with_borrow_mut(|pinned| {
+            if pinned.as_ref() == Some(&cpus) {
+                return;
+            }
+            let mut set = rustix::thread::CpuSet::new();
+            for &c in &cpus {
+                set.set(c);
+            }
+            *pinned = rustix::thread::sched_setaffinity(None, &set)
+                .is_ok()
+                .then_some(cpus);
+        });
     }
     #[cfg(not(target_os = "linux"))]
     drop(cpus);

@@ -125,16 +125,22 @@ impl ResultsLog {
         Ok(Self { file, path })
     }
 
-    /// Appends one result as one line (one `write`: a reader or a kill never
-    /// sees part of it, and a line cut short by a crash is dropped when read).
+    /// Appends results as lines, all in one `write` (a reader or a kill sees
+    /// whole lines, and a line cut short by a crash is dropped when read).
     ///
     /// # Errors
     /// The write fails.
-    pub fn append(&mut self, result: &JobResult) -> Result<(), SweepError> {
-        let mut line = serde_json::to_string(result).expect("a result serialises: plain data");
-        line.push('\n');
+    pub fn append<'a>(
+        &mut self,
+        results: impl IntoIterator<Item = &'a JobResult>,
+    ) -> Result<(), SweepError> {
+        let mut lines = Vec::new();
+        for result in results {
+            serde_json::to_writer(&mut lines, result).expect("a result serialises: plain data");
+            lines.push(b'\n');
+        }
         self.file
-            .write_all(line.as_bytes())
+            .write_all(&lines)
             .map_err(|e| SweepError::io(&self.path, e))
     }
 
@@ -229,9 +235,8 @@ mod tests {
     fn a_line_cut_short_is_left_out_and_the_rest_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = ResultsLog::open(dir.path()).unwrap();
-        log.append(&result(0)).unwrap();
-        log.append(&result(1)).unwrap();
-        log.append(&result(1)).unwrap();
+        log.append([&result(0)]).unwrap();
+        log.append([&result(1), &result(1)]).unwrap();
         drop(log);
         let path = dir.path().join(RESULTS_FILE);
         let mut text = std::fs::read_to_string(&path).unwrap();

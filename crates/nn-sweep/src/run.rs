@@ -268,11 +268,11 @@ impl Sweep {
                 &mut |batch| {
                     nn_atomic_write::sync_filesystem(&self.dir)
                         .map_err(|e| SweepError::io(&self.dir, e))?;
+                    log.append(batch.iter().map(|(r, _)| r))?;
                     for (r, l) in batch {
                         if let Some(l) = l {
                             live.insert(r.job(), l);
                         }
-                        log.append(&r)?;
                         on_result(&r);
                         results.push(r);
                         ran += 1;

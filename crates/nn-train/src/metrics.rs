@@ -25,6 +25,11 @@ impl ConfusionMatrix {
         self.classes
     }
 
+    /// Every count, row-major `[actual, predicted]` (as serialised).
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
     /// How many samples of class `actual` were predicted as `predicted`.
     pub fn count(&self, actual: usize, predicted: usize) -> u64 {
         self.counts[actual * self.classes + predicted]

@@ -20,8 +20,13 @@ pub fn say(line: &str) {
     if STDERR_GONE.load(Ordering::Relaxed) {
         return;
     }
+    // One write: stderr is unbuffered, and `writeln!` writes the line and its
+    // newline in two (a sweep says a line per trial).
+    let mut whole = String::with_capacity(line.len() + 1);
+    whole.push_str(line);
+    whole.push('\n');
     let mut err = std::io::stderr().lock();
-    if let Err(e) = writeln!(err, "{line}").and_then(|()| err.flush()) {
+    if let Err(e) = err.write_all(whole.as_bytes()).and_then(|()| err.flush()) {
         STDERR_GONE.store(true, Ordering::Relaxed);
         let _ = writeln!(
             err,

@@ -75,7 +75,7 @@ impl RunInfo {
         let started = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
-        let line = StateLine::from_run(spec, options, data, trainer.config(), pace);
+        let fields = StateLine::from_run(spec, options, data, trainer.config(), pace).fields();
         Self {
             format: FORMAT,
             command,
@@ -90,8 +90,9 @@ impl RunInfo {
                 len(data.test.as_ref()),
             ],
             config: trainer.config().clone(),
-            state_line: line.to_string(),
-            settings: RunSettings::of(&line),
+            // Each field printed once, for both (it was a fifth of a sweep trial's set-up).
+            state_line: crate::state_line::line_of(&fields),
+            settings: RunSettings::of_fields(fields),
         }
     }
 }

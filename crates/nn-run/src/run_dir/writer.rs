@@ -196,7 +196,7 @@ impl RunWriter {
             started,
             log,
             unmade,
-            pending: Vec::new(),
+            pending: log::spare_jobs(),
             handed_at: started,
             jobs: None,
             thread: None,
@@ -344,6 +344,7 @@ impl RunWriter {
                 t,
                 entry: Entry::End(end.clone()),
             }])
+            .and_then(|()| log.write_held())
             .and_then(|()| {
                 // Deferred, the syncs are the caller's (one for many runs: a sweep).
                 if nn_atomic_write::syncs_deferred() {

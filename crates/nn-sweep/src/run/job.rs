@@ -153,10 +153,6 @@ impl Sweep {
             }
         });
         live.train_seconds += training.elapsed().as_secs_f64();
-        if here {
-            // This thread goes on to set up and close runs: any CPU will do.
-            held.unpin_here();
-        }
         drop(held);
         let run_times = first.zip(latest).map(|(a, b)| b - a);
         if !here {

@@ -2,6 +2,7 @@
 //! the jobs it is handed and the log it appends them to, snapshots and history
 //! files written beside it.
 
+use std::cell::Cell;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,12 @@ pub(super) struct Log {
     pub(super) last_saved: Option<(PathBuf, Network)>,
     /// The run's folder, while `dir` is its scratch folder ([`Log::open_unseen`]).
     pub(super) unseen: Option<PathBuf>,
+    /// A scratch folder's lines, appended here and written in one write by
+    /// [`Log::write_held`] before the folder is revealed: no reader sees them
+    /// sooner either way, and a run's end wrote them in three.
+    pub(super) held: Option<Vec<u8>>,
+    /// The file is locked (a log made in place: see [`Log::open`]).
+    pub(super) locked: bool,
 }
 
 /// What a [`Log`] is made with, besides its folder.
@@ -81,6 +88,9 @@ impl Drop for Log {
     /// holds a copy of the descriptor, and the lock would live on with that copy,
     /// so that readers would still see the writer alive.
     fn drop(&mut self) {
+        if !self.locked {
+            return;
+        }
         let _ = self.file.unlock();
     }
 }
@@ -110,7 +120,9 @@ impl Log {
             return Err(RunDirError::Taken(dir.to_path_buf()));
         }
         nn_atomic_write::write_atomically(&dir.join(RUN_INFO_FILE), &parts.run_info)?;
-        Ok(Self::on(file, dir.to_path_buf(), parts, None))
+        let mut log = Self::on(file, dir.to_path_buf(), parts, None);
+        log.locked = true;
+        Ok(log)
     }
 
     /// Makes the run's folder under a scratch name beside `dir`, where no
@@ -134,7 +146,9 @@ impl Log {
             let _ = std::fs::remove_dir_all(&scratch);
             return None;
         };
-        Some(Self::on(file, scratch, parts, Some(dir.to_path_buf())))
+        let mut log = Self::on(file, scratch, parts, Some(dir.to_path_buf()));
+        log.held = Some(Vec::new());
+        Some(log)
     }
 
     fn on(file: File, dir: PathBuf, parts: &LogParts, unseen: Option<PathBuf>) -> Self {
@@ -149,12 +163,30 @@ impl Log {
             snapshot_failed: false,
             last_saved: None,
             unseen,
+            held: None,
+            locked: false,
         }
     }
 
-    /// Renames a scratch folder ([`Log::open_unseen`]) into place, whole; one
-    /// that cannot be (a run is there already) is removed.
+    /// Writes a scratch folder's lines ([`Log::held`]) to its log, in one write
+    /// (a write that fails leaves the log empty).
+    pub(super) fn write_held(&mut self) -> Result<(), RunDirError> {
+        let Some(lines) = self.held.take() else {
+            return Ok(());
+        };
+        let written = self.file.write_all(&lines).map_err(|e| {
+            let _ = self.file.set_len(0);
+            RunDirError::io(&self.path, e)
+        });
+        keep_spare(lines);
+        written
+    }
+
+    /// Renames a scratch folder ([`Log::open_unseen`]) into place, whole (its
+    /// lines written first, if they are not yet); one that cannot be (a run is
+    /// there already) is removed.
     pub(super) fn reveal(&mut self) -> Result<(), RunDirError> {
+        self.write_held()?;
         if let Some(dir) = self.unseen.take() {
             if let Err(e) = nn_atomic_write::rename_folder_new(&self.dir, &dir) {
                 let _ = std::fs::remove_dir_all(&self.dir);
@@ -179,9 +211,9 @@ impl Log {
     /// Writes a batch of jobs in order: the lines between two files in one append.
     /// Each line is serialised as it comes, into one buffer sized for the batch (a
     /// list of the records would be moved and grown record by record).
-    pub(super) fn write_batch(&mut self, batch: Vec<Job>) {
+    pub(super) fn write_batch(&mut self, mut batch: Vec<Job>) {
         let mut lines = Lines::with_room_for(batch.len());
-        for job in batch {
+        for job in batch.drain(..) {
             if !matches!(job, Job::Line(_)) {
                 // A file's record follows the file, and the lines before it precede it.
                 self.append_all(&mut lines);
@@ -233,6 +265,7 @@ impl Log {
             }
         }
         self.append_all(&mut lines);
+        keep_spare_jobs(batch);
     }
 
     /// Saves `network` as a model file at `path`. When the model file saved last
@@ -275,7 +308,13 @@ impl Log {
         if lines.records == 0 {
             return;
         }
-        if let Err(e) = self.append_bytes(&lines.bytes) {
+        if let Some(held) = self.held.as_mut().filter(|held| held.is_empty()) {
+            // A scratch folder's first lines: their buffer is kept, not copied.
+            std::mem::swap(held, &mut lines.bytes);
+            self.counters
+                .bytes
+                .fetch_add(held.len() as u64, Ordering::Relaxed);
+        } else if let Err(e) = self.append_bytes(&lines.bytes) {
             self.counters
                 .lost
                 .fetch_add(lines.records as u64, Ordering::Relaxed);
@@ -299,6 +338,13 @@ impl Log {
     /// Appends whole lines in one write. A write that fails half way is cut off
     /// again, so the next record starts on a line of its own.
     fn append_bytes(&mut self, line: &[u8]) -> Result<(), RunDirError> {
+        if let Some(held) = &mut self.held {
+            held.extend_from_slice(line);
+            self.counters
+                .bytes
+                .fetch_add(line.len() as u64, Ordering::Relaxed);
+            return Ok(());
+        }
         let before = self.counters.bytes.load(Ordering::Relaxed);
         match self.file.write_all(line) {
             Ok(()) => {
@@ -321,16 +367,68 @@ struct Lines {
     records: usize,
 }
 
+impl Drop for Lines {
+    fn drop(&mut self) {
+        keep_spare(std::mem::take(&mut self.bytes));
+    }
+}
+
 /// Room a record's line is given beforehand: an epoch's record of a classifier
 /// is about 420 bytes; more grows the buffer, less leaves some unused.
 const LINE_ROOM: usize = 512;
 
+thread_local! {
+    /// The buffer of lines this thread wrote last, for its next: a sweep's
+    /// worker writes a trial's 45 kB of lines at its end, and a buffer made
+    /// anew each time was memory the allocator handed back to the kernel and
+    /// took again, a page fault a page, a tenth of a trial's recording.
+    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+thread_local! {
+    /// The list of jobs this thread wrote last, emptied, for the next run's
+    /// records (see [`spare_jobs`]).
+    static SPARE_JOBS: Cell<Vec<Job>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty list of jobs with room: the one this thread wrote last, if any. A
+/// sweep's trial gathers its 100-odd records in one list, which grew by
+/// doubling, each time in memory new to it, like [`SPARE`]'s lines.
+pub(super) fn spare_jobs() -> Vec<Job> {
+    SPARE_JOBS.take()
+}
+
+/// Keeps `jobs` (written, empty) for [`spare_jobs`]: the larger of it and the
+/// one kept, up to [`super::QUEUE`] jobs.
+fn keep_spare_jobs(jobs: Vec<Job>) {
+    if jobs.capacity() <= super::QUEUE {
+        let kept = SPARE_JOBS.take();
+        SPARE_JOBS.set(if kept.capacity() > jobs.capacity() {
+            kept
+        } else {
+            jobs
+        });
+    }
+}
+
+/// A buffer this thread may keep for its next lines (see [`SPARE`]): the
+/// larger of it and the one kept, up to 1 MiB.
+fn keep_spare(mut bytes: Vec<u8>) {
+    if bytes.capacity() <= 1 << 20 {
+        let kept = SPARE.take();
+        if kept.capacity() > bytes.capacity() {
+            bytes = kept;
+        }
+        bytes.clear();
+        SPARE.set(bytes);
+    }
+}
+
 impl Lines {
     fn with_room_for(records: usize) -> Self {
-        Self {
-            bytes: Vec::with_capacity(records * LINE_ROOM),
-            records: 0,
-        }
+        let mut bytes = SPARE.take();
+        bytes.reserve(records * LINE_ROOM);
+        Self { bytes, records: 0 }
     }
 
     fn push(&mut self, record: &Record) {

@@ -470,6 +470,8 @@ fn a_gone_writer_is_not_kept_alive_by_a_copy_of_its_descriptor() {
         snapshot_failed: false,
         last_saved: None,
         unseen: None,
+        held: None,
+        locked: true,
     });
     let reader = File::open(&path).unwrap();
     assert!(
