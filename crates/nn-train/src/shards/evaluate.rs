@@ -50,10 +50,16 @@ impl ShardEngine {
             0 => EVAL_SHARD,
             last => last,
         };
+        let set = EvalSet {
+            network,
+            data,
+            normalization,
+            per_round,
+        };
         if in_rounds(network, smallest) {
-            self.evaluate_in_rounds(network, data, normalization, per_round, &mut total)?;
+            self.evaluate_in_rounds(&set, &mut total)?;
         } else {
-            self.evaluate_by_chunks(network, data, normalization, per_round, &mut total)?;
+            self.evaluate_by_chunks(&set, &mut total)?;
         }
         Ok(total.finish())
     }
@@ -62,22 +68,19 @@ impl ShardEngine {
     /// `per_round` chunks, their loss sums and outputs added to `total` in order.
     fn evaluate_by_chunks(
         &mut self,
-        network: &Network,
-        data: &Dataset,
-        normalization: &Normalization,
-        per_round: usize,
+        set: &EvalSet<'_>,
         total: &mut MetricsAccumulator,
     ) -> nn_core::Result<()> {
-        let task = data.task();
-        let width = network.architecture().outputs();
-        let chunks = data.len().div_ceil(EVAL_SHARD);
-        self.ensure_shards(network, per_round.min(chunks));
-        let loss = network.architecture().loss;
-        let dim = data.dim();
-        for first in (0..chunks).step_by(per_round) {
-            let round = per_round.min(chunks - first);
+        let task = set.data.task();
+        let width = set.network.architecture().outputs();
+        let chunks = set.data.len().div_ceil(EVAL_SHARD);
+        self.ensure_shards(set.network, set.per_round.min(chunks));
+        let loss = set.network.architecture().loss;
+        let dim = set.data.dim();
+        for first in (0..chunks).step_by(set.per_round) {
+            let round = set.per_round.min(chunks - first);
             let start = first * EVAL_SHARD;
-            let end = ((first + round) * EVAL_SHARD).min(data.len());
+            let end = ((first + round) * EVAL_SHARD).min(set.data.len());
             let indices = &self.eval_indices[start..end];
             let shards = &mut self.shards[..round];
             self.pool.install(|| {
@@ -85,14 +88,14 @@ impl ShardEngine {
                     .par_iter_mut()
                     .zip(indices.par_chunks(EVAL_SHARD))
                     .try_for_each(|(shard, part)| {
-                        shard.gather(data, normalization, part);
+                        shard.gather(set.data, set.normalization, part);
                         let (inputs, targets, workspace) = shard.inference_parts(task, dim);
-                        let outputs = network.forward(inputs, workspace)?;
+                        let outputs = set.network.forward(inputs, workspace)?;
                         shard.loss_sum = loss.sum(outputs, &targets, width);
                         Ok::<(), nn_core::CoreError>(())
                     })
             })?;
-            let last = network.layers().len() - 1;
+            let last = set.network.layers().len() - 1;
             for shard in &self.shards[..round] {
                 let outputs = shard.workspace.layer_output(last);
                 shard.record(outputs, width, task, total);
@@ -106,26 +109,23 @@ impl ShardEngine {
     /// sums and outputs then added to `total` in order.
     fn evaluate_in_rounds(
         &mut self,
-        network: &Network,
-        data: &Dataset,
-        normalization: &Normalization,
-        per_round: usize,
+        set: &EvalSet<'_>,
         total: &mut MetricsAccumulator,
     ) -> nn_core::Result<()> {
-        let task = data.task();
-        let width = network.architecture().outputs();
-        let loss = network.architecture().loss;
+        let task = set.data.task();
+        let width = set.network.architecture().outputs();
+        let loss = set.network.architecture().loss;
         let threads = self.threads();
-        self.ensure_shards(network, 1);
-        let round_samples = per_round * EVAL_SHARD;
-        for start in (0..data.len()).step_by(round_samples) {
-            let indices = &self.eval_indices[start..(start + round_samples).min(data.len())];
+        self.ensure_shards(set.network, 1);
+        let round_samples = set.per_round * EVAL_SHARD;
+        for start in (0..set.data.len()).step_by(round_samples) {
+            let indices = &self.eval_indices[start..(start + round_samples).min(set.data.len())];
             let shard = &mut self.shards[0];
             self.pool.install(|| -> nn_core::Result<()> {
-                shard.gather_split(data, normalization, indices, threads > 1);
-                let (inputs, targets, workspace) = shard.inference_parts(task, data.dim());
+                shard.gather_split(set.data, set.normalization, indices, threads > 1);
+                let (inputs, targets, workspace) = shard.inference_parts(task, set.data.dim());
                 workspace.set_threads(threads);
-                let outputs = network.forward(inputs, workspace)?;
+                let outputs = set.network.forward(inputs, workspace)?;
                 for first in (0..indices.len()).step_by(EVAL_SHARD) {
                     let rows = first..(first + EVAL_SHARD).min(indices.len());
                     let part = &outputs[rows.start * width..rows.end * width];
@@ -140,6 +140,15 @@ impl ShardEngine {
         }
         Ok(())
     }
+}
+
+/// What an evaluation runs over, and how many chunks a round has.
+#[derive(Clone, Copy)]
+struct EvalSet<'a> {
+    network: &'a Network,
+    data: &'a Dataset,
+    normalization: &'a Normalization,
+    per_round: usize,
 }
 
 /// Whether `network` can run a round of chunks, the smallest `smallest` samples,
@@ -225,7 +234,13 @@ mod tests {
                 );
                 let pool = engine.pool();
                 pool.install(|| {
-                    engine.evaluate_by_chunks(&network, &data, &normalization, 2, &mut total)
+                    let set = EvalSet {
+                        network: &network,
+                        data: &data,
+                        normalization: &normalization,
+                        per_round: 2,
+                    };
+                    engine.evaluate_by_chunks(&set, &mut total)
                 })
                 .unwrap();
                 total.finish()
