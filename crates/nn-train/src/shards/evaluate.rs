@@ -55,6 +55,8 @@ impl ShardEngine {
             data,
             normalization,
             per_round,
+            task,
+            width,
         };
         if in_rounds(network, smallest) {
             self.evaluate_in_rounds(&set, &mut total)?;
@@ -71,8 +73,7 @@ impl ShardEngine {
         set: &EvalSet<'_>,
         total: &mut MetricsAccumulator,
     ) -> nn_core::Result<()> {
-        let task = set.data.task();
-        let width = set.network.architecture().outputs();
+        let (task, width) = (set.task, set.width);
         let chunks = set.data.len().div_ceil(EVAL_SHARD);
         self.ensure_shards(set.network, set.per_round.min(chunks));
         let loss = set.network.architecture().loss;
@@ -112,8 +113,7 @@ impl ShardEngine {
         set: &EvalSet<'_>,
         total: &mut MetricsAccumulator,
     ) -> nn_core::Result<()> {
-        let task = set.data.task();
-        let width = set.network.architecture().outputs();
+        let (task, width) = (set.task, set.width);
         let loss = set.network.architecture().loss;
         let threads = self.threads();
         self.ensure_shards(set.network, 1);
@@ -129,8 +129,9 @@ impl ShardEngine {
                 for first in (0..indices.len()).step_by(EVAL_SHARD) {
                     let rows = first..(first + EVAL_SHARD).min(indices.len());
                     let part = &outputs[rows.start * width..rows.end * width];
-                    let loss_sum = loss.sum(part, &targets.rows(rows.clone(), width), width);
-                    match targets.rows(rows, width) {
+                    let chunk = targets.rows(rows, width);
+                    let loss_sum = loss.sum(part, &chunk, width);
+                    match chunk {
                         Targets::Classes(c) => total.add_classes(part, width, c, loss_sum),
                         Targets::Values(v) => total.add_values(part, width, v, loss_sum),
                     }
@@ -149,6 +150,9 @@ struct EvalSet<'a> {
     data: &'a Dataset,
     normalization: &'a Normalization,
     per_round: usize,
+    /// `data`'s task and the network's output width.
+    task: Task,
+    width: usize,
 }
 
 /// Whether `network` can run a round of chunks, the smallest `smallest` samples,
@@ -239,6 +243,8 @@ mod tests {
                         data: &data,
                         normalization: &normalization,
                         per_round: 2,
+                        task,
+                        width: network.architecture().outputs(),
                     };
                     engine.evaluate_by_chunks(&set, &mut total)
                 })
