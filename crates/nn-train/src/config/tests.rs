@@ -42,3 +42,34 @@ fn checkpoints_from_before_the_shuffle_setting_resume_shuffled() {
     let config: TrainConfig = serde_json::from_value(json).unwrap();
     assert!(config.shuffle);
 }
+
+#[test]
+fn default_shards_are_a_quarter_of_the_batch_from_32_to_256_samples() {
+    let arch = nn_core::Architecture::new(
+        vec![2, 4, 2],
+        nn_core::Activation::Tanh,
+        nn_core::Activation::Softmax,
+        nn_core::Loss::CrossEntropy,
+    )
+    .unwrap();
+    let config = TrainConfig::new(arch);
+    // (batch, shard): a batch of up to 32 is one shard; 64 two; 128 four of 32
+    // (MPI's four ranks); 512 four of 128; 4096 sixteen of 256.
+    for (batch, shard) in [
+        (10, 32),
+        (32, 32),
+        (64, 32),
+        (96, 32),
+        (128, 32),
+        (512, 128),
+        (4096, 256),
+    ] {
+        assert_eq!(config.shard_size_for(batch), shard, "batch {batch}");
+    }
+    // A shard size set by hand is kept.
+    let set = TrainConfig {
+        shard_size: Some(16),
+        ..config
+    };
+    assert_eq!(set.shard_size_for(64), 16);
+}
