@@ -13,6 +13,7 @@
 //! sessions, run directories) is nn-run's, the layer above this one.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod awake;
 mod checkpoint;
 mod config;
 mod error;

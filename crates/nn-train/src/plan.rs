@@ -109,29 +109,56 @@ impl ThreadPlan {
     }
 }
 
-/// Steps between two rounds of [`PlanTimer`]'s probes.
+/// Fewest steps from one round of [`PlanTimer`]'s probes to the next.
 const PROBE_EVERY: u64 = 512;
 
-/// Steps of each probe round: one thread and the plan, alternating.
-const PROBES: u64 = 8;
+/// Most steps from one round of probes to the next.
+const PROBE_AT_LEAST_EVERY: u64 = 16_384;
+
+/// Steps from a round of probes to the next when its pick may not last: the
+/// first round, at a run's start (whose steps pay for the buffers' first use
+/// and caches still cold), and a round that changed the pick (perhaps on a
+/// moment's load: a wrong pick kept for a second of steps cost W2-sized runs
+/// a quarter of their speed).
+const CONFIRM_AFTER: u64 = 64;
+
+/// Seconds of training from one round of probes to the next, when that is
+/// more than [`PROBE_EVERY`] steps: how soon the timer notices other work
+/// taking the cores, or leaving them.
+const SECONDS_BETWEEN_ROUNDS: f64 = 1.0;
+
+/// Steps of each probe round: the plan twice, one thread twice, and so on.
+const PROBES: u64 = 12;
+
+/// Timed probes of each way in a round: the second step of each pair.
+const TIMED: usize = PROBES as usize / 4;
 
 /// How much faster per sample than one thread a plan's probes must be to be kept.
 const SPREAD_MARGIN: f64 = 1.05;
 
 /// Times a step that the plan runs on several threads against the same step on
 /// one, and keeps the faster. Every so often ([`PROBE_EVERY`] steps) it runs
-/// [`PROBES`] steps alternately on one thread and as planned, then keeps
-/// whichever took less time per sample (the median of each), until the next
-/// round: when other work holds the cores, a fork-join waits for a
-/// descheduled thread and one thread is faster; when they are free, the
-/// plan is. Both give the same bits, so the choice changes no result. The
-/// probes cost at most [`PROBES`] / 2 steps of the slower way in
-/// [`PROBE_EVERY`].
+/// [`PROBES`] steps in pairs, as planned and on one thread in turn, and times
+/// the second step of each pair, then keeps whichever took less time per
+/// sample (the median of each), until the next round: when other work holds
+/// the cores, a fork-join waits for a descheduled thread and one thread is
+/// faster; when they are free, the plan is. The first step of a pair is not
+/// timed: it pays for the switch (the weights and gradients that the other
+/// way left in another core's cache, a sleeping thread to wake), which steps
+/// kept one way never pay; timed, it made W1's spread look faster than one
+/// thread while it ran a fifth slower. Both ways give the same bits, so the
+/// choice changes no result. Rounds start [`PROBE_EVERY`] steps apart, or
+/// about [`SECONDS_BETWEEN_ROUNDS`] apart when that is more steps (at most
+/// [`PROBE_AT_LEAST_EVERY`]): a round costs [`PROBES`] / 2 steps of the slower
+/// way and [`PROBES`] / 4 switches between them, about a fiftieth of W1's 512
+/// steps (a fifth slower spread, the switches slower still).
 #[derive(Debug, Default)]
 pub(crate) struct PlanTimer {
     steps: u64,
+    /// The step at which the current or next round of probes starts.
+    round_start: u64,
     /// Seconds per sample of this round's probes: [planned, one thread].
-    probes: [[f64; PROBES as usize / 2]; 2],
+    probes: [[f64; TIMED]; 2],
     /// Probes recorded this round: [planned, one thread].
     probed: [usize; 2],
     one_thread: bool,
@@ -140,42 +167,57 @@ pub(crate) struct PlanTimer {
 impl PlanTimer {
     /// Whether the next step runs on one thread.
     pub(crate) fn one_thread(&self) -> bool {
-        let k = self.steps % PROBE_EVERY;
-        if k < PROBES {
-            k % 2 == 1
-        } else {
-            self.one_thread
+        match self.probe() {
+            Some(k) => (k / 2) % 2 == 1,
+            None => self.one_thread,
         }
     }
 
     /// Whether the next step is one of this round's probes, whose time
     /// [`PlanTimer::record`] uses (other steps need no clock read).
     pub(crate) fn probing(&self) -> bool {
-        self.steps % PROBE_EVERY < PROBES
+        self.probe().is_some()
+    }
+
+    /// The next step's place in this round of probes, if it is one.
+    fn probe(&self) -> Option<u64> {
+        let k = self.steps.checked_sub(self.round_start)?;
+        (k < PROBES).then_some(k)
     }
 
     /// Records a step of `samples` samples that took `seconds` (read only
     /// while [`PlanTimer::probing`]), run on one thread if `one_thread`.
     pub(crate) fn record(&mut self, one_thread: bool, samples: usize, seconds: f64) {
-        let k = self.steps % PROBE_EVERY;
+        let probe = self.probe();
         self.steps += 1;
-        if k >= PROBES {
+        let Some(k) = probe else {
             return;
-        }
+        };
         let way = usize::from(one_thread);
-        if let Some(slot) = self.probes[way].get_mut(self.probed[way]) {
+        let timed = k % 2 == 1;
+        if timed && let Some(slot) = self.probes[way].get_mut(self.probed[way]) {
             *slot = seconds / samples.max(1) as f64;
             self.probed[way] += 1;
         }
         if k + 1 == PROBES {
             let [planned, one] = &mut self.probes;
             let [n_planned, n_one] = self.probed;
-            // The plan must win by a margin: four probes each under shifting
+            // The plan must win by a margin: three probes each under shifting
             // load are noisy, and a wrong pick of the threads (a quarter
             // slower on W1 under load) costs more than a wrong pick of one.
-            self.one_thread =
-                median(&mut one[..n_one]) < SPREAD_MARGIN * median(&mut planned[..n_planned]);
+            let (one, planned) = (median(&mut one[..n_one]), median(&mut planned[..n_planned]));
+            let before = self.one_thread;
+            self.one_thread = one < SPREAD_MARGIN * planned;
             self.probed = [0, 0];
+            // The next round about a second of steps the way kept from now
+            // (soon, to confirm a first or a changed pick).
+            let step_seconds = one.min(planned) * samples as f64;
+            let steps = (SECONDS_BETWEEN_ROUNDS / step_seconds).clamp(0.0, u64::MAX as f64) as u64;
+            self.round_start += if self.round_start == 0 || self.one_thread != before {
+                CONFIRM_AFTER
+            } else {
+                steps.clamp(PROBE_EVERY, PROBE_AT_LEAST_EVERY)
+            };
         }
     }
 }
@@ -251,41 +293,86 @@ mod tests {
         );
     }
 
+    /// Runs a round of probes: `seconds(k, one_thread)` for its `k`th step.
+    /// Returns the ways the round ran its steps.
+    fn round(timer: &mut PlanTimer, seconds: impl Fn(u64, bool) -> f64) -> Vec<bool> {
+        (0..PROBES)
+            .map(|k| {
+                assert!(timer.probing());
+                let one = timer.one_thread();
+                timer.record(one, 32, seconds(k, one));
+                one
+            })
+            .collect()
+    }
+
+    /// Steps until the next round, each run the kept way (`one_thread`).
+    fn steps_to_next_round(timer: &mut PlanTimer, one_thread: bool) -> u64 {
+        let mut steps = 0;
+        while !timer.probing() {
+            assert_eq!(timer.one_thread(), one_thread);
+            timer.record(one_thread, 32, 100.0);
+            steps += 1;
+        }
+        steps
+    }
+
     #[test]
     fn the_timer_keeps_the_faster_way_until_the_next_probes() {
         let mut timer = PlanTimer::default();
-        // Probes alternate: the plan, one thread, ...; one thread twice as fast.
-        let mut ways = Vec::new();
-        for _ in 0..PROBES {
-            assert!(timer.probing());
-            let one = timer.one_thread();
-            ways.push(one);
-            timer.record(one, 32, if one { 1.0 } else { 2.0 });
-        }
-        assert_eq!(ways, [false, true, false, true, false, true, false, true]);
-        // Then one thread until the next round, whatever those steps take.
-        for _ in PROBES..PROBE_EVERY {
-            assert!(timer.one_thread());
-            assert!(!timer.probing());
-            timer.record(true, 32, 100.0);
-        }
-        // The next round finds the plan faster per sample (a short batch too).
+        // Probes in pairs: the plan twice, one thread twice, ...; one thread
+        // twice as fast. The first step of each pair is not timed: here it
+        // pays a switch that would make the plan look far faster.
+        let ways = round(&mut timer, |k, one| match (k % 2 == 1, one) {
+            (true, true) => 1.0,
+            (true, false) => 2.0,
+            (false, true) => 100.0,
+            (false, false) => 0.1,
+        });
+        let pairs = [false, false, true, true];
+        assert_eq!(ways, [pairs, pairs, pairs].concat());
+        // One thread until the second round, soon after the run's start.
+        assert_eq!(
+            steps_to_next_round(&mut timer, true),
+            CONFIRM_AFTER - PROBES
+        );
+        // It finds the plan faster per sample (a short batch too).
         for k in 0..PROBES {
             let one = timer.one_thread();
-            assert_eq!(one, k % 2 == 1);
-            let samples = if k == 0 { 8 } else { 32 };
+            assert_eq!(one, (k / 2) % 2 == 1);
+            let samples = if k == 1 { 8 } else { 32 };
             timer.record(one, samples, samples as f64 * if one { 3.0 } else { 1.0 });
         }
-        assert!(!timer.one_thread());
+        // A changed pick is confirmed soon; a confirmed one holds until the
+        // next round (steps of seconds: the fewest steps apart).
+        assert_eq!(
+            steps_to_next_round(&mut timer, false),
+            CONFIRM_AFTER - PROBES
+        );
+        round(&mut timer, |_, one| if one { 3.0 } else { 1.0 });
+        assert_eq!(steps_to_next_round(&mut timer, false), PROBE_EVERY - PROBES);
         // A plan less than 5% faster than one thread is not kept.
-        for _ in PROBES..PROBE_EVERY {
-            timer.record(false, 32, 1.0);
-        }
-        for k in 0..PROBES {
-            let one = timer.one_thread();
-            timer.record(one, 32, if k % 2 == 1 { 1.03 } else { 1.0 });
-        }
+        round(&mut timer, |_, one| if one { 1.03 } else { 1.0 });
         assert!(timer.one_thread());
+    }
+
+    #[test]
+    fn short_steps_are_probed_about_once_a_second() {
+        let mut timer = PlanTimer::default();
+        round(&mut timer, |_, _| 1e-4);
+        assert_eq!(
+            steps_to_next_round(&mut timer, true),
+            CONFIRM_AFTER - PROBES
+        );
+        // Steps of 100 microseconds: the next round 10,000 steps on.
+        round(&mut timer, |_, one| if one { 1e-4 } else { 2e-4 });
+        assert_eq!(steps_to_next_round(&mut timer, true), 10_000 - PROBES);
+        // Steps of a microsecond: at most 16,384 steps apart.
+        round(&mut timer, |_, _| 1e-6);
+        assert_eq!(
+            steps_to_next_round(&mut timer, true),
+            PROBE_AT_LEAST_EVERY - PROBES
+        );
     }
 
     #[test]

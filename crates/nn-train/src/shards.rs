@@ -43,6 +43,7 @@ mod overrides;
 
 use overrides::Overrides;
 
+use crate::awake::StepAwake;
 use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
 use crate::optimizer::StepUpdate;
@@ -359,6 +360,10 @@ impl ShardEngine {
             plan.shards_in_parallel = false;
             plan.threads_per_product = 1;
         }
+        // The other threads spin for the step's jobs rather than sleep
+        // between them (on the pool's thread that runs the step).
+        let _awake = (!one_thread && spread && self.pool.current_thread_index().is_some())
+            .then(|| StepAwake::new(&self.pool));
         // The clock is read only for the timer's probes, a few steps in 512.
         let started = (timed && self.timer.probing()).then(Instant::now);
         self.whole_first_rows = None;
