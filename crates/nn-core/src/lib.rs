@@ -29,6 +29,7 @@ mod error;
 mod gradient_sum;
 mod loss;
 mod matmul;
+mod model_bytes;
 mod model_file;
 mod model_metadata;
 mod network;

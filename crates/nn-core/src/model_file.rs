@@ -94,8 +94,15 @@ pub fn bias_name(l: usize) -> String {
     format!("layers.{l}.bias")
 }
 
-/// Serialises a network and its info to safetensors bytes.
+/// Serialises a network and its info to safetensors bytes. The header (all
+/// but the weights) of the last architecture and info serialised on this
+/// thread is kept for the next network of the same ones (`model_bytes.rs`).
 pub fn model_to_bytes(network: &Network, info: &ModelInfo) -> Vec<u8> {
+    crate::model_bytes::model_to_bytes(network, info)
+}
+
+/// [`model_to_bytes`] made whole, its header included.
+pub(crate) fn serialize_model(network: &Network, info: &ModelInfo) -> Vec<u8> {
     let architecture = network.architecture();
     let header = Header {
         format_version: FORMAT_VERSION,
@@ -495,6 +502,6 @@ pub fn read_safetensors(source: impl std::io::Read) -> std::io::Result<Vec<u8>> 
     Ok(bytes)
 }
 
-fn le_bytes(values: &[f32]) -> Vec<u8> {
+pub(crate) fn le_bytes(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
