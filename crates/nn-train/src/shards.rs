@@ -364,7 +364,7 @@ impl ShardEngine {
         // between them (on the pool's thread that runs the step).
         let _awake = (!one_thread && spread && self.pool.current_thread_index().is_some())
             .then(|| StepAwake::new(&self.pool));
-        // The clock is read only for the timer's probes, a few steps in 512.
+        // The clock is read only for the timer's probes, a few steps a round.
         let started = (timed && self.timer.probing()).then(Instant::now);
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
