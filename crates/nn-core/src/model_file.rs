@@ -502,6 +502,6 @@ pub fn read_safetensors(source: impl std::io::Read) -> std::io::Result<Vec<u8>> 
     Ok(bytes)
 }
 
-pub(crate) fn le_bytes(values: &[f32]) -> Vec<u8> {
+fn le_bytes(values: &[f32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }

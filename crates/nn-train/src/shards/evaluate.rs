@@ -55,8 +55,6 @@ impl ShardEngine {
             data,
             normalization,
             per_round,
-            task,
-            width,
         };
         if in_rounds(network, smallest) {
             self.evaluate_in_rounds(&set, &mut total)?;
@@ -73,7 +71,7 @@ impl ShardEngine {
         set: &EvalSet<'_>,
         total: &mut MetricsAccumulator,
     ) -> nn_core::Result<()> {
-        let (task, width) = (set.task, set.width);
+        let (task, width) = set.task_and_width();
         let chunks = set.data.len().div_ceil(EVAL_SHARD);
         self.ensure_shards(set.network, set.per_round.min(chunks));
         let loss = set.network.architecture().loss;
@@ -113,7 +111,7 @@ impl ShardEngine {
         set: &EvalSet<'_>,
         total: &mut MetricsAccumulator,
     ) -> nn_core::Result<()> {
-        let (task, width) = (set.task, set.width);
+        let (task, width) = set.task_and_width();
         let loss = set.network.architecture().loss;
         let threads = self.threads();
         self.ensure_shards(set.network, 1);
@@ -150,9 +148,13 @@ struct EvalSet<'a> {
     data: &'a Dataset,
     normalization: &'a Normalization,
     per_round: usize,
+}
+
+impl EvalSet<'_> {
     /// `data`'s task and the network's output width.
-    task: Task,
-    width: usize,
+    fn task_and_width(&self) -> (Task, usize) {
+        (self.data.task(), self.network.architecture().outputs())
+    }
 }
 
 /// Whether `network` can run a round of chunks, the smallest `smallest` samples,
@@ -243,8 +245,6 @@ mod tests {
                         data: &data,
                         normalization: &normalization,
                         per_round: 2,
-                        task,
-                        width: network.architecture().outputs(),
                     };
                     engine.evaluate_by_chunks(&set, &mut total)
                 })

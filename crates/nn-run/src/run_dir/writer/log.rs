@@ -401,29 +401,30 @@ pub(super) fn spare_jobs() -> Vec<Job> {
     SPARE_JOBS.take()
 }
 
-/// Keeps `jobs` (written, empty) for [`spare_jobs`]: the larger of it and the
-/// one kept, up to [`super::QUEUE`] jobs.
+/// Keeps `jobs` (written, empty) for [`spare_jobs`], up to [`super::QUEUE`] jobs.
 fn keep_spare_jobs(jobs: Vec<Job>) {
-    if jobs.capacity() <= super::QUEUE {
-        let kept = SPARE_JOBS.take();
-        SPARE_JOBS.set(if kept.capacity() > jobs.capacity() {
-            kept
-        } else {
-            jobs
-        });
-    }
+    keep_larger(&SPARE_JOBS, jobs, super::QUEUE);
 }
 
-/// A buffer this thread may keep for its next lines (see [`SPARE`]): the
-/// larger of it and the one kept, up to 1 MiB.
-fn keep_spare(mut bytes: Vec<u8>) {
-    if bytes.capacity() <= 1 << 20 {
-        let kept = SPARE.take();
-        if kept.capacity() > bytes.capacity() {
-            bytes = kept;
+/// A buffer this thread may keep for its next lines (see [`SPARE`]), up to 1 MiB.
+fn keep_spare(bytes: Vec<u8>) {
+    keep_larger(&SPARE, bytes, 1 << 20);
+}
+
+/// Keeps `values`, emptied, in `spare` if it has more room than the one kept
+/// there, and at most `most` (a rare huge one is given back).
+fn keep_larger<T: 'static>(
+    spare: &'static std::thread::LocalKey<Cell<Vec<T>>>,
+    mut values: Vec<T>,
+    most: usize,
+) {
+    if values.capacity() <= most {
+        let kept = spare.take();
+        if kept.capacity() > values.capacity() {
+            values = kept;
         }
-        bytes.clear();
-        SPARE.set(bytes);
+        values.clear();
+        spare.set(values);
     }
 }
 
