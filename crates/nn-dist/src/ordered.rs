@@ -6,19 +6,20 @@
 //!    its own piece of every other shard ([`layout::block`] of `0..P`);
 //! 2. adds its piece over all `S` shards in shard order, `((g0 + g1) + g2) + ...`,
 //!    exactly as one process does (nn-train's `BatchShards::sum_in_order`);
-//! 3. gathers every rank's summed piece (one allgather), so each holds the sum;
+//! 3. gathers every rank's summed piece, so each holds the sum (each piece sent
+//!    from and received into its place, [`OrderedReduction::gather_pieces`]);
 //! 4. gathers every shard's loss and outputs (for the metrics) with one more
 //!    small allgather, which also carries each rank's stop request.
 //!
 //! The optimizer step is shared the same way ([`GradientReduction::step_range`]):
 //! unless the run clips the gradient's norm, step 3 is skipped, each rank steps
 //! the parameters of its own piece (every parameter's update reads only its
-//! own values, so the bits are one process's), and the allgather moves the
+//! own values, so the bits are one process's), and the gather moves the
 //! stepped parameters instead of the summed gradient: as many bytes, and each
 //! rank runs the optimizer over `1/N` of the parameters instead of all of them
 //! (for W2's Adam, a third of a rank's step). The optimizer's state stays
 //! current only in a rank's own piece, so at the epoch's last step, and after a
-//! step in which the ranks agreed to stop, two more allgathers make it whole on
+//! step in which the ranks agreed to stop, two more gathers make it whole on
 //! every rank: whatever a rank then writes to a checkpoint is one process's.
 //!
 //! A plain allreduce would move fewer bytes, but MPI adds the ranks' partial
@@ -40,6 +41,9 @@ use nn_train::{BatchShards, GradientReduction, ShardView, SharedStep, TrainError
 use crate::job::{ReduceStats, StopFlags};
 use crate::layout;
 
+/// The tag of [`OrderedReduction::gather_pieces`]'s messages (a shard's are its index).
+const PIECE_TAG: i32 = 1 << 20;
+
 /// The shard-order gradient sum across the ranks of `MPI_COMM_WORLD`.
 #[derive(Debug)]
 pub(crate) struct OrderedReduction {
@@ -47,11 +51,6 @@ pub(crate) struct OrderedReduction {
     ranks: usize,
     stop: StopFlags,
     stats: Arc<ReduceStats>,
-    /// This rank's summed piece, copied out (MPI's gather cannot read and
-    /// write one buffer without `MPI_IN_PLACE`, which rsmpi does not offer).
-    piece: Vec<f32>,
-    /// Every rank's piece: counts and offsets for the allgather.
-    pieces: (Vec<Count>, Vec<Count>),
     records_out: Vec<f64>,
     records_in: Vec<f64>,
     /// Whether the last `reduce` agreed a stop (the state is then made whole).
@@ -68,8 +67,6 @@ impl OrderedReduction {
             ranks,
             stop,
             stats: Arc::default(),
-            piece: Vec::new(),
-            pieces: (Vec::new(), Vec::new()),
             records_out: Vec::new(),
             records_in: Vec::new(),
             stop_agreed: false,
@@ -119,24 +116,42 @@ impl OrderedReduction {
     }
 
     /// Step 3: every rank's summed piece to every rank, into shard 0's buffer.
-    fn gather_sum(&mut self, world: &SimpleCommunicator, batch: &mut BatchShards<'_>) {
+    fn gather_sum(&self, world: &SimpleCommunicator, batch: &mut BatchShards<'_>) {
         self.gather_pieces(world, batch.sum());
     }
 
-    /// Every rank's piece of `values` (one per parameter) to every rank.
-    fn gather_pieces(&mut self, world: &SimpleCommunicator, values: &mut [f32]) {
-        let (ranks, params) = (self.ranks, values.len());
-        let (counts, offsets) = &mut self.pieces;
-        if offsets.len() != ranks || counts.iter().map(|&c| c as usize).sum::<usize>() != params {
-            let blocks = (0..ranks).map(|j| layout::block(j, ranks, params));
-            *counts = blocks.clone().map(|b| b.len() as Count).collect();
-            *offsets = blocks.map(|b| b.start as Count).collect();
+    /// Every rank's piece of `values` (one per parameter) to every rank: each
+    /// rank's piece is sent straight from its place and received straight into
+    /// its place. (MPI's allgather would copy this rank's piece out and back in,
+    /// two passes over half the parameters on two ranks, since rsmpi offers no
+    /// `MPI_IN_PLACE`; the bytes between the ranks are the same.)
+    fn gather_pieces(&self, world: &SimpleCommunicator, values: &mut [f32]) {
+        let (rank, ranks, params) = (self.rank, self.ranks, values.len());
+        let mut pieces: Vec<&mut [f32]> = Vec::with_capacity(ranks);
+        let mut rest = values;
+        for j in 0..ranks {
+            let (piece, tail) = rest.split_at_mut(layout::block(j, ranks, params).len());
+            pieces.push(piece);
+            rest = tail;
         }
-        self.piece.clear();
-        self.piece
-            .extend_from_slice(&values[layout::block(self.rank, ranks, params)]);
-        let mut all = PartitionMut::new(values, &counts[..], &offsets[..]);
-        world.all_gather_varcount_into(&self.piece[..], &mut all);
+        let (before, from_mine) = pieces.split_at_mut(rank);
+        let (mine, after) = from_mine.split_first_mut().expect("this rank's piece");
+        let mine: &[f32] = mine;
+        mpi::request::multiple_scope(2 * (ranks - 1), |scope, requests| {
+            let others = before.iter_mut().enumerate().chain(
+                after
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(j, piece)| (rank + 1 + j, piece)),
+            );
+            for (j, piece) in others {
+                let peer = world.process_at_rank(j as i32);
+                requests.add(peer.immediate_send_with_tag(scope, mine, PIECE_TAG));
+                requests.add(peer.immediate_receive_into_with_tag(scope, &mut **piece, PIECE_TAG));
+            }
+            let mut done = Vec::with_capacity(requests.incomplete());
+            requests.wait_all(&mut done);
+        });
     }
 
     /// Step 4: every shard's loss and outputs, and every rank's stop request, to every rank.
