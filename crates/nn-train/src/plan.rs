@@ -226,10 +226,10 @@ impl PlanTimer {
             // for the buffers' first use and cold caches).
             let step_seconds = one.min(planned) * samples as f64;
             let steps = (SECONDS_BETWEEN_ROUNDS / step_seconds).clamp(0.0, u64::MAX as f64) as u64;
-            self.round_start += if self.one_thread != before {
-                CONFIRM_AFTER
-            } else {
+            self.round_start += if self.one_thread == before {
                 steps.clamp(PROBE_EVERY, PROBE_AT_LEAST_EVERY)
+            } else {
+                CONFIRM_AFTER
             };
         }
     }
