@@ -29,7 +29,7 @@ fn pass(c: &mut Criterion) {
     let mut group = c.benchmark_group("forward_backward_flops");
     for (name, sizes, hidden, output, loss, batch) in cases {
         let arch = Architecture::new(sizes, hidden, output, loss).expect("valid");
-        let flops = (arch.flops_per_sample() * batch) as u64;
+        let flops = (arch.flops_done_per_sample() * batch) as u64;
         let net = Network::new(arch, 1).expect("valid");
         let inputs: Vec<f32> = (0..batch * 784)
             .map(|i| ((i * 7919) % 256) as f32 / 255.0)

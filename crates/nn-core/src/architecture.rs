@@ -169,6 +169,15 @@ impl Architecture {
     pub fn flops_per_sample(&self) -> usize {
         self.sizes.windows(2).map(|w| 6 * w[0] * w[1]).sum()
     }
+
+    /// The floating-point operations one sample's forward + backward pass
+    /// actually does: [`Architecture::flops_per_sample`] without the input
+    /// gradient of the first layer (`2 * in * out`), which backpropagation
+    /// never needs. The figure a GFLOP/s rate should count.
+    pub fn flops_done_per_sample(&self) -> usize {
+        let first = self.sizes.first().zip(self.sizes.get(1));
+        self.flops_per_sample() - first.map_or(0, |(i, o)| 2 * i * o)
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +199,9 @@ mod tests {
         assert_eq!(shapes[1].weights(), 16..24);
         assert_eq!(shapes[1].bias(), 24..26);
         assert_eq!(arch.parameter_count(), 26);
+        // 6 * (3 * 4 + 4 * 2), less the first layer's input gradient.
+        assert_eq!(arch.flops_per_sample(), 120);
+        assert_eq!(arch.flops_done_per_sample(), 120 - 2 * 3 * 4);
     }
 
     #[test]

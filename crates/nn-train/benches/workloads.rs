@@ -79,7 +79,7 @@ fn main() {
         {
             let arch = Architecture::new(w.sizes.to_vec(), w.hidden, w.output, w.loss)
                 .expect("valid workload");
-            let flops = arch.flops_per_sample() as f64;
+            let flops = arch.flops_done_per_sample() as f64;
             let config = TrainConfig {
                 optimizer: w.optimizer,
                 learning_rate: w.lr,
