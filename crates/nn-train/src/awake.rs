@@ -33,9 +33,7 @@ impl StepAwake {
     pub(crate) fn new(pool: &rayon::ThreadPool) -> Self {
         let done = Arc::new(AtomicBool::new(false));
         let owner = pool.current_thread_index();
-        let threads = pool.current_num_threads();
-        let spinners = if threads <= cores() { threads - 1 } else { 0 };
-        for _ in 0..spinners {
+        for _ in 0..spinners(pool.current_num_threads(), cores()) {
             let done = Arc::clone(&done);
             pool.spawn(move || {
                 // The step's own thread, waiting in a join, may take a spinner
@@ -62,6 +60,17 @@ impl StepAwake {
     }
 }
 
+/// Spinners for a pool of `threads` on a machine of `cores`: one per thread but
+/// the step's own, none when the threads outnumber the cores (a spinner would
+/// hold a core that the step's own thread waits for).
+fn spinners(threads: usize, cores: usize) -> usize {
+    if threads <= cores {
+        threads.saturating_sub(1)
+    } else {
+        0
+    }
+}
+
 /// The cores this process may use (read once).
 fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
@@ -77,6 +86,15 @@ impl Drop for StepAwake {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pool_with_more_threads_than_cores_has_no_spinners() {
+        assert_eq!(spinners(2, 2), 1);
+        assert_eq!(spinners(8, 16), 7);
+        assert_eq!(spinners(1, 1), 0);
+        assert_eq!(spinners(3, 2), 0);
+        assert_eq!(spinners(64, 8), 0);
+    }
 
     #[test]
     fn the_other_thread_takes_the_steps_jobs_and_is_free_after_the_step() {
