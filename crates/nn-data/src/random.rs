@@ -40,11 +40,12 @@ pub fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
 pub fn index(rng: &mut ChaCha8Rng, n: usize) -> usize {
     assert!(n > 0, "index range must not be empty");
     let n = n as u64;
-    // Largest multiple of n that fits: draws at or above it are rejected.
-    let limit = u64::MAX - (u64::MAX % n);
     loop {
         let x = rng.next_u64();
-        if x < limit {
+        // Draws at or above the largest multiple of n that fits are rejected.
+        // That multiple is above `u64::MAX - n`, so only a draw past that
+        // needs it worked out (a division saved on nearly every draw).
+        if x <= u64::MAX - n || x < u64::MAX - (u64::MAX % n) {
             return (x % n) as usize;
         }
     }
@@ -76,6 +77,47 @@ mod tests {
         let mut sorted = a.clone();
         sorted.sort_unstable();
         assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+    }
+
+    /// `index` as first written: the rejection limit worked out for every draw.
+    fn index_by_limit(rng: &mut ChaCha8Rng, n: usize) -> usize {
+        let n = n as u64;
+        let limit = u64::MAX - (u64::MAX % n);
+        loop {
+            let x = rng.next_u64();
+            if x < limit {
+                return (x % n) as usize;
+            }
+        }
+    }
+
+    #[test]
+    fn index_draws_what_the_limit_for_every_draw_drew() {
+        // Small ranges (shuffles), and ranges whose limit rejects often (about
+        // half the draws just above 2^63), where the shortcut must not skip it.
+        let ranges = [
+            1,
+            2,
+            3,
+            7,
+            1000,
+            60_000,
+            1 << 40,
+            (1 << 63) + 1,
+            usize::MAX - 2,
+        ];
+        for seed in 0..20 {
+            let (mut a, mut b) = (seeded_rng(seed), seeded_rng(seed));
+            for _ in 0..200 {
+                for &n in &ranges {
+                    assert_eq!(
+                        index(&mut a, n),
+                        index_by_limit(&mut b, n),
+                        "seed {seed}, n {n}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
