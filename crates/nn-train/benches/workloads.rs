@@ -1,7 +1,7 @@
 //! The four trainer workloads W1-W4 (see `shared/bench/README.md`), timed on 1
 //! and 2 threads: samples/s (W4: optimizer steps/s), median of several full passes.
 //!
-//! `cargo bench -p nn-train --bench workloads -- [--reps 3] [--threads 1,2] [--only W1,W3]`
+//! `cargo bench -p nn-train --bench workloads -- [--reps 3] [--threads 1,2] [--only W1,W3] [--no-peak]`
 //!
 //! First, for each thread count, the machine's own GEMM peak: the same gemm
 //! crate through nn-core's `matmul`, a 2048 x 2048 x 2048 product (`GEMM threads=T
@@ -69,8 +69,11 @@ fn main() {
         });
     }
     println!("nn-train workloads: median of {reps} full passes after one warm-up");
-    for &t in &threads {
-        println!("GEMM threads={t} GFLOP/s={:.1}", gemm_peak(t, reps));
+    // `--no-peak`: the workloads alone (to profile one of them).
+    if !args.iter().any(|a| a == "--no-peak") {
+        for &t in &threads {
+            println!("GEMM threads={t} GFLOP/s={:.1}", gemm_peak(t, reps));
+        }
     }
     for &t in &threads {
         for w in workloads
