@@ -115,11 +115,12 @@ const PROBE_EVERY: u64 = 512;
 /// Most steps from one round of probes to the next.
 const PROBE_AT_LEAST_EVERY: u64 = 16_384;
 
-/// Steps from a round of probes to the next when its pick may not last: the
-/// first round, at a run's start (whose steps pay for the buffers' first use
-/// and caches still cold), and a round that changed the pick (perhaps on a
-/// moment's load: one thread picked so and kept until the next round ran
-/// 784-512-512-10 at batch 128 at 37,000 samples/s rather than 60,000).
+/// Steps from a round of probes to the next when its pick may not last: a
+/// round that changed the pick (perhaps on a moment's load: one thread picked
+/// so and kept until the next round ran 784-512-512-10 at batch 128 at 37,000
+/// samples/s rather than 60,000; or at a run's start, whose first steps, the
+/// plan's, pay for the buffers' first use and caches still cold). A first
+/// round that keeps the plan kept it against that handicap.
 const CONFIRM_AFTER: u64 = 64;
 
 /// Seconds of training from one round of probes to the next, when that is
@@ -153,9 +154,10 @@ const DECISIVE: f64 = 1.5;
 /// thread while it ran a fifth slower. Both ways give the same bits, so the
 /// choice changes no result. Rounds start [`PROBE_EVERY`] steps apart, or
 /// about [`SECONDS_BETWEEN_ROUNDS`] apart when that is more steps (at most
-/// [`PROBE_AT_LEAST_EVERY`]), and [`CONFIRM_AFTER`] steps after the first
-/// round and after a round that changed the pick: a round costs [`PROBES`] / 2
-/// steps of the slower way and [`PROBES`] / 4 switches between the ways.
+/// [`PROBE_AT_LEAST_EVERY`]), and [`CONFIRM_AFTER`] steps after a round that
+/// changed the pick: a round costs [`PROBES`] / 2 steps of the slower way and
+/// [`PROBES`] / 4 switches between the ways, or one step of it and one switch
+/// when its first timed probes differ by [`DECISIVE`] or more.
 #[derive(Debug, Default)]
 pub(crate) struct PlanTimer {
     steps: u64,
@@ -222,8 +224,7 @@ impl PlanTimer {
             self.one_thread = one < SPREAD_MARGIN * planned;
             self.probed = [0, 0];
             // The next round about a second of steps the way kept from now
-            // (soon, to confirm a changed pick: the first round's steps pay
-            // for the buffers' first use and cold caches).
+            // (soon, to confirm a changed pick).
             let step_seconds = one.min(planned) * samples as f64;
             let steps = (SECONDS_BETWEEN_ROUNDS / step_seconds).clamp(0.0, u64::MAX as f64) as u64;
             self.round_start += if self.one_thread == before {
