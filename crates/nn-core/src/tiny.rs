@@ -234,7 +234,13 @@ impl pulp::WithSimd for Backward<'_, '_> {
         let n_last = net.layers[last].outputs;
         for (d, row) in delta.iter_mut().zip(output_delta.chunks_exact(n_last)) {
             *d = ZERO;
-            d[..n_last].copy_from_slice(row);
+            // One output (the Playground's nets): a store, not a call to
+            // memcpy for each row.
+            if let [only] = row {
+                d[0] = *only;
+            } else {
+                d[..n_last].copy_from_slice(row);
+            }
         }
         let mut first_row = rows.len();
         for l in (0..=last).rev() {

@@ -397,6 +397,13 @@ impl Dataset {
                     row_out[classes[i] as usize] = 1.0;
                 }
             }
+            // One value a sample (regression, a binary target): a load and a
+            // store each, not a call to memcpy for each row.
+            Targets::Values(values) if width == 1 => {
+                for (o, &i) in out.iter_mut().zip(indices) {
+                    *o = values[i];
+                }
+            }
             Targets::Values(values) => {
                 for (row_out, &i) in out.chunks_exact_mut(width).zip(indices) {
                     row_out.copy_from_slice(&values[i * width..(i + 1) * width]);
