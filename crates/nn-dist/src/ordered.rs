@@ -41,8 +41,11 @@ use nn_train::{BatchShards, GradientReduction, ShardView, SharedStep, TrainError
 use crate::job::{ReduceStats, StopFlags};
 use crate::layout;
 
-/// The tag of [`OrderedReduction::gather_pieces`]'s messages (a shard's are its index).
-const PIECE_TAG: i32 = 1 << 20;
+/// The tag of [`OrderedReduction::gather_pieces`]'s messages (a shard's are its
+/// index): the largest every MPI must accept (the standard's `MPI_TAG_UB` is at
+/// least 32,767). Messages between two ranks arrive in order, so a shard's tag
+/// equal to it cannot take a piece's place.
+const PIECE_TAG: i32 = 32_767;
 
 /// The shard-order gradient sum across the ranks of `MPI_COMM_WORLD`.
 #[derive(Debug)]
