@@ -40,10 +40,12 @@ use rayon::prelude::*;
 mod evaluate;
 mod gather;
 mod overrides;
+mod prefetch;
 
 use overrides::Overrides;
+use prefetch::{PREFETCH_FROM_VALUES, Prefetch};
 
-use crate::awake::StepAwake;
+use crate::awake::Awake;
 use crate::error::TrainError;
 use crate::metrics::MetricsAccumulator;
 use crate::optimizer::StepUpdate;
@@ -193,6 +195,8 @@ pub(crate) struct ShardEngine {
     shards: Vec<Shard>,
     /// All local samples of a step gathered together, for [`ThreadPlan::whole_batch`].
     whole: Shard,
+    /// The next step's samples, gathered during this step's pass.
+    prefetch: Prefetch,
     /// Side-by-side switches from the environment (`NN_TRAIN_*`).
     overrides: Overrides,
     /// Rows of the first shard when the last step ran as one batch (its
@@ -213,6 +217,8 @@ pub(crate) struct ShardEngine {
     timer: PlanTimer,
     /// The last step ran on one thread by the timer's choice.
     last_on_one_thread: bool,
+    /// The other threads kept spinning while steps run back to back.
+    awake: Awake,
 }
 
 impl ShardEngine {
@@ -226,6 +232,7 @@ impl ShardEngine {
         Self {
             shards: Vec::new(),
             whole: Shard::default(),
+            prefetch: Prefetch::default(),
             overrides: Overrides::from_env(),
             whole_first_rows: None,
             passes: Vec::new(),
@@ -236,6 +243,7 @@ impl ShardEngine {
             step_shared: false,
             timer: PlanTimer::default(),
             last_on_one_thread: false,
+            awake: Awake::default(),
         }
     }
 
@@ -298,6 +306,9 @@ impl ShardEngine {
     /// whose shards are all summed here takes the step as the pass goes
     /// ([`Network::backward_shards_stepping`]); the second value says whether
     /// it did (else the caller steps, as it would without one).
+    ///
+    /// `next`, the next step's samples when known, may be gathered on another
+    /// thread while this step's pass runs ([`prefetch`]).
     #[allow(clippy::too_many_arguments)] // the network, the step's data and samples, the step, where metrics go
     pub(crate) fn compute(
         &mut self,
@@ -305,6 +316,7 @@ impl ShardEngine {
         data: &Dataset,
         normalization: &Normalization,
         indices: &[usize],
+        next: Option<&[usize]>,
         shard_size: usize,
         metrics: &mut MetricsAccumulator,
         step: Option<(StepUpdate, [&mut [f32]; 2])>,
@@ -360,10 +372,26 @@ impl ShardEngine {
             plan.shards_in_parallel = false;
             plan.threads_per_product = 1;
         }
+        // The next step's samples, gathered on another thread while this
+        // step's pass runs on one (the next step has the same local shards if
+        // it has as many samples).
+        let split = plan.threads_per_product > 1;
+        let next_mine = next
+            .filter(|n| {
+                plan.whole_batch
+                    && self.overrides.prefetch.unwrap_or(!split)
+                    && threads > 1
+                    && n.len() == indices.len()
+                    && mine.len() * dim >= PREFETCH_FROM_VALUES
+            })
+            .map(|n| {
+                &n[(local.start * shard_size).min(n.len())..(local.end * shard_size).min(n.len())]
+            });
         // The other threads spin for the step's jobs rather than sleep
         // between them (on the pool's thread that runs the step).
-        let _awake = (!one_thread && spread && self.pool.current_thread_index().is_some())
-            .then(|| StepAwake::new(&self.pool));
+        let _awake = (((!one_thread && spread) || next_mine.is_some())
+            && self.pool.current_thread_index().is_some())
+        .then(|| self.awake.step(&self.pool));
         // The clock is read only for the timer's probes, a few steps a round.
         let started = (timed && self.timer.probing()).then(Instant::now);
         self.whole_first_rows = None;
@@ -376,9 +404,11 @@ impl ShardEngine {
             // The last shard is the smallest of the batch, on every process.
             let smallest = indices.len() - (count - 1) * shard_size;
             let whole = &mut self.whole;
-            let split = plan.threads_per_product > 1;
-            self.pool
-                .install(|| whole.gather_split(data, normalization, mine, split));
+            if !self.prefetch.take_into(whole, data, mine) {
+                self.pool
+                    .install(|| whole.gather_split(data, normalization, mine, split));
+            }
+            let prefetch = &mut self.prefetch;
             whole.workspace.set_threads(plan.threads_per_product);
             let passes = &mut self.passes;
             passes.clear();
@@ -397,7 +427,7 @@ impl ShardEngine {
             }));
             let (inputs, targets, workspace) = whole.inference_parts(task, dim);
             let step = step.filter(|_| summed && !self.overrides.step_after);
-            let result = self.pool.install(|| {
+            let pass = || {
                 if let Some((update, state)) = step {
                     let update = |p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]| {
                         update.apply(p, g, m, v);
@@ -427,6 +457,10 @@ impl ShardEngine {
                         inputs, &targets, passes, gradients, smallest, scale, workspace,
                     )
                 }
+            };
+            let result = self.pool.install(|| match next_mine {
+                Some(next) => rayon::join(pass, || prefetch.gather(data, normalization, next)).0,
+                None => pass(),
             });
             for (s, g) in shards[lenders].iter_mut().zip(buffers.drain(..)) {
                 s.gradients = Some(g);
@@ -521,6 +555,12 @@ impl ShardEngine {
         self.shards
             .first()
             .map_or(&[], |s| s.workspace.layer_output(layer))
+    }
+
+    /// Steps that took samples gathered during the step before ([`prefetch`]).
+    #[cfg(test)]
+    pub(crate) fn prefetches_used(&self) -> u64 {
+        self.prefetch.used
     }
 
     /// Whether the timer ran the last [`ShardEngine::compute`] on one thread

@@ -323,7 +323,9 @@ impl Trainer {
         let end = (start + batch).min(self.order.len());
         // Lent out for the step and put back: no copy, no allocation.
         let order = std::mem::take(&mut self.order);
-        let descended = self.descend(&order[start..end], true);
+        // The next step's samples, which the engine may gather during this one.
+        let next = &order[end..(end + batch).min(order.len())];
+        let descended = self.descend(&order[start..end], (!next.is_empty()).then_some(next), true);
         self.order = order;
         let loss = descended?;
         let samples = end - start;
@@ -357,7 +359,7 @@ impl Trainer {
     pub fn step_on(&mut self, indices: &[usize]) -> Result<f64, TrainError> {
         check_samples(&self.data.train, indices)?;
         self.in_pool(|t| {
-            let loss = t.descend(indices, false)?;
+            let loss = t.descend(indices, None, false)?;
             t.position.total_steps += 1;
             Ok(loss)
         })
@@ -367,7 +369,12 @@ impl Trainer {
     /// optimizer step; returns their mean loss. The outputs count towards the
     /// epoch's running metrics if `running`. A non-finite loss leaves the weights
     /// as they were and marks the run diverged.
-    fn descend(&mut self, indices: &[usize], running: bool) -> Result<f64, TrainError> {
+    fn descend(
+        &mut self,
+        indices: &[usize],
+        next: Option<&[usize]>,
+        running: bool,
+    ) -> Result<f64, TrainError> {
         let data = Arc::clone(&self.data);
         let rate = self.effective_learning_rate();
         let mut scratch;
@@ -403,6 +410,7 @@ impl Trainer {
             &data.train,
             &data.normalization,
             indices,
+            next,
             shard_size,
             metrics,
             in_pass.then(|| self.optimizer.next_update(settings)),
@@ -452,6 +460,12 @@ impl Trainer {
             })?;
         }
         Ok(loss)
+    }
+
+    /// Steps that took samples the engine gathered during the step before.
+    #[cfg(test)]
+    pub(crate) fn engine_prefetches_used(&self) -> u64 {
+        self.engine.prefetches_used()
     }
 
     /// Runs the rest of the current epoch.

@@ -23,6 +23,11 @@ pub(super) struct Overrides {
     /// after backpropagation even where the pass could take it as it goes, to
     /// compare the two side by side (they give the same bits).
     pub(super) step_after: bool,
+    /// `NN_TRAIN_PREFETCH=0` or `1` never gathers the next step's samples
+    /// during a pass, or does so also for a pass spread over the threads (by
+    /// default, only for a pass on one thread), to compare the ways side by
+    /// side (they give the same bits).
+    pub(super) prefetch: Option<bool>,
 }
 
 impl Overrides {
@@ -38,6 +43,7 @@ impl Overrides {
             serial: forced("NN_TRAIN_SERIAL"),
             shard_buffers: var("NN_TRAIN_SHARD_BUFFERS").as_deref() == Some("1"),
             step_after: var("NN_TRAIN_STEP_AFTER").as_deref() == Some("1"),
+            prefetch: forced("NN_TRAIN_PREFETCH"),
         }
     }
 }

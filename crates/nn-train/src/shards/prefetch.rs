@@ -1,0 +1,166 @@
+//! The next step's samples gathered on another thread while this step's pass
+//! runs, as a data loader's worker does: a step whose pass runs on one thread
+//! leaves the others idle, and its gather (a cache miss at the start of every
+//! shuffled row) was an eighth of W1's step (784-100-10, batch 32).
+//!
+//! What is gathered is what the next step would gather itself, the same
+//! values; it is used only by the very next step, and only if that step asks
+//! for the same samples of the same data, else gathered again.
+
+use nn_data::{Dataset, Normalization};
+
+use super::Shard;
+
+/// Values (samples times features) from which a step's gather is worth a
+/// hand-off to another thread: a hand-off costs the step a few microseconds
+/// (waking the other thread), about what gathering 8,000 values costs.
+pub(super) const PREFETCH_FROM_VALUES: usize = 8 * 1024;
+
+/// The samples gathered ahead for the next step.
+#[derive(Debug, Default)]
+pub(super) struct Prefetch {
+    gathered: Shard,
+    /// The address of the data set `gathered` holds samples of; `None` when
+    /// it holds none.
+    data: Option<usize>,
+    /// Which samples `gathered` holds.
+    indices: Vec<usize>,
+    /// Steps that took gathered samples.
+    pub(super) used: u64,
+}
+
+impl Prefetch {
+    /// Gathers `indices` of `data` for the next step.
+    pub(super) fn gather(
+        &mut self,
+        data: &Dataset,
+        normalization: &Normalization,
+        indices: &[usize],
+    ) {
+        self.gathered.gather(data, normalization, indices);
+        self.indices.clear();
+        self.indices.extend_from_slice(indices);
+        self.data = Some(std::ptr::from_ref(data).addr());
+    }
+
+    /// Moves the gathered samples into `whole` if they are `indices` of
+    /// `data`, and returns whether it did. Either way nothing is held after.
+    pub(super) fn take_into(
+        &mut self,
+        whole: &mut Shard,
+        data: &Dataset,
+        indices: &[usize],
+    ) -> bool {
+        let held = self.data.take();
+        let matches = held == Some(std::ptr::from_ref(data).addr()) && self.indices == indices;
+        if matches {
+            std::mem::swap(&mut whole.inputs, &mut self.gathered.inputs);
+            std::mem::swap(&mut whole.classes, &mut self.gathered.classes);
+            std::mem::swap(&mut whole.values, &mut self.gathered.values);
+            whole.samples = self.gathered.samples;
+            self.used += 1;
+        }
+        matches
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use nn_core::{Activation, Architecture, Loss};
+    use nn_data::{Dataset, Inputs, Normalization, Targets};
+
+    use super::*;
+    use crate::{OptimizerKind, TrainConfig, TrainData, Trainer};
+
+    fn wide(samples: usize, inputs: usize) -> Dataset {
+        let x: Vec<f32> = (0..samples * inputs)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.5)
+            .collect();
+        Dataset::new(
+            "wide",
+            Inputs::F32(x),
+            Targets::Classes((0..samples).map(|i| (i * 7 % 3) as u32).collect()),
+            (0..inputs).map(|i| format!("x{i}")).collect(),
+            vec!["label".into()],
+            (0..3).map(|c| c.to_string()).collect(),
+        )
+        .unwrap()
+    }
+
+    /// Weights' bits after two epochs on `threads`, and the steps that took
+    /// samples gathered ahead.
+    fn trained(threads: usize) -> (Vec<u32>, u64) {
+        // 600 inputs a sample, batch 16: 9,600 values a gather; an 8-wide
+        // hidden layer keeps the step below the serial threshold, on one
+        // thread, so the others gather. 100 samples: six batches of 16 and
+        // one of 4 an epoch (the last one's successor is not gathered ahead).
+        let (samples, inputs) = (100, 600);
+        let data = Arc::new(TrainData {
+            train: wide(samples, inputs),
+            validation: None,
+            test: None,
+            normalization: Normalization::identity(inputs),
+            features: None,
+        });
+        let arch = Architecture::new(
+            vec![inputs, 8, 3],
+            Activation::Relu,
+            Activation::Softmax,
+            Loss::CrossEntropy,
+        )
+        .unwrap();
+        let config = TrainConfig {
+            optimizer: OptimizerKind::Sgd,
+            learning_rate: 0.05,
+            batch_size: 16,
+            threads,
+            epochs: 2,
+            ..TrainConfig::new(arch)
+        };
+        let mut t = Trainer::new(config, data).unwrap();
+        t.run_epochs(2).unwrap();
+        let bits = t
+            .network()
+            .parameters()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        (bits, t.engine_prefetches_used())
+    }
+
+    #[test]
+    fn samples_gathered_ahead_give_the_bits_of_gathering_them_in_the_step() {
+        let (one, none_ahead) = trained(1);
+        assert_eq!(none_ahead, 0, "one thread gathers nothing ahead");
+        for threads in [2, 3, 4] {
+            let (bits, ahead) = trained(threads);
+            assert!(bits == one, "1 vs {threads} threads differ");
+            // Every step but each epoch's first and its last (whose
+            // predecessor saw a batch of another size) took gathered samples.
+            assert_eq!(ahead, 2 * 5, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn gathered_samples_are_used_only_for_the_same_samples_of_the_same_data() {
+        let (a, b) = (wide(8, 3), wide(8, 3));
+        let norm = Normalization::identity(3);
+        let mut prefetch = Prefetch::default();
+        let mut whole = Shard::default();
+        prefetch.gather(&a, &norm, &[4, 1]);
+        assert!(!prefetch.take_into(&mut whole, &a, &[1, 4]), "other order");
+        // Nothing is held after a step looked.
+        assert!(!prefetch.take_into(&mut whole, &a, &[4, 1]));
+        prefetch.gather(&a, &norm, &[4, 1]);
+        assert!(!prefetch.take_into(&mut whole, &b, &[4, 1]), "other data");
+        prefetch.gather(&a, &norm, &[4, 1]);
+        assert!(prefetch.take_into(&mut whole, &a, &[4, 1]));
+        let mut fresh = Shard::default();
+        fresh.gather(&a, &norm, &[4, 1]);
+        assert_eq!(whole.samples, 2);
+        assert_eq!(whole.inputs[..6], fresh.inputs[..6]);
+        assert_eq!(whole.classes[..2], fresh.classes[..2]);
+    }
+}
