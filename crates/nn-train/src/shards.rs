@@ -41,9 +41,11 @@ mod evaluate;
 mod gather;
 mod overrides;
 mod prefetch;
+mod sum;
 
 use overrides::Overrides;
 use prefetch::{PREFETCH_FROM_VALUES, Prefetch};
+pub(crate) use sum::sum_in_order;
 
 use crate::awake::Awake;
 use crate::error::TrainError;
@@ -51,9 +53,6 @@ use crate::metrics::MetricsAccumulator;
 use crate::optimizer::StepUpdate;
 use crate::plan::{PlanTimer, ThreadPlan, runs_as_loops};
 use crate::reduction::{BatchShards, GradientReduction, LocalSum, ShardView};
-
-/// Parameters per chunk when adding shard gradients across threads.
-const SUM_CHUNK: usize = 16 * 1024;
 
 /// One shard's reusable buffers.
 #[derive(Debug, Default)]
@@ -375,25 +374,29 @@ impl ShardEngine {
         // The next step's samples, gathered on another thread while this
         // step's pass runs on one (the next step has the same local shards if
         // it has as many samples).
+        // The next step's samples, gathered on another thread while this
+        // step's pass runs on one (the next step has the same local shards if
+        // it has as many samples), while that is timed faster ([`prefetch`]).
         let split = plan.threads_per_product > 1;
-        let next_mine = next
-            .filter(|n| {
-                plan.whole_batch
-                    && self.overrides.prefetch.unwrap_or(!split)
-                    && threads > 1
-                    && n.len() == indices.len()
-                    && mine.len() * dim >= PREFETCH_FROM_VALUES
-            })
-            .map(|n| {
-                &n[(local.start * shard_size).min(n.len())..(local.end * shard_size).min(n.len())]
-            });
+        let may_gather_ahead = plan.whole_batch
+            && threads > 1
+            && next.is_some_and(|n| n.len() == indices.len())
+            && mine.len() * dim >= PREFETCH_FROM_VALUES
+            && (!split || self.overrides.prefetch == Some(true));
+        let (ahead, ahead_timed) = self
+            .prefetch
+            .ahead(may_gather_ahead, self.overrides.prefetch);
+        let next_mine = next.filter(|_| ahead).map(|n| {
+            &n[(local.start * shard_size).min(n.len())..(local.end * shard_size).min(n.len())]
+        });
         // The other threads spin for the step's jobs rather than sleep
         // between them (on the pool's thread that runs the step).
-        let _awake = (((!one_thread && spread) || next_mine.is_some())
+        let _awake = (((!one_thread && spread) || ahead)
             && self.pool.current_thread_index().is_some())
         .then(|| self.awake.step(&self.pool));
-        // The clock is read only for the timer's probes, a few steps a round.
-        let started = (timed && self.timer.probing()).then(Instant::now);
+        // The clock is read only for the timers' probes, a few steps a round.
+        let started = ((timed && self.timer.probing()) || (ahead_timed && self.prefetch.probing()))
+            .then(Instant::now);
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
@@ -519,9 +522,12 @@ impl ShardEngine {
             }
         }
         // Timed before the exchange with other processes, whose waits are theirs.
+        let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
         if timed {
-            let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
             self.timer.record(one_thread, mine.len(), seconds);
+        }
+        if ahead_timed {
+            self.prefetch.record(ahead, mine.len(), seconds);
         }
         // Summed, the sum is in shard 0 already (the others hold no gradients);
         // only a reduction within one process sums so, and it never shares a step.
@@ -577,32 +583,4 @@ impl ShardEngine {
             .expect("compute ran first");
         (&self.pool, gradients)
     }
-}
-
-/// Adds `shards[1..]` into `shards[0]` over the parameters `params`, in shard
-/// order, split into fixed chunks across the pool's threads. Each value's sum
-/// runs over the shards in order whatever the split, so the bits do not depend
-/// on the thread count or on which range is summed where.
-pub(crate) fn sum_in_order(shards: &mut [Shard], params: Range<usize>, pool: &rayon::ThreadPool) {
-    let Some((first, rest)) = shards.split_first_mut() else {
-        return;
-    };
-    if rest.is_empty() || params.is_empty() {
-        return;
-    }
-    let rest: &[Shard] = rest;
-    let offset = params.start;
-    let sum = &mut first.gradients_mut()[params];
-    pool.install(|| {
-        sum.par_chunks_mut(SUM_CHUNK)
-            .enumerate()
-            .for_each(|(c, sum)| {
-                let start = offset + c * SUM_CHUNK;
-                for shard in rest {
-                    for (a, b) in sum.iter_mut().zip(&shard.gradients().as_slice()[start..]) {
-                        *a += b;
-                    }
-                }
-            });
-    });
 }
