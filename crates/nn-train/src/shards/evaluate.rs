@@ -56,6 +56,9 @@ impl ShardEngine {
             normalization,
             per_round,
         };
+        // The other threads spin for the pass's jobs, as for a step's.
+        let _awake = (self.threads() > 1 && self.pool.current_thread_index().is_some())
+            .then(|| self.awake.step(&self.pool));
         if in_rounds(network, smallest) {
             self.evaluate_in_rounds(&set, &mut total)?;
         } else {
