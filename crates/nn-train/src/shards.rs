@@ -37,6 +37,7 @@ use nn_core::{Gradients, InPlaceStep, Network, ShardGradients, ShardPass, Target
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
+mod ahead_timer;
 mod evaluate;
 mod gather;
 mod overrides;
@@ -383,7 +384,7 @@ impl ShardEngine {
             && next.is_some_and(|n| n.len() == indices.len())
             && mine.len() * dim >= PREFETCH_FROM_VALUES
             && (!split || self.overrides.prefetch == Some(true));
-        let (ahead, ahead_timed) = self
+        let ahead = self
             .prefetch
             .ahead(may_gather_ahead, self.overrides.prefetch);
         let next_mine = next.filter(|_| ahead).map(|n| {
@@ -395,8 +396,7 @@ impl ShardEngine {
             && self.pool.current_thread_index().is_some())
         .then(|| self.awake.step(&self.pool));
         // The clock is read only for the timers' probes, a few steps a round.
-        let started = ((timed && self.timer.probing()) || (ahead_timed && self.prefetch.probing()))
-            .then(Instant::now);
+        let started = (timed && self.timer.probing()).then(Instant::now);
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
@@ -522,12 +522,9 @@ impl ShardEngine {
             }
         }
         // Timed before the exchange with other processes, whose waits are theirs.
-        let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
         if timed {
+            let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
             self.timer.record(one_thread, mine.len(), seconds);
-        }
-        if ahead_timed {
-            self.prefetch.record(ahead, mine.len(), seconds);
         }
         // Summed, the sum is in shard 0 already (the others hold no gradients);
         // only a reduction within one process sums so, and it never shares a step.

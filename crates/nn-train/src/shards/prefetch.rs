@@ -7,17 +7,13 @@
 //! values; it is used only by the very next step, and only if that step asks
 //! for the same samples of the same data, else gathered again.
 //!
-//! The pass waits for the other thread at its end. When other work holds
-//! that thread's core, the helper is late (or taken off its core halfway)
-//! and the pass waits for it: beside a busy loop, 784-64-64-10 at batch 128
-//! ran a third slower. So steps that gather ahead are timed against steps
-//! that do not, as the plan's threads are ([`PlanTimer`]), and the faster
-//! way is kept.
+//! The pass waits for the other thread at its end, and a helper needs a
+//! core: whether gathering ahead pays is timed ([`AheadTimer`]).
 
 use nn_data::{Dataset, Normalization};
 
 use super::Shard;
-use crate::plan::PlanTimer;
+use super::ahead_timer::AheadTimer;
 
 /// Values (samples times features) from which a step's gather is worth a
 /// hand-off to another thread: a hand-off costs the step a few microseconds
@@ -35,31 +31,18 @@ pub(super) struct Prefetch {
     indices: Vec<usize>,
     /// Steps that took gathered samples.
     pub(super) used: u64,
-    /// Times steps that gather ahead against steps that do not (its "one
-    /// thread": not gathering ahead).
-    timer: PlanTimer,
+    /// Whether gathering ahead pays.
+    timer: AheadTimer,
 }
 
 impl Prefetch {
-    /// Whether a step that `may` gather the next step's samples ahead does,
-    /// and whether it is timed (its time then goes to [`Prefetch::record`]).
-    /// `forced`: `NN_TRAIN_PREFETCH`, which neither times nor asks.
-    pub(super) fn ahead(&self, may: bool, forced: Option<bool>) -> (bool, bool) {
-        match forced {
-            Some(forced) => (may && forced, false),
-            None => (may && !self.timer.one_thread(), may),
+    /// Whether a step that `may` gather the next step's samples ahead does
+    /// (`forced`: `NN_TRAIN_PREFETCH`, whatever the timer finds).
+    pub(super) fn ahead(&mut self, may: bool, forced: Option<bool>) -> bool {
+        if let Some(forced) = forced {
+            return may && forced;
         }
-    }
-
-    /// Whether the next timed step's time is needed.
-    pub(super) fn probing(&self) -> bool {
-        self.timer.probing()
-    }
-
-    /// Records a timed step of `samples` that took `seconds` (read only while
-    /// [`Prefetch::probing`]) and gathered ahead if `ahead`.
-    pub(super) fn record(&mut self, ahead: bool, samples: usize, seconds: f64) {
-        self.timer.record(!ahead, samples, seconds);
+        may && self.timer.next()
     }
 
     /// Gathers `indices` of `data` for the next step.
@@ -169,10 +152,10 @@ mod tests {
         for threads in [2, 3, 4] {
             let (bits, ahead) = trained(threads);
             assert!(bits == one, "1 vs {threads} threads differ");
-            // Of the ten steps that could (not each epoch's first, nor its
-            // last, whose predecessor saw a batch of another size), those the
-            // timer's first round ran gathering ahead.
-            assert!((1..=10).contains(&ahead), "{threads} threads: {ahead}");
+            // Every step but each epoch's first and its last (whose
+            // predecessor saw a batch of another size): the timer's first
+            // blocks gather ahead.
+            assert_eq!(ahead, 2 * 5, "{threads} threads");
         }
     }
 
