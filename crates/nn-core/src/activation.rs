@@ -55,9 +55,16 @@ impl Activation {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
-    /// Applies the activation in place to a `[rows, width]` matrix of sums `z`.
+    /// Applies the activation in place to a `[rows, width]` matrix of sums `z`,
+    /// at the best SIMD level the CPU has (pulp picks it at run time): the
+    /// baseline's 4 lanes made the sigmoid 4% of W1's step (784-100-10,
+    /// batch 32). The same bits at any width (nothing is fused).
     pub fn apply(self, z: &mut [f32], width: usize) {
-        self.apply_inline(z, width);
+        pulp::Arch::new().dispatch(Apply {
+            activation: self,
+            z,
+            width,
+        });
     }
 
     /// [`Activation::apply`], inlined into its caller, so that a caller
@@ -100,6 +107,23 @@ impl Activation {
 impl std::fmt::Display for Activation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// [`Activation::apply`] at one SIMD level.
+struct Apply<'a> {
+    activation: Activation,
+    z: &'a mut [f32],
+    width: usize,
+}
+
+impl pulp::WithSimd for Apply<'_> {
+    type Output = ();
+
+    #[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        self.activation.apply_inline(self.z, self.width);
     }
 }
 
