@@ -374,9 +374,6 @@ impl ShardEngine {
         }
         // The next step's samples, gathered on another thread while this
         // step's pass runs on one (the next step has the same local shards if
-        // it has as many samples).
-        // The next step's samples, gathered on another thread while this
-        // step's pass runs on one (the next step has the same local shards if
         // it has as many samples), while that is timed faster ([`prefetch`]).
         let split = plan.threads_per_product > 1;
         let may_gather_ahead = plan.whole_batch
@@ -395,7 +392,7 @@ impl ShardEngine {
         let _awake = (((!one_thread && spread) || ahead)
             && self.pool.current_thread_index().is_some())
         .then(|| self.awake.step(&self.pool));
-        // The clock is read only for the timers' probes, a few steps a round.
+        // The clock is read only for the timer's probes, a few steps a round.
         let started = (timed && self.timer.probing()).then(Instant::now);
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
