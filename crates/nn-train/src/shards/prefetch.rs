@@ -84,22 +84,26 @@ mod tests {
     use std::sync::Arc;
 
     use nn_core::{Activation, Architecture, Loss};
-    use nn_data::{Dataset, Inputs, Normalization, Targets};
+    use nn_data::{Dataset, Inputs, Normalization, NormalizationKind, Targets};
 
     use super::*;
     use crate::{OptimizerKind, TrainConfig, TrainData, Trainer};
 
+    /// `samples` rows of `inputs` bytes, as MNIST's pixels are kept (the
+    /// gather then converts and normalises them), in three classes.
     fn wide(samples: usize, inputs: usize) -> Dataset {
-        let x: Vec<f32> = (0..samples * inputs)
-            .map(|i| ((i * 7919 % 1000) as f32 / 500.0 - 1.0) * 0.5)
+        let pixels = (0..samples * inputs)
+            .map(|i| (i * 31 % 251) as u8)
             .collect();
+        let labels = (0..samples).map(|i| (i % 3) as u32).collect();
+        let names = |prefix: &str, n: usize| (0..n).map(|i| format!("{prefix}{i}")).collect();
         Dataset::new(
-            "wide",
-            Inputs::F32(x),
-            Targets::Classes((0..samples).map(|i| (i * 7 % 3) as u32).collect()),
-            (0..inputs).map(|i| format!("x{i}")).collect(),
-            vec!["label".into()],
-            (0..3).map(|c| c.to_string()).collect(),
+            "bytes",
+            Inputs::U8(pixels),
+            Targets::Classes(labels),
+            names("pixel", inputs),
+            vec!["digit".into()],
+            names("", 3),
         )
         .unwrap()
     }
@@ -112,11 +116,13 @@ mod tests {
         // thread, so the others gather. 100 samples: six batches of 16 and
         // one of 4 an epoch (the last one's successor is not gathered ahead).
         let (samples, inputs) = (100, 600);
+        let train = wide(samples, inputs);
+        let normalization = Normalization::fit(NormalizationKind::Standardize, &train);
         let data = Arc::new(TrainData {
-            train: wide(samples, inputs),
+            train,
             validation: None,
             test: None,
-            normalization: Normalization::identity(inputs),
+            normalization,
             features: None,
         });
         let arch = Architecture::new(
