@@ -196,6 +196,27 @@ mod tests {
     }
 
     #[test]
+    fn spinners_may_end_only_once_no_step_has_run_for_the_linger() {
+        let shared = Shared::new(2);
+        let linger = LINGER.as_nanos() as u64;
+        // A step running: never idle.
+        shared.busy.store(true, Ordering::SeqCst);
+        assert!(!shared.idle());
+        // The last step ended just now (set a second ahead, so that no
+        // scheduling delay here can make it old): not yet.
+        shared.busy.store(false, Ordering::SeqCst);
+        shared
+            .last_end
+            .store(shared.now() + 1_000_000_000, Ordering::SeqCst);
+        assert!(!shared.idle());
+        // Ended a linger ago: idle.
+        std::thread::sleep(LINGER);
+        let ended = shared.now().saturating_sub(linger);
+        shared.last_end.store(ended, Ordering::SeqCst);
+        assert!(shared.idle());
+    }
+
+    #[test]
     fn a_step_counts_only_the_spinners_of_the_other_threads() {
         // Thread 1 runs a spinner, and on it (carried as the spinner waited)
         // a step: for that step no other thread spins.

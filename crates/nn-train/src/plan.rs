@@ -237,7 +237,7 @@ impl PlanTimer {
 }
 
 /// The median of `values` (reordered; infinite when empty).
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     if values.is_empty() {
         return f64::INFINITY;
     }

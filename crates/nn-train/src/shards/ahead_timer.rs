@@ -15,6 +15,8 @@
 
 use std::time::Instant;
 
+use crate::plan::median;
+
 /// Steps of a block of a round.
 const BLOCK: u64 = 32;
 
@@ -81,7 +83,7 @@ impl AheadTimer {
         }
         if k == BLOCKS * BLOCK {
             let [ahead, not] = &mut self.times;
-            self.ahead = median3(ahead) * AHEAD_MARGIN < median3(not);
+            self.ahead = median(ahead) * AHEAD_MARGIN < median(not);
             self.round_start += ROUND_EVERY;
         }
         if k < BLOCKS * BLOCK {
@@ -92,12 +94,6 @@ impl AheadTimer {
         }
         self.ahead
     }
-}
-
-/// The median of three values.
-fn median3(values: &mut [f64; 3]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[1]
 }
 
 #[cfg(test)]
