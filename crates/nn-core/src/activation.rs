@@ -83,6 +83,19 @@ impl Activation {
         }
     }
 
+    /// The seed's hidden delta, `delta *= f'(o)` value by value, at the best
+    /// SIMD level the CPU has: a per-value call of
+    /// [`Activation::derivative_from_output`], with its `match`, ran at 3 ns a
+    /// value (1.5% of W3's step); each activation's loop now vectorises. The
+    /// same arithmetic, so the same bits.
+    pub fn times_derivative(self, delta: &mut [f32], outputs: &[f32]) {
+        pulp::Arch::new().dispatch(TimesDerivative {
+            activation: self,
+            delta,
+            outputs,
+        });
+    }
+
     /// The derivative `do/dz` written in terms of the output `o`, as the seed does for the sigmoid.
     ///
     /// Softmax has no elementwise derivative; it is only used paired with
@@ -124,6 +137,31 @@ impl pulp::WithSimd for Apply<'_> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
         self.activation.apply_inline(self.z, self.width);
+    }
+}
+
+/// [`Activation::times_derivative`] at one SIMD level.
+struct TimesDerivative<'a> {
+    activation: Activation,
+    delta: &'a mut [f32],
+    outputs: &'a [f32],
+}
+
+impl pulp::WithSimd for TimesDerivative<'_> {
+    type Output = ();
+
+    #[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        // One loop per activation (the `match` outside it), each the
+        // expression `derivative_from_output` computes, so it vectorises.
+        let pairs = self.delta.iter_mut().zip(self.outputs);
+        match self.activation {
+            Activation::Sigmoid => pairs.for_each(|(d, &o)| *d *= o * (1.0 - o)),
+            Activation::Tanh => pairs.for_each(|(d, &o)| *d *= 1.0 - o * o),
+            Activation::Relu => pairs.for_each(|(d, &o)| *d *= if o > 0.0 { 1.0 } else { 0.0 }),
+            Activation::Linear | Activation::Softmax => pairs.for_each(|(d, _)| *d *= 1.0),
+        }
     }
 }
 
@@ -278,6 +316,30 @@ mod tests {
             assert!(row.iter().all(|v| v.is_finite()));
         }
         assert!(z[1] > z[0] && z[0] > z[2]);
+    }
+
+    #[test]
+    fn times_derivative_gives_the_bits_of_the_per_value_rule() {
+        // Values that exercise every branch and rounding: signs, zeros of both
+        // signs, saturated outputs, and values that are not finite; 37 of them,
+        // so vector widths leave a remainder.
+        let special = [0.0, -0.0, 1.0, -1.0, 1e-30, -1e-30, f32::INFINITY, f32::NAN];
+        let value = |i: usize, salt: f32| {
+            special
+                .get(i % 12)
+                .copied()
+                .unwrap_or(((i as f32 + salt) * 0.731).sin() * 3.0)
+        };
+        let outputs: Vec<f32> = (0..37).map(|i| value(i, 0.5)).collect();
+        let delta: Vec<f32> = (0..37).map(|i| value(i + 5, 1.5)).collect();
+        for act in Activation::ALL {
+            let mut fast = delta.clone();
+            act.times_derivative(&mut fast, &outputs);
+            for ((f, d), o) in fast.iter().zip(&delta).zip(&outputs) {
+                let one = d * act.derivative_from_output(*o);
+                assert_eq!(f.to_bits(), one.to_bits(), "{act}: delta {d}, output {o}");
+            }
+        }
     }
 
     #[test]

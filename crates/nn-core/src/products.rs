@@ -326,11 +326,7 @@ pub(crate) fn times_derivative(
     outputs: &[f32],
     width: usize,
 ) {
-    let each = |delta: &mut [f32], outputs: &[f32]| {
-        for (d, &o) in delta.iter_mut().zip(outputs) {
-            *d *= hidden.derivative_from_output(o);
-        }
-    };
+    let each = |delta: &mut [f32], outputs: &[f32]| hidden.times_derivative(delta, outputs);
     if threads > 1 {
         delta
             .par_chunks_mut(ROWS_PER_TASK * width)
