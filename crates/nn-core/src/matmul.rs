@@ -179,27 +179,22 @@ pub fn matmul_by_columns(
 /// inner blocking another way.
 const FEWEST_COLUMNS: usize = 128;
 
-/// Widest product [`matmul_by_columns`] splits itself. Over it, gemm's own
-/// split already gives each thread its own rows of the weights to pack, and
-/// did better than column blocks: measured on 2 threads (the ignored test
-/// `column_blocks_against_gemms_split`, calls interleaved, best of 30, under
-/// load), 784-2048 forward products ran at 58-109 GFLOP/s in column blocks
-/// against 68-125 in gemm's split, while at 1024 wide column blocks ran at
-/// 103-186 against 62-120 (32 and 128 rows).
-const SPLIT_UP_TO_COLUMNS: usize = 1024;
-
 /// Blocks start at multiples of this: whole vectors of 16 `f32`s.
 const COLUMN_ALIGN: usize = 16;
 
 /// How many column blocks [`matmul_by_columns`] cuts an `m x k . k x n`
-/// product into on `threads` threads: 1 (not split) unless `n` is at most
-/// `SPLIT_UP_TO_COLUMNS`, each block can be at least `FEWEST_COLUMNS`
-/// wide and the product takes gemm's main path (more than 2 inner values,
-/// more than one row, more than 256 values per block: its vector and
-/// tiny-matrix kernels order their sums otherwise).
+/// product into on `threads` threads: 1 (not split) unless each block can be
+/// at least `FEWEST_COLUMNS` wide and the product takes gemm's main path
+/// (more than 2 inner values, more than one row, more than 256 values per
+/// block: its vector and tiny-matrix kernels order their sums otherwise).
+/// Products over 1024 wide were left to gemm's own split until the weights
+/// were always packed (`PACK_WEIGHTS_ALWAYS`); since, column blocks run as fast
+/// or faster at 2048 wide too (2 threads, quiet, best of 30: the delta product
+/// of 32 rows 161 GFLOP/s against 100, the second forward of 128 rows 224
+/// against 212, of 512 rows 297 against 293).
 pub fn column_blocks(m: usize, k: usize, n: usize, threads: usize) -> usize {
     let blocks = threads.min(n / FEWEST_COLUMNS);
-    if blocks < 2 || n > SPLIT_UP_TO_COLUMNS || k <= 2 || m < 2 || m * (n / blocks) <= 256 {
+    if blocks < 2 || k <= 2 || m < 2 || m * (n / blocks) <= 256 {
         1
     } else {
         blocks
@@ -286,6 +281,16 @@ fn checked(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bool) -> b
     true
 }
 
+/// Set once, before the first product: a single-threaded gemm call packs its
+/// left operand whatever the shape. gemm computes our row-major result as its
+/// transpose, so its left operand is our `b`, a layer's weights; by default it
+/// reads them in place when the result has at most 48 of our rows, walking
+/// them a row apart (8 kB at 2048 inputs, a page per step). The delta product
+/// of 32 rows then ran at 112-139 GFLOP/s on 2 threads against 161-196 packed,
+/// at 1024 and 2048 wide (`column_blocks_against_gemms_split`). Packing copies
+/// values into gemm's panels and changes no arithmetic: no bit changes.
+static PACK_WEIGHTS_ALWAYS: std::sync::Once = std::sync::Once::new();
+
 /// Columns `columns` of the product, through gemm: `dst` is row-major with
 /// rows `row_stride` apart.
 ///
@@ -305,6 +310,7 @@ unsafe fn product(
     parallelism: gemm::Parallelism,
 ) {
     debug_assert!(columns.end <= b.cols && row_stride == b.cols);
+    PACK_WEIGHTS_ALWAYS.call_once(|| gemm::set_lhs_packing_threshold_single_thread(0));
     // SAFETY: every index gemm touches is (i * row_stride + j * col_stride) with
     // i < rows and j < cols of the views (b's columns offset by `columns.start`,
     // inside b since columns.end <= b.cols), checked to lie inside each slice.
@@ -422,6 +428,49 @@ mod tests {
     }
 
     #[test]
+    fn packing_the_weights_changes_no_bit() {
+        // Few rows (where gemm's default reads the weights in place), both
+        // layouts of the weights, inner sizes under and over 512.
+        for (m, k, n) in [
+            (2, 784, 300),
+            (32, 1024, 1024),
+            (40, 2048, 256),
+            (48, 100, 2048),
+        ] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+            let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+            for transposed in [false, true] {
+                let b = if transposed {
+                    MatRef::row_major(&w, n, k).t()
+                } else {
+                    MatRef::row_major(&w, k, n)
+                };
+                let product = |threshold: usize| {
+                    let mut dst: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.7).sin()).collect();
+                    // The first product sets the threshold once; then this one.
+                    matmul(
+                        &mut dst[..1],
+                        MatRef::row_major(&a, 1, 1),
+                        MatRef::row_major(&w, 1, 1),
+                        1.0,
+                        false,
+                        1,
+                    );
+                    gemm::set_lhs_packing_threshold_single_thread(threshold);
+                    matmul(&mut dst, MatRef::row_major(&a, m, k), b, -1.0, true, 1);
+                    gemm::set_lhs_packing_threshold_single_thread(0);
+                    dst.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    product(8),
+                    product(0),
+                    "{m}x{k}x{n}, weights transposed: {transposed}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn column_blocks_give_the_bits_of_one_call_on_one_thread() {
         // The trainer's shapes: rows of a batch (2 to 512), inner sizes under
         // and over gemm's 512 (where its inner blocking is picked by size),
@@ -437,6 +486,7 @@ mod tests {
             (32, 1024, 1024),
             (33, 1000, 400),
             (128, 2048, 520),
+            (40, 300, 2048),
             (512, 784, 1024),
             (64, 3, 256),
         ] {
@@ -481,8 +531,7 @@ mod tests {
     fn blocks_are_aligned_cover_the_columns_and_stay_wide() {
         assert_eq!(column_blocks(512, 1024, 1024, 2), 2);
         assert_eq!(column_blocks(512, 1024, 1024, 16), 8);
-        // Wider: gemm's own split.
-        assert_eq!(column_blocks(512, 1024, 2048, 2), 1);
+        assert_eq!(column_blocks(512, 1024, 2048, 2), 2);
         // Too narrow to split, too few rows or inner values: one block.
         assert_eq!(column_blocks(512, 1024, 10, 2), 1);
         assert_eq!(column_blocks(512, 1024, 255, 2), 1);
@@ -536,7 +585,7 @@ mod tests {
                     };
                     let mut dst = vec![0.0; rows * n];
                     let a = MatRef::row_major(&a, rows, k);
-                    let (mut gemms, mut ours, mut packed) = (f64::MAX, f64::MAX, f64::MAX);
+                    let (mut gemms, mut ours, mut in_place) = (f64::MAX, f64::MAX, f64::MAX);
                     pool.install(|| {
                         for _ in 0..30 {
                             let t = std::time::Instant::now();
@@ -545,19 +594,20 @@ mod tests {
                             let t = std::time::Instant::now();
                             matmul_by_columns(&mut dst, a, b, 1.0, false, 2);
                             ours = ours.min(t.elapsed().as_secs_f64());
-                            gemm::set_lhs_packing_threshold_single_thread(0);
+                            // gemm's default: weights read in place up to 48 rows.
+                            gemm::set_lhs_packing_threshold_single_thread(8);
                             let t = std::time::Instant::now();
                             matmul_by_columns(&mut dst, a, b, 1.0, false, 2);
-                            packed = packed.min(t.elapsed().as_secs_f64());
-                            gemm::set_lhs_packing_threshold_single_thread(8);
+                            in_place = in_place.min(t.elapsed().as_secs_f64());
+                            gemm::set_lhs_packing_threshold_single_thread(0);
                         }
                     });
                     let gflop = 2.0 * (rows * k * n) as f64 / 1e9;
                     println!(
-                        "H {h} rows {rows} {name}: GFLOP/s gemm's split {:.0}, columns {:.0}, columns, lhs always packed {:.0}",
+                        "H {h} rows {rows} {name}: GFLOP/s gemm's split {:.0}, columns {:.0}, columns with gemm's default packing {:.0}",
                         gflop / gemms,
                         gflop / ours,
-                        gflop / packed,
+                        gflop / in_place,
                     );
                 }
             }
