@@ -58,8 +58,9 @@ const ROWS_PER_TASK: usize = 32;
 // against 105, at 64 rows 131 against 117; 128x128 at 64 rows 148 against
 // 130; 256x256 at 64 rows 145 against 150. The delta
 // product `delta W` gains nothing so (`transposed_back` below: 1024x1024 at
-// 32 rows 63 against 65, at 128 rows 125 against 86): gemm reads its weights
-// in place already, so it stays as it is.
+// 32 rows 63 against 65, at 128 rows 125 against 86), so it stays as it is;
+// what it needed at few rows was its weights packed (`matmul.rs`,
+// `PACK_WEIGHTS_ALWAYS`).
 
 /// Whether `z = x W^T` over `rows` rows of a layer of `shape` runs transposed:
 /// few rows, wide outputs, and a product on gemm's main path either way (at
