@@ -120,8 +120,19 @@ const PROBE_AT_LEAST_EVERY: u64 = 16_384;
 /// so and kept until the next round ran 784-512-512-10 at batch 128 at 37,000
 /// samples/s rather than 60,000; or at a run's start, whose first steps, the
 /// plan's, pay for the buffers' first use and caches still cold). A first
-/// round that keeps the plan kept it against that handicap.
+/// round that keeps the plan is confirmed too, later ([`CONFIRM_FIRST_AFTER`]).
 const CONFIRM_AFTER: u64 = 64;
+
+/// Steps from a run's first round of probes to the next when that round kept
+/// the plan. Its probes ran on a cold start, and the first steps on one
+/// thread pay for what only they use (the helper gathering ahead, its
+/// buffers): W1's first timed step on one thread took 8.6 us a sample against
+/// the plan's 4.9 (3.1 once warm), or its three took 3.8, 5.0 and 6.5 against
+/// the plan's 4.0-5.0, so about one run in six kept W1 spread over both
+/// threads for its first second (243,000 samples/s against 305,000).
+/// Confirmed this many steps later, a wrong pick costs W1 30 ms; a one-epoch
+/// run of W3 (117 steps) never pays for the second round.
+const CONFIRM_FIRST_AFTER: u64 = 256;
 
 /// Seconds of training from one round of probes to the next, when that is
 /// more than [`PROBE_EVERY`] steps: how soon the timer notices other work
@@ -154,8 +165,9 @@ const DECISIVE: f64 = 1.5;
 /// thread while it ran a fifth slower. Both ways give the same bits, so the
 /// choice changes no result. Rounds start [`PROBE_EVERY`] steps apart, or
 /// about [`SECONDS_BETWEEN_ROUNDS`] apart when that is more steps (at most
-/// [`PROBE_AT_LEAST_EVERY`]), and [`CONFIRM_AFTER`] steps after a round that
-/// changed the pick: a round costs [`PROBES`] / 2 steps of the slower way and
+/// [`PROBE_AT_LEAST_EVERY`]), [`CONFIRM_AFTER`] steps after a round that
+/// changed the pick and [`CONFIRM_FIRST_AFTER`] after a run's first round
+/// that kept it: a round costs [`PROBES`] / 2 steps of the slower way and
 /// [`PROBES`] / 4 switches between the ways, or one step of it and one switch
 /// when its first timed probes differ by [`DECISIVE`] or more.
 #[derive(Debug, Default)]
@@ -168,6 +180,8 @@ pub(crate) struct PlanTimer {
     /// Probes recorded this round: [planned, one thread].
     probed: [usize; 2],
     one_thread: bool,
+    /// Rounds of probes done.
+    rounds: u64,
 }
 
 impl PlanTimer {
@@ -227,10 +241,14 @@ impl PlanTimer {
             // (soon, to confirm a changed pick).
             let step_seconds = one.min(planned) * samples as f64;
             let steps = (SECONDS_BETWEEN_ROUNDS / step_seconds).clamp(0.0, u64::MAX as f64) as u64;
-            self.round_start += if self.one_thread == before {
-                steps.clamp(PROBE_EVERY, PROBE_AT_LEAST_EVERY)
-            } else {
+            let first = self.rounds == 0;
+            self.rounds += 1;
+            self.round_start += if self.one_thread != before {
                 CONFIRM_AFTER
+            } else if first {
+                CONFIRM_FIRST_AFTER
+            } else {
+                steps.clamp(PROBE_EVERY, PROBE_AT_LEAST_EVERY)
             };
         }
     }
@@ -375,9 +393,19 @@ mod tests {
     #[test]
     fn a_round_ends_at_its_first_probe_each_way_when_one_is_far_faster() {
         let mut timer = PlanTimer::default();
-        // The plan twice as fast (W3 on two idle cores): one probe each way,
-        // no confirmation (the pick has not changed), the next round a second
-        // of steps after this one's start.
+        // The plan twice as fast (W3 on two idle cores): one probe each way;
+        // a run's first round is confirmed a little later (its probes ran
+        // cold), then the next round a second of steps after the last one's
+        // start.
+        assert_eq!(
+            round(&mut timer, |_, one| if one { 2e-3 } else { 1e-3 }),
+            PAIRS
+        );
+        assert!(!timer.one_thread());
+        assert_eq!(
+            steps_to_next_round(&mut timer, false),
+            CONFIRM_FIRST_AFTER - 4
+        );
         assert_eq!(
             round(&mut timer, |_, one| if one { 2e-3 } else { 1e-3 }),
             PAIRS
@@ -403,6 +431,24 @@ mod tests {
             (_, false) => 1e-3,
         });
         assert_eq!(ways, [PAIRS, PAIRS, PAIRS].concat());
+        assert!(timer.one_thread());
+    }
+
+    #[test]
+    fn a_cold_first_round_is_confirmed_soon() {
+        // W1 at a run's start: its first timed step on one thread (8.6 us a
+        // sample, paying for the helper's first use) against the plan's 4.9
+        // ends the round and keeps the threads spread; warm, one thread is
+        // faster (3.1 against 3.9), which the confirming round finds.
+        let mut timer = PlanTimer::default();
+        let cold = round(&mut timer, |_, one| if one { 8.6e-6 } else { 4.9e-6 });
+        assert_eq!(cold, PAIRS);
+        assert_eq!(
+            steps_to_next_round(&mut timer, false),
+            CONFIRM_FIRST_AFTER - 4
+        );
+        let warm = round(&mut timer, |_, one| if one { 3.1e-6 } else { 3.9e-6 });
+        assert_eq!(warm, [PAIRS, PAIRS, PAIRS].concat());
         assert!(timer.one_thread());
     }
 

@@ -42,7 +42,11 @@ impl Prefetch {
         if let Some(forced) = forced {
             return may && forced;
         }
-        may && self.timer.next()
+        if !may {
+            self.timer.skip();
+            return false;
+        }
+        self.timer.next()
     }
 
     /// Gathers `indices` of `data` for the next step.
