@@ -427,6 +427,23 @@ mod tests {
         assert_eq!(single, threaded);
     }
 
+    /// A batch's rows (`m x k`) and a layer's weights (`k * n` values).
+    fn operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
+        let a = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let w = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+        (a, w)
+    }
+
+    /// The weights `w` as a product's `k x n` right operand: transposed (the
+    /// forward product's `W^T`) or not (the delta product's `W`).
+    fn weights(w: &[f32], k: usize, n: usize, transposed: bool) -> MatRef<'_> {
+        if transposed {
+            MatRef::row_major(w, n, k).t()
+        } else {
+            MatRef::row_major(w, k, n)
+        }
+    }
+
     #[test]
     fn packing_the_weights_changes_no_bit() {
         // Few rows (where gemm's default reads the weights in place), both
@@ -437,14 +454,9 @@ mod tests {
             (40, 2048, 256),
             (48, 100, 2048),
         ] {
-            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
-            let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+            let (a, w) = operands(m, k, n);
             for transposed in [false, true] {
-                let b = if transposed {
-                    MatRef::row_major(&w, n, k).t()
-                } else {
-                    MatRef::row_major(&w, k, n)
-                };
+                let b = weights(&w, k, n, transposed);
                 let product = |threshold: usize| {
                     let mut dst: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.7).sin()).collect();
                     // The first product sets the threshold once; then this one.
@@ -490,15 +502,9 @@ mod tests {
             (512, 784, 1024),
             (64, 3, 256),
         ] {
-            let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
-            // b as a layer's weights, transposed (the forward product) and not.
-            let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+            let (a, w) = operands(m, k, n);
             for transposed in [false, true] {
-                let b = if transposed {
-                    MatRef::row_major(&w, n, k).t()
-                } else {
-                    MatRef::row_major(&w, k, n)
-                };
+                let b = weights(&w, k, n, transposed);
                 let start: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.7).sin()).collect();
                 let mut one = start.clone();
                 matmul(&mut one, MatRef::row_major(&a, m, k), b, -1.0, true, 1);
@@ -576,13 +582,8 @@ mod tests {
                     ("forward 2", h, h, true),
                     ("back 2", h, h, false),
                 ] {
-                    let a: Vec<f32> = (0..rows * k).map(|i| (i as f32 * 0.37).sin()).collect();
-                    let w: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
-                    let b = if transposed {
-                        MatRef::row_major(&w, n, k).t()
-                    } else {
-                        MatRef::row_major(&w, k, n)
-                    };
+                    let (a, w) = operands(rows, k, n);
+                    let b = weights(&w, k, n, transposed);
                     let mut dst = vec![0.0; rows * n];
                     let a = MatRef::row_major(&a, rows, k);
                     let (mut gemms, mut ours, mut in_place) = (f64::MAX, f64::MAX, f64::MAX);
