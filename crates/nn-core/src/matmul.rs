@@ -179,6 +179,16 @@ pub fn matmul_by_columns(
 /// inner blocking another way.
 const FEWEST_COLUMNS: usize = 128;
 
+/// Columns from which a product is cut into two blocks per thread rather than
+/// one. Measured on 2 threads, builds alternating, one epoch through `nn-tui
+/// train` (steps alone, 3 rounds): 784-1024-1024-10 at batch 128 23,806/23,625/
+/// 24,177 samples/s with one block a thread, 24,709/24,296/24,580 with two; at
+/// batch 512 and at 2048 wide within the noise (bench harness, 4 rounds: W3
+/// +0.1-2%, 784-2048-2048-10 at batch 512 +1-2%). gemm alone, 512 rows: the
+/// forward product 292-296 GFLOP/s against 283-286 at 1024 wide, 289-296
+/// against 277-288 at 2048.
+const TWO_PER_THREAD_FROM: usize = 256;
+
 /// Blocks start at multiples of this: whole vectors of 16 `f32`s.
 const COLUMN_ALIGN: usize = 16;
 
@@ -191,11 +201,14 @@ const COLUMN_ALIGN: usize = 16;
 /// were always packed (`PACK_WEIGHTS_ALWAYS`); since, column blocks run as fast
 /// or faster at 2048 wide too (2 threads, quiet, best of 30: the delta product
 /// of 32 rows 161 GFLOP/s against 100, the second forward of 128 rows 224
-/// against 212, of 512 rows 297 against 293).
+/// against 212, of 512 rows 297 against 293). Two blocks a thread where each
+/// keeps [`TWO_PER_THREAD_FROM`] columns.
 pub fn column_blocks(m: usize, k: usize, n: usize, threads: usize) -> usize {
     let blocks = threads.min(n / FEWEST_COLUMNS);
     if blocks < 2 || k <= 2 || m < 2 || m * (n / blocks) <= 256 {
         1
+    } else if n / (2 * threads) >= TWO_PER_THREAD_FROM {
+        2 * threads
     } else {
         blocks
     }
@@ -535,9 +548,11 @@ mod tests {
 
     #[test]
     fn blocks_are_aligned_cover_the_columns_and_stay_wide() {
-        assert_eq!(column_blocks(512, 1024, 1024, 2), 2);
+        assert_eq!(column_blocks(512, 1024, 1024, 2), 4);
+        assert_eq!(column_blocks(512, 1024, 1024, 3), 3);
         assert_eq!(column_blocks(512, 1024, 1024, 16), 8);
-        assert_eq!(column_blocks(512, 1024, 2048, 2), 2);
+        assert_eq!(column_blocks(512, 1024, 2048, 2), 4);
+        assert_eq!(column_blocks(512, 1024, 520, 2), 2);
         // Too narrow to split, too few rows or inner values: one block.
         assert_eq!(column_blocks(512, 1024, 10, 2), 1);
         assert_eq!(column_blocks(512, 1024, 255, 2), 1);
