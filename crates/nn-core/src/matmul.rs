@@ -202,7 +202,7 @@ const COLUMN_ALIGN: usize = 16;
 /// or faster at 2048 wide too (2 threads, quiet, best of 30: the delta product
 /// of 32 rows 161 GFLOP/s against 100, the second forward of 128 rows 224
 /// against 212, of 512 rows 297 against 293). Two blocks a thread where each
-/// keeps [`TWO_PER_THREAD_FROM`] columns.
+/// keeps `TWO_PER_THREAD_FROM` columns.
 pub fn column_blocks(m: usize, k: usize, n: usize, threads: usize) -> usize {
     let blocks = threads.min(n / FEWEST_COLUMNS);
     if blocks < 2 || k <= 2 || m < 2 || m * (n / blocks) <= 256 {
