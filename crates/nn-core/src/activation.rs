@@ -153,15 +153,29 @@ impl pulp::WithSimd for TimesDerivative<'_> {
     #[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        // One loop per activation (the `match` outside it), each the
-        // expression `derivative_from_output` computes, so it vectorises.
-        let pairs = self.delta.iter_mut().zip(self.outputs);
-        match self.activation {
-            Activation::Sigmoid => pairs.for_each(|(d, &o)| *d *= o * (1.0 - o)),
-            Activation::Tanh => pairs.for_each(|(d, &o)| *d *= 1.0 - o * o),
-            Activation::Relu => pairs.for_each(|(d, &o)| *d *= if o > 0.0 { 1.0 } else { 0.0 }),
-            Activation::Linear | Activation::Softmax => pairs.for_each(|(d, _)| *d *= 1.0),
+        // One loop per activation, each given it as a constant: the `match`
+        // of `derivative_from_output` folds away and the loop vectorises.
+        let Self {
+            activation,
+            delta,
+            outputs,
+        } = self;
+        match activation {
+            Activation::Sigmoid => times_derivative_of(Activation::Sigmoid, delta, outputs),
+            Activation::Tanh => times_derivative_of(Activation::Tanh, delta, outputs),
+            Activation::Relu => times_derivative_of(Activation::Relu, delta, outputs),
+            Activation::Linear => times_derivative_of(Activation::Linear, delta, outputs),
+            Activation::Softmax => times_derivative_of(Activation::Softmax, delta, outputs),
         }
+    }
+}
+
+/// `delta *= f'(o)` value by value, inlined where `f` is a constant.
+#[allow(clippy::inline_always)] // the point: `f` folded into the loop at the caller's SIMD level
+#[inline(always)]
+fn times_derivative_of(f: Activation, delta: &mut [f32], outputs: &[f32]) {
+    for (d, &o) in delta.iter_mut().zip(outputs) {
+        *d *= f.derivative_from_output(o);
     }
 }
 
