@@ -29,7 +29,7 @@ impl Sweep {
         &self,
         job: Job,
         plan: &Plan,
-        live: Option<Live>,
+        live: Option<Box<Live>>,
         (epochs, rung, last): (usize, usize, bool),
         (cores, workers, kept): (&Cores, &Mutex<Option<ThreadTimes>>, &mut WorkerPools),
         stop: &AtomicBool,
@@ -79,14 +79,16 @@ impl Sweep {
                 },
             )
             .map_err(|e| SweepError::Record(e.to_string()))?;
-            Live {
+            // Boxed: a result passes through the results' channel, whose blocks
+            // of 31 messages of 5 kB each were allocated and freed with `mmap`.
+            Box::new(Live {
                 trainer,
                 writer: Some(writer),
                 best: None,
                 seconds: 0.0,
                 train_seconds: 0.0,
                 train_cpu_seconds: None,
-            }
+            })
         };
         live.trainer.set_epochs(epochs);
         let session = SessionOptions {
@@ -99,7 +101,7 @@ impl Sweep {
             writer,
             best,
             ..
-        } = &mut live;
+        } = &mut *live;
         let held = cores.take(plan.config.threads);
         let training = Instant::now();
         // The run happens on the trainer's thread (this one, or its pool's), which emits the events:
