@@ -468,8 +468,8 @@ impl Sweep {
                                 // blocked in `recv` was woken by each result, a
                                 // futex call on either side, 6% of what a small
                                 // trial costs beyond its training.
-                                let left = (reported + GATHER)
-                                    .saturating_duration_since(Instant::now());
+                                let left =
+                                    (reported + GATHER).saturating_duration_since(Instant::now());
                                 if !left.is_zero() && !options.stop.load(Ordering::SeqCst) {
                                     std::thread::park_timeout(left);
                                 }
