@@ -41,6 +41,11 @@ pub struct BenchSweepCores {
     /// first, for figures side by side.
     #[arg(long, value_name = "PATH")]
     against: Option<std::path::PathBuf>,
+    /// Write the sweeps under this folder (made, and removed at the end) instead
+    /// of `target/bench-sweep-cores`: another file system, such as a tmpfs or a
+    /// journaled ext4, to tell the file system's cost from the sweep's.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
 }
 
 /// One build's figures over the rounds.
@@ -133,7 +138,10 @@ pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
     // the last round's 1,600 files just before the next round made that round's
     // file creations slow on an ext4 without a journal (this machine's): it
     // skips inodes freed in the last minute, one at a time, under the folder's lock.
-    let base = root.join("target/bench-sweep-cores");
+    let base = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| root.join("target/bench-sweep-cores"));
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base)?;
     let words = |dir: &std::path::Path| -> Vec<String> {
