@@ -383,13 +383,10 @@ impl Sweep {
         let pool = Cores::new(cores, options.cpu_share);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
         let failed = AtomicBool::new(false);
-        // The results' reader sleeps out each gathering (below); a worker that
-        // ends or fails wakes it.
-        let reader = std::thread::current();
         std::thread::scope(|scope| -> Result<(), SweepError> {
             for _ in 0..threads {
                 let tx = tx.clone();
-                let (queue, pool, failed, reader) = (&queue, &pool, &failed, &reader);
+                let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {
                     let start = thread_times();
                     let mut kept = WorkerPools::default();
@@ -399,8 +396,6 @@ impl Sweep {
                             (Some(total), Some(a), Some(b)) => *total += b - a,
                             _ => *total = None,
                         }
-                        drop(total);
-                        reader.unpark();
                     };
                     loop {
                         if options.stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst) {
@@ -420,15 +415,11 @@ impl Sweep {
                             (pool, workers, &mut kept),
                             &options.stop,
                         );
-                        let failure = out.is_err();
-                        if failure {
+                        if out.is_err() {
                             failed.store(true, Ordering::SeqCst);
                         }
                         if tx.send(out).is_err() {
                             return;
-                        }
-                        if failure {
-                            reader.unpark();
                         }
                     }
                 });
@@ -464,15 +455,6 @@ impl Sweep {
                         match next {
                             Ok(out) => {
                                 outs.push(out);
-                                // The rest of the gathering is slept out: a reader
-                                // blocked in `recv` was woken by each result, a
-                                // futex call on either side, 6% of what a small
-                                // trial costs beyond its training.
-                                let left =
-                                    (reported + GATHER).saturating_duration_since(Instant::now());
-                                if !left.is_zero() && !options.stop.load(Ordering::SeqCst) {
-                                    std::thread::park_timeout(left);
-                                }
                                 outs.extend(rx.try_iter());
                             }
                             Err(RecvTimeoutError::Timeout) => {}
