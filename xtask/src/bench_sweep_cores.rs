@@ -41,9 +41,10 @@ pub struct BenchSweepCores {
     /// first, for figures side by side.
     #[arg(long, value_name = "PATH")]
     against: Option<std::path::PathBuf>,
-    /// Write the sweeps under this folder (made, and removed at the end) instead
-    /// of `target/bench-sweep-cores`: another file system, such as a tmpfs or a
-    /// journaled ext4, to tell the file system's cost from the sweep's.
+    /// Write the sweeps in `DIR/bench-sweep-cores` (made, and removed at the
+    /// end; nothing else in DIR is touched) instead of `target/bench-sweep-cores`:
+    /// another file system, such as a tmpfs or a journaled ext4, to tell the file
+    /// system's cost from the sweep's.
     #[arg(long, value_name = "DIR")]
     dir: Option<std::path::PathBuf>,
 }
@@ -140,8 +141,9 @@ pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
     // skips inodes freed in the last minute, one at a time, under the folder's lock.
     let base = args
         .dir
-        .clone()
-        .unwrap_or_else(|| root.join("target/bench-sweep-cores"));
+        .as_ref()
+        .unwrap_or(&root.join("target"))
+        .join("bench-sweep-cores");
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base)?;
     let words = |dir: &std::path::Path| -> Vec<String> {

@@ -371,13 +371,13 @@ impl Sweep {
     ) -> Result<bool, SweepError> {
         let cores = options.cores.max(1);
         // One worker more than cores: a worker setting up or closing a run
-        // directory (CPU work, its syncs deferred to the batch's one) mostly
-        // keeps its own core busy; the spare covers one waiting on the disk.
-        // Twice as many as cores (when each trial synced its own files) made
-        // the extra workers' switches cost more than their overlap won: 0.33-0.37
-        // ms CPU a small trial beyond its training against 0.29-0.32, the sweep's
-        // time unchanged. Spread over processes, a job waiting here for a core
-        // is one another process cannot take, too.
+        // directory (CPU work, its syncs deferred to the batch's one) keeps its
+        // own core busy; the spare covers one waiting on the disk. Twice as many
+        // plus two (from when each trial synced its own files) cost more in
+        // switches than their overlap won: 6 workers against 3 on 2 cores, the
+        // same build, 1.347 against 1.339 s of CPU a 200-trial sweep, the same
+        // sweep time. Spread over processes, a job waiting here for a core is
+        // one another process cannot take, too.
         let threads = cores + 1;
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
         let pool = Cores::new(cores, options.cpu_share);
