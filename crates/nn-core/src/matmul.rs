@@ -299,10 +299,16 @@ fn checked(dst: &mut [f32], a: MatRef<'_>, b: MatRef<'_>, accumulate: bool) -> b
 /// transpose, so its left operand is our `b`, a layer's weights; by default it
 /// reads them in place when the result has at most 48 of our rows, walking
 /// them a row apart (8 kB at 2048 inputs, a page per step). The delta product
-/// of 32 rows then ran at 112-139 GFLOP/s on 2 threads against 161-196 packed,
+/// of 32 rows then ran at 111-137 GFLOP/s on 2 threads against 153-187 packed,
 /// at 1024 and 2048 wide (`column_blocks_against_gemms_split`). Packing copies
 /// values into gemm's panels and changes no arithmetic: no bit changes.
 static PACK_WEIGHTS_ALWAYS: std::sync::Once = std::sync::Once::new();
+
+/// Sets gemm to pack the weights whatever the shape ([`PACK_WEIGHTS_ALWAYS`]),
+/// the first time it is called.
+fn pack_weights_always() {
+    PACK_WEIGHTS_ALWAYS.call_once(|| gemm::set_lhs_packing_threshold_single_thread(0));
+}
 
 /// Columns `columns` of the product, through gemm: `dst` is row-major with
 /// rows `row_stride` apart.
@@ -323,7 +329,7 @@ unsafe fn product(
     parallelism: gemm::Parallelism,
 ) {
     debug_assert!(columns.end <= b.cols && row_stride == b.cols);
-    PACK_WEIGHTS_ALWAYS.call_once(|| gemm::set_lhs_packing_threshold_single_thread(0));
+    pack_weights_always();
     // SAFETY: every index gemm touches is (i * row_stride + j * col_stride) with
     // i < rows and j < cols of the views (b's columns offset by `columns.start`,
     // inside b since columns.end <= b.cols), checked to lie inside each slice.
@@ -472,15 +478,8 @@ mod tests {
                 let b = weights(&w, k, n, transposed);
                 let product = |threshold: usize| {
                     let mut dst: Vec<f32> = (0..m * n).map(|i| (i as f32 * 0.7).sin()).collect();
-                    // The first product sets the threshold once; then this one.
-                    matmul(
-                        &mut dst[..1],
-                        MatRef::row_major(&a, 1, 1),
-                        MatRef::row_major(&w, 1, 1),
-                        1.0,
-                        false,
-                        1,
-                    );
+                    // Set once for every product; then this one's threshold over it.
+                    pack_weights_always();
                     gemm::set_lhs_packing_threshold_single_thread(threshold);
                     matmul(&mut dst, MatRef::row_major(&a, m, k), b, -1.0, true, 1);
                     gemm::set_lhs_packing_threshold_single_thread(0);

@@ -23,7 +23,7 @@ use nn_run::{DataOptions, DataSpec, Purpose, RunWriter, StateLine};
 use nn_train::{TrainConfig, TrainData, Trainer};
 
 use crate::SweepError;
-use crate::cores::Cores;
+use crate::cores::{Cores, workers_for};
 use crate::cpu::{ThreadTimes, process_cpu_seconds, thread_times};
 use crate::data::SharedData;
 use crate::listing::read_spec;
@@ -370,21 +370,12 @@ impl Sweep {
         report: &mut Report<'_>,
     ) -> Result<bool, SweepError> {
         let cores = options.cores.max(1);
-        // One worker more than cores: a worker setting up or closing a run
-        // directory (CPU work, its syncs deferred to the batch's one) keeps its
-        // own core busy; the spare covers one waiting on the disk. Twice as many
-        // plus two (from when each trial synced its own files) cost more in
-        // switches than their overlap won: 6 workers against 3 on 2 cores, the
-        // same build, 1.347 against 1.339 s of CPU a 200-trial sweep, the same
-        // sweep time. Spread over processes, a job waiting here for a core is
-        // one another process cannot take, too.
-        let threads = cores + 1;
         let queue = Mutex::new(work.into_iter().collect::<VecDeque<_>>());
         let pool = Cores::new(cores, options.cpu_share);
         let (tx, rx) = mpsc::channel::<JobOutcome>();
         let failed = AtomicBool::new(false);
         std::thread::scope(|scope| -> Result<(), SweepError> {
-            for _ in 0..threads {
+            for _ in 0..workers_for(cores) {
                 let tx = tx.clone();
                 let (queue, pool, failed) = (&queue, &pool, &failed);
                 scope.spawn(move || {

@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, mpsc};
 
-use crate::cores::Cores;
+use crate::cores::{Cores, workers_for};
 use crate::data::SharedData;
 use crate::record::JobResult;
 use crate::run::{RunOptions, Sweep, WorkerPools};
@@ -80,8 +80,7 @@ impl Sweep {
         let epochs = self.spec().epochs;
         let (tx, rx) = mpsc::channel::<ToOwner>();
         std::thread::scope(|scope| {
-            // One thread more than cores: one sets up or sends while the others train.
-            for _ in 0..=options.cores.max(1) {
+            for _ in 0..workers_for(options.cores) {
                 let tx = tx.clone();
                 let (plans, cores, times) = (&plans, &cores, &times);
                 scope.spawn(move || {
