@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the trainer workloads W1-W4 and PyTorch side by side.
 //!
-//! Alternates `cargo bench -p nn-train --bench workloads` with
+//! Alternates `cargo bench -p nn-train --bench workloads` (each workload on each
+//! thread count in a process of its own) with
 //! `shared/bench/torch_bench.py` (when a Python with torch is given) for several
 //! rounds in one session, then prints the medians and the ratios the trainer is
 //! judged by: ours on two threads against PyTorch's best thread count, and two
@@ -85,21 +86,35 @@ pub fn bench(args: &Bench) -> anyhow::Result<()> {
     for round in 1..=args.rounds {
         eprintln!("round {round}/{}: nn-train", args.rounds);
         let reps = args.reps.to_string();
-        let out = run(
-            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .args([
-                    "bench",
-                    "-q",
-                    "-p",
-                    "nn-train",
-                    "--bench",
-                    "workloads",
-                    "--",
-                ])
-                .args(["--reps", &reps, "--threads", "1,2", "--only", &args.only])
-                .current_dir(&root),
-        )?;
-        collect(&out, &mut ours);
+        // Each workload on each thread count in a process of its own, as a user's run
+        // is, the thread counts' order swapped every round: in one process the
+        // trainers after the first ran at other speeds (W4, one thread after one
+        // thread: 805k then 771k steps/s, 4 of 4 times; 1 then 2 threads read as 0.95x
+        // where two processes read 1.01x).
+        let threads = if round % 2 == 1 { ["1", "2"] } else { ["2", "1"] };
+        for t in threads {
+            for (i, workload) in args.only.split(',').enumerate() {
+                let mut command =
+                    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+                command
+                    .args([
+                        "bench",
+                        "-q",
+                        "-p",
+                        "nn-train",
+                        "--bench",
+                        "workloads",
+                        "--",
+                    ])
+                    .args(["--reps", &reps, "--threads", t, "--only", workload])
+                    .current_dir(&root);
+                // The GEMM peak once per thread count and round.
+                if i > 0 {
+                    command.arg("--no-peak");
+                }
+                collect(&run(&mut command)?, &mut ours);
+            }
+        }
         if let Some(python) = &args.torch_python {
             eprintln!("round {round}/{}: PyTorch", args.rounds);
             let out = run(Command::new(python).arg(&script).args([
