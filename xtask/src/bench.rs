@@ -91,7 +91,11 @@ pub fn bench(args: &Bench) -> anyhow::Result<()> {
         // trainers after the first ran at other speeds (W4, one thread after one
         // thread: 805k then 771k steps/s, 4 of 4 times; 1 then 2 threads read as 0.95x
         // where two processes read 1.01x).
-        let threads = if round % 2 == 1 { ["1", "2"] } else { ["2", "1"] };
+        let threads = if round % 2 == 1 {
+            ["1", "2"]
+        } else {
+            ["2", "1"]
+        };
         for t in threads {
             for (i, workload) in args.only.split(',').enumerate() {
                 let mut command =
