@@ -21,10 +21,27 @@ use crate::Activation;
 use crate::architecture::{Architecture, LayerShape};
 use crate::products::LOOPS_WIDTH;
 
-/// A row of up to [`LOOPS_WIDTH`] values, zero-padded.
-type Lanes = [f32; LOOPS_WIDTH];
+/// A row of up to [`LOOPS_WIDTH`] values, zero-padded, on a cache line of its
+/// own: a `Vec` of plain `[f32; 16]` starts wherever the allocator puts it (16
+/// bytes apart), and then every row straddles two lines.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct Lanes([f32; LOOPS_WIDTH]);
 
-const ZERO: Lanes = [0.0; LOOPS_WIDTH];
+impl std::ops::Deref for Lanes {
+    type Target = [f32; LOOPS_WIDTH];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Lanes {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+const ZERO: Lanes = Lanes([0.0; LOOPS_WIDTH]);
 
 /// The padded buffers of a tiny network's pass, grown on first use and reused.
 #[derive(Debug, Clone, Default)]
@@ -191,10 +208,12 @@ impl pulp::WithSimd for Forward<'_, '_> {
                 }
             } else {
                 // Every lane; the padding's values are never read.
-                activation.apply_inline(out.as_flattened_mut(), n_out);
+                for row in out.iter_mut() {
+                    activation.apply_inline(&mut row[..], n_out);
+                }
             }
             for (r, row) in out.iter().enumerate() {
-                flat[r * n_out..r * n_out + LOOPS_WIDTH].copy_from_slice(row);
+                flat[r * n_out..r * n_out + LOOPS_WIDTH].copy_from_slice(&row[..]);
             }
         }
     }
@@ -304,8 +323,8 @@ impl pulp::WithSimd for Backward<'_, '_> {
 #[inline(always)]
 fn add_product<S: pulp::Simd>(simd: S, sum: &mut Lanes, x: f32, w: &Lanes) {
     let x = simd.splat_f32s(x);
-    let (sum, _) = S::as_mut_simd_f32s(sum);
-    let (w, _) = S::as_simd_f32s(w);
+    let (sum, _) = S::as_mut_simd_f32s(&mut sum[..]);
+    let (w, _) = S::as_simd_f32s(&w[..]);
     for (s, &w) in sum.iter_mut().zip(w) {
         *s = simd.add_f32s(*s, simd.mul_f32s(x, w));
     }
@@ -316,8 +335,8 @@ fn add_product<S: pulp::Simd>(simd: S, sum: &mut Lanes, x: f32, w: &Lanes) {
 #[inline(always)]
 fn subtract_product<S: pulp::Simd>(simd: S, sum: &mut Lanes, d: &Lanes, x: f32) {
     let x = simd.splat_f32s(x);
-    let (sum, _) = S::as_mut_simd_f32s(sum);
-    let (d, _) = S::as_simd_f32s(d);
+    let (sum, _) = S::as_mut_simd_f32s(&mut sum[..]);
+    let (d, _) = S::as_simd_f32s(&d[..]);
     for (s, &d) in sum.iter_mut().zip(d) {
         *s = simd.sub_f32s(*s, simd.mul_f32s(d, x));
     }
@@ -327,8 +346,8 @@ fn subtract_product<S: pulp::Simd>(simd: S, sum: &mut Lanes, d: &Lanes, x: f32) 
 #[allow(clippy::inline_always)] // inlined into pulp's functions for each SIMD level, or not vectorised for them
 #[inline(always)]
 fn subtract<S: pulp::Simd>(simd: S, sum: &mut Lanes, d: &Lanes) {
-    let (sum, _) = S::as_mut_simd_f32s(sum);
-    let (d, _) = S::as_simd_f32s(d);
+    let (sum, _) = S::as_mut_simd_f32s(&mut sum[..]);
+    let (d, _) = S::as_simd_f32s(&d[..]);
     for (s, &d) in sum.iter_mut().zip(d) {
         *s = simd.sub_f32s(*s, d);
     }
@@ -339,7 +358,7 @@ fn subtract<S: pulp::Simd>(simd: S, sum: &mut Lanes, d: &Lanes) {
 #[inline(always)]
 fn times_derivative(hidden: Activation, delta: &mut Lanes, o: &Lanes) {
     let each = |f: Activation, delta: &mut Lanes| {
-        for (d, &o) in delta.iter_mut().zip(o) {
+        for (d, &o) in delta.iter_mut().zip(o.iter()) {
             *d *= f.derivative_from_output(o);
         }
     };
