@@ -56,4 +56,4 @@ pub use model_file::{
 };
 pub use network::{Gradients, Network, Workspace};
 pub use products::{LOOPS_WIDTH, rows_never_change_a_value};
-pub use shard_pass::{InPlaceStep, ShardGradients, ShardPass};
+pub use shard_pass::{BatchInputs, InPlaceStep, ShardGradients, ShardPass};

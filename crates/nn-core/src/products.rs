@@ -76,12 +76,28 @@ impl Kernel {
         shape: LayerShape,
         scratch: &mut Vec<f32>,
     ) {
+        self.forward_with(z, x, None, weights, bias, shape, scratch);
+    }
+
+    /// [`Kernel::forward`], given `x` transposed too (`x_t`, `[inputs, rows]`),
+    /// which the transposed product reads instead of packing `x` (the same bits).
+    #[allow(clippy::too_many_arguments)] // the product's operands, shape and scratch
+    pub(crate) fn forward_with(
+        self,
+        z: &mut [f32],
+        x: &[f32],
+        x_t: Option<MatRef<'_>>,
+        weights: &[f32],
+        bias: &[f32],
+        shape: LayerShape,
+        scratch: &mut Vec<f32>,
+    ) {
         let (inputs, outputs) = (shape.inputs, shape.outputs);
         let rows = z.len() / outputs;
         if let Kernel::Gemm { threads } = self
             && transposed::pays(rows, shape)
         {
-            transposed::forward(z, x, weights, bias, shape, threads, scratch);
+            transposed::forward(z, x, x_t, weights, bias, shape, threads, scratch);
             return;
         }
         let threads = match self {

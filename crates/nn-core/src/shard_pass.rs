@@ -9,6 +9,7 @@ use crate::architecture::{Architecture, LayerShape};
 use crate::error::{CoreError, Result};
 use crate::gradient_sum::{LayerStep, UpdateFn, add_shard_gradients};
 use crate::loss::Targets;
+use crate::matmul::MatRef;
 use crate::network::{Gradients, Network, Workspace, layer_rows};
 use crate::products::{Kernel, bias_gradient, by_rows, times_derivative};
 use crate::row_split::{Rows, blocks_for, by_shard_blocks, for_row_blocks};
@@ -17,6 +18,44 @@ thread_local! {
     /// The transposed forward product's scratch for a block of shards run on
     /// this thread (the workspace's own scratch serves the whole batch).
     static BLOCK_SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A batch's inputs for [`Network::backward_shards`]: its rows (`[rows,
+/// inputs]`), and, when the caller has them, the same values transposed
+/// (`[inputs, rows]`, gathered on another thread while the step before ran,
+/// say). The first layer's forward product of a few rows runs transposed
+/// (`transposed.rs`) and then reads them as they are instead of gathering the
+/// rows' values one at a time into its panels: the same values, the same bits.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchInputs<'a> {
+    /// The batch's rows, shard after shard.
+    pub rows: &'a [f32],
+    /// The same values transposed, or `None`; ignored unless as many.
+    pub transposed: Option<&'a [f32]>,
+}
+
+impl BatchInputs<'_> {
+    /// Whether a pass whose first layer is `first` would read the inputs of
+    /// `rows` rows transposed, were they given: the only case worth
+    /// transposing them for.
+    pub fn transposed_read(rows: usize, first: LayerShape) -> bool {
+        crate::transposed::pays(rows, first)
+    }
+}
+
+impl<'a> From<&'a [f32]> for BatchInputs<'a> {
+    fn from(rows: &'a [f32]) -> Self {
+        Self {
+            rows,
+            transposed: None,
+        }
+    }
+}
+
+impl<'a> From<&'a Vec<f32>> for BatchInputs<'a> {
+    fn from(rows: &'a Vec<f32>) -> Self {
+        rows.as_slice().into()
+    }
 }
 
 /// Where [`Network::backward_shards`] leaves the shards' gradients.
@@ -96,9 +135,9 @@ impl Network {
     /// weights are left as they were and `false` returned (the caller reports
     /// the divergence); else `true`.
     #[allow(clippy::too_many_arguments)] // the batch, its shards, the sum, the step and the buffers
-    pub fn backward_shards_stepping(
+    pub fn backward_shards_stepping<'i>(
         &mut self,
-        inputs: &[f32],
+        inputs: impl Into<BatchInputs<'i>>,
         targets: &Targets<'_>,
         shards: &mut [ShardPass],
         sum: &mut Gradients,
@@ -127,7 +166,7 @@ impl Network {
             architecture,
             layers,
             Params::Step(params, step),
-            inputs,
+            inputs.into(),
             targets,
             shards,
             ShardGradients::Summed(sum),
@@ -159,9 +198,9 @@ impl Network {
     /// through every shard's product in turn. Products use
     /// [`Workspace::threads`] threads.
     #[allow(clippy::too_many_arguments)] // the batch, its shards, where the gradients go, the scale and the buffers
-    pub fn backward_shards(
+    pub fn backward_shards<'i>(
         &self,
-        inputs: &[f32],
+        inputs: impl Into<BatchInputs<'i>>,
         targets: &Targets<'_>,
         shards: &mut [ShardPass],
         gradients: ShardGradients<'_>,
@@ -173,7 +212,7 @@ impl Network {
             &self.architecture,
             &self.layers,
             Params::Read(&self.params),
-            inputs,
+            inputs.into(),
             targets,
             shards,
             gradients,
@@ -191,7 +230,7 @@ fn pass(
     arch: &Architecture,
     layers: &[LayerShape],
     mut params: Params<'_>,
-    inputs: &[f32],
+    inputs: BatchInputs<'_>,
     targets: &Targets<'_>,
     shards: &mut [ShardPass],
     mut gradients: ShardGradients<'_>,
@@ -199,7 +238,12 @@ fn pass(
     scale: f32,
     workspace: &mut Workspace,
 ) -> Result<bool> {
+    let BatchInputs {
+        rows: inputs,
+        transposed,
+    } = inputs;
     let batch = crate::network::batch_size(arch, inputs)?;
+    let transposed = transposed.filter(|t| t.len() == inputs.len());
     let out_width = arch.outputs();
     targets.check(batch, out_width)?;
     let rows: usize = shards.iter().map(|s| s.rows).sum();
@@ -249,13 +293,19 @@ fn pass(
         let layer = |shards: &[ShardPass],
                      z: &mut [f32],
                      x: &[f32],
+                     x_t: Option<&[f32]>,
                      kernel: Kernel,
                      threads,
                      scratch: &mut Vec<f32>| {
             for_row_blocks(shards, whole, |range| {
-                kernel.forward(
+                // The range's columns of the whole batch's transposed inputs.
+                let x_t = x_t.map(|t| {
+                    MatRef::row_major_strided(&t[range.start..], shape.inputs, range.len(), batch)
+                });
+                kernel.forward_with(
                     &mut z[range.start * shape.outputs..range.end * shape.outputs],
                     &x[range.start * shape.inputs..range.end * shape.inputs],
+                    x_t,
                     weights,
                     bias,
                     *shape,
@@ -276,10 +326,11 @@ fn pass(
             by_shard_blocks(shards, blocks, z, shape.outputs, [x], &|s, z, [x]| {
                 // Each block's thread has a scratch of its own for the
                 // transposed product (grown once, then reused every step).
-                BLOCK_SCRATCH.with_borrow_mut(|scratch| layer(s, z, x, inner, 1, scratch));
+                BLOCK_SCRATCH.with_borrow_mut(|scratch| layer(s, z, x, None, inner, 1, scratch));
             });
         } else {
-            layer(shards, z, layer_in, kernel, threads, &mut ws.scratch);
+            let x_t = transposed.filter(|_| l == 0);
+            layer(shards, z, layer_in, x_t, kernel, threads, &mut ws.scratch);
         }
     }
     // Output deltas and losses, shard by shard.

@@ -79,9 +79,16 @@ pub(crate) fn pays(rows: usize, shape: LayerShape) -> bool {
 /// started at `bias`) as `z^T`, in `scratch` (grown as needed), then copied
 /// back; on up to `threads` threads of the current rayon pool, one block of
 /// outputs each.
+///
+/// `x_t`, when given, is `x` transposed (`[inputs, rows]`, rows of it possibly
+/// further apart): read as it is, gemm packs it with contiguous copies instead
+/// of gathering `x`'s rows a value at a time (784-100 at 32 rows: 39.8 against
+/// 34.5 microseconds on one thread); the same values, so the same bits.
+#[allow(clippy::too_many_arguments)] // the product's operands, shape, threads and scratch
 pub(crate) fn forward(
     z: &mut [f32],
     x: &[f32],
+    x_t: Option<MatRef<'_>>,
     weights: &[f32],
     bias: &[f32],
     shape: LayerShape,
@@ -94,7 +101,7 @@ pub(crate) fn forward(
         scratch.resize(rows * outputs, 0.0);
     }
     let zt = &mut scratch[..rows * outputs];
-    let x_t = MatRef::row_major(x, rows, inputs).t();
+    let x_t = x_t.unwrap_or_else(|| MatRef::row_major(x, rows, inputs).t());
     let block = |first: usize, zt: &mut [f32]| {
         let count = zt.len() / rows;
         for (row, &b) in zt.chunks_exact_mut(rows).zip(&bias[first..first + count]) {
@@ -205,15 +212,33 @@ mod tests {
                 true,
                 1,
             );
+            // x transposed, as the rows of a batch of `rows + 5` (columns 2..)
+            // of a gather ahead would give it.
+            let wider = rows + 5;
+            let mut x_t = vec![f32::NAN; inputs * wider];
+            for r in 0..rows {
+                for i in 0..inputs {
+                    x_t[i * wider + 2 + r] = x[r * inputs + i];
+                }
+            }
+            let x_t = MatRef::row_major_strided(&x_t[2..], inputs, rows, wider);
             for threads in [1, 2, 3] {
-                let mut z = vec![f32::NAN; rows * outputs];
-                let mut scratch = Vec::new();
-                pool.install(|| forward(&mut z, &x, &w, &bias, shape, threads, &mut scratch));
-                let same = plain
-                    .iter()
-                    .zip(&z)
-                    .all(|(a, b)| a.to_bits() == b.to_bits());
-                assert!(same, "{rows} x {inputs} x {outputs} on {threads} threads");
+                for given in [None, Some(x_t)] {
+                    let mut z = vec![f32::NAN; rows * outputs];
+                    let mut scratch = Vec::new();
+                    pool.install(|| {
+                        forward(&mut z, &x, given, &w, &bias, shape, threads, &mut scratch);
+                    });
+                    let same = plain
+                        .iter()
+                        .zip(&z)
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same,
+                        "{rows} x {inputs} x {outputs} on {threads} threads, x^T given: {}",
+                        given.is_some()
+                    );
+                }
             }
         }
     }

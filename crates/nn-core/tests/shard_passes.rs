@@ -6,8 +6,8 @@
 //! give the bits of adding each shard's own in shard order.
 
 use nn_core::{
-    Activation, Architecture, Gradients, Loss, Network, ShardGradients, ShardPass, Targets,
-    Workspace, rows_never_change_a_value,
+    Activation, Architecture, BatchInputs, Gradients, Loss, Network, ShardGradients, ShardPass,
+    Targets, Workspace, rows_never_change_a_value,
 };
 
 fn values(n: usize, salt: f32) -> Vec<f32> {
@@ -43,7 +43,8 @@ fn one_by_one(network: &Network, inputs: &[f32], targets: &Targets<'_>, rows: &[
 }
 
 /// `backward_shards` on `threads` threads, each shard's gradient in its own
-/// buffer (`summed` false) or all of them in one (then one entry, loss bits 0).
+/// buffer (`summed` false) or all of them in one (then one entry, loss bits 0);
+/// given the inputs transposed too when `transposed`.
 fn together(
     network: &Network,
     inputs: &[f32],
@@ -51,7 +52,20 @@ fn together(
     rows: &[usize],
     threads: usize,
     summed: bool,
+    transposed: bool,
 ) -> Shards {
+    let width = network.architecture().inputs();
+    let batch = inputs.len() / width;
+    let mut inputs_t = vec![0.0; inputs.len()];
+    for (i, column) in inputs_t.chunks_exact_mut(batch).enumerate() {
+        for (v, row) in column.iter_mut().zip(inputs.chunks_exact(width)) {
+            *v = row[i];
+        }
+    }
+    let inputs = BatchInputs {
+        rows: inputs,
+        transposed: transposed.then_some(inputs_t.as_slice()),
+    };
     let mut passes: Vec<ShardPass> = rows
         .iter()
         .map(|&rows| ShardPass {
@@ -142,6 +156,7 @@ fn a_batch_of_shards_in_one_pass_gives_each_shard_its_own_bits() {
     let cases: &[(&[usize], &[usize])] = &[
         (&[784, 600, 10], &[128, 128, 96]),
         (&[784, 600, 10], &[16, 16]),
+        (&[784, 100, 10], &[32]),
         (&[784, 200, 10], &[32, 32, 32, 5]),
         (&[70, 700, 40, 3], &[40, 40, 1]),
         (&[2, 8, 8, 2], &[10, 10, 3]),
@@ -151,12 +166,19 @@ fn a_batch_of_shards_in_one_pass_gives_each_shard_its_own_bits() {
         let targets = targets_for(&network, &classes, &values);
         let want = one_by_one(&network, &inputs, &targets, rows);
         for threads in [1, 2, 3] {
-            let got = together(&network, &inputs, &targets, rows, threads, false);
-            for (s, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert!(
-                    g == w,
-                    "{sizes:?} shards {rows:?} on {threads} threads: shard {s} differs"
+            // The inputs given transposed too (read by the first layer's
+            // transposed product of few rows): the same bits.
+            for transposed in [false, true] {
+                let got = together(
+                    &network, &inputs, &targets, rows, threads, false, transposed,
                 );
+                for (s, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        g == w,
+                        "{sizes:?} shards {rows:?} on {threads} threads \
+                         (transposed inputs: {transposed}): shard {s} differs"
+                    );
+                }
             }
         }
     }
@@ -181,7 +203,15 @@ fn shards_summed_in_one_buffer_give_the_bits_of_adding_each_shards_own() {
         let targets = targets_for(&network, &classes, &values);
         let want = in_order_sum(&one_by_one(&network, &inputs, &targets, rows));
         for threads in [1, 2, 3, 4] {
-            let got = together(&network, &inputs, &targets, rows, threads, true);
+            let got = together(
+                &network,
+                &inputs,
+                &targets,
+                rows,
+                threads,
+                true,
+                threads == 2,
+            );
             let differ = got[0].0.iter().zip(&want).filter(|(g, w)| g != w).count();
             assert!(
                 differ == 0,

@@ -33,7 +33,9 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Instant;
 
-use nn_core::{Gradients, InPlaceStep, Network, ShardGradients, ShardPass, Targets, Workspace};
+use nn_core::{
+    BatchInputs, Gradients, InPlaceStep, Network, ShardGradients, ShardPass, Targets, Workspace,
+};
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
 
@@ -62,6 +64,11 @@ pub(crate) struct Shard {
     /// Allocated on the first training pass: evaluation needs none.
     gradients: Option<Gradients>,
     inputs: Vec<f32>,
+    /// The inputs transposed (`[features, samples]`), when `transposed` says
+    /// they are there: gathered ahead for a pass that reads them so
+    /// ([`nn_core::BatchInputs`]).
+    inputs_t: Vec<f32>,
+    transposed: bool,
     classes: Vec<u32>,
     values: Vec<f32>,
     /// The network's outputs for the shard's samples, as the reduction shares them.
@@ -146,9 +153,23 @@ impl Shard {
 
     /// The gathered inputs and targets beside the workspace, for inference.
     fn inference_parts(&mut self, task: Task, dim: usize) -> (&[f32], Targets<'_>, &mut Workspace) {
+        let (inputs, targets, workspace) = self.batch_parts(task, dim);
+        (inputs.rows, targets, workspace)
+    }
+
+    /// [`Shard::inference_parts`] with the inputs transposed too, when gathered so.
+    fn batch_parts(
+        &mut self,
+        task: Task,
+        dim: usize,
+    ) -> (BatchInputs<'_>, Targets<'_>, &mut Workspace) {
         let n = self.samples;
+        let inputs = BatchInputs {
+            rows: &self.inputs[..n * dim],
+            transposed: self.transposed.then(|| &self.inputs_t[..n * dim]),
+        };
         (
-            &self.inputs[..n * dim],
+            inputs,
             targets_of(task, &self.classes, &self.values, n),
             &mut self.workspace,
         )
@@ -425,8 +446,10 @@ impl ShardEngine {
                     .take()
                     .unwrap_or_else(|| Gradients::zeros(network.architecture()))
             }));
-            let (inputs, targets, workspace) = whole.inference_parts(task, dim);
+            let (inputs, targets, workspace) = whole.batch_parts(task, dim);
             let step = step.filter(|_| summed && !self.overrides.step_after);
+            // The next batch's inputs transposed too, where its first layer reads them so.
+            let transpose_ahead = BatchInputs::transposed_read(mine.len(), network.layers()[0]);
             let pass = || {
                 if let Some((update, state)) = step {
                     let update = |p: &mut [f32], g: &mut [f32], m: &mut [f32], v: &mut [f32]| {
@@ -459,7 +482,12 @@ impl ShardEngine {
                 }
             };
             let result = self.pool.install(|| match next_mine {
-                Some(next) => rayon::join(pass, || prefetch.gather(data, normalization, next)).0,
+                Some(next) => {
+                    rayon::join(pass, || {
+                        prefetch.gather(data, normalization, next, transpose_ahead);
+                    })
+                    .0
+                }
                 None => pass(),
             });
             for (s, g) in shards[lenders].iter_mut().zip(buffers.drain(..)) {

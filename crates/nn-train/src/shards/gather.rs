@@ -21,6 +21,22 @@ impl Shard {
         self.gather_targets(data, indices);
     }
 
+    /// The gathered inputs transposed into `inputs_t` (`[features, samples]`),
+    /// for a pass that reads them so ([`nn_core::BatchInputs`]).
+    pub(super) fn transpose_inputs(&mut self, dim: usize) {
+        let n = self.samples;
+        grow(&mut self.inputs_t, n * dim);
+        let (rows, columns) = (&self.inputs[..n * dim], &mut self.inputs_t[..n * dim]);
+        // A feature's values down the samples, written in order; the rows read
+        // stay in cache from one feature to the next.
+        for (i, column) in columns.chunks_exact_mut(n).enumerate() {
+            for (value, row) in column.iter_mut().zip(rows.chunks_exact(dim)) {
+                *value = row[i];
+            }
+        }
+        self.transposed = true;
+    }
+
     /// [`Shard::gather`] with the inputs written in two halves side by side on
     /// the current rayon pool when `split`: each row is written alone, so the
     /// values are the same.
@@ -61,5 +77,6 @@ impl Shard {
             }
         }
         self.samples = n;
+        self.transposed = false;
     }
 }

@@ -49,14 +49,19 @@ impl Prefetch {
         self.timer.next()
     }
 
-    /// Gathers `indices` of `data` for the next step.
+    /// Gathers `indices` of `data` for the next step, its inputs transposed
+    /// too when `transpose`.
     pub(super) fn gather(
         &mut self,
         data: &Dataset,
         normalization: &Normalization,
         indices: &[usize],
+        transpose: bool,
     ) {
         self.gathered.gather(data, normalization, indices);
+        if transpose {
+            self.gathered.transpose_inputs(data.dim());
+        }
         self.indices.clear();
         self.indices.extend_from_slice(indices);
         self.data = Some(std::ptr::from_ref(data).addr());
@@ -74,6 +79,8 @@ impl Prefetch {
         let matches = held == Some(std::ptr::from_ref(data).addr()) && self.indices == indices;
         if matches {
             std::mem::swap(&mut whole.inputs, &mut self.gathered.inputs);
+            std::mem::swap(&mut whole.inputs_t, &mut self.gathered.inputs_t);
+            whole.transposed = self.gathered.transposed;
             std::mem::swap(&mut whole.classes, &mut self.gathered.classes);
             std::mem::swap(&mut whole.values, &mut self.gathered.values);
             whole.samples = self.gathered.samples;
@@ -115,6 +122,11 @@ mod tests {
     /// Weights' bits after two epochs on `threads`, and the steps that took
     /// samples gathered ahead.
     fn trained(threads: usize) -> (Vec<u32>, u64) {
+        trained_with(threads, 8)
+    }
+
+    /// [`trained`] with a hidden layer `hidden` wide.
+    fn trained_with(threads: usize, hidden: usize) -> (Vec<u32>, u64) {
         // 600 inputs a sample, batch 16: 9,600 values a gather; an 8-wide
         // hidden layer keeps the step below the serial threshold, on one
         // thread, so the others gather. 100 samples: six batches of 16 and
@@ -130,7 +142,7 @@ mod tests {
             features: None,
         });
         let arch = Architecture::new(
-            vec![inputs, 8, 3],
+            vec![inputs, hidden, 3],
             Activation::Relu,
             Activation::Softmax,
             Loss::CrossEntropy,
@@ -170,18 +182,60 @@ mod tests {
     }
 
     #[test]
+    fn inputs_gathered_ahead_transposed_give_the_same_bits() {
+        // 72 wide: batches of 16 read their inputs transposed (and the step,
+        // 4 MFLOP, still runs on one thread while another gathers).
+        assert!(nn_core::BatchInputs::transposed_read(
+            16,
+            nn_core::LayerShape {
+                inputs: 600,
+                outputs: 72,
+                weight_offset: 0,
+                bias_offset: 600 * 72,
+            }
+        ));
+        let (one, _) = trained_with(1, 72);
+        for threads in [2, 3] {
+            let (bits, ahead) = trained_with(threads, 72);
+            assert!(bits == one, "1 vs {threads} threads differ");
+            assert_eq!(ahead, 2 * 5, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn inputs_gathered_ahead_are_transposed_when_asked() {
+        let a = wide(8, 3);
+        let norm = Normalization::identity(3);
+        let (mut prefetch, mut whole) = (Prefetch::default(), Shard::default());
+        prefetch.gather(&a, &norm, &[4, 1], true);
+        assert!(prefetch.take_into(&mut whole, &a, &[4, 1]));
+        assert!(whole.transposed);
+        for r in 0..2 {
+            for i in 0..3 {
+                assert_eq!(whole.inputs_t[i * 2 + r], whole.inputs[r * 3 + i]);
+            }
+        }
+        // Gathered in the step, they are not.
+        whole.gather(&a, &norm, &[4, 1]);
+        assert!(!whole.transposed);
+        prefetch.gather(&a, &norm, &[4, 1], false);
+        assert!(prefetch.take_into(&mut whole, &a, &[4, 1]));
+        assert!(!whole.transposed);
+    }
+
+    #[test]
     fn gathered_samples_are_used_only_for_the_same_samples_of_the_same_data() {
         let (a, b) = (wide(8, 3), wide(8, 3));
         let norm = Normalization::identity(3);
         let mut prefetch = Prefetch::default();
         let mut whole = Shard::default();
-        prefetch.gather(&a, &norm, &[4, 1]);
+        prefetch.gather(&a, &norm, &[4, 1], false);
         assert!(!prefetch.take_into(&mut whole, &a, &[1, 4]), "other order");
         // Nothing is held after a step looked.
         assert!(!prefetch.take_into(&mut whole, &a, &[4, 1]));
-        prefetch.gather(&a, &norm, &[4, 1]);
+        prefetch.gather(&a, &norm, &[4, 1], false);
         assert!(!prefetch.take_into(&mut whole, &b, &[4, 1]), "other data");
-        prefetch.gather(&a, &norm, &[4, 1]);
+        prefetch.gather(&a, &norm, &[4, 1], false);
         assert!(prefetch.take_into(&mut whole, &a, &[4, 1]));
         let mut fresh = Shard::default();
         fresh.gather(&a, &norm, &[4, 1]);
