@@ -374,6 +374,15 @@ fn times_derivative(hidden: Activation, delta: &mut Lanes, o: &Lanes) {
 mod tests {
     use crate::{Activation, Architecture, Gradients, Loss, Network, Targets, Workspace};
 
+    #[test]
+    fn padded_rows_sit_on_cache_lines_of_their_own() {
+        use super::{Lanes, ZERO};
+        assert_eq!(std::mem::size_of::<Lanes>(), 64);
+        assert_eq!(std::mem::align_of::<Lanes>(), 64);
+        let rows: Vec<Lanes> = std::iter::repeat_n(ZERO, 3).collect(); // on the heap, as the scratch keeps them
+        assert_eq!(rows.as_ptr().addr() % 64, 0);
+    }
+
     /// The fused pass against the layer-by-layer loops (the path that records
     /// the deltas for the breakdown): the same gradients, bit for bit, for
     /// every hidden activation and each output pairing.
