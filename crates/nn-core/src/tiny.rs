@@ -22,8 +22,8 @@ use crate::architecture::{Architecture, LayerShape};
 use crate::products::LOOPS_WIDTH;
 
 /// A row of up to [`LOOPS_WIDTH`] values, zero-padded, on a cache line of its
-/// own: a `Vec` of plain `[f32; 16]` starts wherever the allocator puts it (16
-/// bytes apart), and then every row straddles two lines.
+/// own: a `Vec` of plain `[f32; 16]` starts on whichever 16-byte boundary the
+/// allocator picks, and off a 64-byte one every row straddles two lines.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(64))]
 struct Lanes([f32; LOOPS_WIDTH]);
@@ -200,8 +200,8 @@ impl pulp::WithSimd for Forward<'_, '_> {
                 }
                 out[r] = sum;
             }
-            // The activation over the whole layer at once, so the rows'
-            // `exp`s overlap instead of waiting on each other.
+            // The activation after all the layer's sums, row after row: no row
+            // waits on another, so their `exp`s overlap.
             if activation == Activation::Softmax {
                 for row in out.iter_mut() {
                     activation.apply_inline(&mut row[..n_out], n_out);

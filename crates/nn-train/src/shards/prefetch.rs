@@ -184,7 +184,8 @@ mod tests {
     #[test]
     fn inputs_gathered_ahead_transposed_give_the_same_bits() {
         // 72 wide: batches of 16 read their inputs transposed (and the step,
-        // 4 MFLOP, still runs on one thread while another gathers).
+        // under the serial threshold, still runs on one thread while another
+        // gathers: every step but each epoch's first and last takes them).
         assert!(nn_core::BatchInputs::transposed_read(
             16,
             nn_core::LayerShape {
