@@ -22,6 +22,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, bail};
+
+use crate::median::median;
 use clap::Args;
 
 /// Options of `cargo xtask bench`.
@@ -346,12 +348,6 @@ fn parallel_fraction(one: f64, two: f64) -> f64 {
 /// Amdahl's speed-up on `cores` cores for a parallel fraction `p`.
 fn amdahl(p: f64, cores: f64) -> f64 {
     1.0 / ((1.0 - p) + p / cores)
-}
-
-fn median(values: &[f64]) -> Option<f64> {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied()
 }
 
 /// The medians and ratios as a Markdown table.

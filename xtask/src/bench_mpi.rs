@@ -14,6 +14,8 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::median::median;
+
 /// Options of `cargo xtask bench-mpi`.
 #[derive(Debug, Args)]
 pub struct BenchMpi {
@@ -115,20 +117,16 @@ fn collect(text: &str, mode: usize, runs: &mut Runs) {
     }
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied()
-}
-
 /// The medians, efficiencies and weight checks as a Markdown table.
 fn report(runs: &Runs, rounds: usize) -> String {
     let figures = |w: &str, mode: usize| runs.get(&(w.to_string(), mode));
     let speed = |w: &str, mode: usize| {
-        figures(w, mode).and_then(|f| median(f.iter().map(|f| f.samples_per_second).collect()))
+        figures(w, mode)
+            .and_then(|f| median(&f.iter().map(|f| f.samples_per_second).collect::<Vec<_>>()))
     };
     let exchange = |w: &str, mode: usize| {
         figures(w, mode)
-            .and_then(|f| median(f.iter().filter_map(|f| f.exchange_us).collect()))
+            .and_then(|f| median(&f.iter().filter_map(|f| f.exchange_us).collect::<Vec<_>>()))
             .map_or_else(|| "-".into(), |e| format!("{e:.0}"))
     };
     let same_weights = |w: &str, mode: usize| match (figures(w, 0), figures(w, mode)) {

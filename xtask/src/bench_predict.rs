@@ -25,6 +25,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::median::median;
+
 use crate::bench::run;
 
 /// Options of `cargo xtask bench-predict`.
@@ -189,12 +191,6 @@ fn collect(text: &str, runs: &mut Runs) {
                 .push(number);
         }
     }
-}
-
-fn median(values: &[f64]) -> Option<f64> {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied()
 }
 
 /// The medians and ratios as a Markdown table; a ratio above 1 means nn-tui is faster.

@@ -49,9 +49,9 @@ const LR: &str = "0.003,0.01,0.03";
 const HIDDEN: [&str; 3] = ["8", "16,16", "32,32"];
 const ACTIVATION: &str = "relu,tanh";
 
+/// The median of `v` (NaN when empty).
 fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    crate::median::median(v).unwrap_or(f64::NAN)
 }
 
 /// The seed of the split, the folds and both tools' training.

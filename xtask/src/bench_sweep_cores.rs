@@ -85,9 +85,9 @@ impl Figures {
     }
 }
 
+/// The median of `v` (NaN when empty).
 fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    crate::median::median(v).unwrap_or(f64::NAN)
 }
 
 /// The number after `before` in `text` (up to the next space, `%` or comma).

@@ -29,6 +29,7 @@ mod bench_sweep_cores;
 mod bench_sweep_split;
 mod gen_onnx;
 mod man;
+mod median;
 mod pictures;
 mod plot;
 mod soak;

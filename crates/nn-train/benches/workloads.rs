@@ -103,7 +103,7 @@ fn main() {
                 }
             }
             times.sort_by(f64::total_cmp);
-            let median = times[times.len() / 2];
+            let median = median(&times);
             let samples = (w.samples * w.passes) as f64;
             let steps = (w.passes * w.samples.div_ceil(w.batch)) as f64;
             println!(
@@ -148,5 +148,17 @@ fn gemm_peak(threads: usize, reps: usize) -> f64 {
             .collect()
     });
     times.sort_by(f64::total_cmp);
-    2.0 * (N * N * N) as f64 / times[times.len() / 2] / 1e9
+    2.0 * (N * N * N) as f64 / median(&times) / 1e9
+}
+
+/// The middle of `sorted` (ascending), or the mean of its two middle values, as
+/// `torch_bench.py`'s `statistics.median` takes it (it was the upper one: of
+/// two passes, the slower).
+fn median(sorted: &[f64]) -> f64 {
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        f64::midpoint(sorted[mid - 1], sorted[mid])
+    }
 }
