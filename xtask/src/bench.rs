@@ -22,9 +22,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use clap::Args;
 
 use crate::median::median;
-use clap::Args;
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, Args)]

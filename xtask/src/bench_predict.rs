@@ -25,9 +25,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::median::median;
-
 use crate::bench::run;
+use crate::median::median;
 
 /// Options of `cargo xtask bench-predict`.
 #[derive(Debug, Args)]
