@@ -88,38 +88,25 @@ pub fn bench(args: &Bench) -> anyhow::Result<()> {
     for round in 1..=args.rounds {
         eprintln!("round {round}/{}: nn-train", args.rounds);
         let reps = args.reps.to_string();
-        // Each workload on each thread count in a process of its own, as a user's run
-        // is, the thread counts' order swapped every round: in one process the
-        // trainers after the first ran at other speeds (W4, one thread after one
-        // thread: 805k then 771k steps/s, 4 of 4 times; 1 then 2 threads read as 0.95x
-        // where two processes read 1.01x).
-        let threads = if round % 2 == 1 {
-            ["1", "2"]
-        } else {
-            ["2", "1"]
-        };
-        for t in threads {
-            for (i, workload) in args.only.split(',').enumerate() {
-                let mut command =
-                    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-                command
-                    .args([
-                        "bench",
-                        "-q",
-                        "-p",
-                        "nn-train",
-                        "--bench",
-                        "workloads",
-                        "--",
-                    ])
-                    .args(["--reps", &reps, "--threads", t, "--only", workload])
-                    .current_dir(&root);
-                // The GEMM peak once per thread count and round.
-                if i > 0 {
-                    command.arg("--no-peak");
-                }
-                collect(&run(&mut command)?, &mut ours);
+        for (threads, workload, peak) in processes(round, &args.only) {
+            let mut command =
+                Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            command
+                .args([
+                    "bench",
+                    "-q",
+                    "-p",
+                    "nn-train",
+                    "--bench",
+                    "workloads",
+                    "--",
+                ])
+                .args(["--reps", &reps, "--threads", threads, "--only", workload])
+                .current_dir(&root);
+            if !peak {
+                command.arg("--no-peak");
             }
+            collect(&run(&mut command)?, &mut ours);
         }
         if let Some(python) = &args.torch_python {
             eprintln!("round {round}/{}: PyTorch", args.rounds);
@@ -139,6 +126,28 @@ pub fn bench(args: &Bench) -> anyhow::Result<()> {
         print!("{}", widths(args, &root)?);
     }
     Ok(())
+}
+
+/// The harness's processes in round `round` (from 1): (threads, workload, whether
+/// it also measures the GEMM peak). Each workload on each thread count in a
+/// process of its own, as a user's run is, the thread counts' order swapped every
+/// round: in one process the trainers after the first ran at other speeds (W4, one
+/// thread after one thread: 805k then 771k steps/s, 4 of 4 times; 1 then 2 threads
+/// read as 0.95x where two processes read 1.01x). The peak once per thread count.
+fn processes(round: usize, only: &str) -> Vec<(&'static str, &str, bool)> {
+    let threads = if round % 2 == 1 {
+        ["1", "2"]
+    } else {
+        ["2", "1"]
+    };
+    threads
+        .into_iter()
+        .flat_map(|t| {
+            only.split(',')
+                .enumerate()
+                .map(move |(i, workload)| (t, workload, i == 0))
+        })
+        .collect()
 }
 
 /// Samples/s per (H, batch), one value per round.
@@ -421,6 +430,20 @@ fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_workload_on_each_thread_count_runs_alone_in_swapped_order() {
+        assert_eq!(
+            processes(1, "W1,W4"),
+            [
+                ("1", "W1", true),
+                ("1", "W4", false),
+                ("2", "W1", true),
+                ("2", "W4", false)
+            ]
+        );
+        assert_eq!(processes(2, "W3"), [("2", "W3", true), ("1", "W3", true)]);
+    }
 
     #[test]
     fn reads_both_tools_lines_and_reports_ratios() {

@@ -16,6 +16,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+
+use crate::median::median_or_nan;
 use serde_json::Value;
 
 use crate::bench::run;
@@ -48,11 +50,6 @@ pub struct BenchSweep {
 const LR: &str = "0.003,0.01,0.03";
 const HIDDEN: [&str; 3] = ["8", "16,16", "32,32"];
 const ACTIVATION: &str = "relu,tanh";
-
-/// The median of `v` (NaN when empty).
-fn median(v: &mut [f64]) -> f64 {
-    crate::median::median(v).unwrap_or(f64::NAN)
-}
 
 /// The seed of the split, the folds and both tools' training.
 const SEED: u64 = nn_data::DEFAULT_SEED;
@@ -240,8 +237,8 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
     };
     let (all_ours, all_theirs) = (rounds(&ours), rounds(&theirs));
     // Each round's two searches ran back to back, under much the same load.
-    let mut ratios: Vec<f64> = theirs.iter().zip(&ours).map(|(t, o)| t / o).collect();
-    let (o, t) = (median(&mut ours), median(&mut theirs));
+    let ratios: Vec<f64> = theirs.iter().zip(&ours).map(|(t, o)| t / o).collect();
+    let (o, t) = (median_or_nan(&ours), median_or_nan(&theirs));
     let w = &our_last["winner"];
     let our_accuracy = our_test;
     let their_accuracy = their_last["test_accuracy"].as_f64().unwrap_or(f64::NAN);
@@ -284,7 +281,7 @@ pub fn bench_sweep(args: &BenchSweep) -> anyhow::Result<()> {
     println!(
         "nn-tui is {:.1}x faster (median of the rounds' ratios; {:.1}x of the median times); \
          test accuracy on the same {test_rows} points: {verdict}",
-        median(&mut ratios),
+        median_or_nan(&ratios),
         t / o
     );
     let refit_seeds = SEED..SEED + args.refit_seeds;

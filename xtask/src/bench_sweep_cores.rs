@@ -18,6 +18,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
+
+use crate::median::median_or_nan;
 use serde_json::Value;
 
 use crate::bench::run;
@@ -75,19 +77,14 @@ impl Figures {
     fn medians(&mut self) -> String {
         format!(
             "one process: sweep {:.2} s, CPU {:.2} s, cores {:.0}% busy (CPU time over wall x cores), {:.2} ms CPU a trial beyond its training = {:.1}% of a median trial's {:.2} ms",
-            median(&mut self.seconds),
-            median(&mut self.cpu),
-            median(&mut self.busy),
-            median(&mut self.overhead),
-            median(&mut self.share),
-            median(&mut self.trial)
+            median_or_nan(&self.seconds),
+            median_or_nan(&self.cpu),
+            median_or_nan(&self.busy),
+            median_or_nan(&self.overhead),
+            median_or_nan(&self.share),
+            median_or_nan(&self.trial)
         )
     }
-}
-
-/// The median of `v` (NaN when empty).
-fn median(v: &mut [f64]) -> f64 {
-    crate::median::median(v).unwrap_or(f64::NAN)
 }
 
 /// The number after `before` in `text` (up to the next space, `%` or comma).
@@ -221,8 +218,8 @@ pub fn bench_sweep_cores(args: &BenchSweepCores) -> anyhow::Result<()> {
     if let Some(ranks) = args.mpi {
         println!(
             "mpirun -np {ranks}: sweep {:.2} s, efficiency {:.2} (one process's time over the ranks')",
-            median(&mut ranks_s),
-            median(&mut efficiency)
+            median_or_nan(&ranks_s),
+            median_or_nan(&efficiency)
         );
     }
     Ok(())

@@ -14,6 +14,11 @@ pub(crate) fn median(values: &[f64]) -> Option<f64> {
     }
 }
 
+/// [`median`], NaN when there are none (for figures printed as they are).
+pub(crate) fn median_or_nan(values: &[f64]) -> f64 {
+    median(values).unwrap_or(f64::NAN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::median;
@@ -26,5 +31,6 @@ mod tests {
         // Two rounds or two passes: their mean, not the larger.
         assert_eq!(median(&[2.0, 1.0]), Some(1.5));
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert!(super::median_or_nan(&[]).is_nan());
     }
 }

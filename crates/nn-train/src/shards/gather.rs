@@ -77,6 +77,7 @@ impl Shard {
             }
         }
         self.samples = n;
+        // Other samples now: a transposed copy of the last ones is stale.
         self.transposed = false;
     }
 }
