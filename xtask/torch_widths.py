@@ -2,11 +2,14 @@
 cross-entropy, SGD lr 0.01, on the CPU, as `nn-tui train --data mnist` trains it.
 
 Usage: PYTHON torch_widths.py --widths 128,256 --batches 128,512 [--threads 2] [--samples 20480]
-Prints `H=<width> batch=<b> samples/s=<best of 3 timed passes after one warm-up>`.
+Prints `H=<width> batch=<b> samples/s=<median of 3 timed passes after one warm-up>
+best/s=<the fastest of the 3>`. The median, as on every side of `cargo xtask bench`
+(`xtask/src/median.rs`): ours is one epoch a round, and the fastest of three short
+passes on a noisy machine read 2-16% above their median (2026-12-05).
 Random data of MNIST's shape: timing does not depend on the values. Run only by
 hand with a Python that has torch (never in CI).
 """
-import argparse, time
+import argparse, statistics, time
 import torch
 
 def main():
@@ -29,7 +32,7 @@ def main():
                 torch.nn.Linear(h, 10))
             opt = torch.optim.SGD(model.parameters(), lr=0.01)
             loss = torch.nn.CrossEntropyLoss()
-            best = float("inf")
+            times = []
             for rep in range(4):  # the first is a warm-up
                 perm = torch.randperm(n)
                 t0 = time.perf_counter()
@@ -40,8 +43,9 @@ def main():
                     opt.step()
                 dt = time.perf_counter() - t0
                 if rep:
-                    best = min(best, dt)
-            print(f"H={h} batch={batch} samples/s={n / best:.0f}", flush=True)
+                    times.append(dt)
+            median, best = statistics.median(times), min(times)
+            print(f"H={h} batch={batch} samples/s={n / median:.0f} best/s={n / best:.0f}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -273,10 +273,10 @@ fn sweep_report(ours: &Sweep, steps_alone: &Sweep, torch: &Sweep, threads: usize
         "\nwidth sweep: 784-H-H-10 relu/softmax, cross-entropy, SGD 0.01, {threads} threads; \
          ours through `nn-tui train --data mnist --epochs 1` (samples_per_second: the whole \
          run, its test pass on 10,000 samples included; and the epoch's training steps \
-         alone), PyTorch best of 3 passes over 20,480 samples (training steps alone); \
+         alone), PyTorch the median of 3 passes over 20,480 samples (training steps alone); \
          medians over rounds\n\n\
-         | batch | H | ours | PyTorch | ratio | ours, steps alone | ratio |\n\
-         |---|---|---|---|---|---|---|\n"
+         | batch | H | ours | PyTorch | ratio | ours, steps alone | ratio | steps alone, by round |\n\
+         |---|---|---|---|---|---|---|---|\n"
     );
     let number = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.0}"));
     let ratio = |o: Option<f64>, t: Option<f64>| match (o, t) {
@@ -287,9 +287,13 @@ fn sweep_report(ours: &Sweep, steps_alone: &Sweep, torch: &Sweep, threads: usize
         let o = median(values);
         let alone = steps_alone.get(&(h, batch)).and_then(|v| median(v));
         let t = torch.get(&(h, batch)).and_then(|v| median(v));
+        let by_round = ratios_by_round(
+            steps_alone.get(&(h, batch)).map_or(&[], Vec::as_slice),
+            torch.get(&(h, batch)).map_or(&[], Vec::as_slice),
+        );
         let _ = writeln!(
             out,
-            "| {batch} | {h} | {} | {} | {} | {} | {} |",
+            "| {batch} | {h} | {} | {} | {} | {} | {} | {by_round} |",
             number(o),
             number(t),
             ratio(o, t),
@@ -359,6 +363,27 @@ fn amdahl(p: f64, cores: f64) -> f64 {
     1.0 / ((1.0 - p) + p / cores)
 }
 
+/// Each round's ratio of `ours` to `theirs` (one value per round each, in
+/// round order), as `1.02 / 1.14`: measured minutes apart rather than over the
+/// whole session, so they show how far the machine's drift moved the ratio
+/// (`-` when either side has no value).
+fn ratios_by_round(ours: &[f64], theirs: &[f64]) -> String {
+    if ours.is_empty() || theirs.is_empty() {
+        return "-".into();
+    }
+    ours.iter()
+        .zip(theirs)
+        .map(|(o, t)| {
+            if *t > 0.0 {
+                format!("{:.2}", o / t)
+            } else {
+                "-".into()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// The medians and ratios as a Markdown table.
 fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
     let get =
@@ -380,8 +405,8 @@ fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
         "medians of {rounds} alternating rounds; samples/s (W4: steps/s)\n\
          GEMM peak (gemm, 2048^3): {} GFLOP/s on 1 thread, {} on 2\n\n\
          | | ours 1t | ours 2t | torch 1t | torch 2t | ours 2t / torch best | ours 2t / 1t \
-         | GFLOP/s 2t | of peak 2t | parallel fraction | model 8 / 16 / 64 cores |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
+         | ratio by round | GFLOP/s 2t | of peak 2t | parallel fraction | model 8 / 16 / 64 cores |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
         fmt(peak1),
         fmt(peak2)
     );
@@ -392,6 +417,17 @@ fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        let runs = |runs: &Runs, t: usize| runs.get(&(w.clone(), t)).cloned().unwrap_or_default();
+        let torch_best: Vec<f64> = {
+            let (a, b) = (runs(&torch.rates, 1), runs(&torch.rates, 2));
+            (0..a.len().max(b.len()))
+                .map(|r| match (a.get(r), b.get(r)) {
+                    (Some(a), Some(b)) => a.max(*b),
+                    (a, b) => a.or(b).copied().unwrap_or(f64::NAN),
+                })
+                .collect()
+        };
+        let by_round = ratios_by_round(&runs(&ours.rates, 2), &torch_best);
         let g2 = get(&ours.gflops, w, 2);
         let of_peak = match (g2, peak2) {
             (Some(g), Some(p)) if p > 0.0 => format!("{:.0}%", 100.0 * g / p),
@@ -414,7 +450,7 @@ fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
         };
         let _ = writeln!(
             out,
-            "| {w} | {} | {} | {} | {} | {} | {} | {} | {of_peak} | {fraction} | {model} |",
+            "| {w} | {} | {} | {} | {} | {} | {} | {by_round} | {} | {of_peak} | {fraction} | {model} |",
             fmt(o1),
             fmt(o2),
             fmt(t1),
@@ -464,14 +500,43 @@ mod tests {
         // 2 threads twice as fast as 1: all of the step ran in parallel.
         assert!(
             table.contains(
-                "| W1 | 100000 | 200000 | 64000 | 50000 | 3.12x | 2.00x | 2.0 | 1% | 1.00 | 8.0 / 16.0 / 64.0 |"
+                "| W1 | 100000 | 200000 | 64000 | 50000 | 3.12x | 2.00x | 3.12 | 2.0 | 1% | 1.00 | 8.0 / 16.0 / 64.0 |"
             ),
             "{table}"
         );
         assert!(
-            table.contains("| W4 | - | 450000 | - | 3000 | 150.00x | - | 0.0 | 0% | - | - |"),
+            table.contains(
+                "| W4 | - | 450000 | - | 3000 | 150.00x | - | 150.00 | 0.0 | 0% | - | - |"
+            ),
             "{table}"
         );
+    }
+
+    #[test]
+    fn each_round_pairs_our_figure_with_theirs_from_the_same_round() {
+        // The machine slowed down between the rounds: the medians' ratio (1.25x)
+        // hides that each round, measured minutes apart, gave 1.20 and 1.30.
+        let (ours, theirs) = ([120.0, 65.0], [100.0, 50.0]);
+        assert_eq!(ratios_by_round(&ours, &theirs), "1.20 / 1.30");
+        assert_eq!(ratios_by_round(&ours, &[]), "-");
+        assert_eq!(ratios_by_round(&[1.0], &[0.0]), "-");
+        // PyTorch's best thread count is taken round by round.
+        let mut ours = Measures::default();
+        let mut torch = Measures::default();
+        for (o, t1, t2) in [(300.0, 100.0, 150.0), (280.0, 200.0, 120.0)] {
+            collect(
+                &format!("W3 threads=2 samples/s={o} steps/s=1 GFLOP/s=1\n"),
+                &mut ours,
+            );
+            collect(
+                &format!(
+                    "W3 threads=1 samples/s={t1} steps/s=1\nW3 threads=2 samples/s={t2} steps/s=1\n"
+                ),
+                &mut torch,
+            );
+        }
+        let table = report(&ours, &torch, 2);
+        assert!(table.contains("| 2.00 / 1.40 |"), "{table}");
     }
 
     #[test]
@@ -501,7 +566,7 @@ mod tests {
         torch.entry((256, 512)).or_default().push(100.0);
         let table = sweep_report(&ours, &alone, &torch, 2);
         assert!(
-            table.contains("| 512 | 256 | 200 | 100 | 2.00x | 250 | 2.50x |"),
+            table.contains("| 512 | 256 | 200 | 100 | 2.00x | 250 | 2.50x | 2.50 |"),
             "{table}"
         );
     }
