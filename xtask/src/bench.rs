@@ -233,20 +233,8 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
                 "--threads",
                 &threads,
             ]))?;
-            for line in out.lines() {
-                let field = |name: &str| {
-                    line.split_whitespace()
-                        .find_map(|f| f.strip_prefix(name))
-                        .and_then(|v| v.parse::<f64>().ok())
-                };
-                if let (Some(h), Some(b), Some(rate)) =
-                    (field("H="), field("batch="), field("samples/s="))
-                {
-                    torch
-                        .entry((h as usize, b as usize))
-                        .or_default()
-                        .push(rate);
-                }
+            for (h, batch, rate) in out.lines().filter_map(torch_width_line) {
+                torch.entry((h, batch)).or_default().push(rate);
             }
         }
     }
@@ -255,6 +243,22 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
         &steps_alone,
         &torch,
         args.width_threads,
+    ))
+}
+
+/// `torch_widths.py`'s `H=1024 batch=512 samples/s=29872 best/s=31313`: the
+/// width, the batch and the median rate (the fastest pass's, `best/s`, is for
+/// the reader).
+fn torch_width_line(line: &str) -> Option<(usize, usize, f64)> {
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(name))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    Some((
+        field("H=")? as usize,
+        field("batch=")? as usize,
+        field("samples/s=")?,
     ))
 }
 
@@ -558,6 +562,11 @@ mod tests {
         );
         assert_eq!(last_epoch_rate(events), Some(1000.25));
         assert_eq!(last_epoch_rate(r#"{"t":0.0,"state":"Running"}"#), None);
+        assert_eq!(
+            torch_width_line("H=1024 batch=512 samples/s=29872 best/s=31313"),
+            Some((1024, 512, 29872.0))
+        );
+        assert_eq!(torch_width_line("torch 2.15.0"), None);
         let mut ours = Sweep::new();
         ours.entry((256, 512)).or_default().push(200.0);
         let mut alone = Sweep::new();
