@@ -462,4 +462,84 @@ mod tests {
             );
         }
     }
+
+    /// W3's step's five products alone (784-H-H-10 at 512 rows, H = 1024 and
+    /// 2048, 2 threads), as the step runs them: the forward products and the
+    /// delta product split by columns, each weight gradient as four shards of
+    /// 128 rows added in place (biases included); best of 7 timings of 10
+    /// calls, milliseconds and GFLOP/s. `xtask/torch_matmul.py --step` times the
+    /// same five in PyTorch, in the step's layouts, the same way.
+    /// `cargo test --release -p nn-core --lib -- --ignored --nocapture step_products_alone`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    #[allow(clippy::print_stdout)]
+    fn step_products_alone() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let best = |f: &mut dyn FnMut()| {
+            for _ in 0..3 {
+                f();
+            }
+            let mut best = f64::MAX;
+            for _ in 0..7 {
+                let started = std::time::Instant::now();
+                for _ in 0..10 {
+                    f();
+                }
+                best = best.min(started.elapsed().as_secs_f64() / 10.0);
+            }
+            best
+        };
+        let rows = 512;
+        let (shard_rows, shard_starts) = ([128; 4], [0, 128, 256, 384]);
+        for h in [1024, 2048] {
+            let mut total = 0.0;
+            for inputs in [784, h] {
+                let shape = shape(inputs, h);
+                let (x, w) = (values(rows * inputs, 0.5), values(inputs * h, 1.5));
+                let (d, bias) = (values(rows * h, 2.5), values(h, 3.5));
+                let (mut z, mut back) = (vec![0.0; rows * h], vec![0.0; rows * inputs]);
+                let (mut g, mut g_bias) = (vec![0.0; inputs * h], vec![0.0; h]);
+                let mut scratch = Vec::new();
+                let kernel = Kernel::Gemm { threads: 2 };
+                let gflop = 2.0 * (rows * inputs * h) as f64 / 1e9;
+                pool.install(|| {
+                    let mut report = |name: &str, seconds: f64| {
+                        total += seconds;
+                        println!(
+                            "H={h} {name} {inputs}x{h}: {:.3} ms, {:.0} GFLOP/s",
+                            seconds * 1e3,
+                            gflop / seconds
+                        );
+                    };
+                    let t = best(&mut || {
+                        kernel.forward(&mut z, &x, &w, &bias, shape, &mut scratch);
+                    });
+                    report("forward", t);
+                    if inputs == h {
+                        report("delta", best(&mut || kernel.back(&mut back, &d, &w, shape)));
+                    }
+                    let t = best(&mut || {
+                        crate::gradient_sum::add_shard_gradients(
+                            kernel,
+                            2,
+                            &mut g,
+                            &mut g_bias,
+                            &d,
+                            &x,
+                            shape,
+                            &shard_rows,
+                            &shard_starts,
+                            &mut scratch,
+                            None,
+                        );
+                    });
+                    report("weight gradient", t);
+                });
+            }
+            println!("H={h} the five: {:.2} ms", total * 1e3);
+        }
+    }
 }
