@@ -58,14 +58,7 @@ def main():
         torch.set_num_threads(t)
         for (m, k, n) in SHAPES:
             x, w = torch.randn(m, k), torch.randn(k, n)
-            for _ in range(3):
-                x @ w
-            best = float("inf")
-            for _ in range(6):
-                start = time.perf_counter()
-                for _ in range(5):
-                    x @ w
-                best = min(best, (time.perf_counter() - start) / 5)
+            best = best_of(lambda: x @ w, timings=6, calls=5)
             print(f"threads={t} {m}x{k}x{n} GFLOP/s={2 * m * k * n / best / 1e9:.0f}")
 
 if __name__ == "__main__":

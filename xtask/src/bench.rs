@@ -250,16 +250,19 @@ fn widths(args: &Bench, root: &std::path::Path) -> anyhow::Result<String> {
 /// width, the batch and the median rate (the fastest pass's, `best/s`, is for
 /// the reader).
 fn torch_width_line(line: &str) -> Option<(usize, usize, f64)> {
-    let field = |name: &str| {
-        line.split_whitespace()
-            .find_map(|f| f.strip_prefix(name))
-            .and_then(|v| v.parse::<f64>().ok())
-    };
     Some((
-        field("H=")? as usize,
-        field("batch=")? as usize,
-        field("samples/s=")?,
+        field(line, "H=")? as usize,
+        field(line, "batch=")? as usize,
+        field(line, "samples/s=")?,
     ))
+}
+
+/// The number of `line`'s first `name=value` field (`name` given with its `=`),
+/// thousands separators allowed (`223,650`).
+fn field(line: &str, name: &str) -> Option<f64> {
+    line.split_whitespace()
+        .find_map(|f| f.strip_prefix(name))
+        .and_then(|v| v.replace(',', "").parse().ok())
 }
 
 /// The training steps' samples/s of the last epoch, from a run directory's
@@ -326,24 +329,21 @@ pub(crate) fn run(command: &mut Command) -> anyhow::Result<String> {
 /// tools print them) and the GEMM peak's `GEMM threads=2 GFLOP/s=300.2`.
 fn collect(text: &str, runs: &mut Measures) {
     for line in text.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(name) = fields.next().filter(|n| n.starts_with('W') || *n == "GEMM") else {
+        let Some(name) = line
+            .split_whitespace()
+            .next()
+            .filter(|n| n.starts_with('W') || *n == "GEMM")
+        else {
             continue;
         };
-        let mut threads = None;
-        let (mut samples, mut steps, mut gflops) = (None, None, None);
-        for field in fields {
-            let number = |prefix: &str| {
-                field
-                    .strip_prefix(prefix)
-                    .and_then(|v| v.replace(',', "").parse::<f64>().ok())
-            };
-            threads = threads.or_else(|| number("threads=").map(|t| t as usize));
-            samples = samples.or_else(|| number("samples/s="));
-            steps = steps.or_else(|| number("steps/s="));
-            gflops = gflops.or_else(|| number("GFLOP/s="));
-        }
-        let Some(threads) = threads else { continue };
+        let Some(threads) = field(line, "threads=").map(|t| t as usize) else {
+            continue;
+        };
+        let (samples, steps, gflops) = (
+            field(line, "samples/s="),
+            field(line, "steps/s="),
+            field(line, "GFLOP/s="),
+        );
         let key = (name.to_string(), threads);
         if let Some(g) = gflops {
             runs.gflops.entry(key.clone()).or_default().push(g);
@@ -388,6 +388,14 @@ fn ratios_by_round(ours: &[f64], theirs: &[f64]) -> String {
         .join(" / ")
 }
 
+/// PyTorch's better thread count: the larger of two rates, either one alone.
+fn faster(one: Option<f64>, two: Option<f64>) -> Option<f64> {
+    match (one, two) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// The medians and ratios as a Markdown table.
 fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
     let get =
@@ -417,20 +425,14 @@ fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
     for w in names {
         let (o1, o2) = (get(&ours.rates, w, 1), get(&ours.rates, w, 2));
         let (t1, t2) = (get(&torch.rates, w, 1), get(&torch.rates, w, 2));
-        let best = match (t1, t2) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        let best = faster(t1, t2);
         // Round by round: ours on two threads, PyTorch's faster thread count.
         let per_round =
             |runs: &Runs, t: usize| runs.get(&(w.clone(), t)).cloned().unwrap_or_default();
         let torch_best: Vec<f64> = {
             let (a, b) = (per_round(&torch.rates, 1), per_round(&torch.rates, 2));
             (0..a.len().max(b.len()))
-                .map(|r| match (a.get(r), b.get(r)) {
-                    (Some(a), Some(b)) => a.max(*b),
-                    (a, b) => a.or(b).copied().unwrap_or(f64::NAN),
-                })
+                .map(|r| faster(a.get(r).copied(), b.get(r).copied()).unwrap_or(f64::NAN))
                 .collect()
         };
         let by_round = ratios_by_round(&per_round(&ours.rates, 2), &torch_best);

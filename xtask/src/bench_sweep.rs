@@ -16,13 +16,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-
-use crate::median::median_or_nan;
 use serde_json::Value;
 
 use crate::bench::run;
 use crate::bench_sweep_cores::load;
 use crate::bench_sweep_split::write_split;
+use crate::median::median_or_nan;
 
 /// Options of `cargo xtask bench-sweep`.
 #[derive(Debug, Args)]

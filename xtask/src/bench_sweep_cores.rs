@@ -18,11 +18,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
-
-use crate::median::median_or_nan;
 use serde_json::Value;
 
 use crate::bench::run;
+use crate::median::median_or_nan;
 
 /// Options of `cargo xtask bench-sweep-cores`.
 #[derive(Debug, Args)]
