@@ -4,8 +4,9 @@
 //! Builds nn-dist's `workloads` example with MPI, then alternates, round after
 //! round: one process on two threads, two ranks with the shard-order exchange,
 //! and two ranks with MPI's own allreduce (for comparison). Prints the medians,
-//! the efficiency (two ranks' samples/s over one process's), the exchange's
-//! time per step, and whether the final weights equal one process's.
+//! the efficiency (two ranks' samples/s over one process's; for the shard-order
+//! exchange also each round's, from runs minutes apart), the exchange's time
+//! per step, and whether the final weights equal one process's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -143,10 +144,21 @@ fn report(runs: &Runs, rounds: usize) -> String {
         (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
         _ => "-".into(),
     };
+    // Each round's efficiency from that round's two runs (minutes apart at
+    // most), beside the medians' (whose runs may come from different rounds).
+    let by_round = |w: &str, mode: usize| match (figures(w, 0), figures(w, mode)) {
+        (Some(one), Some(many)) if !many.is_empty() => many
+            .iter()
+            .zip(one)
+            .map(|(m, o)| ratio(Some(m.samples_per_second), Some(o.samples_per_second)))
+            .collect::<Vec<_>>()
+            .join(" / "),
+        _ => "-".into(),
+    };
     let mut out = format!(
         "medians of {rounds} alternating rounds; samples/s; exchange: the us per step a rank spends in it (sends, sums, gathers, waits: none of it hidden behind compute)\n\n\
-         | | {} | {} | efficiency | exchange | same weights | {} | efficiency | exchange | same weights |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
+         | | {} | {} | efficiency | by round | exchange | same weights | {} | efficiency | exchange | same weights |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
         MODES[0].0, MODES[1].0, MODES[2].0
     );
     let mut names: Vec<&String> = runs.keys().map(|(w, _)| w).collect();
@@ -157,12 +169,14 @@ fn report(runs: &Runs, rounds: usize) -> String {
         for mode in [1, 2] {
             let _ = write!(
                 out,
-                "| {} | {} | {} | {} ",
+                "| {} | {} ",
                 fmt(speed(w, mode)),
-                ratio(speed(w, mode), one),
-                exchange(w, mode),
-                same_weights(w, mode)
+                ratio(speed(w, mode), one)
             );
+            if mode == 1 {
+                let _ = write!(out, "| {} ", by_round(w, mode));
+            }
+            let _ = write!(out, "| {} | {} ", exchange(w, mode), same_weights(w, mode));
         }
         out.push_str("|\n");
     }
@@ -193,7 +207,35 @@ mod tests {
         );
         let table = report(&runs, 1);
         assert!(
-            table.contains("| W2 | 100000 | 90000 | 0.90 | 300 | yes | 95000 | 0.95 | 200 | no |"),
+            table.contains(
+                "| W2 | 100000 | 90000 | 0.90 | 0.90 | 300 | yes | 95000 | 0.95 | 200 | no |"
+            ),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn each_round_pairs_the_ranks_with_the_one_process_of_the_same_round() {
+        let mut runs = Runs::new();
+        // The medians' pair takes the one process from round 3 and the ranks
+        // from round 2 (130,000 over 160,000); each round's pairs its own.
+        for (one, ranks) in [(150_000, 135_000), (165_000, 130_000), (160_000, 128_000)] {
+            collect(
+                &format!("W2 ranks=1 threads=2 samples/s={one} exchange_us/step=- weights=aa\n"),
+                0,
+                &mut runs,
+            );
+            collect(
+                &format!(
+                    "W2 ranks=2 threads=1 samples/s={ranks} exchange_us/step=250 weights=aa\n"
+                ),
+                1,
+                &mut runs,
+            );
+        }
+        let table = report(&runs, 3);
+        assert!(
+            table.contains("| W2 | 160000 | 130000 | 0.81 | 0.90 / 0.79 / 0.80 | 250 | yes |"),
             "{table}"
         );
     }
