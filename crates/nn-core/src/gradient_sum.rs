@@ -222,6 +222,11 @@ pub(crate) fn add_shard_gradients(
             let run = s..run_end;
             // Every shard in one run: each block is complete at its end.
             let all = run == (0..rows.len());
+            // A layer in one block (narrower than two blocks of FEWEST_ROWS, a
+            // classifier's last layer) leaves its product to gemm's own split
+            // over the inputs, which keeps every value's arithmetic: the
+            // threads would otherwise wait for one of them.
+            let product_threads = if count == 1 { threads } else { 1 };
             let block_products = |range: std::ops::Range<usize>, part: &mut Part<'_>| {
                 for t in run.clone() {
                     let d = &delta[starts[t] * outputs + range.start..];
@@ -231,7 +236,7 @@ pub(crate) fn add_shard_gradients(
                         MatRef::row_major(shard_x(t), rows[t], inputs),
                         -1.0,
                         t > 0,
-                        1,
+                        product_threads,
                     );
                 }
                 part.update(update);
