@@ -18,7 +18,9 @@
 //! [`Kernel::weight_gradient`] computes it alone, and is then added.
 //!
 //! A layer's output rows are cut into blocks, each taken through every shard
-//! while it is in cache, the blocks side by side on the threads. gemm's
+//! while it is in cache, the blocks side by side on the threads (a layer in one
+//! block, a classifier's last, leaves its product to gemm's own split over the
+//! inputs, which does not cut the inner dimension either). gemm's
 //! arithmetic for a value does not depend on the block it is in (on the main
 //! path its blocking of the inner dimension depends on the inner size alone),
 //! so neither the block count nor the threads change a bit.
