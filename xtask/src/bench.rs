@@ -371,7 +371,7 @@ fn amdahl(p: f64, cores: f64) -> f64 {
 /// round order), as `1.02 / 1.14`: measured minutes apart rather than over the
 /// whole session, so they show how far the machine's drift moved the ratio
 /// (`-` when either side has no value).
-fn ratios_by_round(ours: &[f64], theirs: &[f64]) -> String {
+pub(crate) fn ratios_by_round(ours: &[f64], theirs: &[f64]) -> String {
     if ours.is_empty() || theirs.is_empty() {
         return "-".into();
     }

@@ -15,6 +15,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::bench::ratios_by_round;
 use crate::median::median;
 
 /// Options of `cargo xtask bench-mpi`.
@@ -121,10 +122,13 @@ fn collect(text: &str, mode: usize, runs: &mut Runs) {
 /// The medians, efficiencies and weight checks as a Markdown table.
 fn report(runs: &Runs, rounds: usize) -> String {
     let figures = |w: &str, mode: usize| runs.get(&(w.to_string(), mode));
-    let speed = |w: &str, mode: usize| {
-        figures(w, mode)
-            .and_then(|f| median(&f.iter().map(|f| f.samples_per_second).collect::<Vec<_>>()))
+    // Each run's samples/s, in round order.
+    let rates = |w: &str, mode: usize| -> Vec<f64> {
+        figures(w, mode).map_or_else(Vec::new, |f| {
+            f.iter().map(|f| f.samples_per_second).collect()
+        })
     };
+    let speed = |w: &str, mode: usize| median(&rates(w, mode));
     let exchange = |w: &str, mode: usize| {
         figures(w, mode)
             .and_then(|f| median(&f.iter().filter_map(|f| f.exchange_us).collect::<Vec<_>>()))
@@ -146,15 +150,7 @@ fn report(runs: &Runs, rounds: usize) -> String {
     };
     // Each round's efficiency from that round's two runs (minutes apart at
     // most), beside the medians' (whose runs may come from different rounds).
-    let by_round = |w: &str, mode: usize| match (figures(w, 0), figures(w, mode)) {
-        (Some(one), Some(many)) if !many.is_empty() => many
-            .iter()
-            .zip(one)
-            .map(|(m, o)| ratio(Some(m.samples_per_second), Some(o.samples_per_second)))
-            .collect::<Vec<_>>()
-            .join(" / "),
-        _ => "-".into(),
-    };
+    let by_round = |w: &str, mode: usize| ratios_by_round(&rates(w, mode), &rates(w, 0));
     let mut out = format!(
         "medians of {rounds} alternating rounds; samples/s; exchange: the us per step a rank spends in it (sends, sums, gathers, waits: none of it hidden behind compute)\n\n\
          | | {} | {} | efficiency | by round | exchange | same weights | {} | efficiency | exchange | same weights |\n\
