@@ -259,7 +259,7 @@ fn torch_width_line(line: &str) -> Option<(usize, usize, f64)> {
 
 /// The number of `line`'s first `name=value` field (`name` given with its `=`),
 /// thousands separators allowed (`223,650`).
-fn field(line: &str, name: &str) -> Option<f64> {
+pub(crate) fn field(line: &str, name: &str) -> Option<f64> {
     line.split_whitespace()
         .find_map(|f| f.strip_prefix(name))
         .and_then(|v| v.replace(',', "").parse().ok())

@@ -15,7 +15,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::bench::ratios_by_round;
+use crate::bench::{field, ratios_by_round};
 use crate::median::median;
 
 /// Options of `cargo xtask bench-mpi`.
@@ -96,18 +96,20 @@ pub fn bench_mpi(args: &BenchMpi) -> anyhow::Result<()> {
 /// Reads lines like `W2 ranks=2 threads=1 samples/s=97000 exchange_us/step=310.2 weights=9747fa1f459eade1 ...`.
 fn collect(text: &str, mode: usize, runs: &mut Runs) {
     for line in text.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(name) = fields.next().filter(|n| n.starts_with('W')) else {
+        let Some(name) = line
+            .split_whitespace()
+            .next()
+            .filter(|n| n.starts_with('W'))
+        else {
             continue;
         };
-        let (mut samples, mut exchange, mut weights) = (None, None, None);
-        for field in fields {
-            let value = |prefix: &str| field.strip_prefix(prefix);
-            samples = samples.or_else(|| value("samples/s=").and_then(|v| v.parse().ok()));
-            exchange = exchange.or_else(|| value("exchange_us/step=").and_then(|v| v.parse().ok()));
-            weights = weights.or_else(|| value("weights=").map(String::from));
-        }
-        if let (Some(samples_per_second), Some(weights)) = (samples, weights) {
+        // The weights' hash is text, not a number, so not `field`'s.
+        let weights = line
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix("weights="))
+            .map(String::from);
+        let exchange = field(line, "exchange_us/step=");
+        if let (Some(samples_per_second), Some(weights)) = (field(line, "samples/s="), weights) {
             runs.entry((name.to_string(), mode))
                 .or_default()
                 .push(Figures {
