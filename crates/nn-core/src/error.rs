@@ -56,6 +56,18 @@ pub enum CoreError {
         /// Length of the gradient buffer.
         got: usize,
     },
+    /// A piece of the parameters that cuts a row of weights, or reaches past them.
+    #[error(
+        "parameters {start}..{end} are not a piece of the {parameters}: a piece starts and ends between rows of weights"
+    )]
+    InvalidPiece {
+        /// The piece's first parameter.
+        start: usize,
+        /// One past its last.
+        end: usize,
+        /// Parameters of the network.
+        parameters: usize,
+    },
     /// Reading or writing a model file failed at the operating-system level.
     #[error("{path}: {source}")]
     Io {

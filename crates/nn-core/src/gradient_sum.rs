@@ -161,28 +161,108 @@ fn split_state(state: &mut [f32], at: usize) -> (&mut [f32], &mut [f32]) {
     }
 }
 
-/// `gradient = g_0 + g_1 + ...` in shard order, `g_s` the weight gradient
-/// ([`Kernel::weight_gradient`]) of shard `s`'s rows of `delta` and `x`, and
-/// `bias` the same sum of the shards' bias gradients. Shard `s` has `rows[s]`
-/// rows from row `starts[s]`; `scratch` is grown as needed. Runs on up to
+/// Where each shard's rows of a layer's inputs are: this process's shards
+/// (`local`) in one buffer, shard after shard, and the others at their rows of
+/// the batch in another (for a process that sums some rows of every shard,
+/// [`crate::Network::piece_gradient`]). One process has them all in `local_rows`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LayerInputs<'a> {
+    /// The local shards, `first_local..end_local`.
+    pub(crate) first_local: usize,
+    pub(crate) end_local: usize,
+    pub(crate) local_rows: &'a [f32],
+    /// `[batch, inputs]`; only the rows of shards outside `local` are read.
+    pub(crate) elsewhere: &'a [f32],
+}
+
+impl<'a> LayerInputs<'a> {
+    /// All shards' rows in one buffer.
+    pub(crate) fn all(rows: &'a [f32]) -> Self {
+        Self {
+            first_local: 0,
+            end_local: usize::MAX,
+            local_rows: rows,
+            elsewhere: &[],
+        }
+    }
+}
+
+/// The shards of a batch as a layer's weight gradient reads them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShardOperands<'a> {
+    /// Rows of each shard, and the first row of each in the batch.
+    pub(crate) rows: &'a [usize],
+    pub(crate) starts: &'a [usize],
+    /// The layer's deltas `[batch, outputs]`, every shard's rows in place.
+    pub(crate) delta: &'a [f32],
+    pub(crate) x: LayerInputs<'a>,
+}
+
+impl ShardOperands<'_> {
+    fn x(&self, s: usize, inputs: usize) -> &[f32] {
+        let (start, n) = (self.starts[s], self.rows[s]);
+        let x = &self.x;
+        if (x.first_local..x.end_local).contains(&s) {
+            let first = self.starts[x.first_local];
+            &x.local_rows[(start - first) * inputs..(start - first + n) * inputs]
+        } else {
+            &x.elsewhere[start * inputs..(start + n) * inputs]
+        }
+    }
+
+    fn delta(&self, s: usize, outputs: usize) -> &[f32] {
+        let (start, n) = (self.starts[s], self.rows[s]);
+        &self.delta[start * outputs..(start + n) * outputs]
+    }
+}
+
+/// Which values of a layer's gradient a sum covers: whole output rows of its
+/// weights and a run of its biases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LayerPiece {
+    pub(crate) rows: std::ops::Range<usize>,
+    pub(crate) bias: std::ops::Range<usize>,
+}
+
+impl LayerPiece {
+    /// The whole layer.
+    pub(crate) fn all(shape: LayerShape) -> Self {
+        Self {
+            rows: 0..shape.outputs,
+            bias: 0..shape.outputs,
+        }
+    }
+}
+
+/// `gradient = g_0 + g_1 + ...` in shard order over `piece`'s weight rows and
+/// biases, `g_s` the weight gradient ([`Kernel::weight_gradient`]) of shard
+/// `s`'s rows of the deltas and inputs (`shards`), and `bias` the same sum of
+/// the shards' bias gradients. `scratch` is grown as needed. Runs on up to
 /// `threads` threads of the current rayon pool, and allocates nothing once
-/// `scratch` is large enough. With a `step`, each block's weights, and then
-/// the biases, are updated as soon as their sum is complete.
-#[allow(clippy::too_many_arguments)] // one layer's product: its operands, shape, shards, buffers
+/// `scratch` is large enough. With a `step` (the whole layer only), each
+/// block's weights, and then the biases, are updated as soon as their sum is
+/// complete.
+#[allow(clippy::too_many_arguments)] // one layer's product: its operands, shape, piece, buffers
 pub(crate) fn add_shard_gradients(
     kernel: Kernel,
     threads: usize,
     gradient: &mut [f32],
     bias: &mut [f32],
-    delta: &[f32],
-    x: &[f32],
+    shards: ShardOperands<'_>,
     shape: LayerShape,
-    rows: &[usize],
-    starts: &[usize],
+    piece: &LayerPiece,
     scratch: &mut Vec<f32>,
     step: Option<LayerStep<'_>>,
 ) {
     let (inputs, outputs) = (shape.inputs, shape.outputs);
+    let whole_layer = *piece == LayerPiece::all(shape);
+    debug_assert!(
+        step.is_none() || whole_layer,
+        "a step takes the whole layer"
+    );
+    let (first_row, piece_rows) = (piece.rows.start, piece.rows.len());
+    debug_assert_eq!(gradient.len(), piece_rows * inputs);
+    debug_assert_eq!(bias.len(), piece.bias.len());
     let update = step.as_ref().map(|s| s.update);
     let (mut weights_part, mut bias_part) = match step {
         Some(LayerStep {
@@ -209,13 +289,12 @@ pub(crate) fn add_shard_gradients(
         }
         None => (None, None),
     };
-    let count = block_count(outputs, threads);
+    let rows = shards.rows;
+    let count = block_count(piece_rows, threads);
     // Blocks spread evenly: the narrowest has the floor of the mean.
-    let narrowest = outputs / count;
-    let shard_x = |s: usize| &x[starts[s] * inputs..(starts[s] + rows[s]) * inputs];
-    let shard_delta = |s: usize| &delta[starts[s] * outputs..(starts[s] + rows[s]) * outputs];
+    let narrowest = piece_rows / count;
     let mut s = 0;
-    while s < rows.len() {
+    while s < rows.len() && piece_rows > 0 {
         // A run of shards gemm can add in place, block by block ...
         let run_end = (s..rows.len())
             .find(|&t| !adds_exactly(kernel, rows[t], narrowest, inputs))
@@ -231,11 +310,11 @@ pub(crate) fn add_shard_gradients(
             let product_threads = if count == 1 { threads } else { 1 };
             let block_products = |range: std::ops::Range<usize>, part: &mut Part<'_>| {
                 for t in run.clone() {
-                    let d = &delta[starts[t] * outputs + range.start..];
+                    let d = &shards.delta(t, outputs)[range.start..];
                     matmul(
                         part.gradient,
                         MatRef::row_major_strided(d, rows[t], range.len(), outputs).t(),
-                        MatRef::row_major(shard_x(t), rows[t], inputs),
+                        MatRef::row_major(shards.x(t, inputs), rows[t], inputs),
                         -1.0,
                         t > 0,
                         product_threads,
@@ -245,7 +324,8 @@ pub(crate) fn add_shard_gradients(
             };
             let blocks = Blocks {
                 count,
-                outputs,
+                first: first_row,
+                outputs: piece_rows,
                 inputs,
                 parallel: threads > 1,
             };
@@ -262,13 +342,19 @@ pub(crate) fn add_shard_gradients(
             Kernel::Gemm { .. } => Kernel::Gemm { threads },
             Kernel::Loops => Kernel::Loops,
         };
-        if s == 0 {
-            one.weight_gradient(gradient, shard_delta(s), shard_x(s), shape);
+        let (delta_s, x_s) = (shards.delta(s, outputs), shards.x(s, inputs));
+        if s == 0 && whole_layer {
+            one.weight_gradient(gradient, delta_s, x_s, shape);
         } else {
             grow(scratch, inputs * outputs);
             let g = &mut scratch[..inputs * outputs];
-            one.weight_gradient(g, shard_delta(s), shard_x(s), shape);
-            add(threads, gradient, g);
+            one.weight_gradient(g, delta_s, x_s, shape);
+            let g = &g[first_row * inputs..piece.rows.end * inputs];
+            if s == 0 {
+                gradient.copy_from_slice(g);
+            } else {
+                add(threads, gradient, g);
+            }
         }
         s += 1;
     }
@@ -279,7 +365,7 @@ pub(crate) fn add_shard_gradients(
     }
     .update(update);
     // The bias gradients: one sum over rows per shard, then added in order.
-    bias_sums(threads, bias, delta, rows, starts, scratch);
+    bias_sums(threads, bias, piece.bias.start, outputs, shards, scratch);
     Part {
         gradient: bias,
         step: bias_part.take(),
@@ -295,40 +381,39 @@ const BIAS_COLUMNS: usize = 64;
 /// threads (W3's 512 x 1024 summed on one thread were 1% of its step).
 const BIAS_SPLIT_FROM: usize = 1 << 16;
 
-/// Every shard's bias gradient, added in order: for each bias,
-/// `(b_0 + b_1) + b_2 ...` with `b_s` [`bias_gradient`]'s sum over shard `s`'s
-/// rows, the bits of computing each shard's alone and adding. Columns are
-/// independent, so blocks of them run side by side on the threads.
+/// Every shard's bias gradient over the columns from `first` (`bias.len()` of
+/// a layer `outputs` wide), added in order: for each bias, `(b_0 + b_1) + b_2
+/// ...` with `b_s` [`bias_gradient`]'s sum over shard `s`'s rows, the bits of
+/// computing each shard's alone and adding. Columns are independent, so blocks
+/// of them run side by side on the threads.
 fn bias_sums(
     threads: usize,
     bias: &mut [f32],
-    delta: &[f32],
-    rows: &[usize],
-    starts: &[usize],
+    first: usize,
+    outputs: usize,
+    shards: ShardOperands<'_>,
     scratch: &mut Vec<f32>,
 ) {
-    let outputs = bias.len();
-    let columns = |first: usize, bias: &mut [f32]| {
+    let columns = |at: usize, bias: &mut [f32]| {
         pulp::Arch::new().dispatch(BiasColumns {
             bias,
-            first,
+            first: first + at,
             outputs,
-            delta,
-            rows,
-            starts,
+            shards,
         });
     };
-    if threads > 1 && delta.len() >= BIAS_SPLIT_FROM && outputs > BIAS_COLUMNS {
-        let per_thread = outputs.div_ceil(threads).next_multiple_of(BIAS_COLUMNS);
+    let whole = first == 0 && bias.len() == outputs;
+    if threads > 1 && shards.delta.len() >= BIAS_SPLIT_FROM && bias.len() > BIAS_COLUMNS {
+        let per_thread = bias.len().div_ceil(threads).next_multiple_of(BIAS_COLUMNS);
         bias.par_chunks_mut(per_thread)
             .enumerate()
             .for_each(|(b, part)| columns(b * per_thread, part));
-    } else {
+    } else if whole {
         // On one thread, whole rows one after another: 64 columns at a time
         // read each row's part 4 kB from the last (W3's sums took a quarter
         // longer so).
-        for (s, (&start, &n)) in starts.iter().zip(rows).enumerate() {
-            let shard = &delta[start * outputs..(start + n) * outputs];
+        for s in 0..shards.rows.len() {
+            let shard = shards.delta(s, outputs);
             if s == 0 {
                 bias_gradient(bias, shard);
             } else {
@@ -337,6 +422,8 @@ fn bias_sums(
                 add(1, bias, &scratch[..outputs]);
             }
         }
+    } else {
+        columns(0, bias);
     }
 }
 
@@ -346,9 +433,7 @@ struct BiasColumns<'a> {
     bias: &'a mut [f32],
     first: usize,
     outputs: usize,
-    delta: &'a [f32],
-    rows: &'a [usize],
-    starts: &'a [usize],
+    shards: ShardOperands<'a>,
 }
 
 impl pulp::WithSimd for BiasColumns<'_> {
@@ -361,10 +446,14 @@ impl pulp::WithSimd for BiasColumns<'_> {
             bias,
             first,
             outputs,
+            shards,
+        } = self;
+        let ShardOperands {
             delta,
             rows,
             starts,
-        } = self;
+            ..
+        } = shards;
         for (c, chunk) in bias.chunks_mut(BIAS_COLUMNS).enumerate() {
             let at = first + c * BIAS_COLUMNS;
             let width = chunk.len();
@@ -393,6 +482,9 @@ impl pulp::WithSimd for BiasColumns<'_> {
 #[derive(Clone, Copy)]
 struct Blocks {
     count: usize,
+    /// The first output row of block 0 (a piece of a layer starts there).
+    first: usize,
+    /// Rows of all the blocks together.
     outputs: usize,
     inputs: usize,
     /// The blocks side by side on the current rayon pool (else one after another).
@@ -400,9 +492,10 @@ struct Blocks {
 }
 
 impl Blocks {
-    /// `f(rows, part)` for each block of `which`, `part` being the block's rows
-    /// of the layer (which `part` starts at block `which.start`): halves split
-    /// recursively, so no list of parts is allocated.
+    /// `f(rows, part)` for each block of `which`, `rows` the layer's rows it
+    /// covers and `part` the block's rows of the gradient (which `part` starts
+    /// at block `which.start`): halves split recursively, so no list of parts
+    /// is allocated.
     fn each(
         self,
         part: Part<'_>,
@@ -412,7 +505,8 @@ impl Blocks {
         if which.len() <= 1 {
             if !which.is_empty() {
                 let mut part = part;
-                f(block(which.start, self.count, self.outputs), &mut part);
+                let rows = block(which.start, self.count, self.outputs);
+                f(self.first + rows.start..self.first + rows.end, &mut part);
             }
             return;
         }
@@ -494,9 +588,14 @@ mod tests {
                         bias_sums(
                             threads,
                             &mut bias,
-                            &delta,
-                            &shard_rows,
-                            &starts,
+                            0,
+                            outputs,
+                            ShardOperands {
+                                rows: &shard_rows,
+                                starts: &starts,
+                                delta: &delta,
+                                x: LayerInputs::all(&[]),
+                            },
                             &mut Vec::new(),
                         );
                     });
@@ -534,6 +633,7 @@ mod tests {
                 let seen = std::sync::Mutex::new(Vec::new());
                 let blocks = Blocks {
                     count,
+                    first: 0,
                     outputs,
                     inputs,
                     parallel: threads > 1,

@@ -33,6 +33,7 @@ mod model_bytes;
 mod model_file;
 mod model_metadata;
 mod network;
+mod piece;
 mod products;
 mod row_split;
 mod shard_pass;
@@ -55,5 +56,6 @@ pub use model_file::{
     model_to_bytes, read_safetensors, save_model,
 };
 pub use network::{Gradients, Network, Workspace};
+pub use piece::{KeptDeltas, PieceBatch, batch_layer, batch_layers};
 pub use products::{LOOPS_WIDTH, rows_never_change_a_value};
 pub use shard_pass::{BatchInputs, InPlaceStep, ShardGradients, ShardPass};

@@ -522,16 +522,20 @@ mod tests {
                         report("delta", best(&mut || kernel.back(&mut back, &d, &w, shape)));
                     }
                     let t = best(&mut || {
+                        let shards = crate::gradient_sum::ShardOperands {
+                            rows: &shard_rows,
+                            starts: &shard_starts,
+                            delta: &d,
+                            x: crate::gradient_sum::LayerInputs::all(&x),
+                        };
                         crate::gradient_sum::add_shard_gradients(
                             kernel,
                             2,
                             &mut g,
                             &mut g_bias,
-                            &d,
-                            &x,
+                            shards,
                             shape,
-                            &shard_rows,
-                            &shard_starts,
+                            &crate::gradient_sum::LayerPiece::all(shape),
                             &mut scratch,
                             None,
                         );

@@ -7,10 +7,13 @@ use rayon::prelude::*;
 
 use crate::architecture::{Architecture, LayerShape};
 use crate::error::{CoreError, Result};
-use crate::gradient_sum::{LayerStep, UpdateFn, add_shard_gradients};
+use crate::gradient_sum::{
+    LayerInputs, LayerPiece, LayerStep, ShardOperands, UpdateFn, add_shard_gradients,
+};
 use crate::loss::Targets;
 use crate::matmul::MatRef;
 use crate::network::{Gradients, Network, Workspace, layer_rows};
+use crate::piece::KeptDeltas;
 use crate::products::{Kernel, bias_gradient, by_rows, times_derivative};
 use crate::row_split::{Rows, blocks_for, by_shard_blocks, for_row_blocks};
 
@@ -69,6 +72,10 @@ pub enum ShardGradients<'a> {
     /// buffers in order gives, without a buffer per shard or a pass to add
     /// them (`gradient_sum.rs`).
     Summed(&'a mut Gradients),
+    /// None here: each layer's deltas are kept for
+    /// [`Network::piece_gradient`], which a process runs over its piece of
+    /// the parameters for every shard of the mini-batch, its own and others'.
+    Kept(KeptDeltas<'a>),
 }
 
 /// An optimizer step taken inside [`Network::backward_shards_stepping`].
@@ -263,6 +270,10 @@ fn pass(
             .map(|g| g.as_slice().len())
             .find(|&len| len != params_len),
         ShardGradients::Summed(sum) => Some(sum.as_slice().len()).filter(|&len| len != params_len),
+        ShardGradients::Kept(kept) => {
+            kept.check(arch, batch)?;
+            None
+        }
     };
     if let Some(got) = wrong {
         return Err(CoreError::GradientShape {
@@ -433,20 +444,25 @@ fn pass(
                 } else {
                     None
                 };
+                let shards = ShardOperands {
+                    rows,
+                    starts,
+                    delta,
+                    x: LayerInputs::all(layer_in),
+                };
                 add_shard_gradients(
                     kernel,
                     threads,
                     weights_part,
                     bias_part,
-                    delta,
-                    layer_in,
+                    shards,
                     shape,
-                    rows,
-                    starts,
+                    &LayerPiece::all(shape),
                     &mut ws.scratch,
                     step,
                 );
             }
+            ShardGradients::Kept(kept) => kept.layer_mut(arch, l, batch).copy_from_slice(delta),
             // One product per shard: side by side, one thread each, when there
             // are shards enough for the threads; else one after another, each
             // split across the threads. Either way each value's sum keeps its order.

@@ -235,3 +235,153 @@ fn wide_products_run_over_all_rows_and_narrow_ones_shard_by_shard() {
     assert!(!rows_never_change_a_value(1024, 1024, 1));
     assert!(!rows_never_change_a_value(8, 8, 10));
 }
+
+/// Processes that each ran the pass on some shards, kept the deltas, and then
+/// summed every shard's gradient over their own piece of the parameters
+/// (`Network::piece_gradient`) from the others' rows: `ranks` of them, simulated
+/// here, their rows brought together as an exchange would.
+fn by_pieces(
+    network: &Network,
+    inputs: &[f32],
+    targets: &Targets<'_>,
+    rows: &[usize],
+    ranks: usize,
+    threads: usize,
+) -> Vec<u32> {
+    let arch = network.architecture();
+    let (width, outputs) = (arch.inputs(), arch.outputs());
+    let batch: usize = rows.iter().sum();
+    let block = |r: usize, total: usize| r * total / ranks..(r + 1) * total / ranks;
+    let first_row = |shard: usize| rows[..shard].iter().sum::<usize>();
+    let layers = nn_core::batch_layers(arch, batch).end;
+    let mut deltas = vec![f32::NAN; layers];
+    let mut outputs_all = vec![f32::NAN; layers];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    // Each rank's pass over its shards, its rows of deltas and outputs "sent".
+    let mut workspaces = Vec::new();
+    for r in 0..ranks {
+        let local = block(r, rows.len());
+        let mut workspace = Workspace::new();
+        workspace.set_threads(threads);
+        let (start, end) = (first_row(local.start), first_row(local.end));
+        if start < end {
+            let mut passes: Vec<ShardPass> = rows[local.clone()]
+                .iter()
+                .map(|&rows| ShardPass {
+                    rows,
+                    loss_sum: 0.0,
+                })
+                .collect();
+            let mut mine = vec![f32::NAN; layers];
+            pool.install(|| {
+                network
+                    .backward_shards(
+                        &inputs[start * width..end * width],
+                        &targets.rows(start..end, outputs),
+                        &mut passes,
+                        ShardGradients::Kept(nn_core::KeptDeltas {
+                            deltas: &mut mine,
+                            batch,
+                            first_row: start,
+                        }),
+                        *rows.iter().min().unwrap(),
+                        0.01,
+                        &mut workspace,
+                    )
+                    .unwrap();
+            });
+            for (l, &size) in arch.sizes[1..].iter().enumerate() {
+                let at = nn_core::batch_layer(arch, l, batch).start;
+                let there = at + start * size..at + end * size;
+                deltas[there.clone()].copy_from_slice(&mine[there.clone()]);
+                outputs_all[there].copy_from_slice(workspace.layer_output(l));
+            }
+        }
+        workspaces.push((local, workspace));
+    }
+    // Each rank's piece, summed from every shard's rows.
+    let params = network.parameters().len();
+    let mut whole = vec![f32::NAN; params];
+    for (r, (local, workspace)) in workspaces.iter_mut().enumerate() {
+        let piece = block(r, params);
+        let piece = arch.row_boundary(piece.start)..arch.row_boundary(piece.end);
+        let (start, end) = (first_row(local.start), first_row(local.end));
+        let mut sum = Gradients::zeros(arch);
+        sum.as_mut_slice().fill(f32::NAN);
+        let batch_view = nn_core::PieceBatch {
+            shard_rows: rows,
+            local: (local.start, local.end),
+            local_inputs: &inputs[start * width..end * width],
+            inputs_elsewhere: inputs,
+            outputs_elsewhere: &outputs_all,
+            deltas: &deltas,
+        };
+        pool.install(|| {
+            network
+                .piece_gradient(piece.clone(), &batch_view, &mut sum, workspace)
+                .unwrap();
+        });
+        let got = &sum.as_slice()[piece.clone()];
+        whole[piece].copy_from_slice(got);
+    }
+    whole.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn pieces_summed_apart_from_every_shards_rows_give_the_bits_of_one_process() {
+    // As above, and a rank with no shard of its own (4 ranks, 3 shards).
+    let cases: &[(&[usize], &[usize])] = &[
+        (&[784, 128, 128, 10], &[32, 32, 32, 32]),
+        (&[784, 256, 128, 10], &[32, 32, 32, 32]),
+        (&[784, 200, 10], &[32, 32, 32, 5]),
+        (&[70, 700, 40, 3], &[40, 2, 40, 1]),
+        (&[40, 300, 1], &[600, 30, 520]),
+        (&[1, 64, 1], &[20, 20, 2]),
+        (&[2, 8, 8, 2], &[10, 10, 3]),
+    ];
+    for &(sizes, rows) in cases {
+        let (network, inputs, classes, values) = case(sizes, rows);
+        let targets = targets_for(&network, &classes, &values);
+        let want = in_order_sum(&one_by_one(&network, &inputs, &targets, rows));
+        for ranks in 1..=4 {
+            for threads in [1, 2] {
+                let got = by_pieces(&network, &inputs, &targets, rows, ranks, threads);
+                let differ = got.iter().zip(&want).filter(|(g, w)| g != w).count();
+                assert!(
+                    differ == 0,
+                    "{sizes:?} shards {rows:?}, {ranks} ranks on {threads} threads: \
+                     {differ} values differ"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_piece_never_cuts_a_row_of_weights() {
+    let (network, ..) = case(&[3, 4, 2], &[1]);
+    let arch = network.architecture();
+    // Weights 0..12 in rows of 3, biases 12..16, weights 16..24 in rows of 4, biases 24..26.
+    let got: Vec<usize> = (0..=26).map(|at| arch.row_boundary(at)).collect();
+    let want = [
+        0, 0, 3, 3, 3, 6, 6, 6, 9, 9, 9, 12, 12, 13, 14, 15, 16, 16, 16, 20, 20, 20, 20, 24, 24,
+        25, 26,
+    ];
+    assert_eq!(got, want);
+    let mut sum = Gradients::zeros(arch);
+    let batch = nn_core::PieceBatch {
+        shard_rows: &[1],
+        local: (0, 0),
+        local_inputs: &[],
+        inputs_elsewhere: &[0.0; 3],
+        outputs_elsewhere: &[0.0; 6],
+        deltas: &[0.0; 6],
+    };
+    let err = network
+        .piece_gradient(0..5, &batch, &mut sum, &mut Workspace::new())
+        .unwrap_err();
+    assert!(err.to_string().contains("0..5 are not a piece"), "{err}");
+}
