@@ -28,6 +28,7 @@
 //! against the ring allreduce's `2 (N-1)/N P`: the same when each rank has one
 //! shard, 1.5 times for two (figures in docs/scaling.md).
 
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -36,7 +37,10 @@ use mpi::Count;
 use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator, CommunicatorCollectives, Destination, Source};
-use nn_train::{BatchShards, GradientReduction, ShardView, SharedStep, TrainError};
+use nn_core::Architecture;
+use nn_train::{
+    BatchRows, BatchShards, GradientReduction, RowExchange, ShardView, SharedStep, TrainError,
+};
 
 use crate::job::{ReduceStats, StopFlags};
 use crate::layout;
@@ -46,6 +50,10 @@ use crate::layout;
 /// least 32,767). Messages between two ranks arrive in order, so a shard's tag
 /// equal to it cannot take a piece's place.
 const PIECE_TAG: i32 = 32_767;
+
+/// The first tag of [`RowExchange::exchange`]'s messages: layer `l`'s deltas
+/// go with `ROW_TAG + 2 l`, its outputs with `ROW_TAG + 2 l + 1`.
+const ROW_TAG: i32 = 16_384;
 
 /// The shard-order gradient sum across the ranks of `MPI_COMM_WORLD`.
 #[derive(Debug)]
@@ -60,6 +68,11 @@ pub(crate) struct OrderedReduction {
     stop_agreed: bool,
     /// The last `reduce`'s time, when its step is shared and not yet complete.
     pending: Option<Duration>,
+    /// The last row exchange's time, added to the step's.
+    rows_time: Duration,
+    /// Each rank's piece of the parameters ([`OrderedReduction::piece`]), as
+    /// of the last `reduce`.
+    pieces: Vec<Range<usize>>,
 }
 
 impl OrderedReduction {
@@ -74,7 +87,17 @@ impl OrderedReduction {
             records_in: Vec::new(),
             stop_agreed: false,
             pending: None,
+            rows_time: Duration::ZERO,
+            pieces: Vec::new(),
         }
+    }
+
+    /// Rank `j`'s piece of the parameters: its [`layout::block`], each end
+    /// moved to the nearest [`Architecture::row_boundary`], so the piece can be
+    /// summed from rows ([`RowExchange`]) as well as from shard gradients.
+    fn piece(&self, j: usize, architecture: &Architecture) -> Range<usize> {
+        let block = layout::block(j, self.ranks, architecture.parameter_count());
+        architecture.row_boundary(block.start)..architecture.row_boundary(block.end)
     }
 
     /// Time spent in the exchange so far, readable while the trainer owns the reduction.
@@ -85,9 +108,9 @@ impl OrderedReduction {
     /// Steps 1 and 2: every rank's piece of every shard meets at the piece's
     /// rank, which adds them in shard order.
     fn sum_pieces(&self, world: &SimpleCommunicator, batch: &mut BatchShards<'_>) {
-        let (rank, ranks, params) = (self.rank, self.ranks, batch.parameters());
+        let (rank, ranks) = (self.rank, self.ranks);
         let shards = batch.len();
-        let mine = layout::block(rank, ranks, params);
+        let mine = self.pieces[rank].clone();
         let mut views: Vec<ShardView<'_>> = batch.views().collect();
         mpi::request::multiple_scope(shards * ranks, |scope, requests| {
             for (k, view) in views.iter_mut().enumerate() {
@@ -95,7 +118,7 @@ impl OrderedReduction {
                 if view.local {
                     let gradients: &[f32] = view.gradients;
                     for to in (0..ranks).filter(|&j| j != rank) {
-                        let piece = &gradients[layout::block(to, ranks, params)];
+                        let piece = &gradients[self.pieces[to].clone()];
                         let send = world
                             .process_at_rank(to as i32)
                             .immediate_send_with_tag(scope, piece, tag);
@@ -129,11 +152,12 @@ impl OrderedReduction {
     /// two passes over half the parameters on two ranks, since rsmpi offers no
     /// `MPI_IN_PLACE`; the bytes between the ranks are the same.)
     fn gather_pieces(&self, world: &SimpleCommunicator, values: &mut [f32]) {
-        let (rank, ranks, params) = (self.rank, self.ranks, values.len());
+        let (rank, ranks) = (self.rank, self.ranks);
+        debug_assert_eq!(self.pieces.last().map(|p| p.end), Some(values.len()));
         let mut pieces: Vec<&mut [f32]> = Vec::with_capacity(ranks);
         let mut rest = values;
         for j in 0..ranks {
-            let (piece, tail) = rest.split_at_mut(layout::block(j, ranks, params).len());
+            let (piece, tail) = rest.split_at_mut(self.pieces[j].len());
             pieces.push(piece);
             rest = tail;
         }
@@ -227,21 +251,33 @@ impl GradientReduction for OrderedReduction {
     fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError> {
         let started = Instant::now();
         let world = SimpleCommunicator::world();
-        self.sum_pieces(&world, batch);
+        let architecture = batch.architecture();
+        self.pieces = (0..self.ranks)
+            .map(|j| self.piece(j, architecture))
+            .collect();
+        if !batch.pieces_summed() {
+            self.sum_pieces(&world, batch);
+        }
         if !batch.step_shared() {
             self.gather_sum(&world, batch);
         }
         self.share_records(&world, batch);
+        let spent = started.elapsed() + std::mem::take(&mut self.rows_time);
         if batch.step_shared() {
-            self.pending = Some(started.elapsed());
+            self.pending = Some(spent);
         } else {
-            self.stats.add(started.elapsed());
+            self.stats.add(spent);
         }
         Ok(())
     }
 
-    fn step_range(&self, parameters: usize) -> Option<std::ops::Range<usize>> {
-        Some(layout::block(self.rank, self.ranks, parameters))
+    fn step_range(&self, architecture: &Architecture) -> Option<Range<usize>> {
+        Some(self.piece(self.rank, architecture))
+    }
+
+    fn row_exchange(&mut self, shards: usize) -> Option<&mut dyn RowExchange> {
+        // Every rank needs a shard of its own, for the rows it sends.
+        (self.ranks > 1 && shards >= self.ranks).then_some(self as &mut dyn RowExchange)
     }
 
     fn share_step(&mut self, step: SharedStep<'_>) -> Result<(), TrainError> {
@@ -257,4 +293,88 @@ impl GradientReduction for OrderedReduction {
         self.stats.add(reduce + started.elapsed());
         Ok(())
     }
+}
+
+impl RowExchange for OrderedReduction {
+    /// Each rank's rows of a layer's deltas go to every rank whose piece
+    /// holds some of the layer's parameters, and its rows of a layer's
+    /// outputs to every rank whose piece holds some of the next layer's.
+    fn exchange(&mut self, rows: &mut BatchRows<'_>) -> Result<(), TrainError> {
+        let started = Instant::now();
+        let world = SimpleCommunicator::world();
+        let (rank, ranks) = (self.rank, self.ranks);
+        let architecture = rows.architecture();
+        let shapes = architecture.layer_shapes();
+        let pieces: Vec<Range<usize>> = (0..ranks).map(|j| self.piece(j, architecture)).collect();
+        let reads = |j: usize, l: usize| {
+            shapes.get(l).is_some_and(|shape| {
+                let piece = &pieces[j];
+                piece.start < shape.bias().end && shape.weights().start < piece.end
+            })
+        };
+        let shards = rows.shard_rows().len();
+        // Rank j's rows of the batch are bounds[j]..bounds[j + 1].
+        let bounds: Vec<usize> = (0..=ranks)
+            .map(|j| rows.rows_of(0..(j * shards / ranks)).end)
+            .collect();
+        let mut layers = rows.layers();
+        let messages = 4 * layers.len() * (ranks - 1);
+        mpi::request::multiple_scope(messages, |scope, requests| {
+            for (l, layer) in layers.iter_mut().enumerate() {
+                let width = layer.width;
+                let mut deltas = by_rank(std::mem::take(&mut layer.deltas), &bounds, width);
+                let mut outputs = by_rank(std::mem::take(&mut layer.outputs), &bounds, width);
+                let (delta_tag, output_tag) = (ROW_TAG + 2 * l as i32, ROW_TAG + 2 * l as i32 + 1);
+                let mine: &[f32] = std::mem::take::<&mut [f32]>(&mut deltas[rank]);
+                let local_outputs: &[f32] = layer.local_outputs;
+                for j in (0..ranks).filter(|&j| j != rank) {
+                    let peer = world.process_at_rank(j as i32);
+                    if reads(j, l) {
+                        requests.add(peer.immediate_send_with_tag(scope, mine, delta_tag));
+                    }
+                    if reads(j, l + 1) {
+                        requests.add(peer.immediate_send_with_tag(
+                            scope,
+                            local_outputs,
+                            output_tag,
+                        ));
+                    }
+                    if reads(rank, l) {
+                        let their_deltas = std::mem::take(&mut deltas[j]);
+                        requests.add(peer.immediate_receive_into_with_tag(
+                            scope,
+                            their_deltas,
+                            delta_tag,
+                        ));
+                    }
+                    if reads(rank, l + 1) {
+                        let their_outputs = std::mem::take(&mut outputs[j]);
+                        requests.add(peer.immediate_receive_into_with_tag(
+                            scope,
+                            their_outputs,
+                            output_tag,
+                        ));
+                    }
+                }
+            }
+            let mut done = Vec::with_capacity(requests.incomplete());
+            requests.wait_all(&mut done);
+        });
+        self.rows_time = started.elapsed();
+        Ok(())
+    }
+}
+
+/// `values` (`width` values a row) cut at the rows `bounds`: rank `j`'s rows
+/// `bounds[j]..bounds[j + 1]`.
+fn by_rank<'a>(values: &'a mut [f32], bounds: &[usize], width: usize) -> Vec<&'a mut [f32]> {
+    let mut rest = values;
+    bounds
+        .windows(2)
+        .map(|pair| {
+            let (chunk, tail) = std::mem::take(&mut rest).split_at_mut((pair[1] - pair[0]) * width);
+            rest = tail;
+            chunk
+        })
+        .collect()
 }

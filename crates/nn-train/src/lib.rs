@@ -39,6 +39,8 @@ pub use metrics::{ConfusionMatrix, Metrics, predicted_class};
 pub use model::{Model, PredictScratch, model_info};
 pub use plan::useful_threads;
 pub use pool::TrainPool;
-pub use reduction::{BatchShards, GradientReduction, ShardView, SharedStep};
+pub use reduction::{
+    BatchRows, BatchShards, GradientReduction, LayerRows, RowExchange, ShardView, SharedStep,
+};
 pub use sample::{Desired, SampleError, SamplePart};
 pub use trainer::{EpochReport, EpochRow, HISTORY_ROWS, StepOutcome, TrainData, Trainer};

@@ -10,6 +10,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use nn_core::{Architecture, Workspace, batch_layer};
+
 use crate::error::TrainError;
 
 /// How the shards of each mini-batch are computed and summed, on one process or many.
@@ -32,9 +34,24 @@ pub trait GradientReduction: Send + fmt::Debug {
     /// processes share the step, or `None` (the default) when each takes all
     /// of it. In a step shared so ([`BatchShards::step_shared`]), `reduce` need
     /// leave the sum only over this range; the trainer steps these parameters,
-    /// then [`GradientReduction::share_step`] brings in the others.
-    fn step_range(&self, parameters: usize) -> Option<Range<usize>> {
-        let _ = parameters;
+    /// then [`GradientReduction::share_step`] brings in the others. With a
+    /// [`GradientReduction::row_exchange`], the range starts and ends on
+    /// [`Architecture::row_boundary`]s.
+    fn step_range(&self, architecture: &Architecture) -> Option<Range<usize>> {
+        let _ = architecture;
+        None
+    }
+
+    /// For a step shared by the processes, in a batch of `shards` shards: the
+    /// exchange of rows through which each process sums its own
+    /// [`GradientReduction::step_range`] of every shard's gradient itself
+    /// ([`nn_core::Network::piece_gradient`]), instead of receiving the other
+    /// shards' gradients; or `None` (the default) to be sent shard gradients.
+    /// The answer must be the same on every process. After the exchange,
+    /// `reduce` finds the sum over this process's range in place
+    /// ([`BatchShards::pieces_summed`]).
+    fn row_exchange(&mut self, shards: usize) -> Option<&mut dyn RowExchange> {
+        let _ = shards;
         None
     }
 
@@ -54,6 +71,99 @@ pub trait GradientReduction: Send + fmt::Debug {
     /// the same bits without a buffer per shard, and skip `reduce` for that step.
     fn needs_each_shard(&self) -> bool {
         true
+    }
+}
+
+/// Brings each process the rows of the others that its piece of the gradient
+/// reads ([`GradientReduction::row_exchange`]).
+pub trait RowExchange: Send {
+    /// Fills the other processes' rows of `rows`' deltas and layer outputs
+    /// wherever this process's piece reads them: a layer's deltas wherever the
+    /// piece holds some of the layer's parameters, the layer's inputs (the
+    /// layer before's outputs) too when that layer is not the first (every
+    /// process gathers the inputs from the data itself).
+    fn exchange(&mut self, rows: &mut BatchRows<'_>) -> Result<(), TrainError>;
+}
+
+/// The rows of one mini-batch as a [`RowExchange`] sees them.
+pub struct BatchRows<'a> {
+    pub(crate) architecture: &'a Architecture,
+    pub(crate) shard_rows: &'a [usize],
+    pub(crate) local: Range<usize>,
+    /// The pass's workspace: the local rows' layer outputs.
+    pub(crate) workspace: &'a Workspace,
+    /// Every layer's deltas for every row of the batch (`nn_core::batch_layers`).
+    pub(crate) deltas: &'a mut [f32],
+    /// Every layer's outputs for every row of the batch, the local rows unused.
+    pub(crate) outputs: &'a mut [f32],
+}
+
+impl fmt::Debug for BatchRows<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchRows")
+            .field("shard_rows", &self.shard_rows)
+            .field("local", &self.local)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One weight layer of a [`BatchRows`].
+#[derive(Debug)]
+pub struct LayerRows<'a> {
+    /// Values per row: the layer's outputs.
+    pub width: usize,
+    /// The layer's deltas, `[batch, width]`: this process's rows filled, the
+    /// others' to fill.
+    pub deltas: &'a mut [f32],
+    /// The layer's outputs, `[batch, width]`: the other processes' rows to
+    /// fill (this process's rows are in `local_outputs`).
+    pub outputs: &'a mut [f32],
+    /// The layer's outputs for this process's rows, `[local rows, width]`.
+    pub local_outputs: &'a [f32],
+}
+
+impl BatchRows<'_> {
+    /// The network's shape.
+    pub fn architecture(&self) -> &Architecture {
+        self.architecture
+    }
+
+    /// Rows of each shard of the batch, in shard order.
+    pub fn shard_rows(&self) -> &[usize] {
+        self.shard_rows
+    }
+
+    /// The shards this process computed.
+    pub fn local(&self) -> Range<usize> {
+        self.local.clone()
+    }
+
+    /// Rows of the batch that shards `shards` cover.
+    pub fn rows_of(&self, shards: Range<usize>) -> Range<usize> {
+        let first = |k: usize| self.shard_rows[..k].iter().sum::<usize>();
+        first(shards.start)..first(shards.end)
+    }
+
+    /// Every weight layer's rows, first layer first.
+    pub fn layers(&mut self) -> Vec<LayerRows<'_>> {
+        let batch: usize = self.shard_rows.iter().sum();
+        let arch = self.architecture;
+        let workspace = self.workspace;
+        let (mut deltas, mut outputs) = (&mut *self.deltas, &mut *self.outputs);
+        (0..arch.sizes.len() - 1)
+            .map(|l| {
+                let len = batch_layer(arch, l, batch).len();
+                let (d, rest_d) = std::mem::take(&mut deltas).split_at_mut(len);
+                let (o, rest_o) = std::mem::take(&mut outputs).split_at_mut(len);
+                (deltas, outputs) = (rest_d, rest_o);
+                LayerRows {
+                    width: arch.sizes[l + 1],
+                    deltas: d,
+                    outputs: o,
+                    local_outputs: workspace.layer_output(l),
+                }
+            })
+            .collect()
     }
 }
 
@@ -97,7 +207,8 @@ impl GradientReduction for LocalSum {
 pub struct ShardView<'a> {
     /// Whether this process computed the shard (its fields are then filled in).
     pub local: bool,
-    /// The shard's gradient of the batch-mean loss, one value per parameter.
+    /// The shard's gradient of the batch-mean loss, one value per parameter
+    /// (empty when [`BatchShards::pieces_summed`]).
     pub gradients: &'a mut [f32],
     /// The summed loss of the shard's samples.
     pub loss_sum: &'a mut f64,
@@ -107,6 +218,8 @@ pub struct ShardView<'a> {
 
 /// The shards of one mini-batch, handed to [`GradientReduction::reduce`].
 pub struct BatchShards<'a> {
+    pub(crate) architecture: &'a Architecture,
+    pub(crate) pieces_summed: bool,
     pub(crate) shards: &'a mut [crate::shards::Shard],
     pub(crate) local: Range<usize>,
     pub(crate) parameters: usize,
@@ -139,6 +252,19 @@ impl BatchShards<'_> {
     /// The shards this process computed.
     pub fn local(&self) -> Range<usize> {
         self.local.clone()
+    }
+
+    /// The network's shape.
+    pub fn architecture(&self) -> &Architecture {
+        self.architecture
+    }
+
+    /// Whether this process summed its piece of every shard's gradient
+    /// already, after a [`GradientReduction::row_exchange`]: the sum over its
+    /// [`GradientReduction::step_range`] is in [`BatchShards::sum`], and the
+    /// shards' own gradient buffers hold nothing.
+    pub fn pieces_summed(&self) -> bool {
+        self.pieces_summed
     }
 
     /// Values in each gradient buffer: the network's parameter count.

@@ -34,7 +34,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use nn_core::{
-    BatchInputs, Gradients, InPlaceStep, Network, ShardGradients, ShardPass, Targets, Workspace,
+    Architecture, BatchInputs, Gradients, InPlaceStep, Network, ShardGradients, ShardPass, Targets,
+    Workspace,
 };
 use nn_data::{Dataset, Normalization, Task};
 use rayon::prelude::*;
@@ -44,10 +45,12 @@ mod evaluate;
 mod gather;
 mod overrides;
 mod prefetch;
+mod rows;
 mod sum;
 
 use overrides::Overrides;
 use prefetch::{PREFETCH_FROM_VALUES, Prefetch};
+use rows::RowBuffers;
 pub(crate) use sum::sum_in_order;
 
 use crate::awake::Awake;
@@ -95,11 +98,11 @@ impl Shard {
     pub(crate) fn view(&mut self, local: bool) -> ShardView<'_> {
         ShardView {
             local,
+            // None after a pass that summed pieces from rows instead.
             gradients: self
                 .gradients
                 .as_mut()
-                .expect("a training pass allocated the gradients")
-                .as_mut_slice(),
+                .map_or(&mut [][..], Gradients::as_mut_slice),
             loss_sum: &mut self.loss_sum,
             outputs: &mut self.outputs,
         }
@@ -240,6 +243,8 @@ pub(crate) struct ShardEngine {
     last_on_one_thread: bool,
     /// The other threads kept spinning while steps run back to back.
     awake: Awake,
+    /// The whole batch's rows, for a step whose processes sum pieces ([`rows`]).
+    rows: RowBuffers,
 }
 
 impl ShardEngine {
@@ -265,13 +270,14 @@ impl ShardEngine {
             timer: PlanTimer::default(),
             last_on_one_thread: false,
             awake: Awake::default(),
+            rows: RowBuffers::default(),
         }
     }
 
     /// The parameters this process steps when the processes share the
     /// optimizer step ([`GradientReduction::step_range`]).
-    pub(crate) fn step_range(&self, parameters: usize) -> Option<Range<usize>> {
-        self.reduction.step_range(parameters)
+    pub(crate) fn step_range(&self, architecture: &Architecture) -> Option<Range<usize>> {
+        self.reduction.step_range(architecture)
     }
 
     /// Whether the next steps' optimizer step is shared between the processes:
@@ -373,6 +379,20 @@ impl ShardEngine {
             runs_as_loops(network.layers()),
         );
         plan.whole_batch = self.overrides.whole_batch.unwrap_or(plan.whole_batch);
+        // Each process sums its piece of every shard's gradient from the
+        // others' rows when its reduction asks so (then every process has a
+        // shard): the local shards then run as one batch, whatever the plan.
+        let piece = if self.step_shared
+            && !self.overrides.shard_exchange
+            && self.reduction.row_exchange(count).is_some()
+        {
+            self.reduction.step_range(network.architecture())
+        } else {
+            None
+        };
+        if piece.is_some() {
+            plan.whole_batch = true;
+        }
         if let Some(serial) = self.overrides.serial
             && threads > 1
         {
@@ -440,7 +460,13 @@ impl ShardEngine {
             // Each shard's buffer, lent for the pass (or shard 0's, for the sum).
             let buffers = &mut self.buffers;
             buffers.clear();
-            let lenders = if summed { 0..1 } else { local.clone() };
+            let lenders = if summed {
+                0..1
+            } else if piece.is_some() {
+                0..0
+            } else {
+                local.clone()
+            };
             buffers.extend(shards[lenders.clone()].iter_mut().map(|s| {
                 s.gradients
                     .take()
@@ -448,6 +474,8 @@ impl ShardEngine {
             }));
             let (inputs, targets, workspace) = whole.batch_parts(task, dim);
             let step = step.filter(|_| summed && !self.overrides.step_after);
+            let rows = &mut self.rows;
+            let local_rows = local.start * shard_size..local.start * shard_size + mine.len();
             // The next batch's inputs transposed too, where its first layer reads them so.
             let transpose_ahead = BatchInputs::transposed_read(mine.len(), network.layers()[0]);
             let pass = || {
@@ -473,6 +501,9 @@ impl ShardEngine {
                 } else {
                     let gradients = if summed {
                         ShardGradients::Summed(&mut buffers[0])
+                    } else if piece.is_some() {
+                        let arch = network.architecture();
+                        ShardGradients::Kept(rows.kept(arch, indices, shard_size, &local_rows))
                     } else {
                         ShardGradients::Each(buffers)
                     };
@@ -518,6 +549,31 @@ impl ShardEngine {
                 row += part.len();
             }
             result?;
+            if let Some(piece) = piece.clone() {
+                let exchange = self
+                    .reduction
+                    .row_exchange(count)
+                    .expect("the reduction asked for a row exchange");
+                let sum = shards[0]
+                    .gradients
+                    .get_or_insert_with(|| Gradients::zeros(network.architecture()));
+                let (inputs, _, workspace) = whole.batch_parts(task, dim);
+                let network = &*network;
+                self.pool.install(|| {
+                    rows.sum_piece(
+                        network,
+                        data,
+                        normalization,
+                        indices,
+                        local.clone(),
+                        inputs.rows,
+                        workspace,
+                        exchange,
+                        piece,
+                        sum,
+                    )
+                })?;
+            }
             if local.start == 0 {
                 self.whole_first_rows = Some(mine.len().min(shard_size));
             }
@@ -555,6 +611,8 @@ impl ShardEngine {
         // only a reduction within one process sums so, and it never shares a step.
         if !summed {
             self.reduction.reduce(&mut BatchShards {
+                architecture: network.architecture(),
+                pieces_summed: piece.is_some(),
                 shards: &mut *shards,
                 local,
                 parameters: network.parameters().len(),

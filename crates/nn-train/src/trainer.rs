@@ -389,12 +389,11 @@ impl Trainer {
         let shard_size = self.config.shard_size_for(indices.len());
         // Processes may share the optimizer step, each stepping its range of the
         // parameters; not with clipping, whose norm needs the whole gradient.
-        let parameters = self.network.parameters().len();
         let shared = self
             .config
             .clip_norm
             .is_none()
-            .then(|| self.engine.step_range(parameters))
+            .then(|| self.engine.step_range(self.network.architecture()))
             .flatten();
         self.engine.share_steps(shared.is_some());
         let settings = StepSettings {

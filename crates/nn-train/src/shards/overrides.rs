@@ -28,6 +28,11 @@ pub(super) struct Overrides {
     /// default, only for a pass on one thread), to compare the ways side by
     /// side (they give the same bits).
     pub(super) prefetch: Option<bool>,
+    /// `NN_TRAIN_SHARD_EXCHANGE=1` has the processes send each other shard
+    /// gradients even where their reduction offers to sum pieces from rows
+    /// ([`crate::GradientReduction::row_exchange`]), to compare the two side
+    /// by side (they give the same bits). Every process must be given it.
+    pub(super) shard_exchange: bool,
 }
 
 impl Overrides {
@@ -44,6 +49,7 @@ impl Overrides {
             shard_buffers: var("NN_TRAIN_SHARD_BUFFERS").as_deref() == Some("1"),
             step_after: var("NN_TRAIN_STEP_AFTER").as_deref() == Some("1"),
             prefetch: forced("NN_TRAIN_PREFETCH"),
+            shard_exchange: var("NN_TRAIN_SHARD_EXCHANGE").as_deref() == Some("1"),
         }
     }
 }
