@@ -1,32 +1,51 @@
-//! [`OrderedReduction`]: the shard gradients of every rank added in shard
-//! order, so N ranks give the weights of one process bit for bit.
+//! [`OrderedReduction`]: every shard's gradient summed in shard order, so N
+//! ranks give the weights of one process bit for bit.
 //!
-//! Per step, with `S` shards over `N` ranks and `P` parameters, rank `r`:
-//! 1. sends piece `j` of each of its shards' gradients to rank `j`, and receives
-//!    its own piece of every other shard ([`layout::block`] of `0..P`);
-//! 2. adds its piece over all `S` shards in shard order, `((g0 + g1) + g2) + ...`,
-//!    exactly as one process does (nn-train's `BatchShards::sum_in_order`);
-//! 3. gathers every rank's summed piece, so each holds the sum (each piece sent
-//!    from and received into its place, [`OrderedReduction::gather_pieces`]);
-//! 4. gathers every shard's loss and outputs (for the metrics) with one more
-//!    small allgather, which also carries each rank's stop request.
+//! Each rank owns a piece of the parameters ([`OrderedReduction::piece`]: its
+//! [`layout::block`] of `0..P`, moved to the nearest ends of rows of weights)
+//! and sums every shard's gradient over it. Per step, with `S` shards over
+//! `N` ranks, when every rank has a shard (`S >= N`) and the step is shared
+//! (below), rank `r` sums its piece from rows ([`RowExchange`]):
+//! 1. after its pass over its shards, which keeps each layer's deltas, it
+//!    sends its rows of a layer's deltas to every rank whose piece holds some
+//!    of the layer, and its rows of a layer's outputs to every rank whose
+//!    piece holds some of the next layer, and receives the rows its own piece
+//!    reads (every rank gathers the inputs from the data itself);
+//! 2. adds its piece's products `-D_s^T X_s` shard after shard into one buffer
+//!    (nn-core's `Network::piece_gradient`), as one process adds every row's.
 //!
-//! The optimizer step is shared the same way ([`GradientReduction::step_range`]):
-//! unless the run clips the gradient's norm, step 3 is skipped, each rank steps
-//! the parameters of its own piece (every parameter's update reads only its
-//! own values, so the bits are one process's), and the gather moves the
-//! stepped parameters instead of the summed gradient: as many bytes, and each
-//! rank runs the optimizer over `1/N` of the parameters instead of all of them
-//! (for W2's Adam, a third of a rank's step). The optimizer's state stays
-//! current only in a rank's own piece, so at the epoch's last step, and after a
-//! step in which the ranks agreed to stop, two more gathers make it whole on
-//! every rank: whatever a rank then writes to a checkpoint is one process's.
+//! Otherwise it sums its piece from shard gradients:
+//! 1. it sends piece `j` of each of its shards' gradients to rank `j`, and
+//!    receives its own piece of every other shard;
+//! 2. it adds its piece over all `S` shards in shard order, `((g0 + g1) + g2) +
+//!    ...`, exactly as one process does (nn-train's `BatchShards::sum_in_order`);
+//! 3. and, when the step is not shared, gathers every rank's summed piece, so
+//!    each holds the sum (each piece sent from and received into its place,
+//!    [`OrderedReduction::gather_pieces`]).
 //!
-//! A plain allreduce would move fewer bytes, but MPI adds the ranks' partial
-//! sums in an order of its own (`(g0 + g1) + (g2 + g3)`), which changes the last
-//! bits of the weights. Steps 1-3 move `(S/N + 1) (N-1)/N P` values per rank
-//! against the ring allreduce's `2 (N-1)/N P`: the same when each rank has one
-//! shard, 1.5 times for two (figures in docs/scaling.md).
+//! Either way it then gathers every shard's loss and outputs (for the metrics)
+//! with one more small allgather, which also carries each rank's stop request.
+//!
+//! The optimizer step is shared ([`GradientReduction::step_range`]) unless the
+//! run clips the gradient's norm: each rank steps the parameters of its own
+//! piece (every parameter's update reads only its own values, so the bits are
+//! one process's), and a gather moves the stepped parameters instead of the
+//! summed gradient: as many bytes, and each rank runs the optimizer over `1/N`
+//! of the parameters instead of all of them (for W2's Adam, a third of a
+//! rank's step). The optimizer's state stays current only in a rank's own
+//! piece, so at the epoch's last step, and after a step in which the ranks
+//! agreed to stop, two more gathers make it whole on every rank: whatever a
+//! rank then writes to a checkpoint is one process's.
+//!
+//! A plain allreduce would move fewer bytes than shard gradients, but MPI adds
+//! the ranks' partial sums in an order of its own (`(g0 + g1) + (g2 + g3)`),
+//! which changes the last bits of the weights. Shard gradients move `(S/N + 1)
+//! (N-1)/N P` values per rank, counting the gather, against the ring
+//! allreduce's `2 (N-1)/N P`: the same when each rank has one shard, 1.5 times
+//! for two. Rows move, per rank, at most the other ranks' rows of every
+//! layer's deltas and outputs, plus the gather's `(N-1)/N P`: for W2
+//! (784-256-128-10, batch 128, 2 ranks) 50 thousand values received and 118
+//! thousand gathered, against 353 thousand (figures in docs/scaling.md).
 
 use std::ops::Range;
 use std::sync::Arc;

@@ -4,14 +4,14 @@
 //! per-epoch metrics must equal one process's, bit for bit, for any rank count.
 
 use std::ops::Range;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Barrier, Mutex};
 
 use nn_core::{Activation, Architecture, Loss};
 use nn_run::{DataOptions, DataSpec, load_data};
 use nn_train::{
-    BatchShards, EpochReport, GradientReduction, OptimizerKind, TrainConfig, TrainData, TrainError,
-    Trainer,
+    BatchRows, BatchShards, EpochReport, GradientReduction, OptimizerKind, RowExchange, SharedStep,
+    TrainConfig, TrainData, TrainError, Trainer,
 };
 
 /// One shard's results, from the rank that computed it.
@@ -95,9 +95,9 @@ fn data() -> Arc<TrainData> {
     Arc::new(load_data(&DataSpec::Generator("spiral".into()), &options).unwrap())
 }
 
-fn config(batch: usize, threads: usize) -> TrainConfig {
+fn config(sizes: &[usize], batch: usize, threads: usize) -> TrainConfig {
     let arch = Architecture::new(
-        vec![2, 16, 16, 2],
+        sizes.to_vec(),
         Activation::Tanh,
         Activation::Softmax,
         Loss::CrossEntropy,
@@ -133,7 +133,8 @@ fn run(ranks: usize, batch: usize) -> (Vec<u32>, Vec<EpochReport>) {
             };
             let data = Arc::clone(&data);
             std::thread::spawn(move || {
-                let mut trainer = Trainer::new(config(batch, 1 + rank % 2), data).unwrap();
+                let config = config(&[2, 16, 16, 2], batch, 1 + rank % 2);
+                let mut trainer = Trainer::new(config, data).unwrap();
                 if ranks > 1 {
                     trainer.set_gradient_reduction(Box::new(reduction));
                 }
@@ -174,6 +175,252 @@ fn any_number_of_ranks_gives_the_weights_and_metrics_of_one_process() {
                 one.1, many.1,
                 "batch {batch}, {ranks} ranks: metrics differ"
             );
+        }
+    }
+}
+
+/// What the thread-ranks of [`RowRank`] leave for each other, a phase at a time.
+#[derive(Default)]
+struct Board {
+    /// Per layer: its deltas, then its outputs, for every row of the batch.
+    rows: Vec<Vec<f32>>,
+    /// Per shard: its gradient, loss sum and outputs.
+    shards: Vec<(Vec<f32>, f64, Vec<f32>)>,
+    /// A parameter-length buffer being gathered.
+    values: Vec<f32>,
+}
+
+/// A rank that sums its piece of the gradient from the others' rows when the
+/// trainer offers it (else from their shard gradients), and shares the
+/// optimizer step: every phase writes to the board, waits for all, reads.
+#[derive(Debug)]
+struct RowRank {
+    rank: usize,
+    ranks: usize,
+    board: Arc<(Mutex<Board>, Barrier)>,
+    pieces: Vec<Range<usize>>,
+}
+
+impl std::fmt::Debug for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Board")
+    }
+}
+
+impl RowRank {
+    fn block(&self, rank: usize, total: usize) -> Range<usize> {
+        rank * total / self.ranks..(rank + 1) * total / self.ranks
+    }
+
+    /// `write` to the board, wait for every rank, `read` from it, wait again.
+    fn phase<T: ?Sized>(
+        &self,
+        data: &mut T,
+        write: impl FnOnce(&mut Board, &T),
+        read: impl FnOnce(&Board, &mut T),
+    ) {
+        let (board, barrier) = &*self.board;
+        write(&mut board.lock().unwrap(), data);
+        barrier.wait();
+        read(&board.lock().unwrap(), data);
+        barrier.wait();
+    }
+
+    /// Every rank's piece of `values` to every rank.
+    fn gather(&self, values: &mut [f32]) {
+        let mine = self.pieces[self.rank].clone();
+        self.phase(
+            values,
+            |b, values| {
+                b.values.resize(values.len(), f32::NAN);
+                b.values[mine.clone()].copy_from_slice(&values[mine.clone()]);
+            },
+            |b, values| {
+                for piece in self.pieces.iter().filter(|&p| *p != mine) {
+                    values[piece.clone()].copy_from_slice(&b.values[piece.clone()]);
+                }
+            },
+        );
+    }
+}
+
+impl GradientReduction for RowRank {
+    fn local_shards(&self, shards: usize) -> Range<usize> {
+        self.block(self.rank, shards)
+    }
+
+    fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError> {
+        let arch = batch.architecture();
+        self.pieces = (0..self.ranks)
+            .map(|j| {
+                let b = self.block(j, arch.parameter_count());
+                arch.row_boundary(b.start)..arch.row_boundary(b.end)
+            })
+            .collect();
+        let pieces_summed = batch.pieces_summed();
+        let shards = batch.len();
+        let mut views: Vec<_> = batch.views().collect();
+        self.phase(
+            &mut views[..],
+            |b, views| {
+                b.shards.resize(shards, Default::default());
+                for (k, v) in views.iter().enumerate().filter(|(_, v)| v.local) {
+                    b.shards[k] = (v.gradients.to_vec(), *v.loss_sum, v.outputs.to_vec());
+                }
+            },
+            |b, views| {
+                for (k, v) in views.iter_mut().enumerate().filter(|(_, v)| !v.local) {
+                    let (gradients, loss_sum, outputs) = &b.shards[k];
+                    if !pieces_summed {
+                        v.gradients.copy_from_slice(gradients);
+                    }
+                    *v.loss_sum = *loss_sum;
+                    v.outputs.copy_from_slice(outputs);
+                }
+            },
+        );
+        drop(views);
+        if !pieces_summed {
+            let all = 0..batch.parameters();
+            batch.sum_in_order(all);
+        }
+        Ok(())
+    }
+
+    fn step_range(&self, architecture: &Architecture) -> Option<Range<usize>> {
+        let b = self.block(self.rank, architecture.parameter_count());
+        Some(architecture.row_boundary(b.start)..architecture.row_boundary(b.end))
+    }
+
+    fn share_step(&mut self, step: SharedStep<'_>) -> Result<(), TrainError> {
+        self.gather(step.params);
+        if step.whole_state {
+            for buffer in step.state.into_iter().filter(|b| !b.is_empty()) {
+                self.gather(buffer);
+            }
+        }
+        Ok(())
+    }
+
+    fn row_exchange(&mut self, shards: usize) -> Option<&mut dyn RowExchange> {
+        (self.ranks > 1 && shards >= self.ranks).then_some(self as &mut dyn RowExchange)
+    }
+}
+
+impl RowExchange for RowRank {
+    /// Every rank's rows to the board; then only the rows the contract says
+    /// this rank's piece reads, the others left NaN, so a read of any other
+    /// row shows in the weights.
+    fn exchange(&mut self, rows: &mut BatchRows<'_>) -> Result<(), TrainError> {
+        let arch = rows.architecture();
+        let piece = self.step_range(arch).unwrap();
+        let reads: Vec<bool> = arch
+            .layer_shapes()
+            .iter()
+            .map(|s| piece.start < s.bias().end && s.weights().start < piece.end)
+            .collect();
+        let mine = rows.rows_of(rows.local());
+        let mut layers = rows.layers();
+        self.phase(
+            &mut layers[..],
+            |b, layers| {
+                b.rows.resize(2 * layers.len(), Vec::new());
+                for (l, layer) in layers.iter().enumerate() {
+                    let (w, at) = (layer.width, mine.start * layer.width);
+                    for (k, local) in [(0, &*layer.deltas), (1, layer.local_outputs)] {
+                        let board = &mut b.rows[2 * l + k];
+                        board.resize(layer.deltas.len(), f32::NAN);
+                        let local = if k == 0 {
+                            &local[at..at + mine.len() * w]
+                        } else {
+                            local
+                        };
+                        board[at..at + mine.len() * w].copy_from_slice(local);
+                    }
+                }
+            },
+            |b, layers| {
+                for (l, layer) in layers.iter_mut().enumerate() {
+                    let (w, n) = (layer.width, layer.deltas.len());
+                    let others = |buffer: &mut [f32], from: &[f32], read: bool| {
+                        for (row, (v, f)) in buffer.chunks_mut(w).zip(from.chunks(w)).enumerate() {
+                            if !mine.contains(&row) {
+                                if read {
+                                    v.copy_from_slice(f);
+                                } else {
+                                    v.fill(f32::NAN);
+                                }
+                            }
+                        }
+                    };
+                    others(layer.deltas, &b.rows[2 * l][..n], reads[l]);
+                    let next = reads.get(l + 1).copied().unwrap_or(false);
+                    others(layer.outputs, &b.rows[2 * l + 1][..n], next);
+                }
+            },
+        );
+        Ok(())
+    }
+}
+
+/// [`run`] with [`RowRank`]s, on a network of `sizes`.
+fn run_rows(sizes: &[usize], ranks: usize, batch: usize) -> (Vec<u32>, Vec<EpochReport>) {
+    let data = data();
+    let board = Arc::new((Mutex::new(Board::default()), Barrier::new(ranks)));
+    let handles: Vec<_> = (0..ranks)
+        .map(|rank| {
+            let reduction = RowRank {
+                rank,
+                ranks,
+                board: Arc::clone(&board),
+                pieces: Vec::new(),
+            };
+            let (data, sizes) = (Arc::clone(&data), sizes.to_vec());
+            std::thread::spawn(move || {
+                let config = config(&sizes, batch, 1 + rank % 2);
+                let mut trainer = Trainer::new(config, data).unwrap();
+                if ranks > 1 {
+                    trainer.set_gradient_reduction(Box::new(reduction));
+                }
+                let reports = trainer.run_epochs(3).unwrap();
+                (trainer, reports)
+            })
+        })
+        .collect();
+    let mut results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let (trainer, mut reports) = results.swap_remove(0);
+    for report in &mut reports {
+        report.seconds = 0.0;
+        report.samples_per_second = 0.0;
+    }
+    let bits = trainer
+        .network()
+        .parameters()
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    (bits, reports)
+}
+
+#[test]
+fn pieces_summed_from_rows_give_the_weights_and_metrics_of_one_process() {
+    // A tiny network (nn-core's loops) and one of gemm products. Batch 64: four
+    // shards of 16 and a last batch of three; up to four ranks sum pieces from
+    // rows wherever each has a shard, five never do.
+    for sizes in [&[2, 16, 16, 2][..], &[2, 40, 24, 2][..]] {
+        for batch in [64, 48] {
+            let one = run_rows(sizes, 1, batch);
+            for ranks in [2, 3, 4, 5] {
+                let many = run_rows(sizes, ranks, batch);
+                assert!(
+                    one.0 == many.0,
+                    "{sizes:?} batch {batch}, {ranks} ranks: weights differ"
+                );
+                assert_eq!(
+                    one.1, many.1,
+                    "{sizes:?} batch {batch}, {ranks} ranks: metrics differ"
+                );
+            }
         }
     }
 }

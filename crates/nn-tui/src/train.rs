@@ -189,7 +189,7 @@ fn train(args: &TrainArgs, job: &Job, mut run: Run) -> Result<Outcome> {
     };
     if let Some(exchange) = job.exchange().filter(|e| e.steps() > 0) {
         reporter.println(&format!(
-            "{} ranks: {:.0} us per step in the exchange of shard gradients",
+            "{} ranks: {:.0} us per step in the exchange between the ranks",
             job.ranks(),
             exchange.mean().as_secs_f64() * 1e6
         ));
