@@ -2,11 +2,14 @@
 //! against one process with two threads, side by side.
 //!
 //! Builds nn-dist's `workloads` example with MPI, then alternates, round after
-//! round: one process on two threads, two ranks with the shard-order exchange,
-//! and two ranks with MPI's own allreduce (for comparison). Prints the medians,
-//! the efficiency (two ranks' samples/s over one process's; for the shard-order
-//! exchange also each round's, from runs minutes apart), the exchange's time
-//! per step, and whether the final weights equal one process's.
+//! round: one process on two threads; two ranks summing their pieces of the
+//! gradient from each other's rows (what training does); two ranks sending
+//! each other shard gradients instead (`NN_TRAIN_SHARD_EXCHANGE=1`, the
+//! exchange before 2026-12-06); and two ranks with MPI's own allreduce (for
+//! comparison). Prints the medians, the efficiency (two ranks' samples/s over
+//! one process's; for the rows also each round's, from runs minutes apart),
+//! the exchange's time per step, and whether the final weights equal one
+//! process's.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -32,13 +35,28 @@ pub struct BenchMpi {
     only: String,
 }
 
-/// The three ways a workload is run.
-const MODES: [(&str, &[&str]); 3] = [
-    ("1 process x 2 threads", &["--threads", "2"]),
-    ("2 ranks x 1 thread, ordered", &["--threads", "1"]),
+/// A way a workload is run: its name, the example's flags, and an
+/// environment variable set for every rank (`-x`).
+type Mode = (
+    &'static str,
+    &'static [&'static str],
+    Option<(&'static str, &'static str)>,
+);
+
+/// The ways a workload is run: one process, then ranks (the first of which
+/// has its efficiency by round too).
+const MODES: [Mode; 4] = [
+    ("1 process x 2 threads", &["--threads", "2"], None),
+    ("2 ranks x 1 thread, rows", &["--threads", "1"], None),
+    (
+        "2 ranks x 1 thread, shard gradients",
+        &["--threads", "1"],
+        Some(("NN_TRAIN_SHARD_EXCHANGE", "1")),
+    ),
     (
         "2 ranks x 1 thread, allreduce",
         &["--threads", "1", "--allreduce"],
+        None,
     ),
 ];
 
@@ -70,12 +88,15 @@ pub fn bench_mpi(args: &BenchMpi) -> anyhow::Result<()> {
     let load_before = super::bench_sweep_cores::load();
     let mut runs = Runs::new();
     for round in 1..=args.rounds {
-        for (mode, (name, flags)) in MODES.iter().enumerate() {
+        for (mode, (name, flags, env)) in MODES.iter().enumerate() {
             eprintln!("round {round}/{}: {name}", args.rounds);
             let mut command = if mode == 0 {
                 Command::new(&example)
             } else {
                 let mut mpirun = nn_test_support::mpirun(2, "core");
+                if let Some((key, value)) = env {
+                    mpirun.env(key, value).args(["-x", key]);
+                }
                 mpirun.arg(&example);
                 mpirun
             };
@@ -154,17 +175,29 @@ fn report(runs: &Runs, rounds: usize) -> String {
     // most), beside the medians' (whose runs may come from different rounds).
     let by_round = |w: &str, mode: usize| ratios_by_round(&rates(w, mode), &rates(w, 0));
     let mut out = format!(
-        "medians of {rounds} alternating rounds; samples/s; exchange: the us per step a rank spends in it (sends, sums, gathers, waits: none of it hidden behind compute)\n\n\
-         | | {} | {} | efficiency | by round | exchange | same weights | {} | efficiency | exchange | same weights |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
-        MODES[0].0, MODES[1].0, MODES[2].0
+        "medians of {rounds} alternating rounds; samples/s; exchange: the us per step a rank spends in it (sends, sums, gathers, waits: none of it hidden behind compute)\n\n| | {} ",
+        MODES[0].0
     );
+    let mut rule = String::from("|---|---");
+    for (mode, (name, ..)) in MODES.iter().enumerate().skip(1) {
+        let by_round = if mode == 1 { "by round | " } else { "" };
+        let _ = write!(
+            out,
+            "| {name} | efficiency | {by_round}exchange | same weights "
+        );
+        rule.push_str(if mode == 1 {
+            "|---|---|---|---|---"
+        } else {
+            "|---|---|---|---"
+        });
+    }
+    let _ = write!(out, "|\n{rule}|\n");
     let mut names: Vec<&String> = runs.keys().map(|(w, _)| w).collect();
     names.dedup();
     for w in names {
         let one = speed(w, 0);
         let _ = write!(out, "| {w} | {} ", fmt(one));
-        for mode in [1, 2] {
+        for mode in 1..MODES.len() {
             let _ = write!(
                 out,
                 "| {} | {} ",
@@ -199,15 +232,28 @@ mod tests {
             &mut runs,
         );
         collect(
-            "W2 ranks=2 threads=1 samples/s=95000 exchange_us/step=200.0 weights=bb (pass ...)\n",
+            "W2 ranks=2 threads=1 samples/s=80000 exchange_us/step=400.0 weights=aa (pass ...)\n",
             2,
+            &mut runs,
+        );
+        collect(
+            "W2 ranks=2 threads=1 samples/s=95000 exchange_us/step=200.0 weights=bb (pass ...)\n",
+            3,
             &mut runs,
         );
         let table = report(&runs, 1);
         assert!(
             table.contains(
-                "| W2 | 100000 | 90000 | 0.90 | 0.90 | 300 | yes | 95000 | 0.95 | 200 | no |"
+                "| W2 | 100000 | 90000 | 0.90 | 0.90 | 300 | yes | 80000 | 0.80 | 400 | yes \
+                 | 95000 | 0.95 | 200 | no |"
             ),
+            "{table}"
+        );
+        // As many columns in every row as in the header.
+        let columns = |line: &str| line.matches('|').count();
+        let lines: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
+        assert!(
+            lines.iter().all(|l| columns(l) == columns(lines[0])),
             "{table}"
         );
     }
