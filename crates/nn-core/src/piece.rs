@@ -95,6 +95,16 @@ pub struct PieceBatch<'a> {
 }
 
 impl Architecture {
+    /// Whether `piece` of the parameters holds any of weight layer `l`'s
+    /// (false past the last layer): its sum then reads the layer's deltas,
+    /// and, unless `l` is the first layer, its inputs (layer `l - 1`'s outputs).
+    pub fn piece_holds_layer(&self, piece: &Range<usize>, l: usize) -> bool {
+        !piece.is_empty()
+            && self.layer_shapes().get(l).is_some_and(|shape| {
+                piece.start < shape.bias().end && shape.weights().start < piece.end
+            })
+    }
+
     /// The parameter position nearest `at` that does not cut a row of
     /// weights: `at` itself between layers or among a layer's biases, else
     /// the closer end of its row (the earlier at a tie). Pieces of the

@@ -371,6 +371,17 @@ fn a_piece_never_cuts_a_row_of_weights() {
         25, 26,
     ];
     assert_eq!(got, want);
+    // Which layers a piece holds parameters of (the second starts at 16).
+    let holds = |piece: std::ops::Range<usize>| {
+        (0..3)
+            .map(|l| arch.piece_holds_layer(&piece, l))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(holds(0..12), [true, false, false]);
+    assert_eq!(holds(15..16), [true, false, false]);
+    assert_eq!(holds(15..17), [true, true, false]);
+    assert_eq!(holds(16..26), [false, true, false]);
+    assert_eq!(holds(3..3), [false, false, false]);
     let mut sum = Gradients::zeros(arch);
     let batch = nn_core::PieceBatch {
         shard_rows: &[1],

@@ -323,14 +323,17 @@ impl RowExchange for OrderedReduction {
         let world = SimpleCommunicator::world();
         let (rank, ranks) = (self.rank, self.ranks);
         let architecture = rows.architecture();
-        let shapes = architecture.layer_shapes();
-        let pieces: Vec<Range<usize>> = (0..ranks).map(|j| self.piece(j, architecture)).collect();
-        let reads = |j: usize, l: usize| {
-            shapes.get(l).is_some_and(|shape| {
-                let piece = &pieces[j];
-                piece.start < shape.bias().end && shape.weights().start < piece.end
+        let layer_count = architecture.sizes.len() - 1;
+        // Whether rank j's piece holds any of layer l's parameters.
+        let holds: Vec<Vec<bool>> = (0..ranks)
+            .map(|j| {
+                let piece = self.piece(j, architecture);
+                (0..=layer_count)
+                    .map(|l| architecture.piece_holds_layer(&piece, l))
+                    .collect()
             })
-        };
+            .collect();
+        let reads = |j: usize, l: usize| holds[j][l];
         let shards = rows.shard_rows().len();
         // Rank j's rows of the batch are bounds[j]..bounds[j + 1].
         let bounds: Vec<usize> = (0..=ranks)

@@ -109,12 +109,21 @@ impl Shard {
     }
 
     /// Prepares a shard computed elsewhere: its targets here for the metrics,
-    /// buffers for the outputs, loss and gradients the reduction brings.
-    fn expect_remote(&mut self, data: &Dataset, indices: &[usize], network: &Network) {
+    /// buffers for the outputs, loss and (when `gradients`) the gradient the
+    /// reduction brings.
+    fn expect_remote(
+        &mut self,
+        data: &Dataset,
+        indices: &[usize],
+        network: &Network,
+        gradients: bool,
+    ) {
         self.gather_targets(data, indices);
         self.outputs_sized(network);
-        self.gradients
-            .get_or_insert_with(|| Gradients::zeros(network.architecture()));
+        if gradients {
+            self.gradients
+                .get_or_insert_with(|| Gradients::zeros(network.architecture()));
+        }
     }
 
     /// Sizes the shared outputs for this shard's samples.
@@ -599,7 +608,9 @@ impl ShardEngine {
         }
         for (k, shard) in shards.iter_mut().enumerate() {
             if !local.contains(&k) {
-                shard.expect_remote(data, part(k), network);
+                // Summed from rows, only shard 0's buffer (the sum) is needed.
+                let gradients = piece.is_none() || k == 0;
+                shard.expect_remote(data, part(k), network, gradients);
             }
         }
         // Timed before the exchange with other processes, whose waits are theirs.

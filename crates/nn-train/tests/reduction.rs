@@ -314,10 +314,8 @@ impl RowExchange for RowRank {
     fn exchange(&mut self, rows: &mut BatchRows<'_>) -> Result<(), TrainError> {
         let arch = rows.architecture();
         let piece = self.step_range(arch).unwrap();
-        let reads: Vec<bool> = arch
-            .layer_shapes()
-            .iter()
-            .map(|s| piece.start < s.bias().end && s.weights().start < piece.end)
+        let reads: Vec<bool> = (0..arch.sizes.len() - 1)
+            .map(|l| arch.piece_holds_layer(&piece, l))
             .collect();
         let mine = rows.rows_of(rows.local());
         let mut layers = rows.layers();
