@@ -25,6 +25,11 @@
 //! path its blocking of the inner dimension depends on the inner size alone),
 //! so neither the block count nor the threads change a bit.
 //!
+//! A piece of a layer, some of its output rows and a run of its biases
+//! ([`LayerPiece`]), is summed the same way, over the same blocks' arithmetic:
+//! a process that sums its piece of every shard's gradient (`piece.rs`) gets
+//! the bits one process gets for those values.
+//!
 //! Given a [`LayerStep`], the optimizer's update of a block's weights runs as
 //! soon as the block's sum is complete, while it is still in cache, instead of
 //! in a pass of its own over every parameter after backpropagation (at
@@ -162,7 +167,7 @@ fn split_state(state: &mut [f32], at: usize) -> (&mut [f32], &mut [f32]) {
 }
 
 /// Where each shard's rows of a layer's inputs are: this process's shards
-/// (`local`) in one buffer, shard after shard, and the others at their rows of
+/// (`first_local..end_local`) in one buffer, shard after shard, and the others at their rows of
 /// the batch in another (for a process that sums some rows of every shard,
 /// [`crate::Network::piece_gradient`]). One process has them all in `local_rows`.
 #[derive(Debug, Clone, Copy)]
