@@ -184,21 +184,24 @@ fn a_batch_of_shards_in_one_pass_gives_each_shard_its_own_bits() {
     }
 }
 
+/// Networks and shards for the tests of sums: gemm adds in place on its main
+/// path; the rest goes through a scratch buffer: shards of 1-2 rows and over
+/// 512, layers 1 wide in or out, the tiny networks' loops, a short last shard,
+/// a layer 128 wide cut in blocks, W2's shape.
+const SUM_CASES: &[(&[usize], &[usize])] = &[
+    (&[784, 600, 10], &[128, 128, 96]),
+    (&[784, 128, 128, 10], &[32, 32, 32, 32]),
+    (&[784, 256, 128, 10], &[32, 32, 32, 32]),
+    (&[784, 200, 10], &[32, 32, 32, 5]),
+    (&[70, 700, 40, 3], &[40, 2, 40, 1]),
+    (&[40, 300, 1], &[600, 30, 520]),
+    (&[1, 64, 1], &[20, 20, 2]),
+    (&[2, 8, 8, 2], &[10, 10, 3]),
+];
+
 #[test]
 fn shards_summed_in_one_buffer_give_the_bits_of_adding_each_shards_own() {
-    // gemm adds in place on its main path; the rest goes through a scratch
-    // buffer: shards of 1-2 rows and over 512, layers 1 wide in or out, the
-    // tiny networks' loops, a short last shard, a layer 128 wide cut in blocks.
-    let cases: &[(&[usize], &[usize])] = &[
-        (&[784, 600, 10], &[128, 128, 96]),
-        (&[784, 128, 128, 10], &[32, 32, 32, 32]),
-        (&[784, 200, 10], &[32, 32, 32, 5]),
-        (&[70, 700, 40, 3], &[40, 2, 40, 1]),
-        (&[40, 300, 1], &[600, 30, 520]),
-        (&[1, 64, 1], &[20, 20, 2]),
-        (&[2, 8, 8, 2], &[10, 10, 3]),
-    ];
-    for &(sizes, rows) in cases {
+    for &(sizes, rows) in SUM_CASES {
         let (network, inputs, classes, values) = case(sizes, rows);
         let targets = targets_for(&network, &classes, &values);
         let want = in_order_sum(&one_by_one(&network, &inputs, &targets, rows));
@@ -332,17 +335,8 @@ fn by_pieces(
 
 #[test]
 fn pieces_summed_apart_from_every_shards_rows_give_the_bits_of_one_process() {
-    // As above, and a rank with no shard of its own (4 ranks, 3 shards).
-    let cases: &[(&[usize], &[usize])] = &[
-        (&[784, 128, 128, 10], &[32, 32, 32, 32]),
-        (&[784, 256, 128, 10], &[32, 32, 32, 32]),
-        (&[784, 200, 10], &[32, 32, 32, 5]),
-        (&[70, 700, 40, 3], &[40, 2, 40, 1]),
-        (&[40, 300, 1], &[600, 30, 520]),
-        (&[1, 64, 1], &[20, 20, 2]),
-        (&[2, 8, 8, 2], &[10, 10, 3]),
-    ];
-    for &(sizes, rows) in cases {
+    // And a rank with no shard of its own (4 ranks, 3 shards).
+    for &(sizes, rows) in SUM_CASES {
         let (network, inputs, classes, values) = case(sizes, rows);
         let targets = targets_for(&network, &classes, &values);
         let want = in_order_sum(&one_by_one(&network, &inputs, &targets, rows));

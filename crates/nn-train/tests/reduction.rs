@@ -115,28 +115,25 @@ fn config(sizes: &[usize], batch: usize, threads: usize) -> TrainConfig {
     }
 }
 
-/// The weights' bits and the epoch reports (minus timings) after a run on `ranks` thread-ranks.
-fn run(ranks: usize, batch: usize) -> (Vec<u32>, Vec<EpochReport>) {
+/// The weights' bits and the epoch reports (minus timings) after a run of a
+/// network of `sizes` on thread-ranks, one per reduction (one alone: none).
+fn run_ranks(
+    sizes: &[usize],
+    batch: usize,
+    reductions: Vec<Box<dyn GradientReduction>>,
+) -> (Vec<u32>, Vec<EpochReport>) {
     let data = data();
-    let (senders, inboxes): (Vec<_>, Vec<_>) = (0..ranks).map(|_| channel()).unzip();
-    let handles: Vec<_> = inboxes
+    let ranks = reductions.len();
+    let handles: Vec<_> = reductions
         .into_iter()
         .enumerate()
-        .map(|(rank, inbox)| {
-            let reduction = ThreadRank {
-                rank,
-                ranks,
-                step: 0,
-                peers: senders.clone(),
-                inbox,
-                early: Vec::new(),
-            };
-            let data = Arc::clone(&data);
+        .map(|(rank, reduction)| {
+            let (data, sizes) = (Arc::clone(&data), sizes.to_vec());
             std::thread::spawn(move || {
-                let config = config(&[2, 16, 16, 2], batch, 1 + rank % 2);
+                let config = config(&sizes, batch, 1 + rank % 2);
                 let mut trainer = Trainer::new(config, data).unwrap();
                 if ranks > 1 {
-                    trainer.set_gradient_reduction(Box::new(reduction));
+                    trainer.set_gradient_reduction(reduction);
                 }
                 let reports = trainer.run_epochs(3).unwrap();
                 (trainer, reports)
@@ -158,6 +155,36 @@ fn run(ranks: usize, batch: usize) -> (Vec<u32>, Vec<EpochReport>) {
     (bits, reports)
 }
 
+/// Asserts that a run on ranks (`many`) ended as the run of one (`one`).
+fn same_as_one_process(
+    one: &(Vec<u32>, Vec<EpochReport>),
+    many: &(Vec<u32>, Vec<EpochReport>),
+    what: &str,
+) {
+    assert!(one.0 == many.0, "{what}: weights differ");
+    assert_eq!(one.1, many.1, "{what}: metrics differ");
+}
+
+/// [`run_ranks`] with `ranks` [`ThreadRank`]s.
+fn run(ranks: usize, batch: usize) -> (Vec<u32>, Vec<EpochReport>) {
+    let (senders, inboxes): (Vec<_>, Vec<_>) = (0..ranks).map(|_| channel()).unzip();
+    let reductions = inboxes
+        .into_iter()
+        .enumerate()
+        .map(|(rank, inbox)| {
+            Box::new(ThreadRank {
+                rank,
+                ranks,
+                step: 0,
+                peers: senders.clone(),
+                inbox,
+                early: Vec::new(),
+            }) as Box<dyn GradientReduction>
+        })
+        .collect();
+    run_ranks(&[2, 16, 16, 2], batch, reductions)
+}
+
 #[test]
 fn any_number_of_ranks_gives_the_weights_and_metrics_of_one_process() {
     // 300 training samples. Batch 64: four shards of 16, and a last batch of 44
@@ -167,14 +194,7 @@ fn any_number_of_ranks_gives_the_weights_and_metrics_of_one_process() {
         let one = run(1, batch);
         for ranks in [2, 3, 4, 5] {
             let many = run(ranks, batch);
-            assert!(
-                one.0 == many.0,
-                "batch {batch}, {ranks} ranks: weights differ"
-            );
-            assert_eq!(
-                one.1, many.1,
-                "batch {batch}, {ranks} ranks: metrics differ"
-            );
+            same_as_one_process(&one, &many, &format!("batch {batch}, {ranks} ranks"));
         }
     }
 }
@@ -361,43 +381,20 @@ impl RowExchange for RowRank {
     }
 }
 
-/// [`run`] with [`RowRank`]s, on a network of `sizes`.
+/// [`run_ranks`] with `ranks` [`RowRank`]s, on a network of `sizes`.
 fn run_rows(sizes: &[usize], ranks: usize, batch: usize) -> (Vec<u32>, Vec<EpochReport>) {
-    let data = data();
     let board = Arc::new((Mutex::new(Board::default()), Barrier::new(ranks)));
-    let handles: Vec<_> = (0..ranks)
+    let reductions = (0..ranks)
         .map(|rank| {
-            let reduction = RowRank {
+            Box::new(RowRank {
                 rank,
                 ranks,
                 board: Arc::clone(&board),
                 pieces: Vec::new(),
-            };
-            let (data, sizes) = (Arc::clone(&data), sizes.to_vec());
-            std::thread::spawn(move || {
-                let config = config(&sizes, batch, 1 + rank % 2);
-                let mut trainer = Trainer::new(config, data).unwrap();
-                if ranks > 1 {
-                    trainer.set_gradient_reduction(Box::new(reduction));
-                }
-                let reports = trainer.run_epochs(3).unwrap();
-                (trainer, reports)
-            })
+            }) as Box<dyn GradientReduction>
         })
         .collect();
-    let mut results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let (trainer, mut reports) = results.swap_remove(0);
-    for report in &mut reports {
-        report.seconds = 0.0;
-        report.samples_per_second = 0.0;
-    }
-    let bits = trainer
-        .network()
-        .parameters()
-        .iter()
-        .map(|v| v.to_bits())
-        .collect();
-    (bits, reports)
+    run_ranks(sizes, batch, reductions)
 }
 
 #[test]
@@ -410,14 +407,8 @@ fn pieces_summed_from_rows_give_the_weights_and_metrics_of_one_process() {
             let one = run_rows(sizes, 1, batch);
             for ranks in [2, 3, 4, 5] {
                 let many = run_rows(sizes, ranks, batch);
-                assert!(
-                    one.0 == many.0,
-                    "{sizes:?} batch {batch}, {ranks} ranks: weights differ"
-                );
-                assert_eq!(
-                    one.1, many.1,
-                    "{sizes:?} batch {batch}, {ranks} ranks: metrics differ"
-                );
+                let what = format!("{sizes:?} batch {batch}, {ranks} ranks");
+                same_as_one_process(&one, &many, &what);
             }
         }
     }
