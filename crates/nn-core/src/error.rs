@@ -56,6 +56,17 @@ pub enum CoreError {
         /// Length of the gradient buffer.
         got: usize,
     },
+    /// Buffers of a batch's rows (kept deltas, layer outputs, inputs) of
+    /// another size than the batch and the network make.
+    #[error("{what}: {got}, where the batch's rows need {expected}")]
+    RowBuffer {
+        /// What was counted, in which buffer.
+        what: &'static str,
+        /// What the batch's rows need.
+        expected: usize,
+        /// What the buffer holds.
+        got: usize,
+    },
     /// A piece of the parameters that cuts a row of weights, or reaches past them.
     #[error(
         "parameters {start}..{end} are not a piece of the {parameters}: a piece starts and ends between rows of weights"

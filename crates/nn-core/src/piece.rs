@@ -40,7 +40,8 @@ impl KeptDeltas<'_> {
     pub(crate) fn check(&self, arch: &Architecture, rows: usize) -> Result<()> {
         let expected = batch_layers(arch, self.batch).end;
         if self.deltas.len() != expected {
-            return Err(CoreError::GradientShape {
+            return Err(CoreError::RowBuffer {
+                what: "values in the kept deltas",
                 expected,
                 got: self.deltas.len(),
             });
@@ -164,14 +165,36 @@ impl Network {
         let (first_local, end_local) = batch.local;
         let local_rows: usize = batch.shard_rows[first_local..end_local].iter().sum();
         let want = batch_layers(arch, rows).end;
-        if (local_rows > 0 && workspace.batch != local_rows)
-            || batch.deltas.len() != want
-            || batch.outputs_elsewhere.len() != want
-            || batch.inputs_elsewhere.len() != rows * arch.inputs()
-        {
-            return Err(CoreError::TargetWidth {
-                expected: want,
-                got: batch.deltas.len(),
+        let sizes = [
+            ("values in the kept deltas", batch.deltas.len(), want),
+            (
+                "values in the layer outputs",
+                batch.outputs_elsewhere.len(),
+                want,
+            ),
+            (
+                "the inputs",
+                batch.inputs_elsewhere.len(),
+                rows * arch.inputs(),
+            ),
+            (
+                "values in the local inputs",
+                batch.local_inputs.len(),
+                local_rows * arch.inputs(),
+            ),
+        ];
+        if let Some(&(what, got, expected)) = sizes.iter().find(|(_, got, want)| got != want) {
+            return Err(CoreError::RowBuffer {
+                what,
+                expected,
+                got,
+            });
+        }
+        if local_rows > 0 && workspace.batch != local_rows {
+            return Err(CoreError::RowBuffer {
+                what: "rows in the workspace's last pass",
+                expected: local_rows,
+                got: workspace.batch,
             });
         }
         let ws = workspace;

@@ -389,4 +389,16 @@ fn a_piece_never_cuts_a_row_of_weights() {
         .piece_gradient(0..5, &batch, &mut sum, &mut Workspace::new())
         .unwrap_err();
     assert!(err.to_string().contains("0..5 are not a piece"), "{err}");
+    // Buffers of another size than the batch's rows make, named.
+    let short = nn_core::PieceBatch {
+        deltas: &[0.0; 5],
+        ..batch
+    };
+    let err = network
+        .piece_gradient(0..12, &short, &mut sum, &mut Workspace::new())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "values in the kept deltas: 5, where the batch's rows need 6"
+    );
 }
