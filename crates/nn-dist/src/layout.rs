@@ -1,10 +1,13 @@
-//! Who does what: each rank's contiguous run of a batch's shards, and its piece
-//! of the parameter vector (the values whose in-order sum it computes).
+//! Who does what: each rank's contiguous run of a batch's shards, its piece
+//! of the parameter vector (the values whose in-order sum it computes), and
+//! which way of summing the pieces moves fewer bytes.
 //!
-//! Pure functions of `(rank, ranks, total)`, so every rank works out every
-//! other rank's part without asking.
+//! Pure functions of the job's shape, so every rank works out every other
+//! rank's part, and the same choice, without asking.
 
 use std::ops::Range;
+
+use nn_core::Architecture;
 
 /// The `rank`-th of `ranks` near-equal contiguous blocks of `0..total`.
 ///
@@ -22,9 +25,118 @@ pub fn owner(item: usize, ranks: usize, total: usize) -> usize {
         .unwrap_or_else(|| panic!("item {item} is outside 0..{total}"))
 }
 
+/// Rank `rank`'s piece of the parameters: its [`block`] of them, each end
+/// moved to the nearest [`Architecture::row_boundary`], so that the piece can
+/// be summed from rows as well as from shard gradients.
+pub fn piece(rank: usize, ranks: usize, architecture: &Architecture) -> Range<usize> {
+    let block = block(rank, ranks, architecture.parameter_count());
+    architecture.row_boundary(block.start)..architecture.row_boundary(block.end)
+}
+
+/// Whether summing every rank's piece from rows (each rank receiving the
+/// others' rows of the layers its piece holds: a layer's deltas, and its
+/// inputs unless it is the first) moves fewer values into the busiest rank
+/// than sending shard gradients (each rank receiving its piece of every
+/// shard it did not compute), for a batch of `samples` cut into shards of
+/// `shard_size`. The stepped parameters' gather is the same either way.
+/// False unless every rank has a shard (a rank without one has no rows to send).
+pub fn rows_move_less(
+    architecture: &Architecture,
+    ranks: usize,
+    samples: usize,
+    shard_size: usize,
+) -> bool {
+    let shards = samples.div_ceil(shard_size.max(1));
+    if ranks < 2 || shards < ranks {
+        return false;
+    }
+    let sizes = &architecture.sizes;
+    let (mut rows_most, mut shards_most) = (0, 0);
+    for rank in 0..ranks {
+        let own = block(rank, ranks, shards);
+        let own_rows = (own.end * shard_size).min(samples) - own.start * shard_size;
+        let others = samples - own_rows;
+        let piece = piece(rank, ranks, architecture);
+        let rows: usize = (0..sizes.len() - 1)
+            .filter(|&l| architecture.piece_holds_layer(&piece, l))
+            .map(|l| others * (sizes[l + 1] + if l > 0 { sizes[l] } else { 0 }))
+            .sum();
+        rows_most = rows_most.max(rows);
+        shards_most = shards_most.max((shards - own.len()) * piece.len());
+    }
+    rows_most < shards_most
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nn_core::{Activation, Loss};
+
+    fn architecture(sizes: &[usize]) -> Architecture {
+        Architecture::new(
+            sizes.to_vec(),
+            Activation::Relu,
+            Activation::Softmax,
+            Loss::CrossEntropy,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn pieces_cover_the_parameters_in_rank_order_between_rows() {
+        for sizes in [
+            &[784, 256, 128, 10][..],
+            &[2, 8, 8, 2],
+            &[784, 1024, 1024, 10],
+        ] {
+            let arch = architecture(sizes);
+            for ranks in 1..6 {
+                let pieces: Vec<_> = (0..ranks).map(|r| piece(r, ranks, &arch)).collect();
+                assert_eq!(pieces[0].start, 0);
+                assert_eq!(pieces[ranks - 1].end, arch.parameter_count());
+                assert!(pieces.windows(2).all(|p| p[0].end == p[1].start));
+                assert!(pieces.iter().all(|p| arch.row_boundary(p.start) == p.start));
+            }
+        }
+        // W2 on two ranks: rank 0 owns rows 0-149 of the first layer.
+        let w2 = architecture(&[784, 256, 128, 10]);
+        assert_eq!(piece(0, 2, &w2), 0..150 * 784);
+    }
+
+    #[test]
+    fn rows_are_chosen_where_they_move_fewer_values() {
+        // W2 and W3 on 2 ranks: rows (50k and 789k values against 235k and 1.86M).
+        assert!(rows_move_less(
+            &architecture(&[784, 256, 128, 10]),
+            2,
+            128,
+            32
+        ));
+        assert!(rows_move_less(
+            &architecture(&[784, 1024, 1024, 10]),
+            2,
+            512,
+            128
+        ));
+        // A tiny network's shard gradients are smaller than its rows.
+        assert!(!rows_move_less(&architecture(&[2, 8, 8, 2]), 2, 128, 32));
+        // A narrow layer at a large batch: 512 rows of 32 + 10 + 32 against 2
+        // shards of half of 25,450 parameters.
+        assert!(!rows_move_less(&architecture(&[784, 32, 10]), 2, 1024, 256));
+        // Fewer shards than ranks, or one rank: never.
+        assert!(!rows_move_less(
+            &architecture(&[784, 256, 128, 10]),
+            4,
+            96,
+            32
+        ));
+        assert!(!rows_move_less(
+            &architecture(&[784, 256, 128, 10]),
+            1,
+            128,
+            32
+        ));
+    }
 
     #[test]
     fn blocks_cover_in_rank_order_and_differ_by_at_most_one() {

@@ -1,11 +1,13 @@
 //! [`OrderedReduction`]: every shard's gradient summed in shard order, so N
 //! ranks give the weights of one process bit for bit.
 //!
-//! Each rank owns a piece of the parameters ([`OrderedReduction::piece`]: its
+//! Each rank owns a piece of the parameters ([`layout::piece`]: its
 //! [`layout::block`] of `0..P`, moved to the nearest ends of rows of weights)
 //! and sums every shard's gradient over it. Per step, with `S` shards over
-//! `N` ranks, when every rank has a shard (`S >= N`) and the step is shared
-//! (below), rank `r` sums its piece from rows ([`RowExchange`]):
+//! `N` ranks, when every rank has a shard (`S >= N`), the step is shared
+//! (below) and rows move fewer values into the busiest rank than shard
+//! gradients would ([`layout::rows_move_less`]: not for tiny layers at large
+//! batches), rank `r` sums its piece from rows ([`RowExchange`]):
 //! 1. after its pass over its shards, which keeps each layer's deltas, it
 //!    sends its rows of a layer's deltas to every rank whose piece holds some
 //!    of the layer, and its rows of a layer's outputs to every rank whose
@@ -89,7 +91,7 @@ pub(crate) struct OrderedReduction {
     pending: Option<Duration>,
     /// The last row exchange's time, added to the step's.
     rows_time: Duration,
-    /// Each rank's piece of the parameters ([`OrderedReduction::piece`]), as
+    /// Each rank's piece of the parameters ([`layout::piece`]), as
     /// of the last `reduce`.
     pieces: Vec<Range<usize>>,
 }
@@ -109,14 +111,6 @@ impl OrderedReduction {
             rows_time: Duration::ZERO,
             pieces: Vec::new(),
         }
-    }
-
-    /// Rank `j`'s piece of the parameters: its [`layout::block`], each end
-    /// moved to the nearest [`Architecture::row_boundary`], so the piece can be
-    /// summed from rows ([`RowExchange`]) as well as from shard gradients.
-    fn piece(&self, j: usize, architecture: &Architecture) -> Range<usize> {
-        let block = layout::block(j, self.ranks, architecture.parameter_count());
-        architecture.row_boundary(block.start)..architecture.row_boundary(block.end)
     }
 
     /// Time spent in the exchange so far, readable while the trainer owns the reduction.
@@ -272,7 +266,7 @@ impl GradientReduction for OrderedReduction {
         let world = SimpleCommunicator::world();
         let architecture = batch.architecture();
         self.pieces = (0..self.ranks)
-            .map(|j| self.piece(j, architecture))
+            .map(|j| layout::piece(j, self.ranks, architecture))
             .collect();
         if !batch.pieces_summed() {
             self.sum_pieces(&world, batch);
@@ -291,12 +285,17 @@ impl GradientReduction for OrderedReduction {
     }
 
     fn step_range(&self, architecture: &Architecture) -> Option<Range<usize>> {
-        Some(self.piece(self.rank, architecture))
+        Some(layout::piece(self.rank, self.ranks, architecture))
     }
 
-    fn row_exchange(&mut self, shards: usize) -> Option<&mut dyn RowExchange> {
-        // Every rank needs a shard of its own, for the rows it sends.
-        (self.ranks > 1 && shards >= self.ranks).then_some(self as &mut dyn RowExchange)
+    fn row_exchange(
+        &mut self,
+        architecture: &Architecture,
+        samples: usize,
+        shard_size: usize,
+    ) -> Option<&mut dyn RowExchange> {
+        layout::rows_move_less(architecture, self.ranks, samples, shard_size)
+            .then_some(self as &mut dyn RowExchange)
     }
 
     fn share_step(&mut self, step: SharedStep<'_>) -> Result<(), TrainError> {
@@ -327,7 +326,7 @@ impl RowExchange for OrderedReduction {
         // Whether rank j's piece holds any of layer l's parameters.
         let holds: Vec<Vec<bool>> = (0..ranks)
             .map(|j| {
-                let piece = self.piece(j, architecture);
+                let piece = layout::piece(j, self.ranks, architecture);
                 (0..=layer_count)
                     .map(|l| architecture.piece_holds_layer(&piece, l))
                     .collect()

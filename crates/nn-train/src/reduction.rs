@@ -42,16 +42,22 @@ pub trait GradientReduction: Send + fmt::Debug {
         None
     }
 
-    /// For a step shared by the processes, in a batch of `shards` shards: the
-    /// exchange of rows through which each process sums its own
+    /// For a step shared by the processes, of a network of `architecture`, in
+    /// a batch of `samples` cut into shards of `shard_size`: the exchange of
+    /// rows through which each process sums its own
     /// [`GradientReduction::step_range`] of every shard's gradient itself
     /// ([`nn_core::Network::piece_gradient`]), instead of receiving the other
     /// shards' gradients; or `None` (the default) to be sent shard gradients.
-    /// The answer must be the same on every process. After the exchange,
-    /// `reduce` finds the sum over this process's range in place
-    /// ([`BatchShards::pieces_summed`]).
-    fn row_exchange(&mut self, shards: usize) -> Option<&mut dyn RowExchange> {
-        let _ = shards;
+    /// The answer must be the same on every process, and `Some` only when
+    /// every process computes a shard. After the exchange, `reduce` finds the
+    /// sum over this process's range in place ([`BatchShards::pieces_summed`]).
+    fn row_exchange(
+        &mut self,
+        architecture: &Architecture,
+        samples: usize,
+        shard_size: usize,
+    ) -> Option<&mut dyn RowExchange> {
+        let _ = (architecture, samples, shard_size);
         None
     }
 

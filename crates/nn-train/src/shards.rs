@@ -393,7 +393,10 @@ impl ShardEngine {
         // shard): the local shards then run as one batch, whatever the plan.
         let piece = if self.step_shared
             && !self.overrides.shard_exchange
-            && self.reduction.row_exchange(count).is_some()
+            && self
+                .reduction
+                .row_exchange(network.architecture(), indices.len(), shard_size)
+                .is_some()
         {
             self.reduction.step_range(network.architecture())
         } else {
@@ -561,7 +564,7 @@ impl ShardEngine {
             if let Some(piece) = piece.clone() {
                 let exchange = self
                     .reduction
-                    .row_exchange(count)
+                    .row_exchange(network.architecture(), indices.len(), shard_size)
                     .expect("the reduction asked for a row exchange");
                 let sum = shards[0]
                     .gradients
