@@ -447,6 +447,8 @@ impl ShardEngine {
         .then(|| self.awake.step(&self.pool));
         // The clock is read only for the timer's probes, a few steps a round.
         let started = (timed && self.timer.probing()).then(Instant::now);
+        // The row exchange's time, taken out of the step's for the timer.
+        let mut exchanged = std::time::Duration::ZERO;
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
@@ -571,7 +573,7 @@ impl ShardEngine {
                     .get_or_insert_with(|| Gradients::zeros(network.architecture()));
                 let (inputs, _, workspace) = whole.batch_parts(task, dim);
                 let network = &*network;
-                self.pool.install(|| {
+                exchanged = self.pool.install(|| {
                     rows.sum_piece(
                         network,
                         data,
@@ -616,9 +618,11 @@ impl ShardEngine {
                 shard.expect_remote(data, part(k), network, gradients);
             }
         }
-        // Timed before the exchange with other processes, whose waits are theirs.
+        // Timed before the exchange with other processes (the row exchange's
+        // time taken out), whose waits are theirs.
         if timed {
-            let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+            let seconds =
+                started.map_or(0.0, |t| t.elapsed().saturating_sub(exchanged).as_secs_f64());
             self.timer.record(one_thread, mine.len(), seconds);
         }
         // Summed, the sum is in shard 0 already (the others hold no gradients);

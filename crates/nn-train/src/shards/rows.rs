@@ -6,6 +6,7 @@
 //! live here, kept from step to step.
 
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 use nn_core::{Architecture, Gradients, KeptDeltas, Network, PieceBatch, Workspace, batch_layers};
 use nn_data::{Dataset, Normalization};
@@ -48,7 +49,9 @@ impl RowBuffers {
     }
 
     /// After the pass over the local shards: the exchange, the other shards'
-    /// inputs gathered, and this process's `piece` of the gradient summed into `sum`.
+    /// inputs gathered, and this process's `piece` of the gradient summed into
+    /// `sum`. Returns the time the exchange took (its waits are the other
+    /// processes', not this step's work).
     #[allow(clippy::too_many_arguments)] // the network, the batch's data and samples, the pass's results, the exchange
     pub(super) fn sum_piece(
         &mut self,
@@ -62,7 +65,7 @@ impl RowBuffers {
         exchange: &mut dyn RowExchange,
         piece: Range<usize>,
         sum: &mut Gradients,
-    ) -> Result<(), TrainError> {
+    ) -> Result<Duration, TrainError> {
         let arch = network.architecture();
         let mut rows = BatchRows {
             architecture: arch,
@@ -72,7 +75,9 @@ impl RowBuffers {
             deltas: &mut self.deltas,
             outputs: &mut self.outputs,
         };
+        let started = Instant::now();
         exchange.exchange(&mut rows)?;
+        let exchanged = started.elapsed();
         let mine = rows.rows_of(local.clone());
         let dim = data.dim();
         self.inputs.resize(indices.len() * dim, 0.0);
@@ -89,6 +94,6 @@ impl RowBuffers {
             deltas: &self.deltas,
         };
         network.piece_gradient(piece, &batch, sum, workspace)?;
-        Ok(())
+        Ok(exchanged)
     }
 }
