@@ -143,20 +143,23 @@ impl Architecture {
 
     /// Each layer's place in the flat parameter buffer: weights then bias, layer after layer.
     pub fn layer_shapes(&self) -> Vec<LayerShape> {
+        self.shapes().collect()
+    }
+
+    /// [`Architecture::layer_shapes`] one at a time, allocating nothing (for
+    /// what a training step asks of the layout).
+    pub(crate) fn shapes(&self) -> impl Iterator<Item = LayerShape> + '_ {
         let mut offset = 0;
-        self.sizes
-            .windows(2)
-            .map(|w| {
-                let shape = LayerShape {
-                    inputs: w[0],
-                    outputs: w[1],
-                    weight_offset: offset,
-                    bias_offset: offset + w[0] * w[1],
-                };
-                offset += w[0] * w[1] + w[1];
-                shape
-            })
-            .collect()
+        self.sizes.windows(2).map(move |w| {
+            let shape = LayerShape {
+                inputs: w[0],
+                outputs: w[1],
+                weight_offset: offset,
+                bias_offset: offset + w[0] * w[1],
+            };
+            offset += w[0] * w[1] + w[1];
+            shape
+        })
     }
 
     /// Total number of parameters (weights and biases).

@@ -101,7 +101,7 @@ impl Architecture {
     /// and, unless `l` is the first layer, its inputs (layer `l - 1`'s outputs).
     pub fn piece_holds_layer(&self, piece: &Range<usize>, l: usize) -> bool {
         !piece.is_empty()
-            && self.layer_shapes().get(l).is_some_and(|shape| {
+            && self.shapes().nth(l).is_some_and(|shape| {
                 piece.start < shape.bias().end && shape.weights().start < piece.end
             })
     }
@@ -111,7 +111,7 @@ impl Architecture {
     /// the closer end of its row (the earlier at a tie). Pieces of the
     /// parameters cut there are what [`Network::piece_gradient`] sums.
     pub fn row_boundary(&self, at: usize) -> usize {
-        for shape in self.layer_shapes() {
+        for shape in self.shapes() {
             let weights = shape.weights();
             if weights.start < at && at < weights.end {
                 let into = (at - weights.start) % shape.inputs;
@@ -173,7 +173,7 @@ impl Network {
                 want,
             ),
             (
-                "the inputs",
+                "values in the inputs",
                 batch.inputs_elsewhere.len(),
                 rows * arch.inputs(),
             ),

@@ -391,17 +391,17 @@ impl ShardEngine {
         // Each process sums its piece of every shard's gradient from the
         // others' rows when its reduction asks so (then every process has a
         // shard): the local shards then run as one batch, whatever the plan.
-        let piece = if self.step_shared
-            && !self.overrides.shard_exchange
-            && self
-                .reduction
-                .row_exchange(network.architecture(), indices.len(), shard_size)
-                .is_some()
-        {
-            self.reduction.step_range(network.architecture())
-        } else {
-            None
-        };
+        let needs_each_shard = self.reduction.needs_each_shard();
+        let mut piece = None;
+        let mut exchange = None;
+        if self.step_shared && !self.overrides.shard_exchange {
+            piece = self.reduction.step_range(network.architecture());
+            exchange = piece.as_ref().and_then(|_| {
+                self.reduction
+                    .row_exchange(network.architecture(), indices.len(), shard_size)
+            });
+            piece = piece.filter(|_| exchange.is_some());
+        }
         if piece.is_some() {
             plan.whole_batch = true;
         }
@@ -452,7 +452,7 @@ impl ShardEngine {
         self.whole_first_rows = None;
         // Summed as computed: all shards are here and nothing needs them apart.
         let summed = plan.whole_batch
-            && !self.reduction.needs_each_shard()
+            && !needs_each_shard
             && !self.overrides.shard_buffers
             && local == (0..count);
         if plan.whole_batch && !local.is_empty() {
@@ -563,11 +563,7 @@ impl ShardEngine {
                 row += part.len();
             }
             result?;
-            if let Some(piece) = piece.clone() {
-                let exchange = self
-                    .reduction
-                    .row_exchange(network.architecture(), indices.len(), shard_size)
-                    .expect("the reduction asked for a row exchange");
+            if let (Some(piece), Some(exchange)) = (piece.clone(), exchange.take()) {
                 let sum = shards[0]
                     .gradients
                     .get_or_insert_with(|| Gradients::zeros(network.architecture()));
