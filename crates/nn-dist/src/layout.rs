@@ -33,25 +33,25 @@ pub fn piece(rank: usize, ranks: usize, architecture: &Architecture) -> Range<us
     architecture.row_boundary(block.start)..architecture.row_boundary(block.end)
 }
 
-/// Whether summing every rank's piece from rows (each rank receiving the
+/// Values the busiest rank receives per step, before the stepped parameters'
+/// gather (the same either way), for a batch of `samples` cut into shards of
+/// `shard_size`: summing every rank's piece from rows (each rank receiving the
 /// others' rows of the layers its piece holds: a layer's deltas, and its
-/// inputs unless it is the first) moves fewer values into the busiest rank
-/// than sending shard gradients (each rank receiving its piece of every
-/// shard it did not compute), for a batch of `samples` cut into shards of
-/// `shard_size`. The stepped parameters' gather is the same either way.
-/// False unless every rank has a shard (a rank without one has no rows to send).
-pub fn rows_move_less(
+/// inputs unless it is the first), and sending shard gradients (each rank
+/// receiving its piece of every shard it did not compute). `None` unless
+/// every rank has a shard (a rank without one has no rows to send).
+pub fn values_received(
     architecture: &Architecture,
     ranks: usize,
     samples: usize,
     shard_size: usize,
-) -> bool {
+) -> Option<Received> {
     let shards = samples.div_ceil(shard_size.max(1));
     if ranks < 2 || shards < ranks {
-        return false;
+        return None;
     }
     let sizes = &architecture.sizes;
-    let (mut rows_most, mut shards_most) = (0, 0);
+    let mut most = Received::default();
     for rank in 0..ranks {
         let own = block(rank, ranks, shards);
         let own_rows = (own.end * shard_size).min(samples) - own.start * shard_size;
@@ -61,10 +61,31 @@ pub fn rows_move_less(
             .filter(|&l| architecture.piece_holds_layer(&piece, l))
             .map(|l| others * (sizes[l + 1] + if l > 0 { sizes[l] } else { 0 }))
             .sum();
-        rows_most = rows_most.max(rows);
-        shards_most = shards_most.max((shards - own.len()) * piece.len());
+        most.rows = most.rows.max(rows);
+        most.shard_gradients = most.shard_gradients.max((shards - own.len()) * piece.len());
     }
-    rows_most < shards_most
+    Some(most)
+}
+
+/// [`values_received`]'s two figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Received {
+    /// Summing pieces from rows.
+    pub rows: usize,
+    /// Sending shard gradients.
+    pub shard_gradients: usize,
+}
+
+/// Whether rows move fewer values into the busiest rank than shard gradients
+/// ([`values_received`]); false unless every rank has a shard.
+pub fn rows_move_less(
+    architecture: &Architecture,
+    ranks: usize,
+    samples: usize,
+    shard_size: usize,
+) -> bool {
+    values_received(architecture, ranks, samples, shard_size)
+        .is_some_and(|r| r.rows < r.shard_gradients)
 }
 
 #[cfg(test)]
@@ -105,19 +126,21 @@ mod tests {
 
     #[test]
     fn rows_are_chosen_where_they_move_fewer_values() {
-        // W2 and W3 on 2 ranks: rows (50k and 789k values against 235k and 1.86M).
-        assert!(rows_move_less(
-            &architecture(&[784, 256, 128, 10]),
-            2,
-            128,
-            32
-        ));
-        assert!(rows_move_less(
-            &architecture(&[784, 1024, 1024, 10]),
-            2,
-            512,
-            128
-        ));
+        // W2 and W3 on 2 ranks, the README's and docs/scaling.md's figures:
+        // W2's rank 1 gets 64 rows of 256 + 128 + 10 deltas and 256 + 128
+        // outputs, against two shards of rank 0's piece (150 rows of 784
+        // weights); W3's larger rank 256 rows of 1,024 + 10 deltas and 2 x
+        // 1,024 outputs, against two shards of half the parameters.
+        let w2 = architecture(&[784, 256, 128, 10]);
+        let got = values_received(&w2, 2, 128, 32).unwrap();
+        assert_eq!(got.rows, 64 * (394 + 384));
+        assert_eq!(got.shard_gradients, 2 * 150 * 784);
+        assert!(rows_move_less(&w2, 2, 128, 32));
+        let w3 = architecture(&[784, 1024, 1024, 10]);
+        let got = values_received(&w3, 2, 512, 128).unwrap();
+        assert_eq!(got.rows, 256 * (1024 + 10 + 2 * 1024));
+        assert!(got.shard_gradients > 1_860_000);
+        assert!(rows_move_less(&w3, 2, 512, 128));
         // A tiny network's shard gradients are smaller than its rows.
         assert!(!rows_move_less(&architecture(&[2, 8, 8, 2]), 2, 128, 32));
         // A narrow layer at a large batch: 512 rows of 32 + 10 + 32 against 2
