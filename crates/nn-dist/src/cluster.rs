@@ -1,5 +1,12 @@
 //! `Cluster`: MPI started once per process, this rank's place in the job,
 //! the start-up agreement between ranks, and the way out when one fails.
+//!
+//! A rank that panics ends the whole job (`MPI_Abort` from a panic hook): a
+//! panic unwinds into `MPI_Finalize`, which waits for ranks that are themselves
+//! waiting for the panicked one in an exchange, and the job would hang for ever.
+
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use mpi::Threading;
 use mpi::collective::SystemOperation;
@@ -24,6 +31,33 @@ pub(crate) struct Cluster {
     rank_on_this_node: usize,
 }
 
+/// Set from start-up to finalisation in a job of several ranks: while it is, a
+/// panic on this rank ends every rank of the job.
+static ABORT_ON_PANIC: AtomicBool = AtomicBool::new(false);
+
+/// Exit status of a job a panic ended: Rust's own for a panic.
+const PANIC_STATUS: i32 = 101;
+
+/// Installs, once, a panic hook that runs the hook before it (the message and
+/// backtrace) and then, while [`ABORT_ON_PANIC`] is set, names this rank and
+/// calls `MPI_Abort`.
+fn abort_the_job_on_panic(rank: usize, ranks: usize) {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            if ABORT_ON_PANIC.swap(false, Ordering::SeqCst) {
+                #[allow(clippy::print_stderr)] // the panicking rank's last words
+                {
+                    eprintln!("rank {rank} of {ranks} panicked: ending the job");
+                }
+                SimpleCommunicator::world().abort(PANIC_STATUS);
+            }
+        }));
+    });
+}
+
 impl std::fmt::Debug for Cluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cluster")
@@ -46,6 +80,10 @@ impl Cluster {
         }
         let world = universe.world();
         let node = world.split_shared(world.rank());
+        if world.size() > 1 {
+            abort_the_job_on_panic(world.rank() as usize, world.size() as usize);
+            ABORT_ON_PANIC.store(true, Ordering::SeqCst);
+        }
         Ok(Self {
             rank: world.rank() as usize,
             ranks: world.size() as usize,
@@ -120,5 +158,13 @@ impl Cluster {
     /// when one rank fails while the others wait for it in an exchange.
     pub(crate) fn abort(&self, code: i32) -> ! {
         self.universe.world().abort(code)
+    }
+}
+
+impl Drop for Cluster {
+    /// Runs before the universe's own drop finalises MPI: a panic after this
+    /// point is an ordinary one (no MPI left to abort).
+    fn drop(&mut self) {
+        ABORT_ON_PANIC.store(false, Ordering::SeqCst);
     }
 }
