@@ -7,7 +7,8 @@
 //! judged by: ours on two threads against PyTorch's best thread count, and two
 //! threads against one. Beside them: the machine's own GEMM peak (the gemm crate
 //! at 2048^3 on 1 and 2 threads, measured by the same bench), each workload's
-//! GFLOP/s and its fraction of that peak, the fraction of each step that ran in
+//! GFLOP/s and its fraction of that peak (also round by round, each against the
+//! peak measured in its own round), the fraction of each step that ran in
 //! parallel (Amdahl, from the 1- and 2-thread figures) and what that fraction
 //! predicts for 8, 16 and 64 cores. The machine is noisy; alternation and
 //! medians are what make the ratios fair.
@@ -388,6 +389,28 @@ pub(crate) fn ratios_by_round(ours: &[f64], theirs: &[f64]) -> String {
         .join(" / ")
 }
 
+/// Each round's `gflops` as a percentage of the same round's `peak`, as
+/// ` (84 / 87)` (empty for fewer than two rounds): the peak drifts with the
+/// machine as much as a workload does (141-186 GFLOP/s on one thread, one machine,
+/// one day), so a fraction taken from the medians mixes moments minutes apart.
+fn percents_by_round(gflops: &[f64], peak: &[f64]) -> String {
+    if gflops.len() < 2 || peak.len() != gflops.len() {
+        return String::new();
+    }
+    let each: Vec<String> = gflops
+        .iter()
+        .zip(peak)
+        .map(|(g, p)| {
+            if *p > 0.0 {
+                format!("{:.0}", 100.0 * g / p)
+            } else {
+                "-".into()
+            }
+        })
+        .collect();
+    format!(" ({})", each.join(" / "))
+}
+
 /// PyTorch's better thread count: the larger of two rates, either one alone.
 fn faster(one: Option<f64>, two: Option<f64>) -> Option<f64> {
     match (one, two) {
@@ -438,7 +461,18 @@ fn report(ours: &Measures, torch: &Measures, rounds: usize) -> String {
         let by_round = ratios_by_round(&per_round(&ours.rates, 2), &torch_best);
         let g2 = get(&ours.gflops, w, 2);
         let of_peak = match (g2, peak2) {
-            (Some(g), Some(p)) if p > 0.0 => format!("{:.0}%", 100.0 * g / p),
+            (Some(g), Some(p)) if p > 0.0 => format!(
+                "{:.0}%{}",
+                100.0 * g / p,
+                percents_by_round(
+                    &per_round(&ours.gflops, 2),
+                    &ours
+                        .gflops
+                        .get(&("GEMM".to_string(), 2))
+                        .cloned()
+                        .unwrap_or_default()
+                )
+            ),
             _ => "-".into(),
         };
         let (fraction, model) = match (o1, o2) {
@@ -545,6 +579,27 @@ mod tests {
         }
         let table = report(&ours, &torch, 2);
         assert!(table.contains("| 2.00 / 1.40 |"), "{table}");
+    }
+
+    #[test]
+    fn the_fraction_of_the_peak_pairs_each_round_with_its_own_peak() {
+        // The machine halved its speed between the rounds, the peak with it: each
+        // round's fraction (85%, 90%) beside the medians' (130 of 150: 87%).
+        let mut ours = Measures::default();
+        for (peak, w3) in [(200.0, 170.0), (100.0, 90.0)] {
+            collect(
+                &format!(
+                    "GEMM threads=2 GFLOP/s={peak}
+W3 threads=2 samples/s=1 steps/s=1 GFLOP/s={w3}
+"
+                ),
+                &mut ours,
+            );
+        }
+        let table = report(&ours, &Measures::default(), 2);
+        assert!(table.contains("| 87% (85 / 90) |"), "{table}");
+        assert_eq!(percents_by_round(&[1.0], &[2.0]), "");
+        assert_eq!(percents_by_round(&[1.0, 2.0], &[2.0]), "");
     }
 
     #[test]
