@@ -40,7 +40,10 @@ const PANIC_STATUS: i32 = 101;
 
 /// Installs, once, a panic hook that runs the hook before it (the message and
 /// backtrace) and then, while [`ABORT_ON_PANIC`] is set, names this rank and
-/// calls `MPI_Abort`.
+/// calls `MPI_Abort`. It runs on whichever thread panicked: with serialized
+/// threading MPI does not promise that call while another thread is inside
+/// MPI, but a job that would otherwise hang loses nothing by trying (Open MPI
+/// hands the abort to its runtime, which ends every rank).
 fn abort_the_job_on_panic(rank: usize, ranks: usize) {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
