@@ -589,9 +589,7 @@ mod tests {
         for (peak, w3) in [(200.0, 170.0), (100.0, 90.0)] {
             collect(
                 &format!(
-                    "GEMM threads=2 GFLOP/s={peak}
-W3 threads=2 samples/s=1 steps/s=1 GFLOP/s={w3}
-"
+                    "GEMM threads=2 GFLOP/s={peak}\nW3 threads=2 samples/s=1 steps/s=1 GFLOP/s={w3}\n"
                 ),
                 &mut ours,
             );
