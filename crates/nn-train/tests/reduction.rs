@@ -232,6 +232,13 @@ impl RowRank {
         rank * total / self.ranks..(rank + 1) * total / self.ranks
     }
 
+    /// Rank `rank`'s piece of the parameters: its block, each end moved to the
+    /// nearest end of a row of weights (as nn-dist's `layout::piece`).
+    fn piece(&self, rank: usize, arch: &Architecture) -> Range<usize> {
+        let b = self.block(rank, arch.parameter_count());
+        arch.row_boundary(b.start)..arch.row_boundary(b.end)
+    }
+
     /// `write` to the board, wait for every rank, `read` from it, wait again.
     fn phase<T: ?Sized>(
         &self,
@@ -271,12 +278,7 @@ impl GradientReduction for RowRank {
 
     fn reduce(&mut self, batch: &mut BatchShards<'_>) -> Result<(), TrainError> {
         let arch = batch.architecture();
-        self.pieces = (0..self.ranks)
-            .map(|j| {
-                let b = self.block(j, arch.parameter_count());
-                arch.row_boundary(b.start)..arch.row_boundary(b.end)
-            })
-            .collect();
+        self.pieces = (0..self.ranks).map(|j| self.piece(j, arch)).collect();
         let pieces_summed = batch.pieces_summed();
         let shards = batch.len();
         let mut views: Vec<_> = batch.views().collect();
@@ -308,8 +310,7 @@ impl GradientReduction for RowRank {
     }
 
     fn step_range(&self, architecture: &Architecture) -> Option<Range<usize>> {
-        let b = self.block(self.rank, architecture.parameter_count());
-        Some(architecture.row_boundary(b.start)..architecture.row_boundary(b.end))
+        Some(self.piece(self.rank, architecture))
     }
 
     fn share_step(&mut self, step: SharedStep<'_>) -> Result<(), TrainError> {
